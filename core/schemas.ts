@@ -1,0 +1,99 @@
+// Runtime schemas of the system's payloads, declared once (TypeBox, which Elysia uses) so
+// routes, MQTT payloads and storage share types, validation and OpenAPI.
+import { Type as T, type Static } from '@sinclair/typebox'
+
+export const Role = T.Union([T.Literal('admin'), T.Literal('operator'), T.Literal('viewer')])
+export type Role = Static<typeof Role>
+
+export const RobotId = T.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' })
+
+export const ServoStatus = T.Object({
+  id: T.Integer({ minimum: 0, maximum: 253 }),
+  name: T.String(),
+  position: T.Union([T.Integer(), T.Null()], { description: 'LX units, 0..1000 over 0..240 degrees' }),
+  angle_deg: T.Union([T.Number(), T.Null()], { description: 'degrees from centre (500)' }),
+  temperature_c: T.Union([T.Number(), T.Null()]),
+  voltage_v: T.Union([T.Number(), T.Null()]),
+  torque: T.Union([T.Boolean(), T.Null()]),
+  stale: T.Boolean({ description: 'no answer within the stale window' }),
+  ts: T.Union([T.Number(), T.Null()], { description: 'epoch ms of the last reading' }),
+})
+export type ServoStatus = Static<typeof ServoStatus>
+
+const Vec3 = T.Tuple([T.Number(), T.Number(), T.Number()])
+
+export const ImuStatus = T.Object({
+  ts: T.Number(),
+  accel: Vec3,
+  gyro: Vec3,
+  roll_deg: T.Number(),
+  pitch_deg: T.Number(),
+})
+export type ImuStatus = Static<typeof ImuStatus>
+
+export const BatteryStatus = T.Object({
+  ts: T.Number(),
+  voltage_v: T.Number(),
+  percent: T.Number(),
+})
+export type BatteryStatus = Static<typeof BatteryStatus>
+
+export const RobotStatus = T.Object({
+  robot_id: T.String(),
+  profile: T.String(),
+  ts: T.Number(),
+  estopped: T.Boolean(),
+  servos: T.Array(ServoStatus),
+  imu: T.Union([ImuStatus, T.Null()]),
+  battery: T.Union([BatteryStatus, T.Null()]),
+})
+export type RobotStatus = Static<typeof RobotStatus>
+
+export const ServoTarget = T.Object({
+  id: T.Integer({ minimum: 0, maximum: 253 }),
+  position: T.Integer({ minimum: -100, maximum: 1100, description: 'clamped to the servo limits' }),
+})
+
+/** Commands a robot accepts. Issue 3 widens the set with action groups and board peripherals. */
+export const Command = T.Union([
+  T.Object({ type: T.Literal('stop') }, { additionalProperties: false }),
+  T.Object({ type: T.Literal('estop'), reason: T.Optional(T.String({ maxLength: 200 })) }, { additionalProperties: false }),
+  T.Object({ type: T.Literal('resume') }, { additionalProperties: false }),
+  T.Object({
+    type: T.Literal('servo.move'),
+    targets: T.Array(ServoTarget, { minItems: 1, maxItems: 32 }),
+    duration_ms: T.Integer({ minimum: 0, maximum: 30000 }),
+  }, { additionalProperties: false }),
+  T.Object({
+    type: T.Literal('servo.torque'),
+    ids: T.Array(T.Integer({ minimum: 0, maximum: 253 }), { minItems: 1, maxItems: 32 }),
+    on: T.Boolean(),
+  }, { additionalProperties: false }),
+])
+export type Command = Static<typeof Command>
+
+export const CommandState = T.Union([
+  T.Literal('accepted'), T.Literal('done'), T.Literal('rejected'), T.Literal('failed'),
+])
+export type CommandState = Static<typeof CommandState>
+
+export const CommandOutcome = T.Object({
+  id: T.String(),
+  type: T.String(),
+  state: CommandState,
+  reason: T.Optional(T.String()),
+  ts: T.Number(),
+})
+export type CommandOutcome = Static<typeof CommandOutcome>
+
+export const PublicUser = T.Object({
+  id: T.Integer(),
+  username: T.String(),
+  role: Role,
+  email: T.Union([T.String(), T.Null()]),
+  created_at: T.Number(),
+})
+export type PublicUser = Static<typeof PublicUser>
+
+export const Username = T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.@-]+$' })
+export const Password = T.String({ minLength: 8, maxLength: 256 })

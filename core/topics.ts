@@ -1,0 +1,48 @@
+// The MQTT topic tree (DESIGN.md section 3). Built and parsed here only, so no other
+// module concatenates topic strings.
+
+export const TOPIC_ROOT = 'tonypi'
+
+export const ROBOT_CHANNELS = [
+  'status', 'telemetry', 'performance', 'servos', 'sensors', 'imu', 'battery', 'job',
+  'command/request', 'command/response',
+] as const
+export type RobotChannel = (typeof ROBOT_CHANNELS)[number]
+
+export const robotTopic = (robotId: string, channel: RobotChannel) => `${TOPIC_ROOT}/${robotId}/${channel}`
+export const SYSTEM_ALERTS_TOPIC = `${TOPIC_ROOT}/system/alerts`
+export const SYSTEM_BROADCAST_TOPIC = `${TOPIC_ROOT}/system/broadcast`
+
+/** Robot ids are used as topic levels and file names: keep them to a safe alphabet. */
+export const ROBOT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+
+/** The first-level names the earlier system used under `tonypi/`; never valid robot ids here. */
+export const LEGACY_ROOTS = new Set([
+  'sensors', 'servos', 'status', 'battery', 'location', 'logs', 'job', 'commands', 'emergency_stop',
+])
+
+export function isValidRobotId(id: string): boolean {
+  return ROBOT_ID_PATTERN.test(id) && id !== 'system' && !LEGACY_ROOTS.has(id)
+}
+
+export type ParsedTopic =
+  | { kind: 'robot'; robotId: string; channel: RobotChannel }
+  | { kind: 'system'; channel: 'alerts' | 'broadcast' }
+  | { kind: 'legacy'; root: string; robotId?: string }
+  | { kind: 'unknown' }
+
+export function parseTopic(topic: string): ParsedTopic {
+  const parts = topic.split('/')
+  if (parts[0] !== TOPIC_ROOT || parts.length < 2) return { kind: 'unknown' }
+  if (parts[1] === 'system' && parts.length === 3 && (parts[2] === 'alerts' || parts[2] === 'broadcast')) {
+    return { kind: 'system', channel: parts[2] }
+  }
+  if (LEGACY_ROOTS.has(parts[1]) && parts.length <= 3) {
+    return parts.length === 3 ? { kind: 'legacy', root: parts[1], robotId: parts[2] } : { kind: 'legacy', root: parts[1] }
+  }
+  const channel = parts.slice(2).join('/')
+  if ((ROBOT_CHANNELS as readonly string[]).includes(channel) && isValidRobotId(parts[1])) {
+    return { kind: 'robot', robotId: parts[1], channel: channel as RobotChannel }
+  }
+  return { kind: 'unknown' }
+}

@@ -1,0 +1,46 @@
+// What the edge needs from a robot, whatever carries the bytes: the simulator in-process,
+// the LX bus on the hat's UART, or the STM32 board. Reads answer null when the device did
+// not answer (a timeout), never an invented value; a device that is absent is `null` itself.
+
+export interface ServoInfo {
+  id: number
+  name: string
+  /** Positions outside [min, max] are clamped before they reach the bus. */
+  min: number
+  max: number
+}
+
+export interface ServoHealth {
+  temperature_c: number | null
+  voltage_v: number | null
+  torque: boolean | null
+}
+
+export interface ImuSample {
+  accel: [number, number, number]
+  gyro: [number, number, number]
+  temp_c?: number
+}
+
+export type Maybe<T> = T | Promise<T>
+
+export interface RobotDriver {
+  readonly profile: string
+  readonly servos: readonly ServoInfo[]
+  /** Absent devices report nothing: the API shows `imu: null`, never invented values. */
+  readonly hasImu: boolean
+  readonly hasBattery: boolean
+
+  /** One sweep: a position per id, null for a servo that did not answer. */
+  readPositions(ids: readonly number[]): Maybe<Map<number, number | null>>
+  readServoHealth(id: number): Maybe<ServoHealth | null>
+  readImu(): Maybe<ImuSample | null>
+  /** Pack voltage in volts. */
+  readBattery(): Maybe<number | null>
+
+  move(targets: readonly { id: number; position: number }[], durationMs: number): Maybe<void>
+  /** Halt in place (all servos when ids is undefined). */
+  stop(ids?: readonly number[]): Maybe<void>
+  setTorque(ids: readonly number[], on: boolean): Maybe<void>
+  close(): Maybe<void>
+}

@@ -1,0 +1,32 @@
+// Topic permissions of the embedded broker, by role. The edge owns its topic tree: only
+// it publishes telemetry there. Operators may command; viewers only read. The earlier
+// system's on-robot client (anonymous, loopback only) may publish its own layout.
+import { parseTopic } from '../../core/topics.ts'
+import { roleAtLeast } from '../../core/token.ts'
+import type { Principal } from './principal.ts'
+
+const LEGACY_TELEMETRY = new Set(['sensors', 'servos', 'status', 'battery', 'location', 'logs', 'job'])
+
+export function canPublish(p: Principal, topic: string, robotId: string): string | null {
+  const t = parseTopic(topic)
+  const operator = p.kind === 'user' && roleAtLeast(p.role, 'operator')
+  const admin = p.kind === 'user' && p.role === 'admin'
+  if (t.kind === 'robot') {
+    if (t.robotId !== robotId) return `topic is for robot ${t.robotId}, this is ${robotId}`
+    if (t.channel === 'command/request') return operator ? null : 'commands need the operator role'
+    return 'only the robot publishes its own telemetry'
+  }
+  if (t.kind === 'legacy') {
+    if (LEGACY_TELEMETRY.has(t.root)) return p.kind === 'local' || admin ? null : 'legacy telemetry is accepted from the robot itself only'
+    if (t.root === 'commands' && t.robotId === 'response') return p.kind === 'local' || admin ? null : 'legacy command responses come from the robot itself only'
+    if (t.root === 'commands' || t.root === 'emergency_stop') return operator ? null : 'commands need the operator role'
+  }
+  if (t.kind === 'system' && t.channel === 'broadcast') return admin ? null : 'broadcasts need the admin role'
+  return `publishing to ${topic.slice(0, 120)} is not allowed`
+}
+
+export function canSubscribe(p: Principal, filter: string): string | null {
+  if (filter.startsWith('$SYS')) return p.kind === 'user' && p.role === 'admin' ? null : '$SYS is for admins'
+  if (filter === '#' || filter === 'tonypi/#' || filter.startsWith('tonypi/') || filter === '+/#') return null
+  return `subscribing to ${filter.slice(0, 120)} is not allowed`
+}

@@ -1,0 +1,104 @@
+// Messages arriving at the embedded broker from clients: command requests on our topic
+// tree, and the earlier system's layout through the one legacy adapter. Anything
+// malformed is dropped with its reason counted and logged, never a crash.
+import type { AedesPublishPacket, Client } from 'aedes'
+import { adaptLegacyMessage, LegacyMessageError } from '../../core/legacy.ts'
+import type { Logger } from '../../core/log.ts'
+import { parseTopic, robotTopic } from '../../core/topics.ts'
+import type { CommandExecutor } from '../commands/command-executor.ts'
+import type { SampleBus } from '../sample-bus.ts'
+import { principalOf, type EmbeddedBroker } from './broker.ts'
+
+/** The earlier client's command vocabulary, where it already maps to ours. */
+const LEGACY_COMMANDS: Record<string, (p: Record<string, unknown>) => unknown> = {
+  stop: () => ({ type: 'stop' }),
+  emergency_stop: (p) => ({ type: 'estop', reason: typeof p.reason === 'string' ? p.reason.slice(0, 200) : undefined }),
+  resume: () => ({ type: 'resume' }),
+}
+
+export class BrokerInbound {
+  readonly dropped = new Map<string, number>()
+  readonly accepted = { legacy: 0, commands: 0 }
+  private logged = 0
+  private logWindow = 0
+
+  constructor(
+    private readonly deps: { broker: EmbeddedBroker; robotId: string; bus: SampleBus; commands: CommandExecutor; log: Logger },
+  ) {
+    deps.broker.aedes.on('publish', (packet, client) => {
+      if (client) this.handle(packet, client)
+    })
+  }
+
+  private drop(reason: string, topic: string) {
+    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1)
+    // A flood of bad messages must not become a flood of log lines: at most 20 a minute.
+    const now = Date.now()
+    if (now - this.logWindow > 60_000) { this.logWindow = now; this.logged = 0 }
+    if (this.logged++ < 20) this.deps.log.warn('mqtt message dropped', { topic: topic.slice(0, 200), reason })
+  }
+
+  droppedTotal(): number {
+    let n = 0
+    for (const v of this.dropped.values()) n += v
+    return n
+  }
+
+  private handle(packet: AedesPublishPacket, client: Client) {
+    const t = parseTopic(packet.topic)
+    if (t.kind !== 'legacy' && !(t.kind === 'robot' && t.channel === 'command/request')) return
+    let payload: unknown
+    try {
+      payload = JSON.parse(Buffer.from(packet.payload).toString('utf8'))
+    } catch {
+      return this.drop('payload is not valid JSON', packet.topic)
+    }
+    const user = principalOf(client)?.username ?? 'unknown'
+    if (t.kind === 'robot') return this.commandRequest(payload, user, packet.topic)
+    try {
+      const rec = adaptLegacyMessage(packet.topic, payload, Date.now())
+      if (!rec) return
+      if (rec.kind === 'command') {
+        if (rec.robotId !== this.deps.robotId && rec.robotId !== 'broadcast') return
+        const map = LEGACY_COMMANDS[rec.type]
+        const body = map ? map(rec.params) : { type: `legacy.${rec.type}` }
+        const out = this.deps.commands.submit({ body, username: user, origin: 'legacy', id: rec.id ?? undefined })
+        void this.deps.broker.publish('tonypi/commands/response', JSON.stringify({
+          robot_id: this.deps.robotId, command_id: rec.id, timestamp: new Date().toISOString(),
+          success: out.state !== 'rejected', message: out.reason ?? out.state,
+        }))
+        return
+      }
+      if (rec.robotId !== this.deps.robotId) {
+        return this.drop(`robot_id ${rec.robotId} is not this robot (${this.deps.robotId}); set TONYPI_ROBOT_ID to match`, packet.topic)
+      }
+      this.accepted.legacy++
+      switch (rec.kind) {
+        case 'samples': this.deps.bus.samples(rec.samples); break
+        case 'status':
+          this.deps.bus.samples(rec.samples)
+          this.deps.bus.event('legacy.status', 'info', { status: rec.status, ts_trusted: rec.tsTrusted, ...rec.info }, rec.ts)
+          break
+        case 'log': this.deps.bus.event('legacy.log', rec.level === 'critical' ? 'error' : rec.level, { message: rec.message, source: rec.source, ts_trusted: rec.tsTrusted }, rec.ts); break
+        case 'job': this.deps.bus.event('legacy.job', 'info', { ...rec, kind: undefined }, rec.ts); break
+        case 'command_response': this.deps.bus.event('legacy.command_response', 'info', { ...rec, kind: undefined }, rec.ts); break
+      }
+    } catch (err) {
+      if (err instanceof LegacyMessageError) return this.drop(err.message, packet.topic)
+      throw err
+    }
+  }
+
+  private commandRequest(payload: unknown, user: string, topic: string) {
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return this.drop('command is not a JSON object', topic)
+    // `{id, command: {...}}` or the command itself with an optional id beside its type.
+    const p = payload as Record<string, unknown>
+    const id = typeof p.id === 'string' ? p.id : undefined
+    let body: unknown = p.command
+    if (body === undefined) { const { id: _id, ...rest } = p; body = rest }
+    this.accepted.commands++
+    const out = this.deps.commands.submit({ body, username: user, origin: 'mqtt', id })
+    // Later outcomes (done, failed) follow from the bus's command events.
+    if (out.state === 'rejected') void this.deps.broker.publish(robotTopic(this.deps.robotId, 'command/response'), JSON.stringify(out))
+  }
+}

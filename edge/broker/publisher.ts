@@ -1,0 +1,100 @@
+// Puts the bus on the topic tree: each batch of samples becomes one message on its
+// stream's topic (a servo sweep is one `servos` message), command outcomes go to
+// `command/response`, and a retained `status` says online or offline.
+import type { Logger } from '../../core/log.ts'
+import type { Sample } from '../../core/streams.ts'
+import { robotTopic, type RobotChannel } from '../../core/topics.ts'
+import { attitudeFromAccel } from '../../core/units.ts'
+import type { RobotState } from '../robot-state.ts'
+import type { BusMessage, SampleBus } from '../sample-bus.ts'
+import type { EmbeddedBroker } from './broker.ts'
+
+const CHANNEL: Record<Sample['stream'], RobotChannel> = {
+  servos: 'servos', imu: 'imu', battery: 'battery', performance: 'performance', sensors: 'sensors',
+}
+
+export function samplePayload(robotId: string, stream: Sample['stream'], samples: Sample[]): Record<string, unknown> {
+  const ts = samples[samples.length - 1].ts
+  switch (stream) {
+    case 'servos':
+      return { robot_id: robotId, ts, servos: samples.map((s) => ({ id: Number(s.source), ...s.values })) }
+    case 'imu': {
+      const v = samples[samples.length - 1].values
+      const accel: [number, number, number] = [v.ax, v.ay, v.az]
+      return { robot_id: robotId, ts, accel, gyro: [v.gx, v.gy, v.gz], temp_c: v.temp_c, ...attitudeFromAccel(accel) }
+    }
+    case 'sensors':
+      return { robot_id: robotId, ts, sensors: samples.map((s) => ({ sensor: s.source, ts: s.ts, ...s.values })) }
+    default:
+      return { robot_id: robotId, ts, ...Object.assign({}, ...samples.map((s) => s.values)) }
+  }
+}
+
+export class BrokerPublisher {
+  private unsubscribe: (() => void) | null = null
+  private telemetryTimer: ReturnType<typeof setInterval> | null = null
+  published = 0
+
+  constructor(private readonly deps: { broker: EmbeddedBroker; bus: SampleBus; state: RobotState; robotId: string; log: Logger }) {}
+
+  async start() {
+    await this.status('online')
+    this.unsubscribe = this.deps.bus.subscribe((m) => this.onBus(m))
+    this.telemetryTimer = setInterval(() => this.telemetry(), 1000)
+  }
+
+  private topic(c: RobotChannel) {
+    return robotTopic(this.deps.robotId, c)
+  }
+
+  private send(c: RobotChannel, payload: unknown, retain = false) {
+    this.published++
+    void this.deps.broker.publish(this.topic(c), JSON.stringify(payload), retain)
+  }
+
+  private onBus(m: BusMessage) {
+    if (m.kind === 'samples') {
+      const byStream = new Map<Sample['stream'], Sample[]>()
+      for (const s of m.samples) {
+        const l = byStream.get(s.stream)
+        if (l) l.push(s)
+        else byStream.set(s.stream, [s])
+      }
+      for (const [stream, list] of byStream) this.send(CHANNEL[stream], samplePayload(this.deps.robotId, stream, list))
+      return
+    }
+    if (m.event === 'command') this.send('command/response', m.data)
+    if (m.event === 'estop' || m.event === 'resume') void this.status('online')
+  }
+
+  private telemetry() {
+    const now = Date.now()
+    const st = this.deps.state.status(now)
+    const temps = st.servos.map((s) => s.temperature_c).filter((x): x is number => x !== null)
+    const volts = st.servos.map((s) => s.voltage_v).filter((x): x is number => x !== null)
+    this.send('telemetry', {
+      robot_id: this.deps.robotId, ts: now, estopped: st.estopped,
+      battery: st.battery, attitude: st.imu ? { roll_deg: st.imu.roll_deg, pitch_deg: st.imu.pitch_deg } : null,
+      servos: {
+        count: st.servos.length, stale: st.servos.filter((s) => s.stale).length,
+        max_temperature_c: temps.length ? Math.max(...temps) : null, min_voltage_v: volts.length ? Math.min(...volts) : null,
+      },
+    })
+  }
+
+  status(status: 'online' | 'offline') {
+    const st = this.deps.state
+    const payload = {
+      robot_id: this.deps.robotId, status: st.estopped && status === 'online' ? 'emergency_stopped' : status,
+      ts: Date.now(), profile: st.profile, estopped: st.estopped, estop_reason: st.estopReason,
+    }
+    this.published++
+    return this.deps.broker.publish(this.topic('status'), JSON.stringify(payload), true)
+  }
+
+  async stop() {
+    this.unsubscribe?.()
+    if (this.telemetryTimer) clearInterval(this.telemetryTimer)
+    await this.status('offline')
+  }
+}

@@ -1,0 +1,165 @@
+// Executes robot commands off the request path. Every command is validated, rate
+// limited, clamped to the servo limits and audited with its user. Emergency stop never
+// waits in the queue: it stops the servos at once and drops whatever is queued; until
+// `resume`, only reads and `resume` are accepted.
+import { Value } from '@sinclair/typebox/value'
+import { eq } from 'drizzle-orm'
+import type { Logger } from '../../core/log.ts'
+import { Command, type CommandOutcome, type CommandState } from '../../core/schemas.ts'
+import { clampPosition } from '../../core/units.ts'
+import type { RobotDriver } from '../../drivers/robot-driver.ts'
+import type { RobotState } from '../robot-state.ts'
+import type { SampleBus } from '../sample-bus.ts'
+import type { EdgeDb } from '../store/database.ts'
+import { commands } from '../store/schema.ts'
+import type { SampleStore } from '../store/sample-store.ts'
+import { RateLimiter } from './rate-limit.ts'
+
+export interface CommandRequest {
+  body: unknown
+  username: string
+  origin: 'api' | 'mqtt' | 'legacy'
+  /** A caller-chosen id (MQTT clients correlate replies with it); one is generated otherwise. */
+  id?: string
+}
+
+export const COMMAND_TYPES: string[] = Command.anyOf.map((c) => c.properties.type.const)
+
+/** A union's error says only "expected union value": check against the variant the type names. */
+function explainInvalid(body: unknown): string {
+  const type = (body as { type?: unknown } | null)?.type
+  if (typeof type !== 'string') return 'a command is a JSON object with a string `type`'
+  const variant = Command.anyOf.find((c) => c.properties.type.const === type)
+  if (!variant) return `unknown type ${JSON.stringify(type.slice(0, 40))} (known: ${COMMAND_TYPES.join(', ')})`
+  const e = Value.Errors(variant, body).First()
+  if (!e) return 'does not match its schema'
+  return `${e.path || "/"}: ${e.message}`
+}
+
+export class CommandExecutor {
+  private queue: Promise<void> = Promise.resolve()
+  /** Bumped by estop: queued commands from an older generation are dropped. */
+  private generation = 0
+  private readonly limiter: RateLimiter
+
+  constructor(
+    private readonly deps: { driver: RobotDriver; state: RobotState; db: EdgeDb; store: SampleStore; bus: SampleBus; log: Logger },
+    opts: { perSecond?: number; burst?: number } = {},
+  ) {
+    this.limiter = new RateLimiter(opts.perSecond ?? 10, opts.burst ?? 20)
+  }
+
+  /** Decides at once (accepted or rejected); execution continues in the background. */
+  submit(req: CommandRequest): CommandOutcome {
+    const id = req.id && /^[A-Za-z0-9_.:-]{1,64}$/.test(req.id) ? req.id : crypto.randomUUID()
+    const type = typeof (req.body as { type?: unknown })?.type === 'string' ? String((req.body as { type: string }).type).slice(0, 40) : 'unknown'
+    const reject = (reason: string) => this.record(id, type, req, 'rejected', reason)
+
+    if (!Value.Check(Command, req.body)) return reject(`invalid command: ${explainInvalid(req.body)}`)
+    const cmd = req.body as Command
+    if (this.exists(id)) return reject(`duplicate command id ${id}`)
+
+    if (cmd.type === 'estop') {
+      this.generation++
+      this.deps.state.estopped = true
+      this.deps.state.estopReason = cmd.reason ?? `by ${req.username}`
+      const out = this.record(id, type, req, 'accepted')
+      // Not queued: the stop goes to the driver now, ahead of anything waiting.
+      void Promise.resolve()
+        .then(() => this.deps.driver.stop())
+        .then(() => this.finish(id, type, 'done'), (err) => this.finish(id, type, 'failed', (err as Error).message))
+      this.deps.bus.event('estop', 'warn', { by: req.username, reason: this.deps.state.estopReason })
+      return out
+    }
+    if (!this.limiter.take(req.username)) return reject('rate limit: too many commands, slow down')
+    if (this.deps.state.estopped && cmd.type !== 'resume') return reject('emergency-stopped: only resume is accepted')
+
+    let note: string | undefined
+    if (cmd.type === 'servo.move') {
+      const known = new Map(this.deps.driver.servos.map((s) => [s.id, s]))
+      const unknown = cmd.targets.filter((t) => !known.has(t.id)).map((t) => t.id)
+      if (unknown.length) return reject(`unknown servo id ${unknown.join(', ')}`)
+      const clamped = cmd.targets.map((t) => {
+        const s = known.get(t.id)!
+        return { id: t.id, position: clampPosition(t.position, s.min, s.max) }
+      })
+      const changed = clamped.filter((t, i) => t.position !== cmd.targets[i].position)
+      if (changed.length) note = `clamped to servo limits: ${changed.map((t) => `${t.id}->${t.position}`).join(', ')}`
+      cmd.targets = clamped
+    }
+    if (cmd.type === 'servo.torque') {
+      const known = new Set(this.deps.driver.servos.map((s) => s.id))
+      const unknown = cmd.ids.filter((i) => !known.has(i))
+      if (unknown.length) return reject(`unknown servo id ${unknown.join(', ')}`)
+    }
+
+    const out = this.record(id, type, req, 'accepted', note)
+    const gen = this.generation
+    this.queue = this.queue.then(async () => {
+      if (gen !== this.generation) return this.finish(id, type, 'failed', 'preempted by emergency stop')
+      try {
+        await this.execute(cmd)
+        this.finish(id, type, 'done', note)
+      } catch (err) {
+        this.finish(id, type, 'failed', (err as Error).message)
+      }
+    })
+    return out
+  }
+
+  private async execute(cmd: Command) {
+    const { driver, state } = this.deps
+    switch (cmd.type) {
+      case 'stop': return driver.stop()
+      case 'resume':
+        state.estopped = false
+        state.estopReason = null
+        this.deps.bus.event('resume', 'info', {})
+        return
+      case 'servo.move': return driver.move(cmd.targets, cmd.duration_ms)
+      case 'servo.torque': return driver.setTorque(cmd.ids, cmd.on)
+      case 'estop': return
+    }
+  }
+
+  /** Resolves when everything queued so far has run (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.queue
+  }
+
+  private exists(id: string): boolean {
+    return !!this.deps.db.select({ id: commands.id }).from(commands).where(eq(commands.id, id)).get()
+  }
+
+  private record(id: string, type: string, req: CommandRequest, state: CommandState, reason?: string): CommandOutcome {
+    const ts = Date.now()
+    const body = JSON.stringify(req.body ?? null).length > 4000 ? { truncated: true } : req.body ?? null
+    try {
+      this.deps.db.insert(commands).values({
+        id: state === 'rejected' && this.exists(id) ? `${id}#${ts}` : id,
+        seq: this.deps.store.takeSeq(), ts, username: req.username, origin: req.origin, type, body, state, reason: reason ?? null, updatedAt: ts,
+      }).run()
+    } catch (err) {
+      this.deps.log.error('command audit write failed', { id, error: err as Error })
+    }
+    const out: CommandOutcome = { id, type, state, ts, ...(reason ? { reason } : {}) }
+    this.deps.log.info('command', { id, type, state, user: req.username, origin: req.origin, ...(reason ? { reason } : {}) })
+    this.deps.bus.event('command', state === 'rejected' ? 'warn' : 'info', { ...out, user: req.username, origin: req.origin })
+    return out
+  }
+
+  private finish(id: string, type: string, state: CommandState, reason?: string) {
+    const ts = Date.now()
+    try {
+      this.deps.db.update(commands).set({ state, reason: reason ?? null, updatedAt: ts }).where(eq(commands.id, id)).run()
+    } catch (err) {
+      this.deps.log.error('command audit update failed', { id, error: err as Error })
+    }
+    const out: CommandOutcome = { id, type, state, ts, ...(reason ? { reason } : {}) }
+    this.deps.bus.event('command', state === 'failed' ? 'error' : 'info', { ...out })
+  }
+
+  get(id: string) {
+    return this.deps.db.select().from(commands).where(eq(commands.id, id)).get() ?? null
+  }
+}

@@ -1,0 +1,33 @@
+// Everything a request handler may reach, assembled once by the edge at start.
+import type { EdgeConfig } from '../core/config.ts'
+import type { Logger } from '../core/log.ts'
+import type { RobotDriver } from '../drivers/robot-driver.ts'
+import type { LoginThrottle } from './auth/login-throttle.ts'
+import type { UserStore } from './auth/user-store.ts'
+import type { EmbeddedBroker } from './broker/broker.ts'
+import type { BrokerInbound } from './broker/inbound.ts'
+import type { CommandExecutor } from './commands/command-executor.ts'
+import type { LiveFeed } from './live-feed.ts'
+import type { RobotState } from './robot-state.ts'
+import type { EdgeDb } from './store/database.ts'
+import type { SampleStore } from './store/sample-store.ts'
+
+export interface EdgeContext {
+  config: EdgeConfig
+  robotId: string
+  db: EdgeDb
+  store: SampleStore
+  users: UserStore
+  state: RobotState
+  driver: RobotDriver
+  commands: CommandExecutor
+  broker: EmbeddedBroker
+  inbound: BrokerInbound
+  live: LiveFeed
+  throttle: LoginThrottle
+  jwtSecret: string
+  log: Logger
+  startedAt: number
+  /** How old the newest sample may be before health reports the collector as failing. */
+  maxSampleAgeMs: number
+}

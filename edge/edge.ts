@@ -1,0 +1,143 @@
+// Assembles the edge appliance from its parts and takes it apart again, in order.
+// `startEdge` is what the CLI runs and what the tests start in-process on free ports.
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { describeConfig, type EdgeConfig } from '../core/config.ts'
+import type { Logger } from '../core/log.ts'
+import type { RobotDriver } from '../drivers/robot-driver.ts'
+import { SimDriver } from '../drivers/sim/sim-driver.ts'
+import { createApi } from './api/routes.ts'
+import { LoginThrottle } from './auth/login-throttle.ts'
+import { ensureFirstAdmin, loadJwtSecret } from './auth/secrets.ts'
+import { UserStore } from './auth/user-store.ts'
+import { EmbeddedBroker } from './broker/broker.ts'
+import { BrokerInbound } from './broker/inbound.ts'
+import { BrokerPublisher } from './broker/publisher.ts'
+import { Collector } from './collector.ts'
+import { CommandExecutor } from './commands/command-executor.ts'
+import type { EdgeContext } from './context.ts'
+import { LiveFeed } from './live-feed.ts'
+import { PiPerformanceReader } from './performance/reader.ts'
+import { RobotState } from './robot-state.ts'
+import { SampleBus } from './sample-bus.ts'
+import { startHttpServer, type StaticSite } from './server.ts'
+import { openEdgeDatabase } from './store/database.ts'
+import { SampleStore } from './store/sample-store.ts'
+
+export interface RunningEdge {
+  ctx: EdgeContext
+  httpPort: number
+  mqttPort: number
+  url: string
+  firstAdmin: { created: boolean; username: string; password?: string; passwordFile?: string }
+  driver: RobotDriver
+  bus: SampleBus
+  stop(): Promise<void>
+}
+
+export class ProfileError extends Error {}
+
+function chooseDriver(cfg: EdgeConfig, log: Logger): RobotDriver {
+  if (cfg.profile === 'tonypi-hat' || cfg.profile === 'tonypi-board') {
+    throw new ProfileError(`configuration TONYPI_PROFILE: the ${cfg.profile} hardware drivers are not in this build yet; use sim`)
+  }
+  if (cfg.profile === 'auto') log.info('profile auto: no hardware driver in this build, using the simulated TonyPi', { profile: 'sim' })
+  return new SimDriver({ seed: cfg.simSeed, pack: cfg.batteryPack })
+}
+
+export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: StaticSite | null; driver?: RobotDriver } = {}): Promise<RunningEdge> {
+  const dataDir = resolve(cfg.dataDir)
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  log.info('starting edge', { config: describeConfig(cfg), data_dir: dataDir })
+
+  const db = openEdgeDatabase(resolve(dataDir, 'edge.db'))
+  const store = new SampleStore(db, {
+    quotaBytes: cfg.diskQuotaMb * 1024 * 1024,
+    retentionRawMs: cfg.retentionRawHours * 3_600_000,
+    retentionRollupMs: cfg.retentionRollupDays * 86_400_000,
+    log: log.child('store'),
+  })
+  const users = new UserStore(db)
+  const jwtSecret = loadJwtSecret(dataDir, cfg.jwtSecret)
+  const firstAdmin = await ensureFirstAdmin(users, dataDir, cfg.adminPassword, log.child('auth'))
+
+  const driver = opts.driver ?? chooseDriver(cfg, log)
+  const bus = new SampleBus(log.child('bus'))
+  const positionPeriod = 1000 / cfg.servoPositionHz
+  const state = new RobotState(cfg.robotId!, driver.profile, driver.servos, Math.max(500, positionPeriod * 5))
+  bus.subscribe((m) => { if (m.kind === 'samples') state.apply(m.samples) })
+  bus.subscribe((m) => {
+    if (m.kind === 'samples') for (const s of m.samples) store.add(s)
+    else if (m.level !== 'debug') store.addEvent(m.event, m.level, m.data, m.ts)
+  })
+
+  const broker = await EmbeddedBroker.create({
+    robotId: cfg.robotId!, host: cfg.mqttHost, port: cfg.mqttPort, anonymousLoopback: cfg.mqttAnonymousLoopback,
+    users, jwtSecret: () => jwtSecret, log: log.child('mqtt'),
+  })
+  const mqttPort = await broker.listen()
+  const commands = new CommandExecutor({ driver, state, db, store, bus, log: log.child('command') })
+  const inbound = new BrokerInbound({ broker, robotId: cfg.robotId!, bus, commands, log: log.child('mqtt') })
+  const publisher = new BrokerPublisher({ broker, bus, state, robotId: cfg.robotId!, log: log.child('mqtt') })
+  const live = new LiveFeed(bus, cfg.robotId!)
+
+  const ctx: EdgeContext = {
+    config: cfg, robotId: cfg.robotId!, db, store, users, state, driver, commands, broker, inbound, live,
+    throttle: new LoginThrottle(), jwtSecret, log, startedAt: Date.now(),
+    maxSampleAgeMs: Math.max(2_000, positionPeriod * 10),
+  }
+  const api = createApi(ctx)
+  const server = startHttpServer(ctx, api, opts.site ?? null)
+  await publisher.start()
+
+  const collector = new Collector(driver, bus, cfg, {
+    pack: cfg.batteryPack, performance: new PiPerformanceReader({ dataDir }), log: log.child('collector'),
+  })
+  collector.start()
+
+  const storeLog = log.child('store')
+  const tick = setInterval(() => {
+    try {
+      store.flush(Date.now())
+    } catch (err) {
+      storeLog.error('tick failed; keeping the data in memory for the next one', { error: err as Error })
+    }
+  }, cfg.tickMs)
+  const maintain = setInterval(() => {
+    try {
+      store.maintain(Date.now())
+    } catch (err) {
+      storeLog.error('retention/quota pass failed', { error: err as Error })
+    }
+  }, 60_000)
+
+  const httpPort = server.port!
+  log.info('edge ready', { http_port: httpPort, mqtt_port: mqttPort, robot_id: cfg.robotId, profile: driver.profile })
+
+  let stopped = false
+  return {
+    ctx, httpPort, mqttPort, url: `http://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`,
+    firstAdmin, driver, bus,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      log.info('stopping edge')
+      collector.stop()
+      clearInterval(tick)
+      clearInterval(maintain)
+      await commands.idle()
+      await publisher.stop()
+      live.stop()
+      server.stop(true)
+      await broker.close()
+      try {
+        store.flush(Date.now() + 120_000) // the final tick also closes the open minutes
+      } catch (err) {
+        storeLog.error('final tick failed', { error: err as Error })
+      }
+      await driver.close()
+      db.$client.close()
+      log.info('edge stopped')
+    },
+  }
+}

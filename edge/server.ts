@@ -1,0 +1,59 @@
+// One HTTP port for everything a browser needs: the API, the live WebSocket, MQTT over
+// WebSocket, and the dashboard's files.
+import type { Server, ServerWebSocket } from 'bun'
+import type { Elysia } from 'elysia'
+import { closeMqttWebSocket, mqttWebSocketMessage, openMqttWebSocket, type MqttWsData } from './broker/ws-transport.ts'
+import { userFromRequest } from './api/auth.ts'
+import type { EdgeContext } from './context.ts'
+import type { LiveWsData } from './live-feed.ts'
+
+type WsData = MqttWsData | LiveWsData
+
+export interface StaticSite {
+  /** Returns a response for a path outside /api, or null for 404. */
+  serve(req: Request): Response | Promise<Response> | null
+}
+
+export function startHttpServer(ctx: EdgeContext, api: { handle(req: Request): Promise<Response> } | Elysia<any>, site: StaticSite | null): Server<WsData> {
+  const json = (status: number, body: unknown) => Response.json(body, { status })
+  return Bun.serve<WsData>({
+    hostname: ctx.config.httpHost,
+    port: ctx.config.httpPort,
+    async fetch(req, server) {
+      const url = new URL(req.url)
+      if (url.pathname === '/mqtt') {
+        const addr = server.requestIP(req)?.address ?? ''
+        const proto = req.headers.get('sec-websocket-protocol') ?? ''
+        const headers = proto.split(',').map((s) => s.trim()).includes('mqtt') ? { 'Sec-WebSocket-Protocol': 'mqtt' } : undefined
+        if (server.upgrade(req, { data: { kind: 'mqtt', remoteAddress: addr }, headers })) return undefined
+        return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
+      }
+      if (url.pathname === '/api/v1/live') {
+        // Browsers cannot set headers on a WebSocket: the token may come as ?token=.
+        const token = url.searchParams.get('token')
+        const user = userFromRequest(ctx, token ? `Bearer ${token}` : req.headers.get('authorization'))
+        if (!user) return json(401, { error: 'unauthorized', message: 'a valid token is required (?token= or Authorization)' })
+        if (server.upgrade(req, { data: { kind: 'live', username: user.username, role: user.role } })) return undefined
+        return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
+      }
+      if (url.pathname.startsWith('/api/')) return api.handle(req)
+      const r = site ? await site.serve(req) : null
+      return r ?? json(404, { error: 'not_found', message: 'no such page' })
+    },
+    websocket: {
+      idleTimeout: 120,
+      maxPayloadLength: 1 << 20,
+      open(ws: ServerWebSocket<WsData>) {
+        if (ws.data.kind === 'mqtt') openMqttWebSocket(ctx.broker.aedes, ws as ServerWebSocket<MqttWsData>)
+        else ctx.live.open(ws as ServerWebSocket<LiveWsData>)
+      },
+      message(ws: ServerWebSocket<WsData>, message) {
+        if (ws.data.kind === 'mqtt') mqttWebSocketMessage(ws as ServerWebSocket<MqttWsData>, message)
+      },
+      close(ws: ServerWebSocket<WsData>) {
+        if (ws.data.kind === 'mqtt') closeMqttWebSocket(ws as ServerWebSocket<MqttWsData>)
+        else ctx.live.close(ws as ServerWebSocket<LiveWsData>)
+      },
+    },
+  })
+}

@@ -1,0 +1,25 @@
+// Opens the edge database: WAL so readers never block the tick's writer, NORMAL sync
+// (a power cut loses at most the last tick, never the file), migrations applied at start.
+import { Database } from 'bun:sqlite'
+import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
+import { migrate } from 'drizzle-orm/bun-sqlite/migrator'
+import { join } from 'node:path'
+import * as schema from './schema.ts'
+
+export type EdgeDb = BunSQLiteDatabase<typeof schema> & { $client: Database }
+
+export const MIGRATIONS_DIR = join(import.meta.dir, 'migrations')
+
+export function openEdgeDatabase(path: string): EdgeDb {
+  const sqlite = new Database(path, { create: true, strict: true })
+  sqlite.exec('PRAGMA journal_mode = WAL')
+  sqlite.exec('PRAGMA synchronous = NORMAL')
+  sqlite.exec('PRAGMA busy_timeout = 5000')
+  sqlite.exec('PRAGMA foreign_keys = ON')
+  // Checkpoint less often than the default 1000 pages: each checkpoint rewrites the pages
+  // the WAL holds, and a page appended over many ticks is then written to the file once.
+  sqlite.exec('PRAGMA wal_autocheckpoint = 4000')
+  const db = drizzle(sqlite, { schema }) as EdgeDb
+  migrate(db, { migrationsFolder: MIGRATIONS_DIR })
+  return db
+}

@@ -1,0 +1,363 @@
+// The edge's local store of samples and events. Samples are buffered in memory and
+// written once per tick in one transaction, as one packed chunk per stream; every chunk
+// and event gets the robot's next sync sequence number in that same transaction.
+import type { Statement } from 'bun:sqlite'
+import type { Logger } from '../../core/log.ts'
+import { STREAM_NAMES, type Sample, type StreamName } from '../../core/streams.ts'
+import { decodeChunk, encodeChunk } from './chunk-codec.ts'
+import type { EdgeDb } from './database.ts'
+import { MINUTE_MS, minuteOf, RollupAccumulator, type RollupRow } from './rollup.ts'
+
+export interface StoreOptions {
+  quotaBytes: number
+  retentionRawMs: number
+  retentionRollupMs: number
+  log: Logger
+  /** Samples kept in memory while the disk refuses writes, before the oldest are dropped. */
+  maxPendingSamples?: number
+}
+
+export interface StoredEvent {
+  seq: number
+  ts: number
+  kind: string
+  level: string
+  data: unknown
+}
+
+export interface FlushResult {
+  chunks: number
+  samples: number
+  events: number
+  ms: number
+}
+
+export interface StoreStats {
+  seq: number
+  db_bytes: number
+  quota_bytes: number
+  pending_samples: number
+  dropped_chunks: number
+  dropped_samples: number
+  dropped_unwritten_samples: number
+  last_flush_ts: number | null
+  last_flush_error: string | null
+}
+
+interface PendingEvent { ts: number; kind: string; level: string; data: unknown }
+
+export class SampleStore {
+  private pending = new Map<StreamName, Sample[]>()
+  private pendingCount = 0
+  private pendingEvents: PendingEvent[] = []
+  private nextSeq = 1
+  private rollups = new RollupAccumulator()
+  /** Minutes whose chunk ranges are not yet in chunk_minutes. */
+  private openMinutes = new Map<string, { stream: StreamName; minute: number; first: number; last: number }>()
+  private counters = { dropped_chunks: 0, dropped_samples: 0, dropped_unwritten_samples: 0 }
+  private lastFlushTs: number | null = null
+  private lastFlushError: string | null = null
+  private readonly sql: Record<string, Statement>
+
+  constructor(private readonly db: EdgeDb, private readonly opts: StoreOptions) {
+    const c = db.$client
+    this.sql = {
+      insertChunk: c.prepare('INSERT INTO chunks (seq, stream, t0, t1, n, data) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertEvent: c.prepare('INSERT INTO events (seq, ts, kind, level, data) VALUES (?, ?, ?, ?, ?)'),
+      upsertMinute: c.prepare(`INSERT INTO chunk_minutes (stream, minute, first_seq, last_seq) VALUES (?, ?, ?, ?)
+        ON CONFLICT (stream, minute) DO UPDATE SET first_seq = min(first_seq, excluded.first_seq), last_seq = max(last_seq, excluded.last_seq)`),
+      upsertRollup: c.prepare(`INSERT INTO rollups (stream, minute, source, field, n, min, max, sum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (stream, minute, source, field) DO UPDATE SET n = n + excluded.n, min = min(min, excluded.min),
+        max = max(max, excluded.max), sum = sum + excluded.sum`),
+      setMeta: c.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      getMeta: c.prepare('SELECT value FROM meta WHERE key = ?'),
+    }
+    this.recover()
+  }
+
+  private meta(key: string): string | null {
+    const row = this.sql.getMeta.get(key) as { value: string } | null
+    return row ? row.value : null
+  }
+
+  /** Rebuilds what lived only in memory at a crash: the sequence, the open minutes' index and rollups. */
+  private recover() {
+    const c = this.db.$client
+    const maxOf = (q: string) => ((c.query(q).get() as { m: number | null }).m ?? 0)
+    const seqMeta = Number(this.meta('seq') ?? 0)
+    this.nextSeq = Math.max(seqMeta, maxOf('SELECT max(seq) m FROM chunks'), maxOf('SELECT max(seq) m FROM events'),
+      maxOf('SELECT max(seq) m FROM commands')) + 1
+    for (const k of Object.keys(this.counters) as (keyof typeof this.counters)[]) this.counters[k] = Number(this.meta(k) ?? 0)
+    const indexed = Number(this.meta('indexed_seq') ?? 0)
+    const rows = c.query('SELECT seq, stream, t0, data FROM chunks WHERE seq > ? ORDER BY seq').all(indexed) as
+      { seq: number; stream: StreamName; t0: number; data: Uint8Array }[]
+    for (const r of rows) {
+      this.noteMinute(r.stream, r.t0, r.seq)
+      for (const s of decodeChunk(r.stream, r.data)) this.rollups.add(s)
+    }
+    if (rows.length) this.opts.log.info('rebuilt minute index and rollups after an unclean stop', { chunks: rows.length })
+  }
+
+  private noteMinute(stream: StreamName, t0: number, seq: number) {
+    const minute = minuteOf(t0)
+    const key = `${stream}|${minute}`
+    const m = this.openMinutes.get(key)
+    if (m) { m.first = Math.min(m.first, seq); m.last = Math.max(m.last, seq) }
+    else this.openMinutes.set(key, { stream, minute, first: seq, last: seq })
+  }
+
+  add(sample: Sample) {
+    let list = this.pending.get(sample.stream)
+    if (!list) { list = []; this.pending.set(sample.stream, list) }
+    list.push(sample)
+    this.pendingCount++
+    const max = this.opts.maxPendingSamples ?? 500_000
+    if (this.pendingCount > max) this.dropOldestPending()
+  }
+
+  /** Only while the disk refuses writes: memory must stay bounded, and the loss is counted. */
+  private dropOldestPending() {
+    let longest: Sample[] | undefined
+    for (const l of this.pending.values()) if (!longest || l.length > longest.length) longest = l
+    if (!longest || longest.length === 0) return
+    const n = Math.ceil(longest.length / 10)
+    longest.splice(0, n)
+    this.pendingCount -= n
+    this.counters.dropped_unwritten_samples += n
+  }
+
+  addEvent(kind: string, level: string, data: unknown, ts: number) {
+    this.pendingEvents.push({ kind, level, data, ts })
+  }
+
+  /** A sequence number for a record written outside the tick (the command audit log). */
+  takeSeq(): number {
+    return this.nextSeq++
+  }
+
+  /** Writes everything buffered in one transaction. On failure nothing is lost from memory. */
+  flush(nowMs: number): FlushResult {
+    const started = performance.now()
+    if (this.pendingCount === 0 && this.pendingEvents.length === 0 && !this.hasClosedMinutes(nowMs)) {
+      return { chunks: 0, samples: 0, events: 0, ms: 0 }
+    }
+    const batches = [...this.pending.entries()].filter(([, l]) => l.length > 0)
+    const events = this.pendingEvents
+    this.pending = new Map()
+    this.pendingEvents = []
+    const samples = this.pendingCount
+    this.pendingCount = 0
+    const seqBefore = this.nextSeq
+    const minutesBefore = new Map([...this.openMinutes].map(([k, v]) => [k, { ...v }]))
+    const encoded = batches.map(([stream, list]) => ({ stream, list, enc: encodeChunk(stream, list) }))
+    // Accumulate on a copy: if the transaction fails, the retry must not count samples twice.
+    const rollups = this.rollups.clone()
+    for (const { list } of encoded) for (const s of list) rollups.add(s)
+    try {
+      this.db.$client.transaction(() => {
+        for (const { stream, enc } of encoded) {
+          const seq = this.nextSeq++
+          this.sql.insertChunk.run(seq, stream, enc.t0, enc.t1, enc.n, enc.data)
+          this.noteMinute(stream, enc.t0, seq)
+        }
+        for (const e of events) this.sql.insertEvent.run(this.nextSeq++, e.ts, e.kind, e.level, JSON.stringify(e.data))
+        // Close minutes one tick after they end so a sample stamped late still lands in place.
+        const before = minuteOf(nowMs - 2_000)
+        const closing = [...this.openMinutes.entries()].filter(([, m]) => m.minute < before)
+        if (closing.length) {
+          for (const [, m] of closing) this.sql.upsertMinute.run(m.stream, m.minute, m.first, m.last)
+          for (const r of rollups.takeClosed(before)) this.sql.upsertRollup.run(r.stream, r.minute, r.source, r.field, r.n, r.min, r.max, r.sum)
+          let indexed = this.nextSeq - 1
+          for (const m of this.openMinutes.values()) if (m.minute >= before) indexed = Math.min(indexed, m.first - 1)
+          this.sql.setMeta.run('indexed_seq', String(indexed))
+          this.sql.setMeta.run('seq', String(this.nextSeq - 1))
+          for (const [k] of closing) this.openMinutes.delete(k)
+        }
+      })()
+      this.rollups = rollups
+    } catch (err) {
+      // Put everything back: the next tick tries again (the disk may have room by then).
+      this.nextSeq = seqBefore
+      this.openMinutes = minutesBefore
+      for (const [stream, list] of batches) {
+        const cur = this.pending.get(stream) ?? []
+        this.pending.set(stream, [...list, ...cur])
+      }
+      this.pendingCount += samples
+      this.pendingEvents = [...events, ...this.pendingEvents]
+      this.lastFlushError = (err as Error).message
+      throw err
+    }
+    this.lastFlushTs = nowMs
+    this.lastFlushError = null
+    return { chunks: encoded.length, samples, events: events.length, ms: performance.now() - started }
+  }
+
+  private hasClosedMinutes(nowMs: number): boolean {
+    const before = minuteOf(nowMs - 2_000)
+    for (const m of this.openMinutes.values()) if (m.minute < before) return true
+    return false
+  }
+
+  /** Sequence range holding a stream's chunks that may overlap [from, to]. */
+  private seqRange(stream: StreamName, from: number, to: number): [number, number] | null {
+    const row = this.db.$client
+      .query('SELECT min(first_seq) lo, max(last_seq) hi FROM chunk_minutes WHERE stream = ? AND minute BETWEEN ? AND ?')
+      .get(stream, minuteOf(from) - MINUTE_MS, to) as { lo: number | null; hi: number | null }
+    let lo = row.lo ?? Infinity
+    let hi = row.hi ?? -Infinity
+    for (const m of this.openMinutes.values()) {
+      if (m.stream === stream && m.minute >= minuteOf(from) - MINUTE_MS && m.minute <= to) {
+        lo = Math.min(lo, m.first)
+        hi = Math.max(hi, m.last)
+      }
+    }
+    return lo <= hi ? [lo, hi] : null
+  }
+
+  /** Raw samples in [from, to], oldest first, including those not yet written. */
+  querySamples(stream: StreamName, from: number, to: number, opts: { source?: string; limit?: number } = {}): { samples: Sample[]; truncated: boolean } {
+    const limit = opts.limit ?? 200_000
+    const out: Sample[] = []
+    const keep = (s: Sample) => s.ts >= from && s.ts <= to && (opts.source === undefined || s.source === opts.source)
+    const range = this.seqRange(stream, from, to)
+    if (range) {
+      const rows = this.db.$client
+        .query('SELECT data FROM chunks WHERE seq BETWEEN ? AND ? AND stream = ? AND t1 >= ? AND t0 <= ? ORDER BY seq')
+        .all(range[0], range[1], stream, from, to) as { data: Uint8Array }[]
+      for (const r of rows) for (const s of decodeChunk(stream, r.data)) if (keep(s)) out.push(s)
+    }
+    for (const s of this.pending.get(stream) ?? []) if (keep(s)) out.push(s)
+    out.sort((a, b) => a.ts - b.ts)
+    const truncated = out.length > limit
+    return { samples: truncated ? out.slice(out.length - limit) : out, truncated }
+  }
+
+  /** Rollups in buckets of `bucketMs` (a whole number of minutes), oldest first. */
+  queryRollups(stream: StreamName, from: number, to: number, bucketMs: number, source?: string): RollupRow[] {
+    const bucket = Math.max(MINUTE_MS, Math.round(bucketMs / MINUTE_MS) * MINUTE_MS)
+    const lo = minuteOf(from)
+    const rows = this.db.$client.query(
+      `SELECT stream, (minute / ?) * ? AS minute, source, field, sum(n) n, min(min) min, max(max) max, sum(sum) sum
+       FROM rollups WHERE stream = ? AND minute BETWEEN ? AND ? ${source !== undefined ? 'AND source = ?' : ''}
+       GROUP BY 2, source, field ORDER BY 2`,
+    ).all(...([bucket, bucket, stream, lo, to, ...(source !== undefined ? [source] : [])] as [number, number, string, number, number])) as RollupRow[]
+    const merged = new Map<string, RollupRow>()
+    for (const r of rows) merged.set(`${r.minute}|${r.source}|${r.field}`, r)
+    const open = this.rollups.open(stream, lo, to)
+    // Samples of the current tick are not yet in the accumulator: add them on a scratch copy.
+    const scratch = new RollupAccumulator()
+    scratch.restore(open)
+    for (const s of this.pending.get(stream) ?? []) if (s.ts >= from && s.ts <= to) scratch.add(s)
+    for (const r of scratch.open(stream, lo, to)) {
+      if (source !== undefined && r.source !== source) continue
+      const minute = Math.floor(r.minute / bucket) * bucket
+      const key = `${minute}|${r.source}|${r.field}`
+      const cur = merged.get(key)
+      if (!cur) merged.set(key, { ...r, minute })
+      else merged.set(key, { ...cur, n: cur.n + r.n, sum: cur.sum + r.sum, min: Math.min(cur.min, r.min), max: Math.max(cur.max, r.max) })
+    }
+    return [...merged.values()].sort((a, b) => a.minute - b.minute)
+  }
+
+  queryEvents(opts: { kind?: string; from?: number; to?: number; limit?: number } = {}): StoredEvent[] {
+    const where: string[] = []
+    const args: (string | number)[] = []
+    if (opts.kind) { where.push('kind = ?'); args.push(opts.kind) }
+    if (opts.from !== undefined) { where.push('ts >= ?'); args.push(opts.from) }
+    if (opts.to !== undefined) { where.push('ts <= ?'); args.push(opts.to) }
+    args.push(Math.min(opts.limit ?? 100, 10_000))
+    const rows = this.db.$client.query(
+      `SELECT seq, ts, kind, level, data FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`,
+    ).all(...(args as [string])) as { seq: number; ts: number; kind: string; level: string; data: string }[]
+    const fromDb = rows.map((r) => ({ ...r, data: JSON.parse(r.data) }))
+    const pending = this.pendingEvents
+      .filter((e) => (!opts.kind || e.kind === opts.kind) && (opts.from === undefined || e.ts >= opts.from) && (opts.to === undefined || e.ts <= opts.to))
+      .map((e) => ({ seq: 0, ...e }))
+    return [...pending.reverse(), ...fromDb]
+  }
+
+  usedBytes(): number {
+    const c = this.db.$client
+    const pages = (c.query('PRAGMA page_count').get() as { page_count: number }).page_count
+    const free = (c.query('PRAGMA freelist_count').get() as { freelist_count: number }).freelist_count
+    const size = (c.query('PRAGMA page_size').get() as { page_size: number }).page_size
+    return (pages - free) * size
+  }
+
+  /**
+   * Retention, then the quota: oldest raw chunks go first, rollups next, events last;
+   * every drop is counted. Runs outside the tick, in small transactions.
+   */
+  maintain(nowMs: number): { retained: number; droppedForQuota: number } {
+    const c = this.db.$client
+    let retained = 0
+    const rawCutoff = nowMs - this.opts.retentionRawMs
+    const old = c.query('SELECT max(last_seq) hi FROM chunk_minutes WHERE minute < ?').get(minuteOf(rawCutoff) - MINUTE_MS) as { hi: number | null }
+    if (old.hi !== null) {
+      c.transaction(() => {
+        retained = c.query('DELETE FROM chunks WHERE seq <= ?').run(old.hi).changes
+        c.query('DELETE FROM chunk_minutes WHERE last_seq <= ?').run(old.hi)
+      })()
+    }
+    const rollCutoff = minuteOf(nowMs - this.opts.retentionRollupMs)
+    for (const s of STREAM_NAMES) c.query('DELETE FROM rollups WHERE stream = ? AND minute < ?').run(s, rollCutoff)
+
+    let droppedForQuota = 0
+    for (let guard = 0; guard < 10_000 && this.usedBytes() > this.opts.quotaBytes; guard++) {
+      // Small steps (a twentieth of what is there) so no more than needed is dropped.
+      const count = (c.query('SELECT count(*) c FROM chunks').get() as { c: number }).c
+      const step = Math.max(1, Math.min(500, Math.ceil(count / 20)))
+      const batch = c.query('SELECT seq, n FROM chunks ORDER BY seq LIMIT ?').all(step) as { seq: number; n: number }[]
+      if (batch.length) {
+        const hi = batch[batch.length - 1].seq
+        const samples = batch.reduce((a, r) => a + r.n, 0)
+        c.transaction(() => {
+          c.query('DELETE FROM chunks WHERE seq <= ?').run(hi)
+          c.query('DELETE FROM chunk_minutes WHERE last_seq <= ?').run(hi)
+          this.counters.dropped_chunks += batch.length
+          this.counters.dropped_samples += samples
+          this.sql.setMeta.run('dropped_chunks', String(this.counters.dropped_chunks))
+          this.sql.setMeta.run('dropped_samples', String(this.counters.dropped_samples))
+        })()
+        droppedForQuota += batch.length
+        continue
+      }
+      const r = c.query('DELETE FROM rollups WHERE rowid IN (SELECT rowid FROM rollups ORDER BY minute LIMIT 5000)').run()
+      if (r.changes > 0) continue
+      const e = c.query('DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT 1000)').run()
+      if (e.changes === 0) break
+    }
+    if (droppedForQuota) {
+      this.opts.log.warn('disk quota reached: dropped the oldest raw chunks', {
+        dropped_chunks: droppedForQuota, total_dropped_chunks: this.counters.dropped_chunks, quota_bytes: this.opts.quotaBytes,
+      })
+    }
+    this.sql.setMeta.run('dropped_unwritten_samples', String(this.counters.dropped_unwritten_samples))
+    return { retained, droppedForQuota }
+  }
+
+  stats(): StoreStats {
+    return {
+      seq: this.nextSeq - 1,
+      db_bytes: this.usedBytes(),
+      quota_bytes: this.opts.quotaBytes,
+      pending_samples: this.pendingCount,
+      ...this.counters,
+      last_flush_ts: this.lastFlushTs,
+      last_flush_error: this.lastFlushError,
+    }
+  }
+
+  /** The health check's probe: the write lock can be taken and the last tick committed. */
+  writable(): { ok: boolean; reason?: string } {
+    if (this.lastFlushError) return { ok: false, reason: `last tick failed: ${this.lastFlushError}` }
+    try {
+      this.db.$client.exec('BEGIN IMMEDIATE')
+      this.db.$client.exec('ROLLBACK')
+      return { ok: true }
+    } catch (err) {
+      return { ok: false, reason: (err as Error).message }
+    }
+  }
+}
