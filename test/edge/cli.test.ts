@@ -1,0 +1,50 @@
+// The edge's command line: a bad configuration value stops the start with the key named.
+import { describe, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const ROOT = join(import.meta.dir, '..', '..')
+
+async function run(env: Record<string, string>) {
+  const p = Bun.spawn([process.execPath, 'edge/main.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' })
+  const timer = setTimeout(() => p.kill(), 10_000)
+  const [code, err] = await Promise.all([p.exited, new Response(p.stderr).text()])
+  clearTimeout(timer)
+  return { code, err }
+}
+
+describe('edge CLI', () => {
+  test('a bad environment value stops the start, naming the key', async () => {
+    const r = await run({ TONYPI_HTTP_PORT: 'eighty' })
+    expect(r.code).toBe(2)
+    expect(r.err).toContain('configuration TONYPI_HTTP_PORT: expected a number')
+  })
+
+  test('a bad config file key stops the start, naming the key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tonypi-cfg-'))
+    try {
+      const f = join(dir, 'edge.json')
+      writeFileSync(f, JSON.stringify({ retentionRawHours: -1 }))
+      const r = await run({ TONYPI_CONFIG: f })
+      expect(r.code).toBe(2)
+      expect(r.err).toContain('configuration retentionRawHours')
+      writeFileSync(f, '{broken')
+      const r2 = await run({ TONYPI_CONFIG: f })
+      expect(r2.err).toContain('configuration TONYPI_CONFIG')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('a hardware profile this build cannot drive is refused with a clear message', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tonypi-prof-'))
+    try {
+      const r = await run({ TONYPI_PROFILE: 'tonypi-hat', TONYPI_DATA_DIR: dir, TONYPI_HTTP_PORT: '0', TONYPI_MQTT_PORT: '0' })
+      expect(r.code).toBe(2)
+      expect(r.err).toContain('TONYPI_PROFILE')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
