@@ -16,11 +16,13 @@ export interface Sample {
   values: Record<string, number>
 }
 
-/** Resolution per field: finer than the hardware reports (LX positions are integers,
- * voltages millivolts, MPU6050 accel ~0.0006 m/s^2 per LSB at +-2 g). */
+/** Resolution per field: finer than what the hardware can tell apart. LX positions are
+ * integers and voltages millivolts; the MPU6050's noise (about 0.4 mg/sqrt(Hz), so ~0.03
+ * m/s^2 rms at its default bandwidth, and ~0.03 deg/s for the gyro) is ten times coarser
+ * than the 0.002 m/s^2 and 0.01 deg/s kept here. */
 const RESOLUTION: Record<StreamName, Record<string, number>> = {
   servos: { position: 1, temperature_c: 0.1, voltage_v: 0.001, torque: 1 },
-  imu: { ax: 0.0005, ay: 0.0005, az: 0.0005, gx: 0.005, gy: 0.005, gz: 0.005, temp_c: 0.01 },
+  imu: { ax: 0.002, ay: 0.002, az: 0.002, gx: 0.01, gy: 0.01, gz: 0.01, temp_c: 0.01 },
   battery: { voltage_v: 0.001, percent: 0.1 },
   performance: {
     cpu_percent: 0.1, load_1: 0.01, load_5: 0.01, load_15: 0.01, mem_percent: 0.1,

@@ -18,22 +18,28 @@ export interface RollupRow {
 
 export class RollupAccumulator {
   private rows = new Map<string, RollupRow>()
+  /** Rows by (stream, minute, source), then by field: one string key per sample, not per value. */
+  private groups = new Map<string, Map<string, RollupRow>>()
 
   add(s: Sample) {
     const minute = minuteOf(s.ts)
     const source = s.source ?? ''
+    const gk = `${s.stream}\u0000${minute}\u0000${source}`
+    let g = this.groups.get(gk)
+    if (!g) { g = new Map(); this.groups.set(gk, g) }
     for (const field in s.values) {
       const v = s.values[field]
       if (!Number.isFinite(v)) continue
-      const key = `${s.stream}\u0000${minute}\u0000${source}\u0000${field}`
-      const r = this.rows.get(key)
+      const r = g.get(field)
       if (r) {
         r.n++
         r.sum += v
         if (v < r.min) r.min = v
         if (v > r.max) r.max = v
       } else {
-        this.rows.set(key, { stream: s.stream, minute, source, field, n: 1, min: v, max: v, sum: v })
+        const row: RollupRow = { stream: s.stream, minute, source, field, n: 1, min: v, max: v, sum: v }
+        g.set(field, row)
+        this.rows.set(`${gk}\u0000${field}`, row)
       }
     }
   }
@@ -42,6 +48,10 @@ export class RollupAccumulator {
   takeClosed(beforeMinute: number): RollupRow[] {
     const out: RollupRow[] = []
     for (const [k, r] of this.rows) if (r.minute < beforeMinute) { out.push(r); this.rows.delete(k) }
+    for (const [k, g] of this.groups) {
+      const first = g.values().next().value
+      if (!first || first.minute < beforeMinute) this.groups.delete(k)
+    }
     return out
   }
 
@@ -54,16 +64,20 @@ export class RollupAccumulator {
 
   clone(): RollupAccumulator {
     const c = new RollupAccumulator()
-    for (const [k, r] of this.rows) c.rows.set(k, { ...r })
+    c.restore([...this.rows.values()])
     return c
   }
 
   restore(rows: RollupRow[]) {
     for (const r of rows) {
-      const key = `${r.stream}\u0000${r.minute}\u0000${r.source}\u0000${r.field}`
-      const cur = this.rows.get(key)
-      if (!cur) this.rows.set(key, { ...r })
-      else { cur.n += r.n; cur.sum += r.sum; cur.min = Math.min(cur.min, r.min); cur.max = Math.max(cur.max, r.max) }
+      const gk = `${r.stream}\u0000${r.minute}\u0000${r.source}`
+      let g = this.groups.get(gk)
+      if (!g) { g = new Map(); this.groups.set(gk, g) }
+      const cur = g.get(r.field)
+      if (cur) { cur.n += r.n; cur.sum += r.sum; cur.min = Math.min(cur.min, r.min); cur.max = Math.max(cur.max, r.max); continue }
+      const row = { ...r }
+      g.set(r.field, row)
+      this.rows.set(`${gk}\u0000${r.field}`, row)
     }
   }
 }

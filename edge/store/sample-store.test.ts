@@ -109,7 +109,7 @@ describe('SampleStore', () => {
     expect(after).toBeGreaterThanOrEqual(T0 + 60_000)
     expect(before - r.retained).toBeGreaterThan(0)
 
-    const big = new SampleStore(openEdgeDatabase(tempDb()), { ...opts, quotaBytes: 256 * 1024 })
+    const big = new SampleStore(openEdgeDatabase(tempDb()), { ...opts, quotaBytes: 128 * 1024 })
     const samples: Sample[] = []
     for (let s = 0; s < 400; s++) {
       for (let k = 0; k < 100; k++) samples.push({ stream: 'imu', ts: T0 + s * 1000 + k * 10, values: { ax: Math.sin(s * 100 + k) * 5, ay: Math.cos(k * 7 + s) * 9 } })
@@ -119,7 +119,7 @@ describe('SampleStore', () => {
     const q = big.maintain(T0 + 400_000)
     expect(q.droppedForQuota).toBeGreaterThan(0)
     const st = big.stats()
-    expect(st.db_bytes).toBeLessThanOrEqual(256 * 1024)
+    expect(st.db_bytes).toBeLessThanOrEqual(128 * 1024)
     expect(st.dropped_chunks).toBe(q.droppedForQuota)
     expect(st.dropped_samples).toBe(q.droppedForQuota * 100)
     // The newest data is still there.

@@ -1,0 +1,46 @@
+// `bun run bench` (add `--quick` for a 30-second soak instead of 5 minutes): every figure
+// is measured against a baseline or a budget in the same run, and printed as a table.
+import { benchEdgeSoak } from './edge-soak.ts'
+import { benchBytesPerHour, benchIngest } from './store.ts'
+
+const quick = process.argv.includes('--quick')
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7)
+const rows: { name: string; figure: string; budget: string; ok: boolean }[] = []
+const log = (s: string) => process.stderr.write(`  ${s}\n`)
+
+if (!only || only === 'store') {
+  log('store ingest...')
+  const ing = benchIngest(quick ? 60 : 300)
+  rows.push({
+    name: 'store ingest vs raw bun:sqlite batched inserts',
+    figure: `${ing.store_per_s.toLocaleString()} vs ${ing.raw_per_s.toLocaleString()} samples/s = ${ing.ratio.toFixed(2)}`,
+    budget: '>= 0.5', ok: ing.ratio >= 0.5,
+  })
+  log('bytes written per hour...')
+  const bytes = benchBytesPerHour(quick ? 600 : 1800)
+  rows.push({
+    name: `bytes written per hour, nominal load (${bytes.simulated_s} s simulated)`,
+    figure: `${bytes.ours_mb_per_h.toFixed(1)} MB/h`, budget: '<= 30 MB/h', ok: bytes.ours_mb_per_h <= 30,
+  })
+  rows.push({
+    name: 'bytes written vs naive one-row-per-value store',
+    figure: `${bytes.ours_mb_per_h.toFixed(1)} / ${bytes.naive_mb_per_h.toFixed(0)} MB/h = ${bytes.ratio.toFixed(3)}`,
+    budget: '<= 0.2', ok: bytes.ratio <= 0.2,
+  })
+}
+
+if (!only || only === 'soak') {
+  const seconds = quick ? 30 : 300
+  log(`edge soak for ${seconds} s (a live WebSocket client attached)...`)
+  const soak = await benchEdgeSoak(seconds, log)
+  rows.push({ name: `edge RSS after ${seconds} s at nominal load`, figure: `${soak.rss_mb_end.toFixed(1)} MB (max ${soak.rss_mb_max.toFixed(1)})`, budget: '<= 80 MB', ok: soak.rss_mb_end <= 80 })
+  rows.push({
+    name: 'sample-to-WebSocket latency',
+    figure: `p50 ${soak.latency_ms.p50} ms, p99 ${soak.latency_ms.p99} ms, max ${soak.latency_ms.max} ms (${soak.samples.toLocaleString()} samples)`,
+    budget: 'p99 <= 50 ms', ok: soak.latency_ms.p99 <= 50,
+  })
+}
+
+const w = Math.max(...rows.map((r) => r.name.length))
+console.log('\nbenchmark'.padEnd(w + 1) + ' | figure | budget | within')
+for (const r of rows) console.log(`${r.name.padEnd(w)} | ${r.figure} | ${r.budget} | ${r.ok ? 'yes' : 'NO'}`)

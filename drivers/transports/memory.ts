@@ -1,0 +1,309 @@
+/**
+ * In-memory twins of the transports, for unit tests and the in-process simulator. They
+ * follow the real ones where a driver could tell the difference: the same interfaces, the
+ * same TransportError codes and messages, and (optionally) the wire's speed.
+ *
+ * Wire timing: with `baud` set, a byte takes 10 bit times (8N1: start + 8 data + stop) and
+ * bytes queue behind each other on the wire, so a 6-byte frame at 115200 becomes readable
+ * byte by byte over 0.52 ms, and drain() resolves when the writer's last byte is out.
+ * Waits shorter than a timer tick finish by yielding (setImmediate), so the timing holds
+ * at sub-millisecond precision; that costs CPU only while a byte is actually in flight.
+ */
+import { TransportError } from "./errors.ts";
+import { describeI2cError, type I2cBus } from "./i2c.ts";
+import type { GpioLine, GpioOutputOptions } from "./gpio.ts";
+import type { SerialPort } from "./serial-port.ts";
+
+const EMPTY = new Uint8Array(0);
+
+/** Resolve at performance.now() >= t, to well under a millisecond. */
+async function sleepUntil(t: number): Promise<void> {
+  for (;;) {
+    const left = t - performance.now();
+    if (left <= 0) return;
+    if (left > 2) await Bun.sleep(left - 1.5);
+    else await new Promise<void>((r) => setImmediate(r));
+  }
+}
+
+interface Segment {
+  data: Uint8Array;
+  /** Time the first byte starts on the wire. */
+  start: number;
+  byteTime: number;
+  /** Bytes of data already handed to read() or flushed. */
+  taken: number;
+}
+
+export interface MemorySerialOptions {
+  /** Simulate the wire at this rate (10 bits a byte). Omit for instant delivery. */
+  baud?: number;
+  /** Names used in error messages. */
+  names?: [string, string];
+}
+
+export class MemorySerialPort implements SerialPort {
+  readonly name: string;
+  peer!: MemorySerialPort;
+  readonly #byteTime: number;
+  #inbox: Segment[] = [];
+  #wireFreeAt = 0;
+  #closed = false;
+  #failure: TransportError | null = null;
+  #waiters = new Set<() => void>();
+  /** Every byte this end ever wrote, for assertions. */
+  readonly written: number[] = [];
+
+  constructor(name: string, baud?: number) {
+    this.name = name;
+    this.#byteTime = baud ? 10_000 / baud : 0; // ms per byte
+  }
+
+  get isOpen(): boolean {
+    return !this.#closed && this.#failure === null;
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    this.#usable();
+    const now = performance.now();
+    const start = Math.max(now, this.#wireFreeAt);
+    this.#wireFreeAt = start + bytes.length * this.#byteTime;
+    for (const b of bytes) this.written.push(b);
+    this.peer.#deliver({ data: bytes.slice(), start, byteTime: this.#byteTime, taken: 0 });
+  }
+
+  async drain(): Promise<void> {
+    this.#usable();
+    await sleepUntil(this.#wireFreeAt);
+    this.#usable();
+  }
+
+  read(max = 4096): Uint8Array {
+    this.#usable();
+    const now = performance.now();
+    const out: number[] = [];
+    while (this.#inbox.length > 0 && out.length < max) {
+      const seg = this.#inbox[0]!;
+      const arrived = seg.byteTime === 0 ? seg.data.length : Math.min(seg.data.length, Math.floor((now - seg.start) / seg.byteTime + 1e-6));
+      const n = Math.min(arrived - seg.taken, max - out.length);
+      for (let i = 0; i < n; i++) out.push(seg.data[seg.taken + i]!);
+      seg.taken += Math.max(0, n);
+      if (seg.taken < seg.data.length) break; // the rest is still on the wire
+      this.#inbox.shift();
+    }
+    return out.length === 0 ? EMPTY : Uint8Array.from(out);
+  }
+
+  async waitReadable(timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      this.#usable();
+      const next = this.#nextArrival();
+      const now = performance.now();
+      if (next !== null && next <= now) return true;
+      if (now >= deadline) return false;
+      if (next !== null) {
+        await sleepUntil(Math.min(next, deadline));
+        continue;
+      }
+      // Nothing on the wire: sleep until the peer writes (or the deadline).
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.#waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.max(0, deadline - now));
+        this.#waiters.add(wake);
+      });
+    }
+  }
+
+  /** Drops what has arrived; bytes still on the wire arrive later, as with tcflush. */
+  flush(): void {
+    this.#usable();
+    this.read(Number.MAX_SAFE_INTEGER);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#inbox = [];
+    this.#wake();
+  }
+
+  /** Pull the cable: this end closes and the peer fails like a real tty hang-up (EIO). */
+  hangup(): void {
+    this.close();
+    const peer = this.peer;
+    if (!peer.#closed && !peer.#failure) {
+      peer.#failure = new TransportError("EIO", `${peer.name}: device disappeared (EIO): the other end hung up`, { path: peer.name });
+      peer.#wake();
+    }
+  }
+
+  #deliver(seg: Segment): void {
+    if (this.#closed || this.#failure) return; // nobody listening: the bytes fall off the wire
+    this.#inbox.push(seg);
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const w of [...this.#waiters]) w();
+  }
+
+  #nextArrival(): number | null {
+    const seg = this.#inbox[0];
+    if (!seg) return null;
+    // Same rounding as read(), so "readable" and "read returns bytes" never disagree.
+    return seg.start + (seg.taken + 1 - 1e-6) * seg.byteTime;
+  }
+
+  #usable(): void {
+    if (this.#closed) throw new TransportError("ECLOSED", `${this.name}: port is closed`, { path: this.name });
+    if (this.#failure) throw this.#failure;
+  }
+}
+
+/** Two connected ends: what one writes the other reads. */
+export function createMemorySerialPair(opts: MemorySerialOptions = {}): [MemorySerialPort, MemorySerialPort] {
+  const [na, nb] = opts.names ?? ["memory-a", "memory-b"];
+  const a = new MemorySerialPort(na, opts.baud);
+  const b = new MemorySerialPort(nb, opts.baud);
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
+
+/** What sits at an address on a MemoryI2cBus. */
+export interface I2cDevice {
+  write(bytes: Uint8Array): void;
+  read(len: number): Uint8Array;
+}
+
+/**
+ * The common I2C register convention (MPU6050, the hat MCU): a write's first byte sets the
+ * register pointer, further bytes are stored from there; reads continue from the pointer;
+ * both auto-increment.
+ */
+export class RegisterMapDevice implements I2cDevice {
+  readonly regs = new Uint8Array(256);
+  pointer = 0;
+  /** Called before a read starts at `reg`: refresh live values (a simulated sensor). */
+  onRead?: (reg: number, dev: RegisterMapDevice) => void;
+  /** Called after bytes are written at `reg`. */
+  onWrite?: (reg: number, bytes: Uint8Array, dev: RegisterMapDevice) => void;
+
+  constructor(init: Record<number, number> = {}) {
+    for (const [reg, v] of Object.entries(init)) this.regs[Number(reg)] = v;
+  }
+
+  write(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.pointer = bytes[0]!;
+    const start = this.pointer;
+    for (const b of bytes.subarray(1)) this.regs[this.pointer++ & 0xff] = b;
+    this.pointer &= 0xff;
+    if (bytes.length > 1) this.onWrite?.(start, bytes.subarray(1), this);
+  }
+
+  read(len: number): Uint8Array {
+    this.onRead?.(this.pointer, this);
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; i++) out[i] = this.regs[(this.pointer + i) & 0xff]!;
+    this.pointer = (this.pointer + len) & 0xff;
+    return out;
+  }
+}
+
+export interface I2cTransaction {
+  addr: number;
+  write: number[];
+  readLen: number;
+}
+
+export class MemoryI2cBus implements I2cBus {
+  readonly path: string;
+  readonly devices = new Map<number, I2cDevice>();
+  readonly log: I2cTransaction[] = [];
+  #closed = false;
+
+  constructor(path = "/dev/i2c-1 (memory)") {
+    this.path = path;
+  }
+
+  attach(addr: number, device: I2cDevice): this {
+    this.devices.set(addr, device);
+    return this;
+  }
+
+  /** Take a device off the bus (a loose cable): later transfers NACK. */
+  detach(addr: number): void {
+    this.devices.delete(addr);
+  }
+
+  async writeRead(addr: number, write: Uint8Array, readLen: number): Promise<Uint8Array> {
+    const dev = this.#device(addr, write, readLen);
+    if (write.length > 0) dev.write(write);
+    return readLen > 0 ? dev.read(readLen) : EMPTY;
+  }
+
+  async write(addr: number, bytes: Uint8Array): Promise<void> {
+    this.#device(addr, bytes, 0).write(bytes);
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  #device(addr: number, write: Uint8Array, readLen: number): I2cDevice {
+    if (this.#closed) throw new TransportError("ECLOSED", `${this.path}: bus is closed`, { path: this.path });
+    this.log.push({ addr, write: [...write], readLen });
+    const dev = this.devices.get(addr);
+    if (!dev) throw new TransportError("EREMOTEIO", describeI2cError(this.path, "EREMOTEIO", addr), { path: this.path });
+    return dev;
+  }
+}
+
+export class MemoryGpioLine implements GpioLine {
+  readonly name: string;
+  value: 0 | 1;
+  /** Every value set, the initial one first. */
+  readonly history: (0 | 1)[];
+  closed = false;
+  readonly #log: string[] | undefined;
+
+  /** `log`, if given, is shared with other twins to check the order of events across them. */
+  constructor(name: string, initial: 0 | 1 = 0, log?: string[]) {
+    this.name = name;
+    this.value = initial;
+    this.history = [initial];
+    this.#log = log;
+  }
+
+  set(value: 0 | 1): void {
+    if (this.closed) throw new TransportError("ECLOSED", `${this.name}: line is closed`);
+    this.value = value;
+    this.history.push(value);
+    this.#log?.push(`${this.name}=${value}`);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** An openGpioOutput stand-in: lines named "gpio<N>", kept in `lines` by line number. */
+export function memoryGpioOpener(log?: string[]): {
+  open: (o: GpioOutputOptions) => MemoryGpioLine;
+  lines: Map<number, MemoryGpioLine>;
+} {
+  const lines = new Map<number, MemoryGpioLine>();
+  return {
+    lines,
+    open: (o) => {
+      const line = new MemoryGpioLine(`gpio${o.line}`, o.initial, log);
+      lines.set(o.line, line);
+      return line;
+    },
+  };
+}
