@@ -62,7 +62,7 @@ describe('MQTT', () => {
   test('bad credentials are refused; viewers cannot command; operators can, with replies', async () => {
     await expect(connect({ username: 'admin', password: 'wrong' })).rejects.toThrow(/Bad username or password|Not authorized/i)
     const viewer = await connect({ username: 'viewer-user', password: 'viewer-password' })
-    const closed = new Promise((r) => viewer.once('close', r))
+    const closed = new Promise<void>((r) => viewer.once("close", () => r()))
     viewer.publish('tonypi/testbot/command/request', JSON.stringify({ type: 'stop' }))
     await closed // aedes disconnects a client whose publish is refused
     const op = await connect({ username: 'operator-user', password: 'operator-password' })
@@ -82,7 +82,7 @@ describe('MQTT', () => {
 
   test('nobody but the edge publishes its telemetry', async () => {
     const admin = await connect({ username: 'admin', password: ADMIN_PASSWORD })
-    const closed = new Promise((r) => admin.once('close', r))
+    const closed = new Promise<void>((r) => admin.once("close", () => r()))
     admin.publish('tonypi/testbot/servos', JSON.stringify({ servos: [] }))
     await closed
     const stats = await (await h.api('/api/v1/stats', { token: await h.tokenFor('admin') })).json()
