@@ -38,6 +38,12 @@ export const BatteryStatus = T.Object({
 })
 export type BatteryStatus = Static<typeof BatteryStatus>
 
+export const BusStatus = T.Object({
+  name: T.String(), requests: T.Integer(), replies: T.Integer(), timeouts: T.Integer(), retries: T.Integer(),
+  checksum_errors: T.Integer(), discarded_bytes: T.Integer(), errors: T.Integer(), last_error: T.Union([T.String(), T.Null()]),
+  sweeps_per_s: T.Number(), transactions_per_s: T.Number(),
+})
+
 export const RobotStatus = T.Object({
   robot_id: T.String(),
   profile: T.String(),
@@ -46,6 +52,7 @@ export const RobotStatus = T.Object({
   servos: T.Array(ServoStatus),
   imu: T.Union([ImuStatus, T.Null()]),
   battery: T.Union([BatteryStatus, T.Null()]),
+  buses: T.Array(BusStatus, { description: 'frames, timeouts, checksum errors and achieved rates of each physical bus' }),
 })
 export type RobotStatus = Static<typeof RobotStatus>
 

@@ -24,6 +24,21 @@ export interface ImuSample {
 
 export type Maybe<T> = T | Promise<T>
 
+/** Counters of one physical bus (see drivers/bus/bus-stats.ts). */
+export interface BusStatus {
+  name: string
+  requests: number
+  replies: number
+  timeouts: number
+  retries: number
+  checksum_errors: number
+  discarded_bytes: number
+  errors: number
+  last_error: string | null
+  sweeps_per_s: number
+  transactions_per_s: number
+}
+
 export interface RobotDriver {
   readonly profile: string
   readonly servos: readonly ServoInfo[]
@@ -43,4 +58,10 @@ export interface RobotDriver {
   stop(ids?: readonly number[]): Maybe<void>
   setTorque(ids: readonly number[], on: boolean): Maybe<void>
   close(): Maybe<void>
+
+  /** Bus counters, for robot/status; absent for drivers without a wire (the in-process sim). */
+  busStatus?(): BusStatus[]
+  /** Peripherals only some boards have (the STM32 controller board). */
+  buzzer?(freqHz: number, onMs: number, offMs: number, repeat: number): Maybe<void>
+  led?(id: number, onMs: number, offMs: number, repeat: number): Maybe<void>
 }

@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import { describeConfig, type EdgeConfig } from '../core/config.ts'
 import type { Logger } from '../core/log.ts'
 import type { RobotDriver } from '../drivers/robot-driver.ts'
-import { SimDriver } from '../drivers/sim/sim-driver.ts'
+import { openRobotDriver } from '../drivers/profiles.ts'
 import { createApi } from './api/routes.ts'
 import { LoginThrottle } from './auth/login-throttle.ts'
 import { ensureFirstAdmin, loadJwtSecret } from './auth/secrets.ts'
@@ -35,20 +35,12 @@ export interface RunningEdge {
   stop(): Promise<void>
 }
 
-export class ProfileError extends Error {}
-
-function chooseDriver(cfg: EdgeConfig, log: Logger): RobotDriver {
-  if (cfg.profile === 'tonypi-hat' || cfg.profile === 'tonypi-board') {
-    throw new ProfileError(`configuration TONYPI_PROFILE: the ${cfg.profile} hardware drivers are not in this build yet; use sim`)
-  }
-  if (cfg.profile === 'auto') log.info('profile auto: no hardware driver in this build, using the simulated TonyPi', { profile: 'sim' })
-  return new SimDriver({ seed: cfg.simSeed, pack: cfg.batteryPack })
-}
-
 export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: StaticSite | null; driver?: RobotDriver } = {}): Promise<RunningEdge> {
   const dataDir = resolve(cfg.dataDir)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   log.info('starting edge', { config: describeConfig(cfg), data_dir: dataDir })
+  // The hardware first: a robot that cannot reach its bus should say so before anything else.
+  const driver = opts.driver ?? (await openRobotDriver(cfg, log.child('driver')))
 
   const db = openEdgeDatabase(resolve(dataDir, 'edge.db'))
   const store = new SampleStore(db, {
@@ -61,10 +53,9 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const jwtSecret = loadJwtSecret(dataDir, cfg.jwtSecret)
   const firstAdmin = await ensureFirstAdmin(users, dataDir, cfg.adminPassword, log.child('auth'))
 
-  const driver = opts.driver ?? chooseDriver(cfg, log)
   const bus = new SampleBus(log.child('bus'))
   const positionPeriod = 1000 / cfg.servoPositionHz
-  const state = new RobotState(cfg.robotId!, driver.profile, driver.servos, Math.max(500, positionPeriod * 5))
+  const state = new RobotState(cfg.robotId!, driver.profile, driver.servos, Math.max(500, positionPeriod * 5), () => driver.busStatus?.() ?? [])
   bus.subscribe((m) => { if (m.kind === 'samples') state.apply(m.samples) })
   bus.subscribe((m) => {
     if (m.kind === 'samples') for (const s of m.samples) store.add(s)

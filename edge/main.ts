@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { ConfigError, loadEdgeConfig, unknownEnvKeys } from '../core/config.ts'
 import { createLogger } from '../core/log.ts'
-import { ProfileError, startEdge } from './edge.ts'
+import { startEdge } from './edge.ts'
 import { dashboardSite } from './site.ts'
 
 function fail(message: string): never {
@@ -44,7 +44,8 @@ let edge
 try {
   edge = await startEdge(cfg, log, { site: dashboardSite() })
 } catch (err) {
-  if (err instanceof ProfileError) fail(err.message)
+  if (err instanceof ConfigError) fail(err.message)
+  if ((err as { name?: string }).name === 'TransportError') fail(`cannot reach the robot: ${(err as Error).message}`)
   if ((err as { code?: string }).code === 'EADDRINUSE') fail(`a port is already in use (${(err as Error).message}); set TONYPI_HTTP_PORT / TONYPI_MQTT_PORT`)
   throw err
 }

@@ -3,7 +3,7 @@
 import type { BatteryStatus, ImuStatus, RobotStatus, ServoStatus } from '../core/schemas.ts'
 import type { Sample } from '../core/streams.ts'
 import { attitudeFromAccel, positionToDegrees, round2 } from '../core/units.ts'
-import type { ServoInfo } from '../drivers/robot-driver.ts'
+import type { BusStatus, ServoInfo } from '../drivers/robot-driver.ts'
 
 interface ServoLatest {
   position: number | null
@@ -29,6 +29,7 @@ export class RobotState {
     readonly profile: string,
     readonly servoInfo: readonly ServoInfo[],
     private readonly staleAfterMs: number,
+    private readonly buses: () => BusStatus[] = () => [],
   ) {
     for (const s of servoInfo) {
       this.servos.set(s.id, { position: null, temperature_c: null, voltage_v: null, torque: null, ts: null, answeredAt: null })
@@ -88,6 +89,7 @@ export class RobotState {
       servos: this.servoStatus(now),
       imu: this.imu,
       battery: this.battery,
+      buses: this.buses(),
     }
   }
 }

@@ -8,6 +8,8 @@ import { SimulatedTonyPi } from './model.ts'
 
 export interface SimDriverOptions {
   seed?: number
+  /** Ids, names and limits (default: TonyPi's 16 servos, full range). */
+  servos?: readonly ServoInfo[]
   pack?: BatteryPack
   now?: () => number
 }
@@ -22,8 +24,8 @@ export class SimDriver implements RobotDriver {
 
   constructor(opts: SimDriverOptions = {}) {
     this.now = opts.now ?? Date.now
-    this.model = new SimulatedTonyPi({ seed: opts.seed ?? 1, pack: opts.pack ?? '2S', startMs: this.now() })
-    this.servos = TONYPI_SERVOS.map((s) => ({ ...s, min: 0, max: 1000 }))
+    this.servos = opts.servos ?? TONYPI_SERVOS.map((s) => ({ ...s, min: 0, max: 1000 }))
+    this.model = new SimulatedTonyPi({ seed: opts.seed ?? 1, pack: opts.pack ?? '2S', startMs: this.now(), servoIds: this.servos.map((s) => s.id) })
   }
 
   private tick(): number {

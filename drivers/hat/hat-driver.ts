@@ -1,0 +1,119 @@
+// The `tonypi-hat` profile (Pi 4 era): LX bus servos on the Pi's UART behind the hat's
+// half-duplex buffer, the MPU6050 and the battery on I2C bus 1. The LX protocol has no
+// multi-servo frame, so a move is one MOVE_TIME_WRITE per servo, sent back to back.
+import { decodeHatBattery, HAT_BATTERY_READ_LEN, HAT_BATTERY_REG, HAT_I2C_ADDR } from '../codecs/hat-battery.ts'
+import {
+  decodeLxReply, encodeMoveStop, encodeMoveTimeWrite, encodePosRead, encodeTempRead, encodeTorque, encodeTorqueRead,
+  encodeVinRead, LX_BROADCAST_ID,
+} from '../codecs/lx-bus.ts'
+import type { BusStatus, ImuSample, RobotDriver, ServoHealth, ServoInfo } from '../robot-driver.ts'
+import type { HalfDuplexDirection } from '../transports/half-duplex.ts'
+import type { I2cBus } from '../transports/i2c.ts'
+import type { SerialPort } from '../transports/serial-port.ts'
+import { LxBusMaster, type LxBusOptions } from './lx-bus-master.ts'
+import { Mpu6050Reader } from './mpu6050-reader.ts'
+
+export interface HatDriverParts {
+  port: SerialPort
+  direction: HalfDuplexDirection
+  /** null when configured `none` or absent: no IMU, no battery, reported as such. */
+  i2c: I2cBus | null
+  servos: readonly ServoInfo[]
+  bus?: LxBusOptions
+}
+
+export class HatDriver implements RobotDriver {
+  readonly profile = 'tonypi-hat'
+  readonly servos: readonly ServoInfo[]
+  readonly bus: LxBusMaster
+  hasImu = false
+  hasBattery = false
+  private imu: Mpu6050Reader | null = null
+
+  private constructor(private readonly parts: HatDriverParts) {
+    this.servos = parts.servos
+    this.bus = new LxBusMaster(parts.port, parts.direction, parts.bus)
+  }
+
+  /** Opens the I2C devices that answer; a missing one is logged by the caller from `notes`. */
+  static async open(parts: HatDriverParts): Promise<{ driver: HatDriver; notes: string[] }> {
+    const d = new HatDriver(parts)
+    const notes: string[] = []
+    if (parts.i2c) {
+      try {
+        d.imu = await Mpu6050Reader.open(parts.i2c)
+        d.hasImu = true
+      } catch (err) {
+        notes.push(`IMU absent: ${(err as Error).message}`)
+      }
+      try {
+        await parts.i2c.writeRead(HAT_I2C_ADDR, Uint8Array.of(HAT_BATTERY_REG), HAT_BATTERY_READ_LEN)
+        d.hasBattery = true
+      } catch (err) {
+        notes.push(`battery monitor absent: ${(err as Error).message}`)
+      }
+    } else {
+      notes.push('I2C configured none: no IMU, no battery')
+    }
+    return { driver: d, notes }
+  }
+
+  async readPositions(ids: readonly number[]): Promise<Map<number, number | null>> {
+    const frames = await this.bus.requestMany(ids.map((id) => encodePosRead(id)))
+    this.bus.stats.sweep()
+    const out = new Map<number, number | null>()
+    ids.forEach((id, i) => {
+      const r = frames[i] ? decodeLxReply(frames[i]!) : undefined
+      out.set(id, r && r.kind === 'POS_READ' ? r.pos : null)
+    })
+    return out
+  }
+
+  async readServoHealth(id: number): Promise<ServoHealth | null> {
+    const [t, v, q] = await this.bus.requestMany([encodeTempRead(id), encodeVinRead(id), encodeTorqueRead(id)])
+    if (!t && !v && !q) return null
+    const tr = t ? decodeLxReply(t) : undefined
+    const vr = v ? decodeLxReply(v) : undefined
+    const qr = q ? decodeLxReply(q) : undefined
+    return {
+      temperature_c: tr?.kind === 'TEMP_READ' ? tr.tempC : null,
+      voltage_v: vr?.kind === 'VIN_READ' ? vr.mv / 1000 : null,
+      torque: qr?.kind === 'LOAD_OR_UNLOAD_READ' ? qr.torque : null,
+    }
+  }
+
+  async readImu(): Promise<ImuSample | null> {
+    if (!this.imu) return null
+    return this.imu.read()
+  }
+
+  async readBattery(): Promise<number | null> {
+    if (!this.parts.i2c || !this.hasBattery) return null
+    const raw = await this.parts.i2c.writeRead(HAT_I2C_ADDR, Uint8Array.of(HAT_BATTERY_REG), HAT_BATTERY_READ_LEN)
+    return decodeHatBattery(raw) / 1000
+  }
+
+  async move(targets: readonly { id: number; position: number }[], durationMs: number) {
+    for (const t of targets) await this.bus.send(encodeMoveTimeWrite(t.id, t.position, durationMs))
+  }
+
+  /** Broadcast: one frame stops every servo, ahead of every queued poll. */
+  async stop(ids?: readonly number[]) {
+    if (!ids) return this.bus.send(encodeMoveStop(LX_BROADCAST_ID))
+    for (const id of ids) await this.bus.send(encodeMoveStop(id))
+  }
+
+  async setTorque(ids: readonly number[], on: boolean) {
+    for (const id of ids) await this.bus.send(encodeTorque(id, on))
+  }
+
+  busStatus(): BusStatus[] {
+    return [this.bus.stats.snapshot()]
+  }
+
+  close() {
+    this.parts.port.close()
+    this.parts.direction.close()
+    this.parts.i2c?.close()
+  }
+}

@@ -1,0 +1,115 @@
+// Chooses and opens the robot's driver from configuration: `sim`, `tonypi-hat`,
+// `tonypi-board`, or `auto`, which probes the serial port and says what it found and why.
+import { existsSync } from 'node:fs'
+import type { EdgeConfig } from '../core/config.ts'
+import { ConfigError } from '../core/config.ts'
+import type { Logger } from '../core/log.ts'
+import { servoSpecs } from '../core/servo-config.ts'
+import { BoardDriver } from './board/board-driver.ts'
+import { BoardFrameDecoder } from './codecs/board.ts'
+import { encodePosRead, isLxReplyTo, LxFrameDecoder } from './codecs/lx-bus.ts'
+import { HatDriver } from './hat/hat-driver.ts'
+import type { RobotDriver, ServoInfo } from './robot-driver.ts'
+import { SimDriver } from './sim/sim-driver.ts'
+import { openHalfDuplexDirection, type HalfDuplexDirection, type HalfDuplexPins } from './transports/half-duplex.ts'
+import { openI2cBus } from './transports/i2c.ts'
+import { openSerialPort, ReopeningSerialPort } from './transports/uart.ts'
+
+export const DEFAULT_BAUD = { 'tonypi-hat': 115_200, 'tonypi-board': 1_000_000 } as const
+
+export function parseGpio(spec: string): HalfDuplexPins | 'none' {
+  if (spec === 'none') return 'none'
+  const m = /^(?:(\/dev\/gpiochip\d+):)?(\d+),(\d+)$/.exec(spec)
+  if (!m) throw new ConfigError('TONYPI_GPIO', `expected TX,RX like 27,17 or none, got ${JSON.stringify(spec)}`)
+  return { txEnable: Number(m[2]), rxEnable: Number(m[3]), ...(m[1] ? { chip: m[1] } : {}) }
+}
+
+type HwProfile = 'tonypi-hat' | 'tonypi-board'
+
+async function openHat(cfg: EdgeConfig, servos: ServoInfo[], log: Logger): Promise<RobotDriver> {
+  const baud = cfg.serialBaud ?? DEFAULT_BAUD['tonypi-hat']
+  const direction = openHalfDuplexDirection(parseGpio(cfg.gpio))
+  let port
+  try {
+    port = ReopeningSerialPort.open(cfg.serialPort, { baud, onState: (e) => log.warn('servo bus link', { state: e.state, path: e.path }) })
+  } catch (err) {
+    direction.close()
+    throw err
+  }
+  let i2c = null
+  if (cfg.i2cBus !== 'none') {
+    try { i2c = openI2cBus(cfg.i2cBus) } catch (err) { log.warn('I2C bus unavailable: no IMU, no battery', { bus: cfg.i2cBus, error: err as Error }) }
+  }
+  const { driver, notes } = await HatDriver.open({ port, direction, i2c, servos })
+  for (const n of notes) log.warn(n)
+  return driver
+}
+
+function openBoard(cfg: EdgeConfig, servos: ServoInfo[], log: Logger): RobotDriver {
+  const baud = cfg.serialBaud ?? DEFAULT_BAUD['tonypi-board']
+  const port = ReopeningSerialPort.open(cfg.serialPort, { baud, onState: (e) => log.warn('board link', { state: e.state, path: e.path }) })
+  return new BoardDriver(port, servos, {}, (e) => log.warn('board link error', { error: e }))
+}
+
+/** Listens for the board's own reports; sends a servo read on the LX wire. */
+async function probe(cfg: EdgeConfig, servos: ServoInfo[]): Promise<{ profile: HwProfile | null; why: string }> {
+  if (!existsSync(cfg.serialPort)) return { profile: null, why: `${cfg.serialPort} does not exist` }
+  try {
+    const port = openSerialPort(cfg.serialPort, { baud: DEFAULT_BAUD['tonypi-board'] })
+    try {
+      const dec = new BoardFrameDecoder()
+      const end = performance.now() + 400
+      while (performance.now() < end) {
+        if (await port.waitReadable(end - performance.now())) dec.push(port.read(4096))
+        if (dec.stats.frames > 0) return { profile: 'tonypi-board', why: `controller board frames on ${cfg.serialPort} at 1 Mbaud` }
+      }
+    } finally {
+      port.close()
+    }
+  } catch (err) {
+    return { profile: null, why: `cannot open ${cfg.serialPort}: ${(err as Error).message}` }
+  }
+  let direction: HalfDuplexDirection | null = null
+  try {
+    direction = openHalfDuplexDirection(parseGpio(cfg.gpio))
+    const port = openSerialPort(cfg.serialPort, { baud: DEFAULT_BAUD['tonypi-hat'] })
+    try {
+      const dec = new LxFrameDecoder()
+      for (const s of servos.slice(0, 3)) {
+        const req = encodePosRead(s.id)
+        port.flush()
+        await direction.transmit(port, req)
+        const end = performance.now() + 20
+        while (performance.now() < end) {
+          if (await port.waitReadable(end - performance.now())) {
+            if (dec.push(port.read(64)).some((f) => isLxReplyTo(f, req))) {
+              return { profile: 'tonypi-hat', why: `servo ${s.id} answered on the LX bus at ${cfg.serialPort}` }
+            }
+          }
+        }
+      }
+    } finally {
+      port.close()
+    }
+    return { profile: null, why: `no board frames and no LX servo answered on ${cfg.serialPort}` }
+  } catch (err) {
+    return { profile: null, why: `LX probe failed: ${(err as Error).message}` }
+  } finally {
+    direction?.close()
+  }
+}
+
+export async function openRobotDriver(cfg: EdgeConfig, log: Logger): Promise<RobotDriver> {
+  const servos = servoSpecs(cfg)
+  let profile = cfg.profile
+  if (profile === 'auto') {
+    const found = await probe(cfg, servos)
+    profile = found.profile ?? 'sim'
+    log.info(found.profile ? 'profile auto: hardware found' : 'profile auto: no hardware found, using the simulated TonyPi', { profile, why: found.why })
+  }
+  switch (profile) {
+    case 'tonypi-hat': return openHat(cfg, servos, log)
+    case 'tonypi-board': return openBoard(cfg, servos, log)
+    default: return new SimDriver({ seed: cfg.simSeed, pack: cfg.batteryPack, servos })
+  }
+}
