@@ -61,7 +61,13 @@ export const ServoTarget = T.Object({
   position: T.Integer({ minimum: -100, maximum: 1100, description: 'clamped to the servo limits' }),
 })
 
-/** Commands a robot accepts. Issue 3 widens the set with action groups and board peripherals. */
+const Ms = T.Integer({ minimum: 0, maximum: 65535 })
+const ActionName = T.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'a .d6a file in TONYPI_ACTION_DIR, without the extension' })
+
+/** The earlier system's motions (its `move` directions and head gestures), played as action groups. */
+export const LegacyMotion = T.Union(['forward', 'backward', 'left', 'right', 'stand', 'squat', 'wave', 'kick_left', 'kick_right', 'bow', 'head_nod', 'head_shake'].map((m) => T.Literal(m)))
+
+/** Commands a robot accepts, over HTTP and MQTT alike. */
 export const Command = T.Union([
   T.Object({ type: T.Literal('stop') }, { additionalProperties: false }),
   T.Object({ type: T.Literal('estop'), reason: T.Optional(T.String({ maxLength: 200 })) }, { additionalProperties: false }),
@@ -76,6 +82,11 @@ export const Command = T.Union([
     ids: T.Array(T.Integer({ minimum: 0, maximum: 253 }), { minItems: 1, maxItems: 32 }),
     on: T.Boolean(),
   }, { additionalProperties: false }),
+  T.Object({ type: T.Literal('action.run'), name: ActionName, repeat: T.Optional(T.Integer({ minimum: 0, maximum: 100, description: '0 = until stopped' })) }, { additionalProperties: false }),
+  T.Object({ type: T.Literal('action.stop') }, { additionalProperties: false }),
+  T.Object({ type: T.Literal('motion'), motion: LegacyMotion }, { additionalProperties: false }),
+  T.Object({ type: T.Literal('buzzer'), freq_hz: T.Integer({ minimum: 0, maximum: 20000 }), on_ms: Ms, off_ms: Ms, repeat: T.Integer({ minimum: 0, maximum: 65535 }) }, { additionalProperties: false }),
+  T.Object({ type: T.Literal('led'), id: T.Integer({ minimum: 1, maximum: 255 }), on_ms: Ms, off_ms: Ms, repeat: T.Integer({ minimum: 0, maximum: 65535 }) }, { additionalProperties: false }),
 ])
 export type Command = Static<typeof Command>
 

@@ -67,8 +67,8 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
     users, jwtSecret: () => jwtSecret, log: log.child('mqtt'),
   })
   const mqttPort = await broker.listen()
-  const commands = new CommandExecutor({ driver, state, db, store, bus, log: log.child('command') })
-  const inbound = new BrokerInbound({ broker, robotId: cfg.robotId!, bus, commands, log: log.child('mqtt') })
+  const commands = new CommandExecutor({ driver, state, db, store, bus, log: log.child('command'), actionDir: cfg.actionDir })
+  const inbound = new BrokerInbound({ broker, robotId: cfg.robotId!, bus, commands, state, log: log.child('mqtt') })
   const publisher = new BrokerPublisher({ broker, bus, state, robotId: cfg.robotId!, log: log.child('mqtt') })
   const live = new LiveFeed(bus, cfg.robotId!)
 

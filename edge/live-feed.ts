@@ -41,7 +41,9 @@ export class LiveFeed {
       ? JSON.stringify({ type: 'samples', samples: m.samples })
       : JSON.stringify({ type: 'event', event: m.event, level: m.level, ts: m.ts, data: m.data })
     for (const ws of this.clients) {
-      if (ws.getBufferedAmount() > MAX_BUFFERED) { this.skipped++; continue }
+      // Samples are skipped for a client that cannot keep up (the next sweep replaces them);
+      // events (command outcomes, e-stop) never are.
+      if (m.kind === 'samples' && ws.getBufferedAmount() > MAX_BUFFERED) { this.skipped++; continue }
       ws.send(msg)
       this.sent++
     }

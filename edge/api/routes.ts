@@ -13,6 +13,7 @@ import { docsPage } from './docs-page.ts'
 import { HttpError } from './errors.ts'
 import { health } from './health.ts'
 import { sensorHistory } from './sensor-history.ts'
+import { listActionGroups } from '../../drivers/action-groups/d6a.ts'
 
 const TOKEN_TTL_S = 12 * 3600
 const ErrorBody = t.Object({ error: t.String(), message: t.String() })
@@ -186,6 +187,14 @@ export function createApi(ctx: EdgeContext) {
       if (!c) throw new HttpError(404, 'not_found', `no command ${params.id}`)
       return { id: c.id, type: c.type, state: c.state, reason: c.reason, ts: c.ts, updated_at: c.updatedAt, user: c.username, origin: c.origin, body: c.body }
     }, { params: t.Object({ id: t.String({ maxLength: 80 }) }), detail: secured })
+
+    .get('/actions', ({ headers }) => {
+      auth('viewer')({ headers })
+      let names: string[] = []
+      let error: string | null = null
+      try { names = listActionGroups(ctx.config.actionDir) } catch (err) { error = (err as Error).message }
+      return { dir: ctx.config.actionDir, names, playing: ctx.commands.player.current, ...(error ? { error } : {}) }
+    }, { detail: { ...secured, summary: 'HiWonder action groups available to action.run, and the one playing' } })
 
     .get('/stats', ({ headers }) => {
       auth('viewer')({ headers })

@@ -6,15 +6,22 @@ import { adaptLegacyMessage, LegacyMessageError } from '../../core/legacy.ts'
 import type { Logger } from '../../core/log.ts'
 import { parseTopic, robotTopic } from '../../core/topics.ts'
 import type { CommandExecutor } from '../commands/command-executor.ts'
+import type { RobotState } from '../robot-state.ts'
 import type { SampleBus } from '../sample-bus.ts'
 import { principalOf, type EmbeddedBroker } from './broker.ts'
 
-/** The earlier client's command vocabulary, where it already maps to ours. */
+/** The earlier client's command vocabulary (LEGACY.md), mapped to ours. */
 const LEGACY_COMMANDS: Record<string, (p: Record<string, unknown>) => unknown> = {
   stop: () => ({ type: 'stop' }),
   emergency_stop: (p) => ({ type: 'estop', reason: typeof p.reason === 'string' ? p.reason.slice(0, 200) : undefined }),
   resume: () => ({ type: 'resume' }),
+  move: (p) => (p.direction === 'stop' ? { type: 'stop' } : { type: 'motion', motion: p.direction }),
+  head_nod: () => ({ type: 'motion', motion: 'head_nod' }),
+  head_shake: () => ({ type: 'motion', motion: 'head_shake' }),
 }
+
+/** Requests the earlier robot answered with data rather than a motion. */
+const LEGACY_QUERIES = new Set(['status_request', 'battery_request'])
 
 export class BrokerInbound {
   readonly dropped = new Map<string, number>()
@@ -23,7 +30,7 @@ export class BrokerInbound {
   private logWindow = 0
 
   constructor(
-    private readonly deps: { broker: EmbeddedBroker; robotId: string; bus: SampleBus; commands: CommandExecutor; log: Logger },
+    private readonly deps: { broker: EmbeddedBroker; robotId: string; bus: SampleBus; commands: CommandExecutor; state: RobotState; log: Logger },
   ) {
     deps.broker.aedes.on('publish', (packet, client) => {
       if (client) this.handle(packet, client)
@@ -60,14 +67,20 @@ export class BrokerInbound {
       if (!rec) return
       if (rec.kind === 'command') {
         if (rec.robotId !== this.deps.robotId && rec.robotId !== 'broadcast') return
+        const reply = (success: boolean, message: string, extra: Record<string, unknown> = {}) =>
+          void this.deps.broker.publish('tonypi/commands/response', JSON.stringify({
+            robot_id: this.deps.robotId, command_id: rec.id, timestamp: new Date().toISOString(), success, message, ...extra,
+          }))
+        if (LEGACY_QUERIES.has(rec.type)) {
+          const st = this.deps.state.status(Date.now())
+          return reply(true, rec.type, rec.type === 'battery_request'
+            ? { battery: st.battery ? { voltage: st.battery.voltage_v, percentage: st.battery.percent } : null }
+            : { status: st.estopped ? 'emergency_stopped' : 'online', emergency_stopped: st.estopped, emergency_reason: this.deps.state.estopReason })
+        }
         const map = LEGACY_COMMANDS[rec.type]
-        const body = map ? map(rec.params) : { type: `legacy.${rec.type}` }
-        const out = this.deps.commands.submit({ body, username: user, origin: 'legacy', id: rec.id ?? undefined })
-        void this.deps.broker.publish('tonypi/commands/response', JSON.stringify({
-          robot_id: this.deps.robotId, command_id: rec.id, timestamp: new Date().toISOString(),
-          success: out.state !== 'rejected', message: out.reason ?? out.state,
-        }))
-        return
+        if (!map) return reply(false, `command type ${JSON.stringify(rec.type.slice(0, 40))} is not supported by this robot${rec.type === 'shutdown' ? ' (power the Pi off with systemctl poweroff)' : ''}`)
+        const out = this.deps.commands.submit({ body: map(rec.params), username: user, origin: 'legacy', id: rec.id ?? undefined })
+        return reply(out.state !== 'rejected', out.reason ?? out.state)
       }
       if (rec.robotId !== this.deps.robotId) {
         return this.drop(`robot_id ${rec.robotId} is not this robot (${this.deps.robotId}); set TONYPI_ROBOT_ID to match`, packet.topic)

@@ -14,6 +14,10 @@ import type { EdgeDb } from '../store/database.ts'
 import { commands } from '../store/schema.ts'
 import type { SampleStore } from '../store/sample-store.ts'
 import { RateLimiter } from './rate-limit.ts'
+import { loadActionGroup, ActionGroupError } from '../../drivers/action-groups/d6a.ts'
+import { resolveLegacyMove } from '../../drivers/action-groups/legacy-moves.ts'
+import { ActionGroupPlayer, type PlayResult } from '../../drivers/action-groups/player.ts'
+import type { ActionGroup } from '../../drivers/action-groups/d6a.ts'
 
 export interface CommandRequest {
   body: unknown
@@ -42,11 +46,24 @@ export class CommandExecutor {
   private generation = 0
   private readonly limiter: RateLimiter
 
+  readonly player: ActionGroupPlayer
+
   constructor(
-    private readonly deps: { driver: RobotDriver; state: RobotState; db: EdgeDb; store: SampleStore; bus: SampleBus; log: Logger },
+    private readonly deps: { driver: RobotDriver; state: RobotState; db: EdgeDb; store: SampleStore; bus: SampleBus; log: Logger; actionDir: string },
     opts: { perSecond?: number; burst?: number } = {},
   ) {
     this.limiter = new RateLimiter(opts.perSecond ?? 10, opts.burst ?? 20)
+    const limits = new Map(deps.driver.servos.map((s) => [s.id, s]))
+    this.player = new ActionGroupPlayer({
+      // Frames name all 16 TonyPi servos; a robot configured with fewer moves the ones it has.
+      move: (targets, ms) => deps.driver.move(targets.filter((t) => limits.has(t.id)), ms),
+      clamp: (id, pos) => { const l = limits.get(id); return l ? clampPosition(pos, l.min, l.max) : pos },
+      onListenerError: (err) => deps.log.error('action group listener failed', { error: err as Error }),
+    })
+    this.player.subscribe((e) => {
+      if (e.type === 'progress') deps.bus.event('action.progress', 'debug', { ...e })
+      else deps.bus.event(`action.${e.type}`, 'info', { ...e })
+    })
   }
 
   /** Decides at once (accepted or rejected); execution continues in the background. */
@@ -64,7 +81,8 @@ export class CommandExecutor {
       this.deps.state.estopped = true
       this.deps.state.estopReason = cmd.reason ?? `by ${req.username}`
       const out = this.record(id, type, req, 'accepted')
-      // Not queued: the stop goes to the driver now, ahead of anything waiting.
+      // Not queued: no further frame of a motion, and the stop goes to the driver now.
+      void this.player.abort('emergency stop')
       void Promise.resolve()
         .then(() => this.deps.driver.stop())
         .then(() => this.finish(id, type, 'done'), (err) => this.finish(id, type, 'failed', (err as Error).message))
@@ -92,6 +110,26 @@ export class CommandExecutor {
       const unknown = cmd.ids.filter((i) => !known.has(i))
       if (unknown.length) return reject(`unknown servo id ${unknown.join(', ')}`)
     }
+    if ((cmd.type === 'buzzer' && !this.deps.driver.buzzer) || (cmd.type === 'led' && !this.deps.driver.led)) {
+      return reject(`the ${this.deps.driver.profile} profile has no ${cmd.type}`)
+    }
+    // One motion at a time: a move or another group while a group plays would fight it.
+    const playing = this.player.current
+    if (playing && (cmd.type === 'servo.move' || cmd.type === 'action.run' || cmd.type === 'motion')) {
+      return reject(`action group ${playing.name} is playing; send action.stop or stop first`)
+    }
+    let group: ActionGroup | null = null
+    try {
+      if (cmd.type === 'action.run') group = loadActionGroup(this.deps.actionDir, cmd.name)
+      if (cmd.type === 'motion') {
+        const plan = resolveLegacyMove(cmd.motion, this.deps.actionDir)
+        if (plan.kind === 'play') group = plan.group
+      }
+    } catch (err) {
+      if (err instanceof ActionGroupError) return reject(err.message)
+      throw err
+    }
+    if (group) return this.startGroup(id, type, req, group, cmd.type === 'action.run' ? cmd.repeat ?? 1 : 1)
 
     const out = this.record(id, type, req, 'accepted', note)
     const gen = this.generation
@@ -107,10 +145,32 @@ export class CommandExecutor {
     return out
   }
 
+  /** A group plays outside the queue (stop and e-stop must reach it); its outcome comes when it ends. */
+  private startGroup(id: string, type: string, req: CommandRequest, group: ActionGroup, repeat: number): CommandOutcome {
+    const out = this.record(id, type, req, 'accepted', `${group.name}: ${group.frames.length} frames x ${repeat === 0 ? 'until stopped' : repeat}`)
+    this.player.play(group, { repeat }).then((r: PlayResult) => {
+      const total = group.frames.length * (repeat || 1)
+      if (r.state === 'done') this.finish(id, type, 'done', `${r.framesPlayed} frames played`)
+      else if (r.state === 'stopped') this.finish(id, type, 'done', `stopped after ${r.framesPlayed} of ${repeat === 0 ? 'endless' : total} frames`)
+      else this.finish(id, type, 'failed', `aborted after ${r.framesPlayed} frames: ${r.reason ?? 'aborted'}`)
+    }, (err) => this.finish(id, type, 'failed', (err as Error).message))
+    return out
+  }
+
   private async execute(cmd: Command) {
     const { driver, state } = this.deps
     switch (cmd.type) {
-      case 'stop': return driver.stop()
+      case 'stop':
+        await this.player.stop()
+        return driver.stop()
+      case 'action.stop':
+        await this.player.stop()
+        return
+      case 'buzzer': return driver.buzzer!(cmd.freq_hz, cmd.on_ms, cmd.off_ms, cmd.repeat)
+      case 'led': return driver.led!(cmd.id, cmd.on_ms, cmd.off_ms, cmd.repeat)
+      case 'action.run':
+      case 'motion':
+        return // started by startGroup (a motion "stop" never gets here: resolveLegacyMove maps it to a stop)
       case 'resume':
         state.estopped = false
         state.estopReason = null

@@ -27,6 +27,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/api/v1/command', need: 'operator', body: { type: 'stop' }, ok: [202] },
   { method: 'GET', path: '/api/v1/command/none', need: 'viewer', ok: [404] },
   { method: 'GET', path: '/api/v1/stats', need: 'viewer', ok: [200] },
+  { method: 'GET', path: '/api/v1/actions', need: 'viewer', ok: [200] },
 ]
 
 const RANK: Record<Need, number> = { public: 0, viewer: 1, operator: 2, admin: 3 }

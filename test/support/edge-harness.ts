@@ -10,6 +10,8 @@ import { startEdge, type RunningEdge } from '../../edge/edge.ts'
 import { dashboardSite } from '../../edge/site.ts'
 
 export const ADMIN_PASSWORD = 'admin-test-password'
+/** HiWonder's real action groups, from the shared folder beside the repository. */
+export const SHARED_ACTION_DIR = join(import.meta.dir, '..', '..', '..', 'shared', 'actiongroups')
 
 export interface EdgeHarness {
   edge: RunningEdge
@@ -29,7 +31,7 @@ export async function startTestEdge(env: Record<string, string> = {}, opts: { da
     defaults: { robotId: 'testbot' },
     env: {
       TONYPI_HTTP_HOST: '127.0.0.1', TONYPI_MQTT_HOST: '127.0.0.1', TONYPI_HTTP_PORT: '0', TONYPI_MQTT_PORT: '0',
-      TONYPI_DATA_DIR: dataDir, TONYPI_ADMIN_PASSWORD: ADMIN_PASSWORD, TONYPI_PROFILE: 'sim', ...env,
+      TONYPI_DATA_DIR: dataDir, TONYPI_ADMIN_PASSWORD: ADMIN_PASSWORD, TONYPI_PROFILE: 'sim', TONYPI_ACTION_DIR: SHARED_ACTION_DIR, ...env,
     },
   })
   const logs: string[] = []

@@ -1,0 +1,101 @@
+// HiWonder action groups played on the simulated robot: progress, stop between frames,
+// emergency stop within one frame, one motion at a time, and the earlier system's `move`.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import mqtt from 'mqtt'
+import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
+
+let h: EdgeHarness
+let op: string
+beforeAll(async () => {
+  h = await startTestEdge()
+  op = await h.tokenFor('operator')
+})
+afterAll(() => h.stop())
+
+const command = async (json: unknown) => {
+  const r = await h.api('/api/v1/command', { method: 'POST', token: op, json })
+  return { status: r.status, body: await r.json() }
+}
+const record = async (id: string) => (await h.api(`/api/v1/command/${id}`, { token: op })).json()
+const positions = async () => {
+  const st = await (await h.api('/api/v1/robot/status', { token: op })).json()
+  return st.servos.map((s: { position: number }) => s.position) as number[]
+}
+
+describe('action groups', () => {
+  test('lists the installed groups', async () => {
+    const a = await (await h.api('/api/v1/actions', { token: op })).json()
+    expect(a.names).toEqual(expect.arrayContaining(['bow', 'go_forward', 'squat', 'stand', 'stand_up_front', 'turn_left', 'wave']))
+    expect(a.playing).toBeNull()
+  })
+
+  test('stand plays its one frame and the servos reach the pose', async () => {
+    const r = await command({ id: 'stand-1', type: 'action.run', name: 'stand' })
+    expect(r.status).toBe(202)
+    await waitFor('done', async () => (await record('stand-1')).state === 'done', 5000)
+    const want = [500, 390, 500, 600, 500, 575, 800, 725, 500, 610, 500, 400, 500, 425, 200, 275]
+    await waitFor('stand pose', async () => (await positions()).every((p, i) => Math.abs(p - want[i]) <= 3), 3000)
+  })
+
+  test('one motion at a time; action.stop ends a group between frames', async () => {
+    await command({ id: 'wave-1', type: 'action.run', name: 'wave', repeat: 0 })
+    const busy = await command({ type: 'servo.move', targets: [{ id: 1, position: 400 }], duration_ms: 100 })
+    expect(busy.status).toBe(409)
+    expect(busy.body.reason).toContain('action group wave is playing')
+    const playing = await (await h.api('/api/v1/actions', { token: op })).json()
+    expect(playing.playing.name).toBe('wave')
+    await Bun.sleep(600)
+    expect((await command({ type: 'action.stop' })).status).toBe(202)
+    const rec = await waitFor('wave ended', async () => { const x = await record('wave-1'); return x.state === 'done' ? x : null })
+    expect(rec.reason).toMatch(/stopped after \d+ of endless frames/)
+  })
+
+  test('emergency stop during a group stops it within one frame and holds the robot', async () => {
+    await command({ type: 'action.run', id: 'fwd-1', name: 'go_forward', repeat: 5 })
+    await Bun.sleep(700)
+    const e = await command({ type: 'estop', reason: 'test' })
+    expect(e.status).toBe(202)
+    const rec = await waitFor('aborted', async () => { const x = await record('fwd-1'); return x.state === 'failed' ? x : null }, 2000)
+    expect(rec.reason).toContain('emergency stop')
+    const at = await positions()
+    await Bun.sleep(800) // longer than any go_forward frame
+    const later = await positions()
+    for (let i = 0; i < at.length; i++) expect(Math.abs(later[i] - at[i])).toBeLessThanOrEqual(25)
+    expect((await command({ type: 'action.run', name: 'bow' })).body.reason).toContain('emergency-stopped')
+    expect((await command({ type: 'resume' })).status).toBe(202)
+    await waitFor('resumed', async () => (await (await h.api('/api/v1/robot/status', { token: op })).json()).estopped === false)
+  })
+
+  test('unknown and path-escaping names are refused clearly', async () => {
+    const a = await command({ type: 'action.run', name: 'moonwalk' })
+    expect(a.status).toBe(409)
+    expect(a.body.reason).toContain('moonwalk')
+    const b = await command({ type: 'action.run', name: '../etc/passwd' })
+    expect(b.status).toBe(400)
+  })
+
+  test("the earlier system's move and head commands play groups; uninstalled ones say so", async () => {
+    const c = await new Promise<mqtt.MqttClient>((resolve, reject) => {
+      const x = mqtt.connect(`mqtt://127.0.0.1:${h.edge.mqttPort}`, { username: 'operator-user', password: 'operator-password', reconnectPeriod: 0 })
+      x.once('connect', () => resolve(x))
+      x.once('error', reject)
+    })
+    const replies: { command_id: string; success: boolean; message: string; battery?: unknown }[] = []
+    c.on('message', (_t, p) => replies.push(JSON.parse(p.toString())))
+    await c.subscribeAsync('tonypi/commands/response')
+    c.publish('tonypi/commands/testbot', JSON.stringify({ type: 'move', id: 'lg-bow', direction: 'bow' }))
+    const ok = await waitFor('bow reply', () => replies.find((r) => r.command_id === 'lg-bow'))
+    expect(ok.success).toBe(true)
+    await waitFor('bow done', async () => (await record('lg-bow')).state === 'done', 15_000)
+    c.publish('tonypi/commands/testbot', JSON.stringify({ type: 'head_nod', id: 'lg-nod' }))
+    const nod = await waitFor('nod reply', () => replies.find((r) => r.command_id === 'lg-nod'))
+    expect(nod.success).toBe(false)
+    expect(nod.message).toContain('not installed')
+    c.publish('tonypi/commands/testbot', JSON.stringify({ type: 'battery_request', id: 'lg-bat' }))
+    const bat = await waitFor('battery reply', () => replies.find((r) => r.command_id === 'lg-bat'))
+    expect(bat.battery).toMatchObject({ voltage: expect.any(Number), percentage: expect.any(Number) })
+    c.publish('tonypi/commands/testbot', JSON.stringify({ type: 'shutdown', id: 'lg-off' }))
+    expect((await waitFor('shutdown reply', () => replies.find((r) => r.command_id === 'lg-off'))).message).toContain('not supported')
+    c.end(true)
+  })
+})

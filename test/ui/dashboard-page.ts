@@ -1,0 +1,83 @@
+// Opening the dashboard as a given user in a fresh browser context, with the hooks the
+// tests read: page errors collected, long tasks observed from the first script on.
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core'
+import { ADMIN_PASSWORD, type EdgeHarness } from '../support/edge-harness.ts'
+
+export type UiRole = 'admin' | 'operator' | 'viewer'
+
+export interface DashboardPage {
+  context: BrowserContext
+  page: Page
+  /** Uncaught exceptions and console errors other than expected API 404 probes. */
+  errors: string[]
+  close(): Promise<void>
+}
+
+const CREDENTIALS: Record<UiRole, [string, string]> = {
+  admin: ['admin', ADMIN_PASSWORD],
+  operator: ['operator-user', 'operator-password'],
+  viewer: ['viewer-user', 'viewer-password'],
+}
+
+/** Long tasks (> 50 ms on the main thread) from page start, read by the budget checks. */
+const OBSERVE_LONG_TASKS = `
+  window.__longTasks = [];
+  try {
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }) })
+      .observe({ type: 'longtask', buffered: true });
+  } catch (e) { window.__longTasks = null }
+`
+
+export async function openDashboard(browser: Browser, base: string, opts: BrowserContextOptions = {}): Promise<DashboardPage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...opts })
+  await context.addInitScript(OBSERVE_LONG_TASKS)
+  const page = await context.newPage()
+  // A wait that fails should fail with its own message, well inside the test's time.
+  page.setDefaultTimeout(10_000)
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`))
+  page.on('console', (m) => {
+    // The jobs/alerts/logs/reports pages probe the API and expect a 404 on this robot.
+    if (m.type() === 'error' && !/status of 404/.test(m.text())) errors.push(`console: ${m.text()}`)
+  })
+  await page.goto(base + '/')
+  return { context, page, errors, close: () => context.close() }
+}
+
+export async function logIn(page: Page, role: UiRole) {
+  const [username, password] = CREDENTIALS[role]
+  await page.fill('input[name=username]', username)
+  await page.fill('input[name=password]', password)
+  await page.click('button[type=submit]')
+  await page.waitForSelector('main h1.page-title')
+}
+
+export async function openAs(browser: Browser, h: EdgeHarness, role: UiRole, opts: BrowserContextOptions = {}): Promise<DashboardPage> {
+  const d = await openDashboard(browser, h.base, opts)
+  await logIn(d.page, role)
+  // Live and seeded: what a user sees a moment after logging in.
+  await d.page.waitForSelector('[data-connection=open]')
+  await d.page.waitForSelector('.robot-id:not(:text("\u2026"))')
+  return d
+}
+
+/** Goes to a page through the navigation, as a user would. */
+export async function goTo(page: Page, title: string) {
+  await page.click(`nav[aria-label="Pages"] a:text-is("${title}")`)
+  await page.waitForSelector(`main h1.page-title:text-is("${title}")`)
+}
+
+/** Every servo card's last reading time, by servo id. */
+export function servoTimes(page: Page): Promise<Record<string, string>> {
+  return page.$$eval('[data-servo-id]', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-servo-id')!, e.getAttribute('data-ts') ?? ''])))
+}
+
+/** Controls without an accessible name (label, aria-label, text or title). */
+export function unlabelledControls(page: Page): Promise<string[]> {
+  return page.$$eval('button, input, select, textarea, canvas, svg[role=img], [role=meter]', (els) => els.filter((el) => {
+    const e = el as HTMLInputElement
+    if (e.type === 'hidden') return false
+    const name = e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || (e.labels && e.labels.length > 0) || e.textContent?.trim() || e.getAttribute('title')
+    return !name
+  }).map((el) => el.outerHTML.slice(0, 120)))
+}

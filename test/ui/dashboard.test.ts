@@ -1,0 +1,446 @@
+// The dashboard in a real browser against a real edge with the simulated robot: logging in,
+// live servos, commands, emergency stop, roles, themes, the phone layout and a lost
+// connection. Screenshots of every page go to test-artifacts/ui/; the budgets (first load,
+// first render, long tasks at 20 Hz) are measured here and written to budgets.json.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import type { SimDriver } from '../../drivers/sim/sim-driver.ts'
+import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
+import { launchChromium } from './browser.ts'
+import { goTo, openAs, openDashboard, logIn, servoTimes, unlabelledControls, type DashboardPage } from './dashboard-page.ts'
+
+const ARTIFACTS = join(import.meta.dir, '..', '..', 'test-artifacts', 'ui')
+const NAV_PAGES = ['Overview', 'Servos', 'Sensors', 'Monitoring', 'History', 'Jobs', 'Alerts', 'Logs', 'Reports', 'Settings']
+/** Per test: a browser test must not be killed (with its browser) by the runner's 5 s default. */
+const TEST_MS = 30_000
+const COMMAND_CONTROLS = '[data-action=estop], [data-action=resume], [data-action=move], [data-action=torque], [data-action=stop], input[name=target]'
+
+let h: EdgeHarness
+let browser: Browser
+let setupError: Error | null = null
+const open: DashboardPage[] = []
+const budgets: Record<string, unknown> = {}
+
+function ready() {
+  // A missing browser or a broken edge fails every test with its reason; nothing passes silently.
+  if (setupError) throw setupError
+}
+
+async function shot(page: Page, name: string, fullPage = true) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage })
+}
+
+/** Logs in as `role` in a fresh context; the previous test's page is closed first, since
+ * every open page renders live data and a pile of them would starve the two CPUs. */
+async function as(role: 'admin' | 'operator' | 'viewer', opts: Parameters<typeof openAs>[3] = {}) {
+  await closeAll()
+  await browserUp()
+  const d = await openAs(browser, h, role, opts)
+  open.push(d)
+  return d
+}
+
+/** The runner kills a timed-out test's child processes, browser included: one slow test
+ * must not fail the rest, so a lost browser is started again. */
+async function browserUp() {
+  if (!browser.isConnected()) browser = await launchChromium()
+}
+
+async function closeAll() {
+  for (const d of open.splice(0)) await d.close().catch(() => {})
+}
+
+async function status(): Promise<{ estopped: boolean; servos: { id: number; position: number | null; torque: boolean | null }[] }> {
+  return (await h.api('/api/v1/robot/status', { token: await h.tokenFor('admin') })).json()
+}
+
+beforeAll(async () => {
+  try {
+    mkdirSync(ARTIFACTS, { recursive: true })
+    browser = await launchChromium()
+    h = await startTestEdge()
+    await h.tokenFor('operator')
+    await h.tokenFor('viewer')
+  } catch (err) {
+    setupError = err as Error
+  }
+})
+
+afterAll(async () => {
+  await closeAll()
+  await browser?.close().catch(() => {})
+  if (h) {
+    await h.stop()
+    rmSync(h.dataDir, { recursive: true, force: true })
+  }
+  if (Object.keys(budgets).length) {
+    writeFileSync(join(ARTIFACTS, 'budgets.json'), JSON.stringify(budgets, null, 2) + '\n')
+    console.log('dashboard budgets:', JSON.stringify(budgets, null, 2))
+  }
+})
+
+/** Runs in the page: servo updates, frame gaps and long tasks over `ms` of live data. */
+async function measureLiveWindow(ms: number) {
+  const w = window as unknown as { __longTasks: { start: number; duration: number }[] | null }
+  const t0 = performance.now()
+  let updates = 0
+  const mo = new MutationObserver((recs) => { updates += recs.length })
+  for (const el of document.querySelectorAll('[data-servo-id]')) mo.observe(el, { attributes: true, attributeFilter: ['data-ts'] })
+  const gaps: number[] = []
+  let last = t0
+  let running = true
+  const loop = (t: number) => { gaps.push(t - last); last = t; if (running) requestAnimationFrame(loop) }
+  requestAnimationFrame(loop)
+  await new Promise((r) => setTimeout(r, ms))
+  running = false
+  mo.disconnect()
+  return {
+    observed: w.__longTasks !== null,
+    longTasks: (w.__longTasks ?? []).filter((t) => t.start >= t0).map((t) => Math.round(t.duration)),
+    perServoHz: Math.round((updates / 16 / (ms / 1000)) * 10) / 10,
+    frames: gaps.length,
+    maxFrameGapMs: Math.round(Math.max(...gaps)),
+  }
+}
+
+describe('serving', () => {
+  test('index and assets: gzip, hashed assets cached for a year, deep links, 404 for missing files', async () => {
+    ready()
+    const index = await fetch(h.base + '/', { headers: { 'accept-encoding': 'gzip' } })
+    expect(index.status).toBe(200)
+    expect(index.headers.get('content-encoding')).toBe('gzip')
+    expect(index.headers.get('cache-control')).toBe('no-cache')
+    expect(index.headers.get('content-security-policy')).toContain("default-src 'self'")
+    const html = await index.text()
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1]
+    const style = /href="(\/assets\/[^"]+\.css)"/.exec(html)?.[1]
+    expect(script).toBeDefined()
+    expect(style).toBeDefined()
+    for (const path of [script!, style!]) {
+      const r = await fetch(h.base + path, { headers: { 'accept-encoding': 'gzip, br' } })
+      expect(r.status).toBe(200)
+      expect(r.headers.get('content-encoding')).toBe('gzip')
+      expect(r.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+      const again = await fetch(h.base + path, { headers: { 'if-none-match': r.headers.get('etag')! } })
+      expect(again.status).toBe(304)
+    }
+    const plain = await fetch(h.base + script!, { headers: { 'accept-encoding': 'identity' } })
+    expect(plain.headers.get('content-encoding')).toBeNull()
+    expect((await fetch(h.base + '/servos')).headers.get('content-type')).toContain('text/html')
+    expect((await fetch(h.base + '/favicon.ico')).status).toBe(404)
+    expect((await fetch(h.base + '/assets/missing-123.js')).status).toBe(404)
+  }, TEST_MS)
+})
+
+describe('dashboard', () => {
+  test('log in: wrong password refused, then the overview with live data; first load and first render budgets', async () => {
+    ready()
+    await closeAll()
+    await browserUp()
+    const d = await openDashboard(browser, h.base)
+    open.push(d)
+    const { page } = d
+    await page.waitForSelector('input[name=username]')
+    const load = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming
+      const res = performance.getEntriesByType('resource') as PerformanceResourceTiming[]
+      const fcp = performance.getEntriesByName('first-contentful-paint')[0]
+      return {
+        document: nav.transferSize,
+        resources: res.map((r) => ({ name: new URL(r.name).pathname, transfer: r.transferSize, decoded: r.decodedBodySize })),
+        firstContentfulPaintMs: fcp ? Math.round(fcp.startTime) : null,
+        domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd),
+      }
+    })
+    const total = load.document + load.resources.reduce((s, r) => s + r.transfer, 0)
+    budgets.firstLoad = { transferredBytes: total, budgetBytes: 100 * 1024, document: load.document, resources: load.resources }
+    budgets.firstRender = { firstContentfulPaintMs: load.firstContentfulPaintMs, domContentLoadedMs: load.domContentLoadedMs, budgetMs: 1000 }
+    expect(total).toBeLessThanOrEqual(100 * 1024)
+    expect(load.firstContentfulPaintMs).not.toBeNull()
+    expect(load.firstContentfulPaintMs!).toBeLessThanOrEqual(1000)
+    await shot(page, 'login')
+
+    await page.fill('input[name=username]', 'admin')
+    await page.fill('input[name=password]', 'not-the-password')
+    await page.click('button[type=submit]')
+    await page.waitForSelector('[role=alert]:has-text("Wrong username or password")')
+    d.errors.length = 0 // the browser logs the expected 401
+
+    const t0 = Date.now()
+    await logIn(page, 'admin')
+    await page.waitForSelector('[data-card=servos] :text("16 / 16")')
+    budgets.loginToLiveOverviewMs = Date.now() - t0
+    expect(await page.textContent('main h1')).toBe('Overview')
+    expect(await page.getAttribute('[data-card=robot] [data-robot-state]', 'data-robot-state')).toBe('Running')
+    await page.waitForSelector('[data-card=battery] :text("%")')
+    await shot(page, 'overview')
+    expect(d.errors).toEqual([])
+  }, TEST_MS)
+
+  test('16 servos update live at 20 Hz with no long task over 50 ms', async () => {
+    ready()
+    const { page, errors } = await as('admin')
+    await goTo(page, 'Servos')
+    await page.waitForFunction(() => document.querySelectorAll('[data-servo-id]').length === 16)
+    const before = await servoTimes(page)
+    expect(Object.keys(before).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 16 }, (_, i) => String(i + 1)))
+    await page.waitForTimeout(500)
+    const after = await servoTimes(page)
+    for (const id of Object.keys(before)) expect(after[id]).not.toBe(before[id])
+
+    // Main-thread time from Chromium's own counters: how much of each second the page is busy.
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Performance.enable')
+    const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]))
+    // A long task is wall-clock time: on a loaded machine the OS can preempt the renderer
+    // mid-frame and stretch any task past 50 ms. Work of ours that is too long repeats in
+    // every window; a preemption does not. So: up to two windows, one must be clean.
+    const windows = []
+    for (let i = 0; i < 2; i++) {
+      const m0 = await metrics()
+      const m = await page.evaluate(measureLiveWindow, 3000)
+      const m1 = await metrics()
+      const busy = (k: string) => Math.round(((m1[k] - m0[k]) / (m1.Timestamp - m0.Timestamp)) * 1000) / 10
+      windows.push({ ...m, scriptPercent: busy('ScriptDuration'), mainThreadBusyPercent: busy('TaskDuration') })
+      if (!m.longTasks.length) break
+    }
+    const best = windows[windows.length - 1]
+    budgets.servoPage20Hz = { windowMs: 3000, ...best, windows: windows.length > 1 ? windows : undefined, budget: 'no long task > 50 ms' }
+    expect(best.observed).toBe(true)
+    expect(best.longTasks).toEqual([])
+    expect(best.perServoHz).toBeGreaterThanOrEqual(15)
+    await shot(page, 'servos-admin')
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('an operator moves a servo and sees it reach the target; torque off and on', async () => {
+    ready()
+    const { page, errors } = await as('operator')
+    await goTo(page, 'Servos')
+    const card = page.locator('[data-servo-id="3"]')
+    await card.locator('input[name=target]').fill('700')
+    await card.locator('[data-action=move]').click()
+    await page.waitForSelector('[data-toast=success]:has-text("Move servo 3 to 700")')
+    await page.waitForFunction(() => Math.abs(Number(document.querySelector('[data-servo-id="3"]')?.getAttribute('data-position')) - 700) <= 3, null, { timeout: 10_000 })
+      .catch(async (err) => { throw new Error(`servo 3 did not reach 700 on the page (shows ${await card.getAttribute('data-position')}): ${err.message}`) })
+    const s3 = (await status()).servos.find((s) => s.id === 3)!
+    expect(Math.abs(s3.position! - 700)).toBeLessThanOrEqual(3)
+
+    // Releasing torque asks for a second click: a standing robot would collapse.
+    const torque = card.locator('[data-action=torque]')
+    await torque.click()
+    await page.waitForSelector('[data-servo-id="3"] [data-action=torque]:has-text("Release?")')
+    await torque.click()
+    await page.waitForSelector('[data-servo-id="3"][data-torque="false"]', { timeout: 5000 })
+    expect((await status()).servos.find((s) => s.id === 3)!.torque).toBe(false)
+    await shot(page, 'servos-operator')
+    await torque.click()
+    await page.waitForSelector('[data-servo-id="3"][data-torque="true"]', { timeout: 5000 })
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('emergency stop (from the keyboard) stops the robot on every page; resume', async () => {
+    ready()
+    const { page, errors } = await as('operator')
+    for (const title of NAV_PAGES) {
+      await goTo(page, title)
+      expect(await page.isVisible('[data-action=estop]')).toBe(true)
+    }
+    await goTo(page, 'Servos')
+    await page.focus('[data-action=estop]')
+    await page.keyboard.press('Enter')
+    await waitFor('robot estopped', async () => (await status()).estopped)
+    await page.waitForSelector('[data-state=estopped]')
+    expect(await page.isDisabled('[data-servo-id="1"] [data-action=move]')).toBe(true)
+    // The server refuses motion too, whatever the page shows.
+    const refused = await h.api('/api/v1/command', { token: await h.tokenFor('operator'), method: 'POST', json: { type: 'servo.move', targets: [{ id: 1, position: 600 }], duration_ms: 200 } })
+    expect(refused.status).toBe(409)
+    await shot(page, 'estop-active')
+
+    await page.click('[data-action=resume]')
+    await waitFor('robot resumed', async () => !(await status()).estopped)
+    await page.waitForSelector('[data-state=estopped]', { state: 'detached' })
+    expect(await page.isDisabled('[data-servo-id="1"] [data-action=move]')).toBe(false)
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('a viewer sees no command controls on any page (and the robot refuses them anyway)', async () => {
+    ready()
+    const { page, errors } = await as('viewer')
+    for (const title of NAV_PAGES) {
+      await goTo(page, title)
+      expect(await page.locator(COMMAND_CONTROLS).count()).toBe(0)
+    }
+    expect(await page.locator('nav a:text-is("Users")').count()).toBe(0)
+    await goTo(page, 'Servos')
+    await page.waitForFunction(() => document.querySelectorAll('[data-servo-id]').length === 16)
+    await shot(page, 'servos-viewer')
+    const r = await h.api('/api/v1/command', { token: await h.tokenFor('viewer'), method: 'POST', json: { type: 'estop' } })
+    expect(r.status).toBe(403)
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('theme follows the system, switches, and the choice is remembered', async () => {
+    ready()
+    const { page, errors } = await as('admin', { colorScheme: 'dark' })
+    const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor)
+    const luminance = (rgb: string) => { const [r, g, b] = rgb.match(/\d+/g)!.map(Number); return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255 }
+    expect(await page.getAttribute('html', 'data-theme')).toBe('dark')
+    expect(luminance(await bg())).toBeLessThan(0.2)
+    await page.waitForSelector('[data-card=battery] :text("%")')
+    await shot(page, 'overview-dark')
+    await page.click('[data-action=theme]')
+    expect(await page.getAttribute('html', 'data-theme')).toBe('light')
+    expect(luminance(await bg())).toBeGreaterThan(0.8)
+    await page.reload()
+    await page.waitForSelector('main h1.page-title')
+    expect(await page.getAttribute('html', 'data-theme')).toBe('light')
+    await page.waitForSelector('[data-card=battery] :text("%")')
+    await shot(page, 'overview-light')
+    await goTo(page, 'Settings')
+    await page.check('input[name=theme][value=system]')
+    expect(await page.getAttribute('html', 'data-theme')).toBe('dark')
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('phone (360 x 740): no horizontal scroll on any page, estop always in view', async () => {
+    ready()
+    const { page, errors } = await as('operator', { viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 })
+    for (const title of NAV_PAGES) {
+      await goTo(page, title)
+      await page.waitForTimeout(title === 'Servos' || title === 'History' ? 600 : 150)
+      const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: innerWidth }))
+      expect({ title, ...m, overflow: m.scroll > m.width }).toEqual({ title, ...m, overflow: false })
+      const box = (await page.locator('[data-action=estop]').boundingBox())!
+      expect(box.x).toBeGreaterThanOrEqual(0)
+      expect(box.x + box.width).toBeLessThanOrEqual(360)
+      expect(box.y).toBeGreaterThanOrEqual(0)
+      await shot(page, `phone-${title.toLowerCase()}`, false)
+    }
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('sensors: attitude indicator and the fallen state', async () => {
+    ready()
+    const { page, errors } = await as('admin')
+    await goTo(page, 'Sensors')
+    await page.waitForSelector('[data-card=attitude] [data-posture=upright]')
+    const model = (h.edge.driver as SimDriver).model
+    model.fall('front', Date.now())
+    await page.waitForSelector('[data-card=attitude] [data-posture=fallen-front]', { timeout: 5000 })
+    expect(await page.getAttribute('svg.attitude', 'aria-label')).toContain('fallen')
+    await shot(page, 'sensors-fallen')
+    model.standUp(Date.now())
+    await page.waitForSelector('[data-card=attitude] [data-posture=upright]', { timeout: 6000 })
+    await shot(page, 'sensors')
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('monitoring, history, users (admin) and honest empty states; every control labelled', async () => {
+    ready()
+    const { page, errors } = await as('admin')
+    await goTo(page, 'Monitoring')
+    await page.waitForSelector('[data-card=cpu] .meter-num:text("%")')
+    await shot(page, 'monitoring')
+
+    await goTo(page, 'History')
+    await page.waitForSelector('[data-card=history-chart] canvas')
+    expect(Number((await page.textContent('[data-card=history-chart] .reading:has-text("Points") .reading-value'))!.replace(/\D/g, ''))).toBeGreaterThan(10)
+    await page.selectOption('select[name=stream]', 'battery')
+    await page.waitForSelector('[data-card=history-chart] h2:text("Battery voltage")')
+    await page.waitForSelector('[data-card=history-chart] canvas')
+    await shot(page, 'history')
+
+    await goTo(page, 'Users')
+    await page.fill('input[name=new-username]', 'field-tech')
+    await page.fill('input[name=new-password]', 'field-tech-password')
+    await page.selectOption('select[name=role]', 'operator')
+    await page.click('button:text("Add user")')
+    await page.waitForSelector('tr[data-user=field-tech]')
+    await page.selectOption('tr[data-user=field-tech] select', 'viewer')
+    await waitFor('role changed', async () => {
+      const users = await (await h.api('/api/v1/users', { token: await h.tokenFor('admin') })).json() as { username: string; role: string }[]
+      return users.find((u) => u.username === 'field-tech')?.role === 'viewer'
+    })
+    await shot(page, 'users')
+    await page.click('tr[data-user=field-tech] button:text("Delete")')
+    await page.click('tr[data-user=field-tech] .btn-danger')
+    await page.waitForSelector('tr[data-user=field-tech]', { state: 'detached' })
+
+    for (const title of ['Jobs', 'Alerts', 'Logs', 'Reports']) {
+      await goTo(page, title)
+      await page.waitForSelector('main [data-state=not-available]')
+      if (title === 'Jobs') await shot(page, 'jobs-not-available')
+    }
+    await goTo(page, 'Settings')
+    await page.waitForSelector('[data-card=storage] .reading')
+    await shot(page, 'settings')
+    await page.click('a.user-link')
+    await page.waitForSelector('main h1.page-title:text-is("Account")')
+    await shot(page, 'account')
+
+    const unlabelled: Record<string, string[]> = {}
+    for (const title of [...NAV_PAGES, 'Users']) {
+      await goTo(page, title)
+      if (title === 'Alerts' || title === 'Logs' || title === 'Reports') await shot(page, `${title.toLowerCase()}-not-available`)
+      await page.waitForTimeout(100)
+      const u = await unlabelledControls(page)
+      if (u.length) unlabelled[title] = u
+    }
+    expect(unlabelled).toEqual({})
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('keyboard: the skip link, the page list and the emergency stop are reachable with Tab', async () => {
+    ready()
+    const { page } = await as('operator')
+    // A fresh load (still logged in) starts keyboard focus at the top of the document.
+    await page.reload()
+    await page.waitForSelector('main h1.page-title')
+    const seen: string[] = []
+    for (let i = 0; i < 20; i++) {
+      await page.keyboard.press('Tab')
+      seen.push(await page.evaluate(() => {
+        const e = document.activeElement as HTMLElement
+        return e.dataset.action ? `action:${e.dataset.action}` : e.textContent?.trim().slice(0, 30) ?? e.tagName
+      }))
+    }
+    expect(seen[0]).toBe('Skip to content')
+    expect(seen).toContain('action:estop')
+    expect(seen).toContain('Servos')
+    await page.focus('nav a:text-is("Servos")')
+    await page.keyboard.press('Enter')
+    await page.waitForSelector('main h1.page-title:text-is("Servos")')
+  }, TEST_MS)
+
+  test('connection loss shows "reconnecting", and the page recovers when the robot comes back', async () => {
+    ready()
+    const { page, errors } = await as('admin')
+    await goTo(page, 'Servos')
+    await page.waitForFunction(() => document.querySelectorAll('[data-servo-id]').length === 16)
+    const { httpPort, mqttPort } = h.edge
+    const dataDir = h.dataDir
+
+    // The robot's service goes away (a restart, a crash, the Wi-Fi): the real thing, not a mock.
+    await h.stop({ keepData: true })
+    await page.waitForSelector('[data-state=reconnecting]:has-text("Connection lost, reconnecting")', { timeout: 5000 })
+    await page.waitForSelector('[data-servo-id="1"][data-stale="true"]', { timeout: 5000 })
+    expect(await page.getAttribute('[data-connection]', 'data-connection')).toBe('reconnecting')
+    await shot(page, 'connection-lost')
+
+    h = await startTestEdge({ TONYPI_HTTP_PORT: String(httpPort), TONYPI_MQTT_PORT: String(mqttPort) }, { dataDir })
+    const t0 = Date.now()
+    await page.waitForSelector('[data-state=reconnecting]', { state: 'detached', timeout: 10_000 })
+    budgets.reconnectAfterRestartMs = Date.now() - t0
+    const before = await servoTimes(page)
+    await page.waitForTimeout(400)
+    const after = await servoTimes(page)
+    for (const id of Object.keys(before)) expect(after[id]).not.toBe(before[id])
+    expect(await page.getAttribute('[data-connection]', 'data-connection')).toBe('open')
+    expect(await page.locator('[data-servo-id][data-stale="true"]').count()).toBe(0)
+    // Network errors while the robot was away are expected in the console; nothing may throw.
+    expect(errors.filter((e) => e.startsWith('pageerror'))).toEqual([])
+  }, TEST_MS)
+})

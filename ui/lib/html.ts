@@ -1,0 +1,2 @@
+// htm bound to Preact's h: tagged templates instead of a JSX build step.
+export { html } from 'htm/preact'

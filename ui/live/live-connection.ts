@@ -1,0 +1,118 @@
+// The authenticated live WebSocket, kept open: when it drops (robot rebooting, Wi-Fi
+// roaming) it retries with backoff and says so, and a connection that goes silent is
+// treated as lost rather than trusted.
+import { Observable } from '../lib/observable.ts'
+import type { LiveMessage } from '../lib/types.ts'
+
+export type LiveState = 'connecting' | 'open' | 'reconnecting' | 'closed'
+
+export interface LiveStatus {
+  state: LiveState
+  /** Failed attempts since the connection was last open. */
+  attempt: number
+  /** Date.now() of the next attempt while reconnecting. */
+  retryAt: number | null
+  /** Date.now() when the connection was lost, while it is. */
+  lostAt: number | null
+}
+
+export interface LiveHandlers {
+  token(): string | null
+  onMessage(m: LiveMessage): void
+  /** After every (re)connection: the page catches up on what it missed. */
+  onOpen(): void
+  /** A connection that never opened: the token may have expired. */
+  onRefused(): void
+}
+
+const BACKOFF_MIN_MS = 500
+const BACKOFF_MAX_MS = 5_000
+/** The robot sends IMU and servo samples many times a second; 10 s of silence is a dead link. */
+const SILENCE_MS = 10_000
+
+export function liveUrl(token: string): string {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
+  return `${proto}//${location.host}/api/v1/live?token=${encodeURIComponent(token)}`
+}
+
+export class LiveConnection {
+  readonly status = new Observable<LiveStatus>({ state: 'connecting', attempt: 0, retryAt: null, lostAt: null })
+  private ws: WebSocket | null = null
+  private retryTimer: ReturnType<typeof setTimeout> | null = null
+  private watchdog: ReturnType<typeof setInterval> | null = null
+  private lastMessageAt = 0
+  private stopped = false
+  private readonly wake = () => { if (this.status.value.state === 'reconnecting') this.retryNow() }
+
+  constructor(private readonly handlers: LiveHandlers) {}
+
+  start() {
+    this.stopped = false
+    addEventListener('online', this.wake)
+    document.addEventListener('visibilitychange', this.wake)
+    this.watchdog = setInterval(() => {
+      if (this.ws && this.status.value.state === 'open' && Date.now() - this.lastMessageAt > SILENCE_MS) this.ws.close()
+    }, 1_000)
+    this.connect()
+  }
+
+  stop() {
+    this.stopped = true
+    removeEventListener('online', this.wake)
+    document.removeEventListener('visibilitychange', this.wake)
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    if (this.watchdog) clearInterval(this.watchdog)
+    this.ws?.close(1000, 'logged out')
+    this.ws = null
+    this.status.set({ state: 'closed', attempt: 0, retryAt: null, lostAt: null })
+  }
+
+  retryNow() {
+    if (this.stopped || this.status.value.state === 'open') return
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = null
+    this.connect()
+  }
+
+  private connect() {
+    const token = this.handlers.token()
+    if (!token) return
+    const prev = this.status.value
+    if (prev.state !== 'reconnecting') this.status.set({ ...prev, state: 'connecting' })
+    let opened = false
+    const ws = new WebSocket(liveUrl(token))
+    this.ws = ws
+    ws.onopen = () => {
+      opened = true
+      this.lastMessageAt = Date.now()
+      this.status.set({ state: 'open', attempt: 0, retryAt: null, lostAt: null })
+      this.handlers.onOpen()
+    }
+    ws.onmessage = (e) => {
+      this.lastMessageAt = Date.now()
+      let m: LiveMessage
+      try {
+        m = JSON.parse(String(e.data)) as LiveMessage
+      } catch {
+        return // one malformed message must not take the page down
+      }
+      this.handlers.onMessage(m)
+    }
+    ws.onclose = () => {
+      if (this.ws !== ws) return
+      this.ws = null
+      if (this.stopped) return
+      if (!opened) this.handlers.onRefused()
+      this.scheduleRetry()
+    }
+  }
+
+  private scheduleRetry() {
+    const prev = this.status.value
+    const attempt = prev.attempt + 1
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (attempt - 1))
+    const delay = base * (0.8 + Math.random() * 0.4) // jitter: a fleet of tabs must not retry in lockstep
+    this.status.set({ state: 'reconnecting', attempt, retryAt: Date.now() + delay, lostAt: prev.lostAt ?? Date.now() })
+    this.retryTimer = setTimeout(() => { this.retryTimer = null; this.connect() }, delay)
+  }
+}

@@ -1,0 +1,41 @@
+// Settings: what this device remembers (theme), and the robot's storage as it stands.
+// Thresholds, retention and the hub connection are set in the robot's configuration file
+// in this version; there is no API to change them, so none is pretended here.
+import { Card, Reading } from '../components/card.ts'
+import { NotAvailable } from '../components/not-available.ts'
+import { bytes } from '../lib/format.ts'
+import { html } from '../lib/html.ts'
+import { useObservable } from '../lib/observable.ts'
+import { chooseTheme, themeChoice, type ThemeChoice } from '../lib/theme.ts'
+import type { EdgeStats } from '../lib/types.ts'
+import { useApi } from '../lib/use-api.ts'
+
+const CHOICES: { value: ThemeChoice; label: string }[] = [
+  { value: 'system', label: 'Follow the system setting' },
+  { value: 'light', label: 'Light' },
+  { value: 'dark', label: 'Dark' },
+]
+
+export function SettingsPage() {
+  const choice = useObservable(themeChoice)
+  const [stats] = useApi<EdgeStats>('/stats')
+  const st = stats.state === 'ok' ? stats.data : undefined
+  return html`<div class="grid-cards">
+    <${Card} title="Appearance" data-card="appearance">
+      <fieldset class="radio-group"><legend>Theme on this device</legend>
+        ${CHOICES.map((c) => html`<label key=${c.value} class="radio"><input type="radio" name="theme" value=${c.value} checked=${choice === c.value} onChange=${() => chooseTheme(c.value)} />${c.label}</label>`)}
+      </fieldset>
+    <//>
+    <${Card} title="Storage" data-card="storage">
+      ${st ? html`<div class="readings">
+        <${Reading} label="Database size" value=${bytes(st.store.db_bytes)} />
+        <${Reading} label="Disk quota" value=${bytes(st.store.quota_bytes)} />
+        <${Reading} label="Dropped for quota" value=${`${st.store.dropped_chunks} chunks`} tone=${st.store.dropped_chunks ? 'warn' : undefined} />
+      </div>
+      <p class="muted small">Retention and the quota are set in the robot's configuration (TONYPI_RETENTION_RAW_HOURS, TONYPI_DISK_QUOTA_MB) and take effect on restart.</p>`
+        : html`<p class="muted">Loading\u2026</p>`}
+    <//>
+    <${Card} title="Alert thresholds" data-card="thresholds"><${NotAvailable} what="Alert thresholds">This robot has no alert rules in this version, so there is nothing to set.<//><//>
+    <${Card} title="Hub connection" data-card="hub"><${NotAvailable} what="Hub sync">This robot has no hub connection in this version; its data stays on the robot.<//><//>
+  </div>`
+}

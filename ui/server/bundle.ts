@@ -1,0 +1,81 @@
+// Bundles the dashboard in memory when the server starts: no build step for the user, and
+// the files a browser gets are minified, content-hashed and pre-compressed once.
+import { join } from 'node:path'
+
+export interface BuiltFile {
+  /** URL path, e.g. /assets/main-1a2b3c.js */
+  path: string
+  type: string
+  body: Uint8Array<ArrayBuffer>
+  gzip: Uint8Array<ArrayBuffer>
+  etag: string
+  /** Hashed names never change content, so browsers may keep them for a year. */
+  immutable: boolean
+}
+
+export interface DashboardBundle {
+  index: BuiltFile
+  files: Map<string, BuiltFile>
+  /** CSP hash of index.html's one inline script. */
+  inlineScriptHash: string
+}
+
+const UI_DIR = join(import.meta.dir, '..')
+export const ASSET_PREFIX = '/assets/'
+
+function built(path: string, type: string, body: Uint8Array<ArrayBuffer>, immutable: boolean): BuiltFile {
+  return { path, type, body, gzip: Bun.gzipSync(body, { level: 9 }), etag: `"${Bun.hash(body).toString(36)}"`, immutable }
+}
+
+async function sha256Base64(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
+  return Buffer.from(digest).toString('base64')
+}
+
+/** The inline script that sets the theme before the stylesheet paints (no light flash on a dark phone). */
+function themeScript(html: string): string {
+  const m = /<script>([\s\S]*?)<\/script>/.exec(html)
+  if (!m) throw new Error('ui/index.html: the inline theme script is missing')
+  return m[1]
+}
+
+export async function buildDashboard(): Promise<DashboardBundle> {
+  const result = await Bun.build({
+    entrypoints: [join(UI_DIR, 'main.ts')],
+    target: 'browser',
+    minify: true,
+    sourcemap: 'linked',
+    naming: { entry: '[name]-[hash].[ext]', chunk: '[name]-[hash].[ext]', asset: '[name]-[hash].[ext]' },
+    publicPath: ASSET_PREFIX,
+    throw: false,
+  })
+  if (!result.success) {
+    throw new Error(`the dashboard did not build:\n${result.logs.map((l) => String(l)).join('\n')}`)
+  }
+  const files = new Map<string, BuiltFile>()
+  let script = ''
+  let style = ''
+  for (const out of result.outputs) {
+    const name = out.path.replace(/^\.\//, '')
+    const path = ASSET_PREFIX + name
+    const body = new Uint8Array(await out.arrayBuffer())
+    files.set(path, built(path, out.type, body, out.kind !== 'sourcemap'))
+    if (out.kind === 'entry-point') script = path
+    else if (name.endsWith('.css')) style = path
+  }
+  if (!script || !style) throw new Error('the dashboard build produced no script or no stylesheet')
+
+  const template = await Bun.file(join(UI_DIR, 'index.html')).text()
+  const html = template.replace('%STYLE%', style).replace('%SCRIPT%', script)
+  const index = built('/', 'text/html; charset=utf-8', new TextEncoder().encode(html), false)
+  return { index, files, inlineScriptHash: `sha256-${await sha256Base64(themeScript(html))}` }
+}
+
+let shared: Promise<DashboardBundle> | null = null
+
+/** One build per process: the sources do not change while it runs, and an edge, a hub and
+ * every test edge in one process serve the same files. */
+export function dashboardBundle(): Promise<DashboardBundle> {
+  shared ??= buildDashboard()
+  return shared
+}
