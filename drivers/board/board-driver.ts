@@ -45,13 +45,15 @@ export class BoardDriver implements RobotDriver {
 
   /**
    * The board's IMU has x pointing up where the hat's MPU6050 has y (HiWonder's Pi 5 code
-   * computes the fall angle as atan2(ax, az), the Pi 4 code as atan2(ay, az)); swapping x
-   * and y gives both profiles one body frame, so attitude and fall detection are shared.
+   * computes the fall angle as atan2(ax, az), the Pi 4 code as atan2(ay, az)). A quarter
+   * turn about z (body x = -board y, body y = board x) gives both profiles one body frame,
+   * so attitude and fall detection are shared. The sign of the sideways axis is our
+   * assumption (a proper rotation); no HiWonder source states it.
    */
   readImu(): ImuSample | null {
     const s = this.link.latestImu
     if (!s || Date.now() - s.ts > REPORT_MAX_AGE_MS) return null
-    return { accel: [s.accel[1], s.accel[0], s.accel[2]], gyro: [s.gyro[1], s.gyro[0], s.gyro[2]] }
+    return { accel: [-s.accel[1], s.accel[0], s.accel[2]], gyro: [-s.gyro[1], s.gyro[0], s.gyro[2]] }
   }
 
   readBattery(): number | null {

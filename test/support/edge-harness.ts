@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../../core/log.ts'
 import type { Role } from '../../core/schemas.ts'
 import { startEdge, type RunningEdge } from '../../edge/edge.ts'
 import { dashboardSite } from '../../edge/site.ts'
+import type { RobotDriver } from '../../drivers/robot-driver.ts'
 
 export const ADMIN_PASSWORD = 'admin-test-password'
 /** HiWonder's real action groups, from the shared folder beside the repository. */
@@ -25,7 +26,7 @@ export interface EdgeHarness {
   stop(opts?: { keepData?: boolean }): Promise<void>
 }
 
-export async function startTestEdge(env: Record<string, string> = {}, opts: { dataDir?: string; logLevel?: 'debug' | 'info' } = {}): Promise<EdgeHarness> {
+export async function startTestEdge(env: Record<string, string> = {}, opts: { dataDir?: string; logLevel?: 'debug' | 'info'; driver?: RobotDriver } = {}): Promise<EdgeHarness> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tonypi-edge-'))
   const cfg: EdgeConfig = loadEdgeConfig({
     defaults: { robotId: 'testbot' },
@@ -36,7 +37,7 @@ export async function startTestEdge(env: Record<string, string> = {}, opts: { da
   })
   const logs: string[] = []
   const log: Logger = createLogger({ level: opts.logLevel ?? 'info', sink: (l) => logs.push(l) })
-  const edge = await startEdge(cfg, log, { site: dashboardSite() })
+  const edge = await startEdge(cfg, log, { site: dashboardSite(), driver: opts.driver })
   const base = `http://127.0.0.1:${edge.httpPort}`
   const tokens = new Map<Role, string>()
 
