@@ -86,7 +86,7 @@ export const Command = T.Union([
   T.Object({ type: T.Literal('action.stop') }, { additionalProperties: false }),
   T.Object({ type: T.Literal('motion'), motion: LegacyMotion }, { additionalProperties: false }),
   T.Object({ type: T.Literal('buzzer'), freq_hz: T.Integer({ minimum: 0, maximum: 20000 }), on_ms: Ms, off_ms: Ms, repeat: T.Integer({ minimum: 0, maximum: 65535 }) }, { additionalProperties: false }),
-  T.Object({ type: T.Literal('led'), id: T.Integer({ minimum: 1, maximum: 255 }), on_ms: Ms, off_ms: Ms, repeat: T.Integer({ minimum: 0, maximum: 65535 }) }, { additionalProperties: false }),
+  T.Object({ type: T.Literal('led'), led_id: T.Integer({ minimum: 1, maximum: 2, description: 'the board has LEDs 1 and 2' }), on_ms: Ms, off_ms: Ms, repeat: T.Integer({ minimum: 0, maximum: 65535 }) }, { additionalProperties: false }),
 ])
 export type Command = Static<typeof Command>
 

@@ -37,7 +37,7 @@ export interface ActionGroup {
 }
 
 export const ACTION_GROUP_EXTENSION = ".d6a";
-/** 30 s: HiWonder's PC editor's longest step; a larger Time is a corrupt cell, not a slow move. */
+/** The real groups use 75..1000 ms a frame: a Time past 30 s is a corrupt cell, not a slow move. */
 export const MAX_FRAME_TIME_MS = 30_000;
 export const MIN_POSITION = 0;
 export const MAX_POSITION = 1000;
@@ -57,6 +57,7 @@ export class ActionGroupError extends Error {
   constructor(
     message: string,
     readonly file?: string,
+    /** 1-based frame number (the message also shows its Index). */
     readonly row?: number,
     options?: { cause?: unknown },
   ) {

@@ -366,13 +366,28 @@ describe("failures", () => {
     expect(events.at(-1)).toMatchObject({ type: "finished", state: "failed", framesPlayed: 2 });
   });
 
+  test("a move that throws synchronously counts as sent and fails the play", async () => {
+    const { player } = rig({
+      move: () => {
+        throw new Error("port closed");
+      },
+    });
+    const err = await player.play(group("g", [10, 10])).catch((e: unknown) => e);
+    expect((err as Error).message).toBe("action group g: frame 1 of 2 (repetition 1): port closed");
+    expect((err as ActionGroupPlayError).framesPlayed).toBe(1);
+    expect(player.playing).toBe(false);
+  });
+
   test("a clamp that refuses a servo fails the play before that frame is sent", async () => {
     const clamp: ClampFn = (id, p) => {
       if (id === 2) throw new Error("servo 2 is not configured");
       return p;
     };
     const { moves, player } = rig({ clamp });
-    await expect(player.play(group("g", [10]))).rejects.toThrow(/frame 1 of 1 .*servo 2 is not configured/);
+    const err = await player.play(group("g", [10])).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ActionGroupPlayError);
+    expect((err as Error).message).toMatch(/frame 1 of 1 .*servo 2 is not configured/);
+    expect((err as ActionGroupPlayError).framesPlayed).toBe(0);
     expect(moves).toEqual([]);
   });
 });

@@ -98,6 +98,11 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Marks a failure before the frame reached the driver. */
+class ClampError extends Error {
+  override name = "ClampError";
+}
+
 interface Run {
   name: string;
   /** Fired by stop() and abort(): send no further frame, cut the wait. */
@@ -244,11 +249,15 @@ export class ActionGroupPlayer {
         try {
           const targets = frame.positions.map((t) => ({ id: t.id, position: this.clampPosition(t) }));
           // A frame of NULLs only is a pause: there is nothing to send.
-          moving = targets.length > 0 ? Promise.resolve(this.move(targets, frame.durationMs)) : Promise.resolve();
+          const sent = targets.length > 0 ? this.move(targets, frame.durationMs) : undefined;
+          framesPlayed++;
+          moving = Promise.resolve(sent);
         } catch (err) {
+          // A move that throws synchronously was still handed to the driver; a clamp that
+          // throws means nothing was.
+          if (!(err instanceof ClampError)) framesPlayed++;
           moving = Promise.reject(err);
         }
-        framesPlayed++;
         // The frame's time runs from the moment its move is sent, as on HiWonder's player, so a
         // slow bus write does not stretch the motion.
         const waiting = this.sleep(frame.durationMs, run.wake.signal);
@@ -273,8 +282,13 @@ export class ActionGroupPlayer {
   }
 
   private clampPosition(t: ServoTarget): number {
-    const p = this.clamp(t.id, t.position);
-    if (!Number.isFinite(p)) throw new RangeError(`clamp gave ${p} for servo ${t.id}`);
+    let p: number;
+    try {
+      p = this.clamp(t.id, t.position);
+    } catch (err) {
+      throw new ClampError((err as Error)?.message ?? String(err), { cause: err });
+    }
+    if (!Number.isFinite(p)) throw new ClampError(`clamp gave ${p} for servo ${t.id}`);
     return p;
   }
 

@@ -167,7 +167,7 @@ export class CommandExecutor {
         await this.player.stop()
         return
       case 'buzzer': return driver.buzzer!(cmd.freq_hz, cmd.on_ms, cmd.off_ms, cmd.repeat)
-      case 'led': return driver.led!(cmd.id, cmd.on_ms, cmd.off_ms, cmd.repeat)
+      case 'led': return driver.led!(cmd.led_id, cmd.on_ms, cmd.off_ms, cmd.repeat)
       case 'action.run':
       case 'motion':
         return // started by startGroup (a motion "stop" never gets here: resolveLegacyMove maps it to a stop)
