@@ -2,6 +2,7 @@
 // is measured against a baseline or a budget in the same run, and printed as a table.
 import { benchEdgeSoak } from './edge-soak.ts'
 import { benchBytesPerHour, benchIngest } from './store.ts'
+import { benchServoPoll } from './servo-poll.ts'
 
 const quick = process.argv.includes('--quick')
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7)
@@ -26,6 +27,21 @@ if (!only || only === 'store') {
     name: 'bytes written vs naive one-row-per-value store',
     figure: `${bytes.ours_mb_per_h.toFixed(1)} / ${bytes.naive_mb_per_h.toFixed(0)} MB/h = ${bytes.ratio.toFixed(3)}`,
     budget: '<= 0.2', ok: bytes.ratio <= 0.2,
+  })
+}
+
+if (!only || only === 'servo') {
+  log('servo polling against the wire limit (byte-level simulator on a pty)...')
+  const { hat, board } = await benchServoPoll(quick ? 3 : 10)
+  rows.push({
+    name: 'hat: position sweeps/s vs 115200-baud wire limit',
+    figure: `${hat.sweeps_per_s.toFixed(1)} / ${hat.theoretical.toFixed(1)} = ${hat.ratio.toFixed(2)} (${hat.missing} missed reads)`,
+    budget: '>= 0.9', ok: hat.ratio >= 0.9,
+  })
+  rows.push({
+    name: 'board: position sweeps/s at 1 Mbaud (relayed to its 115200 LX bus)',
+    figure: `${board.sweeps_per_s.toFixed(1)} / ${board.theoretical.toFixed(1)} = ${board.ratio.toFixed(2)} (${board.missing} missed reads)`,
+    budget: 'reported', ok: true,
   })
 }
 

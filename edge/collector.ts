@@ -30,9 +30,13 @@ export function performanceValues(p: PerformanceSample): Record<string, number> 
   return out
 }
 
+/** Sweeps in a row without an answer before a servo counts as gone (a retry already happened per read). */
+const SILENT_SWEEPS = 3
+
 export class Collector {
   private pollers: Poller[] = []
   private healthCursor = 0
+  private silentFor = new Map<number, number>()
 
   constructor(
     private readonly driver: RobotDriver,
@@ -54,7 +58,10 @@ export class Collector {
       const ts = this.now()
       const positions = await driver.readPositions(ids)
       const samples: Sample[] = []
-      for (const [id, pos] of positions) if (pos !== null) samples.push({ stream: 'servos', ts, source: String(id), values: { position: pos } })
+      for (const [id, pos] of positions) {
+        if (pos !== null) samples.push({ stream: 'servos', ts, source: String(id), values: { position: pos } })
+        this.noteAnswer(id, pos !== null, ts)
+      }
       this.bus.samples(samples)
     }, log))
     if (ids.length) {
@@ -97,6 +104,18 @@ export class Collector {
       }, log))
     }
     for (const p of this.pollers) p.start()
+  }
+
+  /** Raises one event when a servo goes silent and one when it answers again, not one per sweep. */
+  private noteAnswer(id: number, answered: boolean, ts: number) {
+    const n = this.silentFor.get(id) ?? 0
+    if (answered) {
+      if (n >= SILENT_SWEEPS) this.bus.event('servo.recovered', 'info', { servo_id: id, silent_sweeps: n }, ts)
+      if (n) this.silentFor.delete(id)
+      return
+    }
+    this.silentFor.set(id, n + 1)
+    if (n + 1 === SILENT_SWEEPS) this.bus.event('servo.silent', 'warn', { servo_id: id, message: `servo ${id} does not answer` }, ts)
   }
 
   stop() {

@@ -78,6 +78,10 @@ describe('tonypi-hat: LX bus on a pty, MPU6050 and battery on I2C', () => {
     expect(st.buses[0].timeouts).toBeGreaterThan(0)
     sim.faults.answer(7)
     await waitFor('servo 7 back', async () => !(await status(h, token)).servos.find((s: { id: number }) => s.id === 7).stale, 5000)
+    // One event each way, stored for the hub.
+    h.edge.ctx.store.flush(Date.now())
+    const events = h.edge.ctx.store.queryEvents({ limit: 1000 }).filter((e) => e.kind.startsWith('servo.'))
+    expect(events.map((e) => `${e.kind}:${(e.data as { servo_id: number }).servo_id}`)).toEqual(['servo.recovered:7', 'servo.silent:7'])
   })
 
   test('corrupt bytes are rejected and counted; readings continue', async () => {
