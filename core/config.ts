@@ -1,14 +1,14 @@
 // Edge configuration: defaults < file < environment, validated at start with an error
 // that names the bad key. Pure: the caller passes the parsed file and the environment.
 
-type Kind =
+export type Kind =
   | { type: 'int'; min: number; max: number }
   | { type: 'number'; min: number; max: number }
   | { type: 'string'; pattern?: RegExp; hint?: string }
   | { type: 'bool' }
   | { type: 'enum'; values: readonly string[] }
 
-interface KeySpec {
+export interface KeySpec {
   env: string
   kind: Kind
   default?: unknown
@@ -52,16 +52,19 @@ export const EDGE_CONFIG_SPEC = {
   logLevel: { env: 'TONYPI_LOG_LEVEL', kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error'] }, default: 'info', doc: 'lowest log level written' },
 } as const satisfies Record<string, KeySpec>
 
-type Spec = typeof EDGE_CONFIG_SPEC
 type ValueOf<K extends Kind> =
   K extends { type: 'int' | 'number' } ? number
   : K extends { type: 'bool' } ? boolean
   : K extends { type: 'enum'; values: readonly (infer V)[] } ? V
   : string
 
-export type EdgeConfig = {
-  [K in keyof Spec]: Spec[K] extends { default: unknown } ? ValueOf<Spec[K]['kind']> : ValueOf<Spec[K]['kind']> | undefined
+/** The typed configuration a spec describes: keys with a default are always set. */
+export type ConfigOf<S extends Record<string, KeySpec>> = {
+  [K in keyof S]: S[K] extends { default: unknown } ? ValueOf<S[K]['kind']> : ValueOf<S[K]['kind']> | undefined
 }
+
+type Spec = typeof EDGE_CONFIG_SPEC
+export type EdgeConfig = ConfigOf<Spec>
 
 export class ConfigError extends Error {
   constructor(readonly key: string, message: string) {
@@ -105,16 +108,26 @@ function coerce(key: string, kind: Kind, raw: unknown): unknown {
  * the TONYPI_* names. Unknown file keys are errors (a typo must not pass silently);
  * unknown TONYPI_* variables too, with the same reasoning.
  */
-export function loadEdgeConfig(
-  sources: { defaults?: Partial<Record<keyof Spec, unknown>>; file?: Record<string, unknown>; env?: Record<string, string | undefined> },
-): EdgeConfig {
+export interface ConfigSources<S> {
+  defaults?: Partial<Record<keyof S, unknown>>
+  file?: Record<string, unknown>
+  env?: Record<string, string | undefined>
+}
+
+export function loadEdgeConfig(sources: ConfigSources<Spec>): EdgeConfig {
+  const out = loadConfig(EDGE_CONFIG_SPEC, sources)
+  if (out.robotId === undefined) throw new ConfigError('TONYPI_ROBOT_ID', 'not set and no default (hostname) available')
+  return out
+}
+
+export function loadConfig<S extends Record<string, KeySpec>>(specs: S, sources: ConfigSources<S>): ConfigOf<S> {
   const out: Record<string, unknown> = {}
   const file = sources.file ?? {}
   const env = sources.env ?? {}
   for (const k of Object.keys(file)) {
-    if (!(k in EDGE_CONFIG_SPEC)) throw new ConfigError(k, `unknown key in the configuration file (known: ${Object.keys(EDGE_CONFIG_SPEC).join(', ')})`)
+    if (!(k in specs)) throw new ConfigError(k, `unknown key in the configuration file (known: ${Object.keys(specs).join(', ')})`)
   }
-  for (const [name, spec] of Object.entries(EDGE_CONFIG_SPEC) as [keyof Spec, KeySpec][]) {
+  for (const [name, spec] of Object.entries(specs) as [keyof S & string, KeySpec][]) {
     let value: unknown = 'default' in spec ? spec.default : undefined
     if (sources.defaults && sources.defaults[name] !== undefined) value = sources.defaults[name]
     if (file[name] !== undefined) value = coerce(name, spec.kind, file[name])
@@ -123,8 +136,7 @@ export function loadEdgeConfig(
     else if (value !== undefined && file[name] === undefined) value = coerce(spec.env, spec.kind, value)
     out[name] = value
   }
-  if (out.robotId === undefined) throw new ConfigError('TONYPI_ROBOT_ID', 'not set and no default (hostname) available')
-  return out as EdgeConfig
+  return out as ConfigOf<S>
 }
 
 /** TONYPI_ variables read elsewhere (not configuration values). */
@@ -136,9 +148,9 @@ export function unknownEnvKeys(env: Record<string, string | undefined>): string[
 }
 
 /** The configuration with secrets masked, for the start-up log line. */
-export function describeConfig(cfg: EdgeConfig): Record<string, unknown> {
+export function describeConfig<S extends Record<string, KeySpec>>(cfg: ConfigOf<S>, specs: S = EDGE_CONFIG_SPEC as unknown as S): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [k, spec] of Object.entries(EDGE_CONFIG_SPEC) as [keyof Spec, KeySpec][]) {
+  for (const [k, spec] of Object.entries(specs) as [keyof S & string, KeySpec][]) {
     out[k] = spec.secret ? (cfg[k] === undefined ? undefined : '***') : cfg[k]
   }
   return out

@@ -1,0 +1,37 @@
+// Hub configuration: defaults < file (TONYPI_HUB_CONFIG, JSON) < environment, validated at
+// start with an error that names the bad key. `bun run hub:dev` fills in the service URLs.
+import type { KeySpec } from '../core/config.ts'
+import { loadConfig, type ConfigOf, type ConfigSources } from '../core/config.ts'
+
+const url = (schemes: string) => ({ type: 'string', pattern: new RegExp(`^(${schemes})://\\S+$`), hint: `a ${schemes.split('|').join(' or ')} URL` }) as const
+
+export const HUB_CONFIG_SPEC = {
+  databaseUrl: { env: 'DATABASE_URL', kind: url('postgres|postgresql'), secret: true, doc: 'PostgreSQL connection URL' },
+  influxUrl: { env: 'TONYPI_HUB_INFLUX_URL', kind: url('http|https'), doc: 'InfluxDB base URL (v1 HTTP API: /write and /query work on 1.x and 2.x)' },
+  influxDb: { env: 'TONYPI_HUB_INFLUX_DB', kind: { type: 'string', pattern: /^[A-Za-z0-9_-]{1,64}$/, hint: 'letters, digits, _ and -' }, default: 'tonypi', doc: 'InfluxDB database (on 2.x: the DBRP-mapped name)' },
+  influxUser: { env: 'TONYPI_HUB_INFLUX_USER', kind: { type: 'string' }, doc: 'InfluxDB 1.x user (with TONYPI_HUB_INFLUX_PASSWORD)' },
+  influxPassword: { env: 'TONYPI_HUB_INFLUX_PASSWORD', kind: { type: 'string' }, secret: true, doc: 'InfluxDB 1.x password' },
+  influxToken: { env: 'TONYPI_HUB_INFLUX_TOKEN', kind: { type: 'string' }, secret: true, doc: 'InfluxDB 2.x token (sent as `Authorization: Token ...`)' },
+  mqttUrl: { env: 'TONYPI_HUB_MQTT_URL', kind: url('mqtt|mqtts|ws|wss'), doc: "the fleet's Mosquitto broker" },
+  mqttUser: { env: 'TONYPI_HUB_MQTT_USER', kind: { type: 'string', pattern: /^[A-Za-z0-9_.-]{1,64}$/, hint: 'a broker username' }, default: 'tonypi-hub', doc: "the hub's own broker account" },
+  mqttPassword: { env: 'TONYPI_HUB_MQTT_PASSWORD', kind: { type: 'string' }, secret: true, doc: "the hub's broker password" },
+  mosquittoPasswordFile: { env: 'TONYPI_HUB_MOSQUITTO_PASSWORD_FILE', kind: { type: 'string' }, doc: "Mosquitto's password_file, which the hub writes from its robots and users" },
+  mosquittoAclFile: { env: 'TONYPI_HUB_MOSQUITTO_ACL_FILE', kind: { type: 'string' }, doc: "Mosquitto's acl_file, which the hub writes" },
+  mosquittoPidFile: { env: 'TONYPI_HUB_MOSQUITTO_PID_FILE', kind: { type: 'string' }, doc: 'where Mosquitto writes its pid: the hub sends it SIGHUP to reload the files' },
+  httpHost: { env: 'TONYPI_HUB_HTTP_HOST', kind: { type: 'string' }, default: '0.0.0.0', doc: 'address the fleet API and dashboard listen on' },
+  httpPort: { env: 'TONYPI_HUB_HTTP_PORT', kind: { type: 'int', min: 0, max: 65535 }, default: 8000, doc: 'fleet API and dashboard port (0 = any free port)' },
+  dataDir: { env: 'TONYPI_HUB_DATA_DIR', kind: { type: 'string' }, default: './hub-data', doc: 'secrets and generated files (Grafana provisioning)' },
+  jwtSecret: { env: 'TONYPI_HUB_JWT_SECRET', kind: { type: 'string', pattern: /^.{32,}$/, hint: 'at least 32 characters' }, secret: true, doc: 'token signing secret (otherwise generated into a 0600 file)' },
+  adminPassword: { env: 'TONYPI_ADMIN_PASSWORD', kind: { type: 'string', pattern: /^.{8,256}$/, hint: 'at least 8 characters' }, secret: true, doc: "first run only: the first admin's password" },
+  geminiApiKey: { env: 'GEMINI_API_KEY', kind: { type: 'string' }, secret: true, doc: 'Google Gemini key for report narratives' },
+  offlineAfterS: { env: 'TONYPI_HUB_OFFLINE_AFTER_S', kind: { type: 'number', min: 1, max: 3600 }, default: 30, doc: 'a robot silent this long is offline' },
+  commandTimeoutMs: { env: 'TONYPI_HUB_COMMAND_TIMEOUT_MS', kind: { type: 'int', min: 100, max: 60_000 }, default: 5000, doc: "how long POST command waits for the robot's reply" },
+  grafanaUrl: { env: 'TONYPI_HUB_GRAFANA_URL', kind: url('http|https'), doc: 'Grafana, for the dashboard to embed panels' },
+  logLevel: { env: 'TONYPI_LOG_LEVEL', kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error'] }, default: 'info', doc: 'lowest log level written' },
+} as const satisfies Record<string, KeySpec>
+
+export type HubConfig = ConfigOf<typeof HUB_CONFIG_SPEC>
+
+export function loadHubConfig(sources: ConfigSources<typeof HUB_CONFIG_SPEC>): HubConfig {
+  return loadConfig(HUB_CONFIG_SPEC, sources)
+}

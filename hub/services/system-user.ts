@@ -1,0 +1,57 @@
+// The account a service runs as. PostgreSQL refuses to run as root, so when we are root it runs
+// as the `postgres` account its Debian package creates; everything else runs as whoever we are.
+
+import { readFileSync, statSync, chmodSync } from 'node:fs'
+import { dirname } from 'node:path'
+
+export interface SystemUser {
+  name: string
+  uid: number
+  gid: number
+}
+
+export const isRoot = (): boolean => process.geteuid?.() === 0
+
+/** Local accounts only: the ones a Debian package's maintainer scripts create live in /etc/passwd. */
+export function lookupSystemUser(name: string): SystemUser | null {
+  for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+    const f = line.split(':')
+    if (f[0] === name && f.length >= 4) return { name, uid: Number(f[2]), gid: Number(f[3]) }
+  }
+  return null
+}
+
+function groupsOf(user: SystemUser): Set<number> {
+  const gids = new Set([user.gid])
+  for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+    const f = line.split(':')
+    if (f.length >= 4 && f[3].split(',').includes(user.name)) gids.add(Number(f[2]))
+  }
+  return gids
+}
+
+/**
+ * Makes sure `user` can reach `dir` (search permission on every ancestor). Data directories are
+ * often made with mkdtemp (0700, root's), which would lock the service account out of its own
+ * directory; the one ancestor we may loosen is `ownedParent` (the caller's data directory), and
+ * only by adding search (o+x), which lets nobody list it. Anything else is reported, not changed.
+ */
+export function ensureReachable(user: SystemUser, dir: string, ownedParent: string): void {
+  const groups = groupsOf(user)
+  const blocked: string[] = []
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    const st = statSync(d)
+    const can = st.uid === user.uid ? (st.mode & 0o100) !== 0
+      : groups.has(st.gid) ? (st.mode & 0o010) !== 0
+      : (st.mode & 0o001) !== 0
+    if (!can) {
+      if (d === ownedParent) chmodSync(d, (st.mode & 0o7777) | 0o001)
+      else blocked.push(d)
+    }
+    if (d === '/') break
+  }
+  if (blocked.length) {
+    throw new Error(`the ${user.name} account cannot reach ${dir}: no search permission on ${blocked.join(', ')}; ` +
+      `choose a data directory outside them (e.g. under /tmp or /var/lib) or 'chmod o+x' them`)
+  }
+}
