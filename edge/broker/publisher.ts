@@ -4,30 +4,13 @@
 import type { Logger } from '../../core/log.ts'
 import type { Sample } from '../../core/streams.ts'
 import { robotTopic, type RobotChannel } from '../../core/topics.ts'
-import { attitudeFromAccel } from '../../core/units.ts'
+import { encodeTelemetry } from '../../core/telemetry-payload.ts'
 import type { RobotState } from '../robot-state.ts'
 import type { BusMessage, SampleBus } from '../sample-bus.ts'
 import type { EmbeddedBroker } from './broker.ts'
 
 const CHANNEL: Record<Sample['stream'], RobotChannel> = {
   servos: 'servos', imu: 'imu', battery: 'battery', performance: 'performance', sensors: 'sensors',
-}
-
-export function samplePayload(robotId: string, stream: Sample['stream'], samples: Sample[]): Record<string, unknown> {
-  const ts = samples[samples.length - 1].ts
-  switch (stream) {
-    case 'servos':
-      return { robot_id: robotId, ts, servos: samples.map((s) => ({ id: Number(s.source), ...s.values })) }
-    case 'imu': {
-      const v = samples[samples.length - 1].values
-      const accel: [number, number, number] = [v.ax, v.ay, v.az]
-      return { robot_id: robotId, ts, accel, gyro: [v.gx, v.gy, v.gz], temp_c: v.temp_c, ...attitudeFromAccel(accel) }
-    }
-    case 'sensors':
-      return { robot_id: robotId, ts, sensors: samples.map((s) => ({ sensor: s.source, ts: s.ts, ...s.values })) }
-    default:
-      return { robot_id: robotId, ts, ...Object.assign({}, ...samples.map((s) => s.values)) }
-  }
 }
 
 export class BrokerPublisher {
@@ -60,7 +43,7 @@ export class BrokerPublisher {
         if (l) l.push(s)
         else byStream.set(s.stream, [s])
       }
-      for (const [stream, list] of byStream) this.send(CHANNEL[stream], samplePayload(this.deps.robotId, stream, list))
+      for (const [stream, list] of byStream) this.send(CHANNEL[stream], encodeTelemetry(this.deps.robotId, stream, list))
       return
     }
     if (m.event === 'command') this.send('command/response', m.data)

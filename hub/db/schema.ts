@@ -14,6 +14,8 @@ export const users = pgTable('users', {
   role: text('role', { enum: ['admin', 'operator', 'viewer'] }).notNull(),
   email: text('email'),
   tokenVersion: integer('token_version').notNull().default(1),
+  /** The same password in Mosquitto's own hash format, for the broker's password file. */
+  mqttHash: text('mqtt_hash'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 })
@@ -25,6 +27,10 @@ export const robots = pgTable('robots', {
   profile: text('profile'),
   credentialUsername: text('credential_username').notNull().unique(),
   credentialHash: text('credential_hash'),
+  /** The credential in Mosquitto's hash format; null once revoked. */
+  mqttHash: text('mqtt_hash'),
+  /** Speaks the earlier system's layout (seen on its topics): commands go out in that form. */
+  legacy: boolean('legacy').notNull().default(false),
   credentialRotatedAt: ts('credential_rotated_at'),
   revokedAt: ts('revoked_at'),
   createdAt: ts('created_at').notNull().defaultNow(),

@@ -74,6 +74,8 @@ CREATE TABLE "robots" (
 	"profile" text,
 	"credential_username" text NOT NULL,
 	"credential_hash" text,
+	"mqtt_hash" text,
+	"legacy" boolean DEFAULT false NOT NULL,
 	"credential_rotated_at" timestamp with time zone,
 	"revoked_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -110,6 +112,7 @@ CREATE TABLE "users" (
 	"role" text NOT NULL,
 	"email" text,
 	"token_version" integer DEFAULT 1 NOT NULL,
+	"mqtt_hash" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "users_username_unique" UNIQUE("username")

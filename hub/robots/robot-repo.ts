@@ -1,0 +1,107 @@
+// Robots of the fleet and their own credentials: one secret per robot, for the broker (and
+// later the sync API), shown once when issued, stored only as hashes, rotated or revoked.
+import { randomBytes } from 'node:crypto'
+import { and, eq, isNull } from 'drizzle-orm'
+import type { HubDb } from '../db/database.ts'
+import { robots } from '../db/schema.ts'
+import { mosquittoHash } from '../mqtt/mosquitto-hash.ts'
+
+export const ROBOT_ACCOUNT_PREFIX = 'robot-'
+
+export class RobotError extends Error {
+  constructor(readonly status: 404 | 409, message: string) {
+    super(message)
+  }
+}
+
+export type RobotRow = typeof robots.$inferSelect
+
+export interface RobotView {
+  robot_id: string
+  name: string | null
+  profile: string | null
+  status: RobotRow['status']
+  status_source: string | null
+  last_seen: number | null
+  created_at: number
+  revoked: boolean
+  legacy: boolean
+  credential_username: string
+  info: unknown
+}
+
+export const robotView = (r: RobotRow): RobotView => ({
+  robot_id: r.robotId, name: r.name, profile: r.profile, status: r.status, status_source: r.statusSource,
+  last_seen: r.lastSeenAt?.getTime() ?? null, created_at: r.createdAt.getTime(), revoked: r.revokedAt !== null,
+  legacy: r.legacy, credential_username: r.credentialUsername, info: r.info,
+})
+
+function newCredential() {
+  const token = randomBytes(24).toString('base64url')
+  return { token, mqttHash: mosquittoHash(token) }
+}
+
+export class RobotRepo {
+  constructor(private readonly db: HubDb) {}
+
+  async list(): Promise<RobotRow[]> {
+    return this.db.select().from(robots).orderBy(robots.robotId)
+  }
+
+  async get(robotId: string): Promise<RobotRow | null> {
+    return (await this.db.select().from(robots).where(eq(robots.robotId, robotId)))[0] ?? null
+  }
+
+  /** Registers a robot; the credential's token is in the result and nowhere else. */
+  async create(input: { robotId: string; name?: string | null }): Promise<{ robot: RobotRow; credential: { username: string; token: string } }> {
+    const { token, mqttHash } = newCredential()
+    const username = `${ROBOT_ACCOUNT_PREFIX}${input.robotId}`
+    const r = await this.db.insert(robots).values({
+      robotId: input.robotId, name: input.name ?? null, credentialUsername: username,
+      credentialHash: await Bun.password.hash(token), mqttHash, credentialRotatedAt: new Date(),
+    }).onConflictDoNothing().returning()
+    if (!r[0]) throw new RobotError(409, `robot ${input.robotId} already exists`)
+    return { robot: r[0], credential: { username, token } }
+  }
+
+  async rotate(robotId: string): Promise<{ username: string; token: string }> {
+    const { token, mqttHash } = newCredential()
+    const r = await this.db.update(robots).set({ credentialHash: await Bun.password.hash(token), mqttHash, credentialRotatedAt: new Date(), revokedAt: null })
+      .where(eq(robots.robotId, robotId)).returning()
+    if (!r[0]) throw new RobotError(404, `no robot ${robotId}`)
+    return { username: r[0].credentialUsername, token }
+  }
+
+  async revoke(robotId: string): Promise<void> {
+    const r = await this.db.update(robots).set({ credentialHash: null, mqttHash: null, revokedAt: new Date() })
+      .where(eq(robots.robotId, robotId)).returning()
+    if (!r[0]) throw new RobotError(404, `no robot ${robotId}`)
+  }
+
+  async delete(robotId: string): Promise<void> {
+    const r = await this.db.delete(robots).where(eq(robots.robotId, robotId)).returning()
+    if (!r[0]) throw new RobotError(404, `no robot ${robotId}`)
+  }
+
+  /** Robots that may use the broker: registered and not revoked. */
+  async brokerAccounts(): Promise<{ robotId: string; username: string; mqttHash: string }[]> {
+    const rows = await this.db.select().from(robots).where(isNull(robots.revokedAt))
+    return rows.filter((r) => r.mqttHash).map((r) => ({ robotId: r.robotId, username: r.credentialUsername, mqttHash: r.mqttHash! }))
+  }
+
+  async verifyCredential(robotId: string, token: string): Promise<boolean> {
+    const r = (await this.db.select().from(robots).where(and(eq(robots.robotId, robotId), isNull(robots.revokedAt))))[0]
+    return !!r?.credentialHash && (await Bun.password.verify(token, r.credentialHash))
+  }
+
+  async setStatus(robotId: string, status: RobotRow['status'], source: string, at: Date, extra: { profile?: string; info?: Record<string, unknown>; legacy?: boolean } = {}) {
+    await this.db.update(robots).set({
+      status, statusSource: source, lastSeenAt: at,
+      ...(extra.profile ? { profile: extra.profile } : {}), ...(extra.info ? { info: extra.info } : {}), ...(extra.legacy ? { legacy: true } : {}),
+    }).where(eq(robots.robotId, robotId))
+  }
+
+  async touch(robotId: string, at: Date, legacy = false) {
+    await this.db.update(robots).set({ lastSeenAt: at, ...(legacy ? { legacy: true } : {}) }).where(eq(robots.robotId, robotId))
+  }
+}
