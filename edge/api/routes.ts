@@ -10,7 +10,7 @@ import type { EdgeContext } from '../context.ts'
 import { decodeThrottled } from '../performance/parse.ts'
 import { requireRole } from './auth.ts'
 import { docsPage } from './docs-page.ts'
-import { HttpError } from './errors.ts'
+import { HttpError, validationMessage } from './errors.ts'
 import { health } from './health.ts'
 import { sensorHistory } from './sensor-history.ts'
 import { listActionGroups } from '../../drivers/action-groups/d6a.ts'
@@ -24,12 +24,6 @@ function userError(err: unknown): never {
   throw err
 }
 
-function validationMessage(error: unknown): string {
-  const e = error as { all?: { path?: string; summary?: string; message?: string }[]; message?: string }
-  const first = e.all?.find((x) => x.path) ?? e.all?.[0]
-  if (first) return `${first.path || 'body'}: ${first.summary ?? first.message ?? 'invalid'}`
-  return 'the request does not match its schema'
-}
 
 export function createApi(ctx: EdgeContext) {
   const auth = (role: Role) => (c: { headers: Record<string, string | undefined> }) => requireRole(ctx, c.headers.authorization, role)

@@ -150,7 +150,7 @@ export class CommandExecutor {
     const out = this.record(id, type, req, 'accepted', `${group.name}: ${group.frames.length} frames x ${repeat === 0 ? 'until stopped' : repeat}`)
     this.player.play(group, { repeat }).then((r: PlayResult) => {
       const total = group.frames.length * (repeat || 1)
-      if (r.state === 'done') this.finish(id, type, 'done', `${r.framesPlayed} frames played`)
+      if (r.state === 'done') this.finish(id, type, 'done', `${r.framesPlayed} frame${r.framesPlayed === 1 ? '' : 's'} played`)
       else if (r.state === 'stopped') this.finish(id, type, 'done', `stopped after ${r.framesPlayed} of ${repeat === 0 ? 'endless' : total} frames`)
       else this.finish(id, type, 'failed', `aborted after ${r.framesPlayed} frames: ${r.reason ?? 'aborted'}`)
     }, (err) => this.finish(id, type, 'failed', (err as Error).message))

@@ -25,6 +25,8 @@ export interface InfluxOptions {
   database?: string
   /** Admin account created on first start (default tonypi). */
   username?: string
+  /** Try this HTTP port first (a free one is used when it is taken). */
+  port?: number
   log?: Logger
 }
 
@@ -35,6 +37,8 @@ export interface InfluxService {
   username: string
   password: string
   port: number
+  /** influxd's process id (it leads its own process group). */
+  pid: number
   dir: string
   stop(): Promise<void>
 }
@@ -63,7 +67,7 @@ export async function startInfluxDB(opts: InfluxOptions): Promise<InfluxService>
   // Saved before the user is created, so a crash in between cannot strand an unknown password.
   if (!saved) writeSecretJson(credFile, creds)
 
-  const { proc, url, port } = await startWithFreePorts(2, async ([port, rpcPort]) => {
+  const { proc, url, port } = await startWithFreePorts([opts.port, undefined], async ([port, rpcPort]) => {
     const conf = join(dir, 'influxdb.conf')
     await Bun.write(conf, config(dir, port, rpcPort))
     const proc = await ServiceProcess.start({ name: 'influxd', dir, cmd: [influxd, 'run', '-config', conf] })
@@ -83,7 +87,7 @@ export async function startInfluxDB(opts: InfluxOptions): Promise<InfluxService>
     throw err
   }
   log.info('ready', { port, ms: Math.round(performance.now() - started), first: !saved })
-  return { url, db, username: creds.username, password: creds.password, port, dir, stop: () => proc.stop() }
+  return { url, db, username: creds.username, password: creds.password, port, pid: proc.pid, dir, stop: () => proc.stop() }
 }
 
 const q = JSON.stringify // TOML basic strings take JSON's escapes

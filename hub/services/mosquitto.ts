@@ -30,6 +30,9 @@ export interface MosquittoOptions {
   websockets?: boolean
   /** The hub's account, created on first start (default tonypi-hub). */
   serviceUsername?: string
+  /** Try these ports first (free ones are used when they are taken). */
+  port?: number
+  wsPort?: number
   log?: Logger
 }
 
@@ -45,6 +48,8 @@ export interface MosquittoService {
   wsUrl?: string
   port: number
   wsPort?: number
+  /** The broker's process id (it leads its own process group). */
+  pid: number
   passwordFile: string
   aclFile: string
   serviceUser: MqttCredentials
@@ -79,8 +84,8 @@ export async function startMosquitto(opts: MosquittoOptions): Promise<MosquittoS
   if (!saved) writeSecretJson(credFile, serviceUser)
   const serviceLine = ensureServiceAccount(passwordFile, aclFile, serviceUser)
 
-  const ports = opts.websockets ? 2 : 1
-  const { proc, port, wsPort } = await startWithFreePorts(ports, async ([port, wsPort]) => {
+  const wanted = opts.websockets ? [opts.port, opts.wsPort] : [opts.port]
+  const { proc, port, wsPort } = await startWithFreePorts(wanted, async ([port, wsPort]) => {
     const conf = join(dir, 'mosquitto.conf')
     await Bun.write(conf, config({ dir, port, wsPort, passwordFile, aclFile }))
     const proc = await ServiceProcess.start({ name: 'mosquitto', dir, cmd: [mosquitto, '-c', conf] })
@@ -130,7 +135,7 @@ export async function startMosquitto(opts: MosquittoOptions): Promise<MosquittoS
   return {
     url: `mqtt://127.0.0.1:${port}`,
     wsUrl: wsPort ? `ws://127.0.0.1:${wsPort}` : undefined,
-    port, wsPort, passwordFile, aclFile, serviceUser, reload, writeAuth,
+    port, wsPort, pid: proc.pid, passwordFile, aclFile, serviceUser, reload, writeAuth,
     stop: () => proc.stop(),
   }
 }

@@ -32,6 +32,8 @@ export interface PostgresOptions {
   /** Application role and database, created on first start (defaults: tonypi, tonypi). */
   user?: string
   database?: string
+  /** Try this port first (a free one is used when it is taken). */
+  port?: number
   log?: Logger
 }
 
@@ -39,6 +41,8 @@ export interface PostgresService {
   /** `postgres://user:password@127.0.0.1:port/database` */
   url: string
   port: number
+  /** The server's process id (it leads its own process group). */
+  pid: number
   user: string
   password: string
   database: string
@@ -113,7 +117,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
   if (runAs) chownSync(join(pgdata, 'tonypi.conf'), runAs.uid, runAs.gid)
   if (!initialized) writeFileSync(join(dir, 'initdb.done'), new Date().toISOString() + '\n')
 
-  const { proc, port } = await startWithFreePorts(1, async ([port]) => {
+  const { proc, port } = await startWithFreePorts([opts.port], async ([port]) => {
     const proc = await ServiceProcess.start({
       name: 'postgres', dir, runAs,
       cmd: [pg.postgres, '-D', pgdata, '-p', String(port), '-k', socketDir],
@@ -137,7 +141,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
   const url = `postgres://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/${creds.database}`
   log.info('ready', { port, ms: Math.round(performance.now() - started), initdb: !initialized })
   return {
-    url, port, dir, user: creds.user, password: creds.password, database: creds.database,
+    url, port, pid: proc.pid, dir, user: creds.user, password: creds.password, database: creds.database,
     stop: async () => {
       await proc.stop()
       if (socketDir !== dir) rmSync(socketDir, { recursive: true, force: true })

@@ -276,12 +276,14 @@ async function reclaim(spec: ServiceSpec): Promise<void> {
 }
 
 /**
- * Starts a service on `count` fresh free ports, trying again with new ones when it lost the race
- * for a port to another process between our probe and its bind.
+ * Starts a service on free ports (one per entry of `wanted`; an entry that names a port is tried
+ * first), trying again with fresh ones when it lost a port to another process between our probe
+ * and its bind.
  */
-export async function startWithFreePorts<T>(count: number, attempt: (ports: number[]) => Promise<T>, tries = 5): Promise<T> {
+export async function startWithFreePorts<T>(wanted: readonly (number | undefined)[], attempt: (ports: number[]) => Promise<T>, tries = 5): Promise<T> {
   for (let i = 1; ; i++) {
-    const ports = await freePorts(count)
+    const free = await freePorts(wanted.length)
+    const ports = i === 1 ? free.map((p, k) => wanted[k] ?? p) : free
     try {
       return await attempt(ports)
     } catch (err) {

@@ -15,7 +15,12 @@ const ARTIFACTS = join(import.meta.dir, '..', '..', 'test-artifacts', 'ui')
 const NAV_PAGES = ['Overview', 'Servos', 'Sensors', 'Monitoring', 'History', 'Jobs', 'Alerts', 'Logs', 'Reports', 'Settings']
 /** Per test: a browser test must not be killed (with its browser) by the runner's 5 s default. */
 const TEST_MS = 30_000
-const COMMAND_CONTROLS = '[data-action=estop], [data-action=resume], [data-action=move], [data-action=torque], [data-action=stop], input[name=target]'
+const COMMAND_CONTROLS = '[data-action=estop], [data-action=resume], [data-action=move], [data-action=torque], [data-action=stop], input[name=target], ' +
+  '[data-card=actions], [data-action=action-run], [data-action=action-stop]'
+/** HiWonder's stand.d6a, servos 1..16: where `stand` leaves the robot. */
+const STAND_POSE = [500, 390, 500, 600, 500, 575, 800, 725, 500, 610, 500, 400, 500, 425, 200, 275]
+/** squat.d6a's one frame, to start `stand` from somewhere else. */
+const SQUAT_POSE = [500, 162, 916, 800, 500, 537, 800, 724, 500, 837, 83, 200, 500, 462, 200, 275]
 
 let h: EdgeHarness
 let browser: Browser
@@ -266,6 +271,113 @@ describe('dashboard', () => {
     expect(errors).toEqual([])
   }, TEST_MS)
 
+  test('action groups: an operator runs squat, then stand (the servos reach its pose), then wave until stopped', async () => {
+    ready()
+    const { page, errors } = await as('operator')
+    await goTo(page, 'Servos')
+    const launcher = page.locator('[data-card=actions]')
+    await launcher.locator('[data-action-group=stand]').waitFor()
+    const listed = await (await h.api('/api/v1/actions', { token: await h.tokenFor('operator') })).json() as { names: string[] }
+    expect(await launcher.locator('[data-action-group]').evaluateAll((els) => els.map((e) => e.getAttribute('data-action-group'))))
+      .toEqual([...listed.names].sort((a, b) => a.localeCompare(b)))
+    // Every state the panel shows, recorded in the page: a one-frame group plays for 500 ms.
+    await page.evaluate(() => {
+      const w = window as unknown as { __plays: string[] }
+      w.__plays = []
+      const root = document.querySelector('[data-card=actions]')!
+      const record = () => {
+        const el = root.querySelector('[data-playing]')
+        if (!el) return
+        const rec = ['playing', 'frame', 'frames', 'repetition', 'repeat'].map((a) => el.getAttribute(`data-${a}`)).join(' ')
+        if (w.__plays[w.__plays.length - 1] !== rec) w.__plays.push(rec)
+      }
+      new MutationObserver(record).observe(root, { subtree: true, childList: true, attributes: true })
+    })
+    const plays = () => page.evaluate(() => (window as unknown as { __plays: string[] }).__plays)
+    const atPose = (pose: number[]) => page.waitForFunction((p) => p.every((pos, i) =>
+      Math.abs(Number(document.querySelector(`[data-servo-id="${i + 1}"]`)?.getAttribute('data-position')) - pos) <= 3), pose, { timeout: 5000 })
+
+    // Somewhere other than standing first (the simulator starts in the stand pose).
+    await launcher.locator('[data-action-group=squat] [data-action=action-run]').click()
+    await page.waitForSelector('[data-toast=success]:has-text("Run squat: done")')
+    await atPose(SQUAT_POSE)
+
+    await launcher.locator('[data-action-group=stand] [data-action=action-run]').click()
+    await page.waitForSelector('[data-toast=success]:has-text("Run stand: done"):has-text("1 frames played")')
+    await launcher.locator('[data-last=stand][data-last-state=done]').waitFor()
+    expect(await plays()).toContain('stand 1 1 1 1')
+    await atPose(STAND_POSE).catch(async (err) => {
+      const shown = await page.$$eval('[data-servo-id]', (els) => els.map((e) => Number(e.getAttribute('data-position'))))
+      throw new Error(`the page does not show the stand pose: ${JSON.stringify(shown)}: ${err.message}`)
+    })
+    const robot = (await status()).servos.sort((a, b) => a.id - b.id)
+    expect(robot.map((s, i) => Math.abs(s.position! - STAND_POSE[i]) <= 3 ? 'ok' : `${s.id}: ${s.position}`)).toEqual(STAND_POSE.map(() => 'ok'))
+
+    // Until stopped: it loops until Stop, and nothing else may start meanwhile.
+    await page.selectOption('[data-card=actions] select[name=repeat]', '0')
+    await launcher.locator('[data-action-group=wave] [data-action=action-run]').click()
+    await launcher.locator('[data-playing=wave][data-repeat="0"]:not([data-frame="0"])').waitFor()
+    expect(await launcher.locator('[data-progress]').textContent()).toMatch(/^frame \d+ \/ 11, repetition 1 \(until stopped\)$/)
+    expect(await launcher.locator('[data-why=playing]').textContent()).toContain('wave is playing')
+    expect(await launcher.locator('[data-action=action-run]:not([disabled])').count()).toBe(0)
+    await shot(page, 'servos-actions', false)
+    await launcher.locator('[data-playing=wave][data-repetition="2"]').waitFor({ timeout: 8000 })
+    await launcher.locator('[data-action=action-stop]').click()
+    await page.waitForSelector('[data-toast=success]:has-text("Run wave until stopped: done"):has-text("stopped after")')
+    await launcher.locator('[data-last=wave][data-last-state=stopped]').waitFor()
+    expect((await (await h.api('/api/v1/actions', { token: await h.tokenFor('operator') })).json()).playing).toBeNull()
+    expect(await launcher.locator('[data-action=action-run][disabled]').count()).toBe(0)
+    const seen = await plays()
+    expect(seen.some((p) => /^wave \d+ 11 1 0$/.test(p))).toBe(true)
+    expect(seen.some((p) => /^wave \d+ 11 2 0$/.test(p))).toBe(true)
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('action groups while e-stopped: the stop aborts the play, Run is disabled and says why until resume', async () => {
+    ready()
+    const { page, errors } = await as('operator')
+    await goTo(page, 'Servos')
+    const launcher = page.locator('[data-card=actions]')
+    await page.selectOption('[data-card=actions] select[name=repeat]', '0')
+    await launcher.locator('[data-action-group=wave] [data-action=action-run]').click()
+    await page.waitForSelector('[data-card=actions] [data-playing=wave]:not([data-frame="0"])')
+    await page.click('[data-action=estop]')
+    await page.waitForSelector('[data-toast=error]:has-text("Run wave until stopped: failed"):has-text("emergency stop")')
+    await launcher.locator('[data-last=wave][data-last-state=aborted]').waitFor()
+    await page.waitForSelector('[data-card=actions][data-estopped=true] [data-why=estopped]')
+    expect(await launcher.locator('[data-action=action-run]').count()).toBeGreaterThan(0)
+    expect(await launcher.locator('[data-action=action-run]:not([disabled])').count()).toBe(0)
+    expect(await launcher.locator('[data-action=action-run]').first().getAttribute('aria-describedby')).toBe('action-why')
+    await shot(page, 'servos-actions-estopped', false)
+
+    await page.click('[data-action=resume]')
+    await launcher.locator('[data-why]').waitFor({ state: 'detached' })
+    expect(await launcher.locator('[data-action=action-run][disabled]').count()).toBe(0)
+    // Leave the robot standing for the tests after this one.
+    await page.selectOption('[data-card=actions] select[name=repeat]', '1')
+    await launcher.locator('[data-action-group=stand] [data-action=action-run]').click()
+    await page.waitForSelector('[data-toast=success]:has-text("Run stand: done")')
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('a servo that stops answering, and answers again, is told in a toast (to viewers too)', async () => {
+    ready()
+    const { page, errors } = await as('viewer')
+    await goTo(page, 'Servos')
+    const model = (h.edge.driver as SimDriver).model
+    model.setSilent(5, true)
+    try {
+      await page.waitForSelector('[data-toast=warn]:has-text("Servo 5 ("):has-text("is not answering")')
+      await page.waitForSelector('[data-servo-id="5"][data-stale="true"]')
+      await shot(page, 'servo-silent', false)
+    } finally {
+      model.setSilent(5, false)
+    }
+    await page.waitForSelector('[data-toast=success]:has-text("Servo 5 ("):has-text("is answering again")')
+    await page.waitForSelector('[data-servo-id="5"][data-stale="false"]')
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
   test('a viewer sees no command controls on any page (and the robot refuses them anyway)', async () => {
     ready()
     const { page, errors } = await as('viewer')
@@ -276,9 +388,12 @@ describe('dashboard', () => {
     expect(await page.locator('nav a:text-is("Users")').count()).toBe(0)
     await goTo(page, 'Servos')
     await page.waitForFunction(() => document.querySelectorAll('[data-servo-id]').length === 16)
+    expect(await page.locator('[data-card=actions], [data-action-group]').count()).toBe(0)
     await shot(page, 'servos-viewer')
     const r = await h.api('/api/v1/command', { token: await h.tokenFor('viewer'), method: 'POST', json: { type: 'estop' } })
     expect(r.status).toBe(403)
+    const run = await h.api('/api/v1/command', { token: await h.tokenFor('viewer'), method: 'POST', json: { type: 'action.run', name: 'wave' } })
+    expect(run.status).toBe(403)
     expect(errors).toEqual([])
   }, TEST_MS)
 

@@ -2,8 +2,18 @@
 // as types (erased from the bundle), so a change there breaks the typecheck here.
 import type { Command, CommandOutcome, PublicUser, RobotStatus, Role, ServoStatus } from '../../core/schemas.ts'
 import type { StreamName } from '../../core/streams.ts'
+import type { PlayProgress } from '../../drivers/action-groups/player.ts'
 
-export type { Command, CommandOutcome, PublicUser, RobotStatus, Role, ServoStatus, StreamName }
+export type { Command, CommandOutcome, PlayProgress, PublicUser, RobotStatus, Role, ServoStatus, StreamName }
+
+/** `GET /actions`: the action groups installed on the robot and the one playing. */
+export interface ActionsResponse {
+  dir: string
+  names: string[]
+  playing: { name: string; progress: PlayProgress | null } | null
+  /** The folder could not be read (missing, permissions): `names` is then empty. */
+  error?: string
+}
 
 export interface LoginResponse {
   access_token: string

@@ -1,6 +1,7 @@
-// All servos live. The page re-renders at most once per frame however fast samples come.
+// All servos live, and for operators the action-group launcher. The page re-renders at
+// most once per frame however fast samples come; the launcher only on action events.
 import { useState } from 'preact/hooks'
-import { NotAvailable } from '../components/not-available.ts'
+import { ActionLauncher } from '../components/action-launcher.ts'
 import { ServoCard } from '../components/servo-card.ts'
 import { html } from '../lib/html.ts'
 import { useObservable } from '../lib/observable.ts'
@@ -31,11 +32,11 @@ export function ServosPage() {
           onClick=${() => rs.commands.send({ type: 'stop' }, 'Stop motion')}>Stop motion</button>
       </div>` : null}
     </div>
+    ${controls ? html`<${ActionLauncher} />` : null}
     ${!robot.seeded ? html`<p class="muted" role="status">Loading servos\u2026</p>` : null}
     <div class="servo-grid">
       ${robot.servos.map((s) => html`<${ServoCard} key=${s.id} servo=${s} stale=${robot.isStale(s, now)} offline=${offline} controls=${controls}
         durationMs=${durationMs} commands=${rs.commands} estopped=${robot.estopped} />`)}
     </div>
-    ${controls ? html`<${NotAvailable} what="Action groups">This robot's API has no action-group command yet; moves here are single-servo.<//>` : null}
   </div>`
 }

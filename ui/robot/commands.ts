@@ -14,6 +14,8 @@ const ASK_AFTER_MS = 3_000
 const GIVE_UP_MS = 60_000
 /** Estop and resume are announced to everyone by their own robot events. */
 const ANNOUNCED_BY_EVENT = new Set(['estop', 'resume'])
+/** Their note on acceptance is a plan ("stand: 1 frames x 1"), not a warning; the page shows the play. */
+const PLAN_NOTE = new Set(['action.run', 'motion'])
 
 export class CommandClient {
   private pending = new Map<string, string>()
@@ -43,7 +45,7 @@ export class CommandClient {
       this.pending.set(out.id, what)
       this.askLater(out.id, Date.now())
     }
-    if (out.reason) toast('warn', what, out.reason)
+    if (out.reason && !PLAN_NOTE.has(cmd.type)) toast('warn', what, out.reason)
     return out
   }
 
@@ -81,6 +83,7 @@ export class CommandClient {
 
   private report(out: CommandOutcome, what: string) {
     if (out.state === 'failed') toast('error', `${what}: failed`, out.reason)
-    else if (!ANNOUNCED_BY_EVENT.has(out.type)) toast('success', `${what}: done`)
+    // The edge's closing word says what was done ("stopped after 23 of endless frames").
+    else if (!ANNOUNCED_BY_EVENT.has(out.type)) toast('success', `${what}: done`, PLAN_NOTE.has(out.type) ? out.reason : undefined)
   }
 }

@@ -1,0 +1,30 @@
+// Everything a hub request handler may reach, assembled once at start.
+import type { Logger } from '../core/log.ts'
+import type { HubUserRepo } from './auth/user-repo.ts'
+import type { HubConfig } from './config.ts'
+import type { HubDb } from './db/database.ts'
+import type { MqttBridge } from './mqtt/bridge.ts'
+import type { HubRecords } from './records.ts'
+import type { RobotRepo } from './robots/robot-repo.ts'
+
+/** What the API reads from InfluxDB (hub/influx). */
+export interface TelemetryReader {
+  sensors(q: { robotId: string; stream: string; from?: number; to?: number; resolution?: string; servoId?: number; sensor?: string; limit?: number }, now: number): Promise<unknown>
+  performance(q: { robotId: string; from?: number; to?: number; resolution?: string }, now: number): Promise<unknown>
+  ping(): Promise<boolean>
+}
+
+export interface HubContext {
+  config: HubConfig
+  db: HubDb
+  users: HubUserRepo
+  robots: RobotRepo
+  records: HubRecords
+  bridge: MqttBridge
+  telemetry: TelemetryReader
+  /** Rewrites Mosquitto's password and ACL files and makes it reload them. */
+  syncBrokerAuth(): Promise<void>
+  jwtSecret: string
+  log: Logger
+  startedAt: number
+}

@@ -1,0 +1,232 @@
+// The hub on the fleet's broker: everything robots publish (our topic tree and, through the
+// one legacy adapter, the earlier layout) goes to InfluxDB with the robot's own timestamps
+// and to Postgres; online/offline comes from retained status, last wills and a heartbeat
+// timeout; commands go out and their replies come back. Nothing malformed crashes it.
+import mqtt from 'mqtt'
+import { adaptLegacyMessage, LegacyMessageError, type LegacyRecord } from '../../core/legacy.ts'
+import type { Logger } from '../../core/log.ts'
+import type { Sample } from '../../core/streams.ts'
+import { decodeTelemetry, TelemetryPayloadError } from '../../core/telemetry-payload.ts'
+import { parseTopic } from '../../core/topics.ts'
+import type { RobotRepo } from '../robots/robot-repo.ts'
+
+export interface SampleSink {
+  write(robotId: string, samples: Sample[]): void
+}
+
+export interface BridgeRecords {
+  log(rec: { robotId: string; level: string; category: string; message: string; details?: unknown; ts: number }): Promise<void>
+  job(rec: Extract<LegacyRecord, { kind: 'job' }>): Promise<void>
+}
+
+export interface CommandReply {
+  id: string
+  state: string
+  reason?: string
+  ts?: number
+  [k: string]: unknown
+}
+
+type Waiter = (reply: CommandReply) => void
+
+export class MqttBridge {
+  private client: mqtt.MqttClient | null = null
+  private known = new Set<string>()
+  private lastSeen = new Map<string, number>()
+  private online = new Set<string>()
+  private waiters = new Map<string, Waiter>()
+  private timers: ReturnType<typeof setInterval>[] = []
+  readonly dropped = new Map<string, number>()
+  readonly counters = { messages: 0, samples: 0, legacy: 0 }
+  private logged = 0
+  private logWindow = 0
+
+  constructor(private readonly deps: {
+    url: string; username: string; password: string; robots: RobotRepo; sink: SampleSink; records: BridgeRecords
+    log: Logger; offlineAfterMs: number
+  }) {}
+
+  async start() {
+    await this.refreshRobots()
+    const client = mqtt.connect(this.deps.url, {
+      username: this.deps.username, password: this.deps.password, clientId: `tonypi-hub-${process.pid}`, reconnectPeriod: 2000, clean: true,
+    })
+    this.client = client
+    client.on('message', (topic, payload, packet) => void this.onMessage(topic, payload, packet.retain))
+    client.on('error', (err) => this.deps.log.warn('broker connection error', { error: err }))
+    client.on('connect', () => {
+      this.deps.log.info('connected to the broker', { url: this.deps.url })
+      client.subscribe(['tonypi/#'], { qos: 0 })
+    })
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`cannot reach the broker at ${this.deps.url}`)), 10_000)
+      client.once('connect', () => { clearTimeout(t); resolve() })
+    })
+    this.timers.push(setInterval(() => void this.checkOffline(), 1000))
+    this.timers.push(setInterval(() => void this.refreshRobots(), 10_000))
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false
+  }
+
+  /** Called when robots are added or removed, so messages of a new robot are not dropped. */
+  async refreshRobots() {
+    this.known = new Set((await this.deps.robots.list()).filter((r) => !r.revokedAt).map((r) => r.robotId))
+  }
+
+  isOnline(robotId: string) {
+    return this.online.has(robotId)
+  }
+
+  private drop(reason: string, topic: string) {
+    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1)
+    const now = Date.now()
+    if (now - this.logWindow > 60_000) { this.logWindow = now; this.logged = 0 }
+    if (this.logged++ < 20) this.deps.log.warn('mqtt message dropped', { topic: topic.slice(0, 200), reason })
+  }
+
+  private seen(robotId: string, legacy = false) {
+    const now = Date.now()
+    const first = !this.lastSeen.has(robotId)
+    this.lastSeen.set(robotId, now)
+    if (!this.online.has(robotId)) {
+      this.online.add(robotId)
+      void this.deps.robots.setStatus(robotId, 'online', first ? 'first message' : 'messages again', new Date(now), legacy ? { legacy } : {})
+    } else if (legacy && first) {
+      void this.deps.robots.touch(robotId, new Date(now), true)
+    }
+  }
+
+  private async checkOffline() {
+    const now = Date.now()
+    for (const [id, at] of this.lastSeen) {
+      if (this.online.has(id) && now - at > this.deps.offlineAfterMs) {
+        this.online.delete(id)
+        await this.deps.robots.setStatus(id, 'offline', `silent for ${Math.round((now - at) / 1000)} s`, new Date(at))
+        await this.deps.records.log({ robotId: id, level: 'warn', category: 'robot', message: `robot ${id} went offline (no message for ${Math.round((now - at) / 1000)} s)`, ts: now })
+      }
+    }
+  }
+
+  private async onMessage(topic: string, payload: Buffer, retained: boolean) {
+    this.counters.messages++
+    const t = parseTopic(topic)
+    if (t.kind === 'unknown' || t.kind === 'system') return
+    let body: unknown
+    try {
+      body = JSON.parse(payload.toString('utf8'))
+    } catch {
+      return this.drop('payload is not valid JSON', topic)
+    }
+    try {
+      if (t.kind === 'robot') await this.onRobotTopic(t.robotId, t.channel, body, retained, topic)
+      else await this.onLegacy(topic, body)
+    } catch (err) {
+      if (err instanceof TelemetryPayloadError || err instanceof LegacyMessageError) return this.drop(err.message, topic)
+      this.deps.log.error('handling a message failed', { topic, error: err as Error })
+    }
+  }
+
+  private async onRobotTopic(robotId: string, channel: string, body: unknown, retained: boolean, topic: string) {
+    if (!this.known.has(robotId)) return this.drop(`robot ${robotId} is not registered`, topic)
+    switch (channel) {
+      case 'servos': case 'imu': case 'battery': case 'performance': case 'sensors': {
+        const samples = decodeTelemetry(channel, body)
+        this.deps.sink.write(robotId, samples)
+        this.counters.samples += samples.length
+        return this.seen(robotId)
+      }
+      case 'status': {
+        const b = body as { status?: unknown; profile?: unknown; ts?: unknown }
+        const status = b.status === 'online' || b.status === 'offline' || b.status === 'emergency_stopped' ? b.status : null
+        if (!status) throw new TelemetryPayloadError(`unknown status ${JSON.stringify(b.status)}`)
+        const at = typeof b.ts === 'number' ? new Date(b.ts) : new Date()
+        if (status === 'offline') {
+          this.online.delete(robotId)
+          this.lastSeen.delete(robotId)
+          return this.deps.robots.setStatus(robotId, 'offline', retained ? 'retained offline status (clean stop or last will)' : 'offline status (clean stop or last will)', at)
+        }
+        // A retained "online" only says what the robot last claimed: the heartbeat decides.
+        if (retained) return
+        this.online.add(robotId)
+        this.lastSeen.set(robotId, Date.now())
+        return this.deps.robots.setStatus(robotId, status, 'status message', at, typeof b.profile === 'string' ? { profile: b.profile } : {})
+      }
+      case 'command/response': {
+        const r = body as CommandReply
+        if (typeof r.id === 'string') this.waiters.get(r.id)?.(r)
+        return this.seen(robotId)
+      }
+      default:
+        return this.seen(robotId)
+    }
+  }
+
+  private async onLegacy(topic: string, body: unknown) {
+    const rec = adaptLegacyMessage(topic, body, Date.now())
+    if (!rec) return
+    if (rec.kind === 'command') return // our own (or an operator's) commands to legacy robots
+    if (!this.known.has(rec.robotId)) return this.drop(`robot ${rec.robotId} is not registered`, topic)
+    this.counters.legacy++
+    switch (rec.kind) {
+      case 'samples':
+        this.deps.sink.write(rec.robotId, rec.samples)
+        this.counters.samples += rec.samples.length
+        break
+      case 'status':
+        this.deps.sink.write(rec.robotId, rec.samples)
+        if (rec.status === 'offline') {
+          this.online.delete(rec.robotId)
+          this.lastSeen.delete(rec.robotId)
+          await this.deps.robots.setStatus(rec.robotId, 'offline', 'legacy offline status', new Date(rec.ts), { legacy: true })
+          return
+        }
+        this.online.add(rec.robotId)
+        await this.deps.robots.setStatus(rec.robotId, rec.status, 'legacy status message', new Date(rec.ts), { legacy: true, info: rec.info })
+        break
+      case 'log':
+        await this.deps.records.log({ robotId: rec.robotId, level: rec.level, category: 'robot', message: rec.message, details: { source: rec.source, ts_trusted: rec.tsTrusted }, ts: rec.ts })
+        break
+      case 'job':
+        await this.deps.records.job(rec)
+        break
+      case 'command_response':
+        if (rec.commandId) this.waiters.get(rec.commandId)?.({ id: rec.commandId, state: rec.success ? 'done' : 'rejected', reason: rec.message })
+        break
+    }
+    this.seen(rec.robotId, true)
+  }
+
+  /**
+   * Publishes a command and waits for the robot's reply: the final one (done, rejected,
+   * failed) when it comes in time, else the last seen (accepted), else a timeout.
+   */
+  async command(robotId: string, id: string, command: Record<string, unknown>, legacy: boolean, timeoutMs: number): Promise<CommandReply | null> {
+    const client = this.client
+    if (!client?.connected) throw new Error('the hub is not connected to the broker')
+    let last: CommandReply | null = null
+    const result = new Promise<CommandReply | null>((resolve) => {
+      const timer = setTimeout(() => { this.waiters.delete(id); resolve(last) }, timeoutMs)
+      this.waiters.set(id, (r) => {
+        last = r
+        if (r.state !== 'accepted') { clearTimeout(timer); this.waiters.delete(id); resolve(r) }
+      })
+    })
+    if (legacy) {
+      const { type, ...rest } = command
+      const legacyType = type === 'estop' ? null : type === 'motion' ? 'move' : type
+      const topic = legacyType === null ? `tonypi/emergency_stop/${robotId}` : `tonypi/commands/${robotId}`
+      const body = legacyType === 'move' ? { type: 'move', id, direction: rest.motion } : { ...(legacyType ? { type: legacyType } : {}), id, ...rest }
+      client.publish(topic, JSON.stringify(body))
+    } else {
+      client.publish(`tonypi/${robotId}/command/request`, JSON.stringify({ ...command, id }))
+    }
+    return result
+  }
+
+  async stop() {
+    for (const t of this.timers) clearInterval(t)
+    await new Promise<void>((r) => (this.client ? this.client.end(false, {}, () => r()) : r()))
+  }
+}

@@ -1,0 +1,112 @@
+// The hub's throwaway backing services for development and tests: PostgreSQL, InfluxDB and
+// Mosquitto from Debian's packages (installed when missing and we are root), each in its own
+// folder of one data directory, on free loopback ports. A second start on the same directory
+// reuses the data; only the ports (and so the URLs) change. What is running, and how to reach it,
+// is written to <dataDir>/services.json (0600: it holds passwords) and removed again on stop().
+
+import { mkdirSync, rmSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { Logger } from '../../core/log.ts'
+import { silentLogger } from '../../core/log.ts'
+import { MissingPackageError, ensureServicePackages, missingPackages } from './debian-packages.ts'
+import { startPostgres, type PostgresService } from './postgres.ts'
+import { startInfluxDB, type InfluxService } from './influxdb.ts'
+import { startMosquitto, type MosquittoService } from './mosquitto.ts'
+import { readSecretJson, writeSecretJson } from './secret-file.ts'
+
+/** The contents of services.json: what the hub needs to reach its services. */
+export interface ServicesJson {
+  postgres_url: string
+  influx_url: string
+  influx_db: string
+  influx_username: string
+  influx_password: string
+  mqtt_url: string
+  mqtt_ws_url?: string
+  mqtt_username: string
+  mqtt_password: string
+  grafana_provisioning_dir: string
+  mosquitto_password_file: string
+  mosquitto_acl_file: string
+}
+
+export interface DevServicesOptions {
+  log?: Logger
+  /** Install missing Debian packages when root (default true); otherwise missing ones are an error. */
+  install?: boolean
+  /** Mosquitto's WebSocket listener (default true). */
+  websockets?: boolean
+}
+
+export interface DevServices extends ServicesJson {
+  dataDir: string
+  servicesFile: string
+  postgres: PostgresService
+  influxdb: InfluxService
+  mosquitto: MosquittoService
+  /** Stops all three (in parallel) and removes services.json. */
+  stop(): Promise<void>
+}
+
+export const SERVICES_FILE = 'services.json'
+
+export function readServicesJson(dataDir: string): ServicesJson | null {
+  return readSecretJson<ServicesJson>(join(resolve(dataDir), SERVICES_FILE))
+}
+
+export async function startDevServices(dataDir: string, opts: DevServicesOptions = {}): Promise<DevServices> {
+  const log = opts.log ?? silentLogger
+  const dir = resolve(dataDir)
+  if (opts.install === false) {
+    const missing = missingPackages()
+    if (missing.length) throw new MissingPackageError(missing)
+  } else {
+    await ensureServicePackages({ log })
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  const grafana = join(dir, 'grafana', 'provisioning')
+  mkdirSync(grafana, { recursive: true })
+
+  const started = await Promise.allSettled([
+    startPostgres({ dir: join(dir, 'postgres'), log }),
+    startInfluxDB({ dir: join(dir, 'influxdb'), log }),
+    startMosquitto({ dir: join(dir, 'mosquitto'), websockets: opts.websockets ?? true, log }),
+  ] as const)
+  const [pg, influx, mqtt] = started
+  if (pg.status === 'rejected' || influx.status === 'rejected' || mqtt.status === 'rejected') {
+    // Nothing half-started is left behind: stop whichever did come up, then report all failures.
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)))
+    const reasons = started.flatMap((s) => (s.status === 'rejected' ? [s.reason instanceof Error ? s.reason.message : String(s.reason)] : []))
+    throw new Error(`dev services in ${dir} did not start:\n${reasons.join('\n')}`)
+  }
+  const postgres = pg.value
+  const influxdb = influx.value
+  const mosquitto = mqtt.value
+
+  const config: ServicesJson = {
+    postgres_url: postgres.url,
+    influx_url: influxdb.url,
+    influx_db: influxdb.db,
+    influx_username: influxdb.username,
+    influx_password: influxdb.password,
+    mqtt_url: mosquitto.url,
+    ...(mosquitto.wsUrl ? { mqtt_ws_url: mosquitto.wsUrl } : {}),
+    mqtt_username: mosquitto.serviceUser.username,
+    mqtt_password: mosquitto.serviceUser.password,
+    grafana_provisioning_dir: grafana,
+    mosquitto_password_file: mosquitto.passwordFile,
+    mosquitto_acl_file: mosquitto.aclFile,
+  }
+  const servicesFile = join(dir, SERVICES_FILE)
+  writeSecretJson(servicesFile, config)
+
+  let stopping: Promise<void> | null = null
+  const stop = () => {
+    stopping ??= (async () => {
+      rmSync(servicesFile, { force: true })
+      await Promise.all([postgres.stop(), influxdb.stop(), mosquitto.stop()])
+    })()
+    return stopping
+  }
+  return { ...config, dataDir: dir, servicesFile, postgres, influxdb, mosquitto, stop }
+}
