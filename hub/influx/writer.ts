@@ -8,8 +8,8 @@
 //     InfluxDB upgrade can take minutes). A retry cannot duplicate anything: InfluxDB identifies a
 //     point by measurement, tag set and timestamp, so writing it again stores the same point.
 //   - Any other 4xx is not retried: the data (or the configuration) is wrong and sending it again
-//     cannot help. InfluxDB's message is logged and the batch dropped and counted. (1.x answers a
-//     partial write with 400 and `dropped=N`; only those N count as dropped.)
+//     cannot help. InfluxDB's message is logged and the batch dropped and counted (for a 1.x
+//     "partial write", only the lines it refused: see rejectedLines).
 //   - Memory is bounded: past `maxBufferedLines`, the oldest lines are dropped and counted, so a
 //     hub whose InfluxDB is down for a day keeps the most recent history and stays up.
 //
@@ -114,7 +114,18 @@ class LineQueue {
   }
 }
 
-const PARTIAL_DROPPED = /dropped=(\d+)/
+/**
+ * How many lines of a refused batch did not land. InfluxDB 1.x writes the good lines of a batch
+ * and answers 400 "partial write: ... dropped=N", where N counts points it refused (a field type
+ * conflict, outside the retention policy) but not lines it could not parse, each of which it
+ * names in an "unable to parse" clause. Anything else refused the whole batch.
+ */
+function rejectedLines(message: string, batchLines: number): number {
+  if (!message.includes('partial write')) return batchLines
+  const dropped = Number(/dropped=(\d+)/.exec(message)?.[1] ?? 0)
+  const unparsable = message.match(/unable to parse/g)?.length ?? 0
+  return Math.min(batchLines, dropped + unparsable)
+}
 
 export class InfluxWriter {
   private readonly writeUrl: URL
@@ -304,8 +315,7 @@ export class InfluxWriter {
     if (res.ok) return { kind: 'ok' }
     const message = influxErrorText(text) || res.statusText
     if (res.status >= 500 || res.status === 429) return { kind: 'retry', error: `${res.status}: ${message}` }
-    const partial = PARTIAL_DROPPED.exec(message)
-    return { kind: 'rejected', status: res.status, message, dropped: partial ? Number(partial[1]) : batch.length }
+    return { kind: 'rejected', status: res.status, message, dropped: rejectedLines(message, batch.length) }
   }
 
   /** Exponential, capped, with "equal jitter": never less than half the step, so robots that

@@ -52,7 +52,7 @@ export class MqttBridge {
       username: this.deps.username, password: this.deps.password, clientId: `tonypi-hub-${process.pid}`, reconnectPeriod: 2000, clean: true,
     })
     this.client = client
-    client.on('message', (topic, payload, packet) => void this.onMessage(topic, payload, packet.retain))
+    client.on('message', (topic, payload, packet) => this.enqueue(topic, payload, packet.retain))
     client.on('error', (err) => this.deps.log.warn('broker connection error', { error: err }))
     client.on('connect', () => {
       this.deps.log.info('connected to the broker', { url: this.deps.url })
@@ -107,6 +107,19 @@ export class MqttBridge {
         await this.deps.records.log({ robotId: id, level: 'warn', category: 'robot', message: `robot ${id} went offline (no message for ${Math.round((now - at) / 1000)} s)`, ts: now })
       }
     }
+  }
+
+  /**
+   * Messages are handled in arrival order per topic's robot: a job's "started" must be
+   * written before its "completed" is applied, or a lifecycle turns into two jobs.
+   */
+  private chains = new Map<string, Promise<void>>()
+  private enqueue(topic: string, payload: Buffer, retained: boolean) {
+    const key = topic.split('/').slice(0, 3).join('/')
+    const prev = this.chains.get(key) ?? Promise.resolve()
+    const next = prev.then(() => this.onMessage(topic, payload, retained))
+    this.chains.set(key, next)
+    void next.finally(() => { if (this.chains.get(key) === next) this.chains.delete(key) })
   }
 
   private async onMessage(topic: string, payload: Buffer, retained: boolean) {

@@ -73,7 +73,13 @@ export async function startInfluxDB(opts: InfluxOptions): Promise<InfluxService>
     const proc = await ServiceProcess.start({ name: 'influxd', dir, cmd: [influxd, 'run', '-config', conf] })
     const url = `http://127.0.0.1:${port}`
     try {
-      await proc.waitReady('answering /ping', () => pings(url))
+      // Its own log line first: after a lost port race, another influxd could answer the ping.
+      const listening = `msg="Listening on HTTP"`
+      const addr = `addr=127.0.0.1:${port} `
+      await proc.waitReady('answering /ping', async () => {
+        const line = proc.logSinceStart().split('\n').find((l) => l.includes(listening))
+        return line !== undefined && line.includes(addr) && (await pings(url))
+      })
       return { proc, url, port }
     } catch (err) {
       await proc.stop()
@@ -137,7 +143,7 @@ bind-address = ${q(`127.0.0.1:${rpcPort}`)}
 `
 }
 
-/** 204 with InfluxDB's version header: another program that happens to hold the port won't do. */
+/** 204 with InfluxDB's version header. */
 async function pings(url: string): Promise<boolean> {
   try {
     const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) })

@@ -4,7 +4,8 @@
 // Layout of `dir`:
 //   pgdata/            the cluster (initdb); its tonypi.conf is rewritten on every start
 //   credentials.json   the application role's generated password (0600)
-//   postgres.log       the server's and initdb's output
+//   postgres.log       the server's output (initdb.log: the first start's initdb)
+//   postgres.pid       who runs it and who started it (see service-process.ts)
 //   .s.PGSQL.<port>    the unix socket (the superuser's only way in)
 //
 // Who runs it: PostgreSQL refuses to run as root, so as root it runs as the `postgres` account

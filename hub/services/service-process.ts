@@ -6,8 +6,8 @@
 //     (set by setpriv --pdeathsig just before it execs the service);
 //   - and if all of that failed: the pid file left behind names the process (pid + kernel start
 //     time, so a reused pid is never mistaken for it) and the next start on that directory stops it.
-// Each service runs in its own session (detached), so a Ctrl-C in a terminal reaches only us and
-// we stop the services in order, and a group kill reaches anything the service forked.
+// Each service runs in its own session (detached), so a Ctrl-C in a terminal reaches only us (and
+// we stop the services cleanly), and a group kill reaches anything the service forked.
 
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -41,19 +41,25 @@ export class ServiceExitedError extends Error {
 
 const tail = (text: string, lines: number) => text.trimEnd().split('\n').slice(-lines).join('\n')
 
-interface ProcessId {
+export interface ProcessId {
   pid: number
   startTime: string
 }
-interface PidFile extends ProcessId {
+/** `<dir>/<name>.pid`: the service and the process that started it. */
+export interface PidFile extends ProcessId {
   owner: ProcessId
 }
 
-/** Kernel start time of a process (field 22 of /proc/<pid>/stat): with the pid, a unique identity. */
-function startTimeOf(pid: number): string | null {
+/**
+ * Kernel start time of a running process (field 22 of /proc/<pid>/stat): with the pid, a unique
+ * identity. Null for no process and for a zombie (dead, only waiting for its parent to reap it; a
+ * container's init may never do that for a leftover whose parent died).
+ */
+export function startTimeOf(pid: number): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return fields[0] === 'Z' ? null : fields[19] ?? null
   } catch {
     return null
   }

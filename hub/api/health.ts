@@ -1,0 +1,21 @@
+// The hub's health check checks each dependency for real and names the one that fails.
+import type { HubContext } from '../context.ts'
+
+export async function hubHealth(ctx: HubContext) {
+  const checks: Record<string, { ok: boolean; detail?: string }> = {}
+  const timed = async (name: string, f: () => Promise<boolean | void>, failDetail: string) => {
+    try {
+      const r = await Promise.race([f(), Bun.sleep(3000).then(() => { throw new Error('no answer within 3 s') })])
+      checks[name] = r === false ? { ok: false, detail: failDetail } : { ok: true }
+    } catch (err) {
+      checks[name] = { ok: false, detail: (err as Error).message }
+    }
+  }
+  await Promise.all([
+    timed('postgres', async () => { await ctx.db.$client`select 1` }, 'query failed'),
+    timed('influxdb', () => ctx.telemetry.ping(), 'ping failed'),
+    timed('broker', async () => ctx.bridge.connected, 'not connected to the broker'),
+  ])
+  const failing = Object.entries(checks).filter(([, c]) => !c.ok).map(([k]) => k)
+  return { status: failing.length ? 'failing' : 'ok', ts: Date.now(), failing, checks }
+}

@@ -1,0 +1,99 @@
+// Assembles the hub from its parts and takes it apart again, in order. `startHub` is what
+// the CLI runs and what the tests start in-process on free ports.
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { describeConfig } from '../core/config.ts'
+import type { Logger } from '../core/log.ts'
+import { createHubApi } from './api/routes.ts'
+import { ensureHubAdmin, hubJwtSecret } from './auth/first-run.ts'
+import { HubUserRepo } from './auth/user-repo.ts'
+import { HUB_CONFIG_SPEC, type HubConfig } from './config.ts'
+import type { HubContext } from './context.ts'
+import { openHubDatabase } from './db/database.ts'
+import { InfluxWriter } from './influx/writer.ts'
+import { MqttBridge } from './mqtt/bridge.ts'
+import { readServiceAccount, writeMosquittoAuth } from './mqtt/mosquitto-auth.ts'
+import { HubRecords } from './records.ts'
+import { RobotRepo } from './robots/robot-repo.ts'
+import { influxTelemetry } from './telemetry.ts'
+
+export interface RunningHub {
+  ctx: HubContext
+  httpPort: number
+  url: string
+  firstAdmin: { created: boolean; password?: string; file?: string }
+  writer: InfluxWriter
+  stop(): Promise<void>
+}
+
+export class HubConfigError extends Error {}
+
+function required<T>(v: T | undefined, key: string): T {
+  if (v === undefined || v === '') throw new HubConfigError(`configuration ${key}: required (bun run hub:dev starts local services and sets it)`)
+  return v
+}
+
+export async function startHub(cfg: HubConfig, log: Logger): Promise<RunningHub> {
+  const dataDir = resolve(cfg.dataDir)
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  log.info('starting hub', { config: describeConfig(cfg, HUB_CONFIG_SPEC), data_dir: dataDir })
+  const databaseUrl = required(cfg.databaseUrl, 'DATABASE_URL')
+  const influxUrl = required(cfg.influxUrl, 'TONYPI_HUB_INFLUX_URL')
+  const mqttUrl = required(cfg.mqttUrl, 'TONYPI_HUB_MQTT_URL')
+  const mqttPassword = required(cfg.mqttPassword, 'TONYPI_HUB_MQTT_PASSWORD')
+
+  const db = await openHubDatabase(databaseUrl)
+  const users = new HubUserRepo(db)
+  const robots = new RobotRepo(db)
+  const records = new HubRecords(db)
+  const jwtSecret = hubJwtSecret(dataDir, cfg.jwtSecret)
+  const firstAdmin = await ensureHubAdmin(users, dataDir, cfg.adminPassword, log.child('auth'))
+  const influxAuth = { user: cfg.influxUser, password: cfg.influxPassword, token: cfg.influxToken }
+  const writer = new InfluxWriter({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('influx') })
+  const telemetry = influxTelemetry({ url: influxUrl, db: cfg.influxDb, ...influxAuth })
+
+  const syncBrokerAuth = async () => {
+    if (!cfg.mosquittoPasswordFile || !cfg.mosquittoAclFile) return
+    const service = readServiceAccount(cfg.mosquittoPasswordFile, cfg.mqttUser)
+    if (!service) throw new Error(`the broker's password file ${cfg.mosquittoPasswordFile} has no account ${cfg.mqttUser}`)
+    const r = writeMosquittoAuth(
+      { passwordFile: cfg.mosquittoPasswordFile, aclFile: cfg.mosquittoAclFile, pidFile: cfg.mosquittoPidFile, service },
+      await robots.brokerAccounts(), await users.brokerAccounts(),
+    )
+    log.info('broker accounts written', { reloaded: r.reloaded })
+  }
+  await syncBrokerAuth()
+
+  const bridge = new MqttBridge({
+    url: mqttUrl, username: cfg.mqttUser, password: mqttPassword, robots, sink: writer, records,
+    log: log.child('mqtt'), offlineAfterMs: cfg.offlineAfterS * 1000,
+  })
+  await bridge.start()
+
+  const ctx: HubContext = { config: cfg, db, users, robots, records, bridge, telemetry, syncBrokerAuth, jwtSecret, log, startedAt: Date.now() }
+  const api = createHubApi(ctx)
+  const server = Bun.serve({
+    hostname: cfg.httpHost,
+    port: cfg.httpPort,
+    fetch(req) {
+      const path = new URL(req.url).pathname
+      if (path.startsWith('/api/')) return api.handle(req)
+      return Response.json({ error: 'not_found', message: 'the fleet dashboard is not in this build yet; the API is under /api/v1' }, { status: 404 })
+    },
+  })
+  const httpPort = server.port!
+  log.info('hub ready', { http_port: httpPort })
+  let stopped = false
+  return {
+    ctx, httpPort, url: `http://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`, firstAdmin, writer,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      server.stop(true)
+      await bridge.stop()
+      await writer.close()
+      await db.$client.close()
+      log.info('hub stopped')
+    },
+  }
+}

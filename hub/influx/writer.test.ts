@@ -1,0 +1,240 @@
+// The writer against a real influxd: what lands, how it is sent, and what happens when InfluxDB
+// is slow, down, or refuses the data.
+
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { createServer, connect, type AddressInfo, type Server } from 'node:net'
+import { createLogger, type Logger } from '../../core/log.ts'
+import type { Sample } from '../../core/streams.ts'
+import { InfluxWriter, type InfluxWriterOptions } from './writer.ts'
+import { startTestInflux, type TestInflux } from './test-influx.ts'
+
+let influx: TestInflux
+
+beforeAll(async () => {
+  influx = await startTestInflux('writer')
+})
+afterAll(async () => {
+  await influx?.remove()
+})
+
+const T0 = Date.UTC(2021, 5, 1, 12, 0, 0)
+
+function captureLog(): { log: Logger; lines: () => Record<string, unknown>[] } {
+  const out: string[] = []
+  return { log: createLogger({ level: 'debug', sink: (l) => out.push(l) }), lines: () => out.map((l) => JSON.parse(l)) }
+}
+
+function writerTo(url: string, opts: Partial<InfluxWriterOptions> = {}): InfluxWriter {
+  return new InfluxWriter({
+    url, db: influx.service.db, ...influx.auth, log: process.env.DBG ? createLogger({ level: "debug" }) : captureLog().log,
+    flushMs: 50, retryBaseMs: 20, retryMaxMs: 200, ...opts,
+  })
+}
+
+const battery = (n: number, t0 = T0): Sample[] =>
+  Array.from({ length: n }, (_, i) => ({ stream: 'battery', ts: t0 + i * 10, values: { voltage_v: 7 + (i % 100) / 100, percent: i % 100 } }))
+
+async function rows(q: string): Promise<unknown[][]> {
+  const series = await influx.query.query(q)
+  return series.flatMap((s) => s.values)
+}
+
+async function countBattery(robotId: string): Promise<number> {
+  const r = await rows(`SELECT count("percent") FROM "battery" WHERE "robot_id" = '${robotId}'`)
+  return r.length ? Number(r[0][1]) : 0
+}
+
+async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(10)
+  }
+}
+
+/**
+ * A TCP relay in front of influxd, so the writer keeps one address while influxd stops, starts
+ * again on another port, or is not there at all (`target` null: every connection is cut, which
+ * is what the writer sees of a host whose InfluxDB is down).
+ */
+async function tcpRelay(target: number | null) {
+  const state = { target }
+  const server: Server = createServer((client) => {
+    client.on('error', () => {})
+    if (state.target === null) { client.destroy(); return }
+    const up = connect(state.target, '127.0.0.1')
+    up.on('error', () => client.destroy())
+    up.on('close', () => client.destroy())
+    client.on('close', () => up.destroy())
+    client.pipe(up)
+    up.pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    set target(p: number | null) { state.target = p },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+describe('InfluxWriter', () => {
+  test("points land with the robot's timestamps, every stream in its measurement", async () => {
+    const w = writerTo(influx.service.url)
+    const samples: Sample[] = [
+      { stream: 'servos', ts: T0 + 1, source: '3', values: { position: 512, temperature_c: 41.5, voltage_v: 7.41 } },
+      { stream: 'sensors', ts: T0 + 2, source: 'a b,c=d', values: { value: 12.5 } },
+      { stream: 'imu', ts: T0 + 3, values: { ax: 0.1, ay: 9.8, az: -0.2, gx: 1, gy: 2, gz: 3 } },
+      { stream: 'battery', ts: T0 + 4, values: { voltage_v: 7.9, percent: 80 } },
+      { stream: 'performance', ts: T0 + 5, values: { cpu_percent: 12.5, cpu0_percent: 20, net_rx_bps: 1500, net_tx_bytes: 9e9 } },
+      { stream: 'battery', ts: T0 + 6, values: { voltage_v: NaN } },
+    ]
+    expect(w.write('w-ts', samples)).toEqual({ lines: 6, skipped: 1 })
+    await w.flush()
+    expect(await rows(`SELECT "position", "temperature_c", "servo_id" FROM "servos" WHERE "robot_id" = 'w-ts'`)).toEqual([[T0 + 1, 512, 41.5, '3']])
+    // An escaped tag value arrives as it was sent.
+    expect(await rows(`SELECT "value", "sensor" FROM "sensors" WHERE "robot_id" = 'w-ts'`)).toEqual([[T0 + 2, 12.5, 'a b,c=d']])
+    expect(await rows(`SELECT "ay" FROM "imu" WHERE "robot_id" = 'w-ts'`)).toEqual([[T0 + 3, 9.8]])
+    expect(await rows(`SELECT "percent" FROM "battery" WHERE "robot_id" = 'w-ts'`)).toEqual([[T0 + 4, 80]])
+    expect(await rows(`SELECT "cpu_percent", "cpu0_percent" FROM "performance" WHERE "robot_id" = 'w-ts'`)).toEqual([[T0 + 5, 12.5, 20]])
+    expect(await rows(`SELECT "net_rx_bps", "net_tx_bytes" FROM "network" WHERE "robot_id" = 'w-ts'`)).toEqual([[T0 + 5, 1500, 9e9]])
+    const s = w.stats()
+    expect(s).toMatchObject({ written: 6, batches: 1, retries: 0, dropped: 0, skipped_points: 1, buffered: 0, last_error: null })
+    await w.close()
+  })
+
+  test('gzip, at most 5,000 lines a request, and 5xx answers retried', async () => {
+    const seen: { encoding: string | null; gzip: boolean; lines: number; status: number }[] = []
+    let failures = 2
+    const front = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      async fetch(req) {
+        const body = new Uint8Array(await req.arrayBuffer())
+        const gzip = body[0] === 0x1f && body[1] === 0x8b
+        const lines = gzip ? new TextDecoder().decode(Bun.gunzipSync(body)).trimEnd().split('\n').length : -1
+        const rec = { encoding: req.headers.get('content-encoding'), gzip, lines, status: 503 }
+        seen.push(rec)
+        if (failures-- > 0) return new Response('{"error":"timeout"}', { status: 503 })
+        const u = new URL(req.url)
+        const res = await fetch(`${influx.service.url}${u.pathname}${u.search}`, {
+          method: 'POST', headers: { 'content-encoding': rec.encoding ?? '' }, body,
+        })
+        rec.status = res.status
+        return new Response(await res.text(), { status: res.status })
+      },
+    })
+    try {
+      const w = writerTo(`http://127.0.0.1:${front.port}`)
+      w.write('w-gzip', battery(12_001))
+      await w.flush()
+      expect(seen.map((r) => [r.status, r.lines])).toEqual([[503, 5000], [503, 5000], [204, 5000], [204, 5000], [204, 2001]])
+      expect(seen.every((r) => r.encoding === 'gzip' && r.gzip)).toBe(true)
+      expect(await countBattery('w-gzip')).toBe(12_001)
+      expect(w.stats()).toMatchObject({ written: 12_001, batches: 3, retries: 2, dropped: 0, last_error: '503: timeout' })
+      await w.close()
+    } finally {
+      front.stop(true)
+    }
+  })
+
+  test('InfluxDB stopped and started again: retried until it is back, nothing lost', async () => {
+    const relay = await tcpRelay(influx.service.port)
+    try {
+      const w = writerTo(relay.url, { batchLines: 1000 })
+      w.write('w-down', battery(3000))
+      await w.flush()
+      await influx.down()
+      w.write('w-down', battery(5000, T0 + 3000 * 10))
+      await until('retries while InfluxDB is down', () => w.stats().retries >= 3)
+      expect(w.stats()).toMatchObject({ written: 3000, buffered: 5000, dropped: 0 })
+      expect(w.stats().last_error).toStartWith('network:')
+      const back = await influx.up()
+      relay.target = back.port
+      await w.flush()
+      console.log('flushed', w.stats())
+      expect(await countBattery('w-down')).toBe(8000)
+      console.log('counted')
+      const [[first], [last]] = [
+        ...(await rows(`SELECT first("percent") FROM "battery" WHERE "robot_id" = 'w-down'`)).map((r) => [r[0]]),
+        ...(await rows(`SELECT last("percent") FROM "battery" WHERE "robot_id" = 'w-down'`)).map((r) => [r[0]]),
+      ]
+      expect([first, last]).toEqual([T0, T0 + 7999 * 10])
+      expect(w.stats()).toMatchObject({ written: 8000, dropped: 0, buffered: 0 })
+      await w.close()
+    } finally {
+      await relay.close()
+    }
+  })
+
+  test("a refused batch is logged with InfluxDB's message, dropped and counted, never retried", async () => {
+    const { log, lines } = captureLog()
+    const w = writerTo(influx.service.url, { log })
+    w.write('w-400', battery(1))
+    await w.flush()
+    // A type conflict and a line InfluxDB cannot parse, beside one good line: 1.x writes the
+    // good one and refuses the rest with a 400 "partial write".
+    w.writeLines([
+      `battery,robot_id=w-400 percent="full" ${T0 + 100}`,
+      `battery,robot_id=w-400 percent=55 ${T0 + 200}`,
+      'this is not line protocol',
+    ])
+    await w.flush()
+    expect(await countBattery('w-400')).toBe(2)
+    expect(w.stats()).toMatchObject({ written: 2, rejected_batches: 1, dropped_rejected: 2, dropped: 2, retries: 0 })
+    const refused = lines().find((l) => l.msg === 'InfluxDB refused a batch; dropped, not retried')
+    expect(refused?.status).toBe(400)
+    expect(String(refused?.error)).toContain('field type conflict')
+    expect(String(refused?.error)).toContain("unable to parse 'this is not line protocol'")
+    await w.close()
+
+    // A 4xx for the whole request (no such database) drops the whole batch.
+    const lost = writerTo(influx.service.url, { db: 'no_such_db' })
+    lost.write('w-400', battery(10))
+    await lost.flush()
+    expect(lost.stats()).toMatchObject({ written: 0, dropped_rejected: 10, rejected_batches: 1, retries: 0 })
+    expect(lost.stats().last_error).toContain('database not found')
+    await lost.close()
+  })
+
+  test('memory is bounded: with InfluxDB away the oldest lines are dropped and counted', async () => {
+    const relay = await tcpRelay(null)
+    try {
+      const { log, lines } = captureLog()
+      const w = writerTo(relay.url, { batchLines: 500, maxBufferedLines: 2000, log })
+      for (let i = 0; i < 50; i++) w.write('w-cap', battery(100, T0 + i * 1000))
+      expect(w.stats()).toMatchObject({ buffered: 2000, dropped_overflow: 3000, written: 0 })
+      expect(lines().filter((l) => l.msg === 'InfluxDB write buffer full: dropping the oldest lines')).toHaveLength(1)
+      await until('a few failed attempts', () => w.stats().retries >= 2)
+      relay.target = influx.service.port
+      await w.flush()
+      // The newest 2,000 survive: samples 3000..4999.
+      expect(await countBattery('w-cap')).toBe(2000)
+      const [[firstTs]] = await rows(`SELECT first("percent") FROM "battery" WHERE "robot_id" = 'w-cap'`)
+      expect(firstTs).toBe(T0 + 30 * 1000)
+      expect(w.stats()).toMatchObject({ written: 2000, dropped: 3000, buffered: 0 })
+      await w.close()
+    } finally {
+      await relay.close()
+    }
+  })
+
+  test('close() drains, and gives up after its timeout when InfluxDB is unreachable', async () => {
+    const w = writerTo(influx.service.url, { flushMs: 60_000 })
+    w.write('w-close', battery(10))
+    await w.close()
+    expect(await countBattery('w-close')).toBe(10)
+
+    const relay = await tcpRelay(null)
+    try {
+      const stuck = writerTo(relay.url, { retryBaseMs: 5000, retryMaxMs: 5000 })
+      stuck.write('w-close', battery(10))
+      const started = Date.now()
+      await stuck.close(300)
+      expect(Date.now() - started).toBeLessThan(2000)
+      stuck.write('w-close', battery(5))
+      expect(stuck.stats()).toMatchObject({ dropped_closed: 15, buffered: 0, written: 0 })
+    } finally {
+      await relay.close()
+    }
+  })
+})

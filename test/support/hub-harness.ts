@@ -1,0 +1,78 @@
+// Starts the real dev services (PostgreSQL, InfluxDB, Mosquitto from Debian's packages) and
+// a hub in-process on free ports, with logged-in helpers. Shared by the hub tests.
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createLogger } from '../../core/log.ts'
+import type { Role } from '../../core/schemas.ts'
+import { loadHubConfig } from '../../hub/config.ts'
+import { startHub, type RunningHub } from '../../hub/hub.ts'
+import { startDevServices, type DevServices } from '../../hub/services/dev-services.ts'
+
+export const HUB_ADMIN_PASSWORD = 'hub-admin-password'
+
+export interface HubHarness {
+  hub: RunningHub
+  services: DevServices
+  base: string
+  logs: string[]
+  login(username: string, password: string): Promise<string>
+  tokenFor(role: Role): Promise<string>
+  api(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>
+  stop(): Promise<void>
+}
+
+export async function startTestHub(env: Record<string, string> = {}): Promise<HubHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'tonypi-hub-'))
+  // PostgreSQL runs as its own system user, which must be able to reach its data directory.
+  chmodSync(dir, 0o755)
+  const services = await startDevServices(join(dir, 'services'))
+  const pidFile = join(dir, 'mosquitto.pid')
+  writeFileSync(pidFile, `${services.mosquitto.pid}\n`)
+  const logs: string[] = []
+  const cfg = loadHubConfig({
+    env: {
+      TONYPI_HUB_DATA_DIR: join(dir, 'hub'), TONYPI_HUB_HTTP_HOST: '127.0.0.1', TONYPI_HUB_HTTP_PORT: '0',
+      DATABASE_URL: services.postgres_url, TONYPI_HUB_INFLUX_URL: services.influx_url, TONYPI_HUB_INFLUX_DB: services.influx_db,
+      TONYPI_HUB_INFLUX_USER: services.influx_username, TONYPI_HUB_INFLUX_PASSWORD: services.influx_password,
+      TONYPI_HUB_MQTT_URL: services.mqtt_url, TONYPI_HUB_MQTT_USER: services.mqtt_username, TONYPI_HUB_MQTT_PASSWORD: services.mqtt_password,
+      TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: services.mosquitto_password_file, TONYPI_HUB_MOSQUITTO_ACL_FILE: services.mosquitto_acl_file,
+      TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile, TONYPI_ADMIN_PASSWORD: HUB_ADMIN_PASSWORD, ...env,
+    },
+  })
+  const hub = await startHub(cfg, createLogger({ level: 'info', sink: (l) => logs.push(l) }))
+  const base = `http://127.0.0.1:${hub.httpPort}`
+  const tokens = new Map<Role, string>()
+  const h: HubHarness = {
+    hub, services, base, logs,
+    async login(username, password) {
+      const r = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
+      if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${await r.text()}`)
+      return (await r.json()).access_token
+    },
+    async tokenFor(role) {
+      if (tokens.has(role)) return tokens.get(role)!
+      const admin = tokens.get('admin') ?? (await h.login('admin', HUB_ADMIN_PASSWORD))
+      tokens.set('admin', admin)
+      if (role === 'admin') return admin
+      const r = await h.api('/api/v1/users', { token: admin, method: 'POST', json: { username: `${role}-user`, password: `${role}-password`, role } })
+      if (r.status !== 201 && r.status !== 409) throw new Error(`create ${role}: ${r.status} ${await r.text()}`)
+      const t = await h.login(`${role}-user`, `${role}-password`)
+      tokens.set(role, t)
+      return t
+    },
+    api(path, init = {}) {
+      const headers = new Headers(init.headers)
+      if (init.token) headers.set('authorization', `Bearer ${init.token}`)
+      let body = init.body
+      if (init.json !== undefined) { headers.set('content-type', 'application/json'); body = JSON.stringify(init.json) }
+      return fetch(`${base}${path}`, { ...init, headers, body })
+    },
+    async stop() {
+      await hub.stop()
+      await services.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+  return h
+}
