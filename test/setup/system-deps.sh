@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite drives for real (Chromium for the dashboard),
-# when they are missing. Needs root or sudo; says what to do otherwise.
+# Installs the Debian packages the test suite drives for real, when they are missing:
+# Chromium (dashboard tests), PostgreSQL, InfluxDB and Mosquitto (hub tests). Needs root or
+# sudo; says what to do otherwise. hub/services installs them on demand too, one by one.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v socat >/dev/null 2>&1 || true # not needed: ptys come from libc through bun:ffi
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+command -v influxd >/dev/null 2>&1 || need+=(influxdb)
+[ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "test setup: installing ${need[*]} from Debian's packages" >&2
