@@ -7,7 +7,7 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
-command -v influxd >/dev/null 2>&1 || need+=(influxdb)
+[ -x /usr/bin/influxd ] || need+=(influxdb)
 [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
