@@ -1,16 +1,20 @@
 // `bun run hub:dev`: throwaway PostgreSQL, InfluxDB and Mosquitto from Debian's packages on
 // free loopback ports (installed if missing, reused with the same data directory), and the
 // hub against them. Everything stops together.
-import { writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createLogger } from '../core/log.ts'
 import { runHub } from './main.ts'
 import { startDevServices } from './services/dev-services.ts'
 
 const dataDir = resolve(process.env.TONYPI_HUB_DATA_DIR ?? './hub-data')
+// PostgreSQL runs as its own system user and must be able to pass through to its data
+// directory: search-only for others (the secrets inside are 0600 files).
+mkdirSync(dataDir, { recursive: true })
+chmodSync(dataDir, 0o711)
 const log = createLogger({ level: 'info', component: 'hub-dev' })
-const services = await startDevServices(join(dataDir, 'services'), { log })
-const pidFile = join(dataDir, 'services', 'mosquitto.pid')
+const services = await startDevServices(dataDir, { log })
+const pidFile = join(dataDir, 'mosquitto.pid')
 writeFileSync(pidFile, `${services.mosquitto.pid}\n`)
 process.stderr.write(`\n  services: ${services.servicesFile}\n`)
 
