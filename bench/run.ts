@@ -1,8 +1,9 @@
-// `bun run bench` (add `--quick` for a 30-second soak instead of 5 minutes): every figure
+// `bun run bench` (add `--quick` for short runs; `--only=store|servo|hub|soak`): every figure
 // is measured against a baseline or a budget in the same run, and printed as a table.
 import { benchEdgeSoak } from './edge-soak.ts'
 import { benchBytesPerHour, benchIngest } from './store.ts'
 import { benchServoPoll } from './servo-poll.ts'
+import { benchHubIngest, benchHubRobots } from './hub.ts'
 
 const quick = process.argv.includes('--quick')
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7)
@@ -42,6 +43,24 @@ if (!only || only === 'servo') {
     name: 'board: position sweeps/s at 1 Mbaud (relayed to its 115200 LX bus)',
     figure: `${board.sweeps_per_s.toFixed(1)} / ${board.theoretical.toFixed(1)} = ${board.ratio.toFixed(2)} (${board.missing} missed reads)`,
     budget: 'reported', ok: true,
+  })
+}
+
+if (!only || only === 'hub') {
+  log('hub ingest over MQTT into InfluxDB vs raw line-protocol writes (real services)...')
+  const ing = await benchHubIngest(quick ? 20 : 60, log)
+  rows.push({
+    name: 'hub ingest MQTT -> InfluxDB vs raw batched line protocol',
+    figure: `${Math.round(ing.hub_points_per_s).toLocaleString()} vs ${Math.round(ing.raw_points_per_s).toLocaleString()} points/s = ${ing.ratio.toFixed(2)} (${ing.points.toLocaleString()} points, ${ing.messages.toLocaleString()} messages)`,
+    budget: '>= 0.5', ok: ing.ratio >= 0.5,
+  })
+  log('simulated robots at nominal rates on one hub...')
+  const levels = await benchHubRobots(quick ? [10, 20] : [10, 20, 30, 40, 50], quick ? 8 : 15, log)
+  const best = levels.filter((l) => l.sustained).at(-1)
+  rows.push({
+    name: 'robots at nominal rates one hub sustains (lag not growing)',
+    figure: `${best?.robots ?? 0} (${levels.map((l) => `${l.robots}: ${l.msgs_per_s} msg/s, lag ${l.lag_end_ms} ms${l.sustained ? '' : ' growing'}`).join('; ')})`,
+    budget: '>= 20', ok: (best?.robots ?? 0) >= 20,
   })
 }
 

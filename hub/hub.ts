@@ -63,6 +63,9 @@ export async function startHub(cfg: HubConfig, log: Logger): Promise<RunningHub>
     log.info('broker accounts written', { reloaded: r.reloaded })
   }
   await syncBrokerAuth()
+  if (cfg.mosquittoPasswordFile && !cfg.mosquittoPidFile) {
+    log.warn('TONYPI_HUB_MOSQUITTO_PID_FILE is not set: the hub writes the broker accounts but cannot make Mosquitto reload them (new robots cannot connect until it does)')
+  }
 
   const bridge = new MqttBridge({
     url: mqttUrl, username: cfg.mqttUser, password: mqttPassword, robots, sink: writer, records,
