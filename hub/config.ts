@@ -26,6 +26,7 @@ export const HUB_CONFIG_SPEC = {
   geminiApiKey: { env: 'GEMINI_API_KEY', kind: { type: 'string' }, secret: true, doc: 'Google Gemini key for report narratives' },
   offlineAfterS: { env: 'TONYPI_HUB_OFFLINE_AFTER_S', kind: { type: 'number', min: 1, max: 3600 }, default: 30, doc: 'a robot silent this long is offline' },
   commandTimeoutMs: { env: 'TONYPI_HUB_COMMAND_TIMEOUT_MS', kind: { type: 'int', min: 100, max: 60_000 }, default: 5000, doc: "how long POST command waits for the robot's reply" },
+  grafanaProvisioningDir: { env: 'TONYPI_HUB_GRAFANA_PROVISIONING_DIR', kind: { type: 'string' }, doc: "where to write Grafana's provisioning (data sources and dashboards); default <data dir>/grafana/provisioning" },
   grafanaUrl: { env: 'TONYPI_HUB_GRAFANA_URL', kind: url('http|https'), doc: 'Grafana, for the dashboard to embed panels' },
   logLevel: { env: 'TONYPI_LOG_LEVEL', kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error'] }, default: 'info', doc: 'lowest log level written' },
 } as const satisfies Record<string, KeySpec>

@@ -32,6 +32,7 @@ const hub = await runHub({
   TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: services.mosquitto_password_file,
   TONYPI_HUB_MOSQUITTO_ACL_FILE: services.mosquitto_acl_file,
   TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile,
+  TONYPI_HUB_GRAFANA_PROVISIONING_DIR: services.grafana_provisioning_dir,
 }, { signals: false })
 let stopping = false
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {

@@ -16,6 +16,7 @@ import { readServiceAccount, writeMosquittoAuth } from './mqtt/mosquitto-auth.ts
 import { HubRecords } from './records.ts'
 import { RobotRepo } from './robots/robot-repo.ts'
 import { influxTelemetry } from './telemetry.ts'
+import { writeGrafanaProvisioning } from './grafana/provisioning.ts'
 
 export interface RunningHub {
   ctx: HubContext
@@ -51,6 +52,9 @@ export async function startHub(cfg: HubConfig, log: Logger): Promise<RunningHub>
   const influxAuth = { user: cfg.influxUser, password: cfg.influxPassword, token: cfg.influxToken }
   const writer = new InfluxWriter({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('influx') })
   const telemetry = influxTelemetry({ url: influxUrl, db: cfg.influxDb, ...influxAuth })
+  const grafanaDir = resolve(cfg.grafanaProvisioningDir ?? resolve(dataDir, 'grafana', 'provisioning'))
+  const grafana = writeGrafanaProvisioning(grafanaDir, { influxUrl, influxDb: cfg.influxDb, influxAuth, postgresUrl: databaseUrl })
+  log.info('Grafana provisioning written', { dir: grafanaDir, dashboards: grafana.dashboards.length })
 
   const syncBrokerAuth = async () => {
     if (!cfg.mosquittoPasswordFile || !cfg.mosquittoAclFile) return

@@ -117,8 +117,10 @@ class LineQueue {
 /**
  * How many lines of a refused batch did not land. InfluxDB 1.x writes the good lines of a batch
  * and answers 400 "partial write: ... dropped=N", where N counts points it refused (a field type
- * conflict, outside the retention policy) but not lines it could not parse, each of which it
- * names in an "unable to parse" clause. Anything else refused the whole batch.
+ * conflict, outside the retention policy) but not lines it could not parse, which it names in
+ * "unable to parse" clauses instead. It reports one kind per answer (a type conflict hides parse
+ * errors in the same batch), so this is InfluxDB's count, exact for the lines `write()` makes
+ * (they always parse). Any other refusal is of the whole batch.
  */
 function rejectedLines(message: string, batchLines: number): number {
   if (!message.includes('partial write')) return batchLines
@@ -206,7 +208,8 @@ export class InfluxWriter {
 
   /**
    * Stops taking lines and drains the buffer. Lines still unwritten after `timeoutMs` (InfluxDB
-   * down at shutdown) are dropped and counted, so a shutdown never hangs on InfluxDB.
+   * down at shutdown) are dropped and counted, so a shutdown never hangs on InfluxDB: it waits at
+   * most `timeoutMs` plus one request's `requestTimeoutMs`.
    */
   async close(timeoutMs = 30_000): Promise<void> {
     this.closed = true

@@ -4,6 +4,8 @@
 // roles on every route, and malformed or hostile input.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import mqtt from 'mqtt'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Role } from '../../core/schemas.ts'
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts'
 import { waitFor } from '../support/edge-harness.ts'
@@ -220,6 +222,12 @@ describe('API roles and input', () => {
     await h.hub.writer.flush()
     const still = await (await h.api(`/api/v1/robot/sensors?robot_id=r1&stream=servos&from=${Date.now() - 3_600_000}&resolution=raw`, { token: tokens.viewer })).json()
     expect(still.points.length).toBeGreaterThan(0)
+  })
+
+  test('Grafana provisioning is written at start: data sources and the dashboards', async () => {
+    const dir = join(h.hub.ctx.config.dataDir, 'grafana', 'provisioning')
+    expect(readFileSync(join(dir, 'datasources', 'tonypi.yaml'), 'utf8')).toContain('InfluxQL')
+    expect(readdirSync(join(dir, 'dashboards', 'tonypi')).sort()).toEqual(expect.arrayContaining(['tonypi-fleet.json', 'tonypi-robot.json']))
   })
 
   test('health checks each dependency', async () => {
