@@ -2,13 +2,7 @@
 // the LX bus on the hat's UART, or the STM32 board. Reads answer null when the device did
 // not answer (a timeout), never an invented value; a device that is absent is `null` itself.
 
-export interface ServoInfo {
-  id: number
-  name: string
-  /** Positions outside [min, max] are clamped before they reach the bus. */
-  min: number
-  max: number
-}
+
 
 export interface ServoHealth {
   temperature_c: number | null
@@ -24,20 +18,10 @@ export interface ImuSample {
 
 export type Maybe<T> = T | Promise<T>
 
-/** Counters of one physical bus (see drivers/bus/bus-stats.ts). */
-export interface BusStatus {
-  name: string
-  requests: number
-  replies: number
-  timeouts: number
-  retries: number
-  checksum_errors: number
-  discarded_bytes: number
-  errors: number
-  last_error: string | null
-  sweeps_per_s: number
-  transactions_per_s: number
-}
+export type { BusStatus, ServoInfo } from '../core/robot-types.ts'
+import type { BusStatus, ServoInfo } from '../core/robot-types.ts'
+
+
 
 export interface RobotDriver {
   readonly profile: string

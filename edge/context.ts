@@ -8,7 +8,7 @@ import type { EmbeddedBroker } from './broker/broker.ts'
 import type { BrokerInbound } from './broker/inbound.ts'
 import type { CommandExecutor } from './commands/command-executor.ts'
 import type { LiveFeed } from './live-feed.ts'
-import type { RobotState } from './robot-state.ts'
+import type { RobotState } from '../core/robot-state.ts'
 import type { EdgeDb } from './store/database.ts'
 import type { SampleStore } from './store/sample-store.ts'
 

@@ -5,6 +5,7 @@ import type { HubConfig } from './config.ts'
 import type { HubDb } from './db/database.ts'
 import type { MqttBridge } from './mqtt/bridge.ts'
 import type { HubRecords } from './records.ts'
+import type { FleetLive } from './live/fleet-live.ts'
 import type { RobotRepo } from './robots/robot-repo.ts'
 
 /** What the API reads from InfluxDB (hub/influx). */
@@ -22,6 +23,7 @@ export interface HubContext {
   records: HubRecords
   bridge: MqttBridge
   telemetry: TelemetryReader
+  live: FleetLive
   /** Rewrites Mosquitto's password and ACL files and makes it reload them. */
   syncBrokerAuth(): Promise<void>
   jwtSecret: string

@@ -17,6 +17,8 @@ import { HubRecords } from './records.ts'
 import { RobotRepo } from './robots/robot-repo.ts'
 import { influxTelemetry } from './telemetry.ts'
 import { writeGrafanaProvisioning } from './grafana/provisioning.ts'
+import { FleetLive } from './live/fleet-live.ts'
+import { startHubServer, type StaticSite } from './server.ts'
 
 export interface RunningHub {
   ctx: HubContext
@@ -34,7 +36,7 @@ function required<T>(v: T | undefined, key: string): T {
   return v
 }
 
-export async function startHub(cfg: HubConfig, log: Logger): Promise<RunningHub> {
+export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: StaticSite | null } = {}): Promise<RunningHub> {
   const dataDir = resolve(cfg.dataDir)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   log.info('starting hub', { config: describeConfig(cfg, HUB_CONFIG_SPEC), data_dir: dataDir })
@@ -71,23 +73,18 @@ export async function startHub(cfg: HubConfig, log: Logger): Promise<RunningHub>
     log.warn('TONYPI_HUB_MOSQUITTO_PID_FILE is not set: the hub writes the broker accounts but cannot make Mosquitto reload them (new robots cannot connect until it does)')
   }
 
+  const live = new FleetLive()
   const bridge = new MqttBridge({
-    url: mqttUrl, username: cfg.mqttUser, password: mqttPassword, robots, sink: writer, records,
+    url: mqttUrl, username: cfg.mqttUser, password: mqttPassword, robots, records,
+    sink: { write: (id, samples) => { writer.write(id, samples); live.apply(id, samples) } },
+    onEvent: (id, event, data) => live.event(id, event, data),
     log: log.child('mqtt'), offlineAfterMs: cfg.offlineAfterS * 1000,
   })
   await bridge.start()
 
-  const ctx: HubContext = { config: cfg, db, users, robots, records, bridge, telemetry, syncBrokerAuth, jwtSecret, log, startedAt: Date.now() }
+  const ctx: HubContext = { config: cfg, db, users, robots, records, bridge, telemetry, live, syncBrokerAuth, jwtSecret, log, startedAt: Date.now() }
   const api = createHubApi(ctx)
-  const server = Bun.serve({
-    hostname: cfg.httpHost,
-    port: cfg.httpPort,
-    fetch(req) {
-      const path = new URL(req.url).pathname
-      if (path.startsWith('/api/')) return api.handle(req)
-      return Response.json({ error: 'not_found', message: 'the fleet dashboard is not in this build yet; the API is under /api/v1' }, { status: 404 })
-    },
-  })
+  const server = startHubServer(ctx, api, opts.site ?? null)
   const httpPort = server.port!
   log.info('hub ready', { http_port: httpPort })
   let stopped = false

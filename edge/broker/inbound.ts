@@ -6,7 +6,7 @@ import { adaptLegacyMessage, LegacyMessageError } from '../../core/legacy.ts'
 import type { Logger } from '../../core/log.ts'
 import { parseTopic, robotTopic } from '../../core/topics.ts'
 import type { CommandExecutor } from '../commands/command-executor.ts'
-import type { RobotState } from '../robot-state.ts'
+import type { RobotState } from '../../core/robot-state.ts'
 import type { SampleBus } from '../sample-bus.ts'
 import { principalOf, type EmbeddedBroker } from './broker.ts'
 

@@ -5,7 +5,7 @@ import type { Logger } from '../../core/log.ts'
 import type { Sample } from '../../core/streams.ts'
 import { robotTopic, type RobotChannel } from '../../core/topics.ts'
 import { encodeTelemetry } from '../../core/telemetry-payload.ts'
-import type { RobotState } from '../robot-state.ts'
+import type { RobotState } from '../../core/robot-state.ts'
 import type { BusMessage, SampleBus } from '../sample-bus.ts'
 import type { EmbeddedBroker } from './broker.ts'
 

@@ -43,7 +43,7 @@ export class MqttBridge {
 
   constructor(private readonly deps: {
     url: string; username: string; password: string; robots: RobotRepo; sink: SampleSink; records: BridgeRecords
-    log: Logger; offlineAfterMs: number
+    log: Logger; offlineAfterMs: number; onEvent?: (robotId: string, event: string, data: Record<string, unknown>) => void
   }) {}
 
   async start() {
@@ -155,6 +155,7 @@ export class MqttBridge {
         const status = b.status === 'online' || b.status === 'offline' || b.status === 'emergency_stopped' ? b.status : null
         if (!status) throw new TelemetryPayloadError(`unknown status ${JSON.stringify(b.status)}`)
         const at = typeof b.ts === 'number' ? new Date(b.ts) : new Date()
+        this.deps.onEvent?.(robotId, 'status', b as Record<string, unknown>)
         if (status === 'offline') {
           this.online.delete(robotId)
           this.lastSeen.delete(robotId)
@@ -169,6 +170,7 @@ export class MqttBridge {
       case 'command/response': {
         const r = body as CommandReply
         if (typeof r.id === 'string') this.waiters.get(r.id)?.(r)
+        this.deps.onEvent?.(robotId, 'command', r as Record<string, unknown>)
         return this.seen(robotId)
       }
       default:

@@ -111,6 +111,26 @@ describe('telemetry into InfluxDB', () => {
     c.end(true)
   })
 
+  test("the fleet's live feed and a robot's latest status, in the edge's shape", async () => {
+    const ws = new WebSocket(`${h.base.replace('http', 'ws')}/api/v1/live?robot_id=r1&token=${tokens.viewer}`)
+    const got: { type: string; robot_id?: string; samples?: { stream: string }[] }[] = []
+    ws.onmessage = (e) => got.push(JSON.parse(String(e.data)))
+    await waitFor('hello', () => got.some((m) => m.type === 'hello'))
+    const c = await robotClient('r1')
+    const now = Date.now()
+    c.publish('tonypi/r1/servos', JSON.stringify({ robot_id: 'r1', ts: now, servos: [{ id: 3, position: 612, temperature_c: 38, voltage_v: 7.6, torque: 1 }] }))
+    c.publish('tonypi/legacybot/battery', JSON.stringify({ robot_id: 'legacybot', ts: now, voltage_v: 7, percent: 50 })) // refused by the ACL
+    c.publish('tonypi/r1/battery', JSON.stringify({ robot_id: 'r1', ts: now, voltage_v: 7.7, percent: 66 }))
+    await waitFor('live samples', () => got.some((m) => m.type === 'samples' && m.samples?.[0].stream === 'battery'))
+    expect(got.filter((m) => m.type === 'samples').every((m) => m.robot_id === 'r1')).toBe(true)
+    const st = await (await h.api('/api/v1/robots/r1/status', { token: tokens.viewer })).json()
+    expect(st.battery).toMatchObject({ voltage_v: 7.7, percent: 66 })
+    expect(st.servos.find((s: { id: number }) => s.id === 3)).toMatchObject({ position: 612, temperature_c: 38, stale: false })
+    expect((await h.api('/api/v1/robots/r9-none/status', { token: tokens.viewer })).status).toBe(404)
+    ws.close()
+    c.end(true)
+  })
+
   test('a robot cannot publish under another robot id', async () => {
     const c = await robotClient('r1')
     const at = Date.now() - 5000
@@ -165,6 +185,7 @@ describe('API roles and input', () => {
     { method: 'GET', path: '/api/v1/robots', need: 'viewer' },
     { method: 'POST', path: '/api/v1/robots', need: 'admin', body: { robot_id: 'r9' } },
     { method: 'GET', path: '/api/v1/robots/r1', need: 'viewer' },
+    { method: 'GET', path: '/api/v1/robots/r1/status', need: 'viewer' },
     { method: 'POST', path: '/api/v1/robots/r9/credential/rotate', need: 'admin' },
     { method: 'GET', path: '/api/v1/robot/status', need: 'viewer' },
     { method: 'GET', path: '/api/v1/robot/sensors?robot_id=r1&stream=battery', need: 'viewer' },

@@ -1,9 +1,9 @@
 // The robot's latest known state, kept from the bus: what `robot/status` answers and what
 // the health check reads. A servo with no answer within its stale window is marked stale.
-import type { BatteryStatus, ImuStatus, RobotStatus, ServoStatus } from '../core/schemas.ts'
-import type { Sample } from '../core/streams.ts'
-import { attitudeFromAccel, positionToDegrees, round2 } from '../core/units.ts'
-import type { BusStatus, ServoInfo } from '../drivers/robot-driver.ts'
+import type { BatteryStatus, ImuStatus, RobotStatus, ServoStatus } from './schemas.ts'
+import type { Sample } from './streams.ts'
+import { attitudeFromAccel, positionToDegrees, round2 } from './units.ts'
+import type { BusStatus, ServoInfo } from './robot-types.ts'
 
 interface ServoLatest {
   position: number | null

@@ -1,0 +1,60 @@
+// The fleet's latest state in memory, kept from what arrives over MQTT: per robot the same
+// status shape the edge serves (servos, IMU, battery), and a feed of everything as it comes,
+// for the fleet dashboard's live pages.
+import { RobotState } from '../../core/robot-state.ts'
+import type { RobotStatus } from '../../core/schemas.ts'
+import type { Sample } from '../../core/streams.ts'
+import { TONYPI_SERVOS } from '../../core/tonypi-servos.ts'
+
+export type FleetMessage =
+  | { type: 'samples'; robot_id: string; samples: Sample[] }
+  | { type: 'event'; robot_id: string; event: string; ts: number; data: Record<string, unknown> }
+
+/** Servos seen at the hub are stale after this (the edge's own window is a few sweeps). */
+const STALE_AFTER_MS = 5_000
+
+export class FleetLive {
+  private states = new Map<string, RobotState>()
+  private listeners = new Set<(m: FleetMessage) => void>()
+
+  private state(robotId: string): RobotState {
+    let s = this.states.get(robotId)
+    if (!s) {
+      s = new RobotState(robotId, 'unknown', TONYPI_SERVOS.map((x) => ({ ...x, min: 0, max: 1000 })), STALE_AFTER_MS)
+      this.states.set(robotId, s)
+    }
+    return s
+  }
+
+  apply(robotId: string, samples: Sample[]) {
+    this.state(robotId).apply(samples)
+    this.emit({ type: 'samples', robot_id: robotId, samples })
+  }
+
+  event(robotId: string, event: string, data: Record<string, unknown>) {
+    if (event === 'status') {
+      const s = this.state(robotId)
+      s.estopped = data.status === 'emergency_stopped' || data.estopped === true
+      s.estopReason = typeof data.estop_reason === 'string' ? data.estop_reason : null
+    }
+    this.emit({ type: 'event', robot_id: robotId, event, ts: Date.now(), data })
+  }
+
+  /** The edge-shaped status of a robot the hub has heard from, or null. */
+  status(robotId: string, profile: string | null, now: number): RobotStatus | null {
+    const s = this.states.get(robotId)
+    if (!s || s.lastSampleTs === null) return null
+    return { ...s.status(now), profile: profile ?? 'unknown' }
+  }
+
+  subscribe(fn: (m: FleetMessage) => void): () => void {
+    this.listeners.add(fn)
+    return () => this.listeners.delete(fn)
+  }
+
+  private emit(m: FleetMessage) {
+    for (const l of this.listeners) {
+      try { l(m) } catch { /* a browser that went away must not stop the others */ }
+    }
+  }
+}
