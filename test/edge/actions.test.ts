@@ -53,17 +53,25 @@ describe('action groups', () => {
   test('emergency stop during a group stops it within one frame and holds the robot', async () => {
     await command({ type: 'action.run', id: 'fwd-1', name: 'go_forward', repeat: 5 })
     await Bun.sleep(700)
+    const stoppedAt = Date.now()
     const e = await command({ type: 'estop', reason: 'test' })
-    expect(e.status).toBe(202)
-    const rec = await waitFor('aborted', async () => { const x = await record('fwd-1'); return x.state === 'failed' ? x : null }, 2000)
-    expect(rec.reason).toContain('emergency stop')
-    const at = await positions()
-    await Bun.sleep(800) // longer than any go_forward frame
-    const later = await positions()
-    for (let i = 0; i < at.length; i++) expect(Math.abs(later[i] - at[i])).toBeLessThanOrEqual(25)
-    expect((await command({ type: 'action.run', name: 'bow' })).body.reason).toContain('emergency-stopped')
-    expect((await command({ type: 'resume' })).status).toBe(202)
-    await waitFor('resumed', async () => (await (await h.api('/api/v1/robot/status', { token: op })).json()).estopped === false)
+    try {
+      expect(e.status).toBe(202)
+      const rec = await waitFor('aborted', async () => { const x = await record('fwd-1'); return x.state === 'failed' ? x : null }, 2000)
+      expect(rec.reason).toContain('emergency stop')
+      // No frame after the stop: the group's record was closed within one frame of it.
+      expect(rec.updated_at - stoppedAt).toBeLessThan(1000)
+      // Let the last reading from before the stop pass, then the robot must hold still.
+      await Bun.sleep(200)
+      const at = await positions()
+      await Bun.sleep(800) // longer than any go_forward frame
+      const later = await positions()
+      for (let i = 0; i < at.length; i++) expect(Math.abs(later[i] - at[i])).toBeLessThanOrEqual(4)
+      expect((await command({ type: 'action.run', name: 'bow' })).body.reason).toContain('emergency-stopped')
+    } finally {
+      expect((await command({ type: 'resume' })).status).toBe(202)
+      await waitFor('resumed', async () => (await (await h.api('/api/v1/robot/status', { token: op })).json()).estopped === false)
+    }
   })
 
   test('unknown and path-escaping names are refused clearly', async () => {

@@ -303,7 +303,7 @@ describe('dashboard', () => {
     await atPose(SQUAT_POSE)
 
     await launcher.locator('[data-action-group=stand] [data-action=action-run]').click()
-    await page.waitForSelector('[data-toast=success]:has-text("Run stand: done"):has-text("1 frames played")')
+    await page.waitForSelector('[data-toast=success]:has-text("Run stand: done"):has-text("1 frame played")')
     await launcher.locator('[data-last=stand][data-last-state=done]').waitFor()
     expect(await plays()).toContain('stand 1 1 1 1')
     await atPose(STAND_POSE).catch(async (err) => {
