@@ -44,6 +44,8 @@ export interface StoreStats {
   last_flush_error: string | null
 }
 
+const SEQ_TABLES = ['chunks', 'events', 'commands', 'alerts', 'jobs', 'reports'] as const
+
 interface PendingEvent { ts: number; kind: string; level: string; data: unknown }
 
 export class SampleStore {
@@ -85,8 +87,8 @@ export class SampleStore {
     const c = this.db.$client
     const maxOf = (q: string) => ((c.query(q).get() as { m: number | null }).m ?? 0)
     const seqMeta = Number(this.meta('seq') ?? 0)
-    this.nextSeq = Math.max(seqMeta, maxOf('SELECT max(seq) m FROM chunks'), maxOf('SELECT max(seq) m FROM events'),
-      maxOf('SELECT max(seq) m FROM commands')) + 1
+    // Every table whose records reach the hub draws from the one sequence.
+    this.nextSeq = Math.max(seqMeta, ...SEQ_TABLES.map((t) => maxOf(`SELECT max(seq) m FROM ${t}`))) + 1
     for (const k of Object.keys(this.counters) as (keyof typeof this.counters)[]) this.counters[k] = Number(this.meta(k) ?? 0)
     const indexed = Number(this.meta('indexed_seq') ?? 0)
     const rows = c.query('SELECT seq, stream, t0, data FROM chunks WHERE seq > ? ORDER BY seq').all(indexed) as

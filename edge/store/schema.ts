@@ -4,7 +4,8 @@
 // Write volume decides the shapes here: every page a transaction touches costs a page
 // of WAL on the SD card. So the per-tick tables append by rowid with no secondary
 // index (the time lookup goes through `chunk_minutes`, written once a minute).
-import { blob, index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { sql } from 'drizzle-orm'
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 /** Packed samples of one stream over one tick; `seq` is the robot's sync sequence. */
 export const chunks = sqliteTable('chunks', {
@@ -73,4 +74,72 @@ export const commands = sqliteTable('commands', {
 export const meta = sqliteTable('meta', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
+})
+
+/** Alerts raised on the robot (they work offline); one open alert per (type, source). */
+export const alerts = sqliteTable('alerts', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  seq: integer('seq').notNull(),
+  type: text('type').notNull(),
+  severity: text('severity', { enum: ['info', 'warning', 'critical'] }).notNull(),
+  source: text('source').notNull().default(''),
+  value: real('value'),
+  threshold: real('threshold'),
+  title: text('title').notNull(),
+  message: text('message').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+  acknowledged: integer('acknowledged', { mode: 'boolean' }).notNull().default(false),
+  acknowledgedBy: text('acknowledged_by'),
+  acknowledgedAt: integer('acknowledged_at'),
+  resolved: integer('resolved', { mode: 'boolean' }).notNull().default(false),
+  resolvedAt: integer('resolved_at'),
+}, (t) => [
+  uniqueIndex('alerts_one_open').on(t.type, t.source).where(sql`${t.resolved} = 0`),
+  index('alerts_created').on(t.createdAt),
+])
+
+/** Threshold rules, editable by admins; the defaults live in core/alerts. */
+export const alertRules = sqliteTable('alert_rules', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  metric: text('metric').notNull().unique(),
+  direction: text('direction', { enum: ['high', 'low'] }).notNull(),
+  warning: real('warning'),
+  critical: real('critical'),
+  minDurationS: real('min_duration_s').notNull().default(0),
+  hysteresis: real('hysteresis').notNull().default(0),
+  autoResolve: integer('auto_resolve', { mode: 'boolean' }).notNull().default(true),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  updatedAt: integer('updated_at').notNull(),
+})
+
+/** Tasks the robot performs (an action-group sequence, a scan), with an idempotent lifecycle. */
+export const jobs = sqliteTable('jobs', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  seq: integer('seq').notNull(),
+  taskName: text('task_name').notNull(),
+  status: text('status', { enum: ['queued', 'started', 'in_progress', 'completed', 'cancelled', 'failed'] }).notNull(),
+  itemsDone: integer('items_done'),
+  itemsTotal: integer('items_total'),
+  percent: real('percent'),
+  reason: text('reason'),
+  action: text('action', { mode: 'json' }),
+  source: text('source').notNull(),
+  startedAt: integer('started_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+  finishedAt: integer('finished_at'),
+}, (t) => [index('jobs_started').on(t.startedAt)])
+
+/** Reports generated on the robot about itself. */
+export const reports = sqliteTable('reports', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  seq: integer('seq').notNull(),
+  reportType: text('report_type', { enum: ['performance', 'job', 'maintenance'] }).notNull(),
+  fromTs: integer('from_ts').notNull(),
+  toTs: integer('to_ts').notNull(),
+  createdAt: integer('created_at').notNull(),
+  createdBy: text('created_by').notNull(),
+  figures: text('figures', { mode: 'json' }).notNull(),
+  narrative: text('narrative'),
+  narrativeError: text('narrative_error'),
 })
