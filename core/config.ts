@@ -49,6 +49,8 @@ export const EDGE_CONFIG_SPEC = {
   servoLimits: { env: 'TONYPI_SERVO_LIMITS', kind: { type: 'string', pattern: /^(\d{1,3}=\d{1,4}-\d{1,4})(,\d{1,3}=\d{1,4}-\d{1,4})*$/, hint: 'id=min-max pairs like 5=100-900' }, doc: 'per-servo position limits (0..1000); targets are clamped to them' },
   actionDir: { env: 'TONYPI_ACTION_DIR', kind: { type: 'string' }, default: '/home/pi/TonyPi/ActionGroups', doc: "folder of HiWonder .d6a action groups" },
   simSeed: { env: 'TONYPI_SIM_SEED', kind: { type: 'int', min: 0, max: 2 ** 31 - 1 }, default: 1, doc: 'simulator random seed' },
+  geminiApiKey: { env: 'GEMINI_API_KEY', kind: { type: 'string', pattern: /^\S{8,512}$/, hint: 'an API key from Google AI Studio' }, secret: true, doc: 'Google Gemini API key: reports get a narrative and recommendations (without it they have figures only)' },
+  geminiBaseUrl: { env: 'TONYPI_GEMINI_BASE_URL', kind: { type: 'string', pattern: /^https?:\/\/\S+$/, hint: 'an http(s) URL' }, doc: 'endpoint speaking the Gemini API (default: Google\'s); a proxy, or a local stand-in in tests' },
   logLevel: { env: 'TONYPI_LOG_LEVEL', kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error'] }, default: 'info', doc: 'lowest log level written' },
 } as const satisfies Record<string, KeySpec>
 

@@ -8,6 +8,9 @@ import type { EmbeddedBroker } from './broker/broker.ts'
 import type { BrokerInbound } from './broker/inbound.ts'
 import type { CommandExecutor } from './commands/command-executor.ts'
 import type { LiveFeed } from './live-feed.ts'
+import type { AlertMonitor } from './alerts/alert-monitor.ts'
+import type { SimFaults } from './sim-faults/sim-faults.ts'
+import type { EdgeReports } from './reports/edge-reports.ts'
 import type { RobotState } from '../core/robot-state.ts'
 import type { EdgeDb } from './store/database.ts'
 import type { SampleStore } from './store/sample-store.ts'
@@ -24,6 +27,10 @@ export interface EdgeContext {
   broker: EmbeddedBroker
   inbound: BrokerInbound
   live: LiveFeed
+  alerts: AlertMonitor
+  /** Fault injection, on the simulated robot only (null on hardware). */
+  simFaults: SimFaults | null
+  reports: EdgeReports
   throttle: LoginThrottle
   jwtSecret: string
   log: Logger

@@ -6,6 +6,9 @@ import { describeConfig, type EdgeConfig } from '../core/config.ts'
 import type { Logger } from '../core/log.ts'
 import type { RobotDriver } from '../drivers/robot-driver.ts'
 import { openRobotDriver } from '../drivers/profiles.ts'
+import { SimDriver } from '../drivers/sim/sim-driver.ts'
+import { AlertMonitor } from './alerts/alert-monitor.ts'
+import { AlertStore } from './alerts/alert-store.ts'
 import { createApi } from './api/routes.ts'
 import { LoginThrottle } from './auth/login-throttle.ts'
 import { ensureFirstAdmin, loadJwtSecret } from './auth/secrets.ts'
@@ -18,8 +21,10 @@ import { CommandExecutor } from './commands/command-executor.ts'
 import type { EdgeContext } from './context.ts'
 import { LiveFeed } from './live-feed.ts'
 import { PiPerformanceReader } from './performance/reader.ts'
+import { EdgeReports } from './reports/edge-reports.ts'
 import { RobotState } from '../core/robot-state.ts'
 import { SampleBus } from './sample-bus.ts'
+import { SimFaults } from './sim-faults/sim-faults.ts'
 import { startHttpServer, type StaticSite } from './server.ts'
 import { openEdgeDatabase } from './store/database.ts'
 import { SampleStore } from './store/sample-store.ts'
@@ -40,7 +45,10 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   log.info('starting edge', { config: describeConfig(cfg), data_dir: dataDir })
   // The hardware first: a robot that cannot reach its bus should say so before anything else.
-  const driver = opts.driver ?? (await openRobotDriver(cfg, log.child('driver')))
+  const robot = opts.driver ?? (await openRobotDriver(cfg, log.child('driver')))
+  // The simulated robot is driven through its fault injector (POST /api/v1/sim/fault).
+  const simFaults = robot instanceof SimDriver ? new SimFaults(robot, { seed: cfg.simSeed }) : null
+  const driver: RobotDriver = simFaults?.driver ?? robot
 
   const db = openEdgeDatabase(resolve(dataDir, 'edge.db'))
   const store = new SampleStore(db, {
@@ -71,18 +79,30 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const inbound = new BrokerInbound({ broker, robotId: cfg.robotId!, bus, commands, state, log: log.child('mqtt') })
   const publisher = new BrokerPublisher({ broker, bus, state, robotId: cfg.robotId!, log: log.child('mqtt') })
   const live = new LiveFeed(bus, cfg.robotId!)
+  const alerts = new AlertMonitor({
+    store: new AlertStore(db, { takeSeq: () => store.takeSeq(), robotId: cfg.robotId!, log: log.child('alerts') }),
+    bus, broker, pack: cfg.batteryPack, servos: driver.servos, log: log.child('alerts'),
+  })
+  const startedAt = Date.now()
+  const reports = new EdgeReports({
+    db, store, state, pack: cfg.batteryPack, robotId: cfg.robotId!, serviceStartedAt: startedAt, log: log.child('reports'),
+    geminiApiKey: cfg.geminiApiKey, geminiBaseUrl: cfg.geminiBaseUrl,
+  })
 
   const ctx: EdgeContext = {
-    config: cfg, robotId: cfg.robotId!, db, store, users, state, driver, commands, broker, inbound, live,
-    throttle: new LoginThrottle(), jwtSecret, log, startedAt: Date.now(),
+    config: cfg, robotId: cfg.robotId!, db, store, users, state, driver, commands, broker, inbound, live, reports, alerts, simFaults,
+    throttle: new LoginThrottle(), jwtSecret, log, startedAt,
     maxSampleAgeMs: Math.max(2_000, positionPeriod * 10),
   }
   const api = createApi(ctx)
   const server = startHttpServer(ctx, api, opts.site ?? null)
   await publisher.start()
+  alerts.start()
 
   const collector = new Collector(driver, bus, cfg, {
     pack: cfg.batteryPack, performance: new PiPerformanceReader({ dataDir }), log: log.child('collector'),
+    // clock_jump steps the time the collector stamps samples with (the sim only).
+    ...(simFaults ? { now: simFaults.now } : {}),
   })
   collector.start()
 
@@ -123,6 +143,8 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
       clearInterval(maintain)
       clearInterval(gcHint)
       await commands.idle()
+      await reports.close()
+      alerts.stop()
       await publisher.stop()
       live.stop()
       server.stop(true)

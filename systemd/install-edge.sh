@@ -12,6 +12,8 @@ for g in dialout i2c gpio; do getent group "$g" >/dev/null && usermod -aG "$g" t
 mkdir -p /opt/tonypi-monitor /etc/tonypi
 rsync -a --delete --exclude node_modules --exclude data --exclude .git "$src/" /opt/tonypi-monitor/
 (cd /opt/tonypi-monitor && npm ci --no-audit --no-fund)
+# Report PDFs embed DejaVu Sans when it is installed (Unicode names in reports).
+apt-get install -y -qq --no-install-recommends fonts-dejavu-core >/dev/null 2>&1 || echo "fonts-dejavu-core not installed: report PDFs fall back to Helvetica" >&2
 if [ ! -f /etc/tonypi/edge.env ]; then
   install -m 0600 /dev/null /etc/tonypi/edge.env
   echo "# TONYPI_* settings (see README); e.g. TONYPI_PROFILE=tonypi-hat" >> /etc/tonypi/edge.env

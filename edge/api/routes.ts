@@ -11,8 +11,11 @@ import { decodeThrottled } from '../performance/parse.ts'
 import { requireRole } from './auth.ts'
 import { docsPage } from './docs-page.ts'
 import { HttpError, validationMessage } from './errors.ts'
+import { alertRoutes } from './alert-routes.ts'
 import { health } from './health.ts'
+import { reportRoutes } from './report-routes.ts'
 import { sensorHistory } from './sensor-history.ts'
+import { simRoutes } from './sim-routes.ts'
 import { listActionGroups } from '../../drivers/action-groups/d6a.ts'
 
 const TOKEN_TTL_S = 12 * 3600
@@ -49,6 +52,9 @@ export function createApi(ctx: EdgeContext) {
       set.status = 500
       return { error: 'internal', message: 'internal error' }
     })
+    .use(reportRoutes(ctx))
+    .use(alertRoutes(ctx))
+    .use(simRoutes(ctx))
     .get('/docs', () => new Response(docsPage('/api/v1/openapi.json'), { headers: { 'content-type': 'text/html; charset=utf-8' } }),
       { detail: { hide: true } })
 

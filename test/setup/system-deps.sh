@@ -9,6 +9,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/bin/influxd ] || need+=(influxdb)
 [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+# Report PDFs embed DejaVu Sans (Unicode); Helvetica covers Latin-1 only.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "test setup: installing ${need[*]} from Debian's packages" >&2

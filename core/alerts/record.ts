@@ -1,0 +1,66 @@
+// The alert and rule records as the API returns them and MQTT carries them, declared once
+// (TypeBox) so the edge's routes, the alerts topic and, later, the hub share one shape.
+// Times are epoch milliseconds.
+import { Type as T, type Static } from '@sinclair/typebox'
+
+export const AlertSeveritySchema = T.Union([T.Literal('info'), T.Literal('warning'), T.Literal('critical')])
+
+export const AlertRecord = T.Object({
+  id: T.Integer(),
+  robot_id: T.String(),
+  type: T.String({ description: 'the rule metric: servo_temperature, battery_percent, fall...' }),
+  severity: AlertSeveritySchema,
+  source: T.String({ description: "a servo id, or '' for the robot" }),
+  value: T.Union([T.Number(), T.Null()]),
+  threshold: T.Union([T.Number(), T.Null()]),
+  title: T.String(),
+  message: T.String(),
+  created_at: T.Number(),
+  updated_at: T.Number(),
+  acknowledged: T.Boolean(),
+  acknowledged_by: T.Union([T.String(), T.Null()]),
+  acknowledged_at: T.Union([T.Number(), T.Null()]),
+  resolved: T.Boolean(),
+  resolved_at: T.Union([T.Number(), T.Null()]),
+})
+export type AlertRecord = Static<typeof AlertRecord>
+
+/** What happened to the alert in this message. */
+export const AlertChangeKind = T.Union(['open', 'update', 'resolve', 'acknowledge'].map((k) => T.Literal(k)))
+export type AlertChangeKind = 'open' | 'update' | 'resolve' | 'acknowledge'
+
+/**
+ * One message on `tonypi/system/alerts` and one `alert` event on the live feed: the alert as it
+ * is now, what changed, and who did it when a person did.
+ */
+export const AlertMessage = T.Intersect([
+  AlertRecord,
+  T.Object({ change: AlertChangeKind, by: T.Optional(T.String()) }),
+])
+export type AlertMessage = AlertRecord & { change: AlertChangeKind; by?: string }
+
+export const RuleRecord = T.Object({
+  metric: T.String(),
+  direction: T.Union([T.Literal('high'), T.Literal('low')]),
+  warning: T.Union([T.Number(), T.Null()]),
+  critical: T.Union([T.Number(), T.Null()]),
+  min_duration_s: T.Number(),
+  hysteresis: T.Number(),
+  auto_resolve: T.Boolean(),
+  enabled: T.Boolean(),
+  updated_at: T.Number(),
+  unit: T.String(),
+  meaning: T.String(),
+})
+export type RuleRecord = Static<typeof RuleRecord>
+
+export const RulePatch = T.Object({
+  direction: T.Optional(T.Union([T.Literal('high'), T.Literal('low')])),
+  warning: T.Optional(T.Union([T.Number(), T.Null()])),
+  critical: T.Optional(T.Union([T.Number(), T.Null()])),
+  min_duration_s: T.Optional(T.Number({ minimum: 0 })),
+  hysteresis: T.Optional(T.Number({ minimum: 0 })),
+  auto_resolve: T.Optional(T.Boolean()),
+  enabled: T.Optional(T.Boolean()),
+}, { minProperties: 1, additionalProperties: false })
+export type RulePatch = Static<typeof RulePatch>

@@ -1,0 +1,130 @@
+// Alerts on the robot, offline or not: readings from the bus go through the rule engine as
+// they arrive, and each change is written (edge/alerts/alert-store.ts), published on
+// `tonypi/system/alerts`, and raised as an `alert` bus event, which the store keeps in its
+// event log and the live feed pushes to the dashboards. People's actions (acknowledge,
+// resolve, rule edits) take the same path, so every listener sees the same history.
+import { describeChange } from '../../core/alerts/describe.ts'
+import { AlertEngine, type AlertChange } from '../../core/alerts/engine.ts'
+import type { AlertChangeKind, AlertMessage, AlertRecord, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
+import type { Logger } from '../../core/log.ts'
+import type { ServoInfo } from '../../core/robot-types.ts'
+import { SYSTEM_ALERTS_TOPIC } from '../../core/topics.ts'
+import type { BatteryPack } from '../../core/units.ts'
+import type { EmbeddedBroker } from '../broker/broker.ts'
+import type { BusMessage, SampleBus } from '../sample-bus.ts'
+import type { AlertStore } from './alert-store.ts'
+import { BusReadings } from './bus-readings.ts'
+
+/** Minimum durations of event-driven states (a silent servo) elapse on this beat. */
+const TICK_MS = 250
+
+export interface AlertMonitorDeps {
+  store: AlertStore
+  bus: SampleBus
+  broker: EmbeddedBroker
+  pack: BatteryPack
+  servos: readonly ServoInfo[]
+  log: Logger
+  /** Monotonic milliseconds for rule durations (default performance.now). */
+  monotonic?: () => number
+}
+
+export class AlertMonitor {
+  private readonly engine: AlertEngine
+  private readonly readings = new BusReadings()
+  private readonly labels: Map<string, string>
+  private readonly mono: () => number
+  private unsubscribe: (() => void) | null = null
+  private timer: ReturnType<typeof setInterval> | null = null
+  /** Readings judged, changes written, writes that failed: for diagnostics (not yet on /stats). */
+  readonly counters = { readings: 0, changes: 0, failed_writes: 0 }
+
+  constructor(private readonly deps: AlertMonitorDeps) {
+    deps.store.seedRules(deps.pack, Date.now())
+    this.engine = new AlertEngine(deps.store.rules())
+    this.mono = deps.monotonic ?? (() => performance.now())
+    this.labels = new Map(deps.servos.map((s) => [String(s.id), `${s.id} (${s.name})`]))
+  }
+
+  get store(): AlertStore {
+    return this.deps.store
+  }
+
+  start() {
+    const open = this.deps.store.openAlerts()
+    this.engine.restore(open)
+    this.readings.expectAnswerFrom(open.filter((a) => a.type === 'servo_silent').map((a) => a.source))
+    this.unsubscribe = this.deps.bus.subscribe((m) => this.onBus(m))
+    this.timer = setInterval(() => this.write(this.engine.tick(this.mono())), TICK_MS)
+  }
+
+  stop() {
+    this.unsubscribe?.()
+    this.unsubscribe = null
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+  }
+
+  private onBus(m: BusMessage) {
+    if (m.kind === 'event' && m.event === 'alert') return
+    const readings = this.readings.of(m)
+    if (!readings.length) return
+    const at = this.mono()
+    this.counters.readings += readings.length
+    for (const r of readings) this.write(this.engine.evaluate(r, at))
+  }
+
+  private write(changes: AlertChange[]) {
+    for (const c of changes) {
+      const rule = this.engine.rule(c.type)
+      const text = describeChange(c, { sourceLabel: this.labels.get(c.source) ?? c.source, rule })
+      let alert: AlertRecord | null
+      try {
+        alert = this.deps.store.apply(c, text)
+      } catch (err) {
+        // The engine has moved on; the next change of this alert finds no row and starts one.
+        this.counters.failed_writes++
+        this.deps.log.error('alert not written', { type: c.type, source: c.source, change: c.kind, error: err as Error })
+        continue
+      }
+      if (!alert) continue
+      this.counters.changes++
+      this.announce(alert, c.kind, c.kind === 'open' || (c.kind === 'update' && c.active) ? levelOf(alert.severity) : 'info')
+    }
+  }
+
+  private announce(alert: AlertRecord, change: AlertChangeKind, level: 'info' | 'warn' | 'error', by?: string) {
+    const msg: AlertMessage = { ...alert, change, ...(by ? { by } : {}) }
+    void this.deps.broker.publish(SYSTEM_ALERTS_TOPIC, JSON.stringify(msg), false).catch((err: unknown) =>
+      this.deps.log.warn('alert not published on MQTT', { id: alert.id, error: err as Error }))
+    this.deps.bus.event('alert', level, msg as unknown as Record<string, unknown>, alert.updated_at)
+  }
+
+  acknowledge(id: number, username: string): AlertRecord | null {
+    const r = this.deps.store.acknowledge(id, username, Date.now())
+    if (r?.changed) this.announce(r.alert, 'acknowledge', 'info', username)
+    return r?.alert ?? null
+  }
+
+  /** An operator says it is over; if the condition is not, the rule raises a new alert. */
+  resolve(id: number, username: string): AlertRecord | null {
+    const r = this.deps.store.resolve(id, Date.now())
+    if (r?.changed) {
+      this.engine.forget(r.alert.type, r.alert.source)
+      this.announce(r.alert, 'resolve', 'info', username)
+    }
+    return r?.alert ?? null
+  }
+
+  updateRule(metric: string, patch: RulePatch, username: string): RuleRecord {
+    const rule = this.deps.store.updateRule(metric, patch, Date.now())
+    this.write(this.engine.setRules(this.deps.store.rules(), this.mono(), Date.now()))
+    this.deps.log.info('alert rule changed', { metric, by: username, rule })
+    return rule
+  }
+}
+
+function levelOf(severity: string): 'info' | 'warn' | 'error' {
+  return severity === 'critical' ? 'error' : severity === 'warning' ? 'warn' : 'info'
+}
+

@@ -1,0 +1,124 @@
+// Reports the robot writes about itself: figures from its own store, a narrative from Gemini
+// when a key is configured, stored in SQLite on the sync sequence, rendered to PDF on demand.
+import { desc, eq, lt } from 'drizzle-orm'
+import type { Logger } from '../../core/log.ts'
+import type { ReportCharts, ReportFigures, ReportType } from '../../core/reports/figures.ts'
+import { DEFAULT_GEMINI_MODEL, GeminiNarrativeModel } from '../../core/reports/gemini.ts'
+import type { NarrativeModel } from '../../core/reports/model.ts'
+import { systemReportFonts } from '../../core/reports/pdf-fonts.ts'
+import { composeReport, type Report } from '../../core/reports/report.ts'
+import { resolveTimeRange, type ReportWindow, type TimeRange } from '../../core/reports/time-range.ts'
+import { reports } from '../store/schema.ts'
+import { renderReportPdfInWorker } from './pdf-renderer.ts'
+import { edgeReportInput, type EdgeReportSources } from './report-data.ts'
+
+/** A flash model usually answers in a few seconds; past this the report goes out without it. */
+export const DEFAULT_NARRATIVE_TIMEOUT_MS = 20_000
+/** Each generation holds a model call open; more at once is a user double-clicking, or abuse. */
+export const MAX_CONCURRENT_GENERATIONS = 2
+
+export interface EdgeReportsOptions extends EdgeReportSources {
+  log: Logger
+  geminiApiKey?: string
+  geminiBaseUrl?: string
+  geminiModel?: string
+  /** A stand-in model for tests; otherwise Gemini when a key is set. */
+  model?: NarrativeModel | null
+}
+
+export interface ReportSummary {
+  id: number
+  robot_id: string
+  report_type: ReportType
+  time_range: { from: number; to: number }
+  created_at: number
+  created_by: string
+  has_narrative: boolean
+  narrative_error: string | null
+}
+
+/** What the figures column holds: the figures, and the drawing data for the charts beside them. */
+interface StoredContents { figures: ReportFigures; charts: ReportCharts }
+
+export class ReportBusy extends Error {}
+
+export class EdgeReports {
+  /** Adjustable at run time (tests shorten it). */
+  narrativeTimeoutMs = DEFAULT_NARRATIVE_TIMEOUT_MS
+  readonly model: NarrativeModel | null
+  private readonly inflight = new Set<Promise<unknown>>()
+  private readonly stopping = new AbortController()
+
+  constructor(private readonly opts: EdgeReportsOptions) {
+    this.model = opts.model !== undefined ? opts.model
+      : opts.geminiApiKey ? new GeminiNarrativeModel({ apiKey: opts.geminiApiKey, baseUrl: opts.geminiBaseUrl, model: opts.geminiModel ?? DEFAULT_GEMINI_MODEL })
+      : null
+  }
+
+  async generate(req: { report_type: ReportType; time_range: TimeRange }, user: string): Promise<Report> {
+    if (this.stopping.signal.aborted) throw new ReportBusy('the service is stopping')
+    if (this.inflight.size >= MAX_CONCURRENT_GENERATIONS) throw new ReportBusy(`${this.inflight.size} reports are being generated; try again in a moment`)
+    const now = Date.now()
+    // Validated before anything is tracked, so a bad range is a plain 400.
+    const window = resolveTimeRange(req.time_range, now)
+    const run = this.run(req.report_type, window, now, user)
+    this.inflight.add(run)
+    try { return await run } finally { this.inflight.delete(run) }
+  }
+
+  private async run(type: ReportType, window: ReportWindow, now: number, user: string): Promise<Report> {
+    const started = performance.now()
+    const input = await edgeReportInput(this.opts, window, now)
+    const figuresMs = performance.now() - started
+    const composed = await composeReport(input, type, {
+      model: this.model, missingModelReason: 'GEMINI_API_KEY is not set on this robot',
+      timeoutMs: this.narrativeTimeoutMs, signal: this.stopping.signal,
+    })
+    const contents: StoredContents = { figures: composed.figures, charts: composed.charts }
+    const row = this.opts.db.insert(reports).values({
+      seq: this.opts.store.takeSeq(), reportType: type, fromTs: window.from, toTs: window.to, createdAt: now, createdBy: user,
+      figures: contents, narrative: composed.narrative, narrativeError: composed.narrative_error,
+    }).returning().get()
+    this.opts.log.info('report generated', {
+      id: row.id, report_type: type, user, figures_ms: Math.round(figuresMs), total_ms: Math.round(performance.now() - started),
+      narrative: composed.narrative !== null, narrative_error: composed.narrative_error,
+    })
+    return this.toReport(row)
+  }
+
+  list(q: { limit?: number; before?: number } = {}): ReportSummary[] {
+    const rows = this.opts.db.select({
+      id: reports.id, reportType: reports.reportType, fromTs: reports.fromTs, toTs: reports.toTs, createdAt: reports.createdAt,
+      createdBy: reports.createdBy, narrative: reports.narrative, narrativeError: reports.narrativeError,
+    }).from(reports).where(q.before !== undefined ? lt(reports.id, q.before) : undefined).orderBy(desc(reports.id)).limit(q.limit ?? 50).all()
+    return rows.map((r) => ({
+      id: r.id, robot_id: this.opts.robotId, report_type: r.reportType, time_range: { from: r.fromTs, to: r.toTs },
+      created_at: r.createdAt, created_by: r.createdBy, has_narrative: r.narrative !== null, narrative_error: r.narrativeError,
+    }))
+  }
+
+  get(id: number): Report | null {
+    const row = this.opts.db.select().from(reports).where(eq(reports.id, id)).get()
+    return row ? this.toReport(row) : null
+  }
+
+  async pdf(id: number): Promise<Buffer | null> {
+    const r = this.get(id)
+    return r ? renderReportPdfInWorker(r, { fonts: systemReportFonts() }) : null
+  }
+
+  /** Cancels model calls in flight and waits until their reports are stored (without a narrative). */
+  async close(): Promise<void> {
+    this.stopping.abort()
+    await Promise.allSettled([...this.inflight])
+  }
+
+  private toReport(row: typeof reports.$inferSelect): Report {
+    const c = row.figures as StoredContents
+    return {
+      id: row.id, robot_id: this.opts.robotId, report_type: row.reportType, time_range: { from: row.fromTs, to: row.toTs },
+      created_at: row.createdAt, created_by: row.createdBy, figures: c.figures, charts: c.charts ?? { servo_temperature: [] },
+      narrative: row.narrative, narrative_error: row.narrativeError,
+    }
+  }
+}
