@@ -5,6 +5,7 @@ import { ConfigError } from '../core/config.ts'
 import { createLogger } from '../core/log.ts'
 import { loadHubConfig } from './config.ts'
 import { HubConfigError, startHub, type RunningHub } from './hub.ts'
+import { hubSite } from './site.ts'
 
 function fail(message: string): never {
   process.stderr.write(`tonypi-hub: ${message}\n`)
@@ -30,7 +31,7 @@ export async function runHub(env: Record<string, string | undefined>, opts: { si
   const log = createLogger({ level: cfg.logLevel, component: 'hub' })
   let hub: RunningHub
   try {
-    hub = await startHub(cfg, log)
+    hub = await startHub(cfg, log, { site: hubSite(cfg, log.child('dashboard')) })
   } catch (err) {
     if (err instanceof HubConfigError) fail(err.message)
     fail(`cannot start: ${(err as Error).message}`)

@@ -8,6 +8,7 @@ import type { Role } from '../../core/schemas.ts'
 import { loadHubConfig } from '../../hub/config.ts'
 import { startHub, type RunningHub } from '../../hub/hub.ts'
 import { startDevServices, type DevServices } from '../../hub/services/dev-services.ts'
+import { hubSite } from '../../hub/site.ts'
 
 export const HUB_ADMIN_PASSWORD = 'hub-admin-password'
 
@@ -40,7 +41,7 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Hu
       TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile, TONYPI_ADMIN_PASSWORD: HUB_ADMIN_PASSWORD, ...env,
     },
   })
-  const hub = await startHub(cfg, createLogger({ level: 'info', sink: (l) => logs.push(l) }))
+  const hub = await startHub(cfg, createLogger({ level: 'info', sink: (l) => logs.push(l) }), { site: hubSite(cfg, createLogger({ level: 'warn', sink: (l) => logs.push(l) })) })
   const base = `http://127.0.0.1:${hub.httpPort}`
   const tokens = new Map<Role, string>()
   const h: HubHarness = {

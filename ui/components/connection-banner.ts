@@ -3,11 +3,10 @@
 import { useEffect, useState } from 'preact/hooks'
 import { html } from '../lib/html.ts'
 import { useObservable } from '../lib/observable.ts'
-import { useRobotSession } from '../robot/robot-session.ts'
+import type { LiveConnection } from '../live/live-connection.ts'
 
-export function ConnectionBanner() {
-  const rs = useRobotSession()
-  const status = useObservable(rs.live.status)
+export function ConnectionBanner(props: { live: LiveConnection }) {
+  const status = useObservable(props.live.status)
   const [, tick] = useState(0)
   useEffect(() => {
     if (status.state !== 'reconnecting') return
@@ -21,14 +20,13 @@ export function ConnectionBanner() {
     <span class="spinner" aria-hidden="true"></span>
     <span><strong>Connection lost, reconnecting\u2026</strong>
       <span class="muted"> Live data stopped ${lostFor}s ago; attempt ${status.attempt}${secs ? `, next in ${secs}s` : ''}. Values shown may be out of date.</span></span>
-    <button type="button" class="btn btn-small" onClick=${() => rs.live.retryNow()}>Retry now</button>
+    <button type="button" class="btn btn-small" onClick=${() => props.live.retryNow()}>Retry now</button>
   </div>`
 }
 
 /** A dot in the header: live, connecting or offline. */
-export function ConnectionDot() {
-  const rs = useRobotSession()
-  const { state } = useObservable(rs.live.status)
+export function ConnectionDot(props: { live: LiveConnection }) {
+  const { state } = useObservable(props.live.status)
   const label = state === 'open' ? 'Live' : state === 'reconnecting' ? 'Offline' : 'Connecting'
   return html`<span class=${`conn-dot conn-${state}`} data-connection=${state} title=${`Live connection: ${label}`}>
     <span class="dot" aria-hidden="true"></span><span class="conn-label">${label}</span>

@@ -1,12 +1,15 @@
-// The frame around every logged-in page: header with the robot, connection, theme, user
-// and the emergency stop; page navigation; banners; toasts.
+// The frame around every logged-in page: header with the robot (or the fleet), connection,
+// theme, user and the emergency stop; page navigation; banners; toasts.
 import type { ComponentChildren } from 'preact'
 import { useEffect, useRef } from 'preact/hooks'
 import { html } from '../lib/html.ts'
+import { FLEET } from '../lib/mode.ts'
+import { useObservable } from '../lib/observable.ts'
 import { Link } from '../lib/router.ts'
-import { logout } from '../lib/session.ts'
+import { logout, session } from '../lib/session.ts'
+import type { LiveConnection } from '../live/live-connection.ts'
 import { useLive } from '../live/use-live.ts'
-import { useRobotSession } from '../robot/robot-session.ts'
+import { useOptionalRobotSession, type RobotSession } from '../robot/robot-session.ts'
 import { ConnectionBanner, ConnectionDot } from './connection-banner.ts'
 import { EstopBanner, EstopButton } from './estop.ts'
 import { ThemeToggle } from './theme-toggle.ts'
@@ -15,45 +18,55 @@ import { ToastRegion } from './toast-region.ts'
 export interface NavItem {
   path: string
   title: string
+  /** Starts a group of pages (the chosen robot's, on the hub). */
+  heading?: string
 }
 
-function RobotName() {
-  const robot = useLive(useRobotSession().robot, 10, ['state'])
-  return html`<span class="robot-id" title="Robot">${robot.robotId || '\u2026'}</span>`
+function RobotName(props: { rs: RobotSession }) {
+  const robot = useLive(props.rs.robot, 10, ['state'])
+  const name = props.rs.robotId ?? robot.robotId
+  return html`<span class="robot-id" title="Robot">${name || '\u2026'}</span>`
 }
 
-export function Shell(props: { nav: NavItem[]; current: string; title: string; children?: ComponentChildren }) {
-  const rs = useRobotSession()
+/** `live`: the connection this page's data comes over (none on pages without live data). */
+export function Shell(props: { nav: NavItem[]; current: string; title: string; live: LiveConnection | null; children?: ComponentChildren }) {
+  const rs = useOptionalRobotSession()
+  const s = useObservable(session)
   const navRef = useRef<HTMLElement>(null)
   // On a phone the page list is a strip that scrolls sideways: keep the current page in view.
   useEffect(() => {
     navRef.current?.querySelector('[aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' })
   }, [props.current])
-  const user = rs.session.user
+  if (!s) return null
+  const user = s.user
+  const role = user.role
   return html`<div class="shell">
     <a class="skip-link" href="#main">Skip to content</a>
     <header class="topbar">
       <div class="brand">
-        <${Link} href="/" class="brand-link" aria-label="TonyPi Monitor, overview"><span class="logo" aria-hidden="true"></span><span class="brand-name">TonyPi</span><//>
-        <${RobotName} />
-        <${ConnectionDot} />
+        <${Link} href="/" class="brand-link" aria-label=${FLEET ? 'TonyPi Monitor, all robots' : 'TonyPi Monitor, overview'}><span class="logo" aria-hidden="true"></span><span class="brand-name">TonyPi</span><//>
+        ${rs ? html`<${RobotName} rs=${rs} />` : html`<span class="robot-id fleet-label" title="The fleet">Fleet</span>`}
+        ${props.live ? html`<${ConnectionDot} live=${props.live} />` : null}
       </div>
       <div class="topbar-actions">
         <${ThemeToggle} />
-        <${Link} href="/account" class="user-link" title=${`${user.username} (${rs.role})`} aria-label=${`Account: ${user.username}, ${rs.role}`}>
+        <${Link} href="/account" class="user-link" title=${`${user.username} (${role})`} aria-label=${`Account: ${user.username}, ${role}`}>
           <span class="avatar" aria-hidden="true">${user.username.slice(0, 1).toUpperCase()}</span>
-          <span class="user-name">${user.username}</span><span class="role-badge">${rs.role}</span>
+          <span class="user-name">${user.username}</span><span class="role-badge">${role}</span>
         <//>
         <button type="button" class="btn btn-ghost btn-small" onClick=${() => logout()}>Log out</button>
-        <${EstopButton} />
+        ${rs ? html`<${EstopButton} />` : null}
       </div>
     </header>
     <nav class="sidenav" aria-label="Pages" ref=${navRef}>
-      <ul>${props.nav.map((n) => html`<li key=${n.path}><${Link} href=${n.path} current=${n.path === props.current}>${n.title}<//></li>`)}</ul>
+      <ul>${props.nav.map((n) => [
+        n.heading ? html`<li key=${`h:${n.heading}`} class="nav-heading" title=${n.heading}>${n.heading}</li>` : null,
+        html`<li key=${n.path}><${Link} href=${n.path} current=${n.path === props.current}>${n.title}<//></li>`,
+      ])}</ul>
     </nav>
     <main id="main" tabindex="-1">
-      <${ConnectionBanner} />
-      <${EstopBanner} />
+      ${props.live ? html`<${ConnectionBanner} live=${props.live} />` : null}
+      ${rs ? html`<${EstopBanner} />` : null}
       <h1 class="page-title">${props.title}</h1>
       ${props.children}
     </main>

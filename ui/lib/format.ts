@@ -60,3 +60,14 @@ export function jointName(name: string): string {
   const s = name.replace(/_/g, ' ').trim()
   return s ? s[0].toUpperCase() + s.slice(1) : s
 }
+
+/** How long ago, for "last seen": "just now", "42 s ago", "5 min ago", "3 h ago", then the date. */
+export function ago(ts: number | null | undefined, now = Date.now()): string {
+  if (!ts) return 'never'
+  const s = Math.max(0, Math.round((now - ts) / 1000))
+  if (s < 5) return 'just now'
+  if (s < 60) return `${s}\u202fs ago`
+  if (s < 3600) return `${Math.floor(s / 60)}\u202fmin ago`
+  if (s < 86400) return `${Math.floor(s / 3600)}\u202fh ago`
+  return dateTime(ts)
+}

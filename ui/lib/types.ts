@@ -29,10 +29,85 @@ export interface LiveSample {
   values: Record<string, number>
 }
 
+/** The edge's feed is its one robot's; the hub's names the robot of each message (and its
+ * hello has no role). */
 export type LiveMessage =
-  | { type: 'hello'; robot_id: string; user: string; role: Role; ts: number }
-  | { type: 'samples'; samples: LiveSample[] }
-  | { type: 'event'; event: string; level: 'debug' | 'info' | 'warn' | 'error'; ts: number; data: Record<string, unknown> }
+  | { type: 'hello'; robot_id: string | null; user: string; role?: Role; ts: number }
+  | { type: 'samples'; robot_id?: string; samples: LiveSample[] }
+  | { type: 'event'; robot_id?: string; event: string; level?: 'debug' | 'info' | 'warn' | 'error'; ts: number; data: Record<string, unknown> }
+
+/** Hub: a robot of the fleet as `GET robots` lists it. */
+export interface FleetRobot {
+  robot_id: string
+  name: string | null
+  profile: string | null
+  status: 'unknown' | 'online' | 'emergency_stopped' | 'offline'
+  status_source: string | null
+  last_seen: number | null
+  created_at: number
+  revoked: boolean
+  legacy: boolean
+  credential_username: string
+  info: unknown
+}
+
+/** Hub: a robot's broker credential, shown once when registered or rotated. */
+export interface RobotCredential {
+  username: string
+  token: string
+}
+
+/** Hub: `POST command`'s answer (200 done/accepted; 409 rejected, 502 failed, 504 timeout as errors). */
+export interface FleetCommandOutcome {
+  id: string
+  robot_id: string
+  type: string
+  state: 'done' | 'accepted' | 'rejected' | 'failed' | 'timeout'
+  reason?: string
+}
+
+/** Hub rows (Postgres, camelCase as drizzle returns them; times as ISO strings). */
+export interface JobRow {
+  id: number
+  robotId: string
+  taskName: string | null
+  status: 'started' | 'in_progress' | 'completed' | 'cancelled' | 'failed'
+  itemsDone: number | null
+  itemsTotal: number | null
+  percent: number | null
+  reason: string | null
+  startedAt: string
+  updatedAt: string
+  finishedAt: string | null
+}
+
+export interface AlertRow {
+  id: number
+  robotId: string
+  type: string
+  severity: 'info' | 'warning' | 'critical'
+  source: string
+  value: number | null
+  threshold: number | null
+  title: string
+  message: string
+  createdAt: string
+  acknowledged: boolean
+  acknowledgedBy: string | null
+  acknowledgedAt: string | null
+  resolved: boolean
+  resolvedAt: string | null
+}
+
+export interface LogRow {
+  id: number
+  ts: string
+  level: 'debug' | 'info' | 'warn' | 'error' | 'critical'
+  category: string
+  robotId: string | null
+  message: string
+  details: unknown
+}
 
 export interface ThrottledFlags {
   raw: number

@@ -23,6 +23,11 @@ export interface LiveHandlers {
   onOpen(): void
   /** A connection that never opened: the token may have expired. */
   onRefused(): void
+  /** Extra query parameters (the hub's `robot_id`). */
+  params?: Record<string, string>
+  /** Silence after which the link counts as dead; null: never. The hub's feed carries only what
+   * robots send, and an offline robot sends nothing, so silence there says nothing. */
+  silenceMs?: number | null
 }
 
 const BACKOFF_MIN_MS = 500
@@ -30,9 +35,10 @@ const BACKOFF_MAX_MS = 5_000
 /** The robot sends IMU and servo samples many times a second; 10 s of silence is a dead link. */
 const SILENCE_MS = 10_000
 
-export function liveUrl(token: string): string {
+export function liveUrl(token: string, params: Record<string, string> = {}): string {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
-  return `${proto}//${location.host}/api/v1/live?token=${encodeURIComponent(token)}`
+  const q = new URLSearchParams({ token, ...params })
+  return `${proto}//${location.host}/api/v1/live?${q}`
 }
 
 export class LiveConnection {
@@ -50,9 +56,12 @@ export class LiveConnection {
     this.stopped = false
     addEventListener('online', this.wake)
     document.addEventListener('visibilitychange', this.wake)
-    this.watchdog = setInterval(() => {
-      if (this.ws && this.status.value.state === 'open' && Date.now() - this.lastMessageAt > SILENCE_MS) this.ws.close()
-    }, 1_000)
+    const silence = this.handlers.silenceMs === undefined ? SILENCE_MS : this.handlers.silenceMs
+    if (silence !== null) {
+      this.watchdog = setInterval(() => {
+        if (this.ws && this.status.value.state === 'open' && Date.now() - this.lastMessageAt > silence) this.ws.close()
+      }, 1_000)
+    }
     this.connect()
   }
 
@@ -80,7 +89,7 @@ export class LiveConnection {
     const prev = this.status.value
     if (prev.state !== 'reconnecting') this.status.set({ ...prev, state: 'connecting' })
     let opened = false
-    const ws = new WebSocket(liveUrl(token))
+    const ws = new WebSocket(liveUrl(token, this.handlers.params))
     this.ws = ws
     ws.onopen = () => {
       opened = true

@@ -4,13 +4,12 @@ import { Card, Reading } from '../components/card.ts'
 import type { ApiError } from '../lib/api.ts'
 import { dateTime } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
-import { api, logout } from '../lib/session.ts'
+import { useObservable } from '../lib/observable.ts'
+import { api, logout, session } from '../lib/session.ts'
 import { toast } from '../lib/toasts.ts'
-import { useRobotSession } from '../robot/robot-session.ts'
 
 export function AccountPage() {
-  const rs = useRobotSession()
-  const u = rs.session.user
+  const u = useObservable(session)!.user
   const [error, setError] = useState<string | null>(null)
   const submit = async (e: SubmitEvent) => {
     e.preventDefault()
@@ -30,7 +29,7 @@ export function AccountPage() {
     <${Card} title="You">
       <div class="readings">
         <${Reading} label="Username" value=${u.username} />
-        <${Reading} label="Role" value=${rs.role} />
+        <${Reading} label="Role" value=${u.role} />
         <${Reading} label="Email" value=${u.email ?? '\u2014'} />
         <${Reading} label="Account created" value=${dateTime(u.created_at)} />
       </div>

@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { TimeChart, type Series } from '../charts/time-chart.ts'
 import { Card, Reading } from '../components/card.ts'
+import { GrafanaPanels } from '../components/grafana-panels.ts'
 import { ApiError } from '../lib/api.ts'
 import { jointName, num } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
@@ -75,7 +76,7 @@ export function HistoryPage() {
     if (def.perServo) params.set('servo_id', String(choice.servo))
     setLoading(true)
     setError(null)
-    api<SensorHistory>(`/robot/sensors?${params}`, { signal: ctrl.signal }).then(
+    api<SensorHistory>(rs.path(`/robot/sensors?${params}`), { signal: ctrl.signal }).then(
       (d) => { setData(d); setLoading(false) },
       (e) => { if ((e as Error).name !== 'AbortError') { setError((e as ApiError).message); setLoading(false) } },
     )
@@ -97,7 +98,7 @@ export function HistoryPage() {
     return next
   })
   const subject = def.perServo ? `Servo ${choice.servo} ${field.label.toLowerCase()}` : `${def.label} ${field.label.toLowerCase()}`
-  const fname = `${rs.robot.robotId || 'robot'}-${choice.stream}${def.perServo ? `-${choice.servo}` : ''}-${choice.field}`
+  const fname = `${rs.robotId ?? (rs.robot.robotId || 'robot')}-${choice.stream}${def.perServo ? `-${choice.servo}` : ''}-${choice.field}`
 
   return html`<div class="page-history">
     <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); setReload((n) => n + 1) }}>
@@ -133,8 +134,9 @@ export function HistoryPage() {
           <${Reading} label="Mean" value=${num(summary?.mean, field.digits, field.unit)} />
           <${Reading} label="Highest" value=${num(summary?.hi, field.digits, field.unit)} />
         </div>`
-        : !loading && !error ? html`<p class="muted" data-state="empty">No ${field.label.toLowerCase()} data in this window. The robot stores what it measured while running; try a longer window.</p>` : null}
+        : !loading && !error ? html`<p class="muted" data-state="empty">No ${field.label.toLowerCase()} data in this window. ${rs.fleet ? 'The hub stores what the robot sent while it was connected' : 'The robot stores what it measured while running'}; try a longer window.</p>` : null}
       ${loading ? html`<p class="muted small" role="status">Loading\u2026</p>` : null}
     <//>
+    ${rs.robotId ? html`<${GrafanaPanels} dashboard="servos" robotId=${rs.robotId} title="Servo health in Grafana" from="now-24h" />` : null}
   </div>`
 }

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks'
 import { ThemeToggle } from '../components/theme-toggle.ts'
 import { ApiError } from '../lib/api.ts'
 import { html } from '../lib/html.ts'
+import { FLEET } from '../lib/mode.ts'
 import { useObservable } from '../lib/observable.ts'
 import { login, logoutReason } from '../lib/session.ts'
 
@@ -23,7 +24,7 @@ export function LoginPage() {
       const a = err as ApiError
       setError(a.status === 401 ? 'Wrong username or password.'
         : a.status === 429 ? `Too many failed attempts. ${a.message}`
-        : a.offline ? 'The robot did not answer. Is it on, and is this device on its network?'
+        : a.offline ? (FLEET ? 'The hub did not answer. Is this device on its network?' : 'The robot did not answer. Is it on, and is this device on its network?')
         : a.message)
       setBusy(false)
     }
@@ -41,7 +42,7 @@ export function LoginPage() {
           <input name="password" type="password" autocomplete="current-password" required /></label>
         <button type="submit" class="btn btn-primary btn-block" disabled=${busy}>${busy ? 'Logging in\u2026' : 'Log in'}</button>
       </form>
-      <p class="muted small">First start? The admin password was printed once by the robot and saved in its data directory (<code>admin-password</code>).</p>
+      <p class="muted small">First start? The admin password was printed once by the ${FLEET ? 'hub' : 'robot'} and saved in its data directory (<code>admin-password</code>).</p>
     </main>
   </div>`
 }

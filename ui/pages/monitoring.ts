@@ -14,7 +14,8 @@ const TEN_MIN = 600_000
 
 /** The servo bus's own counters: a loose plug or a noisy wire shows here first. */
 function BusCard() {
-  const [status] = useApi<RobotStatus>('/robot/status', { refreshMs: 2_000 })
+  const rs = useRobotSession()
+  const [status] = useApi<RobotStatus>(rs.statusPath, { refreshMs: 2_000 })
   const buses = status.state === 'ok' || status.state === 'error' ? status.data?.buses : undefined
   return html`<${Card} title="Servo bus" data-card="bus">
     ${!buses?.length ? html`<p class="muted">This robot reports no bus diagnostics.</p>` : buses.map((b) => html`<div key=${b.name} class="readings">
@@ -33,7 +34,8 @@ function BusCard() {
 export function MonitoringPage() {
   const rs = useRobotSession()
   const robot = useLive(rs.robot, 4, ['performance'])
-  const [stats] = useApi<EdgeStats>('/stats', { refreshMs: 5_000 })
+  // The edge's own service counters; the hub has none per robot.
+  const [stats] = useApi<EdgeStats>(rs.fleet ? null : '/stats', { refreshMs: 5_000 })
   const p = robot.performance?.values
   const h = robot.perfHistory
   const cores = p ? Object.keys(p).filter((k) => /^cpu\d+_percent$/.test(k)).sort((a, b) => parseInt(a.slice(3)) - parseInt(b.slice(3))) : []
@@ -41,7 +43,9 @@ export function MonitoringPage() {
   const power = throttleSummary(flags)
   const st = stats.state === 'ok' || stats.state === 'error' ? stats.data : undefined
 
-  if (!robot.performance) return html`<p class="muted" role="status">Waiting for the first performance reading\u2026</p>`
+  if (!robot.performance) {
+    return html`<p class="muted" role="status">${rs.fleet ? `No performance reading from ${rs.robotId} in the last 10 minutes yet; waiting for one\u2026` : 'Waiting for the first performance reading\u2026'}</p>`
+  }
 
   return html`<div class="grid-cards">
     <${Card} title="CPU" data-card="cpu">
@@ -87,7 +91,7 @@ export function MonitoringPage() {
       </div>
     <//>
     <${BusCard} />
-    <${Card} title="Edge service" data-card="edge">
+    ${rs.fleet ? null : html`<${Card} title="Edge service" data-card="edge">
       ${st ? html`<div class="readings">
         <${Reading} label="Database" value=${`${bytes(st.store.db_bytes)} of ${bytes(st.store.quota_bytes)}`} />
         <${Reading} label="Records stored" value=${st.store.seq.toLocaleString()} />
@@ -96,6 +100,6 @@ export function MonitoringPage() {
         <${Reading} label="Live viewers" value=${String(st.live.clients)} />
         <${Reading} label="MQTT clients" value=${String(st.mqtt.clients)} />
       </div>` : html`<p class="muted">Loading\u2026</p>`}
-    <//>
+    <//>`}
   </div>`
 }

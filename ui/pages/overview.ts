@@ -1,25 +1,66 @@
 // The robot at a glance: is it running, standing, charged, healthy; what needs attention.
+// On the hub also what the hub knows of it (online, last seen), its open alerts and latest
+// job from the hub's records, and Grafana's panels for it when Grafana is configured.
 import { Sparkline } from '../charts/sparkline.ts'
 import { Card, Meter, Reading } from '../components/card.ts'
+import { GrafanaPanels } from '../components/grafana-panels.ts'
 import { NotAvailable } from '../components/not-available.ts'
-import { bytes, duration, jointName, num } from '../lib/format.ts'
+import { statusView } from '../fleet/fleet-status.ts'
+import { ago, bytes, dateTime, duration, jointName, num } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
 import { useObservable } from '../lib/observable.ts'
 import { Link } from '../lib/router.ts'
 import { decodeThrottled, throttleSummary } from '../lib/throttle-flags.ts'
-import type { EdgeStats, HealthReport } from '../lib/types.ts'
+import type { AlertRow, EdgeStats, HealthReport, JobRow } from '../lib/types.ts'
 import { useApi } from '../lib/use-api.ts'
 import { useLive } from '../live/use-live.ts'
 import { classifyPosture, isFallen, POSTURE_LABEL } from '../robot/posture.ts'
-import { useRobotSession } from '../robot/robot-session.ts'
+import { useRobotSession, type RobotSession } from '../robot/robot-session.ts'
 import { servoHealth } from '../robot/servo-health.ts'
+
+const SEVERITY_TONE = { critical: 'bad', warning: 'warn', info: 'muted' } as const
+
+/** Hub: the robot's open alerts, from the hub's records. */
+function FleetAlertsCard(props: { rs: RobotSession }) {
+  const { rs } = props
+  const [alerts] = useApi<AlertRow[]>(rs.path('/alerts', { resolved: 'false', limit: '100' }), { refreshMs: 15_000 })
+  const list = alerts.state === 'ok' || alerts.state === 'error' ? alerts.data : undefined
+  return html`<${Card} title="Alerts" data-card="alerts" actions=${html`<${Link} href=${rs.link('/alerts')}>All alerts<//>`}>
+    ${alerts.state === 'error' ? html`<p class="form-error" role="alert">${alerts.error.message}</p>` : null}
+    ${!list ? html`<p class="muted" role="status">Loading\u2026</p>`
+      : !list.length ? html`<div class=${'status-line tone-ok'} data-open-alerts="0"><span class="dot" aria-hidden="true"></span>No open alerts</div>`
+      : html`<div class=${`status-line tone-${list.some((a) => a.severity === 'critical') ? 'bad' : 'warn'}`} data-open-alerts=${list.length}>
+          <span class="dot" aria-hidden="true"></span>${list.length}${list.length >= 100 ? '+' : ''} open</div>
+        <ul class="issue-list">${list.slice(0, 4).map((a) => html`<li key=${a.id} class=${`tone-${SEVERITY_TONE[a.severity]}`}>${a.title}</li>`)}</ul>`}
+  <//>`
+}
+
+/** Hub: the robot's latest job. */
+function FleetJobCard(props: { rs: RobotSession }) {
+  const { rs } = props
+  const [jobs] = useApi<JobRow[]>(rs.path('/jobs', { limit: '1' }), { refreshMs: 15_000 })
+  const job = jobs.state === 'ok' || jobs.state === 'error' ? jobs.data?.[0] : undefined
+  return html`<${Card} title="Current job" data-card="job" actions=${html`<${Link} href=${rs.link('/jobs')}>All jobs<//>`}>
+    ${jobs.state === 'loading' ? html`<p class="muted" role="status">Loading\u2026</p>`
+      : !job ? html`<p class="muted">No job recorded for this robot.</p>`
+      : html`<div class="readings">
+        <${Reading} label="Task" value=${job.taskName ?? '\u2014'} />
+        <${Reading} label="Status" value=${job.status.replace('_', ' ')} tone=${job.status === 'failed' ? 'bad' : job.status === 'completed' ? 'ok' : undefined} />
+        <${Reading} label="Progress" value=${job.percent !== null ? num(job.percent, 0, '%') : job.itemsTotal ? `${job.itemsDone ?? 0} / ${job.itemsTotal}` : '\u2014'} />
+        <${Reading} label="Started" value=${dateTime(Date.parse(job.startedAt))} />
+      </div>`}
+  <//>`
+}
 
 export function OverviewPage() {
   const rs = useRobotSession()
   const robot = useLive(rs.robot, 4)
   const conn = useObservable(rs.live.status)
-  const [health] = useApi<HealthReport>('/health', { refreshMs: 10_000 })
-  const [stats] = useApi<EdgeStats>('/stats', { refreshMs: 10_000 })
+  const infoValue = useObservable(rs.info)
+  const info = infoValue && infoValue !== 'missing' ? infoValue : null
+  // The edge's own service health and store; the hub reports per robot what it heard instead.
+  const [health] = useApi<HealthReport>(rs.fleet ? null : '/health', { refreshMs: 10_000 })
+  const [stats] = useApi<EdgeStats>(rs.fleet ? null : '/stats', { refreshMs: 10_000 })
   const now = performance.now()
 
   const posture = classifyPosture(robot.imu?.smoothed ?? null)
@@ -33,8 +74,13 @@ export function OverviewPage() {
   const h = health.state === 'ok' || health.state === 'error' ? health.data : undefined
   const battery = robot.battery
 
+  const hubStatus = info ? statusView(info.status, info.revoked) : null
+  const lastSeen = info ? Math.max(info.last_seen ?? 0, rs.heardAt ?? 0) || null : null
   const state = robot.estopped ? { text: 'Emergency-stopped', tone: 'bad' as const }
     : conn.state !== 'open' ? { text: 'No live connection', tone: 'warn' as const }
+    : info?.revoked ? { text: 'Revoked', tone: 'muted' as const }
+    : info && info.status === 'offline' ? { text: 'Offline', tone: 'bad' as const }
+    : robot.unheard ? { text: 'Nothing heard yet', tone: 'muted' as const }
     : fallen ? { text: 'Fallen', tone: 'bad' as const }
     : { text: 'Running', tone: 'ok' as const }
 
@@ -42,10 +88,15 @@ export function OverviewPage() {
     <${Card} title="Robot" data-card="robot">
       <div class=${`status-line tone-${state.tone}`} data-robot-state=${state.text}><span class="dot" aria-hidden="true"></span>${state.text}</div>
       <div class="readings">
-        <${Reading} label="Robot" value=${robot.robotId || '\u2014'} />
-        <${Reading} label="Profile" value=${robot.profile || '\u2014'} />
-        <${Reading} label="Service health" value=${h ? (h.status === 'ok' ? 'OK' : `Failing: ${h.failing.join(', ')}`) : '\u2014'} tone=${h ? (h.status === 'ok' ? 'ok' : 'bad') : 'muted'} />
-        <${Reading} label="Edge uptime" value=${stats.state === 'ok' ? duration(stats.data.uptime_s) : '\u2014'} />
+        <${Reading} label="Robot" value=${rs.robotId ?? (robot.robotId || '\u2014')} />
+        <${Reading} label="Profile" value=${(info?.profile ?? robot.profile) || '\u2014'} />
+        ${rs.fleet ? html`
+          <${Reading} label="Hub status" value=${hubStatus?.label ?? '\u2014'} tone=${hubStatus?.tone ?? 'muted'} hint=${info?.status_source ?? undefined} data-hub-status=${info?.status ?? ''} />
+          <${Reading} label="Last seen" value=${ago(lastSeen)} data-last-seen=${lastSeen ?? ''} />
+          ${info?.name ? html`<${Reading} label="Name" value=${info.name} />` : null}`
+        : html`
+          <${Reading} label="Service health" value=${h ? (h.status === 'ok' ? 'OK' : `Failing: ${h.failing.join(', ')}`) : '\u2014'} tone=${h ? (h.status === 'ok' ? 'ok' : 'bad') : 'muted'} />
+          <${Reading} label="Edge uptime" value=${stats.state === 'ok' ? duration(stats.data.uptime_s) : '\u2014'} />`}
       </div>
     <//>
     <${Card} title="Battery" data-card="battery">
@@ -56,7 +107,7 @@ export function OverviewPage() {
       </div>
       <${Sparkline} ring=${robot.batteryHistory} label="Battery voltage, last 10 minutes" spanMs=${600_000} minRange=${0.2} class="spark-wide" />
     <//>
-    <${Card} title="Posture" data-card="posture" actions=${html`<${Link} href="/sensors">Sensors<//>`}>
+    <${Card} title="Posture" data-card="posture" actions=${html`<${Link} href=${rs.link('/sensors')}>Sensors<//>`}>
       <div class=${`status-line tone-${fallen ? 'bad' : posture === 'tilted' ? 'warn' : posture === 'unknown' ? 'muted' : 'ok'}`} data-posture=${posture}>
         <span class="dot" aria-hidden="true"></span>${POSTURE_LABEL[posture]}</div>
       <div class="readings">
@@ -64,7 +115,7 @@ export function OverviewPage() {
         <${Reading} label="Pitch" value=${num(robot.imu?.pitch_deg, 1, '\u00b0')} />
       </div>
     <//>
-    <${Card} title="Servos" data-card="servos" actions=${html`<${Link} href="/servos">All servos<//>`}>
+    <${Card} title="Servos" data-card="servos" actions=${html`<${Link} href=${rs.link('/servos')}>All servos<//>`}>
       <div class="readings">
         <${Reading} label="Answering" value=${conn.state !== 'open' ? 'No live data' : `${servos.length - stale.length} / ${servos.length}`} tone=${conn.state !== 'open' ? 'muted' : stale.length ? 'bad' : 'ok'} />
         <${Reading} label="Hottest" value=${hottest ? `${num(hottest.temperature_c, 0, '\u00b0C')} (#${hottest.id})` : '\u2014'} />
@@ -73,17 +124,24 @@ export function OverviewPage() {
       ${problems.length ? html`<ul class="issue-list">${problems.slice(0, 5).map(({ s, h: hv }) => html`<li key=${s.id} class=${`tone-${hv.tone}`}>#${s.id} ${jointName(s.name)}: ${hv.label}</li>`)}</ul>`
         : html`<p class="muted small">All servos report normal readings.</p>`}
     <//>
-    <${Card} title="Raspberry Pi" data-card="pi" actions=${html`<${Link} href="/monitoring">Monitoring<//>`}>
+    <${Card} title="Raspberry Pi" data-card="pi" actions=${html`<${Link} href=${rs.link('/monitoring')}>Monitoring<//>`}>
       <${Meter} label="CPU" percent=${perf?.cpu_percent} />
       <${Meter} label="Memory" percent=${perf?.mem_percent} />
       <div class="readings">
         <${Reading} label="CPU temperature" value=${num(perf?.cpu_temp_c, 1, '\u00b0C')} tone=${perf?.cpu_temp_c === undefined ? 'muted' : perf.cpu_temp_c >= 80 ? 'bad' : perf.cpu_temp_c >= 70 ? 'warn' : undefined} />
         <${Reading} label="Throttling" value=${throttle.text} tone=${throttle.tone} />
-        <${Reading} label="Database" value=${stats.state === 'ok' ? `${bytes(stats.data.store.db_bytes)} of ${bytes(stats.data.store.quota_bytes)}` : '\u2014'} />
+        ${rs.fleet ? null : html`<${Reading} label="Database" value=${stats.state === 'ok' ? `${bytes(stats.data.store.db_bytes)} of ${bytes(stats.data.store.quota_bytes)}` : '\u2014'} />`}
       </div>
     <//>
-    <${Card} title="Alerts" data-card="alerts"><${NotAvailable} what="Alerts">This robot has no alert rules yet, so nothing can be active. Servo and battery warnings above come from live readings.<//><//>
-    <${Card} title="Current job" data-card="job"><${NotAvailable} what="Jobs">This robot's software does not track jobs in this version.<//><//>
-    <${Card} title="Hub sync" data-card="sync"><${NotAvailable} what="Hub sync">This robot works on its own: it keeps its history locally and has no hub connection in this version.<//><//>
-  </div>`
+    ${rs.fleet ? html`
+      <${FleetAlertsCard} rs=${rs} />
+      <${FleetJobCard} rs=${rs} />
+      <${Card} title="Sync" data-card="sync"><div data-sync-lag="unavailable"><strong>Sync lag: not available yet.</strong>
+        <p class="muted small">Robots do not sync their stored history to the hub in this version; the hub shows what they send live.</p></div><//>`
+    : html`
+      <${Card} title="Alerts" data-card="alerts"><${NotAvailable} what="Alerts">This robot has no alert rules yet, so nothing can be active. Servo and battery warnings above come from live readings.<//><//>
+      <${Card} title="Current job" data-card="job"><${NotAvailable} what="Jobs">This robot's software does not track jobs in this version.<//><//>
+      <${Card} title="Hub sync" data-card="sync"><${NotAvailable} what="Hub sync">This robot works on its own: it keeps its history locally and has no hub connection in this version.<//><//>`}
+  </div>
+  ${rs.robotId ? html`<div class="grafana-below"><${GrafanaPanels} dashboard="robot" robotId=${rs.robotId} title="In Grafana" /></div>` : null}`
 }

@@ -1,5 +1,6 @@
 // The dashboard's pages, in navigation order. Pages for features whose API is not on this
-// robot yet ask the robot first (FeaturePage) and say so plainly.
+// robot yet ask the robot first (FeaturePage) and say so plainly. On the hub (fleet mode) the
+// robots list is the home page and every robot page sits under /robots/<id>/.
 import type { ComponentType } from 'preact'
 import { html } from '../lib/html.ts'
 import type { Role } from '../lib/types.ts'
@@ -8,10 +9,14 @@ import { FeaturePage } from './feature-page.ts'
 import { HistoryPage } from './history.ts'
 import { MonitoringPage } from './monitoring.ts'
 import { OverviewPage } from './overview.ts'
+import { AlertsPage, JobsPage, LogsPage } from './records.ts'
+import { RobotsPage } from './robots.ts'
 import { SensorsPage } from './sensors.ts'
 import { ServosPage } from './servos.ts'
 import { SettingsPage } from './settings.ts'
 import { UsersPage } from './users.ts'
+
+export { parseRobotPath, robotPagePath } from '../lib/robot-paths.ts'
 
 export interface PageRoute {
   path: string
@@ -37,6 +42,26 @@ export const ROUTES: PageRoute[] = [
   { path: '/users', title: 'Users', page: UsersPage, minRole: 'admin' },
   { path: '/settings', title: 'Settings', page: SettingsPage },
   { path: '/account', title: 'Account', page: AccountPage, hidden: true },
+]
+
+/** Hub: the fleet's own pages. */
+export const FLEET_ROUTES: PageRoute[] = [
+  { path: '/', title: 'Robots', page: RobotsPage },
+  { path: '/users', title: 'Users', page: UsersPage, minRole: 'admin' },
+  { path: '/settings', title: 'Settings', page: SettingsPage },
+  { path: '/account', title: 'Account', page: AccountPage, hidden: true },
+]
+
+/** Hub: one robot's pages, at /robots/<id><path> (the overview at /robots/<id>). */
+export const FLEET_ROBOT_ROUTES: PageRoute[] = [
+  { path: '', title: 'Overview', page: OverviewPage },
+  { path: '/servos', title: 'Servos', page: ServosPage },
+  { path: '/sensors', title: 'Sensors', page: SensorsPage },
+  { path: '/monitoring', title: 'Monitoring', page: MonitoringPage },
+  { path: '/history', title: 'History', page: HistoryPage },
+  { path: '/jobs', title: 'Jobs', page: JobsPage },
+  { path: '/alerts', title: 'Alerts', page: AlertsPage },
+  { path: '/logs', title: 'Logs', page: LogsPage },
 ]
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 }

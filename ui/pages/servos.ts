@@ -16,6 +16,7 @@ export function ServosPage() {
   const robot = useLive(rs.robot, 60, ['servos', 'state'])
   const [durationMs, setDuration] = useState(500)
   const controls = canCommand(rs.role)
+  // The hub cannot list a robot's action groups (no such API): the launcher is on the robot's own dashboard.
   const now = performance.now()
   const stale = robot.servos.filter((s) => robot.isStale(s, now)).length
   const offline = useObservable(rs.live.status).state !== 'open'
@@ -32,8 +33,9 @@ export function ServosPage() {
           onClick=${() => rs.commands.send({ type: 'stop' }, 'Stop motion')}>Stop motion</button>
       </div>` : null}
     </div>
-    ${controls ? html`<${ActionLauncher} />` : null}
-    ${!robot.seeded ? html`<p class="muted" role="status">Loading servos\u2026</p>` : null}
+    ${controls && !rs.fleet ? html`<${ActionLauncher} />` : null}
+    ${robot.unheard ? html`<p class="muted" role="status" data-state="unheard">Nothing heard from ${rs.robotId} since the hub started. Its servos appear here as soon as it reports.</p>`
+      : !robot.seeded ? html`<p class="muted" role="status">Loading servos\u2026</p>` : null}
     <div class="servo-grid">
       ${robot.servos.map((s) => html`<${ServoCard} key=${s.id} servo=${s} stale=${robot.isStale(s, now)} offline=${offline} controls=${controls}
         durationMs=${durationMs} commands=${rs.commands} estopped=${robot.estopped} />`)}

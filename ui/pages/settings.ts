@@ -5,6 +5,7 @@ import { Card, Reading } from '../components/card.ts'
 import { NotAvailable } from '../components/not-available.ts'
 import { bytes } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
+import { FLEET, uiConfig } from '../lib/mode.ts'
 import { useObservable } from '../lib/observable.ts'
 import { chooseTheme, themeChoice, type ThemeChoice } from '../lib/theme.ts'
 import type { EdgeStats } from '../lib/types.ts'
@@ -16,16 +17,39 @@ const CHOICES: { value: ThemeChoice; label: string }[] = [
   { value: 'dark', label: 'Dark' },
 ]
 
-export function SettingsPage() {
+function Appearance() {
   const choice = useObservable(themeChoice)
+  return html`<${Card} title="Appearance" data-card="appearance">
+    <fieldset class="radio-group"><legend>Theme on this device</legend>
+      ${CHOICES.map((c) => html`<label key=${c.value} class="radio"><input type="radio" name="theme" value=${c.value} checked=${choice === c.value} onChange=${() => chooseTheme(c.value)} />${c.label}</label>`)}
+    </fieldset>
+  <//>`
+}
+
+/** The hub's settings: what it is configured with, said plainly (set in its environment). */
+function FleetSettings() {
+  const g = uiConfig.grafana
+  return html`<div class="grid-cards">
+    <${Appearance} />
+    <${Card} title="Grafana" data-card="grafana-config">
+      ${g ? html`<div class="readings"><${Reading} label="Grafana" value=${html`<a href=${g.url} target="_blank" rel="noopener noreferrer">${g.url}</a>`} /></div>
+        <p class="muted small">Its panels are embedded on the robots list, each robot's overview and history. Grafana must allow embedding (<code>allow_embedding = true</code>) and this browser must be able to log in to it.</p>`
+        : html`<p class="muted">No Grafana is configured. Set <code>TONYPI_HUB_GRAFANA_URL</code> on the hub to embed its panels here; the hub writes Grafana's provisioning (data sources and dashboards) either way.</p>`}
+    <//>
+    <${Card} title="Alert thresholds" data-card="thresholds"><${NotAvailable} what="Alert thresholds">The hub has no API to change alert rules in this version.<//><//>
+    <${Card} title="Robot sync" data-card="sync"><${NotAvailable} what="Sync state">Robots do not sync their history to the hub in this version, so there is no sync lag to show or set.<//><//>
+  </div>`
+}
+
+export function SettingsPage() {
+  return FLEET ? html`<${FleetSettings} />` : html`<${EdgeSettings} />`
+}
+
+function EdgeSettings() {
   const [stats] = useApi<EdgeStats>('/stats')
   const st = stats.state === 'ok' ? stats.data : undefined
   return html`<div class="grid-cards">
-    <${Card} title="Appearance" data-card="appearance">
-      <fieldset class="radio-group"><legend>Theme on this device</legend>
-        ${CHOICES.map((c) => html`<label key=${c.value} class="radio"><input type="radio" name="theme" value=${c.value} checked=${choice === c.value} onChange=${() => chooseTheme(c.value)} />${c.label}</label>`)}
-      </fieldset>
-    <//>
+    <${Appearance} />
     <${Card} title="Storage" data-card="storage">
       ${st ? html`<div class="readings">
         <${Reading} label="Database size" value=${bytes(st.store.db_bytes)} />

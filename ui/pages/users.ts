@@ -5,11 +5,11 @@ import { Card } from '../components/card.ts'
 import type { ApiError } from '../lib/api.ts'
 import { dateTime } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
-import { api } from '../lib/session.ts'
+import { useObservable } from '../lib/observable.ts'
+import { api, session } from '../lib/session.ts'
 import { toast } from '../lib/toasts.ts'
 import type { PublicUser, Role } from '../lib/types.ts'
 import { useApi } from '../lib/use-api.ts'
-import { useRobotSession } from '../robot/robot-session.ts'
 
 const ROLES: Role[] = ['viewer', 'operator', 'admin']
 const ROLE_HELP = 'Viewers see everything; operators also command the robot; admins also manage users.'
@@ -87,7 +87,7 @@ function UserRow(props: { user: PublicUser; self: boolean; onChanged: () => void
 }
 
 export function UsersPage() {
-  const rs = useRobotSession()
+  const me = useObservable(session)?.user
   const [users, reload] = useApi<PublicUser[]>('/users')
   const list = users.state === 'ok' || users.state === 'error' ? users.data : undefined
   return html`<div class="stack">
@@ -96,7 +96,7 @@ export function UsersPage() {
       ${users.state === 'error' ? html`<p class="form-error" role="alert">${users.error.message}</p>` : null}
       ${list ? html`<div class="table-wrap"><table class="table" aria-label="Users">
         <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col" class="hide-narrow">Email</th><th scope="col" class="hide-narrow">Created</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-        <tbody>${list.map((u) => html`<${UserRow} key=${u.id} user=${u} self=${u.id === rs.session.user.id} onChanged=${reload} />`)}</tbody>
+        <tbody>${list.map((u) => html`<${UserRow} key=${u.id} user=${u} self=${u.id === me?.id} onChanged=${reload} />`)}</tbody>
       </table></div>` : html`<p class="muted" role="status">Loading\u2026</p>`}
     <//>
     <${Card} title="Add a user" data-card="add-user"><${CreateUser} onCreated=${reload} /><//>

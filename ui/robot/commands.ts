@@ -2,7 +2,8 @@
 // says "done" or "failed" later on the live feed; that later word can arrive before the
 // HTTP answer does, so outcomes are remembered briefly either way. The live feed skips
 // messages for a client that falls behind (or is down), so an outcome that has not come
-// within a few seconds is asked for.
+// within a few seconds is asked for. The hub routes a command to its robot over MQTT and
+// answers with the robot's reply (usually final) or a timeout; it has no command to ask.
 import { ApiError } from '../lib/api.ts'
 import { api } from '../lib/session.ts'
 import { toast } from '../lib/toasts.ts'
@@ -21,17 +22,22 @@ export class CommandClient {
   private pending = new Map<string, string>()
   private finished = new Map<string, CommandOutcome>()
 
-  constructor(private readonly robot: RobotLive) {}
+  /** `robotId`: on the hub, the robot every command goes to. */
+  constructor(private readonly robot: RobotLive, private readonly robotId: string | null = null) {}
 
   /** `what` names the command for a person: "Move servo 3 to 700". */
   async send(cmd: Command, what: string): Promise<CommandOutcome | null> {
     let out: CommandOutcome
     try {
-      out = await api<CommandOutcome>('/command', { method: 'POST', json: cmd })
+      out = await api<CommandOutcome>('/command', { method: 'POST', json: this.robotId ? { robot_id: this.robotId, ...cmd } : cmd })
     } catch (err) {
       const e = err as ApiError
       if (e instanceof ApiError && e.offline) {
-        toast('error', `${what}: NOT delivered`, 'The robot did not answer. Check the connection and try again.')
+        toast('error', `${what}: NOT delivered`, `The ${this.robotId ? 'hub' : 'robot'} did not answer. Check the connection and try again.`)
+      } else if (this.robotId && e instanceof ApiError && e.status === 504) {
+        toast('error', `${what}: no reply from ${this.robotId}`, `${e.message}. The robot may be offline; it may still act on it when it comes back.`)
+      } else if (this.robotId && e instanceof ApiError && e.status === 502) {
+        toast('error', `${what}: failed`, e.message)
       } else {
         toast('error', `${what}: refused`, e.message)
       }
@@ -40,6 +46,12 @@ export class CommandClient {
     if (cmd.type === 'estop') this.robot.setEstopped(true, this.robot.estopReason)
     if (cmd.type === 'servo.move') for (const t of cmd.targets) this.robot.setTarget(t.id, t.position)
     const early = this.finished.get(out.id)
+    if (out.state === 'done' || out.state === 'failed') {
+      // The answer is the final word (the hub waits for the robot's reply), its note included.
+      this.finished.delete(out.id)
+      this.report(out, what, true)
+      return out
+    }
     if (early) this.report(early, what)
     else {
       this.pending.set(out.id, what)
@@ -67,6 +79,13 @@ export class CommandClient {
     setTimeout(async () => {
       const what = this.pending.get(id)
       if (what === undefined) return
+      // The hub has no command to ask: its live feed brings the robot's later replies.
+      if (this.robotId && Date.now() - since < GIVE_UP_MS) return this.askLater(id, since)
+      if (this.robotId) {
+        this.pending.delete(id)
+        toast('warn', `${what}: outcome unknown`, 'The robot accepted it but has not said whether it finished.')
+        return
+      }
       try {
         const c = await api<CommandOutcome>(`/command/${encodeURIComponent(id)}`)
         if ((c.state === 'done' || c.state === 'failed') && this.pending.delete(id)) return this.report(c, what)
@@ -81,9 +100,9 @@ export class CommandClient {
     }, ASK_AFTER_MS)
   }
 
-  private report(out: CommandOutcome, what: string) {
+  private report(out: CommandOutcome, what: string, withNote = false) {
     if (out.state === 'failed') toast('error', `${what}: failed`, out.reason)
     // The edge's closing word says what was done ("stopped after 23 of endless frames").
-    else if (!ANNOUNCED_BY_EVENT.has(out.type)) toast('success', `${what}: done`, PLAN_NOTE.has(out.type) ? out.reason : undefined)
+    else if (!ANNOUNCED_BY_EVENT.has(out.type)) toast('success', `${what}: done`, withNote || PLAN_NOTE.has(out.type) ? out.reason : undefined)
   }
 }

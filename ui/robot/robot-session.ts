@@ -1,31 +1,55 @@
 // Everything a logged-in page needs about its robot, created at login and torn down at
-// logout: the live model, the live connection feeding it, and the command client.
+// logout: the live model, the live connection feeding it, and the command client. On the
+// hub (fleet mode) one exists per chosen robot, with every API path and the live feed scoped
+// to it, and what the hub knows of the robot (online, last seen) beside the live model.
 import { createContext } from 'preact'
 import { useContext } from 'preact/hooks'
 import { LiveConnection } from '../live/live-connection.ts'
+import { ApiError } from '../lib/api.ts'
+import { Observable } from '../lib/observable.ts'
 import { api, session as currentSession, updateSessionUser, type Session } from '../lib/session.ts'
 import { jointName } from '../lib/format.ts'
+import { robotPagePath } from '../lib/robot-paths.ts'
 import { toast } from '../lib/toasts.ts'
-import type { LiveMessage, PerformanceResponse, PublicUser, RobotStatus } from '../lib/types.ts'
+import type { FleetRobot, LiveMessage, PerformanceResponse, PublicUser, RobotStatus } from '../lib/types.ts'
 import { ActionGroups } from './action-groups.ts'
 import { CommandClient } from './commands.ts'
 import { RobotLive } from './robot-live.ts'
 
 /** Servos that go quiet together (a loose cable, a bus brown-out) make one toast, not 16. */
 const SERVO_EVENT_GATHER_MS = 300
+/** Hub: how often to ask again for the state of a robot that starts reporting after the page opened. */
+const RESEED_GAP_MS = 1_000
+/** Hub: a servo unheard this long is stale (the hub's own window for robot/status). */
+const FLEET_SERVO_STALE_MS = 5_000
+/** Hub: how often to re-read the registry (the hub marks a silent robot offline without a live event). */
+const FLEET_INFO_EVERY_MS = 10_000
+
+/** Hub: the robot's registry entry, `missing` when the hub has no such robot. */
+export type RobotInfo = FleetRobot | 'missing' | null
 
 export class RobotSession {
   readonly robot = new RobotLive()
-  readonly commands = new CommandClient(this.robot)
+  readonly commands: CommandClient
   readonly actions = new ActionGroups()
   readonly live: LiveConnection
+  /** Hub only: what the hub knows of the robot, kept current by status events. */
+  readonly info = new Observable<RobotInfo>(null)
+  /** Hub only: Date.now() of the last live message from the robot. */
+  heardAt: number | null = null
   private servoEvents = { silent: new Set<number>(), recovered: new Set<number>(), timer: null as ReturnType<typeof setTimeout> | null }
   private perfSeeded = false
   private catching: Promise<void> | null = null
+  private lastReseed = 0
+  private infoTimer: ReturnType<typeof setInterval> | null = null
 
-  constructor(readonly session: Session) {
+  /** `robotId`: on the hub, the robot this session shows; null on the edge (its one robot). */
+  constructor(readonly session: Session, readonly robotId: string | null = null) {
+    this.commands = new CommandClient(this.robot, robotId)
+    if (robotId) this.robot.staleMs = FLEET_SERVO_STALE_MS
     this.live = new LiveConnection({
       token: () => session.token,
+      ...(robotId ? { params: { robot_id: robotId }, silenceMs: null } : {}),
       onMessage: (m) => this.onMessage(m),
       onOpen: () => {
         void this.catchUp()
@@ -37,13 +61,36 @@ export class RobotSession {
     })
   }
 
+  /** True on the hub: pages leave out what only the edge has (its stats, action groups). */
+  get fleet(): boolean {
+    return this.robotId !== null
+  }
+
+  /** An API path about this robot; on the hub with `robot_id` added. */
+  path(p: string, params: Record<string, string> = {}): string {
+    const q = new URLSearchParams(this.robotId ? { robot_id: this.robotId, ...params } : params).toString()
+    return q ? `${p}${p.includes('?') ? '&' : '?'}${q}` : p
+  }
+
+  /** A page of this robot: `/servos` on the edge, `/robots/<id>/servos` on the hub. */
+  link(page: string): string {
+    return this.robotId ? robotPagePath(this.robotId, page === '/' ? '' : page) : page
+  }
+
+  /** The robot's status in the edge's robot/status shape. */
+  get statusPath(): string {
+    return this.robotId ? `/robots/${encodeURIComponent(this.robotId)}/status` : '/robot/status'
+  }
+
   start() {
     this.live.start()
     void this.catchUp()
+    if (this.robotId) this.infoTimer = setInterval(() => void this.loadInfo(), FLEET_INFO_EVERY_MS)
   }
 
   stop() {
     this.live.stop()
+    if (this.infoTimer) clearInterval(this.infoTimer)
     if (this.servoEvents.timer) clearTimeout(this.servoEvents.timer)
   }
 
@@ -61,14 +108,21 @@ export class RobotSession {
 
   private async loadState() {
     const now = Date.now()
-    const perf = this.perfSeeded ? null : api<PerformanceResponse>(`/pi/performance?from=${now - 10 * 60_000}&to=${now}`)
+    const perf = this.perfSeeded ? null : api<PerformanceResponse>(this.path('/pi/performance', { from: String(now - 10 * 60_000), to: String(now) }))
     perf?.catch(() => {}) // awaited below; not an unhandled rejection meanwhile
+    if (this.robotId && !(await this.loadInfo())) return
     const events = this.robot.stateEvents
     try {
-      this.robot.seed(await api<RobotStatus>('/robot/status'), events)
-    } catch {
+      this.robot.seed(await api<RobotStatus>(this.statusPath), events)
+    } catch (err) {
+      // The hub has heard nothing from this robot yet: say so, and seed when it reports.
+      if (this.robotId && err instanceof ApiError && err.status === 404) {
+        this.robot.markUnheard()
+        this.stopFromRegistry()
+      }
       return // offline: the live connection retries and calls again
     }
+    if (this.robotId) this.stopFromRegistry()
     if (!perf) return
     try {
       const p = await perf
@@ -81,7 +135,55 @@ export class RobotSession {
     }
   }
 
+  /** Hub: the robot's registry entry; false when there is none (or the hub is unreachable). */
+  private async loadInfo(): Promise<boolean> {
+    try {
+      const info = await api<FleetRobot>(`/robots/${encodeURIComponent(this.robotId!)}`)
+      this.info.set(info)
+      return true
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) this.info.set('missing')
+      return false
+    }
+  }
+
+  /** Hub: a stop the registry records (the robot said so before the hub last restarted). */
+  private stopFromRegistry() {
+    const info = this.info.value
+    if (info && info !== 'missing' && info.status === 'emergency_stopped' && !this.robot.estopped) this.robot.setEstopped(true)
+  }
+
+  /** Hub: a robot that starts reporting after the page opened gets its state loaded then. */
+  private reseedIfUnheard() {
+    if (this.robot.seeded || Date.now() - this.lastReseed < RESEED_GAP_MS) return
+    this.lastReseed = Date.now()
+    void this.catchUp()
+  }
+
+  /** Hub: the robot's own status message (online, offline, emergency_stopped). */
+  private onFleetStatus(data: Record<string, unknown>) {
+    const status = data.status
+    if (status !== 'online' && status !== 'offline' && status !== 'emergency_stopped') return
+    const info = this.info.value
+    if (info && info !== 'missing') this.info.set({ ...info, status, last_seen: typeof data.ts === 'number' ? data.ts : Date.now() })
+    // Offline says nothing about a stop: only the robot's own word changes it.
+    if (status === 'offline') return
+    const stopped = status === 'emergency_stopped' || data.estopped === true
+    if (stopped === this.robot.estopped) return
+    const reason = typeof data.estop_reason === 'string' ? data.estop_reason : null
+    this.robot.applyEvent(stopped ? 'estop' : 'resume', reason ? { reason } : {})
+    if (stopped) toast('warn', `Emergency stop: ${this.robotId}`, reason ?? '')
+    else toast('info', `${this.robotId} resumed`, 'Commands are accepted again.')
+  }
+
   private onMessage(m: LiveMessage) {
+    if (this.robotId && m.type !== 'hello') {
+      // The hub's feed is filtered to this robot; a stray message of another is not ours.
+      if (m.robot_id !== undefined && m.robot_id !== this.robotId) return
+      this.heardAt = Date.now()
+      if (!this.robot.seeded) this.reseedIfUnheard()
+      if (m.type === 'event' && m.event === 'status') return this.onFleetStatus(m.data)
+    }
     if (m.type === 'samples') this.robot.applySamples(m.samples)
     else if (m.type === 'event') {
       if (m.event === 'command') this.commands.onEvent(m.data)
@@ -92,7 +194,7 @@ export class RobotSession {
         if (m.event === 'estop') toast('warn', 'Emergency stop', String(m.data.reason ?? (m.data.by ? `by ${m.data.by}` : '')))
         else if (m.event === 'resume') toast('info', 'Robot resumed', 'Commands are accepted again.')
       }
-    } else if (m.type === 'hello' && m.role !== this.role) {
+    } else if (m.type === 'hello' && m.role !== undefined && m.role !== this.role) {
       // An admin changed this user's role: show (or hide) controls for the role the robot now enforces.
       void api<PublicUser>('/auth/me').then(updateSessionUser, () => {})
     }
@@ -130,4 +232,9 @@ export function useRobotSession(): RobotSession {
   const s = useContext(RobotContext)
   if (!s) throw new Error('useRobotSession outside a logged-in page')
   return s
+}
+
+/** The robot of this page, or null on the fleet's own pages (robots list, users, settings). */
+export function useOptionalRobotSession(): RobotSession | null {
+  return useContext(RobotContext)
 }

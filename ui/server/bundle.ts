@@ -23,7 +23,7 @@ export interface DashboardBundle {
 const UI_DIR = join(import.meta.dir, '..')
 export const ASSET_PREFIX = '/assets/'
 
-function built(path: string, type: string, body: Uint8Array<ArrayBuffer>, immutable: boolean): BuiltFile {
+export function built(path: string, type: string, body: Uint8Array<ArrayBuffer>, immutable: boolean): BuiltFile {
   return { path, type, body, gzip: Bun.gzipSync(body, { level: 9 }), etag: `"${Bun.hash(body).toString(36)}"`, immutable }
 }
 

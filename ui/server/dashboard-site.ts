@@ -1,7 +1,15 @@
 // Answers a browser's requests for the dashboard: hashed assets with year-long caching,
 // and index.html for every other page path so deep links (/servos) survive a reload.
-// Shared by the edge (one robot) and, later, the hub (fleet).
-import { ASSET_PREFIX, dashboardBundle, type BuiltFile, type DashboardBundle } from './bundle.ts'
+// Shared by the edge (one robot) and the hub (fleet), which says so in a config it injects.
+import { uiConfigMeta, type UiConfig } from '../lib/ui-config.ts'
+import { ASSET_PREFIX, built, dashboardBundle, type BuiltFile, type DashboardBundle } from './bundle.ts'
+
+export interface DashboardOptions {
+  /** Put into index.html as `<meta name="tonypi-config">`: the hub's fleet mode, Grafana. */
+  config?: UiConfig
+  /** Origins the page may show in frames besides its own (Grafana's embedded panels). */
+  frameOrigins?: string[]
+}
 
 export interface DashboardResponder {
   serve(req: Request): Response | Promise<Response> | null
@@ -19,9 +27,10 @@ function acceptsGzip(req: Request): boolean {
   })
 }
 
-function contentSecurityPolicy(bundle: DashboardBundle): string {
+function contentSecurityPolicy(bundle: DashboardBundle, frameOrigins: string[]): string {
   return [
     "default-src 'self'",
+    ...(frameOrigins.length ? [`frame-src 'self' ${frameOrigins.join(' ')}`] : []),
     `script-src 'self' '${bundle.inlineScriptHash}'`,
     // Preact writes style properties through the CSSOM, but a `style` attribute still needs this.
     "style-src 'self' 'unsafe-inline'",
@@ -57,9 +66,19 @@ function failed(err: unknown): Response {
   { status: 503, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } })
 }
 
-export function dashboardResponder(bundle: Promise<DashboardBundle> = dashboardBundle()): DashboardResponder {
+/** index.html with the config meta tag, built (hashed, gzipped) once per responder. */
+function withConfig(b: DashboardBundle, config: UiConfig | undefined): BuiltFile {
+  if (!config) return b.index
+  const html = new TextDecoder().decode(b.index.body).replace('</title>', `</title>\n${uiConfigMeta(config)}`)
+  return built('/', b.index.type, new TextEncoder().encode(html), false)
+}
+
+export function dashboardResponder(bundle: Promise<DashboardBundle> = dashboardBundle(), opts: DashboardOptions = {}): DashboardResponder {
   // Start building now so the first visitor does not wait; a failure is reported per request.
   bundle.catch(() => {})
+  const index = bundle.then((b) => withConfig(b, opts.config))
+  index.catch(() => {})
+  const frameOrigins = opts.frameOrigins ?? []
   return {
     ready: bundle,
     serve(req) {
@@ -68,13 +87,13 @@ export function dashboardResponder(bundle: Promise<DashboardBundle> = dashboardB
       const isAsset = path.startsWith(ASSET_PREFIX)
       // A path with a file extension outside /assets is a missing file (favicon.ico), not a page.
       if (!isAsset && /\.[A-Za-z0-9]+$/.test(path) && path !== '/index.html') return null
-      return bundle.then((b) => {
+      return Promise.all([bundle, index]).then(([b, page]) => {
         if (isAsset) {
           const file = b.files.get(path)
           return file ? respond(req, file, {}) : new Response('not found', { status: 404 })
         }
-        return respond(req, b.index, {
-          'content-security-policy': contentSecurityPolicy(b),
+        return respond(req, page, {
+          'content-security-policy': contentSecurityPolicy(b, frameOrigins),
           'referrer-policy': 'no-referrer',
         })
       }, failed)

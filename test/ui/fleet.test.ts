@@ -1,0 +1,405 @@
+// The fleet dashboard in a real browser against a real hub (PostgreSQL, InfluxDB, Mosquitto
+// from Debian's packages), with robots that are MQTT clients of the hub's broker: the robots
+// list with online and offline robots, a robot's servos updating live from what it publishes,
+// a servo move and an emergency stop reaching the robot's client, roles, an admin registering
+// a robot and seeing its token once, and Grafana's panels embedded (from a stand-in Grafana).
+// Screenshots go to test-artifacts/ui/fleet-*.png; budgets to fleet-budgets.json.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import mqtt from 'mqtt'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core'
+import { alerts, jobs } from '../../hub/db/schema.ts'
+import { waitFor } from '../support/edge-harness.ts'
+import { HUB_ADMIN_PASSWORD, startTestHub, type HubHarness } from '../support/hub-harness.ts'
+import { launchChromium } from './browser.ts'
+import { openDashboard, servoTimes, unlabelledControls, type DashboardPage } from './dashboard-page.ts'
+import { FakeRobot } from './fake-robot.ts'
+
+const ARTIFACTS = join(import.meta.dir, '..', '..', 'test-artifacts', 'ui')
+const TEST_MS = 30_000
+const ROBOT_PAGES = ['Overview', 'Servos', 'Sensors', 'Monitoring', 'History', 'Jobs', 'Alerts', 'Logs']
+const COMMAND_CONTROLS = '[data-action=estop], [data-action=resume], [data-action=move], [data-action=torque], [data-action=stop], input[name=target]'
+const CREDENTIALS = { admin: ['admin', HUB_ADMIN_PASSWORD], operator: ['operator-user', 'operator-password'], viewer: ['viewer-user', 'viewer-password'] } as const
+type Role = keyof typeof CREDENTIALS
+
+let h: HubHarness
+let browser: Browser
+let grafana: ReturnType<typeof Bun.serve> | null = null
+const grafanaRequests: string[] = []
+let robotA: FakeRobot
+let setupError: Error | null = null
+const open: DashboardPage[] = []
+const budgets: Record<string, unknown> = {}
+
+function ready() {
+  if (setupError) throw setupError
+}
+
+async function shot(page: Page, name: string, fullPage = true) {
+  await page.screenshot({ path: join(ARTIFACTS, `fleet-${name}.png`), fullPage })
+}
+
+async function closeAll() {
+  for (const d of open.splice(0)) await d.close().catch(() => {})
+}
+
+async function logIn(page: Page, role: Role) {
+  const [username, password] = CREDENTIALS[role]
+  await page.fill('input[name=username]', username)
+  await page.fill('input[name=password]', password)
+  await page.click('button[type=submit]')
+  await page.waitForSelector('main h1.page-title')
+}
+
+/** Logs in as `role` on the hub in a fresh context and waits for the robots list. */
+async function as(role: Role, opts: BrowserContextOptions = {}): Promise<DashboardPage> {
+  await closeAll()
+  if (!browser.isConnected()) browser = await launchChromium()
+  const d = await openDashboard(browser, h.base, opts)
+  open.push(d)
+  await logIn(d.page, role)
+  await d.page.waitForSelector('main h1.page-title:text-is("Robots")')
+  await d.page.waitForSelector('[data-robot-id]')
+  return d
+}
+
+async function goTo(page: Page, title: string) {
+  await page.click(`nav[aria-label="Pages"] a:text-is("${title}")`)
+  await page.waitForSelector(`main h1.page-title:text-is("${title}")`)
+}
+
+async function register(id: string, name?: string) {
+  const r = await h.api('/api/v1/robots', { token: await h.tokenFor('admin'), method: 'POST', json: { robot_id: id, ...(name ? { name } : {}) } })
+  expect(r.status).toBe(201)
+  return (await r.json()).credential as { username: string; token: string }
+}
+
+function brokerAccepts(username: string, password: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = mqtt.connect(h.services.mqtt_url, { username, password, reconnectPeriod: 0, connectTimeout: 3000 })
+    c.once('connect', () => { c.end(true); resolve(true) })
+    c.once('error', () => { c.end(true); resolve(false) })
+  })
+}
+
+beforeAll(async () => {
+  try {
+    mkdirSync(ARTIFACTS, { recursive: true })
+    // A stand-in for Grafana: answers every /d-solo/ panel with a page that names it.
+    grafana = Bun.serve({
+      hostname: '127.0.0.1', port: 0,
+      fetch(req) {
+        const u = new URL(req.url)
+        grafanaRequests.push(u.pathname + u.search)
+        const parts = u.pathname.split('/')
+        const title = `${parts[parts.indexOf('d-solo') + 1]} panel ${u.searchParams.get('panelId')} (${u.searchParams.get('var-robot') ?? 'fleet'})`
+        return new Response(`<!doctype html><title>${title}</title><body style="margin:0;height:100vh;display:grid;place-items:center;font:13px sans-serif;background:#e9eef5;color:#34495e">Grafana: ${title}</body>`,
+          { headers: { 'content-type': 'text/html' } })
+      },
+    })
+    const t0 = Date.now()
+    h = await startTestHub({ TONYPI_HUB_GRAFANA_URL: `http://127.0.0.1:${grafana.port}/grafana`, TONYPI_HUB_COMMAND_TIMEOUT_MS: '3000' })
+    budgets.hubStartMs = Date.now() - t0
+    await h.tokenFor('operator')
+    await h.tokenFor('viewer')
+    robotA = new FakeRobot('robot-a', h.services.mqtt_url, await register('robot-a', 'Lab robot A'))
+    const robotB = new FakeRobot('robot-b', h.services.mqtt_url, await register('robot-b'))
+    await robotA.start()
+    // robot-b was online and left cleanly: offline.
+    await robotB.start()
+    await Bun.sleep(300)
+    await robotB.stop()
+    await waitFor('robot-a online, robot-b offline', async () => {
+      const list = await (await h.api('/api/v1/robots', { token: await h.tokenFor('viewer') })).json() as { robot_id: string; status: string }[]
+      const st = Object.fromEntries(list.map((r) => [r.robot_id, r.status]))
+      return st['robot-a'] === 'online' && st['robot-b'] === 'offline'
+    }, 10_000, 100)
+    // Records for robot-a's alert count, overview and records pages.
+    await h.hub.ctx.db.insert(alerts).values({ robotId: 'robot-a', type: 'battery_low', severity: 'warning', source: 'battery', value: 28, threshold: 30, title: 'Battery low', message: 'Battery at 28 %, below 30 %' })
+    await h.hub.ctx.db.insert(jobs).values({ robotId: 'robot-a', taskName: 'inspect shelf 4', status: 'in_progress', itemsDone: 3, itemsTotal: 8, percent: 37.5 })
+    browser = await launchChromium()
+  } catch (err) {
+    setupError = err as Error
+  }
+}, 120_000)
+
+afterAll(async () => {
+  await closeAll()
+  await browser?.close().catch(() => {})
+  await robotA?.stop().catch(() => {})
+  await h?.stop()
+  grafana?.stop(true)
+  if (Object.keys(budgets).length) {
+    writeFileSync(join(ARTIFACTS, 'fleet-budgets.json'), JSON.stringify(budgets, null, 2) + '\n')
+    console.log('fleet dashboard budgets:', JSON.stringify(budgets, null, 2))
+  }
+}, 60_000)
+
+describe('serving', () => {
+  test('the hub serves the dashboard at / in fleet mode, Grafana allowed in frames; the API is untouched', async () => {
+    ready()
+    const index = await fetch(h.base + '/', { headers: { 'accept-encoding': 'gzip' } })
+    expect(index.status).toBe(200)
+    expect(index.headers.get('content-encoding')).toBe('gzip')
+    const html = await index.text()
+    const meta = /<meta name="tonypi-config" content="([^"]+)">/.exec(html)?.[1]
+    expect(meta).toBeDefined()
+    const config = JSON.parse(meta!.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'))
+    expect(config.mode).toBe('fleet')
+    expect(config.grafana.url).toBe(`http://127.0.0.1:${grafana!.port}/grafana`)
+    expect(config.grafana.robot).toMatchObject({ uid: 'tonypi-robot', slug: 'tonypi-robot-detail' })
+    expect(config.grafana.robot.panels.map((p: { title: string }) => p.title)).toEqual(['Battery level', 'Servo temperatures', 'Pi CPU, memory and disk', 'Network throughput'])
+    expect(config.grafana.fleet.panels.length).toBe(3)
+    expect(config.grafana.servos.panels.length).toBe(2)
+    const csp = index.headers.get('content-security-policy')!
+    expect(csp).toContain(`frame-src 'self' http://127.0.0.1:${grafana!.port}`)
+    expect(csp).toContain("default-src 'self'")
+    for (const p of ['/robots/robot-a', '/robots/robot-a/servos', '/users']) expect((await fetch(h.base + p)).headers.get('content-type')).toContain('text/html')
+    const api = await fetch(h.base + '/api/v1/no-such-thing')
+    expect(api.headers.get('content-type')).toContain('application/json')
+    expect(api.status).toBe(404)
+    expect((await fetch(h.base + '/favicon.ico')).status).toBe(404)
+  }, TEST_MS)
+})
+
+describe('fleet dashboard', () => {
+  test('a viewer sees both robots: online and offline, last seen, battery, open alerts, sync lag not available yet; first-load budget', async () => {
+    ready()
+    await closeAll()
+    const d = await openDashboard(browser, h.base)
+    open.push(d)
+    const { page } = d
+    await page.waitForSelector('input[name=username]')
+    const load = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming
+      const res = performance.getEntriesByType('resource') as PerformanceResourceTiming[]
+      const fcp = performance.getEntriesByName('first-contentful-paint')[0]
+      return {
+        document: nav.transferSize,
+        resources: res.map((r) => ({ name: new URL(r.name).pathname, transfer: r.transferSize, decoded: r.decodedBodySize })),
+        firstContentfulPaintMs: fcp ? Math.round(fcp.startTime) : null,
+      }
+    })
+    const total = load.document + load.resources.reduce((s, r) => s + r.transfer, 0)
+    budgets.firstLoad = { transferredBytes: total, budgetBytes: 100 * 1024, ...load }
+    expect(total).toBeLessThanOrEqual(100 * 1024)
+    expect(load.firstContentfulPaintMs!).toBeLessThanOrEqual(1000)
+    const t0 = Date.now()
+    await logIn(page, 'viewer')
+    await page.waitForSelector('main h1.page-title:text-is("Robots")')
+
+    const a = page.locator('[data-robot-id="robot-a"]')
+    const b = page.locator('[data-robot-id="robot-b"]')
+    await page.waitForSelector('[data-robot-id="robot-a"][data-status=online]')
+    await page.waitForSelector('[data-robot-id="robot-b"][data-status=offline]')
+    budgets.loginToRobotsListMs = Date.now() - t0
+    expect(await a.locator('[data-status-label]').textContent()).toBe('Online')
+    expect(await b.locator('[data-status-label]').textContent()).toBe('Offline')
+    expect(await a.locator('.robot-link').textContent()).toContain('Lab robot A')
+    // Battery from the live feed (or the hub's last word), alerts from the hub's records.
+    await page.waitForSelector('[data-robot-id="robot-a"] [data-battery="82"]')
+    expect(await a.locator('[data-battery] .reading-value').textContent()).toMatch(/^82\u202f% \u00b7 7\.48\u202fV$/)
+    await page.waitForSelector('[data-robot-id="robot-a"] [data-open-alerts="1"]')
+    await page.waitForSelector('[data-robot-id="robot-b"] [data-open-alerts="0"]')
+    expect(await a.locator('[data-last-seen] .reading-value').textContent()).toBe('just now')
+    expect(await b.locator('[data-last-seen] .reading-value').textContent()).not.toBe('never')
+    expect(await a.locator('[data-sync-lag] .reading-value').textContent()).toBe('not available yet')
+    expect(await page.textContent('[data-summary]')).toContain('2 robots')
+    // A viewer commands nothing and manages nothing.
+    expect(await page.locator(COMMAND_CONTROLS).count()).toBe(0)
+    expect(await page.locator('[data-card=register-robot], .robot-manage').count()).toBe(0)
+    expect(await page.locator('nav a:text-is("Users")').count()).toBe(0)
+    // Grafana's fleet panels, framed from the configured Grafana.
+    await page.locator('[data-card=grafana-fleet]').scrollIntoViewIfNeeded()
+    await page.frameLocator('iframe[data-grafana-panel]').first().locator('body:has-text("tonypi-fleet panel")').waitFor()
+    expect(grafanaRequests.some((r) => r.startsWith('/grafana/d-solo/tonypi-fleet/tonypi-fleet-overview?') && r.includes('panelId='))).toBe(true)
+    expect(await unlabelledControls(page)).toEqual([])
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await shot(page, 'robots')
+    expect(d.errors).toEqual([])
+  }, TEST_MS)
+
+  test('opening a robot: its overview from the hub, and its servos updating live from what it publishes over MQTT', async () => {
+    ready()
+    const { page, errors } = await as('viewer')
+    await page.click('[data-robot-id="robot-a"] .robot-link')
+    await page.waitForURL('**/robots/robot-a')
+    await page.waitForSelector('main h1.page-title:text-is("Overview")')
+    expect(await page.textContent('.topbar .robot-id')).toBe('robot-a')
+    await page.waitForSelector('[data-connection=open]')
+    await page.waitForSelector('[data-card=robot] [data-hub-status=online]')
+    await page.waitForSelector('[data-card=servos] :text("16 / 16")')
+    await page.waitForSelector('[data-card=battery] :text("82")')
+    await page.waitForSelector('[data-card=alerts] [data-open-alerts="1"]')
+    await page.waitForSelector('[data-card=job] :text("inspect shelf 4")')
+    expect(await page.textContent('[data-card=sync]')).toContain('not available yet')
+    await page.waitForSelector('[data-card=pi] :text("52.3")')
+    // The robot's own Grafana dashboard, with the robot variable set.
+    await page.locator('[data-card=grafana-robot]').scrollIntoViewIfNeeded()
+    for (let i = 0; i < 4; i++) await page.frameLocator('[data-card=grafana-robot] iframe').nth(i).locator('body:has-text("tonypi-robot panel")').waitFor()
+    expect(grafanaRequests.some((r) => r.startsWith('/grafana/d-solo/tonypi-robot/tonypi-robot-detail?') && r.includes('var-robot=robot-a'))).toBe(true)
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await shot(page, 'robot-overview')
+
+    await goTo(page, 'Servos')
+    expect(new URL(page.url()).pathname).toBe('/robots/robot-a/servos')
+    await page.waitForFunction(() => document.querySelectorAll('[data-servo-id]').length === 16)
+    const before = await servoTimes(page)
+    await page.waitForTimeout(600)
+    const after = await servoTimes(page)
+    for (const id of Object.keys(before)) expect(after[id]).not.toBe(before[id])
+    expect(await page.getAttribute('[data-servo-id="7"]', 'data-position')).toBe('800')
+    expect(await page.locator('[data-servo-id][data-stale=true]').count()).toBe(0)
+    // A viewer sees no controls on any of the robot's pages.
+    for (const title of ROBOT_PAGES) {
+      await goTo(page, title)
+      expect(await page.locator(COMMAND_CONTROLS).count()).toBe(0)
+    }
+    await goTo(page, 'Servos')
+    await shot(page, 'servos-live')
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('an operator moves a servo: the command reaches the robot over MQTT, the page sees it arrive; estop and resume', async () => {
+    ready()
+    const { page, errors } = await as('operator')
+    // Deep link straight to the robot's servo page.
+    await page.goto(h.base + '/robots/robot-a/servos')
+    await page.waitForSelector('main h1.page-title:text-is("Servos")')
+    await page.waitForFunction(() => document.querySelectorAll('[data-servo-id]').length === 16)
+    expect(await page.isVisible('[data-action=estop]')).toBe(true)
+    const card = page.locator('[data-servo-id="3"]')
+    const sent = robotA.commands.length
+    await card.locator('input[name=target]').fill('700')
+    await card.locator('[data-action=move]').click()
+    const cmd = await waitFor('the move at robot-a', () => robotA.commands.slice(sent).find((c) => c.type === 'servo.move'), 5000)
+    expect(cmd).toMatchObject({ type: 'servo.move', targets: [{ id: 3, position: 700 }], duration_ms: 500 })
+    expect(typeof cmd.id).toBe('string')
+    await page.waitForSelector('[data-toast=success]:has-text("Move servo 3 to 700: done")')
+    await page.waitForSelector('[data-servo-id="3"][data-position="700"]', { timeout: 5000 })
+    const audit = await h.hub.ctx.db.$client`select state, username, robot_id from commands where id = ${cmd.id}`
+    expect(audit[0]).toMatchObject({ state: 'done', username: 'operator-user', robot_id: 'robot-a' })
+    await shot(page, 'servo-moved', false)
+
+    // Emergency stop from the header: it reaches the robot, which says it is stopped.
+    const unlabelled: Record<string, string[]> = {}
+    for (const title of ROBOT_PAGES) {
+      await goTo(page, title)
+      expect(await page.isVisible('[data-action=estop]')).toBe(true)
+      const u = await unlabelledControls(page)
+      if (u.length) unlabelled[title] = u
+    }
+    expect(unlabelled).toEqual({})
+    await goTo(page, 'Servos')
+    await page.click('.topbar [data-action=estop]')
+    await waitFor('the estop at robot-a', () => robotA.commands.some((c) => c.type === 'estop'), 5000)
+    await page.waitForSelector('[data-state=estopped]')
+    expect(await page.isDisabled('[data-servo-id="1"] [data-action=move]')).toBe(true)
+    await shot(page, 'estop', false)
+    await page.click('[data-action=resume]')
+    await waitFor('the resume at robot-a', () => robotA.commands.some((c) => c.type === 'resume'), 5000)
+    await page.waitForSelector('[data-state=estopped]', { state: 'detached' })
+    expect(robotA.estopped).toBe(false)
+    // The robots list has a stop per robot for operators, none for a robot that is revoked.
+    await page.click('nav a:text-is("Robots")')
+    await page.waitForSelector('[data-robot-id="robot-a"] [data-action=estop]')
+    expect(await page.locator('[data-card=register-robot], .robot-manage').count()).toBe(0)
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('an admin registers a robot and sees its token once; the token works at the broker; rotate shows a new one', async () => {
+    ready()
+    const { page, errors } = await as('admin')
+    await page.fill('input[name=robot_id]', 'robot-c')
+    await page.fill('input[name=robot_name]', 'Warehouse C')
+    await page.click('[data-card=register-robot] button[type=submit]')
+    const panel = page.locator('[data-credential="robot-c"]')
+    await panel.waitFor()
+    expect(await panel.textContent()).toContain('This token is shown only once')
+    expect(await panel.textContent()).toContain('Copy its token now')
+    const token = (await panel.locator('[data-credential-token]').textContent())!.trim()
+    const username = (await panel.locator('[data-credential-username]').textContent())!.trim()
+    expect(username).toBe('robot-robot-c')
+    expect(token.length).toBeGreaterThanOrEqual(24)
+    await page.waitForSelector('[data-robot-id="robot-c"][data-status=unknown]')
+    expect(await unlabelledControls(page)).toEqual([])
+    await shot(page, 'register-token')
+    // What the page showed is the robot's real credential.
+    await waitFor('the shown token accepted by the broker', () => brokerAccepts(username, token), 8000, 200)
+    // Never listed again.
+    const listed = await (await h.api('/api/v1/robots', { token: await h.tokenFor('admin') })).text()
+    expect(listed).not.toContain(token)
+    await page.click('[data-action=credential-done]')
+    await panel.waitFor({ state: 'detached' })
+    expect(await page.content()).not.toContain(token)
+    await page.reload()
+    await page.waitForSelector('[data-robot-id="robot-c"]')
+    expect(await page.content()).not.toContain(token)
+
+    // Rotate: a new token, shown once; the old one stops working.
+    const c = page.locator('[data-robot-id="robot-c"]')
+    await c.locator('.robot-manage summary').click()
+    await c.locator('[data-action=rotate]').click()
+    await c.locator('[data-action=rotate-confirm]').click()
+    const rotated = page.locator('[data-credential="robot-c"]')
+    await rotated.waitFor()
+    const token2 = (await rotated.locator('[data-credential-token]').textContent())!.trim()
+    expect(token2).not.toBe(token)
+    expect(await rotated.textContent()).toContain('the previous token no longer works')
+    await waitFor('the old token refused', async () => !(await brokerAccepts(username, token)), 8000, 200)
+    await page.click('[data-action=credential-done]')
+    // Revoke: cut off, and said so.
+    await c.locator('.robot-manage summary').click().catch(() => {})
+    if (!(await c.locator('[data-action=revoke]').isVisible())) await c.locator('.robot-manage summary').click()
+    await c.locator('[data-action=revoke]').click()
+    await c.locator('[data-action=revoke-confirm]').click()
+    await page.waitForSelector('[data-robot-id="robot-c"][data-status=revoked]')
+    await page.waitForSelector('[data-toast=success]:has-text("Credential of robot-c revoked")')
+    expect(await c.locator('[data-action=estop]').count()).toBe(0)
+    await goTo(page, 'Users')
+    await page.waitForSelector('tr[data-user=operator-user]')
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('records of a robot: alerts, jobs and logs from the hub, filtered in the URL', async () => {
+    ready()
+    const { page, errors } = await as('viewer')
+    await page.goto(h.base + '/robots/robot-a/alerts')
+    await page.waitForSelector('tr[data-alert] :text("Battery low")')
+    await shot(page, 'alerts', false)
+    await page.selectOption('select[name=state]', 'resolved')
+    await page.waitForSelector('[data-card=alerts-list] [data-state=empty]')
+    expect(new URL(page.url()).search).toBe('?state=resolved')
+    await goTo(page, 'Jobs')
+    await page.waitForSelector('tr[data-job] :text("inspect shelf 4")')
+    await goTo(page, 'Logs')
+    await page.waitForSelector('.table-logs :text("robot robot-a registered by admin")')
+    await page.fill('input[name=q]', 'registered')
+    await page.press('input[name=q]', 'Enter')
+    await page.waitForFunction(() => location.search.includes('q=registered'))
+    await page.waitForSelector('[data-total="1"]')
+    await shot(page, 'logs', false)
+    // A robot the hub does not know.
+    await page.goto(h.base + '/robots/no-such-robot')
+    await page.waitForSelector('[data-state=no-robot]')
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('on a phone: the robots list and a robot page at 360 px, in the dark theme', async () => {
+    ready()
+    const { page, errors } = await as('operator', { viewport: { width: 360, height: 740 }, colorScheme: 'dark', isMobile: true, hasTouch: true })
+    await page.waitForSelector('[data-robot-id="robot-a"][data-status=online]')
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    expect(await overflow()).toBeLessThanOrEqual(0)
+    await page.waitForSelector('[data-robot-id="robot-a"] [data-battery="82"]')
+    await shot(page, 'robots-phone', false)
+    await page.click('[data-robot-id="robot-a"] a:text-is("Servos")')
+    await page.waitForSelector('main h1.page-title:text-is("Servos")')
+    await page.waitForFunction(() => document.querySelectorAll('[data-servo-id]').length === 16)
+    expect(await overflow()).toBeLessThanOrEqual(0)
+    expect(await page.isVisible('[data-action=estop]')).toBe(true)
+    await shot(page, 'servos-phone', false)
+    expect(errors).toEqual([])
+  }, TEST_MS)
+})

@@ -1,0 +1,168 @@
+// The hub's records of one robot: jobs, alerts and logs from its Postgres, with filters in
+// the URL (so a filtered view can be shared) and logs exported as CSV. The edge keeps none of
+// these in this version; its pages say so (FeaturePage).
+import { useState } from 'preact/hooks'
+import { Card } from '../components/card.ts'
+import { dateTime, num } from '../lib/format.ts'
+import { html } from '../lib/html.ts'
+import type { AlertRow, JobRow, LogRow } from '../lib/types.ts'
+import { useApi, type Resource } from '../lib/use-api.ts'
+import { useRobotSession } from '../robot/robot-session.ts'
+
+const LIMIT = 200
+const REFRESH_MS = 15_000
+
+/** A filter kept in the page's query string. */
+function useQueryParam(name: string, fallback: string): [string, (v: string) => void] {
+  const [value, setValue] = useState(() => new URLSearchParams(location.search).get(name) ?? fallback)
+  const set = (v: string) => {
+    const q = new URLSearchParams(location.search)
+    if (v === fallback) q.delete(name)
+    else q.set(name, v)
+    const qs = q.toString()
+    history.replaceState(null, '', `${location.pathname}${qs ? `?${qs}` : ''}`)
+    setValue(v)
+  }
+  return [value, set]
+}
+
+function loaded<T>(r: Resource<T>): T | undefined {
+  return r.state === 'ok' || r.state === 'error' ? r.data : undefined
+}
+
+function Status(props: { res: Resource<unknown>; what: string; reload: () => void }) {
+  if (props.res.state === 'error') {
+    return html`<p class="form-error" role="alert">Could not load the ${props.what}: ${props.res.error.message}
+      <button type="button" class="btn btn-small" onClick=${props.reload}>Try again</button></p>`
+  }
+  return props.res.state === 'loading' ? html`<p class="muted" role="status">Loading\u2026</p>` : null
+}
+
+const when = (iso: string | null) => (iso ? dateTime(Date.parse(iso)) : '\u2014')
+
+const JOB_STATUSES = ['started', 'in_progress', 'completed', 'cancelled', 'failed'] as const
+const JOB_TONE: Record<JobRow['status'], string> = { started: 'muted', in_progress: 'warn', completed: 'ok', cancelled: 'muted', failed: 'bad' }
+
+export function JobsPage() {
+  const rs = useRobotSession()
+  const [status, setStatus] = useQueryParam('status', '')
+  const [res, reload] = useApi<JobRow[]>(rs.path('/jobs', { limit: String(LIMIT), ...(status ? { status } : {}) }), { refreshMs: REFRESH_MS })
+  const rows = loaded(res)
+  return html`<div class="stack">
+    <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); reload() }}>
+      <label class="field"><span>Status</span>
+        <select name="status" value=${status} onChange=${(e: Event) => setStatus((e.target as HTMLSelectElement).value)}>
+          <option value="">Any</option>
+          ${JOB_STATUSES.map((s) => html`<option key=${s} value=${s}>${s.replace('_', ' ')}</option>`)}
+        </select></label>
+      <div class="filter-actions"><button type="submit" class="btn">Refresh</button></div>
+    </form>
+    <${Status} res=${res} what="jobs" reload=${reload} />
+    ${rows ? html`<${Card} title=${`Jobs of ${rs.robotId}`} data-card="jobs">
+      ${!rows.length ? html`<p class="muted" data-state="empty">No jobs${status ? ` with status ${status.replace('_', ' ')}` : ''} recorded for this robot.</p>`
+        : html`<div class="table-wrap"><table class="table" aria-label="Jobs">
+          <thead><tr><th scope="col">Task</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Started</th><th scope="col" class="hide-narrow">Finished</th><th scope="col" class="hide-narrow">Note</th></tr></thead>
+          <tbody>${rows.map((j) => html`<tr key=${j.id} data-job=${j.id}>
+            <td>${j.taskName ?? '\u2014'}</td>
+            <td><span class=${`pill tone-${JOB_TONE[j.status]}`}>${j.status.replace('_', ' ')}</span></td>
+            <td>${j.percent !== null ? num(j.percent, 0, '%') : j.itemsTotal ? `${j.itemsDone ?? 0} / ${j.itemsTotal}` : '\u2014'}</td>
+            <td>${when(j.startedAt)}</td><td class="hide-narrow">${when(j.finishedAt)}</td><td class="hide-narrow">${j.reason ?? ''}</td>
+          </tr>`)}</tbody></table></div>`}
+      ${rows.length >= LIMIT ? html`<p class="muted small">The newest ${LIMIT} are shown.</p>` : null}
+    <//>` : null}
+  </div>`
+}
+
+const SEVERITY_TONE: Record<AlertRow['severity'], string> = { critical: 'bad', warning: 'warn', info: 'muted' }
+
+export function AlertsPage() {
+  const rs = useRobotSession()
+  const [state, setState] = useQueryParam('state', 'open')
+  const [severity, setSeverity] = useQueryParam('severity', '')
+  const params: Record<string, string> = { limit: String(LIMIT) }
+  if (state !== 'all') params.resolved = state === 'resolved' ? 'true' : 'false'
+  if (severity) params.severity = severity
+  const [res, reload] = useApi<AlertRow[]>(rs.path('/alerts', params), { refreshMs: REFRESH_MS })
+  const rows = loaded(res)
+  return html`<div class="stack">
+    <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); reload() }}>
+      <label class="field"><span>Show</span>
+        <select name="state" value=${state} onChange=${(e: Event) => setState((e.target as HTMLSelectElement).value)}>
+          <option value="open">Open</option><option value="resolved">Resolved</option><option value="all">All</option>
+        </select></label>
+      <label class="field"><span>Severity</span>
+        <select name="severity" value=${severity} onChange=${(e: Event) => setSeverity((e.target as HTMLSelectElement).value)}>
+          <option value="">Any</option><option value="critical">Critical</option><option value="warning">Warning</option><option value="info">Info</option>
+        </select></label>
+      <div class="filter-actions"><button type="submit" class="btn">Refresh</button></div>
+    </form>
+    <${Status} res=${res} what="alerts" reload=${reload} />
+    ${rows ? html`<${Card} title=${`Alerts of ${rs.robotId}`} data-card="alerts-list">
+      ${!rows.length ? html`<p class="muted" data-state="empty">${state === 'open' ? 'No open alerts for this robot.' : 'No alerts match.'}</p>`
+        : html`<div class="table-wrap"><table class="table" aria-label="Alerts">
+          <thead><tr><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col" class="hide-narrow">Value</th><th scope="col">Raised</th><th scope="col">State</th></tr></thead>
+          <tbody>${rows.map((a) => html`<tr key=${a.id} data-alert=${a.id}>
+            <td><span class=${`pill tone-${SEVERITY_TONE[a.severity]}`}>${a.severity}</span></td>
+            <td><strong>${a.title}</strong><div class="muted small">${a.message}${a.source ? ` (${a.source})` : ''}</div></td>
+            <td class="hide-narrow">${a.value !== null ? `${num(a.value, 2)}${a.threshold !== null ? ` / ${num(a.threshold, 2)}` : ''}` : '\u2014'}</td>
+            <td>${when(a.createdAt)}</td>
+            <td>${a.resolved ? `Resolved ${when(a.resolvedAt)}` : a.acknowledged ? `Acknowledged${a.acknowledgedBy ? ` by ${a.acknowledgedBy}` : ''}` : 'Open'}</td>
+          </tr>`)}</tbody></table></div>`}
+      <p class="muted small">Acknowledging and resolving from here needs a hub API that is not in this version.</p>
+    <//>` : null}
+  </div>`
+}
+
+const LEVELS = ['debug', 'info', 'warn', 'error', 'critical'] as const
+const LEVEL_TONE: Record<LogRow['level'], string> = { debug: 'muted', info: 'muted', warn: 'warn', error: 'bad', critical: 'bad' }
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+function exportLogs(name: string, rows: LogRow[]) {
+  const lines = ['time,level,category,robot_id,message,details', ...rows.map((r) => [r.ts, r.level, r.category, r.robotId, r.message, r.details].map(csvCell).join(','))]
+  const url = URL.createObjectURL(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }))
+  const a = Object.assign(document.createElement('a'), { href: url, download: `${name}.csv` })
+  a.click()
+  setTimeout(() => URL.revokeObjectURL(url), 1_000)
+}
+
+export function LogsPage() {
+  const rs = useRobotSession()
+  const [level, setLevel] = useQueryParam('level', '')
+  const [q, setQ] = useQueryParam('q', '')
+  const [draft, setDraft] = useState(q)
+  const params: Record<string, string> = { limit: String(LIMIT) }
+  if (level) params.level = level
+  if (q) params.q = q
+  const [res, reload] = useApi<{ total: number; logs: LogRow[] }>(rs.path('/logs', params), { refreshMs: REFRESH_MS })
+  const data = loaded(res)
+  return html`<div class="stack">
+    <form class="filters" role="search" onSubmit=${(e: Event) => { e.preventDefault(); if (draft.trim() === q) reload(); else setQ(draft.trim()) }}>
+      <label class="field"><span>Level</span>
+        <select name="level" value=${level} onChange=${(e: Event) => setLevel((e.target as HTMLSelectElement).value)}>
+          <option value="">Any</option>
+          ${LEVELS.map((l) => html`<option key=${l} value=${l}>${l}</option>`)}
+        </select></label>
+      <label class="field"><span>Message contains</span>
+        <input type="search" name="q" value=${draft} maxlength="200" onInput=${(e: Event) => setDraft((e.target as HTMLInputElement).value)} /></label>
+      <div class="filter-actions">
+        <button type="submit" class="btn">Search</button>
+        <button type="button" class="btn btn-ghost" disabled=${!data?.logs.length} onClick=${() => data && exportLogs(`${rs.robotId}-logs`, data.logs)}>Export CSV</button>
+      </div>
+    </form>
+    <${Status} res=${res} what="logs" reload=${reload} />
+    ${data ? html`<${Card} title=${`Logs of ${rs.robotId}`} data-card="logs">
+      <p class="muted small" data-total=${data.total}>${data.total.toLocaleString()} matching ${data.total === 1 ? 'entry' : 'entries'}${data.total > data.logs.length ? `; the newest ${data.logs.length} are shown (and exported)` : ''}.</p>
+      ${!data.logs.length ? html`<p class="muted" data-state="empty">No log entries match.</p>`
+        : html`<div class="table-wrap"><table class="table table-logs" aria-label="Logs">
+          <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col" class="hide-narrow">Category</th><th scope="col">Message</th></tr></thead>
+          <tbody>${data.logs.map((l) => html`<tr key=${l.id}>
+            <td class="nowrap">${when(l.ts)}</td><td><span class=${`pill tone-${LEVEL_TONE[l.level]}`}>${l.level}</span></td>
+            <td class="hide-narrow">${l.category}</td><td>${l.message}</td>
+          </tr>`)}</tbody></table></div>`}
+    <//>` : null}
+  </div>`
+}
