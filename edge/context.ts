@@ -11,6 +11,8 @@ import type { LiveFeed } from './live-feed.ts'
 import type { AlertMonitor } from './alerts/alert-monitor.ts'
 import type { SimFaults } from './sim-faults/sim-faults.ts'
 import type { EdgeReports } from './reports/edge-reports.ts'
+import type { JobService } from './jobs/job-service.ts'
+import type { SampleBus } from './sample-bus.ts'
 import type { RobotState } from '../core/robot-state.ts'
 import type { EdgeDb } from './store/database.ts'
 import type { SampleStore } from './store/sample-store.ts'
@@ -31,6 +33,9 @@ export interface EdgeContext {
   /** Fault injection, on the simulated robot only (null on hardware). */
   simFaults: SimFaults | null
   reports: EdgeReports
+  jobs: JobService
+  /** The in-process event bus: what a handler publishes here is logged and reaches the live feed. */
+  bus: SampleBus
   throttle: LoginThrottle
   jwtSecret: string
   log: Logger

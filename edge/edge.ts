@@ -22,6 +22,8 @@ import type { EdgeContext } from './context.ts'
 import { LiveFeed } from './live-feed.ts'
 import { PiPerformanceReader } from './performance/reader.ts'
 import { EdgeReports } from './reports/edge-reports.ts'
+import { JobService } from './jobs/job-service.ts'
+import { pruneEvents } from './logs/log-retention.ts'
 import { RobotState } from '../core/robot-state.ts'
 import { SampleBus } from './sample-bus.ts'
 import { SimFaults } from './sim-faults/sim-faults.ts'
@@ -76,7 +78,8 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   })
   const mqttPort = await broker.listen()
   const commands = new CommandExecutor({ driver, state, db, store, bus, log: log.child('command'), actionDir: cfg.actionDir })
-  const inbound = new BrokerInbound({ broker, robotId: cfg.robotId!, bus, commands, state, log: log.child('mqtt') })
+  const jobs = new JobService({ db, takeSeq: () => store.takeSeq(), bus, commands, log: log.child('jobs') })
+  const inbound = new BrokerInbound({ broker, robotId: cfg.robotId!, bus, commands, jobs, state, log: log.child('mqtt') })
   const publisher = new BrokerPublisher({ broker, bus, state, robotId: cfg.robotId!, log: log.child('mqtt') })
   const live = new LiveFeed(bus, cfg.robotId!)
   const alerts = new AlertMonitor({
@@ -90,7 +93,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   })
 
   const ctx: EdgeContext = {
-    config: cfg, robotId: cfg.robotId!, db, store, users, state, driver, commands, broker, inbound, live, reports, alerts, simFaults,
+    config: cfg, robotId: cfg.robotId!, db, store, users, state, driver, commands, broker, inbound, live, reports, alerts, simFaults, jobs, bus,
     throttle: new LoginThrottle(), jwtSecret, log, startedAt,
     maxSampleAgeMs: Math.max(2_000, positionPeriod * 10),
   }
@@ -117,6 +120,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const maintain = setInterval(() => {
     try {
       store.maintain(Date.now())
+      pruneEvents(db, Date.now())
     } catch (err) {
       storeLog.error('retention/quota pass failed', { error: err as Error })
     }

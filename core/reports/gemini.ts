@@ -7,7 +7,11 @@
 // 3.x defaults apiVersion to the stable "v1" for the Gemini API. It retries only when
 // `retryOptions` is set, which we leave unset: the report has its own deadline, and a retry
 // after a 5xx would spend it.
-import { ApiError, GoogleGenAI } from '@google/genai'
+import type { GoogleGenAI } from '@google/genai'
+
+// The SDK is loaded on the first report, not at start: it is large, and a robot's memory
+// budget (80 MB RSS) is spent by then on what runs all the time.
+const sdk = () => import('@google/genai')
 import type { NarrateOptions, NarrativeModel } from './model.ts'
 
 export const DEFAULT_GEMINI_MODEL = 'gemini-2.5-flash'
@@ -29,19 +33,28 @@ interface Candidate { content?: { parts?: Part[] }; finishReason?: string }
 
 export class GeminiNarrativeModel implements NarrativeModel {
   readonly name: string
-  private readonly ai: GoogleGenAI
+  private ai: GoogleGenAI | null = null
   private readonly maxOutputTokens: number
 
-  constructor(opts: GeminiOptions) {
+  constructor(private readonly opts: GeminiOptions) {
     this.name = opts.model ?? DEFAULT_GEMINI_MODEL
     this.maxOutputTokens = opts.maxOutputTokens ?? 8192
-    this.ai = new GoogleGenAI({ apiKey: opts.apiKey, ...(opts.baseUrl ? { httpOptions: { baseUrl: opts.baseUrl } } : {}) })
+  }
+
+  private async client(): Promise<GoogleGenAI> {
+    if (!this.ai) {
+      const { GoogleGenAI } = await sdk()
+      this.ai = new GoogleGenAI({ apiKey: this.opts.apiKey, ...(this.opts.baseUrl ? { httpOptions: { baseUrl: this.opts.baseUrl } } : {}) })
+    }
+    return this.ai
   }
 
   async narrate(prompt: string, opts: NarrateOptions): Promise<string> {
     let res
+    const { ApiError } = await sdk()
     try {
-      res = await this.ai.models.generateContent({
+      const ai = await this.client()
+      res = await ai.models.generateContent({
         model: this.name,
         contents: prompt,
         config: {
@@ -53,7 +66,7 @@ export class GeminiNarrativeModel implements NarrativeModel {
         },
       })
     } catch (err) {
-      throw new Error(describeApiError(err), { cause: err })
+      throw new Error(describeApiError(err, ApiError), { cause: err })
     }
     const candidate = (res.candidates as Candidate[] | undefined)?.[0]
     // Text parts only, thoughts skipped (the SDK's `text` getter does the same, but warns on stdout).
@@ -67,7 +80,7 @@ export class GeminiNarrativeModel implements NarrativeModel {
 }
 
 /** "HTTP 500 INTERNAL: backend exploded" from the SDK's ApiError, whose message is the JSON body. */
-function describeApiError(err: unknown): string {
+function describeApiError(err: unknown, ApiError: typeof import('@google/genai').ApiError): string {
   if (err instanceof ApiError) {
     try {
       const body = JSON.parse(err.message) as { error?: { message?: string; status?: string } }

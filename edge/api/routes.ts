@@ -14,6 +14,8 @@ import { HttpError, validationMessage } from './errors.ts'
 import { alertRoutes } from './alert-routes.ts'
 import { health } from './health.ts'
 import { reportRoutes } from './report-routes.ts'
+import { jobRoutes } from './job-routes.ts'
+import { logRoutes } from './log-routes.ts'
 import { sensorHistory } from './sensor-history.ts'
 import { simRoutes } from './sim-routes.ts'
 import { listActionGroups } from '../../drivers/action-groups/d6a.ts'
@@ -55,6 +57,8 @@ export function createApi(ctx: EdgeContext) {
     .use(reportRoutes(ctx))
     .use(alertRoutes(ctx))
     .use(simRoutes(ctx))
+    .use(jobRoutes(ctx))
+    .use(logRoutes(ctx))
     .get('/docs', () => new Response(docsPage('/api/v1/openapi.json'), { headers: { 'content-type': 'text/html; charset=utf-8' } }),
       { detail: { hide: true } })
 
@@ -73,10 +77,12 @@ export function createApi(ctx: EdgeContext) {
       if (!u) {
         ctx.throttle.fail(key)
         ctx.log.warn('login failed', { username: body.username.slice(0, 64), addr })
+        ctx.bus.event('login', 'warn', { ok: false, username: body.username.slice(0, 64), addr })
         throw new HttpError(401, 'unauthorized', 'wrong username or password')
       }
       ctx.throttle.succeed(key)
       ctx.log.info('login', { username: u.username, addr })
+      ctx.bus.event('login', 'info', { ok: true, username: u.username, addr })
       const { tokenVersion, ...user } = u
       return {
         access_token: signToken({ sub: u.username, uid: u.id, role: u.role, ver: tokenVersion }, ctx.jwtSecret, TOKEN_TTL_S),

@@ -6,6 +6,7 @@ import { adaptLegacyMessage, LegacyMessageError } from '../../core/legacy.ts'
 import type { Logger } from '../../core/log.ts'
 import { parseTopic, robotTopic } from '../../core/topics.ts'
 import type { CommandExecutor } from '../commands/command-executor.ts'
+import type { JobService } from '../jobs/job-service.ts'
 import type { RobotState } from '../../core/robot-state.ts'
 import type { SampleBus } from '../sample-bus.ts'
 import { principalOf, type EmbeddedBroker } from './broker.ts'
@@ -30,7 +31,7 @@ export class BrokerInbound {
   private logWindow = 0
 
   constructor(
-    private readonly deps: { broker: EmbeddedBroker; robotId: string; bus: SampleBus; commands: CommandExecutor; state: RobotState; log: Logger },
+    private readonly deps: { broker: EmbeddedBroker; robotId: string; bus: SampleBus; commands: CommandExecutor; jobs: JobService; state: RobotState; log: Logger },
   ) {
     deps.broker.aedes.on('publish', (packet, client) => {
       if (client) this.handle(packet, client)
@@ -93,7 +94,12 @@ export class BrokerInbound {
           this.deps.bus.event('legacy.status', 'info', { status: rec.status, ts_trusted: rec.tsTrusted, ...rec.info }, rec.ts)
           break
         case 'log': this.deps.bus.event('legacy.log', rec.level === 'critical' ? 'error' : rec.level, { message: rec.message, source: rec.source, ts_trusted: rec.tsTrusted }, rec.ts); break
-        case 'job': this.deps.bus.event('legacy.job', 'info', { ...rec, kind: undefined }, rec.ts); break
+        case 'job': {
+          // The job service announces the change itself (bus event `job`).
+          const r = this.deps.jobs.legacy(rec)
+          if (r.ignored) this.deps.log.info('legacy job message ignored', { job_id: r.job.id, reason: r.ignored })
+          break
+        }
         case 'command_response': this.deps.bus.event('legacy.command_response', 'info', { ...rec, kind: undefined }, rec.ts); break
       }
     } catch (err) {

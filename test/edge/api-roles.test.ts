@@ -42,6 +42,15 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/api/v1/reports', need: 'viewer', ok: [200] },
   { method: 'GET', path: '/api/v1/reports/999', need: 'viewer', ok: [404] },
   { method: 'GET', path: '/api/v1/reports/999/pdf', need: 'viewer', ok: [404] },
+  { method: 'POST', path: '/api/v1/jobs', need: 'operator', body: { task_name: 'roles' }, ok: [201] },
+  { method: 'PATCH', path: '/api/v1/jobs/999', need: 'operator', body: { percent: 0 }, ok: [404] },
+  { method: 'GET', path: '/api/v1/jobs', need: 'viewer', ok: [200] },
+  { method: 'GET', path: '/api/v1/jobs/stats', need: 'viewer', ok: [200] },
+  { method: 'GET', path: '/api/v1/jobs/999', need: 'viewer', ok: [404] },
+  { method: 'GET', path: '/api/v1/logs?level=warn', need: 'viewer', ok: [200] },
+  { method: 'POST', path: '/api/v1/logs', need: 'operator', body: { message: 'roles note' }, ok: [201] },
+  { method: 'GET', path: '/api/v1/logs/export/csv', need: 'viewer', ok: [200] },
+  { method: 'GET', path: '/api/v1/logs/export/json', need: 'viewer', ok: [200] },
 ]
 
 const RANK: Record<Need, number> = { public: 0, viewer: 1, operator: 2, admin: 3 }

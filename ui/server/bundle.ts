@@ -39,26 +39,25 @@ function themeScript(html: string): string {
   return m[1]
 }
 
+interface ChildOutput { path: string; kind: string; type: string; base64: string }
+
+/** Bundles in a child process (ui/server/build-child.ts): see there for why. */
+async function bundleInChild(): Promise<ChildOutput[]> {
+  const child = Bun.spawn([process.execPath, join(import.meta.dir, 'build-child.ts'), ASSET_PREFIX], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' })
+  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
+  if (code !== 0) throw new Error(`the dashboard did not build:\n${err.trim()}`)
+  return JSON.parse(out) as ChildOutput[]
+}
+
 export async function buildDashboard(): Promise<DashboardBundle> {
-  const result = await Bun.build({
-    entrypoints: [join(UI_DIR, 'main.ts')],
-    target: 'browser',
-    minify: true,
-    sourcemap: 'linked',
-    naming: { entry: '[name]-[hash].[ext]', chunk: '[name]-[hash].[ext]', asset: '[name]-[hash].[ext]' },
-    publicPath: ASSET_PREFIX,
-    throw: false,
-  })
-  if (!result.success) {
-    throw new Error(`the dashboard did not build:\n${result.logs.map((l) => String(l)).join('\n')}`)
-  }
+  const outputs = await bundleInChild()
   const files = new Map<string, BuiltFile>()
   let script = ''
   let style = ''
-  for (const out of result.outputs) {
+  for (const out of outputs) {
     const name = out.path.replace(/^\.\//, '')
     const path = ASSET_PREFIX + name
-    const body = new Uint8Array(await out.arrayBuffer())
+    const body = new Uint8Array(Buffer.from(out.base64, 'base64'))
     files.set(path, built(path, out.type, body, out.kind !== 'sourcemap'))
     if (out.kind === 'entry-point') script = path
     else if (name.endsWith('.css')) style = path

@@ -1,0 +1,204 @@
+// Jobs: tasks the robot performs, with one lifecycle whatever reports them (the API, the
+// earlier system's `tonypi/job/{id}` messages, an action group the job runs). The earlier
+// system inserted a row per "completed" message (LEGACY.md flaw 11); here a job is one row,
+// updated in place, and a finished job never changes again.
+import { and, desc, eq, gte, inArray, lte, type SQL } from 'drizzle-orm'
+import type { LegacyJobStatus } from '../../core/legacy.ts'
+import type { Logger } from '../../core/log.ts'
+import type { CommandExecutor } from '../commands/command-executor.ts'
+import type { SampleBus } from '../sample-bus.ts'
+import type { EdgeDb } from '../store/database.ts'
+import { jobs } from '../store/schema.ts'
+
+export const JOB_STATUSES = ['queued', 'started', 'in_progress', 'completed', 'cancelled', 'failed'] as const
+export type JobStatus = (typeof JOB_STATUSES)[number]
+const TERMINAL = new Set<JobStatus>(['completed', 'cancelled', 'failed'])
+/** Status only moves forward: a late "started" after "in_progress" must not rewind a job. */
+const RANK: Record<JobStatus, number> = { queued: 0, started: 1, in_progress: 2, completed: 3, cancelled: 3, failed: 3 }
+/**
+ * Legacy messages carry no job id. A non-"started" message for a task whose last run ended
+ * longer ago than this begins a new run; sooner, it is a repeat or a straggler of that run.
+ */
+const LEGACY_RUN_GAP_MS = 10 * 60_000
+
+export interface JobRecord {
+  id: number
+  task_name: string
+  status: JobStatus
+  items_done: number | null
+  items_total: number | null
+  percent: number | null
+  reason: string | null
+  action: { name: string; repeat?: number; command_id?: string } | null
+  source: string
+  started_at: number
+  updated_at: number
+  finished_at: number | null
+  duration_ms: number | null
+}
+
+export interface JobProgress {
+  status?: JobStatus
+  items_done?: number | null
+  items_total?: number | null
+  percent?: number | null
+  reason?: string | null
+}
+
+/** What became of a report: `ignored` says why nothing changed when that is not a plain repeat. */
+export interface JobUpdate { job: JobRecord; changed: boolean; ignored?: string }
+
+export class JobError extends Error {
+  constructor(readonly status: number, message: string) { super(message) }
+}
+
+type Row = typeof jobs.$inferSelect
+
+function toRecord(r: Row): JobRecord {
+  return {
+    id: r.id, task_name: r.taskName, status: r.status, items_done: r.itemsDone, items_total: r.itemsTotal, percent: r.percent,
+    reason: r.reason, action: (r.action as JobRecord['action']) ?? null, source: r.source,
+    started_at: r.startedAt, updated_at: r.updatedAt, finished_at: r.finishedAt,
+    duration_ms: r.finishedAt !== null ? r.finishedAt - r.startedAt : null,
+  }
+}
+
+const given = <T>(v: T | null | undefined): v is T => v !== undefined && v !== null
+
+export class JobService {
+  /** Command id -> job id, for jobs that run an action group. */
+  private readonly running = new Map<string, number>()
+
+  constructor(private readonly deps: { db: EdgeDb; takeSeq: () => number; bus: SampleBus; commands: CommandExecutor; log: Logger }) {
+    deps.bus.subscribe((m) => {
+      if (m.kind !== 'event') return
+      if (m.event === 'command') this.onCommand(m.data)
+      else if (m.event === 'action.progress') this.onActionProgress(m.data)
+    })
+  }
+
+  get(id: number): JobRecord | null {
+    const r = this.deps.db.select().from(jobs).where(eq(jobs.id, id)).get()
+    return r ? toRecord(r) : null
+  }
+
+  create(req: { task_name: string; items_total?: number; action?: { name: string; repeat?: number } }, by: { user: string; source: string }, now = Date.now()): JobRecord {
+    const job = this.insert({ taskName: req.task_name, status: req.action ? 'started' : 'queued', itemsTotal: req.items_total ?? null, action: req.action ?? null, source: by.source }, now, by.user)
+    if (!req.action) return job
+    const out = this.deps.commands.submit({ body: { type: 'action.run', name: req.action.name, ...(req.action.repeat !== undefined ? { repeat: req.action.repeat } : {}) }, username: by.user, origin: 'api' })
+    if (out.state === 'rejected') return this.update(job.id, { status: 'failed', reason: `action ${req.action.name}: ${out.reason ?? 'rejected'}` }, by.user).job
+    this.running.set(out.id, job.id)
+    this.deps.db.update(jobs).set({ action: { ...req.action, command_id: out.id } }).where(eq(jobs.id, job.id)).run()
+    return this.get(job.id)!
+  }
+
+  /** Applies a progress report. Repeats change nothing; anything after the end is ignored with a reason. */
+  update(id: number, p: JobProgress, user?: string, now = Date.now()): JobUpdate {
+    const row = this.deps.db.select().from(jobs).where(eq(jobs.id, id)).get()
+    if (!row) throw new JobError(404, `no job ${id}`)
+    const job = toRecord(row)
+    if (TERMINAL.has(job.status)) {
+      const repeat = p.status === undefined || p.status === job.status
+      return { job, changed: false, ...(repeat ? {} : { ignored: `job ${id} is already ${job.status}; ${p.status} ignored` }) }
+    }
+    const set: Partial<Row> = {}
+    if (p.status && RANK[p.status] > RANK[job.status]) set.status = p.status
+    if (given(p.items_done) && p.items_done !== job.items_done) set.itemsDone = p.items_done
+    if (given(p.items_total) && p.items_total !== job.items_total) set.itemsTotal = p.items_total
+    if (given(p.percent) && p.percent !== job.percent) set.percent = p.percent
+    else if (!given(p.percent) && (set.itemsDone !== undefined || set.itemsTotal !== undefined)) {
+      // Only items reported: derive the percent so the dashboard's bar moves.
+      const done = set.itemsDone ?? job.items_done
+      const total = set.itemsTotal ?? job.items_total
+      if (given(done) && given(total) && total > 0) set.percent = Math.round((done / total) * 1000) / 10
+    }
+    if (given(p.reason) && p.reason !== job.reason) set.reason = p.reason.slice(0, 500)
+    if (set.status && TERMINAL.has(set.status)) set.finishedAt = now
+    if (Object.keys(set).length === 0) return { job, changed: false }
+    this.deps.db.update(jobs).set({ ...set, seq: this.deps.takeSeq(), updatedAt: now }).where(eq(jobs.id, id)).run()
+    const updated = this.get(id)!
+    this.announce(updated, user)
+    return { job: updated, changed: true }
+  }
+
+  /** The earlier system's job message: matched to its task's current run by name (it has no id). */
+  legacy(rec: { status: LegacyJobStatus; taskName: string | null; itemsDone: number | null; itemsTotal: number | null; percent: number | null; reason: string | null; ts: number }, now = Date.now()): JobUpdate {
+    const taskName = rec.taskName ?? 'legacy job'
+    const last = this.deps.db.select().from(jobs)
+      .where(and(eq(jobs.source, 'legacy'), eq(jobs.taskName, taskName))).orderBy(desc(jobs.id)).limit(1).get()
+    const progress: JobProgress = { status: rec.status, items_done: rec.itemsDone, items_total: rec.itemsTotal, percent: rec.percent, reason: rec.reason }
+    const startsRun = !last || rec.status === 'started' && last.finishedAt !== null
+      || last.finishedAt !== null && now - last.finishedAt > LEGACY_RUN_GAP_MS
+    if (!startsRun) return this.update(last!.id, progress, undefined, now)
+    const job = this.insert({ taskName, status: 'queued', itemsTotal: null, action: null, source: 'legacy' }, now, undefined, true)
+    return this.update(job.id, progress, undefined, now)
+  }
+
+  list(q: { status?: JobStatus; from?: number; to?: number; limit?: number }): JobRecord[] {
+    return this.deps.db.select().from(jobs).where(this.window(q)).orderBy(desc(jobs.startedAt), desc(jobs.id)).limit(Math.min(q.limit ?? 100, 1000)).all().map(toRecord)
+  }
+
+  stats(q: { from?: number; to?: number }) {
+    const rows = this.deps.db.select().from(jobs).where(this.window(q)).all()
+    const by_status = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>
+    let ended = 0, durationSum = 0
+    for (const r of rows) {
+      by_status[r.status]++
+      if (r.finishedAt !== null) { ended++; durationSum += r.finishedAt - r.startedAt }
+    }
+    const finished = by_status.completed + by_status.failed + by_status.cancelled
+    return {
+      total: rows.length, by_status,
+      // Over finished jobs only: a running job has neither succeeded nor failed yet.
+      success_rate: finished ? by_status.completed / finished : null,
+      mean_duration_ms: ended ? Math.round(durationSum / ended) : null,
+    }
+  }
+
+  private window(q: { status?: JobStatus; from?: number; to?: number }): SQL | undefined {
+    const w: SQL[] = []
+    if (q.status) w.push(inArray(jobs.status, [q.status]))
+    if (q.from !== undefined) w.push(gte(jobs.startedAt, q.from))
+    if (q.to !== undefined) w.push(lte(jobs.startedAt, q.to))
+    return w.length ? and(...w) : undefined
+  }
+
+  private insert(v: { taskName: string; status: JobStatus; itemsTotal: number | null; action: JobRecord['action']; source: string }, now: number, user?: string, quiet = false): JobRecord {
+    const row = this.deps.db.insert(jobs).values({
+      ...v, taskName: v.taskName.slice(0, 200), seq: this.deps.takeSeq(), startedAt: now, updatedAt: now,
+    }).returning().get()
+    const job = toRecord(row)
+    if (!quiet) this.announce(job, user)
+    return job
+  }
+
+  private announce(job: JobRecord, user?: string) {
+    const level = job.status === 'failed' ? 'warn' : 'info'
+    this.deps.bus.event('job', level, { ...job, ...(user ? { user } : {}) }, job.updated_at)
+  }
+
+  private onCommand(d: Record<string, unknown>) {
+    const jobId = this.running.get(String(d.id))
+    if (jobId === undefined) return
+    const reason = typeof d.reason === 'string' ? d.reason : null
+    if (d.state === 'done') {
+      this.running.delete(String(d.id))
+      this.update(jobId, { status: 'completed', percent: 100, reason })
+    } else if (d.state === 'failed' || d.state === 'rejected') {
+      this.running.delete(String(d.id))
+      this.update(jobId, { status: 'failed', reason })
+    }
+  }
+
+  /** One group plays at a time, so the progress belongs to the one running action job. */
+  private onActionProgress(d: Record<string, unknown>) {
+    if (this.running.size !== 1) return
+    const jobId = [...this.running.values()][0]
+    const frame = Number(d.frame), frames = Number(d.frames), rep = Number(d.repetition), repeat = Number(d.repeat)
+    if (!(frames > 0) || !(repeat > 0)) return // repeat 0 plays until stopped: no percent to give
+    const pct = Math.floor((((rep - 1) * frames + frame) / (frames * repeat)) * 100)
+    const job = this.get(jobId)
+    // Steps of 10 %: every frame taking a sequence number and a row write would swamp sync.
+    if (job && (job.percent === null || pct - job.percent >= 10) && pct < 100) this.update(jobId, { status: 'in_progress', percent: pct })
+  }
+}

@@ -1,0 +1,82 @@
+// The edge's log: its structured events (the `events` table the sample store already
+// writes), read with filters and paging, each with a one-line message for people.
+import type { EdgeDb } from '../store/database.ts'
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
+
+export interface LogQuery {
+  /** One level or a comma-separated list. */
+  level?: string
+  /** An event kind (`command`, `alert`, `login`, `note`, ...) or a comma-separated list. */
+  category?: string
+  /** Case-insensitive substring of the event's JSON details. */
+  q?: string
+  from?: number
+  to?: number
+  limit?: number
+  offset?: number
+}
+
+export interface LogEntry { seq: number; ts: number; level: string; category: string; message: string; details: Record<string, unknown> }
+
+const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean).slice(0, 20)
+
+export function queryLogs(db: EdgeDb, q: LogQuery, maxLimit = 1000): { total: number; logs: LogEntry[] } {
+  const where: string[] = []
+  const args: (string | number)[] = []
+  const levels = list(q.level)
+  if (levels.length) { where.push(`level IN (${levels.map(() => '?').join(',')})`); args.push(...levels) }
+  const kinds = list(q.category)
+  if (kinds.length) { where.push(`kind IN (${kinds.map(() => '?').join(',')})`); args.push(...kinds) }
+  if (q.from !== undefined) { where.push('ts >= ?'); args.push(q.from) }
+  if (q.to !== undefined) { where.push('ts <= ?'); args.push(q.to) }
+  if (q.q) {
+    // instr, not LIKE: the user's % and _ are text to find, not wildcards.
+    where.push('(instr(lower(data), lower(?)) > 0 OR instr(lower(kind), lower(?)) > 0)')
+    args.push(q.q, q.q)
+  }
+  const w = where.length ? `WHERE ${where.join(' AND ')}` : ''
+  const c = db.$client
+  const total = (c.query(`SELECT count(*) n FROM events ${w}`).get(...(args as [string])) as { n: number }).n
+  const limit = Math.max(1, Math.min(q.limit ?? 100, maxLimit))
+  const rows = c.query(`SELECT seq, ts, kind, level, data FROM events ${w} ORDER BY ts DESC, seq DESC LIMIT ? OFFSET ?`)
+    .all(...([...args, limit, Math.max(0, q.offset ?? 0)] as unknown as [string])) as { seq: number; ts: number; kind: string; level: string; data: string }[]
+  return { total, logs: rows.map((r) => toEntry(r.seq, r.ts, r.kind, r.level, parse(r.data))) }
+}
+
+function parse(s: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(s)
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : { value: v }
+  } catch {
+    return { raw: s }
+  }
+}
+
+export function toEntry(seq: number, ts: number, kind: string, level: string, data: Record<string, unknown>): LogEntry {
+  return { seq, ts, level, category: kind, message: messageOf(kind, data).slice(0, 1000), details: data }
+}
+
+const s = (v: unknown) => (v === undefined || v === null ? '' : String(v))
+
+/** A sentence per kind; an unknown kind falls back to its own message field, then its name. */
+export function messageOf(kind: string, d: Record<string, unknown>): string {
+  switch (kind) {
+    case 'command':
+      return `command ${s(d.type)} ${s(d.state)}${d.user ? ` by ${s(d.user)}` : ''}${d.reason ? `: ${s(d.reason)}` : ''}`
+    case 'alert':
+      return `alert ${s(d.change)}: ${s(d.title || d.message || d.type)}`
+    case 'estop':
+      return `emergency stop by ${s(d.by)}${d.reason ? `: ${s(d.reason)}` : ''}`
+    case 'resume':
+      return 'resumed after an emergency stop'
+    case 'login':
+      return d.ok ? `${s(d.username)} logged in from ${s(d.addr)}` : `failed login for ${s(d.username)} from ${s(d.addr)}`
+    case 'note':
+      return s(d.message)
+    case 'job':
+      return `job ${s(d.id)} ${s(d.task_name)} ${s(d.status)}${d.percent !== null && d.percent !== undefined ? ` ${s(d.percent)}%` : ''}${d.reason ? `: ${s(d.reason)}` : ''}`
+    default:
+      return typeof d.message === 'string' ? d.message : kind
+  }
+}
