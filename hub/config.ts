@@ -24,6 +24,7 @@ export const HUB_CONFIG_SPEC = {
   jwtSecret: { env: 'TONYPI_HUB_JWT_SECRET', kind: { type: 'string', pattern: /^.{32,}$/, hint: 'at least 32 characters' }, secret: true, doc: 'token signing secret (otherwise generated into a 0600 file)' },
   adminPassword: { env: 'TONYPI_ADMIN_PASSWORD', kind: { type: 'string', pattern: /^.{8,256}$/, hint: 'at least 8 characters' }, secret: true, doc: "first run only: the first admin's password" },
   geminiApiKey: { env: 'GEMINI_API_KEY', kind: { type: 'string' }, secret: true, doc: 'Google Gemini key for report narratives' },
+  geminiBaseUrl: { env: 'TONYPI_GEMINI_BASE_URL', kind: url('http|https'), doc: 'another endpoint speaking the Gemini API (a proxy, or a local stand-in in tests)' },
   offlineAfterS: { env: 'TONYPI_HUB_OFFLINE_AFTER_S', kind: { type: 'number', min: 1, max: 3600 }, default: 30, doc: 'a robot silent this long is offline' },
   commandTimeoutMs: { env: 'TONYPI_HUB_COMMAND_TIMEOUT_MS', kind: { type: 'int', min: 100, max: 60_000 }, default: 5000, doc: "how long POST command waits for the robot's reply" },
   grafanaProvisioningDir: { env: 'TONYPI_HUB_GRAFANA_PROVISIONING_DIR', kind: { type: 'string' }, doc: "where to write Grafana's provisioning (data sources and dashboards); default <data dir>/grafana/provisioning" },

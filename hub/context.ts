@@ -7,6 +7,7 @@ import type { MqttBridge } from './mqtt/bridge.ts'
 import type { HubRecords } from './records.ts'
 import type { FleetLive } from './live/fleet-live.ts'
 import type { RobotRepo } from './robots/robot-repo.ts'
+import type { HubReports } from './reports/hub-reports.ts'
 
 /** What the API reads from InfluxDB (hub/influx). */
 export interface TelemetryReader {
@@ -24,6 +25,7 @@ export interface HubContext {
   bridge: MqttBridge
   telemetry: TelemetryReader
   live: FleetLive
+  reports: HubReports
   /** Rewrites Mosquitto's password and ACL files and makes it reload them. */
   syncBrokerAuth(): Promise<void>
   jwtSecret: string

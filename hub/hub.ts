@@ -10,11 +10,13 @@ import { HubUserRepo } from './auth/user-repo.ts'
 import { HUB_CONFIG_SPEC, type HubConfig } from './config.ts'
 import type { HubContext } from './context.ts'
 import { openHubDatabase } from './db/database.ts'
+import { InfluxQuery } from './influx/query.ts'
 import { InfluxWriter } from './influx/writer.ts'
 import { MqttBridge } from './mqtt/bridge.ts'
 import { readServiceAccount, writeMosquittoAuth } from './mqtt/mosquitto-auth.ts'
 import { HubRecords } from './records.ts'
 import { RobotRepo } from './robots/robot-repo.ts'
+import { HubReports } from './reports/hub-reports.ts'
 import { influxTelemetry } from './telemetry.ts'
 import { writeGrafanaProvisioning } from './grafana/provisioning.ts'
 import { FleetLive } from './live/fleet-live.ts'
@@ -82,7 +84,11 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   })
   await bridge.start()
 
-  const ctx: HubContext = { config: cfg, db, users, robots, records, bridge, telemetry, live, syncBrokerAuth, jwtSecret, log, startedAt: Date.now() }
+  const reports = new HubReports({
+    db, influx: new InfluxQuery({ url: influxUrl, db: cfg.influxDb, ...influxAuth }), log: log.child('reports'),
+    geminiApiKey: cfg.geminiApiKey, geminiBaseUrl: cfg.geminiBaseUrl,
+  })
+  const ctx: HubContext = { config: cfg, db, users, robots, records, bridge, telemetry, live, reports, syncBrokerAuth, jwtSecret, log, startedAt: Date.now() }
   const api = createHubApi(ctx)
   const server = startHubServer(ctx, api, opts.site ?? null)
   const httpPort = server.port!
@@ -94,6 +100,7 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
       if (stopped) return
       stopped = true
       server.stop(true)
+      await reports.close()
       await bridge.stop()
       await writer.close()
       await db.$client.close()

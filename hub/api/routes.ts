@@ -15,6 +15,7 @@ import { alerts, commands, jobs, systemLogs } from '../db/schema.ts'
 import { RobotError, robotView } from '../robots/robot-repo.ts'
 import { requireHubRole } from './auth.ts'
 import { hubHealth } from './health.ts'
+import { hubReportRoutes } from './report-routes.ts'
 
 const TOKEN_TTL_S = 12 * 3600
 const secured = { security: [{ bearer: [] }] }
@@ -231,6 +232,8 @@ export function createHubApi(ctx: HubContext) {
       }),
       detail: secured,
     })
+
+    .use(hubReportRoutes(ctx))
 
     .post('/command', async ({ headers, body, set }) => {
       const me = await need('operator')(headers)
