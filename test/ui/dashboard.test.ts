@@ -490,8 +490,8 @@ describe('dashboard', () => {
       const missing = probe.status === 404 && /no such route/i.test((await probe.json()).message ?? '')
       await goTo(page, title)
       // (A shape this dashboard does not read yet is said plainly too: not-available.)
-      await page.waitForSelector(missing ? 'main [data-state=not-available]' : 'main .table, main p.muted:text("Nothing to show"), main [data-state=not-available]')
-      if (title === 'Jobs') await shot(page, 'jobs-not-available')
+      await page.waitForSelector(missing ? 'main [data-state=not-available]' : 'main .table, main [data-state=empty], main [data-state=not-available]')
+      if (title === 'Jobs') await shot(page, 'jobs-empty')
     }
     await goTo(page, 'Settings')
     await page.waitForSelector('[data-card=storage] .reading')
@@ -503,7 +503,7 @@ describe('dashboard', () => {
     const unlabelled: Record<string, string[]> = {}
     for (const title of [...NAV_PAGES, 'Users']) {
       await goTo(page, title)
-      if (title === 'Alerts' || title === 'Logs' || title === 'Reports') await shot(page, `${title.toLowerCase()}-not-available`)
+      if (title === 'Alerts' || title === 'Logs' || title === 'Reports') await shot(page, `${title.toLowerCase()}-empty`)
       await page.waitForTimeout(100)
       const u = await unlabelledControls(page)
       if (u.length) unlabelled[title] = u

@@ -1,6 +1,6 @@
 // The hub's records of one robot: jobs, alerts and logs from its Postgres, with filters in
-// the URL (so a filtered view can be shared) and logs exported as CSV. The edge keeps none of
-// these in this version; its pages say so (FeaturePage).
+// the URL (so a filtered view can be shared) and logs exported as CSV. The edge's own record
+// pages, on its API's shapes, are in operations.ts.
 import { useState } from 'preact/hooks'
 import { Card } from '../components/card.ts'
 import { dateTime, num } from '../lib/format.ts'

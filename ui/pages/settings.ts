@@ -1,6 +1,6 @@
-// Settings: what this device remembers (theme), and the robot's storage as it stands.
-// Thresholds, retention and the hub connection are set in the robot's configuration file
-// in this version; there is no API to change them, so none is pretended here.
+// Settings: what this device remembers (theme), the robot's storage as it stands, and its
+// alert thresholds (admins edit them). Retention and the hub connection are set in the robot's
+// configuration file in this version; there is no API to change them, so none is pretended here.
 import { Card, Reading } from '../components/card.ts'
 import { NotAvailable } from '../components/not-available.ts'
 import { bytes } from '../lib/format.ts'
@@ -10,6 +10,7 @@ import { useObservable } from '../lib/observable.ts'
 import { chooseTheme, themeChoice, type ThemeChoice } from '../lib/theme.ts'
 import type { EdgeStats } from '../lib/types.ts'
 import { useApi } from '../lib/use-api.ts'
+import { ThresholdsCard } from './operations.ts'
 
 const CHOICES: { value: ThemeChoice; label: string }[] = [
   { value: 'system', label: 'Follow the system setting' },
@@ -59,7 +60,7 @@ function EdgeSettings() {
       <p class="muted small">Retention and the quota are set in the robot's configuration (TONYPI_RETENTION_RAW_HOURS, TONYPI_DISK_QUOTA_MB) and take effect on restart.</p>`
         : html`<p class="muted">Loading\u2026</p>`}
     <//>
-    <${Card} title="Alert thresholds" data-card="thresholds"><${NotAvailable} what="Alert thresholds">This robot has no alert rules in this version, so there is nothing to set.<//><//>
+    <${ThresholdsCard} />
     <${Card} title="Hub connection" data-card="hub"><${NotAvailable} what="Hub sync">This robot has no hub connection in this version; its data stays on the robot.<//><//>
   </div>`
 }

@@ -35,6 +35,9 @@ export class RobotSession {
   readonly live: LiveConnection
   /** Hub only: what the hub knows of the robot, kept current by status events. */
   readonly info = new Observable<RobotInfo>(null)
+  /** Counts live alert and job events, so the pages showing them reload when one arrives. */
+  readonly alertEvents = new Observable(0)
+  readonly jobEvents = new Observable(0)
   /** Hub only: Date.now() of the last live message from the robot. */
   heardAt: number | null = null
   private servoEvents = { silent: new Set<number>(), recovered: new Set<number>(), timer: null as ReturnType<typeof setTimeout> | null }
@@ -189,6 +192,8 @@ export class RobotSession {
       if (m.event === 'command') this.commands.onEvent(m.data)
       else if (this.actions.applyEvent(m.event, m.data)) return
       else if (m.event === 'servo.silent' || m.event === 'servo.recovered') this.onServoEvent(m.event, m.data)
+      else if (m.event === 'alert') this.onAlertEvent(m.data)
+      else if (m.event === 'job') this.jobEvents.set(this.jobEvents.value + 1)
       else {
         this.robot.applyEvent(m.event, m.data)
         if (m.event === 'estop') toast('warn', 'Emergency stop', String(m.data.reason ?? (m.data.by ? `by ${m.data.by}` : '')))
@@ -198,6 +203,14 @@ export class RobotSession {
       // An admin changed this user's role: show (or hide) controls for the role the robot now enforces.
       void api<PublicUser>('/auth/me').then(updateSessionUser, () => {})
     }
+  }
+
+  /** Every new alert is told in a toast (to viewers too); other changes just refresh the lists. */
+  private onAlertEvent(data: Record<string, unknown>) {
+    this.alertEvents.set(this.alertEvents.value + 1)
+    if (data.change !== 'open') return
+    const title = String(data.title ?? data.type ?? 'Alert')
+    toast(data.severity === 'critical' ? 'error' : 'warn', `Alert: ${title}`, typeof data.message === 'string' ? data.message : undefined)
   }
 
   private onServoEvent(event: 'servo.silent' | 'servo.recovered', data: Record<string, unknown>) {
