@@ -68,7 +68,10 @@ export class LxBusMaster {
       this.port.flush()
       this.decoder.reset()
       try {
-        await this.direction.transmit(this.port, frame)
+        // With direction pins the line must not turn until the last bit is out (drain); an
+        // adapter that switches by itself needs no wait, and the reply is read straight away.
+        if (this.direction.switching) await this.direction.transmit(this.port, frame)
+        else await this.port.write(frame)
         const reply = await this.awaitReply(frame)
         if (reply) { this.stats.replies++; return reply }
         this.stats.timeouts++
