@@ -9,7 +9,7 @@ import { systemReportFonts } from '../../core/reports/pdf-fonts.ts'
 import { composeReport, type Report } from '../../core/reports/report.ts'
 import { resolveTimeRange, type ReportWindow, type TimeRange } from '../../core/reports/time-range.ts'
 import { reports } from '../store/schema.ts'
-import { renderReportPdfInWorker } from './pdf-renderer.ts'
+import { renderReportPdfInWorker } from '../../core/reports/pdf-renderer.ts'
 import { edgeReportInput, type EdgeReportSources } from './report-data.ts'
 
 /** A flash model usually answers in a few seconds; past this the report goes out without it. */

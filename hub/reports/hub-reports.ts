@@ -11,7 +11,7 @@ import { composeReport, type Report } from '../../core/reports/report.ts'
 import { resolveTimeRange, type ReportWindow, type TimeRange } from '../../core/reports/time-range.ts'
 import type { HubDb } from '../db/database.ts'
 import { reports } from '../db/schema.ts'
-import { renderReportPdfInWorker } from './pdf-renderer.ts'
+import { renderReportPdfInWorker } from '../../core/reports/pdf-renderer.ts'
 import { hubReportInput, type HubReportSources } from './report-data.ts'
 
 /** A flash model usually answers in a few seconds; past this the report goes out without it. */

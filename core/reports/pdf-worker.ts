@@ -1,6 +1,6 @@
-// Worker thread entry: renders one report PDF off the edge's main event loop (see pdf-renderer.ts).
-import { renderReportPdf, type PdfOptions } from '../../core/reports/pdf.ts'
-import type { Report } from '../../core/reports/report.ts'
+// Worker thread entry: renders one report PDF off the service's main event loop (see pdf-renderer.ts).
+import { renderReportPdf, type PdfOptions } from './pdf.ts'
+import type { Report } from './report.ts'
 
 declare const self: Worker
 

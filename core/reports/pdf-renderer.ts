@@ -1,9 +1,9 @@
-// Report PDFs rendered in a worker thread, one at a time: pdfkit is synchronous (~0.2 s of CPU
-// per report), which on the main thread would stall MQTT ingest and every other request.
-// The same scheme as edge/reports/pdf-renderer.ts; the hub keeps its own copy so neither
-// service imports the other (both would move to core/reports if a third user appears).
-import type { PdfOptions } from '../../core/reports/pdf.ts'
-import type { Report } from '../../core/reports/report.ts'
+// Report PDFs are rendered in a worker thread, one at a time, for the edge and the hub alike.
+// pdfkit is synchronous: a report is ~0.2 s of CPU on a desktop and several times that on a Pi,
+// which on the main thread would stall polling, MQTT ingest and an emergency stop. A worker
+// per render keeps the service's memory flat between downloads.
+import type { PdfOptions } from './pdf.ts'
+import type { Report } from './report.ts'
 
 export const PDF_RENDER_TIMEOUT_MS = 30_000
 const WORKER_URL = new URL('./pdf-worker.ts', import.meta.url).href
