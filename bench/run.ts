@@ -48,7 +48,7 @@ if (!only || only === 'servo') {
 
 if (!only || only === 'hub') {
   log('hub ingest over MQTT into InfluxDB vs raw line-protocol writes (real services)...')
-  const ing = await benchHubIngest(quick ? 60 : 300, log)
+  const ing = await benchHubIngest(quick ? 30 : 60, log)
   rows.push({
     name: 'hub ingest MQTT -> InfluxDB vs raw batched line protocol',
     figure: `${Math.round(ing.hub_points_per_s).toLocaleString()} vs ${Math.round(ing.raw_points_per_s).toLocaleString()} points/s = ${ing.ratio.toFixed(2)} (${ing.points.toLocaleString()} points, ${ing.messages.toLocaleString()} messages)`,
