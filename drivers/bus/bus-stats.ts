@@ -1,21 +1,9 @@
 // What a bus did, for `robot/status` and the API: frames, timeouts, checksum errors and
 // the achieved rates over a sliding window.
+import type { BusStatus } from '../../core/robot-types.ts'
 
-export interface BusStatsSnapshot {
-  name: string
-  requests: number
-  replies: number
-  timeouts: number
-  retries: number
-  checksum_errors: number
-  discarded_bytes: number
-  errors: number
-  last_error: string | null
-  /** Position sweeps per second over the last window. */
-  sweeps_per_s: number
-  /** Transactions per second over the last window. */
-  transactions_per_s: number
-}
+/** The snapshot is the robot-wide BusStatus shape, so robot/status carries it unchanged. */
+export type BusStatsSnapshot = BusStatus
 
 export class BusStats {
   requests = 0
