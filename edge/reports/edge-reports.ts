@@ -2,8 +2,10 @@
 // when a key is configured, stored in SQLite on the sync sequence, rendered to PDF on demand.
 import { desc, eq, lt } from 'drizzle-orm'
 import type { Logger } from '../../core/log.ts'
-import type { ReportCharts, ReportFigures, ReportType } from '../../core/reports/figures.ts'
-import { DEFAULT_GEMINI_MODEL, GeminiNarrativeModel } from '../../core/reports/gemini.ts'
+import type { ReportType } from '../../core/reports/figures.ts'
+import {
+  DEFAULT_NARRATIVE_TIMEOUT_MS, narrativeModelFor, ReportBusy, type NarrativeModelOptions, type ReportSummary, type StoredContents,
+} from '../../core/reports/service.ts'
 import type { NarrativeModel } from '../../core/reports/model.ts'
 import { systemReportFonts } from '../../core/reports/pdf-fonts.ts'
 import { composeReport, type Report } from '../../core/reports/report.ts'
@@ -12,35 +14,13 @@ import { reports } from '../store/schema.ts'
 import { renderReportPdfInWorker } from '../../core/reports/pdf-renderer.ts'
 import { edgeReportInput, type EdgeReportSources } from './report-data.ts'
 
-/** A flash model usually answers in a few seconds; past this the report goes out without it. */
-export const DEFAULT_NARRATIVE_TIMEOUT_MS = 20_000
 /** Each generation holds a model call open; more at once is a user double-clicking, or abuse. */
 export const MAX_CONCURRENT_GENERATIONS = 2
 
-export interface EdgeReportsOptions extends EdgeReportSources {
+export interface EdgeReportsOptions extends NarrativeModelOptions, EdgeReportSources {
   log: Logger
-  geminiApiKey?: string
-  geminiBaseUrl?: string
-  geminiModel?: string
-  /** A stand-in model for tests; otherwise Gemini when a key is set. */
-  model?: NarrativeModel | null
 }
 
-export interface ReportSummary {
-  id: number
-  robot_id: string
-  report_type: ReportType
-  time_range: { from: number; to: number }
-  created_at: number
-  created_by: string
-  has_narrative: boolean
-  narrative_error: string | null
-}
-
-/** What the figures column holds: the figures, and the drawing data for the charts beside them. */
-interface StoredContents { figures: ReportFigures; charts: ReportCharts }
-
-export class ReportBusy extends Error {}
 
 export class EdgeReports {
   /** Adjustable at run time (tests shorten it). */
@@ -50,9 +30,7 @@ export class EdgeReports {
   private readonly stopping = new AbortController()
 
   constructor(private readonly opts: EdgeReportsOptions) {
-    this.model = opts.model !== undefined ? opts.model
-      : opts.geminiApiKey ? new GeminiNarrativeModel({ apiKey: opts.geminiApiKey, baseUrl: opts.geminiBaseUrl, model: opts.geminiModel ?? DEFAULT_GEMINI_MODEL })
-      : null
+    this.model = narrativeModelFor(opts)
   }
 
   async generate(req: { report_type: ReportType; time_range: TimeRange }, user: string): Promise<Report> {
@@ -122,3 +100,6 @@ export class EdgeReports {
     }
   }
 }
+
+// Routes and tests import these from the service they use.
+export { DEFAULT_NARRATIVE_TIMEOUT_MS, ReportBusy, type ReportSummary }

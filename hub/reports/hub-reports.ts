@@ -3,8 +3,10 @@
 // configured, stored in Postgres' `reports`, rendered to PDF on demand in a worker.
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm'
 import type { Logger } from '../../core/log.ts'
-import type { ReportCharts, ReportFigures, ReportType } from '../../core/reports/figures.ts'
-import { DEFAULT_GEMINI_MODEL, GeminiNarrativeModel } from '../../core/reports/gemini.ts'
+import type { ReportType } from '../../core/reports/figures.ts'
+import {
+  DEFAULT_NARRATIVE_TIMEOUT_MS, narrativeModelFor, ReportBusy, type NarrativeModelOptions, type ReportSummary, type StoredContents,
+} from '../../core/reports/service.ts'
 import type { NarrativeModel } from '../../core/reports/model.ts'
 import { systemReportFonts } from '../../core/reports/pdf-fonts.ts'
 import { composeReport, type Report } from '../../core/reports/report.ts'
@@ -14,36 +16,14 @@ import { reports } from '../db/schema.ts'
 import { renderReportPdfInWorker } from '../../core/reports/pdf-renderer.ts'
 import { hubReportInput, type HubReportSources } from './report-data.ts'
 
-/** A flash model usually answers in a few seconds; past this the report goes out without it. */
-export const DEFAULT_NARRATIVE_TIMEOUT_MS = 20_000
 /** Each generation holds a model call open; more at once is a burst of clicks, or abuse. */
 export const MAX_CONCURRENT_GENERATIONS = 4
 
-export interface HubReportsOptions extends HubReportSources {
+export interface HubReportsOptions extends NarrativeModelOptions, HubReportSources {
   db: HubDb
   log: Logger
-  geminiApiKey?: string
-  geminiBaseUrl?: string
-  geminiModel?: string
-  /** A stand-in model for tests; otherwise Gemini when a key is set. */
-  model?: NarrativeModel | null
 }
 
-export interface ReportSummary {
-  id: number
-  robot_id: string
-  report_type: ReportType
-  time_range: { from: number; to: number }
-  created_at: number
-  created_by: string
-  has_narrative: boolean
-  narrative_error: string | null
-}
-
-/** What the figures column holds: the figures, and the drawing data for the charts beside them. */
-interface StoredContents { figures: ReportFigures; charts: ReportCharts }
-
-export class ReportBusy extends Error {}
 
 export class HubReports {
   /** Adjustable at run time (tests shorten it). */
@@ -53,9 +33,7 @@ export class HubReports {
   private readonly stopping = new AbortController()
 
   constructor(private readonly opts: HubReportsOptions) {
-    this.model = opts.model !== undefined ? opts.model
-      : opts.geminiApiKey ? new GeminiNarrativeModel({ apiKey: opts.geminiApiKey, baseUrl: opts.geminiBaseUrl, model: opts.geminiModel ?? DEFAULT_GEMINI_MODEL })
-      : null
+    this.model = narrativeModelFor(opts)
   }
 
   /** The caller has checked that the robot exists. Throws TimeRangeError for a bad window. */
@@ -128,3 +106,6 @@ function toReport(row: typeof reports.$inferSelect): Report {
     narrative: row.narrative, narrative_error: row.narrativeError,
   }
 }
+
+// Routes and tests import these from the service they use.
+export { DEFAULT_NARRATIVE_TIMEOUT_MS, ReportBusy, type ReportSummary }
