@@ -26,7 +26,7 @@ export class Poller {
     if (!this.running) return
     const now = performance.now()
     this.next += this.periodMs
-    if (this.next < now) this.next = now + this.periodMs * 0 // behind: run now, do not catch up
+    if (this.next < now) this.next = now // behind: run now, do not catch up
     this.timer = setTimeout(() => void this.run(), Math.max(0, this.next - now))
   }
 
