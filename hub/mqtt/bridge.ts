@@ -240,6 +240,13 @@ export class MqttBridge {
     return result
   }
 
+  /** Publishes on the fleet broker (alerts on tonypi/system/alerts, for one); refuses when disconnected. */
+  async publish(topic: string, payload: string | Buffer, opts: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
+    const client = this.client
+    if (!client?.connected) throw new Error('the hub is not connected to the broker')
+    await new Promise<void>((resolve, reject) => client.publish(topic, payload, { qos: opts.qos ?? 0, retain: opts.retain ?? false }, (err) => (err ? reject(err) : resolve())))
+  }
+
   async stop() {
     for (const t of this.timers) clearInterval(t)
     await new Promise<void>((r) => (this.client ? this.client.end(false, {}, () => r()) : r()))
