@@ -139,7 +139,8 @@ export class InfluxWriter {
   private readonly retryMaxMs: number
   private readonly requestTimeoutMs: number
   private readonly queue = new LineQueue()
-  private readonly timer: ReturnType<typeof setInterval>
+  private readonly flushMs: number
+  private linger: ReturnType<typeof setTimeout> | null = null
   private readonly s: Omit<InfluxWriterStats, 'buffered' | 'dropped'> = {
     written: 0, batches: 0, retries: 0, dropped_overflow: 0, dropped_rejected: 0, dropped_closed: 0,
     rejected_batches: 0, skipped_points: 0, last_error: null, last_error_at: null, last_write_at: null,
@@ -169,9 +170,7 @@ export class InfluxWriter {
     this.retryBaseMs = opts.retryBaseMs ?? 250
     this.retryMaxMs = opts.retryMaxMs ?? 30_000
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 15_000
-    this.timer = setInterval(() => { if (this.queue.length > 0) this.kick() }, Math.max(10, opts.flushMs ?? 1000))
-    // The timer alone must not keep a process alive; close() is what drains.
-    this.timer.unref?.()
+    this.flushMs = Math.max(10, opts.flushMs ?? 250)
   }
 
   /** Queues a robot's samples; returns how many lines that made and how many points were skipped. */
@@ -196,6 +195,21 @@ export class InfluxWriter {
     if (over > 0) this.dropOverflow(over)
     else this.overflowing = false
     if (this.queue.length >= this.batchLines) this.kick()
+    else this.armLinger()
+  }
+
+  /**
+   * A partial batch waits at most `flushMs` from its first line (not from a fixed tick), and
+   * not at all while a request is in flight: the pump takes what arrived when it returns.
+   */
+  private armLinger(): void {
+    if (this.linger || this.pumping) return
+    this.linger = setTimeout(() => {
+      this.linger = null
+      if (this.queue.length > 0) this.kick()
+    }, this.flushMs)
+    // The timer alone must not keep a process alive; close() is what drains.
+    this.linger.unref?.()
   }
 
   /** Resolves when every line queued before the call has been written or dropped. */
@@ -213,7 +227,8 @@ export class InfluxWriter {
    */
   async close(timeoutMs = 30_000): Promise<void> {
     this.closed = true
-    clearInterval(this.timer)
+    if (this.linger) clearTimeout(this.linger)
+    this.linger = null
     this.giveUpAt = Date.now() + timeoutMs
     const deadline = setTimeout(() => this.wake?.(), timeoutMs)
     try {
@@ -250,6 +265,7 @@ export class InfluxWriter {
   }
 
   private kick(): void {
+    if (this.linger) { clearTimeout(this.linger); this.linger = null }
     this.pumping ??= this.pump().finally(() => {
       this.pumping = null
       // Lines that arrived while the last request was finishing, with a flush waiting on them.
