@@ -33,6 +33,7 @@ export const EDGE_CONFIG_SPEC = {
   batteryPack: { env: 'TONYPI_BATTERY_PACK', kind: { type: 'enum', values: ['2S', '3S'] }, default: '2S', doc: 'battery pack for the percent curve: 2S (6.0..8.4 V) or 3S (9.0..12.6 V)' },
   retentionRawHours: { env: 'TONYPI_RETENTION_RAW_HOURS', kind: { type: 'number', min: 0.01, max: 24 * 3650 }, default: 168, doc: 'raw sample chunks older than this are deleted' },
   retentionRollupDays: { env: 'TONYPI_RETENTION_ROLLUP_DAYS', kind: { type: 'number', min: 1, max: 3650 }, default: 365, doc: 'per-minute rollups older than this are deleted' },
+  logRetentionDays: { env: 'TONYPI_LOG_RETENTION_DAYS', kind: { type: 'number', min: 1, max: 3650 }, default: 30, doc: "the robot's own events (logins, commands, alerts, notes) older than this are deleted" },
   diskQuotaMb: { env: 'TONYPI_DISK_QUOTA_MB', kind: { type: 'number', min: 1, max: 1_000_000 }, default: 1024, doc: 'database size limit; oldest raw chunks are dropped first (and counted)' },
   tickMs: { env: 'TONYPI_TICK_MS', kind: { type: 'int', min: 100, max: 10_000 }, default: 1000, doc: 'store commit interval: one transaction per tick' },
   servoPositionHz: { env: 'TONYPI_SERVO_POSITION_HZ', kind: hz(100), default: 20, doc: 'servo position polling rate' },

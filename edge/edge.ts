@@ -39,6 +39,8 @@ export interface RunningEdge {
   firstAdmin: { created: boolean; username: string; password?: string; passwordFile?: string }
   driver: RobotDriver
   bus: SampleBus
+  /** One retention and quota pass (samples, then events), as the edge runs every minute. */
+  maintain(nowMs?: number): void
   stop(): Promise<void>
 }
 
@@ -117,14 +119,16 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
       storeLog.error('tick failed; keeping the data in memory for the next one', { error: err as Error })
     }
   }, cfg.tickMs)
-  const maintain = setInterval(() => {
+  const logRetentionMs = cfg.logRetentionDays * 86_400_000
+  const maintainStore = (nowMs = Date.now()) => {
     try {
-      store.maintain(Date.now())
-      pruneEvents(db, Date.now())
+      store.maintain(nowMs)
+      pruneEvents(db, nowMs, logRetentionMs)
     } catch (err) {
       storeLog.error('retention/quota pass failed', { error: err as Error })
     }
-  }, 60_000)
+  }
+  const maintain = setInterval(() => maintainStore(), 60_000)
 
   // JavaScriptCore collects lazily while the heap is small, so the RSS of a busy edge creeps
   // up with garbage (heap ~6 MB, RSS +0.1 MB/s until a collection). A periodic hint keeps a
@@ -137,7 +141,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   let stopped = false
   return {
     ctx, httpPort, mqttPort, url: `http://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`,
-    firstAdmin, driver, bus,
+    firstAdmin, driver, bus, maintain: maintainStore,
     async stop() {
       if (stopped) return
       stopped = true

@@ -1,6 +1,8 @@
-// Logs and jobs that arrive from robots, written to Postgres. Job events are applied as a
-// lifecycle, so the earlier client's repeated "completed" messages change nothing.
+// Logs and jobs that arrive from robots, written to Postgres. Job events (ours on
+// `tonypi/{id}/job` and the earlier client's) are applied as a lifecycle, so a repeated
+// "completed" or a straggler after the end changes nothing.
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm'
+import { isFinishedJobStatus, JOB_RUN_GAP_MS, JOB_STATUS_RANK } from '../core/job-event.ts'
 import type { LegacyRecord } from '../core/legacy.ts'
 import type { BridgeRecords } from './mqtt/bridge.ts'
 import type { HubDb } from './db/database.ts'
@@ -19,29 +21,37 @@ export class HubRecords implements BridgeRecords {
     })
   }
 
+  /**
+   * One job message (our layout or the earlier one, decoded to one record). A report is
+   * matched to the robot's open job for its task (any open job when it names no task);
+   * with none open, a "started" opens a run, and so does anything else unless it is a
+   * repeat or a straggler of the run of that task that just ended, which changes nothing.
+   */
   async job(rec: Extract<LegacyRecord, { kind: 'job' }>) {
+    const mine = and(eq(jobs.robotId, rec.robotId), rec.taskName !== null ? eq(jobs.taskName, rec.taskName) : undefined)
     const open = (await this.db.select().from(jobs)
-      .where(and(eq(jobs.robotId, rec.robotId), isNull(jobs.finishedAt), inArray(jobs.status, ['started', 'in_progress'])))
-      .orderBy(desc(jobs.startedAt)).limit(1))[0]
+      .where(and(mine, isNull(jobs.finishedAt), inArray(jobs.status, ['started', 'in_progress'])))
+      .orderBy(desc(jobs.startedAt), desc(jobs.id)).limit(1))[0]
     const at = new Date(rec.ts)
-    const finished = rec.status === 'completed' || rec.status === 'cancelled' || rec.status === 'failed'
+    const finished = isFinishedJobStatus(rec.status)
     const fields = {
       status: rec.status, updatedAt: at,
       ...(rec.taskName !== null ? { taskName: rec.taskName } : {}),
       ...(rec.itemsDone !== null ? { itemsDone: rec.itemsDone } : {}),
       ...(rec.itemsTotal !== null ? { itemsTotal: rec.itemsTotal } : {}),
+      // `!== null`, not truthiness: a zero percent is a value.
       ...(rec.percent !== null ? { percent: rec.percent } : {}),
       ...(rec.reason !== null ? { reason: rec.reason } : {}),
       ...(finished ? { finishedAt: at } : {}),
     }
     if (open) {
+      if (JOB_STATUS_RANK[rec.status] < JOB_STATUS_RANK[open.status]) fields.status = open.status
       await this.db.update(jobs).set(fields).where(eq(jobs.id, open.id))
       return
     }
-    // No open job: a start (or the first progress we hear of) opens one; a repeated end is a no-op.
-    if (finished) {
-      const last = (await this.db.select().from(jobs).where(eq(jobs.robotId, rec.robotId)).orderBy(desc(jobs.startedAt)).limit(1))[0]
-      if (last && last.finishedAt && (rec.taskName === null || last.taskName === rec.taskName)) return
+    if (rec.status !== 'started') {
+      const last = (await this.db.select().from(jobs).where(mine).orderBy(desc(jobs.startedAt), desc(jobs.id)).limit(1))[0]
+      if (last?.finishedAt && rec.ts - last.finishedAt.getTime() <= JOB_RUN_GAP_MS) return
     }
     await this.db.insert(jobs).values({ robotId: rec.robotId, startedAt: at, ...fields })
   }

@@ -1,6 +1,7 @@
 // Topic permissions of the embedded broker, by role. The edge owns its topic tree: only
-// it publishes telemetry there. Operators may command; viewers only read. The earlier
-// system's on-robot client (anonymous, loopback only) may publish its own layout.
+// it publishes telemetry there. Operators may command; viewers only read. Programs on the
+// robot itself (anonymous, loopback only) may report jobs on `job`, and the earlier
+// system's client may publish its own layout.
 import { parseTopic } from '../../core/topics.ts'
 import { roleAtLeast } from '../../core/token.ts'
 import type { Principal } from './principal.ts'
@@ -14,6 +15,9 @@ export function canPublish(p: Principal, topic: string, robotId: string): string
   if (t.kind === 'robot') {
     if (t.robotId !== robotId) return `topic is for robot ${t.robotId}, this is ${robotId}`
     if (t.channel === 'command/request') return operator ? null : 'commands need the operator role'
+    // Job progress comes from the robot's own task programs, like the legacy `tonypi/job/{id}`;
+    // an operator reports on a job through PATCH /api/v1/jobs/{id}, which names its user.
+    if (t.channel === 'job') return p.kind === 'local' || admin ? null : 'job reports are accepted from the robot itself only'
     return 'only the robot publishes its own telemetry'
   }
   if (t.kind === 'legacy') {

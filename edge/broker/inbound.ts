@@ -1,12 +1,13 @@
-// Messages arriving at the embedded broker from clients: command requests on our topic
-// tree, and the earlier system's layout through the one legacy adapter. Anything
-// malformed is dropped with its reason counted and logged, never a crash.
+// Messages arriving at the embedded broker from clients: command requests and job reports
+// on our topic tree, and the earlier system's layout through the one legacy adapter.
+// Anything malformed is dropped with its reason counted and logged, never a crash.
 import type { AedesPublishPacket, Client } from 'aedes'
+import { decodeJobEvent, JobEventError } from '../../core/job-event.ts'
 import { adaptLegacyMessage, LegacyMessageError } from '../../core/legacy.ts'
 import type { Logger } from '../../core/log.ts'
 import { parseTopic, robotTopic } from '../../core/topics.ts'
 import type { CommandExecutor } from '../commands/command-executor.ts'
-import type { JobService } from '../jobs/job-service.ts'
+import { JobError, type JobService } from '../jobs/job-service.ts'
 import type { RobotState } from '../../core/robot-state.ts'
 import type { SampleBus } from '../sample-bus.ts'
 import { principalOf, type EmbeddedBroker } from './broker.ts'
@@ -26,7 +27,7 @@ const LEGACY_QUERIES = new Set(['status_request', 'battery_request'])
 
 export class BrokerInbound {
   readonly dropped = new Map<string, number>()
-  readonly accepted = { legacy: 0, commands: 0 }
+  readonly accepted = { legacy: 0, commands: 0, jobs: 0 }
   private logged = 0
   private logWindow = 0
 
@@ -40,10 +41,14 @@ export class BrokerInbound {
 
   private drop(reason: string, topic: string) {
     this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1)
-    // A flood of bad messages must not become a flood of log lines: at most 20 a minute.
+    this.limitedLog('warn', 'mqtt message dropped', { topic: topic.slice(0, 200), reason })
+  }
+
+  /** A flood of bad messages must not become a flood of log lines: at most 20 a minute. */
+  private limitedLog(level: 'info' | 'warn', msg: string, fields: Record<string, unknown>) {
     const now = Date.now()
     if (now - this.logWindow > 60_000) { this.logWindow = now; this.logged = 0 }
-    if (this.logged++ < 20) this.deps.log.warn('mqtt message dropped', { topic: topic.slice(0, 200), reason })
+    if (this.logged++ < 20) this.deps.log[level](msg, fields)
   }
 
   droppedTotal(): number {
@@ -54,7 +59,7 @@ export class BrokerInbound {
 
   private handle(packet: AedesPublishPacket, client: Client) {
     const t = parseTopic(packet.topic)
-    if (t.kind !== 'legacy' && !(t.kind === 'robot' && t.channel === 'command/request')) return
+    if (t.kind !== 'legacy' && !(t.kind === 'robot' && (t.channel === 'command/request' || t.channel === 'job'))) return
     let payload: unknown
     try {
       payload = JSON.parse(Buffer.from(packet.payload).toString('utf8'))
@@ -62,6 +67,7 @@ export class BrokerInbound {
       return this.drop('payload is not valid JSON', packet.topic)
     }
     const user = principalOf(client)?.username ?? 'unknown'
+    if (t.kind === 'robot' && t.channel === 'job') return this.jobReport(t.robotId, payload, packet.topic)
     if (t.kind === 'robot') return this.commandRequest(payload, user, packet.topic)
     try {
       const rec = adaptLegacyMessage(packet.topic, payload, Date.now())
@@ -104,6 +110,22 @@ export class BrokerInbound {
       }
     } catch (err) {
       if (err instanceof LegacyMessageError) return this.drop(err.message, packet.topic)
+      throw err
+    }
+  }
+
+  /** A robot-side program's job report: the same lifecycle as the API and the legacy messages. */
+  private jobReport(robotId: string, payload: unknown, topic: string) {
+    // The ACL refuses other ids already; this keeps a misconfigured ACL from writing them.
+    if (robotId !== this.deps.robotId) return this.drop(`robot_id ${robotId} is not this robot (${this.deps.robotId})`, topic)
+    try {
+      const { record, jobId } = decodeJobEvent(robotId, payload, Date.now())
+      const r = this.deps.jobs.reported(record, { source: 'mqtt', jobId })
+      this.accepted.jobs++
+      // A report after the end changes nothing (the API answers it with 409): noted, not counted as malformed.
+      if (r.ignored) this.limitedLog('info', 'job message ignored', { job_id: r.job.id, reason: r.ignored })
+    } catch (err) {
+      if (err instanceof JobEventError || err instanceof JobError) return this.drop(err.message, topic)
       throw err
     }
   }

@@ -1,9 +1,10 @@
-// Jobs: tasks the robot performs, with one lifecycle whatever reports them (the API, the
-// earlier system's `tonypi/job/{id}` messages, an action group the job runs). The earlier
-// system inserted a row per "completed" message (LEGACY.md flaw 11); here a job is one row,
-// updated in place, and a finished job never changes again.
+// Jobs: tasks the robot performs, with one lifecycle whatever reports them (the API, a
+// robot-side program on `tonypi/{id}/job`, the earlier system's `tonypi/job/{id}` messages,
+// an action group the job runs). The earlier system inserted a row per "completed" message
+// (LEGACY.md flaw 11); here a job is one row, updated in place, and a finished job never
+// changes again.
 import { and, desc, eq, gte, inArray, lte, type SQL } from 'drizzle-orm'
-import type { LegacyJobStatus } from '../../core/legacy.ts'
+import { JOB_RUN_GAP_MS, JOB_STATUS_RANK, type JobEventRecord } from '../../core/job-event.ts'
 import type { Logger } from '../../core/log.ts'
 import type { CommandExecutor } from '../commands/command-executor.ts'
 import type { SampleBus } from '../sample-bus.ts'
@@ -13,13 +14,13 @@ import { jobs } from '../store/schema.ts'
 export const JOB_STATUSES = ['queued', 'started', 'in_progress', 'completed', 'cancelled', 'failed'] as const
 export type JobStatus = (typeof JOB_STATUSES)[number]
 const TERMINAL = new Set<JobStatus>(['completed', 'cancelled', 'failed'])
-/** Status only moves forward: a late "started" after "in_progress" must not rewind a job. */
-const RANK: Record<JobStatus, number> = { queued: 0, started: 1, in_progress: 2, completed: 3, cancelled: 3, failed: 3 }
-/**
- * Legacy messages carry no job id. A non-"started" message for a task whose last run ended
- * longer ago than this begins a new run; sooner, it is a repeat or a straggler of that run.
- */
-const LEGACY_RUN_GAP_MS = 10 * 60_000
+/** Status only moves forward (the rule the hub applies too); `queued` is the API's, before any start. */
+const RANK: Record<JobStatus, number> = { queued: 0, ...JOB_STATUS_RANK }
+
+/** A job message from the robot, as core decodes both MQTT layouts. */
+export type JobReport = Pick<JobEventRecord, 'status' | 'taskName' | 'itemsDone' | 'itemsTotal' | 'percent' | 'reason' | 'ts'>
+/** Who reported over MQTT: the earlier client (`legacy`) or our own layout (`mqtt`). */
+export type JobReportSource = 'legacy' | 'mqtt'
 
 export interface JobRecord {
   id: number
@@ -122,15 +123,25 @@ export class JobService {
   }
 
   /** The earlier system's job message: matched to its task's current run by name (it has no id). */
-  legacy(rec: { status: LegacyJobStatus; taskName: string | null; itemsDone: number | null; itemsTotal: number | null; percent: number | null; reason: string | null; ts: number }, now = Date.now()): JobUpdate {
+  legacy(rec: JobReport, now = Date.now()): JobUpdate {
+    return this.reported(rec, { source: 'legacy' }, now)
+  }
+
+  /**
+   * A job message from the robot. With a job id it reports on that job (one created through
+   * the API, say; an unknown id is a JobError 404). Without one it is matched by task name to
+   * the current run of that source's jobs, and a new run starts when there is none.
+   */
+  reported(rec: JobReport, by: { source: JobReportSource; jobId?: number | null }, now = Date.now()): JobUpdate {
+    const progress: JobProgress = { status: rec.status, items_done: rec.itemsDone, items_total: rec.itemsTotal, percent: rec.percent, reason: rec.reason }
+    if (by.jobId !== undefined && by.jobId !== null) return this.update(by.jobId, progress, undefined, now)
     const taskName = rec.taskName ?? 'legacy job'
     const last = this.deps.db.select().from(jobs)
-      .where(and(eq(jobs.source, 'legacy'), eq(jobs.taskName, taskName))).orderBy(desc(jobs.id)).limit(1).get()
-    const progress: JobProgress = { status: rec.status, items_done: rec.itemsDone, items_total: rec.itemsTotal, percent: rec.percent, reason: rec.reason }
+      .where(and(eq(jobs.source, by.source), eq(jobs.taskName, taskName))).orderBy(desc(jobs.id)).limit(1).get()
     const startsRun = !last || rec.status === 'started' && last.finishedAt !== null
-      || last.finishedAt !== null && now - last.finishedAt > LEGACY_RUN_GAP_MS
+      || last.finishedAt !== null && now - last.finishedAt > JOB_RUN_GAP_MS
     if (!startsRun) return this.update(last!.id, progress, undefined, now)
-    const job = this.insert({ taskName, status: 'queued', itemsTotal: null, action: null, source: 'legacy' }, now, undefined, true)
+    const job = this.insert({ taskName, status: 'queued', itemsTotal: null, action: null, source: by.source }, now, undefined, true)
     return this.update(job.id, progress, undefined, now)
   }
 

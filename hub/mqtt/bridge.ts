@@ -3,6 +3,7 @@
 // and to Postgres; online/offline comes from retained status, last wills and a heartbeat
 // timeout; commands go out and their replies come back. Nothing malformed crashes it.
 import mqtt from 'mqtt'
+import { decodeJobEvent, JobEventError } from '../../core/job-event.ts'
 import { adaptLegacyMessage, LegacyMessageError, type LegacyRecord } from '../../core/legacy.ts'
 import type { Logger } from '../../core/log.ts'
 import type { Sample } from '../../core/streams.ts'
@@ -136,7 +137,7 @@ export class MqttBridge {
       if (t.kind === 'robot') await this.onRobotTopic(t.robotId, t.channel, body, retained, topic)
       else await this.onLegacy(topic, body)
     } catch (err) {
-      if (err instanceof TelemetryPayloadError || err instanceof LegacyMessageError) return this.drop(err.message, topic)
+      if (err instanceof TelemetryPayloadError || err instanceof LegacyMessageError || err instanceof JobEventError) return this.drop(err.message, topic)
       this.deps.log.error('handling a message failed', { topic, error: err as Error })
     }
   }
@@ -166,6 +167,14 @@ export class MqttBridge {
         this.online.add(robotId)
         this.lastSeen.set(robotId, Date.now())
         return this.deps.robots.setStatus(robotId, status, 'status message', at, typeof b.profile === 'string' ? { profile: b.profile } : {})
+      }
+      case 'job': {
+        // The same record as the legacy `tonypi/job/{id}`, so one lifecycle applies. The
+        // payload's job_id is the edge's own and means nothing in the hub's table: reports are
+        // matched by task name to the robot's open run, as the earlier client's (no id) are.
+        const { record } = decodeJobEvent(robotId, body, Date.now())
+        await this.deps.records.job(record)
+        return this.seen(robotId)
       }
       case 'command/response': {
         const r = body as CommandReply

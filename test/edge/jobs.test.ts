@@ -82,3 +82,97 @@ describe('jobs from the earlier system (legacy MQTT)', () => {
     expect(stats.mean_duration_ms).toBeNumber()
   })
 })
+
+describe('jobs on our own topic tree (tonypi/{id}/job)', () => {
+  type Job = { id: number; task_name: string; status: string; percent: number | null; items_done: number | null; items_total: number | null; updated_at: number; finished_at: number | null; source: string }
+  const stats = async () => (await h.api('/api/v1/stats', { token: viewer })).json()
+  const named = async (name: string): Promise<Job[]> => (await jobs('?limit=1000')).filter((j: Job) => j.task_name === name)
+  /** QoS 0 has no acknowledgement: the edge's counters say when a message has been handled. */
+  const handled = async (what: string, check: (s: { mqtt: { accepted: { jobs: number }; dropped: Record<string, number>; refused_publishes: number } }) => boolean) =>
+    waitFor(what, async () => check(await stats()))
+  const local = () => mqtt.connectAsync(`mqtt://127.0.0.1:${h.edge.mqttPort}`, { reconnectPeriod: 0 })
+
+  test('started -> 0 % -> completed -> completed again: one job, the zero kept, the repeat a no-op', async () => {
+    const c = await local() // a task program on the robot itself: anonymous, from loopback
+    const send = (p: Record<string, unknown>) => c.publishAsync('tonypi/testbot/job', JSON.stringify({ task_name: 'shelf-scan', ...p }))
+    const base = (await stats()).mqtt.accepted.jobs
+
+    await send({ status: 'started', items_total: 8, ts: Date.now() })
+    // No items_done beside it: the 0 must come from `percent` itself, not be derived from items.
+    await send({ status: 'in_progress', percent: 0 })
+    const zero = await waitFor('progress at 0 %', async () => (await named('shelf-scan')).find((j) => j.status === 'in_progress'))
+    expect(zero.percent).toBe(0) // a value, not a missing one
+    expect(zero).toMatchObject({ items_done: null, items_total: 8, source: 'mqtt', finished_at: null })
+
+    await send({ status: 'completed', items_done: 8, percent: 100 })
+    const done = await waitFor('completed', async () => (await named('shelf-scan')).find((j) => j.status === 'completed'))
+    expect(done.finished_at).toBeNumber()
+    await send({ status: 'completed', items_done: 8, percent: 100 })
+    await handled('the repeat handled', (s) => s.mqtt.accepted.jobs >= base + 4)
+    c.end(true)
+
+    const all = await named('shelf-scan')
+    expect(all).toHaveLength(1)
+    expect(all[0]).toMatchObject({ id: done.id, status: 'completed', percent: 100, items_done: 8, items_total: 8 })
+    expect(all[0].updated_at).toBe(done.updated_at) // the repeat changed nothing at all
+  })
+
+  test('a report naming a job created through the API updates that job', async () => {
+    const job = await (await h.api('/api/v1/jobs', { method: 'POST', token: operator, json: { task_name: 'api-then-mqtt', items_total: 3 } })).json()
+    const c = await local()
+    await c.publishAsync('tonypi/testbot/job', JSON.stringify({ job_id: job.id, status: 'in_progress', percent: 0 }))
+    const got = await waitFor('job updated', async () => {
+      const j = await (await h.api(`/api/v1/jobs/${job.id}`, { token: viewer })).json()
+      return j.status === 'in_progress' ? j : null
+    })
+    c.end(true)
+    expect(got).toMatchObject({ percent: 0, source: 'api', items_total: 3 })
+    expect(await named('api-then-mqtt')).toHaveLength(1)
+  })
+
+  test('bad payloads are dropped with their reason and change nothing', async () => {
+    const before = await jobs('?limit=1000')
+    const s0 = await stats()
+    const total = (s: { mqtt: { dropped: Record<string, number> } }) => Object.values(s.mqtt.dropped).reduce((a, b) => a + b, 0)
+    const c = await local()
+    const bad = [
+      '{not json',
+      JSON.stringify(['started']),
+      JSON.stringify({ task_name: 'bad-job', status: 'dancing' }),
+      JSON.stringify({ task_name: 'bad-job', status: 'in_progress', percent: 150 }),
+      JSON.stringify({ task_name: 'bad-job', status: 'in_progress', percentage: 10 }),
+      JSON.stringify({ task_name: 'bad-job', status: 'in_progress', items_done: -1 }),
+      JSON.stringify({ status: 'started' }),
+      JSON.stringify({ task_name: 'bad-job', status: 'started', robot_id: 'otherbot' }),
+      JSON.stringify({ job_id: 999_999, status: 'completed' }),
+    ]
+    for (const p of bad) await c.publishAsync('tonypi/testbot/job', p)
+    const after = await waitFor('drops counted', async () => { const s = await stats(); return total(s) - total(s0) >= bad.length ? s : null })
+    c.end(true)
+    const reasons = Object.keys(after.mqtt.dropped).join(' | ')
+    for (const r of ['payload is not valid JSON', 'payload is not a JSON object', 'status "dancing" is not one of', 'percent: Expected number to be less or equal to 100', 'percentage: Unexpected property', 'items_done: Expected integer to be greater or equal to 0', 'job_id or task_name is required', 'does not match topic testbot', 'no job 999999']) {
+      expect(reasons).toContain(r)
+    }
+    expect(after.mqtt.accepted.jobs).toBe(s0.mqtt.accepted.jobs)
+    expect(await jobs('?limit=1000')).toEqual(before)
+    expect(h.logs.some((l) => l.includes('mqtt message dropped') && l.includes('tonypi/testbot/job'))).toBe(true)
+  })
+
+  test("another robot's id is refused, and so is anyone but the robot itself", async () => {
+    const s0 = await stats()
+    const c = await local()
+    c.on('error', () => {}) // the broker closes a connection whose publish it refuses
+    await c.publishAsync('tonypi/otherbot/job', JSON.stringify({ task_name: 'foreign-job', status: 'started' }))
+    await handled('refused', (s) => s.mqtt.refused_publishes >= s0.mqtt.refused_publishes + 1)
+    c.end(true)
+    // Operators report through PATCH /api/v1/jobs/{id}, which records their name.
+    const op = await mqtt.connectAsync(`mqtt://127.0.0.1:${h.edge.mqttPort}`, { reconnectPeriod: 0, username: 'operator-user', password: 'operator-password' })
+    op.on('error', () => {})
+    await op.publishAsync('tonypi/testbot/job', JSON.stringify({ task_name: 'foreign-job', status: 'started' }))
+    await handled('refused', (s) => s.mqtt.refused_publishes >= s0.mqtt.refused_publishes + 2)
+    op.end(true)
+    expect(await named('foreign-job')).toHaveLength(0)
+    expect(h.logs.some((l) => l.includes('mqtt publish refused') && l.includes('is for robot otherbot'))).toBe(true)
+    expect(h.logs.some((l) => l.includes('job reports are accepted from the robot itself only'))).toBe(true)
+  })
+})

@@ -1,7 +1,8 @@
 // The log: the edge's own events searched and paged, operators' notes kept with their name,
 // and exports a spreadsheet cannot be tricked by (LEGACY.md flaw 12).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { pruneEvents } from '../../edge/logs/log-retention.ts'
+import { join } from 'node:path'
+import { loadEdgeConfig } from '../../core/config.ts'
 import { startTestEdge, type EdgeHarness } from '../support/edge-harness.ts'
 
 let h: EdgeHarness
@@ -71,13 +72,47 @@ describe('log', () => {
     expect(body.logs.map((l: { message: string }) => l.message)).toEqual(expect.arrayContaining(FORMULAS))
   })
 
-  test('retention drops events older than the window and keeps the rest', async () => {
+  test('retention drops events older than the default 30 days and keeps the rest', async () => {
     const day = 86_400_000
     h.edge.bus.event('note', 'info', { message: 'ancient history' }, Date.now() - 40 * day)
-    h.edge.bus.event('note', 'info', { message: 'recent history' }, Date.now() - day)
+    h.edge.bus.event('note', 'info', { message: 'recent history' }, Date.now() - 3 * day)
     h.edge.ctx.store.flush(Date.now())
     expect((await logs('?q=history')).total).toBe(2)
-    expect(pruneEvents(h.edge.ctx.db, Date.now(), 30 * day)).toBeGreaterThanOrEqual(1)
+    h.edge.maintain(Date.now()) // the pass the edge runs every minute
     expect((await logs('?q=history')).logs.map((l: { message: string }) => l.message)).toEqual(['recent history'])
+  })
+})
+
+describe('log retention is configuration (TONYPI_LOG_RETENTION_DAYS)', () => {
+  test('the configured window decides what goes', async () => {
+    const short = await startTestEdge({ TONYPI_LOG_RETENTION_DAYS: '2' })
+    try {
+      const token = await short.tokenFor('viewer')
+      const day = 86_400_000
+      const now = Date.now()
+      // Three days old: kept under the default 30 days (above), gone under 2.
+      short.edge.bus.event('note', 'info', { message: 'three days ago' }, now - 3 * day)
+      short.edge.bus.event('note', 'info', { message: 'yesterday' }, now - day)
+      short.edge.ctx.store.flush(now)
+      short.edge.maintain(now)
+      const left = await (await short.api('/api/v1/logs?category=note', { token })).json()
+      expect(left.logs.map((l: { message: string }) => l.message)).toEqual(['yesterday'])
+      expect(short.edge.ctx.config.logRetentionDays).toBe(2)
+    } finally {
+      await short.stop()
+    }
+  })
+
+  test('a bad value stops the start with a message naming the key', async () => {
+    const p = Bun.spawn([process.execPath, 'edge/main.ts'], {
+      cwd: join(import.meta.dir, '..', '..'), env: { ...process.env, TONYPI_LOG_RETENTION_DAYS: '0' }, stdout: 'pipe', stderr: 'pipe',
+    })
+    const timer = setTimeout(() => p.kill(), 10_000)
+    const [code, err] = await Promise.all([p.exited, new Response(p.stderr).text()])
+    clearTimeout(timer)
+    expect(code).toBe(2)
+    expect(err).toContain('configuration TONYPI_LOG_RETENTION_DAYS: 0 is outside 1..3650')
+    // In the file, the key is named as written there.
+    expect(() => loadEdgeConfig({ defaults: { robotId: 'r' }, file: { logRetentionDays: 'a month' } })).toThrow(/configuration logRetentionDays: expected a number/)
   })
 })
