@@ -1,6 +1,5 @@
 // The edge's REST API under /api/v1. Schemas are declared on each route: they validate
 // input, type the handlers and generate the OpenAPI document.
-import { openapi } from '@elysiajs/openapi'
 import { Elysia, t } from 'elysia'
 import { Command, CommandOutcome, Password, PublicUser, Role, RobotStatus, Username } from '../../core/schemas.ts'
 import { STREAM_NAMES, type StreamName } from '../../core/streams.ts'
@@ -10,6 +9,7 @@ import type { EdgeContext } from '../context.ts'
 import { decodeThrottled } from '../performance/parse.ts'
 import { requireRole } from './auth.ts'
 import { docsPage } from './docs-page.ts'
+import { lazyOpenApi } from '../../core/openapi-document.ts'
 import { HttpError, validationMessage } from './errors.ts'
 import { alertRoutes } from './alert-routes.ts'
 import { health } from './health.ts'
@@ -34,13 +34,7 @@ export function createApi(ctx: EdgeContext) {
   const auth = (role: Role) => (c: { headers: Record<string, string | undefined> }) => requireRole(ctx, c.headers.authorization, role)
 
   return new Elysia({ prefix: '/api/v1' })
-    .use(openapi({
-      path: '/openapi-ui', specPath: '/openapi.json', exclude: { paths: ['/api/v1/openapi-ui', '/api/v1/docs'] },
-      documentation: {
-        info: { title: 'TonyPi edge API', version: '1' },
-        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      },
-    }))
+    .use(lazyOpenApi({ title: 'TonyPi edge API', version: '1' }, { excludePaths: ['/api/v1/docs'] }))
     .onError(({ error, code, set }) => {
       if (error instanceof HttpError) {
         set.status = error.status
