@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { rssBytes } from './proc-io.ts'
+import { EDGE_RUNTIME_ENV } from '../edge/runtime-env.ts'
 
 const ROOT = join(import.meta.dir, '..')
 
@@ -13,10 +14,11 @@ function percentile(sorted: number[], p: number): number {
 
 export async function benchEdgeSoak(seconds: number, onProgress: (s: string) => void = () => {}) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-soak-'))
-  const child = Bun.spawn([process.execPath, ...(process.env.BENCH_BUN_ARGS ?? '--smol').split(' ').filter(Boolean), 'edge/main.ts'], {
+  // Started as the systemd unit starts it (edge/runtime-env.ts); BENCH_BUN_ARGS adds flags to try.
+  const child = Bun.spawn([process.execPath, ...(process.env.BENCH_BUN_ARGS ?? '').split(' ').filter(Boolean), 'edge/main.ts'], {
     cwd: ROOT,
     env: {
-      ...process.env, TONYPI_DATA_DIR: dir, TONYPI_HTTP_PORT: '0', TONYPI_MQTT_PORT: '0', TONYPI_HTTP_HOST: '127.0.0.1',
+      ...process.env, ...EDGE_RUNTIME_ENV, TONYPI_DATA_DIR: dir, TONYPI_HTTP_PORT: '0', TONYPI_MQTT_PORT: '0', TONYPI_HTTP_HOST: '127.0.0.1',
       TONYPI_MQTT_HOST: '127.0.0.1', TONYPI_ADMIN_PASSWORD: 'bench-password', TONYPI_ROBOT_ID: 'benchbot', TONYPI_LOG_LEVEL: 'warn',
     },
     stdout: 'pipe', stderr: 'pipe',

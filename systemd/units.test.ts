@@ -3,6 +3,7 @@
 import { describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { EDGE_RUNTIME_ENV } from '../edge/runtime-env.ts'
 
 const ROOT = join(import.meta.dir, '..')
 
@@ -18,6 +19,15 @@ describe('systemd units', () => {
       }
     })
   }
+
+  test('the edge runs with the same runtime environment from systemd and from npm run edge', () => {
+    const unit = readFileSync(join(import.meta.dir, 'tonypi-edge.service'), 'utf8')
+    const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.edge
+    for (const [k, v] of Object.entries(EDGE_RUNTIME_ENV)) {
+      expect(unit).toContain(`Environment=${k}=${v}`)
+      expect(script).toContain(`${k}=${v} bun edge/main.ts`)
+    }
+  })
 
   test('the installers are valid shell', () => {
     for (const f of ['install-edge.sh', 'install-hub.sh']) {
