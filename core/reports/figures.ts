@@ -213,6 +213,11 @@ export function timeToLimit(temp: FieldFigures | null, limitC: number): { hours:
 }
 
 const iso = (ts: number) => new Date(ts).toISOString()
+
+/** The window as a report states it (robot and fleet reports alike). */
+export function windowFigures(w: ReportWindow): ReportFigures['window'] {
+  return { from: iso(w.from), to: iso(w.to), hours: roundTo((w.to - w.from) / 3_600_000, 0.01), preset: w.preset }
+}
 const count = <T>(xs: readonly T[], key: (x: T) => string) => {
   const out: Record<string, number> = {}
   for (const x of xs) out[key(x)] = (out[key(x)] ?? 0) + 1
@@ -301,7 +306,7 @@ export function computeReport(input: ReportInput, type: ReportType): ReportConte
   const figures: ReportFigures = {
     robot_id: input.robotId,
     report_type: type,
-    window: { from: iso(w.from), to: iso(w.to), hours: roundTo((w.to - w.from) / 3_600_000, 0.01), preset: w.preset },
+    window: windowFigures(w),
     limits: { ...input.limits },
     uptime: uptimeFigures(input),
     alerts: alertFigures(input.alerts, w, sec.alertItems),

@@ -1,10 +1,10 @@
 // Worker thread entry: renders one report PDF off the service's main event loop (see pdf-renderer.ts).
 import { renderReportPdf, type PdfOptions } from './pdf.ts'
-import type { Report } from './report.ts'
+import type { AnyReport } from './report.ts'
 
 declare const self: Worker
 
-self.onmessage = async (e: MessageEvent<{ report: Report; opts: PdfOptions }>) => {
+self.onmessage = async (e: MessageEvent<{ report: AnyReport; opts: PdfOptions }>) => {
   try {
     const pdf = await renderReportPdf(e.data.report, e.data.opts)
     // Copied into a buffer of its own so it can be transferred, not cloned.

@@ -13,7 +13,7 @@ const FROM = NOW - 3_600_000
 const HOSTILE = '<script>alert(1)</script> (x) \\) %PDF-1.7 %%EOF endobj'
 const LONG_WORD = 'W'.repeat(700)
 
-function report(type: ReportType, over: Partial<Report> = {}): Report {
+function report(type: ReportType, over: Partial<Omit<Report, 'scope'>> = {}): Report {
   const servos = Array.from({ length: 6 }, (_, i) => ({
     id: String(i + 1), name: `joint_${i + 1}`,
     temperature_c: Array.from({ length: 60 }, (_, k) => ({ ts: FROM + k * 60_000, n: 60, min: 30, max: 31 + k * 0.2, sum: 60 * (30.5 + k * 0.1 * i) })),
@@ -25,7 +25,7 @@ function report(type: ReportType, over: Partial<Report> = {}): Report {
     jobs: [{ id: 1, task_name: `job ${HOSTILE}`, status: 'failed', items_done: 1, items_total: 4, percent: 25, reason: `reason ${LONG_WORD}`, started_at: FROM + 60_000, finished_at: FROM + 120_000 }],
   }, type)
   return {
-    id: 42, robot_id: 'tonypi-7', report_type: type, time_range: { from: FROM, to: NOW }, created_at: NOW, created_by: 'operator-user',
+    id: 42, scope: 'robot', robot_id: 'tonypi-7', report_type: type, time_range: { from: FROM, to: NOW }, created_at: NOW, created_by: 'operator-user',
     figures, charts, narrative: `narrative ${HOSTILE}\nGreek Ωμέγα, CJK 日本, emoji 🤖, bidi \u202Egnp.exe\u202C, nul \u0000.\n${LONG_WORD}`, narrative_error: null,
     ...over,
   }

@@ -1,140 +1,21 @@
-// A report as a PDF: title, robot and window, the narrative (or why there is none), figures
-// tables, per-servo temperature charts in vector graphics, alerts and jobs. Every string from
-// the report goes through pdfSafeText and is drawn with pdfkit's text(), which writes glyph
-// codes in hex: recorded text is shown, never interpreted (LEGACY.md flaw 12).
-import PDFDocument from 'pdfkit'
+// A robot's report as a PDF: title, robot and window, the narrative (or why there is none),
+// figures tables, per-servo temperature charts in vector graphics, alerts and jobs. A fleet
+// report goes to pdf-fleet.ts; both draw with pdf-writer.ts, which keeps recorded text text.
 import type { FieldFigures, ReportFigures } from './figures.ts'
-import type { PdfFonts } from './pdf-fonts.ts'
-import { pdfSafeText, winAnsiCanDraw } from './pdf-safe-text.ts'
-import type { Report } from './report.ts'
+import { renderFleetPdf } from './pdf-fleet.ts'
+import {
+  countsLine, dash, LIMIT, LINE, MUTED, narrativeSection, num, range, renderDocument, titleBlock, trend, typeTitle, utc, INK, RULE,
+  type PdfOptions, type Writer,
+} from './pdf-writer.ts'
+import type { AnyReport, Report } from './report.ts'
 
-export interface PdfOptions {
-  /** A Unicode TrueType font; without one, Helvetica, and what it cannot draw shows as '?'. */
-  fonts?: PdfFonts | null
-  /** Uncompressed content streams, for inspecting the output. */
-  compress?: boolean
-}
-
-const MARGIN = 48
-const CELL_MAX_CHARS = 400
-const INK = '#1f2328'
-const MUTED = '#57606a'
-const RULE = '#d0d7de'
-const LINE = '#0969da'
-const LIMIT = '#cf222e'
-
-interface Column { title: string; width: number; align?: 'left' | 'right' }
-
-interface Glyphs { hasGlyphForCodePoint?(cp: number): boolean }
-
-class Writer {
-  readonly left = MARGIN
-  readonly width: number
-  readonly bottom: number
-  private readonly canDraw: (cp: number) => boolean
-  private readonly replacement: string
-
-  constructor(readonly doc: PDFKit.PDFDocument, embedded: boolean) {
-    this.width = doc.page.width - 2 * MARGIN
-    this.bottom = doc.page.height - MARGIN
-    if (embedded) {
-      // fontkit's glyph table, reached through pdfkit's font object (pdfkit is pinned).
-      const glyphs = (name: string) => { doc.font(name); return (doc as unknown as { _font?: { font?: Glyphs } })._font?.font }
-      const r = glyphs('body'), b = glyphs('bold')
-      this.canDraw = (cp) => (r?.hasGlyphForCodePoint?.(cp) ?? true) && (b?.hasGlyphForCodePoint?.(cp) ?? true)
-      this.replacement = this.canDraw(0xfffd) ? '\ufffd' : '?'
-    } else {
-      this.canDraw = winAnsiCanDraw
-      this.replacement = '?'
-    }
-  }
-
-  text(v: unknown, maxChars?: number): string {
-    return pdfSafeText(v, { canDraw: this.canDraw, replacement: this.replacement, maxChars })
-  }
-
-  ensure(height: number) {
-    if (this.doc.y + height > this.bottom) this.doc.addPage()
-  }
-
-  heading(title: string) {
-    this.ensure(70)
-    this.doc.moveDown(0.8).font('bold').fontSize(13).fillColor(INK).text(this.text(title), this.left, this.doc.y, { width: this.width })
-    this.doc.moveDown(0.3)
-  }
-
-  paragraph(s: unknown, opts: { size?: number; color?: string } = {}) {
-    this.doc.font('body').fontSize(opts.size ?? 10).fillColor(opts.color ?? INK).text(this.text(s), this.left, this.doc.y, { width: this.width })
-    this.doc.moveDown(0.4)
-  }
-
-  table(columns: Column[], rows: unknown[][]) {
-    const doc = this.doc
-    const pad = 3, size = 8
-    const scale = this.width / columns.reduce((a, c) => a + c.width, 0)
-    const cols = columns.map((c) => ({ ...c, width: c.width * scale }))
-    const rowHeight = (cells: string[], font: string) => {
-      doc.font(font).fontSize(size)
-      return Math.max(...cells.map((t, i) => doc.heightOfString(t || ' ', { width: cols[i].width - 2 * pad }))) + 2 * pad
-    }
-    const drawRow = (cells: string[], font: string, shade: boolean) => {
-      const h = rowHeight(cells, font)
-      const y = doc.y
-      if (shade) doc.rect(this.left, y, this.width, h).fill('#f6f8fa')
-      let x = this.left
-      doc.font(font).fontSize(size).fillColor(INK)
-      cells.forEach((t, i) => {
-        doc.text(t, x + pad, y + pad, { width: cols[i].width - 2 * pad, align: cols[i].align ?? 'left' })
-        x += cols[i].width
-      })
-      doc.moveTo(this.left, y + h).lineTo(this.left + this.width, y + h).lineWidth(0.5).strokeColor(RULE).stroke()
-      doc.y = y + h
-    }
-    const header = cols.map((c) => this.text(c.title))
-    const body = rows.map((r) => r.map((v) => this.text(v, CELL_MAX_CHARS)))
-    this.ensure(rowHeight(header, 'bold') + (body[0] ? rowHeight(body[0], 'body') : 0))
-    drawRow(header, 'bold', true)
-    for (const cells of body) {
-      if (doc.y + rowHeight(cells, 'body') > this.bottom) { doc.addPage(); drawRow(header, 'bold', true) }
-      drawRow(cells, 'body', false)
-    }
-    doc.x = this.left
-    doc.moveDown(0.6)
-  }
-}
-
-const dash = '–'
-const num = (v: number | null | undefined, digits: number) => (v === null || v === undefined || !Number.isFinite(v) ? dash : v.toFixed(digits))
-const utc = (ts: number | null | undefined) => (ts === null || ts === undefined ? dash : `${new Date(ts).toISOString().slice(0, 16).replace('T', ' ')}`)
-const range = (f: FieldFigures | null | undefined, digits: number) => (f ? `${num(f.min, digits)} / ${num(f.mean, digits)} / ${num(f.max, digits)}` : dash)
-const trend = (f: FieldFigures | null | undefined, digits: number) => (f && f.trend_per_h !== null ? `${f.trend_per_h > 0 ? '+' : ''}${f.trend_per_h.toFixed(digits)}` : dash)
+export type { PdfOptions } from './pdf-writer.ts'
 
 function fieldRows(label: string, unit: string, f: FieldFigures | null | undefined, digits: number): unknown[][] {
   return [[`${label} min / mean / max (${unit})`, range(f, digits)], [`${label} trend (${unit}/h)`, trend(f, digits + 2)], [`${label} last (${unit})`, f ? num(f.last, digits) : dash]]
 }
 
 const TTL_WORDS: Record<string, string> = { flat: 'flat', cooling: 'cooling', not_enough_data: 'no trend', at_or_over_limit: 'at limit' }
-
-function header(w: Writer, r: Report) {
-  const doc = w.doc
-  const type = r.report_type[0].toUpperCase() + r.report_type.slice(1)
-  doc.font('bold').fontSize(20).fillColor(INK).text(w.text(`TonyPi ${type} report`), w.left, MARGIN, { width: w.width })
-  doc.moveDown(0.3)
-  w.paragraph(`Robot ${r.robot_id}  ·  report #${r.id}`, { size: 11 })
-  w.paragraph(`Window: ${utc(r.time_range.from)} to ${utc(r.time_range.to)} UTC (${r.figures.window.hours} h)`, { size: 10, color: MUTED })
-  w.paragraph(`Generated ${utc(r.created_at)} UTC by ${r.created_by}`, { size: 10, color: MUTED })
-  doc.moveTo(w.left, doc.y).lineTo(w.left + w.width, doc.y).lineWidth(1).strokeColor(RULE).stroke()
-}
-
-function narrative(w: Writer, r: Report) {
-  w.heading('Narrative and recommendations')
-  if (r.narrative) {
-    w.paragraph(r.narrative)
-    w.paragraph('Written by a language model from the figures in this report; check it against them.', { size: 8, color: MUTED })
-  } else {
-    w.paragraph(`No narrative: ${r.narrative_error ?? 'not requested'}.`, { color: MUTED })
-  }
-}
 
 function servoTable(w: Writer, f: ReportFigures) {
   if (!f.servos) return
@@ -207,36 +88,29 @@ function temperatureCharts(w: Writer, r: Report) {
   w.paragraph(`Each box: ${utc(t0)} to ${utc(t1)} UTC across, ${lo} to ${hi} °C up; dashed red line: the ${limit} °C critical limit.`, { size: 8, color: MUTED })
 }
 
-function keyValues(w: Writer, title: string, rows: unknown[][]) {
-  w.heading(title)
-  w.table([{ title: 'Figure', width: 220 }, { title: 'Value', width: 280 }], rows)
-}
-
 function otherFigures(w: Writer, f: ReportFigures) {
   const u = f.uptime
-  keyValues(w, 'Uptime', [
+  w.keyValues('Uptime', [
     ['Window (h)', num(u.window_h, 2)], ['Data coverage (%)', num(u.data_coverage_percent, 1)],
     ['Restarts of the host', u.restarts ?? dash], ['Host uptime at the end (h)', num(u.system_uptime_h, 2)],
     ['Monitoring service uptime (h)', num(u.service_uptime_h, 2)],
   ])
   if (f.system !== undefined) {
-    keyValues(w, 'Host computer', f.system
+    w.keyValues('Host computer', f.system
       ? [...fieldRows('CPU', '%', f.system.cpu_percent, 1), ...fieldRows('Memory', '%', f.system.mem_percent, 1), ...fieldRows('CPU temperature', '°C', f.system.cpu_temp_c, 1)]
       : [['Host figures', 'not available']])
   }
   if (f.battery !== undefined) {
-    keyValues(w, 'Battery', f.battery
+    w.keyValues('Battery', f.battery
       ? [...fieldRows('Charge', '%', f.battery.percent, 1), ...fieldRows('Voltage', 'V', f.battery.voltage_v, 3), ['Hours to empty at this trend', num(f.battery.time_to_empty_h, 1)]]
       : [['Battery figures', 'not available']])
   }
   if (f.sync !== undefined) {
-    keyValues(w, 'Sync with the hub', f.sync
+    w.keyValues('Sync with the hub', f.sync
       ? [['Records waiting', f.sync.backlog_records], ['Lag (s)', num(f.sync.lag_s, 0)], ['Last sync', `${utc(f.sync.last_sync_at)} UTC`], ['Records dropped', f.sync.dropped_records ?? dash]]
       : [['Sync', 'not configured on this robot']])
   }
 }
-
-const countsLine = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
 
 function alertsSection(w: Writer, f: ReportFigures) {
   const a = f.alerts
@@ -266,42 +140,23 @@ function jobsSection(w: Writer, f: ReportFigures) {
   if (j.items_omitted) w.paragraph(`${j.items_omitted} older job(s) not listed.`, { size: 8, color: MUTED })
 }
 
-function footers(w: Writer, r: Report) {
-  const doc = w.doc
-  const pages = doc.bufferedPageRange()
-  for (let i = pages.start; i < pages.start + pages.count; i++) {
-    doc.switchToPage(i)
-    // Text in the bottom margin would otherwise make pdfkit start a new page.
-    const bottom = doc.page.margins.bottom
-    doc.page.margins.bottom = 0
-    doc.font('body').fontSize(7).fillColor(MUTED)
-      .text(w.text(`TonyPi report #${r.id} · robot ${r.robot_id} · page ${i + 1} of ${pages.count}`), w.left, doc.page.height - MARGIN + 16, { width: w.width, align: 'center', lineBreak: false })
-    doc.page.margins.bottom = bottom
-  }
+function renderRobotPdf(r: Report, opts: PdfOptions): Promise<Buffer> {
+  return renderDocument(
+    { title: `TonyPi ${r.report_type} report #${r.id}`, subject: `robot ${r.robot_id}`, createdAt: r.created_at, footer: `TonyPi report #${r.id} · robot ${r.robot_id}` },
+    opts,
+    (w) => {
+      titleBlock(w, r, `TonyPi ${typeTitle(r.report_type)} report`, `Robot ${r.robot_id}`, r.figures.window.hours)
+      narrativeSection(w, r)
+      servoTable(w, r.figures)
+      temperatureCharts(w, r)
+      otherFigures(w, r.figures)
+      alertsSection(w, r.figures)
+      jobsSection(w, r.figures)
+    },
+  )
 }
 
-export function renderReportPdf(r: Report, opts: PdfOptions = {}): Promise<Buffer> {
-  const doc = new PDFDocument({
-    size: 'A4', margin: MARGIN, bufferPages: true, compress: opts.compress ?? true,
-    info: { Title: `TonyPi ${r.report_type} report #${r.id}`, Author: 'TonyPi Monitor', Subject: `robot ${r.robot_id}`, CreationDate: new Date(r.created_at) },
-  })
-  const chunks: Buffer[] = []
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (c: Buffer) => chunks.push(c))
-    doc.on('end', () => resolve(Buffer.concat(chunks)))
-    doc.on('error', reject)
-  })
-  doc.registerFont('body', opts.fonts?.regular ?? 'Helvetica')
-  doc.registerFont('bold', opts.fonts?.bold ?? 'Helvetica-Bold')
-  const w = new Writer(doc, Boolean(opts.fonts))
-  header(w, r)
-  narrative(w, r)
-  servoTable(w, r.figures)
-  temperatureCharts(w, r)
-  otherFigures(w, r.figures)
-  alertsSection(w, r.figures)
-  jobsSection(w, r.figures)
-  footers(w, r)
-  doc.end()
-  return done
+/** The layout follows what the report is about: one robot, or the fleet. */
+export function renderReportPdf(r: AnyReport, opts: PdfOptions = {}): Promise<Buffer> {
+  return r.scope === 'fleet' ? renderFleetPdf(r, opts) : renderRobotPdf(r, opts)
 }

@@ -4,7 +4,7 @@ import { desc, eq, lt } from 'drizzle-orm'
 import type { Logger } from '../../core/log.ts'
 import type { ReportType } from '../../core/reports/figures.ts'
 import {
-  DEFAULT_NARRATIVE_TIMEOUT_MS, narrativeModelFor, ReportBusy, type NarrativeModelOptions, type ReportSummary, type StoredContents,
+  DEFAULT_NARRATIVE_TIMEOUT_MS, narrativeModelFor, ReportBusy, ReportGenerations, type NarrativeModelOptions, type ReportSummary, type RobotContents,
 } from '../../core/reports/service.ts'
 import type { NarrativeModel } from '../../core/reports/model.ts'
 import { systemReportFonts } from '../../core/reports/pdf-fonts.ts'
@@ -26,22 +26,18 @@ export class EdgeReports {
   /** Adjustable at run time (tests shorten it). */
   narrativeTimeoutMs = DEFAULT_NARRATIVE_TIMEOUT_MS
   readonly model: NarrativeModel | null
-  private readonly inflight = new Set<Promise<unknown>>()
-  private readonly stopping = new AbortController()
+  private readonly generations = new ReportGenerations(MAX_CONCURRENT_GENERATIONS)
 
   constructor(private readonly opts: EdgeReportsOptions) {
     this.model = narrativeModelFor(opts)
   }
 
-  async generate(req: { report_type: ReportType; time_range: TimeRange }, user: string): Promise<Report> {
-    if (this.stopping.signal.aborted) throw new ReportBusy('the service is stopping')
-    if (this.inflight.size >= MAX_CONCURRENT_GENERATIONS) throw new ReportBusy(`${this.inflight.size} reports are being generated; try again in a moment`)
-    const now = Date.now()
-    // Validated before anything is tracked, so a bad range is a plain 400.
-    const window = resolveTimeRange(req.time_range, now)
-    const run = this.run(req.report_type, window, now, user)
-    this.inflight.add(run)
-    try { return await run } finally { this.inflight.delete(run) }
+  /** Throws TimeRangeError for a bad window, ReportBusy when stopping or full; nothing is stored then. */
+  generate(req: { report_type: ReportType; time_range: TimeRange }, user: string): Promise<Report> {
+    return this.generations.run(async () => {
+      const now = Date.now()
+      return this.run(req.report_type, resolveTimeRange(req.time_range, now), now, user)
+    })
   }
 
   private async run(type: ReportType, window: ReportWindow, now: number, user: string): Promise<Report> {
@@ -50,9 +46,9 @@ export class EdgeReports {
     const figuresMs = performance.now() - started
     const composed = await composeReport(input, type, {
       model: this.model, missingModelReason: 'GEMINI_API_KEY is not set on this robot',
-      timeoutMs: this.narrativeTimeoutMs, signal: this.stopping.signal,
+      timeoutMs: this.narrativeTimeoutMs, signal: this.generations.signal,
     })
-    const contents: StoredContents = { figures: composed.figures, charts: composed.charts }
+    const contents: RobotContents = { figures: composed.figures, charts: composed.charts }
     const row = this.opts.db.insert(reports).values({
       seq: this.opts.store.takeSeq(), reportType: type, fromTs: window.from, toTs: window.to, createdAt: now, createdBy: user,
       figures: contents, narrative: composed.narrative, narrativeError: composed.narrative_error,
@@ -70,7 +66,7 @@ export class EdgeReports {
       createdBy: reports.createdBy, narrative: reports.narrative, narrativeError: reports.narrativeError,
     }).from(reports).where(q.before !== undefined ? lt(reports.id, q.before) : undefined).orderBy(desc(reports.id)).limit(q.limit ?? 50).all()
     return rows.map((r) => ({
-      id: r.id, robot_id: this.opts.robotId, report_type: r.reportType, time_range: { from: r.fromTs, to: r.toTs },
+      id: r.id, scope: 'robot' as const, robot_id: this.opts.robotId, report_type: r.reportType, time_range: { from: r.fromTs, to: r.toTs },
       created_at: r.createdAt, created_by: r.createdBy, has_narrative: r.narrative !== null, narrative_error: r.narrativeError,
     }))
   }
@@ -86,15 +82,14 @@ export class EdgeReports {
   }
 
   /** Cancels model calls in flight and waits until their reports are stored (without a narrative). */
-  async close(): Promise<void> {
-    this.stopping.abort()
-    await Promise.allSettled([...this.inflight])
+  close(): Promise<void> {
+    return this.generations.close()
   }
 
   private toReport(row: typeof reports.$inferSelect): Report {
-    const c = row.figures as StoredContents
+    const c = row.figures as RobotContents
     return {
-      id: row.id, robot_id: this.opts.robotId, report_type: row.reportType, time_range: { from: row.fromTs, to: row.toTs },
+      id: row.id, scope: 'robot', robot_id: this.opts.robotId, report_type: row.reportType, time_range: { from: row.fromTs, to: row.toTs },
       created_at: row.createdAt, created_by: row.createdBy, figures: c.figures, charts: c.charts ?? { servo_temperature: [] },
       narrative: row.narrative, narrative_error: row.narrativeError,
     }

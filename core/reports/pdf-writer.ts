@@ -1,0 +1,183 @@
+// What every report PDF is drawn with: the page writer (headings, paragraphs, tables that
+// break across pages), number and time formats, the title block, the narrative section, page
+// footers and the document's life cycle. Every string from a report goes through pdfSafeText
+// and is drawn with pdfkit's text(), which writes glyph codes in hex: recorded text is shown,
+// never interpreted (LEGACY.md flaw 12). pdf.ts lays out robot reports, pdf-fleet.ts fleets.
+import PDFDocument from 'pdfkit'
+import type { FieldFigures } from './figures.ts'
+import type { PdfFonts } from './pdf-fonts.ts'
+import { pdfSafeText, winAnsiCanDraw } from './pdf-safe-text.ts'
+import type { ReportHeader } from './report.ts'
+
+export interface PdfOptions {
+  /** A Unicode TrueType font; without one, Helvetica, and what it cannot draw shows as '?'. */
+  fonts?: PdfFonts | null
+  /** Uncompressed content streams, for inspecting the output. */
+  compress?: boolean
+}
+
+export const MARGIN = 48
+const CELL_MAX_CHARS = 400
+export const INK = '#1f2328'
+export const MUTED = '#57606a'
+export const RULE = '#d0d7de'
+export const LINE = '#0969da'
+export const LIMIT = '#cf222e'
+
+export interface Column { title: string; width: number; align?: 'left' | 'right' }
+
+interface Glyphs { hasGlyphForCodePoint?(cp: number): boolean }
+
+export class Writer {
+  readonly left = MARGIN
+  readonly width: number
+  readonly bottom: number
+  private readonly canDraw: (cp: number) => boolean
+  private readonly replacement: string
+
+  constructor(readonly doc: PDFKit.PDFDocument, embedded: boolean) {
+    this.width = doc.page.width - 2 * MARGIN
+    this.bottom = doc.page.height - MARGIN
+    if (embedded) {
+      // fontkit's glyph table, reached through pdfkit's font object (pdfkit is pinned).
+      const glyphs = (name: string) => { doc.font(name); return (doc as unknown as { _font?: { font?: Glyphs } })._font?.font }
+      const r = glyphs('body'), b = glyphs('bold')
+      this.canDraw = (cp) => (r?.hasGlyphForCodePoint?.(cp) ?? true) && (b?.hasGlyphForCodePoint?.(cp) ?? true)
+      this.replacement = this.canDraw(0xfffd) ? '\ufffd' : '?'
+    } else {
+      this.canDraw = winAnsiCanDraw
+      this.replacement = '?'
+    }
+  }
+
+  text(v: unknown, maxChars?: number): string {
+    return pdfSafeText(v, { canDraw: this.canDraw, replacement: this.replacement, maxChars })
+  }
+
+  ensure(height: number) {
+    if (this.doc.y + height > this.bottom) this.doc.addPage()
+  }
+
+  heading(title: string) {
+    this.ensure(70)
+    this.doc.moveDown(0.8).font('bold').fontSize(13).fillColor(INK).text(this.text(title), this.left, this.doc.y, { width: this.width })
+    this.doc.moveDown(0.3)
+  }
+
+  paragraph(s: unknown, opts: { size?: number; color?: string } = {}) {
+    this.doc.font('body').fontSize(opts.size ?? 10).fillColor(opts.color ?? INK).text(this.text(s), this.left, this.doc.y, { width: this.width })
+    this.doc.moveDown(0.4)
+  }
+
+  table(columns: Column[], rows: unknown[][]) {
+    const doc = this.doc
+    const pad = 3, size = 8
+    const scale = this.width / columns.reduce((a, c) => a + c.width, 0)
+    const cols = columns.map((c) => ({ ...c, width: c.width * scale }))
+    const rowHeight = (cells: string[], font: string) => {
+      doc.font(font).fontSize(size)
+      return Math.max(...cells.map((t, i) => doc.heightOfString(t || ' ', { width: cols[i].width - 2 * pad }))) + 2 * pad
+    }
+    const drawRow = (cells: string[], font: string, shade: boolean) => {
+      const h = rowHeight(cells, font)
+      const y = doc.y
+      if (shade) doc.rect(this.left, y, this.width, h).fill('#f6f8fa')
+      let x = this.left
+      doc.font(font).fontSize(size).fillColor(INK)
+      cells.forEach((t, i) => {
+        doc.text(t, x + pad, y + pad, { width: cols[i].width - 2 * pad, align: cols[i].align ?? 'left' })
+        x += cols[i].width
+      })
+      doc.moveTo(this.left, y + h).lineTo(this.left + this.width, y + h).lineWidth(0.5).strokeColor(RULE).stroke()
+      doc.y = y + h
+    }
+    const header = cols.map((c) => this.text(c.title))
+    const body = rows.map((r) => r.map((v) => this.text(v, CELL_MAX_CHARS)))
+    this.ensure(rowHeight(header, 'bold') + (body[0] ? rowHeight(body[0], 'body') : 0))
+    drawRow(header, 'bold', true)
+    for (const cells of body) {
+      if (doc.y + rowHeight(cells, 'body') > this.bottom) { doc.addPage(); drawRow(header, 'bold', true) }
+      drawRow(cells, 'body', false)
+    }
+    doc.x = this.left
+    doc.moveDown(0.6)
+  }
+
+  keyValues(title: string, rows: unknown[][]) {
+    this.heading(title)
+    this.table([{ title: 'Figure', width: 220 }, { title: 'Value', width: 280 }], rows)
+  }
+}
+
+export const dash = '–'
+export const num = (v: number | null | undefined, digits: number) => (v === null || v === undefined || !Number.isFinite(v) ? dash : v.toFixed(digits))
+export const utc = (ts: number | null | undefined) => (ts === null || ts === undefined ? dash : `${new Date(ts).toISOString().slice(0, 16).replace('T', ' ')}`)
+export const range = (f: FieldFigures | null | undefined, digits: number) => (f ? `${num(f.min, digits)} / ${num(f.mean, digits)} / ${num(f.max, digits)}` : dash)
+export const trend = (f: FieldFigures | null | undefined, digits: number) => (f && f.trend_per_h !== null ? `${f.trend_per_h > 0 ? '+' : ''}${f.trend_per_h.toFixed(digits)}` : dash)
+export const countsLine = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
+
+/** Title, subject line (robot or fleet), window and author, then a rule. */
+export function titleBlock(w: Writer, r: ReportHeader, title: string, subject: string, hours: number) {
+  const doc = w.doc
+  doc.font('bold').fontSize(20).fillColor(INK).text(w.text(title), w.left, MARGIN, { width: w.width })
+  doc.moveDown(0.3)
+  w.paragraph(`${subject}  ·  report #${r.id}`, { size: 11 })
+  w.paragraph(`Window: ${utc(r.time_range.from)} to ${utc(r.time_range.to)} UTC (${hours} h)`, { size: 10, color: MUTED })
+  w.paragraph(`Generated ${utc(r.created_at)} UTC by ${r.created_by}`, { size: 10, color: MUTED })
+  doc.moveTo(w.left, doc.y).lineTo(w.left + w.width, doc.y).lineWidth(1).strokeColor(RULE).stroke()
+}
+
+export const typeTitle = (type: string) => type[0].toUpperCase() + type.slice(1)
+
+export function narrativeSection(w: Writer, r: ReportHeader) {
+  w.heading('Narrative and recommendations')
+  if (r.narrative) {
+    w.paragraph(r.narrative)
+    w.paragraph('Written by a language model from the figures in this report; check it against them.', { size: 8, color: MUTED })
+  } else {
+    w.paragraph(`No narrative: ${r.narrative_error ?? 'not requested'}.`, { color: MUTED })
+  }
+}
+
+function footers(w: Writer, label: string) {
+  const doc = w.doc
+  const pages = doc.bufferedPageRange()
+  for (let i = pages.start; i < pages.start + pages.count; i++) {
+    doc.switchToPage(i)
+    // Text in the bottom margin would otherwise make pdfkit start a new page.
+    const bottom = doc.page.margins.bottom
+    doc.page.margins.bottom = 0
+    doc.font('body').fontSize(7).fillColor(MUTED)
+      .text(w.text(`${label} · page ${i + 1} of ${pages.count}`), w.left, doc.page.height - MARGIN + 16, { width: w.width, align: 'center', lineBreak: false })
+    doc.page.margins.bottom = bottom
+  }
+}
+
+export interface DocumentInfo {
+  title: string
+  subject: string
+  createdAt: number
+  /** Starts each page's footer ("TonyPi report #7 · robot x"); the page number follows. */
+  footer: string
+}
+
+/** An A4 document, drawn by `draw`, footed on every page, as one buffer. */
+export function renderDocument(info: DocumentInfo, opts: PdfOptions, draw: (w: Writer) => void): Promise<Buffer> {
+  const doc = new PDFDocument({
+    size: 'A4', margin: MARGIN, bufferPages: true, compress: opts.compress ?? true,
+    info: { Title: info.title, Author: 'TonyPi Monitor', Subject: info.subject, CreationDate: new Date(info.createdAt) },
+  })
+  const chunks: Buffer[] = []
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('data', (c: Buffer) => chunks.push(c))
+    doc.on('end', () => resolve(Buffer.concat(chunks)))
+    doc.on('error', reject)
+  })
+  doc.registerFont('body', opts.fonts?.regular ?? 'Helvetica')
+  doc.registerFont('bold', opts.fonts?.bold ?? 'Helvetica-Bold')
+  const w = new Writer(doc, Boolean(opts.fonts))
+  draw(w)
+  footers(w, info.footer)
+  doc.end()
+  return done
+}
