@@ -1,5 +1,6 @@
 // Everything a hub request handler may reach, assembled once at start.
 import type { Logger } from '../core/log.ts'
+import type { FleetAlerts } from './alerts/fleet-alerts.ts'
 import type { HubUserRepo } from './auth/user-repo.ts'
 import type { HubConfig } from './config.ts'
 import type { HubDb } from './db/database.ts'
@@ -26,6 +27,8 @@ export interface HubContext {
   telemetry: TelemetryReader
   live: FleetLive
   reports: HubReports
+  /** The fleet alert rules, the alerts and people's actions on them. */
+  alerts: FleetAlerts
   /** Rewrites Mosquitto's password and ACL files and makes it reload them. */
   syncBrokerAuth(): Promise<void>
   jwtSecret: string

@@ -4,6 +4,8 @@ import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describeConfig } from '../core/config.ts'
 import type { Logger } from '../core/log.ts'
+import { FleetAlerts } from './alerts/fleet-alerts.ts'
+import { AlertWebhook } from './alerts/webhook.ts'
 import { createHubApi } from './api/routes.ts'
 import { ensureHubAdmin, hubJwtSecret } from './auth/first-run.ts'
 import { HubUserRepo } from './auth/user-repo.ts'
@@ -15,6 +17,7 @@ import { InfluxWriter } from './influx/writer.ts'
 import { MqttBridge } from './mqtt/bridge.ts'
 import { readServiceAccount, writeMosquittoAuth } from './mqtt/mosquitto-auth.ts'
 import { HubRecords } from './records.ts'
+import { scheduleSystemLogRetention } from './logs/log-retention.ts'
 import { RobotRepo } from './robots/robot-repo.ts'
 import { HubReports } from './reports/hub-reports.ts'
 import { influxTelemetry } from './telemetry.ts'
@@ -51,6 +54,7 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   const users = new HubUserRepo(db)
   const robots = new RobotRepo(db)
   const records = new HubRecords(db)
+  const logRetention = scheduleSystemLogRetention({ db, retentionMs: cfg.logRetentionDays * 86_400_000, log: log.child('logs') })
   const jwtSecret = hubJwtSecret(dataDir, cfg.jwtSecret)
   const firstAdmin = await ensureHubAdmin(users, dataDir, cfg.adminPassword, log.child('auth'))
   const influxAuth = { user: cfg.influxUser, password: cfg.influxPassword, token: cfg.influxToken }
@@ -88,7 +92,21 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     db, influx: new InfluxQuery({ url: influxUrl, db: cfg.influxDb, ...influxAuth }), log: log.child('reports'),
     geminiApiKey: cfg.geminiApiKey, geminiBaseUrl: cfg.geminiBaseUrl,
   })
-  const ctx: HubContext = { config: cfg, db, users, robots, records, bridge, telemetry, live, reports, syncBrokerAuth, jwtSecret, log, startedAt: Date.now() }
+  const startedAt = Date.now()
+  const webhook = cfg.alertWebhookUrl
+    ? new AlertWebhook({
+      url: cfg.alertWebhookUrl, secret: cfg.alertWebhookSecret, attempts: cfg.alertWebhookAttempts, backoffMs: cfg.alertWebhookBackoffMs,
+      timeoutMs: cfg.alertWebhookTimeoutMs, log: log.child('webhook'), records,
+    })
+    : null
+  if (webhook && !cfg.alertWebhookSecret) log.warn('TONYPI_HUB_ALERT_WEBHOOK_SECRET is not set: webhook deliveries are not signed')
+  if (!webhook && cfg.alertWebhookSecret) log.warn('TONYPI_HUB_ALERT_WEBHOOK_SECRET is set without TONYPI_HUB_ALERT_WEBHOOK_URL: no webhook is sent')
+  const alerts = new FleetAlerts({
+    db, robots, bridge, live, records, webhook, log: log.child('alerts'), intervalMs: cfg.alertIntervalS * 1000,
+    autoResolve: cfg.alertAutoResolve, offlineAfterMs: cfg.offlineAfterS * 1000, startedAt,
+  })
+  await alerts.start()
+  const ctx: HubContext = { config: cfg, db, users, robots, records, bridge, telemetry, live, reports, alerts, syncBrokerAuth, jwtSecret, log, startedAt }
   const api = createHubApi(ctx)
   const server = startHubServer(ctx, api, opts.site ?? null)
   const httpPort = server.port!
@@ -100,9 +118,14 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
       if (stopped) return
       stopped = true
       server.stop(true)
+      // Before the broker and the database go: the last evaluation's changes are written and
+      // published, and webhook deliveries still pending are logged in system_logs.
+      await alerts.stop()
+      await webhook?.stop()
       await reports.close()
       await bridge.stop()
       await writer.close()
+      await logRetention.stop()
       await db.$client.close()
       log.info('hub stopped')
     },

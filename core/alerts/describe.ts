@@ -1,7 +1,7 @@
 // Words for an alert change: the title a toast shows and the message the alert list keeps.
 // They name the value, the line it crossed and what that means for the robot, so a reader
 // does not need to know the rules to act on one.
-import { ALERT_METRICS } from './defaults.ts'
+import { ALERT_METRICS, type AlertMetric } from './defaults.ts'
 import type { AlertChange } from './engine.ts'
 import type { AlertRule } from './rule.ts'
 
@@ -19,9 +19,12 @@ function withUnit(x: number, unit: string): string {
   return unit === '%' || unit === '°' ? `${num(x)}${unit}` : `${num(x)} ${unit}`
 }
 
-/** `sourceLabel` names the source for people ("3 (r_hip)"); the rule gives the clearing line. */
-export function describeChange(change: AlertChange, opts: { sourceLabel?: string; rule?: AlertRule } = {}): AlertText {
-  const meta = ALERT_METRICS[change.type]
+/**
+ * `sourceLabel` names the source for people ("3 (r_hip)"); the rule gives the clearing line;
+ * `metric` describes a metric that is not the robot's own (the hub's fleet rules).
+ */
+export function describeChange(change: AlertChange, opts: { sourceLabel?: string; rule?: AlertRule; metric?: AlertMetric } = {}): AlertText {
+  const meta = opts.metric ?? ALERT_METRICS[change.type]
   const label = opts.sourceLabel ?? change.source
   const subject = meta ? meta.subject(label) : `${change.type}${label ? ` ${label}` : ''}`
   const unit = meta?.unit ?? ''

@@ -1,6 +1,6 @@
 // The hub's REST API under /api/v1: the fleet's users and robots, their status, telemetry
 // from InfluxDB, jobs, alerts and logs from Postgres, and commands routed over MQTT.
-import { openapi } from '@elysiajs/openapi'
+import { lazyOpenApi } from '../../core/openapi-document.ts'
 import { Value } from '@sinclair/typebox/value'
 import { and, desc, eq, gte, ilike, lte, sql, type SQL } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
@@ -11,9 +11,10 @@ import { signToken } from '../../core/token.ts'
 import { isValidRobotId } from '../../core/topics.ts'
 import { HubUserError } from '../auth/user-repo.ts'
 import type { HubContext } from '../context.ts'
-import { alerts, commands, jobs, systemLogs } from '../db/schema.ts'
+import { commands, jobs, systemLogs } from '../db/schema.ts'
 import { RobotError, robotView } from '../robots/robot-repo.ts'
 import { requireHubRole } from './auth.ts'
+import { hubAlertRoutes } from './alert-routes.ts'
 import { hubHealth } from './health.ts'
 import { hubReportRoutes } from './report-routes.ts'
 
@@ -41,13 +42,7 @@ export function createHubApi(ctx: HubContext) {
   }
 
   return new Elysia({ prefix: '/api/v1' })
-    .use(openapi({
-      path: '/openapi-ui', specPath: '/openapi.json', exclude: { paths: ['/api/v1/openapi-ui'] },
-      documentation: {
-        info: { title: 'TonyPi hub API', version: '1' },
-        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      },
-    }))
+    .use(lazyOpenApi({ title: 'TonyPi hub API', version: '1' }))
     .onError(({ error, code, set }) => {
       if (error instanceof HttpError) { set.status = error.status; Object.assign(set.headers, error.headers); return { error: error.code, message: error.message } }
       if (code === 'VALIDATION') { set.status = 400; return { error: 'invalid_request', message: validationMessage(error) } }
@@ -203,16 +198,6 @@ export function createHubApi(ctx: HubContext) {
       if (query.to !== undefined) where.push(lte(jobs.startedAt, new Date(query.to)))
       return ctx.db.select().from(jobs).where(and(...where)).orderBy(desc(jobs.startedAt)).limit(query.limit ?? 100).offset(query.offset ?? 0)
     }, { query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })), status: t.Optional(t.Union(['started', 'in_progress', 'completed', 'cancelled', 'failed'].map((s) => t.Literal(s)))), ...Window }), detail: secured })
-    .get('/alerts', async ({ headers, query }) => {
-      await need('viewer')(headers)
-      const where: SQL[] = []
-      if (query.robot_id) where.push(eq(alerts.robotId, query.robot_id))
-      if (query.severity) where.push(eq(alerts.severity, query.severity))
-      if (query.resolved !== undefined) where.push(eq(alerts.resolved, query.resolved))
-      if (query.from !== undefined) where.push(gte(alerts.createdAt, new Date(query.from)))
-      if (query.to !== undefined) where.push(lte(alerts.createdAt, new Date(query.to)))
-      return ctx.db.select().from(alerts).where(and(...where)).orderBy(desc(alerts.createdAt)).limit(query.limit ?? 100).offset(query.offset ?? 0)
-    }, { query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })), severity: t.Optional(t.Union(['info', 'warning', 'critical'].map((s) => t.Literal(s)))), resolved: t.Optional(t.BooleanString()), ...Window }), detail: secured })
     .get('/logs', async ({ headers, query }) => {
       await need('viewer')(headers)
       const where: SQL[] = []
@@ -233,6 +218,7 @@ export function createHubApi(ctx: HubContext) {
       detail: secured,
     })
 
+    .use(hubAlertRoutes(ctx))
     .use(hubReportRoutes(ctx))
 
     .post('/command', async ({ headers, body, set }) => {

@@ -55,6 +55,10 @@ export const jobs = pgTable('jobs', {
   finishedAt: ts('finished_at'),
 }, (t) => [index('jobs_robot_started').on(t.robotId, t.startedAt)])
 
+/**
+ * Alert rules kept by the hub: the fleet rules it evaluates itself (hub/alerts/fleet-rules.ts),
+ * global (robot_id null) or overridden for one robot. One rule per (robot or global, metric).
+ */
 export const alertRules = pgTable('alert_rules', {
   id: serial('id').primaryKey(),
   /** null: a global rule. */
@@ -65,9 +69,15 @@ export const alertRules = pgTable('alert_rules', {
   critical: doublePrecision('critical'),
   minDurationS: doublePrecision('min_duration_s').notNull().default(0),
   hysteresis: doublePrecision('hysteresis').notNull().default(0),
+  /** false: the alert stays open after its condition clears, until an operator resolves it. */
+  autoResolve: boolean('auto_resolve').notNull().default(true),
   enabled: boolean('enabled').notNull().default(true),
   updatedAt: ts('updated_at').notNull().defaultNow(),
-})
+}, (t) => [
+  // NULLs are distinct in a plain unique index, so the global rules need their own.
+  uniqueIndex('alert_rules_global_metric').on(t.metric).where(sql`${t.robotId} is null`),
+  uniqueIndex('alert_rules_robot_metric').on(t.robotId, t.metric).where(sql`${t.robotId} is not null`),
+])
 
 export const alerts = pgTable('alerts', {
   id: serial('id').primaryKey(),
@@ -80,6 +90,8 @@ export const alerts = pgTable('alerts', {
   title: text('title').notNull(),
   message: text('message').notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
+  /** The last change (opened, severity, cleared, acknowledged, resolved). */
+  updatedAt: ts('updated_at').notNull().defaultNow(),
   acknowledged: boolean('acknowledged').notNull().default(false),
   acknowledgedBy: text('acknowledged_by'),
   acknowledgedAt: ts('acknowledged_at'),

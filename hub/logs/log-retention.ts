@@ -46,6 +46,8 @@ export function scheduleSystemLogRetention(deps: { db: HubDb; retentionMs: numbe
   }
   pass()
   const timer = setInterval(pass, deps.everyMs ?? 3_600_000)
+  // A hub that fails later in its start must still be able to exit.
+  timer.unref?.()
   return {
     async stop() {
       stopped = true

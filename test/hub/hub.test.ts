@@ -192,6 +192,13 @@ describe('API roles and input', () => {
     { method: 'GET', path: '/api/v1/pi/performance?robot_id=r1', need: 'viewer' },
     { method: 'GET', path: '/api/v1/jobs', need: 'viewer' },
     { method: 'GET', path: '/api/v1/alerts', need: 'viewer' },
+    { method: 'GET', path: '/api/v1/alerts/rules', need: 'viewer' },
+    { method: 'GET', path: '/api/v1/alerts/rules?robot_id=r1', need: 'viewer' },
+    { method: 'PUT', path: '/api/v1/alerts/rules/sync_lag', need: 'admin', body: { enabled: true } },
+    { method: 'PUT', path: '/api/v1/alerts/rules/sync_lag?robot_id=r1', need: 'admin', body: { enabled: true } },
+    { method: 'DELETE', path: '/api/v1/alerts/rules/sync_lag?robot_id=r1', need: 'admin' },
+    { method: 'POST', path: '/api/v1/alerts/999999/acknowledge', need: 'operator' },
+    { method: 'POST', path: '/api/v1/alerts/999999/resolve', need: 'operator' },
     { method: 'GET', path: '/api/v1/logs', need: 'viewer' },
     { method: 'POST', path: '/api/v1/command', need: 'operator', body: { robot_id: 'nobot', type: 'stop' } },
   ]

@@ -1,0 +1,116 @@
+// The fleet's alerts in Postgres, in the record shape the edge serves and publishes
+// (core/alerts/record.ts). A rule's change opens an alert or updates the open one in place:
+// the partial unique index `alerts_one_open` keeps one open alert per (robot, type, source).
+import { and, desc, eq, gte, inArray, lte, type SQL } from 'drizzle-orm'
+import type { AlertText } from '../../core/alerts/describe.ts'
+import type { AlertChange, OpenAlert } from '../../core/alerts/engine.ts'
+import type { AlertRecord } from '../../core/alerts/record.ts'
+import type { AlertSeverity } from '../../core/alerts/rule.ts'
+import type { HubDb } from '../db/database.ts'
+import { alerts } from '../db/schema.ts'
+
+type AlertRow = typeof alerts.$inferSelect
+
+export interface AlertFilter {
+  robot_id?: string
+  resolved?: boolean
+  acknowledged?: boolean
+  severity?: AlertSeverity | 'info'
+  type?: string
+  source?: string
+  from?: number
+  to?: number
+  limit?: number
+  offset?: number
+}
+
+const ms = (d: Date | null) => (d === null ? null : d.getTime())
+
+export function alertRecord(r: AlertRow): AlertRecord {
+  return {
+    id: r.id, robot_id: r.robotId, type: r.type, severity: r.severity, source: r.source, value: r.value, threshold: r.threshold,
+    title: r.title, message: r.message, created_at: r.createdAt.getTime(), updated_at: r.updatedAt.getTime(),
+    acknowledged: r.acknowledged, acknowledged_by: r.acknowledgedBy, acknowledged_at: ms(r.acknowledgedAt),
+    resolved: r.resolved, resolved_at: ms(r.resolvedAt),
+  }
+}
+
+const rank = (s: string) => (s === 'critical' ? 2 : s === 'warning' ? 1 : 0)
+
+export class HubAlertRepo {
+  constructor(private readonly db: HubDb) {}
+
+  /** Open alerts of these types, for the engines to pick up after a restart. */
+  async open(types: readonly string[]): Promise<(OpenAlert & { robotId: string })[]> {
+    const rows = await this.db.select().from(alerts).where(and(eq(alerts.resolved, false), inArray(alerts.type, [...types])))
+    return rows.filter((a) => a.severity !== 'info')
+      .map((a) => ({ robotId: a.robotId, type: a.type, source: a.source, severity: a.severity as AlertSeverity, value: a.value }))
+  }
+
+  /** Writes one engine change. Returns the alert as it now is, or null for a resolve of nothing. */
+  async apply(robotId: string, change: AlertChange, text: AlertText): Promise<AlertRecord | null> {
+    const at = new Date(change.ts)
+    const [open] = await this.db.select().from(alerts)
+      .where(and(eq(alerts.robotId, robotId), eq(alerts.type, change.type), eq(alerts.source, change.source), eq(alerts.resolved, false)))
+    const fields = { value: change.value, threshold: change.threshold, title: text.title, message: text.message, updatedAt: at }
+    if (change.kind === 'resolve') {
+      if (!open) return null
+      return this.write(open.id, { ...fields, severity: change.severity, resolved: true, resolvedAt: at })
+    }
+    if (!open) {
+      const [row] = await this.db.insert(alerts).values({
+        robotId, type: change.type, source: change.source, severity: change.severity, createdAt: at, ...fields,
+      }).returning()
+      return alertRecord(row)
+    }
+    // Escalation asks for attention again: an acknowledgement of the warning does not cover it.
+    const escalated = rank(change.severity) > rank(open.severity)
+    return this.write(open.id, {
+      ...fields, severity: change.severity,
+      ...(escalated ? { acknowledged: false, acknowledgedBy: null, acknowledgedAt: null } : {}),
+    })
+  }
+
+  async get(id: number): Promise<AlertRecord | null> {
+    const [row] = await this.db.select().from(alerts).where(eq(alerts.id, id))
+    return row ? alertRecord(row) : null
+  }
+
+  async list(f: AlertFilter): Promise<AlertRecord[]> {
+    const where: SQL[] = []
+    if (f.robot_id !== undefined) where.push(eq(alerts.robotId, f.robot_id))
+    if (f.resolved !== undefined) where.push(eq(alerts.resolved, f.resolved))
+    if (f.acknowledged !== undefined) where.push(eq(alerts.acknowledged, f.acknowledged))
+    if (f.severity) where.push(eq(alerts.severity, f.severity))
+    if (f.type) where.push(eq(alerts.type, f.type))
+    if (f.source !== undefined) where.push(eq(alerts.source, f.source))
+    if (f.from !== undefined) where.push(gte(alerts.createdAt, new Date(f.from)))
+    if (f.to !== undefined) where.push(lte(alerts.createdAt, new Date(f.to)))
+    const rows = await this.db.select().from(alerts).where(and(...where))
+      .orderBy(desc(alerts.createdAt), desc(alerts.id)).limit(f.limit ?? 100).offset(f.offset ?? 0)
+    return rows.map(alertRecord)
+  }
+
+  /** Idempotent: a second acknowledgement keeps the first one's user and time. */
+  async acknowledge(id: number, username: string, now: Date): Promise<{ alert: AlertRecord; changed: boolean } | null> {
+    const [row] = await this.db.update(alerts).set({ acknowledged: true, acknowledgedBy: username, acknowledgedAt: now, updatedAt: now })
+      .where(and(eq(alerts.id, id), eq(alerts.acknowledged, false))).returning()
+    if (row) return { alert: alertRecord(row), changed: true }
+    const current = await this.get(id)
+    return current ? { alert: current, changed: false } : null
+  }
+
+  /** Idempotent: resolving a resolved alert changes nothing. */
+  async resolve(id: number, now: Date): Promise<{ alert: AlertRecord; changed: boolean } | null> {
+    const [row] = await this.db.update(alerts).set({ resolved: true, resolvedAt: now, updatedAt: now })
+      .where(and(eq(alerts.id, id), eq(alerts.resolved, false))).returning()
+    if (row) return { alert: alertRecord(row), changed: true }
+    const current = await this.get(id)
+    return current ? { alert: current, changed: false } : null
+  }
+
+  private async write(id: number, set: Partial<typeof alerts.$inferInsert>): Promise<AlertRecord> {
+    const [row] = await this.db.update(alerts).set(set).where(eq(alerts.id, id)).returning()
+    return alertRecord(row)
+  }
+}

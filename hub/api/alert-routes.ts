@@ -1,0 +1,128 @@
+// Alerts and fleet alert rules on the hub, under /api/v1, in the edge's shapes and with its
+// messages (edge/api/alert-routes.ts): viewers read, operators acknowledge and resolve
+// (recorded with their name), admins edit rules, globally or for one robot.
+import { Elysia, t } from 'elysia'
+import { AlertRecord, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
+import { HttpError } from '../../core/http-error.ts'
+import type { Role } from '../../core/schemas.ts'
+import { RuleError } from '../alerts/rule-repo.ts'
+import type { HubContext } from '../context.ts'
+import { requireHubRole } from './auth.ts'
+
+const ErrorBody = t.Object({ error: t.String(), message: t.String() })
+const secured = { security: [{ bearer: [] }] }
+const HubRuleRecord = t.Intersect([RuleRecord, t.Object({ robot_id: t.Union([t.String(), t.Null()], { description: "null: the global rule; else the robot whose own rule this is" }) })])
+const AlertId = t.Object({ id: t.String({ maxLength: 40 }) })
+/** Epoch ms that a Date can hold, so a wild value is a 400 and not a failed query. */
+const EpochMs = (description: string) => t.Numeric({ minimum: 0, maximum: 8.64e15, description })
+const RobotQuery = t.Object({ robot_id: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "a robot's own rules (the global rule where it has none)" })) })
+
+// The body schema lets unknown fields through so the handler can name them: the framework would
+// otherwise drop them silently, and a misspelt `min_duration` would leave the rule as it was.
+const RULE_FIELDS = Object.keys(RulePatch.properties)
+const RulePatchBody = t.Object(RulePatch.properties, { minProperties: 1, additionalProperties: true })
+
+function rulePatch(body: Record<string, unknown>): RulePatch {
+  const unknown = Object.keys(body).filter((k) => !RULE_FIELDS.includes(k))
+  if (unknown.length) throw new HttpError(400, 'invalid_request', `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}: a rule has ${RULE_FIELDS.join(', ')}`)
+  return body as RulePatch
+}
+
+/** Ids are parsed after the role check, so an anonymous caller learns nothing from a 400. */
+function alertId(raw: string): number {
+  const id = /^[1-9]\d{0,9}$/.test(raw) ? Number(raw) : NaN
+  if (!Number.isSafeInteger(id) || id > 2_147_483_647) throw new HttpError(404, 'not_found', `no alert ${JSON.stringify(raw.slice(0, 32))}`)
+  return id
+}
+
+function ruleError(err: unknown): never {
+  if (err instanceof RuleError) throw new HttpError(err.status, err.status === 404 ? 'not_found' : 'invalid_request', err.message)
+  throw err
+}
+
+export function hubAlertRoutes(ctx: HubContext) {
+  const auth = (role: Role, headers: Record<string, string | undefined>) => requireHubRole(ctx, headers.authorization, role)
+  const notFound = (id: number) => new HttpError(404, 'not_found', `no alert ${id}`)
+  const robotOr404 = async (id: string) => {
+    if (!(await ctx.robots.get(id))) throw new HttpError(404, 'not_found', `no robot ${id}`)
+  }
+
+  return new Elysia()
+    .get('/alerts', async ({ headers, query }) => {
+      await auth('viewer', headers)
+      return ctx.alerts.store.list(query)
+    }, {
+      query: t.Object({
+        robot_id: t.Optional(t.String({ maxLength: 64 })),
+        resolved: t.Optional(t.BooleanString()),
+        acknowledged: t.Optional(t.BooleanString()),
+        severity: t.Optional(t.Union([t.Literal('info'), t.Literal('warning'), t.Literal('critical')])),
+        type: t.Optional(t.String({ maxLength: 64 })),
+        source: t.Optional(t.String({ maxLength: 64 })),
+        from: t.Optional(EpochMs('created at or after, epoch ms')),
+        to: t.Optional(EpochMs('created at or before, epoch ms')),
+        limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, description: 'default 100' })),
+        offset: t.Optional(t.Numeric({ minimum: 0, maximum: 1_000_000 })),
+      }),
+      response: { 200: t.Array(AlertRecord) },
+      detail: { ...secured, summary: "The fleet's alerts, newest first: the hub's own (robot offline, sync lag and backlog) and those robots raised" },
+    })
+
+    .get('/alerts/rules', async ({ headers, query }) => {
+      await auth('viewer', headers)
+      if (query.robot_id !== undefined) await robotOr404(query.robot_id)
+      return ctx.alerts.rules.records(query.robot_id ?? null)
+    }, {
+      query: RobotQuery,
+      response: { 200: t.Array(HubRuleRecord), 404: ErrorBody },
+      detail: { ...secured, summary: "The fleet alert rules (global), or those in force for one robot, with each metric's unit and meaning" },
+    })
+
+    .put('/alerts/rules/:metric', async ({ headers, params, query, body }) => {
+      const me = await auth('admin', headers)
+      const patch = rulePatch(body)
+      if (query.robot_id !== undefined) await robotOr404(query.robot_id)
+      return ctx.alerts.updateRule(params.metric, query.robot_id ?? null, patch, me.username).catch(ruleError)
+    }, {
+      params: t.Object({ metric: t.String({ maxLength: 64 }) }),
+      query: RobotQuery,
+      body: RulePatchBody,
+      response: { 200: HubRuleRecord, 400: ErrorBody, 404: ErrorBody },
+      detail: {
+        ...secured,
+        summary: "Edit a rule (partial): the global one, or with ?robot_id= that robot's own (made from the rule in force on its first edit); warning and critical must be ordered by its direction",
+      },
+    })
+
+    .delete('/alerts/rules/:metric', async ({ headers, params, query }) => {
+      const me = await auth('admin', headers)
+      if (query.robot_id === undefined) {
+        throw new HttpError(400, 'invalid_request', 'robot_id is required: a global rule is not deleted; disable it with {"enabled": false}')
+      }
+      await robotOr404(query.robot_id)
+      return ctx.alerts.removeRule(params.metric, query.robot_id, me.username).catch(ruleError)
+    }, {
+      params: t.Object({ metric: t.String({ maxLength: 64 }) }),
+      query: RobotQuery,
+      response: { 200: HubRuleRecord, 400: ErrorBody, 404: ErrorBody },
+      detail: { ...secured, summary: "Remove a robot's own rule: the global rule applies to it again (returned)" },
+    })
+
+    .post('/alerts/:id/acknowledge', async ({ headers, params }) => {
+      const me = await auth('operator', headers)
+      const id = alertId(params.id)
+      return (await ctx.alerts.acknowledge(id, me.username)) ?? (() => { throw notFound(id) })()
+    }, {
+      params: AlertId, response: { 200: AlertRecord, 404: ErrorBody },
+      detail: { ...secured, summary: 'Acknowledge (idempotent: the first acknowledgement is kept)' },
+    })
+
+    .post('/alerts/:id/resolve', async ({ headers, params }) => {
+      const me = await auth('operator', headers)
+      const id = alertId(params.id)
+      return (await ctx.alerts.resolve(id, me.username)) ?? (() => { throw notFound(id) })()
+    }, {
+      params: AlertId, response: { 200: AlertRecord, 404: ErrorBody },
+      detail: { ...secured, summary: 'Resolve (idempotent); a condition that persists raises a new alert' },
+    })
+}
