@@ -9,6 +9,7 @@ import mqtt from 'mqtt'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core'
+import { eq } from 'drizzle-orm'
 import { alerts, jobs } from '../../hub/db/schema.ts'
 import { waitFor } from '../support/edge-harness.ts'
 import { HUB_ADMIN_PASSWORD, startTestHub, type HubHarness } from '../support/hub-harness.ts'
@@ -383,6 +384,39 @@ describe('fleet dashboard', () => {
     // A robot the hub does not know.
     await page.goto(h.base + '/robots/no-such-robot')
     await page.waitForSelector('[data-state=no-robot]')
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test("an operator acknowledges and resolves a robot's alert on the hub; the state is kept", async () => {
+    ready()
+    const { page, errors } = await as('operator')
+    await page.goto(h.base + '/robots/robot-a/alerts')
+    const row = 'tr[data-alert]:has(:text("Battery low"))'
+    await page.waitForSelector(`${row}[data-state=open]`)
+    await page.click(`${row} [data-action=alert-ack]`)
+    await page.waitForSelector(`${row}[data-state=acknowledged]`)
+    expect(await page.textContent(row)).toContain('Acknowledged by operator-user')
+    await page.click(`${row} [data-action=alert-resolve]`)
+    await page.waitForSelector('[data-card=alerts-list] [data-state=empty]')
+    const [stored] = await h.hub.ctx.db.select().from(alerts).where(eq(alerts.title, 'Battery low'))
+    expect([stored.acknowledgedBy, stored.resolved]).toEqual(['operator-user', true])
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('an operator generates a fleet report: a row per robot, listed as a fleet report', async () => {
+    ready()
+    const { page, errors } = await as('operator')
+    await goTo(page, 'Reports')
+    await page.waitForSelector('[data-card=reports]')
+    await page.selectOption('select[name=report_type]', 'performance')
+    await page.click('[data-action=report-generate]')
+    await page.waitForSelector('[data-card=report] [data-figures=robots] table', { timeout: 25_000 })
+    const robots = await page.textContent('[data-card=report] [data-figures=robots] table')
+    expect(robots).toContain('robot-a')
+    const id = Number(await page.getAttribute('[data-card=report]', 'data-report'))
+    await page.waitForSelector(`tr[data-report-row="${id}"] [data-report-scope=fleet]`)
+    expect(await page.getAttribute('[data-action=report-pdf]', 'href')).toBe(`/api/v1/reports/${id}/pdf`)
+    await shot(page, 'reports', false)
     expect(errors).toEqual([])
   }, TEST_MS)
 

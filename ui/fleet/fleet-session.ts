@@ -103,7 +103,7 @@ export class FleetSession {
     try {
       const rows = await api<AlertRow[]>(`/alerts?resolved=false&limit=${ALERTS_LIMIT}`)
       const byRobot = new Map<string, number>()
-      for (const a of rows) byRobot.set(a.robotId, (byRobot.get(a.robotId) ?? 0) + 1)
+      for (const a of rows) byRobot.set(a.robot_id, (byRobot.get(a.robot_id) ?? 0) + 1)
       this.alerts.set({ state: 'ok', data: { byRobot, capped: rows.length >= ALERTS_LIMIT } })
     } catch (err) {
       const prev = this.alerts.value

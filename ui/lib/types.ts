@@ -81,9 +81,10 @@ export interface JobRow {
   finishedAt: string | null
 }
 
+/** An alert as the hub serves it: the same record as the edge's (core/alerts/record.ts), times in epoch ms. */
 export interface AlertRow {
   id: number
-  robotId: string
+  robot_id: string
   type: string
   severity: 'info' | 'warning' | 'critical'
   source: string
@@ -91,12 +92,13 @@ export interface AlertRow {
   threshold: number | null
   title: string
   message: string
-  createdAt: string
+  created_at: number
+  updated_at: number
   acknowledged: boolean
-  acknowledgedBy: string | null
-  acknowledgedAt: string | null
+  acknowledged_by: string | null
+  acknowledged_at: number | null
   resolved: boolean
-  resolvedAt: string | null
+  resolved_at: number | null
 }
 
 export interface LogRow {

@@ -9,6 +9,7 @@ import { API_BASE } from '../lib/api.ts'
 import { dateTime, num } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
 import { useObservable } from '../lib/observable.ts'
+import { FLEET } from '../lib/mode.ts'
 import { api, canCommand, session } from '../lib/session.ts'
 import { toast } from '../lib/toasts.ts'
 import { useApi, type Resource } from '../lib/use-api.ts'
@@ -36,6 +37,8 @@ interface EdgeLog { seq: number; ts: number; level: string; category: string; me
 interface ReportSummary {
   id: number; report_type: string; time_range: { from: number; to: number }; created_at: number; created_by: string
   has_narrative: boolean; narrative_error: string | null
+  /** The hub reports on one robot or on the fleet; the edge only on itself. */
+  scope?: 'robot' | 'fleet'; robot_id?: string | null
 }
 interface Report extends Omit<ReportSummary, 'has_narrative'> { figures: Record<string, unknown>; narrative: string | null }
 
@@ -79,7 +82,8 @@ function DownloadLink(props: { path: string; children: ComponentChildren; [k: st
     onClick=${(e: Event) => { e.preventDefault(); download(path).catch((err: Error) => toast('error', 'Download failed', err.message)) }}>${children}</a>`
 }
 
-async function act<T>(what: string, run: () => Promise<T>): Promise<T | undefined> {
+/** Runs an API call; a failure becomes an error toast naming what was attempted. */
+export async function act<T>(what: string, run: () => Promise<T>): Promise<T | undefined> {
   try {
     return await run()
   } catch (err) {
@@ -388,7 +392,7 @@ const REPORT_TYPES = [
   { value: 'maintenance', label: 'Maintenance' },
 ]
 const WINDOWS = [{ value: '1h', label: 'Last hour' }, { value: '24h', label: 'Last 24 hours' }, { value: '7d', label: 'Last 7 days' }]
-const HIDDEN_FIGURES = new Set(['robot_id', 'report_type', 'limits', 'window'])
+const HIDDEN_FIGURES = new Set(['robot_id', 'report_type', 'limits', 'window', 'scope'])
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const label = (k: string) => k.replace(/_/g, ' ')
@@ -398,6 +402,7 @@ function figure(v: unknown): string {
   if (v === null || v === undefined) return '\u2014'
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : num(v, 2)
   if (typeof v === 'boolean') return v ? 'yes' : 'no'
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.length ? v.join('; ') : '\u2014'
   if (Array.isArray(v)) return `${v.length} item${v.length === 1 ? '' : 's'}`
   if (isObj(v)) {
     if ('min' in v && 'max' in v && 'mean' in v) return `${figure(v.min)} \u2013 ${figure(v.max)} (mean ${figure(v.mean)}, last ${figure(v.last)})`
@@ -475,6 +480,7 @@ export function EdgeReportsPage() {
           ${REPORT_TYPES.map((t) => html`<option key=${t.value} value=${t.value}>${t.label}</option>`)}</select></label>
         <label class="field"><span>Window</span><select name="time_range" value=${range} disabled=${generating} onChange=${(e: Event) => setRange(value(e))}>
           ${WINDOWS.map((w) => html`<option key=${w.value} value=${w.value}>${w.label}</option>`)}</select></label>
+        ${FLEET ? html`<p class="muted small">On the hub this reports on the whole fleet: a row per robot and the robots needing attention first.</p>` : null}
         <div class="filter-actions"><button type="submit" class="btn btn-primary" data-action="report-generate" disabled=${generating}>${generating ? 'Generating\u2026' : 'Generate'}</button></div>
       </form>
       ${generating ? html`<p class="muted small" role="status" data-state="generating"><span class="spinner" aria-hidden="true"></span> Collecting the figures and writing the summary; this can take up to half a minute.</p>` : null}
@@ -486,7 +492,7 @@ export function EdgeReportsPage() {
         : html`<div class="table-wrap"><table class="table" aria-label="Reports">
           <thead><tr><th scope="col">Report</th><th scope="col" class="hide-narrow">Window</th><th scope="col">Made</th><th scope="col" class="hide-narrow">Summary</th><th scope="col"><span class="sr-only">Open</span></th></tr></thead>
           <tbody>${rows.map((r) => html`<tr key=${r.id} data-report-row=${r.id}>
-            <td>${label(r.report_type)} #${r.id}</td>
+            <td>${label(r.report_type)} #${r.id}${FLEET ? html` <span class="muted small" data-report-scope=${r.scope ?? 'robot'}>${r.scope === 'fleet' ? 'fleet' : r.robot_id}</span>` : null}</td>
             <td class="hide-narrow nowrap">${when(r.time_range.from)} \u2013 ${when(r.time_range.to)}</td>
             <td class="nowrap">${when(r.created_at)} <span class="muted small">by ${r.created_by}</span></td>
             <td class="hide-narrow">${r.has_narrative ? 'yes' : html`<span class="muted">none</span>`}</td>

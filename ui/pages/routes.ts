@@ -44,6 +44,7 @@ export const ROUTES: PageRoute[] = [
 /** Hub: the fleet's own pages. */
 export const FLEET_ROUTES: PageRoute[] = [
   { path: '/', title: 'Robots', page: RobotsPage },
+  { path: '/reports', title: 'Reports', page: EdgeReportsPage },
   { path: '/users', title: 'Users', page: UsersPage, minRole: 'admin' },
   { path: '/settings', title: 'Settings', page: SettingsPage },
   { path: '/account', title: 'Account', page: AccountPage, hidden: true },
