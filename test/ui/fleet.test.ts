@@ -420,6 +420,21 @@ describe('fleet dashboard', () => {
     expect(errors).toEqual([])
   }, TEST_MS)
 
+  test("a fleet alert (robot-b offline too long) is told in a toast on the robots list and counted", async () => {
+    ready()
+    const { page, errors } = await as('viewer')
+    await page.waitForSelector('[data-robot-id="robot-b"][data-status=offline]')
+    // The hub's judgement two minutes on, without waiting two minutes: its clock is injectable.
+    const mono = performance.now()
+    const now = Date.now()
+    await h.hub.ctx.alerts.evaluate({ mono, now })
+    const changed = await h.hub.ctx.alerts.evaluate({ mono: mono + 130_000, now: now + 130_000 })
+    expect(changed.map((a) => `${a.robot_id} ${a.type}`)).toContain('robot-b robot_offline')
+    await page.waitForSelector('[data-toast=warn]:has-text("robot-b")')
+    await page.waitForSelector('[data-robot-id="robot-b"] [data-open-alerts="1"]')
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
   test('on a phone: the robots list and a robot page at 360 px, in the dark theme', async () => {
     ready()
     const { page, errors } = await as('operator', { viewport: { width: 360, height: 740 }, colorScheme: 'dark', isMobile: true, hasTouch: true })

@@ -9,6 +9,7 @@ import { ApiError } from '../lib/api.ts'
 import { LiveConnection } from '../live/live-connection.ts'
 import { Observable } from '../lib/observable.ts'
 import { api, type Session } from '../lib/session.ts'
+import { toast } from '../lib/toasts.ts'
 import type { AlertRow, FleetRobot, LiveMessage, RobotStatus } from '../lib/types.ts'
 
 const LIST_EVERY_MS = 10_000
@@ -130,6 +131,8 @@ export class FleetSession {
   private onMessage(m: LiveMessage) {
     if (m.type === 'hello' || !m.robot_id) return
     const id = m.robot_id
+    // The hub's own judgement of a robot (e.g. "offline") is not word from the robot.
+    if (m.type === 'event' && m.event === 'alert') return this.onAlert(id, m.data)
     this.heard.set(id, Date.now())
     this.dirty = true
     if (m.type === 'samples') {
@@ -144,6 +147,13 @@ export class FleetSession {
       if (st === 'online' || st === 'offline' || st === 'emergency_stopped') this.liveStatus.set(id, { status: st, at: Date.now() })
       this.markDirty() // a robot going offline or stopping is shown at once
     }
+  }
+
+  /** A new fleet alert is told in a toast on the robots list too; every change recounts. */
+  private onAlert(robotId: string, data: Record<string, unknown>) {
+    void this.loadAlerts()
+    if (data.change !== 'open') return
+    toast(data.severity === 'critical' ? 'error' : 'warn', `${robotId}: ${String(data.title ?? data.type ?? 'alert')}`, typeof data.message === 'string' ? data.message : undefined)
   }
 
   private markDirty() {

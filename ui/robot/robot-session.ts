@@ -183,6 +183,8 @@ export class RobotSession {
     if (this.robotId && m.type !== 'hello') {
       // The hub's feed is filtered to this robot; a stray message of another is not ours.
       if (m.robot_id !== undefined && m.robot_id !== this.robotId) return
+      // The hub's alerts about the robot (e.g. "offline") are not word from it.
+      if (m.type === 'event' && m.event === 'alert') return this.onAlertEvent(m.data)
       this.heardAt = Date.now()
       if (!this.robot.seeded) this.reseedIfUnheard()
       if (m.type === 'event' && m.event === 'status') return this.onFleetStatus(m.data)
