@@ -44,13 +44,23 @@ export class MqttBridge {
 
   constructor(private readonly deps: {
     url: string; username: string; password: string; robots: RobotRepo; sink: SampleSink; records: BridgeRecords
+    /** Default tonypi-hub-<pid>; two bridges in one process need different ones. */
+    clientId?: string
     log: Logger; offlineAfterMs: number; onEvent?: (robotId: string, event: string, data: Record<string, unknown>) => void
   }) {}
 
   async start() {
     await this.refreshRobots()
+    // Robots the table still calls online (the hub stopped while they were) are on the clock
+    // from now: one that never speaks again is marked offline after the heartbeat timeout.
+    const now = Date.now()
+    for (const r of await this.deps.robots.list()) {
+      if (r.revokedAt || (r.status !== 'online' && r.status !== 'emergency_stopped') || this.lastSeen.has(r.robotId)) continue
+      this.online.add(r.robotId)
+      this.lastSeen.set(r.robotId, now)
+    }
     const client = mqtt.connect(this.deps.url, {
-      username: this.deps.username, password: this.deps.password, clientId: `tonypi-hub-${process.pid}`, reconnectPeriod: 2000, clean: true,
+      username: this.deps.username, password: this.deps.password, clientId: this.deps.clientId ?? `tonypi-hub-${process.pid}`, reconnectPeriod: 2000, clean: true,
     })
     this.client = client
     client.on('message', (topic, payload, packet) => this.enqueue(topic, payload, packet.retain))

@@ -8,6 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Role } from '../../core/schemas.ts'
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts'
+import { MqttBridge } from '../../hub/mqtt/bridge.ts'
+import { createLogger } from '../../core/log.ts'
 import { waitFor } from '../support/edge-harness.ts'
 
 let h: HubHarness
@@ -173,6 +175,27 @@ describe('commands and presence', () => {
     c.end(true)
     const r = await waitFor('offline', async () => { const x = await (await h.api('/api/v1/robots/r1', { token: tokens.viewer })).json(); return x.status === 'offline' ? x : null }, 8000)
     expect(r.status_source).toContain('silent for')
+  })
+})
+
+describe('a hub that restarts', () => {
+  test('a robot the table calls online but which never speaks again is marked offline after the timeout', async () => {
+    const reg = await h.api('/api/v1/robots', { token: tokens.admin, method: 'POST', json: { robot_id: 'r-restart' } })
+    expect(reg.status).toBe(201)
+    await h.hub.ctx.robots.setStatus('r-restart', 'online', 'test: online when the hub stopped', new Date())
+    // A second bridge stands in for the restarted hub: same database, same broker, fresh memory.
+    const bridge = new MqttBridge({
+      url: h.services.mqtt_url, username: h.services.mqtt_username, password: h.services.mqtt_password, clientId: 'tonypi-hub-restarted',
+      robots: h.hub.ctx.robots, records: h.hub.ctx.records, sink: { write: () => {} }, log: createLogger({ level: 'error', sink: () => {} }), offlineAfterMs: 1000,
+    })
+    await bridge.start()
+    try {
+      expect(bridge.isOnline('r-restart')).toBe(true)
+      const r = await waitFor('offline', async () => { const x = await (await h.api('/api/v1/robots/r-restart', { token: tokens.viewer })).json(); return x.status === 'offline' ? x : null }, 8000)
+      expect(r.status_source).toContain('silent for')
+    } finally {
+      await bridge.stop()
+    }
   })
 })
 
