@@ -35,7 +35,9 @@ export function describeChange(change: AlertChange, opts: { sourceLabel?: string
 
   if (meta?.states) {
     if (!cleared) return { title: `${subject} ${meta.states.on}${note}`, message: `${subject} ${meta.states.on}${note}.${meaning}` }
-    const how = change.kind === 'resolve' && change.reason === 'rule_disabled' ? 'The rule was disabled.' : `${subject} ${meta.states.off}.`
+    // A disabled rule says nothing about the state: "answering again" would be a guess.
+    if (change.kind === 'resolve' && change.reason === 'rule_disabled') return { title: `${subject}: rule disabled`, message: `The ${change.type} rule was disabled.` }
+    const how = `${subject} ${meta.states.off}.`
     return { title: `${subject} ${meta.states.off}`, message: change.kind === 'update' ? `${how} The alert stays open until an operator resolves it.` : how }
   }
 

@@ -218,9 +218,7 @@ export class FleetAlerts {
     const out: AlertRecord[] = []
     for (const c of changes) {
       const metric = fleetMetric(c.type)
-      let text = describeChange(c, { sourceLabel: robotId, rule: engine.rule(c.type), metric })
-      // core's words for a two-state metric say "back online" here, which a disabled rule does not mean.
-      if (c.kind === 'resolve' && c.reason === 'rule_disabled' && metric) text = { ...text, title: `${metric.subject(robotId)}: rule disabled` }
+      const text = describeChange(c, { sourceLabel: robotId, rule: engine.rule(c.type), metric })
       let alert: AlertRecord | null
       try {
         alert = await this.store.apply(robotId, c, text)
