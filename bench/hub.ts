@@ -22,7 +22,8 @@ async function startHubChild(): Promise<Running> {
   const services = await startDevServices(dir)
   const pidFile = join(dir, 'mosquitto.pid')
   writeFileSync(pidFile, `${services.mosquitto.pid}\n`)
-  const child = Bun.spawn([process.execPath, 'hub/main.ts'], {
+  // BENCH_HUB_ARGS: runtime flags for the hub under test (e.g. --cpu-prof-md to see where time goes).
+  const child = Bun.spawn([process.execPath, ...(process.env.BENCH_HUB_ARGS ?? '').split(' ').filter(Boolean), 'hub/main.ts'], {
     cwd: ROOT, stdout: 'ignore', stderr: 'pipe',
     env: {
       ...process.env, TONYPI_HUB_DATA_DIR: join(dir, 'hub'), TONYPI_HUB_HTTP_HOST: '127.0.0.1', TONYPI_HUB_HTTP_PORT: '0', TONYPI_LOG_LEVEL: 'warn',
