@@ -94,7 +94,7 @@ if (only === 'hub') {
   const ing = await benchHubIngest(quick ? 30 : 60, log)
   rows.push({
     name: 'hub ingest MQTT -> InfluxDB vs raw batched line protocol',
-    figure: `${Math.round(ing.hub_points_per_s).toLocaleString()} vs ${Math.round(ing.raw_points_per_s).toLocaleString()} points/s = ${ing.ratio.toFixed(2)} (${ing.points.toLocaleString()} points, ${ing.messages.toLocaleString()} messages)`,
+    figure: `${Math.round(ing.hub_points_per_s).toLocaleString()} vs ${Math.round(ing.raw_points_per_s).toLocaleString()} points/s = ${ing.ratio.toFixed(2)}, median of ${ing.rounds.length} rounds (${ing.rounds.join(', ')}; ${ing.points.toLocaleString()} points, ${ing.messages.toLocaleString()} messages each)`,
     budget: '>= 0.5', ok: ing.ratio >= 0.5,
   })
   log('simulated robots at nominal rates on one hub...')

@@ -26,9 +26,23 @@ export function encodeTelemetry(robotId: string, stream: Sample['stream'], sampl
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 
+// Field names already seen to be valid: the same dozen arrive thousands of times a second.
+const validNames = new Set<string>()
+const NAME = /^[a-z][a-z0-9_]{0,47}$/
+
+function validName(k: string): boolean {
+  if (validNames.has(k)) return true
+  if (!NAME.test(k)) return false
+  if (validNames.size < 1024) validNames.add(k)
+  return true
+}
+
 function numbers(o: Record<string, unknown>, skip: Set<string>): Record<string, number> {
   const out: Record<string, number> = {}
-  for (const [k, v] of Object.entries(o)) if (!skip.has(k) && finite(v) && /^[a-z][a-z0-9_]{0,47}$/.test(k)) out[k] = v
+  for (const k in o) {
+    const v = o[k]
+    if (!skip.has(k) && finite(v) && validName(k)) out[k] = v
+  }
   return out
 }
 

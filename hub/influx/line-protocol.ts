@@ -48,15 +48,33 @@ function checkName(what: string, s: string): void {
   if (s === '' || UNENCODABLE.test(s)) throw new UnencodableNameError(what, s)
 }
 
+// The same few names (measurements, field keys, robot and servo ids) come by thousands a second:
+// each is checked and escaped once. Bounded, so hostile payloads cannot grow it without end.
+const MEMO_MAX = 4096
+const measurementMemo = new Map<string, string>()
+const keyMemo = new Map<string, string>()
+
+function memo(cache: Map<string, string>, s: string, make: () => string): string {
+  const hit = cache.get(s)
+  if (hit !== undefined) return hit
+  const out = make()
+  if (cache.size < MEMO_MAX) cache.set(s, out)
+  return out
+}
+
 export function escapeMeasurement(s: string): string {
-  checkName('measurement', s)
-  return s.replace(/[, ]/g, (c) => `\\${c}`)
+  return memo(measurementMemo, s, () => {
+    checkName('measurement', s)
+    return s.replace(/[, ]/g, (c) => `\\${c}`)
+  })
 }
 
 /** Tag keys, tag values and field keys share one rule. */
 export function escapeKey(s: string, what = 'key'): string {
-  checkName(what, s)
-  return s.replace(/[,= ]/g, (c) => `\\${c}`)
+  return memo(keyMemo, s, () => {
+    checkName(what, s)
+    return s.replace(/[,= ]/g, (c) => `\\${c}`)
+  })
 }
 
 export const escapeTagValue = (s: string) => escapeKey(s, 'tag value')

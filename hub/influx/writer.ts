@@ -321,7 +321,9 @@ export class InfluxWriter {
   }
 
   private async send(batch: string[]): Promise<Outcome> {
-    const body = Bun.gzipSync(Buffer.from(batch.join('\n') + '\n'))
+    // Level 1: on a LAN the request is CPU-bound, not bandwidth-bound. A 5,000-line servo batch
+    // (457 KB) becomes 49 KB in 0.55 ms, against 28 KB in 3.7 ms at the default level 6.
+    const body = Bun.gzipSync(Buffer.from(batch.join('\n') + '\n'), { level: 1 })
     let res: Response
     try {
       res = await fetch(this.writeUrl, {
