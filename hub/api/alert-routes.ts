@@ -11,7 +11,13 @@ import { requireHubRole } from './auth.ts'
 
 const ErrorBody = t.Object({ error: t.String(), message: t.String() })
 const secured = { security: [{ bearer: [] }] }
-const HubRuleRecord = t.Intersect([RuleRecord, t.Object({ robot_id: t.Union([t.String(), t.Null()], { description: "null: the global rule; else the robot whose own rule this is" }) })])
+// A new object, not an intersection with the edge's RuleRecord: Elysia normalises a response
+// schema in place (closing it to extra properties), so once an edge app in the same process had
+// compiled its rules route, the shared RuleRecord refused every hub rule for its robot_id.
+const HubRuleRecord = t.Object({
+  ...RuleRecord.properties,
+  robot_id: t.Union([t.String(), t.Null()], { description: "null: the global rule; else the robot whose own rule this is" }),
+})
 const AlertId = t.Object({ id: t.String({ maxLength: 40 }) })
 /** Epoch ms that a Date can hold, so a wild value is a 400 and not a failed query. */
 const EpochMs = (description: string) => t.Numeric({ minimum: 0, maximum: 8.64e15, description })

@@ -391,7 +391,7 @@ describe('rules', () => {
     expect(rule).toMatchObject({ robot_id: 'off1', enabled: false })
     const [row] = await alerts(`robot_id=off1&type=robot_offline&limit=1`)
     expect(row).toMatchObject({ id: open.id, resolved: true, title: 'Robot off1: rule disabled' })
-    expect(row.message).toBe('The rule was disabled.')
+    expect(row.message).toBe('The robot_offline rule was disabled.')
     await waitFor('the resolve on MQTT', () => changesOf(open.id).includes('resolve'))
 
     const r = await h.api('/api/v1/alerts/rules/robot_offline?robot_id=off1', { method: 'DELETE', token: tokens.admin })
