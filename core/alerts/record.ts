@@ -2,6 +2,7 @@
 // (TypeBox) so the edge's routes, the alerts topic and, later, the hub share one shape.
 // Times are epoch milliseconds.
 import { Type as T, type Static } from '@sinclair/typebox'
+import type { AlertRule, AlertSeverity } from './rule.ts'
 
 export const AlertSeveritySchema = T.Union([T.Literal('info'), T.Literal('warning'), T.Literal('critical')])
 
@@ -64,3 +65,31 @@ export const RulePatch = T.Object({
   enabled: T.Optional(T.Boolean()),
 }, { minProperties: 1, additionalProperties: false })
 export type RulePatch = Static<typeof RulePatch>
+
+/** The rule with a partial edit applied (API names to the rule's); check it with ruleProblem. */
+export function applyRulePatch(rule: AlertRule, patch: RulePatch): AlertRule {
+  return {
+    ...rule,
+    ...(patch.direction !== undefined ? { direction: patch.direction } : {}),
+    ...(patch.warning !== undefined ? { warning: patch.warning } : {}),
+    ...(patch.critical !== undefined ? { critical: patch.critical } : {}),
+    ...(patch.min_duration_s !== undefined ? { minDurationS: patch.min_duration_s } : {}),
+    ...(patch.hysteresis !== undefined ? { hysteresis: patch.hysteresis } : {}),
+    ...(patch.auto_resolve !== undefined ? { autoResolve: patch.auto_resolve } : {}),
+    ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+  }
+}
+
+/** What GET alerts filters on; the hub adds a robot and paging. */
+export interface AlertFilter {
+  robot_id?: string
+  resolved?: boolean
+  acknowledged?: boolean
+  severity?: AlertSeverity | 'info'
+  type?: string
+  source?: string
+  from?: number
+  to?: number
+  limit?: number
+  offset?: number
+}

@@ -5,7 +5,7 @@
 import { and, desc, eq, gte, lte, type SQL } from 'drizzle-orm'
 import { ALERT_METRICS, defaultRules } from '../../core/alerts/defaults.ts'
 import type { AlertChange, OpenAlert } from '../../core/alerts/engine.ts'
-import type { AlertRecord, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
+import { applyRulePatch, type AlertFilter, type AlertRecord, type RulePatch, type RuleRecord } from '../../core/alerts/record.ts'
 import { ruleProblem, type AlertRule, type AlertSeverity } from '../../core/alerts/rule.ts'
 import type { AlertText } from '../../core/alerts/describe.ts'
 import type { Logger } from '../../core/log.ts'
@@ -16,16 +16,6 @@ import { alertRules, alerts, meta } from '../store/schema.ts'
 type AlertRow = typeof alerts.$inferSelect
 type RuleRow = typeof alertRules.$inferSelect
 
-export interface AlertFilter {
-  resolved?: boolean
-  acknowledged?: boolean
-  severity?: AlertSeverity | 'info'
-  type?: string
-  source?: string
-  from?: number
-  to?: number
-  limit?: number
-}
 
 export class RuleError extends Error {
   constructor(readonly status: 400 | 404, message: string) {
@@ -89,16 +79,7 @@ export class AlertStore {
   updateRule(metric: string, patch: RulePatch, now: number): RuleRecord {
     const row = this.db.select().from(alertRules).where(eq(alertRules.metric, metric)).get()
     if (!row) throw new RuleError(404, `no alert rule ${metric}; the rules are ${this.rules().map((r) => r.metric).join(', ')}`)
-    const next: AlertRule = {
-      ...toRule(row),
-      ...(patch.direction !== undefined ? { direction: patch.direction } : {}),
-      ...(patch.warning !== undefined ? { warning: patch.warning } : {}),
-      ...(patch.critical !== undefined ? { critical: patch.critical } : {}),
-      ...(patch.min_duration_s !== undefined ? { minDurationS: patch.min_duration_s } : {}),
-      ...(patch.hysteresis !== undefined ? { hysteresis: patch.hysteresis } : {}),
-      ...(patch.auto_resolve !== undefined ? { autoResolve: patch.auto_resolve } : {}),
-      ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
-    }
+    const next = applyRulePatch(toRule(row), patch)
     const problem = ruleProblem(next)
     if (problem) throw new RuleError(400, `${metric}: ${problem}`)
     const { metric: _, ...values } = next

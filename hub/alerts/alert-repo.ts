@@ -4,25 +4,13 @@
 import { and, desc, eq, gte, inArray, lte, type SQL } from 'drizzle-orm'
 import type { AlertText } from '../../core/alerts/describe.ts'
 import type { AlertChange, OpenAlert } from '../../core/alerts/engine.ts'
-import type { AlertRecord } from '../../core/alerts/record.ts'
+import type { AlertFilter, AlertRecord } from '../../core/alerts/record.ts'
 import type { AlertSeverity } from '../../core/alerts/rule.ts'
 import type { HubDb } from '../db/database.ts'
 import { alerts } from '../db/schema.ts'
 
 type AlertRow = typeof alerts.$inferSelect
 
-export interface AlertFilter {
-  robot_id?: string
-  resolved?: boolean
-  acknowledged?: boolean
-  severity?: AlertSeverity | 'info'
-  type?: string
-  source?: string
-  from?: number
-  to?: number
-  limit?: number
-  offset?: number
-}
 
 const ms = (d: Date | null) => (d === null ? null : d.getTime())
 

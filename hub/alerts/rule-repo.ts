@@ -3,7 +3,7 @@
 // global one. Edits are partial and checked as a whole rule (core/alerts/rule.ts) before anything
 // is written. Rows of other metrics (rules meant for the robots themselves) are not touched.
 import { and, eq, inArray, isNull } from 'drizzle-orm'
-import type { RulePatch, RuleRecord } from '../../core/alerts/record.ts'
+import { applyRulePatch, type RulePatch, type RuleRecord } from '../../core/alerts/record.ts'
 import { ruleProblem, type AlertRule } from '../../core/alerts/rule.ts'
 import type { HubDb } from '../db/database.ts'
 import { alertRules } from '../db/schema.ts'
@@ -42,19 +42,6 @@ export function effectiveRows(rows: readonly RuleRow[], robotId: string): RuleRo
   return FLEET_METRIC_NAMES.flatMap((m) => (out.has(m) ? [out.get(m)!] : []))
 }
 
-function patched(base: AlertRule, patch: RulePatch): AlertRule {
-  return {
-    ...base,
-    ...(patch.direction !== undefined ? { direction: patch.direction } : {}),
-    ...(patch.warning !== undefined ? { warning: patch.warning } : {}),
-    ...(patch.critical !== undefined ? { critical: patch.critical } : {}),
-    ...(patch.min_duration_s !== undefined ? { minDurationS: patch.min_duration_s } : {}),
-    ...(patch.hysteresis !== undefined ? { hysteresis: patch.hysteresis } : {}),
-    ...(patch.auto_resolve !== undefined ? { autoResolve: patch.auto_resolve } : {}),
-    ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
-  }
-}
-
 const unknownMetric = (metric: string) =>
   new RuleError(404, `no fleet alert rule ${metric}; the hub's rules are ${FLEET_METRIC_NAMES.join(', ')} (a robot's own rules are edited on the robot)`)
 
@@ -91,7 +78,7 @@ export class FleetRuleRepo {
     const own = rows.find((r) => r.robotId === robotId)
     const base = own ?? rows.find((r) => r.robotId === null)
     if (!base) throw new RuleError(404, `the global ${metric} rule is missing; restart the hub to seed it`)
-    const next = patched(toRule(base), patch)
+    const next = applyRulePatch(toRule(base), patch)
     const problem = ruleProblem(next)
     if (problem) throw new RuleError(400, `${metric}: ${problem}`)
     const { metric: _, ...values } = next

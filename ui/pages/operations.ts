@@ -83,7 +83,7 @@ function DownloadLink(props: { path: string; children: ComponentChildren; [k: st
 }
 
 /** Runs an API call; a failure becomes an error toast naming what was attempted. */
-export async function act<T>(what: string, run: () => Promise<T>): Promise<T | undefined> {
+async function act<T>(what: string, run: () => Promise<T>): Promise<T | undefined> {
   try {
     return await run()
   } catch (err) {
@@ -100,26 +100,35 @@ export function SeverityBadge(props: { severity: Severity }) {
   return html`<span class=${`pill tone-${SEVERITY_TONE[props.severity] ?? 'muted'}`} data-severity=${props.severity}>${props.severity}</span>`
 }
 
-export function EdgeAlertsPage() {
-  const rs = useRobotSession()
-  const role = useObservable(session)?.user.role
-  const operator = canCommand(role)
-  const [show, setShow] = useState<'open' | 'all'>('open')
-  const [severity, setSeverity] = useState('')
+/**
+ * Acknowledge and resolve, the same on the edge and the hub (same routes, same record): the id
+ * being worked on, and the action, which toasts the outcome and reloads the list.
+ */
+export function useAlertActions(reload: () => void): [number | null, (a: { id: number }, verb: 'acknowledge' | 'resolve') => Promise<void>] {
   const [busy, setBusy] = useState<number | null>(null)
-  const params: Record<string, string> = { limit: '200' }
-  if (show === 'open') params.resolved = 'false'
-  if (severity) params.severity = severity
-  const [res, reload] = useApi<EdgeAlert[]>(rs.path('/alerts', params), { refreshMs: 30_000 })
-  useReloadOn(useObservable(rs.alertEvents), reload)
-  const rows = loaded(res)
-  const run = async (a: EdgeAlert, verb: 'acknowledge' | 'resolve') => {
+  const run = async (a: { id: number }, verb: 'acknowledge' | 'resolve') => {
     setBusy(a.id)
     const done = await act(`${verb} the alert`, () => api<EdgeAlert>(`/alerts/${a.id}/${verb}`, { method: 'POST' }))
     setBusy(null)
     if (done) toast('success', verb === 'acknowledge' ? 'Alert acknowledged' : 'Alert resolved', done.title)
     reload()
   }
+  return [busy, run]
+}
+
+export function EdgeAlertsPage() {
+  const rs = useRobotSession()
+  const role = useObservable(session)?.user.role
+  const operator = canCommand(role)
+  const [show, setShow] = useState<'open' | 'all'>('open')
+  const [severity, setSeverity] = useState('')
+  const params: Record<string, string> = { limit: '200' }
+  if (show === 'open') params.resolved = 'false'
+  if (severity) params.severity = severity
+  const [res, reload] = useApi<EdgeAlert[]>(rs.path('/alerts', params), { refreshMs: 30_000 })
+  useReloadOn(useObservable(rs.alertEvents), reload)
+  const rows = loaded(res)
+  const [busy, run] = useAlertActions(reload)
   return html`<div class="stack">
     <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); reload() }}>
       <label class="field"><span>Show</span>

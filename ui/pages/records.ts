@@ -9,9 +9,8 @@ import type { AlertRow, JobRow, LogRow } from '../lib/types.ts'
 import { useApi, type Resource } from '../lib/use-api.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
 import { useObservable } from '../lib/observable.ts'
-import { api, canCommand, session } from '../lib/session.ts'
-import { toast } from '../lib/toasts.ts'
-import { act } from './operations.ts'
+import { canCommand, session } from '../lib/session.ts'
+import { useAlertActions } from './operations.ts'
 
 const LIMIT = 200
 const REFRESH_MS = 15_000
@@ -90,14 +89,7 @@ export function AlertsPage() {
   const rows = loaded(res)
   const role = useObservable(session)?.user.role
   const operator = canCommand(role)
-  const [busy, setBusy] = useState<number | null>(null)
-  const run = async (a: AlertRow, verb: 'acknowledge' | 'resolve') => {
-    setBusy(a.id)
-    const done = await act(`${verb} the alert`, () => api<AlertRow>(`/alerts/${a.id}/${verb}`, { method: 'POST' }))
-    setBusy(null)
-    if (done) toast('success', verb === 'acknowledge' ? 'Alert acknowledged' : 'Alert resolved', done.title)
-    reload()
-  }
+  const [busy, run] = useAlertActions(reload)
   return html`<div class="stack">
     <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); reload() }}>
       <label class="field"><span>Show</span>
