@@ -1,7 +1,9 @@
 // Opening the dashboard as a given user in a fresh browser context, with the hooks the
-// tests read: page errors collected, long tasks observed from the first script on.
+// tests read: page errors collected, long tasks observed from the first script on. The edge
+// and the hub differ only in their admin's password and in the page that follows a login.
+import { rmSync } from 'node:fs'
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core'
-import { ADMIN_PASSWORD, type EdgeHarness } from '../support/edge-harness.ts'
+import { ADMIN_PASSWORD, startTestEdge, type EdgeHarness } from '../support/edge-harness.ts'
 
 export type UiRole = 'admin' | 'operator' | 'viewer'
 
@@ -13,11 +15,18 @@ export interface DashboardPage {
   close(): Promise<void>
 }
 
-const CREDENTIALS: Record<UiRole, [string, string]> = {
-  admin: ['admin', ADMIN_PASSWORD],
-  operator: ['operator-user', 'operator-password'],
-  viewer: ['viewer-user', 'viewer-password'],
+export type Credentials = Record<UiRole, readonly [username: string, password: string]>
+
+/** The users a test server has: its admin, and the ones its harness creates for a role. */
+export function credentials(adminPassword: string): Credentials {
+  return {
+    admin: ['admin', adminPassword],
+    operator: ['operator-user', 'operator-password'],
+    viewer: ['viewer-user', 'viewer-password'],
+  }
 }
+
+const EDGE_USERS = credentials(ADMIN_PASSWORD)
 
 /** Long tasks (> 50 ms on the main thread) from page start, read by the budget checks. */
 const OBSERVE_LONG_TASKS = `
@@ -44,27 +53,65 @@ export async function openDashboard(browser: Browser, base: string, opts: Browse
   return { context, page, errors, close: () => context.close() }
 }
 
-export async function logIn(page: Page, role: UiRole) {
-  const [username, password] = CREDENTIALS[role]
+export async function logIn(page: Page, role: UiRole, users: Credentials = EDGE_USERS) {
+  const [username, password] = users[role]
   await page.fill('input[name=username]', username)
   await page.fill('input[name=password]', password)
   await page.click('button[type=submit]')
   await page.waitForSelector('main h1.page-title')
 }
 
-export async function openAs(browser: Browser, h: EdgeHarness, role: UiRole, opts: BrowserContextOptions = {}): Promise<DashboardPage> {
-  const d = await openDashboard(browser, h.base, opts)
-  await logIn(d.page, role)
+export async function enterEdge(page: Page, role: UiRole) {
+  await logIn(page, role)
   // Live and seeded: what a user sees a moment after logging in.
-  await d.page.waitForSelector('[data-connection=open]')
-  await d.page.waitForSelector('.robot-id:not(:text("\u2026"))')
-  return d
+  await page.waitForSelector('[data-connection=open]')
+  await page.waitForSelector('.robot-id:not(:text("\u2026"))')
+}
+
+export async function startUiEdge(): Promise<EdgeHarness> {
+  const h = await startTestEdge()
+  // The browser logs in as these users: minting their tokens creates them.
+  await h.tokenFor('operator')
+  await h.tokenFor('viewer')
+  return h
+}
+
+export async function stopUiEdge(h: EdgeHarness | undefined) {
+  if (!h) return
+  await h.stop()
+  rmSync(h.dataDir, { recursive: true, force: true })
 }
 
 /** Goes to a page through the navigation, as a user would. */
 export async function goTo(page: Page, title: string) {
   await page.click(`nav[aria-label="Pages"] a:text-is("${title}")`)
   await page.waitForSelector(`main h1.page-title:text-is("${title}")`)
+}
+
+export interface FirstLoad {
+  /** What the first-load budget counts: the document and every resource as sent (compressed). */
+  transferredBytes: number
+  document: number
+  resources: { name: string; transfer: number; decoded: number }[]
+  firstContentfulPaintMs: number | null
+  domContentLoadedMs: number
+}
+
+export async function measureFirstLoad(page: Page): Promise<FirstLoad> {
+  // The paint entries exist only once the first view, the login form, has been drawn.
+  await page.waitForSelector('input[name=username]')
+  const load = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming
+    const res = performance.getEntriesByType('resource') as PerformanceResourceTiming[]
+    const fcp = performance.getEntriesByName('first-contentful-paint')[0]
+    return {
+      document: nav.transferSize,
+      resources: res.map((r) => ({ name: new URL(r.name).pathname, transfer: r.transferSize, decoded: r.decodedBodySize })),
+      firstContentfulPaintMs: fcp ? Math.round(fcp.startTime) : null,
+      domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd),
+    }
+  })
+  return { transferredBytes: load.document + load.resources.reduce((s, r) => s + r.transfer, 0), ...load }
 }
 
 /** Every servo card's last reading time, by servo id. */

@@ -2,19 +2,13 @@
 // live servos, commands, emergency stop, roles, themes, the phone layout and a lost
 // connection. Screenshots of every page go to test-artifacts/ui/; the budgets (first load,
 // first render, long tasks at 20 Hz) are measured here and written to budgets.json.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import { describe, expect, test } from 'bun:test'
 import type { SimDriver } from '../../drivers/sim/sim-driver.ts'
 import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
-import { launchChromium } from './browser.ts'
-import { goTo, openAs, openDashboard, logIn, servoTimes, unlabelledControls, type DashboardPage } from './dashboard-page.ts'
+import { browserSuite, TEST_MS, writeBudgets } from './browser-suite.ts'
+import { enterEdge, goTo, logIn, measureFirstLoad, servoTimes, startUiEdge, stopUiEdge, unlabelledControls } from './dashboard-page.ts'
 
-const ARTIFACTS = join(import.meta.dir, '..', '..', 'test-artifacts', 'ui')
 const NAV_PAGES = ['Overview', 'Servos', 'Sensors', 'Monitoring', 'History', 'Jobs', 'Alerts', 'Logs', 'Reports', 'Settings']
-/** Per test: a browser test must not be killed (with its browser) by the runner's 5 s default. */
-const TEST_MS = 30_000
 const COMMAND_CONTROLS = '[data-action=estop], [data-action=resume], [data-action=move], [data-action=torque], [data-action=stop], input[name=target], ' +
   '[data-card=actions], [data-action=action-run], [data-action=action-stop]'
 /** HiWonder's stand.d6a, servos 1..16: where `stand` leaves the robot. */
@@ -23,68 +17,20 @@ const STAND_POSE = [500, 390, 500, 600, 500, 575, 800, 725, 500, 610, 500, 400, 
 const SQUAT_POSE = [500, 162, 916, 800, 500, 537, 800, 724, 500, 837, 83, 200, 500, 462, 200, 275]
 
 let h: EdgeHarness
-let browser: Browser
-let setupError: Error | null = null
-const open: DashboardPage[] = []
 const budgets: Record<string, unknown> = {}
-
-function ready() {
-  // A missing browser or a broken edge fails every test with its reason; nothing passes silently.
-  if (setupError) throw setupError
-}
-
-async function shot(page: Page, name: string, fullPage = true) {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage })
-}
-
-/** Logs in as `role` in a fresh context; the previous test's page is closed first, since
- * every open page renders live data and a pile of them would starve the two CPUs. */
-async function as(role: 'admin' | 'operator' | 'viewer', opts: Parameters<typeof openAs>[3] = {}) {
-  await closeAll()
-  await browserUp()
-  const d = await openAs(browser, h, role, opts)
-  open.push(d)
-  return d
-}
-
-/** The runner kills a timed-out test's child processes, browser included: one slow test
- * must not fail the rest, so a lost browser is started again. */
-async function browserUp() {
-  if (!browser.isConnected()) browser = await launchChromium()
-}
-
-async function closeAll() {
-  for (const d of open.splice(0)) await d.close().catch(() => {})
-}
+const { ready, fresh, as, shot } = browserSuite({
+  base: () => h.base,
+  enter: enterEdge,
+  start: async () => { h = await startUiEdge() },
+  stop: async () => {
+    await stopUiEdge(h)
+    writeBudgets('budgets.json', 'dashboard budgets:', budgets)
+  },
+})
 
 async function status(): Promise<{ estopped: boolean; servos: { id: number; position: number | null; torque: boolean | null }[] }> {
   return (await h.api('/api/v1/robot/status', { token: await h.tokenFor('admin') })).json()
 }
-
-beforeAll(async () => {
-  try {
-    mkdirSync(ARTIFACTS, { recursive: true })
-    browser = await launchChromium()
-    h = await startTestEdge()
-    await h.tokenFor('operator')
-    await h.tokenFor('viewer')
-  } catch (err) {
-    setupError = err as Error
-  }
-})
-
-afterAll(async () => {
-  await closeAll()
-  await browser?.close().catch(() => {})
-  if (h) {
-    await h.stop()
-    rmSync(h.dataDir, { recursive: true, force: true })
-  }
-  if (Object.keys(budgets).length) {
-    writeFileSync(join(ARTIFACTS, 'budgets.json'), JSON.stringify(budgets, null, 2) + '\n')
-    console.log('dashboard budgets:', JSON.stringify(budgets, null, 2))
-  }
-})
 
 /** Runs in the page: servo updates, frame gaps and long tasks over `ms` of live data. */
 async function measureLiveWindow(ms: number) {
@@ -142,27 +88,12 @@ describe('serving', () => {
 describe('dashboard', () => {
   test('log in: wrong password refused, then the overview with live data; first load and first render budgets', async () => {
     ready()
-    await closeAll()
-    await browserUp()
-    const d = await openDashboard(browser, h.base)
-    open.push(d)
+    const d = await fresh()
     const { page } = d
-    await page.waitForSelector('input[name=username]')
-    const load = await page.evaluate(() => {
-      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming
-      const res = performance.getEntriesByType('resource') as PerformanceResourceTiming[]
-      const fcp = performance.getEntriesByName('first-contentful-paint')[0]
-      return {
-        document: nav.transferSize,
-        resources: res.map((r) => ({ name: new URL(r.name).pathname, transfer: r.transferSize, decoded: r.decodedBodySize })),
-        firstContentfulPaintMs: fcp ? Math.round(fcp.startTime) : null,
-        domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd),
-      }
-    })
-    const total = load.document + load.resources.reduce((s, r) => s + r.transfer, 0)
-    budgets.firstLoad = { transferredBytes: total, budgetBytes: 100 * 1024, document: load.document, resources: load.resources }
+    const load = await measureFirstLoad(page)
+    budgets.firstLoad = { transferredBytes: load.transferredBytes, budgetBytes: 100 * 1024, document: load.document, resources: load.resources }
     budgets.firstRender = { firstContentfulPaintMs: load.firstContentfulPaintMs, domContentLoadedMs: load.domContentLoadedMs, budgetMs: 1000 }
-    expect(total).toBeLessThanOrEqual(100 * 1024)
+    expect(load.transferredBytes).toBeLessThanOrEqual(100 * 1024)
     expect(load.firstContentfulPaintMs).not.toBeNull()
     expect(load.firstContentfulPaintMs!).toBeLessThanOrEqual(1000)
     await shot(page, 'login')

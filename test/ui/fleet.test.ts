@@ -4,70 +4,46 @@
 // a servo move and an emergency stop reaching the robot's client, roles, an admin registering
 // a robot and seeing its token once, and Grafana's panels embedded (from a stand-in Grafana).
 // Screenshots go to test-artifacts/ui/fleet-*.png; budgets to fleet-budgets.json.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import mqtt from 'mqtt'
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { eq } from 'drizzle-orm'
 import { alerts, jobs } from '../../hub/db/schema.ts'
 import { waitFor } from '../support/edge-harness.ts'
 import { HUB_ADMIN_PASSWORD, startTestHub, type HubHarness } from '../support/hub-harness.ts'
-import { launchChromium } from './browser.ts'
-import { openDashboard, servoTimes, unlabelledControls, type DashboardPage } from './dashboard-page.ts'
+import { browserSuite, TEST_MS, writeBudgets } from './browser-suite.ts'
+import { credentials, goTo, logIn, measureFirstLoad, servoTimes, unlabelledControls, type UiRole } from './dashboard-page.ts'
 import { FakeRobot } from './fake-robot.ts'
 
-const ARTIFACTS = join(import.meta.dir, '..', '..', 'test-artifacts', 'ui')
-const TEST_MS = 30_000
 const ROBOT_PAGES = ['Overview', 'Servos', 'Sensors', 'Monitoring', 'History', 'Jobs', 'Alerts', 'Logs']
 const COMMAND_CONTROLS = '[data-action=estop], [data-action=resume], [data-action=move], [data-action=torque], [data-action=stop], input[name=target]'
-const CREDENTIALS = { admin: ['admin', HUB_ADMIN_PASSWORD], operator: ['operator-user', 'operator-password'], viewer: ['viewer-user', 'viewer-password'] } as const
-type Role = keyof typeof CREDENTIALS
+const HUB_USERS = credentials(HUB_ADMIN_PASSWORD)
 
 let h: HubHarness
-let browser: Browser
 let grafana: ReturnType<typeof Bun.serve> | null = null
 const grafanaRequests: string[] = []
 let robotA: FakeRobot
-let setupError: Error | null = null
-const open: DashboardPage[] = []
 const budgets: Record<string, unknown> = {}
+const { ready, fresh, as, shot } = browserSuite({
+  base: () => h.base,
+  enter: enterHub,
+  start: startHub,
+  stop: async () => {
+    await robotA?.stop().catch(() => {})
+    await h?.stop()
+    grafana?.stop(true)
+    writeBudgets('fleet-budgets.json', 'fleet dashboard budgets:', budgets)
+  },
+  shotPrefix: 'fleet-',
+  startMs: 120_000,
+  stopMs: 60_000,
+})
 
-function ready() {
-  if (setupError) throw setupError
-}
-
-async function shot(page: Page, name: string, fullPage = true) {
-  await page.screenshot({ path: join(ARTIFACTS, `fleet-${name}.png`), fullPage })
-}
-
-async function closeAll() {
-  for (const d of open.splice(0)) await d.close().catch(() => {})
-}
-
-async function logIn(page: Page, role: Role) {
-  const [username, password] = CREDENTIALS[role]
-  await page.fill('input[name=username]', username)
-  await page.fill('input[name=password]', password)
-  await page.click('button[type=submit]')
-  await page.waitForSelector('main h1.page-title')
-}
-
-/** Logs in as `role` on the hub in a fresh context and waits for the robots list. */
-async function as(role: Role, opts: BrowserContextOptions = {}): Promise<DashboardPage> {
-  await closeAll()
-  if (!browser.isConnected()) browser = await launchChromium()
-  const d = await openDashboard(browser, h.base, opts)
-  open.push(d)
-  await logIn(d.page, role)
-  await d.page.waitForSelector('main h1.page-title:text-is("Robots")')
-  await d.page.waitForSelector('[data-robot-id]')
-  return d
-}
-
-async function goTo(page: Page, title: string) {
-  await page.click(`nav[aria-label="Pages"] a:text-is("${title}")`)
-  await page.waitForSelector(`main h1.page-title:text-is("${title}")`)
+/** Logs in as `role` on the hub and waits for the robots list. */
+async function enterHub(page: Page, role: UiRole) {
+  await logIn(page, role, HUB_USERS)
+  await page.waitForSelector('main h1.page-title:text-is("Robots")')
+  await page.waitForSelector('[data-robot-id]')
 }
 
 async function register(id: string, name?: string) {
@@ -84,58 +60,40 @@ function brokerAccepts(username: string, password: string): Promise<boolean> {
   })
 }
 
-beforeAll(async () => {
-  try {
-    mkdirSync(ARTIFACTS, { recursive: true })
-    // A stand-in for Grafana: answers every /d-solo/ panel with a page that names it.
-    grafana = Bun.serve({
-      hostname: '127.0.0.1', port: 0,
-      fetch(req) {
-        const u = new URL(req.url)
-        grafanaRequests.push(u.pathname + u.search)
-        const parts = u.pathname.split('/')
-        const title = `${parts[parts.indexOf('d-solo') + 1]} panel ${u.searchParams.get('panelId')} (${u.searchParams.get('var-robot') ?? 'fleet'})`
-        return new Response(`<!doctype html><title>${title}</title><body style="margin:0;height:100vh;display:grid;place-items:center;font:13px sans-serif;background:#e9eef5;color:#34495e">Grafana: ${title}</body>`,
-          { headers: { 'content-type': 'text/html' } })
-      },
-    })
-    const t0 = Date.now()
-    h = await startTestHub({ TONYPI_HUB_GRAFANA_URL: `http://127.0.0.1:${grafana.port}/grafana`, TONYPI_HUB_COMMAND_TIMEOUT_MS: '3000' })
-    budgets.hubStartMs = Date.now() - t0
-    await h.tokenFor('operator')
-    await h.tokenFor('viewer')
-    robotA = new FakeRobot('robot-a', h.services.mqtt_url, await register('robot-a', 'Lab robot A'))
-    const robotB = new FakeRobot('robot-b', h.services.mqtt_url, await register('robot-b'))
-    await robotA.start()
-    // robot-b was online and left cleanly: offline.
-    await robotB.start()
-    await Bun.sleep(300)
-    await robotB.stop()
-    await waitFor('robot-a online, robot-b offline', async () => {
-      const list = await (await h.api('/api/v1/robots', { token: await h.tokenFor('viewer') })).json() as { robot_id: string; status: string }[]
-      const st = Object.fromEntries(list.map((r) => [r.robot_id, r.status]))
-      return st['robot-a'] === 'online' && st['robot-b'] === 'offline'
-    }, 10_000, 100)
-    // Records for robot-a's alert count, overview and records pages.
-    await h.hub.ctx.db.insert(alerts).values({ robotId: 'robot-a', type: 'battery_low', severity: 'warning', source: 'battery', value: 28, threshold: 30, title: 'Battery low', message: 'Battery at 28 %, below 30 %' })
-    await h.hub.ctx.db.insert(jobs).values({ robotId: 'robot-a', taskName: 'inspect shelf 4', status: 'in_progress', itemsDone: 3, itemsTotal: 8, percent: 37.5 })
-    browser = await launchChromium()
-  } catch (err) {
-    setupError = err as Error
-  }
-}, 120_000)
-
-afterAll(async () => {
-  await closeAll()
-  await browser?.close().catch(() => {})
-  await robotA?.stop().catch(() => {})
-  await h?.stop()
-  grafana?.stop(true)
-  if (Object.keys(budgets).length) {
-    writeFileSync(join(ARTIFACTS, 'fleet-budgets.json'), JSON.stringify(budgets, null, 2) + '\n')
-    console.log('fleet dashboard budgets:', JSON.stringify(budgets, null, 2))
-  }
-}, 60_000)
+async function startHub() {
+  // A stand-in for Grafana: answers every /d-solo/ panel with a page that names it.
+  grafana = Bun.serve({
+    hostname: '127.0.0.1', port: 0,
+    fetch(req) {
+      const u = new URL(req.url)
+      grafanaRequests.push(u.pathname + u.search)
+      const parts = u.pathname.split('/')
+      const title = `${parts[parts.indexOf('d-solo') + 1]} panel ${u.searchParams.get('panelId')} (${u.searchParams.get('var-robot') ?? 'fleet'})`
+      return new Response(`<!doctype html><title>${title}</title><body style="margin:0;height:100vh;display:grid;place-items:center;font:13px sans-serif;background:#e9eef5;color:#34495e">Grafana: ${title}</body>`,
+        { headers: { 'content-type': 'text/html' } })
+    },
+  })
+  const t0 = Date.now()
+  h = await startTestHub({ TONYPI_HUB_GRAFANA_URL: `http://127.0.0.1:${grafana.port}/grafana`, TONYPI_HUB_COMMAND_TIMEOUT_MS: '3000' })
+  budgets.hubStartMs = Date.now() - t0
+  await h.tokenFor('operator')
+  await h.tokenFor('viewer')
+  robotA = new FakeRobot('robot-a', h.services.mqtt_url, await register('robot-a', 'Lab robot A'))
+  const robotB = new FakeRobot('robot-b', h.services.mqtt_url, await register('robot-b'))
+  await robotA.start()
+  // robot-b was online and left cleanly: offline.
+  await robotB.start()
+  await Bun.sleep(300)
+  await robotB.stop()
+  await waitFor('robot-a online, robot-b offline', async () => {
+    const list = await (await h.api('/api/v1/robots', { token: await h.tokenFor('viewer') })).json() as { robot_id: string; status: string }[]
+    const st = Object.fromEntries(list.map((r) => [r.robot_id, r.status]))
+    return st['robot-a'] === 'online' && st['robot-b'] === 'offline'
+  }, 10_000, 100)
+  // Records for robot-a's alert count, overview and records pages.
+  await h.hub.ctx.db.insert(alerts).values({ robotId: 'robot-a', type: 'battery_low', severity: 'warning', source: 'battery', value: 28, threshold: 30, title: 'Battery low', message: 'Battery at 28 %, below 30 %' })
+  await h.hub.ctx.db.insert(jobs).values({ robotId: 'robot-a', taskName: 'inspect shelf 4', status: 'in_progress', itemsDone: 3, itemsTotal: 8, percent: 37.5 })
+}
 
 describe('serving', () => {
   test('the hub serves the dashboard at / in fleet mode, Grafana allowed in frames; the API is untouched', async () => {
@@ -167,27 +125,14 @@ describe('serving', () => {
 describe('fleet dashboard', () => {
   test('a viewer sees both robots: online and offline, last seen, battery, open alerts, sync lag not available yet; first-load budget', async () => {
     ready()
-    await closeAll()
-    const d = await openDashboard(browser, h.base)
-    open.push(d)
+    const d = await fresh()
     const { page } = d
-    await page.waitForSelector('input[name=username]')
-    const load = await page.evaluate(() => {
-      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming
-      const res = performance.getEntriesByType('resource') as PerformanceResourceTiming[]
-      const fcp = performance.getEntriesByName('first-contentful-paint')[0]
-      return {
-        document: nav.transferSize,
-        resources: res.map((r) => ({ name: new URL(r.name).pathname, transfer: r.transferSize, decoded: r.decodedBodySize })),
-        firstContentfulPaintMs: fcp ? Math.round(fcp.startTime) : null,
-      }
-    })
-    const total = load.document + load.resources.reduce((s, r) => s + r.transfer, 0)
-    budgets.firstLoad = { transferredBytes: total, budgetBytes: 100 * 1024, ...load }
-    expect(total).toBeLessThanOrEqual(100 * 1024)
+    const load = await measureFirstLoad(page)
+    budgets.firstLoad = { transferredBytes: load.transferredBytes, budgetBytes: 100 * 1024, document: load.document, resources: load.resources, firstContentfulPaintMs: load.firstContentfulPaintMs }
+    expect(load.transferredBytes).toBeLessThanOrEqual(100 * 1024)
     expect(load.firstContentfulPaintMs!).toBeLessThanOrEqual(1000)
     const t0 = Date.now()
-    await logIn(page, 'viewer')
+    await logIn(page, 'viewer', HUB_USERS)
     await page.waitForSelector('main h1.page-title:text-is("Robots")')
 
     const a = page.locator('[data-robot-id="robot-a"]')

@@ -2,37 +2,18 @@
 // an operator acknowledges and resolves it while a viewer only reads; a report is generated,
 // read and downloaded as PDF; a log note is added and found; an admin edits a threshold and it
 // sticks; an operator starts a job that runs an action group. Screenshots to test-artifacts/ui/.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
-import { launchChromium } from './browser.ts'
-import { goTo, openAs, unlabelledControls, type DashboardPage, type UiRole } from './dashboard-page.ts'
-
-const ARTIFACTS = join(import.meta.dir, '..', '..', 'test-artifacts', 'ui')
-const TEST_MS = 30_000
+import { describe, expect, test } from 'bun:test'
+import { waitFor, type EdgeHarness } from '../support/edge-harness.ts'
+import { browserSuite, TEST_MS } from './browser-suite.ts'
+import { enterEdge, goTo, startUiEdge, stopUiEdge, unlabelledControls } from './dashboard-page.ts'
 
 let h: EdgeHarness
-let browser: Browser
-let setupError: Error | null = null
-const open: DashboardPage[] = []
-
-function ready() {
-  if (setupError) throw setupError
-}
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })
-}
-
-async function as(role: UiRole, keep = false) {
-  if (!keep) for (const d of open.splice(0)) await d.close().catch(() => {})
-  if (!browser.isConnected()) browser = await launchChromium()
-  const d = await openAs(browser, h, role)
-  open.push(d)
-  return d
-}
+const { ready, as, shot } = browserSuite({
+  base: () => h.base,
+  enter: enterEdge,
+  start: async () => { h = await startUiEdge() },
+  stop: () => stopUiEdge(h),
+})
 
 async function adminApi<T>(path: string, init: { method?: string; json?: unknown } = {}): Promise<T> {
   const r = await h.api(path, { ...init, token: await h.tokenFor('admin') })
@@ -41,27 +22,6 @@ async function adminApi<T>(path: string, init: { method?: string; json?: unknown
 }
 
 interface Alert { id: number; type: string; source: string; acknowledged: boolean; acknowledged_by: string | null; resolved: boolean }
-
-beforeAll(async () => {
-  try {
-    mkdirSync(ARTIFACTS, { recursive: true })
-    browser = await launchChromium()
-    h = await startTestEdge()
-    await h.tokenFor('operator')
-    await h.tokenFor('viewer')
-  } catch (err) {
-    setupError = err as Error
-  }
-})
-
-afterAll(async () => {
-  for (const d of open.splice(0)) await d.close().catch(() => {})
-  await browser?.close().catch(() => {})
-  if (h) {
-    await h.stop()
-    rmSync(h.dataDir, { recursive: true, force: true })
-  }
-})
 
 describe('alerts', () => {
   let alertId = 0
