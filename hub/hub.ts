@@ -6,6 +6,7 @@ import { describeConfig } from '../core/config.ts'
 import type { Logger } from '../core/log.ts'
 import { FleetAlerts } from './alerts/fleet-alerts.ts'
 import { AlertWebhook } from './alerts/webhook.ts'
+import { PgWebhookOutbox } from './alerts/webhook-outbox.ts'
 import { createHubApi } from './api/routes.ts'
 import { ensureHubAdmin, hubJwtSecret } from './auth/first-run.ts'
 import { HubUserRepo } from './auth/user-repo.ts'
@@ -96,9 +97,15 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   const webhook = cfg.alertWebhookUrl
     ? new AlertWebhook({
       url: cfg.alertWebhookUrl, secret: cfg.alertWebhookSecret, attempts: cfg.alertWebhookAttempts, backoffMs: cfg.alertWebhookBackoffMs,
-      timeoutMs: cfg.alertWebhookTimeoutMs, log: log.child('webhook'), records,
+      timeoutMs: cfg.alertWebhookTimeoutMs, log: log.child('webhook'), records, outbox: new PgWebhookOutbox(db),
     })
     : null
+  // What a previous run could not deliver goes out first, before this run's alerts.
+  if (webhook) await webhook.resume()
+  else {
+    const waiting = (await new PgWebhookOutbox(db).pending()).length
+    if (waiting) log.warn('alert webhook deliveries are waiting from an earlier run, but no webhook is configured now', { deliveries: waiting })
+  }
   if (webhook && !cfg.alertWebhookSecret) log.warn('TONYPI_HUB_ALERT_WEBHOOK_SECRET is not set: webhook deliveries are not signed')
   if (!webhook && cfg.alertWebhookSecret) log.warn('TONYPI_HUB_ALERT_WEBHOOK_SECRET is set without TONYPI_HUB_ALERT_WEBHOOK_URL: no webhook is sent')
   const alerts = new FleetAlerts({

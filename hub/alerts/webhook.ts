@@ -9,10 +9,13 @@
 // since sending the same request again cannot change it. After the last attempt a system_logs
 // row says the delivery was given up. Deliveries of one alert go out in order (an open before
 // its resolve); different alerts do not wait for each other. At shutdown, backoff waits end at
-// once, a request in flight gets a short grace, and whatever was not delivered is logged.
+// once, a request in flight gets a short grace, and whatever was not delivered is logged. With an
+// outbox (the webhook_outbox table) nothing outstanding is lost to a stop or a crash: resume()
+// sends it after the next start, under the same delivery id, its attempts counted on.
 import { createHmac, randomUUID } from 'node:crypto'
 import type { AlertMessage } from '../../core/alerts/record.ts'
 import type { Logger } from '../../core/log.ts'
+import type { OutboxEntry, WebhookOutbox } from './webhook-outbox.ts'
 
 export const SIGNATURE_HEADER = 'x-tonypi-signature'
 export const DELIVERY_HEADER = 'x-tonypi-delivery'
@@ -42,6 +45,8 @@ export interface WebhookOptions {
   timeoutMs: number
   log: Logger
   records: WebhookRecords
+  /** Where outstanding deliveries survive a restart; without one they live in memory only. */
+  outbox?: WebhookOutbox
 }
 
 interface Delivery {
@@ -50,6 +55,8 @@ interface Delivery {
   body: string
   attempts: number
   lastError: string | null
+  /** The outbox row being written (resolved when there is none). */
+  saved: Promise<void>
 }
 
 type Outcome = { kind: 'done' } | { kind: 'retry'; error: string; retryAfterMs: number | null } | { kind: 'final'; error: string }
@@ -76,14 +83,50 @@ export class AlertWebhook {
 
   /** Queues a delivery and returns at once. */
   deliver(msg: AlertMessage): void {
-    const d: Delivery = { id: randomUUID(), msg, body: JSON.stringify(msg), attempts: 0, lastError: null }
+    const d: Delivery = { id: randomUUID(), msg, body: JSON.stringify(msg), attempts: 0, lastError: null, saved: Promise.resolve() }
     if (this.stopping) return void this.giveUp(d, 'warn', 'the hub is stopping')
     if (this.pending.size >= MAX_PENDING) return void this.giveUp(d, 'error', `${MAX_PENDING} deliveries are already waiting`)
+    d.saved = this.store((o) => o.add({ id: d.id, alertId: msg.id, body: d.body, attempts: 0, lastError: null }))
+    this.schedule(d)
+  }
+
+  /** Sends what an earlier run left in the outbox, oldest first; returns how many. */
+  async resume(): Promise<number> {
+    if (!this.opts.outbox) return 0
+    const left = await this.opts.outbox.pending()
+    const known = new Set([...this.pending].map((d) => d.id))
+    let n = 0
+    for (const e of left) {
+      if (known.has(e.id)) continue
+      const d = fromOutbox(e)
+      if (!d) {
+        await this.store((o) => o.remove(e.id))
+        this.opts.log.error('unreadable webhook outbox row dropped', { delivery: e.id, alert_id: e.alertId })
+        continue
+      }
+      this.schedule(d)
+      n++
+    }
+    if (n) this.opts.log.info('alert webhook deliveries resumed from the outbox', { url: this.target, deliveries: n })
+    return n
+  }
+
+  private schedule(d: Delivery) {
     this.pending.add(d)
-    const prev = this.chains.get(msg.id) ?? Promise.resolve()
+    const prev = this.chains.get(d.msg.id) ?? Promise.resolve()
     const next = prev.then(() => this.run(d), () => this.run(d))
-    this.chains.set(msg.id, next)
-    void next.finally(() => { if (this.chains.get(msg.id) === next) this.chains.delete(msg.id) })
+    this.chains.set(d.msg.id, next)
+    void next.finally(() => { if (this.chains.get(d.msg.id) === next) this.chains.delete(d.msg.id) })
+  }
+
+  /** An outbox write; a failure is logged, never thrown: the delivery goes on from memory. */
+  private async store(write: (o: WebhookOutbox) => Promise<void>): Promise<void> {
+    if (!this.opts.outbox) return
+    try {
+      await write(this.opts.outbox)
+    } catch (err) {
+      this.opts.log.error('webhook outbox write failed: this delivery would not survive a restart', { error: err as Error })
+    }
   }
 
   /** Resolves once every queued delivery has ended (delivered or given up). */
@@ -103,26 +146,30 @@ export class AlertWebhook {
     if (!left.length) return
     this.counters.undelivered_at_shutdown += left.length
     const details = left.map((d) => ({ delivery: d.id, alert_id: d.msg.id, robot_id: d.msg.robot_id, change: d.msg.change, attempts: d.attempts, last_error: d.lastError }))
-    this.opts.log.warn('alert webhook deliveries not completed at shutdown', { url: this.target, deliveries: details })
+    const later = this.opts.outbox ? '; kept in the outbox, sent after the next start' : ''
+    this.opts.log.warn('alert webhook deliveries not completed at shutdown', { url: this.target, deliveries: details, kept: Boolean(this.opts.outbox) })
     await this.opts.records.log({
-      robotId: null, level: 'warn', category: 'alerts', ts: Date.now(), details: { url: this.target, deliveries: details },
-      message: `alert webhook: ${left.length} ${left.length === 1 ? 'delivery' : 'deliveries'} not completed at shutdown (alerts ${[...new Set(left.map((d) => d.msg.id))].join(', ')})`,
+      robotId: null, level: 'warn', category: 'alerts', ts: Date.now(), details: { url: this.target, deliveries: details, kept: Boolean(this.opts.outbox) },
+      message: `alert webhook: ${left.length} ${left.length === 1 ? 'delivery' : 'deliveries'} not completed at shutdown (alerts ${[...new Set(left.map((d) => d.msg.id))].join(', ')})${later}`,
     }).catch((err: unknown) => this.opts.log.error('shutdown webhook log not written', { error: err as Error }))
   }
 
   private async run(d: Delivery) {
+    await d.saved
     while (!this.stopping) {
       d.attempts++
       const outcome = await this.attempt(d)
       if (outcome.kind === 'done') {
         this.pending.delete(d)
         this.counters.delivered++
-        return
+        return this.store((o) => o.remove(d.id))
       }
       d.lastError = outcome.error
+      await this.store((o) => o.attempted(d.id, d.attempts, outcome.error))
       if (this.stopping) return // left in `pending`: stop() logs it
       if (outcome.kind === 'final' || d.attempts >= this.opts.attempts) {
         this.pending.delete(d)
+        await this.store((o) => o.remove(d.id))
         return this.giveUp(d, 'error', outcome.error)
       }
       this.counters.retried++
@@ -165,6 +212,16 @@ export class AlertWebhook {
       robotId: msg.robot_id, level, category: 'alerts', message, ts: Date.now(),
       details: { url: this.target, delivery: d.id, alert_id: msg.id, change: msg.change, attempts: d.attempts, error: why },
     }).catch((err: unknown) => this.opts.log.error('webhook give-up log not written', { error: err as Error }))
+  }
+}
+
+function fromOutbox(e: OutboxEntry): Delivery | null {
+  try {
+    const msg = JSON.parse(e.body) as AlertMessage
+    if (typeof msg !== 'object' || msg === null || msg.id !== e.alertId) return null
+    return { id: e.id, msg, body: e.body, attempts: e.attempts, lastError: e.lastError, saved: Promise.resolve() }
+  } catch {
+    return null
   }
 }
 

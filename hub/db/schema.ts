@@ -148,3 +148,17 @@ export const syncState = pgTable('sync_state', {
   clockOffsetMs: bigint('clock_offset_ms', { mode: 'number' }),
   backlog: bigint('backlog', { mode: 'number' }),
 })
+
+/**
+ * Alert webhook deliveries not yet answered: written when an alert change is handed to the
+ * webhook, deleted when the receiver takes it or it is given up, so a hub stopped (or killed)
+ * with deliveries outstanding sends them, under the same delivery id, after it starts again.
+ */
+export const webhookOutbox = pgTable('webhook_outbox', {
+  id: text('id').primaryKey(),
+  alertId: integer('alert_id').notNull(),
+  body: text('body').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+}, (t) => [index('webhook_outbox_created').on(t.createdAt)])

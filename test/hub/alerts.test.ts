@@ -16,6 +16,7 @@ import { createLogger } from '../../core/log.ts'
 import type { Role } from '../../core/schemas.ts'
 import { FleetAlerts, systemClock, type AlertClock } from '../../hub/alerts/fleet-alerts.ts'
 import { AlertWebhook } from '../../hub/alerts/webhook.ts'
+import { PgWebhookOutbox } from '../../hub/alerts/webhook-outbox.ts'
 import { loadHubConfig } from '../../hub/config.ts'
 import { syncState } from '../../hub/db/schema.ts'
 import { waitFor } from '../support/edge-harness.ts'
@@ -485,13 +486,17 @@ describe('webhook', () => {
     }
   })
 
-  test('a delivery still pending at shutdown is logged, not lost silently', async () => {
-    const webhook = new AlertWebhook({
+  test('a delivery still pending at shutdown is logged and kept in the outbox; the next start sends it, same delivery id', async () => {
+    const outbox = new PgWebhookOutbox(h.hub.ctx.db)
+    const quiet = createLogger({ level: 'error', sink: () => {} })
+    const make = () => new AlertWebhook({
       url: `http://127.0.0.1:${server.port}${HOOK_PATH}`, secret: SECRET, attempts: 5, backoffMs: 60_000, timeoutMs: 3000,
-      log: createLogger({ level: 'error', sink: () => {} }), records: h.hub.ctx.records,
+      log: quiet, records: h.hub.ctx.records, outbox,
     })
+    const webhook = make()
     receiver.plan.set('hook3', { fail: 1, status: 502 })
     const [a] = await alerts('robot_id=hook3&type=robot_offline&limit=1')
+    const before = hooksOf(a.id).length
     webhook.deliver({ ...a, change: 'open' })
     await waitFor('the first attempt', () => webhook.counters.retried === 1)
     const t0 = performance.now()
@@ -500,8 +505,21 @@ describe('webhook', () => {
     expect(webhook.counters.undelivered_at_shutdown).toBe(1)
     const r = await (await h.api(`/api/v1/logs?category=alerts&q=${encodeURIComponent('not completed at shutdown')}`, { token: tokens.viewer })).json()
     expect(r.logs[0]).toMatchObject({ level: 'warn' })
-    expect(r.logs[0].message).toBe(`alert webhook: 1 delivery not completed at shutdown (alerts ${a.id})`)
+    expect(r.logs[0].message).toBe(`alert webhook: 1 delivery not completed at shutdown (alerts ${a.id}); kept in the outbox, sent after the next start`)
     expect(r.logs[0].details.deliveries[0]).toMatchObject({ alert_id: a.id, attempts: 1, last_error: 'HTTP 502' })
+    const [kept] = await outbox.pending()
+    expect(kept).toMatchObject({ alertId: a.id, attempts: 1, lastError: 'HTTP 502' })
+
+    // The next start: the receiver is fine now.
+    const next = make()
+    expect(await next.resume()).toBe(1)
+    await next.idle()
+    const tries = hooksOf(a.id).slice(before)
+    expect(tries.map((t) => t.status)).toEqual([502, 200])
+    expect(tries.map((t) => t.headers.get('x-tonypi-delivery'))).toEqual([kept.id, kept.id])
+    expect(tries[1].headers.get('x-tonypi-attempt')).toBe('2')
+    expect(await outbox.pending()).toEqual([])
+    await next.stop()
   })
 })
 
