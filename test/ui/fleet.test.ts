@@ -380,6 +380,25 @@ describe('fleet dashboard', () => {
     expect(errors).toEqual([])
   }, TEST_MS)
 
+  test("an admin edits a fleet alert threshold on the hub's settings; viewers only read them", async () => {
+    ready()
+    const { page, errors } = await as('admin')
+    await goTo(page, 'Settings')
+    const row = '[data-card=thresholds] tr[data-rule="sync_lag"]'
+    await page.waitForSelector(row)
+    await page.fill(`${row} input[name="sync_lag-warning"]`, '240')
+    await page.click(`${row} [data-action=rule-save]`)
+    await waitFor('rule saved', async () => {
+      const rules = await (await h.api('/api/v1/alerts/rules', { token: await h.tokenFor('admin') })).json() as { metric: string; warning: number | null }[]
+      return rules.find((r) => r.metric === 'sync_lag')?.warning === 240
+    })
+    expect(errors).toEqual([])
+    const viewer = await as('viewer')
+    await goTo(viewer.page, 'Settings')
+    await viewer.page.waitForSelector(row)
+    expect(await viewer.page.$$('[data-card=thresholds] input, [data-action=rule-save]')).toHaveLength(0)
+  }, TEST_MS)
+
   test('on a phone: the robots list and a robot page at 360 px, in the dark theme', async () => {
     ready()
     const { page, errors } = await as('operator', { viewport: { width: 360, height: 740 }, colorScheme: 'dark', isMobile: true, hasTouch: true })

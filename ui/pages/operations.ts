@@ -218,7 +218,7 @@ export function ThresholdsCard() {
       <thead><tr><th scope="col">Rule</th><th scope="col">When</th><th scope="col">Warning</th><th scope="col">Critical</th><th scope="col" class="hide-narrow">For at least (s)</th><th scope="col">Enabled</th>${admin ? html`<th scope="col"><span class="sr-only">Save</span></th>` : null}</tr></thead>
       <tbody>${rules.map((r) => html`<${RuleRow} key=${r.metric} rule=${r} admin=${admin} onSaved=${(s: EdgeRule) => setRules(rules.map((x) => (x.metric === s.metric ? s : x)))} />`)}</tbody>
     </table></div>
-    <p class="muted small">${admin ? 'Leave a threshold empty to turn that level off. Changes apply at once and are kept across restarts.' : 'Admins change thresholds.'}</p>` : null}
+    <p class="muted small">${FLEET ? "The hub's fleet rules, for every robot (a robot's own values are set through the API, PUT alerts/rules/{metric}?robot_id=). " : ''}${admin ? 'Leave a threshold empty to turn that level off. Changes apply at once and are kept across restarts.' : 'Admins change thresholds.'}</p>` : null}
   <//>`
 }
 

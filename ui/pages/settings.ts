@@ -37,8 +37,8 @@ function FleetSettings() {
         <p class="muted small">Its panels are embedded on the robots list, each robot's overview and history. Grafana must allow embedding (<code>allow_embedding = true</code>) and this browser must be able to log in to it.</p>`
         : html`<p class="muted">No Grafana is configured. Set <code>TONYPI_HUB_GRAFANA_URL</code> on the hub to embed its panels here; the hub writes Grafana's provisioning (data sources and dashboards) either way.</p>`}
     <//>
-    <${Card} title="Alert thresholds" data-card="thresholds"><${NotAvailable} what="Alert thresholds">The hub has no API to change alert rules in this version.<//><//>
-    <${Card} title="Robot sync" data-card="sync"><${NotAvailable} what="Sync state">Robots do not sync their history to the hub in this version, so there is no sync lag to show or set.<//><//>
+    <${ThresholdsCard} />
+    <${Card} title="Robot sync" data-card="sync"><${NotAvailable} what="Sync state">Robots do not sync their history to the hub in this version, so there is no sync lag to show, and the sync rules above have nothing to judge yet.<//><//>
   </div>`
 }
 
