@@ -111,6 +111,9 @@ describe('dashboard', () => {
     expect(await page.textContent('main h1')).toBe('Overview')
     expect(await page.getAttribute('[data-card=robot] [data-robot-state]', 'data-robot-state')).toBe('Running')
     await page.waitForSelector('[data-card=battery] :text("%")')
+    // The robot's own alerts and jobs, from its API (not a "not available" placeholder).
+    await page.waitForSelector('[data-card=alerts] [data-open-alerts]')
+    await page.waitForSelector('[data-card=job] :text("No job recorded for this robot.")')
     await shot(page, 'overview')
     expect(d.errors).toEqual([])
   }, TEST_MS)

@@ -21,7 +21,8 @@ import { servoHealth } from '../robot/servo-health.ts'
 const SEVERITY_TONE = { critical: 'bad', warning: 'warn', info: 'muted' } as const
 
 /** Hub: the robot's open alerts, from the hub's records. */
-function FleetAlertsCard(props: { rs: RobotSession }) {
+/** The robot's open alerts: the edge and the hub serve the same alert record. */
+function AlertsCard(props: { rs: RobotSession }) {
   const { rs } = props
   const [alerts] = useApi<AlertRow[]>(rs.path('/alerts', { resolved: 'false', limit: '100' }), { refreshMs: 15_000 })
   const list = alerts.state === 'ok' || alerts.state === 'error' ? alerts.data : undefined
@@ -35,21 +36,30 @@ function FleetAlertsCard(props: { rs: RobotSession }) {
   <//>`
 }
 
-/** Hub: the robot's latest job. */
-function FleetJobCard(props: { rs: RobotSession }) {
+/** The robot's latest job, from the edge's records or the hub's (two shapes, one card). */
+function JobCard(props: { rs: RobotSession }) {
   const { rs } = props
-  const [jobs] = useApi<JobRow[]>(rs.path('/jobs', { limit: '1' }), { refreshMs: 15_000 })
-  const job = jobs.state === 'ok' || jobs.state === 'error' ? jobs.data?.[0] : undefined
+  const [jobs] = useApi<(JobRow | EdgeJobRow)[]>(rs.path('/jobs', { limit: '1' }), { refreshMs: 15_000 })
+  const raw = jobs.state === 'ok' || jobs.state === 'error' ? jobs.data?.[0] : undefined
+  const job = raw ? jobView(raw) : undefined
   return html`<${Card} title="Current job" data-card="job" actions=${html`<${Link} href=${rs.link('/jobs')}>All jobs<//>`}>
     ${jobs.state === 'loading' ? html`<p class="muted" role="status">Loading\u2026</p>`
       : !job ? html`<p class="muted">No job recorded for this robot.</p>`
       : html`<div class="readings">
-        <${Reading} label="Task" value=${job.taskName ?? '\u2014'} />
+        <${Reading} label="Task" value=${job.task ?? '\u2014'} />
         <${Reading} label="Status" value=${job.status.replace('_', ' ')} tone=${job.status === 'failed' ? 'bad' : job.status === 'completed' ? 'ok' : undefined} />
         <${Reading} label="Progress" value=${job.percent !== null ? num(job.percent, 0, '%') : job.itemsTotal ? `${job.itemsDone ?? 0} / ${job.itemsTotal}` : '\u2014'} />
-        <${Reading} label="Started" value=${dateTime(Date.parse(job.startedAt))} />
+        <${Reading} label="Started" value=${dateTime(job.startedAt)} />
       </div>`}
   <//>`
+}
+
+interface EdgeJobRow { task_name: string; status: string; items_done: number | null; items_total: number | null; percent: number | null; started_at: number }
+
+function jobView(j: JobRow | EdgeJobRow) {
+  return 'task_name' in j
+    ? { task: j.task_name, status: j.status, percent: j.percent, itemsDone: j.items_done, itemsTotal: j.items_total, startedAt: j.started_at }
+    : { task: j.taskName, status: j.status, percent: j.percent, itemsDone: j.itemsDone, itemsTotal: j.itemsTotal, startedAt: Date.parse(j.startedAt) }
 }
 
 export function OverviewPage() {
@@ -133,14 +143,12 @@ export function OverviewPage() {
         ${rs.fleet ? null : html`<${Reading} label="Database" value=${stats.state === 'ok' ? `${bytes(stats.data.store.db_bytes)} of ${bytes(stats.data.store.quota_bytes)}` : '\u2014'} />`}
       </div>
     <//>
+    <${AlertsCard} rs=${rs} />
+    <${JobCard} rs=${rs} />
     ${rs.fleet ? html`
-      <${FleetAlertsCard} rs=${rs} />
-      <${FleetJobCard} rs=${rs} />
       <${Card} title="Sync" data-card="sync"><div data-sync-lag="unavailable"><strong>Sync lag: not available yet.</strong>
         <p class="muted small">Robots do not sync their stored history to the hub in this version; the hub shows what they send live.</p></div><//>`
     : html`
-      <${Card} title="Alerts" data-card="alerts"><${NotAvailable} what="Alerts">This robot has no alert rules yet, so nothing can be active. Servo and battery warnings above come from live readings.<//><//>
-      <${Card} title="Current job" data-card="job"><${NotAvailable} what="Jobs">This robot's software does not track jobs in this version.<//><//>
       <${Card} title="Hub sync" data-card="sync"><${NotAvailable} what="Hub sync">This robot works on its own: it keeps its history locally and has no hub connection in this version.<//><//>`}
   </div>
   ${rs.robotId ? html`<div class="grafana-below"><${GrafanaPanels} dashboard="robot" robotId=${rs.robotId} title="In Grafana" /></div>` : null}`
