@@ -56,3 +56,17 @@ export class HubRecords implements BridgeRecords {
     await this.db.insert(jobs).values({ robotId: rec.robotId, startedAt: at, ...fields })
   }
 }
+
+/**
+ * A job as the API serves it: the edge's record (edge/jobs/job-service.ts JobRecord: snake_case,
+ * epoch ms), plus the robot. The hub hears no action or source from robots.
+ */
+export function jobRecord(r: typeof jobs.$inferSelect) {
+  const started = r.startedAt.getTime()
+  const finished = r.finishedAt?.getTime() ?? null
+  return {
+    id: r.id, robot_id: r.robotId, task_name: r.taskName, status: r.status,
+    items_done: r.itemsDone, items_total: r.itemsTotal, percent: r.percent, reason: r.reason, action: null, source: 'robot',
+    started_at: started, updated_at: r.updatedAt.getTime(), finished_at: finished, duration_ms: finished === null ? null : finished - started,
+  }
+}

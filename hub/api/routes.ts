@@ -12,6 +12,7 @@ import { isValidRobotId } from '../../core/topics.ts'
 import { HubUserError } from '../auth/user-repo.ts'
 import type { HubContext } from '../context.ts'
 import { commands, jobs, systemLogs } from '../db/schema.ts'
+import { jobRecord } from '../records.ts'
 import { RobotError, robotView } from '../robots/robot-repo.ts'
 import { requireHubRole } from './auth.ts'
 import { hubAlertRoutes } from './alert-routes.ts'
@@ -196,7 +197,8 @@ export function createHubApi(ctx: HubContext) {
       if (query.status) where.push(eq(jobs.status, query.status))
       if (query.from !== undefined) where.push(gte(jobs.startedAt, new Date(query.from)))
       if (query.to !== undefined) where.push(lte(jobs.startedAt, new Date(query.to)))
-      return ctx.db.select().from(jobs).where(and(...where)).orderBy(desc(jobs.startedAt)).limit(query.limit ?? 100).offset(query.offset ?? 0)
+      const rows = await ctx.db.select().from(jobs).where(and(...where)).orderBy(desc(jobs.startedAt)).limit(query.limit ?? 100).offset(query.offset ?? 0)
+      return rows.map(jobRecord)
     }, { query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })), status: t.Optional(t.Union(['started', 'in_progress', 'completed', 'cancelled', 'failed'].map((s) => t.Literal(s)))), ...Window }), detail: secured })
     .get('/logs', async ({ headers, query }) => {
       await need('viewer')(headers)

@@ -22,7 +22,7 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(() => h?.stop(), 60_000)
 
-type HubJob = { id: number; robotId: string; taskName: string | null; status: string; percent: number | null; itemsDone: number | null; itemsTotal: number | null; updatedAt: string; finishedAt: string | null }
+type HubJob = { id: number; robot_id: string; task_name: string | null; status: string; percent: number | null; items_done: number | null; items_total: number | null; updated_at: number; finished_at: number | null }
 const jobsOf = async (robotId: string): Promise<HubJob[]> => (await h.api(`/api/v1/jobs?robot_id=${robotId}`, { token: viewer })).json()
 const robotClient = (id: string) => mqtt.connectAsync(h.services.mqtt_url, { reconnectPeriod: 0, connectTimeout: 5000, username: creds.get(id)!.username, password: creds.get(id)!.token })
 const droppedTotal = () => [...h.hub.ctx.bridge.dropped.values()].reduce((a, b) => a + b, 0)
@@ -36,12 +36,12 @@ describe('jobs on tonypi/{id}/job at the hub', () => {
     await send({ task_name: 'pick', status: 'in_progress', items_done: 0, percent: 0, ts: t0 + 1000 })
     const zero = await waitFor('progress at 0 %', async () => (await jobsOf('jobbot')).find((j) => j.status === 'in_progress'), 10_000)
     expect(zero.percent).toBe(0) // a value, not a missing one
-    expect(zero).toMatchObject({ taskName: 'pick', itemsDone: 0, itemsTotal: 5, finishedAt: null })
-    expect(new Date(zero.updatedAt).getTime()).toBe(t0 + 1000) // the robot's time, not the arrival
+    expect(zero).toMatchObject({ task_name: 'pick', items_done: 0, items_total: 5, finished_at: null })
+    expect(zero.updated_at).toBe(t0 + 1000) // the robot's time, not the arrival
 
     await send({ task_name: 'pick', status: 'completed', items_done: 5, percent: 100, ts: t0 + 2000 })
     const done = await waitFor('completed', async () => (await jobsOf('jobbot')).find((j) => j.status === 'completed'), 10_000)
-    expect(done.finishedAt).not.toBeNull()
+    expect(done.finished_at).not.toBeNull()
 
     const dropped = droppedTotal()
     await send({ task_name: 'pick', status: 'completed', items_done: 5, percent: 100 })
@@ -68,8 +68,8 @@ describe('jobs on tonypi/{id}/job at the hub', () => {
     await send('{not json')
     await waitFor('all handled', () => droppedTotal() > dropped, 10_000)
     c.end(true)
-    const mine = (await jobsOf('jobbot')).filter((j) => j.taskName === 'walk' || j.taskName === 'look')
-    expect(mine.map((j) => [j.taskName, j.status, j.percent]).sort()).toEqual([['look', 'started', null], ['walk', 'in_progress', 50]])
+    const mine = (await jobsOf('jobbot')).filter((j) => j.task_name === 'walk' || j.task_name === 'look')
+    expect(mine.map((j) => [j.task_name, j.status, j.percent]).sort()).toEqual([['look', 'started', null], ['walk', 'in_progress', 50]])
   })
 
   test("a robot cannot report jobs under another robot's id", async () => {
@@ -89,6 +89,6 @@ describe('jobs on tonypi/{id}/job at the hub', () => {
     await o.publishAsync('tonypi/otherbot/job', JSON.stringify({ task_name: 'own', status: 'started', percent: 0 }))
     const own = await waitFor('own job', async () => (await jobsOf('otherbot'))[0], 10_000)
     o.end(true)
-    expect(own).toMatchObject({ taskName: 'own', status: 'started', percent: 0 })
+    expect(own).toMatchObject({ task_name: 'own', status: 'started', percent: 0 })
   })
 })

@@ -66,19 +66,19 @@ export interface FleetCommandOutcome {
   reason?: string
 }
 
-/** Hub rows (Postgres, camelCase as drizzle returns them; times as ISO strings). */
+/** A job as the edge and the hub serve it (edge/jobs/job-service.ts JobRecord; the hub adds robot_id). */
 export interface JobRow {
   id: number
-  robotId: string
-  taskName: string | null
-  status: 'started' | 'in_progress' | 'completed' | 'cancelled' | 'failed'
-  itemsDone: number | null
-  itemsTotal: number | null
+  robot_id?: string
+  task_name: string | null
+  status: 'queued' | 'started' | 'in_progress' | 'completed' | 'cancelled' | 'failed'
+  items_done: number | null
+  items_total: number | null
   percent: number | null
   reason: string | null
-  startedAt: string
-  updatedAt: string
-  finishedAt: string | null
+  started_at: number
+  updated_at: number
+  finished_at: number | null
 }
 
 /** An alert as the hub serves it: the same record as the edge's (core/alerts/record.ts), times in epoch ms. */

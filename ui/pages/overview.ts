@@ -36,30 +36,21 @@ function AlertsCard(props: { rs: RobotSession }) {
   <//>`
 }
 
-/** The robot's latest job, from the edge's records or the hub's (two shapes, one card). */
+/** The robot's latest job (the edge and the hub serve the same record). */
 function JobCard(props: { rs: RobotSession }) {
   const { rs } = props
-  const [jobs] = useApi<(JobRow | EdgeJobRow)[]>(rs.path('/jobs', { limit: '1' }), { refreshMs: 15_000 })
-  const raw = jobs.state === 'ok' || jobs.state === 'error' ? jobs.data?.[0] : undefined
-  const job = raw ? jobView(raw) : undefined
+  const [jobs] = useApi<JobRow[]>(rs.path('/jobs', { limit: '1' }), { refreshMs: 15_000 })
+  const job = jobs.state === 'ok' || jobs.state === 'error' ? jobs.data?.[0] : undefined
   return html`<${Card} title="Current job" data-card="job" actions=${html`<${Link} href=${rs.link('/jobs')}>All jobs<//>`}>
     ${jobs.state === 'loading' ? html`<p class="muted" role="status">Loading\u2026</p>`
       : !job ? html`<p class="muted">No job recorded for this robot.</p>`
       : html`<div class="readings">
-        <${Reading} label="Task" value=${job.task ?? '\u2014'} />
+        <${Reading} label="Task" value=${job.task_name ?? '\u2014'} />
         <${Reading} label="Status" value=${job.status.replace('_', ' ')} tone=${job.status === 'failed' ? 'bad' : job.status === 'completed' ? 'ok' : undefined} />
-        <${Reading} label="Progress" value=${job.percent !== null ? num(job.percent, 0, '%') : job.itemsTotal ? `${job.itemsDone ?? 0} / ${job.itemsTotal}` : '\u2014'} />
-        <${Reading} label="Started" value=${dateTime(job.startedAt)} />
+        <${Reading} label="Progress" value=${job.percent !== null ? num(job.percent, 0, '%') : job.items_total ? `${job.items_done ?? 0} / ${job.items_total}` : '\u2014'} />
+        <${Reading} label="Started" value=${dateTime(job.started_at)} />
       </div>`}
   <//>`
-}
-
-interface EdgeJobRow { task_name: string; status: string; items_done: number | null; items_total: number | null; percent: number | null; started_at: number }
-
-function jobView(j: JobRow | EdgeJobRow) {
-  return 'task_name' in j
-    ? { task: j.task_name, status: j.status, percent: j.percent, itemsDone: j.items_done, itemsTotal: j.items_total, startedAt: j.started_at }
-    : { task: j.taskName, status: j.status, percent: j.percent, itemsDone: j.itemsDone, itemsTotal: j.itemsTotal, startedAt: Date.parse(j.startedAt) }
 }
 
 export function OverviewPage() {

@@ -44,7 +44,7 @@ function Status(props: { res: Resource<unknown>; what: string; reload: () => voi
 const when = (iso: string | null) => (iso ? dateTime(Date.parse(iso)) : '\u2014')
 
 const JOB_STATUSES = ['started', 'in_progress', 'completed', 'cancelled', 'failed'] as const
-const JOB_TONE: Record<JobRow['status'], string> = { started: 'muted', in_progress: 'warn', completed: 'ok', cancelled: 'muted', failed: 'bad' }
+const JOB_TONE: Record<JobRow['status'], string> = { queued: 'muted', started: 'muted', in_progress: 'warn', completed: 'ok', cancelled: 'muted', failed: 'bad' }
 
 export function JobsPage() {
   const rs = useRobotSession()
@@ -66,10 +66,10 @@ export function JobsPage() {
         : html`<div class="table-wrap"><table class="table" aria-label="Jobs">
           <thead><tr><th scope="col">Task</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Started</th><th scope="col" class="hide-narrow">Finished</th><th scope="col" class="hide-narrow">Note</th></tr></thead>
           <tbody>${rows.map((j) => html`<tr key=${j.id} data-job=${j.id}>
-            <td>${j.taskName ?? '\u2014'}</td>
+            <td>${j.task_name ?? '\u2014'}</td>
             <td><span class=${`pill tone-${JOB_TONE[j.status]}`}>${j.status.replace('_', ' ')}</span></td>
-            <td>${j.percent !== null ? num(j.percent, 0, '%') : j.itemsTotal ? `${j.itemsDone ?? 0} / ${j.itemsTotal}` : '\u2014'}</td>
-            <td>${when(j.startedAt)}</td><td class="hide-narrow">${when(j.finishedAt)}</td><td class="hide-narrow">${j.reason ?? ''}</td>
+            <td>${j.percent !== null ? num(j.percent, 0, '%') : j.items_total ? `${j.items_done ?? 0} / ${j.items_total}` : '\u2014'}</td>
+            <td>${dateTime(j.started_at)}</td><td class="hide-narrow">${j.finished_at !== null ? dateTime(j.finished_at) : '\u2014'}</td><td class="hide-narrow">${j.reason ?? ''}</td>
           </tr>`)}</tbody></table></div>`}
       ${rows.length >= LIMIT ? html`<p class="muted small">The newest ${LIMIT} are shown.</p>` : null}
     <//>` : null}
