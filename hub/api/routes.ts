@@ -2,7 +2,7 @@
 // from InfluxDB, jobs, alerts and logs from Postgres, and commands routed over MQTT.
 import { lazyOpenApi } from '../../core/openapi-document.ts'
 import { Value } from '@sinclair/typebox/value'
-import { and, desc, eq, gte, ilike, lte, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gte, lte, type SQL } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
 import { HttpError, validationMessage } from '../../core/http-error.ts'
 import { Command, Password, PublicUser, Role, RobotId, Username } from '../../core/schemas.ts'
@@ -11,8 +11,9 @@ import { signToken } from '../../core/token.ts'
 import { isValidRobotId } from '../../core/topics.ts'
 import { HubUserError } from '../auth/user-repo.ts'
 import type { HubContext } from '../context.ts'
-import { commands, jobs, systemLogs } from '../db/schema.ts'
+import { commands, jobs } from '../db/schema.ts'
 import { jobRecord } from '../records.ts'
+import { hubLogRoutes } from './log-routes.ts'
 import { RobotError, robotView } from '../robots/robot-repo.ts'
 import { requireHubRole } from './auth.ts'
 import { hubAlertRoutes } from './alert-routes.ts'
@@ -200,25 +201,7 @@ export function createHubApi(ctx: HubContext) {
       const rows = await ctx.db.select().from(jobs).where(and(...where)).orderBy(desc(jobs.startedAt)).limit(query.limit ?? 100).offset(query.offset ?? 0)
       return rows.map(jobRecord)
     }, { query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })), status: t.Optional(t.Union(['started', 'in_progress', 'completed', 'cancelled', 'failed'].map((s) => t.Literal(s)))), ...Window }), detail: secured })
-    .get('/logs', async ({ headers, query }) => {
-      await need('viewer')(headers)
-      const where: SQL[] = []
-      if (query.robot_id) where.push(eq(systemLogs.robotId, query.robot_id))
-      if (query.level) where.push(eq(systemLogs.level, query.level))
-      if (query.category) where.push(eq(systemLogs.category, query.category))
-      if (query.q) where.push(ilike(systemLogs.message, `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`))
-      if (query.from !== undefined) where.push(gte(systemLogs.ts, new Date(query.from)))
-      if (query.to !== undefined) where.push(lte(systemLogs.ts, new Date(query.to)))
-      const rows = await ctx.db.select().from(systemLogs).where(and(...where)).orderBy(desc(systemLogs.ts), desc(systemLogs.id)).limit(query.limit ?? 100).offset(query.offset ?? 0)
-      const total = (await ctx.db.select({ n: sql<number>`count(*)::int` }).from(systemLogs).where(and(...where)))[0].n
-      return { total, logs: rows }
-    }, {
-      query: t.Object({
-        robot_id: t.Optional(t.String({ maxLength: 64 })), level: t.Optional(t.Union(['debug', 'info', 'warn', 'error', 'critical'].map((s) => t.Literal(s)))),
-        category: t.Optional(t.String({ maxLength: 40 })), q: t.Optional(t.String({ maxLength: 200 })), ...Window,
-      }),
-      detail: secured,
-    })
+    .use(hubLogRoutes(ctx))
 
     .use(hubAlertRoutes(ctx))
     .use(hubReportRoutes(ctx))

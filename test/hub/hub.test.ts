@@ -199,6 +199,33 @@ describe('a hub that restarts', () => {
   })
 })
 
+describe('the fleet log', () => {
+  test("an operator's note is kept with their name; exports are formula-safe CSV and JSON, filtered like the list", async () => {
+    const hostile = `=cmd|' /C calc'!A0`
+    const bad = await h.api('/api/v1/logs', { method: 'POST', token: tokens.operator, json: { message: 'x', robot_id: 'no-such-robot' } })
+    expect(bad.status).toBe(404)
+    const empty = await h.api('/api/v1/logs', { method: 'POST', token: tokens.operator, json: { message: '' } })
+    expect(empty.status).toBe(400)
+    const r = await h.api('/api/v1/logs', { method: 'POST', token: tokens.operator, json: { message: hostile, level: 'warn', robot_id: 'r1' } })
+    expect(r.status).toBe(201)
+    expect(await r.json()).toMatchObject({ category: 'note', level: 'warn', robotId: 'r1', message: hostile, details: { user: 'operator-user' } })
+
+    const csv = await h.api('/api/v1/logs/export/csv?robot_id=r1&category=note', { token: tokens.viewer })
+    expect(csv.headers.get('content-type')).toContain('text/csv')
+    expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename="tonypi-r1-logs-.*\.csv"/)
+    const text = await csv.text()
+    const lines = text.trimEnd().split('\r\n')
+    expect(lines[0]).toBe('id,time,level,category,robot_id,message,details')
+    const noteLine = lines.find((l) => l.includes('calc'))!
+    expect(noteLine).toContain(`,'=cmd|' /C calc'!A0,`)
+    expect(noteLine).not.toMatch(/,=cmd/)
+
+    const json = await (await h.api('/api/v1/logs/export/json?robot_id=r1&category=note', { token: tokens.viewer })).json()
+    expect(json.robot_id).toBe('r1')
+    expect(json.logs.map((l: { message: string }) => l.message)).toContain(hostile)
+  })
+})
+
 describe('API roles and input', () => {
   const ROUTES: { method: string; path: string; need: Role | 'public'; body?: unknown }[] = [
     { method: 'GET', path: '/api/v1/health', need: 'public' },
@@ -223,6 +250,9 @@ describe('API roles and input', () => {
     { method: 'POST', path: '/api/v1/alerts/999999/acknowledge', need: 'operator' },
     { method: 'POST', path: '/api/v1/alerts/999999/resolve', need: 'operator' },
     { method: 'GET', path: '/api/v1/logs', need: 'viewer' },
+    { method: 'POST', path: '/api/v1/logs', need: 'operator', body: { message: 'role table note' } },
+    { method: 'GET', path: '/api/v1/logs/export/csv', need: 'viewer' },
+    { method: 'GET', path: '/api/v1/logs/export/json', need: 'viewer' },
     { method: 'POST', path: '/api/v1/command', need: 'operator', body: { robot_id: 'nobot', type: 'stop' } },
   ]
   const RANK = { public: 0, viewer: 1, operator: 2, admin: 3 }

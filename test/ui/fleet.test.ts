@@ -325,6 +325,12 @@ describe('fleet dashboard', () => {
     await page.press('input[name=q]', 'Enter')
     await page.waitForFunction(() => location.search.includes('q=registered'))
     await page.waitForSelector('[data-total="1"]')
+    // The export is the hub's (formula-safe), filtered like the list.
+    const href = new URL((await page.getAttribute('[data-action=logs-export]', 'href'))!, h.base)
+    expect(href.pathname).toBe('/api/v1/logs/export/csv')
+    expect(Object.fromEntries(href.searchParams)).toEqual({ robot_id: 'robot-a', q: 'registered' })
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-action=logs-export]')])
+    expect(download.suggestedFilename()).toMatch(/^tonypi-robot-a-logs-.*\.csv$/)
     await shot(page, 'logs', false)
     // A robot the hub does not know.
     await page.goto(h.base + '/robots/no-such-robot')

@@ -76,7 +76,8 @@ async function download(path: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
 
-function DownloadLink(props: { path: string; children: ComponentChildren; [k: string]: unknown }) {
+/** A download through the API with the session's token (a plain link would carry none). */
+export function DownloadLink(props: { path: string; children: ComponentChildren; [k: string]: unknown }) {
   const { path, children, ...rest } = props
   return html`<a ...${rest} class="btn btn-small" href=${API_BASE + path}
     onClick=${(e: Event) => { e.preventDefault(); download(path).catch((err: Error) => toast('error', 'Download failed', err.message)) }}>${children}</a>`

@@ -1,5 +1,5 @@
 // The hub's records of one robot: jobs, alerts and logs from its Postgres, with filters in
-// the URL (so a filtered view can be shared) and logs exported as CSV. The edge's own record
+// the URL (so a filtered view can be shared) and logs exported as CSV by the hub. The edge's own record
 // pages, on its API's shapes, are in operations.ts.
 import { useState } from 'preact/hooks'
 import { Card } from '../components/card.ts'
@@ -10,7 +10,7 @@ import { useApi, type Resource } from '../lib/use-api.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
 import { useObservable } from '../lib/observable.ts'
 import { canCommand, session } from '../lib/session.ts'
-import { useAlertActions } from './operations.ts'
+import { DownloadLink, useAlertActions } from './operations.ts'
 
 const LIMIT = 200
 const REFRESH_MS = 15_000
@@ -126,19 +126,6 @@ export function AlertsPage() {
 const LEVELS = ['debug', 'info', 'warn', 'error', 'critical'] as const
 const LEVEL_TONE: Record<LogRow['level'], string> = { debug: 'muted', info: 'muted', warn: 'warn', error: 'bad', critical: 'bad' }
 
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
-
-function exportLogs(name: string, rows: LogRow[]) {
-  const lines = ['time,level,category,robot_id,message,details', ...rows.map((r) => [r.ts, r.level, r.category, r.robotId, r.message, r.details].map(csvCell).join(','))]
-  const url = URL.createObjectURL(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }))
-  const a = Object.assign(document.createElement('a'), { href: url, download: `${name}.csv` })
-  a.click()
-  setTimeout(() => URL.revokeObjectURL(url), 1_000)
-}
-
 export function LogsPage() {
   const rs = useRobotSession()
   const [level, setLevel] = useQueryParam('level', '')
@@ -147,6 +134,8 @@ export function LogsPage() {
   const params: Record<string, string> = { limit: String(LIMIT) }
   if (level) params.level = level
   if (q) params.q = q
+  // The hub writes the file (formula-safe cells, up to 10,000 entries), filtered like the list.
+  const { limit: _limit, ...exportParams } = params
   const [res, reload] = useApi<{ total: number; logs: LogRow[] }>(rs.path('/logs', params), { refreshMs: REFRESH_MS })
   const data = loaded(res)
   return html`<div class="stack">
@@ -160,12 +149,12 @@ export function LogsPage() {
         <input type="search" name="q" value=${draft} maxlength="200" onInput=${(e: Event) => setDraft((e.target as HTMLInputElement).value)} /></label>
       <div class="filter-actions">
         <button type="submit" class="btn">Search</button>
-        <button type="button" class="btn btn-ghost" disabled=${!data?.logs.length} onClick=${() => data && exportLogs(`${rs.robotId}-logs`, data.logs)}>Export CSV</button>
+        <${DownloadLink} path=${rs.path('/logs/export/csv', exportParams)} data-action="logs-export">Export CSV<//>
       </div>
     </form>
     <${Status} res=${res} what="logs" reload=${reload} />
     ${data ? html`<${Card} title=${`Logs of ${rs.robotId}`} data-card="logs">
-      <p class="muted small" data-total=${data.total}>${data.total.toLocaleString()} matching ${data.total === 1 ? 'entry' : 'entries'}${data.total > data.logs.length ? `; the newest ${data.logs.length} are shown (and exported)` : ''}.</p>
+      <p class="muted small" data-total=${data.total}>${data.total.toLocaleString()} matching ${data.total === 1 ? 'entry' : 'entries'}${data.total > data.logs.length ? `; the newest ${data.logs.length} are shown` : ''}.</p>
       ${!data.logs.length ? html`<p class="muted" data-state="empty">No log entries match.</p>`
         : html`<div class="table-wrap"><table class="table table-logs" aria-label="Logs">
           <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col" class="hide-narrow">Category</th><th scope="col">Message</th></tr></thead>
