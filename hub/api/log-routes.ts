@@ -26,6 +26,11 @@ const Paging = {
 }
 type Filter = { robot_id?: string; level?: (typeof LEVELS)[number]; category?: string; q?: string; from?: number; to?: number }
 
+/** A log entry as the API serves it: epoch ms and snake_case, like every other hub record. */
+function logRecord(r: typeof systemLogs.$inferSelect) {
+  return { id: r.id, ts: r.ts.getTime(), level: r.level, category: r.category, robot_id: r.robotId, message: r.message, details: r.details }
+}
+
 function where(f: Filter): SQL | undefined {
   const w: SQL[] = []
   if (f.robot_id) w.push(eq(systemLogs.robotId, f.robot_id))
@@ -49,7 +54,7 @@ export function hubLogRoutes(ctx: HubContext) {
       await need('viewer', headers)
       const logs = await rows(query, query.limit ?? 100, query.offset ?? 0)
       const total = (await ctx.db.select({ n: sql<number>`count(*)::int` }).from(systemLogs).where(where(query)))[0].n
-      return { total, logs }
+      return { total, logs: logs.map(logRecord) }
     }, { query: t.Object({ ...Filters, ...Paging }), detail: { ...secured, summary: 'Log entries, newest first, with the total matching' } })
 
     .post('/logs', async ({ headers, body, set }) => {
@@ -59,7 +64,7 @@ export function hubLogRoutes(ctx: HubContext) {
         level: body.level ?? 'info', category: 'note', robotId: body.robot_id ?? null, message: body.message, details: { user: me.username },
       }).returning()
       set.status = 201
-      return row
+      return logRecord(row)
     }, {
       body: t.Object({
         message: t.String({ minLength: 1, maxLength: 4000 }),
@@ -80,7 +85,7 @@ export function hubLogRoutes(ctx: HubContext) {
     .get('/logs/export/json', async ({ headers, query }) => {
       await need('viewer', headers)
       const logs = await rows(query, EXPORT_MAX)
-      return new Response(JSON.stringify({ robot_id: query.robot_id ?? null, exported_at: Date.now(), logs }), {
+      return new Response(JSON.stringify({ robot_id: query.robot_id ?? null, exported_at: Date.now(), logs: logs.map(logRecord) }), {
         headers: { 'content-type': 'application/json', 'content-disposition': `attachment; filename="${name(query)}.json"` },
       })
     }, { query: t.Object(Filters), detail: { ...secured, summary: `JSON, up to ${EXPORT_MAX} newest entries` } })

@@ -460,7 +460,7 @@ describe('webhook', () => {
       const r = await (await h.api(`/api/v1/logs?category=alerts&q=${encodeURIComponent(`gave up delivering alert ${down.id} `)}`, { token: tokens.viewer })).json()
       return r.logs[0]
     })
-    expect(gaveUp).toMatchObject({ level: 'error', robotId: 'hook3' })
+    expect(gaveUp).toMatchObject({ level: 'error', robot_id: 'hook3' })
     expect(gaveUp.message).toBe(`alert webhook: gave up delivering alert ${down.id} (open, warning: Robot hook3 offline) after 4 attempts: HTTP 500`)
     const refused = await (await h.api(`/api/v1/logs?category=alerts&q=${encodeURIComponent(`gave up delivering alert ${back.id} `)}`, { token: tokens.viewer })).json()
     expect(refused.logs[0].message).toContain('after 1 attempt: HTTP 400')

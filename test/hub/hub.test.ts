@@ -208,7 +208,7 @@ describe('the fleet log', () => {
     expect(empty.status).toBe(400)
     const r = await h.api('/api/v1/logs', { method: 'POST', token: tokens.operator, json: { message: hostile, level: 'warn', robot_id: 'r1' } })
     expect(r.status).toBe(201)
-    expect(await r.json()).toMatchObject({ category: 'note', level: 'warn', robotId: 'r1', message: hostile, details: { user: 'operator-user' } })
+    expect(await r.json()).toMatchObject({ category: 'note', level: 'warn', robot_id: 'r1', message: hostile, details: { user: 'operator-user' } })
 
     const csv = await h.api('/api/v1/logs/export/csv?robot_id=r1&category=note', { token: tokens.viewer })
     expect(csv.headers.get('content-type')).toContain('text/csv')

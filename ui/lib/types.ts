@@ -101,12 +101,13 @@ export interface AlertRow {
   resolved_at: number | null
 }
 
+/** A hub log entry (epoch ms). */
 export interface LogRow {
   id: number
-  ts: string
+  ts: number
   level: 'debug' | 'info' | 'warn' | 'error' | 'critical'
   category: string
-  robotId: string | null
+  robot_id: string | null
   message: string
   details: unknown
 }

@@ -41,7 +41,6 @@ function Status(props: { res: Resource<unknown>; what: string; reload: () => voi
   return props.res.state === 'loading' ? html`<p class="muted" role="status">Loading\u2026</p>` : null
 }
 
-const when = (iso: string | null) => (iso ? dateTime(Date.parse(iso)) : '\u2014')
 
 const JOB_STATUSES = ['started', 'in_progress', 'completed', 'cancelled', 'failed'] as const
 const JOB_TONE: Record<JobRow['status'], string> = { queued: 'muted', started: 'muted', in_progress: 'warn', completed: 'ok', cancelled: 'muted', failed: 'bad' }
@@ -159,7 +158,7 @@ export function LogsPage() {
         : html`<div class="table-wrap"><table class="table table-logs" aria-label="Logs">
           <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col" class="hide-narrow">Category</th><th scope="col">Message</th></tr></thead>
           <tbody>${data.logs.map((l) => html`<tr key=${l.id}>
-            <td class="nowrap">${when(l.ts)}</td><td><span class=${`pill tone-${LEVEL_TONE[l.level]}`}>${l.level}</span></td>
+            <td class="nowrap">${dateTime(l.ts)}</td><td><span class=${`pill tone-${LEVEL_TONE[l.level]}`}>${l.level}</span></td>
             <td class="hide-narrow">${l.category}</td><td>${l.message}</td>
           </tr>`)}</tbody></table></div>`}
     <//>` : null}
