@@ -8,7 +8,8 @@ import { FleetAlerts } from './alerts/fleet-alerts.ts'
 import { AlertWebhook } from './alerts/webhook.ts'
 import { PgWebhookOutbox } from './alerts/webhook-outbox.ts'
 import { createHubApi } from './api/routes.ts'
-import { ensureHubAdmin, hubJwtSecret } from './auth/first-run.ts'
+import { ensureHubAdmin } from './auth/first-run.ts'
+import { loadJwtSecret } from '../core/secrets.ts'
 import { HubUserRepo } from './auth/user-repo.ts'
 import { HUB_CONFIG_SPEC, type HubConfig } from './config.ts'
 import type { HubContext } from './context.ts'
@@ -56,7 +57,7 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   const robots = new RobotRepo(db)
   const records = new HubRecords(db)
   const logRetention = scheduleSystemLogRetention({ db, retentionMs: cfg.logRetentionDays * 86_400_000, log: log.child('logs') })
-  const jwtSecret = hubJwtSecret(dataDir, cfg.jwtSecret)
+  const jwtSecret = loadJwtSecret(dataDir, cfg.jwtSecret)
   const firstAdmin = await ensureHubAdmin(users, dataDir, cfg.adminPassword, log.child('auth'))
   const influxAuth = { user: cfg.influxUser, password: cfg.influxPassword, token: cfg.influxToken }
   const writer = new InfluxWriter({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('influx') })
