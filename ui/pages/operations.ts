@@ -105,7 +105,7 @@ export function SeverityBadge(props: { severity: Severity }) {
  * Acknowledge and resolve, the same on the edge and the hub (same routes, same record): the id
  * being worked on, and the action, which toasts the outcome and reloads the list.
  */
-export function useAlertActions(reload: () => void): [number | null, (a: { id: number }, verb: 'acknowledge' | 'resolve') => Promise<void>] {
+function useAlertActions(reload: () => void): [number | null, (a: { id: number }, verb: 'acknowledge' | 'resolve') => Promise<void>] {
   const [busy, setBusy] = useState<number | null>(null)
   const run = async (a: { id: number }, verb: 'acknowledge' | 'resolve') => {
     setBusy(a.id)
@@ -117,10 +117,32 @@ export function useAlertActions(reload: () => void): [number | null, (a: { id: n
   return [busy, run]
 }
 
-export function EdgeAlertsPage() {
-  const rs = useRobotSession()
+/**
+ * The alerts table of the edge's and the hub's alert pages (one record on both): severity, what,
+ * value against its line, when, state, and for operators acknowledge and resolve.
+ */
+export function AlertsTable(props: { rows: EdgeAlert[]; reload: () => void }) {
   const role = useObservable(session)?.user.role
   const operator = canCommand(role)
+  const [busy, run] = useAlertActions(props.reload)
+  return html`<div class="table-wrap"><table class="table" aria-label="Alerts">
+      <thead><tr><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col" class="hide-narrow">Value</th><th scope="col" class="hide-narrow">Raised</th><th scope="col">State</th>${operator ? html`<th scope="col">Actions</th>` : null}</tr></thead>
+      <tbody>${props.rows.map((a) => html`<tr key=${a.id} data-alert=${a.id} data-type=${a.type} data-state=${a.resolved ? 'resolved' : a.acknowledged ? 'acknowledged' : 'open'}>
+        <td><${SeverityBadge} severity=${a.severity} /></td>
+        <td><strong>${a.title}</strong><div class="muted small">${a.message}</div></td>
+        <td class="hide-narrow">${a.value !== null ? `${num(a.value, 1)}${a.threshold !== null ? ` / ${num(a.threshold, 1)}` : ''}` : '\u2014'}</td>
+        <td class="hide-narrow nowrap">${when(a.created_at)}</td>
+        <td>${a.resolved ? `Resolved ${when(a.resolved_at)}` : a.acknowledged ? `Acknowledged${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ''}` : 'Open'}</td>
+        ${operator ? html`<td class="nowrap">
+          ${!a.acknowledged && !a.resolved ? html`<button type="button" class="btn btn-small" data-action="alert-ack" disabled=${busy === a.id} onClick=${() => run(a, 'acknowledge')}>Acknowledge</button> ` : null}
+          ${!a.resolved ? html`<button type="button" class="btn btn-small" data-action="alert-resolve" disabled=${busy === a.id} onClick=${() => run(a, 'resolve')}>Resolve</button>` : null}
+        </td>` : null}
+      </tr>`)}</tbody></table></div>
+    ${!operator ? html`<p class="muted small">Operators acknowledge and resolve alerts; your role (${role}) can read them.</p>` : null}`
+}
+
+export function EdgeAlertsPage() {
+  const rs = useRobotSession()
   const [show, setShow] = useState<'open' | 'all'>('open')
   const [severity, setSeverity] = useState('')
   const params: Record<string, string> = { limit: '200' }
@@ -129,7 +151,6 @@ export function EdgeAlertsPage() {
   const [res, reload] = useApi<EdgeAlert[]>(rs.path('/alerts', params), { refreshMs: 30_000 })
   useReloadOn(useObservable(rs.alertEvents), reload)
   const rows = loaded(res)
-  const [busy, run] = useAlertActions(reload)
   return html`<div class="stack">
     <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); reload() }}>
       <label class="field"><span>Show</span>
@@ -145,20 +166,7 @@ export function EdgeAlertsPage() {
     <${Status} res=${res} what="alerts" reload=${reload} />
     ${rows ? html`<${Card} title=${show === 'open' ? 'Open alerts' : 'All alerts'} data-card="alerts-list">
       ${!rows.length ? html`<p class="muted" data-state="empty">${show === 'open' ? 'No open alerts: every rule is within its limits.' : 'No alerts match.'}</p>`
-        : html`<div class="table-wrap"><table class="table" aria-label="Alerts">
-          <thead><tr><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col" class="hide-narrow">Value</th><th scope="col" class="hide-narrow">Raised</th><th scope="col">State</th>${operator ? html`<th scope="col">Actions</th>` : null}</tr></thead>
-          <tbody>${rows.map((a) => html`<tr key=${a.id} data-alert=${a.id} data-type=${a.type} data-state=${a.resolved ? 'resolved' : a.acknowledged ? 'acknowledged' : 'open'}>
-            <td><${SeverityBadge} severity=${a.severity} /></td>
-            <td><strong>${a.title}</strong><div class="muted small">${a.message}</div></td>
-            <td class="hide-narrow">${a.value !== null ? `${num(a.value, 1)}${a.threshold !== null ? ` / ${num(a.threshold, 1)}` : ''}` : '\u2014'}</td>
-            <td class="hide-narrow nowrap">${when(a.created_at)}</td>
-            <td>${a.resolved ? `Resolved ${when(a.resolved_at)}` : a.acknowledged ? `Acknowledged${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ''}` : 'Open'}</td>
-            ${operator ? html`<td class="nowrap">
-              ${!a.acknowledged && !a.resolved ? html`<button type="button" class="btn btn-small" data-action="alert-ack" disabled=${busy === a.id} onClick=${() => run(a, 'acknowledge')}>Acknowledge</button> ` : null}
-              ${!a.resolved ? html`<button type="button" class="btn btn-small" data-action="alert-resolve" disabled=${busy === a.id} onClick=${() => run(a, 'resolve')}>Resolve</button>` : null}
-            </td>` : null}
-          </tr>`)}</tbody></table></div>`}
-      ${!operator ? html`<p class="muted small">Operators acknowledge and resolve alerts; your role (${role}) can read them.</p>` : null}
+        : html`<${AlertsTable} rows=${rows} reload=${reload} />`}
     <//>` : null}
   </div>`
 }

@@ -1,6 +1,6 @@
 // The hub's records of one robot: jobs, alerts and logs from its Postgres, with filters in
-// the URL (so a filtered view can be shared) and logs exported as CSV by the hub. The edge's own record
-// pages, on its API's shapes, are in operations.ts.
+// the URL (so a filtered view can be shared) and logs exported as CSV by the hub. The edge's own
+// record pages, and the alerts table both share, are in operations.ts.
 import { useState } from 'preact/hooks'
 import { Card } from '../components/card.ts'
 import { dateTime, num } from '../lib/format.ts'
@@ -8,9 +8,7 @@ import { html } from '../lib/html.ts'
 import type { AlertRow, JobRow, LogRow } from '../lib/types.ts'
 import { useApi, type Resource } from '../lib/use-api.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
-import { useObservable } from '../lib/observable.ts'
-import { canCommand, session } from '../lib/session.ts'
-import { DownloadLink, useAlertActions } from './operations.ts'
+import { AlertsTable, DownloadLink } from './operations.ts'
 
 const LIMIT = 200
 const REFRESH_MS = 15_000
@@ -75,8 +73,6 @@ export function JobsPage() {
   </div>`
 }
 
-const SEVERITY_TONE: Record<AlertRow['severity'], string> = { critical: 'bad', warning: 'warn', info: 'muted' }
-
 export function AlertsPage() {
   const rs = useRobotSession()
   const [state, setState] = useQueryParam('state', 'open')
@@ -86,9 +82,6 @@ export function AlertsPage() {
   if (severity) params.severity = severity
   const [res, reload] = useApi<AlertRow[]>(rs.path('/alerts', params), { refreshMs: REFRESH_MS })
   const rows = loaded(res)
-  const role = useObservable(session)?.user.role
-  const operator = canCommand(role)
-  const [busy, run] = useAlertActions(reload)
   return html`<div class="stack">
     <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); reload() }}>
       <label class="field"><span>Show</span>
@@ -104,20 +97,7 @@ export function AlertsPage() {
     <${Status} res=${res} what="alerts" reload=${reload} />
     ${rows ? html`<${Card} title=${`Alerts of ${rs.robotId}`} data-card="alerts-list">
       ${!rows.length ? html`<p class="muted" data-state="empty">${state === 'open' ? 'No open alerts for this robot.' : 'No alerts match.'}</p>`
-        : html`<div class="table-wrap"><table class="table" aria-label="Alerts">
-          <thead><tr><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col" class="hide-narrow">Value</th><th scope="col">Raised</th><th scope="col">State</th>${operator ? html`<th scope="col">Actions</th>` : null}</tr></thead>
-          <tbody>${rows.map((a) => html`<tr key=${a.id} data-alert=${a.id} data-state=${a.resolved ? 'resolved' : a.acknowledged ? 'acknowledged' : 'open'}>
-            <td><span class=${`pill tone-${SEVERITY_TONE[a.severity]}`}>${a.severity}</span></td>
-            <td><strong>${a.title}</strong><div class="muted small">${a.message}${a.source ? ` (${a.source})` : ''}</div></td>
-            <td class="hide-narrow">${a.value !== null ? `${num(a.value, 2)}${a.threshold !== null ? ` / ${num(a.threshold, 2)}` : ''}` : '\u2014'}</td>
-            <td>${dateTime(a.created_at)}</td>
-            <td>${a.resolved ? `Resolved ${a.resolved_at !== null ? dateTime(a.resolved_at) : '\u2014'}` : a.acknowledged ? `Acknowledged${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ''}` : 'Open'}</td>
-            ${operator ? html`<td class="nowrap">
-              ${!a.acknowledged && !a.resolved ? html`<button type="button" class="btn btn-small" data-action="alert-ack" disabled=${busy === a.id} onClick=${() => run(a, 'acknowledge')}>Acknowledge</button> ` : null}
-              ${!a.resolved ? html`<button type="button" class="btn btn-small" data-action="alert-resolve" disabled=${busy === a.id} onClick=${() => run(a, 'resolve')}>Resolve</button>` : null}
-            </td>` : null}
-          </tr>`)}</tbody></table></div>`}
-      ${!operator ? html`<p class="muted small">Operators acknowledge and resolve alerts; your role (${role}) can read them.</p>` : null}
+        : html`<${AlertsTable} rows=${rows} reload=${reload} />`}
     <//>` : null}
   </div>`
 }
