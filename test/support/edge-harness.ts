@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadEdgeConfig, type EdgeConfig } from '../../core/config.ts'
 import { createLogger, type Logger } from '../../core/log.ts'
-import type { Role } from '../../core/schemas.ts'
+import { apiClient, type ApiClient } from './api-client.ts'
 import { startEdge, type RunningEdge } from '../../edge/edge.ts'
 import { dashboardSite } from '../../edge/site.ts'
 import type { RobotDriver } from '../../drivers/robot-driver.ts'
@@ -14,15 +14,11 @@ export const ADMIN_PASSWORD = 'admin-test-password'
 /** HiWonder's real action groups, from the shared folder beside the repository. */
 export const SHARED_ACTION_DIR = join(import.meta.dir, '..', '..', '..', 'shared', 'actiongroups')
 
-export interface EdgeHarness {
+export interface EdgeHarness extends ApiClient {
   edge: RunningEdge
   base: string
   dataDir: string
   logs: string[]
-  login(username: string, password: string): Promise<string>
-  /** Creates a user with this role (password `${role}-password`) and returns a token. */
-  tokenFor(role: Role): Promise<string>
-  api(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>
   stop(opts?: { keepData?: boolean }): Promise<void>
 }
 
@@ -39,35 +35,10 @@ export async function startTestEdge(env: Record<string, string> = {}, opts: { da
   const log: Logger = createLogger({ level: opts.logLevel ?? 'info', sink: (l) => logs.push(l) })
   const edge = await startEdge(cfg, log, { site: dashboardSite(), driver: opts.driver })
   const base = `http://127.0.0.1:${edge.httpPort}`
-  const tokens = new Map<Role, string>()
 
   const h: EdgeHarness = {
     edge, base, dataDir, logs,
-    async login(username, password) {
-      const r = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
-      if (r.status !== 200) throw new Error(`login ${username} failed: ${r.status} ${await r.text()}`)
-      return (await r.json()).access_token
-    },
-    async tokenFor(role) {
-      const cached = tokens.get(role)
-      if (cached) return cached
-      const admin = tokens.get('admin') ?? (await h.login('admin', ADMIN_PASSWORD))
-      tokens.set('admin', admin)
-      if (role === 'admin') return admin
-      const username = `${role}-user`
-      const r = await h.api('/api/v1/users', { token: admin, method: 'POST', json: { username, password: `${role}-password`, role } })
-      if (r.status !== 201 && r.status !== 409) throw new Error(`create ${role}: ${r.status} ${await r.text()}`)
-      const t = await h.login(username, `${role}-password`)
-      tokens.set(role, t)
-      return t
-    },
-    api(path, init = {}) {
-      const headers = new Headers(init.headers)
-      if (init.token) headers.set('authorization', `Bearer ${init.token}`)
-      let body = init.body
-      if (init.json !== undefined) { headers.set('content-type', 'application/json'); body = JSON.stringify(init.json) }
-      return fetch(`${base}${path}`, { ...init, headers, body })
-    },
+    ...apiClient(base, ADMIN_PASSWORD),
     async stop(o = {}) {
       await edge.stop()
       if (!o.keepData && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true })

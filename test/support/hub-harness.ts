@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger } from '../../core/log.ts'
-import type { Role } from '../../core/schemas.ts'
+import { apiClient, type ApiClient } from './api-client.ts'
 import { loadHubConfig } from '../../hub/config.ts'
 import { startHub, type RunningHub } from '../../hub/hub.ts'
 import { startDevServices, type DevServices } from '../../hub/services/dev-services.ts'
@@ -12,14 +12,11 @@ import { hubSite } from '../../hub/site.ts'
 
 export const HUB_ADMIN_PASSWORD = 'hub-admin-password'
 
-export interface HubHarness {
+export interface HubHarness extends ApiClient {
   hub: RunningHub
   services: DevServices
   base: string
   logs: string[]
-  login(username: string, password: string): Promise<string>
-  tokenFor(role: Role): Promise<string>
-  api(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>
   stop(): Promise<void>
 }
 
@@ -43,32 +40,9 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Hu
   })
   const hub = await startHub(cfg, createLogger({ level: 'info', sink: (l) => logs.push(l) }), { site: hubSite(cfg, createLogger({ level: 'warn', sink: (l) => logs.push(l) })) })
   const base = `http://127.0.0.1:${hub.httpPort}`
-  const tokens = new Map<Role, string>()
   const h: HubHarness = {
     hub, services, base, logs,
-    async login(username, password) {
-      const r = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
-      if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${await r.text()}`)
-      return (await r.json()).access_token
-    },
-    async tokenFor(role) {
-      if (tokens.has(role)) return tokens.get(role)!
-      const admin = tokens.get('admin') ?? (await h.login('admin', HUB_ADMIN_PASSWORD))
-      tokens.set('admin', admin)
-      if (role === 'admin') return admin
-      const r = await h.api('/api/v1/users', { token: admin, method: 'POST', json: { username: `${role}-user`, password: `${role}-password`, role } })
-      if (r.status !== 201 && r.status !== 409) throw new Error(`create ${role}: ${r.status} ${await r.text()}`)
-      const t = await h.login(`${role}-user`, `${role}-password`)
-      tokens.set(role, t)
-      return t
-    },
-    api(path, init = {}) {
-      const headers = new Headers(init.headers)
-      if (init.token) headers.set('authorization', `Bearer ${init.token}`)
-      let body = init.body
-      if (init.json !== undefined) { headers.set('content-type', 'application/json'); body = JSON.stringify(init.json) }
-      return fetch(`${base}${path}`, { ...init, headers, body })
-    },
+    ...apiClient(base, HUB_ADMIN_PASSWORD),
     async stop() {
       await hub.stop()
       await services.stop()
