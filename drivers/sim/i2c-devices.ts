@@ -28,6 +28,16 @@ export interface SimI2cOptions {
   clock?: () => number;
 }
 
+/** A chip whose registers read the robot model, stepped to the device's clock. */
+abstract class ModelRegisterDevice extends RegisterMapDevice {
+  protected readonly clock: () => number;
+
+  constructor(readonly model: SimulatedTonyPi, opts: SimI2cOptions) {
+    super();
+    this.clock = opts.clock ?? wallClockMs;
+  }
+}
+
 /** PWR_MGMT_1 bits (register map rev 4.2, section 4.28). */
 const DEVICE_RESET = 0x80;
 const SLEEP = 0x40;
@@ -42,14 +52,9 @@ const GYRO_BY_SEL: readonly GyroRangeDps[] = [250, 500, 1000, 2000];
  * ranges are taken from GYRO_CONFIG / ACCEL_CONFIG bits 4:3 at every read, so a driver that
  * configures one range and decodes with another gets visibly wrong values.
  */
-export class SimulatedMpu6050 extends RegisterMapDevice {
-  readonly model: SimulatedTonyPi;
-  private readonly clock: () => number;
-
+export class SimulatedMpu6050 extends ModelRegisterDevice {
   constructor(model: SimulatedTonyPi, opts: SimI2cOptions = {}) {
-    super();
-    this.model = model;
-    this.clock = opts.clock ?? wallClockMs;
+    super(model, opts);
     this.powerOnReset();
     this.onWrite = (reg, bytes) => this.written(reg, bytes);
     this.onRead = (reg) => {
@@ -91,14 +96,9 @@ export class SimulatedMpu6050 extends RegisterMapDevice {
 }
 
 /** The hat MCU's battery register: reg 0, u16 little-endian millivolts, refreshed at each read. */
-export class SimulatedHatBattery extends RegisterMapDevice {
-  readonly model: SimulatedTonyPi;
-  private readonly clock: () => number;
-
+export class SimulatedHatBattery extends ModelRegisterDevice {
   constructor(model: SimulatedTonyPi, opts: SimI2cOptions = {}) {
-    super();
-    this.model = model;
-    this.clock = opts.clock ?? wallClockMs;
+    super(model, opts);
     this.onRead = (reg) => {
       if (reg > HAT_BATTERY_REG + 1) return;
       this.model.step(this.clock());
