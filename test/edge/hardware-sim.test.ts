@@ -18,6 +18,14 @@ async function status(h: EdgeHarness, token: string) {
   return (await h.api('/api/v1/robot/status', { token })).json()
 }
 
+/** robot/status once every servo has been read (fresh, with a temperature), and the IMU and battery. */
+function fullStatus(h: EdgeHarness, token: string) {
+  return waitFor('all servos read', async () => {
+    const s = await status(h, token)
+    return s.servos.every((x: { stale: boolean; temperature_c: number | null }) => !x.stale && x.temperature_c !== null) && s.imu && s.battery ? s : null
+  }, 10_000)
+}
+
 describe('tonypi-hat: LX bus on a pty, MPU6050 and battery on I2C', () => {
   let sim: ReturnType<typeof startLxSimulator>
   let h: EdgeHarness
@@ -37,10 +45,7 @@ describe('tonypi-hat: LX bus on a pty, MPU6050 and battery on I2C', () => {
   })
 
   test('robot/status equals the simulator: positions, temperatures, voltages, IMU, battery', async () => {
-    const st = await waitFor('all servos read', async () => {
-      const s = await status(h, token)
-      return s.servos.every((x: { stale: boolean; temperature_c: number | null }) => !x.stale && x.temperature_c !== null) && s.imu && s.battery ? s : null
-    }, 10_000)
+    const st = await fullStatus(h, token)
     const m = sim.device.model
     m.step(Date.now())
     for (const s of st.servos) {
@@ -118,10 +123,7 @@ describe('tonypi-board: STM32 controller board on a pty', () => {
   })
 
   test('robot/status equals the simulator, IMU in the same body frame as the hat', async () => {
-    const st = await waitFor('all servos read', async () => {
-      const s = await status(h, token)
-      return s.servos.every((x: { stale: boolean; temperature_c: number | null }) => !x.stale && x.temperature_c !== null) && s.imu && s.battery ? s : null
-    }, 10_000)
+    const st = await fullStatus(h, token)
     const m = sim.device.model
     m.step(Date.now())
     for (const s of st.servos) expect(Math.abs(s.position - m.positionOf(s.id))).toBeLessThanOrEqual(4)
