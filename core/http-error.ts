@@ -16,3 +16,24 @@ export function validationMessage(error: unknown): string {
   if (first) return `${first.path || 'body'}: ${first.summary ?? first.message ?? 'invalid'}`
   return 'the request does not match its schema'
 }
+
+/**
+ * The edge's and the hub's onError: our HttpError as it is, Elysia's validation, parse and
+ * routing failures as 4xx in the same shape, anything else logged and a bare 500 (no stack
+ * or internals to the client).
+ */
+export function apiErrorHandler(log: { error(msg: string, fields: Record<string, unknown>): void }) {
+  return ({ error, code, set }: { error: unknown; code: unknown; set: { status?: number | string; headers: Record<string, string | number> } }) => {
+    if (error instanceof HttpError) {
+      set.status = error.status
+      Object.assign(set.headers, error.headers)
+      return { error: error.code, message: error.message }
+    }
+    if (code === 'VALIDATION') { set.status = 400; return { error: 'invalid_request', message: validationMessage(error) } }
+    if (code === 'PARSE') { set.status = 400; return { error: 'invalid_request', message: 'the body is not valid JSON' } }
+    if (code === 'NOT_FOUND') { set.status = 404; return { error: 'not_found', message: 'no such route' } }
+    log.error('request failed', { error: error as Error })
+    set.status = 500
+    return { error: 'internal', message: 'internal error' }
+  }
+}

@@ -10,7 +10,7 @@ import { decodeThrottled } from '../performance/parse.ts'
 import { requireRole } from './auth.ts'
 import { docsPage } from './docs-page.ts'
 import { lazyOpenApi } from '../../core/openapi-document.ts'
-import { HttpError, validationMessage } from './errors.ts'
+import { apiErrorHandler, HttpError } from '../../core/http-error.ts'
 import { alertRoutes } from './alert-routes.ts'
 import { health } from './health.ts'
 import { reportRoutes } from './report-routes.ts'
@@ -35,19 +35,7 @@ export function createApi(ctx: EdgeContext) {
 
   return new Elysia({ prefix: '/api/v1' })
     .use(lazyOpenApi({ title: 'TonyPi edge API', version: '1' }, { excludePaths: ['/api/v1/docs'] }))
-    .onError(({ error, code, set }) => {
-      if (error instanceof HttpError) {
-        set.status = error.status
-        Object.assign(set.headers, error.headers)
-        return { error: error.code, message: error.message }
-      }
-      if (code === 'VALIDATION') { set.status = 400; return { error: 'invalid_request', message: validationMessage(error) } }
-      if (code === 'PARSE') { set.status = 400; return { error: 'invalid_request', message: 'the body is not valid JSON' } }
-      if (code === 'NOT_FOUND') { set.status = 404; return { error: 'not_found', message: 'no such route' } }
-      ctx.log.error('request failed', { error: error as Error })
-      set.status = 500
-      return { error: 'internal', message: 'internal error' }
-    })
+    .onError(apiErrorHandler(ctx.log))
     .use(reportRoutes(ctx))
     .use(alertRoutes(ctx))
     .use(simRoutes(ctx))

@@ -4,7 +4,7 @@ import { lazyOpenApi } from '../../core/openapi-document.ts'
 import { Value } from '@sinclair/typebox/value'
 import { and, desc, eq, gte, lte, type SQL } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
-import { HttpError, validationMessage } from '../../core/http-error.ts'
+import { apiErrorHandler, HttpError } from '../../core/http-error.ts'
 import { Command, Password, PublicUser, Role, RobotId, Username } from '../../core/schemas.ts'
 import { STREAM_NAMES } from '../../core/streams.ts'
 import { signToken } from '../../core/token.ts'
@@ -45,15 +45,7 @@ export function createHubApi(ctx: HubContext) {
 
   return new Elysia({ prefix: '/api/v1' })
     .use(lazyOpenApi({ title: 'TonyPi hub API', version: '1' }))
-    .onError(({ error, code, set }) => {
-      if (error instanceof HttpError) { set.status = error.status; Object.assign(set.headers, error.headers); return { error: error.code, message: error.message } }
-      if (code === 'VALIDATION') { set.status = 400; return { error: 'invalid_request', message: validationMessage(error) } }
-      if (code === 'PARSE') { set.status = 400; return { error: 'invalid_request', message: 'the body is not valid JSON' } }
-      if (code === 'NOT_FOUND') { set.status = 404; return { error: 'not_found', message: 'no such route' } }
-      ctx.log.error('request failed', { error: error as Error })
-      set.status = 500
-      return { error: 'internal', message: 'internal error' }
-    })
+    .onError(apiErrorHandler(ctx.log))
 
     .get('/health', async ({ set }) => {
       const h = await hubHealth(ctx)
