@@ -5,6 +5,7 @@ import { eq, sql } from 'drizzle-orm'
 import type { PublicUser, Role } from '../../core/schemas.ts'
 import type { EdgeDb } from '../store/database.ts'
 import { users } from '../store/schema.ts'
+import { passwordMatches } from '../../core/password-check.ts'
 
 export class UserError extends Error {
   constructor(readonly status: 400 | 404 | 409, message: string) {
@@ -15,9 +16,6 @@ export class UserError extends Error {
 type Row = typeof users.$inferSelect
 
 const toPublic = (r: Row): PublicUser => ({ id: r.id, username: r.username, role: r.role, email: r.email ?? null, created_at: r.createdAt })
-
-/** Verifying against this when the user does not exist keeps the timing of both failures alike. */
-let dummyHash: Promise<string> | null = null
 
 export class UserStore {
   constructor(private readonly db: EdgeDb) {}
@@ -82,12 +80,7 @@ export class UserStore {
   /** The user for these credentials, or null; takes about as long either way. */
   async verify(username: string, password: string): Promise<(PublicUser & { tokenVersion: number }) | null> {
     const r = this.db.select().from(users).where(eq(users.username, username)).get()
-    if (!r) {
-      dummyHash ??= Bun.password.hash('not-a-real-password')
-      await Bun.password.verify(password, await dummyHash)
-      return null
-    }
-    if (!(await Bun.password.verify(password, r.passwordHash))) return null
+    if (!(await passwordMatches(password, r?.passwordHash)) || !r) return null
     return { ...toPublic(r), tokenVersion: r.tokenVersion }
   }
 }

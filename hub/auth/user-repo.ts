@@ -7,6 +7,7 @@ import type { HubDb } from '../db/database.ts'
 import { users } from '../db/schema.ts'
 import { mosquittoHash } from '../mqtt/mosquitto-hash.ts'
 import { ROBOT_ACCOUNT_PREFIX } from '../robots/robot-repo.ts'
+import { passwordMatches } from '../../core/password-check.ts'
 
 export class HubUserError extends Error {
   constructor(readonly status: 404 | 409, message: string) {
@@ -17,7 +18,6 @@ export class HubUserError extends Error {
 type Row = typeof users.$inferSelect
 const toPublic = (r: Row): PublicUser => ({ id: r.id, username: r.username, role: r.role, email: r.email ?? null, created_at: r.createdAt.getTime() })
 
-let dummyHash: Promise<string> | null = null
 
 export class HubUserRepo {
   constructor(private readonly db: HubDb) {}
@@ -82,12 +82,7 @@ export class HubUserRepo {
 
   async verify(username: string, password: string): Promise<(PublicUser & { tokenVersion: number }) | null> {
     const r = (await this.db.select().from(users).where(eq(users.username, username)))[0]
-    if (!r) {
-      dummyHash ??= Bun.password.hash('not-a-real-password')
-      await Bun.password.verify(password, await dummyHash)
-      return null
-    }
-    if (!(await Bun.password.verify(password, r.passwordHash))) return null
+    if (!(await passwordMatches(password, r?.passwordHash)) || !r) return null
     return { ...toPublic(r), tokenVersion: r.tokenVersion }
   }
 }
