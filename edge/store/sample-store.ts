@@ -4,7 +4,7 @@
 import type { Statement } from 'bun:sqlite'
 import type { Logger } from '../../core/log.ts'
 import { STREAM_NAMES, type Sample, type StreamName } from '../../core/streams.ts'
-import { decodeChunk, encodeChunk } from './chunk-codec.ts'
+import { decodeChunk, encodeChunk } from '../../core/chunk-codec.ts'
 import type { EdgeDb } from './database.ts'
 import { MINUTE_MS, minuteOf, RollupAccumulator, type RollupRow } from './rollup.ts'
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { decodeChunk, encodeChunk } from './chunk-codec.ts'
-import type { Sample } from '../../core/streams.ts'
+import type { Sample } from './streams.ts'
 
 describe('chunk codec', () => {
   test('round-trips servo sweeps with sparse fields and several sources', () => {

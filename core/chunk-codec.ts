@@ -2,7 +2,7 @@
 // zig-zag varint deltas of values quantised to each field's resolution (per source, so
 // a servo's position delta is against the same servo), then deflated when that helps.
 // The SD card is the scarce resource: an idle servo's position costs about a bit.
-import { fieldResolution, type Sample, type StreamName } from '../../core/streams.ts'
+import { fieldResolution, type Sample, type StreamName } from './streams.ts'
 import { ByteReader, ByteWriter } from './varint.ts'
 // Bun.deflateSync is raw DEFLATE, byte for byte what node:zlib's deflateRawSync makes, without
 // loading node:zlib into the edge (about 0.7 MB of its memory budget).
