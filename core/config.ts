@@ -53,6 +53,10 @@ export const EDGE_CONFIG_SPEC = {
   geminiApiKey: { env: 'GEMINI_API_KEY', kind: { type: 'string', pattern: /^\S{8,512}$/, hint: 'an API key from Google AI Studio' }, secret: true, doc: 'Google Gemini API key: reports get a narrative and recommendations (without it they have figures only)' },
   geminiBaseUrl: { env: 'TONYPI_GEMINI_BASE_URL', kind: { type: 'string', pattern: /^https?:\/\/\S+$/, hint: 'an http(s) URL' }, doc: 'endpoint speaking the Gemini API (default: Google\'s); a proxy, or a local stand-in in tests' },
   logLevel: { env: 'TONYPI_LOG_LEVEL', kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error'] }, default: 'info', doc: 'lowest log level written' },
+  hubUrl: { env: 'TONYPI_HUB_URL', kind: { type: 'string', pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, hint: 'the hub\'s http(s) URL, e.g. https://hub.local:8000' }, doc: 'the hub this robot syncs to (otherwise read from <data dir>/hub.json, written by npm run edge:register); none: the robot keeps everything locally' },
+  hubToken: { env: 'TONYPI_HUB_TOKEN', kind: { type: 'string', pattern: /^[A-Za-z0-9_-]{16,200}$/, hint: 'the credential token the hub showed once for this robot' }, secret: true, doc: 'the token of the credential the hub issued for TONYPI_ROBOT_ID (POST robots)' },
+  hubCa: { env: 'TONYPI_HUB_CA', kind: { type: 'string', pattern: /^\/\S+$/, hint: 'an absolute path to a PEM file' }, doc: "the hub's CA certificate (PEM): the robot trusts only servers it signed" },
+  syncMaxKbps: { env: 'TONYPI_SYNC_MAX_KBPS', kind: { type: 'number', min: 1, max: 1_000_000 }, default: 512, doc: 'catch-up cap after an outage, KiB of batch data a second, so the robot stays responsive' },
 } as const satisfies Record<string, KeySpec>
 
 type ValueOf<K extends Kind> =

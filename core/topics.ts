@@ -6,6 +6,9 @@ export const TOPIC_ROOT = 'tonypi'
 export const ROBOT_CHANNELS = [
   'status', 'telemetry', 'performance', 'servos', 'sensors', 'imu', 'battery', 'job',
   'command/request', 'command/response',
+  // The sync uplink to the hub: `live` carries a reduced-rate view for the fleet dashboard (its
+  // history arrives in sync batches), `sync` tells the robot the hub has something for it.
+  'live', 'sync',
 ] as const
 export type RobotChannel = (typeof ROBOT_CHANNELS)[number]
 

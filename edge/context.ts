@@ -16,6 +16,7 @@ import type { SampleBus } from './sample-bus.ts'
 import type { RobotState } from '../core/robot-state.ts'
 import type { EdgeDb } from './store/database.ts'
 import type { SampleStore } from './store/sample-store.ts'
+import type { EdgeSync } from './sync/edge-sync.ts'
 
 export interface EdgeContext {
   config: EdgeConfig
@@ -40,6 +41,8 @@ export interface EdgeContext {
   jwtSecret: string
   log: Logger
   startedAt: number
+  /** The link to the hub (sync batches, live uplink, what flows down); idle without a hub. */
+  sync: EdgeSync
   /** How old the newest sample may be before health reports the collector as failing. */
   maxSampleAgeMs: number
 }

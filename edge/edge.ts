@@ -30,6 +30,11 @@ import { SimFaults } from './sim-faults/sim-faults.ts'
 import { startHttpServer, type StaticSite } from './server.ts'
 import { openEdgeDatabase } from './store/database.ts'
 import { SampleStore } from './store/sample-store.ts'
+import { ClockWatch } from './sync/clock-watch.ts'
+import { EdgeSync } from './sync/edge-sync.ts'
+import { resolveHubLink } from './sync/hub-link.ts'
+import { SyncOutbox } from './sync/outbox.ts'
+import { systemClock } from './sync/robot-clock.ts'
 
 export interface RunningEdge {
   ctx: EdgeContext
@@ -54,18 +59,32 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const simFaults = robot instanceof SimDriver ? new SimFaults(robot, { seed: cfg.simSeed }) : null
   const driver: RobotDriver = simFaults?.driver ?? robot
 
+  const hubLink = resolveHubLink(cfg, dataDir)
+  // One wall clock stamps everything the robot records (the simulator's clock_jump steps it).
+  const clock = systemClock(simFaults ? simFaults.now : Date.now)
   const db = openEdgeDatabase(resolve(dataDir, 'edge.db'))
+  let outbox: SyncOutbox | null = null
+  const bus = new SampleBus(log.child('bus'), clock.wall)
   const store = new SampleStore(db, {
     quotaBytes: cfg.diskQuotaMb * 1024 * 1024,
     retentionRawMs: cfg.retentionRawHours * 3_600_000,
     retentionRollupMs: cfg.retentionRollupDays * 86_400_000,
     log: log.child('store'),
+    // With a hub, what it has not acknowledged outlives retention and is dropped last.
+    ...(hubLink ? { syncedUpTo: () => outbox?.cursors().telemetry ?? 0 } : {}),
+    onUnsyncedDrop: (byStream) => {
+      outbox?.noteDropped(byStream)
+      const totals = outbox?.dropped() ?? {}
+      for (const [stream, count] of Object.entries(byStream)) bus.event('sync.dropped', 'warn', { stream, count, total: totals[stream] ?? count })
+    },
   })
+  const clockWatch = new ClockWatch({ db, clock, nextSeq: () => store.peekSeq(), log: log.child('clock') })
+  clockWatch.check()
+  outbox = new SyncOutbox(db, clockWatch, cfg.robotId!)
   const users = new UserStore(db)
   const jwtSecret = loadJwtSecret(dataDir, cfg.jwtSecret)
   const firstAdmin = await ensureFirstAdmin(users, dataDir, cfg.adminPassword, log.child('auth'))
 
-  const bus = new SampleBus(log.child('bus'))
   const positionPeriod = 1000 / cfg.servoPositionHz
   const state = new RobotState(cfg.robotId!, driver.profile, driver.servos, Math.max(500, positionPeriod * 5), () => driver.busStatus?.() ?? [])
   bus.subscribe((m) => { if (m.kind === 'samples') state.apply(m.samples) })
@@ -88,6 +107,9 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
     store: new AlertStore(db, { takeSeq: () => store.takeSeq(), robotId: cfg.robotId!, log: log.child('alerts') }),
     bus, broker, pack: cfg.batteryPack, servos: driver.servos, log: log.child('alerts'),
   })
+  const sync = new EdgeSync({
+    robotId: cfg.robotId!, hub: hubLink, maxKbps: cfg.syncMaxKbps, db, outbox, clockWatch, clock, bus, state, commands, alerts, log: log.child('sync'),
+  })
   const startedAt = Date.now()
   const reports = new EdgeReports({
     db, store, state, pack: cfg.batteryPack, robotId: cfg.robotId!, serviceStartedAt: startedAt, log: log.child('reports'),
@@ -96,7 +118,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
 
   const ctx: EdgeContext = {
     config: cfg, robotId: cfg.robotId!, db, store, users, state, driver, commands, broker, inbound, live, reports, alerts, simFaults, jobs, bus,
-    throttle: new LoginThrottle(), jwtSecret, log, startedAt,
+    throttle: new LoginThrottle(), jwtSecret, log, startedAt, sync,
     maxSampleAgeMs: Math.max(2_000, positionPeriod * 10),
   }
   const api = createApi(ctx)
@@ -110,11 +132,14 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
     ...(simFaults ? { now: simFaults.now } : {}),
   })
   collector.start()
+  sync.start()
 
   const storeLog = log.child('store')
   const tick = setInterval(() => {
     try {
-      store.flush(Date.now())
+      sync.beforeFlush()
+      store.flush(clock.wall())
+      sync.afterFlush()
     } catch (err) {
       storeLog.error('tick failed; keeping the data in memory for the next one', { error: err as Error })
     }
@@ -123,7 +148,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const maintainStore = (nowMs = Date.now()) => {
     try {
       store.maintain(nowMs)
-      pruneEvents(db, nowMs, logRetentionMs)
+      pruneEvents(db, nowMs, logRetentionMs, hubLink ? outbox!.cursors().events : undefined)
     } catch (err) {
       storeLog.error('retention/quota pass failed', { error: err as Error })
     }
@@ -148,6 +173,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
       log.info('stopping edge')
       collector.stop()
       clearInterval(tick)
+      await sync.stop()
       clearInterval(maintain)
       clearInterval(gcHint)
       await commands.idle()

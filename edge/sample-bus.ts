@@ -12,7 +12,8 @@ type Handler = (m: BusMessage) => void
 
 export class SampleBus {
   private handlers = new Set<Handler>()
-  constructor(private readonly log: Logger) {}
+  /** `now` is the robot's wall clock: every event is stamped with it (the simulator can step it). */
+  constructor(private readonly log: Logger, readonly now: () => number = Date.now) {}
 
   subscribe(h: Handler): () => void {
     this.handlers.add(h)
@@ -33,7 +34,7 @@ export class SampleBus {
     if (samples.length) this.publish({ kind: 'samples', samples })
   }
 
-  event(event: string, level: 'debug' | 'info' | 'warn' | 'error', data: Record<string, unknown>, ts = Date.now()) {
+  event(event: string, level: 'debug' | 'info' | 'warn' | 'error', data: Record<string, unknown>, ts = this.now()) {
     this.publish({ kind: 'event', event, level, ts, data })
   }
 }

@@ -30,6 +30,7 @@ export const ALERT_METRICS: Record<string, AlertMetric> = {
   disk_percent: { unit: '%', subject: () => 'Disk', meaning: 'when the SD card is full nothing more is recorded' },
   fall: { unit: '°', subject: () => 'Robot', meaning: 'it is lying on the floor', states: { on: 'has fallen', off: 'upright again' } },
   cpu_percent: { unit: '%', subject: () => 'CPU load', meaning: 'sustained saturation delays the collector and commands' },
+  sync_dropped: { unit: ' samples', subject: (s) => `Unsynced ${s} history`, meaning: 'the disk quota was reached while the hub was away: the oldest samples the hub never received were dropped' },
 }
 
 /** Servo supply limits per pack: the servo reads the pack (less the wiring's drop). */
@@ -129,5 +130,10 @@ export function defaultRules(pack: BatteryPack): AlertRule[] {
     // Off by default: a saturated CPU is normal while vision runs, and its consequences (heat,
     // throttling, a late collector) have their own rules. Kept so an admin can turn it on.
     rule({ metric: 'cpu_percent', direction: 'high', warning: 90, critical: null, minDurationS: 60, hysteresis: 5, enabled: false }),
+
+    // Samples of one stream the hub will never have (edge/store quota during an outage), counted
+    // since the database began. Any loss is worth a look, and it does not heal by itself: the
+    // alert stays until a person resolves it, and a later loss raises a new one.
+    rule({ metric: 'sync_dropped', direction: 'high', warning: 1, critical: null, minDurationS: 0, hysteresis: 0, autoResolve: false }),
   ]
 }

@@ -40,7 +40,7 @@ export class AlertMonitor {
   readonly counters = { readings: 0, changes: 0, failed_writes: 0 }
 
   constructor(private readonly deps: AlertMonitorDeps) {
-    deps.store.seedRules(deps.pack, Date.now())
+    deps.store.seedRules(deps.pack, deps.bus.now())
     this.engine = new AlertEngine(deps.store.rules())
     this.mono = deps.monotonic ?? (() => performance.now())
     this.labels = new Map(deps.servos.map((s) => [String(s.id), `${s.id} (${s.name})`]))
@@ -101,14 +101,14 @@ export class AlertMonitor {
   }
 
   acknowledge(id: number, username: string): AlertRecord | null {
-    const r = this.deps.store.acknowledge(id, username, Date.now())
+    const r = this.deps.store.acknowledge(id, username, this.deps.bus.now())
     if (r?.changed) this.announce(r.alert, 'acknowledge', 'info', username)
     return r?.alert ?? null
   }
 
   /** An operator says it is over; if the condition is not, the rule raises a new alert. */
   resolve(id: number, username: string): AlertRecord | null {
-    const r = this.deps.store.resolve(id, Date.now())
+    const r = this.deps.store.resolve(id, this.deps.bus.now())
     if (r?.changed) {
       this.engine.forget(r.alert.type, r.alert.source)
       this.announce(r.alert, 'resolve', 'info', username)
@@ -117,8 +117,8 @@ export class AlertMonitor {
   }
 
   updateRule(metric: string, patch: RulePatch, username: string): RuleRecord {
-    const rule = this.deps.store.updateRule(metric, patch, Date.now())
-    this.write(this.engine.setRules(this.deps.store.rules(), this.mono(), Date.now()))
+    const rule = this.deps.store.updateRule(metric, patch, this.deps.bus.now())
+    this.write(this.engine.setRules(this.deps.store.rules(), this.mono(), this.deps.bus.now()))
     this.deps.log.info('alert rule changed', { metric, by: username, rule })
     return rule
   }

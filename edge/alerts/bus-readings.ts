@@ -34,6 +34,7 @@ export class BusReadings {
   }
 
   private fromEvent(event: string, data: Record<string, unknown>, ts: number): AlertReading[] {
+    if (event === 'sync.dropped') return [{ metric: 'sync_dropped', source: String(data.stream), value: Number(data.total) || 0, ts }]
     if (event !== 'servo.silent' && event !== 'servo.recovered') return []
     const source = String(data.servo_id)
     this.unconfirmed.delete(source)

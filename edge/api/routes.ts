@@ -18,6 +18,7 @@ import { jobRoutes } from './job-routes.ts'
 import { logRoutes } from './log-routes.ts'
 import { sensorHistory } from './sensor-history.ts'
 import { simRoutes } from './sim-routes.ts'
+import { syncRoutes } from './sync-routes.ts'
 import { listActionGroups } from '../../drivers/action-groups/d6a.ts'
 
 const TOKEN_TTL_S = 12 * 3600
@@ -41,6 +42,7 @@ export function createApi(ctx: EdgeContext) {
     .use(simRoutes(ctx))
     .use(jobRoutes(ctx))
     .use(logRoutes(ctx))
+    .use(syncRoutes(ctx))
     .get('/docs', () => new Response(docsPage('/api/v1/openapi.json'), { headers: { 'content-type': 'text/html; charset=utf-8' } }),
       { detail: { hide: true } })
 

@@ -22,7 +22,7 @@ import type { ActionGroup } from '../../drivers/action-groups/d6a.ts'
 export interface CommandRequest {
   body: unknown
   username: string
-  origin: 'api' | 'mqtt' | 'legacy'
+  origin: 'api' | 'mqtt' | 'legacy' | 'hub'
   /** A caller-chosen id (MQTT clients correlate replies with it); one is generated otherwise. */
   id?: string
 }
@@ -192,7 +192,7 @@ export class CommandExecutor {
   }
 
   private record(id: string, type: string, req: CommandRequest, state: CommandState, reason?: string): CommandOutcome {
-    const ts = Date.now()
+    const ts = this.deps.bus.now()
     const body = JSON.stringify(req.body ?? null).length > 4000 ? { truncated: true } : req.body ?? null
     try {
       this.deps.db.insert(commands).values({
@@ -209,9 +209,10 @@ export class CommandExecutor {
   }
 
   private finish(id: string, type: string, state: CommandState, reason?: string) {
-    const ts = Date.now()
+    const ts = this.deps.bus.now()
     try {
-      this.deps.db.update(commands).set({ state, reason: reason ?? null, updatedAt: ts }).where(eq(commands.id, id)).run()
+      // A new sequence number: the outcome reaches the hub even if the accepted state already did.
+      this.deps.db.update(commands).set({ state, reason: reason ?? null, updatedAt: ts, seq: this.deps.store.takeSeq() }).where(eq(commands.id, id)).run()
     } catch (err) {
       this.deps.log.error('command audit update failed', { id, error: err as Error })
     }

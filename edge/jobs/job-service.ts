@@ -83,7 +83,7 @@ export class JobService {
     return r ? toRecord(r) : null
   }
 
-  create(req: { task_name: string; items_total?: number; action?: { name: string; repeat?: number } }, by: { user: string; source: string }, now = Date.now()): JobRecord {
+  create(req: { task_name: string; items_total?: number; action?: { name: string; repeat?: number } }, by: { user: string; source: string }, now = this.deps.bus.now()): JobRecord {
     const job = this.insert({ taskName: req.task_name, status: req.action ? 'started' : 'queued', itemsTotal: req.items_total ?? null, action: req.action ?? null, source: by.source }, now, by.user)
     if (!req.action) return job
     const out = this.deps.commands.submit({ body: { type: 'action.run', name: req.action.name, ...(req.action.repeat !== undefined ? { repeat: req.action.repeat } : {}) }, username: by.user, origin: 'api' })
@@ -94,7 +94,7 @@ export class JobService {
   }
 
   /** Applies a progress report. Repeats change nothing; anything after the end is ignored with a reason. */
-  update(id: number, p: JobProgress, user?: string, now = Date.now()): JobUpdate {
+  update(id: number, p: JobProgress, user?: string, now = this.deps.bus.now()): JobUpdate {
     const row = this.deps.db.select().from(jobs).where(eq(jobs.id, id)).get()
     if (!row) throw new JobError(404, `no job ${id}`)
     const job = toRecord(row)
@@ -123,7 +123,7 @@ export class JobService {
   }
 
   /** The earlier system's job message: matched to its task's current run by name (it has no id). */
-  legacy(rec: JobReport, now = Date.now()): JobUpdate {
+  legacy(rec: JobReport, now = this.deps.bus.now()): JobUpdate {
     return this.reported(rec, { source: 'legacy' }, now)
   }
 
@@ -132,7 +132,7 @@ export class JobService {
    * the API, say; an unknown id is a JobError 404). Without one it is matched by task name to
    * the current run of that source's jobs, and a new run starts when there is none.
    */
-  reported(rec: JobReport, by: { source: JobReportSource; jobId?: number | null }, now = Date.now()): JobUpdate {
+  reported(rec: JobReport, by: { source: JobReportSource; jobId?: number | null }, now = this.deps.bus.now()): JobUpdate {
     const progress: JobProgress = { status: rec.status, items_done: rec.itemsDone, items_total: rec.itemsTotal, percent: rec.percent, reason: rec.reason }
     if (by.jobId !== undefined && by.jobId !== null) return this.update(by.jobId, progress, undefined, now)
     const taskName = rec.taskName ?? 'legacy job'

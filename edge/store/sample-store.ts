@@ -15,6 +15,14 @@ export interface StoreOptions {
   log: Logger
   /** Samples kept in memory while the disk refuses writes, before the oldest are dropped. */
   maxPendingSamples?: number
+  /**
+   * With a hub: the highest chunk sequence the hub has acknowledged. Retention then deletes only
+   * chunks the hub has, and the quota drops those first; unsynced samples it must drop are
+   * counted per stream (`unsyncedDropped`). Without a hub every chunk counts as kept elsewhere.
+   */
+  syncedUpTo?: () => number
+  /** Told about each drop of samples the hub never received, per stream. */
+  onUnsyncedDrop?: (byStream: Record<string, number>) => void
 }
 
 export interface StoredEvent {
@@ -135,6 +143,11 @@ export class SampleStore {
   /** A sequence number for a record written outside the tick (the command audit log). */
   takeSeq(): number {
     return this.nextSeq++
+  }
+
+  /** The sequence number the next record will take. */
+  peekSeq(): number {
+    return this.nextSeq
   }
 
   /** Writes everything buffered in one transaction. On failure nothing is lost from memory. */
@@ -294,23 +307,30 @@ export class SampleStore {
   maintain(nowMs: number): { retained: number; droppedForQuota: number } {
     const c = this.db.$client
     let retained = 0
+    const synced = this.opts.syncedUpTo?.() ?? Infinity
     const rawCutoff = nowMs - this.opts.retentionRawMs
     const old = c.query('SELECT max(last_seq) hi FROM chunk_minutes WHERE minute < ?').get(minuteOf(rawCutoff) - MINUTE_MS) as { hi: number | null }
-    if (old.hi !== null) {
+    // What the hub does not have yet outlives its retention; only the quota may drop it.
+    const hi = old.hi === null ? null : Math.min(old.hi, synced)
+    if (hi !== null && hi > 0) {
       c.transaction(() => {
-        retained = c.query('DELETE FROM chunks WHERE seq <= ?').run(old.hi).changes
-        c.query('DELETE FROM chunk_minutes WHERE last_seq <= ?').run(old.hi)
+        retained = c.query('DELETE FROM chunks WHERE seq <= ?').run(hi).changes
+        c.query('DELETE FROM chunk_minutes WHERE last_seq <= ?').run(hi)
       })()
     }
     const rollCutoff = minuteOf(nowMs - this.opts.retentionRollupMs)
     for (const s of STREAM_NAMES) c.query('DELETE FROM rollups WHERE stream = ? AND minute < ?').run(s, rollCutoff)
 
     let droppedForQuota = 0
+    const unsynced: Record<string, number> = {}
     for (let guard = 0; guard < 10_000 && this.usedBytes() > this.opts.quotaBytes; guard++) {
-      // Small steps (a twentieth of what is there) so no more than needed is dropped.
+      // Small steps (a twentieth of what is there) so no more than needed is dropped; chunks
+      // the hub already has go before those it has not.
       const count = (c.query('SELECT count(*) c FROM chunks').get() as { c: number }).c
       const step = Math.max(1, Math.min(500, Math.ceil(count / 20)))
-      const batch = c.query('SELECT seq, n FROM chunks ORDER BY seq LIMIT ?').all(step) as { seq: number; n: number }[]
+      let batch = c.query('SELECT seq, n, stream FROM chunks WHERE seq <= ? ORDER BY seq LIMIT ?').all(Number.isFinite(synced) ? synced : Number.MAX_SAFE_INTEGER, step) as { seq: number; n: number; stream: string }[]
+      const ofSynced = batch.length > 0
+      if (!ofSynced) batch = c.query('SELECT seq, n, stream FROM chunks ORDER BY seq LIMIT ?').all(step) as { seq: number; n: number; stream: string }[]
       if (batch.length) {
         const hi = batch[batch.length - 1].seq
         const samples = batch.reduce((a, r) => a + r.n, 0)
@@ -322,6 +342,7 @@ export class SampleStore {
           this.sql.setMeta.run('dropped_chunks', String(this.counters.dropped_chunks))
           this.sql.setMeta.run('dropped_samples', String(this.counters.dropped_samples))
         })()
+        if (!ofSynced) for (const r of batch) unsynced[r.stream] = (unsynced[r.stream] ?? 0) + r.n
         droppedForQuota += batch.length
         continue
       }
@@ -333,8 +354,10 @@ export class SampleStore {
     if (droppedForQuota) {
       this.opts.log.warn('disk quota reached: dropped the oldest raw chunks', {
         dropped_chunks: droppedForQuota, total_dropped_chunks: this.counters.dropped_chunks, quota_bytes: this.opts.quotaBytes,
+        ...(Object.keys(unsynced).length ? { unsynced_samples: unsynced } : {}),
       })
     }
+    if (Object.keys(unsynced).length) this.opts.onUnsyncedDrop?.(unsynced)
     this.sql.setMeta.run('dropped_unwritten_samples', String(this.counters.dropped_unwritten_samples))
     return { retained, droppedForQuota }
   }

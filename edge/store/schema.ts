@@ -55,6 +55,9 @@ export const users = sqliteTable('users', {
   tokenVersion: integer('token_version').notNull().default(1),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
+  /** `local` users are the robot's own; `hub` users are copies of the hub's, replaced by each sync. */
+  origin: text('origin', { enum: ['local', 'hub'] }).notNull().default('local'),
+  hubId: integer('hub_id'),
 })
 
 /** The command audit log: who asked for what, and what became of it. */
@@ -69,7 +72,7 @@ export const commands = sqliteTable('commands', {
   state: text('state').notNull(),
   reason: text('reason'),
   updatedAt: integer('updated_at').notNull(),
-}, (t) => [index('commands_ts').on(t.ts)])
+}, (t) => [index('commands_ts').on(t.ts), index('commands_seq').on(t.seq)])
 
 export const meta = sqliteTable('meta', {
   key: text('key').primaryKey(),
@@ -97,6 +100,7 @@ export const alerts = sqliteTable('alerts', {
 }, (t) => [
   uniqueIndex('alerts_one_open').on(t.type, t.source).where(sql`${t.resolved} = 0`),
   index('alerts_created').on(t.createdAt),
+  index('alerts_seq').on(t.seq),
 ])
 
 /** Threshold rules, editable by admins; the defaults live in core/alerts. */
@@ -111,6 +115,8 @@ export const alertRules = sqliteTable('alert_rules', {
   autoResolve: integer('auto_resolve', { mode: 'boolean' }).notNull().default(true),
   enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
   updatedAt: integer('updated_at').notNull(),
+  /** The hub's edit this rule was last set from; a hub edit overrides, a later local edit stands until the next one. */
+  hubUpdatedAt: integer('hub_updated_at'),
 })
 
 /** Tasks the robot performs (an action-group sequence, a scan), with an idempotent lifecycle. */
@@ -128,7 +134,7 @@ export const jobs = sqliteTable('jobs', {
   startedAt: integer('started_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
   finishedAt: integer('finished_at'),
-}, (t) => [index('jobs_started').on(t.startedAt)])
+}, (t) => [index('jobs_started').on(t.startedAt), index('jobs_seq').on(t.seq)])
 
 /** Reports generated on the robot about itself. */
 export const reports = sqliteTable('reports', {
@@ -142,4 +148,15 @@ export const reports = sqliteTable('reports', {
   figures: text('figures', { mode: 'json' }).notNull(),
   narrative: text('narrative'),
   narrativeError: text('narrative_error'),
+}, (t) => [index('reports_seq').on(t.seq)])
+
+/**
+ * The robot's wall clock in spans (sync/clock.ts): a new one at each boot and each time the wall
+ * clock steps, so the hub can correct what was stamped while it was wrong. A few rows a boot.
+ */
+export const clockSpans = sqliteTable('clock_spans', {
+  firstSeq: integer('first_seq').primaryKey(),
+  bootId: text('boot_id').notNull(),
+  offsetMs: integer('offset_ms').notNull(),
+  at: integer('at').notNull(),
 })

@@ -6,7 +6,7 @@ import type { PublicUser, Role } from '../../core/schemas.ts'
 import type { HubDb } from '../db/database.ts'
 import { users } from '../db/schema.ts'
 import { mosquittoHash } from '../mqtt/mosquitto-hash.ts'
-import { ROBOT_ACCOUNT_PREFIX } from '../robots/robot-repo.ts'
+import { ROBOT_ACCOUNT_PREFIX } from '../../core/robot-account.ts'
 import { passwordMatches } from '../../core/password-check.ts'
 
 export class HubUserError extends Error {

@@ -5,8 +5,8 @@ import { and, eq, isNull } from 'drizzle-orm'
 import type { HubDb } from '../db/database.ts'
 import { robots } from '../db/schema.ts'
 import { mosquittoHash } from '../mqtt/mosquitto-hash.ts'
+import { robotAccount } from '../../core/robot-account.ts'
 
-export const ROBOT_ACCOUNT_PREFIX = 'robot-'
 
 export class RobotError extends Error {
   constructor(readonly status: 404 | 409, message: string) {
@@ -55,7 +55,7 @@ export class RobotRepo {
   /** Registers a robot; the credential's token is in the result and nowhere else. */
   async create(input: { robotId: string; name?: string | null }): Promise<{ robot: RobotRow; credential: { username: string; token: string } }> {
     const { token, mqttHash } = newCredential()
-    const username = `${ROBOT_ACCOUNT_PREFIX}${input.robotId}`
+    const username = robotAccount(input.robotId)
     const r = await this.db.insert(robots).values({
       robotId: input.robotId, name: input.name ?? null, credentialUsername: username,
       credentialHash: await Bun.password.hash(token), mqttHash, credentialRotatedAt: new Date(),

@@ -51,6 +51,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/api/v1/logs', need: 'operator', body: { message: 'roles note' }, ok: [201] },
   { method: 'GET', path: '/api/v1/logs/export/csv', need: 'viewer', ok: [200] },
   { method: 'GET', path: '/api/v1/logs/export/json', need: 'viewer', ok: [200] },
+  { method: 'GET', path: '/api/v1/sync/status', need: 'viewer', ok: [200] },
 ]
 
 const RANK: Record<Need, number> = { public: 0, viewer: 1, operator: 2, admin: 3 }

@@ -1,0 +1,53 @@
+// One request from a robot to its hub's sync API: the robot's own credential (HTTP Basic, as
+// the hub issued it), gzip bodies, a time limit, the hub's CA pinned when one is given, and an
+// error that carries the hub's reason.
+
+export interface HubEndpoint {
+  /** The hub's base URL, e.g. https://hub.example:8000 */
+  url: string
+  /** The robot's credential: `robot-<id>` and the token the hub showed once. */
+  username: string
+  token: string
+  /** PEM of the CA the hub's certificate must chain to. */
+  ca?: string
+}
+
+export class HubRequestError extends Error {
+  constructor(readonly status: number, message: string, readonly permanent = false, readonly body: unknown = null) {
+    super(message)
+    this.name = 'HubRequestError'
+  }
+}
+
+export function basicAuth(username: string, token: string): string {
+  return `Basic ${Buffer.from(`${username}:${token}`).toString('base64')}`
+}
+
+export async function hubFetch<T>(ep: HubEndpoint, path: string, opts: { method: 'GET' | 'POST'; json?: string; timeoutMs?: number }): Promise<T> {
+  const url = `${ep.url.replace(/\/+$/, '')}/api/v1/${path}`
+  const headers: Record<string, string> = { authorization: basicAuth(ep.username, ep.token), accept: 'application/json' }
+  let body: Uint8Array | undefined
+  if (opts.json !== undefined) {
+    body = Bun.gzipSync(Buffer.from(opts.json), { level: 1 })
+    headers['content-type'] = 'application/json'
+    headers['content-encoding'] = 'gzip'
+  }
+  let res: Response
+  try {
+    res = await fetch(url, {
+      method: opts.method, headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
+      ...(ep.ca ? { tls: { ca: ep.ca } } : {}),
+    } as RequestInit)
+  } catch (err) {
+    throw new HubRequestError(0, `cannot reach the hub at ${ep.url}: ${(err as Error).message}`)
+  }
+  const text = await res.text()
+  let parsed: unknown = null
+  try { parsed = text ? JSON.parse(text) : null } catch { /* not JSON: the status says enough */ }
+  if (!res.ok) {
+    const reason = (parsed as { message?: unknown } | null)?.message
+    const msg = `the hub answered ${res.status}${typeof reason === 'string' ? `: ${reason}` : ''}`
+    throw new HubRequestError(res.status, msg, res.status === 400 || res.status === 401 || res.status === 403, parsed)
+  }
+  return parsed as T
+}
