@@ -45,7 +45,7 @@ export class HubRecords implements BridgeRecords {
       ...(finished ? { finishedAt: at } : {}),
     }
     if (open) {
-      if (JOB_STATUS_RANK[rec.status] < JOB_STATUS_RANK[open.status]) fields.status = open.status
+      if (JOB_STATUS_RANK[rec.status] < (JOB_STATUS_RANK[open.status as typeof rec.status] ?? 0)) fields.status = open.status as typeof rec.status
       await this.db.update(jobs).set(fields).where(eq(jobs.id, open.id))
       return
     }

@@ -3,7 +3,8 @@
 import { Elysia, t } from 'elysia'
 import type { EdgeContext } from '../context.ts'
 import { logsToCsv } from '../logs/log-export.ts'
-import { LOG_LEVELS, queryLogs, toEntry, type LogQuery } from '../logs/log-query.ts'
+import { LOG_LEVELS, queryLogs, type LogQuery } from '../logs/log-query.ts'
+import { toEntry } from '../../core/log-entry.ts'
 import { requireRole } from './auth.ts'
 
 const secured = { security: [{ bearer: [] }] }

@@ -1,6 +1,6 @@
 // Log exports: RFC 4180 and safe to open in a spreadsheet (core/csv.ts).
 import { toCsv } from '../../core/csv.ts'
-import type { LogEntry } from './log-query.ts'
+import type { LogEntry } from '../../core/log-entry.ts'
 
 const COLUMNS = ['seq', 'time', 'level', 'category', 'message', 'details'] as const
 

@@ -2,10 +2,21 @@
 // (`bun run hub:db:generate`), committed, and applied at start.
 import { sql } from 'drizzle-orm'
 import {
-  bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex,
+  bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core'
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
+
+/**
+ * A record synced from a robot is keyed by `<database id>:<the robot's own id>`: the same
+ * record sent twice is one row, and a reflashed robot's new records never overwrite its old
+ * ones. `edge_seq` is the version: a stale copy (replayed, reordered) never overwrites a newer.
+ */
+const synced = {
+  edgeKey: text('edge_key'),
+  edgeId: integer('edge_id'),
+  edgeSeq: bigint('edge_seq', { mode: 'number' }),
+}
 
 export const users = pgTable('users', {
   id: serial('id').primaryKey(),
@@ -45,7 +56,7 @@ export const jobs = pgTable('jobs', {
   id: serial('id').primaryKey(),
   robotId: text('robot_id').notNull().references(() => robots.robotId, { onDelete: 'cascade' }),
   taskName: text('task_name'),
-  status: text('status', { enum: ['started', 'in_progress', 'completed', 'cancelled', 'failed'] }).notNull(),
+  status: text('status', { enum: ['queued', 'started', 'in_progress', 'completed', 'cancelled', 'failed'] }).notNull(),
   itemsDone: integer('items_done'),
   itemsTotal: integer('items_total'),
   percent: doublePrecision('percent'),
@@ -53,7 +64,14 @@ export const jobs = pgTable('jobs', {
   startedAt: ts('started_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
   finishedAt: ts('finished_at'),
-}, (t) => [index('jobs_robot_started').on(t.robotId, t.startedAt)])
+  /** A synced job: what the robot ran it with and who reported it (the robot's job record). */
+  action: jsonb('action'),
+  source: text('source'),
+  ...synced,
+}, (t) => [
+  index('jobs_robot_started').on(t.robotId, t.startedAt),
+  uniqueIndex('jobs_robot_edge_key').on(t.robotId, t.edgeKey).where(sql`${t.edgeKey} is not null`),
+])
 
 /**
  * Alert rules kept by the hub: the fleet rules it evaluates itself (hub/alerts/fleet-rules.ts),
@@ -97,10 +115,15 @@ export const alerts = pgTable('alerts', {
   acknowledgedAt: ts('acknowledged_at'),
   resolved: boolean('resolved').notNull().default(false),
   resolvedAt: ts('resolved_at'),
+  /** Raised by the robot itself (synced) rather than by the hub's fleet rules. */
+  ...synced,
+  /** Milliseconds the robot's stamps were moved for a clock that was wrong (sync/clock.ts); null when not. */
+  clockCorrectedMs: bigint('clock_corrected_ms', { mode: 'number' }),
 }, (t) => [
   // One open alert per (robot, type, source): a condition updates it in place.
   uniqueIndex('alerts_one_open').on(t.robotId, t.type, t.source).where(sql`not ${t.resolved}`),
   index('alerts_robot_created').on(t.robotId, t.createdAt),
+  uniqueIndex('alerts_robot_edge_key').on(t.robotId, t.edgeKey).where(sql`${t.edgeKey} is not null`),
 ])
 
 export const systemLogs = pgTable('system_logs', {
@@ -111,7 +134,12 @@ export const systemLogs = pgTable('system_logs', {
   robotId: text('robot_id'),
   message: text('message').notNull(),
   details: jsonb('details'),
-}, (t) => [index('system_logs_ts').on(t.ts), index('system_logs_robot_ts').on(t.robotId, t.ts)])
+  /** A robot's own log event, synced: `<database id>:<its sequence number>`. */
+  edgeKey: text('edge_key'),
+}, (t) => [
+  index('system_logs_ts').on(t.ts), index('system_logs_robot_ts').on(t.robotId, t.ts),
+  uniqueIndex('system_logs_robot_edge_key').on(t.robotId, t.edgeKey).where(sql`${t.edgeKey} is not null`),
+])
 
 export const reports = pgTable('reports', {
   id: serial('id').primaryKey(),
@@ -124,11 +152,16 @@ export const reports = pgTable('reports', {
   figures: jsonb('figures').notNull(),
   narrative: text('narrative'),
   narrativeError: text('narrative_error'),
-})
+  /** A report the robot generated about itself, synced. */
+  ...synced,
+}, (t) => [uniqueIndex('reports_robot_edge_key').on(t.robotId, t.edgeKey).where(sql`${t.edgeKey} is not null`)])
 
-/** The audit log of commands sent to robots, with their outcome. */
+/**
+ * The audit log of commands to robots, with their outcome: those sent from the hub, and (synced)
+ * those given on each robot. A command's id is unique per robot.
+ */
 export const commands = pgTable('commands', {
-  id: text('id').primaryKey(),
+  id: text('id').notNull(),
   robotId: text('robot_id').notNull(),
   username: text('username').notNull(),
   type: text('type').notNull(),
@@ -137,17 +170,67 @@ export const commands = pgTable('commands', {
   reason: text('reason'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
-}, (t) => [index('commands_robot_created').on(t.robotId, t.createdAt)])
+  /** Where it was given: `hub` for this API, else the robot's own (api, mqtt, legacy). */
+  origin: text('origin').notNull().default('hub'),
+  /** The robot's version of the record, once synced. */
+  edgeSeq: bigint('edge_seq', { mode: 'number' }),
+}, (t) => [primaryKey({ columns: [t.robotId, t.id] }), index('commands_robot_created').on(t.robotId, t.createdAt)])
 
-/** Per robot: how far the hub has applied its sync stream, and what it knows of its clock. */
+/**
+ * Per robot: how far the hub has applied its sync stream (one mark per lane, sync/protocol.ts:
+ * `high_water_seq` for telemetry, `events_high_water_seq` for the events lane), for which of its
+ * databases, and what the robot said with its last batch.
+ */
 export const syncState = pgTable('sync_state', {
   robotId: text('robot_id').primaryKey().references(() => robots.robotId, { onDelete: 'cascade' }),
   highWaterSeq: bigint('high_water_seq', { mode: 'number' }).notNull().default(0),
+  eventsHighWaterSeq: bigint('events_high_water_seq', { mode: 'number' }).notNull().default(0),
+  dbId: text('db_id'),
   lastBatchAt: ts('last_batch_at'),
   bootId: text('boot_id'),
+  /** The robot's wall clock minus the hub's at its last batch. */
   clockOffsetMs: bigint('clock_offset_ms', { mode: 'number' }),
+  /** Records waiting on the robot after its last batch (both lanes). */
   backlog: bigint('backlog', { mode: 'number' }),
+  oldestPendingAt: ts('oldest_pending_at'),
+  /** Unsynced samples the robot had to drop, per stream, as it last reported. */
+  dropped: jsonb('dropped').notNull().default({}),
+  /** Records applied per second over the last batches. */
+  ratePerS: doublePrecision('rate_per_s'),
+  quarantined: integer('quarantined').notNull().default(0),
+  correctedSamples: bigint('corrected_samples', { mode: 'number' }).notNull().default(0),
 })
+
+/** Per robot and boot: true time = the robot's monotonic clock + anchor (sync/clock.ts). Set once. */
+export const syncClockAnchors = pgTable('sync_clock_anchors', {
+  robotId: text('robot_id').notNull().references(() => robots.robotId, { onDelete: 'cascade' }),
+  bootId: text('boot_id').notNull(),
+  anchorMs: bigint('anchor_ms', { mode: 'number' }).notNull(),
+  measuredAt: ts('measured_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.robotId, t.bootId] })])
+
+/** Records a robot sent that the hub could not apply: kept for a person to look at, never blocking the stream. */
+export const syncQuarantine = pgTable('sync_quarantine', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  robotId: text('robot_id').notNull().references(() => robots.robotId, { onDelete: 'cascade' }),
+  dbId: text('db_id').notNull(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  kind: text('kind').notNull(),
+  reason: text('reason').notNull(),
+  record: jsonb('record'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+}, (t) => [uniqueIndex('sync_quarantine_robot_seq').on(t.robotId, t.dbId, t.seq)])
+
+/** An acknowledge or resolve given on the hub to a robot's own alert, until the robot has applied it. */
+export const robotAlertActions = pgTable('robot_alert_actions', {
+  id: serial('id').primaryKey(),
+  robotId: text('robot_id').notNull().references(() => robots.robotId, { onDelete: 'cascade' }),
+  /** The robot's alert id (alerts.edge_id). */
+  alertEdgeId: integer('alert_edge_id').notNull(),
+  action: text('action', { enum: ['acknowledge', 'resolve'] }).notNull(),
+  by: text('by').notNull(),
+  at: ts('at').notNull().defaultNow(),
+}, (t) => [index('robot_alert_actions_robot').on(t.robotId)])
 
 /**
  * Alert webhook deliveries not yet answered: written when an alert change is handed to the
