@@ -13,6 +13,7 @@ export const HUB_CONFIG_SPEC = {
   influxPassword: { env: 'TONYPI_HUB_INFLUX_PASSWORD', kind: { type: 'string' }, secret: true, doc: 'InfluxDB 1.x password' },
   influxToken: { env: 'TONYPI_HUB_INFLUX_TOKEN', kind: { type: 'string' }, secret: true, doc: 'InfluxDB 2.x token (sent as `Authorization: Token ...`)' },
   mqttUrl: { env: 'TONYPI_HUB_MQTT_URL', kind: url('mqtt|mqtts|ws|wss'), doc: "the fleet's Mosquitto broker" },
+  publicMqttUrl: { env: 'TONYPI_HUB_PUBLIC_MQTT_URL', kind: url('mqtt|mqtts'), doc: "the fleet broker as robots reach it (told to each robot when it syncs; default TONYPI_HUB_MQTT_URL)" },
   mqttUser: { env: 'TONYPI_HUB_MQTT_USER', kind: { type: 'string', pattern: /^[A-Za-z0-9_.-]{1,64}$/, hint: 'a broker username' }, default: 'tonypi-hub', doc: "the hub's own broker account" },
   mqttPassword: { env: 'TONYPI_HUB_MQTT_PASSWORD', kind: { type: 'string' }, secret: true, doc: "the hub's broker password" },
   mosquittoPasswordFile: { env: 'TONYPI_HUB_MOSQUITTO_PASSWORD_FILE', kind: { type: 'string' }, doc: "Mosquitto's password_file, which the hub writes from its robots and users" },

@@ -9,6 +9,9 @@ import type { HubRecords } from './records.ts'
 import type { FleetLive } from './live/fleet-live.ts'
 import type { RobotRepo } from './robots/robot-repo.ts'
 import type { HubReports } from './reports/hub-reports.ts'
+import type { RobotRuleRepo } from './alerts/robot-rules.ts'
+import type { HubSync } from './sync/hub-sync.ts'
+import type { RobotCredentials } from './sync/robot-credentials.ts'
 
 /** What the API reads from InfluxDB (hub/influx). */
 export interface TelemetryReader {
@@ -29,7 +32,12 @@ export interface HubContext {
   reports: HubReports
   /** The fleet alert rules, the alerts and people's actions on them. */
   alerts: FleetAlerts
-  /** Rewrites Mosquitto's password and ACL files and makes it reload them. */
+  /** Rules the hub sets for what robots judge themselves (pulled down by each robot). */
+  robotRules: RobotRuleRepo
+  /** Robots' sync batches, what flows down to them, their sync state. */
+  sync: HubSync
+  robotCredentials: RobotCredentials
+  /** Rewrites Mosquitto's password and ACL files and makes it reload them; robots are told to pull the users again. */
   syncBrokerAuth(): Promise<void>
   jwtSecret: string
   log: Logger

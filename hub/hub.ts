@@ -26,6 +26,11 @@ import { influxTelemetry } from './telemetry.ts'
 import { writeGrafanaProvisioning } from './grafana/provisioning.ts'
 import { FleetLive } from './live/fleet-live.ts'
 import { startHubServer, type StaticSite } from './server.ts'
+import { InfluxAckedWrites } from './influx/acked-writes.ts'
+import { RobotRuleRepo } from './alerts/robot-rules.ts'
+import { HubSync } from './sync/hub-sync.ts'
+import { RobotCredentials } from './sync/robot-credentials.ts'
+import { robotTopic } from '../core/topics.ts'
 
 export interface RunningHub {
   ctx: HubContext
@@ -76,6 +81,11 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     )
     log.info('broker accounts written', { reloaded: r.reloaded })
   }
+  // Users changed: robots hold copies (for logins on the robot): tell them to pull now.
+  const accountsChanged = async () => {
+    await syncBrokerAuth()
+    for (const r of await robots.list()) if (!r.revokedAt) await bridge.publish(robotTopic(r.robotId, 'sync'), '{"pull":true}').catch(() => {})
+  }
   await syncBrokerAuth()
   if (cfg.mosquittoPasswordFile && !cfg.mosquittoPidFile) {
     log.warn('TONYPI_HUB_MOSQUITTO_PID_FILE is not set: the hub writes the broker accounts but cannot make Mosquitto reload them (new robots cannot connect until it does)')
@@ -86,6 +96,7 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     url: mqttUrl, username: cfg.mqttUser, password: mqttPassword, robots, records,
     sink: { write: (id, samples) => { writer.write(id, samples); live.apply(id, samples) } },
     onEvent: (id, event, data) => live.event(id, event, data),
+    onLive: (id, samples) => live.apply(id, samples),
     log: log.child('mqtt'), offlineAfterMs: cfg.offlineAfterS * 1000,
   })
   await bridge.start()
@@ -114,7 +125,12 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     autoResolve: cfg.alertAutoResolve, offlineAfterMs: cfg.offlineAfterS * 1000, startedAt,
   })
   await alerts.start()
-  const ctx: HubContext = { config: cfg, db, users, robots, records, bridge, telemetry, live, reports, alerts, syncBrokerAuth, jwtSecret, log, startedAt }
+  const robotRules = new RobotRuleRepo(db)
+  const sync = new HubSync({ db, influx: new InfluxAckedWrites({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('sync') }), robotRules, log: log.child('sync') })
+  const ctx: HubContext = {
+    config: cfg, db, users, robots, records, bridge, telemetry, live, reports, alerts, robotRules, sync, robotCredentials: new RobotCredentials(robots),
+    syncBrokerAuth: accountsChanged, jwtSecret, log, startedAt,
+  }
   const api = createHubApi(ctx)
   const server = startHubServer(ctx, api, opts.site ?? null)
   const httpPort = server.port!

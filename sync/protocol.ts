@@ -175,6 +175,8 @@ export type DownRule = Static<typeof DownRule>
 /** An acknowledge or resolve given on the hub to one of the robot's own alerts. */
 export const DownAlertAction = T.Object({
   id: T.Integer(), alert_id: T.Integer(), action: T.Union([T.Literal('acknowledge'), T.Literal('resolve')]),
+  /** The severity the person saw: an acknowledgement does not cover a later escalation. */
+  severity: T.Union([T.Literal('info'), T.Literal('warning'), T.Literal('critical')]),
   by: T.String(), at: Ms,
 })
 export type DownAlertAction = Static<typeof DownAlertAction>

@@ -23,6 +23,8 @@ export const AlertRecord = T.Object({
   acknowledged_at: T.Union([T.Number(), T.Null()]),
   resolved: T.Boolean(),
   resolved_at: T.Union([T.Number(), T.Null()]),
+  /** On the hub: the robot's own id of an alert the robot raised (synced); absent or null for the hub's own. */
+  edge_id: T.Optional(T.Union([T.Integer(), T.Null()])),
 })
 export type AlertRecord = Static<typeof AlertRecord>
 

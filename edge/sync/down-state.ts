@@ -63,9 +63,12 @@ export function applyHubRules(db: EdgeDb, alerts: AlertMonitor, rules: readonly 
  * on an alert the robot no longer has is moot. Returns the action ids done with.
  */
 export function applyAlertActions(alerts: AlertMonitor, actions: readonly DownAlertAction[]): number[] {
+  const rank = (s: string) => (s === 'critical' ? 2 : s === 'warning' ? 1 : 0)
   for (const a of actions) {
-    if (a.action === 'acknowledge') alerts.acknowledge(a.alert_id, a.by)
-    else alerts.resolve(a.alert_id, a.by)
+    if (a.action === 'resolve') { alerts.resolve(a.alert_id, a.by); continue }
+    const cur = alerts.store.get(a.alert_id)
+    // An escalation after the person looked asks for attention again: their acknowledgement is moot.
+    if (cur && rank(cur.severity) <= rank(a.severity)) alerts.acknowledge(a.alert_id, a.by)
   }
   return actions.map((a) => a.id)
 }

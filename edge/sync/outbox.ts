@@ -138,10 +138,9 @@ export class SyncOutbox {
     return { events, telemetry }
   }
 
-  /** When the oldest record the hub does not have was stamped, or null when it has everything. */
-  oldestPendingTs(): number | null {
+  /** When the oldest record the hub does not have (past `cur`) was stamped, or null when it has everything. */
+  oldestPendingTs(cur: LaneMarks = this.cursors()): number | null {
     const c = this.db.$client
-    const cur = this.cursors()
     let oldest = Infinity
     const chunk = c.query('SELECT t0 FROM chunks WHERE seq > ? ORDER BY seq LIMIT 1').get(cur.telemetry) as { t0: number } | null
     if (chunk) oldest = chunk.t0
@@ -209,7 +208,7 @@ export class SyncOutbox {
         events: Math.max(0, backlogNow.events - (lanes.events ? countIn(pending, lanes.events) : 0)),
         telemetry: Math.max(0, backlogNow.telemetry - (lanes.telemetry ? this.chunksIn(lanes.telemetry) : 0)),
       },
-      oldest_pending_ts: this.oldestPendingTs(),
+      oldest_pending_ts: this.oldestPendingTs({ events: lanes.events?.to ?? cur.events, telemetry: lanes.telemetry?.to ?? cur.telemetry }),
       dropped: this.dropped(),
       clock: this.clock.spans(lo, hi),
     }

@@ -19,7 +19,7 @@ export function alertRecord(r: AlertRow): AlertRecord {
     id: r.id, robot_id: r.robotId, type: r.type, severity: r.severity, source: r.source, value: r.value, threshold: r.threshold,
     title: r.title, message: r.message, created_at: r.createdAt.getTime(), updated_at: r.updatedAt.getTime(),
     acknowledged: r.acknowledged, acknowledged_by: r.acknowledgedBy, acknowledged_at: ms(r.acknowledgedAt),
-    resolved: r.resolved, resolved_at: ms(r.resolvedAt),
+    resolved: r.resolved, resolved_at: ms(r.resolvedAt), edge_id: r.edgeId,
   }
 }
 

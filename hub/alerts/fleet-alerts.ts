@@ -14,7 +14,8 @@ import type { AlertRule } from '../../core/alerts/rule.ts'
 import type { Logger } from '../../core/log.ts'
 import { SYSTEM_ALERTS_TOPIC } from '../../core/topics.ts'
 import type { HubDb } from '../db/database.ts'
-import { syncState } from '../db/schema.ts'
+import { robotAlertActions, syncState } from '../db/schema.ts'
+import { robotTopic } from '../../core/topics.ts'
 import type { RobotRow } from '../robots/robot-repo.ts'
 import { HubAlertRepo } from './alert-repo.ts'
 import { FLEET_METRIC_NAMES, fleetMetric } from './fleet-rules.ts'
@@ -118,7 +119,10 @@ export class FleetAlerts {
   async acknowledge(id: number, username: string): Promise<AlertRecord | null> {
     return this.exclusive(async () => {
       const r = await this.store.acknowledge(id, username, new Date(this.clock().now))
-      if (r?.changed) this.announce(r.alert, 'acknowledge', { by: username, notify: false })
+      if (r?.changed) {
+        await this.onRobot(r.alert, 'acknowledge', username)
+        this.announce(r.alert, 'acknowledge', { by: username, notify: false })
+      }
       return r?.alert ?? null
     })
   }
@@ -128,6 +132,7 @@ export class FleetAlerts {
     return this.exclusive(async () => {
       const r = await this.store.resolve(id, new Date(this.clock().now))
       if (r?.changed) {
+        await this.onRobot(r.alert, 'resolve', username)
         this.engines.get(r.alert.robot_id)?.engine.forget(r.alert.type, r.alert.source)
         this.announce(r.alert, 'resolve', { by: username, notify: true })
       }
@@ -236,6 +241,24 @@ export class FleetAlerts {
       this.announce(alert, c.kind, { notify })
     }
     return out
+  }
+
+  /**
+   * A person's action on an alert the robot raised itself goes to the robot too: it is kept until
+   * the robot has applied it (sync/protocol.ts DownAlertAction), and the robot is told to look.
+   */
+  private async onRobot(alert: AlertRecord, action: 'acknowledge' | 'resolve', username: string) {
+    if (alert.edge_id === null || alert.edge_id === undefined) return
+    await this.deps.db.insert(robotAlertActions).values({ robotId: alert.robot_id, alertEdgeId: alert.edge_id, action, severity: alert.severity, by: `hub:${username}` })
+    await this.deps.bridge.publish(robotTopic(alert.robot_id, 'sync'), '{"pull":true}', { qos: 0 }).catch(() => {})
+  }
+
+  /** A robot's own alerts as a sync batch changed them: announced like the hub's (dashboards, MQTT, webhook). */
+  async announceSynced(changes: readonly { id: number; change: AlertChangeKind; notify: boolean }[]) {
+    for (const c of changes) {
+      const alert = await this.store.get(c.id)
+      if (alert) this.announce(alert, c.change, { notify: c.notify })
+    }
   }
 
   private announce(alert: AlertRecord, change: AlertChangeKind, opts: { by?: string; notify: boolean }) {

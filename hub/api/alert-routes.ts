@@ -6,6 +6,8 @@ import { AlertRecord, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
 import { HttpError } from '../../core/http-error.ts'
 import type { Role } from '../../core/schemas.ts'
 import { RuleError } from '../alerts/rule-repo.ts'
+import { isRobotMetric } from '../alerts/robot-rules.ts'
+import { robotTopic } from '../../core/topics.ts'
 import type { HubContext } from '../context.ts'
 import { requireHubRole } from './auth.ts'
 
@@ -52,6 +54,11 @@ export function hubAlertRoutes(ctx: HubContext) {
   const robotOr404 = async (id: string) => {
     if (!(await ctx.robots.get(id))) throw new HttpError(404, 'not_found', `no robot ${id}`)
   }
+  /** Robots pull rules for their own alerts with their sync; this tells them to look now. */
+  const nudge = async (robotId: string | null) => {
+    const ids = robotId ? [robotId] : (await ctx.robots.list()).filter((r) => !r.revokedAt).map((r) => r.robotId)
+    await Promise.all(ids.map((id) => ctx.bridge.publish(robotTopic(id, 'sync'), '{"pull":true}').catch(() => {})))
+  }
 
   return new Elysia()
     .get('/alerts', async ({ headers, query }) => {
@@ -77,7 +84,7 @@ export function hubAlertRoutes(ctx: HubContext) {
     .get('/alerts/rules', async ({ headers, query }) => {
       await auth('viewer', headers)
       if (query.robot_id !== undefined) await robotOr404(query.robot_id)
-      return ctx.alerts.rules.records(query.robot_id ?? null)
+      return [...await ctx.alerts.rules.records(query.robot_id ?? null), ...await ctx.robotRules.records(query.robot_id ?? null)]
     }, {
       query: RobotQuery,
       response: { 200: t.Array(HubRuleRecord), 404: ErrorBody },
@@ -88,7 +95,11 @@ export function hubAlertRoutes(ctx: HubContext) {
       const me = await auth('admin', headers)
       const patch = rulePatch(body)
       if (query.robot_id !== undefined) await robotOr404(query.robot_id)
-      return ctx.alerts.updateRule(params.metric, query.robot_id ?? null, patch, me.username).catch(ruleError)
+      if (!isRobotMetric(params.metric)) return ctx.alerts.updateRule(params.metric, query.robot_id ?? null, patch, me.username).catch(ruleError)
+      const rule = await ctx.robotRules.update(params.metric, query.robot_id ?? null, patch, new Date()).catch(ruleError)
+      await ctx.records.log({ robotId: query.robot_id ?? null, level: 'info', category: 'alerts', ts: Date.now(), message: `robot alert rule ${params.metric}${query.robot_id ? ` for ${query.robot_id}` : ' (all robots)'} set by ${me.username}`, details: { rule, patch } })
+      await nudge(query.robot_id ?? null)
+      return rule
     }, {
       params: t.Object({ metric: t.String({ maxLength: 64 }) }),
       query: RobotQuery,
@@ -102,6 +113,14 @@ export function hubAlertRoutes(ctx: HubContext) {
 
     .delete('/alerts/rules/:metric', async ({ headers, params, query }) => {
       const me = await auth('admin', headers)
+      if (isRobotMetric(params.metric)) {
+        if (query.robot_id !== undefined) await robotOr404(query.robot_id)
+        const removed = await ctx.robotRules.remove(params.metric, query.robot_id ?? null)
+        if (!removed) throw new HttpError(404, 'not_found', `the hub sets no ${params.metric} rule${query.robot_id ? ` for ${query.robot_id}` : ' for all robots'}`)
+        await ctx.records.log({ robotId: query.robot_id ?? null, level: 'info', category: 'alerts', ts: Date.now(), message: `robot alert rule ${params.metric}${query.robot_id ? ` for ${query.robot_id}` : ' (all robots)'} no longer set by the hub (${me.username}); robots keep the rule they have` })
+        await nudge(query.robot_id ?? null)
+        return removed
+      }
       if (query.robot_id === undefined) {
         throw new HttpError(400, 'invalid_request', 'robot_id is required: a global rule is not deleted; disable it with {"enabled": false}')
       }

@@ -2,7 +2,7 @@
 // from InfluxDB, jobs, alerts and logs from Postgres, and commands routed over MQTT.
 import { lazyOpenApi } from '../../core/openapi-document.ts'
 import { Value } from '@sinclair/typebox/value'
-import { and, desc, eq, gte, lte, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gte, isNull, lte, type SQL } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
 import { apiErrorHandler, HttpError } from '../../core/http-error.ts'
 import { Command, Password, PublicUser, Role, RobotId, Username } from '../../core/schemas.ts'
@@ -19,6 +19,8 @@ import { requireHubRole } from './auth.ts'
 import { hubAlertRoutes } from './alert-routes.ts'
 import { hubHealth } from './health.ts'
 import { hubReportRoutes } from './report-routes.ts'
+import { hubSyncRoutes } from '../sync/sync-routes.ts'
+import { fleetRoutes } from './fleet-routes.ts'
 
 const TOKEN_TTL_S = 12 * 3600
 const secured = { security: [{ bearer: [] }] }
@@ -197,6 +199,8 @@ export function createHubApi(ctx: HubContext) {
 
     .use(hubAlertRoutes(ctx))
     .use(hubReportRoutes(ctx))
+    .use(hubSyncRoutes(ctx))
+    .use(fleetRoutes(ctx))
 
     .post('/command', async ({ headers, body, set }) => {
       const me = await need('operator')(headers)
@@ -207,11 +211,19 @@ export function createHubApi(ctx: HubContext) {
         const e = Value.Errors(Command, command).First()
         throw new HttpError(400, 'invalid_request', `invalid command${e ? `: ${e.path || '/'} ${e.message}` : ''}`)
       }
+      // Never queued for a robot that is away: a motion replayed when it comes back is a hazard.
+      if (!ctx.bridge.isOnline(robot_id)) {
+        const seen = robot.lastSeenAt ? `last heard ${new Date(robot.lastSeenAt).toISOString()}` : 'never heard from'
+        throw new HttpError(409, 'not_connected', `robot ${robot_id} is not connected (${seen}): commands are sent only to a connected robot, never queued`)
+      }
       const id = typeof given === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(given) ? given : crypto.randomUUID()
-      await ctx.db.insert(commands).values({ id, robotId: robot_id, username: me.username, type: String(command.type), body: command, state: 'sent' })
-      const reply = await ctx.bridge.command(robot_id, id, command, robot.legacy, ctx.config.commandTimeoutMs)
+      const inserted = await ctx.db.insert(commands).values({ id, robotId: robot_id, username: me.username, type: String(command.type), body: command, state: 'sent' })
+        .onConflictDoNothing().returning({ id: commands.id })
+      if (!inserted.length) throw new HttpError(409, 'conflict', `robot ${robot_id} already has a command ${id}`)
+      const reply = await ctx.bridge.command(robot_id, id, command, robot.legacy, ctx.config.commandTimeoutMs, me.username)
       const state = reply ? (['accepted', 'done', 'rejected', 'failed'].includes(reply.state) ? reply.state : 'failed') : 'timeout'
-      await ctx.db.update(commands).set({ state: state as 'accepted', reason: reply?.reason ?? (reply ? null : 'no reply in time'), updatedAt: new Date() }).where(eq(commands.id, id))
+      await ctx.db.update(commands).set({ state: state as 'accepted', reason: reply?.reason ?? (reply ? null : 'no reply in time'), updatedAt: new Date() })
+        .where(and(eq(commands.robotId, robot_id), eq(commands.id, id), isNull(commands.edgeSeq)))
       set.status = state === 'timeout' ? 504 : state === 'rejected' ? 409 : state === 'failed' ? 502 : 200
       return { id, robot_id, type: command.type, state, reason: reply?.reason ?? (reply ? undefined : `no reply from ${robot_id} within ${ctx.config.commandTimeoutMs} ms`) }
     }, {

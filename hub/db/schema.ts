@@ -228,6 +228,8 @@ export const robotAlertActions = pgTable('robot_alert_actions', {
   /** The robot's alert id (alerts.edge_id). */
   alertEdgeId: integer('alert_edge_id').notNull(),
   action: text('action', { enum: ['acknowledge', 'resolve'] }).notNull(),
+  /** What the person saw: an acknowledgement does not cover a later escalation. */
+  severity: text('severity', { enum: ['info', 'warning', 'critical'] }).notNull(),
   by: text('by').notNull(),
   at: ts('at').notNull().defaultNow(),
 }, (t) => [index('robot_alert_actions_robot').on(t.robotId)])

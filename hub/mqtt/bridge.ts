@@ -9,6 +9,7 @@ import type { Logger } from '../../core/log.ts'
 import type { Sample } from '../../core/streams.ts'
 import { decodeTelemetry, TelemetryPayloadError } from '../../core/telemetry-payload.ts'
 import { parseTopic } from '../../core/topics.ts'
+import { decodeLive, LivePayloadError } from '../../sync/live-payload.ts'
 import type { RobotRepo } from '../robots/robot-repo.ts'
 
 export interface SampleSink {
@@ -47,6 +48,8 @@ export class MqttBridge {
     /** Default tonypi-hub-<pid>; two bridges in one process need different ones. */
     clientId?: string
     log: Logger; offlineAfterMs: number; onEvent?: (robotId: string, event: string, data: Record<string, unknown>) => void
+    /** A synced robot's reduced-rate view (`live`): shown, not stored (its history comes in sync batches). */
+    onLive?: (robotId: string, samples: Sample[]) => void
   }) {}
 
   async start() {
@@ -147,7 +150,7 @@ export class MqttBridge {
       if (t.kind === 'robot') await this.onRobotTopic(t.robotId, t.channel, body, retained, topic)
       else await this.onLegacy(topic, body)
     } catch (err) {
-      if (err instanceof TelemetryPayloadError || err instanceof LegacyMessageError || err instanceof JobEventError) return this.drop(err.message, topic)
+      if (err instanceof TelemetryPayloadError || err instanceof LegacyMessageError || err instanceof JobEventError || err instanceof LivePayloadError) return this.drop(err.message, topic)
       this.deps.log.error('handling a message failed', { topic, error: err as Error })
     }
   }
@@ -186,6 +189,12 @@ export class MqttBridge {
         await this.deps.records.job(record)
         return this.seen(robotId)
       }
+      case 'live':
+        this.deps.onLive?.(robotId, decodeLive(robotId, body))
+        return this.seen(robotId)
+      // What the hub itself sends a robot says nothing about whether the robot is there.
+      case 'sync': case 'command/request':
+        return
       case 'command/response': {
         const r = body as CommandReply
         if (typeof r.id === 'string') this.waiters.get(r.id)?.(r)
@@ -236,7 +245,7 @@ export class MqttBridge {
    * Publishes a command and waits for the robot's reply: the final one (done, rejected,
    * failed) when it comes in time, else the last seen (accepted), else a timeout.
    */
-  async command(robotId: string, id: string, command: Record<string, unknown>, legacy: boolean, timeoutMs: number): Promise<CommandReply | null> {
+  async command(robotId: string, id: string, command: Record<string, unknown>, legacy: boolean, timeoutMs: number, by = 'unknown'): Promise<CommandReply | null> {
     const client = this.client
     if (!client?.connected) throw new Error('the hub is not connected to the broker')
     let last: CommandReply | null = null
@@ -254,7 +263,9 @@ export class MqttBridge {
       const body = legacyType === 'move' ? { type: 'move', id, direction: rest.motion } : { ...(legacyType ? { type: legacyType } : {}), id, ...rest }
       client.publish(topic, JSON.stringify(body))
     } else {
-      client.publish(`tonypi/${robotId}/command/request`, JSON.stringify({ ...command, id }))
+      // Who asked, and when by the hub's clock: the robot audits the user and refuses a request
+      // that arrives later than its time to live (sync/uplink.ts), so nothing ever runs late.
+      client.publish(`tonypi/${robotId}/command/request`, JSON.stringify({ ...command, id, by, issued_at: Date.now(), ttl_ms: timeoutMs }))
     }
     return result
   }

@@ -25,7 +25,7 @@ export function aclFor(service: string, robots: readonly BrokerRobot[], users: r
   for (const r of robots) {
     lines.push(`user ${r.username}`)
     lines.push(`topic write tonypi/${r.robotId}/#`)
-    lines.push(`topic read tonypi/${r.robotId}/command/request`)
+    lines.push(`topic read tonypi/${r.robotId}/command/request`, `topic read tonypi/${r.robotId}/sync`)
     lines.push('topic read tonypi/system/broadcast')
     for (const root of LEGACY_PER_ROBOT) lines.push(`topic write tonypi/${root}/${r.robotId}`)
     // The earlier client's shared topics carry the id only in the payload: the hub checks it.

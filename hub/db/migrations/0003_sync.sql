@@ -3,6 +3,7 @@ CREATE TABLE "robot_alert_actions" (
 	"robot_id" text NOT NULL,
 	"alert_edge_id" integer NOT NULL,
 	"action" text NOT NULL,
+	"severity" text NOT NULL,
 	"by" text NOT NULL,
 	"at" timestamp with time zone DEFAULT now() NOT NULL
 );

@@ -1,0 +1,44 @@
+// The hub's end of sync, in one place for the routes: the batch store, the rules it sets for
+// robots, what flows down, and what a stored batch tells the rest of the hub (the robot's
+// alerts announced like the hub's own, its sync state on the live feed).
+import { eq } from 'drizzle-orm'
+import type { Logger } from '../../core/log.ts'
+import type { IngestPlan } from '../../sync/ingest.ts'
+import type { RobotRuleRepo } from '../alerts/robot-rules.ts'
+import type { HubDb } from '../db/database.ts'
+import { syncState } from '../db/schema.ts'
+import type { InfluxAckedWrites } from '../influx/acked-writes.ts'
+import { BatchStore, type AppliedBatch } from './batch-store.ts'
+import { downStateFor } from './down-state.ts'
+
+export class HubSync {
+  private readonly store: BatchStore
+
+  constructor(private readonly deps: { db: HubDb; influx: InfluxAckedWrites; robotRules: RobotRuleRepo; log: Logger }) {
+    this.store = new BatchStore({ db: deps.db, influx: deps.influx, log: deps.log })
+  }
+
+  syncRow(robotId: string) {
+    return this.store.syncRow(robotId)
+  }
+
+  syncRows() {
+    return this.deps.db.select().from(syncState)
+  }
+
+  anchors(robotId: string, current: { bootId: string; monoMs: number; arrivalMs: number; rttMs?: number }) {
+    return this.store.anchors(robotId, current)
+  }
+
+  apply(robotId: string, plan: IngestPlan, arrivalMs: number): Promise<AppliedBatch> {
+    return this.store.apply(robotId, plan, arrivalMs)
+  }
+
+  downState(robotId: string, done: readonly number[]) {
+    return downStateFor(this.deps.db, this.deps.robotRules, robotId, done)
+  }
+
+  async forget(robotId: string) {
+    await this.deps.db.delete(syncState).where(eq(syncState.robotId, robotId))
+  }
+}

@@ -1,0 +1,52 @@
+// A robot's sync as the hub sees it, for the fleet dashboard and GET sync/status: connected or
+// not, what is still waiting on the robot and how long catching up will take at the current
+// rate, how far behind the hub's copy is, and what the robot had to drop (with the reason).
+import type { RobotRow } from '../robots/robot-repo.ts'
+import type { syncState } from '../db/schema.ts'
+
+type SyncRow = typeof syncState.$inferSelect
+
+export interface RobotSyncStatus {
+  robot_id: string
+  connected: boolean
+  synced: boolean
+  backlog: number | null
+  high_water: { events: number; telemetry: number } | null
+  last_batch_at: number | null
+  lag_ms: number | null
+  rate_per_s: number | null
+  catching_up: boolean
+  progress: { records_left: number; eta_s: number | null } | null
+  dropped: { total: number; by_stream: Record<string, number>; reason: string | null }
+  quarantined: number
+  corrected_samples: number
+  clock_offset_ms: number | null
+}
+
+/** A backlog bigger than one full batch, or data older than this, is a catch-up, not the steady state. */
+const CATCH_UP_LAG_MS = 10_000
+
+export function robotSyncStatus(robot: RobotRow, row: SyncRow | undefined, online: boolean, now: number): RobotSyncStatus {
+  const dropped = (row?.dropped ?? {}) as Record<string, number>
+  const total = Object.values(dropped).reduce((a, b) => a + b, 0)
+  const backlog = row?.backlog ?? null
+  const lag = row ? (row.oldestPendingAt ? Math.max(0, now - row.oldestPendingAt.getTime()) : row.lastBatchAt ? 0 : null) : null
+  const rate = row?.ratePerS ?? null
+  const catchingUp = online && ((backlog ?? 0) > 2000 || (lag ?? 0) > CATCH_UP_LAG_MS)
+  return {
+    robot_id: robot.robotId,
+    connected: online,
+    synced: !!row?.lastBatchAt,
+    backlog,
+    high_water: row ? { events: row.eventsHighWaterSeq, telemetry: row.highWaterSeq } : null,
+    last_batch_at: row?.lastBatchAt?.getTime() ?? null,
+    lag_ms: lag,
+    rate_per_s: rate === null ? null : Math.round(rate * 10) / 10,
+    catching_up: catchingUp,
+    progress: catchingUp && backlog !== null ? { records_left: backlog, eta_s: rate ? Math.ceil(backlog / rate) : null } : null,
+    dropped: { total, by_stream: dropped, reason: total ? "the robot's disk quota was reached while it could not reach the hub: its oldest unsynced samples were dropped" : null },
+    quarantined: row?.quarantined ?? 0,
+    corrected_samples: row?.correctedSamples ?? 0,
+    clock_offset_ms: row?.clockOffsetMs ?? null,
+  }
+}
