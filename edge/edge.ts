@@ -46,6 +46,8 @@ export interface RunningEdge {
   bus: SampleBus
   /** One retention and quota pass (samples, then events), as the edge runs every minute. */
   maintain(nowMs?: number): void
+  /** Stops taking samples and writes what is buffered: what the robot has stops growing (before a comparison with the hub). */
+  quiesce(): void
   stop(): Promise<void>
 }
 
@@ -167,6 +169,11 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   return {
     ctx, httpPort, mqttPort, url: `http://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`,
     firstAdmin, driver, bus, maintain: maintainStore,
+    quiesce() {
+      collector.stop()
+      store.flush(clock.wall())
+      sync.afterFlush()
+    },
     async stop() {
       if (stopped) return
       stopped = true

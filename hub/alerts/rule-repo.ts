@@ -3,6 +3,7 @@
 // global one. Edits are partial and checked as a whole rule (core/alerts/rule.ts) before anything
 // is written. Rows of other metrics (rules meant for the robots themselves) are not touched.
 import { and, eq, inArray, isNull } from 'drizzle-orm'
+import { ALERT_METRICS } from '../../core/alerts/defaults.ts'
 import { applyRulePatch, type RulePatch, type RuleRecord } from '../../core/alerts/record.ts'
 import { ruleProblem, type AlertRule } from '../../core/alerts/rule.ts'
 import type { HubDb } from '../db/database.ts'
@@ -43,7 +44,7 @@ export function effectiveRows(rows: readonly RuleRow[], robotId: string): RuleRo
 }
 
 const unknownMetric = (metric: string) =>
-  new RuleError(404, `no fleet alert rule ${metric}; the hub's rules are ${FLEET_METRIC_NAMES.join(', ')} (a robot's own rules are edited on the robot)`)
+  new RuleError(404, `no fleet alert rule ${metric}; the hub's rules are ${FLEET_METRIC_NAMES.join(', ')}, the robots' own are ${Object.keys(ALERT_METRICS).join(', ')}`)
 
 export class FleetRuleRepo {
   constructor(private readonly db: HubDb) {}
