@@ -47,7 +47,7 @@ async function send(robotId: string, body: unknown, opts: { as?: string; raw?: U
   const headers: Record<string, string> = {
     authorization: basicAuth(`robot-${opts.as ?? robotId}`, creds[opts.as ?? robotId]), 'content-type': 'application/json', 'content-encoding': opts.encoding ?? 'gzip',
   }
-  const payload = opts.raw ?? Bun.gzipSync(Buffer.from(JSON.stringify(body)))
+  const payload = (opts.raw ?? Bun.gzipSync(Buffer.from(JSON.stringify(body)))) as Uint8Array<ArrayBuffer>
   const r = await fetch(`${hub.base}/api/v1/sync/batch`, { method: 'POST', headers, body: payload })
   return { status: r.status, body: await r.json().catch(() => null) }
 }
