@@ -3,7 +3,7 @@
 // off exponentially with jitter; after an outage the catch-up is capped in bytes per second so
 // the robot stays responsive. Everything it knows is in `status()` for the dashboards.
 import type { Logger } from '../core/log.ts'
-import { BATCH_LIMITS, SYNC_VERSION, type BatchAck, type LaneMarks, type SyncConfig } from './protocol.ts'
+import { BATCH_LIMITS, CATCH_UP, SYNC_VERSION, type BatchAck, type LaneMarks, type SyncConfig } from './protocol.ts'
 import { hubFetch, type HubEndpoint, HubRequestError } from './hub-request.ts'
 
 export interface BatchSource {
@@ -102,16 +102,17 @@ export class SyncClient {
 
   private async run() {
     while (this.running) {
-      let waitMs = this.opts.intervalMs ?? 1000
+      // Idle: new records wake it. Pacing a catch-up or backing off after a failure: only stop() does.
+      let wait = { ms: this.opts.intervalMs ?? 1000, wakeable: true }
       try {
         if (!this.config) await this.fetchConfig()
         const sent = await this.sendOne()
         this.failures = 0
-        if (sent) waitMs = sent.paceMs
+        if (sent) wait = { ms: sent.paceMs, wakeable: false }
       } catch (err) {
-        waitMs = this.onFailure(err as Error)
+        wait = { ms: this.onFailure(err as Error), wakeable: false }
       }
-      await this.sleep(waitMs)
+      await this.sleep(wait.ms, wait.wakeable)
     }
   }
 
@@ -136,7 +137,10 @@ export class SyncClient {
 
   private async sendOne(): Promise<{ paceMs: number } | null> {
     const { source, clock } = this.opts
-    const batch = source.read(this.limits, { boot_id: clock.bootId, wall_ms: clock.wall(), mono_ms: clock.mono(), ...(this.lastRtt !== undefined ? { rtt_ms: this.lastRtt } : {}) })
+    // A capped catch-up goes in small, even steps (about two seconds' worth each): the robot never
+    // builds one huge batch, and the hub's progress moves steadily.
+    const limits = { maxRecords: this.limits.maxRecords, maxBytes: Math.min(this.limits.maxBytes, Math.max(64 * 1024, this.opts.maxBytesPerS * 2)) }
+    const batch = source.read(limits, { boot_id: clock.bootId, wall_ms: clock.wall(), mono_ms: clock.mono(), ...(this.lastRtt !== undefined ? { rtt_ms: this.lastRtt } : {}) })
     if (!batch) return null
     const started = performance.now()
     let ack: BatchAck
@@ -171,7 +175,7 @@ export class SyncClient {
     this.opts.onAck?.(ack)
     // Catching up: hold the byte rate under the cap. Caught up: the next batch can wait a tick.
     const pace = (batch.bytes / this.opts.maxBytesPerS) * 1000 - rtt
-    const more = batch.records >= this.limits.maxRecords || batch.bytes >= this.limits.maxBytes * 0.9
+    const more = batch.records >= limits.maxRecords || batch.bytes >= limits.maxBytes * 0.9
     return { paceMs: more ? Math.max(0, pace) : Math.max(pace, this.opts.intervalMs ?? 1000) }
   }
 
@@ -194,11 +198,13 @@ export class SyncClient {
     return base * (0.5 + Math.random() * 0.5)
   }
 
-  private sleep(ms: number): Promise<void> {
+  private sleep(ms: number, wakeable: boolean): Promise<void> {
     if (!this.running || ms <= 0) return Promise.resolve()
     return new Promise((resolve) => {
       const t = setTimeout(() => { this.wake = null; resolve() }, ms)
-      this.wake = () => { clearTimeout(t); this.wake = null; resolve() }
+      this.wake = () => {
+        if (wakeable || !this.running) { clearTimeout(t); this.wake = null; resolve() }
+      }
     })
   }
 
@@ -222,7 +228,7 @@ export class SyncClient {
       lag_ms: lag,
       rate_per_s: Math.round(rate * 10) / 10,
       dropped: { total, by_stream: dropped, reason: total ? 'the disk quota was reached while the hub was away: the oldest unsynced samples were dropped' : null },
-      catching_up: backlog.events + backlog.telemetry > this.limits.maxRecords || lag > 10_000,
+      catching_up: backlog.events + backlog.telemetry > CATCH_UP.records || lag > CATCH_UP.lagMs,
       last_error: this.lastError?.message ?? null,
       last_error_ts: this.lastError?.ts ?? null,
       quarantined: this.quarantined,

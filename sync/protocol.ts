@@ -17,6 +17,9 @@ export const BATCH_LIMITS = {
   maxWireBytes: 2 * 1024 * 1024,
 } as const
 
+/** A robot with more than this waiting, or data older than this not yet at the hub, is catching up (both dashboards say so). */
+export const CATCH_UP = { records: 1000, lagMs: 10_000 } as const
+
 /**
  * Two lanes, each in the robot's sequence order: `events` (logs, alerts, jobs, commands,
  * reports) always drains first, so what a person must see is never stuck behind an hour of

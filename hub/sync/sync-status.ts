@@ -1,6 +1,7 @@
 // A robot's sync as the hub sees it, for the fleet dashboard and GET sync/status: connected or
 // not, what is still waiting on the robot and how long catching up will take at the current
 // rate, how far behind the hub's copy is, and what the robot had to drop (with the reason).
+import { CATCH_UP } from '../../sync/protocol.ts'
 import type { RobotRow } from '../robots/robot-repo.ts'
 import type { syncState } from '../db/schema.ts'
 
@@ -23,8 +24,6 @@ export interface RobotSyncStatus {
   clock_offset_ms: number | null
 }
 
-/** A backlog bigger than one full batch, or data older than this, is a catch-up, not the steady state. */
-const CATCH_UP_LAG_MS = 10_000
 
 export function robotSyncStatus(robot: RobotRow, row: SyncRow | undefined, online: boolean, now: number): RobotSyncStatus {
   const dropped = (row?.dropped ?? {}) as Record<string, number>
@@ -32,7 +31,7 @@ export function robotSyncStatus(robot: RobotRow, row: SyncRow | undefined, onlin
   const backlog = row?.backlog ?? null
   const lag = row ? (row.oldestPendingAt ? Math.max(0, now - row.oldestPendingAt.getTime()) : row.lastBatchAt ? 0 : null) : null
   const rate = row?.ratePerS ?? null
-  const catchingUp = online && ((backlog ?? 0) > 2000 || (lag ?? 0) > CATCH_UP_LAG_MS)
+  const catchingUp = online && ((backlog ?? 0) > CATCH_UP.records || (lag ?? 0) > CATCH_UP.lagMs)
   return {
     robot_id: robot.robotId,
     connected: online,
