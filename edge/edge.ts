@@ -156,6 +156,8 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
     }
   }
   const maintain = setInterval(() => maintainStore(), 60_000)
+  // A robot restarted after a long outage may be over its quota already: the first pass comes at once.
+  const firstMaintain = setTimeout(() => maintainStore(), 1000)
 
   // JavaScriptCore collects lazily while the heap is small, so the RSS of a busy edge creeps
   // up with garbage (heap ~6 MB, RSS +0.1 MB/s until a collection). A periodic hint keeps a
@@ -182,6 +184,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
       clearInterval(tick)
       await sync.stop()
       clearInterval(maintain)
+      clearTimeout(firstMaintain)
       clearInterval(gcHint)
       await commands.idle()
       await reports.close()

@@ -95,3 +95,6 @@ export async function startHubProcess(s: HubServices, port: number, adminPasswor
   await ready(p.base, p.proc, p.logs)
   return p
 }
+
+/** A moment picked at random within the next `maxMs` (fault timing, not a wait for something to happen). */
+export const randomMoment = (minMs: number, maxMs: number) => Bun.sleep(minMs + Math.random() * (maxMs - minMs))

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { writeRobotBacklog } from '../../bench/robot-backlog.ts'
 import { freePort } from '../../hub/services/free-port.ts'
 import { waitFor } from '../support/edge-harness.ts'
-import { startEdgeProcess, startHubProcess, startHubServices, type HubServices, type Proc } from '../support/processes.ts'
+import { randomMoment, startEdgeProcess, startHubProcess, startHubServices, type HubServices, type Proc } from '../support/processes.ts'
 import { checkAgreement, type AgreementTargets } from '../support/sync-agreement.ts'
 import { TcpProxy } from '../support/tcp-proxy.ts'
 
@@ -118,4 +118,26 @@ describe('outages', () => {
       await edge.stop()
     }
   }, 240_000)
+})
+
+describe('the robot dies', () => {
+  test('killed with kill -9 at random moments, fifty times: its database stays whole and the hub has everything once', async () => {
+    const dir = robotDir()
+    const token = await register('killbot')
+    const env = { TONYPI_HUB_URL: `http://127.0.0.1:${hubPort}`, TONYPI_HUB_TOKEN: token }
+    for (let i = 0; i < 50; i++) {
+      const edge = await startEdgeProcess({ robotId: 'killbot', dataDir: dir, adminPassword: ADMIN, env })
+      await randomMoment(100, 1500)
+      await edge.kill9()
+    }
+    const edge = await startEdgeProcess({ robotId: 'killbot', dataDir: dir, adminPassword: ADMIN, env })
+    try {
+      const a = await expectAgreement('killbot', dir, edge)
+      expect(a.counts.points).toBeGreaterThan(2_000)
+      const integrity = new (await import('bun:sqlite')).Database(join(dir, 'edge.db'), { readonly: true }).query('PRAGMA integrity_check').get() as { integrity_check: string }
+      expect(integrity.integrity_check).toBe('ok')
+    } finally {
+      await edge.stop()
+    }
+  }, 300_000)
 })
