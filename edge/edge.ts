@@ -80,8 +80,12 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
       for (const [stream, count] of Object.entries(byStream)) bus.event('sync.dropped', 'warn', { stream, count, total: totals[stream] ?? count })
     },
   })
-  const clockWatch = new ClockWatch({ db, clock, nextSeq: () => store.peekSeq(), log: log.child('clock') })
+  const clockWatch = new ClockWatch({
+    db, clock, nextSeq: () => store.peekSeq(), log: log.child('clock'), beforeStep: (before) => store.flush(clock.wall(), before),
+  })
   clockWatch.check()
+  // Often enough that a step is found within a fraction of a tick (two clock reads each time).
+  const clockCheck = setInterval(() => clockWatch.check(), 250)
   outbox = new SyncOutbox(db, clockWatch, cfg.robotId!)
   const users = new UserStore(db)
   const jwtSecret = loadJwtSecret(dataDir, cfg.jwtSecret)
@@ -185,6 +189,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
       await sync.stop()
       clearInterval(maintain)
       clearTimeout(firstMaintain)
+      clearInterval(clockCheck)
       clearInterval(gcHint)
       await commands.idle()
       await reports.close()

@@ -108,7 +108,7 @@ export class Uplink {
     // After a few failures the broker may have moved: the sync client asks the hub again.
     if (this.failures % 3 === 0) this.deps.onLost?.(err)
     if (!this.running) return
-    const delay = Math.min(30_000, 1000 * 2 ** Math.min(this.failures - 1, 5)) * (0.5 + Math.random() * 0.5)
+    const delay = Math.min(10_000, 1000 * 2 ** Math.min(this.failures - 1, 4)) * (0.5 + Math.random() * 0.5)
     this.retry = setTimeout(() => void this.connect(), delay)
   }
 

@@ -151,17 +151,12 @@ export class SampleStore {
   }
 
   /** Writes everything buffered in one transaction. On failure nothing is lost from memory. */
-  flush(nowMs: number): FlushResult {
+  flush(nowMs: number, only?: (ts: number) => boolean): FlushResult {
     const started = performance.now()
     if (this.pendingCount === 0 && this.pendingEvents.length === 0 && !this.hasClosedMinutes(nowMs)) {
       return { chunks: 0, samples: 0, events: 0, ms: 0 }
     }
-    const batches = [...this.pending.entries()].filter(([, l]) => l.length > 0)
-    const events = this.pendingEvents
-    this.pending = new Map()
-    this.pendingEvents = []
-    const samples = this.pendingCount
-    this.pendingCount = 0
+    const { batches, events, samples } = this.takePending(only)
     const seqBefore = this.nextSeq
     const minutesBefore = new Map([...this.openMinutes].map(([k, v]) => [k, { ...v }]))
     const encoded = batches.map(([stream, list]) => ({ stream, list, enc: encodeChunk(stream, list) }))
@@ -206,6 +201,33 @@ export class SampleStore {
     this.lastFlushTs = nowMs
     this.lastFlushError = null
     return { chunks: encoded.length, samples, events: events.length, ms: performance.now() - started }
+  }
+
+  /**
+   * What this flush writes: everything buffered, or (`only`) the samples and events whose time
+   * passes the test, the rest staying for the next flush (a clock step splits a tick in two).
+   */
+  private takePending(only?: (ts: number) => boolean) {
+    if (!only) {
+      const out = { batches: [...this.pending.entries()].filter(([, l]) => l.length > 0), events: this.pendingEvents, samples: this.pendingCount }
+      this.pending = new Map()
+      this.pendingEvents = []
+      this.pendingCount = 0
+      return out
+    }
+    const batches: [StreamName, Sample[]][] = []
+    let samples = 0
+    for (const [stream, list] of this.pending) {
+      const take = list.filter((s) => only(s.ts))
+      if (!take.length) continue
+      batches.push([stream, take])
+      this.pending.set(stream, list.filter((s) => !only(s.ts)))
+      samples += take.length
+    }
+    this.pendingCount -= samples
+    const events = this.pendingEvents.filter((e) => only(e.ts))
+    this.pendingEvents = this.pendingEvents.filter((e) => !only(e.ts))
+    return { batches, events, samples }
   }
 
   private hasClosedMinutes(nowMs: number): boolean {

@@ -1,6 +1,8 @@
 // Notes the wall clock's spans (sync/clock.ts) in the robot's database: a new span at each
 // boot and whenever the wall clock steps against the monotonic one, starting at the sequence
-// number the next record will take. Checked every tick, so a step is placed within one tick.
+// number the next record will take. At a step, what the store still buffers is split by the
+// clock that stamped it (the two clocks are far apart, that is what a step is), and the part
+// stamped before the step is written first, so it keeps the old span.
 import { asc, desc, gte, lte } from 'drizzle-orm'
 import type { Logger } from '../../core/log.ts'
 import { CLOCK_TOLERANCE_MS } from '../../sync/clock.ts'
@@ -15,7 +17,11 @@ const STEP_MS = CLOCK_TOLERANCE_MS / 2
 export class ClockWatch {
   private current: ClockSpan | null
 
-  constructor(private readonly deps: { db: EdgeDb; clock: RobotClock; nextSeq: () => number; log: Logger }) {
+  constructor(private readonly deps: {
+    db: EdgeDb; clock: RobotClock; nextSeq: () => number; log: Logger
+    /** Writes what was stamped before the step (the test says which times those are), ahead of the new span. */
+    beforeStep?: (stampedBefore: (ts: number) => boolean) => void
+  }) {
     const last = deps.db.select().from(clockSpans).orderBy(desc(clockSpans.firstSeq)).limit(1).get()
     this.current = last ? { boot_id: last.bootId, first_seq: last.firstSeq, offset_ms: last.offsetMs } : null
   }
@@ -26,6 +32,12 @@ export class ClockWatch {
     const offset = Math.round(clock.wall() - clock.mono())
     const cur = this.current
     if (cur && cur.boot_id === clock.bootId && Math.abs(offset - cur.offset_ms) <= STEP_MS) return false
+    if (cur && cur.boot_id === clock.bootId) {
+      const mono = clock.mono()
+      const before = mono + cur.offset_ms
+      const after = mono + offset
+      this.deps.beforeStep?.((ts) => Math.abs(ts - before) < Math.abs(ts - after))
+    }
     const span: ClockSpan = { boot_id: clock.bootId, first_seq: this.deps.nextSeq(), offset_ms: offset }
     this.deps.db.insert(clockSpans).values({ firstSeq: span.first_seq, bootId: span.boot_id, offsetMs: span.offset_ms, at: clock.wall() })
       .onConflictDoUpdate({ target: clockSpans.firstSeq, set: { bootId: span.boot_id, offsetMs: span.offset_ms, at: clock.wall() } }).run()
