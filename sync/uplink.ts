@@ -34,6 +34,7 @@ export interface UplinkStatus { connected: boolean; broker: string | null; since
 
 export class Uplink {
   private link: MqttLink | null = null
+  private connecting = false
   private running = false
   private broker: { url: string; username: string; ca?: string } | null = null
   private since: number | null = null
@@ -59,7 +60,8 @@ export class Uplink {
         statusChanged: () => void this.publishStatus('online'),
       })
     }
-    if (same && (this.link?.connected || this.retry)) return
+    if (same && (this.link?.connected || this.retry || this.connecting)) return
+    if (this.retry) clearTimeout(this.retry)
     this.link?.close()
     void this.connect()
   }
@@ -79,6 +81,7 @@ export class Uplink {
     }
     const link = new MqttLink(opts)
     this.link = link
+    this.connecting = true
     link.onMessage = (topic, payload) => this.onMessage(topic, payload)
     try {
       await link.connect()
@@ -96,7 +99,10 @@ export class Uplink {
       })
     } catch (err) {
       link.close()
-      this.lost(err as Error)
+      // An attempt overtaken by a newer one (the broker moved) must not start a second retry loop.
+      if (this.link === link) this.lost(err as Error)
+    } finally {
+      if (this.link === link) this.connecting = false
     }
   }
 

@@ -157,7 +157,8 @@ describe('what flows down', () => {
 
   test('an alert acknowledged on the hub is acknowledged on the robot, and one acknowledged on the robot shows on the hub', async () => {
     await call(edge, 'POST', '/api/v1/sim/fault', { kind: 'overheat', servo_id: 4 })
-    const a = await waitFor('an alert for servo 4', async () => (await call(edge, 'GET', '/api/v1/alerts?source=4&resolved=false')).body[0], 30_000)
+    // Wait for the last level (critical): an escalation after the acknowledgement would rightly clear it.
+    const a = await waitFor('a critical alert for servo 4', async () => (await call(edge, 'GET', '/api/v1/alerts?source=4&resolved=false&severity=critical')).body[0], 30_000)
     const onHub = await waitFor('it on the hub', async () => (await call(hub, 'GET', `/api/v1/alerts?robot_id=${ROBOT}&source=4&resolved=false`)).body.find((x: { edge_id: number }) => x.edge_id === a.id), 10_000)
     const ack = await call(hub, 'POST', `/api/v1/alerts/${onHub.id}/acknowledge`, undefined, 'operator')
     expect(ack.body.acknowledged).toBe(true)
