@@ -1,5 +1,7 @@
 // Everything a hub request handler may reach, assembled once at start.
 import type { Logger } from '../core/log.ts'
+import type { AuthSources } from '../server/auth-plugin.ts'
+import type { AuthThrottle } from '../server/throttle.ts'
 import type { FleetAlerts } from './alerts/fleet-alerts.ts'
 import type { HubUserRepo } from './auth/user-repo.ts'
 import type { HubConfig } from './config.ts'
@@ -32,6 +34,10 @@ export interface HubContext {
   /** Rewrites Mosquitto's password and ACL files and makes it reload them. */
   syncBrokerAuth(): Promise<void>
   jwtSecret: string
+  /** What the auth layer checks tokens and robot credentials against. */
+  authSources: AuthSources
+  /** Failed logins per peer address and per account. */
+  throttle: AuthThrottle
   log: Logger
   startedAt: number
 }

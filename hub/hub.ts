@@ -3,6 +3,9 @@
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describeConfig } from '../core/config.ts'
+import type { AuthSources } from '../server/auth-plugin.ts'
+import { HashGate } from '../server/hash-gate.ts'
+import { AuthThrottle } from '../server/throttle.ts'
 import type { Logger } from '../core/log.ts'
 import { FleetAlerts } from './alerts/fleet-alerts.ts'
 import { AlertWebhook } from './alerts/webhook.ts'
@@ -53,7 +56,8 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   const mqttPassword = required(cfg.mqttPassword, 'TONYPI_HUB_MQTT_PASSWORD')
 
   const db = await openHubDatabase(databaseUrl)
-  const users = new HubUserRepo(db)
+  // The hub's own broker account is a name no person may take (its password line is the broker's).
+  const users = new HubUserRepo(db, [cfg.mqttUser])
   const robots = new RobotRepo(db)
   const records = new HubRecords(db)
   const logRetention = scheduleSystemLogRetention({ db, retentionMs: cfg.logRetentionDays * 86_400_000, log: log.child('logs') })
@@ -114,7 +118,12 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     autoResolve: cfg.alertAutoResolve, offlineAfterMs: cfg.offlineAfterS * 1000, startedAt,
   })
   await alerts.start()
-  const ctx: HubContext = { config: cfg, db, users, robots, records, bridge, telemetry, live, reports, alerts, syncBrokerAuth, jwtSecret, log, startedAt }
+  const authSources: AuthSources = {
+    secret: jwtSecret, user: (id) => users.current(id), robot: (username, token) => robots.robotForCredential(username, token), hashGate: new HashGate(),
+  }
+  const ctx: HubContext = {
+    config: cfg, db, users, robots, records, bridge, telemetry, live, reports, alerts, syncBrokerAuth, jwtSecret, authSources, throttle: new AuthThrottle(), log, startedAt,
+  }
   const api = createHubApi(ctx)
   const server = startHubServer(ctx, api, opts.site ?? null)
   const httpPort = server.port!
