@@ -95,6 +95,8 @@ export async function authenticate(request: Request, src: AuthSources): Promise<
 
 async function authorize(request: Request, params: Record<string, string> | undefined, r: ReturnType<typeof rule>, src: AuthSources): Promise<void> {
   if (principals.has(request)) return
+  // PostgreSQL cannot store a NUL and SQLite cuts text at one: refused here, not as a failed query.
+  if (/%00/.test(request.url)) throw new HttpError(400, 'invalid_request', 'the address contains a NUL character')
   if (r.needs[0] === 'public') { principals.set(request, ANONYMOUS); return }
   let p = await authenticate(request, src)
   if (p.kind === 'anonymous' && r.needs.includes('metrics') && isLoopback(peerOf(request))) p = { kind: 'metrics', via: 'loopback', username: 'metrics' }

@@ -181,9 +181,9 @@ export function createHubApi(ctx: HubContext) {
       const id = typeof given === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(given) ? given : crypto.randomUUID()
       await ctx.db.insert(commands).values({ id, robotId: robot_id, username: principal.username, type: String(command.type), body: command, state: 'sent' })
       const reply = await ctx.bridge.command(robot_id, id, command, robot.legacy, ctx.config.commandTimeoutMs)
-      const state = reply ? (['accepted', 'done', 'rejected', 'failed'].includes(reply.state) ? reply.state : 'failed') : 'timeout'
+      const state = reply ? (['accepted', 'done', 'rejected', 'failed', 'sent'].includes(reply.state) ? reply.state : 'failed') : 'timeout'
       await ctx.db.update(commands).set({ state: state as 'accepted', reason: reply?.reason ?? (reply ? null : 'no reply in time'), updatedAt: new Date() }).where(eq(commands.id, id))
-      set.status = state === 'timeout' ? 504 : state === 'rejected' ? 409 : state === 'failed' ? 502 : 200
+      set.status = state === 'timeout' ? 504 : state === 'rejected' ? 409 : state === 'failed' ? 502 : state === 'sent' ? 202 : 200
       return { id, robot_id, type: command.type, state, reason: reply?.reason ?? (reply ? undefined : `no reply from ${robot_id} within ${ctx.config.commandTimeoutMs} ms`) }
     }, {
       auth: { allow: 'operator', body: { maxBytes: 4096, maxDepth: 4 } },

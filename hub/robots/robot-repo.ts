@@ -117,7 +117,7 @@ export class RobotRepo {
   async setStatus(robotId: string, status: RobotRow['status'], source: string, at: Date, extra: { profile?: string; info?: Record<string, unknown>; legacy?: boolean } = {}) {
     await this.db.update(robots).set({
       status, statusSource: source, lastSeenAt: at,
-      ...(extra.profile ? { profile: extra.profile } : {}), ...(extra.info ? { info: extra.info } : {}), ...(extra.legacy ? { legacy: true } : {}),
+      ...(extra.profile ? { profile: extra.profile } : {}), ...(extra.info ? { info: extra.info } : {}), ...(extra.legacy !== undefined ? { legacy: extra.legacy } : {}),
     }).where(eq(robots.robotId, robotId))
   }
 
