@@ -118,8 +118,9 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     autoResolve: cfg.alertAutoResolve, offlineAfterMs: cfg.offlineAfterS * 1000, startedAt,
   })
   await alerts.start()
+  const hashGate = new HashGate()
   const authSources: AuthSources = {
-    secret: jwtSecret, user: (id) => users.current(id), robot: (username, token) => robots.robotForCredential(username, token), hashGate: new HashGate(),
+    secret: jwtSecret, user: (id) => users.current(id), robot: (username, token) => robots.robotForCredential(username, token, hashGate), hashGate,
   }
   const ctx: HubContext = {
     config: cfg, db, users, robots, records, bridge, telemetry, live, reports, alerts, syncBrokerAuth, jwtSecret, authSources, throttle: new AuthThrottle(), log, startedAt,

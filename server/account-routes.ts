@@ -90,7 +90,7 @@ export function accountRoutes(o: AccountRoutesOptions) {
         await o.audit({ ok: false, username: name, addr, reason: 'wrong username or password' })
         throw new HttpError(401, 'unauthorized', 'wrong username or password')
       }
-      o.throttle.succeed(name)
+      o.throttle.succeed(addr, name)
       await o.audit({ ok: true, username: u.username, addr })
       const { tokenVersion, ...user } = u
       return {

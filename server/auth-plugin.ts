@@ -41,9 +41,12 @@ export interface AuthSources {
   /** The token signing secret. */
   secret: string
   user(uid: number): MaybePromise<StoredUser | null>
-  /** The robot a credential belongs to (`robot-<id>` and its token), or null; the hub only. */
+  /**
+   * The robot a credential belongs to (`robot-<id>` and its token), or null; the hub only. Its
+   * hash checks run under `hashGate` (a HashBusy from it is a 503).
+   */
   robot?(username: string, token: string): Promise<string | null>
-  /** Robot credentials are hashes too: their checks share the process's ceiling. */
+  /** The process's ceiling on password-hash work, shared with logins. */
   hashGate: HashGate
 }
 
@@ -84,7 +87,7 @@ export async function authenticate(request: Request, src: AuthSources): Promise<
   if (i < 0 || !src.robot || !username.startsWith(ROBOT_ACCOUNT_PREFIX)) throw unauthorized()
   let robotId: string | null
   try {
-    robotId = await src.hashGate.run(() => src.robot!(username, decoded.slice(i + 1)))
+    robotId = await src.robot(username, decoded.slice(i + 1))
   } catch (err) {
     if (err instanceof HashBusy) throw new HttpError(503, 'busy', err.message, { 'retry-after': '1' })
     throw err

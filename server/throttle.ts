@@ -1,10 +1,11 @@
-// Slows down password guessing, over HTTP and MQTT alike. Failures are counted per peer
-// address and per account: after a few, each further attempt must wait, doubling up to a cap.
-// Keyed on the address, one guesser slows only itself; keyed on the account, guessing one
-// account from many addresses is slowed too (at the price that such an attack also delays
-// that account's owner, for at most the cap). A success forgives the account, never the
-// address: a guesser with an account of its own cannot wipe its record by logging in.
-
+// Slows down password guessing, over HTTP and MQTT alike. Failures are counted three ways,
+// each with attempts free and then a wait that doubles up to a cap:
+//   - per (peer address, account): a few tries, then slow (a typo is fine; guessing is not);
+//   - per peer address: one guesser trying many accounts is slowed as a whole;
+//   - per account, from all addresses: only many addresses together (a distributed guess)
+//     reach its threshold, which one address cannot (its own limits stop it first). Past it,
+//     the account's owner waits too, for at most the cap: the price of slowing such a guess.
+// One address failing never makes anyone else wait. A success forgives only its own pair.
 export interface BackoffOptions {
   freeAttempts: number
   baseDelayMs?: number
@@ -48,25 +49,35 @@ export class Backoff {
 }
 
 export class AuthThrottle {
+  private readonly byPair: Backoff
   private readonly byAddress: Backoff
   private readonly byAccount: Backoff
 
-  constructor(opts: { address?: BackoffOptions; account?: BackoffOptions; now?: () => number } = {}) {
-    this.byAddress = new Backoff(opts.address ?? { freeAttempts: 20 }, opts.now)
-    this.byAccount = new Backoff(opts.account ?? { freeAttempts: 5 }, opts.now)
+  constructor(opts: { pair?: BackoffOptions; address?: BackoffOptions; account?: BackoffOptions; now?: () => number } = {}) {
+    this.byPair = new Backoff(opts.pair ?? { freeAttempts: 5, maxDelayMs: 15 * 60_000 }, opts.now)
+    this.byAddress = new Backoff(opts.address ?? { freeAttempts: 20, maxDelayMs: 15 * 60_000 }, opts.now)
+    this.byAccount = new Backoff(opts.account ?? { freeAttempts: 100, maxDelayMs: 60_000 }, opts.now)
   }
 
-  /** Milliseconds this address or this account must wait (0 = go ahead). */
+  private keys(address: string, account: string) {
+    const a = account.toLowerCase()
+    return { pair: `${address}\0${a}`, address, account: a }
+  }
+
+  /** Milliseconds this address must wait before trying this account (0 = go ahead). */
   retryAfter(address: string, account: string): number {
-    return Math.max(this.byAddress.retryAfter(address), this.byAccount.retryAfter(account.toLowerCase()))
+    const k = this.keys(address, account)
+    return Math.max(this.byPair.retryAfter(k.pair), this.byAddress.retryAfter(k.address), this.byAccount.retryAfter(k.account))
   }
 
   fail(address: string, account: string) {
-    this.byAddress.fail(address)
-    this.byAccount.fail(account.toLowerCase())
+    const k = this.keys(address, account)
+    this.byPair.fail(k.pair)
+    this.byAddress.fail(k.address)
+    this.byAccount.fail(k.account)
   }
 
-  succeed(account: string) {
-    this.byAccount.forgive(account.toLowerCase())
+  succeed(address: string, account: string) {
+    this.byPair.forgive(this.keys(address, account).pair)
   }
 }

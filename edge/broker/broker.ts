@@ -92,7 +92,7 @@ export class EmbeddedBroker {
             throttle.fail(addr, name)
             return refuse(4, 'bad username or password')
           }
-          throttle.succeed(name)
+          throttle.succeed(addr, name)
           principals.set(client, p)
           done(null, true)
         }, (err) => refuse(err instanceof HashBusy ? 3 : 4, (err as Error).message))

@@ -2,6 +2,7 @@
 // later the sync API), shown once when issued, stored only as hashes, rotated or revoked.
 import { createHash, randomBytes } from 'node:crypto'
 import { and, eq, isNull } from 'drizzle-orm'
+import type { HashGate } from '../../server/hash-gate.ts'
 import type { HubDb } from '../db/database.ts'
 import { robots } from '../db/schema.ts'
 import { mosquittoHash } from '../mqtt/mosquitto-hash.ts'
@@ -92,7 +93,8 @@ export class RobotRepo {
     return rows.filter((r) => r.mqttHash).map((r) => ({ robotId: r.robotId, username: r.credentialUsername, mqttHash: r.mqttHash! }))
   }
 
-  async verifyCredential(robotId: string, token: string): Promise<boolean> {
+  /** `gate`: the process's ceiling on hash work, for a credential not checked before. */
+  async verifyCredential(robotId: string, token: string, gate?: HashGate): Promise<boolean> {
     const r = (await this.db.select().from(robots).where(and(eq(robots.robotId, robotId), isNull(robots.revokedAt))))[0]
     if (!r?.credentialHash) return false
     // A robot sends its credential with every sync request: one argon2 check per credential
@@ -101,17 +103,19 @@ export class RobotRepo {
     const digest = createHash('sha256').update(token).digest('base64url')
     const key = `${robotId}\0${digest}`
     if (this.verified.get(key) === r.credentialHash) return true
-    if (!(await Bun.password.verify(token, r.credentialHash))) return false
+    const hash = r.credentialHash
+    const check = () => Bun.password.verify(token, hash)
+    if (!(await (gate ? gate.run(check) : check()))) return false
     if (this.verified.size > 10_000) this.verified.clear()
     this.verified.set(key, r.credentialHash)
     return true
   }
 
   /** The robot a `robot-<id>` account and its token belong to, or null. */
-  async robotForCredential(username: string, token: string): Promise<string | null> {
+  async robotForCredential(username: string, token: string, gate?: HashGate): Promise<string | null> {
     if (!username.startsWith(ROBOT_ACCOUNT_PREFIX) || token.length > 256) return null
     const robotId = username.slice(ROBOT_ACCOUNT_PREFIX.length)
-    return (await this.verifyCredential(robotId, token)) ? robotId : null
+    return (await this.verifyCredential(robotId, token, gate)) ? robotId : null
   }
 
   async setStatus(robotId: string, status: RobotRow['status'], source: string, at: Date, extra: { profile?: string; info?: Record<string, unknown>; legacy?: boolean } = {}) {
