@@ -117,8 +117,8 @@ export class EmbeddedBroker {
         if (why) {
           self.counters.refused_subscriptions++
           log.warn('mqtt subscription refused', { client: client.id, user: p?.username, filter: sub.topic.slice(0, 200), reason: why })
-          if (p && !now) self.end(client)
-          return cb(new Error(why))
+          if (p && !now) { self.end(client); return cb(new Error(why)) }
+          return cb(null, null) // a SUBACK refusing this filter (0x80); the session goes on
         }
         cb(null, sub)
       },
