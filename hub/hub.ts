@@ -41,6 +41,13 @@ export interface RunningHub {
 
 export class HubConfigError extends Error {}
 
+function withoutCredentials(url: string): string {
+  const u = new URL(url)
+  u.username = ''
+  u.password = ''
+  return u.toString()
+}
+
 function required<T>(v: T | undefined, key: string): T {
   if (v === undefined || v === '') throw new HubConfigError(`configuration ${key}: required (bun run hub:dev starts local services and sets it)`)
   return v
@@ -67,7 +74,13 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   const writer = new InfluxWriter({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('influx') })
   const telemetry = influxTelemetry({ url: influxUrl, db: cfg.influxDb, ...influxAuth })
   const grafanaDir = resolve(cfg.grafanaProvisioningDir ?? resolve(dataDir, 'grafana', 'provisioning'))
-  const grafana = writeGrafanaProvisioning(grafanaDir, { influxUrl, influxDb: cfg.influxDb, influxAuth, postgresUrl: databaseUrl })
+  // Grafana gets read-only accounts of its own, or none: never the hub's, which may write.
+  const grafanaInfluxAuth = cfg.grafanaInfluxToken ? { token: cfg.grafanaInfluxToken } : cfg.grafanaInfluxUser ? { user: cfg.grafanaInfluxUser, password: cfg.grafanaInfluxPassword } : undefined
+  if (!grafanaInfluxAuth && (cfg.influxUser || cfg.influxToken)) log.warn("Grafana's InfluxDB data source has no credentials: set TONYPI_HUB_GRAFANA_INFLUX_USER/_PASSWORD (a user with READ only) or _TOKEN")
+  if (!cfg.grafanaDatabaseUrl) log.warn("Grafana's PostgreSQL data source has no credentials: set TONYPI_HUB_GRAFANA_DATABASE_URL (a role that may only SELECT)")
+  const grafana = writeGrafanaProvisioning(grafanaDir, {
+    influxUrl, influxDb: cfg.influxDb, influxAuth: grafanaInfluxAuth, postgresUrl: cfg.grafanaDatabaseUrl ?? withoutCredentials(databaseUrl),
+  })
   log.info('Grafana provisioning written', { dir: grafanaDir, dashboards: grafana.dashboards.length })
 
   const syncBrokerAuth = async () => {

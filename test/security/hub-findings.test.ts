@@ -2,6 +2,9 @@
 // writes), and the week's findings against the hub, each failing without its fix (issue 11).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import mqtt from 'mqtt'
+import { SQL } from 'bun'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Role } from '../../core/schemas.ts'
 import { ROBOT_CHANNELS } from '../../core/topics.ts'
 import { users } from '../../hub/db/schema.ts'
@@ -190,6 +193,26 @@ describe("the hub's accounts", () => {
     await expect(connectMqtt(h.services.mqtt_url, { username: 'tonypi-hub', password: 'takeover-password' })).rejects.toThrow(/Not authorized|Bad user/i)
     ;(await connectAs('service')).end(true)
     expect(h.hub.ctx.bridge.connected).toBe(true)
+  })
+
+  test("Grafana's data sources use accounts that can only read, never the hub's", async () => {
+    const yaml = readFileSync(join(h.hub.ctx.config.dataDir, 'grafana', 'provisioning', 'datasources', 'tonypi.yaml'), 'utf8')
+    expect(yaml).not.toContain(h.services.influx_password)
+    expect(yaml).not.toContain(new URL(h.services.postgres_url).password)
+    expect(yaml).toContain(h.services.grafana_influx_username)
+    // The reader reads, and cannot write.
+    const basic = `Basic ${btoa(`${h.services.grafana_influx_username}:${h.services.grafana_influx_password}`)}`
+    const write = await fetch(`${h.services.influx_url}/write?db=${h.services.influx_db}`, { method: 'POST', headers: { authorization: basic }, body: 'x v=1' })
+    expect(write.status).toBe(403)
+    const read = await fetch(`${h.services.influx_url}/query?db=${h.services.influx_db}&q=${encodeURIComponent('SHOW MEASUREMENTS')}`, { headers: { authorization: basic } })
+    expect(read.status).toBe(200)
+    const sql = new SQL(h.services.grafana_postgres_url)
+    try {
+      expect((await sql`select count(*)::int n from robots`)[0].n).toBeGreaterThan(0)
+      await expect(sql`delete from robots`).rejects.toThrow(/permission denied/)
+    } finally {
+      await sql.close()
+    }
   })
 
   test('logins are throttled per peer address and every failure is audited with it', async () => {
