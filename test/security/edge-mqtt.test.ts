@@ -1,6 +1,6 @@
 // The edge's embedded broker: every topic x every kind of client (publish and subscribe), and
 // the week's MQTT findings against it (issue 11).
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, test } from 'bun:test'
 import mqtt from 'mqtt'
 import type { Role } from '../../core/schemas.ts'
 import { ROBOT_CHANNELS } from '../../core/topics.ts'
@@ -35,13 +35,9 @@ const TOPICS = [
 // Harmless payloads: a command that is no motion, malformed telemetry (dropped after the broker took it).
 const payload = (topic: string) => (topic.includes('command') ? '{"type":"buzzer_nope"}' : '{"nothing":true}')
 
-let h: EdgeHarness
-const tokens: Partial<Record<Role, string>> = {}
-beforeAll(async () => {
-  h = await startTestEdge()
-  for (const r of ['admin', 'operator', 'viewer'] as Role[]) tokens[r] = await h.tokenFor(r)
-})
+const h: EdgeHarness = await startTestEdge()
 afterAll(() => h.stop())
+const tokens = { admin: await h.tokenFor('admin'), operator: await h.tokenFor('operator'), viewer: await h.tokenFor('viewer') }
 
 const url = () => `mqtt://127.0.0.1:${h.edge.mqttPort}`
 const login = (who: Who): mqtt.IClientOptions => (who === 'local' ? {} : { username: who, password: tokens[who as Role] })

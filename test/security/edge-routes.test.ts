@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import type { Role } from '../../core/schemas.ts'
 import { startTestEdge } from '../support/edge-harness.ts'
-import { call, callerName, callers, expected, operations } from './route-matrix.ts'
+import { checkOperation, operations } from './route-matrix.ts'
 
 const h = await startTestEdge()
 afterAll(() => h.stop())
@@ -32,17 +32,7 @@ describe('the edge: every route x every caller', () => {
 
   for (const op of ops) {
     test(`${op.method} ${op.path} (${op.needs?.join(', ')})`, async () => {
-      const got: string[] = []
-      const want: string[] = []
-      for (const c of callers({ robots: false })) {
-        const res = await call(op, c, target, fill)
-        const exp = expected(op, c, { acceptsRobots: false })
-        const ok = exp === 'admitted' ? res.status !== 401 && res.status !== 403 && res.status < 500 : res.status === exp
-        got.push(`${callerName(c)}: ${ok ? 'as expected' : res.status}`)
-        want.push(`${callerName(c)}: as expected`)
-        if (exp !== 'admitted') expect((await res.json()).error).toBe(exp === 401 ? 'unauthorized' : 'forbidden')
-        else await res.arrayBuffer()
-      }
+      const { got, want } = await checkOperation(op, target, fill, { acceptsRobots: false })
       expect(got).toEqual(want)
     })
   }

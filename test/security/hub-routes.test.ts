@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import type { Role } from '../../core/schemas.ts'
 import { HUB_ADMIN_PASSWORD, startTestHub } from '../support/hub-harness.ts'
-import { call, callerName, callers, expected, operations } from './route-matrix.ts'
+import { checkOperation, operations } from './route-matrix.ts'
 
 const h = await startTestHub()
 afterAll(() => h.stop(), 60_000)
@@ -41,17 +41,7 @@ describe('the hub: every route x every caller, robots included', () => {
 
   for (const op of ops) {
     test(`${op.method} ${op.path} (${op.needs?.join(', ')})`, async () => {
-      const got: string[] = []
-      const want: string[] = []
-      for (const c of callers({ robots: true })) {
-        const res = await call(op, c, target, fill)
-        const exp = expected(op, c, { acceptsRobots: true })
-        const ok = exp === 'admitted' ? res.status !== 401 && res.status !== 403 && res.status < 500 : res.status === exp
-        got.push(`${callerName(c)}: ${ok ? 'as expected' : res.status}`)
-        want.push(`${callerName(c)}: as expected`)
-        if (exp !== 'admitted') expect((await res.json()).error).toBe(exp === 401 ? 'unauthorized' : 'forbidden')
-        else await res.arrayBuffer()
-      }
+      const { got, want } = await checkOperation(op, target, fill, { acceptsRobots: true })
       expect(got).toEqual(want)
     })
   }

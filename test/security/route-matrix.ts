@@ -113,3 +113,21 @@ export async function call(op: Operation, c: Caller, t: MatrixTarget, fill: (par
   if (hasBody) headers.set('content-type', 'application/json')
   return fetch(`${t.base}${concretePath(op, c, t, fill)}`, { method: op.method, headers, body: hasBody ? '{}' : undefined })
 }
+
+/** Calls one operation as every kind of caller; `got` equals `want` when each was answered as it must be. */
+export async function checkOperation(op: Operation, t: MatrixTarget, fill: (param: string, path: string) => string, side: { acceptsRobots: boolean }) {
+  const got: string[] = []
+  const want: string[] = []
+  for (const c of callers({ robots: side.acceptsRobots })) {
+    const res = await call(op, c, t, fill)
+    const exp = expected(op, c, side)
+    const body = await res.text()
+    const code = (() => { try { return JSON.parse(body).error } catch { return undefined } })()
+    const ok = exp === 'admitted'
+      ? res.status !== 401 && res.status !== 403 && res.status < 500
+      : res.status === exp && code === (exp === 401 ? 'unauthorized' : 'forbidden')
+    got.push(`${callerName(c)}: ${ok ? 'as expected' : `${res.status} ${body.slice(0, 120)}`}`)
+    want.push(`${callerName(c)}: as expected`)
+  }
+  return { got, want }
+}
