@@ -116,6 +116,23 @@ describe('every topic x every client of the fleet broker', () => {
     await waitFor('the old secret refused', () => connectMqtt(h.services.mqtt_url, cred).then((c) => { c.end(true); return false }, () => true))
   })
 
+  test("a demoted or deleted person's open broker session loses what the role gave it", async () => {
+    for (const change of ['demote', 'delete'] as const) {
+      const name = `broker-${change}`
+      const u = await (await h.api('/api/v1/users', { token: tokens.admin, method: 'POST', json: { username: name, password: `${name}-password`, role: 'operator' } })).json()
+      const cred = (await (await h.api('/api/v1/auth/me/mqtt-credential', { token: await h.login(name, `${name}-password`), method: 'POST' })).json()).credential
+      const c = await connectMqtt(h.services.mqtt_url, { ...cred, protocolVersion: 5 })
+      clients.push(c)
+      expect(await publishOutcome(c, `tonypi/${A}/command/request`, '{"type":"stop"}')).toBe('accepted')
+      const r = change === 'demote'
+        ? await h.api(`/api/v1/users/${u.id}`, { token: tokens.admin, method: 'PUT', json: { role: 'viewer' } })
+        : await h.api(`/api/v1/users/${u.id}`, { token: tokens.admin, method: 'DELETE' })
+      expect(r.status).toBe(200)
+      // Once the broker has reloaded the files the hub rewrote (SIGHUP), the same session is refused.
+      await waitFor(`${change}: refused`, async () => !c.connected || (await publishOutcome(c, `tonypi/${A}/command/request`, '{"type":"stop"}')) === 'refused')
+    }
+  })
+
   test('a CONNECT declaring megabytes is cut off before it is read (max_packet_size)', async () => {
     expect(await oversizedConnectIsCut(h.services.mosquitto.port, 5 * 1024 * 1024, 64 * 1024)).toBe(true)
   })
