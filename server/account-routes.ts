@@ -105,8 +105,16 @@ export function accountRoutes(o: AccountRoutesOptions) {
     })
 
     .get('/auth/me', async ({ principal }) => userOr404(me(principal)), { auth: 'viewer', response: PublicUser })
-    .post('/auth/me/password', async ({ principal, body }) => {
-      if (!(await check(principal.username, body.current_password))) throw new HttpError(403, 'forbidden', 'the current password is wrong')
+    .post('/auth/me/password', async ({ principal, body, request }) => {
+      // The current password is guessed here too, by whoever holds a stolen token: throttled alike.
+      const addr = peerOf(request)
+      const wait = o.throttle.retryAfter(addr, principal.username)
+      if (wait > 0) throw new HttpError(429, 'too_many_attempts', 'too many wrong passwords; try again later', { 'retry-after': String(Math.ceil(wait / 1000)) })
+      if (!(await check(principal.username, body.current_password))) {
+        o.throttle.fail(addr, principal.username)
+        await o.audit({ ok: false, username: principal.username, addr, reason: 'wrong current password' })
+        throw new HttpError(403, 'forbidden', 'the current password is wrong')
+      }
       await users.update(me(principal), { password: body.new_password }).catch(storeError)
       await o.changed(me(principal), 'password')
       return { ok: true }
