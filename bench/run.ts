@@ -125,16 +125,15 @@ if (only === 'estop') {
   const r = await benchEstopUnderAttack(quick ? 2 : 5, quick ? 4 : 10, log)
   const f = (x: { p50: number; p99: number; max: number }) => `p50 ${x.p50.toFixed(1)}, p99 ${x.p99.toFixed(1)}, max ${x.max.toFixed(1)} ms`
   const requests = Object.entries(r.attack).map(([k, n]) => `${k}: ${n}`).join('; ')
-  const tick = r.poll_period_ms
   rows.push({
     name: 'e-stop answered under attack vs alone',
-    figure: `${f(r.attacked.estop_ms)} vs ${f(r.alone.estop_ms)} (${r.attacked.estops} e-stops under attack; attack requests and answers: ${requests})`,
-    budget: `p99 <= alone's p99 + ${tick} ms`, ok: r.attacked.estop_ms.p99 <= r.alone.estop_ms.p99 + tick,
+    figure: `${f(r.attacked.estop_ms)} vs ${f(r.alone.estop_ms)} (${r.attacked.estops} e-stops under attack; the edge's CPU ${r.attacked.edge_cpu_percent} vs ${r.alone.edge_cpu_percent} % of a core; attack requests and answers: ${requests})`,
+    budget: `max <= alone's max + one tick (${r.tick_ms} ms); p99 reported`, ok: r.attacked.estop_ms.max <= r.alone.estop_ms.max + r.tick_ms,
   })
   rows.push({
     name: 'gaps between servo sweeps under attack vs alone',
-    figure: `${f(r.attacked.sweep_gap_ms)} vs ${f(r.alone.sweep_gap_ms)} (period ${tick} ms)`,
-    budget: `p99 <= alone's p99 + ${tick} ms`, ok: r.attacked.sweep_gap_ms.p99 <= r.alone.sweep_gap_ms.p99 + tick,
+    figure: `${f(r.attacked.sweep_gap_ms)} vs ${f(r.alone.sweep_gap_ms)} (period ${r.poll_period_ms} ms)`,
+    budget: `p99 <= alone's p99 + ${r.poll_period_ms} ms`, ok: r.attacked.sweep_gap_ms.p99 <= r.alone.sweep_gap_ms.p99 + r.poll_period_ms,
   })
 }
 
