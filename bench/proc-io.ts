@@ -15,3 +15,10 @@ export function rssBytes(pid: number | 'self' = 'self'): number {
   if (!m) throw new Error(`/proc/${pid}/status has no VmRSS`)
   return Number(m[1]) * 1024
 }
+
+/** CPU time (user + system) the process has used, in ms (clock ticks of 10 ms on Linux). */
+export function cpuMs(pid: number | 'self' = 'self'): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) * 10
+}

@@ -1,4 +1,4 @@
-// `bun run bench` (add `--quick` for short runs; `--only=store|servo|hub|soak`, or several
+// `bun run bench` (add `--quick` for short runs; `--only=store|servo|hub|soak|estop`, or several
 // comma-separated): every figure is measured against a baseline or a budget in the same run, and
 // printed as a table. Several sections run each in a process of its own, after the machine has
 // settled, so one section's heap, garbage collection and disk write-back do not bleed into the
@@ -8,9 +8,10 @@ import { benchEdgeSoak } from './edge-soak.ts'
 import { benchBytesPerHour, benchIngest } from './store.ts'
 import { benchServoPoll } from './servo-poll.ts'
 import { benchHubIngest, benchHubRobots } from './hub.ts'
+import { benchEstopUnderAttack } from './estop.ts'
 
 const quick = process.argv.includes('--quick')
-const SECTIONS = ['store', 'servo', 'hub', 'soak']
+const SECTIONS = ['store', 'servo', 'hub', 'soak', 'estop']
 const chosen = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? SECTIONS
 for (const c of chosen) if (!SECTIONS.includes(c)) throw new Error(`--only=${c}: expected ${SECTIONS.join(', ')} (or several, comma-separated)`)
 /** The one section this process runs; none when it runs several, each in a child of its own. */
@@ -116,6 +117,23 @@ if (only === 'soak') {
     name: 'sample-to-WebSocket latency',
     figure: `p50 ${soak.latency_ms.p50} ms, p99 ${soak.latency_ms.p99} ms, max ${soak.latency_ms.max} ms (${soak.samples.toLocaleString()} samples)`,
     budget: 'p99 <= 50 ms', ok: soak.latency_ms.p99 <= 50,
+  })
+}
+
+if (only === 'estop') {
+  log('e-stop and servo polling under an oversized unauthenticated flood (the edge in a child process)...')
+  const r = await benchEstopUnderAttack(quick ? 2 : 5, quick ? 4 : 10, log)
+  const f = (x: { p50: number; p99: number; max: number }) => `p50 ${x.p50.toFixed(1)}, p99 ${x.p99.toFixed(1)}, max ${x.max.toFixed(1)} ms`
+  const requests = Object.entries(r.attack).map(([k, n]) => `${k}: ${n}`).join('; ')
+  rows.push({
+    name: 'e-stop answered under attack vs alone',
+    figure: `${f(r.attacked.estop_ms)} vs ${f(r.alone.estop_ms)} (${r.attacked.estops} e-stops under attack; the edge's CPU ${r.attacked.edge_cpu_percent} vs ${r.alone.edge_cpu_percent} % of a core; attack requests and answers: ${requests})`,
+    budget: `max <= alone's max + one tick (${r.tick_ms} ms); p99 reported`, ok: r.attacked.estop_ms.max <= r.alone.estop_ms.max + r.tick_ms,
+  })
+  rows.push({
+    name: 'gaps between servo sweeps under attack vs alone',
+    figure: `${f(r.attacked.sweep_gap_ms)} vs ${f(r.alone.sweep_gap_ms)} (period ${r.poll_period_ms} ms)`,
+    budget: `p99 <= alone's p99 + ${r.poll_period_ms} ms`, ok: r.attacked.sweep_gap_ms.p99 <= r.alone.sweep_gap_ms.p99 + r.poll_period_ms,
   })
 }
 

@@ -2,12 +2,16 @@
 // log line such as `=cmd|' /C calc'!A0` run as a formula (LEGACY.md flaw 12). Shared by the
 // edge's and the hub's log exports.
 
-/** Characters a spreadsheet treats as the start of a formula (or that hide one, tab and CR). */
-const FORMULA_START = /^[=+\-@\t\r]/
+/**
+ * A cell a spreadsheet may read as a formula: one starting with = + - @ or their fullwidth
+ * forms (which some spreadsheets fold to ASCII), also behind leading spaces, NBSP or other
+ * Unicode spaces (which spreadsheets trim), or starting with a tab, CR or LF (which hide one).
+ */
+const FORMULA_START = /^(?:[\t\r\n]|[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20])/
 
 export function csvCell(v: unknown): string {
   let s = v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v)
-  if (typeof v === 'string' && FORMULA_START.test(s)) s = `'${s}`
+  if (typeof v !== 'number' && FORMULA_START.test(s)) s = `'${s}`
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 

@@ -23,7 +23,10 @@ export function validationMessage(error: unknown): string {
  * or internals to the client).
  */
 export function apiErrorHandler(log: { error(msg: string, fields: Record<string, unknown>): void }) {
-  return ({ error, code, set }: { error: unknown; code: unknown; set: { status?: number | string; headers: Record<string, string | number> } }) => {
+  return ({ error: raised, code, set }: { error: unknown; code: unknown; set: { status?: number | string; headers: Record<string, string | number> } }) => {
+    // A refusal from the auth layer's body reader arrives wrapped as a parse failure.
+    const cause = (raised as { cause?: unknown } | null)?.cause
+    const error = code === 'PARSE' && cause instanceof HttpError ? cause : raised
     if (error instanceof HttpError) {
       set.status = error.status
       Object.assign(set.headers, error.headers)
@@ -32,8 +35,22 @@ export function apiErrorHandler(log: { error(msg: string, fields: Record<string,
     if (code === 'VALIDATION') { set.status = 400; return { error: 'invalid_request', message: validationMessage(error) } }
     if (code === 'PARSE') { set.status = 400; return { error: 'invalid_request', message: 'the body is not valid JSON' } }
     if (code === 'NOT_FOUND') { set.status = 404; return { error: 'not_found', message: 'no such route' } }
-    log.error('request failed', { error: error as Error })
+    log.error('request failed', { error: loggable(error) })
     set.status = 500
     return { error: 'internal', message: 'internal error' }
   }
+}
+
+/**
+ * An error as it may be logged: a failed query's message carries its SQL and its parameters,
+ * which are the request's input (and may be a password or a token): only the database's own
+ * reason is kept.
+ */
+function loggable(error: unknown): Error {
+  const e = error as Error & { cause?: unknown; query?: unknown }
+  if (typeof e?.message === 'string' && (e.message.startsWith('Failed query') || e.query !== undefined)) {
+    const reason = e.cause instanceof Error ? e.cause.message : 'query failed'
+    return Object.assign(new Error(`database: ${reason}`), { name: e.name })
+  }
+  return e
 }

@@ -104,6 +104,8 @@ export function adaptLegacyMessage(topic: string, payload: unknown, arrivalMs: n
         if (!Number.isInteger(id) || id < 0 || id > 253) throw new LegacyMessageError(`servo ${key}: invalid id`)
         const values: Record<string, number> = {}
         const deg = num(s.position)
+        // Its degrees span the servo's range (-90..90 = positions 0..1000): anything else is not a reading.
+        if (deg !== undefined && Math.abs(deg) > 90) throw new LegacyMessageError(`servo ${key}: position ${deg} degrees is outside -90..90`)
         if (deg !== undefined) values.position = legacyDegreesToPosition(deg)
         const temp = num(s.temperature)
         if (temp !== undefined) values.temperature_c = temp

@@ -2,8 +2,22 @@
 // routes, MQTT payloads and storage share types, validation and OpenAPI.
 import { Type as T, type Static } from '@sinclair/typebox'
 
-export const Role = T.Union([T.Literal('admin'), T.Literal('operator'), T.Literal('viewer')])
+/** People's roles, least first: each role may do everything the ones before it may. */
+export const ROLES = ['viewer', 'operator', 'admin'] as const
+export const Role = T.Union([T.Literal('viewer'), T.Literal('operator'), T.Literal('admin')])
 export type Role = Static<typeof Role>
+
+export const isRole = (v: unknown): v is Role => (ROLES as readonly unknown[]).includes(v)
+
+export function roleAtLeast(role: Role, needed: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(needed)
+}
+
+/**
+ * Bounds of an epoch-ms query parameter: what a JavaScript Date (and so SQLite and PostgreSQL)
+ * can hold, so a wild value is a 400 and never a failed query.
+ */
+export const EPOCH_MS_BOUNDS = { minimum: 0, maximum: 8.64e15 } as const
 
 export const RobotId = T.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' })
 

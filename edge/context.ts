@@ -2,7 +2,9 @@
 import type { EdgeConfig } from '../core/config.ts'
 import type { Logger } from '../core/log.ts'
 import type { RobotDriver } from '../drivers/robot-driver.ts'
-import type { LoginThrottle } from './auth/login-throttle.ts'
+import type { AuthSources } from '../server/auth-plugin.ts'
+import type { HashGate } from '../server/hash-gate.ts'
+import type { AuthThrottle } from '../server/throttle.ts'
 import type { UserStore } from './auth/user-store.ts'
 import type { EmbeddedBroker } from './broker/broker.ts'
 import type { BrokerInbound } from './broker/inbound.ts'
@@ -37,7 +39,12 @@ export interface EdgeContext {
   jobs: JobService
   /** The in-process event bus: what a handler publishes here is logged and reaches the live feed. */
   bus: SampleBus
-  throttle: LoginThrottle
+  /** Failed logins (HTTP and MQTT) per peer address and per account. */
+  throttle: AuthThrottle
+  /** The process's ceiling on password-hash work (HTTP and MQTT). */
+  hashGate: HashGate
+  /** What the auth layer checks tokens against (the API and the live socket). */
+  authSources: AuthSources
   jwtSecret: string
   log: Logger
   startedAt: number

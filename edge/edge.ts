@@ -10,7 +10,8 @@ import { SimDriver } from '../drivers/sim/sim-driver.ts'
 import { AlertMonitor } from './alerts/alert-monitor.ts'
 import { AlertStore } from './alerts/alert-store.ts'
 import { createApi } from './api/routes.ts'
-import { LoginThrottle } from './auth/login-throttle.ts'
+import { AuthThrottle } from '../server/throttle.ts'
+import { HashGate } from '../server/hash-gate.ts'
 import { ensureFirstAdmin, loadJwtSecret } from './auth/secrets.ts'
 import { UserStore } from './auth/user-store.ts'
 import { EmbeddedBroker } from './broker/broker.ts'
@@ -99,9 +100,12 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
     else if (m.level !== 'debug') store.addEvent(m.event, m.level, m.data, m.ts)
   })
 
+  const throttle = new AuthThrottle()
+  const hashGate = new HashGate()
+  const authSources = { secret: jwtSecret, user: (id: number) => users.current(id), hashGate }
   const broker = await EmbeddedBroker.create({
     robotId: cfg.robotId!, host: cfg.mqttHost, port: cfg.mqttPort, anonymousLoopback: cfg.mqttAnonymousLoopback,
-    users, jwtSecret: () => jwtSecret, log: log.child('mqtt'),
+    users, authSources, throttle, log: log.child('mqtt'),
   })
   const mqttPort = await broker.listen()
   const commands = new CommandExecutor({ driver, state, db, store, bus, log: log.child('command'), actionDir: cfg.actionDir })
@@ -124,7 +128,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
 
   const ctx: EdgeContext = {
     config: cfg, robotId: cfg.robotId!, db, store, users, state, driver, commands, broker, inbound, live, reports, alerts, simFaults, jobs, bus,
-    throttle: new LoginThrottle(), jwtSecret, log, startedAt, sync,
+    throttle, hashGate, authSources, jwtSecret, log, startedAt, sync,
     maxSampleAgeMs: Math.max(2_000, positionPeriod * 10),
   }
   const api = createApi(ctx)

@@ -6,6 +6,7 @@ import type { BusMessage, SampleBus } from './sample-bus.ts'
 
 export interface LiveWsData {
   kind: 'live'
+  uid: number
   username: string
   role: string
 }
@@ -29,6 +30,15 @@ export class LiveFeed {
 
   close(ws: ServerWebSocket<LiveWsData>) {
     this.clients.delete(ws)
+  }
+
+  /** Closes the sockets of a user whose password, role or tokens changed, or who was deleted. */
+  endSessionsOf(uid: number) {
+    for (const ws of this.clients) {
+      if (ws.data.uid !== uid) continue
+      this.clients.delete(ws)
+      ws.close(4001, 'your session ended: sign in again')
+    }
   }
 
   get count() {

@@ -3,9 +3,11 @@
 import type { Server, ServerWebSocket } from 'bun'
 import type { Elysia } from 'elysia'
 import { closeMqttWebSocket, mqttWebSocketMessage, openMqttWebSocket, type MqttWsData } from './broker/ws-transport.ts'
-import { userFromRequest } from './api/auth.ts'
 import type { EdgeContext } from './context.ts'
 import type { LiveWsData } from './live-feed.ts'
+import { userFromToken } from '../server/auth-plugin.ts'
+import { MAX_REQUEST_BODY_BYTES, sameOriginOrNone, withApiHeaders } from '../server/front-door.ts'
+import { rememberPeer } from '../server/peer.ts'
 
 type WsData = MqttWsData | LiveWsData
 
@@ -15,13 +17,15 @@ export interface StaticSite {
 }
 
 export function startHttpServer(ctx: EdgeContext, api: { handle(req: Request): Promise<Response> } | Elysia<any>, site: StaticSite | null): Server<WsData> {
-  const json = (status: number, body: unknown) => Response.json(body, { status })
+  const json = (status: number, body: unknown) => withApiHeaders(Response.json(body, { status }))
   return Bun.serve<WsData>({
     hostname: ctx.config.httpHost,
     port: ctx.config.httpPort,
+    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
     async fetch(req, server) {
       const url = new URL(req.url)
       if (url.pathname === '/mqtt') {
+        if (!sameOriginOrNone(req)) return json(403, { error: 'forbidden', message: 'MQTT over WebSocket from another site is refused' })
         const addr = server.requestIP(req)?.address ?? ''
         const proto = req.headers.get('sec-websocket-protocol') ?? ''
         const headers = proto.split(',').map((s) => s.trim()).includes('mqtt') ? { 'Sec-WebSocket-Protocol': 'mqtt' } : undefined
@@ -29,14 +33,18 @@ export function startHttpServer(ctx: EdgeContext, api: { handle(req: Request): P
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
       if (url.pathname === '/api/v1/live') {
+        if (!sameOriginOrNone(req)) return json(403, { error: 'forbidden', message: 'the live feed from another site is refused' })
         // Browsers cannot set headers on a WebSocket: the token may come as ?token=.
-        const token = url.searchParams.get('token')
-        const user = userFromRequest(ctx, token ? `Bearer ${token}` : req.headers.get('authorization'))
+        const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.get('authorization') ?? '')?.[1]
+        const user = await userFromToken(url.searchParams.get('token') ?? bearer, ctx.authSources)
         if (!user) return json(401, { error: 'unauthorized', message: 'a valid token is required (?token= or Authorization)' })
-        if (server.upgrade(req, { data: { kind: 'live', username: user.username, role: user.role } })) return undefined
+        if (server.upgrade(req, { data: { kind: 'live', uid: user.uid, username: user.username, role: user.role } })) return undefined
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
-      if (url.pathname.startsWith('/api/')) return api.handle(req)
+      if (url.pathname.startsWith('/api/')) {
+        rememberPeer(req, server)
+        return withApiHeaders(await api.handle(req))
+      }
       const r = site ? await site.serve(req) : null
       return r ?? json(404, { error: 'not_found', message: 'no such page' })
     },
@@ -48,7 +56,7 @@ export function startHttpServer(ctx: EdgeContext, api: { handle(req: Request): P
         else ctx.live.open(ws as ServerWebSocket<LiveWsData>)
       },
       message(ws: ServerWebSocket<WsData>, message) {
-        if (ws.data.kind === 'mqtt') mqttWebSocketMessage(ws as ServerWebSocket<MqttWsData>, message)
+        if (ws.data.kind === 'mqtt') mqttWebSocketMessage(ws as ServerWebSocket<MqttWsData>, message, (why) => ctx.broker.refusedPacket(ws.remoteAddress, why))
       },
       close(ws: ServerWebSocket<WsData>) {
         if (ws.data.kind === 'mqtt') closeMqttWebSocket(ws as ServerWebSocket<MqttWsData>)

@@ -37,6 +37,10 @@ export const HUB_CONFIG_SPEC = {
   alertWebhookBackoffMs: { env: 'TONYPI_HUB_ALERT_WEBHOOK_BACKOFF_MS', kind: { type: 'int', min: 10, max: 600_000 }, default: 2000, doc: 'wait before the first retry; it doubles for each one after (at most 5 minutes)' },
   alertWebhookTimeoutMs: { env: 'TONYPI_HUB_ALERT_WEBHOOK_TIMEOUT_MS', kind: { type: 'int', min: 100, max: 60_000 }, default: 10_000, doc: 'how long one webhook request may take' },
   grafanaProvisioningDir: { env: 'TONYPI_HUB_GRAFANA_PROVISIONING_DIR', kind: { type: 'string' }, doc: "where to write Grafana's provisioning (data sources and dashboards); default <data dir>/grafana/provisioning" },
+  grafanaDatabaseUrl: { env: 'TONYPI_HUB_GRAFANA_DATABASE_URL', kind: url('postgres|postgresql'), secret: true, doc: "a PostgreSQL role that may only SELECT, for Grafana's data source (never DATABASE_URL's: Grafana needs no write access)" },
+  grafanaInfluxUser: { env: 'TONYPI_HUB_GRAFANA_INFLUX_USER', kind: { type: 'string' }, doc: "an InfluxDB 1.x user with READ on the database only, for Grafana's data source (with TONYPI_HUB_GRAFANA_INFLUX_PASSWORD)" },
+  grafanaInfluxPassword: { env: 'TONYPI_HUB_GRAFANA_INFLUX_PASSWORD', kind: { type: 'string' }, secret: true, doc: "that user's password" },
+  grafanaInfluxToken: { env: 'TONYPI_HUB_GRAFANA_INFLUX_TOKEN', kind: { type: 'string' }, secret: true, doc: 'InfluxDB 2.x: a read-only token for Grafana' },
   grafanaUrl: { env: 'TONYPI_HUB_GRAFANA_URL', kind: url('http|https'), doc: 'Grafana, for the dashboard to embed panels' },
   logLevel: { env: 'TONYPI_LOG_LEVEL', kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error'] }, default: 'info', doc: 'lowest log level written' },
 } as const satisfies Record<string, KeySpec>

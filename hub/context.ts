@@ -1,5 +1,7 @@
 // Everything a hub request handler may reach, assembled once at start.
 import type { Logger } from '../core/log.ts'
+import type { AuthSources } from '../server/auth-plugin.ts'
+import type { AuthThrottle } from '../server/throttle.ts'
 import type { FleetAlerts } from './alerts/fleet-alerts.ts'
 import type { HubUserRepo } from './auth/user-repo.ts'
 import type { HubConfig } from './config.ts'
@@ -11,7 +13,6 @@ import type { RobotRepo } from './robots/robot-repo.ts'
 import type { HubReports } from './reports/hub-reports.ts'
 import type { RobotRuleRepo } from './alerts/robot-rules.ts'
 import type { HubSync } from './sync/hub-sync.ts'
-import type { RobotCredentials } from './sync/robot-credentials.ts'
 
 /** What the API reads from InfluxDB (hub/influx). */
 export interface TelemetryReader {
@@ -36,10 +37,13 @@ export interface HubContext {
   robotRules: RobotRuleRepo
   /** Robots' sync batches, what flows down to them, their sync state. */
   sync: HubSync
-  robotCredentials: RobotCredentials
   /** Rewrites Mosquitto's password and ACL files and makes it reload them; robots are told to pull the users again. */
   syncBrokerAuth(): Promise<void>
   jwtSecret: string
+  /** What the auth layer checks tokens and robot credentials against. */
+  authSources: AuthSources
+  /** Failed logins per peer address and per account. */
+  throttle: AuthThrottle
   log: Logger
   startedAt: number
 }

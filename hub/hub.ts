@@ -3,6 +3,9 @@
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describeConfig } from '../core/config.ts'
+import type { AuthSources } from '../server/auth-plugin.ts'
+import { HashGate } from '../server/hash-gate.ts'
+import { AuthThrottle } from '../server/throttle.ts'
 import type { Logger } from '../core/log.ts'
 import { FleetAlerts } from './alerts/fleet-alerts.ts'
 import { AlertWebhook } from './alerts/webhook.ts'
@@ -29,7 +32,6 @@ import { startHubServer, type StaticSite } from './server.ts'
 import { InfluxAckedWrites } from './influx/acked-writes.ts'
 import { RobotRuleRepo } from './alerts/robot-rules.ts'
 import { HubSync } from './sync/hub-sync.ts'
-import { RobotCredentials } from './sync/robot-credentials.ts'
 import { robotTopic } from '../core/topics.ts'
 
 export interface RunningHub {
@@ -42,6 +44,13 @@ export interface RunningHub {
 }
 
 export class HubConfigError extends Error {}
+
+function withoutCredentials(url: string): string {
+  const u = new URL(url)
+  u.username = ''
+  u.password = ''
+  return u.toString()
+}
 
 function required<T>(v: T | undefined, key: string): T {
   if (v === undefined || v === '') throw new HubConfigError(`configuration ${key}: required (bun run hub:dev starts local services and sets it)`)
@@ -58,7 +67,8 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   const mqttPassword = required(cfg.mqttPassword, 'TONYPI_HUB_MQTT_PASSWORD')
 
   const db = await openHubDatabase(databaseUrl)
-  const users = new HubUserRepo(db)
+  // The hub's own broker account is a name no person may take (its password line is the broker's).
+  const users = new HubUserRepo(db, [cfg.mqttUser])
   const robots = new RobotRepo(db)
   const records = new HubRecords(db)
   const logRetention = scheduleSystemLogRetention({ db, retentionMs: cfg.logRetentionDays * 86_400_000, log: log.child('logs') })
@@ -68,7 +78,13 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   const writer = new InfluxWriter({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('influx') })
   const telemetry = influxTelemetry({ url: influxUrl, db: cfg.influxDb, ...influxAuth })
   const grafanaDir = resolve(cfg.grafanaProvisioningDir ?? resolve(dataDir, 'grafana', 'provisioning'))
-  const grafana = writeGrafanaProvisioning(grafanaDir, { influxUrl, influxDb: cfg.influxDb, influxAuth, postgresUrl: databaseUrl })
+  // Grafana gets read-only accounts of its own, or none: never the hub's, which may write.
+  const grafanaInfluxAuth = cfg.grafanaInfluxToken ? { token: cfg.grafanaInfluxToken } : cfg.grafanaInfluxUser ? { user: cfg.grafanaInfluxUser, password: cfg.grafanaInfluxPassword } : undefined
+  if (!grafanaInfluxAuth && (cfg.influxUser || cfg.influxToken)) log.warn("Grafana's InfluxDB data source has no credentials: set TONYPI_HUB_GRAFANA_INFLUX_USER/_PASSWORD (a user with READ only) or _TOKEN")
+  if (!cfg.grafanaDatabaseUrl) log.warn("Grafana's PostgreSQL data source has no credentials: set TONYPI_HUB_GRAFANA_DATABASE_URL (a role that may only SELECT)")
+  const grafana = writeGrafanaProvisioning(grafanaDir, {
+    influxUrl, influxDb: cfg.influxDb, influxAuth: grafanaInfluxAuth, postgresUrl: cfg.grafanaDatabaseUrl ?? withoutCredentials(databaseUrl),
+  })
   log.info('Grafana provisioning written', { dir: grafanaDir, dashboards: grafana.dashboards.length })
 
   const syncBrokerAuth = async () => {
@@ -125,11 +141,15 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     autoResolve: cfg.alertAutoResolve, offlineAfterMs: cfg.offlineAfterS * 1000, startedAt,
   })
   await alerts.start()
+  const hashGate = new HashGate()
+  const authSources: AuthSources = {
+    secret: jwtSecret, user: (id) => users.current(id), robot: (username, token) => robots.robotForCredential(username, token, hashGate), hashGate,
+  }
   const robotRules = new RobotRuleRepo(db)
   const sync = new HubSync({ db, influx: new InfluxAckedWrites({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('sync') }), robotRules, log: log.child('sync') })
   const ctx: HubContext = {
-    config: cfg, db, users, robots, records, bridge, telemetry, live, reports, alerts, robotRules, sync, robotCredentials: new RobotCredentials(robots),
-    syncBrokerAuth: accountsChanged, jwtSecret, log, startedAt,
+    config: cfg, db, users, robots, records, bridge, telemetry, live, reports, alerts, robotRules, sync,
+    syncBrokerAuth: accountsChanged, jwtSecret, authSources, throttle: new AuthThrottle(), log, startedAt,
   }
   const api = createHubApi(ctx)
   const server = startHubServer(ctx, api, opts.site ?? null)

@@ -145,7 +145,7 @@ export class SyncClient {
     const started = performance.now()
     let ack: BatchAck
     try {
-      ack = await hubFetch<BatchAck>(this.opts.endpoint, 'sync/batch', { method: 'POST', json: batch.body })
+      ack = await hubFetch<BatchAck>(this.opts.endpoint, 'sync/batch', { method: 'POST', json: batch.body, gzip: true })
     } catch (err) {
       if (err instanceof HubRequestError && err.status === 409 && err.body && typeof err.body === 'object' && 'ack' in err.body) {
         const marks = (err.body as { ack: LaneMarks }).ack

@@ -23,14 +23,16 @@ export function basicAuth(username: string, token: string): string {
   return `Basic ${Buffer.from(`${username}:${token}`).toString('base64')}`
 }
 
-export async function hubFetch<T>(ep: HubEndpoint, path: string, opts: { method: 'GET' | 'POST'; json?: string; timeoutMs?: number }): Promise<T> {
+export async function hubFetch<T>(ep: HubEndpoint, path: string, opts: { method: 'GET' | 'POST'; json?: string; gzip?: boolean; timeoutMs?: number }): Promise<T> {
   const url = `${ep.url.replace(/\/+$/, '')}/api/v1/${path}`
   const headers: Record<string, string> = { authorization: basicAuth(ep.username, ep.token), accept: 'application/json' }
   let body: Uint8Array | undefined
   if (opts.json !== undefined) {
-    body = Bun.gzipSync(Buffer.from(opts.json), { level: 1 })
     headers['content-type'] = 'application/json'
-    headers['content-encoding'] = 'gzip'
+    if (opts.gzip) {
+      body = Bun.gzipSync(Buffer.from(opts.json), { level: 1 })
+      headers['content-encoding'] = 'gzip'
+    } else body = Buffer.from(opts.json)
   }
   let res: Response
   try {

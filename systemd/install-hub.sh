@@ -16,6 +16,7 @@ chown tonypi-hub:mosquitto /etc/mosquitto/tonypi && chmod 0750 /etc/mosquitto/to
 cat > /etc/mosquitto/conf.d/tonypi.conf <<CONF
 per_listener_settings false
 allow_anonymous false
+max_packet_size 262144
 password_file /etc/mosquitto/tonypi/passwd
 acl_file /etc/mosquitto/tonypi/acl
 listener 1883

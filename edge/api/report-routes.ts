@@ -1,12 +1,12 @@
-// `reports/*` on the edge (core/reports/report-routes.ts): reports about this robot only.
-import { reportRoutes as sharedReportRoutes } from '../../core/reports/report-routes.ts'
+// `reports/*` on the edge (server/report-routes.ts): reports about this robot only.
+import { reportRoutes as sharedReportRoutes } from '../../server/report-routes.ts'
 import type { EdgeContext } from '../context.ts'
-import { requireRole } from './auth.ts'
+import type { EdgeAuth } from './routes.ts'
 import { HttpError } from './errors.ts'
 
-export function reportRoutes(ctx: EdgeContext) {
+export function reportRoutes(ctx: EdgeContext, auth: EdgeAuth) {
   return sharedReportRoutes<void>({
-    authorize: (role, authorization) => requireRole(ctx, authorization, role),
+    auth,
     subject(robotId) {
       if (robotId === null) throw new HttpError(400, 'invalid_request', `an edge writes reports about its own robot (${ctx.robotId}) only: omit robot_id`)
       if (robotId !== undefined && robotId !== ctx.robotId) throw new HttpError(404, 'not_found', `this edge is robot ${ctx.robotId}`)

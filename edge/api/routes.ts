@@ -1,16 +1,17 @@
 // The edge's REST API under /api/v1. Schemas are declared on each route: they validate
-// input, type the handlers and generate the OpenAPI document.
+// input, type the handlers and generate the OpenAPI document. Every route declares what it
+// admits (`auth`, server/auth-plugin.ts), checked before its body is read.
 import { Elysia, t } from 'elysia'
-import { Command, CommandOutcome, Password, PublicUser, Role, RobotStatus, Username } from '../../core/schemas.ts'
+import { EpochMs } from '../../server/params.ts'
+import { Command, CommandOutcome, RobotStatus } from '../../core/schemas.ts'
 import { STREAM_NAMES, type StreamName } from '../../core/streams.ts'
-import { signToken } from '../../core/token.ts'
-import { UserError } from '../auth/user-store.ts'
 import type { EdgeContext } from '../context.ts'
 import { decodeThrottled } from '../performance/parse.ts'
-import { requireRole } from './auth.ts'
 import { docsPage } from './docs-page.ts'
-import { lazyOpenApi } from '../../core/openapi-document.ts'
+import { lazyOpenApi } from '../../server/openapi-document.ts'
 import { apiErrorHandler, HttpError } from '../../core/http-error.ts'
+import { accountRoutes } from '../../server/account-routes.ts'
+import { assertEveryRouteDeclaresAuth, authPlugin } from '../../server/auth-plugin.ts'
 import { alertRoutes } from './alert-routes.ts'
 import { health } from './health.ts'
 import { reportRoutes } from './report-routes.ts'
@@ -21,131 +22,72 @@ import { simRoutes } from './sim-routes.ts'
 import { syncRoutes } from './sync-routes.ts'
 import { listActionGroups } from '../../drivers/action-groups/d6a.ts'
 
-const TOKEN_TTL_S = 12 * 3600
-const ErrorBody = t.Object({ error: t.String(), message: t.String() })
-const secured = { security: [{ bearer: [] }] }
 
-function userError(err: unknown): never {
-  if (err instanceof UserError) throw new HttpError(err.status, err.status === 404 ? 'not_found' : err.status === 409 ? 'conflict' : 'invalid_request', err.message)
-  throw err
+export type EdgeAuth = ReturnType<typeof edgeAuth>
+
+export function edgeAuth(ctx: EdgeContext) {
+  return authPlugin(ctx.authSources)
 }
 
-
 export function createApi(ctx: EdgeContext) {
-  const auth = (role: Role) => (c: { headers: Record<string, string | undefined> }) => requireRole(ctx, c.headers.authorization, role)
+  const auth = edgeAuth(ctx)
 
-  return new Elysia({ prefix: '/api/v1' })
-    .use(lazyOpenApi({ title: 'TonyPi edge API', version: '1' }, { excludePaths: ['/api/v1/docs'] }))
+  const app = new Elysia({ prefix: '/api/v1' })
+    .use(lazyOpenApi({ title: 'TonyPi edge API', version: '1' }, { excludePaths: ['/api/v1/docs'], auth }))
     .onError(apiErrorHandler(ctx.log))
-    .use(reportRoutes(ctx))
-    .use(alertRoutes(ctx))
-    .use(simRoutes(ctx))
-    .use(jobRoutes(ctx))
-    .use(logRoutes(ctx))
-    .use(syncRoutes(ctx))
+    .use(auth)
+    .use(accountRoutes({
+      auth, users: ctx.users, secret: ctx.jwtSecret, throttle: ctx.throttle, hashGate: ctx.hashGate,
+      audit({ ok, username, addr, reason }) {
+        if (ok) ctx.log.info('login', { username, addr })
+        else ctx.log.warn('login failed', { username, addr, reason })
+        ctx.bus.event('login', ok ? 'info' : 'warn', { ok, username, addr, ...(reason ? { reason } : {}) })
+      },
+      changed(uid, change) {
+        ctx.broker.endSessionsOf(uid, change)
+        ctx.live.endSessionsOf(uid)
+      },
+    }))
+    .use(reportRoutes(ctx, auth))
+    .use(alertRoutes(ctx, auth))
+    .use(simRoutes(ctx, auth))
+    .use(jobRoutes(ctx, auth))
+    .use(logRoutes(ctx, auth))
     .get('/docs', () => new Response(docsPage('/api/v1/openapi.json'), { headers: { 'content-type': 'text/html; charset=utf-8' } }),
-      { detail: { hide: true } })
+      { auth: 'public', detail: { hide: true } })
 
     .get('/health', ({ set }) => {
       const h = health(ctx, Date.now())
       set.status = h.status === 'ok' ? 200 : 503
       return h
-    }, { detail: { summary: 'Real checks: store writable, broker listening, last sample age' } })
+    }, { auth: 'public', detail: { summary: 'Real checks: store writable, broker listening, last sample age' } })
 
-    .post('/auth/login', async ({ body, request, server }) => {
-      const addr = server?.requestIP(request)?.address ?? 'unknown'
-      const key = `${body.username}|${addr}`
-      const wait = ctx.throttle.retryAfter(key)
-      if (wait > 0) throw new HttpError(429, 'too_many_attempts', 'too many failed logins; try again later', { 'retry-after': String(Math.ceil(wait / 1000)) })
-      const u = await ctx.users.verify(body.username, body.password)
-      if (!u) {
-        ctx.throttle.fail(key)
-        ctx.log.warn('login failed', { username: body.username.slice(0, 64), addr })
-        ctx.bus.event('login', 'warn', { ok: false, username: body.username.slice(0, 64), addr })
-        throw new HttpError(401, 'unauthorized', 'wrong username or password')
-      }
-      ctx.throttle.succeed(key)
-      ctx.log.info('login', { username: u.username, addr })
-      ctx.bus.event('login', 'info', { ok: true, username: u.username, addr })
-      const { tokenVersion, ...user } = u
-      return {
-        access_token: signToken({ sub: u.username, uid: u.id, role: u.role, ver: tokenVersion }, ctx.jwtSecret, TOKEN_TTL_S),
-        token_type: 'bearer' as const, expires_in: TOKEN_TTL_S, user,
-      }
-    }, {
-      body: t.Object({ username: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: 1, maxLength: 256 }) }),
-      response: { 200: t.Object({ access_token: t.String(), token_type: t.Literal('bearer'), expires_in: t.Integer(), user: PublicUser }), 401: ErrorBody, 429: ErrorBody },
-    })
-
-    .get('/auth/me', ({ headers }) => ctx.users.get(auth('viewer')({ headers }).uid)!, { response: PublicUser, detail: secured })
-    .post('/auth/me/password', async ({ headers, body }) => {
-      const me = auth('viewer')({ headers })
-      if (!(await ctx.users.verify(me.username, body.current_password))) throw new HttpError(403, 'forbidden', 'the current password is wrong')
-      await ctx.users.update(me.uid, { password: body.new_password })
-      return { ok: true }
-    }, { body: t.Object({ current_password: t.String({ maxLength: 256 }), new_password: Password }), detail: secured })
-
-    .get('/users', ({ headers }) => { auth('admin')({ headers }); return ctx.users.list() }, { response: t.Array(PublicUser), detail: secured })
-    .post('/users', async ({ headers, body, set }) => {
-      auth('admin')({ headers })
-      const u = await ctx.users.create(body).catch(userError)
-      set.status = 201
-      return u
-    }, { body: t.Object({ username: Username, password: Password, role: Role, email: t.Optional(t.Union([t.String({ format: 'email', maxLength: 254 }), t.Null()])) }), detail: secured })
-    .get('/users/:id', ({ headers, params }) => {
-      auth('admin')({ headers })
-      return ctx.users.get(params.id) ?? (() => { throw new HttpError(404, 'not_found', `no user ${params.id}`) })()
-    }, { params: t.Object({ id: t.Integer({ minimum: 1 }) }), response: { 200: PublicUser, 404: ErrorBody }, detail: secured })
-    .put('/users/:id', async ({ headers, params, body }) => {
-      auth('admin')({ headers })
-      return ctx.users.update(params.id, body).catch(userError)
-    }, {
-      params: t.Object({ id: t.Integer({ minimum: 1 }) }),
-      body: t.Object({ password: t.Optional(Password), role: t.Optional(Role), email: t.Optional(t.Union([t.String({ format: 'email', maxLength: 254 }), t.Null()])) }, { minProperties: 1 }),
-      detail: secured,
-    })
-    .delete('/users/:id', ({ headers, params }) => {
-      const me = auth('admin')({ headers })
-      if (me.uid === params.id) throw new HttpError(409, 'conflict', 'you cannot delete yourself')
-      try { ctx.users.delete(params.id) } catch (e) { userError(e) }
-      return { ok: true }
-    }, { params: t.Object({ id: t.Integer({ minimum: 1 }) }), detail: secured })
-
-    .get('/robots', ({ headers }) => {
-      auth('viewer')({ headers })
-      return [robotSummary(ctx)]
-    }, { detail: secured })
-    .get('/robots/:id', ({ headers, params }) => {
-      auth('viewer')({ headers })
+    .get('/robots', () => [robotSummary(ctx)], { auth: 'viewer' })
+    .get('/robots/:id', ({ params }) => {
       if (params.id !== ctx.robotId) throw new HttpError(404, 'not_found', `this edge is robot ${ctx.robotId}`)
       return robotSummary(ctx)
-    }, { params: t.Object({ id: t.String({ maxLength: 64 }) }), detail: secured })
+    }, { auth: 'viewer', params: t.Object({ id: t.String({ maxLength: 64 }) }) })
 
-    .get('/robot/status', ({ headers }) => {
-      auth('viewer')({ headers })
-      return ctx.state.status(Date.now())
-    }, { response: RobotStatus, detail: secured })
+    .get('/robot/status', () => ctx.state.status(Date.now()), { auth: 'viewer', response: RobotStatus })
 
-    .get('/robot/sensors', ({ headers, query }) => {
-      auth('viewer')({ headers })
+    .get('/robot/sensors', ({ query }) => {
       const source = query.servo_id !== undefined ? String(query.servo_id) : query.source
       const r = sensorHistory(ctx.store, { ...query, stream: query.stream as StreamName, source }, Date.now())
       return { robot_id: ctx.robotId, stream: query.stream, ...r }
     }, {
+      auth: 'viewer',
       query: t.Object({
         stream: t.Union(STREAM_NAMES.map((s) => t.Literal(s))),
-        from: t.Optional(t.Numeric({ description: 'epoch ms' })),
-        to: t.Optional(t.Numeric({ description: 'epoch ms' })),
-        resolution: t.Optional(t.String({ description: 'auto (default), raw, 1m, 5m, 15m, 1h, 1d' })),
+        from: t.Optional(EpochMs()),
+        to: t.Optional(EpochMs()),
+        resolution: t.Optional(t.String({ maxLength: 8, description: 'auto (default), raw, 1m, 5m, 15m, 1h, 1d' })),
         servo_id: t.Optional(t.Numeric({ minimum: 0, maximum: 253 })),
         source: t.Optional(t.String({ maxLength: 64 })),
         limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100000 })),
       }),
-      detail: secured,
     })
 
-    .get('/pi/performance', ({ headers, query }) => {
-      auth('viewer')({ headers })
+    .get('/pi/performance', ({ query }) => {
       const p = ctx.state.performance
       const latest = p ? { ts: p.ts, ...p.values, ...(p.values.throttled !== undefined ? { throttled: decodeThrottled(p.values.throttled) } : {}) } : null
       const window = query.from !== undefined || query.to !== undefined
@@ -153,51 +95,50 @@ export function createApi(ctx: EdgeContext) {
         : null
       return { robot_id: ctx.robotId, latest, ...(window ? { window } : {}) }
     }, {
-      query: t.Object({ from: t.Optional(t.Numeric()), to: t.Optional(t.Numeric()), resolution: t.Optional(t.String()) }),
-      detail: secured,
+      auth: 'viewer',
+      query: t.Object({ from: t.Optional(EpochMs()), to: t.Optional(EpochMs()), resolution: t.Optional(t.String({ maxLength: 8 })) }),
     })
 
-    .post('/command', ({ headers, body, set }) => {
-      const u = auth('operator')({ headers })
+    .post('/command', ({ principal, body, set }) => {
       const { id, ...rest } = body as Record<string, unknown>
-      const out = ctx.commands.submit({ body: rest, username: u.username, origin: 'api', id: typeof id === 'string' ? id : undefined })
+      const out = ctx.commands.submit({ body: rest, username: principal.username, origin: 'api', id: typeof id === 'string' ? id : undefined })
       set.status = out.state === 'rejected' ? (out.reason?.startsWith('rate limit') ? 429 : 409) : 202
       if (out.reason?.startsWith('invalid command')) set.status = 400
       return out
     }, {
+      // Commands are small: the largest (a move of 32 servos) is about 1.2 KB.
+      auth: { allow: 'operator', body: { maxBytes: 4096, maxDepth: 4 } },
       // The union is checked by the executor (so MQTT and HTTP share one validator and the
       // rejection is audited); here it documents the body.
-      body: t.Intersect([t.Object({ id: t.Optional(t.String({ maxLength: 64 })) }), t.Object({ type: t.String() }, { additionalProperties: true })]),
+      body: t.Object({ id: t.Optional(t.String({ maxLength: 64 })), type: t.String({ maxLength: 40 }) }, { additionalProperties: true }),
       response: { 202: CommandOutcome, 400: CommandOutcome, 409: CommandOutcome, 429: CommandOutcome },
-      detail: { ...secured, description: `One of: ${JSON.stringify(Command.anyOf.map((c) => c.properties.type.const))}` },
+      detail: { description: `One of: ${JSON.stringify(Command.anyOf.map((c) => c.properties.type.const))}` },
     })
-    .get('/command/:id', ({ headers, params }) => {
-      auth('viewer')({ headers })
+    .get('/command/:id', ({ params }) => {
       const c = ctx.commands.get(params.id)
       if (!c) throw new HttpError(404, 'not_found', `no command ${params.id}`)
       return { id: c.id, type: c.type, state: c.state, reason: c.reason, ts: c.ts, updated_at: c.updatedAt, user: c.username, origin: c.origin, body: c.body }
-    }, { params: t.Object({ id: t.String({ maxLength: 80 }) }), detail: secured })
+    }, { auth: 'viewer', params: t.Object({ id: t.String({ maxLength: 80 }) }) })
 
-    .get('/actions', ({ headers }) => {
-      auth('viewer')({ headers })
+    .get('/actions', () => {
       let names: string[] = []
       let error: string | null = null
       try { names = listActionGroups(ctx.config.actionDir) } catch (err) { error = (err as Error).message }
       return { dir: ctx.config.actionDir, names, playing: ctx.commands.player.current, ...(error ? { error } : {}) }
-    }, { detail: { ...secured, summary: 'HiWonder action groups available to action.run, and the one playing' } })
+    }, { auth: 'viewer', detail: { summary: 'HiWonder action groups available to action.run, and the one playing' } })
 
-    .get('/stats', ({ headers }) => {
-      auth('viewer')({ headers })
-      return {
-        store: ctx.store.stats(),
-        mqtt: {
-          clients: ctx.broker.aedes.connectedClients, ...ctx.broker.counters,
-          dropped: Object.fromEntries(ctx.inbound.dropped), accepted: ctx.inbound.accepted,
-        },
-        live: { clients: ctx.live.count, sent: ctx.live.sent, skipped: ctx.live.skipped },
-        uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
-      }
-    }, { detail: secured })
+    .get('/stats', () => ({
+      store: ctx.store.stats(),
+      mqtt: {
+        clients: ctx.broker.aedes.connectedClients, ...ctx.broker.counters,
+        dropped: Object.fromEntries(ctx.inbound.dropped), accepted: ctx.inbound.accepted,
+      },
+      live: { clients: ctx.live.count, sent: ctx.live.sent, skipped: ctx.live.skipped },
+      auth: { hash_checks_refused: ctx.hashGate.refused },
+      uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
+    }), { auth: 'viewer' })
+  assertEveryRouteDeclaresAuth(app)
+  return app
 }
 
 function robotSummary(ctx: EdgeContext) {

@@ -2,19 +2,12 @@
 // how far the hub has it, the lag and rate, and anything dropped (with the reason).
 import { Elysia } from 'elysia'
 import type { EdgeContext } from '../context.ts'
-import { requireRole } from './auth.ts'
+import type { EdgeAuth } from './routes.ts'
 
-const secured = { security: [{ bearer: [] }] }
-
-export function syncRoutes(ctx: EdgeContext) {
-  return new Elysia()
-    .get('/sync/status', ({ headers }) => {
-      requireRole(ctx, headers.authorization, 'viewer')
-      return ctx.sync.status()
-    }, {
-      detail: {
-        ...secured,
-        summary: '{connected, backlog, cursor, last_ack_ts, lag_ms, rate_per_s, dropped, catching_up}, and the live uplink',
-      },
+export function syncRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+  return new Elysia().use(auth)
+    .get('/sync/status', () => ctx.sync.status(), {
+      auth: 'viewer',
+      detail: { summary: '{connected, backlog, cursor, last_ack_ts, lag_ms, rate_per_s, dropped, catching_up}, and the live uplink' },
     })
 }

@@ -1,23 +1,21 @@
 // Accounts of the robot's API and broker (the same accounts for both). Passwords are
-// hashed with Bun.password (argon2id); a password change bumps the token version so
-// tokens issued before it stop working.
+// hashed with Bun.password (argon2id); a password or role change, or a revocation, bumps the
+// token version so tokens issued before it stop working.
 import { eq, sql } from 'drizzle-orm'
 import type { PublicUser, Role } from '../../core/schemas.ts'
+import { passwordMatches } from '../../core/password-check.ts'
+import { AccountError, type AccountStore } from '../../server/account-routes.ts'
+import type { StoredUser } from '../../server/auth-plugin.ts'
 import type { EdgeDb } from '../store/database.ts'
 import { users } from '../store/schema.ts'
-import { passwordMatches } from '../../core/password-check.ts'
 
-export class UserError extends Error {
-  constructor(readonly status: 400 | 404 | 409, message: string) {
-    super(message)
-  }
-}
+export { AccountError as UserError }
 
 type Row = typeof users.$inferSelect
 
 const toPublic = (r: Row): PublicUser => ({ id: r.id, username: r.username, role: r.role, email: r.email ?? null, created_at: r.createdAt })
 
-export class UserStore {
+export class UserStore implements AccountStore {
   constructor(private readonly db: EdgeDb) {}
 
   count(): number {
@@ -33,48 +31,59 @@ export class UserStore {
     return r ? toPublic(r) : null
   }
 
+  current(id: number): StoredUser | null {
+    const r = this.db.select({ id: users.id, username: users.username, role: users.role, tokenVersion: users.tokenVersion }).from(users).where(eq(users.id, id)).get()
+    return r ?? null
+  }
+
   tokenVersion(id: number): number | null {
-    const r = this.db.select({ v: users.tokenVersion }).from(users).where(eq(users.id, id)).get()
-    return r ? r.v : null
+    return this.current(id)?.tokenVersion ?? null
   }
 
   async create(input: { username: string; password: string; role: Role; email?: string | null }): Promise<PublicUser> {
-    if (this.db.select({ id: users.id }).from(users).where(eq(users.username, input.username)).get()) {
-      throw new UserError(409, `user ${input.username} already exists`)
-    }
-    const now = Date.now()
     const hash = await Bun.password.hash(input.password)
+    const now = Date.now()
     const r = this.db.insert(users).values({
       username: input.username, passwordHash: hash, role: input.role, email: input.email ?? null, createdAt: now, updatedAt: now,
-    }).returning().get()
+    }).onConflictDoNothing().returning().get()
+    if (!r) throw new AccountError(409, `user ${input.username} already exists`)
     return toPublic(r)
   }
 
   async update(id: number, patch: { password?: string; role?: Role; email?: string | null }): Promise<PublicUser> {
-    const cur = this.db.select().from(users).where(eq(users.id, id)).get()
-    if (!cur) throw new UserError(404, `no user ${id}`)
-    if (patch.role && patch.role !== 'admin' && cur.role === 'admin' && this.adminCount() <= 1) {
-      throw new UserError(409, 'the last admin cannot be demoted')
-    }
-    const set: Partial<Row> = { updatedAt: Date.now() }
-    if (patch.password !== undefined) {
-      set.passwordHash = await Bun.password.hash(patch.password)
-      set.tokenVersion = cur.tokenVersion + 1
-    }
-    if (patch.role !== undefined) { set.role = patch.role; set.tokenVersion = cur.tokenVersion + 1 }
-    if (patch.email !== undefined) set.email = patch.email
-    return toPublic(this.db.update(users).set(set).where(eq(users.id, id)).returning().get()!)
+    // The slow hash first; then the check and the write in one synchronous transaction, so two
+    // demotions at once cannot both see a second admin.
+    const hash = patch.password !== undefined ? await Bun.password.hash(patch.password) : undefined
+    return this.db.transaction((tx) => {
+      const cur = tx.select().from(users).where(eq(users.id, id)).get()
+      if (!cur) throw new AccountError(404, `no user ${id}`)
+      if (patch.role && patch.role !== 'admin' && cur.role === 'admin' && this.adminCount(tx) <= 1) {
+        throw new AccountError(409, 'the last admin cannot be demoted')
+      }
+      const set: Partial<Row> = { updatedAt: Date.now() }
+      if (hash !== undefined) { set.passwordHash = hash; set.tokenVersion = cur.tokenVersion + 1 }
+      if (patch.role !== undefined && patch.role !== cur.role) { set.role = patch.role; set.tokenVersion = cur.tokenVersion + 1 }
+      if (patch.email !== undefined) set.email = patch.email
+      return toPublic(tx.update(users).set(set).where(eq(users.id, id)).returning().get()!)
+    }, { behavior: 'immediate' })
   }
 
   delete(id: number) {
-    const cur = this.db.select().from(users).where(eq(users.id, id)).get()
-    if (!cur) throw new UserError(404, `no user ${id}`)
-    if (cur.role === 'admin' && this.adminCount() <= 1) throw new UserError(409, 'the last admin cannot be deleted')
-    this.db.delete(users).where(eq(users.id, id)).run()
+    this.db.transaction((tx) => {
+      const cur = tx.select().from(users).where(eq(users.id, id)).get()
+      if (!cur) throw new AccountError(404, `no user ${id}`)
+      if (cur.role === 'admin' && this.adminCount(tx) <= 1) throw new AccountError(409, 'the last admin cannot be deleted')
+      tx.delete(users).where(eq(users.id, id)).run()
+    }, { behavior: 'immediate' })
   }
 
-  private adminCount(): number {
-    return this.db.select({ n: sql<number>`count(*)` }).from(users).where(eq(users.role, 'admin')).get()!.n
+  revokeTokens(id: number) {
+    const r = this.db.update(users).set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: Date.now() }).where(eq(users.id, id)).returning({ id: users.id }).get()
+    if (!r) throw new AccountError(404, `no user ${id}`)
+  }
+
+  private adminCount(db: Pick<EdgeDb, 'select'>): number {
+    return db.select({ n: sql<number>`count(*)` }).from(users).where(eq(users.role, 'admin')).get()!.n
   }
 
   /** The user for these credentials, or null; takes about as long either way. */

@@ -3,8 +3,8 @@
 // robot itself (anonymous, loopback only) may report jobs on `job`, and the earlier
 // system's client may publish its own layout.
 import { parseTopic } from '../../core/topics.ts'
-import { roleAtLeast } from '../../core/token.ts'
-import type { Principal } from './principal.ts'
+import { roleAtLeast } from '../../core/schemas.ts'
+import type { BrokerPrincipal as Principal } from './principal.ts'
 
 const LEGACY_TELEMETRY = new Set(['sensors', 'servos', 'status', 'battery', 'location', 'logs', 'job'])
 
@@ -21,6 +21,10 @@ export function canPublish(p: Principal, topic: string, robotId: string): string
     return 'only the robot publishes its own telemetry'
   }
   if (t.kind === 'legacy') {
+    // Per-robot topics of the earlier layout: this robot's only (or everyone's, for commands).
+    const forUs = t.robotId === undefined || t.robotId === robotId || (t.robotId === 'broadcast' && (t.root === 'commands' || t.root === 'emergency_stop')) ||
+      (t.robotId === 'response' && t.root === 'commands')
+    if (!forUs) return `topic is for robot ${t.robotId}, this is ${robotId}`
     if (LEGACY_TELEMETRY.has(t.root)) return p.kind === 'local' || admin ? null : 'legacy telemetry is accepted from the robot itself only'
     if (t.root === 'commands' && t.robotId === 'response') return p.kind === 'local' || admin ? null : 'legacy command responses come from the robot itself only'
     if (t.root === 'commands' || t.root === 'emergency_stop') return operator ? null : 'commands need the operator role'

@@ -1,12 +1,21 @@
 // The embedded MQTT broker (aedes) on TCP and on the HTTP server's WebSocket. Clients
 // authenticate with the API's accounts (username + password, or a bearer token as the
-// password); anonymous clients only from loopback, and only when configured so.
+// password); anonymous clients only over TCP from loopback, and only when configured so.
+// Password guessing is throttled per address and account (server/throttle.ts) under the
+// process's ceiling on hash work, packets are size-capped before the broker buffers them
+// (packet-guard.ts), and every publish and subscription is judged by the account as it is
+// now: a session ends when its user's password, role or tokens change or the user is deleted.
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import net from 'node:net'
 import type { Logger } from '../../core/log.ts'
+import { userFromToken, type AuthSources } from '../../server/auth-plugin.ts'
+import { HashBusy } from '../../server/hash-gate.ts'
+import { isLoopback } from '../../server/peer.ts'
+import type { AuthThrottle } from '../../server/throttle.ts'
 import type { UserStore } from '../auth/user-store.ts'
 import { canPublish, canSubscribe } from './acl.ts'
-import { isLoopback, principalFromToken, type Principal } from './principal.ts'
+import { guardedSocket } from './packet-guard.ts'
+import type { BrokerPrincipal } from './principal.ts'
 
 export interface BrokerOptions {
   robotId: string
@@ -14,14 +23,15 @@ export interface BrokerOptions {
   port: number
   anonymousLoopback: boolean
   users: UserStore
-  jwtSecret: () => string
+  authSources: AuthSources
+  throttle: AuthThrottle
   log: Logger
 }
 
-const principals = new WeakMap<Client, Principal>()
-export const principalOf = (c: Client | null): Principal | undefined => (c ? principals.get(c) : undefined)
+const principals = new WeakMap<Client, BrokerPrincipal>()
+export const principalOf = (c: Client | null): BrokerPrincipal | undefined => (c ? principals.get(c) : undefined)
 
-function authError(code: 4 | 5, message: string): AuthenticateError {
+function authError(code: 3 | 4 | 5, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code }) as AuthenticateError
 }
 
@@ -29,62 +39,86 @@ function remoteAddress(c: Client): string | undefined {
   return (c.conn as { remoteAddress?: string }).remoteAddress
 }
 
+/** Connections over the HTTP port's WebSocket (ws-transport.ts marks them). */
+const overWebSocket = (c: Client) => (c.conn as { websocket?: boolean }).websocket === true
+
 export class EmbeddedBroker {
   readonly aedes: Aedes
   private server: net.Server | null = null
-  readonly counters = { refused_connections: 0, refused_publishes: 0, refused_subscriptions: 0 }
+  readonly counters = { refused_connections: 0, refused_publishes: 0, refused_subscriptions: 0, oversized_packets: 0, ended_sessions: 0 }
 
   private constructor(aedes: Aedes, private readonly opts: BrokerOptions) {
     this.aedes = aedes
   }
 
   static async create(opts: BrokerOptions): Promise<EmbeddedBroker> {
-    const log = opts.log
+    const { log, throttle, users, authSources } = opts
     let self: EmbeddedBroker
+    /** The user as stored now, or null when the account changed since the session began. */
+    const current = (p: BrokerPrincipal): BrokerPrincipal | null => {
+      if (p.kind === 'local') return p
+      const u = users.current(p.uid)
+      return u && u.tokenVersion === p.ver ? { ...p, role: u.role } : null
+    }
     const aedes = await Aedes.createBroker({
       authenticate: (client, username, password, done) => {
-        const addr = remoteAddress(client)
-        const refuse = (code: 4 | 5, why: string) => {
+        const addr = remoteAddress(client) ?? 'unknown'
+        const refuse = (code: 3 | 4 | 5, why: string) => {
           self.counters.refused_connections++
-          log.warn('mqtt connection refused', { client: client.id, addr, reason: why })
+          log.warn('mqtt connection refused', { client: client.id, addr, user: username?.slice(0, 64), reason: why })
           done(authError(code, why), false)
         }
         if (!username && !password) {
-          if (opts.anonymousLoopback && isLoopback(addr)) {
-            principals.set(client, { kind: 'local', username: 'local', role: null })
+          if (opts.anonymousLoopback && isLoopback(addr) && !overWebSocket(client)) {
+            principals.set(client, { kind: 'local', username: 'local' })
             return done(null, true)
           }
-          return refuse(5, 'anonymous clients are not accepted')
+          return refuse(5, overWebSocket(client) ? 'anonymous clients are not accepted over WebSocket' : 'anonymous clients are not accepted')
         }
+        const name = (username ?? '').slice(0, 64)
+        const wait = throttle.retryAfter(addr, name)
+        if (wait > 0) return refuse(5, `too many failed attempts; wait ${Math.ceil(wait / 1000)} s`)
         const secret = password ? password.toString('utf8') : ''
-        if (secret.split('.').length === 3) {
-          const p = principalFromToken(secret, opts.jwtSecret(), opts.users)
-          if (p) { principals.set(client, p); return done(null, true) }
+        const login = async (): Promise<BrokerPrincipal | null> => {
+          if (secret.split('.').length === 3) {
+            const u = await userFromToken(secret, authSources)
+            if (u) return u
+          }
+          const u = await authSources.hashGate.run(() => users.verify(name, secret))
+          return u ? { kind: 'user', uid: u.id, username: u.username, role: u.role, ver: u.tokenVersion } : null
         }
-        opts.users.verify(username ?? '', secret).then((u) => {
-          if (!u) return refuse(4, 'bad username or password')
-          principals.set(client, { kind: 'user', username: u.username, uid: u.id, role: u.role })
+        login().then((p) => {
+          if (!p) {
+            throttle.fail(addr, name)
+            return refuse(4, 'bad username or password')
+          }
+          throttle.succeed(addr, name)
+          principals.set(client, p)
           done(null, true)
-        }, (err) => refuse(4, (err as Error).message))
+        }, (err) => refuse(err instanceof HashBusy ? 3 : 4, (err as Error).message))
       },
       authorizePublish: (client, packet, cb) => {
         if (!client) return cb(null) // the edge itself
         const p = principals.get(client)
-        const why = p ? canPublish(p, packet.topic, opts.robotId) : 'not authenticated'
+        const now = p && current(p)
+        const why = !p ? 'not authenticated' : !now ? 'the account changed since this session began' : canPublish(now, packet.topic, opts.robotId)
         if (why) {
           self.counters.refused_publishes++
           log.warn('mqtt publish refused', { client: client.id, user: p?.username, topic: packet.topic.slice(0, 200), reason: why })
+          if (p && !now) self.end(client)
           return cb(new Error(why))
         }
         cb(null)
       },
       authorizeSubscribe: (client, sub, cb) => {
         const p = principals.get(client)
-        const why = p ? canSubscribe(p, sub.topic) : 'not authenticated'
+        const now = p && current(p)
+        const why = !p ? 'not authenticated' : !now ? 'the account changed since this session began' : canSubscribe(now, sub.topic)
         if (why) {
           self.counters.refused_subscriptions++
           log.warn('mqtt subscription refused', { client: client.id, user: p?.username, filter: sub.topic.slice(0, 200), reason: why })
-          return cb(new Error(why))
+          if (p && !now) { self.end(client); return cb(new Error(why)) }
+          return cb(null, null) // a SUBACK refusing this filter (0x80); the session goes on
         }
         cb(null, sub)
       },
@@ -93,8 +127,29 @@ export class EmbeddedBroker {
     return self
   }
 
+  private end(client: Client) {
+    this.counters.ended_sessions++
+    client.close()
+  }
+
+  /** Ends every session of a user whose password, role or tokens changed, or who was deleted. */
+  endSessionsOf(uid: number, change: string) {
+    for (const client of Object.values((this.aedes as unknown as { clients: Record<string, Client> }).clients)) {
+      const p = principals.get(client)
+      if (p?.kind !== 'user' || p.uid !== uid) continue
+      this.opts.log.info('mqtt session ended: its account changed', { client: client.id, user: p.username, change })
+      this.end(client)
+    }
+  }
+
+  /** Counts and logs a connection ended for an oversized packet. */
+  refusedPacket(addr: string | undefined, why: string) {
+    this.counters.oversized_packets++
+    this.opts.log.warn('mqtt connection closed: packet too large', { addr, reason: why })
+  }
+
   async listen(): Promise<number> {
-    const server = net.createServer((socket) => this.aedes.handle(socket))
+    const server = net.createServer((socket) => this.aedes.handle(guardedSocket(socket, (why) => this.refusedPacket(socket.remoteAddress, why))))
     this.server = server
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)

@@ -3,11 +3,13 @@
 import { Duplex } from 'node:stream'
 import type { ServerWebSocket } from 'bun'
 import type { Aedes } from 'aedes'
+import { PacketSizeGuard } from './packet-guard.ts'
 
 export interface MqttWsData {
   kind: 'mqtt'
   remoteAddress: string
   stream?: Duplex
+  guard?: PacketSizeGuard
 }
 
 export function openMqttWebSocket(aedes: Aedes, ws: ServerWebSocket<MqttWsData>) {
@@ -26,13 +28,22 @@ export function openMqttWebSocket(aedes: Aedes, ws: ServerWebSocket<MqttWsData>)
       cb(err)
     },
   })
-  Object.assign(stream, { remoteAddress: ws.data.remoteAddress })
+  // `websocket`: the broker admits no anonymous client over it (broker.ts).
+  Object.assign(stream, { remoteAddress: ws.data.remoteAddress, websocket: true })
   ws.data.stream = stream
+  ws.data.guard = new PacketSizeGuard()
   aedes.handle(stream)
 }
 
-export function mqttWebSocketMessage(ws: ServerWebSocket<MqttWsData>, message: string | Buffer) {
-  ws.data.stream?.push(typeof message === 'string' ? Buffer.from(message) : message)
+export function mqttWebSocketMessage(ws: ServerWebSocket<MqttWsData>, message: string | Buffer, onRefused: (why: string) => void) {
+  const bytes = typeof message === 'string' ? Buffer.from(message) : message
+  const why = ws.data.guard?.accept(bytes)
+  if (why) {
+    onRefused(why)
+    ws.close(1009, 'packet too large')
+    return
+  }
+  ws.data.stream?.push(bytes)
 }
 
 export function closeMqttWebSocket(ws: ServerWebSocket<MqttWsData>) {

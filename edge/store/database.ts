@@ -3,6 +3,7 @@
 import { Database } from 'bun:sqlite'
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
 import { migrate } from 'drizzle-orm/bun-sqlite/migrator'
+import { chmodSync, closeSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import * as schema from './schema.ts'
 
@@ -11,6 +12,10 @@ export type EdgeDb = BunSQLiteDatabase<typeof schema> & { $client: Database }
 export const MIGRATIONS_DIR = join(import.meta.dir, 'migrations')
 
 export function openEdgeDatabase(path: string): EdgeDb {
+  // The database holds password hashes and the audit trail: only the edge's user may read it.
+  // SQLite creates the -wal and -shm files with the database's mode, so 0600 here covers them.
+  closeSync(openSync(path, 'a', 0o600))
+  chmodSync(path, 0o600)
   const sqlite = new Database(path, { create: true, strict: true })
   // Only takes effect on a new file. Each tick rewrites the partly filled last page of the
   // chunk table in the WAL: smaller pages make that rewrite cheaper (measured in

@@ -2,17 +2,16 @@
 // messages (edge/api/alert-routes.ts): viewers read, operators acknowledge and resolve
 // (recorded with their name), admins edit rules, globally or for one robot.
 import { Elysia, t } from 'elysia'
+import { EpochMs } from '../../server/params.ts'
 import { AlertRecord, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
 import { HttpError } from '../../core/http-error.ts'
-import type { Role } from '../../core/schemas.ts'
 import { RuleError } from '../alerts/rule-repo.ts'
 import { isRobotMetric } from '../alerts/robot-rules.ts'
 import { robotTopic } from '../../core/topics.ts'
 import type { HubContext } from '../context.ts'
-import { requireHubRole } from './auth.ts'
+import type { HubAuth } from './routes.ts'
 
 const ErrorBody = t.Object({ error: t.String(), message: t.String() })
-const secured = { security: [{ bearer: [] }] }
 // A new object, not an intersection with the edge's RuleRecord: Elysia normalises a response
 // schema in place (closing it to extra properties), so once an edge app in the same process had
 // compiled its rules route, the shared RuleRecord refused every hub rule for its robot_id.
@@ -22,7 +21,6 @@ const HubRuleRecord = t.Object({
 })
 const AlertId = t.Object({ id: t.String({ maxLength: 40 }) })
 /** Epoch ms that a Date can hold, so a wild value is a 400 and not a failed query. */
-const EpochMs = (description: string) => t.Numeric({ minimum: 0, maximum: 8.64e15, description })
 const RobotQuery = t.Object({ robot_id: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "a robot's own rules (the global rule where it has none)" })) })
 
 // The body schema lets unknown fields through so the handler can name them: the framework would
@@ -48,8 +46,7 @@ function ruleError(err: unknown): never {
   throw err
 }
 
-export function hubAlertRoutes(ctx: HubContext) {
-  const auth = (role: Role, headers: Record<string, string | undefined>) => requireHubRole(ctx, headers.authorization, role)
+export function hubAlertRoutes(ctx: HubContext, auth: HubAuth) {
   const notFound = (id: number) => new HttpError(404, 'not_found', `no alert ${id}`)
   const robotOr404 = async (id: string) => {
     if (!(await ctx.robots.get(id))) throw new HttpError(404, 'not_found', `no robot ${id}`)
@@ -60,11 +57,11 @@ export function hubAlertRoutes(ctx: HubContext) {
     await Promise.all(ids.map((id) => ctx.bridge.publish(robotTopic(id, 'sync'), '{"pull":true}').catch(() => {})))
   }
 
-  return new Elysia()
-    .get('/alerts', async ({ headers, query }) => {
-      await auth('viewer', headers)
+  return new Elysia().use(auth)
+    .get('/alerts', async ({ query }) => {
       return ctx.alerts.store.list(query)
     }, {
+      auth: 'viewer',
       query: t.Object({
         robot_id: t.Optional(t.String({ maxLength: 64 })),
         resolved: t.Optional(t.BooleanString()),
@@ -78,46 +75,44 @@ export function hubAlertRoutes(ctx: HubContext) {
         offset: t.Optional(t.Numeric({ minimum: 0, maximum: 1_000_000 })),
       }),
       response: { 200: t.Array(AlertRecord) },
-      detail: { ...secured, summary: "The fleet's alerts, newest first: the hub's own (robot offline, sync lag and backlog) and those robots raised" },
+      detail: { summary: "The fleet's alerts, newest first: the hub's own (robot offline, sync lag and backlog) and those robots raised" },
     })
 
-    .get('/alerts/rules', async ({ headers, query }) => {
-      await auth('viewer', headers)
+    .get('/alerts/rules', async ({ query }) => {
       if (query.robot_id !== undefined) await robotOr404(query.robot_id)
       return [...await ctx.alerts.rules.records(query.robot_id ?? null), ...await ctx.robotRules.records(query.robot_id ?? null)]
     }, {
+      auth: 'viewer',
       query: RobotQuery,
       response: { 200: t.Array(HubRuleRecord), 404: ErrorBody },
-      detail: { ...secured, summary: "The fleet alert rules (global), or those in force for one robot, with each metric's unit and meaning" },
+      detail: { summary: "The fleet alert rules (global), or those in force for one robot, with each metric's unit and meaning" },
     })
 
-    .put('/alerts/rules/:metric', async ({ headers, params, query, body }) => {
-      const me = await auth('admin', headers)
+    .put('/alerts/rules/:metric', async ({ principal, params, query, body }) => {
       const patch = rulePatch(body)
       if (query.robot_id !== undefined) await robotOr404(query.robot_id)
-      if (!isRobotMetric(params.metric)) return ctx.alerts.updateRule(params.metric, query.robot_id ?? null, patch, me.username).catch(ruleError)
+      if (!isRobotMetric(params.metric)) return ctx.alerts.updateRule(params.metric, query.robot_id ?? null, patch, principal.username).catch(ruleError)
       const rule = await ctx.robotRules.update(params.metric, query.robot_id ?? null, patch, new Date()).catch(ruleError)
-      await ctx.records.log({ robotId: query.robot_id ?? null, level: 'info', category: 'alerts', ts: Date.now(), message: `robot alert rule ${params.metric}${query.robot_id ? ` for ${query.robot_id}` : ' (all robots)'} set by ${me.username}`, details: { rule, patch } })
+      await ctx.records.log({ robotId: query.robot_id ?? null, level: 'info', category: 'alerts', ts: Date.now(), message: `robot alert rule ${params.metric}${query.robot_id ? ` for ${query.robot_id}` : ' (all robots)'} set by ${principal.username}`, details: { rule, patch } })
       await nudge(query.robot_id ?? null)
       return rule
     }, {
+      auth: 'admin',
       params: t.Object({ metric: t.String({ maxLength: 64 }) }),
       query: RobotQuery,
       body: RulePatchBody,
       response: { 200: HubRuleRecord, 400: ErrorBody, 404: ErrorBody },
       detail: {
-        ...secured,
         summary: "Edit a rule (partial): the global one, or with ?robot_id= that robot's own (made from the rule in force on its first edit); warning and critical must be ordered by its direction",
       },
     })
 
-    .delete('/alerts/rules/:metric', async ({ headers, params, query }) => {
-      const me = await auth('admin', headers)
+    .delete('/alerts/rules/:metric', async ({ principal, params, query }) => {
       if (isRobotMetric(params.metric)) {
         if (query.robot_id !== undefined) await robotOr404(query.robot_id)
         const removed = await ctx.robotRules.remove(params.metric, query.robot_id ?? null)
         if (!removed) throw new HttpError(404, 'not_found', `the hub sets no ${params.metric} rule${query.robot_id ? ` for ${query.robot_id}` : ' for all robots'}`)
-        await ctx.records.log({ robotId: query.robot_id ?? null, level: 'info', category: 'alerts', ts: Date.now(), message: `robot alert rule ${params.metric}${query.robot_id ? ` for ${query.robot_id}` : ' (all robots)'} no longer set by the hub (${me.username}); robots keep the rule they have` })
+        await ctx.records.log({ robotId: query.robot_id ?? null, level: 'info', category: 'alerts', ts: Date.now(), message: `robot alert rule ${params.metric}${query.robot_id ? ` for ${query.robot_id}` : ' (all robots)'} no longer set by the hub (${principal.username}); robots keep the rule they have` })
         await nudge(query.robot_id ?? null)
         return removed
       }
@@ -125,29 +120,30 @@ export function hubAlertRoutes(ctx: HubContext) {
         throw new HttpError(400, 'invalid_request', 'robot_id is required: a global rule is not deleted; disable it with {"enabled": false}')
       }
       await robotOr404(query.robot_id)
-      return ctx.alerts.removeRule(params.metric, query.robot_id, me.username).catch(ruleError)
+      return ctx.alerts.removeRule(params.metric, query.robot_id, principal.username).catch(ruleError)
     }, {
+      auth: 'admin',
       params: t.Object({ metric: t.String({ maxLength: 64 }) }),
       query: RobotQuery,
       response: { 200: HubRuleRecord, 400: ErrorBody, 404: ErrorBody },
-      detail: { ...secured, summary: "Remove a robot's own rule: the global rule applies to it again (returned)" },
+      detail: { summary: "Remove a robot's own rule: the global rule applies to it again (returned)" },
     })
 
-    .post('/alerts/:id/acknowledge', async ({ headers, params }) => {
-      const me = await auth('operator', headers)
+    .post('/alerts/:id/acknowledge', async ({ principal, params }) => {
       const id = alertId(params.id)
-      return (await ctx.alerts.acknowledge(id, me.username)) ?? (() => { throw notFound(id) })()
+      return (await ctx.alerts.acknowledge(id, principal.username)) ?? (() => { throw notFound(id) })()
     }, {
+      auth: 'operator',
       params: AlertId, response: { 200: AlertRecord, 404: ErrorBody },
-      detail: { ...secured, summary: 'Acknowledge (idempotent: the first acknowledgement is kept)' },
+      detail: { summary: 'Acknowledge (idempotent: the first acknowledgement is kept)' },
     })
 
-    .post('/alerts/:id/resolve', async ({ headers, params }) => {
-      const me = await auth('operator', headers)
+    .post('/alerts/:id/resolve', async ({ principal, params }) => {
       const id = alertId(params.id)
-      return (await ctx.alerts.resolve(id, me.username)) ?? (() => { throw notFound(id) })()
+      return (await ctx.alerts.resolve(id, principal.username)) ?? (() => { throw notFound(id) })()
     }, {
+      auth: 'operator',
       params: AlertId, response: { 200: AlertRecord, 404: ErrorBody },
-      detail: { ...secured, summary: 'Resolve (idempotent); a condition that persists raises a new alert' },
+      detail: { summary: 'Resolve (idempotent); a condition that persists raises a new alert' },
     })
 }

@@ -2,8 +2,8 @@
 // answer says which confirmed, which did not answer, and which were not connected (those get
 // nothing: an e-stop is never queued either, and a robot that is away is not moving for us).
 import { Elysia, t } from 'elysia'
-import { requireHubRole } from './auth.ts'
 import type { HubContext } from '../context.ts'
+import type { HubAuth } from './routes.ts'
 import { commands } from '../db/schema.ts'
 
 /** A robot answers an e-stop in milliseconds; past this it is reported as not confirmed. */
@@ -20,10 +20,9 @@ export const FleetEstopResult = t.Object({
   })),
 })
 
-export function fleetRoutes(ctx: HubContext) {
-  return new Elysia()
-    .post('/fleet/estop', async ({ headers, body }) => {
-      const me = await requireHubRole(ctx, headers.authorization, 'operator')
+export function fleetRoutes(ctx: HubContext, auth: HubAuth) {
+  return new Elysia().use(auth)
+    .post('/fleet/estop', async ({ principal: me, body }) => {
       const id = `fleet-estop-${crypto.randomUUID()}`
       const requestedAt = Date.now()
       const reason = body?.reason?.slice(0, 200) || `fleet e-stop by ${me.username}`
@@ -50,8 +49,9 @@ export function fleetRoutes(ctx: HubContext) {
       })
       return { id, requested_at: requestedAt, confirmed, unconfirmed: results.length - confirmed - notConnected, not_connected: notConnected, robots: results }
     }, {
-      body: t.Optional(t.Object({ reason: t.Optional(t.String({ maxLength: 200 })) })),
+      auth: { allow: 'operator', body: { maxBytes: 1024, maxDepth: 2 } },
+      body: t.Optional(t.Union([t.Object({ reason: t.Optional(t.String({ maxLength: 200 })) }, { additionalProperties: false }), t.Null()])),
       response: FleetEstopResult,
-      detail: { security: [{ bearer: [] }], summary: 'Emergency-stop every connected robot at once; says which confirmed' },
+      detail: { summary: 'Emergency-stop every connected robot at once; says which confirmed' },
     })
 }

@@ -3,13 +3,13 @@
 // formula-safe writer (core/csv.ts) that the edge uses.
 import { and, desc, eq, gte, ilike, lte, sql, type SQL } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
+import { EpochMs } from '../../server/params.ts'
 import { toCsv } from '../../core/csv.ts'
 import type { HubContext } from '../context.ts'
+import type { HubAuth } from './routes.ts'
 import { systemLogs } from '../db/schema.ts'
 import { HttpError } from '../../core/http-error.ts'
-import { requireHubRole } from './auth.ts'
 
-const secured = { security: [{ bearer: [] }] }
 const EXPORT_MAX = 10_000
 const LEVELS = ['debug', 'info', 'warn', 'error', 'critical'] as const
 const Filters = {
@@ -17,8 +17,8 @@ const Filters = {
   level: t.Optional(t.Union(LEVELS.map((s) => t.Literal(s)))),
   category: t.Optional(t.String({ maxLength: 40 })),
   q: t.Optional(t.String({ maxLength: 200, description: 'text to find in the message' })),
-  from: t.Optional(t.Numeric({ description: 'epoch ms' })),
-  to: t.Optional(t.Numeric({ description: 'epoch ms' })),
+  from: t.Optional(EpochMs('epoch ms')),
+  to: t.Optional(EpochMs('epoch ms')),
 }
 const Paging = {
   limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, description: 'default 100' })),
@@ -42,51 +42,47 @@ function where(f: Filter): SQL | undefined {
   return and(...w)
 }
 
-export function hubLogRoutes(ctx: HubContext) {
-  const need = (role: 'viewer' | 'operator', headers: Record<string, string | undefined>) => requireHubRole(ctx, headers.authorization, role)
+export function hubLogRoutes(ctx: HubContext, auth: HubAuth) {
   const rows = (f: Filter, limit: number, offset = 0) =>
     ctx.db.select().from(systemLogs).where(where(f)).orderBy(desc(systemLogs.ts), desc(systemLogs.id)).limit(limit).offset(offset)
   const stamp = () => new Date().toISOString().replace(/[:.]/g, '-')
   const name = (f: Filter) => `tonypi-${f.robot_id ?? 'fleet'}-logs-${stamp()}`
 
-  return new Elysia()
-    .get('/logs', async ({ headers, query }) => {
-      await need('viewer', headers)
+  return new Elysia().use(auth)
+    .get('/logs', async ({ query }) => {
       const logs = await rows(query, query.limit ?? 100, query.offset ?? 0)
       const total = (await ctx.db.select({ n: sql<number>`count(*)::int` }).from(systemLogs).where(where(query)))[0].n
       return { total, logs: logs.map(logRecord) }
-    }, { query: t.Object({ ...Filters, ...Paging }), detail: { ...secured, summary: 'Log entries, newest first, with the total matching' } })
+    }, { auth: 'viewer', query: t.Object({ ...Filters, ...Paging }), detail: { summary: 'Log entries, newest first, with the total matching' } })
 
-    .post('/logs', async ({ headers, body, set }) => {
-      const me = await need('operator', headers)
+    .post('/logs', async ({ principal, body, set }) => {
       if (body.robot_id !== undefined && !(await ctx.robots.get(body.robot_id))) throw new HttpError(404, 'not_found', `no robot ${body.robot_id}`)
       const [row] = await ctx.db.insert(systemLogs).values({
-        level: body.level ?? 'info', category: 'note', robotId: body.robot_id ?? null, message: body.message, details: { user: me.username },
+        level: body.level ?? 'info', category: 'note', robotId: body.robot_id ?? null, message: body.message, details: { user: principal.username },
       }).returning()
       set.status = 201
       return logRecord(row)
     }, {
+      auth: 'operator',
       body: t.Object({
         message: t.String({ minLength: 1, maxLength: 4000 }),
         level: t.Optional(t.Union([t.Literal('info'), t.Literal('warn'), t.Literal('error'), t.Literal('critical')])),
         robot_id: t.Optional(t.String({ maxLength: 64, description: 'the robot the note is about; none for the fleet' })),
       }, { additionalProperties: false }),
-      detail: { ...secured, summary: "Add an operator's note to the log" },
+      detail: { summary: "Add an operator's note to the log" },
     })
 
-    .get('/logs/export/csv', async ({ headers, query }) => {
-      await need('viewer', headers)
+    .get('/logs/export/csv', async ({ query }) => {
       const logs = await rows(query, EXPORT_MAX)
       const csv = toCsv(['id', 'time', 'level', 'category', 'robot_id', 'message', 'details'],
         logs.map((l) => [l.id, l.ts.toISOString(), l.level, l.category, l.robotId, l.message, l.details === null ? '' : JSON.stringify(l.details)]))
       return new Response(csv, { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name(query)}.csv"` } })
-    }, { query: t.Object(Filters), detail: { ...secured, summary: `CSV (RFC 4180, formula-safe), up to ${EXPORT_MAX} newest entries` } })
+    }, { auth: 'viewer', query: t.Object(Filters), detail: { summary: `CSV (RFC 4180, formula-safe), up to ${EXPORT_MAX} newest entries` } })
 
-    .get('/logs/export/json', async ({ headers, query }) => {
-      await need('viewer', headers)
+    .get('/logs/export/json', async ({ query }) => {
       const logs = await rows(query, EXPORT_MAX)
       return new Response(JSON.stringify({ robot_id: query.robot_id ?? null, exported_at: Date.now(), logs: logs.map(logRecord) }), {
         headers: { 'content-type': 'application/json', 'content-disposition': `attachment; filename="${name(query)}.json"` },
       })
-    }, { query: t.Object(Filters), detail: { ...secured, summary: `JSON, up to ${EXPORT_MAX} newest entries` } })
+    }, { auth: 'viewer', query: t.Object(Filters), detail: { summary: `JSON, up to ${EXPORT_MAX} newest entries` } })
 }

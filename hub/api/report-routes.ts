@@ -1,16 +1,16 @@
-// `reports/*` on the hub (core/reports/report-routes.ts): a report about one registered robot,
+// `reports/*` on the hub (server/report-routes.ts): a report about one registered robot,
 // or, without a robot_id (or with null), about the whole fleet.
 import { HttpError } from '../../core/http-error.ts'
-import { reportRoutes } from '../../core/reports/report-routes.ts'
+import { reportRoutes } from '../../server/report-routes.ts'
 import type { HubContext } from '../context.ts'
-import { requireHubRole } from './auth.ts'
+import type { HubAuth } from './routes.ts'
 
 /** Reports live in a PostgreSQL `serial` column. */
 const MAX_PG_INTEGER = 2_147_483_647
 
-export function hubReportRoutes(ctx: HubContext) {
+export function hubReportRoutes(ctx: HubContext, auth: HubAuth) {
   return reportRoutes<string | null>({
-    authorize: (role, authorization) => requireHubRole(ctx, authorization, role),
+    auth,
     async subject(robotId) {
       if (robotId === undefined || robotId === null) return null
       const robot = await ctx.robots.get(robotId)

@@ -1,192 +1,165 @@
 // The hub's REST API under /api/v1: the fleet's users and robots, their status, telemetry
 // from InfluxDB, jobs, alerts and logs from Postgres, and commands routed over MQTT.
-import { lazyOpenApi } from '../../core/openapi-document.ts'
+import { lazyOpenApi } from '../../server/openapi-document.ts'
 import { Value } from '@sinclair/typebox/value'
 import { and, desc, eq, gte, isNull, lte, type SQL } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
+import { EpochMs } from '../../server/params.ts'
 import { apiErrorHandler, HttpError } from '../../core/http-error.ts'
-import { Command, Password, PublicUser, Role, RobotId, Username } from '../../core/schemas.ts'
+import { Command, RobotId } from '../../core/schemas.ts'
 import { STREAM_NAMES } from '../../core/streams.ts'
-import { signToken } from '../../core/token.ts'
 import { isValidRobotId } from '../../core/topics.ts'
-import { HubUserError } from '../auth/user-repo.ts'
 import type { HubContext } from '../context.ts'
 import { commands, jobs } from '../db/schema.ts'
 import { jobRecord } from '../records.ts'
 import { hubLogRoutes } from './log-routes.ts'
 import { RobotError, robotView } from '../robots/robot-repo.ts'
-import { requireHubRole } from './auth.ts'
+import { accountRoutes } from '../../server/account-routes.ts'
+import { assertEveryRouteDeclaresAuth, authPlugin } from '../../server/auth-plugin.ts'
 import { hubAlertRoutes } from './alert-routes.ts'
 import { hubHealth } from './health.ts'
 import { hubReportRoutes } from './report-routes.ts'
 import { hubSyncRoutes } from '../sync/sync-routes.ts'
 import { fleetRoutes } from './fleet-routes.ts'
 
-const TOKEN_TTL_S = 12 * 3600
-const secured = { security: [{ bearer: [] }] }
 
 function repoError(err: unknown): never {
-  if (err instanceof HubUserError || err instanceof RobotError) throw new HttpError(err.status, err.status === 404 ? 'not_found' : 'conflict', err.message)
+  if (err instanceof RobotError) throw new HttpError(err.status, err.status === 404 ? 'not_found' : 'conflict', err.message)
   throw err
 }
 
 const Window = {
-  from: t.Optional(t.Numeric({ description: 'epoch ms' })),
-  to: t.Optional(t.Numeric({ description: 'epoch ms' })),
+  from: t.Optional(EpochMs('epoch ms')),
+  to: t.Optional(EpochMs('epoch ms')),
   limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000 })),
   offset: t.Optional(t.Numeric({ minimum: 0, maximum: 1_000_000 })),
 }
+const RobotParam = t.Object({ id: t.String({ maxLength: 64 }) })
+
+export type HubAuth = ReturnType<typeof authPlugin>
 
 export function createHubApi(ctx: HubContext) {
-  const need = (role: Role) => (headers: Record<string, string | undefined>) => requireHubRole(ctx, headers.authorization, role)
+  const auth = authPlugin(ctx.authSources)
   const robotOr404 = async (id: string) => {
     const r = await ctx.robots.get(id)
     if (!r) throw new HttpError(404, 'not_found', `no robot ${id}`)
     return r
   }
+  /** After robots or their credentials change: the broker's files, and the bridge's list. */
+  const robotsChanged = async () => {
+    await ctx.syncBrokerAuth()
+    await ctx.bridge.refreshRobots()
+  }
 
-  return new Elysia({ prefix: '/api/v1' })
-    .use(lazyOpenApi({ title: 'TonyPi hub API', version: '1' }))
+  const app = new Elysia({ prefix: '/api/v1' })
+    .use(lazyOpenApi({ title: 'TonyPi hub API', version: '1' }, { auth }))
     .onError(apiErrorHandler(ctx.log))
+    .use(auth)
 
     .get('/health', async ({ set }) => {
       const h = await hubHealth(ctx)
       set.status = h.status === 'ok' ? 200 : 503
       return h
-    }, { detail: { summary: 'Real checks of Postgres, InfluxDB and the broker; 503 names the failing one' } })
+    }, { auth: 'public', detail: { summary: 'Real checks of Postgres, InfluxDB and the broker; 503 names the failing one' } })
 
-    .post('/auth/login', async ({ body }) => {
-      const u = await ctx.users.verify(body.username, body.password)
-      if (!u) throw new HttpError(401, 'unauthorized', 'wrong username or password')
-      const { tokenVersion, ...user } = u
-      await ctx.records.log({ robotId: null, level: 'info', category: 'auth', message: `login ${u.username}`, ts: Date.now() })
-      return { access_token: signToken({ sub: u.username, uid: u.id, role: u.role, ver: tokenVersion }, ctx.jwtSecret, TOKEN_TTL_S), token_type: 'bearer' as const, expires_in: TOKEN_TTL_S, user }
-    }, { body: t.Object({ username: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: 1, maxLength: 256 }) }) })
-    .get('/auth/me', async ({ headers }) => {
-      const me = await need('viewer')(headers)
-      const { tokenVersion: _v, ...u } = (await ctx.users.get(me.uid))!
-      return u
-    }, { response: PublicUser, detail: secured })
-    .post('/auth/me/password', async ({ headers, body }) => {
-      const me = await need('viewer')(headers)
-      if (!(await ctx.users.verify(me.username, body.current_password))) throw new HttpError(403, 'forbidden', 'the current password is wrong')
-      await ctx.users.update(me.uid, { password: body.new_password })
+    .use(accountRoutes({
+      auth, users: ctx.users, secret: ctx.jwtSecret, throttle: ctx.throttle, hashGate: ctx.authSources.hashGate,
+      async audit({ ok, username, addr, reason }) {
+        if (ok) ctx.log.info('login', { username, addr })
+        else ctx.log.warn('login failed', { username, addr, reason })
+        await ctx.records.log({
+          robotId: null, level: ok ? 'info' : 'warn', category: 'auth', ts: Date.now(),
+          message: ok ? `login ${username} from ${addr}` : `failed login for ${JSON.stringify(username)} from ${addr}: ${reason}`,
+          details: { username, addr, ok, ...(reason ? { reason } : {}) },
+        })
+      },
+      async changed(uid) {
+        ctx.live.endSessionsOf(uid)
+        await ctx.syncBrokerAuth()
+      },
+    }))
+    .post('/auth/me/mqtt-credential', async ({ principal }) => {
+      const credential = await ctx.users.issueBrokerSecret((principal as { uid: number }).uid)
       await ctx.syncBrokerAuth()
-      return { ok: true }
-    }, { body: t.Object({ current_password: t.String({ maxLength: 256 }), new_password: Password }), detail: secured })
-
-    .get('/users', async ({ headers }) => { await need('admin')(headers); return ctx.users.list() }, { detail: secured })
-    .post('/users', async ({ headers, body, set }) => {
-      await need('admin')(headers)
-      const u = await ctx.users.create(body).catch(repoError)
-      await ctx.syncBrokerAuth()
-      set.status = 201
-      return u
-    }, { body: t.Object({ username: Username, password: Password, role: Role, email: t.Optional(t.Union([t.String({ format: 'email', maxLength: 254 }), t.Null()])) }), detail: secured })
-    .get('/users/:id', async ({ headers, params }) => {
-      await need('admin')(headers)
-      const u = await ctx.users.get(params.id)
-      if (!u) throw new HttpError(404, 'not_found', `no user ${params.id}`)
-      const { tokenVersion: _v, ...pub } = u
-      return pub
-    }, { params: t.Object({ id: t.Integer({ minimum: 1 }) }), detail: secured })
-    .put('/users/:id', async ({ headers, params, body }) => {
-      await need('admin')(headers)
-      const u = await ctx.users.update(params.id, body).catch(repoError)
-      await ctx.syncBrokerAuth()
-      return u
+      return { credential }
     }, {
-      params: t.Object({ id: t.Integer({ minimum: 1 }) }),
-      body: t.Object({ password: t.Optional(Password), role: t.Optional(Role), email: t.Optional(t.Union([t.String({ format: 'email', maxLength: 254 }), t.Null()])) }, { minProperties: 1 }),
-      detail: secured,
+      auth: 'viewer',
+      detail: {
+        summary: "A new secret for the fleet broker (shown once; it replaces the previous one). The broker never takes people's passwords: it cannot throttle guessing, and a generated secret cannot be guessed",
+      },
     })
-    .delete('/users/:id', async ({ headers, params }) => {
-      const me = await need('admin')(headers)
-      if (me.uid === params.id) throw new HttpError(409, 'conflict', 'you cannot delete yourself')
-      await ctx.users.delete(params.id).catch(repoError)
-      await ctx.syncBrokerAuth()
-      return { ok: true }
-    }, { params: t.Object({ id: t.Integer({ minimum: 1 }) }), detail: secured })
 
-    .get('/robots', async ({ headers }) => {
-      await need('viewer')(headers)
-      return (await ctx.robots.list()).map(robotView)
-    }, { detail: secured })
-    .post('/robots', async ({ headers, body, set }) => {
-      const me = await need('admin')(headers)
+    .get('/robots', async () => (await ctx.robots.list()).map(robotView), { auth: 'viewer' })
+    .post('/robots', async ({ principal, body, set }) => {
       if (!isValidRobotId(body.robot_id)) throw new HttpError(400, 'invalid_request', `robot_id ${JSON.stringify(body.robot_id)} is reserved or invalid`)
       const { robot, credential } = await ctx.robots.create({ robotId: body.robot_id, name: body.name }).catch(repoError)
-      await ctx.syncBrokerAuth()
-      await ctx.bridge.refreshRobots()
-      await ctx.records.log({ robotId: robot.robotId, level: 'info', category: 'robots', message: `robot ${robot.robotId} registered by ${me.username}`, ts: Date.now() })
+      await robotsChanged()
+      await ctx.records.log({ robotId: robot.robotId, level: 'info', category: 'robots', message: `robot ${robot.robotId} registered by ${principal.username}`, ts: Date.now() })
       set.status = 201
       return { ...robotView(robot), credential }
-    }, { body: t.Object({ robot_id: RobotId, name: t.Optional(t.String({ maxLength: 100 })) }), detail: { ...secured, description: 'The credential token is shown once.' } })
-    .get('/robots/:id', async ({ headers, params }) => {
-      await need('viewer')(headers)
-      return robotView(await robotOr404(params.id))
-    }, { params: t.Object({ id: t.String({ maxLength: 64 }) }), detail: secured })
-    .get('/robots/:id/status', async ({ headers, params }) => {
-      await need('viewer')(headers)
+    }, { auth: 'admin', body: t.Object({ robot_id: RobotId, name: t.Optional(t.String({ maxLength: 100 })) }), detail: { description: 'The credential token is shown once.' } })
+    .get('/robots/:id', async ({ params }) => robotView(await robotOr404(params.id)), { auth: 'viewer', params: RobotParam })
+    .get('/robots/:id/credential', async ({ params }) => {
+      const r = await robotOr404(params.id)
+      return {
+        robot_id: r.robotId, username: r.credentialUsername, revoked: r.revokedAt !== null,
+        rotated_at: r.credentialRotatedAt?.getTime() ?? null, revoked_at: r.revokedAt?.getTime() ?? null,
+      }
+    }, {
+      auth: { allow: ['admin', 'robot'], robotParam: 'id' },
+      params: RobotParam,
+      detail: { summary: "A robot's credential: its account, when it was issued, whether it is revoked (never the token). A robot may ask about itself, to check its credential" },
+    })
+    .get('/robots/:id/status', async ({ params }) => {
       const r = await robotOr404(params.id)
       const st = ctx.live.status(r.robotId, r.profile, Date.now())
       if (!st) throw new HttpError(404, 'not_found', `nothing heard from ${params.id} since the hub started`)
       return st
-    }, { params: t.Object({ id: t.String({ maxLength: 64 }) }), detail: { ...secured, summary: "A robot's latest servos, IMU and battery, in the edge's robot/status shape" } })
-    .delete('/robots/:id', async ({ headers, params }) => {
-      await need('admin')(headers)
+    }, { auth: 'viewer', params: RobotParam, detail: { summary: "A robot's latest servos, IMU and battery, in the edge's robot/status shape" } })
+    .delete('/robots/:id', async ({ params }) => {
       await ctx.robots.delete(params.id).catch(repoError)
-      await ctx.syncBrokerAuth()
-      await ctx.bridge.refreshRobots()
+      await robotsChanged()
       return { ok: true }
-    }, { params: t.Object({ id: t.String({ maxLength: 64 }) }), detail: secured })
-    .post('/robots/:id/credential/rotate', async ({ headers, params }) => {
-      await need('admin')(headers)
+    }, { auth: 'admin', params: RobotParam })
+    .post('/robots/:id/credential/rotate', async ({ params }) => {
       const credential = await ctx.robots.rotate(params.id).catch(repoError)
-      await ctx.syncBrokerAuth()
-      await ctx.bridge.refreshRobots()
+      await robotsChanged()
       return { robot_id: params.id, credential }
-    }, { params: t.Object({ id: t.String({ maxLength: 64 }) }), detail: secured })
-    .post('/robots/:id/credential/revoke', async ({ headers, params }) => {
-      await need('admin')(headers)
+    }, { auth: 'admin', params: RobotParam })
+    .post('/robots/:id/credential/revoke', async ({ params }) => {
       await ctx.robots.revoke(params.id).catch(repoError)
-      await ctx.syncBrokerAuth()
-      await ctx.bridge.refreshRobots()
+      await robotsChanged()
       return { ok: true }
-    }, { params: t.Object({ id: t.String({ maxLength: 64 }) }), detail: secured })
+    }, { auth: 'admin', params: RobotParam })
 
-    .get('/robot/status', async ({ headers, query }) => {
-      await need('viewer')(headers)
+    .get('/robot/status', async ({ query }) => {
       const list = query.robot_id ? [await robotOr404(query.robot_id)] : await ctx.robots.list()
       return list.map((r) => ({ ...robotView(r), online: ctx.bridge.isOnline(r.robotId) }))
-    }, { query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })) }), detail: secured })
-    .get('/robot/sensors', async ({ headers, query }) => {
-      await need('viewer')(headers)
+    }, { auth: 'viewer', query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })) }) })
+    .get('/robot/sensors', async ({ query }) => {
       await robotOr404(query.robot_id)
       return ctx.telemetry.sensors({
         robotId: query.robot_id, stream: query.stream, from: query.from, to: query.to, resolution: query.resolution,
         servoId: query.servo_id, sensor: query.source, limit: query.limit,
       }, Date.now())
     }, {
+      auth: 'viewer',
       query: t.Object({
         robot_id: t.String({ maxLength: 64 }),
         stream: t.Union(STREAM_NAMES.map((s) => t.Literal(s))),
-        from: t.Optional(t.Numeric()), to: t.Optional(t.Numeric()),
+        from: t.Optional(EpochMs()), to: t.Optional(EpochMs()),
         resolution: t.Optional(t.String({ maxLength: 8 })),
         servo_id: t.Optional(t.Numeric({ minimum: 0, maximum: 253 })),
         source: t.Optional(t.String({ maxLength: 64 })),
         limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100000 })),
       }),
-      detail: secured,
     })
-    .get('/pi/performance', async ({ headers, query }) => {
-      await need('viewer')(headers)
+    .get('/pi/performance', async ({ query }) => {
       await robotOr404(query.robot_id)
       return ctx.telemetry.performance({ robotId: query.robot_id, from: query.from, to: query.to, resolution: query.resolution }, Date.now())
-    }, { query: t.Object({ robot_id: t.String({ maxLength: 64 }), from: t.Optional(t.Numeric()), to: t.Optional(t.Numeric()), resolution: t.Optional(t.String({ maxLength: 8 })) }), detail: secured })
+    }, { auth: 'viewer', query: t.Object({ robot_id: t.String({ maxLength: 64 }), from: t.Optional(EpochMs()), to: t.Optional(EpochMs()), resolution: t.Optional(t.String({ maxLength: 8 })) }) })
 
-    .get('/jobs', async ({ headers, query }) => {
-      await need('viewer')(headers)
+    .get('/jobs', async ({ query }) => {
       const where: SQL[] = []
       if (query.robot_id) where.push(eq(jobs.robotId, query.robot_id))
       if (query.status) where.push(eq(jobs.status, query.status))
@@ -194,16 +167,15 @@ export function createHubApi(ctx: HubContext) {
       if (query.to !== undefined) where.push(lte(jobs.startedAt, new Date(query.to)))
       const rows = await ctx.db.select().from(jobs).where(and(...where)).orderBy(desc(jobs.startedAt)).limit(query.limit ?? 100).offset(query.offset ?? 0)
       return rows.map(jobRecord)
-    }, { query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })), status: t.Optional(t.Union(['started', 'in_progress', 'completed', 'cancelled', 'failed'].map((s) => t.Literal(s)))), ...Window }), detail: secured })
-    .use(hubLogRoutes(ctx))
+    }, { auth: 'viewer', query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })), status: t.Optional(t.Union(['started', 'in_progress', 'completed', 'cancelled', 'failed'].map((s) => t.Literal(s)))), ...Window }) })
+    .use(hubLogRoutes(ctx, auth))
+    .use(hubAlertRoutes(ctx, auth))
+    .use(hubReportRoutes(ctx, auth))
 
-    .use(hubAlertRoutes(ctx))
-    .use(hubReportRoutes(ctx))
-    .use(hubSyncRoutes(ctx))
-    .use(fleetRoutes(ctx))
+    .use(hubSyncRoutes(ctx, auth))
+    .use(fleetRoutes(ctx, auth))
 
-    .post('/command', async ({ headers, body, set }) => {
-      const me = await need('operator')(headers)
+    .post('/command', async ({ principal, body, set }) => {
       const { robot_id, id: given, ...command } = body as Record<string, unknown> & { robot_id: string; id?: string }
       const robot = await robotOr404(robot_id)
       if (robot.revokedAt) throw new HttpError(409, 'conflict', `robot ${robot_id} is revoked`)
@@ -217,17 +189,20 @@ export function createHubApi(ctx: HubContext) {
         throw new HttpError(409, 'not_connected', `robot ${robot_id} is not connected (${seen}): commands are sent only to a connected robot, never queued`)
       }
       const id = typeof given === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(given) ? given : crypto.randomUUID()
-      const inserted = await ctx.db.insert(commands).values({ id, robotId: robot_id, username: me.username, type: String(command.type), body: command, state: 'sent' })
+      const inserted = await ctx.db.insert(commands).values({ id, robotId: robot_id, username: principal.username, type: String(command.type), body: command, state: 'sent' })
         .onConflictDoNothing().returning({ id: commands.id })
       if (!inserted.length) throw new HttpError(409, 'conflict', `robot ${robot_id} already has a command ${id}`)
-      const reply = await ctx.bridge.command(robot_id, id, command, robot.legacy, ctx.config.commandTimeoutMs, me.username)
-      const state = reply ? (['accepted', 'done', 'rejected', 'failed'].includes(reply.state) ? reply.state : 'failed') : 'timeout'
+      const reply = await ctx.bridge.command(robot_id, id, command, robot.legacy, ctx.config.commandTimeoutMs, principal.username)
+      const state = reply ? (['accepted', 'done', 'rejected', 'failed', 'sent'].includes(reply.state) ? reply.state : 'failed') : 'timeout'
       await ctx.db.update(commands).set({ state: state as 'accepted', reason: reply?.reason ?? (reply ? null : 'no reply in time'), updatedAt: new Date() })
         .where(and(eq(commands.robotId, robot_id), eq(commands.id, id), isNull(commands.edgeSeq)))
-      set.status = state === 'timeout' ? 504 : state === 'rejected' ? 409 : state === 'failed' ? 502 : 200
+      set.status = state === 'timeout' ? 504 : state === 'rejected' ? 409 : state === 'failed' ? 502 : state === 'sent' ? 202 : 200
       return { id, robot_id, type: command.type, state, reason: reply?.reason ?? (reply ? undefined : `no reply from ${robot_id} within ${ctx.config.commandTimeoutMs} ms`) }
     }, {
-      body: t.Object({ robot_id: t.String({ maxLength: 64 }), id: t.Optional(t.String({ maxLength: 64 })), type: t.String() }, { additionalProperties: true }),
-      detail: { ...secured, description: 'Routed to the robot over MQTT; answers with its reply or a timeout.' },
+      auth: { allow: 'operator', body: { maxBytes: 4096, maxDepth: 4 } },
+      body: t.Object({ robot_id: t.String({ maxLength: 64 }), id: t.Optional(t.String({ maxLength: 64 })), type: t.String({ maxLength: 40 }) }, { additionalProperties: true }),
+      detail: { description: 'Routed to the robot over MQTT; answers with its reply or a timeout.' },
     })
+  assertEveryRouteDeclaresAuth(app)
+  return app
 }

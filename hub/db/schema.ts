@@ -25,7 +25,7 @@ export const users = pgTable('users', {
   role: text('role', { enum: ['admin', 'operator', 'viewer'] }).notNull(),
   email: text('email'),
   tokenVersion: integer('token_version').notNull().default(1),
-  /** The same password in Mosquitto's own hash format, for the broker's password file. */
+  /** A generated broker secret (never the password) in Mosquitto's hash format, for its password file; null: no broker access. */
   mqttHash: text('mqtt_hash'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),

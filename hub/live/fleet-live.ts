@@ -47,6 +47,22 @@ export class FleetLive {
     return { ...s.status(now), profile: profile ?? 'unknown' }
   }
 
+  private sessions = new Map<number, Set<() => void>>()
+
+  /** Registers how to end a person's live socket; returns the unregistration. */
+  session(uid: number, end: () => void): () => void {
+    const set = this.sessions.get(uid) ?? new Set()
+    set.add(end)
+    this.sessions.set(uid, set)
+    return () => { set.delete(end); if (!set.size) this.sessions.delete(uid) }
+  }
+
+  /** Ends the live sockets of a user whose password, role or tokens changed, or who was deleted. */
+  endSessionsOf(uid: number) {
+    for (const end of this.sessions.get(uid) ?? []) end()
+    this.sessions.delete(uid)
+  }
+
   subscribe(fn: (m: FleetMessage) => void): () => void {
     this.listeners.add(fn)
     return () => this.listeners.delete(fn)

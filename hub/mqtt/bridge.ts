@@ -2,6 +2,13 @@
 // one legacy adapter, the earlier layout) goes to InfluxDB with the robot's own timestamps
 // and to Postgres; online/offline comes from retained status, last wills and a heartbeat
 // timeout; commands go out and their replies come back. Nothing malformed crashes it.
+//
+// Mosquitto does not say who published a message, only the topic, and its ACL lets a robot's
+// credential write only under its own id: so the robot is always the one its topic names. A
+// reply completes a command only when it comes on the topic of the robot the command went to,
+// and the earlier layout's shared topics (`tonypi/battery`, `tonypi/location`,
+// `tonypi/commands/response`), which name their robot only in the payload, are refused by the
+// ACL to robots and ignored here: a payload never decides which robot a message is about.
 import mqtt from 'mqtt'
 import { decodeJobEvent, JobEventError } from '../../core/job-event.ts'
 import { adaptLegacyMessage, LegacyMessageError, type LegacyRecord } from '../../core/legacy.ts'
@@ -30,6 +37,12 @@ export interface CommandReply {
 }
 
 type Waiter = (reply: CommandReply) => void
+
+/** The earlier layout's topics shared by every robot: the payload is all that names the robot. */
+export const LEGACY_SHARED_TOPICS = ['tonypi/battery', 'tonypi/location', 'tonypi/commands/response'] as const
+
+/** A waiter per (robot, command id): a reply from one robot cannot complete another's command. */
+const waiterKey = (robotId: string, id: string) => `${robotId}\0${id}`
 
 export class MqttBridge {
   private client: mqtt.MqttClient | null = null
@@ -179,7 +192,8 @@ export class MqttBridge {
         if (retained) return
         this.online.add(robotId)
         this.lastSeen.set(robotId, Date.now())
-        return this.deps.robots.setStatus(robotId, status, 'status message', at, typeof b.profile === 'string' ? { profile: b.profile } : {})
+        // A status in our layout: the robot speaks it now (a robot moved off the earlier client).
+        return this.deps.robots.setStatus(robotId, status, 'status message', at, { legacy: false, ...(typeof b.profile === 'string' ? { profile: b.profile } : {}) })
       }
       case 'job': {
         // The same record as the legacy `tonypi/job/{id}`, so one lifecycle applies. The
@@ -197,16 +211,21 @@ export class MqttBridge {
         return
       case 'command/response': {
         const r = body as CommandReply
-        if (typeof r.id === 'string') this.waiters.get(r.id)?.(r)
+        if (typeof r.id === 'string') this.waiters.get(waiterKey(robotId, r.id))?.(r)
         this.deps.onEvent?.(robotId, 'command', r as Record<string, unknown>)
         return this.seen(robotId)
       }
+      case 'command/request':
+        return // the hub's own (or an operator's) command: not a sign of life from the robot
       default:
         return this.seen(robotId)
     }
   }
 
   private async onLegacy(topic: string, body: unknown) {
+    if ((LEGACY_SHARED_TOPICS as readonly string[]).includes(topic)) {
+      return this.drop(`${topic} names its robot only in the payload; a robot publishes under its own id (tonypi/<id>/...)`, topic)
+    }
     const rec = adaptLegacyMessage(topic, body, Date.now())
     if (!rec) return
     if (rec.kind === 'command') return // our own (or an operator's) commands to legacy robots
@@ -235,37 +254,44 @@ export class MqttBridge {
         await this.deps.records.job(rec)
         break
       case 'command_response':
-        if (rec.commandId) this.waiters.get(rec.commandId)?.({ id: rec.commandId, state: rec.success ? 'done' : 'rejected', reason: rec.message })
-        break
+        break // only on the shared topic, refused above
     }
     this.seen(rec.robotId, true)
   }
 
   /**
-   * Publishes a command and waits for the robot's reply: the final one (done, rejected,
-   * failed) when it comes in time, else the last seen (accepted), else a timeout.
+   * Publishes a command and waits for the robot's reply on its own topic: the final one (done,
+   * rejected, failed) when it comes in time, else the last seen (accepted), else a timeout. An
+   * e-stop goes out in both layouts, whatever the robot was last seen speaking. A robot on the
+   * earlier client answers only on the shared reply topic, which cannot be attributed: its
+   * command is sent and not waited for (state `sent`).
    */
   async command(robotId: string, id: string, command: Record<string, unknown>, legacy: boolean, timeoutMs: number, by = 'unknown'): Promise<CommandReply | null> {
     const client = this.client
     if (!client?.connected) throw new Error('the hub is not connected to the broker')
+    const key = waiterKey(robotId, id)
     let last: CommandReply | null = null
     const result = new Promise<CommandReply | null>((resolve) => {
-      const timer = setTimeout(() => { this.waiters.delete(id); resolve(last) }, timeoutMs)
-      this.waiters.set(id, (r) => {
+      const timer = setTimeout(() => { this.waiters.delete(key); resolve(last) }, timeoutMs)
+      this.waiters.set(key, (r) => {
         last = r
-        if (r.state !== 'accepted') { clearTimeout(timer); this.waiters.delete(id); resolve(r) }
+        if (r.state !== 'accepted') { clearTimeout(timer); this.waiters.delete(key); resolve(r) }
       })
     })
-    if (legacy) {
+    const estop = command.type === 'estop'
+    if (legacy || estop) {
       const { type, ...rest } = command
-      const legacyType = type === 'estop' ? null : type === 'motion' ? 'move' : type
+      const legacyType = estop ? null : type === 'motion' ? 'move' : type
       const topic = legacyType === null ? `tonypi/emergency_stop/${robotId}` : `tonypi/commands/${robotId}`
       const body = legacyType === 'move' ? { type: 'move', id, direction: rest.motion } : { ...(legacyType ? { type: legacyType } : {}), id, ...rest }
       client.publish(topic, JSON.stringify(body))
-    } else {
-      // Who asked, and when by the hub's clock: the robot audits the user and refuses a request
-      // that arrives later than its time to live (sync/uplink.ts), so nothing ever runs late.
-      client.publish(`tonypi/${robotId}/command/request`, JSON.stringify({ ...command, id, by, issued_at: Date.now(), ttl_ms: timeoutMs }))
+    }
+    // Who asked, and when by the hub's clock: the robot audits the user and refuses a request
+    // that arrives later than its time to live (sync/uplink.ts), so nothing ever runs late.
+    if (!legacy || estop) client.publish(`tonypi/${robotId}/command/request`, JSON.stringify({ ...command, id, by, issued_at: Date.now(), ttl_ms: timeoutMs }))
+    if (legacy && !estop) {
+      this.waiters.delete(key)
+      return { id, state: 'sent', reason: 'the earlier client answers on a shared topic the hub cannot attribute to a robot: sent, not confirmed' }
     }
     return result
   }

@@ -1,6 +1,9 @@
 // Mosquitto's password and ACL files, written from the hub's robots and users, then a
 // SIGHUP so the broker reloads them. The broker refuses anonymous clients; a robot may
-// publish only under its own id; viewers only subscribe; operators may also command.
+// publish only under its own id (never on the earlier layout's shared topics, which name the
+// robot only in the payload: hub/mqtt/bridge.ts); viewers only subscribe; operators may also
+// command. A person's broker password is a generated secret (HubUserRepo.issueBrokerSecret),
+// never their login password: Mosquitto cannot throttle guessing, so guessing must be hopeless.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import type { Role } from '../../core/schemas.ts'
 
@@ -28,8 +31,6 @@ export function aclFor(service: string, robots: readonly BrokerRobot[], users: r
     lines.push(`topic read tonypi/${r.robotId}/command/request`, `topic read tonypi/${r.robotId}/sync`)
     lines.push('topic read tonypi/system/broadcast')
     for (const root of LEGACY_PER_ROBOT) lines.push(`topic write tonypi/${root}/${r.robotId}`)
-    // The earlier client's shared topics carry the id only in the payload: the hub checks it.
-    lines.push('topic write tonypi/battery', 'topic write tonypi/location', 'topic write tonypi/commands/response')
     lines.push(`topic read tonypi/commands/${r.robotId}`, 'topic read tonypi/commands/broadcast')
     lines.push(`topic read tonypi/emergency_stop/${r.robotId}`, 'topic read tonypi/emergency_stop/broadcast', '')
   }
@@ -62,7 +63,9 @@ export interface MosquittoFiles {
 }
 
 export function writeMosquittoAuth(files: MosquittoFiles, robots: readonly BrokerRobot[], users: readonly BrokerUser[]): { reloaded: boolean } {
-  const usable = users.filter((u) => /^[A-Za-z0-9_.@-]+$/.test(u.username))
+  // A person can never take the service account's line (or a robot's) in these files.
+  const taken = new Set([files.service.username, ...robots.map((r) => r.username)].map((n) => n.toLowerCase()))
+  const usable = users.filter((u) => /^[A-Za-z0-9_.@-]+$/.test(u.username) && !taken.has(u.username.toLowerCase()) && !u.username.toLowerCase().startsWith('robot-'))
   replace(files.passwordFile, passwordFileFor([files.service, ...robots, ...usable]))
   replace(files.aclFile, aclFor(files.service.username, robots, usable))
   if (!files.pidFile) return { reloaded: false }

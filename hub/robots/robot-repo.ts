@@ -1,11 +1,12 @@
 // Robots of the fleet and their own credentials: one secret per robot, for the broker (and
 // later the sync API), shown once when issued, stored only as hashes, rotated or revoked.
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { and, eq, isNull } from 'drizzle-orm'
+import type { HashGate } from '../../server/hash-gate.ts'
 import type { HubDb } from '../db/database.ts'
 import { robots } from '../db/schema.ts'
 import { mosquittoHash } from '../mqtt/mosquitto-hash.ts'
-import { robotAccount } from '../../core/robot-account.ts'
+import { ROBOT_ACCOUNT_PREFIX, robotAccount } from '../../core/robot-account.ts'
 
 
 export class RobotError extends Error {
@@ -42,6 +43,9 @@ function newCredential() {
 }
 
 export class RobotRepo {
+  /** Credentials checked already: (robot, token digest) -> the stored hash they matched. */
+  private verified = new Map<string, string>()
+
   constructor(private readonly db: HubDb) {}
 
   async list(): Promise<RobotRow[]> {
@@ -89,15 +93,35 @@ export class RobotRepo {
     return rows.filter((r) => r.mqttHash).map((r) => ({ robotId: r.robotId, username: r.credentialUsername, mqttHash: r.mqttHash! }))
   }
 
-  async verifyCredential(robotId: string, token: string): Promise<boolean> {
+  /** `gate`: the process's ceiling on hash work, for a credential not checked before. */
+  async verifyCredential(robotId: string, token: string, gate?: HashGate): Promise<boolean> {
     const r = (await this.db.select().from(robots).where(and(eq(robots.robotId, robotId), isNull(robots.revokedAt))))[0]
-    return !!r?.credentialHash && (await Bun.password.verify(token, r.credentialHash))
+    if (!r?.credentialHash) return false
+    // A robot sends its credential with every sync request: one argon2 check per credential
+    // as stored, remembered by a digest of the token. The row is read every time, so a
+    // rotation or a revocation (here or on another hub replica) takes effect at once.
+    const digest = createHash('sha256').update(token).digest('base64url')
+    const key = `${robotId}\0${digest}`
+    if (this.verified.get(key) === r.credentialHash) return true
+    const hash = r.credentialHash
+    const check = () => Bun.password.verify(token, hash)
+    if (!(await (gate ? gate.run(check) : check()))) return false
+    if (this.verified.size > 10_000) this.verified.clear()
+    this.verified.set(key, r.credentialHash)
+    return true
+  }
+
+  /** The robot a `robot-<id>` account and its token belong to, or null. */
+  async robotForCredential(username: string, token: string, gate?: HashGate): Promise<string | null> {
+    if (!username.startsWith(ROBOT_ACCOUNT_PREFIX) || token.length > 256) return null
+    const robotId = username.slice(ROBOT_ACCOUNT_PREFIX.length)
+    return (await this.verifyCredential(robotId, token, gate)) ? robotId : null
   }
 
   async setStatus(robotId: string, status: RobotRow['status'], source: string, at: Date, extra: { profile?: string; info?: Record<string, unknown>; legacy?: boolean } = {}) {
     await this.db.update(robots).set({
       status, statusSource: source, lastSeenAt: at,
-      ...(extra.profile ? { profile: extra.profile } : {}), ...(extra.info ? { info: extra.info } : {}), ...(extra.legacy ? { legacy: true } : {}),
+      ...(extra.profile ? { profile: extra.profile } : {}), ...(extra.info ? { info: extra.info } : {}), ...(extra.legacy !== undefined ? { legacy: extra.legacy } : {}),
     }).where(eq(robots.robotId, robotId))
   }
 

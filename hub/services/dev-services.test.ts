@@ -58,6 +58,7 @@ describe('first start', () => {
     expect(json).toEqual({
       postgres_url: svc.postgres_url, influx_url: svc.influx_url, influx_db: 'tonypi',
       influx_username: svc.influx_username, influx_password: svc.influx_password,
+      grafana_postgres_url: svc.grafana_postgres_url, grafana_influx_username: svc.grafana_influx_username, grafana_influx_password: svc.grafana_influx_password,
       mqtt_url: svc.mqtt_url, mqtt_ws_url: svc.mqtt_ws_url, mqtt_username: svc.mqtt_username, mqtt_password: svc.mqtt_password,
       grafana_provisioning_dir: `${scratch.dir}/grafana/provisioning`,
       mosquitto_password_file: `${scratch.dir}/mosquitto/passwd`, mosquitto_acl_file: `${scratch.dir}/mosquitto/acl`,

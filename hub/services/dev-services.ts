@@ -21,6 +21,10 @@ export interface ServicesJson {
   influx_db: string
   influx_username: string
   influx_password: string
+  /** Read-only accounts for Grafana's data sources (never the hub's own, which may write). */
+  grafana_postgres_url: string
+  grafana_influx_username: string
+  grafana_influx_password: string
   mqtt_url: string
   mqtt_ws_url?: string
   mqtt_username: string
@@ -89,6 +93,9 @@ export async function startDevServices(dataDir: string, opts: DevServicesOptions
     influx_db: influxdb.db,
     influx_username: influxdb.username,
     influx_password: influxdb.password,
+    grafana_postgres_url: postgres.readerUrl,
+    grafana_influx_username: influxdb.reader.username,
+    grafana_influx_password: influxdb.reader.password,
     mqtt_url: mosquitto.url,
     ...(mosquitto.wsUrl ? { mqtt_ws_url: mosquitto.wsUrl } : {}),
     mqtt_username: mosquitto.serviceUser.username,

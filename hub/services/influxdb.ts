@@ -36,6 +36,8 @@ export interface InfluxService {
   db: string
   username: string
   password: string
+  /** A user that may only read the database (GRANT READ): for Grafana, never the hub's own. */
+  reader: { username: string; password: string }
   port: number
   /** influxd's process id (it leads its own process group). */
   pid: number
@@ -44,6 +46,7 @@ export interface InfluxService {
 }
 
 interface Credentials {
+  reader?: { username: string; password: string }
   username: string
   password: string
 }
@@ -63,9 +66,10 @@ export async function startInfluxDB(opts: InfluxOptions): Promise<InfluxService>
   const credFile = join(dir, 'credentials.json')
   const saved = readSecretJson<Credentials>(credFile)
   // The username is fixed by the first start (it lives in meta/); only a lost file makes a new one.
-  const creds: Credentials = saved ?? { username, password: generatePassword() }
+  const creds: Credentials = { ...(saved ?? { username, password: generatePassword() }) }
+  creds.reader ??= { username: `${creds.username.slice(0, 55)}_reader`, password: generatePassword() }
   // Saved before the user is created, so a crash in between cannot strand an unknown password.
-  if (!saved) writeSecretJson(credFile, creds)
+  if (!saved?.reader) writeSecretJson(credFile, creds)
 
   const { proc, url, port } = await startWithFreePorts([opts.port, undefined], async ([port, rpcPort]) => {
     const conf = join(dir, 'influxdb.conf')
@@ -93,7 +97,7 @@ export async function startInfluxDB(opts: InfluxOptions): Promise<InfluxService>
     throw err
   }
   log.info('ready', { port, ms: Math.round(performance.now() - started), first: !saved })
-  return { url, db, username: creds.username, password: creds.password, port, pid: proc.pid, dir, stop: () => proc.stop() }
+  return { url, db, username: creds.username, password: creds.password, reader: creds.reader, port, pid: proc.pid, dir, stop: () => proc.stop() }
 }
 
 const q = JSON.stringify // TOML basic strings take JSON's escapes
@@ -181,4 +185,11 @@ async function bootstrap(url: string, creds: Credentials, db: string, dir: strin
   }
   const created = await influxql(url, `CREATE DATABASE "${db}"`, creds)
   if (created.error) throw new Error(`influxdb: CREATE DATABASE ${db} failed: ${created.error}`)
+  // The reader: made, or its password set to the file's, then READ on the database only.
+  const r = creds.reader!
+  const made = await influxql(url, `CREATE USER "${r.username}" WITH PASSWORD '${r.password}'`, creds)
+  if (made.error && !made.error.includes('already exists')) throw new Error(`influxdb: creating the reader failed: ${made.error}`)
+  if (made.error) await influxql(url, `SET PASSWORD FOR "${r.username}" = '${r.password}'`, creds)
+  const granted = await influxql(url, `GRANT READ ON "${db}" TO "${r.username}"`, creds)
+  if (granted.error) throw new Error(`influxdb: GRANT READ failed: ${granted.error}`)
 }

@@ -47,11 +47,14 @@ export interface PostgresService {
   user: string
   password: string
   database: string
+  /** A role that may only read (SELECT) the database: for Grafana, never the hub's own. */
+  readerUrl: string
   dir: string
   stop(): Promise<void>
 }
 
 interface Credentials {
+  readerPassword?: string
   user: string
   password: string
   database: string
@@ -88,10 +91,10 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
 
   const credFile = join(dir, 'credentials.json')
   const saved = readSecretJson<Credentials>(credFile)
-  const creds: Credentials = { user, database, password: saved?.password ?? generatePassword() }
+  const creds: Credentials = { user, database, password: saved?.password ?? generatePassword(), readerPassword: saved?.readerPassword ?? generatePassword() }
   // Saved before the role exists, so a crash in between cannot strand a role whose password
   // nobody knows; bootstrap() makes the server agree with this file on every start.
-  if (!saved || saved.user !== user || saved.database !== database) writeSecretJson(credFile, creds)
+  if (!saved || saved.user !== user || saved.database !== database || !saved.readerPassword) writeSecretJson(credFile, creds)
 
   const initialized = existsSync(join(dir, 'initdb.done'))
   if (initialized) {
@@ -140,9 +143,10 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
     throw err
   }
   const url = `postgres://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/${creds.database}`
+  const readerUrl = `postgres://${readerOf(creds.user)}:${encodeURIComponent(creds.readerPassword!)}@127.0.0.1:${port}/${creds.database}`
   log.info('ready', { port, ms: Math.round(performance.now() - started), initdb: !initialized })
   return {
-    url, port, pid: proc.pid, dir, user: creds.user, password: creds.password, database: creds.database,
+    url, port, pid: proc.pid, dir, user: creds.user, password: creds.password, database: creds.database, readerUrl,
     stop: async () => {
       await proc.stop()
       if (socketDir !== dir) rmSync(socketDir, { recursive: true, force: true })
@@ -189,7 +193,13 @@ function socketDirFor(dir: string, runAs: SystemUser | undefined): string {
   return short
 }
 
-/** Makes the server agree with the credentials file: role, its password, its database. */
+/** The read-only role beside the application's (a plain name too: NAME allows 63 characters). */
+const readerOf = (user: string) => `${user.slice(0, 56)}_reader`
+
+/**
+ * Makes the server agree with the credentials file: role, its password, its database, and a
+ * reader role that may only SELECT, now and from tables the application's role makes later.
+ */
 async function bootstrap(socketDir: string, port: number, creds: Credentials): Promise<void> {
   const sql = new SQL({ path: socketDir, port, user: SUPERUSER, database: 'postgres', max: 1 })
   try {
@@ -201,7 +211,22 @@ async function bootstrap(socketDir: string, port: number, creds: Credentials): P
     await sql.unsafe(`ALTER ROLE "${creds.user}" WITH LOGIN CREATEDB PASSWORD '${creds.password}'`)
     const [row] = await sql`SELECT count(*)::int AS n FROM pg_database WHERE datname = ${creds.database}`
     if ((row as { n: number }).n === 0) await sql.unsafe(`CREATE DATABASE "${creds.database}" OWNER "${creds.user}"`)
+    const reader = readerOf(creds.user)
+    await sql.unsafe(`DO $$ BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${reader}') THEN CREATE ROLE "${reader}"; END IF;
+    END $$`)
+    await sql.unsafe(`ALTER ROLE "${reader}" WITH LOGIN NOCREATEDB PASSWORD '${creds.readerPassword}'`)
+    await sql.unsafe(`GRANT CONNECT ON DATABASE "${creds.database}" TO "${reader}"`)
   } finally {
     await sql.close()
+  }
+  const db = new SQL({ path: socketDir, port, user: SUPERUSER, database: creds.database, max: 1 })
+  try {
+    const reader = readerOf(creds.user)
+    await db.unsafe(`GRANT USAGE ON SCHEMA public TO "${reader}"`)
+    await db.unsafe(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${reader}"`)
+    await db.unsafe(`ALTER DEFAULT PRIVILEGES FOR ROLE "${creds.user}" IN SCHEMA public GRANT SELECT ON TABLES TO "${reader}"`)
+  } finally {
+    await db.close()
   }
 }

@@ -98,17 +98,20 @@ describe('malformed MQTT input is dropped, counted and logged', () => {
     c.publish('tonypi/sensors/testbot', JSON.stringify({ robot_id: 'testbot', sensor_type: 'x', value: 'high' }))
     c.publish('tonypi/servos/testbot', JSON.stringify({ robot_id: 'testbot', servos: [1, 2] }))
     c.publish('tonypi/status/testbot', JSON.stringify({ robot_id: 'testbot', status: 'dancing' }))
-    c.publish('tonypi/sensors/otherbot', JSON.stringify({ robot_id: 'otherbot', sensor_type: 'x', value: 1 }))
     c.publish('tonypi/sensors/testbot', JSON.stringify({ robot_id: 'impostor', sensor_type: 'x', value: 1 }))
+    // Another robot's topic is refused by the broker itself (the client is disconnected).
+    c.publish('tonypi/sensors/otherbot', JSON.stringify({ robot_id: 'otherbot', sensor_type: 'x', value: 1 }))
     const total = (s: { mqtt: { dropped: Record<string, number> } }) => Object.values(s.mqtt.dropped).reduce((a, b) => a + b, 0)
-    const after = await waitFor('drops counted', async () => { const s = await stats(); return total(s) - total(before) >= 6 ? s : null })
+    const after = await waitFor('drops counted', async () => {
+      const s = await stats()
+      return total(s) - total(before) >= 5 && s.mqtt.refused_publishes > before.mqtt.refused_publishes ? s : null
+    })
     c.end(true)
     const reasons = Object.keys(after.mqtt.dropped).join(' | ')
     expect(reasons).toContain('payload is not valid JSON')
     expect(reasons).toContain('value is not a number')
     expect(reasons).toContain('servos is not an object')
     expect(reasons).toContain('unknown status')
-    expect(reasons).toContain('is not this robot')
     expect(reasons).toContain('does not match topic')
     expect(h.logs.some((l) => l.includes('mqtt message dropped'))).toBe(true)
     expect((await h.api('/api/v1/health')).status).toBe(200)

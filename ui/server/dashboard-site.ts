@@ -27,7 +27,16 @@ function acceptsGzip(req: Request): boolean {
   })
 }
 
-function contentSecurityPolicy(bundle: DashboardBundle, frameOrigins: string[]): string {
+/**
+ * Where the page may connect: its own origin, and WebSockets to its own host only ('self' does
+ * not cover ws: in every browser; a bare ws: would let an injected script talk to any host).
+ */
+function connectSources(req: Request): string {
+  const host = req.headers.get('host') ?? ''
+  return /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? `'self' ws://${host} wss://${host}` : "'self'"
+}
+
+function contentSecurityPolicy(bundle: DashboardBundle, frameOrigins: string[], req: Request): string {
   return [
     "default-src 'self'",
     ...(frameOrigins.length ? [`frame-src 'self' ${frameOrigins.join(' ')}`] : []),
@@ -35,7 +44,7 @@ function contentSecurityPolicy(bundle: DashboardBundle, frameOrigins: string[]):
     // Preact writes style properties through the CSSOM, but a `style` attribute still needs this.
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
-    "connect-src 'self' ws: wss:",
+    `connect-src ${connectSources(req)}`,
     "frame-ancestors 'self'",
     "base-uri 'none'",
     "form-action 'self'",
@@ -93,7 +102,7 @@ export function dashboardResponder(bundle: Promise<DashboardBundle> = dashboardB
           return file ? respond(req, file, {}) : new Response('not found', { status: 404 })
         }
         return respond(req, page, {
-          'content-security-policy': contentSecurityPolicy(b, frameOrigins),
+          'content-security-policy': contentSecurityPolicy(b, frameOrigins, req),
           'referrer-policy': 'no-referrer',
         })
       }, failed)

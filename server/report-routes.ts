@@ -1,22 +1,22 @@
 // `reports/*`, for the edge and the hub alike: generate a report, list and read them, download
 // one as PDF. Viewers read; generating (which may spend model quota) needs an operator. Each
-// side supplies its service, its role check, and what a body's `robot_id` means to it (the
+// side supplies its service, its auth plugin, and what a body's `robot_id` means to it (the
 // edge: only itself; the hub: a registered robot, or the fleet when it is absent or null).
 import { Elysia, t } from 'elysia'
-import { HttpError } from '../http-error.ts'
-import type { Role } from '../schemas.ts'
-import { isReportType, REPORT_TYPES, type ReportType } from './figures.ts'
-import type { AnyReport, ReportScope } from './report.ts'
-import { NothingToReport, ReportBusy, type ReportSummary } from './service.ts'
-import { TIME_RANGE_PRESETS, TimeRangeError, type TimeRange } from './time-range.ts'
+import { HttpError } from '../core/http-error.ts'
+import { EPOCH_MS_BOUNDS } from '../core/schemas.ts'
+import { isReportType, REPORT_TYPES, type ReportType } from '../core/reports/figures.ts'
+import type { AnyReport, ReportScope } from '../core/reports/report.ts'
+import { NothingToReport, ReportBusy, type ReportSummary } from '../core/reports/service.ts'
+import { TIME_RANGE_PRESETS, TimeRangeError, type TimeRange } from '../core/reports/time-range.ts'
+import type { authPlugin } from './auth-plugin.ts'
 
 type MaybePromise<T> = T | Promise<T>
 
 export interface ReportListQuery { robotId?: string; scope?: ReportScope; limit?: number; before?: number }
 
 export interface ReportRoutesOptions<Subject> {
-  /** Throws HttpError 401/403; returns who is asking. */
-  authorize(role: Role, authorization: string | undefined): MaybePromise<{ username: string }>
+  auth: ReturnType<typeof authPlugin>
   /** What the body's robot_id names; throws HttpError (404 for a robot this API does not know). */
   subject(robotId: string | null | undefined): MaybePromise<Subject>
   generate(req: { report_type: ReportType; time_range: TimeRange; subject: Subject }, user: string): Promise<AnyReport>
@@ -28,7 +28,6 @@ export interface ReportRoutesOptions<Subject> {
   docs: { generate: string; robotId: string }
 }
 
-const secured = { security: [{ bearer: [] }] }
 const SCOPES: readonly ReportScope[] = ['robot', 'fleet']
 const isScope = (s: string): s is ReportScope => (SCOPES as readonly string[]).includes(s)
 
@@ -38,7 +37,7 @@ const generateBody = (robotIdDoc: string) => t.Object({
   report_type: t.String({ enum: [...REPORT_TYPES], description: REPORT_TYPES.join(' | ') }),
   time_range: t.Union([
     t.String({ enum: Object.keys(TIME_RANGE_PRESETS), description: 'counted back from now' }),
-    t.Object({ from: t.Number({ description: 'epoch ms' }), to: t.Number({ description: 'epoch ms' }) }, { additionalProperties: false }),
+    t.Object({ from: t.Number({ ...EPOCH_MS_BOUNDS, description: 'epoch ms' }), to: t.Number({ ...EPOCH_MS_BOUNDS, description: 'epoch ms' }) }, { additionalProperties: false }),
   ]),
   robot_id: t.Optional(t.Union([t.String({ maxLength: 64 }), t.Null()], { description: robotIdDoc })),
 }, { additionalProperties: false })
@@ -52,7 +51,7 @@ function refusal(err: unknown): never {
 }
 
 export function reportRoutes<Subject>(o: ReportRoutesOptions<Subject>) {
-  /** Ids are parsed after the role check, so an anonymous caller learns nothing from a 400. */
+  /** Ids are parsed in the handler, after the auth layer's check: an anonymous caller learns nothing from a 400. */
   const reportId = (raw: string): number => {
     const id = /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : NaN
     if (!Number.isSafeInteger(id) || id > o.maxReportId) throw new HttpError(404, 'not_found', `no report ${JSON.stringify(raw.slice(0, 32))}`)
@@ -61,32 +60,31 @@ export function reportRoutes<Subject>(o: ReportRoutesOptions<Subject>) {
   const notFound = (id: number) => new HttpError(404, 'not_found', `no report ${id}`)
   const IdParam = t.Object({ id: t.String({ maxLength: 40 }) })
 
-  return new Elysia()
-    .post('/reports/generate', async ({ headers, body, set }) => {
-      const u = await o.authorize('operator', headers.authorization)
+  return new Elysia().use(o.auth)
+    .post('/reports/generate', async ({ principal, body, set }) => {
       if (!isReportType(body.report_type)) throw new HttpError(400, 'invalid_request', `report_type must be one of ${REPORT_TYPES.join(', ')}`)
       const subject = await o.subject(body.robot_id)
       try {
-        const report = await o.generate({ report_type: body.report_type, time_range: body.time_range as TimeRange, subject }, u.username)
+        const report = await o.generate({ report_type: body.report_type, time_range: body.time_range as TimeRange, subject }, principal.username)
         set.status = 201
         return report
       } catch (err) {
         refusal(err)
       }
     }, {
+      auth: 'operator',
       body: generateBody(o.docs.robotId),
       detail: {
-        ...secured,
         summary: o.docs.generate,
         description: 'Without a key, or when the model fails or times out, the report is complete without the narrative and `narrative_error` says why.',
       },
     })
-    .get('/reports', async ({ headers, query }) => {
-      await o.authorize('viewer', headers.authorization)
+    .get('/reports', async ({ query }) => {
       const scope = query.scope
       if (scope !== undefined && !isScope(scope)) throw new HttpError(400, 'invalid_request', `scope must be one of ${SCOPES.join(', ')}`)
       return o.list({ robotId: query.robot_id, scope, limit: query.limit, before: query.before })
     }, {
+      auth: 'viewer',
       query: t.Object({
         robot_id: t.Optional(t.String({ maxLength: 64, description: 'reports about this robot' })),
         // A plain string, checked below: Elysia fills an absent optional UnionEnum with its first value.
@@ -94,17 +92,15 @@ export function reportRoutes<Subject>(o: ReportRoutesOptions<Subject>) {
         limit: t.Optional(t.Numeric({ minimum: 1, maximum: 200 })),
         before: t.Optional(t.Numeric({ minimum: 1, description: 'reports with a smaller id (paging)' })),
       }),
-      detail: { ...secured, summary: 'Reports, newest first, without their figures; `scope` says whether each is about one robot or the fleet' },
+      detail: { summary: 'Reports, newest first, without their figures; `scope` says whether each is about one robot or the fleet' },
     })
-    .get('/reports/:id', async ({ headers, params }) => {
-      await o.authorize('viewer', headers.authorization)
+    .get('/reports/:id', async ({ params }) => {
       const id = reportId(params.id)
       const r = await o.get(id)
       if (!r) throw notFound(id)
       return r
-    }, { params: IdParam, detail: secured })
-    .get('/reports/:id/pdf', async ({ headers, params }) => {
-      await o.authorize('viewer', headers.authorization)
+    }, { auth: 'viewer', params: IdParam })
+    .get('/reports/:id/pdf', async ({ params }) => {
       const id = reportId(params.id)
       const pdf = await o.pdf(id)
       if (!pdf) throw notFound(id)
@@ -115,5 +111,5 @@ export function reportRoutes<Subject>(o: ReportRoutesOptions<Subject>) {
           'cache-control': 'no-store',
         },
       })
-    }, { params: IdParam, detail: { ...secured, summary: 'The report as a PDF (charts, tables, narrative)' } })
+    }, { auth: 'viewer', params: IdParam, detail: { summary: 'The report as a PDF (charts, tables, narrative)' } })
 }
