@@ -119,6 +119,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   })
   const sync = new EdgeSync({
     robotId: cfg.robotId!, hub: hubLink, maxKbps: cfg.syncMaxKbps, db, outbox, clockWatch, clock, bus, state, commands, alerts, log: log.child('sync'),
+    accountChanged: (uid) => { broker.endSessionsOf(uid, 'changed on the hub'); live.endSessionsOf(uid) },
   })
   const startedAt = Date.now()
   const reports = new EdgeReports({

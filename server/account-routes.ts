@@ -37,7 +37,7 @@ export interface AccountStore {
 }
 
 /** What changed about an account, for whoever holds sessions of it. */
-export type AccountChange = 'password' | 'role' | 'tokens' | 'deleted'
+export type AccountChange = 'created' | 'password' | 'role' | 'tokens' | 'deleted'
 
 export interface AccountRoutesOptions {
   auth: ReturnType<typeof authPlugin>
@@ -46,7 +46,7 @@ export interface AccountRoutesOptions {
   throttle: AuthThrottle
   hashGate: HashGate
   audit(event: { ok: boolean; username: string; addr: string; reason?: string }): MaybePromise<void>
-  /** After an account's password, role or tokens changed, or it was deleted. */
+  /** After an account was created, its password, role or tokens changed, or it was deleted. */
   changed(uid: number, change: AccountChange): MaybePromise<void>
 }
 
@@ -132,6 +132,7 @@ export function accountRoutes(o: AccountRoutesOptions) {
     .get('/users', () => users.list(), { auth: 'admin', response: t.Array(PublicUser) })
     .post('/users', async ({ body, set }) => {
       const u = await users.create(body).catch(storeError)
+      await o.changed(u.id, 'created')
       set.status = 201
       return u
     }, { auth: 'admin', body: t.Object({ username: Username, password: Password, role: Role, email: Email }, { additionalProperties: false }) })

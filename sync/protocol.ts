@@ -12,9 +12,9 @@ export const BATCH_LIMITS = {
   /** Records per batch (the hub refuses more). */
   maxRecords: 2000,
   /** Uncompressed JSON bytes of one batch (the hub refuses more with 413). */
-  maxBytes: 2 * 1024 * 1024,
-  /** Compressed bytes of one request body, checked before it is inflated (the hub's front door takes no more). */
-  maxWireBytes: 1024 * 1024,
+  maxBytes: 1024 * 1024,
+  /** Compressed bytes of one request body, checked before it is inflated: under the hub's 1 MiB front-door cap, so the refusal says why. */
+  maxWireBytes: 960 * 1024,
 } as const
 
 /** A robot with more than this waiting, or data older than this not yet at the hub, is catching up (both dashboards say so). */

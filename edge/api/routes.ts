@@ -53,6 +53,7 @@ export function createApi(ctx: EdgeContext) {
     .use(simRoutes(ctx, auth))
     .use(jobRoutes(ctx, auth))
     .use(logRoutes(ctx, auth))
+    .use(syncRoutes(ctx, auth))
     .get('/docs', () => new Response(docsPage('/api/v1/openapi.json'), { headers: { 'content-type': 'text/html; charset=utf-8' } }),
       { auth: 'public', detail: { hide: true } })
 

@@ -10,11 +10,16 @@ import type { AlertMonitor } from '../alerts/alert-monitor.ts'
 import type { EdgeDb } from '../store/database.ts'
 import { alertRules, users } from '../store/schema.ts'
 
-export interface DownResult { users: { added: number; updated: number; removed: number; shadowed: string[] }; rules: string[]; actions: number[] }
+export interface DownResult {
+  /** `changed`: the robot's ids of hub users whose password, role or token version changed, or who were removed. */
+  users: { added: number; updated: number; removed: number; shadowed: string[]; changed: number[] }
+  rules: string[]
+  actions: number[]
+}
 
 /** Replaces the robot's copy of the hub's users with this list, in one transaction. */
 export function applyHubUsers(db: EdgeDb, list: readonly DownUser[], now: number): DownResult['users'] {
-  const out = { added: 0, updated: 0, removed: 0, shadowed: [] as string[] }
+  const out = { added: 0, updated: 0, removed: 0, shadowed: [] as string[], changed: [] as number[] }
   db.transaction((tx) => {
     for (const u of list) {
       const cur = tx.select().from(users).where(eq(users.username, u.username)).get()
@@ -26,11 +31,13 @@ export function applyHubUsers(db: EdgeDb, list: readonly DownUser[], now: number
       } else if (cur.passwordHash !== u.password_hash || cur.role !== u.role || cur.email !== u.email || cur.tokenVersion !== u.token_version) {
         tx.update(users).set(values).where(eq(users.id, cur.id)).run()
         out.updated++
+        out.changed.push(cur.id)
       }
     }
     const keep = list.map((u) => u.username)
     const gone = tx.delete(users).where(and(eq(users.origin, 'hub'), keep.length ? notInArray(users.username, keep) : undefined)).returning().all()
     out.removed = gone.length
+    out.changed.push(...gone.map((g) => g.id))
   })
   return out
 }

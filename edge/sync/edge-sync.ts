@@ -36,6 +36,8 @@ export interface EdgeSyncDeps {
   state: RobotState
   commands: CommandExecutor
   alerts: AlertMonitor
+  /** A hub user's account changed or went: the robot ends that person's live and broker sessions. */
+  accountChanged: (uid: number) => void
   log: Logger
 }
 
@@ -125,6 +127,7 @@ export class EdgeSync {
       this.doneActions = []
       const u = applyHubUsers(db, down.users, Date.now())
       if (u.added || u.updated || u.removed) log.info('users from the hub applied', { added: u.added, updated: u.updated, removed: u.removed })
+      for (const uid of u.changed) this.deps.accountChanged(uid)
       if (u.shadowed.length) log.warn('hub users with the name of a local user are not copied (the local user wins)', { usernames: u.shadowed })
       const rules = applyHubRules(db, alerts, down.rules, log)
       if (rules.length) log.info('alert rules from the hub applied', { metrics: rules })

@@ -159,7 +159,7 @@ describe('what flows down', () => {
     await call(edge, 'POST', '/api/v1/sim/fault', { kind: 'overheat', servo_id: 4 })
     // Wait for the last level (critical): an escalation after the acknowledgement would rightly clear it.
     const a = await waitFor('a critical alert for servo 4', async () => (await call(edge, 'GET', '/api/v1/alerts?source=4&resolved=false&severity=critical')).body[0], 30_000)
-    const onHub = await waitFor('it on the hub', async () => (await call(hub, 'GET', `/api/v1/alerts?robot_id=${ROBOT}&source=4&resolved=false`)).body.find((x: { edge_id: number }) => x.edge_id === a.id), 10_000)
+    const onHub = await waitFor('it on the hub, critical', async () => (await call(hub, 'GET', `/api/v1/alerts?robot_id=${ROBOT}&source=4&resolved=false&severity=critical`)).body.find((x: { edge_id: number }) => x.edge_id === a.id), 10_000)
     const ack = await call(hub, 'POST', `/api/v1/alerts/${onHub.id}/acknowledge`, undefined, 'operator')
     expect(ack.body.acknowledged).toBe(true)
     const robotSide = await waitFor('acknowledged on the robot', async () => {
