@@ -12,6 +12,7 @@ import { HatDriver } from './hat/hat-driver.ts'
 import type { RobotDriver, ServoInfo } from './robot-driver.ts'
 import { SimDriver } from './sim/sim-driver.ts'
 import { openHalfDuplexDirection, type HalfDuplexDirection, type HalfDuplexPins } from './transports/half-duplex.ts'
+import { openGpioOutput } from './transports/gpio.ts'
 import { openI2cBus } from './transports/i2c.ts'
 import { openSerialPort, ReopeningSerialPort } from './transports/uart.ts'
 
@@ -20,7 +21,7 @@ export const DEFAULT_BAUD = { 'tonypi-hat': 115_200, 'tonypi-board': 1_000_000 }
 export function parseGpio(spec: string): HalfDuplexPins | 'none' {
   if (spec === 'none') return 'none'
   const m = /^(?:(\/dev\/gpiochip\d+):)?(\d+),(\d+)$/.exec(spec)
-  if (!m) throw new ConfigError('TONYPI_GPIO', `expected TX,RX like 27,17 or none, got ${JSON.stringify(spec)}`)
+  if (!m) throw new ConfigError('TONYPI_GPIO', `expected TX,RX like 27,4 or none, got ${JSON.stringify(spec)}`)
   return { txEnable: Number(m[2]), rxEnable: Number(m[3]), ...(m[1] ? { chip: m[1] } : {}) }
 }
 
@@ -28,7 +29,7 @@ type HwProfile = 'tonypi-hat' | 'tonypi-board'
 
 async function openHat(cfg: EdgeConfig, servos: ServoInfo[], log: Logger): Promise<RobotDriver> {
   const baud = cfg.serialBaud ?? DEFAULT_BAUD['tonypi-hat']
-  const direction = openHalfDuplexDirection(parseGpio(cfg.gpio))
+  const direction = openHalfDuplexDirection(parseGpio(cfg.gpio), openGpioOutput, { baud })
   let port
   try {
     port = ReopeningSerialPort.open(cfg.serialPort, { baud, onState: (e) => log.warn('servo bus link', { state: e.state, path: e.path }) })
@@ -71,14 +72,14 @@ async function probe(cfg: EdgeConfig, servos: ServoInfo[]): Promise<{ profile: H
   }
   let direction: HalfDuplexDirection | null = null
   try {
-    direction = openHalfDuplexDirection(parseGpio(cfg.gpio))
+    direction = openHalfDuplexDirection(parseGpio(cfg.gpio), openGpioOutput, { baud: DEFAULT_BAUD['tonypi-hat'] })
     const port = openSerialPort(cfg.serialPort, { baud: DEFAULT_BAUD['tonypi-hat'] })
     try {
       const dec = new LxFrameDecoder()
       for (const s of servos.slice(0, 3)) {
         const req = encodePosRead(s.id)
         port.flush()
-        await direction.transmit(port, req)
+        await direction.request(port, req)
         const end = performance.now() + 20
         while (performance.now() < end) {
           if (await port.waitReadable(end - performance.now())) {

@@ -1,12 +1,16 @@
 // `bun run servo -- <scan|read|set-id|set-offset|limits> ...`: the servo bus, by hand.
 // Writes ask for confirmation (or --yes); every result is checked by reading it back.
+import { EDGE_CONFIG_SPEC } from '../../core/config.ts'
 import { parseServoIds } from '../../core/servo-config.ts'
 import { BoardLink } from '../board/board-link.ts'
 import { LxBusMaster } from '../hat/lx-bus-master.ts'
 import { DEFAULT_BAUD, parseGpio } from '../profiles.ts'
+import { openGpioOutput } from '../transports/gpio.ts'
 import { openHalfDuplexDirection } from '../transports/half-duplex.ts'
 import { openSerialPort } from '../transports/uart.ts'
 import { BoardServoTool, LxServoTool, type ServoTool } from './servo-tool.ts'
+
+const DEFAULT_GPIO = EDGE_CONFIG_SPEC.gpio.default
 
 const USAGE = `usage: bun run servo -- <command> [options]
 commands:
@@ -19,7 +23,7 @@ options:
   --protocol lx|board   the hat's LX bus (default) or the STM32 controller board
   --port PATH           default $TONYPI_SERIAL_PORT or /dev/ttyAMA0
   --baud N              default 115200 (lx) or 1000000 (board)
-  --gpio TX,RX|none     the hat's direction pins, default $TONYPI_GPIO or 27,17
+  --gpio TX,RX|none     the hat's direction pins, default $TONYPI_GPIO or ${DEFAULT_GPIO}
   --yes                 do not ask before writing`
 
 class UsageError extends Error {}
@@ -64,7 +68,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => con
   let tool: ServoTool
   let close: () => void
   if (protocol === 'lx') {
-    const direction = openHalfDuplexDirection(parseGpio(String(opts.gpio ?? process.env.TONYPI_GPIO ?? '27,17')))
+    const direction = openHalfDuplexDirection(parseGpio(String(opts.gpio ?? process.env.TONYPI_GPIO ?? DEFAULT_GPIO)), openGpioOutput, { baud })
     tool = new LxServoTool(new LxBusMaster(port, direction, { replyTimeoutMs: 15, retries: 1 }))
     close = () => { port.close(); direction.close() }
   } else {

@@ -93,25 +93,27 @@ export class HatDriver implements RobotDriver {
     return decodeHatBattery(raw) / 1000
   }
 
-  async move(targets: readonly { id: number; position: number }[], durationMs: number) {
-    for (const t of targets) await this.bus.send(encodeMoveTimeWrite(t.id, t.position, durationMs))
+  /** One MOVE_TIME_WRITE per servo, all in one burst: the last servo starts one frame's bytes after the first. */
+  move(targets: readonly { id: number; position: number }[], durationMs: number) {
+    return this.bus.sendMany(targets.map((t) => encodeMoveTimeWrite(t.id, t.position, durationMs)))
   }
 
   /** Broadcast: one frame stops every servo, ahead of every queued poll. */
-  async stop(ids?: readonly number[]) {
-    if (!ids) return this.bus.send(encodeMoveStop(LX_BROADCAST_ID))
-    for (const id of ids) await this.bus.send(encodeMoveStop(id))
+  stop(ids?: readonly number[]) {
+    return this.bus.sendMany((ids ?? [LX_BROADCAST_ID]).map((id) => encodeMoveStop(id)))
   }
 
-  async setTorque(ids: readonly number[], on: boolean) {
-    for (const id of ids) await this.bus.send(encodeTorque(id, on))
+  setTorque(ids: readonly number[], on: boolean) {
+    return this.bus.sendMany(ids.map((id) => encodeTorque(id, on)))
   }
 
   busStatus(): BusStatus[] {
     return [this.bus.stats.snapshot()]
   }
 
-  close() {
+  /** Lets the last frames leave the wire (tcdrain, bounded) before the port and the pins go. */
+  async close() {
+    await this.bus.finish()
     this.parts.port.close()
     this.parts.direction.close()
     this.parts.i2c?.close()

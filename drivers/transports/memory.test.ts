@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createMemorySerialPair, MemoryGpioLine, MemoryI2cBus, RegisterMapDevice } from "./memory.ts";
+import { createMemorySerialPair, MemoryGpioChip, MemoryGpioLine, MemoryI2cBus, RegisterMapDevice } from "./memory.ts";
 import { readExact } from "./serial-port.ts";
 import { bytes, rejected, thrown } from "./test-support.ts";
 
@@ -36,7 +36,6 @@ describe("MemorySerialPort pair", () => {
     const frame = new Uint8Array(14).fill(0x55);
     const t0 = performance.now();
     await a.write(frame);
-    expect(b.read().length).toBe(0); // nothing has crossed the wire yet
     const got = await readExact(b, 14, 100);
     const elapsed = performance.now() - t0;
     expect(got).toEqual(frame);
@@ -136,5 +135,36 @@ describe("MemoryGpioLine", () => {
     expect(log).toEqual(["gpio17=0", "gpio17=1"]);
     line.close();
     expect(thrown(() => line.set(0)).code).toBe("ECLOSED");
+  });
+});
+
+describe("MemoryGpioChip", () => {
+  test("levels over time: driven while requested, the idle level before and after", async () => {
+    const chip = new MemoryGpioChip().setIdleLevel(4, 1);
+    const t0 = performance.now();
+    await Bun.sleep(2);
+    const line = chip.open({ line: 4, initial: 0 });
+    const tOpen = line.timeline[0]!.at;
+    await Bun.sleep(2);
+    line.set(1);
+    const tHigh = line.timeline[1]!.at;
+    await Bun.sleep(2);
+    line.close();
+    expect(chip.levelAt(4, t0)).toBe(1); // pulled up before anyone drove it
+    expect(chip.levelAt(4, tOpen + 0.5)).toBe(0);
+    expect(chip.levelAt(4, tHigh + 0.5)).toBe(1);
+    expect(chip.levelAt(4, performance.now())).toBe(1); // released: back to the pull-up
+    expect(chip.levelAt(17, t0)).toBe(0); // default idle level
+    expect(chip.highWithin(4, tOpen + 0.1, tHigh - 0.1)).toBe(false);
+    expect(chip.highWithin(4, tOpen + 0.1, tHigh + 0.1)).toBe(true);
+  });
+
+  test("a line already requested is refused with EBUSY, as the kernel does; released, it can be requested again", () => {
+    const chip = new MemoryGpioChip();
+    const a = chip.open({ line: 27, initial: 1 });
+    expect(thrown(() => chip.open({ line: 27, initial: 0 })).code).toBe("EBUSY");
+    a.close();
+    expect(chip.open({ line: 27, initial: 0 }).value).toBe(0);
+    expect(chip.requests.length).toBe(2);
   });
 });

@@ -13,18 +13,9 @@ import { TransportError } from "./errors.ts";
 import { describeI2cError, type I2cBus } from "./i2c.ts";
 import type { GpioLine, GpioOutputOptions } from "./gpio.ts";
 import type { SerialPort } from "./serial-port.ts";
+import { sleepUntil } from "./precise-wait.ts";
 
 const EMPTY = new Uint8Array(0);
-
-/** Resolve at performance.now() >= t, to well under a millisecond. */
-async function sleepUntil(t: number): Promise<void> {
-  for (;;) {
-    const left = t - performance.now();
-    if (left <= 0) return;
-    if (left > 2) await Bun.sleep(left - 1.5);
-    else await new Promise<void>((r) => setImmediate(r));
-  }
-}
 
 interface Segment {
   data: Uint8Array;
@@ -269,7 +260,11 @@ export class MemoryGpioLine implements GpioLine {
   value: 0 | 1;
   /** Every value set, the initial one first. */
   readonly history: (0 | 1)[];
+  /** Every value with the performance.now() it was set at (the initial one at creation): a logic analyser's view. */
+  readonly timeline: { value: 0 | 1; at: number }[];
   closed = false;
+  /** performance.now() at close(), once closed. */
+  closedAt: number | null = null;
   readonly #log: string[] | undefined;
 
   /** `log`, if given, is shared with other twins to check the order of events across them. */
@@ -277,6 +272,7 @@ export class MemoryGpioLine implements GpioLine {
     this.name = name;
     this.value = initial;
     this.history = [initial];
+    this.timeline = [{ value: initial, at: performance.now() }];
     this.#log = log;
   }
 
@@ -284,26 +280,87 @@ export class MemoryGpioLine implements GpioLine {
     if (this.closed) throw new TransportError("ECLOSED", `${this.name}: line is closed`);
     this.value = value;
     this.history.push(value);
+    this.timeline.push({ value, at: performance.now() });
     this.#log?.push(`${this.name}=${value}`);
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    this.closedAt = performance.now();
+  }
+
+  /** The level driven at time t (performance.now() ms), or null when the line was not driven then. */
+  levelAt(t: number): 0 | 1 | null {
+    if (t < this.timeline[0]!.at || (this.closedAt !== null && t >= this.closedAt)) return null;
+    let v = this.timeline[0]!.value;
+    for (const e of this.timeline) {
+      if (e.at > t) break;
+      v = e.value;
+    }
+    return v;
   }
 }
 
-/** An openGpioOutput stand-in: lines named "gpio<N>", kept in `lines` by line number. */
-export function memoryGpioOpener(log?: string[]): {
-  open: (o: GpioOutputOptions) => MemoryGpioLine;
-  lines: Map<number, MemoryGpioLine>;
-} {
-  const lines = new Map<number, MemoryGpioLine>();
-  return {
-    lines,
-    open: (o) => {
-      const line = new MemoryGpioLine(`gpio${o.line}`, o.initial, log);
-      lines.set(o.line, line);
-      return line;
-    },
+/**
+ * An openGpioOutput stand-in for one GPIO chip: lines named "gpio<N>", the latest request of
+ * each kept in `lines` by line number. Like the kernel, it refuses a line that is already
+ * requested (EBUSY). The simulated hat (sim/hat-buffer.ts) reads the levels back in time, so a
+ * test can wire a simulated robot to particular pins.
+ */
+export class MemoryGpioChip {
+  readonly lines = new Map<number, MemoryGpioLine>();
+  /** Every request ever made, oldest first (a line requested twice appears twice). */
+  readonly requests: { line: number; request: MemoryGpioLine }[] = [];
+  readonly #idle = new Map<number, 0 | 1>();
+  readonly #log: string[] | undefined;
+
+  constructor(log?: string[]) {
+    this.#log = log;
+  }
+
+  readonly open = (o: GpioOutputOptions): MemoryGpioLine => {
+    const held = this.lines.get(o.line);
+    if (held && !held.closed) {
+      throw new TransportError("EBUSY", `memory gpiochip: line ${o.line} is in use by another program or a kernel driver (EBUSY; see gpioinfo)`);
+    }
+    const line = new MemoryGpioLine(`gpio${o.line}`, o.initial, this.#log);
+    this.lines.set(o.line, line);
+    this.requests.push({ line: o.line, request: line });
+    return line;
   };
+
+  /**
+   * The level a line shows while nobody drives it: a pull-up, or what an earlier program left
+   * behind. Default 0.
+   */
+  setIdleLevel(line: number, value: 0 | 1): this {
+    this.#idle.set(line, value);
+    return this;
+  }
+
+  /** The level of `line` at time t (performance.now() ms): the request driving it then, else its idle level. */
+  levelAt(line: number, t: number): 0 | 1 {
+    for (const r of this.#requestsOf(line).reverse()) {
+      const v = r.levelAt(t);
+      if (v !== null) return v;
+    }
+    return this.#idle.get(line) ?? 0;
+  }
+
+  /** Whether `line` was high at any moment in [from, to]. */
+  highWithin(line: number, from: number, to: number): boolean {
+    if (this.levelAt(line, from) === 1) return true;
+    const inWindow = (at: number | null) => at !== null && at >= from && at <= to;
+    for (const r of this.#requestsOf(line)) {
+      if (r.timeline.some((e) => e.value === 1 && inWindow(e.at))) return true;
+      // A release inside the window hands the line back to its idle level.
+      if (this.#idle.get(line) === 1 && inWindow(r.closedAt)) return true;
+    }
+    return false;
+  }
+
+  #requestsOf(line: number): MemoryGpioLine[] {
+    return this.requests.filter((r) => r.line === line).map((r) => r.request);
+  }
 }
