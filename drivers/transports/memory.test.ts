@@ -155,8 +155,18 @@ describe("MemoryGpioChip", () => {
     expect(chip.levelAt(4, tHigh + 0.5)).toBe(1);
     expect(chip.levelAt(4, performance.now())).toBe(1); // released: back to the pull-up
     expect(chip.levelAt(17, t0)).toBe(0); // default idle level
-    expect(chip.highWithin(4, tOpen + 0.1, tHigh - 0.1)).toBe(false);
-    expect(chip.highWithin(4, tOpen + 0.1, tHigh + 0.1)).toBe(true);
+  });
+
+  test("listeners hear of every change before it happens", () => {
+    const chip = new MemoryGpioChip();
+    const seen: string[] = [];
+    const off = chip.onBeforeChange(() => seen.push(`level ${chip.lines.get(27)?.value ?? "none"}`));
+    const line = chip.open({ line: 27, initial: 1 });
+    line.set(0);
+    line.close();
+    off();
+    chip.open({ line: 4, initial: 0 });
+    expect(seen).toEqual(["level none", "level 1", "level 0"]);
   });
 
   test("a line already requested is refused with EBUSY, as the kernel does; released, it can be requested again", () => {

@@ -266,28 +266,38 @@ export class MemoryGpioLine implements GpioLine {
   /** performance.now() at close(), once closed. */
   closedAt: number | null = null;
   readonly #log: string[] | undefined;
+  readonly #beforeChange: (() => void) | undefined;
 
-  /** `log`, if given, is shared with other twins to check the order of events across them. */
-  constructor(name: string, initial: 0 | 1 = 0, log?: string[]) {
+  /**
+   * `log`, if given, is shared with other twins to check the order of events across them;
+   * `beforeChange` runs before every set and the release (MemoryGpioChip's listeners).
+   */
+  constructor(name: string, initial: 0 | 1 = 0, log?: string[], beforeChange?: () => void) {
     this.name = name;
     this.value = initial;
     this.history = [initial];
     this.timeline = [{ value: initial, at: performance.now() }];
     this.#log = log;
+    this.#beforeChange = beforeChange;
   }
 
   set(value: 0 | 1): void {
     if (this.closed) throw new TransportError("ECLOSED", `${this.name}: line is closed`);
+    // Stamped when asked for, not after the listeners (which may take a while) have run.
+    const at = performance.now();
+    this.#beforeChange?.();
     this.value = value;
     this.history.push(value);
-    this.timeline.push({ value, at: performance.now() });
+    this.timeline.push({ value, at });
     this.#log?.push(`${this.name}=${value}`);
   }
 
   close(): void {
     if (this.closed) return;
+    const at = performance.now();
+    this.#beforeChange?.();
     this.closed = true;
-    this.closedAt = performance.now();
+    this.closedAt = at;
   }
 
   /** The level driven at time t (performance.now() ms), or null when the line was not driven then. */
@@ -314,6 +324,7 @@ export class MemoryGpioChip {
   readonly requests: { line: number; request: MemoryGpioLine }[] = [];
   readonly #idle = new Map<number, 0 | 1>();
   readonly #log: string[] | undefined;
+  readonly #listeners = new Set<() => void>();
 
   constructor(log?: string[]) {
     this.#log = log;
@@ -324,11 +335,25 @@ export class MemoryGpioChip {
     if (held && !held.closed) {
       throw new TransportError("EBUSY", `memory gpiochip: line ${o.line} is in use by another program or a kernel driver (EBUSY; see gpioinfo)`);
     }
-    const line = new MemoryGpioLine(`gpio${o.line}`, o.initial, this.#log);
+    const before = () => {
+      for (const l of this.#listeners) l();
+    };
+    before();
+    const line = new MemoryGpioLine(`gpio${o.line}`, o.initial, this.#log, before);
     this.lines.set(o.line, line);
     this.requests.push({ line: o.line, request: line });
     return line;
   };
+
+  /**
+   * Called before any line of this chip changes (requested, set, released): a simulated device
+   * takes in what the host has sent so far, at the levels it was sent under. Returns the
+   * unsubscribe function.
+   */
+  onBeforeChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
 
   /**
    * The level a line shows while nobody drives it: a pull-up, or what an earlier program left
@@ -346,18 +371,6 @@ export class MemoryGpioChip {
       if (v !== null) return v;
     }
     return this.#idle.get(line) ?? 0;
-  }
-
-  /** Whether `line` was high at any moment in [from, to]. */
-  highWithin(line: number, from: number, to: number): boolean {
-    if (this.levelAt(line, from) === 1) return true;
-    const inWindow = (at: number | null) => at !== null && at >= from && at <= to;
-    for (const r of this.#requestsOf(line)) {
-      if (r.timeline.some((e) => e.value === 1 && inWindow(e.at))) return true;
-      // A release inside the window hands the line back to its idle level.
-      if (this.#idle.get(line) === 1 && inWindow(r.closedAt)) return true;
-    }
-    return false;
   }
 
   #requestsOf(line: number): MemoryGpioLine[] {
