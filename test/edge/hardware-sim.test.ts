@@ -6,8 +6,10 @@ import { servoSpecs } from '../../core/servo-config.ts'
 import { HatDriver } from '../../drivers/hat/hat-driver.ts'
 import { startBoardSimulator, startLxSimulator } from '../../drivers/sim/pty-server.ts'
 import { attachHatI2cDevices } from '../../drivers/sim/i2c-devices.ts'
-import { HalfDuplexDirection } from '../../drivers/transports/half-duplex.ts'
-import { MemoryI2cBus } from '../../drivers/transports/memory.ts'
+import { EDGE_CONFIG_SPEC } from '../../core/config.ts'
+import { parseGpio } from '../../drivers/profiles.ts'
+import { openHalfDuplexDirection } from '../../drivers/transports/half-duplex.ts'
+import { MemoryGpioChip, MemoryI2cBus } from '../../drivers/transports/memory.ts'
 import { ReopeningSerialPort } from '../../drivers/transports/uart.ts'
 import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
 
@@ -26,16 +28,19 @@ function fullStatus(h: EdgeHarness, token: string) {
   }, 10_000)
 }
 
-describe('tonypi-hat: LX bus on a pty, MPU6050 and battery on I2C', () => {
+describe('tonypi-hat: LX bus on a pty behind direction pins 27,4, MPU6050 and battery on I2C', () => {
   let sim: ReturnType<typeof startLxSimulator>
   let h: EdgeHarness
   let token: string
   beforeAll(async () => {
-    sim = startLxSimulator({ seed: 3 })
+    // The simulated hat's buffer is wired to BCM 27 and 4: replies reach the edge only through them.
+    const gpio = new MemoryGpioChip()
+    sim = startLxSimulator({ seed: 3, lx: { hat: { gpio, txEnable: 27, rxEnable: 4 } } })
     const i2c = new MemoryI2cBus()
     attachHatI2cDevices(i2c, sim.device.model)
     const port = ReopeningSerialPort.open(sim.pathFn, { baud: 115_200, minDelayMs: 20, maxDelayMs: 200 })
-    const { driver } = await HatDriver.open({ port, direction: HalfDuplexDirection.none(), i2c, servos: SERVOS, bus: { replyTimeoutMs: 25 } })
+    const direction = openHalfDuplexDirection(parseGpio(EDGE_CONFIG_SPEC.gpio.default), gpio.open)
+    const { driver } = await HatDriver.open({ port, direction, i2c, servos: SERVOS, bus: { replyTimeoutMs: 25 } })
     h = await startTestEdge({}, { driver })
     token = await h.tokenFor('operator')
   })
@@ -60,6 +65,22 @@ describe('tonypi-hat: LX bus on a pty, MPU6050 and battery on I2C', () => {
     expect(st.profile).toBe('tonypi-hat')
     expect(st.buses[0].name).toBe('lx-bus')
     expect(st.buses[0].replies).toBeGreaterThan(16)
+  })
+
+  test('the default pins drive the simulated hat: requests reach the servos, replies reach the edge', async () => {
+    await fullStatus(h, token)
+    expect(sim.device.stats.undriven).toBe(0)
+  })
+
+  test('a move of sixteen servos reaches all of them as one burst of exact frames', async () => {
+    const since = Date.now() - 50
+    const targets = SERVOS.map((s) => ({ id: s.id, position: 480 + s.id }))
+    expect((await h.api('/api/v1/command', { method: 'POST', token, json: { type: 'servo.move', targets, duration_ms: 600 } })).status).toBe(202)
+    const frames = await waitFor('16 move frames', () => { const f = sim.device.received.filter((x) => x.atMs >= since && x.cmd === 1); return f.length === 16 ? f : null })
+    expect(frames.map((f) => f.id)).toEqual(SERVOS.map((s) => s.id))
+    // Back to back on the simulated wire: 16 frames of 10 bytes, each stamped at its last stop bit.
+    expect(frames[15].atMs - frames[0].atMs).toBeCloseTo((15 * 10 * 10 * 1000) / 115_200, 1)
+    await waitFor('pose reached', async () => (await status(h, token)).servos.every((s: { id: number; position: number }) => Math.abs(s.position - (480 + s.id)) <= 4), 3000)
   })
 
   test('a move arrives as the exact LX bytes, and e-stop as one broadcast MOVE_STOP', async () => {
