@@ -43,6 +43,7 @@ export class HatDriver implements RobotDriver {
       try {
         d.imu = await Mpu6050Reader.open(parts.i2c)
         d.hasImu = true
+        if (d.imu.chip.warning) notes.push(d.imu.chip.warning)
       } catch (err) {
         notes.push(`IMU absent: ${(err as Error).message}`)
       }
