@@ -64,7 +64,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => con
   if (protocol !== 'lx' && protocol !== 'board') throw new UsageError('--protocol is lx or board')
   const path = String(opts.port ?? process.env.TONYPI_SERIAL_PORT ?? '/dev/ttyAMA0')
   const baud = opts.baud ? int(String(opts.baud), '--baud', 1200, 4_000_000) : protocol === 'lx' ? DEFAULT_BAUD['tonypi-hat'] : DEFAULT_BAUD['tonypi-board']
-  const port = openSerialPort(path, { baud })
+  const port = openSerialPort(path, { baud, clearModemLines: protocol === 'board' })
   let tool: ServoTool
   let close: () => void
   if (protocol === 'lx') {

@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { servoSpecs } from '../../core/servo-config.ts'
 import { HatDriver } from '../../drivers/hat/hat-driver.ts'
 import { startBoardSimulator, startLxSimulator } from '../../drivers/sim/pty-server.ts'
-import { attachHatI2cDevices } from '../../drivers/sim/i2c-devices.ts'
-import { EDGE_CONFIG_SPEC } from '../../core/config.ts'
-import { parseGpio } from '../../drivers/profiles.ts'
+import { attachHatI2cDevices, SimulatedMpu6050 } from '../../drivers/sim/i2c-devices.ts'
+import { EDGE_CONFIG_SPEC, loadEdgeConfig } from '../../core/config.ts'
+import { createLogger } from '../../core/log.ts'
+import { MPU6050_ADDR } from '../../drivers/codecs/mpu6050.ts'
+import { openRobotDriver, parseGpio } from '../../drivers/profiles.ts'
 import { openHalfDuplexDirection } from '../../drivers/transports/half-duplex.ts'
 import { MemoryGpioChip, MemoryI2cBus } from '../../drivers/transports/memory.ts'
 import { ReopeningSerialPort } from '../../drivers/transports/uart.ts'
@@ -166,5 +168,52 @@ describe('tonypi-board: STM32 controller board on a pty', () => {
     await waitFor('buzzer frame', () => sim.device.framesOf(2).some((x) => x.atMs >= since))
     await waitFor('led frame', () => sim.device.framesOf(1).some((x) => x.atMs >= since))
     await waitFor('servo 2 at 600', async () => Math.abs((await status(h, token)).servos[1].position - 600) <= 4, 3000)
+  })
+})
+
+describe('tonypi-hat through the profile: an MPU6500 and no battery monitor', () => {
+  let sim: ReturnType<typeof startLxSimulator>
+  let h: EdgeHarness
+  let token: string
+  const i2c = new MemoryI2cBus()
+  const lines: { level: string; msg: string }[] = []
+  beforeAll(async () => {
+    const gpio = new MemoryGpioChip()
+    sim = startLxSimulator({ seed: 6, lx: { hat: { gpio, txEnable: 27, rxEnable: 4 } } })
+    // Only the IMU on the bus, and it is an MPU6500: many hats have no battery monitor at 0x7A.
+    i2c.attach(MPU6050_ADDR, new SimulatedMpu6050(sim.device.model, { whoAmI: 0x70 }))
+    const cfg = loadEdgeConfig({ defaults: { robotId: 'testbot' }, env: { TONYPI_PROFILE: 'tonypi-hat', TONYPI_SERIAL_PORT: sim.path, TONYPI_I2C_BUS: '/dev/i2c-1' } })
+    const log = createLogger({ sink: (l) => lines.push(JSON.parse(l)) })
+    const driver = await openRobotDriver(cfg, log, { gpio: gpio.open, i2c: () => i2c })
+    h = await startTestEdge({}, { driver })
+    token = await h.tokenFor('operator')
+  })
+  afterAll(async () => {
+    await h.stop()
+    await sim.stop()
+  })
+
+  test('battery null, said once in one clear line, and the missing device is never asked again', async () => {
+    const st = await waitFor('servos and IMU', async () => {
+      const s = await status(h, token)
+      return s.servos.every((x: { stale: boolean }) => !x.stale) && s.imu ? s : null
+    }, 10_000)
+    expect(st.battery).toBeNull()
+    const battery = lines.filter((l) => l.msg.includes('0x7a'))
+    expect(battery).toEqual([{ ...battery[0], level: 'info' }])
+    expect(battery[0].msg).toContain("battery: no battery monitor at I2C 0x7a (nothing answers there); it is on HiWonder's ArmPi hat and not on every TonyPi hat")
+    // A second and more of IMU sampling (100 Hz), while the battery poller would have run at 1 Hz.
+    const imuReads = () => i2c.log.filter((t) => t.addr === MPU6050_ADDR && t.readLen === 14).length
+    const from = imuReads()
+    await waitFor('150 more IMU reads', () => imuReads() - from >= 150, 10_000)
+    expect(i2c.log.filter((t) => t.addr === 0x7a).length).toBe(1) // the probe at start, nothing after
+  })
+
+  test('the MPU6500 is used, with one warning that names it', async () => {
+    const warnings = lines.filter((l) => l.level === 'warn' && l.msg.includes('MPU6500'))
+    expect(warnings.length).toBe(1)
+    expect(warnings[0].msg).toContain('WHO_AM_I 0x70 is an MPU6500, not an MPU6050')
+    const st = await status(h, token)
+    expect(Math.hypot(...st.imu.accel)).toBeCloseTo(9.8, 0)
   })
 })
