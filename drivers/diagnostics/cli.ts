@@ -9,7 +9,7 @@ import { DEFAULT_BAUD, parseGpio } from '../profiles.ts'
 import { openGpioOutput } from '../transports/gpio.ts'
 import { openHalfDuplexDirection } from '../transports/half-duplex.ts'
 import { openSerialPort } from '../transports/uart.ts'
-import { BoardServoTool, LxServoTool, type ServoTool } from './servo-tool.ts'
+import { BoardServoTool, LxServoTool, someoneAnswers, type ServoTool } from './servo-tool.ts'
 import { formatReport, runSelftest, type SelftestDevices, type SelftestOptions } from './selftest.ts'
 
 const DEFAULT_GPIO = EDGE_CONFIG_SPEC.gpio.default
@@ -122,7 +122,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => con
         const from = int(a, 'old id', 0, 253)
         const to = int(b, 'new id', 0, 253)
         if (!(await tool.read(from))) { out(`servo ${from} does not answer`); return 3 }
-        if (await tool.read(to)) { out(`a servo already answers as ${to}: refusing to create two servos with one id`); return 4 }
+        if (await someoneAnswers(tool, to)) { out(`a servo already answers as ${to}: refusing to create two servos with one id`); return 4 }
         if (!(await confirm(`Change servo ${from}'s id to ${to}?`, opts.yes === true))) { out('cancelled'); return 5 }
         await tool.setId(from, to)
         out(`servo ${from} is now ${to}`)

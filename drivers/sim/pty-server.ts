@@ -132,16 +132,21 @@ class PtyServer<D extends WireDevice> implements SimPtyServer<D> {
   }
 
   takeInput(): void {
+    // The pump may be asleep until its next event, which this input may have brought forward.
+    if (this.receiveInput()) this.pty?.master.interrupt();
+  }
+
+  /** Hands the device what the host has written so far, stamped now; true if there was any. */
+  private receiveInput(): boolean {
     const master = this.pty?.master;
-    if (!master?.isOpen) return;
+    if (!master?.isOpen) return false;
     const now = this.clock();
     let took = false;
     for (let chunk = master.read(); chunk.length > 0; chunk = master.read()) {
       this.device.receive(chunk, now);
       took = true;
     }
-    // The pump may be asleep until its next event, which this input may have brought forward.
-    if (took) master.interrupt();
+    return took;
   }
 
   private cableChanged(state: CableState): void {
@@ -198,7 +203,7 @@ class PtyServer<D extends WireDevice> implements SimPtyServer<D> {
     const { master } = pty;
     const device = this.device;
     while (!this.stopped && this.pty === pty) {
-      this.takeInput();
+      this.receiveInput();
       const now = this.clock();
       const out = device.poll(now);
       if (out.length > 0) this.send(pty, out);
