@@ -141,6 +141,20 @@ describe("waiting", () => {
     expect(performance.now() - t0).toBeLessThan(500);
   });
 
+  test("interrupt() ends a pending wait early with false; the port stays usable", async () => {
+    const p = pty();
+    const port = open(p.slavePath, 115200);
+    await port.whenWorkerReady();
+    let done = false;
+    const pending = port.waitReadable(5000).then((r) => ((done = true), r));
+    await Bun.sleep(10);
+    expect(done).toBe(false);
+    port.interrupt();
+    expect(await pending).toBe(false);
+    await p.master.write(bytes(1));
+    expect(await port.waitReadable(1000)).toBe(true);
+  });
+
   test("large writes wait for room in the output queue and arrive in order", async () => {
     const p = pty();
     const port = open(p.slavePath, 1000000);
