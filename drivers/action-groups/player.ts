@@ -258,12 +258,12 @@ export class ActionGroupPlayer {
     }
     // A walk (walking.ts): a stop lets the group in progress finish, then the end group plays;
     // only an abort cuts a group short.
-    for (const g of walk.start) if (!(await part(g, 1, false))) return ended();
-    for (let repetition = 2; repeat === 0 || repetition <= repeat; repetition++) {
-      if (run.wake.signal.aborted) break;
-      if (!(await part(motion, repetition, false))) return ended();
+    let repetition = 1;
+    for (const g of walk.start) if (!(await part(g, repetition, false))) return ended();
+    while (!run.wake.signal.aborted && (repeat === 0 || repetition < repeat)) {
+      if (!(await part(motion, ++repetition, false))) return ended();
     }
-    if (!(await part(walk.end, Math.max(repeat, 1), false))) return ended();
+    if (!(await part(walk.end, repetition, false))) return ended();
     return run.wake.signal.aborted ? { state: "stopped", framesPlayed: count.frames } : { state: "done", framesPlayed: count.frames };
   }
 

@@ -43,7 +43,6 @@ export const TCSANOW = 0;
 export const TIOCEXCL = 0x540c;
 export const TIOCOUTQ = 0x5411;
 // Modem control (asm-generic/ioctls.h, asm-generic/termios.h): TIOCMBIC clears the bits given.
-export const TIOCMGET = 0x5415;
 export const TIOCMBIC = 0x5417;
 export const TIOCM_DTR = 0x002;
 export const TIOCM_RTS = 0x004;
