@@ -122,6 +122,21 @@ describe("HalfDuplexDirection", () => {
     expect(log).toEqual(["write 10", "drained"]);
   });
 
+  test("at a slow rate the turn still waits for the last stop bit (most of the wait without holding the thread)", async () => {
+    const gpio = new MemoryGpioChip();
+    const dir = openHalfDuplexDirection(HIWONDER_HAT_PINS, gpio.open, { baud: 1200 });
+    const [edge] = createMemorySerialPair({ baud: 1200 });
+    const w = logged(edge, []);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    await dir.request(w.port, READ_POS); // 6 bytes at 1200 baud: 50 ms
+    clearInterval(timer);
+    const turned = gpio.lines.get(4)!.timeline.at(-1)!;
+    expect(turned.value).toBe(1);
+    expect(turned.at - w.writes[0]!.at).toBeGreaterThanOrEqual(uartWireTimeMs(6, 1200) + DEFAULT_TURNAROUND_MARGIN_MS - 0.01);
+    expect(ticks).toBeGreaterThan(5); // the event loop ran meanwhile
+  });
+
   test("bad turnaround settings are refused", () => {
     expect(() => HalfDuplexDirection.none({ baud: 0 })).toThrow(/baud must be a positive number/);
     expect(() => HalfDuplexDirection.none({ marginMs: -1 })).toThrow(/margin must be 0..5 ms/);

@@ -58,6 +58,9 @@ export const UART_BITS_PER_BYTE = 10;
  */
 export const DEFAULT_TURNAROUND_MARGIN_MS = 0.1;
 
+/** The longest stretch of a turnaround wait that holds the thread; at 115200 a request is 0.6 ms. */
+const BLOCK_AT_MOST_MS = 2;
+
 export interface TurnaroundOptions {
   /** The wire's rate, for its timing model. Default 115200 (the LX bus). */
   baud?: number;
@@ -151,6 +154,8 @@ export class HalfDuplexDirection {
       throw err;
     }
     const turnAt = this.#occupy(bytes.length) + this.marginMs;
+    // At a slow rate a frame lasts many ms: wait out all but the last stretch without holding the thread.
+    if (turnAt - performance.now() > BLOCK_AT_MOST_MS) await sleepUntil(turnAt - BLOCK_AT_MOST_MS);
     blockUntil(turnAt);
     this.#listen();
     const late = performance.now() - turnAt;
