@@ -157,6 +157,16 @@ describe("MemoryGpioChip", () => {
     expect(chip.levelAt(17, t0)).toBe(0); // default idle level
   });
 
+  test("a long history answers each instant as a linear scan would", () => {
+    const line = new MemoryGpioLine("gpio27", 1);
+    for (let i = 0; i < 20_000; i++) line.set((i % 2) as 0 | 1);
+    const linear = (t: number) => line.timeline.filter((e) => e.at <= t).at(-1)!.value;
+    for (const e of line.timeline.filter((_, i) => i % 997 === 0)) {
+      expect(line.levelAt(e.at)).toBe(linear(e.at));
+      expect(line.levelAt(e.at + 1e-4)).toBe(linear(e.at + 1e-4));
+    }
+  });
+
   test("listeners hear of every change before it happens", () => {
     const chip = new MemoryGpioChip();
     const seen: string[] = [];

@@ -300,15 +300,22 @@ export class MemoryGpioLine implements GpioLine {
     this.closedAt = at;
   }
 
-  /** The level driven at time t (performance.now() ms), or null when the line was not driven then. */
+  /**
+   * The level driven at time t (performance.now() ms), or null when the line was not driven then.
+   * A binary search: a simulated hat asks for every byte, and a busy bus sets a line thousands of
+   * times a second.
+   */
   levelAt(t: number): 0 | 1 | null {
-    if (t < this.timeline[0]!.at || (this.closedAt !== null && t >= this.closedAt)) return null;
-    let v = this.timeline[0]!.value;
-    for (const e of this.timeline) {
-      if (e.at > t) break;
-      v = e.value;
+    const tl = this.timeline;
+    if (t < tl[0]!.at || (this.closedAt !== null && t >= this.closedAt)) return null;
+    let lo = 0;
+    let hi = tl.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (tl[mid]!.at <= t) lo = mid;
+      else hi = mid - 1;
     }
-    return v;
+    return tl[lo]!.value;
   }
 }
 

@@ -106,10 +106,14 @@ describe('tonypi-hat: LX bus on a pty behind direction pins 27,4, MPU6050 and ba
     expect(st.buses[0].timeouts).toBeGreaterThan(0)
     sim.faults.answer(7)
     await waitFor('servo 7 back', async () => !(await status(h, token)).servos.find((s: { id: number }) => s.id === 7).stale, 5000)
-    // One event each way, stored for the hub.
-    h.edge.ctx.store.flush(Date.now())
-    const events = h.edge.ctx.store.queryEvents({ limit: 1000 }).filter((e) => e.kind.startsWith('servo.'))
-    expect(events.map((e) => `${e.kind}:${(e.data as { servo_id: number }).servo_id}`)).toEqual(['servo.recovered:7', 'servo.silent:7'])
+    // One event each way, stored for the hub. A health read can clear `stale` a sweep before the
+    // position sweep that raises servo.recovered, so wait for the event itself.
+    const servoEvents = () => {
+      h.edge.ctx.store.flush(Date.now())
+      return h.edge.ctx.store.queryEvents({ limit: 1000 }).filter((e) => e.kind.startsWith('servo.')).map((e) => `${e.kind}:${(e.data as { servo_id: number }).servo_id}`)
+    }
+    await waitFor('servo.recovered stored', () => servoEvents().includes('servo.recovered:7'), 5000)
+    expect(servoEvents()).toEqual(['servo.recovered:7', 'servo.silent:7'])
   })
 
   test('corrupt bytes are rejected and counted; readings continue', async () => {
