@@ -1,4 +1,4 @@
-// `bun run bench` (add `--quick` for short runs; `--only=store|servo|hub|soak|estop`, or several
+// `bun run bench` (add `--quick` for short runs; `--only=store|servo|hardware|hub|soak|estop`, or several
 // comma-separated): every figure is measured against a baseline or a budget in the same run, and
 // printed as a table. Several sections run each in a process of its own, after the machine has
 // settled, so one section's heap, garbage collection and disk write-back do not bleed into the
@@ -7,11 +7,12 @@ import { readFileSync } from 'node:fs'
 import { benchEdgeSoak } from './edge-soak.ts'
 import { benchBytesPerHour, benchIngest } from './store.ts'
 import { benchServoPoll } from './servo-poll.ts'
+import { benchHardware } from './hardware.ts'
 import { benchHubIngest, benchHubRobots } from './hub.ts'
 import { benchEstopUnderAttack } from './estop.ts'
 
 const quick = process.argv.includes('--quick')
-const SECTIONS = ['store', 'servo', 'hub', 'soak', 'estop']
+const SECTIONS = ['store', 'servo', 'hardware', 'hub', 'soak', 'estop']
 const chosen = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? SECTIONS
 for (const c of chosen) if (!SECTIONS.includes(c)) throw new Error(`--only=${c}: expected ${SECTIONS.join(', ')} (or several, comma-separated)`)
 /** The one section this process runs; none when it runs several, each in a child of its own. */
@@ -86,6 +87,31 @@ if (only === 'servo') {
   rows.push({
     name: 'board: position sweeps/s at 1 Mbaud (relayed to its 115200 LX bus)',
     figure: `${board.sweeps_per_s.toFixed(1)} / ${board.theoretical.toFixed(1)} = ${board.ratio.toFixed(2)} (${board.missing} missed reads)`,
+    budget: 'reported', ok: true,
+  })
+}
+
+if (only === 'hardware') {
+  log('the hat with its direction pins switched on the wire model (simulator in its own process)...')
+  const hw = await benchHardware(quick ? 3 : 10)
+  rows.push({
+    name: 'hat: 16-servo move, first to last byte on the wire (modelled from write instants)',
+    figure: `${hw.move.spread_ms.toFixed(1)} ms (max ${hw.move.spread_max_ms.toFixed(1)}) vs ${hw.move.wire_ms.toFixed(1)} ms of bytes; a tcdrain per frame: ${hw.move.drain_model_ms.toFixed(1)} ms`,
+    budget: '<= 1.1 x bytes', ok: hw.move.spread_ms <= 1.1 * hw.move.wire_ms,
+  })
+  rows.push({
+    name: 'hat: turn to receive after the last stop bit + margin, late by',
+    figure: `p50 ${(hw.turn.p50_ms * 1000).toFixed(0)} us, p99 ${(hw.turn.p99_ms * 1000).toFixed(0)} us, max ${(hw.turn.max_ms * 1000).toFixed(0)} us; ${hw.turn.over_budget} of ${hw.turn.count} turns past the budget`,
+    budget: `p99 < ${(hw.turn.budget_ms * 1000).toFixed(0)} us`, ok: hw.turn.p99_ms < hw.turn.budget_ms,
+  })
+  rows.push({
+    name: 'hat: position sweeps/s with timed direction switching vs without pins (same run)',
+    figure: `${hw.poll.sweeps_per_s.toFixed(1)} vs ${hw.poll.baseline_per_s.toFixed(1)} = ${hw.poll.ratio.toFixed(2)}; wire limit ${hw.poll.theoretical.toFixed(1)} (${hw.poll.missing} missed reads)`,
+    budget: '>= 0.9', ok: hw.poll.ratio >= 0.9,
+  })
+  rows.push({
+    name: 'hat: expected on a Pi 4 (wire model, README)',
+    figure: `${hw.pi.worst.toFixed(0)}-${hw.pi.best.toFixed(0)} sweeps/s of 16 positions (wire limit ${hw.pi.wire.toFixed(1)})`,
     budget: 'reported', ok: true,
   })
 }

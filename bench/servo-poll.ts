@@ -40,7 +40,7 @@ export async function benchServoPoll(seconds = 5) {
     const r = await sweepRate((ids) => driver.readPositions(ids), seconds)
     const max = theoreticalSweepsPerS(115_200, lx.device.turnaroundMs)
     hat = { ...r, theoretical: max, ratio: r.sweeps_per_s / max, turnaround_ms: lx.device.turnaroundMs }
-    driver.close()
+    await driver.close()
   } finally {
     await lx.stop()
   }
@@ -55,7 +55,7 @@ export async function benchServoPoll(seconds = 5) {
     const perRead = (14 * 10 * 1000) / 115_200 + LX_DEFAULT_TURNAROUND_MS + (17 * 10 * 1000) / 1_000_000
     const max = 1000 / (16 * perRead)
     board = { ...r, theoretical: max, ratio: r.sweeps_per_s / max }
-    driver.close()
+    await driver.close()
   } finally {
     await bd.stop()
   }

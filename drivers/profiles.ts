@@ -12,7 +12,8 @@ import { HatDriver } from './hat/hat-driver.ts'
 import type { RobotDriver, ServoInfo } from './robot-driver.ts'
 import { SimDriver } from './sim/sim-driver.ts'
 import { openHalfDuplexDirection, type HalfDuplexDirection, type HalfDuplexPins } from './transports/half-duplex.ts'
-import { openI2cBus } from './transports/i2c.ts'
+import { openGpioOutput, type GpioLine, type GpioOutputOptions } from './transports/gpio.ts'
+import { openI2cBus, type I2cBus } from './transports/i2c.ts'
 import { openSerialPort, ReopeningSerialPort } from './transports/uart.ts'
 
 export const DEFAULT_BAUD = { 'tonypi-hat': 115_200, 'tonypi-board': 1_000_000 } as const
@@ -20,15 +21,22 @@ export const DEFAULT_BAUD = { 'tonypi-hat': 115_200, 'tonypi-board': 1_000_000 }
 export function parseGpio(spec: string): HalfDuplexPins | 'none' {
   if (spec === 'none') return 'none'
   const m = /^(?:(\/dev\/gpiochip\d+):)?(\d+),(\d+)$/.exec(spec)
-  if (!m) throw new ConfigError('TONYPI_GPIO', `expected TX,RX like 27,17 or none, got ${JSON.stringify(spec)}`)
+  if (!m) throw new ConfigError('TONYPI_GPIO', `expected TX,RX like 27,4 or none, got ${JSON.stringify(spec)}`)
   return { txEnable: Number(m[2]), rxEnable: Number(m[3]), ...(m[1] ? { chip: m[1] } : {}) }
 }
 
 type HwProfile = 'tonypi-hat' | 'tonypi-board'
 
-async function openHat(cfg: EdgeConfig, servos: ServoInfo[], log: Logger): Promise<RobotDriver> {
+/** How the hat's GPIO lines and I2C bus are opened: the real devices, or twins in tests. */
+export interface HatDevices {
+  gpio: (o: GpioOutputOptions) => GpioLine
+  i2c: (path: string) => I2cBus
+}
+export const REAL_HAT_DEVICES: HatDevices = { gpio: openGpioOutput, i2c: openI2cBus }
+
+async function openHat(cfg: EdgeConfig, servos: ServoInfo[], log: Logger, devices: HatDevices): Promise<RobotDriver> {
   const baud = cfg.serialBaud ?? DEFAULT_BAUD['tonypi-hat']
-  const direction = openHalfDuplexDirection(parseGpio(cfg.gpio))
+  const direction = openHalfDuplexDirection(parseGpio(cfg.gpio), devices.gpio, { baud })
   let port
   try {
     port = ReopeningSerialPort.open(cfg.serialPort, { baud, onState: (e) => log.warn('servo bus link', { state: e.state, path: e.path }) })
@@ -38,24 +46,25 @@ async function openHat(cfg: EdgeConfig, servos: ServoInfo[], log: Logger): Promi
   }
   let i2c = null
   if (cfg.i2cBus !== 'none') {
-    try { i2c = openI2cBus(cfg.i2cBus) } catch (err) { log.warn('I2C bus unavailable: no IMU, no battery', { bus: cfg.i2cBus, error: err as Error }) }
+    try { i2c = devices.i2c(cfg.i2cBus) } catch (err) { log.warn('I2C bus unavailable: no IMU, no battery', { bus: cfg.i2cBus, error: err as Error }) }
   }
   const { driver, notes } = await HatDriver.open({ port, direction, i2c, servos })
-  for (const n of notes) log.warn(n)
+  for (const n of notes) log[n.level](n.text)
   return driver
 }
 
 function openBoard(cfg: EdgeConfig, servos: ServoInfo[], log: Logger): RobotDriver {
   const baud = cfg.serialBaud ?? DEFAULT_BAUD['tonypi-board']
-  const port = ReopeningSerialPort.open(cfg.serialPort, { baud, onState: (e) => log.warn('board link', { state: e.state, path: e.path }) })
+  // clearModemLines: a board on a USB serial adapter may take DTR/RTS as its reset (uart.ts).
+  const port = ReopeningSerialPort.open(cfg.serialPort, { baud, clearModemLines: true, onState: (e) => log.warn('board link', { state: e.state, path: e.path }) })
   return new BoardDriver(port, servos, {}, (e) => log.warn('board link error', { error: e }))
 }
 
 /** Listens for the board's own reports; sends a servo read on the LX wire. */
-async function probe(cfg: EdgeConfig, servos: ServoInfo[]): Promise<{ profile: HwProfile | null; why: string }> {
+async function probe(cfg: EdgeConfig, servos: ServoInfo[], devices: HatDevices): Promise<{ profile: HwProfile | null; why: string }> {
   if (!existsSync(cfg.serialPort)) return { profile: null, why: `${cfg.serialPort} does not exist` }
   try {
-    const port = openSerialPort(cfg.serialPort, { baud: DEFAULT_BAUD['tonypi-board'] })
+    const port = openSerialPort(cfg.serialPort, { baud: DEFAULT_BAUD['tonypi-board'], clearModemLines: true })
     try {
       const dec = new BoardFrameDecoder()
       const end = performance.now() + 400
@@ -71,14 +80,14 @@ async function probe(cfg: EdgeConfig, servos: ServoInfo[]): Promise<{ profile: H
   }
   let direction: HalfDuplexDirection | null = null
   try {
-    direction = openHalfDuplexDirection(parseGpio(cfg.gpio))
+    direction = openHalfDuplexDirection(parseGpio(cfg.gpio), devices.gpio, { baud: DEFAULT_BAUD['tonypi-hat'] })
     const port = openSerialPort(cfg.serialPort, { baud: DEFAULT_BAUD['tonypi-hat'] })
     try {
       const dec = new LxFrameDecoder()
       for (const s of servos.slice(0, 3)) {
         const req = encodePosRead(s.id)
         port.flush()
-        await direction.transmit(port, req)
+        await direction.request(port, req)
         const end = performance.now() + 20
         while (performance.now() < end) {
           if (await port.waitReadable(end - performance.now())) {
@@ -99,16 +108,16 @@ async function probe(cfg: EdgeConfig, servos: ServoInfo[]): Promise<{ profile: H
   }
 }
 
-export async function openRobotDriver(cfg: EdgeConfig, log: Logger): Promise<RobotDriver> {
+export async function openRobotDriver(cfg: EdgeConfig, log: Logger, devices: HatDevices = REAL_HAT_DEVICES): Promise<RobotDriver> {
   const servos = servoSpecs(cfg)
   let profile = cfg.profile
   if (profile === 'auto') {
-    const found = await probe(cfg, servos)
+    const found = await probe(cfg, servos, devices)
     profile = found.profile ?? 'sim'
     log.info(found.profile ? 'profile auto: hardware found' : 'profile auto: no hardware found, using the simulated TonyPi', { profile, why: found.why })
   }
   switch (profile) {
-    case 'tonypi-hat': return openHat(cfg, servos, log)
+    case 'tonypi-hat': return openHat(cfg, servos, log, devices)
     case 'tonypi-board': return openBoard(cfg, servos, log)
     default: return new SimDriver({ seed: cfg.simSeed, pack: cfg.batteryPack, servos })
   }

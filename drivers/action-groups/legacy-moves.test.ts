@@ -87,20 +87,29 @@ describe("with a folder set up for each source", () => {
     }
   });
 
-  test("a walk is framed by its start and end groups when they are installed", () => {
+  test("a walk plays as HiWonder's with one repeat: its start and end groups", () => {
     install(dir, "go_forward_start", 1);
     install(dir, "go_forward", 2);
     install(dir, "go_forward_end", 3);
+    install(dir, "back_start", 4);
     install(dir, "back_fast", 5);
     install(dir, "back_end", 6);
     const forward = resolveLegacyMove("forward", dir);
     if (forward.kind !== "play") throw new Error("expected a play plan");
-    expect(forward.parts).toEqual(["go_forward_start", "go_forward", "go_forward_end"]);
+    expect(forward.parts).toEqual(["go_forward_start", "go_forward_end"]);
     expect(forward.group.name).toBe("go_forward");
-    expect(forward.group.frames.map((f) => f.positions[0].position)).toEqual([1, 2, 3]);
+    expect(forward.group.walk?.end.name).toBe("go_forward_end");
 
     const backward = resolveLegacyMove("backward", dir);
-    expect(backward.kind === "play" && backward.parts).toEqual(["back_fast", "back_end"]);
+    expect(backward.kind === "play" && backward.parts).toEqual(["back_start", "back_fast", "back_end"]);
+  });
+
+  test("a walk without its end group installed plays as a plain group", () => {
+    install(dir, "back_start", 4);
+    install(dir, "back_fast", 5);
+    const backward = resolveLegacyMove("backward", dir);
+    expect(backward.kind === "play" && backward.parts).toEqual(["back_fast"]);
+    expect(backward.kind === "play" && backward.group.walk).toBeUndefined();
   });
 
   test("start and end alone do not make a walk", () => {

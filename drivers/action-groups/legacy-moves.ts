@@ -18,23 +18,18 @@
  * Where the two disagree, HiWonder's app name comes first and the earlier client's is the
  * fallback, so a stock TonyPi folder and a folder set up for the earlier client both work.
  *
- * Walking: HiWonder's runActionGroup (HiwonderSDK/hiwonder/ActionGroupControl.py in the same
- * copy) plays go_forward_start before go_forward and go_forward_end after it when with_stand
- * is set (back_start / back_end around back and back_fast). We do the same when those files
- * are installed, as one group, so the robot starts and ends a walk from its standing pose.
+ * Walking: the earlier client ran runActionGroup(name, times=1, with_stand=True), which for a
+ * walking group plays its start and end groups (walking.ts: go_forward is go_forward_start then
+ * go_forward_end; back_fast is back_start, back_fast, back_end). We play the same, through
+ * loadMotion, so the robot starts and ends a walk from its standing pose.
  *
  * head_nod / head_shake: HiWonder's set has no such group; the earlier client moved the two PWM
  * head servos (not on the bus, so not reachable by an action group). They map to groups of
  * the same name that an owner may record; without one the command fails as "not installed".
  */
 
-import {
-  type ActionGroup,
-  ActionGroupError,
-  ActionGroupNotInstalledError,
-  hasActionGroup,
-  loadActionGroup,
-} from "./d6a.ts";
+import { ActionGroupError, ActionGroupNotInstalledError, hasActionGroup } from "./d6a.ts";
+import { loadMotion, type Motion } from "./walking.ts";
 
 export const LEGACY_DIRECTIONS = [
   "forward",
@@ -55,14 +50,11 @@ export type LegacyMotion = LegacyDirection | "head_nod" | "head_shake";
 export interface LegacyMoveMapping {
   /** The first of these that is installed is played. */
   groups: readonly string[];
-  /** Played first / last when installed (walking start and end). */
-  before?: string;
-  after?: string;
 }
 
 export const LEGACY_MOVES: Readonly<Record<Exclude<LegacyMotion, "stop">, LegacyMoveMapping>> = {
-  forward: { groups: ["go_forward"], before: "go_forward_start", after: "go_forward_end" },
-  backward: { groups: ["back_fast", "back"], before: "back_start", after: "back_end" },
+  forward: { groups: ["go_forward"] },
+  backward: { groups: ["back_fast", "back"] },
   left: { groups: ["turn_left"] },
   right: { groups: ["turn_right"] },
   stand: { groups: ["stand"] },
@@ -77,8 +69,8 @@ export const LEGACY_MOVES: Readonly<Record<Exclude<LegacyMotion, "stop">, Legacy
 
 export type LegacyMovePlan =
   | { kind: "stop" }
-  /** `group` is ready to play once; `parts` are the files it was made of, in order. */
-  | { kind: "play"; motion: LegacyMotion; group: ActionGroup; parts: string[] };
+  /** `group` is ready to play once; `parts` are the files that plays, in order. */
+  | { kind: "play"; motion: LegacyMotion; group: Motion; parts: string[] };
 
 export function isLegacyMotion(value: unknown): value is LegacyMotion {
   return value === "stop" || (typeof value === "string" && Object.hasOwn(LEGACY_MOVES, value));
@@ -100,14 +92,7 @@ export function resolveLegacyMove(motion: string, dir: string): LegacyMovePlan {
   const main = mapping.groups.find((name) => hasActionGroup(dir, name));
   if (main === undefined) throw new ActionGroupNotInstalledError(mapping.groups, dir);
 
-  const parts = [mapping.before, main, mapping.after].filter(
-    (name): name is string => name !== undefined && (name === main || hasActionGroup(dir, name)),
-  );
-  const groups = parts.map((name) => loadActionGroup(dir, name));
-  return {
-    kind: "play",
-    motion,
-    group: { name: main, frames: groups.flatMap((g) => g.frames) },
-    parts,
-  };
+  const group = loadMotion(dir, main);
+  const parts = group.walk ? [...group.walk.start, group.walk.end].map((g) => g.name) : [main];
+  return { kind: "play", motion, group, parts };
 }

@@ -5,16 +5,20 @@
  * One group at a time: a second play while one runs is refused, not queued. A queued motion
  * would start from whatever pose the first one left, at a moment the operator no longer chose.
  *
- * Two ways to end early, both before the next frame is sent:
- * - stop(): the normal "action.stop". Waits for a move already handed to the driver to return,
- *   so when it resolves nothing of ours is still on the bus.
- * - abort(reason): the emergency path. Resolves at once even if the driver's move hangs (a stuck
- *   bus write must not delay an e-stop); the caller halts the servos with the driver's stop().
+ * Two ways to end early:
+ * - stop(): the normal "action.stop", before the next frame is sent. Waits for a move already
+ *   handed to the driver to return, so when it resolves nothing of ours is still on the bus. A
+ *   walk (walking.ts) instead finishes its stride in progress and then plays its end group, as
+ *   HiWonder's stopActionGroup does, so the robot is not left on one foot.
+ * - abort(reason): the emergency path, before the next frame, walk or not: never waits for an
+ *   end group. Resolves at once even if the driver's move hangs (a stuck bus write must not delay
+ *   an e-stop); the caller halts the servos with the driver's stop().
  * Neither halts the servos itself: a servo finishes the move it was sent; halting in place is the
  * driver's job, and the edge calls it for an e-stop.
  */
 
 import type { ActionGroup, ServoTarget } from "./d6a.ts";
+import type { Motion } from "./walking.ts";
 
 export type MoveFn = (targets: ServoTarget[], durationMs: number) => Promise<void> | void;
 /** Resolves after `ms`, or early once `signal` aborts (the player does not rely on the latter). */
@@ -24,7 +28,9 @@ export type ClampFn = (id: number, position: number) => number;
 
 export interface PlayProgress {
   name: string;
-  /** 1-based frame whose move has just been sent. */
+  /** The group file playing when it is not `name` itself: a walk's start or end group. */
+  part?: string;
+  /** 1-based frame (of `part`, or of the group) whose move has just been sent. */
   frame: number;
   frames: number;
   /** 1-based repetition. */
@@ -145,11 +151,11 @@ export class ActionGroupPlayer {
   }
 
   /**
-   * Plays `group`. The first frame's move is sent before this returns. Rejects with
-   * ActionGroupBusyError while another group plays, with RangeError for a bad repeat, and with
-   * ActionGroupPlayError when the driver fails.
+   * Plays `group` (a walk with its start and end, see walking.ts). The first frame's move is
+   * sent before this returns. Rejects with ActionGroupBusyError while another group plays, with
+   * RangeError for a bad repeat, and with ActionGroupPlayError when the driver fails.
    */
-  play(group: ActionGroup, options: PlayOptions = {}): Promise<PlayResult> {
+  play(group: Motion, options: PlayOptions = {}): Promise<PlayResult> {
     const repeat = options.repeat ?? 1;
     if (this.run) {
       return Promise.reject(
@@ -197,7 +203,10 @@ export class ActionGroupPlayer {
     return run.promise;
   }
 
-  /** Sends no further frame; resolves with the play's result (null when nothing plays). */
+  /**
+   * Sends no further frame (a walk: none after its stride in progress and its end group);
+   * resolves with the play's result (null when nothing plays).
+   */
   stop(): Promise<PlayResult | null> {
     const run = this.run;
     if (!run) return Promise.resolve(null);
@@ -227,58 +236,92 @@ export class ActionGroupPlayer {
   }
 
   private async playFrames(
-    group: ActionGroup,
+    motion: Motion,
     repeat: number,
     run: Run,
     onProgress: ((p: PlayProgress) => void) | undefined,
   ): Promise<PlayResult> {
-    const frames = group.frames.length;
-    let framesPlayed = 0;
+    const count = { frames: 0 };
     const ended = (): PlayResult =>
       run.hard.signal.aborted
-        ? { state: "aborted", framesPlayed, reason: run.reason }
-        : { state: "stopped", framesPlayed };
+        ? { state: "aborted", framesPlayed: count.frames, reason: run.reason }
+        : { state: "stopped", framesPlayed: count.frames };
+    const part = (group: ActionGroup, repetition: number, stoppable: boolean) =>
+      this.playGroup(group, { motion: motion.name, repetition, repeat, stoppable }, run, count, onProgress);
 
-    for (let repetition = 1; repeat === 0 || repetition <= repeat; repetition++) {
-      for (let i = 0; i < frames; i++) {
-        if (run.wake.signal.aborted) return ended();
-        const frame = group.frames[i];
-        const where = `action group ${group.name}: frame ${i + 1} of ${frames} (repetition ${repetition})`;
-
-        let moving: Promise<void>;
-        try {
-          const targets = frame.positions.map((t) => ({ id: t.id, position: this.clampPosition(t) }));
-          // A frame of NULLs only is a pause: there is nothing to send.
-          const sent = targets.length > 0 ? this.move(targets, frame.durationMs) : undefined;
-          framesPlayed++;
-          moving = Promise.resolve(sent);
-        } catch (err) {
-          // A move that throws synchronously was still handed to the driver; a clamp that
-          // throws means nothing was.
-          if (!(err instanceof ClampError)) framesPlayed++;
-          moving = Promise.reject(err);
-        }
-        // The frame's time runs from the moment its move is sent, as on HiWonder's player, so a
-        // slow bus write does not stretch the motion.
-        const waiting = this.sleep(frame.durationMs, run.wake.signal);
-
-        try {
-          if (!(await settledUnlessAborted(moving, run.hard.signal))) return ended();
-        } catch (err) {
-          waiting.catch(() => {});
-          throw new ActionGroupPlayError(`${where}: ${(err as Error)?.message ?? String(err)}`, framesPlayed, { cause: err });
-        }
-
-        const progress: PlayProgress = { name: group.name, frame: i + 1, frames, repetition, repeat };
-        run.progress = progress;
-        this.emit({ type: "progress", ...progress });
-        if (onProgress) this.callListener(() => onProgress(progress));
-
-        // An injected sleep that ignores the signal must not delay a stop.
-        await settledUnlessAborted(waiting.catch(() => {}), run.wake.signal);
+    const walk = motion.walk;
+    if (!walk) {
+      for (let repetition = 1; repeat === 0 || repetition <= repeat; repetition++) {
+        if (!(await part(motion, repetition, true))) return ended();
       }
+      return { state: "done", framesPlayed: count.frames };
     }
-    return { state: "done", framesPlayed };
+    // A walk (walking.ts): a stop lets the group in progress finish, then the end group plays;
+    // only an abort cuts a group short.
+    let repetition = 1;
+    for (const g of walk.start) if (!(await part(g, repetition, false))) return ended();
+    while (!run.wake.signal.aborted && (repeat === 0 || repetition < repeat)) {
+      if (!(await part(motion, ++repetition, false))) return ended();
+    }
+    if (!(await part(walk.end, repetition, false))) return ended();
+    return run.wake.signal.aborted ? { state: "stopped", framesPlayed: count.frames } : { state: "done", framesPlayed: count.frames };
+  }
+
+  /**
+   * Plays one group's frames. False when the run was cut short before its end: by an abort, or
+   * by a stop when `stoppable` (a walk's parts are not: they always finish their stride).
+   */
+  private async playGroup(
+    group: ActionGroup,
+    at: { motion: string; repetition: number; repeat: number; stoppable: boolean },
+    run: Run,
+    count: { frames: number },
+    onProgress: ((p: PlayProgress) => void) | undefined,
+  ): Promise<boolean> {
+    const frames = group.frames.length;
+    // What ends the waits: a stop as well as an abort for a stoppable group, only an abort otherwise.
+    const cut = at.stoppable ? run.wake.signal : run.hard.signal;
+    for (let i = 0; i < frames; i++) {
+      if (cut.aborted) return false;
+      const frame = group.frames[i];
+      const where = `action group ${group.name}: frame ${i + 1} of ${frames} (repetition ${at.repetition})`;
+
+      let moving: Promise<void>;
+      try {
+        const targets = frame.positions.map((t) => ({ id: t.id, position: this.clampPosition(t) }));
+        // A frame of NULLs only is a pause: there is nothing to send.
+        const sent = targets.length > 0 ? this.move(targets, frame.durationMs) : undefined;
+        count.frames++;
+        moving = Promise.resolve(sent);
+      } catch (err) {
+        // A move that throws synchronously was still handed to the driver; a clamp that
+        // throws means nothing was.
+        if (!(err instanceof ClampError)) count.frames++;
+        moving = Promise.reject(err);
+      }
+      // The frame's time runs from the moment its move is sent, as on HiWonder's player, so a
+      // slow bus write does not stretch the motion.
+      const waiting = this.sleep(frame.durationMs, cut);
+
+      try {
+        if (!(await settledUnlessAborted(moving, run.hard.signal))) return false;
+      } catch (err) {
+        waiting.catch(() => {});
+        throw new ActionGroupPlayError(`${where}: ${(err as Error)?.message ?? String(err)}`, count.frames, { cause: err });
+      }
+
+      const progress: PlayProgress = {
+        name: at.motion, frame: i + 1, frames, repetition: at.repetition, repeat: at.repeat,
+        ...(group.name !== at.motion ? { part: group.name } : {}),
+      };
+      run.progress = progress;
+      this.emit({ type: "progress", ...progress });
+      if (onProgress) this.callListener(() => onProgress(progress));
+
+      // An injected sleep that ignores the signal must not delay a stop.
+      await settledUnlessAborted(waiting.catch(() => {}), cut);
+    }
+    return true;
   }
 
   private clampPosition(t: ServoTarget): number {

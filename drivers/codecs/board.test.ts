@@ -163,7 +163,7 @@ describe("encoders match the SDK's byte layouts", () => {
     expect(d(encodeBusServoSetOffset(1, -10))).toBe("20 01 f6");
     expect(d(encodeBusServoSaveOffset(1))).toBe("24 01");
     expect(d(encodeBusServoSetAngleLimit(1, 0, 1000))).toBe("30 01 00 00 e8 03");
-    expect(d(encodeBusServoSetVinLimit(1, 4500, 14500))).toBe("34 01 94 11 a4 38");
+    expect(d(encodeBusServoSetVinLimit(1, 4500, 13999))).toBe("34 01 94 11 af 36");
     expect(d(encodeBusServoSetTempLimit(1, 85))).toBe("38 01 55");
   });
 
@@ -224,6 +224,9 @@ describe("argument validation", () => {
     ["offset", () => encodeBusServoSetOffset(1, 126), /offset must be an integer in -125\.\.125/],
     ["temp limit", () => encodeBusServoSetTempLimit(1, 101), /limitC must be an integer in 50\.\.100/],
     ["angle limits", () => encodeBusServoSetAngleLimit(1, 600, 500), /must be below max/],
+    ["voltage limit high at 14000 mV", () => encodeBusServoSetVinLimit(1, 4500, 14000), /voltage limit high must be a whole number of mV from 4500 and below 14000 \(HiWonder's controller-board protocol\), got 14000/],
+    ["voltage limit high at 14500 mV (what the LX servos themselves accept)", () => encodeBusServoSetVinLimit(1, 4500, 14500), /below 14000/],
+    ["voltage limits inverted", () => encodeBusServoSetVinLimit(1, 9000, 8000), /min \(9000\) must be below max \(8000\)/],
     ["broadcast read", () => encodeBusServoReadPosition(254), /broadcast id 254 gets no reply/],
     ["pwm id", () => encodePwmServoReadPosition(5), /id must be an integer in 1\.\.4/],
     ["pwm pulse", () => encodePwmServoSetPositions(100, [{ id: 1, pulse: 2600 }]), /pulse must be an integer in 500\.\.2500/],

@@ -368,9 +368,19 @@ export function encodeBusServoSetAngleLimit(id: number, min: number, max: number
   return busPayload(BusServoSub.SET_ANGLE_LIMIT, id).u16(min).u16(max).frame(BoardFunc.BUS_SERVO);
 }
 
+/**
+ * HiWonder's protocol document for the controller board keeps the high limit below 14000 mV
+ * (HARDWARE.md section 2), lower than the LX servos' own VIN_LIMIT_WRITE accepts.
+ */
+export const BOARD_VIN_LIMIT_MV = { min: 4500, below: 14000 } as const;
+
 export function encodeBusServoSetVinLimit(id: number, minMv: number, maxMv: number): Uint8Array {
-  checkInt("minMv", minMv, 4500, 14500);
-  checkInt("maxMv", maxMv, 4500, 14500);
+  checkInt("minMv", minMv, BOARD_VIN_LIMIT_MV.min, BOARD_VIN_LIMIT_MV.below - 1);
+  if (!Number.isInteger(maxMv) || maxMv < BOARD_VIN_LIMIT_MV.min || maxMv >= BOARD_VIN_LIMIT_MV.below) {
+    throw new RangeError(
+      `voltage limit high must be a whole number of mV from ${BOARD_VIN_LIMIT_MV.min} and below ${BOARD_VIN_LIMIT_MV.below} (HiWonder's controller-board protocol), got ${String(maxMv)}`,
+    );
+  }
   if (minMv >= maxMv) throw new RangeError(`voltage limit min (${minMv}) must be below max (${maxMv})`);
   return busPayload(BusServoSub.SET_VIN_LIMIT, id).u16(minMv).u16(maxMv).frame(BoardFunc.BUS_SERVO);
 }

@@ -14,6 +14,33 @@ export const MPU6050_ADDR = 0x68;
 export const MPU6050_ADDR_ALT = 0x69;
 export const MPU6050_WHO_AM_I_VALUE = 0x68;
 
+/** TEMP_OUT to degrees C: raw / lsbPerC + offsetC. */
+export interface TempScale {
+  lsbPerC: number;
+  offsetC: number;
+}
+/** MPU-6000/6050 register map rev 4.2, section 4.18. */
+export const MPU6050_TEMP: TempScale = { lsbPerC: 340, offsetC: 36.53 };
+/** MPU-6500 and MPU-9250 register maps: (TEMP_OUT - RoomTemp_Offset) / 333.87 + 21, the offset 0 at 21 C. */
+export const MPU6500_TEMP: TempScale = { lsbPerC: 333.87, offsetC: 21 };
+
+export interface MpuChip {
+  name: string;
+  temp: TempScale;
+}
+
+/**
+ * InvenSense chips that keep the MPU6050's accelerometer, gyro, power and range registers
+ * (0x19..0x1C, 0x3B..0x48, 0x6B) at the same places with the same scales, by their WHO_AM_I.
+ * They differ in the temperature scale and in extras we do not use (the MPU9250's magnetometer).
+ */
+export const MPU_COMPATIBLE_CHIPS: Readonly<Record<number, MpuChip>> = {
+  0x68: { name: "MPU6050", temp: MPU6050_TEMP },
+  0x70: { name: "MPU6500", temp: MPU6500_TEMP },
+  0x71: { name: "MPU9250", temp: MPU6500_TEMP },
+  0x73: { name: "MPU9255", temp: MPU6500_TEMP },
+};
+
 export const Mpu6050Reg = {
   SMPLRT_DIV: 0x19,
   CONFIG: 0x1a,
@@ -105,7 +132,7 @@ function scales(ranges: Mpu6050Ranges): [number, number] {
 }
 
 /** Decodes the 14-byte burst read from ACCEL_XOUT_H with the ranges the chip was set to. */
-export function decodeMpu6050Burst(bytes: Uint8Array, ranges: Mpu6050Ranges = MPU6050_DEFAULT_RANGES): Mpu6050Sample {
+export function decodeMpu6050Burst(bytes: Uint8Array, ranges: Mpu6050Ranges = MPU6050_DEFAULT_RANGES, temp: TempScale = MPU6050_TEMP): Mpu6050Sample {
   checkLength("MPU6050 burst", bytes, MPU6050_BURST_LEN);
   const [aLsb, gLsb] = scales(ranges);
   const v = viewOf(bytes);
@@ -113,7 +140,7 @@ export function decodeMpu6050Burst(bytes: Uint8Array, ranges: Mpu6050Ranges = MP
   const a = STANDARD_GRAVITY / aLsb;
   return {
     accel: [r(0) * a, r(1) * a, r(2) * a],
-    tempC: r(3) / 340 + 36.53,
+    tempC: r(3) / temp.lsbPerC + temp.offsetC,
     gyro: [r(4) / gLsb, r(5) / gLsb, r(6) / gLsb],
   };
 }
@@ -124,7 +151,7 @@ const toRaw = (x: number) => Math.max(-32768, Math.min(32767, Math.round(x)));
  * The inverse, for simulators. Values beyond the range saturate at the i16 limits, as
  * the real sensor does.
  */
-export function encodeMpu6050Burst(sample: Mpu6050Sample, ranges: Mpu6050Ranges = MPU6050_DEFAULT_RANGES): Uint8Array {
+export function encodeMpu6050Burst(sample: Mpu6050Sample, ranges: Mpu6050Ranges = MPU6050_DEFAULT_RANGES, temp: TempScale = MPU6050_TEMP): Uint8Array {
   const [aLsb, gLsb] = scales(ranges);
   for (const x of [...sample.accel, ...sample.gyro, sample.tempC]) checkFinite("MPU6050 value", x);
   const out = new Uint8Array(MPU6050_BURST_LEN);
@@ -134,7 +161,7 @@ export function encodeMpu6050Burst(sample: Mpu6050Sample, ranges: Mpu6050Ranges 
   w(0, sample.accel[0] * a);
   w(1, sample.accel[1] * a);
   w(2, sample.accel[2] * a);
-  w(3, (sample.tempC - 36.53) * 340);
+  w(3, (sample.tempC - temp.offsetC) * temp.lsbPerC);
   w(4, sample.gyro[0] * gLsb);
   w(5, sample.gyro[1] * gLsb);
   w(6, sample.gyro[2] * gLsb);

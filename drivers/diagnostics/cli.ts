@@ -1,12 +1,18 @@
-// `bun run servo -- <scan|read|set-id|set-offset|limits> ...`: the servo bus, by hand.
+// `bun run servo -- <scan|read|set-id|set-offset|limits|selftest> ...`: the servo bus, by hand,
+// and the field check of a new robot (selftest.ts).
 // Writes ask for confirmation (or --yes); every result is checked by reading it back.
+import { EDGE_CONFIG_SPEC } from '../../core/config.ts'
 import { parseServoIds } from '../../core/servo-config.ts'
 import { BoardLink } from '../board/board-link.ts'
 import { LxBusMaster } from '../hat/lx-bus-master.ts'
 import { DEFAULT_BAUD, parseGpio } from '../profiles.ts'
+import { openGpioOutput } from '../transports/gpio.ts'
 import { openHalfDuplexDirection } from '../transports/half-duplex.ts'
 import { openSerialPort } from '../transports/uart.ts'
-import { BoardServoTool, LxServoTool, type ServoTool } from './servo-tool.ts'
+import { BoardServoTool, LxServoTool, someoneAnswers, type ServoTool } from './servo-tool.ts'
+import { formatReport, runSelftest, type SelftestDevices, type SelftestOptions } from './selftest.ts'
+
+const DEFAULT_GPIO = EDGE_CONFIG_SPEC.gpio.default
 
 const USAGE = `usage: bun run servo -- <command> [options]
 commands:
@@ -15,11 +21,16 @@ commands:
   set-id <old> <new>            change a servo's id (connect only that servo!)
   set-offset <id> <-125..125>   trim and save a servo's centre offset
   limits <id> [<min> <max>]     read, or set, a servo's angle limits (0..1000)
+  selftest (or doctor)          check the UART, the direction pins, the servos, I2C, the IMU at
+                                rest and the battery; prints a report to paste into an issue
 options:
   --protocol lx|board   the hat's LX bus (default) or the STM32 controller board
   --port PATH           default $TONYPI_SERIAL_PORT or /dev/ttyAMA0
   --baud N              default 115200 (lx) or 1000000 (board)
-  --gpio TX,RX|none     the hat's direction pins, default $TONYPI_GPIO or 27,17
+  --gpio TX,RX|none     the hat's direction pins, default $TONYPI_GPIO or ${DEFAULT_GPIO}
+  --i2c PATH|none       the hat's I2C bus, default $TONYPI_I2C_BUS or /dev/i2c-1 (selftest)
+  --ids 1-16            servos to look for, default $TONYPI_SERVO_IDS or 1-16 (selftest)
+  --pack 2S|3S          battery pack, default $TONYPI_BATTERY_PACK or 2S (selftest)
   --yes                 do not ask before writing`
 
 class UsageError extends Error {}
@@ -53,18 +64,35 @@ async function confirm(question: string, yes: boolean): Promise<boolean> {
   return false
 }
 
-export async function main(argv: string[], out: (s: string) => void = (s) => console.log(s)): Promise<number> {
+/**
+ * Runs one command; returns the exit code. `devices` replaces the real GPIO, I2C and serial
+ * openers (tests wire in the simulator's twins).
+ */
+export async function main(argv: string[], out: (s: string) => void = (s) => console.log(s), devices: Partial<SelftestDevices> = {}): Promise<number> {
   const { opts, pos } = parseArgs(argv)
   if (opts.help || pos.length === 0) { out(USAGE); return opts.help ? 0 : 1 }
   const protocol = String(opts.protocol ?? (process.env.TONYPI_PROFILE === 'tonypi-board' ? 'board' : 'lx'))
   if (protocol !== 'lx' && protocol !== 'board') throw new UsageError('--protocol is lx or board')
   const path = String(opts.port ?? process.env.TONYPI_SERIAL_PORT ?? '/dev/ttyAMA0')
   const baud = opts.baud ? int(String(opts.baud), '--baud', 1200, 4_000_000) : protocol === 'lx' ? DEFAULT_BAUD['tonypi-hat'] : DEFAULT_BAUD['tonypi-board']
-  const port = openSerialPort(path, { baud })
+  const gpio = String(opts.gpio ?? process.env.TONYPI_GPIO ?? DEFAULT_GPIO)
+  if (pos[0] === 'selftest' || pos[0] === 'doctor') {
+    const pack = String(opts.pack ?? process.env.TONYPI_BATTERY_PACK ?? '2S')
+    if (pack !== '2S' && pack !== '3S') throw new UsageError('--pack is 2S or 3S')
+    const o: SelftestOptions = {
+      protocol, port: path, baud, gpio, pack, devices,
+      i2cBus: String(opts.i2c ?? process.env.TONYPI_I2C_BUS ?? '/dev/i2c-1'),
+      ids: parseServoIds(String(opts.ids ?? process.env.TONYPI_SERVO_IDS ?? '1-16'), '--ids'),
+    }
+    const checks = await runSelftest(o)
+    out(formatReport(checks, o))
+    return checks.some((c) => c.status === 'fail') ? 1 : 0
+  }
+  const port = (devices.serial ?? openSerialPort)(path, { baud, clearModemLines: protocol === 'board' })
   let tool: ServoTool
   let close: () => void
   if (protocol === 'lx') {
-    const direction = openHalfDuplexDirection(parseGpio(String(opts.gpio ?? process.env.TONYPI_GPIO ?? '27,17')))
+    const direction = openHalfDuplexDirection(parseGpio(gpio), devices.gpio ?? openGpioOutput, { baud })
     tool = new LxServoTool(new LxBusMaster(port, direction, { replyTimeoutMs: 15, retries: 1 }))
     close = () => { port.close(); direction.close() }
   } else {
@@ -94,7 +122,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => con
         const from = int(a, 'old id', 0, 253)
         const to = int(b, 'new id', 0, 253)
         if (!(await tool.read(from))) { out(`servo ${from} does not answer`); return 3 }
-        if (await tool.read(to)) { out(`a servo already answers as ${to}: refusing to create two servos with one id`); return 4 }
+        if (await someoneAnswers(tool, to)) { out(`a servo already answers as ${to}: refusing to create two servos with one id`); return 4 }
         if (!(await confirm(`Change servo ${from}'s id to ${to}?`, opts.yes === true))) { out('cancelled'); return 5 }
         await tool.setId(from, to)
         out(`servo ${from} is now ${to}`)

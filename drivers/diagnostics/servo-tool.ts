@@ -147,3 +147,12 @@ export class BoardServoTool implements ServoTool {
     if (check?.min !== min || check?.max !== max) throw new Error(`servo ${id} did not take the limits ${min}-${max}`)
   }
 }
+
+/**
+ * Whether any servo answers as `id`, asked `attempts` times: before giving a servo an id, one
+ * missed reply must not pass for a free id (two servos with one id garble each other's replies).
+ */
+export async function someoneAnswers(tool: ServoTool, id: number, attempts = 3): Promise<boolean> {
+  for (let i = 0; i < attempts; i++) if ((await tool.scan([id])).length) return true
+  return false
+}

@@ -10,8 +10,15 @@ import type { BusStatus, ImuSample, RobotDriver, ServoHealth, ServoInfo } from '
 import type { HalfDuplexDirection } from '../transports/half-duplex.ts'
 import type { I2cBus } from '../transports/i2c.ts'
 import type { SerialPort } from '../transports/serial-port.ts'
+import { TransportError } from '../transports/errors.ts'
 import { LxBusMaster, type LxBusOptions } from './lx-bus-master.ts'
 import { Mpu6050Reader } from './mpu6050-reader.ts'
+
+/** Something the driver found while opening, for the log. */
+export interface DriverNote {
+  level: 'info' | 'warn'
+  text: string
+}
 
 export interface HatDriverParts {
   port: SerialPort
@@ -35,25 +42,32 @@ export class HatDriver implements RobotDriver {
     this.bus = new LxBusMaster(parts.port, parts.direction, parts.bus)
   }
 
-  /** Opens the I2C devices that answer; a missing one is logged by the caller from `notes`. */
-  static async open(parts: HatDriverParts): Promise<{ driver: HatDriver; notes: string[] }> {
+  /**
+   * Opens the I2C devices that answer. What the caller should log about them comes back in
+   * `notes`, one line each; a device found missing here is not asked again.
+   */
+  static async open(parts: HatDriverParts): Promise<{ driver: HatDriver; notes: DriverNote[] }> {
     const d = new HatDriver(parts)
-    const notes: string[] = []
+    const notes: DriverNote[] = []
     if (parts.i2c) {
       try {
         d.imu = await Mpu6050Reader.open(parts.i2c)
         d.hasImu = true
+        if (d.imu.chip.warning) notes.push({ level: 'warn', text: d.imu.chip.warning })
       } catch (err) {
-        notes.push(`IMU absent: ${(err as Error).message}`)
+        notes.push({ level: 'warn', text: `IMU absent: ${(err as Error).message}; imu stays null` })
       }
       try {
         await parts.i2c.writeRead(HAT_I2C_ADDR, Uint8Array.of(HAT_BATTERY_REG), HAT_BATTERY_READ_LEN)
         d.hasBattery = true
       } catch (err) {
-        notes.push(`battery monitor absent: ${(err as Error).message}`)
+        // Expected on many TonyPi hats: the register comes from HiWonder's ArmPi hat (Board.py),
+        // TonyPi's own SDK never reads it (HARDWARE.md section 1).
+        const why = err instanceof TransportError && err.code === 'EREMOTEIO' ? 'nothing answers there' : (err as Error).message
+        notes.push({ level: 'info', text: `battery: no battery monitor at I2C 0x${HAT_I2C_ADDR.toString(16)} (${why}); it is on HiWonder's ArmPi hat and not on every TonyPi hat, so battery stays null and is not asked again` })
       }
     } else {
-      notes.push('I2C configured none: no IMU, no battery')
+      notes.push({ level: 'info', text: 'I2C configured none: no IMU, no battery' })
     }
     return { driver: d, notes }
   }
@@ -93,25 +107,27 @@ export class HatDriver implements RobotDriver {
     return decodeHatBattery(raw) / 1000
   }
 
-  async move(targets: readonly { id: number; position: number }[], durationMs: number) {
-    for (const t of targets) await this.bus.send(encodeMoveTimeWrite(t.id, t.position, durationMs))
+  /** One MOVE_TIME_WRITE per servo, all in one burst: the last servo starts one frame's bytes after the first. */
+  move(targets: readonly { id: number; position: number }[], durationMs: number) {
+    return this.bus.sendMany(targets.map((t) => encodeMoveTimeWrite(t.id, t.position, durationMs)))
   }
 
   /** Broadcast: one frame stops every servo, ahead of every queued poll. */
-  async stop(ids?: readonly number[]) {
-    if (!ids) return this.bus.send(encodeMoveStop(LX_BROADCAST_ID))
-    for (const id of ids) await this.bus.send(encodeMoveStop(id))
+  stop(ids?: readonly number[]) {
+    return this.bus.sendMany((ids ?? [LX_BROADCAST_ID]).map((id) => encodeMoveStop(id)))
   }
 
-  async setTorque(ids: readonly number[], on: boolean) {
-    for (const id of ids) await this.bus.send(encodeTorque(id, on))
+  setTorque(ids: readonly number[], on: boolean) {
+    return this.bus.sendMany(ids.map((id) => encodeTorque(id, on)))
   }
 
   busStatus(): BusStatus[] {
     return [this.bus.stats.snapshot()]
   }
 
-  close() {
+  /** Lets the last frames leave the wire (tcdrain, bounded) before the port and the pins go. */
+  async close() {
+    await this.bus.finish()
     this.parts.port.close()
     this.parts.direction.close()
     this.parts.i2c?.close()

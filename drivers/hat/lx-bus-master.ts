@@ -32,11 +32,20 @@ export class LxBusMaster {
 
   /** A write that expects no reply (moves, torque, broadcast). */
   send(frame: Uint8Array, priority: BusPriority = 'command'): Promise<void> {
+    return this.sendMany([frame], priority)
+  }
+
+  /**
+   * Write-only frames in one scheduler slot and one write, so they leave back to back with the
+   * line in transmit throughout: a 16-servo move occupies the wire for its bytes' time and no
+   * more, and no poll slips in between its frames.
+   */
+  sendMany(frames: readonly Uint8Array[], priority: BusPriority = 'command'): Promise<void> {
     return this.scheduler.run(priority, async () => {
-      this.stats.requests++
+      this.stats.requests += frames.length
       this.stats.transaction()
       try {
-        await this.direction.transmit(this.port, frame)
+        await this.direction.send(this.port, frames.length === 1 ? frames[0]! : concat(frames))
       } catch (err) {
         this.stats.errors++
         this.stats.lastError = (err as Error).message
@@ -68,10 +77,9 @@ export class LxBusMaster {
       this.port.flush()
       this.decoder.reset()
       try {
-        // With direction pins the line must not turn until the last bit is out (drain); an
-        // adapter that switches by itself needs no wait, and the reply is read straight away.
-        if (this.direction.switching) await this.direction.transmit(this.port, frame)
-        else await this.port.write(frame)
+        // With direction pins the line turns to receive right after the request's last stop
+        // bit (half-duplex.ts); an adapter that switches by itself needs no wait.
+        await this.direction.request(this.port, frame)
         const reply = await this.awaitReply(frame)
         if (reply) { this.stats.replies++; return reply }
         this.stats.timeouts++
@@ -102,4 +110,16 @@ export class LxBusMaster {
       }
     }
   }
+
+  /** Waits until the last frame written has left the wire (before closing the port). */
+  async finish(timeoutMs = 200): Promise<void> {
+    await Promise.race([this.scheduler.run('command', () => this.direction.finish(this.port)), Bun.sleep(timeoutMs)]).catch(() => {})
+  }
+}
+
+function concat(frames: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0))
+  let at = 0
+  for (const f of frames) { out.set(f, at); at += f.length }
+  return out
 }

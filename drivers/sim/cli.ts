@@ -116,7 +116,23 @@ async function main(): Promise<void> {
     console.error((err as Error).message);
     process.exit(2);
   }
-  const server = startSimulator({
+  // Signals first: the path printed below tells a client it may start, and a client that stops
+  // the simulator at once must find the handlers in place (starting the pty's helper thread can
+  // let the pump answer before the lines after startSimulator have run).
+  let server: SimulatorServer | null = null;
+  // The pump's waits do not hold the process open by themselves (the poll thread is unref'd).
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(keepAlive);
+    await server?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  server = startSimulator({
     protocol: opts.protocol,
     baud: opts.baud,
     seed: opts.seed,
@@ -126,18 +142,6 @@ async function main(): Promise<void> {
     },
   });
   console.log('Ctrl-C to stop; type "help" for fault commands.');
-  // The pump's waits do not hold the process open by themselves (the poll thread is unref'd).
-  const keepAlive = setInterval(() => {}, 1 << 30);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    clearInterval(keepAlive);
-    await server.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
   for await (const line of console) {
     const out = runCommand(server, line);
     if (out) console.log(out);

@@ -11,13 +11,16 @@ import {
   HAT_I2C_ADDR,
   MPU6050_ADDR,
   MPU6050_BURST_LEN,
+  MPU6050_TEMP,
   MPU6050_WHO_AM_I_VALUE,
+  MPU_COMPATIBLE_CHIPS,
   Mpu6050Reg,
   encodeHatBattery,
   encodeMpu6050Burst,
   type AccelRangeG,
   type GyroRangeDps,
   type Mpu6050Ranges,
+  type TempScale,
 } from '../codecs/index.ts';
 import { RegisterMapDevice, type MemoryI2cBus } from '../transports/index.ts';
 import type { SimulatedTonyPi } from './model.ts';
@@ -26,6 +29,14 @@ import { wallClockMs } from './wire.ts';
 export interface SimI2cOptions {
   /** Epoch ms for the model; default wallClockMs. */
   clock?: () => number;
+}
+
+export interface SimMpuOptions extends SimI2cOptions {
+  /**
+   * WHO_AM_I: 0x68 (default) for an MPU6050, or a compatible chip's (0x70 MPU6500, 0x71 MPU9250,
+   * 0x73 MPU9255), whose temperature scale it then uses; any other value keeps the MPU6050's.
+   */
+  whoAmI?: number;
 }
 
 /** A chip whose registers read the robot model, stepped to the device's clock. */
@@ -48,13 +59,18 @@ const GYRO_BY_SEL: readonly GyroRangeDps[] = [250, 500, 1000, 2000];
 
 /**
  * MPU6050 register subset. Powers up asleep (PWR_MGMT_1 = 0x40) with its data registers at 0 and
- * frozen until woken, as the chip does; WHO_AM_I reads 0x68 and cannot be written; the full-scale
- * ranges are taken from GYRO_CONFIG / ACCEL_CONFIG bits 4:3 at every read, so a driver that
- * configures one range and decodes with another gets visibly wrong values.
+ * frozen until woken, as the chip does; WHO_AM_I reads its chip id and cannot be written; the
+ * full-scale ranges are taken from GYRO_CONFIG / ACCEL_CONFIG bits 4:3 at every read, so a driver
+ * that configures one range and decodes with another gets visibly wrong values.
  */
 export class SimulatedMpu6050 extends ModelRegisterDevice {
-  constructor(model: SimulatedTonyPi, opts: SimI2cOptions = {}) {
+  readonly whoAmI: number;
+  private readonly temp: TempScale;
+
+  constructor(model: SimulatedTonyPi, opts: SimMpuOptions = {}) {
     super(model, opts);
+    this.whoAmI = opts.whoAmI ?? MPU6050_WHO_AM_I_VALUE;
+    this.temp = MPU_COMPATIBLE_CHIPS[this.whoAmI]?.temp ?? MPU6050_TEMP;
     this.powerOnReset();
     this.onWrite = (reg, bytes) => this.written(reg, bytes);
     this.onRead = (reg) => {
@@ -76,7 +92,7 @@ export class SimulatedMpu6050 extends ModelRegisterDevice {
   private powerOnReset(): void {
     this.regs.fill(0);
     this.regs[Mpu6050Reg.PWR_MGMT_1] = SLEEP;
-    this.regs[Mpu6050Reg.WHO_AM_I] = MPU6050_WHO_AM_I_VALUE;
+    this.regs[Mpu6050Reg.WHO_AM_I] = this.whoAmI;
   }
 
   private written(reg: number, bytes: Uint8Array): void {
@@ -86,12 +102,12 @@ export class SimulatedMpu6050 extends ModelRegisterDevice {
       this.powerOnReset();
       return;
     }
-    this.regs[Mpu6050Reg.WHO_AM_I] = MPU6050_WHO_AM_I_VALUE;
+    this.regs[Mpu6050Reg.WHO_AM_I] = this.whoAmI;
   }
 
   private sample(): void {
     this.model.step(this.clock());
-    this.regs.set(encodeMpu6050Burst(this.model.readImu(), this.ranges), DATA_FIRST);
+    this.regs.set(encodeMpu6050Burst(this.model.readImu(), this.ranges, this.temp), DATA_FIRST);
   }
 }
 
@@ -111,7 +127,7 @@ export class SimulatedHatBattery extends ModelRegisterDevice {
 export function attachHatI2cDevices(
   bus: MemoryI2cBus,
   model: SimulatedTonyPi,
-  opts: SimI2cOptions = {},
+  opts: SimMpuOptions = {},
 ): { imu: SimulatedMpu6050; battery: SimulatedHatBattery } {
   const imu = new SimulatedMpu6050(model, opts);
   const battery = new SimulatedHatBattery(model, opts);

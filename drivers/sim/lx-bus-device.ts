@@ -36,6 +36,7 @@ import {
 import type { SimulatedTonyPi } from './model.ts';
 import { SimFaults } from './faults.ts';
 import { WireDevice, pushBounded } from './wire.ts';
+import { SimulatedHatBuffer, type HatWiring } from './hat-buffer.ts';
 
 export const LX_DEFAULT_BAUD = 115200;
 /**
@@ -317,6 +318,11 @@ export interface SimulatedLxBusOptions {
   echo?: boolean;
   /** How many received frames `received` keeps. Default 10,000. */
   maxRecorded?: number;
+  /**
+   * The hat's direction buffer and the GPIO lines it is wired to (hat-buffer.ts). Without it
+   * the host's bytes always reach the servos and theirs always reach the host, as on a pty.
+   */
+  hat?: HatWiring;
 }
 
 /** A valid frame the bus received, exactly as it arrived. */
@@ -341,7 +347,7 @@ export class SimulatedLxBus extends WireDevice {
 
   constructor(opts: SimulatedLxBusOptions) {
     const faults = opts.faults ?? new SimFaults();
-    super({ baud: opts.baud ?? LX_DEFAULT_BAUD, faults, halfDuplex: true, echo: opts.echo ?? false });
+    super({ baud: opts.baud ?? LX_DEFAULT_BAUD, faults, halfDuplex: true, echo: opts.echo ?? false, gate: opts.hat && new SimulatedHatBuffer(opts.hat) });
     this.model = opts.model;
     this.servos = new LxServoBank(opts.model, faults);
     this.turnaroundMs = opts.turnaroundMs ?? LX_DEFAULT_TURNAROUND_MS;

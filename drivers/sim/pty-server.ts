@@ -38,6 +38,11 @@ export interface PtyServerOptions {
   onPath?: (path: string) => void;
   /** Called when the pump hits an unexpected error (it carries on). Default: console.error. */
   onError?: (err: unknown) => void;
+  /**
+   * Events before which the host's bytes must be taken in at once (takeInput), given as a
+   * subscription that returns its unsubscribe function.
+   */
+  inputBefore?: (take: () => void) => () => void;
 }
 
 export interface PtyServerStats {
@@ -61,6 +66,8 @@ export interface SimPtyServer<D extends WireDevice> {
   replug(): string;
   /** Stop pumping and close the pty. */
   stop(): Promise<void>;
+  /** Hand the device whatever the host has written so far, stamped now (the pump does this by itself too). */
+  takeInput(): void;
 }
 
 export function servePty<D extends WireDevice>(device: D, opts: PtyServerOptions = {}): SimPtyServer<D> {
@@ -87,7 +94,12 @@ class PtyServer<D extends WireDevice> implements SimPtyServer<D> {
     this.clock = opts.clock ?? wallClockMs;
     this.onPath = opts.onPath ?? (() => {});
     this.onError = opts.onError ?? ((err) => console.error('sim pty server:', err));
-    this.unsubscribe = device.faults.onCableChange((state) => this.cableChanged(state));
+    const offCable = device.faults.onCableChange((state) => this.cableChanged(state));
+    const offInput = opts.inputBefore?.(() => this.takeInput());
+    this.unsubscribe = () => {
+      offCable();
+      offInput?.();
+    };
     if (device.faults.cable !== 'hung-up') this.open();
     this.loop = this.run();
   }
@@ -117,6 +129,24 @@ class PtyServer<D extends WireDevice> implements SimPtyServer<D> {
     this.close();
     this.wake();
     await this.loop;
+  }
+
+  takeInput(): void {
+    // The pump may be asleep until its next event, which this input may have brought forward.
+    if (this.receiveInput()) this.pty?.master.interrupt();
+  }
+
+  /** Hands the device what the host has written so far, stamped now; true if there was any. */
+  private receiveInput(): boolean {
+    const master = this.pty?.master;
+    if (!master?.isOpen) return false;
+    const now = this.clock();
+    let took = false;
+    for (let chunk = master.read(); chunk.length > 0; chunk = master.read()) {
+      this.device.receive(chunk, now);
+      took = true;
+    }
+    return took;
   }
 
   private cableChanged(state: CableState): void {
@@ -173,8 +203,8 @@ class PtyServer<D extends WireDevice> implements SimPtyServer<D> {
     const { master } = pty;
     const device = this.device;
     while (!this.stopped && this.pty === pty) {
+      this.receiveInput();
       const now = this.clock();
-      for (let chunk = master.read(); chunk.length > 0; chunk = master.read()) device.receive(chunk, now);
       const out = device.poll(now);
       if (out.length > 0) this.send(pty, out);
       const next = device.nextEventMs();
@@ -223,7 +253,9 @@ export function startLxSimulator(opts: Omit<StartSimulatorOptions, 'protocol'> =
   const clock = opts.clock ?? wallClockMs;
   const model = opts.model ?? new SimulatedTonyPi({ seed: opts.seed ?? 1, startMs: clock() });
   const device = new SimulatedLxBus({ ...opts.lx, model, baud: opts.baud ?? LX_DEFAULT_BAUD });
-  return servePty(device, { ...opts, clock });
+  // Wired to direction pins: take in the host's bytes before a line changes (hat-buffer.ts).
+  const hat = opts.lx?.hat;
+  return servePty(device, { ...opts, clock, ...(hat ? { inputBefore: (take) => hat.gpio.onBeforeChange(take) } : {}) });
 }
 
 export function startBoardSimulator(opts: Omit<StartSimulatorOptions, 'protocol'> = {}): SimPtyServer<SimulatedBoard> {

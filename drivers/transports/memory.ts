@@ -13,18 +13,9 @@ import { TransportError } from "./errors.ts";
 import { describeI2cError, type I2cBus } from "./i2c.ts";
 import type { GpioLine, GpioOutputOptions } from "./gpio.ts";
 import type { SerialPort } from "./serial-port.ts";
+import { sleepUntil } from "./precise-wait.ts";
 
 const EMPTY = new Uint8Array(0);
-
-/** Resolve at performance.now() >= t, to well under a millisecond. */
-async function sleepUntil(t: number): Promise<void> {
-  for (;;) {
-    const left = t - performance.now();
-    if (left <= 0) return;
-    if (left > 2) await Bun.sleep(left - 1.5);
-    else await new Promise<void>((r) => setImmediate(r));
-  }
-}
 
 interface Segment {
   data: Uint8Array;
@@ -269,41 +260,127 @@ export class MemoryGpioLine implements GpioLine {
   value: 0 | 1;
   /** Every value set, the initial one first. */
   readonly history: (0 | 1)[];
+  /** Every value with the performance.now() it was set at (the initial one at creation): a logic analyser's view. */
+  readonly timeline: { value: 0 | 1; at: number }[];
   closed = false;
+  /** performance.now() at close(), once closed. */
+  closedAt: number | null = null;
   readonly #log: string[] | undefined;
+  readonly #beforeChange: (() => void) | undefined;
 
-  /** `log`, if given, is shared with other twins to check the order of events across them. */
-  constructor(name: string, initial: 0 | 1 = 0, log?: string[]) {
+  /**
+   * `log`, if given, is shared with other twins to check the order of events across them;
+   * `beforeChange` runs before every set and the release (MemoryGpioChip's listeners).
+   */
+  constructor(name: string, initial: 0 | 1 = 0, log?: string[], beforeChange?: () => void) {
     this.name = name;
     this.value = initial;
     this.history = [initial];
+    this.timeline = [{ value: initial, at: performance.now() }];
     this.#log = log;
+    this.#beforeChange = beforeChange;
   }
 
   set(value: 0 | 1): void {
     if (this.closed) throw new TransportError("ECLOSED", `${this.name}: line is closed`);
+    // Stamped when asked for, not after the listeners (which may take a while) have run.
+    const at = performance.now();
+    this.#beforeChange?.();
     this.value = value;
     this.history.push(value);
+    this.timeline.push({ value, at });
     this.#log?.push(`${this.name}=${value}`);
   }
 
   close(): void {
+    if (this.closed) return;
+    const at = performance.now();
+    this.#beforeChange?.();
     this.closed = true;
+    this.closedAt = at;
+  }
+
+  /**
+   * The level driven at time t (performance.now() ms), or null when the line was not driven then.
+   * A binary search: a simulated hat asks for every byte, and a busy bus sets a line thousands of
+   * times a second.
+   */
+  levelAt(t: number): 0 | 1 | null {
+    const tl = this.timeline;
+    if (t < tl[0]!.at || (this.closedAt !== null && t >= this.closedAt)) return null;
+    let lo = 0;
+    let hi = tl.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (tl[mid]!.at <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return tl[lo]!.value;
   }
 }
 
-/** An openGpioOutput stand-in: lines named "gpio<N>", kept in `lines` by line number. */
-export function memoryGpioOpener(log?: string[]): {
-  open: (o: GpioOutputOptions) => MemoryGpioLine;
-  lines: Map<number, MemoryGpioLine>;
-} {
-  const lines = new Map<number, MemoryGpioLine>();
-  return {
-    lines,
-    open: (o) => {
-      const line = new MemoryGpioLine(`gpio${o.line}`, o.initial, log);
-      lines.set(o.line, line);
-      return line;
-    },
+/**
+ * An openGpioOutput stand-in for one GPIO chip: lines named "gpio<N>", the latest request of
+ * each kept in `lines` by line number. Like the kernel, it refuses a line that is already
+ * requested (EBUSY). The simulated hat (sim/hat-buffer.ts) reads the levels back in time, so a
+ * test can wire a simulated robot to particular pins.
+ */
+export class MemoryGpioChip {
+  readonly lines = new Map<number, MemoryGpioLine>();
+  /** Every request ever made, oldest first (a line requested twice appears twice). */
+  readonly requests: { line: number; request: MemoryGpioLine }[] = [];
+  readonly #idle = new Map<number, 0 | 1>();
+  readonly #log: string[] | undefined;
+  readonly #listeners = new Set<() => void>();
+
+  constructor(log?: string[]) {
+    this.#log = log;
+  }
+
+  readonly open = (o: GpioOutputOptions): MemoryGpioLine => {
+    const held = this.lines.get(o.line);
+    if (held && !held.closed) {
+      throw new TransportError("EBUSY", `memory gpiochip: line ${o.line} is in use by another program or a kernel driver (EBUSY; see gpioinfo)`);
+    }
+    const before = () => {
+      for (const l of this.#listeners) l();
+    };
+    before();
+    const line = new MemoryGpioLine(`gpio${o.line}`, o.initial, this.#log, before);
+    this.lines.set(o.line, line);
+    this.requests.push({ line: o.line, request: line });
+    return line;
   };
+
+  /**
+   * Called before any line of this chip changes (requested, set, released): a simulated device
+   * takes in what the host has sent so far, at the levels it was sent under. Returns the
+   * unsubscribe function.
+   */
+  onBeforeChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * The level a line shows while nobody drives it: a pull-up, or what an earlier program left
+   * behind. Default 0.
+   */
+  setIdleLevel(line: number, value: 0 | 1): this {
+    this.#idle.set(line, value);
+    return this;
+  }
+
+  /** The level of `line` at time t (performance.now() ms): the request driving it then, else its idle level. */
+  levelAt(line: number, t: number): 0 | 1 {
+    for (const r of this.#requestsOf(line).reverse()) {
+      const v = r.levelAt(t);
+      if (v !== null) return v;
+    }
+    return this.#idle.get(line) ?? 0;
+  }
+
+  #requestsOf(line: number): MemoryGpioLine[] {
+    return this.requests.filter((r) => r.line === line).map((r) => r.request);
+  }
 }

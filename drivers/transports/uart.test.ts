@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { openPty, type Pty } from "./pty.ts";
-import { openSerialPort, ReopeningSerialPort, describeSerialError, readExact, type ReopenEvent } from "./uart.ts";
+import { clearModemLines, openSerialPort, ReopeningSerialPort, describeSerialError, readExact, type ReopenEvent } from "./uart.ts";
 import { isRaw8N1, readTermios } from "./termios.ts";
 import type { FdSerialPort } from "./fd-port.ts";
 import { createMemorySerialPair } from "./memory.ts";
@@ -141,6 +141,20 @@ describe("waiting", () => {
     expect(performance.now() - t0).toBeLessThan(500);
   });
 
+  test("interrupt() ends a pending wait early with false; the port stays usable", async () => {
+    const p = pty();
+    const port = open(p.slavePath, 115200);
+    await port.whenWorkerReady();
+    let done = false;
+    const pending = port.waitReadable(5000).then((r) => ((done = true), r));
+    await Bun.sleep(10);
+    expect(done).toBe(false);
+    port.interrupt();
+    expect(await pending).toBe(false);
+    await p.master.write(bytes(1));
+    expect(await port.waitReadable(1000)).toBe(true);
+  });
+
   test("large writes wait for room in the output queue and arrive in order", async () => {
     const p = pty();
     const port = open(p.slavePath, 1000000);
@@ -229,6 +243,36 @@ describe("errors", () => {
     p.close();
     const err = await rejected(port.write(bytes(1, 2)));
     expect(err.code).toBe("EIO");
+  });
+});
+
+describe("DTR and RTS", () => {
+  test("clearModemLines asks the kernel to clear both (TIOCMBIC with TIOCM_DTR | TIOCM_RTS)", () => {
+    const calls: [number, number, number][] = [];
+    const r = clearModemLines(7, "/dev/ttyUSB0", (fd, req, arg) => (calls.push([fd, req, arg[0]!]), 0));
+    expect(r).toBe("cleared");
+    expect(calls).toEqual([[7, 0x5417, 0x002 | 0x004]]);
+  });
+
+  test("a tty without modem lines is fine; a failing device is an error that names it", () => {
+    expect(clearModemLines(7, "/dev/pts/3", () => -25)).toBe("no modem lines"); // ENOTTY
+    expect(clearModemLines(7, "/dev/ttyAMA0", () => -22)).toBe("no modem lines"); // EINVAL
+    expect(thrown(() => clearModemLines(7, "/dev/ttyUSB0", () => -5)).message).toBe(
+      "/dev/ttyUSB0: device disappeared (clearing DTR and RTS: EIO): unplugged, powered off, or the other end of the pty closed",
+    );
+  });
+
+  test("on a pty (no modem lines) the real call is harmless: the port opens and carries bytes", async () => {
+    const pty = openPty();
+    const port = openSerialPort(pty.slavePath, { baud: 1_000_000, clearModemLines: true });
+    try {
+      expect(clearModemLines(port.fd, pty.slavePath)).toBe("no modem lines");
+      await port.write(bytes(0xaa, 0x55));
+      expect(await readExact(pty.master, 2, 1000)).toEqual(bytes(0xaa, 0x55));
+    } finally {
+      port.close();
+      pty.close();
+    }
   });
 });
 

@@ -7,8 +7,8 @@
  * Then TIOCEXCL (tty_ioctl(4): further opens fail with EBUSY, except for root), raw 8N1
  * at the requested rate (termios.ts), and TCIOFLUSH to drop bytes left over from before.
  */
-import { libc, errno, strerror, O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDWR, TCIOFLUSH, TIOCEXCL, intArg } from "./libc.ts";
-import { TransportError, errnoName, isDisconnect } from "./errors.ts";
+import { libc, errno, strerror, O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDWR, TCIOFLUSH, TIOCEXCL, TIOCMBIC, TIOCM_DTR, TIOCM_RTS, intArg } from "./libc.ts";
+import { Errno, TransportError, errnoName, isDisconnect } from "./errors.ts";
 import { applyRaw, baudCode } from "./termios.ts";
 import { FdSerialPort, type WaitStrategy } from "./fd-port.ts";
 import type { SerialPort } from "./serial-port.ts";
@@ -23,6 +23,11 @@ export interface SerialPortOptions {
   exclusive?: boolean;
   /** See fd-port.ts; default "thread". */
   wait?: WaitStrategy;
+  /**
+   * Drop DTR and RTS right after opening (clearModemLines). For a board on a USB serial adapter,
+   * whose reset may hang off them: HiWonder's controller-board SDK sets rts = dtr = False.
+   */
+  clearModemLines?: boolean;
   writeTimeoutMs?: number;
 }
 
@@ -55,6 +60,25 @@ function openError(path: string, op: string): TransportError {
   return new TransportError(code, `${path}: ${describeSerialError(code, op)}${extra}`, { errno: e, path });
 }
 
+/**
+ * Drops DTR and RTS (TIOCMBIC). Linux raises both when a tty opens, and a USB serial adapter's
+ * DTR/RTS often drive the attached microcontroller's reset or boot pins; HiWonder's Board() clears
+ * them the same way (pyserial's rts = dtr = False). A tty without modem control (a pty, a UART
+ * without those lines) answers ENOTTY or EINVAL: nothing to clear, and that is fine.
+ */
+export function clearModemLines(
+  fd: number,
+  path = `fd ${fd}`,
+  /** 0, or -errno; the real ioctl by default (tests pass a stand-in). */
+  ioctl: (fd: number, request: number, arg: Int32Array) => number = (f, r, a) => (libc().ioctl(f, r, a) === 0 ? 0 : -errno()),
+): "cleared" | "no modem lines" {
+  const rc = ioctl(fd, TIOCMBIC, Int32Array.of(TIOCM_DTR | TIOCM_RTS));
+  if (rc === 0) return "cleared";
+  if (-rc === Errno.ENOTTY || -rc === Errno.EINVAL) return "no modem lines";
+  const code = errnoName(-rc);
+  throw new TransportError(code, `${path}: ${describeSerialError(code, "clearing DTR and RTS")}`, { errno: -rc, path });
+}
+
 /** Open and configure a serial device. Throws TransportError with a message meant for the user. */
 export function openSerialPort(path: string, opts: SerialPortOptions): FdSerialPort {
   baudCode(opts.baud); // reject a bad rate before touching the device
@@ -64,6 +88,7 @@ export function openSerialPort(path: string, opts: SerialPortOptions): FdSerialP
   try {
     if ((opts.exclusive ?? true) && sys.ioctl(fd, TIOCEXCL, intArg(0)) !== 0) throw openError(path, "TIOCEXCL");
     applyRaw(fd, opts.baud, path);
+    if (opts.clearModemLines) clearModemLines(fd, path);
     if (sys.tcflush(fd, TCIOFLUSH) !== 0) throw openError(path, "tcflush");
   } catch (err) {
     sys.close(fd);

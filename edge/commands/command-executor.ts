@@ -14,10 +14,10 @@ import type { EdgeDb } from '../store/database.ts'
 import { commands } from '../store/schema.ts'
 import type { SampleStore } from '../store/sample-store.ts'
 import { RateLimiter } from './rate-limit.ts'
-import { loadActionGroup, ActionGroupError } from '../../drivers/action-groups/d6a.ts'
+import { ActionGroupError } from '../../drivers/action-groups/d6a.ts'
 import { resolveLegacyMove } from '../../drivers/action-groups/legacy-moves.ts'
 import { ActionGroupPlayer, type PlayResult } from '../../drivers/action-groups/player.ts'
-import type { ActionGroup } from '../../drivers/action-groups/d6a.ts'
+import { loadMotion, plannedFrames, type Motion } from '../../drivers/action-groups/walking.ts'
 
 export interface CommandRequest {
   body: unknown
@@ -118,9 +118,9 @@ export class CommandExecutor {
     if (playing && (cmd.type === 'servo.move' || cmd.type === 'action.run' || cmd.type === 'motion')) {
       return reject(`action group ${playing.name} is playing; send action.stop or stop first`)
     }
-    let group: ActionGroup | null = null
+    let group: Motion | null = null
     try {
-      if (cmd.type === 'action.run') group = loadActionGroup(this.deps.actionDir, cmd.name)
+      if (cmd.type === 'action.run') group = loadMotion(this.deps.actionDir, cmd.name)
       if (cmd.type === 'motion') {
         const plan = resolveLegacyMove(cmd.motion, this.deps.actionDir)
         if (plan.kind === 'play') group = plan.group
@@ -146,12 +146,12 @@ export class CommandExecutor {
   }
 
   /** A group plays outside the queue (stop and e-stop must reach it); its outcome comes when it ends. */
-  private startGroup(id: string, type: string, req: CommandRequest, group: ActionGroup, repeat: number): CommandOutcome {
+  private startGroup(id: string, type: string, req: CommandRequest, group: Motion, repeat: number): CommandOutcome {
     const out = this.record(id, type, req, 'accepted', `${group.name}: ${group.frames.length} frames x ${repeat === 0 ? 'until stopped' : repeat}`)
     this.player.play(group, { repeat }).then((r: PlayResult) => {
-      const total = group.frames.length * (repeat || 1)
+      const total = plannedFrames(group, repeat)
       if (r.state === 'done') this.finish(id, type, 'done', `${r.framesPlayed} frame${r.framesPlayed === 1 ? '' : 's'} played`)
-      else if (r.state === 'stopped') this.finish(id, type, 'done', `stopped after ${r.framesPlayed} of ${repeat === 0 ? 'endless' : total} frames`)
+      else if (r.state === 'stopped') this.finish(id, type, 'done', `stopped after ${r.framesPlayed} of ${total ?? 'endless'} frames`)
       else this.finish(id, type, 'failed', `aborted after ${r.framesPlayed} frames: ${r.reason ?? 'aborted'}`)
     }, (err) => this.finish(id, type, 'failed', (err as Error).message))
     return out

@@ -2,7 +2,12 @@
 // emergency stop within one frame, one motion at a time, and the earlier system's `move`.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import mqtt from 'mqtt'
-import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadActionGroup } from '../../drivers/action-groups/d6a.ts'
+import { writeD6a } from '../../drivers/action-groups/test-support.ts'
+import { SHARED_ACTION_DIR, startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
 
 let h: EdgeHarness
 let op: string
@@ -105,5 +110,60 @@ describe('action groups', () => {
     c.publish('tonypi/commands/testbot', JSON.stringify({ type: 'shutdown', id: 'lg-off' }))
     expect((await waitFor('shutdown reply', () => replies.find((r) => r.command_id === 'lg-off'))).message).toContain('not supported')
     c.end(true)
+  })
+})
+
+// Walking as HiWonder plays it (drivers/action-groups/walking.ts), on the whole edge. The shared
+// folder has no go_forward_start / go_forward_end: they are written from the real go_forward and
+// stand frames, into a copy of the folder.
+describe('walking', () => {
+  let w: EdgeHarness
+  let wop: string
+  let dir: string
+  const STAND = [500, 390, 500, 600, 500, 575, 800, 725, 500, 610, 500, 400, 500, 425, 200, 275]
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tonypi-walk-'))
+    for (const f of readdirSync(SHARED_ACTION_DIR)) copyFileSync(join(SHARED_ACTION_DIR, f), join(dir, f))
+    const stride = loadActionGroup(dir, 'go_forward').frames
+    const row = (ms: number, pos: number[]) => [ms, ...pos]
+    const first = stride[0].positions.map((p) => p.position)
+    const last = stride.at(-1)!.positions.map((p) => p.position)
+    writeD6a(join(dir, 'go_forward_start.d6a'), [row(300, STAND), row(200, first)])
+    writeD6a(join(dir, 'go_forward_end.d6a'), [row(200, last), row(300, STAND), row(300, STAND)])
+    w = await startTestEdge({ TONYPI_ACTION_DIR: dir })
+    wop = await w.tokenFor('operator')
+  })
+  afterAll(async () => {
+    await w.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const wcommand = async (json: unknown) => (await w.api('/api/v1/command', { method: 'POST', token: wop, json })).json()
+  const wrecord = async (id: string) => (await w.api(`/api/v1/command/${id}`, { token: wop })).json()
+  const wpositions = async () => ((await (await w.api('/api/v1/robot/status', { token: wop })).json()).servos as { position: number }[]).map((s) => s.position)
+
+  test('action.stop ends a walk with its end group: the robot is back in its standing pose', async () => {
+    await wcommand({ id: 'walk-1', type: 'action.run', name: 'go_forward', repeat: 0 })
+    await waitFor('striding', async () => (await (await w.api('/api/v1/actions', { token: wop })).json()).playing?.progress?.repetition >= 2, 5000)
+    expect((await wcommand({ type: 'action.stop' })).state).toBe('accepted')
+    const rec = await waitFor('walk ended', async () => { const x = await wrecord('walk-1'); return x.state === 'done' ? x : null }, 5000)
+    expect(rec.reason).toMatch(/stopped after \d+ of endless frames/)
+    await waitFor('standing', async () => (await wpositions()).every((p, i) => Math.abs(p - STAND[i]) <= 3), 3000)
+  })
+
+  test('the emergency stop does not wait for the end group: the robot holds where it was', async () => {
+    await wcommand({ id: 'walk-2', type: 'action.run', name: 'go_forward', repeat: 0 })
+    await waitFor('striding', async () => (await (await w.api('/api/v1/actions', { token: wop })).json()).playing?.progress?.repetition >= 2, 5000)
+    try {
+      await wcommand({ type: 'estop', reason: 'test' })
+      const rec = await waitFor('aborted', async () => { const x = await wrecord('walk-2'); return x.state === 'failed' ? x : null }, 2000)
+      expect(rec.reason).toContain('emergency stop')
+      await Bun.sleep(200)
+      const at = await wpositions()
+      await Bun.sleep(900) // longer than the end group's first two frames
+      const later = await wpositions()
+      for (let i = 0; i < at.length; i++) expect(Math.abs(later[i] - at[i])).toBeLessThanOrEqual(4)
+    } finally {
+      await wcommand({ type: 'resume' })
+    }
   })
 })

@@ -5,9 +5,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { servoSpecs } from '../../core/servo-config.ts'
 import { HatDriver } from '../../drivers/hat/hat-driver.ts'
 import { startBoardSimulator, startLxSimulator } from '../../drivers/sim/pty-server.ts'
-import { attachHatI2cDevices } from '../../drivers/sim/i2c-devices.ts'
-import { HalfDuplexDirection } from '../../drivers/transports/half-duplex.ts'
-import { MemoryI2cBus } from '../../drivers/transports/memory.ts'
+import { attachHatI2cDevices, SimulatedMpu6050 } from '../../drivers/sim/i2c-devices.ts'
+import { EDGE_CONFIG_SPEC, loadEdgeConfig } from '../../core/config.ts'
+import { createLogger } from '../../core/log.ts'
+import { MPU6050_ADDR } from '../../drivers/codecs/mpu6050.ts'
+import { openRobotDriver, parseGpio } from '../../drivers/profiles.ts'
+import { openHalfDuplexDirection } from '../../drivers/transports/half-duplex.ts'
+import { MemoryGpioChip, MemoryI2cBus } from '../../drivers/transports/memory.ts'
 import { ReopeningSerialPort } from '../../drivers/transports/uart.ts'
 import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
 
@@ -26,16 +30,19 @@ function fullStatus(h: EdgeHarness, token: string) {
   }, 10_000)
 }
 
-describe('tonypi-hat: LX bus on a pty, MPU6050 and battery on I2C', () => {
+describe('tonypi-hat: LX bus on a pty behind direction pins 27,4, MPU6050 and battery on I2C', () => {
   let sim: ReturnType<typeof startLxSimulator>
   let h: EdgeHarness
   let token: string
   beforeAll(async () => {
-    sim = startLxSimulator({ seed: 3 })
+    // The simulated hat's buffer is wired to BCM 27 and 4: replies reach the edge only through them.
+    const gpio = new MemoryGpioChip()
+    sim = startLxSimulator({ seed: 3, lx: { hat: { gpio, txEnable: 27, rxEnable: 4 } } })
     const i2c = new MemoryI2cBus()
     attachHatI2cDevices(i2c, sim.device.model)
     const port = ReopeningSerialPort.open(sim.pathFn, { baud: 115_200, minDelayMs: 20, maxDelayMs: 200 })
-    const { driver } = await HatDriver.open({ port, direction: HalfDuplexDirection.none(), i2c, servos: SERVOS, bus: { replyTimeoutMs: 25 } })
+    const direction = openHalfDuplexDirection(parseGpio(EDGE_CONFIG_SPEC.gpio.default), gpio.open)
+    const { driver } = await HatDriver.open({ port, direction, i2c, servos: SERVOS, bus: { replyTimeoutMs: 25 } })
     h = await startTestEdge({}, { driver })
     token = await h.tokenFor('operator')
   })
@@ -62,6 +69,22 @@ describe('tonypi-hat: LX bus on a pty, MPU6050 and battery on I2C', () => {
     expect(st.buses[0].replies).toBeGreaterThan(16)
   })
 
+  test('the default pins drive the simulated hat: requests reach the servos, replies reach the edge', async () => {
+    await fullStatus(h, token)
+    expect(sim.device.stats.undriven).toBe(0)
+  })
+
+  test('a move of sixteen servos reaches all of them as one burst of exact frames', async () => {
+    const since = Date.now() - 50
+    const targets = SERVOS.map((s) => ({ id: s.id, position: 480 + s.id }))
+    expect((await h.api('/api/v1/command', { method: 'POST', token, json: { type: 'servo.move', targets, duration_ms: 600 } })).status).toBe(202)
+    const frames = await waitFor('16 move frames', () => { const f = sim.device.received.filter((x) => x.atMs >= since && x.cmd === 1); return f.length === 16 ? f : null })
+    expect(frames.map((f) => f.id)).toEqual(SERVOS.map((s) => s.id))
+    // Back to back on the simulated wire: 16 frames of 10 bytes, each stamped at its last stop bit.
+    expect(frames[15].atMs - frames[0].atMs).toBeCloseTo((15 * 10 * 10 * 1000) / 115_200, 1)
+    await waitFor('pose reached', async () => (await status(h, token)).servos.every((s: { id: number; position: number }) => Math.abs(s.position - (480 + s.id)) <= 4), 3000)
+  })
+
   test('a move arrives as the exact LX bytes, and e-stop as one broadcast MOVE_STOP', async () => {
     const since = Date.now() - 50
     const r = await h.api('/api/v1/command', { method: 'POST', token, json: { type: 'servo.move', targets: [{ id: 5, position: 300 }], duration_ms: 1000 } })
@@ -83,10 +106,14 @@ describe('tonypi-hat: LX bus on a pty, MPU6050 and battery on I2C', () => {
     expect(st.buses[0].timeouts).toBeGreaterThan(0)
     sim.faults.answer(7)
     await waitFor('servo 7 back', async () => !(await status(h, token)).servos.find((s: { id: number }) => s.id === 7).stale, 5000)
-    // One event each way, stored for the hub.
-    h.edge.ctx.store.flush(Date.now())
-    const events = h.edge.ctx.store.queryEvents({ limit: 1000 }).filter((e) => e.kind.startsWith('servo.'))
-    expect(events.map((e) => `${e.kind}:${(e.data as { servo_id: number }).servo_id}`)).toEqual(['servo.recovered:7', 'servo.silent:7'])
+    // One event each way, stored for the hub. A health read can clear `stale` a sweep before the
+    // position sweep that raises servo.recovered, so wait for the event itself.
+    const servoEvents = () => {
+      h.edge.ctx.store.flush(Date.now())
+      return h.edge.ctx.store.queryEvents({ limit: 1000 }).filter((e) => e.kind.startsWith('servo.')).map((e) => `${e.kind}:${(e.data as { servo_id: number }).servo_id}`)
+    }
+    await waitFor('servo.recovered stored', () => servoEvents().includes('servo.recovered:7'), 5000)
+    expect(servoEvents()).toEqual(['servo.recovered:7', 'servo.silent:7'])
   })
 
   test('corrupt bytes are rejected and counted; readings continue', async () => {
@@ -145,5 +172,52 @@ describe('tonypi-board: STM32 controller board on a pty', () => {
     await waitFor('buzzer frame', () => sim.device.framesOf(2).some((x) => x.atMs >= since))
     await waitFor('led frame', () => sim.device.framesOf(1).some((x) => x.atMs >= since))
     await waitFor('servo 2 at 600', async () => Math.abs((await status(h, token)).servos[1].position - 600) <= 4, 3000)
+  })
+})
+
+describe('tonypi-hat through the profile: an MPU6500 and no battery monitor', () => {
+  let sim: ReturnType<typeof startLxSimulator>
+  let h: EdgeHarness
+  let token: string
+  const i2c = new MemoryI2cBus()
+  const lines: { level: string; msg: string }[] = []
+  beforeAll(async () => {
+    const gpio = new MemoryGpioChip()
+    sim = startLxSimulator({ seed: 6, lx: { hat: { gpio, txEnable: 27, rxEnable: 4 } } })
+    // Only the IMU on the bus, and it is an MPU6500: many hats have no battery monitor at 0x7A.
+    i2c.attach(MPU6050_ADDR, new SimulatedMpu6050(sim.device.model, { whoAmI: 0x70 }))
+    const cfg = loadEdgeConfig({ defaults: { robotId: 'testbot' }, env: { TONYPI_PROFILE: 'tonypi-hat', TONYPI_SERIAL_PORT: sim.path, TONYPI_I2C_BUS: '/dev/i2c-1' } })
+    const log = createLogger({ sink: (l) => lines.push(JSON.parse(l)) })
+    const driver = await openRobotDriver(cfg, log, { gpio: gpio.open, i2c: () => i2c })
+    h = await startTestEdge({}, { driver })
+    token = await h.tokenFor('operator')
+  })
+  afterAll(async () => {
+    await h.stop()
+    await sim.stop()
+  })
+
+  test('battery null, said once in one clear line, and the missing device is never asked again', async () => {
+    const st = await waitFor('servos and IMU', async () => {
+      const s = await status(h, token)
+      return s.servos.every((x: { stale: boolean }) => !x.stale) && s.imu ? s : null
+    }, 10_000)
+    expect(st.battery).toBeNull()
+    const battery = lines.filter((l) => l.msg.includes('0x7a'))
+    expect(battery).toEqual([{ ...battery[0], level: 'info' }])
+    expect(battery[0].msg).toContain("battery: no battery monitor at I2C 0x7a (nothing answers there); it is on HiWonder's ArmPi hat and not on every TonyPi hat")
+    // A second and more of IMU sampling (100 Hz), while the battery poller would have run at 1 Hz.
+    const imuReads = () => i2c.log.filter((t) => t.addr === MPU6050_ADDR && t.readLen === 14).length
+    const from = imuReads()
+    await waitFor('150 more IMU reads', () => imuReads() - from >= 150, 10_000)
+    expect(i2c.log.filter((t) => t.addr === 0x7a).length).toBe(1) // the probe at start, nothing after
+  })
+
+  test('the MPU6500 is used, with one warning that names it', async () => {
+    const warnings = lines.filter((l) => l.level === 'warn' && l.msg.includes('MPU6500'))
+    expect(warnings.length).toBe(1)
+    expect(warnings[0].msg).toContain('WHO_AM_I 0x70 is an MPU6500, not an MPU6050')
+    const st = await status(h, token)
+    expect(Math.hypot(...st.imu.accel)).toBeCloseTo(9.8, 0)
   })
 })
