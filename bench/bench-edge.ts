@@ -15,14 +15,14 @@ export interface BenchEdge {
   stop(): Promise<void>
 }
 
-export async function startBenchEdge(prefix: string): Promise<BenchEdge> {
+export async function startBenchEdge(prefix: string, env: Record<string, string> = {}): Promise<BenchEdge> {
   const dir = mkdtempSync(join(tmpdir(), `bench-${prefix}-`))
   // BENCH_BUN_ARGS adds flags to try.
   const child = Bun.spawn([process.execPath, ...(process.env.BENCH_BUN_ARGS ?? '').split(' ').filter(Boolean), 'edge/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env, ...EDGE_RUNTIME_ENV, TONYPI_DATA_DIR: dir, TONYPI_HTTP_PORT: '0', TONYPI_MQTT_PORT: '0', TONYPI_HTTP_HOST: '127.0.0.1',
-      TONYPI_MQTT_HOST: '127.0.0.1', TONYPI_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, TONYPI_ROBOT_ID: 'benchbot', TONYPI_LOG_LEVEL: 'error',
+      TONYPI_MQTT_HOST: '127.0.0.1', TONYPI_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, TONYPI_ROBOT_ID: 'benchbot', TONYPI_LOG_LEVEL: 'error', ...env,
     },
     stdout: 'ignore', stderr: 'pipe',
   })

@@ -14,9 +14,9 @@ import { nominalSeconds } from './nominal-load.ts'
 
 const ROOT = join(import.meta.dir, '..')
 
-interface Running { services: DevServices; base: string; child: ReturnType<typeof Bun.spawn>; dir: string; admin: string }
+export interface Running { services: DevServices; base: string; child: ReturnType<typeof Bun.spawn>; dir: string; admin: string }
 
-async function startHubChild(): Promise<Running> {
+export async function startHubChild(): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-hub-'))
   chmodSync(dir, 0o711)
   const services = await startDevServices(dir)
@@ -51,14 +51,14 @@ async function startHubChild(): Promise<Running> {
   return { services, base, child, dir, admin: (await login.json()).access_token }
 }
 
-async function stopHubChild(r: Running) {
+export async function stopHubChild(r: Running) {
   r.child.kill('SIGTERM')
   await r.child.exited
   await r.services.stop()
   rmSync(r.dir, { recursive: true, force: true })
 }
 
-async function registerRobot(r: Running, id: string) {
+export async function registerRobot(r: Running, id: string) {
   const res = await fetch(`${r.base}/api/v1/robots`, { method: 'POST', headers: { authorization: `Bearer ${r.admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ robot_id: id }) })
   return (await res.json()).credential as { username: string; token: string }
 }

@@ -1,4 +1,4 @@
-// `bun run bench` (add `--quick` for short runs; `--only=store|servo|hardware|hub|soak|estop`, or several
+// `bun run bench` (add `--quick` for short runs; `--only=store|servo|hardware|hub|soak|estop|sync`, or several
 // comma-separated): every figure is measured against a baseline or a budget in the same run, and
 // printed as a table. Several sections run each in a process of its own, after the machine has
 // settled, so one section's heap, garbage collection and disk write-back do not bleed into the
@@ -9,10 +9,11 @@ import { benchBytesPerHour, benchIngest } from './store.ts'
 import { benchServoPoll } from './servo-poll.ts'
 import { benchHardware } from './hardware.ts'
 import { benchHubIngest, benchHubRobots } from './hub.ts'
+import { benchSyncCatchUp, benchSyncLive, benchSyncRobots, benchSyncRss } from './sync.ts'
 import { benchEstopUnderAttack } from './estop.ts'
 
 const quick = process.argv.includes('--quick')
-const SECTIONS = ['store', 'servo', 'hardware', 'hub', 'soak', 'estop']
+const SECTIONS = ['store', 'servo', 'hardware', 'hub', 'soak', 'estop', 'sync']
 const chosen = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? SECTIONS
 for (const c of chosen) if (!SECTIONS.includes(c)) throw new Error(`--only=${c}: expected ${SECTIONS.join(', ')} (or several, comma-separated)`)
 /** The one section this process runs; none when it runs several, each in a child of its own. */
@@ -160,6 +161,41 @@ if (only === 'estop') {
     name: 'gaps between servo sweeps under attack vs alone',
     figure: `${f(r.attacked.sweep_gap_ms)} vs ${f(r.alone.sweep_gap_ms)} (period ${r.poll_period_ms} ms)`,
     budget: `p99 <= alone's p99 + ${r.poll_period_ms} ms`, ok: r.attacked.sweep_gap_ms.p99 <= r.alone.sweep_gap_ms.p99 + r.poll_period_ms,
+  })
+}
+
+if (only === 'sync') {
+  const hour = quick ? 600 : 3600
+  log(`sync catch-up: ${hour} s of nominal data waiting on a robot, sent to a hub (real services)...`)
+  const c = await benchSyncCatchUp(hour, log)
+  rows.push({
+    name: `sync catch-up of ${hour / 60} min of robot data vs raw batched InfluxDB writes`,
+    figure: `${Math.round(c.sync_points_per_s).toLocaleString()} vs ${Math.round(c.raw_points_per_s).toLocaleString()} points/s = ${c.ratio.toFixed(2)} (${c.points.toLocaleString()} points, ${c.chunks.toLocaleString()} chunks caught up in ${c.sync_s.toFixed(1)} s)`,
+    budget: '>= 0.6', ok: c.ratio >= 0.6,
+  })
+  rows.push({
+    name: 'sync bytes on the wire per hour of robot data vs one JSON MQTT message per sample',
+    figure: `${(c.wire_bytes_per_hour / 1e6).toFixed(2)} / ${(c.json_bytes_per_hour / 1e6).toFixed(0)} MB/h = ${c.wire_vs_json.toFixed(3)}`,
+    budget: '<= 0.1', ok: c.wire_vs_json <= 0.1,
+  })
+  log('robots in steady sync on one hub, rising until the lag grows...')
+  const levels = quick ? [25, 50] : [50, 100, 150, 200, 250, 300, 350, 400, 500, 600]
+  const rb = await benchSyncRobots(levels, quick ? 8 : 15, c.raw_points_per_s, log)
+  rows.push({
+    name: 'robots syncing at nominal load one hub sustains vs raw InfluxDB writes of the same points',
+    figure: `${rb.sustained} vs ${Math.round(rb.raw_robots)} robots = ${rb.ratio.toFixed(2)}${rb.ceiling ? '' : ' (the highest level tried: a floor, not the ceiling)'} (${rb.levels.map((l) => `${l.robots}: p95 ${l.lag_p95_ms} ms${l.sustained ? '' : ' growing'}`).join('; ')})`,
+    budget: '>= 0.8', ok: rb.ratio >= 0.8,
+  })
+  log('live latency from a synced robot to the fleet live feed...')
+  const live = await benchSyncLive(quick ? 10 : 30, log)
+  rows.push({ name: 'live: sample on the robot to the fleet live feed', figure: `p50 ${live.p50_ms} ms, p99 ${live.p99_ms} ms, max ${live.max_ms} ms (${live.samples} samples)`, budget: 'p99 <= 250 ms', ok: live.p99_ms <= 250 })
+  const rssS = quick ? 30 : 300
+  log(`edge RSS after ${rssS} s, without and with sync...`)
+  const rss = await benchSyncRss(rssS, log)
+  rows.push({
+    name: `edge RSS after ${rssS} s at nominal load, syncing to a hub`,
+    figure: `${rss.rss_mb_with.toFixed(1)} MB, ${rss.added_mb >= 0 ? '+' : ''}${rss.added_mb.toFixed(1)} MB over the same edge without a hub (${rss.rss_mb_without.toFixed(1)} MB)`,
+    budget: '<= 80 MB, sync adds <= 5 MB', ok: rss.rss_mb_with <= 80 && rss.added_mb <= 5,
   })
 }
 

@@ -4,7 +4,7 @@
 // the robot stays responsive. Everything it knows is in `status()` for the dashboards.
 import type { Logger } from '../core/log.ts'
 import { BATCH_LIMITS, CATCH_UP, SYNC_VERSION, type BatchAck, type LaneMarks, type SyncConfig } from './protocol.ts'
-import { hubFetch, type HubEndpoint, HubRequestError } from './hub-request.ts'
+import { hubFetch, jsonBody, type HubEndpoint, HubRequestError } from './hub-request.ts'
 
 export interface BatchSource {
   dbId(): string
@@ -69,6 +69,8 @@ export class SyncClient {
   private corrected = 0
   private hubOffset: number | null = null
   private logged = new Map<string, number>()
+  /** What went on the wire: compressed batch bytes and batches (acknowledged or not). */
+  readonly sent = { wire_bytes: 0, batches: 0 }
 
   constructor(private readonly opts: SyncClientOptions) {}
 
@@ -145,7 +147,10 @@ export class SyncClient {
     const started = performance.now()
     let ack: BatchAck
     try {
-      ack = await hubFetch<BatchAck>(this.opts.endpoint, 'sync/batch', { method: 'POST', json: batch.body, gzip: true })
+      const body = jsonBody(batch.body, true)
+      this.sent.wire_bytes += body.bytes.length
+      this.sent.batches++
+      ack = await hubFetch<BatchAck>(this.opts.endpoint, 'sync/batch', { method: 'POST', body })
     } catch (err) {
       if (err instanceof HubRequestError && err.status === 409 && err.body && typeof err.body === 'object' && 'ack' in err.body) {
         const marks = (err.body as { ack: LaneMarks }).ack

@@ -23,16 +23,18 @@ export function basicAuth(username: string, token: string): string {
   return `Basic ${Buffer.from(`${username}:${token}`).toString('base64')}`
 }
 
-export async function hubFetch<T>(ep: HubEndpoint, path: string, opts: { method: 'GET' | 'POST'; json?: string; gzip?: boolean; timeoutMs?: number }): Promise<T> {
+/** A JSON body as sent: gzip-compressed (a sync batch) or as it is (a small request). */
+export function jsonBody(json: string, gzip: boolean): { bytes: Uint8Array; gzip: boolean } {
+  return { bytes: gzip ? Bun.gzipSync(Buffer.from(json), { level: 1 }) : Buffer.from(json), gzip }
+}
+
+export async function hubFetch<T>(ep: HubEndpoint, path: string, opts: { method: 'GET' | 'POST'; body?: { bytes: Uint8Array; gzip: boolean }; timeoutMs?: number }): Promise<T> {
   const url = `${ep.url.replace(/\/+$/, '')}/api/v1/${path}`
   const headers: Record<string, string> = { authorization: basicAuth(ep.username, ep.token), accept: 'application/json' }
-  let body: Uint8Array | undefined
-  if (opts.json !== undefined) {
+  const body = opts.body?.bytes
+  if (opts.body) {
     headers['content-type'] = 'application/json'
-    if (opts.gzip) {
-      body = Bun.gzipSync(Buffer.from(opts.json), { level: 1 })
-      headers['content-encoding'] = 'gzip'
-    } else body = Buffer.from(opts.json)
+    if (opts.body.gzip) headers['content-encoding'] = 'gzip'
   }
   let res: Response
   try {

@@ -43,6 +43,8 @@ export class MqttLink {
   private pingTimer: ReturnType<typeof setInterval> | null = null
   private lastHeard = Date.now()
   private closed = false
+  /** close() was asked for: the end of the connection is no failure. */
+  private closing = false
   private closeReason: Error | null = null
   private onConnack: ((p: IConnackPacket) => void) | null = null
   private closeListeners: ((err: Error | null) => void)[] = []
@@ -75,7 +77,7 @@ export class MqttLink {
       socket: {
         data: (_s, data) => { this.lastHeard = Date.now(); this.parser.parse(Buffer.from(data)) },
         drain: () => this.flush(),
-        close: () => this.fail(null),
+        close: () => this.fail(this.closing ? null : new MqttLinkError('the connection to the broker was closed')),
         error: (_s, err) => this.fail(new MqttLinkError(`broker connection: ${err.message}`)),
         connectError: (_s, err) => this.fail(new MqttLinkError(`cannot reach the broker at ${u.host}: ${err.message}`)),
       },
@@ -122,6 +124,7 @@ export class MqttLink {
 
   /** Closes; `graceful` sends DISCONNECT first, so the broker does not publish the last will. */
   close(graceful = false) {
+    this.closing = true
     if (graceful && this.connected) this.send({ cmd: 'disconnect' })
     this.socket?.end()
     this.fail(null)

@@ -5,7 +5,7 @@ import type { Logger } from '../../core/log.ts'
 import { robotAccount } from '../../core/robot-account.ts'
 import type { RobotState } from '../../core/robot-state.ts'
 import { SyncClient, type SyncStatus } from '../../sync/client.ts'
-import { hubFetch, type HubEndpoint } from '../../sync/hub-request.ts'
+import { hubFetch, jsonBody, type HubEndpoint } from '../../sync/hub-request.ts'
 import { SYNC_VERSION, type DownState } from '../../sync/protocol.ts'
 import { Uplink, type UplinkHost, type UplinkStatus } from '../../sync/uplink.ts'
 import type { AlertMonitor } from '../alerts/alert-monitor.ts'
@@ -123,7 +123,7 @@ export class EdgeSync {
     const { db, alerts, log, outbox } = this.deps
     try {
       const body = JSON.stringify({ v: SYNC_VERSION, db_id: outbox.dbId(), done_actions: this.doneActions })
-      const down = await hubFetch<DownState>(this.endpoint!, 'sync/down', { method: 'POST', json: body })
+      const down = await hubFetch<DownState>(this.endpoint!, 'sync/down', { method: 'POST', body: jsonBody(body, false) })
       this.doneActions = []
       const u = applyHubUsers(db, down.users, Date.now())
       if (u.added || u.updated || u.removed) log.info('users from the hub applied', { added: u.added, updated: u.updated, removed: u.removed })

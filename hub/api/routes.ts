@@ -159,6 +159,21 @@ export function createHubApi(ctx: HubContext) {
       return ctx.telemetry.performance({ robotId: query.robot_id, from: query.from, to: query.to, resolution: query.resolution }, Date.now())
     }, { auth: 'viewer', query: t.Object({ robot_id: t.String({ maxLength: 64 }), from: t.Optional(EpochMs()), to: t.Optional(EpochMs()), resolution: t.Optional(t.String({ maxLength: 8 })) }) })
 
+    .get('/commands', async ({ query }) => {
+      const where: SQL[] = []
+      if (query.robot_id) where.push(eq(commands.robotId, query.robot_id))
+      if (query.from !== undefined) where.push(gte(commands.createdAt, new Date(query.from)))
+      if (query.to !== undefined) where.push(lte(commands.createdAt, new Date(query.to)))
+      const rows = await ctx.db.select().from(commands).where(and(...where)).orderBy(desc(commands.createdAt)).limit(query.limit ?? 100).offset(query.offset ?? 0)
+      return rows.map((c) => ({
+        id: c.id, robot_id: c.robotId, type: c.type, state: c.state, reason: c.reason, user: c.username, origin: c.origin,
+        ts: c.createdAt.getTime(), updated_at: c.updatedAt.getTime(), body: c.body, synced: c.edgeSeq !== null,
+      }))
+    }, {
+      auth: 'viewer',
+      query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })), ...Window }),
+      detail: { summary: "The command audit, newest first: commands sent from the hub and, synced, those given on each robot (the robot's outcome where it has reported it)" },
+    })
     .get('/jobs', async ({ query }) => {
       const where: SQL[] = []
       if (query.robot_id) where.push(eq(jobs.robotId, query.robot_id))

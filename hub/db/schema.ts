@@ -2,10 +2,23 @@
 // (`bun run hub:db:generate`), committed, and applied at start.
 import { sql } from 'drizzle-orm'
 import {
-  bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex,
+  bigint, bigserial, boolean, customType, doublePrecision, index, integer, pgTable, primaryKey, serial, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core'
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
+
+/**
+ * jsonb that stores objects as objects. drizzle's own jsonb stringifies the value and Bun.SQL then
+ * encodes that string again, so every value landed as a JSON *string* (drizzle-team/drizzle-orm
+ * #4942, fixed only in its 1.0 beta) and jsonb operators, Grafana's queries among them, saw text.
+ * Bun.SQL encodes objects and arrays as JSON itself; values stored the old way are read back too
+ * (migration 0005 rewrote them).
+ */
+const jsonb = customType<{ data: unknown; driverData: unknown }>({
+  dataType: () => 'jsonb',
+  toDriver: (v) => v,
+  fromDriver: (v) => (typeof v === 'string' && /^[[{]/.test(v) ? JSON.parse(v) : v),
+})
 
 /**
  * A record synced from a robot is keyed by `<database id>:<the robot's own id>`: the same

@@ -106,7 +106,9 @@ async function robot(id: string): Promise<mqtt.MqttClient> {
 async function presence(id: string, online: boolean) {
   const c = await robot(id)
   c.publish(`tonypi/${id}/status`, JSON.stringify({ status: online ? 'online' : 'offline', profile: 'sim' }))
-  await waitFor(`${id} ${online ? 'online' : 'offline'} at the bridge`, () => h.hub.ctx.bridge.isOnline(id) === online)
+  // The bridge's view changes at once, the robots table when its write lands: the rules read both.
+  await waitFor(`${id} ${online ? 'online' : 'offline'} at the bridge and in the table`, async () =>
+    h.hub.ctx.bridge.isOnline(id) === online && (await h.hub.ctx.robots.get(id))?.status === (online ? 'online' : 'offline'))
 }
 
 async function setRule(metric: string, robotId: string | null, patch: Record<string, unknown>) {

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import mqtt from 'mqtt'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { eq } from 'drizzle-orm'
+import { systemLogs } from '../../hub/db/schema.ts'
+import { HUB_MIGRATIONS_DIR } from '../../hub/db/database.ts'
 import type { Role } from '../../core/schemas.ts'
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts'
 import { MqttBridge } from '../../hub/mqtt/bridge.ts'
@@ -315,5 +318,25 @@ describe('API roles and input', () => {
     const r = await h.api('/api/v1/health')
     expect(r.status).toBe(200)
     expect((await r.json()).checks).toMatchObject({ postgres: { ok: true }, influxdb: { ok: true }, broker: { ok: true } })
+  })
+})
+
+describe('jsonb columns', () => {
+  test('a log row\'s details are stored as an object and read back as one', async () => {
+    await h.hub.ctx.records.log({ robotId: null, level: 'info', category: 'probe', message: 'jsonb', details: { a: 1, list: [1, 2] }, ts: Date.now() })
+    const [row] = await h.hub.ctx.db.$client`select jsonb_typeof(details) t, details->>'a' a from system_logs where category = 'probe'`
+    expect(row).toEqual({ t: 'object', a: '1' })
+    const [back] = await h.hub.ctx.db.select().from(systemLogs).where(eq(systemLogs.category, 'probe'))
+    expect(back.details).toEqual({ a: 1, list: [1, 2] })
+  })
+
+  test('migration 0005 turns rows stored as JSON strings into objects', async () => {
+    const sql = h.hub.ctx.db.$client
+    await sql`insert into system_logs (level, category, message, details) values ('info', 'old', 'old row', to_jsonb(${'{"b":2}'}::text))`
+    expect((await sql`select jsonb_typeof(details) t from system_logs where category = 'old'`)[0].t).toBe('string')
+    const [old] = await h.hub.ctx.db.select().from(systemLogs).where(eq(systemLogs.category, 'old'))
+    expect(old.details).toEqual({ b: 2 })
+    for (const stmt of readFileSync(join(HUB_MIGRATIONS_DIR, '0005_jsonb_objects.sql'), 'utf8').split('--> statement-breakpoint')) await sql.unsafe(stmt)
+    expect((await sql`select jsonb_typeof(details) t, details->>'b' b from system_logs where category = 'old'`)[0]).toEqual({ t: 'object', b: '2' })
   })
 })

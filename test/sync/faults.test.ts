@@ -177,6 +177,7 @@ describe('the link', () => {
       // Each command was answered (done, refused as not connected, or timed out) and none ran late.
       for (const o of outcomes) expect([200, 409, 504]).toContain(o.status)
       await waitFor('linkbot online again', async () => (await hubCall('GET', 'robots/linkbot')).body.status === 'online', 30_000)
+        .catch(async (err) => { throw new Error(`${err.message}; the robot says ${JSON.stringify(await edgeSync(edge))}; the hub says ${JSON.stringify((await hubCall('GET', 'robots/linkbot')).body)}`) })
       await expectAgreement('linkbot', dir, edge, 90_000)
       const audit = (await hubCall('GET', 'logs?robot_id=linkbot&category=command&limit=1000')).body
       const byId = new Map(outcomes.filter((o) => o.id).map((o) => [o.id!, o.at]))

@@ -6,6 +6,7 @@ import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harnes
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts'
 import { checkAgreement } from '../support/sync-agreement.ts'
 import { agreementTargets, call, registerRobot, waitCaughtUp } from '../support/sync-harness.ts'
+import { mqttConnect } from '../../hub/services/test-helpers.ts'
 
 let hub: HubHarness
 let edge: EdgeHarness
@@ -100,6 +101,22 @@ describe('commands through the hub', () => {
     expect(bad.body.reason).toContain('unknown servo id 99')
   })
 
+  test('a request that arrives later than its time to live is refused by the robot, not run late', async () => {
+    const service = await mqttConnect(hub.services.mqtt_url, { username: hub.services.mqtt_username, password: hub.services.mqtt_password })
+    try {
+      const replies: Record<string, unknown>[] = []
+      service.on('message', (_t, payload) => replies.push(JSON.parse(payload.toString())))
+      await service.subscribeAsync(`tonypi/${ROBOT}/command/response`, { qos: 1 })
+      await service.publishAsync(`tonypi/${ROBOT}/command/request`, JSON.stringify({ id: 'late-1', type: 'servo.move', targets: [{ id: 2, position: 700 }], duration_ms: 100, by: 'someone', issued_at: Date.now() - 60_000, ttl_ms: 5000 }))
+      const reply = await waitFor('the robot\'s answer', () => replies.find((r) => r.id === 'late-1'))
+      expect(reply).toMatchObject({ id: 'late-1', state: 'rejected' })
+      expect(reply.reason).toMatch(/60 s old: a command is never run late/)
+      expect((await call(edge, 'GET', '/api/v1/command/late-1')).status).toBe(404)
+    } finally {
+      service.end(true)
+    }
+  })
+
   test('a robot that is away is refused at once with the reason, nothing is queued; the fleet e-stop says who confirmed', async () => {
     await registerRobot(hub, 'boxed-bot')
     const t0 = Date.now()
@@ -185,6 +202,9 @@ describe('in the end', () => {
   test('the hub and the robot agree record for record', async () => {
     edge.edge.quiesce()
     await waitCaughtUp(edge)
+    const audit = (await call(hub, 'GET', `/api/v1/commands?robot_id=${ROBOT}&limit=1000`)).body as { id: string; origin: string; synced: boolean; user: string }[]
+    expect(audit.some((c) => c.origin === 'api' && c.synced)).toBe(true)
+    expect(audit.find((c) => c.origin === 'hub' && c.synced)?.user).toBe('operator-user')
     const a = await checkAgreement(agreementTargets(hub, ROBOT, edge.dataDir))
     expect(a.problems).toEqual([])
     expect(a.pending).toBe(0)
