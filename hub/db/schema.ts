@@ -14,11 +14,14 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' 
  * Bun.SQL encodes objects and arrays as JSON itself; values stored the old way are read back too
  * (migration 0005 rewrote them).
  */
-const jsonb = customType<{ data: unknown; driverData: unknown }>({
-  dataType: () => 'jsonb',
+const jsonType = (dataType: 'jsonb' | 'json') => customType<{ data: unknown; driverData: unknown }>({
+  dataType: () => dataType,
   toDriver: (v) => v,
   fromDriver: (v) => (typeof v === 'string' && /^[[{]/.test(v) ? JSON.parse(v) : v),
 })
+const jsonb = jsonType('jsonb')
+/** A document whose key order is part of it (a report's figures, laid out in order): json keeps the text as written. */
+const json = jsonType('json')
 
 /**
  * A record synced from a robot is keyed by `<database id>:<the robot's own id>`: the same
@@ -162,7 +165,7 @@ export const reports = pgTable('reports', {
   toTs: ts('to_ts').notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
   createdBy: text('created_by').notNull(),
-  figures: jsonb('figures').notNull(),
+  figures: json('figures').notNull(),
   narrative: text('narrative'),
   narrativeError: text('narrative_error'),
   /** A report the robot generated about itself, synced. */

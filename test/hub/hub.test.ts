@@ -7,7 +7,7 @@ import mqtt from 'mqtt'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
-import { systemLogs } from '../../hub/db/schema.ts'
+import { reports, systemLogs } from '../../hub/db/schema.ts'
 import { HUB_MIGRATIONS_DIR } from '../../hub/db/database.ts'
 import type { Role } from '../../core/schemas.ts'
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts'
@@ -328,6 +328,12 @@ describe('jsonb columns', () => {
     expect(row).toEqual({ t: 'object', a: '1' })
     const [back] = await h.hub.ctx.db.select().from(systemLogs).where(eq(systemLogs.category, 'probe'))
     expect(back.details).toEqual({ a: 1, list: [1, 2] })
+  })
+
+  test("a report's figures keep the order they were written in (json, not jsonb)", async () => {
+    const [row] = await h.hub.ctx.db.insert(reports).values({ reportType: 'job', fromTs: new Date(), toTs: new Date(), createdBy: 't', figures: { zeta: 1, robot_id: 'x', alpha: { b: 1, a: 2 } } }).returning()
+    const [back] = await h.hub.ctx.db.select().from(reports).where(eq(reports.id, row.id))
+    expect(JSON.stringify(back.figures)).toBe('{"zeta":1,"robot_id":"x","alpha":{"b":1,"a":2}}')
   })
 
   test('migration 0005 turns rows stored as JSON strings into objects', async () => {
