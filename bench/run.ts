@@ -1,4 +1,4 @@
-// `bun run bench` (add `--quick` for short runs; `--only=store|servo|hub|soak`, or several
+// `bun run bench` (add `--quick` for short runs; `--only=store|servo|hub|soak|dashboard`, or several
 // comma-separated): every figure is measured against a baseline or a budget in the same run, and
 // printed as a table. Several sections run each in a process of its own, after the machine has
 // settled, so one section's heap, garbage collection and disk write-back do not bleed into the
@@ -8,9 +8,10 @@ import { benchEdgeSoak } from './edge-soak.ts'
 import { benchBytesPerHour, benchIngest } from './store.ts'
 import { benchServoPoll } from './servo-poll.ts'
 import { benchHubIngest, benchHubRobots } from './hub.ts'
+import { benchDashboard, THROTTLE } from './dashboard.ts'
 
 const quick = process.argv.includes('--quick')
-const SECTIONS = ['store', 'servo', 'hub', 'soak']
+const SECTIONS = ['store', 'servo', 'hub', 'soak', 'dashboard']
 const chosen = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? SECTIONS
 for (const c of chosen) if (!SECTIONS.includes(c)) throw new Error(`--only=${c}: expected ${SECTIONS.join(', ')} (or several, comma-separated)`)
 /** The one section this process runs; none when it runs several, each in a child of its own. */
@@ -117,6 +118,25 @@ if (only === 'soak') {
     figure: `p50 ${soak.latency_ms.p50} ms, p99 ${soak.latency_ms.p99} ms, max ${soak.latency_ms.max} ms (${soak.samples.toLocaleString()} samples)`,
     budget: 'p99 <= 50 ms', ok: soak.latency_ms.p99 <= 50,
   })
+}
+
+if (only === 'dashboard') {
+  const seconds = quick ? 8 : 20
+  log(`the dashboard in Chromium at ${THROTTLE}x CPU throttle (real edge, simulated robot)...`)
+  const d = await benchDashboard(seconds, log)
+  const s = d.servos
+  rows.push({
+    name: `Servos page at ${THROTTLE}x CPU throttle (Chromium, ${seconds} s)`,
+    figure: `${s.fps} fps vs ${d.baseline.fps} on an empty page = ${(s.fps / d.baseline.fps).toFixed(2)}; ${s.longTasks} long tasks (${s.blockedMs} ms blocked, longest ${s.longestTaskMs} ms); script ${s.scriptMs} ms, layout ${s.layoutMs} ms, style ${s.styleMs} ms; live feed ${(s.liveBytesPerS / 1024).toFixed(1)} KB/s in ${s.liveMessagesPerS} messages/s`,
+    budget: '>= 50 fps', ok: s.fps >= 50,
+  })
+  for (const p of d.firstLoad) {
+    rows.push({
+      name: `first load of ${p.path}, logged in (document, assets, API calls)`,
+      figure: `${(p.transferredBytes / 1024).toFixed(1)} KB in ${p.resources.length + 1} requests`,
+      budget: '<= 100 KB', ok: p.transferredBytes <= 100 * 1024,
+    })
+  }
 }
 
 if (asJson) {
