@@ -6,6 +6,7 @@ import { closeMqttWebSocket, mqttWebSocketMessage, openMqttWebSocket, type MqttW
 import { userFromRequest } from './api/auth.ts'
 import type { EdgeContext } from './context.ts'
 import type { LiveWsData } from './live-feed.ts'
+import { compressResponse } from '../ui/server/compression.ts'
 
 type WsData = MqttWsData | LiveWsData
 
@@ -36,7 +37,7 @@ export function startHttpServer(ctx: EdgeContext, api: { handle(req: Request): P
         if (server.upgrade(req, { data: { kind: 'live', username: user.username, role: user.role } })) return undefined
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
-      if (url.pathname.startsWith('/api/')) return api.handle(req)
+      if (url.pathname.startsWith('/api/')) return compressResponse(req, await api.handle(req))
       const r = site ? await site.serve(req) : null
       return r ?? json(404, { error: 'not_found', message: 'no such page' })
     },

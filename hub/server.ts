@@ -3,6 +3,7 @@ import type { ServerWebSocket } from 'bun'
 import type { HubContext } from './context.ts'
 import { hubUser } from './api/auth.ts'
 import type { FleetMessage } from './live/fleet-live.ts'
+import { compressResponse } from '../ui/server/compression.ts'
 
 export interface StaticSite {
   serve(req: Request): Response | Promise<Response> | null
@@ -27,7 +28,7 @@ export function startHubServer(ctx: HubContext, api: { handle(req: Request): Pro
         if (server.upgrade(req, { data: { username: user.username, robotId } })) return undefined
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
-      if (url.pathname.startsWith('/api/')) return api.handle(req)
+      if (url.pathname.startsWith('/api/')) return compressResponse(req, await api.handle(req))
       const r = site ? await site.serve(req) : null
       return r ?? json(404, { error: 'not_found', message: 'no such page' })
     },

@@ -57,7 +57,7 @@ async function measureLiveWindow(ms: number) {
 }
 
 describe('serving', () => {
-  test('index and assets: gzip, hashed assets cached for a year, deep links, 404 for missing files', async () => {
+  test('index and assets: brotli or gzip, hashed assets cached for a year, deep links, 404 for missing files', async () => {
     ready()
     const index = await fetch(h.base + '/', { headers: { 'accept-encoding': 'gzip' } })
     expect(index.status).toBe(200)
@@ -72,7 +72,7 @@ describe('serving', () => {
     for (const path of [script!, style!]) {
       const r = await fetch(h.base + path, { headers: { 'accept-encoding': 'gzip, br' } })
       expect(r.status).toBe(200)
-      expect(r.headers.get('content-encoding')).toBe('gzip')
+      expect(r.headers.get('content-encoding')).toBe('br')
       expect(r.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
       const again = await fetch(h.base + path, { headers: { 'if-none-match': r.headers.get('etag')! } })
       expect(again.status).toBe(304)
@@ -82,6 +82,24 @@ describe('serving', () => {
     expect((await fetch(h.base + '/servos')).headers.get('content-type')).toContain('text/html')
     expect((await fetch(h.base + '/favicon.ico')).status).toBe(404)
     expect((await fetch(h.base + '/assets/missing-123.js')).status).toBe(404)
+  }, TEST_MS)
+
+  test('API answers are compressed when the client accepts it (ten minutes of history: a tenth of the bytes)', async () => {
+    ready()
+    const token = await h.tokenFor('viewer')
+    const now = Date.now()
+    const path = `/api/v1/robot/sensors?stream=performance&from=${now - 600_000}&to=${now}`
+    const plain = await h.api(path, { token, headers: { 'accept-encoding': 'identity' } })
+    const plainBytes = (await plain.arrayBuffer()).byteLength
+    expect(plain.headers.get('content-encoding')).toBeNull()
+    expect(plainBytes).toBeGreaterThan(100_000)
+    for (const coding of ['br', 'gzip']) {
+      // Bun's fetch decodes unless asked not to: the bytes as sent.
+      const r = await h.api(path, { token, headers: { 'accept-encoding': coding }, decompress: false } as RequestInit)
+      expect(r.headers.get('content-encoding')).toBe(coding)
+      expect(r.headers.get('vary')).toContain('Accept-Encoding')
+      expect((await r.arrayBuffer()).byteLength).toBeLessThan(plainBytes / 8)
+    }
   }, TEST_MS)
 })
 

@@ -1,13 +1,15 @@
 // Bundles the dashboard in memory when the server starts: no build step for the user, and
-// the files a browser gets are minified, content-hashed and pre-compressed once.
+// the files a browser gets are minified, content-hashed and compressed once (brotli and gzip).
 import { join } from 'node:path'
+import { compressStatic, type Coding } from './compression.ts'
 
 export interface BuiltFile {
   /** URL path, e.g. /assets/main-1a2b3c.js */
   path: string
   type: string
   body: Uint8Array<ArrayBuffer>
-  gzip: Uint8Array<ArrayBuffer>
+  /** The body in each coding a browser may accept, compressed as well as it can be, once. */
+  encoded: Record<Coding, Uint8Array<ArrayBuffer>>
   etag: string
   /** Hashed names never change content, so browsers may keep them for a year. */
   immutable: boolean
@@ -23,8 +25,8 @@ export interface DashboardBundle {
 const UI_DIR = join(import.meta.dir, '..')
 export const ASSET_PREFIX = '/assets/'
 
-export function built(path: string, type: string, body: Uint8Array<ArrayBuffer>, immutable: boolean): BuiltFile {
-  return { path, type, body, gzip: Bun.gzipSync(body, { level: 9 }), etag: `"${Bun.hash(body).toString(36)}"`, immutable }
+export async function built(path: string, type: string, body: Uint8Array<ArrayBuffer>, immutable: boolean): Promise<BuiltFile> {
+  return { path, type, body, encoded: await compressStatic(body), etag: `"${Bun.hash(body).toString(36)}"`, immutable }
 }
 
 async function sha256Base64(text: string): Promise<string> {
@@ -54,19 +56,19 @@ export async function buildDashboard(): Promise<DashboardBundle> {
   const files = new Map<string, BuiltFile>()
   let script = ''
   let style = ''
-  for (const out of outputs) {
+  await Promise.all(outputs.map(async (out) => {
     const name = out.path.replace(/^\.\//, '')
     const path = ASSET_PREFIX + name
     const body = new Uint8Array(Buffer.from(out.base64, 'base64'))
-    files.set(path, built(path, out.type, body, out.kind !== 'sourcemap'))
+    files.set(path, await built(path, out.type, body, out.kind !== 'sourcemap'))
     if (out.kind === 'entry-point') script = path
     else if (name.endsWith('.css')) style = path
-  }
+  }))
   if (!script || !style) throw new Error('the dashboard build produced no script or no stylesheet')
 
   const template = await Bun.file(join(UI_DIR, 'index.html')).text()
   const html = template.replace('%STYLE%', style).replace('%SCRIPT%', script)
-  const index = built('/', 'text/html; charset=utf-8', new TextEncoder().encode(html), false)
+  const index = await built('/', 'text/html; charset=utf-8', new TextEncoder().encode(html), false)
   return { index, files, inlineScriptHash: `sha256-${await sha256Base64(themeScript(html))}` }
 }
 
