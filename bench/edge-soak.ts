@@ -2,6 +2,7 @@
 // live WebSocket client: sample-to-client latency percentiles, and the edge's RSS at the end.
 import { startEdgeProcess } from './edge-process.ts'
 import { rssBytes } from './proc-io.ts'
+import { liveProtocols } from '../core/live/protocol.ts'
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
@@ -13,7 +14,7 @@ export async function benchEdgeSoak(seconds: number, onProgress: (s: string) => 
     const { access_token } = await edge.login()
     const latencies: number[] = []
     let messages = 0
-    const ws = new WebSocket(`ws://127.0.0.1:${edge.port}/api/v1/live?token=${access_token}`)
+    const ws = new WebSocket(`ws://127.0.0.1:${edge.port}/api/v1/live`, liveProtocols(access_token))
     ws.onmessage = (e) => {
       const now = Date.now()
       const m = JSON.parse(String(e.data))

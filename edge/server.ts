@@ -7,6 +7,7 @@ import { userFromRequest } from './api/auth.ts'
 import type { EdgeContext } from './context.ts'
 import type { LiveWsData } from './live-feed.ts'
 import { compressResponse } from '../ui/server/compression.ts'
+import { LIVE_PATH, liveAuthorization } from '../core/live/protocol.ts'
 
 type WsData = MqttWsData | LiveWsData
 
@@ -29,12 +30,13 @@ export function startHttpServer(ctx: EdgeContext, api: { handle(req: Request): P
         if (server.upgrade(req, { data: { kind: 'mqtt', remoteAddress: addr }, headers })) return undefined
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
-      if (url.pathname === '/api/v1/live') {
-        // Browsers cannot set headers on a WebSocket: the token may come as ?token=.
-        const token = url.searchParams.get('token')
-        const user = userFromRequest(ctx, token ? `Bearer ${token}` : req.headers.get('authorization'))
-        if (!user) return json(401, { error: 'unauthorized', message: 'a valid token is required (?token= or Authorization)' })
-        if (server.upgrade(req, { data: { kind: 'live', username: user.username, role: user.role } })) return undefined
+      if (url.pathname === LIVE_PATH) {
+        // Browsers cannot set headers on a WebSocket: the token comes as a subprotocol (core/live/protocol.ts).
+        const auth = liveAuthorization(req)
+        if (!auth.ok) return json(400, { error: 'invalid_request', message: auth.message })
+        const user = userFromRequest(ctx, auth.authorization)
+        if (!user) return json(401, { error: 'unauthorized', message: 'a valid token is required (subprotocol tonypi.bearer.<token>, or Authorization)' })
+        if (server.upgrade(req, { data: { kind: 'live', username: user.username, role: user.role }, headers: auth.headers })) return undefined
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
       if (url.pathname.startsWith('/api/')) return compressResponse(req, await api.handle(req))
@@ -50,6 +52,7 @@ export function startHttpServer(ctx: EdgeContext, api: { handle(req: Request): P
       },
       message(ws: ServerWebSocket<WsData>, message) {
         if (ws.data.kind === 'mqtt') mqttWebSocketMessage(ws as ServerWebSocket<MqttWsData>, message)
+        else ctx.live.message(ws as ServerWebSocket<LiveWsData>, String(message))
       },
       close(ws: ServerWebSocket<WsData>) {
         if (ws.data.kind === 'mqtt') closeMqttWebSocket(ws as ServerWebSocket<MqttWsData>)

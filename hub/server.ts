@@ -2,30 +2,28 @@
 import type { ServerWebSocket } from 'bun'
 import type { HubContext } from './context.ts'
 import { hubUser } from './api/auth.ts'
-import type { FleetMessage } from './live/fleet-live.ts'
+import { closeFleetSocket, fleetSocketMessage, openFleetSocket, type FleetWsData } from './live/fleet-feed.ts'
+import { LIVE_PATH, liveAuthorization } from '../core/live/protocol.ts'
 import { compressResponse } from '../ui/server/compression.ts'
 
 export interface StaticSite {
   serve(req: Request): Response | Promise<Response> | null
 }
 
-interface LiveData { username: string; robotId: string | null; unsubscribe?: () => void }
-
-const MAX_BUFFERED = 1 << 20
-
 export function startHubServer(ctx: HubContext, api: { handle(req: Request): Promise<Response> }, site: StaticSite | null) {
   const json = (status: number, body: unknown) => Response.json(body, { status })
-  return Bun.serve<LiveData>({
+  return Bun.serve<FleetWsData>({
     hostname: ctx.config.httpHost,
     port: ctx.config.httpPort,
     async fetch(req, server) {
       const url = new URL(req.url)
-      if (url.pathname === '/api/v1/live') {
-        const token = url.searchParams.get('token')
-        const user = await hubUser(ctx, token ? `Bearer ${token}` : req.headers.get('authorization'))
-        if (!user) return json(401, { error: 'unauthorized', message: 'a valid token is required (?token= or Authorization)' })
+      if (url.pathname === LIVE_PATH) {
+        const auth = liveAuthorization(req)
+        if (!auth.ok) return json(400, { error: 'invalid_request', message: auth.message })
+        const user = await hubUser(ctx, auth.authorization)
+        if (!user) return json(401, { error: 'unauthorized', message: 'a valid token is required (subprotocol tonypi.bearer.<token>, or Authorization)' })
         const robotId = url.searchParams.get('robot_id')
-        if (server.upgrade(req, { data: { username: user.username, robotId } })) return undefined
+        if (server.upgrade(req, { data: { username: user.username, robotId }, headers: auth.headers })) return undefined
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
       if (url.pathname.startsWith('/api/')) return compressResponse(req, await api.handle(req))
@@ -34,19 +32,9 @@ export function startHubServer(ctx: HubContext, api: { handle(req: Request): Pro
     },
     websocket: {
       idleTimeout: 120,
-      open(ws: ServerWebSocket<LiveData>) {
-        ws.send(JSON.stringify({ type: 'hello', user: ws.data.username, robot_id: ws.data.robotId, ts: Date.now() }))
-        // Samples are skipped for a browser that cannot keep up; events never are.
-        ws.data.unsubscribe = ctx.live.subscribe((m: FleetMessage) => {
-          if (ws.data.robotId && m.robot_id !== ws.data.robotId) return
-          if (m.type === 'samples' && ws.getBufferedAmount() > MAX_BUFFERED) return
-          ws.send(JSON.stringify(m))
-        })
-      },
-      message() {},
-      close(ws: ServerWebSocket<LiveData>) {
-        ws.data.unsubscribe?.()
-      },
+      open: (ws: ServerWebSocket<FleetWsData>) => openFleetSocket(ctx.live, ws),
+      message: (ws: ServerWebSocket<FleetWsData>, message) => fleetSocketMessage(ws, String(message)),
+      close: closeFleetSocket,
     },
   })
 }

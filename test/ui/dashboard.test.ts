@@ -486,9 +486,16 @@ describe('dashboard', () => {
     await page.waitForSelector('main h1.page-title:text-is("Servos")')
   }, TEST_MS)
 
-  test('connection loss shows "reconnecting", and the page recovers when the robot comes back', async () => {
+  test('connection loss shows "reconnecting", and the page recovers when the robot comes back; the token is in no URL and no console line', async () => {
     ready()
     const { page, errors } = await as('admin')
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem('tonypi.session')!).token as string)
+    const seen: string[] = []
+    page.on('console', (m) => seen.push(`console: ${m.text()}`))
+    page.on('request', (r) => seen.push(`request: ${r.url()}`))
+    page.on('websocket', (ws) => seen.push(`websocket: ${ws.url()}`))
+    await page.reload()
+    await page.waitForSelector('[data-connection=open]')
     await goTo(page, 'Servos')
     await page.waitForFunction(() => document.querySelectorAll('[data-servo-id]').length === 16)
     const { httpPort, mqttPort } = h.edge
@@ -513,5 +520,9 @@ describe('dashboard', () => {
     expect(await page.locator('[data-servo-id][data-stale="true"]').count()).toBe(0)
     // Network errors while the robot was away are expected in the console; nothing may throw.
     expect(errors.filter((e) => e.startsWith('pageerror'))).toEqual([])
+    // The failed attempts are in the console (Chromium logs each with its URL): none names the token.
+    expect(seen.some((l) => l.startsWith('console:') && l.includes('/api/v1/live'))).toBe(true)
+    expect(seen.some((l) => l.startsWith('websocket:'))).toBe(true)
+    expect(seen.filter((l) => l.includes(token))).toEqual([])
   }, TEST_MS)
 })
