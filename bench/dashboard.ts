@@ -8,6 +8,7 @@ import { measurePageLoad, sessionInit, type FirstLoad, type LoginAnswer } from '
 import { startEdgeProcess } from './edge-process.ts'
 
 export const THROTTLE = 4
+const ROUNDS = 3
 const VIEWPORT = { width: 1366, height: 768 }
 /** The pages a user opens first, and what tells that each has drawn what it shows. */
 export const FIRST_LOAD_PAGES: readonly { path: string; ready: string }[] = [
@@ -29,6 +30,7 @@ export interface FrameWindow {
   scriptMs: number
   layoutMs: number
   styleMs: number
+  layouts: number
   /** What the live WebSocket brought in, per second. */
   liveBytesPerS: number
   liveMessagesPerS: number
@@ -78,7 +80,7 @@ export async function measureFrames(page: Page, seconds: number): Promise<FrameW
       seconds, fps: Math.round(w.fps * 10) / 10, longTasks: long.length,
       blockedMs: Math.round(long.reduce((s, x) => s + Math.max(0, x - 50), 0)),
       longestTaskMs: Math.round(Math.max(0, ...long)),
-      scriptMs: d('ScriptDuration'), layoutMs: d('LayoutDuration'), styleMs: d('RecalcStyleDuration'),
+      scriptMs: d('ScriptDuration'), layoutMs: d('LayoutDuration'), styleMs: d('RecalcStyleDuration'), layouts: Math.round(m1.LayoutCount - m0.LayoutCount),
       liveBytesPerS: Math.round(bytes / seconds), liveMessagesPerS: Math.round(messages / seconds),
     }
   } finally {
@@ -89,7 +91,8 @@ export async function measureFrames(page: Page, seconds: number): Promise<FrameW
 
 export interface DashboardBench {
   baseline: FrameWindow
-  servos: FrameWindow
+  /** The median round, and every round's frame rate. */
+  servos: FrameWindow & { roundsFps: number[] }
   firstLoad: (FirstLoad & { path: string })[]
 }
 
@@ -111,17 +114,23 @@ export async function benchDashboard(seconds: number, log: (s: string) => void =
     await context.addInitScript(sessionInit(login))
     const blank = await context.newPage()
     await blank.setContent('<!doctype html><title>baseline</title><p>An empty page: the frame rate this machine gives.</p>')
-    log(`empty page at ${THROTTLE}x CPU throttle for ${seconds} s...`)
-    const baseline = await measureFrames(blank, seconds)
-    await blank.close()
-
     const page = await context.newPage()
     await page.goto(edge.base + '/servos')
     await page.waitForSelector('[data-connection=open]')
     await page.waitForFunction(() => document.querySelectorAll('[data-servo-id]').length === 16)
-    log(`Servos page at ${THROTTLE}x CPU throttle for ${seconds} s...`)
-    const servos = await measureFrames(page, seconds)
+    // Alternating rounds, each figure the median: a machine shared with other work stalls a
+    // renderer now and then, and one unlucky window must not decide the figure.
+    const baselines: FrameWindow[] = []
+    const rounds: FrameWindow[] = []
+    for (let i = 1; i <= ROUNDS; i++) {
+      log(`round ${i}/${ROUNDS}: an empty page, then the Servos page, ${seconds} s each at ${THROTTLE}x CPU throttle...`)
+      baselines.push(await measureFrames(blank, seconds))
+      rounds.push(await measureFrames(page, seconds))
+    }
     await context.close()
+    const median = (w: FrameWindow[]) => [...w].sort((a, b) => a.fps - b.fps)[Math.floor(w.length / 2)]
+    const baseline = median(baselines)
+    const servos = { ...median(rounds), roundsFps: rounds.map((r) => r.fps) }
     return { baseline, servos, firstLoad }
   } finally {
     await browser?.close().catch(() => {})

@@ -38,13 +38,13 @@ export function browserSuite(o: SuiteOptions) {
     } catch (err) {
       setupError = err as Error
     }
-  }, o.startMs)
+  }, o.startMs ?? 30_000)
 
   afterAll(async () => {
     await closeAll()
     await browser?.close().catch(() => {})
     await o.stop()
-  }, o.stopMs)
+  }, o.stopMs ?? 20_000)
 
   function ready() {
     // A missing browser or a broken server fails every test with its reason; nothing passes silently.

@@ -55,7 +55,7 @@ function JobCard(props: { rs: RobotSession }) {
 
 export function OverviewPage() {
   const rs = useRobotSession()
-  const robot = useLive(rs.robot, 4)
+  const robot = useLive(rs.robot, 4, undefined, { ageing: true })
   const conn = useObservable(rs.live.status)
   const infoValue = useObservable(rs.info)
   const info = infoValue && infoValue !== 'missing' ? infoValue : null

@@ -11,7 +11,7 @@ import { api, session as currentSession, updateSessionUser, type Session } from 
 import { jointName } from '../lib/format.ts'
 import { robotPagePath } from '../lib/robot-paths.ts'
 import { toast } from '../lib/toasts.ts'
-import type { FleetRobot, LiveMessage, PerformanceResponse, PublicUser, RobotStatus } from '../lib/types.ts'
+import type { FleetRobot, LiveMessage, LiveRates, PerformanceResponse, PublicUser, RobotStatus } from '../lib/types.ts'
 import { ActionGroups } from './action-groups.ts'
 import { CommandClient } from './commands.ts'
 import { RobotLive } from './robot-live.ts'
@@ -45,11 +45,14 @@ export class RobotSession {
   private catching: Promise<void> | null = null
   private lastReseed = 0
   private infoTimer: ReturnType<typeof setInterval> | null = null
+  /** How long a servo may be silent before it shows as not answering, at the feed's full rate. */
+  private readonly baseStaleMs: number
 
   /** `robotId`: on the hub, the robot this session shows; null on the edge (its one robot). */
   constructor(readonly session: Session, readonly robotId: string | null = null) {
     this.commands = new CommandClient(this.robot, robotId)
-    if (robotId) this.robot.staleMs = FLEET_SERVO_STALE_MS
+    this.baseStaleMs = robotId ? FLEET_SERVO_STALE_MS : this.robot.staleMs
+    this.robot.staleMs = this.baseStaleMs
     this.live = new LiveConnection({
       token: () => session.token,
       ...(robotId ? { params: { robot_id: robotId }, silenceMs: null } : {}),
@@ -62,6 +65,13 @@ export class RobotSession {
       // A refused upgrade looks like a network error to a browser: ask the API why.
       onRefused: () => void api('/auth/me').catch(() => {}),
     })
+  }
+
+  /** The samples the open page can show (core/live/protocol.ts); servos count as silent after three missed periods. */
+  setLiveRates(rates: LiveRates) {
+    this.live.setRates(rates)
+    const hz = rates.servos
+    this.robot.staleMs = Math.max(this.baseStaleMs, hz ? 3000 / hz : 0)
   }
 
   /** True on the hub: pages leave out what only the edge has (its stats, action groups). */
