@@ -16,6 +16,7 @@ import { health } from './health.ts'
 import { reportRoutes } from './report-routes.ts'
 import { jobRoutes } from './job-routes.ts'
 import { logRoutes } from './log-routes.ts'
+import { parseFieldsParam } from '../../core/history-query.ts'
 import { sensorHistory } from './sensor-history.ts'
 import { simRoutes } from './sim-routes.ts'
 import { listActionGroups } from '../../drivers/action-groups/d6a.ts'
@@ -127,16 +128,17 @@ export function createApi(ctx: EdgeContext) {
     .get('/robot/sensors', ({ headers, query }) => {
       auth('viewer')({ headers })
       const source = query.servo_id !== undefined ? String(query.servo_id) : query.source
-      const r = sensorHistory(ctx.store, { ...query, stream: query.stream as StreamName, source }, Date.now())
+      const r = sensorHistory(ctx.store, { ...query, stream: query.stream as StreamName, source, fields: parseFieldsParam(query.fields) }, Date.now())
       return { robot_id: ctx.robotId, stream: query.stream, ...r }
     }, {
       query: t.Object({
         stream: t.Union(STREAM_NAMES.map((s) => t.Literal(s))),
         from: t.Optional(t.Numeric({ description: 'epoch ms' })),
         to: t.Optional(t.Numeric({ description: 'epoch ms' })),
-        resolution: t.Optional(t.String({ description: 'auto (default), raw, 1m, 5m, 15m, 1h, 1d' })),
+        resolution: t.Optional(t.String({ description: 'auto (default), raw, 1s, 2s, 5s, 10s, 15s, 30s (windows up to 1 h), 1m, 5m, 15m, 1h, 1d' })),
         servo_id: t.Optional(t.Numeric({ minimum: 0, maximum: 253 })),
         source: t.Optional(t.String({ maxLength: 64 })),
+        fields: t.Optional(t.String({ maxLength: 512, description: 'comma-separated: only these fields (default all)' })),
         limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100000 })),
       }),
       detail: secured,

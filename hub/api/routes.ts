@@ -6,6 +6,7 @@ import { and, desc, eq, gte, lte, type SQL } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
 import { apiErrorHandler, HttpError } from '../../core/http-error.ts'
 import { Command, Password, PublicUser, Role, RobotId, Username } from '../../core/schemas.ts'
+import { parseFieldsParam } from '../../core/history-query.ts'
 import { STREAM_NAMES } from '../../core/streams.ts'
 import { signToken } from '../../core/token.ts'
 import { isValidRobotId } from '../../core/topics.ts'
@@ -163,7 +164,7 @@ export function createHubApi(ctx: HubContext) {
       await robotOr404(query.robot_id)
       return ctx.telemetry.sensors({
         robotId: query.robot_id, stream: query.stream, from: query.from, to: query.to, resolution: query.resolution,
-        servoId: query.servo_id, sensor: query.source, limit: query.limit,
+        servoId: query.servo_id, sensor: query.source, fields: parseFieldsParam(query.fields), limit: query.limit,
       }, Date.now())
     }, {
       query: t.Object({
@@ -173,6 +174,7 @@ export function createHubApi(ctx: HubContext) {
         resolution: t.Optional(t.String({ maxLength: 8 })),
         servo_id: t.Optional(t.Numeric({ minimum: 0, maximum: 253 })),
         source: t.Optional(t.String({ maxLength: 64 })),
+        fields: t.Optional(t.String({ maxLength: 512, description: 'comma-separated: only these fields (default all)' })),
         limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100000 })),
       }),
       detail: secured,
