@@ -4,22 +4,12 @@
 // an empty page's frame rate: what this machine's renderer gives when the page asks for nothing.
 import type { Browser, CDPSession, Page } from 'playwright-core'
 import { launchChromium } from '../test/ui/browser.ts'
-import { measurePageLoad, sessionInit, type FirstLoad, type LoginAnswer } from '../test/ui/dashboard-page.ts'
+import { EDGE_PAGES, measurePageLoad, sessionInit, type FirstLoad, type LoginAnswer } from '../test/ui/dashboard-page.ts'
 import { startEdgeProcess } from './edge-process.ts'
 
 export const THROTTLE = 4
 const ROUNDS = 3
 const VIEWPORT = { width: 1366, height: 768 }
-/** The pages a user opens first, and what tells that each has drawn what it shows. */
-export const FIRST_LOAD_PAGES: readonly { path: string; ready: string }[] = [
-  { path: '/', ready: '[data-card=battery] .reading-value:has-text("V")' },
-  { path: '/servos', ready: '[data-servo-id="16"]' },
-  { path: '/sensors', ready: '[data-card=attitude] [data-posture]' },
-  { path: '/monitoring', ready: '[data-card=cpu] canvas' },
-  { path: '/history', ready: '[data-card=history-chart] canvas' },
-  { path: '/alerts', ready: '[data-card=alerts-list]' },
-]
-
 export interface FrameWindow {
   seconds: number
   fps: number
@@ -104,7 +94,7 @@ export async function benchDashboard(seconds: number, log: (s: string) => void =
     browser = await launchChromium()
     const login = (await edge.login()) as LoginAnswer
     const firstLoad: DashboardBench['firstLoad'] = []
-    for (const p of FIRST_LOAD_PAGES) {
+    for (const p of EDGE_PAGES) {
       const load = await measurePageLoad(browser, edge.base, p.path, p.ready, login, { viewport: VIEWPORT })
       log(`first load ${p.path}: ${(load.transferredBytes / 1024).toFixed(1)} KB`)
       firstLoad.push({ path: p.path, ...load })

@@ -81,7 +81,13 @@ export function browserSuite(o: SuiteOptions) {
     await page.screenshot({ path: join(ARTIFACTS, `${o.shotPrefix ?? ''}${name}.png`), fullPage })
   }
 
-  return { ready, fresh, as, shot }
+  /** The suite's browser, for a test that opens its own contexts (closed by that test). */
+  function current(): Browser {
+    if (!browser) throw new Error('the browser is not up')
+    return browser
+  }
+
+  return { ready, fresh, as, shot, browser: current }
 }
 
 export function writeBudgets(file: string, label: string, budgets: Record<string, unknown>) {

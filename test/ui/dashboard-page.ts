@@ -88,6 +88,21 @@ export async function stopUiEdge(h: EdgeHarness | undefined) {
   rmSync(h.dataDir, { recursive: true, force: true })
 }
 
+/** Every page of the edge's dashboard, and what tells that it has drawn what it shows. */
+export const EDGE_PAGES: readonly { path: string; ready: string }[] = [
+  { path: '/', ready: '[data-card=battery] .reading-value:has-text("V")' },
+  { path: '/servos', ready: '[data-servo-id="16"][data-position]' },
+  { path: '/sensors', ready: '[data-card=attitude] [data-posture]' },
+  { path: '/monitoring', ready: '[data-card=cpu] canvas' },
+  { path: '/history', ready: '[data-card=history-chart] canvas' },
+  { path: '/jobs', ready: '[data-card=jobs]' },
+  { path: '/alerts', ready: '[data-card=alerts-list]' },
+  { path: '/logs', ready: '[data-card=logs]' },
+  { path: '/reports', ready: '[data-card=reports]' },
+  { path: '/users', ready: 'tr[data-user]' },
+  { path: '/settings', ready: '[data-card=thresholds] tr[data-rule]' },
+]
+
 /** Goes to a page through the navigation, as a user would. */
 export async function goTo(page: Page, title: string) {
   await page.click(`nav[aria-label="Pages"] a:text-is("${title}")`)

@@ -1,5 +1,6 @@
 // The Raspberry Pi and the edge service: CPU, memory, disk, temperature, network, power
 // (throttling and under-voltage), and the local store.
+import { useEffect } from 'preact/hooks'
 import { Sparkline } from '../charts/sparkline.ts'
 import { Card, Meter, Reading } from '../components/card.ts'
 import { bitsPerSecond, bytes, dateTime, duration, num } from '../lib/format.ts'
@@ -34,6 +35,8 @@ function BusCard() {
 export function MonitoringPage() {
   const rs = useRobotSession()
   const robot = useLive(rs.robot, 4, ['performance'])
+  // The one page that draws the Pi's last ten minutes fetches them.
+  useEffect(() => { void rs.seedChartHistory('performance', TEN_MIN) }, [rs])
   // The edge's own service counters; the hub has none per robot.
   const [stats] = useApi<EdgeStats>(rs.fleet ? null : '/stats', { refreshMs: 5_000 })
   const p = robot.performance?.values

@@ -1,6 +1,7 @@
 // The robot at a glance: is it running, standing, charged, healthy; what needs attention.
 // On the hub also what the hub knows of it (online, last seen), its open alerts and latest
 // job from the hub's records, and Grafana's panels for it when Grafana is configured.
+import { useEffect } from 'preact/hooks'
 import { Sparkline } from '../charts/sparkline.ts'
 import { Card, Meter, Reading } from '../components/card.ts'
 import { GrafanaPanels } from '../components/grafana-panels.ts'
@@ -15,6 +16,7 @@ import type { AlertRow, EdgeStats, HealthReport, JobRow } from '../lib/types.ts'
 import { useApi } from '../lib/use-api.ts'
 import { useLive } from '../live/use-live.ts'
 import { classifyPosture, isFallen, POSTURE_LABEL } from '../robot/posture.ts'
+import { BATTERY_SPAN_MS } from '../robot/history-fields.ts'
 import { useRobotSession, type RobotSession } from '../robot/robot-session.ts'
 import { servoHealth } from '../robot/servo-health.ts'
 
@@ -56,6 +58,7 @@ function JobCard(props: { rs: RobotSession }) {
 export function OverviewPage() {
   const rs = useRobotSession()
   const robot = useLive(rs.robot, 4, undefined, { ageing: true })
+  useEffect(() => { void rs.seedChartHistory('battery', BATTERY_SPAN_MS) }, [rs])
   const conn = useObservable(rs.live.status)
   const infoValue = useObservable(rs.info)
   const info = infoValue && infoValue !== 'missing' ? infoValue : null
@@ -106,7 +109,7 @@ export function OverviewPage() {
         <${Reading} label="Voltage" value=${num(battery?.voltage_v, 2, 'V')} tone=${battery && battery.percent < 20 ? 'bad' : undefined} />
         <${Reading} label="Charge" value=${num(battery?.percent, 0, '%')} tone=${battery && battery.percent < 20 ? 'bad' : battery && battery.percent < 35 ? 'warn' : undefined} />
       </div>
-      <${Sparkline} ring=${robot.batteryHistory} label="Battery voltage, last 10 minutes" spanMs=${600_000} minRange=${0.2} class="spark-wide" />
+      <${Sparkline} ring=${robot.batteryHistory} label="Battery voltage, last 10 minutes" spanMs=${BATTERY_SPAN_MS} minRange=${0.2} class="spark-wide" />
     <//>
     <${Card} title="Posture" data-card="posture" actions=${html`<${Link} href=${rs.link('/sensors')}>Sensors<//>`}>
       <div class=${`status-line tone-${fallen ? 'bad' : posture === 'tilted' ? 'warn' : posture === 'unknown' ? 'muted' : 'ok'}`} data-posture=${posture}>

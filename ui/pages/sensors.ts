@@ -1,4 +1,5 @@
 // The IMU (attitude, fallen or not, raw axes), and whatever board sensors report.
+import { useEffect } from 'preact/hooks'
 import { Sparkline } from '../charts/sparkline.ts'
 import { AttitudeIndicator } from '../components/attitude-indicator.ts'
 import { Card, Reading } from '../components/card.ts'
@@ -6,6 +7,7 @@ import { num, signed, time } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
 import { useLive } from '../live/use-live.ts'
 import { classifyPosture, isFallen, POSTURE_LABEL, tiltFromVertical } from '../robot/posture.ts'
+import { BATTERY_SPAN_MS } from '../robot/history-fields.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
 
 const AXES = ['x', 'y', 'z'] as const
@@ -13,6 +15,7 @@ const AXES = ['x', 'y', 'z'] as const
 export function SensorsPage() {
   const rs = useRobotSession()
   const robot = useLive(rs.robot, 30, ['imu', 'battery', 'sensors', 'state'])
+  useEffect(() => { void rs.seedChartHistory('battery', BATTERY_SPAN_MS) }, [rs])
   const imu = robot.imu
   const posture = classifyPosture(imu?.smoothed ?? null)
   const fallen = isFallen(posture)
@@ -51,7 +54,7 @@ export function SensorsPage() {
         <${Reading} label="Voltage" value=${num(robot.battery?.voltage_v, 2, 'V')} />
         <${Reading} label="Charge" value=${num(robot.battery?.percent, 0, '%')} />
       </div>
-      <${Sparkline} ring=${robot.batteryHistory} label="Battery voltage, last 10 minutes" spanMs=${600_000} minRange=${0.2} class="spark-wide" />
+      <${Sparkline} ring=${robot.batteryHistory} label="Battery voltage, last 10 minutes" spanMs=${BATTERY_SPAN_MS} minRange=${0.2} class="spark-wide" />
     <//>
     <${Card} title="Board sensors" data-card="board-sensors">
       ${sensors.length ? html`<div class="readings">${sensors.map(([name, s]) => html`<${Reading} key=${name} label=${name} value=${num(s.value, 2)} />`)}</div>`

@@ -116,16 +116,33 @@ export class RobotLive {
     this.changed('servos', 'imu', 'battery', 'state', ...(rosterChanged ? ['roster' as const] : []))
   }
 
-  seedPerformance(points: readonly Record<string, number | string>[], latest: { ts: number; values: Record<string, number> } | null) {
-    if (latest && (!this.performance || this.performance.ts < latest.ts)) this.performance = latest
-    for (const f of PERF_FIELDS) this.perfHistory[f].clear()
-    for (const p of points) {
-      for (const f of PERF_FIELDS) {
-        const v = p[f]
-        if (typeof v === 'number') this.perfHistory[f].push(Number(p.ts), v)
-      }
-    }
+  /** The latest Pi figures from `pi/performance`, unless the live feed already brought newer ones. */
+  seedPerformance(latest: { ts: number; values: Record<string, number> } | null) {
+    if (!latest || (this.performance && this.performance.ts >= latest.ts)) return
+    this.performance = latest
     this.changed('performance')
+  }
+
+  /** The rings a chart of `stream` draws from, by field. */
+  historyRings(stream: 'performance' | 'battery'): Partial<Record<string, Ring>> {
+    return stream === 'battery' ? { voltage_v: this.batteryHistory } : this.perfHistory
+  }
+
+  /** Stored history put before what the live feed brought since the page opened. */
+  seedHistory(stream: 'performance' | 'battery', points: readonly Record<string, number | string>[]) {
+    for (const [field, ring] of Object.entries(this.historyRings(stream))) {
+      if (!ring) continue
+      const live: [number, number][] = []
+      for (let i = 0; i < ring.size; i++) live.push([ring.timeAt(i), ring.valueAt(i)])
+      const first = live[0]?.[0] ?? Infinity
+      ring.clear()
+      for (const p of points) {
+        const v = p[field]
+        if (typeof v === 'number' && Number(p.ts) < first) ring.push(Number(p.ts), v)
+      }
+      for (const [t, v] of live) ring.push(t, v)
+    }
+    this.changed(stream)
   }
 
   servo(id: number): ServoLive | undefined {

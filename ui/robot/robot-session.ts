@@ -11,9 +11,10 @@ import { api, session as currentSession, updateSessionUser, type Session } from 
 import { jointName } from '../lib/format.ts'
 import { robotPagePath } from '../lib/robot-paths.ts'
 import { toast } from '../lib/toasts.ts'
-import type { FleetRobot, LiveMessage, LiveRates, PerformanceResponse, PublicUser, RobotStatus } from '../lib/types.ts'
+import type { FleetRobot, LiveMessage, LiveRates, PerformanceResponse, PublicUser, RobotStatus, SensorHistory } from '../lib/types.ts'
 import { ActionGroups } from './action-groups.ts'
 import { CommandClient } from './commands.ts'
+import { chartResolution, SPARKLINE_PX } from './history-fields.ts'
 import { RobotLive } from './robot-live.ts'
 
 /** Servos that go quiet together (a loose cable, a bus brown-out) make one toast, not 16. */
@@ -41,7 +42,7 @@ export class RobotSession {
   /** Hub only: Date.now() of the last live message from the robot. */
   heardAt: number | null = null
   private servoEvents = { silent: new Set<number>(), recovered: new Set<number>(), timer: null as ReturnType<typeof setTimeout> | null }
-  private perfSeeded = false
+  private chartSeeds = new Map<string, Promise<void>>()
   private catching: Promise<void> | null = null
   private lastReseed = 0
   private infoTimer: ReturnType<typeof setInterval> | null = null
@@ -120,9 +121,9 @@ export class RobotSession {
   }
 
   private async loadState() {
-    const now = Date.now()
-    const perf = this.perfSeeded ? null : api<PerformanceResponse>(this.path('/pi/performance', { from: String(now - 10 * 60_000), to: String(now) }))
-    perf?.catch(() => {}) // awaited below; not an unhandled rejection meanwhile
+    // The latest Pi figures only: their history is fetched by the charts that draw it.
+    const perf = api<PerformanceResponse>(this.path('/pi/performance'))
+    perf.catch(() => {}) // awaited below; not an unhandled rejection meanwhile
     if (this.robotId && !(await this.loadInfo())) return
     const events = this.robot.stateEvents
     try {
@@ -136,16 +137,34 @@ export class RobotSession {
       return // offline: the live connection retries and calls again
     }
     if (this.robotId) this.stopFromRegistry()
-    if (!perf) return
     try {
       const p = await perf
       const latest = p.latest ? { ts: p.latest.ts, values: { ...p.latest, throttled: p.latest.throttled?.raw } } : null
       if (latest && latest.values.throttled === undefined) delete latest.values.throttled
-      this.robot.seedPerformance(p.window?.points ?? [], latest as { ts: number; values: Record<string, number> } | null)
-      this.perfSeeded = true
+      this.robot.seedPerformance(latest as { ts: number; values: Record<string, number> } | null)
     } catch {
-      // History is a nicety; live samples fill the charts anyway.
+      // The live feed brings the next reading within a second.
     }
+  }
+
+  /**
+   * The stored history a sparkline of `stream` draws (the last `spanMs`, about a point per pixel
+   * of `widthPx`, only the fields it shows), fetched once per session by the page that draws
+   * it; the live feed keeps it current after that.
+   */
+  seedChartHistory(stream: 'performance' | 'battery', spanMs: number, widthPx = SPARKLINE_PX): Promise<void> {
+    let p = this.chartSeeds.get(stream)
+    if (!p) {
+      const to = Date.now()
+      const fields = Object.keys(this.robot.historyRings(stream))
+      const q = { stream, from: String(to - spanMs), to: String(to), resolution: chartResolution(spanMs, widthPx), fields: fields.join(',') }
+      p = api<SensorHistory>(this.path('/robot/sensors', q)).then(
+        (h) => this.robot.seedHistory(stream, h.points),
+        () => { this.chartSeeds.delete(stream) }, // asked again by the next page that draws it
+      )
+      this.chartSeeds.set(stream, p)
+    }
+    return p
   }
 
   /** Hub: the robot's registry entry; false when there is none (or the hub is unreachable). */
