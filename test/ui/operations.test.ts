@@ -71,11 +71,41 @@ describe('alerts', () => {
     await page.waitForSelector(row, { state: 'detached' })
     const a = await waitFor('resolved', async () => (await adminApi<Alert[]>('/api/v1/alerts?limit=100')).find((x) => x.id === alertId && x.resolved))
     expect(a.acknowledged_by).toBe('operator-user')
-    await page.selectOption('select[name=alert-state]', 'all')
+    await page.selectOption('select[name=state]', 'all')
     await page.waitForSelector(`${row}[data-state=resolved]`)
+    expect(new URL(page.url()).search).toBe('?state=all')
     await shot(page, 'alerts-resolved')
     expect(errors).toEqual([])
   }, TEST_MS)
+
+  test('one truth from the live feed: the overview shows the alert with its toast, an escalation toasts, the list follows, nothing polls', async () => {
+    ready()
+    const { page, errors } = await as('viewer')
+    await page.waitForSelector('[data-card=alerts] [data-open-alerts="0"]')
+    const asked: string[] = []
+    page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/v1/alerts') asked.push(r.url()) })
+    await adminApi('/api/v1/sim/fault', { method: 'POST', json: { kind: 'overheat', servo_id: 4 } })
+    try {
+      await page.waitForSelector('.toast:has-text("Alert: Servo 4")', { timeout: 15_000 })
+      // The card beside the toast says so at once, not at its next poll.
+      await page.waitForSelector('[data-card=alerts] [data-open-alerts="1"]', { timeout: 1500 })
+      // Warning, then critical as it keeps heating: the escalation is told too.
+      await page.waitForSelector('.toast:has-text("Alert now critical: Servo 4")', { timeout: 15_000 })
+      await page.waitForSelector('[data-card=alerts] li[data-severity=critical]', { timeout: 1500 })
+      await shot(page, 'overview-alert-escalated', false)
+      await goTo(page, 'Alerts')
+      await page.waitForSelector('tr[data-alert][data-severity-now=critical][data-state=open]')
+    } finally {
+      await adminApi('/api/v1/sim/fault', { method: 'DELETE' })
+    }
+    // It cools and resolves itself: the open list drops it without being asked.
+    const listed = asked.length
+    await page.waitForSelector('[data-card=alerts-list] [data-state=empty]', { timeout: 20_000 })
+    expect(asked.length).toBe(listed)
+    // The only alert requests were the two pages' own first loads.
+    expect(asked.length).toBe(1)
+    expect(errors).toEqual([])
+  }, 60_000)
 })
 
 describe('reports', () => {

@@ -1,6 +1,7 @@
 // Shapes the dashboard reads from the API. Those the edge declares in core/ are imported
 // as types (erased from the bundle), so a change there breaks the typecheck here.
 import type { Command, CommandOutcome, PublicUser, RobotStatus, Role, ServoStatus } from '../../core/schemas.ts'
+import type { AlertMessage, AlertRecord } from '../../core/alerts/record.ts'
 import type { Sample, StreamName } from '../../core/streams.ts'
 import type { LiveFeedMessage as LiveMessage, LiveRates } from '../../core/live/protocol.ts'
 import type { PlayProgress } from '../../drivers/action-groups/player.ts'
@@ -71,25 +72,10 @@ export interface JobRow {
   finished_at: number | null
 }
 
-/** An alert as the hub serves it: the same record as the edge's (core/alerts/record.ts), times in epoch ms. */
-export interface AlertRow {
-  id: number
-  robot_id: string
-  type: string
-  severity: 'info' | 'warning' | 'critical'
-  source: string
-  value: number | null
-  threshold: number | null
-  title: string
-  message: string
-  created_at: number
-  updated_at: number
-  acknowledged: boolean
-  acknowledged_by: string | null
-  acknowledged_at: number | null
-  resolved: boolean
-  resolved_at: number | null
-}
+/** An alert as the edge and the hub serve it (core/alerts/record.ts), times in epoch ms; and
+ * the live feed's `alert` event: the alert as it is now, with what changed. */
+export type AlertRow = AlertRecord
+export type { AlertMessage }
 
 /** A hub log entry (epoch ms). */
 export interface LogRow {

@@ -1,28 +1,21 @@
-// The robot's own records on the edge: alerts (acknowledge, resolve), jobs (statistics, a new
-// job that can run an action group), logs (search, paging, notes, export) and reports
-// (generate, read, PDF), plus the alert thresholds card of the settings page. The edge's API
-// uses snake_case and epoch milliseconds; the hub's record pages (records.ts) read the hub's.
-import type { ComponentChildren } from 'preact'
+// The robot's own records on the edge: jobs (statistics, a new job that can run an action
+// group), logs (search, paging, notes, export) and reports (generate, read, PDF; on the hub
+// too), plus the alert thresholds card of the settings page. The edge's API uses snake_case and
+// epoch milliseconds; the hub's record pages (records.ts) read the hub's. Alerts: alerts.ts.
 import { useEffect, useState } from 'preact/hooks'
 import { Card, Reading } from '../components/card.ts'
-import { API_BASE } from '../lib/api.ts'
-import { dateTime, num } from '../lib/format.ts'
+import { num } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
 import { useObservable } from '../lib/observable.ts'
 import { FLEET } from '../lib/mode.ts'
 import { api, canCommand, session } from '../lib/session.ts'
 import { toast } from '../lib/toasts.ts'
-import { useApi, type Resource } from '../lib/use-api.ts'
+import { useApi } from '../lib/use-api.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
+import { act, DownloadLink, loaded, Status, useReloadOn, value, when } from './page-parts.ts'
 
 // --- shapes (edge API) -------------------------------------------------------------------
 
-type Severity = 'info' | 'warning' | 'critical'
-interface EdgeAlert {
-  id: number; type: string; severity: Severity; source: string; value: number | null; threshold: number | null
-  title: string; message: string; created_at: number; acknowledged: boolean; acknowledged_by: string | null
-  acknowledged_at: number | null; resolved: boolean; resolved_at: number | null
-}
 interface EdgeRule {
   metric: string; direction: 'high' | 'low'; warning: number | null; critical: number | null; min_duration_s: number
   hysteresis: number; auto_resolve: boolean; enabled: boolean; updated_at: number; unit: string; meaning: string
@@ -41,135 +34,6 @@ interface ReportSummary {
   scope?: 'robot' | 'fleet'; robot_id?: string | null
 }
 interface Report extends Omit<ReportSummary, 'has_narrative'> { figures: Record<string, unknown>; narrative: string | null }
-
-// --- shared bits ---------------------------------------------------------------------------
-
-const when = (ts: number | null | undefined) => (ts ? dateTime(ts) : '\u2014')
-const loaded = <T>(r: Resource<T>): T | undefined => (r.state === 'ok' || r.state === 'error' ? r.data : undefined)
-const value = (e: Event) => (e.target as HTMLInputElement).value
-
-function Status(props: { res: Resource<unknown>; what: string; reload: () => void }) {
-  if (props.res.state === 'error') {
-    return html`<p class="form-error" role="alert">Could not load the ${props.what}: ${props.res.error.message}
-      <button type="button" class="btn btn-small" onClick=${props.reload}>Try again</button></p>`
-  }
-  return props.res.state === 'loading' ? html`<p class="muted" role="status">Loading\u2026</p>` : null
-}
-
-/** Reloads when a counter (live events of a kind) moves. */
-function useReloadOn(counter: number, reload: () => void) {
-  const [first] = useState(counter)
-  useEffect(() => { if (counter !== first) reload() }, [counter])
-}
-
-/** A download that needs the bearer token: fetched, then saved under the server's file name. */
-async function download(path: string) {
-  const token = session.value?.token
-  const res = await fetch(API_BASE + path, { headers: token ? { authorization: `Bearer ${token}` } : {} })
-  if (!res.ok) throw new Error(`${res.status} ${res.statusText}`)
-  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'download'
-  const url = URL.createObjectURL(await res.blob())
-  const a = Object.assign(document.createElement('a'), { href: url, download: name })
-  document.body.append(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
-}
-
-/** A download through the API with the session's token (a plain link would carry none). */
-export function DownloadLink(props: { path: string; children: ComponentChildren; [k: string]: unknown }) {
-  const { path, children, ...rest } = props
-  return html`<a ...${rest} class="btn btn-small" href=${API_BASE + path}
-    onClick=${(e: Event) => { e.preventDefault(); download(path).catch((err: Error) => toast('error', 'Download failed', err.message)) }}>${children}</a>`
-}
-
-/** Runs an API call; a failure becomes an error toast naming what was attempted. */
-async function act<T>(what: string, run: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await run()
-  } catch (err) {
-    toast('error', `Could not ${what}`, (err as Error).message)
-    return undefined
-  }
-}
-
-// --- alerts --------------------------------------------------------------------------------
-
-const SEVERITY_TONE: Record<Severity, string> = { critical: 'bad', warning: 'warn', info: 'muted' }
-
-export function SeverityBadge(props: { severity: Severity }) {
-  return html`<span class=${`pill tone-${SEVERITY_TONE[props.severity] ?? 'muted'}`} data-severity=${props.severity}>${props.severity}</span>`
-}
-
-/**
- * Acknowledge and resolve, the same on the edge and the hub (same routes, same record): the id
- * being worked on, and the action, which toasts the outcome and reloads the list.
- */
-function useAlertActions(reload: () => void): [number | null, (a: { id: number }, verb: 'acknowledge' | 'resolve') => Promise<void>] {
-  const [busy, setBusy] = useState<number | null>(null)
-  const run = async (a: { id: number }, verb: 'acknowledge' | 'resolve') => {
-    setBusy(a.id)
-    const done = await act(`${verb} the alert`, () => api<EdgeAlert>(`/alerts/${a.id}/${verb}`, { method: 'POST' }))
-    setBusy(null)
-    if (done) toast('success', verb === 'acknowledge' ? 'Alert acknowledged' : 'Alert resolved', done.title)
-    reload()
-  }
-  return [busy, run]
-}
-
-/**
- * The alerts table of the edge's and the hub's alert pages (one record on both): severity, what,
- * value against its line, when, state, and for operators acknowledge and resolve.
- */
-export function AlertsTable(props: { rows: EdgeAlert[]; reload: () => void }) {
-  const role = useObservable(session)?.user.role
-  const operator = canCommand(role)
-  const [busy, run] = useAlertActions(props.reload)
-  return html`<div class="table-wrap"><table class="table" aria-label="Alerts">
-      <thead><tr><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col" class="hide-narrow">Value</th><th scope="col" class="hide-narrow">Raised</th><th scope="col">State</th>${operator ? html`<th scope="col">Actions</th>` : null}</tr></thead>
-      <tbody>${props.rows.map((a) => html`<tr key=${a.id} data-alert=${a.id} data-type=${a.type} data-state=${a.resolved ? 'resolved' : a.acknowledged ? 'acknowledged' : 'open'}>
-        <td><${SeverityBadge} severity=${a.severity} /></td>
-        <td><strong>${a.title}</strong><div class="muted small">${a.message}</div></td>
-        <td class="hide-narrow">${a.value !== null ? `${num(a.value, 1)}${a.threshold !== null ? ` / ${num(a.threshold, 1)}` : ''}` : '\u2014'}</td>
-        <td class="hide-narrow nowrap">${when(a.created_at)}</td>
-        <td>${a.resolved ? `Resolved ${when(a.resolved_at)}` : a.acknowledged ? `Acknowledged${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ''}` : 'Open'}</td>
-        ${operator ? html`<td class="nowrap">
-          ${!a.acknowledged && !a.resolved ? html`<button type="button" class="btn btn-small" data-action="alert-ack" disabled=${busy === a.id} onClick=${() => run(a, 'acknowledge')}>Acknowledge</button> ` : null}
-          ${!a.resolved ? html`<button type="button" class="btn btn-small" data-action="alert-resolve" disabled=${busy === a.id} onClick=${() => run(a, 'resolve')}>Resolve</button>` : null}
-        </td>` : null}
-      </tr>`)}</tbody></table></div>
-    ${!operator ? html`<p class="muted small">Operators acknowledge and resolve alerts; your role (${role}) can read them.</p>` : null}`
-}
-
-export function EdgeAlertsPage() {
-  const rs = useRobotSession()
-  const [show, setShow] = useState<'open' | 'all'>('open')
-  const [severity, setSeverity] = useState('')
-  const params: Record<string, string> = { limit: '200' }
-  if (show === 'open') params.resolved = 'false'
-  if (severity) params.severity = severity
-  const [res, reload] = useApi<EdgeAlert[]>(rs.path('/alerts', params), { refreshMs: 30_000 })
-  useReloadOn(useObservable(rs.alertEvents), reload)
-  const rows = loaded(res)
-  return html`<div class="stack">
-    <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); reload() }}>
-      <label class="field"><span>Show</span>
-        <select name="alert-state" value=${show} onChange=${(e: Event) => setShow(value(e) as 'open' | 'all')}>
-          <option value="open">Open</option><option value="all">All</option>
-        </select></label>
-      <label class="field"><span>Severity</span>
-        <select name="severity" value=${severity} onChange=${(e: Event) => setSeverity(value(e))}>
-          <option value="">Any</option><option value="critical">Critical</option><option value="warning">Warning</option><option value="info">Info</option>
-        </select></label>
-      <div class="filter-actions"><button type="submit" class="btn">Refresh</button></div>
-    </form>
-    <${Status} res=${res} what="alerts" reload=${reload} />
-    ${rows ? html`<${Card} title=${show === 'open' ? 'Open alerts' : 'All alerts'} data-card="alerts-list">
-      ${!rows.length ? html`<p class="muted" data-state="empty">${show === 'open' ? 'No open alerts: every rule is within its limits.' : 'No alerts match.'}</p>`
-        : html`<${AlertsTable} rows=${rows} reload=${reload} />`}
-    <//>` : null}
-  </div>`
-}
 
 // --- alert thresholds (settings) -------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import { html } from '../lib/html.ts'
 import { useObservable } from '../lib/observable.ts'
 import { Link } from '../lib/router.ts'
 import { decodeThrottled, throttleSummary } from '../lib/throttle-flags.ts'
-import type { AlertRow, EdgeStats, HealthReport, JobRow } from '../lib/types.ts'
+import type { EdgeStats, HealthReport, JobRow } from '../lib/types.ts'
 import { useApi } from '../lib/use-api.ts'
 import { useLive } from '../live/use-live.ts'
 import { classifyPosture, isFallen, POSTURE_LABEL } from '../robot/posture.ts'
@@ -22,19 +22,19 @@ import { servoHealth } from '../robot/servo-health.ts'
 
 const SEVERITY_TONE = { critical: 'bad', warning: 'warn', info: 'muted' } as const
 
-/** Hub: the robot's open alerts, from the hub's records. */
-/** The robot's open alerts: the edge and the hub serve the same alert record. */
+/** The robot's open alerts, as the live feed keeps them: the same moment as the toast and the servo beside it. */
 function AlertsCard(props: { rs: RobotSession }) {
   const { rs } = props
-  const [alerts] = useApi<AlertRow[]>(rs.path('/alerts', { resolved: 'false', limit: '100' }), { refreshMs: 15_000 })
-  const list = alerts.state === 'ok' || alerts.state === 'error' ? alerts.data : undefined
+  const alerts = useObservable(rs.alerts.view)
+  const list = alerts.state === 'ok' ? alerts.rows : alerts.state === 'error' ? alerts.rows : undefined
+  const capped = alerts.state === 'ok' && alerts.capped
   return html`<${Card} title="Alerts" data-card="alerts" actions=${html`<${Link} href=${rs.link('/alerts')}>All alerts<//>`}>
-    ${alerts.state === 'error' ? html`<p class="form-error" role="alert">${alerts.error.message}</p>` : null}
+    ${alerts.state === 'error' ? html`<p class="form-error" role="alert">${alerts.message}</p>` : null}
     ${!list ? html`<p class="muted" role="status">Loading\u2026</p>`
       : !list.length ? html`<div class=${'status-line tone-ok'} data-open-alerts="0"><span class="dot" aria-hidden="true"></span>No open alerts</div>`
       : html`<div class=${`status-line tone-${list.some((a) => a.severity === 'critical') ? 'bad' : 'warn'}`} data-open-alerts=${list.length}>
-          <span class="dot" aria-hidden="true"></span>${list.length}${list.length >= 100 ? '+' : ''} open</div>
-        <ul class="issue-list">${list.slice(0, 4).map((a) => html`<li key=${a.id} class=${`tone-${SEVERITY_TONE[a.severity]}`}>${a.title}</li>`)}</ul>`}
+          <span class="dot" aria-hidden="true"></span>${list.length}${capped ? '+' : ''} open</div>
+        <ul class="issue-list">${list.slice(0, 4).map((a) => html`<li key=${a.id} class=${`tone-${SEVERITY_TONE[a.severity]}`} data-alert=${a.id} data-severity=${a.severity}>${a.title}</li>`)}</ul>`}
   <//>`
 }
 

@@ -1,44 +1,17 @@
-// The hub's records of one robot: jobs, alerts and logs from its Postgres, with filters in
-// the URL (so a filtered view can be shared) and logs exported as CSV by the hub. The edge's own
-// record pages, and the alerts table both share, are in operations.ts.
+// The hub's records of one robot: jobs and logs from its Postgres, with filters in the URL (so
+// a filtered view can be shared) and logs exported as CSV by the hub. The edge's own record
+// pages are in operations.ts; alerts, the same page on both, in alerts.ts.
 import { useState } from 'preact/hooks'
 import { Card } from '../components/card.ts'
 import { dateTime, num } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
-import type { AlertRow, JobRow, LogRow } from '../lib/types.ts'
-import { useApi, type Resource } from '../lib/use-api.ts'
+import type { JobRow, LogRow } from '../lib/types.ts'
+import { useApi } from '../lib/use-api.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
-import { AlertsTable, DownloadLink } from './operations.ts'
+import { DownloadLink, loaded, Status, useQueryParam } from './page-parts.ts'
 
 const LIMIT = 200
 const REFRESH_MS = 15_000
-
-/** A filter kept in the page's query string. */
-function useQueryParam(name: string, fallback: string): [string, (v: string) => void] {
-  const [value, setValue] = useState(() => new URLSearchParams(location.search).get(name) ?? fallback)
-  const set = (v: string) => {
-    const q = new URLSearchParams(location.search)
-    if (v === fallback) q.delete(name)
-    else q.set(name, v)
-    const qs = q.toString()
-    history.replaceState(null, '', `${location.pathname}${qs ? `?${qs}` : ''}`)
-    setValue(v)
-  }
-  return [value, set]
-}
-
-function loaded<T>(r: Resource<T>): T | undefined {
-  return r.state === 'ok' || r.state === 'error' ? r.data : undefined
-}
-
-function Status(props: { res: Resource<unknown>; what: string; reload: () => void }) {
-  if (props.res.state === 'error') {
-    return html`<p class="form-error" role="alert">Could not load the ${props.what}: ${props.res.error.message}
-      <button type="button" class="btn btn-small" onClick=${props.reload}>Try again</button></p>`
-  }
-  return props.res.state === 'loading' ? html`<p class="muted" role="status">Loading\u2026</p>` : null
-}
-
 
 const JOB_STATUSES = ['started', 'in_progress', 'completed', 'cancelled', 'failed'] as const
 const JOB_TONE: Record<JobRow['status'], string> = { queued: 'muted', started: 'muted', in_progress: 'warn', completed: 'ok', cancelled: 'muted', failed: 'bad' }
@@ -69,35 +42,6 @@ export function JobsPage() {
             <td>${dateTime(j.started_at)}</td><td class="hide-narrow">${j.finished_at !== null ? dateTime(j.finished_at) : '\u2014'}</td><td class="hide-narrow">${j.reason ?? ''}</td>
           </tr>`)}</tbody></table></div>`}
       ${rows.length >= LIMIT ? html`<p class="muted small">The newest ${LIMIT} are shown.</p>` : null}
-    <//>` : null}
-  </div>`
-}
-
-export function AlertsPage() {
-  const rs = useRobotSession()
-  const [state, setState] = useQueryParam('state', 'open')
-  const [severity, setSeverity] = useQueryParam('severity', '')
-  const params: Record<string, string> = { limit: String(LIMIT) }
-  if (state !== 'all') params.resolved = state === 'resolved' ? 'true' : 'false'
-  if (severity) params.severity = severity
-  const [res, reload] = useApi<AlertRow[]>(rs.path('/alerts', params), { refreshMs: REFRESH_MS })
-  const rows = loaded(res)
-  return html`<div class="stack">
-    <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); reload() }}>
-      <label class="field"><span>Show</span>
-        <select name="state" value=${state} onChange=${(e: Event) => setState((e.target as HTMLSelectElement).value)}>
-          <option value="open">Open</option><option value="resolved">Resolved</option><option value="all">All</option>
-        </select></label>
-      <label class="field"><span>Severity</span>
-        <select name="severity" value=${severity} onChange=${(e: Event) => setSeverity((e.target as HTMLSelectElement).value)}>
-          <option value="">Any</option><option value="critical">Critical</option><option value="warning">Warning</option><option value="info">Info</option>
-        </select></label>
-      <div class="filter-actions"><button type="submit" class="btn">Refresh</button></div>
-    </form>
-    <${Status} res=${res} what="alerts" reload=${reload} />
-    ${rows ? html`<${Card} title=${`Alerts of ${rs.robotId}`} data-card="alerts-list">
-      ${!rows.length ? html`<p class="muted" data-state="empty">${state === 'open' ? 'No open alerts for this robot.' : 'No alerts match.'}</p>`
-        : html`<${AlertsTable} rows=${rows} reload=${reload} />`}
     <//>` : null}
   </div>`
 }

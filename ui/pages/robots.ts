@@ -92,9 +92,9 @@ function RobotCard(props: { robot: FleetRobot; fleet: FleetSession; role: Role; 
   const view = statusView(status, r.revoked)
   const seen = fleet.lastSeen(r)
   const battery = fleet.battery.get(r.robot_id)
-  const alerts = fleet.alerts.value
-  const open = alerts.state === 'loading' ? undefined : alerts.data?.byRobot.get(r.robot_id) ?? (alerts.data ? 0 : undefined)
-  const capped = alerts.state !== 'loading' && alerts.data?.capped
+  const alerts = fleet.alertCounts()
+  const open = alerts ? alerts.byRobot.get(r.robot_id) ?? 0 : undefined
+  const capped = alerts?.capped
   const admin = props.role === 'admin'
   const id = r.robot_id
   const commands = useRef<CommandClient | null>(null)
@@ -213,7 +213,7 @@ function Summary(props: { robots: FleetRobot[]; fleet: FleetSession }) {
 export function RobotsPage() {
   const fleet = useFleetSession()
   const list = useObservable(fleet.list)
-  useObservable(fleet.alerts)
+  useObservable(fleet.alerts.view)
   useObservable(fleet.version)
   const role: Role = useObservable(session)?.user.role ?? 'viewer'
   const [cred, setCred] = useState<IssuedCredential | null>(null)

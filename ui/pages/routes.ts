@@ -6,9 +6,10 @@ import type { LiveRates, Role } from '../lib/types.ts'
 import { AccountPage } from './account.ts'
 import { HistoryPage } from './history.ts'
 import { MonitoringPage } from './monitoring.ts'
-import { EdgeAlertsPage, EdgeJobsPage, EdgeLogsPage, EdgeReportsPage } from './operations.ts'
+import { AlertsPage } from './alerts.ts'
+import { EdgeJobsPage, EdgeLogsPage, EdgeReportsPage } from './operations.ts'
 import { OverviewPage } from './overview.ts'
-import { AlertsPage, JobsPage, LogsPage } from './records.ts'
+import { JobsPage, LogsPage } from './records.ts'
 import { RobotsPage } from './robots.ts'
 import { SensorsPage } from './sensors.ts'
 import { ServosPage } from './servos.ts'
@@ -46,7 +47,7 @@ export const ROUTES: PageRoute[] = [
   { path: '/monitoring', title: 'Monitoring', page: MonitoringPage },
   { path: '/history', title: 'History', page: HistoryPage },
   { path: '/jobs', title: 'Jobs', page: EdgeJobsPage },
-  { path: '/alerts', title: 'Alerts', page: EdgeAlertsPage },
+  { path: '/alerts', title: 'Alerts', page: AlertsPage },
   { path: '/logs', title: 'Logs', page: EdgeLogsPage },
   { path: '/reports', title: 'Reports', page: EdgeReportsPage },
   { path: '/users', title: 'Users', page: UsersPage, minRole: 'admin' },

@@ -11,9 +11,10 @@ import { api, session as currentSession, updateSessionUser, type Session } from 
 import { jointName } from '../lib/format.ts'
 import { robotPagePath } from '../lib/robot-paths.ts'
 import { toast } from '../lib/toasts.ts'
-import type { FleetRobot, LiveMessage, LiveRates, PerformanceResponse, PublicUser, RobotStatus, SensorHistory } from '../lib/types.ts'
+import type { AlertMessage, FleetRobot, LiveMessage, LiveRates, PerformanceResponse, PublicUser, RobotStatus, SensorHistory } from '../lib/types.ts'
 import { ActionGroups } from './action-groups.ts'
 import { CommandClient } from './commands.ts'
+import { OpenAlerts, toastAlertChange } from './open-alerts.ts'
 import { chartResolution, SPARKLINE_PX } from './history-fields.ts'
 import { RobotLive } from './robot-live.ts'
 
@@ -36,8 +37,9 @@ export class RobotSession {
   readonly live: LiveConnection
   /** Hub only: what the hub knows of the robot, kept current by status events. */
   readonly info = new Observable<RobotInfo>(null)
-  /** Counts live alert and job events, so the pages showing them reload when one arrives. */
-  readonly alertEvents = new Observable(0)
+  /** The robot's open alerts, kept by the live feed; every view of alerts reads them. */
+  readonly alerts: OpenAlerts
+  /** Counts live job events, so the pages showing jobs reload when one arrives. */
   readonly jobEvents = new Observable(0)
   /** Hub only: Date.now() of the last live message from the robot. */
   heardAt: number | null = null
@@ -52,6 +54,7 @@ export class RobotSession {
   /** `robotId`: on the hub, the robot this session shows; null on the edge (its one robot). */
   constructor(readonly session: Session, readonly robotId: string | null = null) {
     this.commands = new CommandClient(this.robot, robotId)
+    this.alerts = new OpenAlerts(this.path('/alerts', { resolved: 'false' }))
     this.baseStaleMs = robotId ? FLEET_SERVO_STALE_MS : this.robot.staleMs
     this.robot.staleMs = this.baseStaleMs
     this.live = new LiveConnection({
@@ -60,6 +63,8 @@ export class RobotSession {
       onMessage: (m) => this.onMessage(m),
       onOpen: () => {
         void this.catchUp()
+        // Loaded once the feed is open, so no change falls between the list and the events.
+        void this.alerts.load()
         // Action events sent while the link was down are gone: ask what is playing now.
         if (this.actions.wanted) void this.actions.load()
       },
@@ -236,12 +241,9 @@ export class RobotSession {
     }
   }
 
-  /** Every new alert is told in a toast (to viewers too); other changes just refresh the lists. */
+  /** Every new alert, and every one that gets worse, is told in a toast (to viewers too). */
   private onAlertEvent(data: Record<string, unknown>) {
-    this.alertEvents.set(this.alertEvents.value + 1)
-    if (data.change !== 'open') return
-    const title = String(data.title ?? data.type ?? 'Alert')
-    toast(data.severity === 'critical' ? 'error' : 'warn', `Alert: ${title}`, typeof data.message === 'string' ? data.message : undefined)
+    toastAlertChange(this.alerts.apply(data as unknown as AlertMessage))
   }
 
   private onServoEvent(event: 'servo.silent' | 'servo.recovered', data: Record<string, unknown>) {
