@@ -8,6 +8,7 @@ import { ruleProblem, type AlertRule } from '../../core/alerts/rule.ts'
 import type { HubDb } from '../db/database.ts'
 import { alertRules } from '../db/schema.ts'
 import { defaultFleetRules, FLEET_METRIC_NAMES, fleetMetric, isFleetMetric } from './fleet-rules.ts'
+import { ruleLabel } from '../../core/alerts/describe.ts'
 
 export type RuleRow = typeof alertRules.$inferSelect
 
@@ -30,7 +31,7 @@ export function ruleRecord(r: RuleRow): HubRuleRecord {
   return {
     metric: r.metric, robot_id: r.robotId, direction: r.direction, warning: r.warning, critical: r.critical,
     min_duration_s: r.minDurationS, hysteresis: r.hysteresis, auto_resolve: r.autoResolve, enabled: r.enabled,
-    updated_at: r.updatedAt.getTime(), unit: m?.unit ?? '', meaning: m?.meaning ?? '',
+    updated_at: r.updatedAt.getTime(), unit: m?.unit ?? '', meaning: m?.meaning ?? '', label: ruleLabel(r.metric, m), ...(m?.states ? { states: m.states } : {}),
   }
 }
 

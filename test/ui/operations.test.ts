@@ -126,6 +126,11 @@ describe('reports', () => {
     const id = Number(await page.getAttribute('[data-card=report]', 'data-report'))
     expect(id).toBeGreaterThan(0)
     expect(await page.$$('[data-card=report] [data-figures=servos] tbody tr')).not.toHaveLength(0)
+    // The same words as the PDF: labels with units, servos by name, never a field's raw name.
+    const shown = (await page.textContent('[data-card=report]'))!
+    for (const label of ['Temperature min / mean / max (°C)', 'Hours to 75 °C', 'Samples', '3 Left knee pitch', 'CPU temperature (°C)', 'Battery charge (%)', 'Window (h)']) expect(shown).toContain(label)
+    expect(shown.match(/\b[a-z]+_[a-z0-9_]+\b/g)).toBeNull()
+    expect(shown).not.toMatch(/Window H|Cpu Temp|Time To Limit|\d{4}-\d\d-\d\dT\d\d:/)
     // No model key in tests: the report says why there is no narrative.
     const narrative = await page.textContent('[data-card=report] .narrative')
     expect(narrative!.length).toBeGreaterThan(20)

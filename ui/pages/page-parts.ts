@@ -78,8 +78,8 @@ export async function act<T>(what: string, run: () => Promise<T>): Promise<T | u
  * by its `data-label`, the actions in full view; styles in cards.css). Its scroll area, when a
  * wide table needs one, can be reached and scrolled from the keyboard.
  */
-export function RecordTable(props: { label: string; class?: string; children: ComponentChildren }) {
+export function RecordTable(props: { label: string; class?: string; cards?: boolean; children: ComponentChildren }) {
   return html`<div class="table-wrap" role="region" aria-label=${props.label} tabindex="0">
-    <table class=${`table table-cards ${props.class ?? ''}`} aria-label=${props.label}>${props.children}</table>
+    <table class=${`table ${props.cards === false ? '' : 'table-cards'} ${props.class ?? ''}`} aria-label=${props.label}>${props.children}</table>
   </div>`
 }

@@ -1,13 +1,13 @@
 // The dashboard's pages, in navigation order. On the hub (fleet mode) the
 // robots list is the home page and every robot page sits under /robots/<id>/.
 import type { ComponentType } from 'preact'
-import { html } from '../lib/html.ts'
 import type { LiveRates, Role } from '../lib/types.ts'
 import { AccountPage } from './account.ts'
 import { HistoryPage } from './history.ts'
 import { MonitoringPage } from './monitoring.ts'
 import { AlertsPage } from './alerts.ts'
-import { EdgeJobsPage, EdgeLogsPage, EdgeReportsPage } from './operations.ts'
+import { EdgeJobsPage, EdgeLogsPage } from './operations.ts'
+import { ReportsPage } from './reports.ts'
 import { OverviewPage } from './overview.ts'
 import { JobsPage, LogsPage } from './records.ts'
 import { RobotsPage } from './robots.ts'
@@ -49,7 +49,7 @@ export const ROUTES: PageRoute[] = [
   { path: '/jobs', title: 'Jobs', page: EdgeJobsPage },
   { path: '/alerts', title: 'Alerts', page: AlertsPage },
   { path: '/logs', title: 'Logs', page: EdgeLogsPage },
-  { path: '/reports', title: 'Reports', page: EdgeReportsPage },
+  { path: '/reports', title: 'Reports', page: ReportsPage },
   { path: '/users', title: 'Users', page: UsersPage, minRole: 'admin' },
   { path: '/settings', title: 'Settings', page: SettingsPage },
   { path: '/account', title: 'Account', page: AccountPage, hidden: true },
@@ -58,7 +58,7 @@ export const ROUTES: PageRoute[] = [
 /** Hub: the fleet's own pages. */
 export const FLEET_ROUTES: PageRoute[] = [
   { path: '/', title: 'Robots', page: RobotsPage },
-  { path: '/reports', title: 'Reports', page: EdgeReportsPage },
+  { path: '/reports', title: 'Reports', page: ReportsPage },
   { path: '/users', title: 'Users', page: UsersPage, minRole: 'admin' },
   { path: '/settings', title: 'Settings', page: SettingsPage },
   { path: '/account', title: 'Account', page: AccountPage, hidden: true },
