@@ -225,3 +225,72 @@ describe('settings', () => {
     expect(await viewer.page.$$('[data-card=thresholds] input, [data-action=rule-save]')).toHaveLength(0)
   }, TEST_MS)
 })
+
+describe('on a phone', () => {
+  /** Runs in the page: what a phone user would find wrong with the record tables of this page. */
+  function tableProblems(actions: string) {
+    const problems: string[] = []
+    const vw = innerWidth
+    if (document.documentElement.scrollWidth > vw) problems.push(`the page is ${document.documentElement.scrollWidth} px wide in a ${vw} px screen`)
+    for (const tr of document.querySelectorAll('table.table-cards tbody tr')) {
+      if (getComputedStyle(tr).display !== 'block') problems.push(`a row is not a card: ${tr.textContent?.slice(0, 40)}`)
+    }
+    for (const el of document.querySelectorAll<HTMLElement>(actions)) {
+      const r = el.getBoundingClientRect()
+      const wrap = el.closest('.table-wrap')?.getBoundingClientRect()
+      const name = `${el.tagName.toLowerCase()} "${el.textContent?.trim() || el.getAttribute('aria-label')}"`
+      if (r.width === 0 || r.height === 0) problems.push(`${name} is not shown`)
+      else if (r.left < 0 || r.right > vw) problems.push(`${name} is off-screen (${Math.round(r.left)}..${Math.round(r.right)})`)
+      else if (wrap && (r.left < wrap.left - 1 || r.right > wrap.right + 1)) problems.push(`${name} is cut by its table (${Math.round(r.right)} > ${Math.round(wrap.right)})`)
+    }
+    // A word broken across two lines has two boxes.
+    for (const cell of document.querySelectorAll('.log-message')) {
+      const text = cell.firstChild
+      if (!text || text.nodeType !== Node.TEXT_NODE) continue
+      const s = text.textContent ?? ''
+      for (const m of s.matchAll(/\S+/g)) {
+        const range = document.createRange()
+        range.setStart(text, m.index!)
+        range.setEnd(text, m.index! + m[0].length)
+        if (range.getClientRects().length > 1) problems.push(`"${m[0]}" is broken across lines`)
+      }
+    }
+    return problems
+  }
+
+  test('390 x 844: every record table is a card per row, its actions in view; an open report fits; log words whole', async () => {
+    ready()
+    // One of each record, whatever ran before.
+    await adminApi('/api/v1/logs', { method: 'POST', json: { message: 'Replaced the left ankle servo after recalibration; the gripper assembly responds normally again', level: 'info' } })
+    await adminApi('/api/v1/jobs', { method: 'POST', json: { task_name: 'Inspect the shelves of aisle four for misplaced boxes' } })
+    await adminApi('/api/v1/reports/generate', { method: 'POST', json: { report_type: 'performance', time_range: '1h' } })
+    await adminApi('/api/v1/sim/fault', { method: 'POST', json: { kind: 'overheat', servo_id: 6 } })
+    try {
+      await waitFor('an open alert', async () => (await adminApi<Alert[]>('/api/v1/alerts?resolved=false')).length > 0, 15_000)
+      const { page, errors } = await as('admin', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
+      const found: Record<string, string[]> = {}
+      const visit = async (title: string, ready: string, actions: string) => {
+        await goTo(page, title)
+        await page.waitForSelector(ready)
+        const p = await page.evaluate(tableProblems, actions)
+        if (p.length) found[title] = p
+        await shot(page, `phone-cards-${title.toLowerCase()}`, false)
+      }
+      await visit('Alerts', 'tr[data-alert]', '[data-action=alert-ack], [data-action=alert-resolve]')
+      await visit('Jobs', 'tr[data-job]', 'tr[data-job] td')
+      await visit('Logs', 'tr[data-log]', '[data-action=logs-older], [data-export]')
+      await visit('Users', 'tr[data-user]', 'tr[data-user] button, tr[data-user] select')
+      await visit('Settings', '[data-card=thresholds] tr[data-rule]', '[data-card=thresholds] [data-action=rule-save], [data-card=thresholds] input[type=checkbox]')
+      await visit('Reports', 'tr[data-report-row]', '[data-action=report-open]')
+      await page.click('[data-action=report-open]')
+      await page.waitForSelector('[data-card=report] [data-figures=servos] tbody tr')
+      const opened = await page.evaluate(tableProblems, '[data-action=report-pdf], [data-card=report] td')
+      if (opened.length) found['an open report'] = opened
+      await shot(page, 'phone-cards-report-open', false)
+      expect(found).toEqual({})
+      expect(errors).toEqual([])
+    } finally {
+      await adminApi('/api/v1/sim/fault', { method: 'DELETE' })
+    }
+  }, 60_000)
+})

@@ -8,7 +8,7 @@ import { html } from '../lib/html.ts'
 import type { JobRow, LogRow } from '../lib/types.ts'
 import { useApi } from '../lib/use-api.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
-import { DownloadLink, loaded, Status, useQueryParam } from './page-parts.ts'
+import { DownloadLink, loaded, RecordTable, Status, useQueryParam } from './page-parts.ts'
 
 const LIMIT = 200
 const REFRESH_MS = 15_000
@@ -33,14 +33,15 @@ export function JobsPage() {
     <${Status} res=${res} what="jobs" reload=${reload} />
     ${rows ? html`<${Card} title=${`Jobs of ${rs.robotId}`} data-card="jobs">
       ${!rows.length ? html`<p class="muted" data-state="empty">No jobs${status ? ` with status ${status.replace('_', ' ')}` : ''} recorded for this robot.</p>`
-        : html`<div class="table-wrap"><table class="table" aria-label="Jobs">
-          <thead><tr><th scope="col">Task</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Started</th><th scope="col" class="hide-narrow">Finished</th><th scope="col" class="hide-narrow">Note</th></tr></thead>
+        : html`<${RecordTable} label="Jobs">
+          <thead><tr><th scope="col">Task</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Started</th><th scope="col">Finished</th><th scope="col">Note</th></tr></thead>
           <tbody>${rows.map((j) => html`<tr key=${j.id} data-job=${j.id}>
-            <td>${j.task_name ?? '\u2014'}</td>
-            <td><span class=${`pill tone-${JOB_TONE[j.status]}`}>${j.status.replace('_', ' ')}</span></td>
-            <td>${j.percent !== null ? num(j.percent, 0, '%') : j.items_total ? `${j.items_done ?? 0} / ${j.items_total}` : '\u2014'}</td>
-            <td>${dateTime(j.started_at)}</td><td class="hide-narrow">${j.finished_at !== null ? dateTime(j.finished_at) : '\u2014'}</td><td class="hide-narrow">${j.reason ?? ''}</td>
-          </tr>`)}</tbody></table></div>`}
+            <td data-label="Task">${j.task_name ?? '\u2014'}</td>
+            <td data-label="Status"><span class=${`pill tone-${JOB_TONE[j.status]}`}>${j.status.replace('_', ' ')}</span></td>
+            <td data-label="Progress">${j.percent !== null ? num(j.percent, 0, '%') : j.items_total ? `${j.items_done ?? 0} / ${j.items_total}` : '\u2014'}</td>
+            <td data-label="Started">${dateTime(j.started_at)}</td><td data-label="Finished">${j.finished_at !== null ? dateTime(j.finished_at) : '\u2014'}</td><td data-label="Note">${j.reason ?? ''}</td>
+          </tr>`)}</tbody>
+        <//>`}
       ${rows.length >= LIMIT ? html`<p class="muted small">The newest ${LIMIT} are shown.</p>` : null}
     <//>` : null}
   </div>`
@@ -79,12 +80,13 @@ export function LogsPage() {
     ${data ? html`<${Card} title=${`Logs of ${rs.robotId}`} data-card="logs">
       <p class="muted small" data-total=${data.total}>${data.total.toLocaleString()} matching ${data.total === 1 ? 'entry' : 'entries'}${data.total > data.logs.length ? `; the newest ${data.logs.length} are shown` : ''}.</p>
       ${!data.logs.length ? html`<p class="muted" data-state="empty">No log entries match.</p>`
-        : html`<div class="table-wrap"><table class="table table-logs" aria-label="Logs">
-          <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col" class="hide-narrow">Category</th><th scope="col">Message</th></tr></thead>
+        : html`<${RecordTable} label="Logs" class="table-logs">
+          <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col">Category</th><th scope="col">Message</th></tr></thead>
           <tbody>${data.logs.map((l) => html`<tr key=${l.id}>
-            <td class="nowrap">${dateTime(l.ts)}</td><td><span class=${`pill tone-${LEVEL_TONE[l.level]}`}>${l.level}</span></td>
-            <td class="hide-narrow">${l.category}</td><td>${l.message}</td>
-          </tr>`)}</tbody></table></div>`}
+            <td data-label="Time" class="nowrap">${dateTime(l.ts, { seconds: true })}</td><td data-label="Level"><span class=${`pill tone-${LEVEL_TONE[l.level]}`}>${l.level}</span></td>
+            <td data-label="Category">${l.category}</td><td data-label="Message" class="log-message">${l.message}</td>
+          </tr>`)}</tbody>
+        <//>`}
     <//>` : null}
   </div>`
 }
