@@ -325,6 +325,8 @@ describe('dashboard', () => {
 
     await page.click('[data-action=resume]')
     await launcher.locator('[data-why]').waitFor({ state: 'detached' })
+    // The e-stop's abort is not left in red after the resume.
+    await launcher.locator('[data-last-state=aborted]').waitFor({ state: 'detached' })
     expect(await launcher.locator('[data-action=action-run][disabled]').count()).toBe(0)
     // Leave the robot standing for the tests after this one.
     await page.selectOption('[data-card=actions] select[name=repeat]', '1')
@@ -482,6 +484,24 @@ describe('dashboard', () => {
       if (u.length) unlabelled[title] = u
     }
     expect(unlabelled).toEqual({})
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('consistent words: the battery charge said once, a fall rule by its state, log times to the second', async () => {
+    ready()
+    const { page, errors } = await as('viewer')
+    await page.waitForSelector('[data-card=battery] .meter-num:text("%")')
+    expect(await page.locator('[data-card=battery]').getByText('Charge', { exact: true }).count()).toBe(1)
+    await goTo(page, 'Settings')
+    const fall = page.locator('[data-card=thresholds] tr[data-rule=fall]')
+    await fall.waitFor()
+    expect(await fall.textContent()).toContain('Robot has fallen')
+    expect(await fall.textContent()).toContain('when it has fallen')
+    expect(await fall.textContent()).not.toContain('above')
+    expect(await page.textContent('[data-card=thresholds] tr[data-rule=servo_silent]')).toContain('Servo not answering')
+    await goTo(page, 'Logs')
+    const time = await page.textContent('tr[data-log] td[data-label=Time]')
+    expect(time).toMatch(/\d{1,2}:\d\d:\d\d/)
     expect(errors).toEqual([])
   }, TEST_MS)
 

@@ -86,7 +86,8 @@ describe('alerts', () => {
     page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/v1/alerts') asked.push(r.url()) })
     await adminApi('/api/v1/sim/fault', { method: 'POST', json: { kind: 'overheat', servo_id: 4 } })
     try {
-      await page.waitForSelector('.toast:has-text("Alert: Servo 4")', { timeout: 15_000 })
+      // The servo named as everywhere else on the dashboard, not by its configuration key.
+      await page.waitForSelector('.toast:has-text("Alert: Servo 4 (Left hip pitch) temperature")', { timeout: 15_000 })
       // The card beside the toast says so at once, not at its next poll.
       await page.waitForSelector('[data-card=alerts] [data-open-alerts="1"]', { timeout: 1500 })
       // Warning, then critical as it keeps heating: the escalation is told too.

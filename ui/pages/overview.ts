@@ -107,7 +107,6 @@ export function OverviewPage() {
       <${Meter} label="Charge" percent=${battery?.percent} lowIsBad warnAt=${65} badAt=${80} />
       <div class="readings">
         <${Reading} label="Voltage" value=${num(battery?.voltage_v, 2, 'V')} tone=${battery && battery.percent < 20 ? 'bad' : undefined} />
-        <${Reading} label="Charge" value=${num(battery?.percent, 0, '%')} tone=${battery && battery.percent < 20 ? 'bad' : battery && battery.percent < 35 ? 'warn' : undefined} />
       </div>
       <${Sparkline} ring=${robot.batteryHistory} label="Battery voltage, last 10 minutes" spanMs=${BATTERY_SPAN_MS} minRange=${0.2} class="spark-wide" />
     <//>

@@ -26,7 +26,9 @@ function draftOf(r: RuleRecord) {
 
 /** "above", "below", or for a 0/1 rule the state it watches ("when it has fallen"). */
 function when(r: RuleRecord): string {
-  return r.states ? `when ${r.states.on}` : r.direction === 'high' ? 'above' : 'below'
+  if (!r.states) return r.direction === 'high' ? 'above' : 'below'
+  const on = r.states.on
+  return `when it ${/^(has|is) /.test(on) ? on : `is ${on}`}`
 }
 
 function RuleRow(props: { rule: RuleRecord; admin: boolean; onSaved: (r: RuleRecord) => void }) {

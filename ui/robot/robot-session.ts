@@ -233,7 +233,10 @@ export class RobotSession {
       else {
         this.robot.applyEvent(m.event, m.data)
         if (m.event === 'estop') toast('warn', 'Emergency stop', String(m.data.reason ?? (m.data.by ? `by ${m.data.by}` : '')))
-        else if (m.event === 'resume') toast('info', 'Robot resumed', 'Commands are accepted again.')
+        else if (m.event === 'resume') {
+          this.actions.resumed()
+          toast('info', 'Robot resumed', 'Commands are accepted again.')
+        }
       }
     } else if (m.type === 'hello' && m.role !== undefined && m.role !== this.role) {
       // An admin changed this user's role: show (or hide) controls for the role the robot now enforces.
