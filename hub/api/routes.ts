@@ -128,10 +128,8 @@ export function createHubApi(ctx: HubContext) {
     .get('/robots/:id/status', async ({ headers, params }) => {
       await need('viewer')(headers)
       const r = await robotOr404(params.id)
-      const st = ctx.live.status(r.robotId, r.profile, Date.now())
-      if (!st) throw new HttpError(404, 'not_found', `nothing heard from ${params.id} since the hub started`)
-      return st
-    }, { params: t.Object({ id: t.String({ maxLength: 64 }) }), detail: { ...secured, summary: "A robot's latest servos, IMU and battery, in the edge's robot/status shape" } })
+      return ctx.live.status(r.robotId, r.profile, Date.now())
+    }, { params: t.Object({ id: t.String({ maxLength: 64 }) }), detail: { ...secured, summary: "A robot's latest servos, IMU and battery, in the edge's robot/status shape; for one not heard from yet, its servos with nothing measured" } })
     .delete('/robots/:id', async ({ headers, params }) => {
       await need('admin')(headers)
       await ctx.robots.delete(params.id).catch(repoError)

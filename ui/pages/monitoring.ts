@@ -9,6 +9,7 @@ import { decodeThrottled, throttleSummary } from '../lib/throttle-flags.ts'
 import type { EdgeStats, RobotStatus } from '../lib/types.ts'
 import { useApi } from '../lib/use-api.ts'
 import { useLive } from '../live/use-live.ts'
+import { useRobotLink } from '../robot/robot-link.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
 
 const TEN_MIN = 600_000
@@ -46,11 +47,13 @@ export function MonitoringPage() {
   const power = throttleSummary(flags)
   const st = stats.state === 'ok' || stats.state === 'error' ? stats.data : undefined
 
+  const link = useRobotLink(rs)
   if (!robot.performance) {
     return html`<p class="muted" role="status">${rs.fleet ? `No performance reading from ${rs.robotId} in the last 10 minutes yet; waiting for one\u2026` : 'Waiting for the first performance reading\u2026'}</p>`
   }
 
-  return html`<div class="grid-cards">
+  return html`${link.live ? null : html`<p class="muted" data-last-known=${robot.performance.ts}>Last known values, from ${dateTime(robot.performance.ts, { seconds: true })}; not live.</p>`}
+  <div class="grid-cards">
     <${Card} title="CPU" data-card="cpu">
       <${Meter} label="All cores" percent=${p?.cpu_percent} />
       ${cores.map((k) => html`<${Meter} key=${k} label=${`Core ${k.slice(3, -8)}`} percent=${p?.[k]} />`)}

@@ -8,6 +8,7 @@ import { html } from '../lib/html.ts'
 import { useLive } from '../live/use-live.ts'
 import { classifyPosture, isFallen, POSTURE_LABEL, tiltFromVertical } from '../robot/posture.ts'
 import { BATTERY_SPAN_MS } from '../robot/history-fields.ts'
+import { useRobotLink } from '../robot/robot-link.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
 
 const AXES = ['x', 'y', 'z'] as const
@@ -15,6 +16,7 @@ const AXES = ['x', 'y', 'z'] as const
 export function SensorsPage() {
   const rs = useRobotSession()
   const robot = useLive(rs.robot, 30, ['imu', 'battery', 'sensors', 'state'])
+  const live = useRobotLink(rs).live
   useEffect(() => { void rs.seedChartHistory('battery', BATTERY_SPAN_MS) }, [rs])
   const imu = robot.imu
   const posture = classifyPosture(imu?.smoothed ?? null)
@@ -27,8 +29,8 @@ export function SensorsPage() {
       <div class="attitude-wrap">
         <${AttitudeIndicator} roll=${imu?.roll_deg ?? null} pitch=${imu?.pitch_deg ?? null} fallen=${fallen} />
         <div>
-          <div class=${`status-line big tone-${fallen ? 'bad' : posture === 'tilted' ? 'warn' : posture === 'unknown' ? 'muted' : 'ok'}`}
-            data-posture=${posture} role="status"><span class="dot" aria-hidden="true"></span>${POSTURE_LABEL[posture]}</div>
+          <div class=${`status-line big tone-${!live || posture === 'unknown' ? 'muted' : fallen ? 'bad' : posture === 'tilted' ? 'warn' : 'ok'}`}
+            data-posture=${posture} data-live=${String(live)} role="status"><span class="dot" aria-hidden="true"></span>${live || posture === 'unknown' ? '' : 'Last known: '}${POSTURE_LABEL[posture]}</div>
           <div class="readings">
             <${Reading} label="Roll" value=${signed(imu?.roll_deg, 1, '\u00b0')} />
             <${Reading} label="Pitch" value=${signed(imu?.pitch_deg, 1, '\u00b0')} />

@@ -5,12 +5,13 @@ import { useEffect, useState } from 'preact/hooks'
 import { ActionLauncher } from '../components/action-launcher.ts'
 import { ServoCard } from '../components/servo-card.ts'
 import { html } from '../lib/html.ts'
-import { useObservable } from '../lib/observable.ts'
 import { canCommand } from '../lib/session.ts'
 import { requestFrame } from '../live/frame-clock.ts'
 import { useLive } from '../live/use-live.ts'
 import type { RobotLive } from '../robot/robot-live.ts'
+import { useRobotLink } from '../robot/robot-link.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
+import { LINK_REASON_ID } from '../components/connection-banner.ts'
 
 const DURATIONS = [300, 500, 1000, 2000]
 
@@ -26,7 +27,9 @@ export function ServosPage() {
   const robot = useLive(rs.robot, 10, ['roster', 'state'])
   const [durationMs, setDuration] = useState(500)
   const controls = canCommand(rs.role)
-  const offline = useObservable(rs.live.status).state !== 'open'
+  const link = useRobotLink(rs)
+  const offline = !link.live
+  const blocked = robot.estopped || !link.canCommand
   // A servo that goes quiet sends nothing that would wake the frame loop: look once a second.
   useEffect(() => {
     const t = setInterval(requestFrame, 1_000)
@@ -41,16 +44,16 @@ export function ServosPage() {
           <select value=${durationMs} onChange=${(e: Event) => setDuration(Number((e.target as HTMLSelectElement).value))}>
             ${DURATIONS.map((d) => html`<option key=${d} value=${d}>${d / 1000} s</option>`)}
           </select></label>
-        <button type="button" class="btn btn-small" data-action="stop" disabled=${robot.estopped}
+        <button type="button" class="btn btn-small" data-action="stop" disabled=${blocked}
+          aria-describedby=${!link.canCommand && link.reason ? LINK_REASON_ID : undefined}
           onClick=${() => rs.commands.send({ type: 'stop' }, 'Stop motion')}>Stop motion</button>
       </div>` : null}
     </div>
     ${controls && !rs.fleet ? html`<${ActionLauncher} />` : null}
-    ${robot.unheard ? html`<p class="muted" role="status" data-state="unheard">Nothing heard from ${rs.robotId} since the hub started. Its servos appear here as soon as it reports.</p>`
-      : !robot.seeded ? html`<p class="muted" role="status">Loading servos\u2026</p>` : null}
+    ${!robot.seeded ? html`<p class="muted" role="status">Loading servos\u2026</p>` : null}
     <div class="servo-grid">
       ${robot.servos.map((s) => html`<${ServoCard} key=${s.id} servo=${s} robot=${robot} offline=${offline} controls=${controls}
-        durationMs=${durationMs} commands=${rs.commands} estopped=${robot.estopped} />`)}
+        durationMs=${durationMs} commands=${rs.commands} estopped=${blocked} />`)}
     </div>
   </div>`
 }

@@ -66,8 +66,6 @@ export class RobotLive {
   estopped = false
   estopReason: string | null = null
   seeded = false
-  /** Hub: nothing heard from this robot since the hub started, so there is no state to show yet. */
-  unheard = false
   /** Bumped on any change; `versions` per topic. */
   version = 0
   readonly versions: Record<LiveTopic, number> = { servos: 0, imu: 0, battery: 0, performance: 0, sensors: 0, state: 0, roster: 0 }
@@ -112,7 +110,6 @@ export class RobotLive {
     if (status.imu) this.applyImu(status.imu.ts, { ax: status.imu.accel[0], ay: status.imu.accel[1], az: status.imu.accel[2], gx: status.imu.gyro[0], gy: status.imu.gyro[1], gz: status.imu.gyro[2] })
     if (status.battery) this.battery = status.battery
     this.seeded = true
-    this.unheard = false
     this.changed('servos', 'imu', 'battery', 'state', ...(rosterChanged ? ['roster' as const] : []))
   }
 
@@ -232,12 +229,6 @@ export class RobotLive {
       this.estopped = false
       this.estopReason = null
     } else return
-    this.changed('state', 'servos')
-  }
-
-  markUnheard() {
-    if (this.seeded || this.unheard) return
-    this.unheard = true
     this.changed('state', 'servos')
   }
 

@@ -133,12 +133,7 @@ export class RobotSession {
     const events = this.robot.stateEvents
     try {
       this.robot.seed(await api<RobotStatus>(this.statusPath), events)
-    } catch (err) {
-      // The hub has heard nothing from this robot yet: say so, and seed when it reports.
-      if (this.robotId && err instanceof ApiError && err.status === 404) {
-        this.robot.markUnheard()
-        this.stopFromRegistry()
-      }
+    } catch {
       return // offline: the live connection retries and calls again
     }
     if (this.robotId) this.stopFromRegistry()
