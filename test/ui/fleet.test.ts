@@ -12,7 +12,8 @@ import { alerts, jobs } from '../../hub/db/schema.ts'
 import { waitFor } from '../support/edge-harness.ts'
 import { HUB_ADMIN_PASSWORD, startTestHub, type HubHarness } from '../support/hub-harness.ts'
 import { browserSuite, TEST_MS, writeBudgets } from './browser-suite.ts'
-import { credentials, goTo, logIn, measureFirstLoad, measurePageLoad, servoTimes, unlabelledControls, type LoginAnswer, type UiRole } from './dashboard-page.ts'
+import { axeViolations, type AxeViolation } from './axe.ts'
+import { credentials, goTo, logIn, measureFirstLoad, measurePageLoad, servoTimes, sessionInit, unlabelledControls, type LoginAnswer, type UiRole } from './dashboard-page.ts'
 import { FakeRobot } from './fake-robot.ts'
 
 const ROBOT_PAGES = ['Overview', 'Servos', 'Sensors', 'Monitoring', 'History', 'Jobs', 'Alerts', 'Logs']
@@ -508,6 +509,41 @@ describe('fleet dashboard', () => {
     await viewer.page.waitForSelector(row)
     expect(await viewer.page.$$('[data-card=thresholds] input, [data-action=rule-save]')).toHaveLength(0)
   }, TEST_MS)
+
+  for (const [size, viewport] of [['laptop', { width: 1366, height: 768 }], ['phone', { width: 390, height: 844 }]] as const) {
+    test(`axe-core on every fleet page, both themes, ${size}: no serious or critical violation`, async () => {
+      ready()
+      const login = await (await h.api('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: HUB_ADMIN_PASSWORD } })).json() as LoginAnswer
+      const pages = [
+        { path: '/', ready: '[data-robot-id="robot-a"] [data-battery]' },
+        ...['', '/servos', '/sensors', '/monitoring', '/history', '/jobs', '/alerts', '/logs'].map((p) => ({ path: `/robots/robot-a${p}`, ready: 'main h1.page-title' })),
+        { path: '/robots/robot-b', ready: '[data-state=robot-offline]' },
+        { path: '/robots/robot-never', ready: '[data-state=robot-never]' },
+        { path: '/reports', ready: '[data-card=reports]' },
+        { path: '/settings', ready: '[data-card=thresholds] tr[data-rule]' },
+        { path: '/users', ready: 'tr[data-user]' },
+      ]
+      const found: Record<string, AxeViolation[]> = {}
+      for (const theme of ['light', 'dark'] as const) {
+        const context = await browser().newContext({ viewport, colorScheme: theme, isMobile: size === 'phone', hasTouch: size === 'phone' })
+        try {
+          await context.addInitScript(sessionInit(login))
+          const page = await context.newPage()
+          for (const p of pages) {
+            await page.goto(h.base + p.path)
+            await page.waitForSelector(p.ready)
+            // Let the page draw what it loads (records, the live state) before judging it.
+            await page.waitForLoadState('networkidle').catch(() => {})
+            const v = await axeViolations(page)
+            if (v.length) found[`${theme} ${p.path}`] = v
+          }
+        } finally {
+          await context.close()
+        }
+      }
+      expect(found).toEqual({})
+    }, 120_000)
+  }
 
   test('on a phone: the robots list and a robot page at 360 px, in the dark theme', async () => {
     ready()

@@ -50,9 +50,9 @@ export function Shell(props: { nav: NavItem[]; current: string; title: string; l
       </div>
       <div class="topbar-actions">
         <${ThemeToggle} />
-        <${Link} href="/account" class="user-link" title=${`${user.username} (${role})`} aria-label=${`Account: ${user.username}, ${role}`}>
+        <${Link} href="/account" class="user-link" title=${`${user.username} (${role})`}>
           <span class="avatar" aria-hidden="true">${user.username.slice(0, 1).toUpperCase()}</span>
-          <span class="user-name">${user.username}</span><span class="role-badge">${role}</span>
+          <span class="sr-only">Account of </span><span class="user-name">${user.username}</span> <span class="role-badge">${role}</span>
         <//>
         <button type="button" class="btn btn-ghost btn-small" onClick=${() => logout()}>Log out</button>
         ${rs ? html`<${EstopButton} />` : null}

@@ -79,7 +79,7 @@ export async function act<T>(what: string, run: () => Promise<T>): Promise<T | u
  * wide table needs one, can be reached and scrolled from the keyboard.
  */
 export function RecordTable(props: { label: string; class?: string; cards?: boolean; children: ComponentChildren }) {
-  return html`<div class="table-wrap" role="region" aria-label=${props.label} tabindex="0">
+  return html`<div class="table-wrap" role="region" aria-label=${`${props.label} table`} tabindex="0">
     <table class=${`table ${props.cards === false ? '' : 'table-cards'} ${props.class ?? ''}`} aria-label=${props.label}>${props.children}</table>
   </div>`
 }
