@@ -7,7 +7,9 @@ export interface BuiltFile {
   /** URL path, e.g. /assets/main-1a2b3c.js */
   path: string
   type: string
-  body: Uint8Array<ArrayBuffer>
+  /** The plain bytes; null for the bundle's files, which browsers take compressed: a client that
+   * accepts no coding gets them unzipped on the way out (the edge's memory is scarce, that is rare). */
+  body: Uint8Array<ArrayBuffer> | null
   /** The body in each coding a browser may accept, compressed as well as it can be, once. */
   encoded: Record<Coding, Uint8Array<ArrayBuffer>>
   etag: string
@@ -25,8 +27,11 @@ export interface DashboardBundle {
 const UI_DIR = join(import.meta.dir, '..')
 export const ASSET_PREFIX = '/assets/'
 
+const etagOf = (body: Uint8Array) => `"${Bun.hash(body).toString(36)}"`
+
+/** A file made here (index.html, small): compressed on the thread pool. The bundle's files come compressed from the build child. */
 export async function built(path: string, type: string, body: Uint8Array<ArrayBuffer>, immutable: boolean): Promise<BuiltFile> {
-  return { path, type, body, encoded: await compressStatic(body), etag: `"${Bun.hash(body).toString(36)}"`, immutable }
+  return { path, type, body, encoded: await compressStatic(body), etag: etagOf(body), immutable }
 }
 
 async function sha256Base64(text: string): Promise<string> {
@@ -41,7 +46,7 @@ function themeScript(html: string): string {
   return m[1]
 }
 
-interface ChildOutput { path: string; kind: string; type: string; base64: string }
+interface ChildOutput { path: string; kind: string; type: string; base64: string; br: string; gzip: string }
 
 /** Bundles in a child process (ui/server/build-child.ts): see there for why. */
 async function bundleInChild(): Promise<ChildOutput[]> {
@@ -56,14 +61,14 @@ export async function buildDashboard(): Promise<DashboardBundle> {
   const files = new Map<string, BuiltFile>()
   let script = ''
   let style = ''
-  await Promise.all(outputs.map(async (out) => {
+  const bytes = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64'))
+  for (const out of outputs) {
     const name = out.path.replace(/^\.\//, '')
     const path = ASSET_PREFIX + name
-    const body = new Uint8Array(Buffer.from(out.base64, 'base64'))
-    files.set(path, await built(path, out.type, body, out.kind !== 'sourcemap'))
+    files.set(path, { path, type: out.type, body: null, encoded: { br: bytes(out.br), gzip: bytes(out.gzip) }, etag: etagOf(bytes(out.base64)), immutable: out.kind !== 'sourcemap' })
     if (out.kind === 'entry-point') script = path
     else if (name.endsWith('.css')) style = path
-  }))
+  }
   if (!script || !style) throw new Error('the dashboard build produced no script or no stylesheet')
 
   const template = await Bun.file(join(UI_DIR, 'index.html')).text()

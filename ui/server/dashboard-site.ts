@@ -44,7 +44,7 @@ function respond(req: Request, file: BuiltFile, extra: Record<string, string>): 
   }
   if (req.headers.get('if-none-match') === file.etag) return new Response(null, { status: 304, headers })
   const coding = acceptedCoding(req)
-  const body = coding ? file.encoded[coding] : file.body
+  const body = coding ? file.encoded[coding] : file.body ?? Bun.gunzipSync(file.encoded.gzip)
   if (coding) headers['content-encoding'] = coding
   headers['content-length'] = String(body.byteLength)
   return new Response(req.method === 'HEAD' ? null : body, { headers })
@@ -60,7 +60,7 @@ function failed(err: unknown): Response {
 /** index.html with the config meta tag, built (hashed, compressed) once per responder. */
 async function withConfig(b: DashboardBundle, config: UiConfig | undefined): Promise<BuiltFile> {
   if (!config) return b.index
-  const html = new TextDecoder().decode(b.index.body).replace('</title>', `</title>\n${uiConfigMeta(config)}`)
+  const html = new TextDecoder().decode(b.index.body!).replace('</title>', `</title>\n${uiConfigMeta(config)}`)
   return built('/', b.index.type, new TextEncoder().encode(html), false)
 }
 
