@@ -244,12 +244,12 @@ describe('on a phone', () => {
       else if (r.left < 0 || r.right > vw) problems.push(`${name} is off-screen (${Math.round(r.left)}..${Math.round(r.right)})`)
       else if (wrap && (r.left < wrap.left - 1 || r.right > wrap.right + 1)) problems.push(`${name} is cut by its table (${Math.round(r.right)} > ${Math.round(wrap.right)})`)
     }
-    // A word broken across two lines has two boxes.
+    // A word broken across two lines has two boxes (after its hyphen is where a word may break).
     for (const cell of document.querySelectorAll('.log-message')) {
       const text = cell.firstChild
       if (!text || text.nodeType !== Node.TEXT_NODE) continue
       const s = text.textContent ?? ''
-      for (const m of s.matchAll(/\S+/g)) {
+      for (const m of s.matchAll(/[^\s-]+-?/g)) {
         const range = document.createRange()
         range.setStart(text, m.index!)
         range.setEnd(text, m.index! + m[0].length)
