@@ -53,9 +53,11 @@ describe('fleet report PDF', () => {
     expect(t.replace(/\n/g, '')).toContain(`tonypi-1 (name ${HOSTILE})`)
     for (const id of ['tonypi-2', 'tonypi-3']) expect(lines).toContain(id)
     // Headers wrap between words only.
-    for (const word of ['Critical', 'alerts', 'Battery', 'Hottest servo', '(max °C)']) expect(lines.map((l) => l.trim())).toContain(word)
-    // Numbers are never broken inside.
+    for (const word of ['Critical', 'alerts', 'Battery', 'done /']) expect(lines.map((l) => l.trim())).toContain(word)
+    // Numbers are never broken inside, nor a word of a header (a slash stays with its word).
     expect(lines.map((l) => l.trim())).toContain('100.0')
+    expect(lines.map((l) => l.trim())).toContain('done /')
+    expect(lines.filter((l) => /^(Jobs d|one \/)$/.test(l.trim()))).toEqual([])
     expect(t.replace(/\n/g, '')).toContain('3 Right hip: 80.0at limit')
     expect(t).toContain('TonyPi report #7 · fleet · page 1 of')
     // Glyph codes in hex: nothing recorded reaches the file as PDF syntax.

@@ -32,6 +32,13 @@ const KEEP_WITH_HEADING = 56
 /** A table this tall or less is not split across pages. */
 const SHORT_TABLE = 200
 
+/** The runs of `text` a line never breaks inside, as pdfkit measures them: each word with its
+ * trailing space, a slash or closing mark kept on its word's line ("done / ", as Unicode line
+ * breaking never starts a line with one). */
+export function unbreakable(text: string): string[] {
+  return text.split(/\s+(?![/)\]},.;:!?])/).map((w) => `${w} `)
+}
+
 /**
  * Column widths summing to `total`: each the share its declared width asks for, but never less
  * than `min` (its longest word), the difference taken from the columns with room to spare.
@@ -97,13 +104,19 @@ export class Writer {
 
   table(columns: Column[], rows: unknown[][]) {
     const doc = this.doc
-    const pad = 3, size = 8
+    const pad = 3
     const header = columns.map((c) => this.text(c.title))
     const body = rows.map((r) => r.map((v) => this.text(v, CELL_MAX_CHARS)))
     // No column narrower than its header's longest word, so "Samples" never breaks into
     // "Sample / s", nor a number column than its widest number; text cells wrap as they must.
-    const widest = (font: string, words: string[]) => { doc.font(font).fontSize(size); return Math.max(0, ...words.map((w) => doc.widthOfString(w))) }
-    const min = columns.map((c, i) => Math.max(widest('bold', header[i].split(/\s+/)), c.align === 'right' ? widest('body', body.map((r) => r[i] ?? '')) : 0) + 2 * pad + 1)
+    // A table with too many columns for that at 8 pt is set smaller, down to 6 pt.
+    const mins = (size: number) => {
+      const widest = (font: string, words: string[]) => { doc.font(font).fontSize(size); return Math.max(0, ...words.map((w) => doc.widthOfString(w))) }
+      return columns.map((c, i) => Math.max(widest('bold', unbreakable(header[i])), c.align === 'right' ? widest('body', body.map((r) => r[i] ?? '')) : 0) + 2 * pad + 1)
+    }
+    let size = 8
+    let min = mins(size)
+    while (size > 6 && min.reduce((a, b) => a + b, 0) > this.width) min = mins((size -= 0.5))
     const widths = fitColumns(columns.map((c) => c.width), min, this.width)
     const cols = columns.map((c, i) => ({ ...c, width: widths[i] }))
     const rowHeight = (cells: string[], font: string) => {
