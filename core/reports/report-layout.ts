@@ -33,9 +33,9 @@ function servoTable(f: ReportFigures): ReportBlock[] {
   return [{
     kind: 'table', key: 'servos', title: 'Servos',
     columns: [
-      { title: 'Servo', width: 104 }, { title: `${t.label} min / mean / max (${t.unit})`, width: 96 }, { title: `Trend (${t.unit}/h)`, width: 54, align: 'right' },
+      { title: 'Servo', width: 104 }, { title: `${t.label} min / mean / max (${t.unit})`, width: 96 }, { title: `Trend (${t.unit} per h)`, width: 54, align: 'right' },
       { title: `Hours to ${limit} ${t.unit}`, width: 54, align: 'right' }, { title: `${v.label} min / mean / max (${v.unit})`, width: 100 },
-      { title: `Trend (${v.unit}/h)`, width: 54, align: 'right' }, { title: 'Samples', width: 48, align: 'right' },
+      { title: `Trend (${v.unit} per h)`, width: 54, align: 'right' }, { title: 'Samples', width: 48, align: 'right' },
     ],
     rows: f.servos.map((s) => [
       servoName(s.id, s.name), range(s.temperature_c, t.digits), trend(s.temperature_c, t.digits + 1),
