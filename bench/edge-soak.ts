@@ -1,16 +1,16 @@
 // Runs the real edge (a child process, simulated robot, nominal rates) for a while with a
 // live WebSocket client: sample-to-client latency percentiles, and the edge's RSS at the end.
+import { percentile, startEdgeProcess } from './edge-process.ts'
 import { rssBytes } from './proc-io.ts'
-import { percentile, startBenchEdge } from './bench-edge.ts'
+import { liveProtocols } from '../core/live/protocol.ts'
 
 export async function benchEdgeSoak(seconds: number, onProgress: (s: string) => void = () => {}) {
-  const edge = await startBenchEdge('soak')
-  const { port } = edge
+  const edge = await startEdgeProcess()
   try {
-    const access_token = await edge.login()
+    const { access_token } = await edge.login()
     const latencies: number[] = []
     let messages = 0
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/live?token=${access_token}`)
+    const ws = new WebSocket(`ws://127.0.0.1:${edge.port}/api/v1/live`, liveProtocols(access_token))
     ws.onmessage = (e) => {
       const now = Date.now()
       const m = JSON.parse(String(e.data))

@@ -9,7 +9,7 @@
 // tick (TONYPI_TICK_MS, 1 s: the issue's "one tick") beyond the slowest without the flood, and
 // sweeps keep their period (p99 within one 50 ms poll period of the same without the flood).
 import { join } from 'node:path'
-import { percentile, startBenchEdge } from './bench-edge.ts'
+import { percentile, startEdgeProcess } from './edge-process.ts'
 import { cpuMs } from './proc-io.ts'
 
 const POLL_PERIOD_MS = 50
@@ -61,12 +61,12 @@ function summary(p: Phase) {
 }
 
 export async function benchEstopUnderAttack(rounds: number, seconds: number, log: (s: string) => void) {
-  const edge = await startBenchEdge('estop')
+  const edge = await startEdgeProcess()
   const alone: Phase = { latencies: [], gaps: [], cpuMs: 0, wallMs: 0 }
   const attacked: Phase = { latencies: [], gaps: [], cpuMs: 0, wallMs: 0 }
   const attack: Record<string, number> = {}
   try {
-    const token = await edge.login()
+    const token = (await edge.login()).access_token
     await Bun.sleep(1000) // the edge settles: first sweeps, JIT
     for (let round = 1; round <= rounds; round++) {
       log(`round ${round}/${rounds}: e-stops alone, then under attack, ${seconds} s each...`)

@@ -1,9 +1,14 @@
 // Nominal load of one TonyPi, generated from the simulator in accelerated time: 16 servo
 // positions at 20 Hz, servo health at 1 Hz, IMU at 100 Hz, battery and Pi performance at
-// 1 Hz. The robot walks through poses so positions change as they would in use.
+// 1 Hz. The robot walks through poses so positions change as they would in use. Also what
+// seeds an edge's history for the dashboard's first-load figures.
+import { join } from 'node:path'
+import { silentLogger } from '../core/log.ts'
 import type { Sample } from '../core/streams.ts'
 import { batteryPercent } from '../core/units.ts'
 import { SimulatedTonyPi } from '../drivers/sim/model.ts'
+import { openEdgeDatabase } from '../edge/store/database.ts'
+import { SampleStore } from '../edge/store/sample-store.ts'
 
 export function* nominalSeconds(startMs: number, seconds: number, seed = 7): Generator<Sample[]> {
   const sim = new SimulatedTonyPi({ seed, startMs })
@@ -28,5 +33,25 @@ export function* nominalSeconds(startMs: number, seconds: number, seed = 7): Gen
       disk_percent: 25, cpu_temp_c: 52.1, net_rx_bytes: 1e6 + s * 2000, net_tx_bytes: 5e5 + s * 8000, net_rx_bps: 2000, net_tx_bps: 8000, uptime_s: 1000 + s,
     } })
     yield out
+  }
+}
+
+/**
+ * Writes `seconds` of nominal load ending now into the edge database in `dataDir`, tick by tick
+ * as the edge stores it, so an edge started on that directory has a history to serve (charts,
+ * the first-load figures) without running for that long first.
+ */
+export function seedEdgeHistory(dataDir: string, seconds: number, endMs = Date.now()) {
+  const db = openEdgeDatabase(join(dataDir, 'edge.db'))
+  try {
+    const store = new SampleStore(db, { quotaBytes: 1e12, retentionRawMs: 1e12, retentionRollupMs: 1e12, log: silentLogger })
+    const start = endMs - seconds * 1000
+    let i = 0
+    for (const tick of nominalSeconds(start, seconds)) {
+      for (const s of tick) store.add(s)
+      store.flush(start + ++i * 1000)
+    }
+  } finally {
+    db.$client.close()
   }
 }

@@ -1,4 +1,4 @@
-// `bun run bench` (add `--quick` for short runs; `--only=store|servo|hardware|hub|soak|estop|sync`, or several
+// `bun run bench` (add `--quick` for short runs; `--only=store|servo|hardware|hub|soak|estop|sync|dashboard`, or several
 // comma-separated): every figure is measured against a baseline or a budget in the same run, and
 // printed as a table. Several sections run each in a process of its own, after the machine has
 // settled, so one section's heap, garbage collection and disk write-back do not bleed into the
@@ -11,9 +11,10 @@ import { benchHardware } from './hardware.ts'
 import { benchHubIngest, benchHubRobots } from './hub.ts'
 import { benchSyncCatchUp, benchSyncLive, benchSyncRobots, benchSyncRss } from './sync.ts'
 import { benchEstopUnderAttack } from './estop.ts'
+import { benchDashboard, THROTTLE } from './dashboard.ts'
 
 const quick = process.argv.includes('--quick')
-const SECTIONS = ['store', 'servo', 'hardware', 'hub', 'soak', 'estop', 'sync']
+const SECTIONS = ['store', 'servo', 'hardware', 'hub', 'soak', 'estop', 'sync', 'dashboard']
 const chosen = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? SECTIONS
 for (const c of chosen) if (!SECTIONS.includes(c)) throw new Error(`--only=${c}: expected ${SECTIONS.join(', ')} (or several, comma-separated)`)
 /** The one section this process runs; none when it runs several, each in a child of its own. */
@@ -197,6 +198,25 @@ if (only === 'sync') {
     figure: `${rss.rss_mb_with.toFixed(1)} MB, ${rss.added_mb >= 0 ? '+' : ''}${rss.added_mb.toFixed(1)} MB over the same edge without a hub (${rss.rss_mb_without.toFixed(1)} MB)`,
     budget: '<= 80 MB, sync adds <= 5 MB', ok: rss.rss_mb_with <= 80 && rss.added_mb <= 5,
   })
+}
+
+if (only === 'dashboard') {
+  const seconds = quick ? 8 : 20
+  log(`the dashboard in Chromium at ${THROTTLE}x CPU throttle (real edge, simulated robot)...`)
+  const d = await benchDashboard(seconds, log)
+  const s = d.servos
+  rows.push({
+    name: `Servos page at ${THROTTLE}x CPU throttle (Chromium, median of ${s.roundsFps.length} rounds of ${seconds} s)`,
+    figure: `${s.fps} fps (${s.roundsFps.join(', ')}) vs ${d.baseline.fps} on an empty page = ${(s.fps / d.baseline.fps).toFixed(2)}; ${s.longTasks} long tasks (${s.blockedMs} ms blocked, longest ${s.longestTaskMs} ms); script ${s.scriptMs} ms, layout ${s.layoutMs} ms, style ${s.styleMs} ms; live feed ${(s.liveBytesPerS / 1024).toFixed(1)} KB/s in ${s.liveMessagesPerS} messages/s`,
+    budget: '>= 50 fps', ok: s.fps >= 50,
+  })
+  for (const p of d.firstLoad) {
+    rows.push({
+      name: `first load of ${p.path}, logged in (document, assets, API calls)`,
+      figure: `${(p.transferredBytes / 1024).toFixed(1)} KB in ${p.resources.length + 1} requests`,
+      budget: '<= 100 KB', ok: p.transferredBytes <= 100 * 1024,
+    })
+  }
 }
 
 if (asJson) {

@@ -25,7 +25,8 @@ import { encodeSamples } from '../hub/influx/line-protocol.ts'
 import { SyncClient } from '../sync/client.ts'
 import { basicAuth } from '../sync/hub-request.ts'
 import { SYNC_VERSION, type SyncRecord } from '../sync/protocol.ts'
-import { percentile, startBenchEdge } from './bench-edge.ts'
+import { percentile, startEdgeProcess } from './edge-process.ts'
+import { liveProtocols } from '../core/live/protocol.ts'
 import { registerRobot, startHubChild, stopHubChild, type Running } from './hub.ts'
 import { nominalSeconds } from './nominal-load.ts'
 import { rssBytes } from './proc-io.ts'
@@ -184,10 +185,10 @@ export async function benchSyncLive(seconds: number, onProgress: (s: string) => 
   const r = await startHubChild()
   try {
     const token = (await registerRobot(r, 'benchbot')).token
-    const edge = await startBenchEdge('synclive', { TONYPI_HUB_URL: r.base, TONYPI_HUB_TOKEN: token })
+    const edge = await startEdgeProcess({ env: { TONYPI_HUB_URL: r.base, TONYPI_HUB_TOKEN: token } })
     try {
       const latencies: number[] = []
-      const ws = new WebSocket(`${r.base.replace('http', 'ws')}/api/v1/live?token=${r.admin}`)
+      const ws = new WebSocket(`${r.base.replace('http', 'ws')}/api/v1/live`, liveProtocols(r.admin))
       ws.onmessage = (e) => {
         const now = Date.now()
         const m = JSON.parse(String(e.data))
@@ -212,7 +213,7 @@ export async function benchSyncRss(seconds: number, onProgress: (s: string) => v
   try {
     const token = (await registerRobot(r, 'benchbot')).token
     const rss = async (env: Record<string, string>, what: string) => {
-      const edge = await startBenchEdge(`rss-${what}`, env)
+      const edge = await startEdgeProcess({ env })
       try {
         const t = Date.now()
         while (Date.now() - t < seconds * 1000) await Bun.sleep(Math.min(10_000, seconds * 1000 - (Date.now() - t)))

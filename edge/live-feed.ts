@@ -1,22 +1,24 @@
-// The authenticated WebSocket live feed: every bus message goes to every connected
-// browser as it arrives (no batching: latency is the point). A client that cannot keep
-// up has messages skipped and counted rather than buffered without bound.
+// The authenticated WebSocket live feed: every bus message goes to every connected browser
+// as it arrives (no batching: latency is the point), samples at the rates each browser asked
+// for (core/live/live-socket.ts). A client that cannot keep up has samples skipped and counted
+// rather than buffered without bound.
 import type { ServerWebSocket } from 'bun'
+import { LiveSocket } from '../core/live/live-socket.ts'
+import type { Role } from '../core/schemas.ts'
 import type { BusMessage, SampleBus } from './sample-bus.ts'
 
 export interface LiveWsData {
   kind: 'live'
   uid: number
   username: string
-  role: string
+  role: Role
+  socket?: LiveSocket
 }
-
-const MAX_BUFFERED = 1 << 20
 
 export class LiveFeed {
   private clients = new Set<ServerWebSocket<LiveWsData>>()
-  skipped = 0
-  sent = 0
+  /** Counters of the sockets that closed; the open ones add their own. */
+  private closed = { sent: 0, skipped: 0 }
   private unsubscribe: () => void
 
   constructor(bus: SampleBus, private readonly robotId: string) {
@@ -24,11 +26,22 @@ export class LiveFeed {
   }
 
   open(ws: ServerWebSocket<LiveWsData>) {
+    ws.data.socket = new LiveSocket(ws)
     this.clients.add(ws)
-    ws.send(JSON.stringify({ type: 'hello', robot_id: this.robotId, user: ws.data.username, role: ws.data.role, ts: Date.now() }))
+    ws.data.socket.send({ type: 'hello', robot_id: this.robotId, user: ws.data.username, role: ws.data.role, ts: Date.now() })
+  }
+
+  message(ws: ServerWebSocket<LiveWsData>, text: string) {
+    ws.data.socket?.receive(text)
   }
 
   close(ws: ServerWebSocket<LiveWsData>) {
+    const s = ws.data.socket
+    if (s) {
+      s.close()
+      this.closed.sent += s.sent
+      this.closed.skipped += s.skipped
+    }
     this.clients.delete(ws)
   }
 
@@ -45,23 +58,40 @@ export class LiveFeed {
     return this.clients.size
   }
 
+  get sent(): number {
+    let n = this.closed.sent
+    for (const ws of this.clients) n += ws.data.socket?.sent ?? 0
+    return n
+  }
+
+  get skipped(): number {
+    let n = this.closed.skipped
+    for (const ws of this.clients) n += ws.data.socket?.skipped ?? 0
+    return n
+  }
+
   private broadcast(m: BusMessage) {
     if (this.clients.size === 0) return
-    const msg = m.kind === 'samples'
-      ? JSON.stringify({ type: 'samples', samples: m.samples })
-      : JSON.stringify({ type: 'event', event: m.event, level: m.level, ts: m.ts, data: m.data })
+    if (m.kind === 'event') {
+      for (const ws of this.clients) ws.data.socket?.send({ type: 'event', event: m.event, level: m.level, ts: m.ts, data: m.data })
+      return
+    }
+    // Serialized once for every browser that takes samples as they come.
+    let shared: string | undefined
     for (const ws of this.clients) {
-      // Samples are skipped for a client that cannot keep up (the next sweep replaces them);
-      // events (command outcomes, e-stop) never are.
-      if (m.kind === 'samples' && ws.getBufferedAmount() > MAX_BUFFERED) { this.skipped++; continue }
-      ws.send(msg)
-      this.sent++
+      const s = ws.data.socket
+      if (!s) continue
+      if (s.unlimited) shared ??= JSON.stringify({ type: 'samples', samples: m.samples })
+      s.samples(m.samples, '', shared)
     }
   }
 
   stop() {
     this.unsubscribe()
-    for (const ws of this.clients) ws.close(1001, 'server shutting down')
+    for (const ws of this.clients) {
+      ws.data.socket?.close()
+      ws.close(1001, 'server shutting down')
+    }
     this.clients.clear()
   }
 }

@@ -8,6 +8,8 @@ import type { LiveWsData } from './live-feed.ts'
 import { userFromToken } from '../server/auth-plugin.ts'
 import { MAX_REQUEST_BODY_BYTES, sameOriginOrNone, withApiHeaders } from '../server/front-door.ts'
 import { rememberPeer } from '../server/peer.ts'
+import { compressResponse } from '../ui/server/compression.ts'
+import { LIVE_PATH, liveAuthorization } from '../core/live/protocol.ts'
 
 type WsData = MqttWsData | LiveWsData
 
@@ -32,18 +34,20 @@ export function startHttpServer(ctx: EdgeContext, api: { handle(req: Request): P
         if (server.upgrade(req, { data: { kind: 'mqtt', remoteAddress: addr }, headers })) return undefined
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
-      if (url.pathname === '/api/v1/live') {
+      if (url.pathname === LIVE_PATH) {
         if (!sameOriginOrNone(req)) return json(403, { error: 'forbidden', message: 'the live feed from another site is refused' })
-        // Browsers cannot set headers on a WebSocket: the token may come as ?token=.
-        const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.get('authorization') ?? '')?.[1]
-        const user = await userFromToken(url.searchParams.get('token') ?? bearer, ctx.authSources)
-        if (!user) return json(401, { error: 'unauthorized', message: 'a valid token is required (?token= or Authorization)' })
-        if (server.upgrade(req, { data: { kind: 'live', uid: user.uid, username: user.username, role: user.role } })) return undefined
+        // Browsers cannot set headers on a WebSocket: the token comes as a subprotocol (core/live/protocol.ts).
+        const auth = liveAuthorization(req)
+        if (!auth.ok) return json(400, { error: 'invalid_request', message: auth.message })
+        const bearer = /^Bearer\s+(\S+)$/i.exec(auth.authorization ?? '')?.[1]
+        const user = await userFromToken(bearer, ctx.authSources)
+        if (!user) return json(401, { error: 'unauthorized', message: 'a valid token is required (subprotocol tonypi.bearer.<token>, or Authorization)' })
+        if (server.upgrade(req, { data: { kind: 'live', uid: user.uid, username: user.username, role: user.role }, headers: auth.headers })) return undefined
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
       if (url.pathname.startsWith('/api/')) {
         rememberPeer(req, server)
-        return withApiHeaders(await api.handle(req))
+        return compressResponse(req, withApiHeaders(await api.handle(req)))
       }
       const r = site ? await site.serve(req) : null
       return r ?? json(404, { error: 'not_found', message: 'no such page' })
@@ -57,6 +61,7 @@ export function startHttpServer(ctx: EdgeContext, api: { handle(req: Request): P
       },
       message(ws: ServerWebSocket<WsData>, message) {
         if (ws.data.kind === 'mqtt') mqttWebSocketMessage(ws as ServerWebSocket<MqttWsData>, message, (why) => ctx.broker.refusedPacket(ws.remoteAddress, why))
+        else ctx.live.message(ws as ServerWebSocket<LiveWsData>, String(message))
       },
       close(ws: ServerWebSocket<WsData>) {
         if (ws.data.kind === 'mqtt') closeMqttWebSocket(ws as ServerWebSocket<MqttWsData>)

@@ -13,7 +13,7 @@ import { route } from './lib/router.ts'
 import { session } from './lib/session.ts'
 import type { Role } from './lib/types.ts'
 import { LoginPage } from './pages/login.ts'
-import { allowed, FLEET_ROBOT_ROUTES, FLEET_ROUTES, parseRobotPath, robotPagePath, ROUTES, type PageRoute } from './pages/routes.ts'
+import { allowed, FLEET_LIST_RATES, FLEET_ROBOT_ROUTES, FLEET_ROUTES, PAGE_RATES, parseRobotPath, robotPagePath, ROUTES, type PageRoute } from './pages/routes.ts'
 import { RobotContext, RobotSession } from './robot/robot-session.ts'
 import type { Session } from './lib/session.ts'
 
@@ -42,6 +42,8 @@ function Dashboard(props: { session: Session }) {
   const current = ROUTES.find((r) => r.path === path)
   const title = !current ? 'Page not found' : allowed(current, role) ? current.title : 'Not allowed'
   usePageTitle(title)
+  const rates = current?.live ?? PAGE_RATES
+  useEffect(() => rs.setLiveRates(rates), [rs, rates])
 
   return html`<${RobotContext.Provider} value=${rs}>
     <${Shell} nav=${visible.filter((r) => !r.hidden)} current=${path} title=${title} live=${rs.live}>
@@ -85,6 +87,9 @@ function FleetDashboard(props: { session: Session }) {
   const current = page !== null ? FLEET_ROBOT_ROUTES.find((r) => r.path === page) : FLEET_ROUTES.find((r) => r.path === (onList ? '/' : path))
   const title = !current ? 'Page not found' : allowed(current, role) ? current.title : 'Not allowed'
   usePageTitle(robotId ? `${title} \u00b7 ${robotId}` : title)
+  const rates = current?.live ?? PAGE_RATES
+  useEffect(() => rs?.setLiveRates(rates), [rs, rates])
+  useEffect(() => fleet?.live.setRates(FLEET_LIST_RATES), [fleet])
 
   const fleetNav = FLEET_ROUTES.filter((r) => allowed(r, role) && !r.hidden)
   const nav: NavItem[] = [

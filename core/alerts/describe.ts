@@ -56,3 +56,10 @@ export function describeChange(change: AlertChange, opts: { sourceLabel?: string
   const open = change.kind === 'update' ? ' The alert stays open until an operator resolves it.' : ''
   return { title: `${subject} back to normal: ${value}`, message: `${value}${clearLine}${peak}.${open}` }
 }
+
+/** What a rule watches, for people: "Servo temperature", "Servo not answering", "Robot has fallen". */
+export function ruleLabel(metric: string, meta: AlertMetric | undefined): string {
+  if (!meta) return metric.replace(/_/g, ' ')
+  const subject = meta.subject('').replace(/\s+/g, ' ').trim()
+  return meta.states ? `${subject} ${meta.states.on}` : subject
+}

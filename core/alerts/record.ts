@@ -54,6 +54,8 @@ export const RuleRecord = T.Object({
   updated_at: T.Number(),
   unit: T.String(),
   meaning: T.String(),
+  label: T.String({ description: 'what the rule watches, for people: "Servo temperature", "Robot has fallen"' }),
+  states: T.Optional(T.Object({ on: T.String(), off: T.String() }, { description: "a 0/1 metric's two states (fallen / upright again): its level is 1, not a threshold" })),
 })
 export type RuleRecord = Static<typeof RuleRecord>
 

@@ -6,6 +6,7 @@
 // burn out within minutes (100); one reaching it within the hour is nearly as urgent (80); an
 // emergency stop or critical alerts mean someone must act (30, 25 each); a low battery or a
 // robot that sent nothing stops work (25, 20); the rest is worth knowing (10-15).
+import { servoLabel } from '../servo-label.ts'
 import type { FleetRobotRow } from './fleet-figures.ts'
 
 export interface AttentionEntry {
@@ -35,7 +36,7 @@ export function findings(r: FleetRobotRow): Finding[] {
   const s = r.servos
   if (s?.first_to_limit) {
     const f = s.first_to_limit
-    const name = `servo ${f.id}${f.name ? ` (${f.name})` : ''}`
+    const name = `servo ${servoLabel(f.id, f.name)}`
     if (f.basis === 'at_or_over_limit') out.push({ points: 100, reason: `${name} is at or over its ${s.critical_c} °C limit` })
     else if (f.hours <= 1) out.push({ points: 80, reason: `${name} reaches ${s.critical_c} °C in about ${fmt(f.hours)} h at its present trend` })
     else if (f.hours <= 8) out.push({ points: 40, reason: `${name} reaches ${s.critical_c} °C in about ${fmt(f.hours)} h at its present trend` })

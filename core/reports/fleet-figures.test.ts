@@ -94,7 +94,7 @@ describe('fleet figures', () => {
     expect(figures.attention.map((a) => a.robot_id)).toEqual(['a-hot', 'd-lowbat', 'c-silent'])
     const [a, d, c] = figures.attention
     expect(a.rank).toBe(1)
-    expect(a.reasons[0]).toBe('servo 1 (left_knee) is at or over its 75 °C limit')
+    expect(a.reasons[0]).toBe('servo 1 (Left knee) is at or over its 75 °C limit')
     expect(a.reasons).toContain('1 critical alert(s) in the window')
     expect(a.reasons).toContain('last synced 2 h ago')
     expect(a.reasons).toContain('20000 records waiting to sync')

@@ -46,15 +46,19 @@ describe('fleet report PDF', () => {
     const lines = pdfTextLines(pdf)
     const t = lines.join('\n')
     expect(t).toContain('TonyPi fleet performance report')
-    expect(t).toContain('Fleet of 3 robot(s)  ·  report #7')
+    expect(t).toContain('Fleet of 3 robots  ·  report #7')
     expect(t).toContain(`Fleet narrative ${HOSTILE}`)
     expect(t).toContain('Robots needing attention')
-    expect(t).toContain('servo 3 (right_hip) is at or over its 75 °C limit')
+    expect(t).toContain('servo 3 (Right hip) is at or over its 75 °C limit')
     expect(t.replace(/\n/g, '')).toContain(`tonypi-1 (name ${HOSTILE})`)
     for (const id of ['tonypi-2', 'tonypi-3']) expect(lines).toContain(id)
     // Headers wrap between words only.
-    for (const word of ['Crit.', 'alerts', 'Battery', 'Hottest servo', '(max °C)', 'Hours']) expect(lines.map((l) => l.trim())).toContain(word)
-    expect(t.replace(/\n/g, '')).toContain('3 right_hip: 80.0at limit')
+    for (const word of ['Critical', 'alerts', 'Battery', 'done /']) expect(lines.map((l) => l.trim())).toContain(word)
+    // Numbers are never broken inside, nor a word of a header (a slash stays with its word).
+    expect(lines.map((l) => l.trim())).toContain('100.0')
+    expect(lines.map((l) => l.trim())).toContain('done /')
+    expect(lines.filter((l) => /^(Jobs d|one \/)$/.test(l.trim()))).toEqual([])
+    expect(t.replace(/\n/g, '')).toContain('3 Right hip: 80.0at limit')
     expect(t).toContain('TonyPi report #7 · fleet · page 1 of')
     // Glyph codes in hex: nothing recorded reaches the file as PDF syntax.
     expect(pdf.toString('latin1')).not.toContain('<script>')

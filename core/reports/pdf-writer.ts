@@ -1,10 +1,11 @@
 // What every report PDF is drawn with: the page writer (headings, paragraphs, tables that
-// break across pages), number and time formats, the title block, the narrative section, page
-// footers and the document's life cycle. Every string from a report goes through pdfSafeText
-// and is drawn with pdfkit's text(), which writes glyph codes in hex: recorded text is shown,
-// never interpreted (LEGACY.md flaw 12). pdf.ts lays out robot reports, pdf-fleet.ts fleets.
+// break across pages and whose columns are never narrower than their headers' words), the
+// title block, the narrative section, page footers and the document's life cycle. Every string
+// from a report goes through pdfSafeText and is drawn with pdfkit's text(), which writes glyph
+// codes in hex: recorded text is shown, never interpreted (LEGACY.md flaw 12). pdf.ts lays out
+// the sections of report-layout.ts with it.
 import PDFDocument from 'pdfkit'
-import type { FieldFigures } from './figures.ts'
+import { utc } from './labels.ts'
 import type { PdfFonts } from './pdf-fonts.ts'
 import { pdfSafeText, winAnsiCanDraw } from './pdf-safe-text.ts'
 import type { ReportHeader } from './report.ts'
@@ -25,6 +26,38 @@ export const LINE = '#0969da'
 export const LIMIT = '#cf222e'
 
 export interface Column { title: string; width: number; align?: 'left' | 'right' }
+
+/** A heading is kept with at least this much of what follows it (about three table rows). */
+const KEEP_WITH_HEADING = 56
+/** A table this tall or less is not split across pages. */
+const SHORT_TABLE = 200
+
+/** The runs of `text` a line never breaks inside, as pdfkit measures them: each word with its
+ * trailing space, a slash or closing mark kept on its word's line ("done / ", as Unicode line
+ * breaking never starts a line with one). */
+export function unbreakable(text: string): string[] {
+  return text.split(/\s+(?![/)\]},.;:!?])/).map((w) => `${w} `)
+}
+
+/**
+ * Column widths summing to `total`: each the share its declared width asks for, but never less
+ * than `min` (its longest word), the difference taken from the columns with room to spare.
+ */
+export function fitColumns(declared: readonly number[], min: readonly number[], total: number): number[] {
+  const sum = declared.reduce((a, b) => a + b, 0)
+  let widths = declared.map((d) => (d / sum) * total)
+  for (let pass = 0; pass < declared.length; pass++) {
+    const short = widths.map((w, i) => Math.max(0, min[i] - w))
+    const need = short.reduce((a, b) => a + b, 0)
+    if (need <= 0.01) break
+    const spare = widths.map((w, i) => (short[i] > 0 ? 0 : Math.max(0, w - min[i])))
+    const room = spare.reduce((a, b) => a + b, 0)
+    if (room <= 0) break
+    const take = Math.min(need, room)
+    widths = widths.map((w, i) => (short[i] > 0 ? min[i] : w - (spare[i] / room) * take))
+  }
+  return widths
+}
 
 interface Glyphs { hasGlyphForCodePoint?(cp: number): boolean }
 
@@ -59,7 +92,7 @@ export class Writer {
   }
 
   heading(title: string) {
-    this.ensure(70)
+    this.ensure(KEEP_WITH_HEADING)
     this.doc.moveDown(0.8).font('bold').fontSize(13).fillColor(INK).text(this.text(title), this.left, this.doc.y, { width: this.width })
     this.doc.moveDown(0.3)
   }
@@ -71,9 +104,21 @@ export class Writer {
 
   table(columns: Column[], rows: unknown[][]) {
     const doc = this.doc
-    const pad = 3, size = 8
-    const scale = this.width / columns.reduce((a, c) => a + c.width, 0)
-    const cols = columns.map((c) => ({ ...c, width: c.width * scale }))
+    const pad = 3
+    const header = columns.map((c) => this.text(c.title))
+    const body = rows.map((r) => r.map((v) => this.text(v, CELL_MAX_CHARS)))
+    // No column narrower than its header's longest word, so "Samples" never breaks into
+    // "Sample / s", nor a number column than its widest number; text cells wrap as they must.
+    // A table with too many columns for that at 8 pt is set smaller, down to 6 pt.
+    const mins = (size: number) => {
+      const widest = (font: string, words: string[]) => { doc.font(font).fontSize(size); return Math.max(0, ...words.map((w) => doc.widthOfString(w))) }
+      return columns.map((c, i) => Math.max(widest('bold', unbreakable(header[i])), c.align === 'right' ? widest('body', body.map((r) => r[i] ?? '')) : 0) + 2 * pad + 1)
+    }
+    let size = 8
+    let min = mins(size)
+    while (size > 6 && min.reduce((a, b) => a + b, 0) > this.width) min = mins((size -= 0.5))
+    const widths = fitColumns(columns.map((c) => c.width), min, this.width)
+    const cols = columns.map((c, i) => ({ ...c, width: widths[i] }))
     const rowHeight = (cells: string[], font: string) => {
       doc.font(font).fontSize(size)
       return Math.max(...cells.map((t, i) => doc.heightOfString(t || ' ', { width: cols[i].width - 2 * pad }))) + 2 * pad
@@ -91,9 +136,9 @@ export class Writer {
       doc.moveTo(this.left, y + h).lineTo(this.left + this.width, y + h).lineWidth(0.5).strokeColor(RULE).stroke()
       doc.y = y + h
     }
-    const header = cols.map((c) => this.text(c.title))
-    const body = rows.map((r) => r.map((v) => this.text(v, CELL_MAX_CHARS)))
-    this.ensure(rowHeight(header, 'bold') + (body[0] ? rowHeight(body[0], 'body') : 0))
+    // A short table stays on one page; a long one starts with its header and a row at least.
+    const whole = rowHeight(header, 'bold') + body.reduce((a, r) => a + rowHeight(r, 'body'), 0)
+    this.ensure(whole <= SHORT_TABLE ? whole : rowHeight(header, 'bold') + (body[0] ? rowHeight(body[0], 'body') : 0))
     drawRow(header, 'bold', true)
     for (const cells of body) {
       if (doc.y + rowHeight(cells, 'body') > this.bottom) { doc.addPage(); drawRow(header, 'bold', true) }
@@ -109,13 +154,6 @@ export class Writer {
   }
 }
 
-export const dash = '–'
-export const num = (v: number | null | undefined, digits: number) => (v === null || v === undefined || !Number.isFinite(v) ? dash : v.toFixed(digits))
-export const utc = (ts: number | null | undefined) => (ts === null || ts === undefined ? dash : `${new Date(ts).toISOString().slice(0, 16).replace('T', ' ')}`)
-export const range = (f: FieldFigures | null | undefined, digits: number) => (f ? `${num(f.min, digits)} / ${num(f.mean, digits)} / ${num(f.max, digits)}` : dash)
-export const trend = (f: FieldFigures | null | undefined, digits: number) => (f && f.trend_per_h !== null ? `${f.trend_per_h > 0 ? '+' : ''}${f.trend_per_h.toFixed(digits)}` : dash)
-export const countsLine = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
-
 /** Title, subject line (robot or fleet), window and author, then a rule. */
 export function titleBlock(w: Writer, r: ReportHeader, title: string, subject: string, hours: number) {
   const doc = w.doc
@@ -126,8 +164,6 @@ export function titleBlock(w: Writer, r: ReportHeader, title: string, subject: s
   w.paragraph(`Generated ${utc(r.created_at)} UTC by ${r.created_by}`, { size: 10, color: MUTED })
   doc.moveTo(w.left, doc.y).lineTo(w.left + w.width, doc.y).lineWidth(1).strokeColor(RULE).stroke()
 }
-
-export const typeTitle = (type: string) => type[0].toUpperCase() + type.slice(1)
 
 export function narrativeSection(w: Writer, r: ReportHeader) {
   w.heading('Narrative and recommendations')

@@ -1,6 +1,8 @@
 // The PDF: well formed, and every recorded string drawn as the literal text it is, whatever
 // it contains (LEGACY.md flaw 12). Read back through the fonts' own character maps.
 import { describe, expect, test } from 'bun:test'
+import { jointLabel } from '../servo-label.ts'
+import { TONYPI_SERVOS } from '../tonypi-servos.ts'
 import { computeReport, type ReportType } from './figures.ts'
 import { systemReportFonts, type PdfFonts } from './pdf-fonts.ts'
 import { pdfTextLines } from './pdf-reader.ts'
@@ -91,7 +93,32 @@ describe('report PDF', () => {
     const raw = (await rendered('maintenance', 'unicode', false)).toString('latin1')
     const segments = (raw.match(/^[\d.-]+ [\d.-]+ l$/gm) ?? []).length
     expect(segments).toBeGreaterThanOrEqual(6 * 59)
-    expect(text(Buffer.from(raw, 'latin1'))).toContain('1 joint_1\nmax 30.5 °C')
+    expect(text(Buffer.from(raw, 'latin1'))).toContain('1 Joint 1\nmax 30.5 °C')
+  })
+
+  test("a robot's sixteen servos: headers never broken inside a word, every chart titled in full, no near-empty last page", async () => {
+    const servos = TONYPI_SERVOS.map((s) => ({
+      id: String(s.id), name: s.name,
+      temperature_c: Array.from({ length: 60 }, (_, k) => ({ ts: FROM + k * 60_000, n: 60, min: 30, max: 31, sum: 60 * (30.5 + k * 0.01 * s.id) })),
+      voltage_v: Array.from({ length: 60 }, (_, k) => ({ ts: FROM + k * 60_000, n: 60, min: 7.3, max: 7.5, sum: 60 * 7.4 })),
+    }))
+    const flat = (v: number) => Array.from({ length: 60 }, (_, k) => ({ ts: FROM + k * 60_000, n: 60, min: v, max: v, sum: 60 * v }))
+    const { figures, charts } = computeReport({
+      robotId: 'tonypi-7', window: { from: FROM, to: NOW, preset: '1h' }, limits: { servo_temperature_critical_c: 75, source: 'default' }, servos,
+      battery: { percent: flat(80), voltage_v: flat(7.9) }, system: { cpu_percent: flat(20), mem_percent: flat(30), cpu_temp_c: flat(50) },
+      alerts: [], jobs: [], sync: null,
+    }, 'performance')
+    const pdf = await renderReportPdf({ ...report('performance'), narrative: 'Short.', figures, charts }, { fonts: unicodeFonts() })
+    const lines = pdfTextLines(pdf).map((l) => l.trim())
+    expect(lines).toContain('Samples')
+    for (const s of TONYPI_SERVOS) expect(lines).toContain(`${s.id} ${jointLabel(s.name)}`)
+    expect(lines.filter((l) => l.includes('\u2026'))).toEqual([])
+    // Pages end at their footers: the last one holds more than a stray line.
+    const pages: string[][] = [[]]
+    for (const l of lines) { pages[pages.length - 1].push(l); if (/· page \d+ of \d+$/.test(l)) pages.push([]) }
+    pages.pop()
+    expect(pages.length).toBe(2)
+    expect(pages[1].length).toBeGreaterThan(20)
   })
 
   test('a report without a narrative says why', async () => {

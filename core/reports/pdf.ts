@@ -1,40 +1,25 @@
-// A robot's report as a PDF: title, robot and window, the narrative (or why there is none),
-// figures tables, per-servo temperature charts in vector graphics, alerts and jobs. A fleet
-// report goes to pdf-fleet.ts; both draw with pdf-writer.ts, which keeps recorded text text.
-import type { FieldFigures, ReportFigures } from './figures.ts'
-import { renderFleetPdf } from './pdf-fleet.ts'
-import {
-  countsLine, dash, LIMIT, LINE, MUTED, narrativeSection, num, range, renderDocument, titleBlock, trend, typeTitle, utc, INK, RULE,
-  type PdfOptions, type Writer,
-} from './pdf-writer.ts'
+// A report as a PDF: title, robot (or fleet) and window, the narrative (or why there is none),
+// then the sections of report-layout.ts, the same facts and tables the dashboard shows, with
+// the charts only paper has: per-servo temperature small multiples, the fleet's bar charts.
+// Drawn with pdf-writer.ts, which keeps recorded text text.
+import { jointLabel } from '../servo-label.ts'
+import { drawBarChart } from './pdf-bar-chart.ts'
+import { INK, LIMIT, LINE, MUTED, narrativeSection, renderDocument, RULE, titleBlock, type PdfOptions, type Writer } from './pdf-writer.ts'
+import { num, reportTypeLabel, utc } from './labels.ts'
+import { reportBlocks, type ReportBlock } from './report-layout.ts'
 import type { AnyReport, Report } from './report.ts'
 
 export type { PdfOptions } from './pdf-writer.ts'
 
-function fieldRows(label: string, unit: string, f: FieldFigures | null | undefined, digits: number): unknown[][] {
-  return [[`${label} min / mean / max (${unit})`, range(f, digits)], [`${label} trend (${unit}/h)`, trend(f, digits + 2)], [`${label} last (${unit})`, f ? num(f.last, digits) : dash]]
-}
+const CHART_TITLE_PT = 7
+const CHART_TITLE_MIN_PT = 5.5
 
-const TTL_WORDS: Record<string, string> = { flat: 'flat', cooling: 'cooling', not_enough_data: 'no trend', at_or_over_limit: 'at limit' }
-
-function servoTable(w: Writer, f: ReportFigures) {
-  if (!f.servos) return
-  w.heading('Servos')
-  const limit = f.limits.servo_temperature_critical_c
-  if (f.servos.length === 0) { w.paragraph('No servo data in this window.'); return }
-  w.table(
-    [
-      { title: 'Servo', width: 100 }, { title: 'Temp. min / mean / max (°C)', width: 90 }, { title: 'Trend (°C/h)', width: 58, align: 'right' },
-      { title: `Hours to ${limit} °C`, width: 56, align: 'right' }, { title: 'Voltage min / mean / max (V)', width: 100 },
-      { title: 'Trend (V/h)', width: 52, align: 'right' }, { title: 'Samples', width: 40, align: 'right' },
-    ],
-    f.servos.map((s) => [
-      s.name ? `${s.id} ${s.name}` : s.id, range(s.temperature_c, 1), trend(s.temperature_c, 2),
-      s.time_to_limit_basis === 'heating' ? num(s.time_to_limit_h, 1) : TTL_WORDS[s.time_to_limit_basis ?? ''] ?? dash,
-      range(s.voltage_v, 3), trend(s.voltage_v, 4), String(s.temperature_c?.samples ?? s.voltage_v?.samples ?? 0),
-    ]),
-  )
-  w.paragraph(`Critical limit ${limit} °C (${f.limits.source}). Trends are least-squares slopes over the window; "flat" is under 0.1 °C/h.`, { size: 8, color: MUTED })
+/** `text` at the largest size from `pt` down to CHART_TITLE_MIN_PT that fits `width`; cut only past that. */
+function fittedText(w: Writer, text: string, x: number, y: number, width: number) {
+  const doc = w.doc.font('body')
+  let pt = CHART_TITLE_PT
+  while (pt > CHART_TITLE_MIN_PT && doc.fontSize(pt).widthOfString(text) > width) pt -= 0.5
+  doc.fontSize(pt).fillColor(INK).text(text, x, y, { width, lineBreak: false, ellipsis: true, height: 11 })
 }
 
 function temperatureCharts(w: Writer, r: Report) {
@@ -60,13 +45,12 @@ function temperatureCharts(w: Writer, r: Report) {
       if (rowY + titleH + boxH > w.bottom) { doc.addPage(); rowY = doc.y }
     }
     const x = w.left + col * (boxW + gap)
-    const peak = `max ${num(Math.max(...s.points.map((p) => p[1])), 1)} °C`
-    doc.font('body').fontSize(7).fillColor(INK)
-    const peakW = doc.widthOfString(peak) + 4
-    doc.text(w.text(`${s.id}${s.name ? ` ${s.name}` : ''}`, 40), x, rowY, { width: boxW - peakW, lineBreak: false, ellipsis: true, height: titleH })
-    doc.text(peak, x + boxW - peakW, rowY, { width: peakW, align: 'right', lineBreak: false, height: titleH })
+    // The servo's name has the title row to itself; its peak sits inside the box.
+    fittedText(w, w.text(`${s.id}${s.name ? ` ${jointLabel(s.name)}` : ''}`, 40), x, rowY, boxW)
     const y = rowY + titleH
     doc.rect(x, y, boxW, boxH).lineWidth(0.5).strokeColor(RULE).stroke()
+    doc.font('body').fontSize(6).fillColor(MUTED)
+      .text(`max ${num(Math.max(...s.points.map((p) => p[1])), 1)} °C`, x + 2, y + 2, { width: boxW - 4, align: 'right', lineBreak: false, height: 8 })
     const px = (t: number) => x + ((t - t0) / (t1 - t0)) * boxW
     const py = (v: number) => y + boxH - ((v - lo) / (hi - lo)) * boxH
     if (limit >= lo && limit <= hi) {
@@ -88,75 +72,42 @@ function temperatureCharts(w: Writer, r: Report) {
   w.paragraph(`Each box: ${utc(t0)} to ${utc(t1)} UTC across, ${lo} to ${hi} °C up; dashed red line: the ${limit} °C critical limit.`, { size: 8, color: MUTED })
 }
 
-function otherFigures(w: Writer, f: ReportFigures) {
-  const u = f.uptime
-  w.keyValues('Uptime', [
-    ['Window (h)', num(u.window_h, 2)], ['Data coverage (%)', num(u.data_coverage_percent, 1)],
-    ['Restarts of the host', u.restarts ?? dash], ['Host uptime at the end (h)', num(u.system_uptime_h, 2)],
-    ['Monitoring service uptime (h)', num(u.service_uptime_h, 2)],
-  ])
-  if (f.system !== undefined) {
-    w.keyValues('Host computer', f.system
-      ? [...fieldRows('CPU', '%', f.system.cpu_percent, 1), ...fieldRows('Memory', '%', f.system.mem_percent, 1), ...fieldRows('CPU temperature', '°C', f.system.cpu_temp_c, 1)]
-      : [['Host figures', 'not available']])
+function drawBlock(w: Writer, b: ReportBlock, r: AnyReport) {
+  switch (b.kind) {
+    case 'facts':
+      w.keyValues(b.title, b.rows)
+      if (b.note) w.paragraph(b.note, { size: 8, color: MUTED })
+      return
+    case 'table':
+      w.heading(b.title)
+      if (b.intro) w.paragraph(b.intro)
+      if (b.rows.length) w.table(b.columns, b.rows)
+      else if (b.empty) w.paragraph(b.empty, { color: MUTED })
+      if (b.note) w.paragraph(b.note, { size: 8, color: MUTED })
+      return
+    case 'servo-charts':
+      if (r.scope !== 'fleet') temperatureCharts(w, r)
+      return
+    case 'bar-charts':
+      if (r.scope === 'fleet') for (const c of r.charts.bars) drawBarChart(w, c)
   }
-  if (f.battery !== undefined) {
-    w.keyValues('Battery', f.battery
-      ? [...fieldRows('Charge', '%', f.battery.percent, 1), ...fieldRows('Voltage', 'V', f.battery.voltage_v, 3), ['Hours to empty at this trend', num(f.battery.time_to_empty_h, 1)]]
-      : [['Battery figures', 'not available']])
-  }
-  if (f.sync !== undefined) {
-    w.keyValues('Sync with the hub', f.sync
-      ? [['Records waiting', f.sync.backlog_records], ['Lag (s)', num(f.sync.lag_s, 0)], ['Last sync', `${utc(f.sync.last_sync_at)} UTC`], ['Records dropped', f.sync.dropped_records ?? dash]]
-      : [['Sync', 'not configured on this robot']])
-  }
-}
-
-function alertsSection(w: Writer, f: ReportFigures) {
-  const a = f.alerts
-  w.heading('Alerts')
-  w.paragraph(`${a.total} alert(s) active in the window: ${a.open} still open, ${a.acknowledged} acknowledged. By severity: ${countsLine(a.by_severity)}. By type: ${countsLine(a.by_type)}. Mean time to resolve: ${num(a.mean_time_to_resolve_min, 1)} min.`)
-  if (!a.items?.length) return
-  w.table(
-    [{ title: 'Raised (UTC)', width: 72 }, { title: 'Severity', width: 46 }, { title: 'Type', width: 70 }, { title: 'Source', width: 44 },
-      { title: 'Title', width: 150 }, { title: 'Value / threshold', width: 58, align: 'right' }, { title: 'State', width: 60 }],
-    a.items.map((x) => [utc(x.created_at), x.severity, x.type, x.source, x.title, `${num(x.value, 2)} / ${num(x.threshold, 2)}`,
-      x.resolved ? `resolved ${utc(x.resolved_at)}` : x.acknowledged ? 'acknowledged' : 'open']),
-  )
-  if (a.items_omitted) w.paragraph(`${a.items_omitted} older alert(s) not listed.`, { size: 8, color: MUTED })
-}
-
-function jobsSection(w: Writer, f: ReportFigures) {
-  const j = f.jobs
-  if (!j) return
-  w.heading('Jobs')
-  w.paragraph(`${j.total} job(s) in the window. By status: ${countsLine(j.by_status)}. Success rate: ${num(j.success_rate_percent, 1)} %. Mean duration: ${num(j.mean_duration_min, 1)} min. Items done: ${j.items_done}.`)
-  if (!j.items?.length) return
-  w.table(
-    [{ title: 'Started (UTC)', width: 72 }, { title: 'Task', width: 150 }, { title: 'Status', width: 60 }, { title: 'Items', width: 50, align: 'right' },
-      { title: 'Duration (min)', width: 50, align: 'right' }, { title: 'Reason', width: 118 }],
-    j.items.map((x) => [utc(x.started_at), x.task_name, x.status, `${x.items_done ?? dash} / ${x.items_total ?? dash}`, num(x.duration_min, 1), x.reason ?? '']),
-  )
-  if (j.items_omitted) w.paragraph(`${j.items_omitted} older job(s) not listed.`, { size: 8, color: MUTED })
-}
-
-function renderRobotPdf(r: Report, opts: PdfOptions): Promise<Buffer> {
-  return renderDocument(
-    { title: `TonyPi ${r.report_type} report #${r.id}`, subject: `robot ${r.robot_id}`, createdAt: r.created_at, footer: `TonyPi report #${r.id} · robot ${r.robot_id}` },
-    opts,
-    (w) => {
-      titleBlock(w, r, `TonyPi ${typeTitle(r.report_type)} report`, `Robot ${r.robot_id}`, r.figures.window.hours)
-      narrativeSection(w, r)
-      servoTable(w, r.figures)
-      temperatureCharts(w, r)
-      otherFigures(w, r.figures)
-      alertsSection(w, r.figures)
-      jobsSection(w, r.figures)
-    },
-  )
 }
 
 /** The layout follows what the report is about: one robot, or the fleet. */
 export function renderReportPdf(r: AnyReport, opts: PdfOptions = {}): Promise<Buffer> {
-  return r.scope === 'fleet' ? renderFleetPdf(r, opts) : renderRobotPdf(r, opts)
+  const fleet = r.scope === 'fleet'
+  const kind = reportTypeLabel(r.report_type)
+  const subject = fleet ? `Fleet of ${r.figures.robots_in_report} robot${r.figures.robots_in_report === 1 ? '' : 's'}` : `Robot ${r.robot_id}`
+  return renderDocument(
+    {
+      title: `TonyPi ${fleet ? 'fleet ' : ''}${kind.toLowerCase()} report #${r.id}`, subject: fleet ? 'fleet' : `robot ${r.robot_id}`, createdAt: r.created_at,
+      footer: `TonyPi report #${r.id} · ${fleet ? 'fleet' : `robot ${r.robot_id}`}`,
+    },
+    opts,
+    (w) => {
+      titleBlock(w, r, `TonyPi ${fleet ? 'fleet ' : ''}${fleet ? kind.toLowerCase() : kind} report`, subject, r.figures.window.hours)
+      narrativeSection(w, r)
+      for (const b of reportBlocks(r)) drawBlock(w, b, r)
+    },
+  )
 }

@@ -8,6 +8,7 @@ import { AlertEngine, type AlertChange } from '../../core/alerts/engine.ts'
 import type { AlertChangeKind, AlertMessage, AlertRecord, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
 import type { Logger } from '../../core/log.ts'
 import type { ServoInfo } from '../../core/robot-types.ts'
+import { servoLabel } from '../../core/servo-label.ts'
 import { SYSTEM_ALERTS_TOPIC } from '../../core/topics.ts'
 import type { BatteryPack } from '../../core/units.ts'
 import type { EmbeddedBroker } from '../broker/broker.ts'
@@ -43,7 +44,7 @@ export class AlertMonitor {
     deps.store.seedRules(deps.pack, deps.bus.now())
     this.engine = new AlertEngine(deps.store.rules())
     this.mono = deps.monotonic ?? (() => performance.now())
-    this.labels = new Map(deps.servos.map((s) => [String(s.id), `${s.id} (${s.name})`]))
+    this.labels = new Map(deps.servos.map((s) => [String(s.id), servoLabel(s.id, s.name)]))
   }
 
   get store(): AlertStore {

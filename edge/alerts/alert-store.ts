@@ -12,6 +12,7 @@ import type { Logger } from '../../core/log.ts'
 import type { BatteryPack } from '../../core/units.ts'
 import type { EdgeDb } from '../store/database.ts'
 import { alertRules, alerts, meta } from '../store/schema.ts'
+import { ruleLabel } from '../../core/alerts/describe.ts'
 
 type AlertRow = typeof alerts.$inferSelect
 type RuleRow = typeof alertRules.$inferSelect
@@ -171,6 +172,6 @@ function ruleRecord(r: RuleRow): RuleRecord {
   return {
     metric: r.metric, direction: r.direction, warning: r.warning, critical: r.critical, min_duration_s: r.minDurationS,
     hysteresis: r.hysteresis, auto_resolve: r.autoResolve, enabled: r.enabled, updated_at: r.updatedAt,
-    unit: m?.unit ?? '', meaning: m?.meaning ?? '',
+    unit: m?.unit ?? '', meaning: m?.meaning ?? '', label: ruleLabel(r.metric, m), ...(m?.states ? { states: m.states } : {}),
   }
 }

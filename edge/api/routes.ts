@@ -17,6 +17,7 @@ import { health } from './health.ts'
 import { reportRoutes } from './report-routes.ts'
 import { jobRoutes } from './job-routes.ts'
 import { logRoutes } from './log-routes.ts'
+import { parseFieldsParam } from '../../core/history-query.ts'
 import { sensorHistory } from './sensor-history.ts'
 import { simRoutes } from './sim-routes.ts'
 import { syncRoutes } from './sync-routes.ts'
@@ -73,7 +74,7 @@ export function createApi(ctx: EdgeContext) {
 
     .get('/robot/sensors', ({ query }) => {
       const source = query.servo_id !== undefined ? String(query.servo_id) : query.source
-      const r = sensorHistory(ctx.store, { ...query, stream: query.stream as StreamName, source }, Date.now())
+      const r = sensorHistory(ctx.store, { ...query, stream: query.stream as StreamName, source, fields: parseFieldsParam(query.fields) }, Date.now())
       return { robot_id: ctx.robotId, stream: query.stream, ...r }
     }, {
       auth: 'viewer',
@@ -81,9 +82,10 @@ export function createApi(ctx: EdgeContext) {
         stream: t.Union(STREAM_NAMES.map((s) => t.Literal(s))),
         from: t.Optional(EpochMs()),
         to: t.Optional(EpochMs()),
-        resolution: t.Optional(t.String({ maxLength: 8, description: 'auto (default), raw, 1m, 5m, 15m, 1h, 1d' })),
+        resolution: t.Optional(t.String({ maxLength: 8, description: 'auto (default), raw, 1s, 2s, 5s, 10s, 15s, 30s (windows up to 1 h), 1m, 5m, 15m, 1h, 1d' })),
         servo_id: t.Optional(t.Numeric({ minimum: 0, maximum: 253 })),
         source: t.Optional(t.String({ maxLength: 64 })),
+        fields: t.Optional(t.String({ maxLength: 512, description: 'comma-separated: only these fields (default all)' })),
         limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100000 })),
       }),
     })

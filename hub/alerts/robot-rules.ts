@@ -11,19 +11,12 @@ import { ruleProblem } from '../../core/alerts/rule.ts'
 import type { DownRule } from '../../sync/protocol.ts'
 import type { HubDb } from '../db/database.ts'
 import { alertRules } from '../db/schema.ts'
-import { RuleError, toRule, type HubRuleRecord, type RuleRow } from './rule-repo.ts'
+import { ruleRecord, RuleError, toRule, type HubRuleRecord, type RuleRow } from './rule-repo.ts'
 
 export const ROBOT_METRIC_NAMES = Object.keys(ALERT_METRICS)
 export const isRobotMetric = (m: string) => Object.hasOwn(ALERT_METRICS, m)
 
-function record(r: RuleRow): HubRuleRecord {
-  const m = ALERT_METRICS[r.metric]
-  return {
-    metric: r.metric, robot_id: r.robotId, direction: r.direction, warning: r.warning, critical: r.critical,
-    min_duration_s: r.minDurationS, hysteresis: r.hysteresis, auto_resolve: r.autoResolve, enabled: r.enabled,
-    updated_at: r.updatedAt.getTime(), unit: m?.unit ?? '', meaning: m?.meaning ?? '',
-  }
-}
+const record = (r: RuleRow): HubRuleRecord => ruleRecord(r, (m) => ALERT_METRICS[m])
 
 export class RobotRuleRepo {
   constructor(private readonly db: HubDb) {}

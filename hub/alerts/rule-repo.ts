@@ -3,12 +3,13 @@
 // global one. Edits are partial and checked as a whole rule (core/alerts/rule.ts) before anything
 // is written. Rows of other metrics (rules meant for the robots themselves) are not touched.
 import { and, eq, inArray, isNull } from 'drizzle-orm'
-import { ALERT_METRICS } from '../../core/alerts/defaults.ts'
+import { ALERT_METRICS, type AlertMetric } from '../../core/alerts/defaults.ts'
 import { applyRulePatch, type RulePatch, type RuleRecord } from '../../core/alerts/record.ts'
 import { ruleProblem, type AlertRule } from '../../core/alerts/rule.ts'
 import type { HubDb } from '../db/database.ts'
 import { alertRules } from '../db/schema.ts'
 import { defaultFleetRules, FLEET_METRIC_NAMES, fleetMetric, isFleetMetric } from './fleet-rules.ts'
+import { ruleLabel } from '../../core/alerts/describe.ts'
 
 export type RuleRow = typeof alertRules.$inferSelect
 
@@ -26,12 +27,13 @@ export const toRule = (r: RuleRow): AlertRule => ({
   minDurationS: r.minDurationS, hysteresis: r.hysteresis, autoResolve: r.autoResolve, enabled: r.enabled,
 })
 
-export function ruleRecord(r: RuleRow): HubRuleRecord {
-  const m = fleetMetric(r.metric)
+/** A rule row as the API shows it; `metricOf` names what its metric is (the fleet's, or a robot's own). */
+export function ruleRecord(r: RuleRow, metricOf: (metric: string) => AlertMetric | undefined = fleetMetric): HubRuleRecord {
+  const m = metricOf(r.metric)
   return {
     metric: r.metric, robot_id: r.robotId, direction: r.direction, warning: r.warning, critical: r.critical,
     min_duration_s: r.minDurationS, hysteresis: r.hysteresis, auto_resolve: r.autoResolve, enabled: r.enabled,
-    updated_at: r.updatedAt.getTime(), unit: m?.unit ?? '', meaning: m?.meaning ?? '',
+    updated_at: r.updatedAt.getTime(), unit: m?.unit ?? '', meaning: m?.meaning ?? '', label: ruleLabel(r.metric, m), ...(m?.states ? { states: m.states } : {}),
   }
 }
 
@@ -65,7 +67,7 @@ export class FleetRuleRepo {
   /** The global rules, or the rules in force for one robot (each says whether it is the robot's own). */
   async records(robotId: string | null): Promise<HubRuleRecord[]> {
     const rows = await this.rows()
-    return (robotId === null ? effectiveRows(rows.filter((r) => r.robotId === null), '') : effectiveRows(rows, robotId)).map(ruleRecord)
+    return (robotId === null ? effectiveRows(rows.filter((r) => r.robotId === null), '') : effectiveRows(rows, robotId)).map((r) => ruleRecord(r))
   }
 
   /**

@@ -7,6 +7,7 @@ import { Elysia, t } from 'elysia'
 import { EpochMs } from '../../server/params.ts'
 import { apiErrorHandler, HttpError } from '../../core/http-error.ts'
 import { Command, RobotId } from '../../core/schemas.ts'
+import { parseFieldsParam } from '../../core/history-query.ts'
 import { STREAM_NAMES } from '../../core/streams.ts'
 import { isValidRobotId } from '../../core/topics.ts'
 import type { HubContext } from '../context.ts'
@@ -112,10 +113,8 @@ export function createHubApi(ctx: HubContext) {
     })
     .get('/robots/:id/status', async ({ params }) => {
       const r = await robotOr404(params.id)
-      const st = ctx.live.status(r.robotId, r.profile, Date.now())
-      if (!st) throw new HttpError(404, 'not_found', `nothing heard from ${params.id} since the hub started`)
-      return st
-    }, { auth: 'viewer', params: RobotParam, detail: { summary: "A robot's latest servos, IMU and battery, in the edge's robot/status shape" } })
+      return ctx.live.status(r.robotId, r.profile, Date.now())
+    }, { auth: 'viewer', params: RobotParam, detail: { summary: "A robot's latest servos, IMU and battery, in the edge's robot/status shape; for one not heard from yet, its servos with nothing measured" } })
     .delete('/robots/:id', async ({ params }) => {
       await ctx.robots.delete(params.id).catch(repoError)
       await robotsChanged()
@@ -140,7 +139,7 @@ export function createHubApi(ctx: HubContext) {
       await robotOr404(query.robot_id)
       return ctx.telemetry.sensors({
         robotId: query.robot_id, stream: query.stream, from: query.from, to: query.to, resolution: query.resolution,
-        servoId: query.servo_id, sensor: query.source, limit: query.limit,
+        servoId: query.servo_id, sensor: query.source, fields: parseFieldsParam(query.fields), limit: query.limit,
       }, Date.now())
     }, {
       auth: 'viewer',
@@ -151,6 +150,7 @@ export function createHubApi(ctx: HubContext) {
         resolution: t.Optional(t.String({ maxLength: 8 })),
         servo_id: t.Optional(t.Numeric({ minimum: 0, maximum: 253 })),
         source: t.Optional(t.String({ maxLength: 64 })),
+        fields: t.Optional(t.String({ maxLength: 512, description: 'comma-separated: only these fields (default all)' })),
         limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100000 })),
       }),
     })

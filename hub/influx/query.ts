@@ -3,6 +3,7 @@
 // validated parameters and escaped literals (influxql.ts) and run through the v1 `/query`
 // endpoint with `epoch=ms`, so times come back as the robot's epoch milliseconds.
 
+import { checkFields, FINE_WINDOW_MAX_MS, HISTORY_RESOLUTIONS, resolutionName, STREAM_FIELDS } from '../../core/history-query.ts'
 import type { StreamName } from '../../core/streams.ts'
 import { isStreamName } from '../../core/streams.ts'
 import { authorize, endpoint, influxErrorText, type InfluxAuth } from './auth.ts'
@@ -12,10 +13,8 @@ import {
 } from './influxql.ts'
 import { SOURCE_TAG, type Measurement } from './line-protocol.ts'
 
-/** The edge's resolutions (edge/api/sensor-history.ts), so a client asks both the same way. */
-export const HISTORY_RESOLUTIONS: Readonly<Record<string, number>> = {
-  raw: 0, '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000,
-}
+/** The same resolutions and fields as the edge's (core/history-query.ts), so a client asks both the same way. */
+export { HISTORY_RESOLUTIONS, STREAM_FIELDS }
 const AUTO_RAW_WINDOW_MS = 15 * 60_000
 const RAW_WINDOW_MAX_MS = 6 * 3_600_000
 const MAX_WINDOW_MS = 400 * 86_400_000
@@ -24,20 +23,6 @@ const DEFAULT_LIMIT = 20_000
 const MAX_LIMIT = 100_000
 /** "auto" aims at about this many buckets, like the edge: a phone asking for a week gets ~500. */
 const AUTO_BUCKETS = 500
-
-/** The fields each stream may be asked for (core/streams.ts RESOLUTION's, plus per-core CPU). */
-export const STREAM_FIELDS: Readonly<Record<StreamName, readonly string[]>> = {
-  servos: ['position', 'temperature_c', 'voltage_v', 'torque'],
-  imu: ['ax', 'ay', 'az', 'gx', 'gy', 'gz', 'temp_c'],
-  battery: ['voltage_v', 'percent'],
-  performance: [
-    'cpu_percent', 'load_1', 'load_5', 'load_15', 'mem_percent', 'mem_total_bytes', 'mem_used_bytes',
-    'disk_total_bytes', 'disk_used_bytes', 'disk_percent', 'cpu_temp_c', 'net_rx_bytes', 'net_tx_bytes',
-    'net_rx_bps', 'net_tx_bps', 'uptime_s', 'throttled',
-  ],
-  sensors: ['value'],
-}
-const PER_CORE_FIELD = /^cpu\d{1,3}_percent$/
 
 /** Where each stream is stored: performance is split in two (line-protocol.ts). */
 export const STREAM_MEASUREMENTS: Readonly<Record<StreamName, readonly Measurement[]>> = {
@@ -62,7 +47,7 @@ export interface SensorHistoryRequest {
   stream: string
   from?: number | string
   to?: number | string
-  /** auto (default), raw, 1m, 5m, 15m, 1h, 1d */
+  /** auto (default) or one of HISTORY_RESOLUTIONS */
   resolution?: string
   /** servos only */
   servoId?: number | string
@@ -90,15 +75,9 @@ function validStream(s: unknown): StreamName {
 }
 
 function validFields(stream: StreamName, fields: readonly string[]): string[] {
-  const allowed = STREAM_FIELDS[stream]
-  const out = [...new Set(fields)]
-  if (out.length === 0) throw new InvalidQueryInput('fields', 'name at least one field, or leave it out for all')
-  for (const f of out) {
-    if (typeof f !== 'string' || !(allowed.includes(f) || (stream === 'performance' && PER_CORE_FIELD.test(f)))) {
-      throw new InvalidQueryInput('fields', `${stream} has the fields ${allowed.join(', ')}${stream === 'performance' ? ', cpuN_percent' : ''}`)
-    }
-  }
-  return out
+  const r = checkFields(stream, fields)
+  if (!r.ok) throw new InvalidQueryInput('fields', r.message)
+  return r.fields!
 }
 
 /** Validates a `robot/sensors` request and builds its one statement. */
@@ -119,6 +98,9 @@ export function planSensorHistory(req: SensorHistoryRequest, now: number): Histo
     : HISTORY_RESOLUTIONS[res]
   if (bucketMs === 0 && to - from > RAW_WINDOW_MAX_MS) {
     throw new InvalidQueryInput('resolution', 'raw points are served for windows up to 6 hours; ask for a resolution')
+  }
+  if (bucketMs > 0 && bucketMs < 60_000 && to - from > FINE_WINDOW_MAX_MS) {
+    throw new InvalidQueryInput('resolution', `buckets under a minute are served for windows up to ${FINE_WINDOW_MAX_MS / 60_000} minutes; ask for 1m or coarser`)
   }
   if (bucketMs > 0 && (to - from) / bucketMs > MAX_LIMIT) {
     throw new InvalidQueryInput('resolution', `that would be over ${MAX_LIMIT} buckets; ask for a coarser resolution`)
@@ -147,10 +129,10 @@ export function planSensorHistory(req: SensorHistoryRequest, now: number): Histo
     const aggs = fields
       ? fields.flatMap((f) => ['mean', 'min', 'max', 'count'].map((fn) => `${fn}(${identifier(f)}) AS ${identifier(`${fn}_${f}`)}`)).join(', ')
       : 'mean(*), min(*), max(*), count(*)'
-    const groupBy = [`time(${bucketMs / 60_000}m)`, ...(sourceTag ? [identifier(sourceTag)] : [])].join(', ')
+    const groupBy = [`time(${bucketMs % 60_000 === 0 ? `${bucketMs / 60_000}m` : `${bucketMs / 1000}s`})`, ...(sourceTag ? [identifier(sourceTag)] : [])].join(', ')
     q = `SELECT ${aggs} FROM ${from_} WHERE ${where.join(' AND ')} GROUP BY ${groupBy} fill(none)`
   }
-  const resolution = bucketMs === 0 ? 'raw' : (Object.keys(HISTORY_RESOLUTIONS).find((k) => HISTORY_RESOLUTIONS[k] === bucketMs) ?? `${bucketMs / 60_000}m`)
+  const resolution = bucketMs === 0 ? 'raw' : resolutionName(bucketMs)
   return { q, robotId, stream, resolution, bucketMs, from, to, limit }
 }
 

@@ -13,6 +13,11 @@ export type FleetMessage =
 /** Servos seen at the hub are stale after this (the edge's own window is a few sweeps). */
 const STALE_AFTER_MS = 5_000
 
+/** A robot as the hub knows it before its first message: the TonyPi's servos, nothing measured. */
+function blankState(robotId: string): RobotState {
+  return new RobotState(robotId, 'unknown', TONYPI_SERVOS.map((x) => ({ ...x, min: 0, max: 1000 })), STALE_AFTER_MS)
+}
+
 export class FleetLive {
   private states = new Map<string, RobotState>()
   private listeners = new Set<(m: FleetMessage) => void>()
@@ -20,7 +25,7 @@ export class FleetLive {
   private state(robotId: string): RobotState {
     let s = this.states.get(robotId)
     if (!s) {
-      s = new RobotState(robotId, 'unknown', TONYPI_SERVOS.map((x) => ({ ...x, min: 0, max: 1000 })), STALE_AFTER_MS)
+      s = blankState(robotId)
       this.states.set(robotId, s)
     }
     return s
@@ -40,10 +45,13 @@ export class FleetLive {
     this.emit({ type: 'event', robot_id: robotId, event, ts: Date.now(), data })
   }
 
-  /** The edge-shaped status of a robot the hub has heard from, or null. */
-  status(robotId: string, profile: string | null, now: number): RobotStatus | null {
-    const s = this.states.get(robotId)
-    if (!s || s.lastSampleTs === null) return null
+  /**
+   * The edge-shaped status of a registered robot: what the hub last heard of it, or, for one it
+   * has not heard from since it started, its servos with nothing measured (every one stale, no
+   * IMU, no battery). Whether the robot is connected is the registry's word (`GET robots/{id}`).
+   */
+  status(robotId: string, profile: string | null, now: number): RobotStatus {
+    const s = this.states.get(robotId) ?? blankState(robotId)
     return { ...s.status(now), profile: profile ?? 'unknown' }
   }
 

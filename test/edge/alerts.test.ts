@@ -8,6 +8,7 @@ import mqtt from 'mqtt'
 import type { AlertMessage, AlertRecord } from '../../core/alerts/record.ts'
 import type { Sample } from '../../core/streams.ts'
 import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
+import { liveProtocols } from '../../core/live/protocol.ts'
 
 let h: EdgeHarness
 let mq: mqtt.MqttClient
@@ -26,7 +27,7 @@ beforeAll(async () => {
   })
   mq.on('message', (topic, payload) => { if (topic === 'tonypi/system/alerts') published.push(JSON.parse(payload.toString())) })
   await mq.subscribeAsync('tonypi/system/alerts')
-  ws = new WebSocket(`ws://127.0.0.1:${h.edge.httpPort}/api/v1/live?token=${viewer}`)
+  ws = new WebSocket(`ws://127.0.0.1:${h.edge.httpPort}/api/v1/live`, liveProtocols(viewer))
   ws.onmessage = (e) => { const m = JSON.parse(String(e.data)); if (m.type === 'event') live.push(m) }
   await new Promise((r) => { ws.onopen = r })
 })

@@ -2,6 +2,7 @@
 // through the authenticated WebSocket feed; commands over MQTT with replies.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import mqtt from 'mqtt'
+import { LIVE_PROTOCOL, liveProtocols } from '../../core/live/protocol.ts'
 import { ADMIN_PASSWORD, startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
 
 let h: EdgeHarness
@@ -91,20 +92,76 @@ describe('MQTT', () => {
 })
 
 describe('WebSocket live feed', () => {
-  test('refuses without a token; streams samples and command events with one', async () => {
-    const r = await fetch(`${h.base}/api/v1/live`, { headers: { upgrade: 'websocket', connection: 'upgrade' } })
+  const url = () => `ws://127.0.0.1:${h.edge.httpPort}/api/v1/live`
+  type Msg = { type: string; samples?: { stream: string; source?: string; ts: number; values: Record<string, number> }[]; event?: string; data?: { state?: string }; hz?: Record<string, number>; message?: string }
+
+  function listen(ws: WebSocket): Msg[] {
+    const msgs: Msg[] = []
+    ws.onmessage = (e) => msgs.push(JSON.parse(String(e.data)))
+    return msgs
+  }
+
+  test('refuses without a token and with one in the URL (its reason said); streams samples and command events with one', async () => {
+    const upgrade = { upgrade: 'websocket', connection: 'upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }
+    const r = await fetch(`${h.base}/api/v1/live`, { headers: upgrade })
     expect(r.status).toBe(401)
     const token = await h.tokenFor('operator')
-    const ws = new WebSocket(`ws://127.0.0.1:${h.edge.httpPort}/api/v1/live?token=${token}`)
-    const msgs: { type: string; samples?: { stream: string }[]; event?: string; data?: { state?: string } }[] = []
-    ws.onmessage = (e) => msgs.push(JSON.parse(String(e.data)))
+    const inUrl = await fetch(`${h.base}/api/v1/live?token=${token}`, { headers: upgrade })
+    expect(inUrl.status).toBe(400)
+    expect((await inUrl.json()).message).toContain('a token in the URL is refused')
+    const forged = await fetch(`${h.base}/api/v1/live`, { headers: { ...upgrade, 'sec-websocket-protocol': `${LIVE_PROTOCOL}, tonypi.bearer.not-a-token` } })
+    expect(forged.status).toBe(401)
+
+    const ws = new WebSocket(url(), liveProtocols(token))
+    const msgs = listen(ws)
     await waitFor('hello', () => msgs.some((m) => m.type === 'hello'))
+    // The server answers with the feed's protocol, never echoing the token.
+    expect(ws.protocol).toBe(LIVE_PROTOCOL)
     await waitFor('imu and servo samples', () => {
       const streams = new Set(msgs.flatMap((m) => m.samples?.map((s) => s.stream) ?? []))
       return streams.has('imu') && streams.has('servos')
     })
     await h.api('/api/v1/command', { token, method: 'POST', json: { type: 'stop' } })
     await waitFor('command event', () => msgs.some((m) => m.event === 'command' && m.data?.state === 'done'))
+    ws.close()
+
+    // Clients that can set headers may use Authorization instead.
+    const byHeader = new WebSocket(url(), { headers: { authorization: `Bearer ${token}` } } as unknown as string[])
+    const got = listen(byHeader)
+    await waitFor('hello over Authorization', () => got.some((m) => m.type === 'hello'))
+    byHeader.close()
+  })
+
+  test('a browser asks for the rates it can show: servos merged to 5 Hz (no reading lost), no IMU; a bad request is refused and changes nothing', async () => {
+    const ws = new WebSocket(url(), liveProtocols(await h.tokenFor('viewer')))
+    const msgs = listen(ws)
+    await waitFor('hello', () => msgs.some((m) => m.type === 'hello'))
+    ws.send(JSON.stringify({ type: 'rate', hz: { servos: 5, imu: 0 } }))
+    await waitFor('the rates confirmed', () => msgs.find((m) => m.type === 'rate'))
+    expect(msgs.find((m) => m.type === 'rate')!.hz).toEqual({ servos: 5, imu: 0 })
+    ws.send(JSON.stringify({ type: 'rate', hz: { servos: 1000 } }))
+    ws.send('not json')
+    ws.send(JSON.stringify({ type: 'rate', hz: { cameras: 5 } }))
+    await waitFor('three refusals', () => msgs.filter((m) => m.type === 'error').length === 3)
+    expect(msgs.filter((m) => m.type === 'error').map((m) => m.message)).toEqual([
+      'hz.servos: a number of messages a second, 0..100',
+      'a live request is JSON: {"type":"rate","hz":{"servos":10}}',
+      'hz.cameras: not a stream (servos, imu, battery, performance, sensors)',
+    ])
+    const start = msgs.length
+    await Bun.sleep(2000)
+    const window = msgs.slice(start)
+    const samples = window.flatMap((m) => m.samples ?? [])
+    expect(samples.filter((s) => s.stream === 'imu')).toEqual([])
+    // 20 sweeps a second measured, at most 5 (and one at the window's edge) sent, for each servo.
+    const servo3 = samples.filter((s) => s.stream === 'servos' && s.source === '3')
+    expect(servo3.length).toBeGreaterThanOrEqual(8)
+    expect(servo3.length).toBeLessThanOrEqual(11)
+    // Health is read once a second per servo, between positions: merged in, not dropped.
+    expect(servo3.filter((s) => s.values.temperature_c !== undefined).length).toBeGreaterThanOrEqual(1)
+    expect(servo3.every((s) => s.values.position !== undefined)).toBe(true)
+    // Slow streams still come as they are measured.
+    expect(samples.some((s) => s.stream === 'battery')).toBe(true)
     ws.close()
   })
 })

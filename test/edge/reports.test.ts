@@ -159,7 +159,7 @@ describe('report PDF', () => {
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-')
     expect(pdf.toString('latin1').trimEnd()).toEndWith('%%EOF')
     const text = pdfTextLines(pdf).join('\n')
-    expect(text).toContain('TonyPi Job report')
+    expect(text).toContain('TonyPi Jobs report')
     expect(text).toContain(fake.answer.split('\n')[0])
     expect(text.replace(/\n/g, '')).toContain(`scan ${HOSTILE}`)
     expect(text.replace(/\n/g, '')).toContain(`alert ${HOSTILE}`)

@@ -52,7 +52,7 @@ describe('faults and the alerts they raise', () => {
     const warning = await waitFor('a warning', () => openAlert('servo_temperature', '3'), 5000)
     expect(warning.severity).toBe('warning')
     expect(warning.threshold).toBe(65)
-    expect(warning.title).toMatch(/^Servo 3 \(\w+\) temperature high: \d+ °C$/)
+    expect(warning.title).toMatch(/^Servo 3 \(Left knee pitch\) temperature high: \d+ °C$/)
     const critical = await waitFor('critical', async () => { const a = await openAlert('servo_temperature', '3'); return a?.severity === 'critical' ? a : null }, 6000)
     expect(critical.id).toBe(warning.id)
     expect(critical.value!).toBeGreaterThanOrEqual(75)
@@ -64,7 +64,7 @@ describe('faults and the alerts they raise', () => {
     expect((await fault({ kind: 'silent', servo_id: 7 })).status).toBe(200)
     const a = await waitFor('a silent alert', () => openAlert('servo_silent', '7'), 4000)
     expect(a.severity).toBe('critical')
-    expect(a.title).toMatch(/^Servo 7 \(\w+\) not answering$/)
+    expect(a.title).toMatch(/^Servo 7 \(Left shoulder roll\) not answering$/)
     expect(a.created_at - t0).toBeGreaterThanOrEqual(1000)
   })
 

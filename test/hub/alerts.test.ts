@@ -21,6 +21,7 @@ import { loadHubConfig } from '../../hub/config.ts'
 import { syncState } from '../../hub/db/schema.ts'
 import { waitFor } from '../support/edge-harness.ts'
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts'
+import { liveProtocols } from '../../core/live/protocol.ts'
 
 const SECRET = 'webhook-secret-for-tests'
 /** Webhook URLs carry tokens: this one must never show up in a log. */
@@ -77,7 +78,7 @@ beforeAll(async () => {
   const sub = await connect({ username: h.services.mqtt_username, password: h.services.mqtt_password })
   sub.on('message', (topic, payload) => { if (topic === 'tonypi/system/alerts') published.push(JSON.parse(payload.toString())) })
   await sub.subscribeAsync('tonypi/system/alerts', { qos: 1 })
-  ws = new WebSocket(`${h.base.replace('http', 'ws')}/api/v1/live?token=${tokens.viewer}`)
+  ws = new WebSocket(`${h.base.replace('http', 'ws')}/api/v1/live`, liveProtocols(tokens.viewer!))
   ws.onmessage = (e) => { const m = JSON.parse(String(e.data)); if (m.type === 'event' && m.event === 'alert') live.push(m) }
   await new Promise((r) => { ws.onopen = r })
 }, 120_000)

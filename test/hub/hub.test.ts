@@ -14,6 +14,7 @@ import { startTestHub, type HubHarness } from '../support/hub-harness.ts'
 import { MqttBridge } from '../../hub/mqtt/bridge.ts'
 import { createLogger } from '../../core/log.ts'
 import { waitFor } from '../support/edge-harness.ts'
+import { liveProtocols } from '../../core/live/protocol.ts'
 
 let h: HubHarness
 const tokens: Partial<Record<Role, string>> = {}
@@ -117,7 +118,7 @@ describe('telemetry into InfluxDB', () => {
   })
 
   test("the fleet's live feed and a robot's latest status, in the edge's shape", async () => {
-    const ws = new WebSocket(`${h.base.replace('http', 'ws')}/api/v1/live?robot_id=r1&token=${tokens.viewer}`)
+    const ws = new WebSocket(`${h.base.replace('http', 'ws')}/api/v1/live?robot_id=r1`, liveProtocols(tokens.viewer!))
     const got: { type: string; robot_id?: string; samples?: { stream: string }[] }[] = []
     ws.onmessage = (e) => got.push(JSON.parse(String(e.data)))
     await waitFor('hello', () => got.some((m) => m.type === 'hello'))

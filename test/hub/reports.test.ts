@@ -314,7 +314,7 @@ describe('hub fleet reports', () => {
     const lines = raw.map((l) => l.trim())
     const text = lines.join('\n')
     expect(text).toContain('TonyPi fleet performance report')
-    expect(text).toContain(`Fleet of 4 robot(s)  ·  report #${fleet.id}`)
+    expect(text).toContain(`Fleet of 4 robots  ·  report #${fleet.id}`)
     expect(text).toContain('Servo temperatures stayed flat') // the narrative
     expect(text).toContain('Robots needing attention')
     expect(text).toContain('servo 7 is at or over its 75 °C limit')
@@ -409,6 +409,6 @@ describe('hub fleet reports', () => {
     const text = pdfTextLines(Buffer.from(await pdf.arrayBuffer())).join('\n')
     console.log(`fleet PDF, 21 robots: ${Math.round(performance.now() - pdfStarted)} ms`)
     expect(text).toContain('scale-19')
-    expect(text).toContain('Fleet of 21 robot(s)')
+    expect(text).toContain('Fleet of 21 robots')
   }, 120_000)
 })

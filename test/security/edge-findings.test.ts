@@ -1,5 +1,6 @@
 // The week's findings against the edge's HTTP side, each reproduced as an attacker on the
 // loopback would, and each failing without its fix (issue 11).
+import { liveProtocols } from '../../core/live/protocol.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -124,7 +125,7 @@ describe('accounts', () => {
       const name = `live-${change}`
       const u = await (await h.api('/api/v1/users', { token: adminToken, method: 'POST', json: { username: name, password: `${name}-password`, role: 'viewer' } })).json()
       const token = await h.login(name, `${name}-password`)
-      const ws = new WebSocket(`ws://127.0.0.1:${h.edge.httpPort}/api/v1/live?token=${token}`)
+      const ws = new WebSocket(`ws://127.0.0.1:${h.edge.httpPort}/api/v1/live`, liveProtocols(token))
       let closed: number | null = null
       ws.onclose = (e) => { closed = e.code }
       await new Promise((r) => { ws.onmessage = r })

@@ -1,5 +1,6 @@
 // The hub: every topic x every client of the fleet broker (Mosquitto, with the ACL the hub
 // writes), and the week's findings against the hub, each failing without its fix (issue 11).
+import { liveProtocols } from '../../core/live/protocol.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import mqtt from 'mqtt'
 import { SQL } from 'bun'
@@ -266,7 +267,7 @@ describe("the hub's accounts", () => {
   test("a user's live socket closes when their tokens are revoked", async () => {
     const name = 'live-revoked'
     const u = await (await h.api('/api/v1/users', { token: tokens.admin, method: 'POST', json: { username: name, password: `${name}-password`, role: 'viewer' } })).json()
-    const ws = new WebSocket(`${h.base.replace('http', 'ws')}/api/v1/live?token=${await h.login(name, `${name}-password`)}`)
+    const ws = new WebSocket(`${h.base.replace('http', 'ws')}/api/v1/live`, liveProtocols(await h.login(name, `${name}-password`)))
     let closed: number | null = null
     ws.onclose = (e) => { closed = e.code }
     await new Promise((r) => { ws.onmessage = r })

@@ -38,13 +38,13 @@ export function browserSuite(o: SuiteOptions) {
     } catch (err) {
       setupError = err as Error
     }
-  }, o.startMs)
+  }, o.startMs ?? 30_000)
 
   afterAll(async () => {
     await closeAll()
     await browser?.close().catch(() => {})
     await o.stop()
-  }, o.stopMs)
+  }, o.stopMs ?? 20_000)
 
   function ready() {
     // A missing browser or a broken server fails every test with its reason; nothing passes silently.
@@ -81,7 +81,13 @@ export function browserSuite(o: SuiteOptions) {
     await page.screenshot({ path: join(ARTIFACTS, `${o.shotPrefix ?? ''}${name}.png`), fullPage })
   }
 
-  return { ready, fresh, as, shot }
+  /** The suite's browser, for a test that opens its own contexts (closed by that test). */
+  function current(): Browser {
+    if (!browser) throw new Error('the browser is not up')
+    return browser
+  }
+
+  return { ready, fresh, as, shot, browser: current }
 }
 
 export function writeBudgets(file: string, label: string, budgets: Record<string, unknown>) {

@@ -1,8 +1,11 @@
 // Opening the dashboard as a given user in a fresh browser context, with the hooks the
 // tests read: page errors collected, long tasks observed from the first script on. The edge
 // and the hub differ only in their admin's password and in the page that follows a login.
-import { rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core'
+import { seedEdgeHistory } from '../../bench/nominal-load.ts'
 import { ADMIN_PASSWORD, startTestEdge, type EdgeHarness } from '../support/edge-harness.ts'
 
 export type UiRole = 'admin' | 'operator' | 'viewer'
@@ -68,8 +71,11 @@ export async function enterEdge(page: Page, role: UiRole) {
   await page.waitForSelector('.robot-id:not(:text("\u2026"))')
 }
 
+/** A test edge with ten minutes of stored history, as on a robot that has been running. */
 export async function startUiEdge(): Promise<EdgeHarness> {
-  const h = await startTestEdge()
+  const dataDir = mkdtempSync(join(tmpdir(), 'tonypi-ui-edge-'))
+  seedEdgeHistory(dataDir, 600)
+  const h = await startTestEdge({}, { dataDir })
   // The browser logs in as these users: minting their tokens creates them.
   await h.tokenFor('operator')
   await h.tokenFor('viewer')
@@ -81,6 +87,21 @@ export async function stopUiEdge(h: EdgeHarness | undefined) {
   await h.stop()
   rmSync(h.dataDir, { recursive: true, force: true })
 }
+
+/** Every page of the edge's dashboard, and what tells that it has drawn what it shows. */
+export const EDGE_PAGES: readonly { path: string; ready: string }[] = [
+  { path: '/', ready: '[data-card=battery] .reading-value:has-text("V")' },
+  { path: '/servos', ready: '[data-servo-id="16"][data-position]' },
+  { path: '/sensors', ready: '[data-card=attitude] [data-posture]' },
+  { path: '/monitoring', ready: '[data-card=cpu] canvas' },
+  { path: '/history', ready: '[data-card=history-chart] canvas' },
+  { path: '/jobs', ready: '[data-card=jobs]' },
+  { path: '/alerts', ready: '[data-card=alerts-list]' },
+  { path: '/logs', ready: '[data-card=logs]' },
+  { path: '/reports', ready: '[data-card=reports]' },
+  { path: '/users', ready: 'tr[data-user]' },
+  { path: '/settings', ready: '[data-card=thresholds] tr[data-rule]' },
+]
 
 /** Goes to a page through the navigation, as a user would. */
 export async function goTo(page: Page, title: string) {
@@ -100,18 +121,80 @@ export interface FirstLoad {
 export async function measureFirstLoad(page: Page): Promise<FirstLoad> {
   // The paint entries exist only once the first view, the login form, has been drawn.
   await page.waitForSelector('input[name=username]')
+  return readFirstLoad(page)
+}
+
+/** What the page has loaded so far: the document and every resource, API calls included. */
+async function readFirstLoad(page: Page): Promise<FirstLoad> {
   const load = await page.evaluate(() => {
     const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming
     const res = performance.getEntriesByType('resource') as PerformanceResourceTiming[]
     const fcp = performance.getEntriesByName('first-contentful-paint')[0]
     return {
       document: nav.transferSize,
-      resources: res.map((r) => ({ name: new URL(r.name).pathname, transfer: r.transferSize, decoded: r.decodedBodySize })),
+      resources: res.map((r) => ({ name: new URL(r.name).pathname + new URL(r.name).search, transfer: r.transferSize, decoded: r.decodedBodySize })),
       firstContentfulPaintMs: fcp ? Math.round(fcp.startTime) : null,
       domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd),
     }
   })
   return { transferredBytes: load.document + load.resources.reduce((s, r) => s + r.transfer, 0), ...load }
+}
+
+/** `POST auth/login`'s answer, as the dashboard keeps it. */
+export interface LoginAnswer {
+  access_token: string
+  expires_in: number
+  user: Record<string, unknown>
+}
+
+/** A script that puts a logged-in session where the dashboard keeps it, before any page script. */
+export function sessionInit(login: LoginAnswer): string {
+  const s = { token: login.access_token, user: login.user, expiresAt: Date.now() + login.expires_in * 1000 }
+  return `try { localStorage.setItem('tonypi.session', ${JSON.stringify(JSON.stringify(s))}) } catch (e) {}`
+}
+
+/** Counts the page's HTTP requests in flight (WebSockets aside), to wait for a quiet network. */
+function trackRequests(page: Page) {
+  let inflight = 0
+  let lastChange = Date.now()
+  const up = () => { inflight++; lastChange = Date.now() }
+  const down = () => { inflight = Math.max(0, inflight - 1); lastChange = Date.now() }
+  page.on('request', up)
+  page.on('requestfinished', down)
+  page.on('requestfailed', down)
+  return {
+    /** Resolves once nothing has been in flight for `quietMs`. */
+    async quiet(quietMs = 600, timeoutMs = 10_000) {
+      const end = Date.now() + timeoutMs
+      while (Date.now() < end && (inflight > 0 || Date.now() - lastChange < quietMs)) await page.waitForTimeout(100)
+    },
+    stop() {
+      page.off('request', up)
+      page.off('requestfinished', down)
+      page.off('requestfailed', down)
+    },
+  }
+}
+
+/**
+ * A logged-in user opening `path` with an empty cache: the document, the assets and every API
+ * call the page makes until it has drawn `ready` and the network is quiet, as transferred.
+ */
+export async function measurePageLoad(browser: Browser, base: string, path: string, ready: string, login: LoginAnswer,
+  opts: BrowserContextOptions = {}): Promise<FirstLoad> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...opts })
+  try {
+    await context.addInitScript(sessionInit(login))
+    const page = await context.newPage()
+    const requests = trackRequests(page)
+    await page.goto(base + path)
+    await page.waitForSelector(ready)
+    await requests.quiet()
+    requests.stop()
+    return await readFirstLoad(page)
+  } finally {
+    await context.close()
+  }
 }
 
 /** Every servo card's last reading time, by servo id. */

@@ -4,9 +4,9 @@
 // first render, long tasks at 20 Hz) are measured here and written to budgets.json.
 import { describe, expect, test } from 'bun:test'
 import type { SimDriver } from '../../drivers/sim/sim-driver.ts'
-import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
+import { ADMIN_PASSWORD, startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
 import { browserSuite, TEST_MS, writeBudgets } from './browser-suite.ts'
-import { enterEdge, goTo, logIn, measureFirstLoad, servoTimes, startUiEdge, stopUiEdge, unlabelledControls } from './dashboard-page.ts'
+import { EDGE_PAGES, enterEdge, goTo, logIn, measureFirstLoad, measurePageLoad, servoTimes, startUiEdge, stopUiEdge, unlabelledControls, type LoginAnswer } from './dashboard-page.ts'
 
 const NAV_PAGES = ['Overview', 'Servos', 'Sensors', 'Monitoring', 'History', 'Jobs', 'Alerts', 'Logs', 'Reports', 'Settings']
 const COMMAND_CONTROLS = '[data-action=estop], [data-action=resume], [data-action=move], [data-action=torque], [data-action=stop], input[name=target], ' +
@@ -18,7 +18,7 @@ const SQUAT_POSE = [500, 162, 916, 800, 500, 537, 800, 724, 500, 837, 83, 200, 5
 
 let h: EdgeHarness
 const budgets: Record<string, unknown> = {}
-const { ready, fresh, as, shot } = browserSuite({
+const { ready, fresh, as, shot, browser } = browserSuite({
   base: () => h.base,
   enter: enterEdge,
   start: async () => { h = await startUiEdge() },
@@ -57,7 +57,7 @@ async function measureLiveWindow(ms: number) {
 }
 
 describe('serving', () => {
-  test('index and assets: gzip, hashed assets cached for a year, deep links, 404 for missing files', async () => {
+  test('index and assets: brotli or gzip, hashed assets cached for a year, deep links, 404 for missing files', async () => {
     ready()
     const index = await fetch(h.base + '/', { headers: { 'accept-encoding': 'gzip' } })
     expect(index.status).toBe(200)
@@ -72,7 +72,7 @@ describe('serving', () => {
     for (const path of [script!, style!]) {
       const r = await fetch(h.base + path, { headers: { 'accept-encoding': 'gzip, br' } })
       expect(r.status).toBe(200)
-      expect(r.headers.get('content-encoding')).toBe('gzip')
+      expect(r.headers.get('content-encoding')).toBe('br')
       expect(r.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
       const again = await fetch(h.base + path, { headers: { 'if-none-match': r.headers.get('etag')! } })
       expect(again.status).toBe(304)
@@ -82,6 +82,24 @@ describe('serving', () => {
     expect((await fetch(h.base + '/servos')).headers.get('content-type')).toContain('text/html')
     expect((await fetch(h.base + '/favicon.ico')).status).toBe(404)
     expect((await fetch(h.base + '/assets/missing-123.js')).status).toBe(404)
+  }, TEST_MS)
+
+  test('API answers are compressed when the client accepts it (ten minutes of history: a tenth of the bytes)', async () => {
+    ready()
+    const token = await h.tokenFor('viewer')
+    const now = Date.now()
+    const path = `/api/v1/robot/sensors?stream=performance&from=${now - 600_000}&to=${now}`
+    const plain = await h.api(path, { token, headers: { 'accept-encoding': 'identity' } })
+    const plainBytes = (await plain.arrayBuffer()).byteLength
+    expect(plain.headers.get('content-encoding')).toBeNull()
+    expect(plainBytes).toBeGreaterThan(100_000)
+    for (const coding of ['br', 'gzip']) {
+      // Bun's fetch decodes unless asked not to: the bytes as sent.
+      const r = await h.api(path, { token, headers: { 'accept-encoding': coding }, decompress: false } as RequestInit)
+      expect(r.headers.get('content-encoding')).toBe(coding)
+      expect(r.headers.get('vary')).toContain('Accept-Encoding')
+      expect((await r.arrayBuffer()).byteLength).toBeLessThan(plainBytes / 8)
+    }
   }, TEST_MS)
 })
 
@@ -118,7 +136,26 @@ describe('dashboard', () => {
     expect(d.errors).toEqual([])
   }, TEST_MS)
 
-  test('16 servos update live at 20 Hz with no long task over 50 ms', async () => {
+  test('every page, opened logged in with an empty cache, loads in 100 KB or less with every API call it makes', async () => {
+    ready()
+    const login = await (await h.api('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: ADMIN_PASSWORD } })).json() as LoginAnswer
+    const pages: Record<string, { transferredBytes: number; requests: string[] }> = {}
+    for (const p of EDGE_PAGES) {
+      const load = await measurePageLoad(browser(), h.base, p.path, p.ready, login)
+      pages[p.path] = { transferredBytes: load.transferredBytes, requests: load.resources.map((r) => `${r.name} ${r.transfer}`) }
+    }
+    budgets.firstLoadPerPage = pages
+    const over = Object.entries(pages).filter(([, l]) => l.transferredBytes > 100 * 1024).map(([path, l]) => `${path}: ${l.transferredBytes} bytes (${l.requests.join(', ')})`)
+    expect(over).toEqual([])
+    // Ten minutes of the Pi's history are fetched by the page that draws them, for the fields it draws.
+    const apiCalls = (path: string) => pages[path].requests.filter((r) => r.startsWith('/api/'))
+    for (const path of ['/', '/servos', '/sensors', '/history']) expect(apiCalls(path).filter((r) => r.includes('stream=performance'))).toEqual([])
+    expect(apiCalls('/monitoring').filter((r) => r.includes('stream=performance') && r.includes('resolution=2s') && r.includes('fields=cpu_percent'))).toHaveLength(1)
+    expect(apiCalls('/').some((r) => r.startsWith('/api/v1/pi/performance?') || r.startsWith('/api/v1/pi/performance '))).toBe(true)
+    expect(apiCalls('/').filter((r) => r.includes('pi/performance') && r.includes('from='))).toEqual([])
+  }, 120_000)
+
+  test('16 servos update live at the rate the page asks of the feed (5 Hz), with no long task over 50 ms', async () => {
     ready()
     const { page, errors } = await as('admin')
     await goTo(page, 'Servos')
@@ -146,10 +183,12 @@ describe('dashboard', () => {
       if (!m.longTasks.length) break
     }
     const best = windows[windows.length - 1]
-    budgets.servoPage20Hz = { windowMs: 3000, ...best, windows: windows.length > 1 ? windows : undefined, budget: 'no long task > 50 ms' }
+    budgets.servoPageLive = { windowMs: 3000, ...best, windows: windows.length > 1 ? windows : undefined, budget: 'no long task > 50 ms' }
     expect(best.observed).toBe(true)
     expect(best.longTasks).toEqual([])
-    expect(best.perServoHz).toBeGreaterThanOrEqual(15)
+    // The robot sweeps at 20 Hz; the page shows five updates a second, and is sent no more.
+    expect(best.perServoHz).toBeGreaterThanOrEqual(4)
+    expect(best.perServoHz).toBeLessThanOrEqual(6)
     await shot(page, 'servos-admin')
     expect(errors).toEqual([])
   }, TEST_MS)
@@ -286,6 +325,8 @@ describe('dashboard', () => {
 
     await page.click('[data-action=resume]')
     await launcher.locator('[data-why]').waitFor({ state: 'detached' })
+    // The e-stop's abort is not left in red after the resume.
+    await launcher.locator('[data-last-state=aborted]').waitFor({ state: 'detached' })
     expect(await launcher.locator('[data-action=action-run][disabled]').count()).toBe(0)
     // Leave the robot standing for the tests after this one.
     await page.selectOption('[data-card=actions] select[name=repeat]', '1')
@@ -446,6 +487,45 @@ describe('dashboard', () => {
     expect(errors).toEqual([])
   }, TEST_MS)
 
+  test('consistent words: the battery charge said once, a fall rule by its state, log times to the second', async () => {
+    ready()
+    const { page, errors } = await as('viewer')
+    await page.waitForSelector('[data-card=battery] .meter-num:text("%")')
+    expect(await page.locator('[data-card=battery]').getByText('Charge', { exact: true }).count()).toBe(1)
+    await goTo(page, 'Settings')
+    const fall = page.locator('[data-card=thresholds] tr[data-rule=fall]')
+    await fall.waitFor()
+    expect(await fall.textContent()).toContain('Robot has fallen')
+    expect(await fall.textContent()).toContain('when it has fallen')
+    expect(await fall.textContent()).not.toContain('above')
+    expect(await page.textContent('[data-card=thresholds] tr[data-rule=servo_silent]')).toContain('Servo not answering')
+    await goTo(page, 'Logs')
+    const time = await page.textContent('tr[data-log] td[data-label=Time]')
+    expect(time).toMatch(/\d{1,2}:\d\d:\d\d/)
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('history from a shared link: the servo list is filled on a direct load and after a reload, the linked servo chosen', async () => {
+    ready()
+    const { page, errors } = await as('viewer')
+    // The robot's state answering after the chart's data (a busy robot): what left the list empty.
+    await page.route('**/api/v1/robot/status', async (route) => { await new Promise((r) => setTimeout(r, 800)); await route.continue() })
+    const link = `${h.base}/history?stream=servos&servo=3&field=temperature_c&window=900000`
+    for (const open of [() => page.goto(link), () => page.reload()]) {
+      await open()
+      await page.waitForSelector('[data-card=history-chart] canvas')
+      await page.waitForFunction(() => document.querySelectorAll('select[name=servo] option').length === 16)
+      expect(await page.inputValue('select[name=servo]')).toBe('3')
+      expect(await page.textContent('select[name=servo] option:checked')).toBe('3: Left knee pitch')
+      expect(await page.textContent('[data-card=history-chart] h2')).toBe('Servo 3 temperature')
+    }
+    // The chart fetched the one field it draws, at about a point per pixel.
+    await page.selectOption('select[name=servo]', '5')
+    await page.waitForSelector('[data-card=history-chart] h2:text("Servo 5 temperature")')
+    expect(new URL(page.url()).searchParams.get('servo')).toBe('5')
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
   test('keyboard: the skip link, the page list and the emergency stop are reachable with Tab', async () => {
     ready()
     const { page } = await as('operator')
@@ -468,9 +548,16 @@ describe('dashboard', () => {
     await page.waitForSelector('main h1.page-title:text-is("Servos")')
   }, TEST_MS)
 
-  test('connection loss shows "reconnecting", and the page recovers when the robot comes back', async () => {
+  test('connection loss shows "reconnecting", and the page recovers when the robot comes back; the token is in no URL and no console line', async () => {
     ready()
     const { page, errors } = await as('admin')
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem('tonypi.session')!).token as string)
+    const seen: string[] = []
+    page.on('console', (m) => seen.push(`console: ${m.text()}`))
+    page.on('request', (r) => seen.push(`request: ${r.url()}`))
+    page.on('websocket', (ws) => seen.push(`websocket: ${ws.url()}`))
+    await page.reload()
+    await page.waitForSelector('[data-connection=open]')
     await goTo(page, 'Servos')
     await page.waitForFunction(() => document.querySelectorAll('[data-servo-id]').length === 16)
     const { httpPort, mqttPort } = h.edge
@@ -495,5 +582,9 @@ describe('dashboard', () => {
     expect(await page.locator('[data-servo-id][data-stale="true"]').count()).toBe(0)
     // Network errors while the robot was away are expected in the console; nothing may throw.
     expect(errors.filter((e) => e.startsWith('pageerror'))).toEqual([])
+    // The failed attempts are in the console (Chromium logs each with its URL): none names the token.
+    expect(seen.some((l) => l.startsWith('console:') && l.includes('/api/v1/live'))).toBe(true)
+    expect(seen.some((l) => l.startsWith('websocket:'))).toBe(true)
+    expect(seen.filter((l) => l.includes(token))).toEqual([])
   }, TEST_MS)
 })

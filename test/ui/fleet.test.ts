@@ -12,7 +12,8 @@ import { alerts, jobs } from '../../hub/db/schema.ts'
 import { waitFor } from '../support/edge-harness.ts'
 import { HUB_ADMIN_PASSWORD, startTestHub, type HubHarness } from '../support/hub-harness.ts'
 import { browserSuite, TEST_MS, writeBudgets } from './browser-suite.ts'
-import { credentials, goTo, logIn, measureFirstLoad, servoTimes, unlabelledControls, type UiRole } from './dashboard-page.ts'
+import { axeViolations, type AxeViolation } from './axe.ts'
+import { credentials, goTo, logIn, measureFirstLoad, measurePageLoad, servoTimes, sessionInit, unlabelledControls, type LoginAnswer, type UiRole } from './dashboard-page.ts'
 import { FakeRobot } from './fake-robot.ts'
 
 const ROBOT_PAGES = ['Overview', 'Servos', 'Sensors', 'Monitoring', 'History', 'Jobs', 'Alerts', 'Logs']
@@ -24,7 +25,7 @@ let grafana: ReturnType<typeof Bun.serve> | null = null
 const grafanaRequests: string[] = []
 let robotA: FakeRobot
 const budgets: Record<string, unknown> = {}
-const { ready, fresh, as, shot } = browserSuite({
+const { ready, fresh, as, shot, browser } = browserSuite({
   base: () => h.base,
   enter: enterHub,
   start: startHub,
@@ -90,6 +91,8 @@ async function startHub() {
     const st = Object.fromEntries(list.map((r) => [r.robot_id, r.status]))
     return st['robot-a'] === 'online' && st['robot-b'] === 'offline'
   }, 10_000, 100)
+  // Registered, never connected: the third state a fleet has.
+  await register('robot-never')
   // Records for robot-a's alert count, overview and records pages.
   await h.hub.ctx.db.insert(alerts).values({ robotId: 'robot-a', type: 'battery_low', severity: 'warning', source: 'battery', value: 28, threshold: 30, title: 'Battery low', message: 'Battery at 28 %, below 30 %' })
   await h.hub.ctx.db.insert(jobs).values({ robotId: 'robot-a', taskName: 'inspect shelf 4', status: 'in_progress', itemsDone: 3, itemsTotal: 8, percent: 37.5 })
@@ -151,7 +154,7 @@ describe('fleet dashboard', () => {
     expect(await a.locator('[data-last-seen] .reading-value').textContent()).toBe('just now')
     expect(await b.locator('[data-last-seen] .reading-value').textContent()).not.toBe('never')
     expect(await a.locator('[data-sync-lag] .reading-value').textContent()).toBe('not available yet')
-    expect(await page.textContent('[data-summary]')).toContain('2 robots')
+    expect(await page.textContent('[data-summary]')).toContain('3 robots')
     // A viewer commands nothing and manages nothing.
     expect(await page.locator(COMMAND_CONTROLS).count()).toBe(0)
     expect(await page.locator('[data-card=register-robot], .robot-manage').count()).toBe(0)
@@ -164,6 +167,108 @@ describe('fleet dashboard', () => {
     await page.evaluate(() => window.scrollTo(0, 0))
     await shot(page, 'robots')
     expect(d.errors).toEqual([])
+  }, TEST_MS)
+
+  test('the robots list and every page of a robot, opened logged in with an empty cache, load in 100 KB or less with their API calls', async () => {
+    ready()
+    const login = await (await h.api('/api/v1/auth/login', { method: 'POST', json: { username: 'viewer-user', password: 'viewer-password' } })).json() as LoginAnswer
+    const pages = [
+      { path: '/', ready: '[data-robot-id="robot-a"] [data-battery="82"]' },
+      { path: '/robots/robot-a', ready: '[data-card=battery] .meter-num:text("82")' },
+      { path: '/robots/robot-a/servos', ready: '[data-servo-id="16"][data-position]' },
+      { path: '/robots/robot-a/sensors', ready: '[data-card=attitude] [data-posture]' },
+      { path: '/robots/robot-a/monitoring', ready: '[data-card=cpu] canvas' },
+      { path: '/robots/robot-a/history', ready: '[data-card=history-chart]' },
+      { path: '/robots/robot-a/alerts', ready: '[data-card=alerts-list]' },
+      { path: '/reports', ready: '[data-card=reports]' },
+    ]
+    const loads: Record<string, number> = {}
+    for (const p of pages) loads[p.path] = (await measurePageLoad(browser(), h.base, p.path, p.ready, login)).transferredBytes
+    budgets.firstLoadPerPage = loads
+    expect(Object.entries(loads).filter(([, b]) => b > 100 * 1024)).toEqual([])
+  }, 120_000)
+
+  test("robots/{id}/status answers for a registered robot that has not spoken yet: its servos, nothing measured", async () => {
+    ready()
+    const r = await h.api('/api/v1/robots/robot-never/status', { token: await h.tokenFor('viewer') })
+    expect(r.status).toBe(200)
+    const st = await r.json() as { robot_id: string; servos: { id: number; position: number | null; stale: boolean }[]; imu: unknown; battery: unknown }
+    expect(st.robot_id).toBe('robot-never')
+    expect(st.servos).toHaveLength(16)
+    expect(st.servos.every((s) => s.position === null && s.stale)).toBe(true)
+    expect([st.imu, st.battery]).toEqual([null, null])
+    expect((await h.api('/api/v1/robots/no-such-robot/status', { token: await h.tokenFor('viewer') })).status).toBe(404)
+  }, TEST_MS)
+
+  test("an offline robot's pages show its last values as last known, and no command is offered, with the reason", async () => {
+    ready()
+    const { page, errors } = await as('operator')
+    await page.goto(h.base + '/robots/robot-b')
+    await page.waitForSelector('main h1.page-title:text-is("Overview")')
+    const banner = page.locator('[data-state=robot-offline]')
+    await banner.waitFor()
+    expect(await banner.textContent()).toContain('robot-b is offline (last seen')
+    expect(await page.getAttribute('.topbar [data-link]', 'data-link')).toBe('offline')
+    expect(await page.textContent('.topbar .conn-label')).toBe('Robot offline')
+    expect(await page.getAttribute('[data-card=robot] [data-robot-state]', 'data-robot-state')).toBe('Offline')
+    // What it sent before it left: shown, greyed, as last known.
+    await page.waitForSelector('[data-card=posture] [data-posture=upright]')
+    expect(await page.textContent('[data-card=posture] .status-line')).toBe('Last known: Upright')
+    await page.waitForSelector('[data-card=battery] .meter[data-stale=true] .meter-num:text("82")')
+    for (const card of ['battery', 'posture', 'servos', 'pi']) {
+      expect(await page.getAttribute(`[data-card=${card}]`, 'data-live')).toBe('false')
+      expect(await page.textContent(`[data-card=${card}] [data-last-known]`)).toMatch(/^Last known values, from .+; not live\.$/)
+    }
+    expect(await page.textContent('[data-card=servos]')).not.toContain('All servos report normal readings')
+    // STOP cannot reach it: off, and it says why.
+    const stop = page.locator('.topbar [data-action=estop]')
+    expect(await stop.isDisabled()).toBe(true)
+    expect(await stop.getAttribute('aria-describedby')).toBe('robot-link-reason')
+    await shot(page, 'robot-offline', false)
+    await goTo(page, 'Servos')
+    await page.waitForFunction(() => document.querySelectorAll('[data-servo-id]').length === 16)
+    expect(await page.isDisabled('[data-servo-id="1"] [data-action=move]')).toBe(true)
+    expect(await page.textContent('[data-servo-id="1"] .pill')).toBe('No live data')
+    // The robots list says the same.
+    await page.click('nav a:text-is("Robots")')
+    const b = page.locator('[data-robot-id="robot-b"]')
+    await b.locator('[data-action=estop]').waitFor()
+    expect(await b.locator('[data-action=estop]').isDisabled()).toBe(true)
+    expect(await b.locator('[data-unreachable]').textContent()).toBe('robot-b is offline: commands cannot reach it.')
+    expect(await page.locator('[data-robot-id="robot-a"] [data-action=estop]').isDisabled()).toBe(false)
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test('a robot that never connected: said so on every card, nothing green, no "Live", no command; its servo list is there for History', async () => {
+    ready()
+    const { page, errors } = await as('operator')
+    await page.goto(h.base + '/robots/robot-never')
+    await page.waitForSelector('[data-state=robot-never]')
+    expect(await page.getAttribute('[data-card=robot] [data-robot-state]', 'data-robot-state')).toBe('Never connected')
+    expect(await page.textContent('.topbar .conn-label')).toBe('Never connected')
+    expect(await page.locator('.conn-open').count()).toBe(0)
+    expect(await page.textContent('[data-card=servos]')).not.toContain('All servos report normal readings')
+    expect(await page.textContent('[data-card=servos]')).toContain('No readings: the robot has never connected.')
+    expect(await page.locator(['robot', 'battery', 'posture', 'servos', 'pi'].map((c) => `[data-card=${c}] .tone-ok`).join(', ')).count()).toBe(0)
+    expect(await page.isDisabled('.topbar [data-action=estop]')).toBe(true)
+    await shot(page, 'robot-never', false)
+    await page.goto(h.base + '/robots/robot-never/history?stream=servos&servo=3')
+    await page.waitForFunction(() => document.querySelectorAll('select[name=servo] option').length === 16)
+    expect(await page.inputValue('select[name=servo]')).toBe('3')
+    expect(errors).toEqual([])
+  }, TEST_MS)
+
+  test("history from a shared link on the hub: the robot's servo list filled on a direct load and a reload", async () => {
+    ready()
+    const { page, errors } = await as('viewer')
+    await page.route('**/api/v1/robots/robot-a/status', async (route) => { await new Promise((r) => setTimeout(r, 800)); await route.continue() })
+    for (const open of [() => page.goto(h.base + '/robots/robot-a/history?stream=servos&servo=7&field=position&window=300000'), () => page.reload()]) {
+      await open()
+      await page.waitForSelector('[data-card=history-chart]')
+      await page.waitForFunction(() => document.querySelectorAll('select[name=servo] option').length === 16)
+      expect(await page.inputValue('select[name=servo]')).toBe('7')
+    }
+    expect(errors).toEqual([])
   }, TEST_MS)
 
   test('opening a robot: its overview from the hub, and its servos updating live from what it publishes over MQTT', async () => {
@@ -404,6 +509,41 @@ describe('fleet dashboard', () => {
     await viewer.page.waitForSelector(row)
     expect(await viewer.page.$$('[data-card=thresholds] input, [data-action=rule-save]')).toHaveLength(0)
   }, TEST_MS)
+
+  for (const [size, viewport] of [['laptop', { width: 1366, height: 768 }], ['phone', { width: 390, height: 844 }]] as const) {
+    test(`axe-core on every fleet page, both themes, ${size}: no serious or critical violation`, async () => {
+      ready()
+      const login = await (await h.api('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: HUB_ADMIN_PASSWORD } })).json() as LoginAnswer
+      const pages = [
+        { path: '/', ready: '[data-robot-id="robot-a"] [data-battery]' },
+        ...['', '/servos', '/sensors', '/monitoring', '/history', '/jobs', '/alerts', '/logs'].map((p) => ({ path: `/robots/robot-a${p}`, ready: 'main h1.page-title' })),
+        { path: '/robots/robot-b', ready: '[data-state=robot-offline]' },
+        { path: '/robots/robot-never', ready: '[data-state=robot-never]' },
+        { path: '/reports', ready: '[data-card=reports]' },
+        { path: '/settings', ready: '[data-card=thresholds] tr[data-rule]' },
+        { path: '/users', ready: 'tr[data-user]' },
+      ]
+      const found: Record<string, AxeViolation[]> = {}
+      for (const theme of ['light', 'dark'] as const) {
+        const context = await browser().newContext({ viewport, colorScheme: theme, isMobile: size === 'phone', hasTouch: size === 'phone' })
+        try {
+          await context.addInitScript(sessionInit(login))
+          const page = await context.newPage()
+          for (const p of pages) {
+            await page.goto(h.base + p.path)
+            await page.waitForSelector(p.ready)
+            // Let the page draw what it loads (records, the live state) before judging it.
+            await page.waitForLoadState('networkidle').catch(() => {})
+            const v = await axeViolations(page)
+            if (v.length) found[`${theme} ${p.path}`] = v
+          }
+        } finally {
+          await context.close()
+        }
+      }
+      expect(found).toEqual({})
+    }, 120_000)
+  }
 
   test('on a phone: the robots list and a robot page at 360 px, in the dark theme', async () => {
     ready()

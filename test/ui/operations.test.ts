@@ -71,11 +71,42 @@ describe('alerts', () => {
     await page.waitForSelector(row, { state: 'detached' })
     const a = await waitFor('resolved', async () => (await adminApi<Alert[]>('/api/v1/alerts?limit=100')).find((x) => x.id === alertId && x.resolved))
     expect(a.acknowledged_by).toBe('operator-user')
-    await page.selectOption('select[name=alert-state]', 'all')
+    await page.selectOption('select[name=state]', 'all')
     await page.waitForSelector(`${row}[data-state=resolved]`)
+    expect(new URL(page.url()).search).toBe('?state=all')
     await shot(page, 'alerts-resolved')
     expect(errors).toEqual([])
   }, TEST_MS)
+
+  test('one truth from the live feed: the overview shows the alert with its toast, an escalation toasts, the list follows, nothing polls', async () => {
+    ready()
+    const { page, errors } = await as('viewer')
+    await page.waitForSelector('[data-card=alerts] [data-open-alerts="0"]')
+    const asked: string[] = []
+    page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/v1/alerts') asked.push(r.url()) })
+    await adminApi('/api/v1/sim/fault', { method: 'POST', json: { kind: 'overheat', servo_id: 4 } })
+    try {
+      // The servo named as everywhere else on the dashboard, not by its configuration key.
+      await page.waitForSelector('.toast:has-text("Alert: Servo 4 (Left hip pitch) temperature")', { timeout: 15_000 })
+      // The card beside the toast says so at once, not at its next poll.
+      await page.waitForSelector('[data-card=alerts] [data-open-alerts="1"]', { timeout: 1500 })
+      // Warning, then critical as it keeps heating: the escalation is told too.
+      await page.waitForSelector('.toast:has-text("Alert now critical: Servo 4")', { timeout: 15_000 })
+      await page.waitForSelector('[data-card=alerts] li[data-severity=critical]', { timeout: 1500 })
+      await shot(page, 'overview-alert-escalated', false)
+      await goTo(page, 'Alerts')
+      await page.waitForSelector('tr[data-alert][data-severity-now=critical][data-state=open]')
+    } finally {
+      await adminApi('/api/v1/sim/fault', { method: 'DELETE' })
+    }
+    // It cools and resolves itself: the open list drops it without being asked.
+    const listed = asked.length
+    await page.waitForSelector('[data-card=alerts-list] [data-state=empty]', { timeout: 20_000 })
+    expect(asked.length).toBe(listed)
+    // The only alert requests were the two pages' own first loads.
+    expect(asked.length).toBe(1)
+    expect(errors).toEqual([])
+  }, 60_000)
 })
 
 describe('reports', () => {
@@ -96,6 +127,11 @@ describe('reports', () => {
     const id = Number(await page.getAttribute('[data-card=report]', 'data-report'))
     expect(id).toBeGreaterThan(0)
     expect(await page.$$('[data-card=report] [data-figures=servos] tbody tr')).not.toHaveLength(0)
+    // The same words as the PDF: labels with units, servos by name, never a field's raw name.
+    const shown = (await page.textContent('[data-card=report]'))!
+    for (const label of ['Temperature min / mean / max (°C)', 'Hours to 75 °C', 'Samples', '3 Left knee pitch', 'CPU temperature (°C)', 'Battery charge (%)', 'Window (h)']) expect(shown).toContain(label)
+    expect(shown.match(/\b[a-z]+_[a-z0-9_]+\b/g)).toBeNull()
+    expect(shown).not.toMatch(/Window H|Cpu Temp|Time To Limit|\d{4}-\d\d-\d\dT\d\d:/)
     // No model key in tests: the report says why there is no narrative.
     const narrative = await page.textContent('[data-card=report] .narrative')
     expect(narrative!.length).toBeGreaterThan(20)
@@ -189,4 +225,73 @@ describe('settings', () => {
     await viewer.page.waitForSelector(row)
     expect(await viewer.page.$$('[data-card=thresholds] input, [data-action=rule-save]')).toHaveLength(0)
   }, TEST_MS)
+})
+
+describe('on a phone', () => {
+  /** Runs in the page: what a phone user would find wrong with the record tables of this page. */
+  function tableProblems(actions: string) {
+    const problems: string[] = []
+    const vw = innerWidth
+    if (document.documentElement.scrollWidth > vw) problems.push(`the page is ${document.documentElement.scrollWidth} px wide in a ${vw} px screen`)
+    for (const tr of document.querySelectorAll('table.table-cards tbody tr')) {
+      if (getComputedStyle(tr).display !== 'block') problems.push(`a row is not a card: ${tr.textContent?.slice(0, 40)}`)
+    }
+    for (const el of document.querySelectorAll<HTMLElement>(actions)) {
+      const r = el.getBoundingClientRect()
+      const wrap = el.closest('.table-wrap')?.getBoundingClientRect()
+      const name = `${el.tagName.toLowerCase()} "${el.textContent?.trim() || el.getAttribute('aria-label')}"`
+      if (r.width === 0 || r.height === 0) problems.push(`${name} is not shown`)
+      else if (r.left < 0 || r.right > vw) problems.push(`${name} is off-screen (${Math.round(r.left)}..${Math.round(r.right)})`)
+      else if (wrap && (r.left < wrap.left - 1 || r.right > wrap.right + 1)) problems.push(`${name} is cut by its table (${Math.round(r.right)} > ${Math.round(wrap.right)})`)
+    }
+    // A word broken across two lines has two boxes (after its hyphen is where a word may break).
+    for (const cell of document.querySelectorAll('.log-message')) {
+      const text = cell.firstChild
+      if (!text || text.nodeType !== Node.TEXT_NODE) continue
+      const s = text.textContent ?? ''
+      for (const m of s.matchAll(/[^\s-]+-?/g)) {
+        const range = document.createRange()
+        range.setStart(text, m.index!)
+        range.setEnd(text, m.index! + m[0].length)
+        if (range.getClientRects().length > 1) problems.push(`"${m[0]}" is broken across lines`)
+      }
+    }
+    return problems
+  }
+
+  test('390 x 844: every record table is a card per row, its actions in view; an open report fits; log words whole', async () => {
+    ready()
+    // One of each record, whatever ran before.
+    await adminApi('/api/v1/logs', { method: 'POST', json: { message: 'Replaced the left ankle servo after recalibration; the gripper assembly responds normally again', level: 'info' } })
+    await adminApi('/api/v1/jobs', { method: 'POST', json: { task_name: 'Inspect the shelves of aisle four for misplaced boxes' } })
+    await adminApi('/api/v1/reports/generate', { method: 'POST', json: { report_type: 'performance', time_range: '1h' } })
+    await adminApi('/api/v1/sim/fault', { method: 'POST', json: { kind: 'overheat', servo_id: 6 } })
+    try {
+      await waitFor('an open alert', async () => (await adminApi<Alert[]>('/api/v1/alerts?resolved=false')).length > 0, 15_000)
+      const { page, errors } = await as('admin', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
+      const found: Record<string, string[]> = {}
+      const visit = async (title: string, ready: string, actions: string) => {
+        await goTo(page, title)
+        await page.waitForSelector(ready)
+        const p = await page.evaluate(tableProblems, actions)
+        if (p.length) found[title] = p
+        await shot(page, `phone-cards-${title.toLowerCase()}`, false)
+      }
+      await visit('Alerts', 'tr[data-alert]', '[data-action=alert-ack], [data-action=alert-resolve]')
+      await visit('Jobs', 'tr[data-job]', 'tr[data-job] td')
+      await visit('Logs', 'tr[data-log]', '[data-action=logs-older], [data-export]')
+      await visit('Users', 'tr[data-user]', 'tr[data-user] button, tr[data-user] select')
+      await visit('Settings', '[data-card=thresholds] tr[data-rule]', '[data-card=thresholds] [data-action=rule-save], [data-card=thresholds] input[type=checkbox]')
+      await visit('Reports', 'tr[data-report-row]', '[data-action=report-open]')
+      await page.click('[data-action=report-open]')
+      await page.waitForSelector('[data-card=report] [data-figures=servos] tbody tr')
+      const opened = await page.evaluate(tableProblems, '[data-action=report-pdf], [data-card=report] td')
+      if (opened.length) found['an open report'] = opened
+      await shot(page, 'phone-cards-report-open', false)
+      expect(found).toEqual({})
+      expect(errors).toEqual([])
+    } finally {
+      await adminApi('/api/v1/sim/fault', { method: 'DELETE' })
+    }
+  }, 60_000)
 })

@@ -66,11 +66,13 @@ export function drawSparkline(ctx: CanvasRenderingContext2D, ring: Ring, size: C
   ctx.stroke()
 }
 
-export function Sparkline(props: { ring: Ring; label: string; spanMs?: number; minRange?: number; bounds?: [number, number]; target?: number | null; class?: string }) {
+/** `target`: a value, or a way to read it, for a parent that does not re-render as it changes. */
+export function Sparkline(props: { ring: Ring; label: string; spanMs?: number; minRange?: number; bounds?: [number, number]; target?: number | null | (() => number | null); class?: string }) {
   const ref = useRef<HTMLCanvasElement>(null)
   // Props change on every parent render; the draw loop reads the newest through this ref.
-  const opts = useRef<SparklineOptions>({ spanMs: 10_000, minRange: 1 })
-  opts.current = { spanMs: props.spanMs ?? 10_000, minRange: props.minRange ?? 1, bounds: props.bounds, target: props.target }
+  const opts = useRef({ spanMs: 10_000, minRange: 1 } as SparklineOptions & { targetOf?: () => number | null })
+  const t = props.target
+  opts.current = { spanMs: props.spanMs ?? 10_000, minRange: props.minRange ?? 1, bounds: props.bounds, target: typeof t === 'function' ? undefined : t, targetOf: typeof t === 'function' ? t : undefined }
 
   useEffect(() => {
     const canvas = ref.current
@@ -80,7 +82,7 @@ export function Sparkline(props: { ring: Ring; label: string; spanMs?: number; m
     let drawn = ''
     const tracked = trackCanvasSize(canvas, requestFrame)
     const off = onFrame(() => {
-      const o = opts.current
+      const o = opts.current.targetOf ? { ...opts.current, target: opts.current.targetOf() } : opts.current
       const key = `${props.ring.version}|${tracked.size.version}|${o.target ?? ''}|${theme.value}`
       if (key === drawn) return
       drawn = key

@@ -1,16 +1,31 @@
 // An operator's controls for one servo: a target position (slider and number, Enter or
 // Move sends it) and torque. Releasing torque asks twice: a standing robot collapses.
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { POSITION_MAX, POSITION_MIN } from '../../core/units.ts'
 import { html } from '../lib/html.ts'
+import { useVersion } from '../live/use-live.ts'
 import type { CommandClient } from '../robot/commands.ts'
 import type { ServoLive } from '../robot/robot-live.ts'
 
 const CONFIRM_MS = 4_000
 
+/** The slider shows where the servo is until someone drags it: followed twice a second, and
+ * only past a few units, so a standing robot's reading jitter moves nothing. */
+const FOLLOW_HZ = 2
+const FOLLOW_MIN = 4
+
 export function ServoControls(props: { servo: ServoLive; label: string; durationMs: number; commands: CommandClient; disabled: boolean }) {
   const { servo, label, commands } = props
   const [draft, setDraft] = useState<number | null>(null)
+  const shown = useRef<{ position: number | null; torque: boolean | null; stamp: number }>({ position: null, torque: null, stamp: 0 })
+  useVersion(() => {
+    const cur = shown.current
+    const moved = servo.position !== null && (cur.position === null || Math.abs(servo.position - cur.position) >= FOLLOW_MIN)
+    if (draft === null && (moved || servo.torque !== cur.torque)) cur.stamp++
+    return cur.stamp
+  }, FOLLOW_HZ, false, [servo, draft])
+  shown.current.position = servo.position
+  shown.current.torque = servo.torque
   const [confirmRelease, setConfirmRelease] = useState(false)
   useEffect(() => {
     if (!confirmRelease) return

@@ -10,7 +10,7 @@ import { logout, session } from '../lib/session.ts'
 import type { LiveConnection } from '../live/live-connection.ts'
 import { useLive } from '../live/use-live.ts'
 import { useOptionalRobotSession, type RobotSession } from '../robot/robot-session.ts'
-import { ConnectionBanner, ConnectionDot } from './connection-banner.ts'
+import { ConnectionBanner, ConnectionDot, RobotConnectionDot, RobotLinkBanner } from './connection-banner.ts'
 import { EstopBanner, EstopButton } from './estop.ts'
 import { ThemeToggle } from './theme-toggle.ts'
 import { ToastRegion } from './toast-region.ts'
@@ -46,13 +46,13 @@ export function Shell(props: { nav: NavItem[]; current: string; title: string; l
       <div class="brand">
         <${Link} href="/" class="brand-link" aria-label=${FLEET ? 'TonyPi Monitor, all robots' : 'TonyPi Monitor, overview'}><span class="logo" aria-hidden="true"></span><span class="brand-name">TonyPi</span><//>
         ${rs ? html`<${RobotName} rs=${rs} />` : html`<span class="robot-id fleet-label" title="The fleet">Fleet</span>`}
-        ${props.live ? html`<${ConnectionDot} live=${props.live} />` : null}
+        ${rs ? html`<${RobotConnectionDot} rs=${rs} />` : props.live ? html`<${ConnectionDot} live=${props.live} />` : null}
       </div>
       <div class="topbar-actions">
         <${ThemeToggle} />
-        <${Link} href="/account" class="user-link" title=${`${user.username} (${role})`} aria-label=${`Account: ${user.username}, ${role}`}>
+        <${Link} href="/account" class="user-link" title=${`${user.username} (${role})`}>
           <span class="avatar" aria-hidden="true">${user.username.slice(0, 1).toUpperCase()}</span>
-          <span class="user-name">${user.username}</span><span class="role-badge">${role}</span>
+          <span class="sr-only">Account of </span><span class="user-name">${user.username}</span> <span class="role-badge">${role}</span>
         <//>
         <button type="button" class="btn btn-ghost btn-small" onClick=${() => logout()}>Log out</button>
         ${rs ? html`<${EstopButton} />` : null}
@@ -66,6 +66,7 @@ export function Shell(props: { nav: NavItem[]; current: string; title: string; l
     </nav>
     <main id="main" tabindex="-1">
       ${props.live ? html`<${ConnectionBanner} live=${props.live} />` : null}
+      ${rs?.fleet ? html`<${RobotLinkBanner} rs=${rs} />` : null}
       ${rs ? html`<${EstopBanner} />` : null}
       <h1 class="page-title">${props.title}</h1>
       ${props.children}

@@ -1,20 +1,18 @@
 // The robots list's model (hub only): the registry from `GET robots`, kept current by the
 // fleet's live feed (status messages, battery samples, "last heard") and refreshed every few
 // seconds (the hub marks a silent robot offline without telling the feed). Open alerts are
-// counted from `GET alerts`. Live messages only mark the model dirty; the page redraws at most
-// once a second, however many robots report at 20 Hz.
+// the fleet's, kept by the live feed's alert events (open-alerts.ts), counted per robot. Live
+// messages only mark the model dirty; the page redraws at most once a second.
 import { createContext } from 'preact'
 import { useContext } from 'preact/hooks'
 import { ApiError } from '../lib/api.ts'
 import { LiveConnection } from '../live/live-connection.ts'
 import { Observable } from '../lib/observable.ts'
 import { api, type Session } from '../lib/session.ts'
-import { toast } from '../lib/toasts.ts'
-import type { AlertRow, FleetRobot, LiveMessage, RobotStatus } from '../lib/types.ts'
+import type { AlertMessage, FleetRobot, LiveMessage, RobotStatus } from '../lib/types.ts'
+import { OpenAlerts, toastAlertChange } from '../robot/open-alerts.ts'
 
 const LIST_EVERY_MS = 10_000
-const ALERTS_EVERY_MS = 15_000
-const ALERTS_LIMIT = 1000
 const REDRAW_MS = 1_000
 
 export type FleetStatus = FleetRobot['status']
@@ -27,16 +25,11 @@ export interface RobotBattery {
 
 export type Loaded<T> = { state: 'loading' } | { state: 'ok'; data: T } | { state: 'error'; message: string; data?: T }
 
-export interface AlertCounts {
-  byRobot: Map<string, number>
-  /** More open alerts than one request returns: the counts are lower bounds. */
-  capped: boolean
-}
-
 export class FleetSession {
   readonly live: LiveConnection
   readonly list = new Observable<Loaded<FleetRobot[]>>({ state: 'loading' })
-  readonly alerts = new Observable<Loaded<AlertCounts>>({ state: 'loading' })
+  /** Every robot's open alerts. */
+  readonly alerts = new OpenAlerts('/alerts?resolved=false')
   /** Bumped (at most once a second) when live data changed. */
   readonly version = new Observable(0)
   readonly battery = new Map<string, RobotBattery>()
@@ -54,7 +47,7 @@ export class FleetSession {
       // Quiet when no robot reports: silence is not a dead link here.
       silenceMs: null,
       onMessage: (m) => this.onMessage(m),
-      onOpen: () => { void this.refresh() },
+      onOpen: () => { void this.refresh(); void this.alerts.load() },
       onRefused: () => void api('/auth/me').catch(() => {}),
     })
   }
@@ -62,10 +55,8 @@ export class FleetSession {
   start() {
     this.live.start()
     void this.refresh()
-    void this.loadAlerts()
     this.timers.push(
       setInterval(() => void this.refresh(), LIST_EVERY_MS),
-      setInterval(() => void this.loadAlerts(), ALERTS_EVERY_MS),
       setInterval(() => this.flush(), REDRAW_MS),
     )
   }
@@ -100,16 +91,14 @@ export class FleetSession {
     }
   }
 
-  async loadAlerts() {
-    try {
-      const rows = await api<AlertRow[]>(`/alerts?resolved=false&limit=${ALERTS_LIMIT}`)
-      const byRobot = new Map<string, number>()
-      for (const a of rows) byRobot.set(a.robot_id, (byRobot.get(a.robot_id) ?? 0) + 1)
-      this.alerts.set({ state: 'ok', data: { byRobot, capped: rows.length >= ALERTS_LIMIT } })
-    } catch (err) {
-      const prev = this.alerts.value
-      this.alerts.set({ state: 'error', message: (err as ApiError).message, data: prev.state === 'loading' ? undefined : prev.data })
-    }
+  /** Open alerts per robot; null while they load; `capped`: more than one request returns (lower bounds). */
+  alertCounts(): { byRobot: Map<string, number>; capped: boolean } | null {
+    const v = this.alerts.view.value
+    const rows = v.state === 'ok' ? v.rows : v.state === 'error' ? v.rows : undefined
+    if (!rows) return null
+    const byRobot = new Map<string, number>()
+    for (const a of rows) byRobot.set(a.robot_id, (byRobot.get(a.robot_id) ?? 0) + 1)
+    return { byRobot, capped: v.state === 'ok' && v.capped }
   }
 
   /** The battery the hub last heard, until the live feed brings a newer one. */
@@ -149,11 +138,9 @@ export class FleetSession {
     }
   }
 
-  /** A new fleet alert is told in a toast on the robots list too; every change recounts. */
+  /** A new or worse alert is told in a toast on the robots list too; every change recounts. */
   private onAlert(robotId: string, data: Record<string, unknown>) {
-    void this.loadAlerts()
-    if (data.change !== 'open') return
-    toast(data.severity === 'critical' ? 'error' : 'warn', `${robotId}: ${String(data.title ?? data.type ?? 'alert')}`, typeof data.message === 'string' ? data.message : undefined)
+    toastAlertChange(this.alerts.apply(data as unknown as AlertMessage), robotId)
   }
 
   private markDirty() {

@@ -50,16 +50,14 @@ export function time(ts: number | null | undefined, withSeconds = true): string 
   return new Date(ts).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', ...(withSeconds ? { second: '2-digit' } : {}) })
 }
 
-export function dateTime(ts: number | null | undefined): string {
+/** With `seconds` for records whose order within a minute matters (log entries). */
+export function dateTime(ts: number | null | undefined, opts: { seconds?: boolean } = {}): string {
   if (!ts) return DASH
-  return new Date(ts).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+  return new Date(ts).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: opts.seconds ? 'medium' : 'short' })
 }
 
-/** left_knee_pitch -> Left knee pitch */
-export function jointName(name: string): string {
-  const s = name.replace(/_/g, ' ').trim()
-  return s ? s[0].toUpperCase() + s.slice(1) : s
-}
+/** left_knee_pitch -> Left knee pitch (core/servo-label.ts: alerts and reports say the same). */
+export { jointLabel as jointName } from '../../core/servo-label.ts'
 
 /** How long ago, for "last seen": "just now", "42 s ago", "5 min ago", "3 h ago", then the date. */
 export function ago(ts: number | null | undefined, now = Date.now()): string {

@@ -1,10 +1,12 @@
 // Shapes the dashboard reads from the API. Those the edge declares in core/ are imported
 // as types (erased from the bundle), so a change there breaks the typecheck here.
 import type { Command, CommandOutcome, PublicUser, RobotStatus, Role, ServoStatus } from '../../core/schemas.ts'
-import type { StreamName } from '../../core/streams.ts'
+import type { AlertMessage, AlertRecord } from '../../core/alerts/record.ts'
+import type { Sample, StreamName } from '../../core/streams.ts'
+import type { LiveFeedMessage as LiveMessage, LiveRates } from '../../core/live/protocol.ts'
 import type { PlayProgress } from '../../drivers/action-groups/player.ts'
 
-export type { Command, CommandOutcome, PlayProgress, PublicUser, RobotStatus, Role, ServoStatus, StreamName }
+export type { Command, CommandOutcome, LiveMessage, LiveRates, PlayProgress, PublicUser, RobotStatus, Role, ServoStatus, StreamName }
 
 /** `GET /actions`: the action groups installed on the robot and the one playing. */
 export interface ActionsResponse {
@@ -22,19 +24,8 @@ export interface LoginResponse {
   user: PublicUser
 }
 
-export interface LiveSample {
-  stream: StreamName
-  ts: number
-  source?: string
-  values: Record<string, number>
-}
-
-/** The edge's feed is its one robot's; the hub's names the robot of each message (and its
- * hello has no role). */
-export type LiveMessage =
-  | { type: 'hello'; robot_id: string | null; user: string; role?: Role; ts: number }
-  | { type: 'samples'; robot_id?: string; samples: LiveSample[] }
-  | { type: 'event'; robot_id?: string; event: string; level?: 'debug' | 'info' | 'warn' | 'error'; ts: number; data: Record<string, unknown> }
+/** A sample as the live feed carries it (core/streams.ts). */
+export type LiveSample = Sample
 
 /** Hub: a robot of the fleet as `GET robots` lists it. */
 export interface FleetRobot {
@@ -81,25 +72,10 @@ export interface JobRow {
   finished_at: number | null
 }
 
-/** An alert as the hub serves it: the same record as the edge's (core/alerts/record.ts), times in epoch ms. */
-export interface AlertRow {
-  id: number
-  robot_id: string
-  type: string
-  severity: 'info' | 'warning' | 'critical'
-  source: string
-  value: number | null
-  threshold: number | null
-  title: string
-  message: string
-  created_at: number
-  updated_at: number
-  acknowledged: boolean
-  acknowledged_by: string | null
-  acknowledged_at: number | null
-  resolved: boolean
-  resolved_at: number | null
-}
+/** An alert as the edge and the hub serve it (core/alerts/record.ts), times in epoch ms; and
+ * the live feed's `alert` event: the alert as it is now, with what changed. */
+export type AlertRow = AlertRecord
+export type { AlertMessage }
 
 /** A hub log entry (epoch ms). */
 export interface LogRow {

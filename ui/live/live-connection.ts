@@ -1,8 +1,10 @@
 // The authenticated live WebSocket, kept open: when it drops (robot rebooting, Wi-Fi
 // roaming) it retries with backoff and says so, and a connection that goes silent is
-// treated as lost rather than trusted.
+// treated as lost rather than trusted. The token goes as a subprotocol, never in the URL
+// (core/live/protocol.ts); the rates the page can show are asked for on every connection.
+import { LIVE_PATH, liveProtocols, type LiveMessage as AnyLiveMessage } from '../../core/live/protocol.ts'
 import { Observable } from '../lib/observable.ts'
-import type { LiveMessage } from '../lib/types.ts'
+import type { LiveMessage, LiveRates } from '../lib/types.ts'
 
 export type LiveState = 'connecting' | 'open' | 'reconnecting' | 'closed'
 
@@ -35,10 +37,10 @@ const BACKOFF_MAX_MS = 5_000
 /** The robot sends IMU and servo samples many times a second; 10 s of silence is a dead link. */
 const SILENCE_MS = 10_000
 
-export function liveUrl(token: string, params: Record<string, string> = {}): string {
+export function liveUrl(params: Record<string, string> = {}): string {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
-  const q = new URLSearchParams({ token, ...params })
-  return `${proto}//${location.host}/api/v1/live?${q}`
+  const q = new URLSearchParams(params).toString()
+  return `${proto}//${location.host}${LIVE_PATH}${q ? `?${q}` : ''}`
 }
 
 export class LiveConnection {
@@ -48,6 +50,7 @@ export class LiveConnection {
   private watchdog: ReturnType<typeof setInterval> | null = null
   private lastMessageAt = 0
   private stopped = false
+  private rates: LiveRates | null = null
   private readonly wake = () => { if (this.status.value.state === 'reconnecting') this.retryNow() }
 
   constructor(private readonly handlers: LiveHandlers) {}
@@ -76,6 +79,13 @@ export class LiveConnection {
     this.status.set({ state: 'closed', attempt: 0, retryAt: null, lostAt: null })
   }
 
+  /** Asks the feed for no more than `rates` (now, and on every reconnection). */
+  setRates(rates: LiveRates) {
+    const same = this.rates && JSON.stringify(this.rates) === JSON.stringify(rates)
+    this.rates = rates
+    if (!same && this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'rate', hz: rates }))
+  }
+
   retryNow() {
     if (this.stopped || this.status.value.state === 'open') return
     if (this.retryTimer) clearTimeout(this.retryTimer)
@@ -89,23 +99,26 @@ export class LiveConnection {
     const prev = this.status.value
     if (prev.state !== 'reconnecting') this.status.set({ ...prev, state: 'connecting' })
     let opened = false
-    const ws = new WebSocket(liveUrl(token, this.handlers.params))
+    const ws = new WebSocket(liveUrl(this.handlers.params), liveProtocols(token))
     this.ws = ws
     ws.onopen = () => {
       opened = true
       this.lastMessageAt = Date.now()
+      if (this.rates) ws.send(JSON.stringify({ type: 'rate', hz: this.rates }))
       this.status.set({ state: 'open', attempt: 0, retryAt: null, lostAt: null })
       this.handlers.onOpen()
     }
     ws.onmessage = (e) => {
       this.lastMessageAt = Date.now()
-      let m: LiveMessage
+      let m: AnyLiveMessage
       try {
-        m = JSON.parse(String(e.data)) as LiveMessage
+        m = JSON.parse(String(e.data)) as AnyLiveMessage
       } catch {
         return // one malformed message must not take the page down
       }
-      this.handlers.onMessage(m)
+      // The feed's answers to our own requests; a refused one is a bug here, said in the console.
+      if (m.type === 'error') console.warn('live feed:', m.message)
+      else if (m.type !== 'rate') this.handlers.onMessage(m as LiveMessage)
     }
     ws.onclose = () => {
       if (this.ws !== ws) return

@@ -10,7 +10,8 @@ import { jointName, num } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
 import { api } from '../lib/session.ts'
 import type { SensorHistory, StreamName } from '../lib/types.ts'
-import { HISTORY_STREAMS, HISTORY_WINDOWS, resolutionFor } from '../robot/history-fields.ts'
+import { chartResolution, HISTORY_STREAMS, HISTORY_WINDOWS } from '../robot/history-fields.ts'
+import { useLive } from '../live/use-live.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
 
 interface Choice {
@@ -31,6 +32,11 @@ function readChoice(): Choice {
     field: field in def.fields ? field : Object.keys(def.fields)[0],
     windowMs: HISTORY_WINDOWS.find((w) => w.ms === Number(q.get('window')))?.ms ?? 15 * 60_000,
   }
+}
+
+/** The chart's width before it is drawn: the page's, less the page list beside it on a wide screen. */
+function chartWidth(): number {
+  return innerWidth > 760 ? innerWidth - 270 : innerWidth - 60
 }
 
 function toSeries(points: SensorHistory['points'], field: string): Series {
@@ -58,6 +64,9 @@ function downloadCsv(name: string, s: Series) {
 
 export function HistoryPage() {
   const rs = useRobotSession()
+  // The servo list arrives with the robot's state, which a direct load or a reload has not
+  // fetched yet when the page first draws: redraw when it comes.
+  const robot = useLive(rs.robot, 2, ['roster'])
   const [choice, setChoice] = useState<Choice>(readChoice)
   const [data, setData] = useState<SensorHistory | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -72,7 +81,8 @@ export function HistoryPage() {
     const ctrl = new AbortController()
     const to = Date.now()
     const from = to - choice.windowMs
-    const params = new URLSearchParams({ stream: choice.stream, from: String(from), to: String(to), resolution: resolutionFor(choice.stream, choice.windowMs) })
+    // About a point per pixel of the chart, and only the value charted.
+    const params = new URLSearchParams({ stream: choice.stream, from: String(from), to: String(to), resolution: chartResolution(choice.windowMs, chartWidth()), fields: choice.field })
     if (def.perServo) params.set('servo_id', String(choice.servo))
     setLoading(true)
     setError(null)
@@ -97,6 +107,8 @@ export function HistoryPage() {
     if (!(next.field in d.fields)) next.field = Object.keys(d.fields)[0]
     return next
   })
+  // Until the list comes, the servo the link names, so the choice shows as it is.
+  const servoOptions = robot.servos.length ? robot.servos : [{ id: choice.servo, name: '' }]
   const subject = def.perServo ? `Servo ${choice.servo} ${field.label.toLowerCase()}` : `${def.label} ${field.label.toLowerCase()}`
   const fname = `${rs.robotId ?? (rs.robot.robotId || 'robot')}-${choice.stream}${def.perServo ? `-${choice.servo}` : ''}-${choice.field}`
 
@@ -108,7 +120,7 @@ export function HistoryPage() {
         </select></label>
       ${def.perServo ? html`<label class="field"><span>Servo</span>
         <select name="servo" value=${choice.servo} onChange=${(e: Event) => update({ servo: Number((e.target as HTMLSelectElement).value) })}>
-          ${rs.robot.servos.map((s) => html`<option key=${s.id} value=${s.id}>${s.id}: ${jointName(s.name)}</option>`)}
+          ${servoOptions.map((s) => html`<option key=${s.id} value=${s.id}>${s.name ? `${s.id}: ${jointName(s.name)}` : `Servo ${s.id}`}</option>`)}
         </select></label>` : null}
       <label class="field"><span>Value</span>
         <select name="field" value=${choice.field} onChange=${(e: Event) => update({ field: (e.target as HTMLSelectElement).value })}>

@@ -1,5 +1,6 @@
 // The Raspberry Pi and the edge service: CPU, memory, disk, temperature, network, power
 // (throttling and under-voltage), and the local store.
+import { useEffect } from 'preact/hooks'
 import { Sparkline } from '../charts/sparkline.ts'
 import { Card, Meter, Reading } from '../components/card.ts'
 import { bitsPerSecond, bytes, dateTime, duration, num } from '../lib/format.ts'
@@ -8,6 +9,7 @@ import { decodeThrottled, throttleSummary } from '../lib/throttle-flags.ts'
 import type { EdgeStats, RobotStatus } from '../lib/types.ts'
 import { useApi } from '../lib/use-api.ts'
 import { useLive } from '../live/use-live.ts'
+import { useRobotLink } from '../robot/robot-link.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
 
 const TEN_MIN = 600_000
@@ -34,6 +36,8 @@ function BusCard() {
 export function MonitoringPage() {
   const rs = useRobotSession()
   const robot = useLive(rs.robot, 4, ['performance'])
+  // The one page that draws the Pi's last ten minutes fetches them.
+  useEffect(() => { void rs.seedChartHistory('performance', TEN_MIN) }, [rs])
   // The edge's own service counters; the hub has none per robot.
   const [stats] = useApi<EdgeStats>(rs.fleet ? null : '/stats', { refreshMs: 5_000 })
   const p = robot.performance?.values
@@ -43,11 +47,13 @@ export function MonitoringPage() {
   const power = throttleSummary(flags)
   const st = stats.state === 'ok' || stats.state === 'error' ? stats.data : undefined
 
+  const link = useRobotLink(rs)
   if (!robot.performance) {
     return html`<p class="muted" role="status">${rs.fleet ? `No performance reading from ${rs.robotId} in the last 10 minutes yet; waiting for one\u2026` : 'Waiting for the first performance reading\u2026'}</p>`
   }
 
-  return html`<div class="grid-cards">
+  return html`${link.live ? null : html`<p class="muted" data-last-known=${robot.performance.ts}>Last known values, from ${dateTime(robot.performance.ts, { seconds: true })}; not live.</p>`}
+  <div class="grid-cards">
     <${Card} title="CPU" data-card="cpu">
       <${Meter} label="All cores" percent=${p?.cpu_percent} />
       ${cores.map((k) => html`<${Meter} key=${k} label=${`Core ${k.slice(3, -8)}`} percent=${p?.[k]} />`)}

@@ -1,32 +1,21 @@
-// The robot's own records on the edge: alerts (acknowledge, resolve), jobs (statistics, a new
-// job that can run an action group), logs (search, paging, notes, export) and reports
-// (generate, read, PDF), plus the alert thresholds card of the settings page. The edge's API
-// uses snake_case and epoch milliseconds; the hub's record pages (records.ts) read the hub's.
-import type { ComponentChildren } from 'preact'
+// The robot's own records on the edge: jobs (statistics, a new job that can run an action
+// group) and logs (search, paging, notes, export). The edge's API uses snake_case and
+// epoch milliseconds; the hub's record pages (records.ts) read the hub's. Alerts: alerts.ts;
+// reports: reports.ts.
 import { useEffect, useState } from 'preact/hooks'
 import { Card, Reading } from '../components/card.ts'
-import { API_BASE } from '../lib/api.ts'
 import { dateTime, num } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
 import { useObservable } from '../lib/observable.ts'
 import { FLEET } from '../lib/mode.ts'
 import { api, canCommand, session } from '../lib/session.ts'
 import { toast } from '../lib/toasts.ts'
-import { useApi, type Resource } from '../lib/use-api.ts'
+import { useApi } from '../lib/use-api.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
+import { act, DownloadLink, loaded, RecordTable, Status, useReloadOn, value, when } from './page-parts.ts'
 
 // --- shapes (edge API) -------------------------------------------------------------------
 
-type Severity = 'info' | 'warning' | 'critical'
-interface EdgeAlert {
-  id: number; type: string; severity: Severity; source: string; value: number | null; threshold: number | null
-  title: string; message: string; created_at: number; acknowledged: boolean; acknowledged_by: string | null
-  acknowledged_at: number | null; resolved: boolean; resolved_at: number | null
-}
-interface EdgeRule {
-  metric: string; direction: 'high' | 'low'; warning: number | null; critical: number | null; min_duration_s: number
-  hysteresis: number; auto_resolve: boolean; enabled: boolean; updated_at: number; unit: string; meaning: string
-}
 interface EdgeJob {
   id: number; task_name: string; status: string; items_done: number | null; items_total: number | null; percent: number | null
   reason: string | null; action: { name: string; repeat?: number } | null; source: string; started_at: number
@@ -34,202 +23,6 @@ interface EdgeJob {
 }
 interface JobStats { total: number; by_status: Record<string, number>; success_rate: number | null; mean_duration_ms: number | null }
 interface EdgeLog { seq: number; ts: number; level: string; category: string; message: string; details: Record<string, unknown> }
-interface ReportSummary {
-  id: number; report_type: string; time_range: { from: number; to: number }; created_at: number; created_by: string
-  has_narrative: boolean; narrative_error: string | null
-  /** The hub reports on one robot or on the fleet; the edge only on itself. */
-  scope?: 'robot' | 'fleet'; robot_id?: string | null
-}
-interface Report extends Omit<ReportSummary, 'has_narrative'> { figures: Record<string, unknown>; narrative: string | null }
-
-// --- shared bits ---------------------------------------------------------------------------
-
-const when = (ts: number | null | undefined) => (ts ? dateTime(ts) : '\u2014')
-const loaded = <T>(r: Resource<T>): T | undefined => (r.state === 'ok' || r.state === 'error' ? r.data : undefined)
-const value = (e: Event) => (e.target as HTMLInputElement).value
-
-function Status(props: { res: Resource<unknown>; what: string; reload: () => void }) {
-  if (props.res.state === 'error') {
-    return html`<p class="form-error" role="alert">Could not load the ${props.what}: ${props.res.error.message}
-      <button type="button" class="btn btn-small" onClick=${props.reload}>Try again</button></p>`
-  }
-  return props.res.state === 'loading' ? html`<p class="muted" role="status">Loading\u2026</p>` : null
-}
-
-/** Reloads when a counter (live events of a kind) moves. */
-function useReloadOn(counter: number, reload: () => void) {
-  const [first] = useState(counter)
-  useEffect(() => { if (counter !== first) reload() }, [counter])
-}
-
-/** A download that needs the bearer token: fetched, then saved under the server's file name. */
-async function download(path: string) {
-  const token = session.value?.token
-  const res = await fetch(API_BASE + path, { headers: token ? { authorization: `Bearer ${token}` } : {} })
-  if (!res.ok) throw new Error(`${res.status} ${res.statusText}`)
-  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'download'
-  const url = URL.createObjectURL(await res.blob())
-  const a = Object.assign(document.createElement('a'), { href: url, download: name })
-  document.body.append(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
-}
-
-/** A download through the API with the session's token (a plain link would carry none). */
-export function DownloadLink(props: { path: string; children: ComponentChildren; [k: string]: unknown }) {
-  const { path, children, ...rest } = props
-  return html`<a ...${rest} class="btn btn-small" href=${API_BASE + path}
-    onClick=${(e: Event) => { e.preventDefault(); download(path).catch((err: Error) => toast('error', 'Download failed', err.message)) }}>${children}</a>`
-}
-
-/** Runs an API call; a failure becomes an error toast naming what was attempted. */
-async function act<T>(what: string, run: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await run()
-  } catch (err) {
-    toast('error', `Could not ${what}`, (err as Error).message)
-    return undefined
-  }
-}
-
-// --- alerts --------------------------------------------------------------------------------
-
-const SEVERITY_TONE: Record<Severity, string> = { critical: 'bad', warning: 'warn', info: 'muted' }
-
-export function SeverityBadge(props: { severity: Severity }) {
-  return html`<span class=${`pill tone-${SEVERITY_TONE[props.severity] ?? 'muted'}`} data-severity=${props.severity}>${props.severity}</span>`
-}
-
-/**
- * Acknowledge and resolve, the same on the edge and the hub (same routes, same record): the id
- * being worked on, and the action, which toasts the outcome and reloads the list.
- */
-function useAlertActions(reload: () => void): [number | null, (a: { id: number }, verb: 'acknowledge' | 'resolve') => Promise<void>] {
-  const [busy, setBusy] = useState<number | null>(null)
-  const run = async (a: { id: number }, verb: 'acknowledge' | 'resolve') => {
-    setBusy(a.id)
-    const done = await act(`${verb} the alert`, () => api<EdgeAlert>(`/alerts/${a.id}/${verb}`, { method: 'POST' }))
-    setBusy(null)
-    if (done) toast('success', verb === 'acknowledge' ? 'Alert acknowledged' : 'Alert resolved', done.title)
-    reload()
-  }
-  return [busy, run]
-}
-
-/**
- * The alerts table of the edge's and the hub's alert pages (one record on both): severity, what,
- * value against its line, when, state, and for operators acknowledge and resolve.
- */
-export function AlertsTable(props: { rows: EdgeAlert[]; reload: () => void }) {
-  const role = useObservable(session)?.user.role
-  const operator = canCommand(role)
-  const [busy, run] = useAlertActions(props.reload)
-  return html`<div class="table-wrap"><table class="table" aria-label="Alerts">
-      <thead><tr><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col" class="hide-narrow">Value</th><th scope="col" class="hide-narrow">Raised</th><th scope="col">State</th>${operator ? html`<th scope="col">Actions</th>` : null}</tr></thead>
-      <tbody>${props.rows.map((a) => html`<tr key=${a.id} data-alert=${a.id} data-type=${a.type} data-state=${a.resolved ? 'resolved' : a.acknowledged ? 'acknowledged' : 'open'}>
-        <td><${SeverityBadge} severity=${a.severity} /></td>
-        <td><strong>${a.title}</strong><div class="muted small">${a.message}</div></td>
-        <td class="hide-narrow">${a.value !== null ? `${num(a.value, 1)}${a.threshold !== null ? ` / ${num(a.threshold, 1)}` : ''}` : '\u2014'}</td>
-        <td class="hide-narrow nowrap">${when(a.created_at)}</td>
-        <td>${a.resolved ? `Resolved ${when(a.resolved_at)}` : a.acknowledged ? `Acknowledged${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ''}` : 'Open'}</td>
-        ${operator ? html`<td class="nowrap">
-          ${!a.acknowledged && !a.resolved ? html`<button type="button" class="btn btn-small" data-action="alert-ack" disabled=${busy === a.id} onClick=${() => run(a, 'acknowledge')}>Acknowledge</button> ` : null}
-          ${!a.resolved ? html`<button type="button" class="btn btn-small" data-action="alert-resolve" disabled=${busy === a.id} onClick=${() => run(a, 'resolve')}>Resolve</button>` : null}
-        </td>` : null}
-      </tr>`)}</tbody></table></div>
-    ${!operator ? html`<p class="muted small">Operators acknowledge and resolve alerts; your role (${role}) can read them.</p>` : null}`
-}
-
-export function EdgeAlertsPage() {
-  const rs = useRobotSession()
-  const [show, setShow] = useState<'open' | 'all'>('open')
-  const [severity, setSeverity] = useState('')
-  const params: Record<string, string> = { limit: '200' }
-  if (show === 'open') params.resolved = 'false'
-  if (severity) params.severity = severity
-  const [res, reload] = useApi<EdgeAlert[]>(rs.path('/alerts', params), { refreshMs: 30_000 })
-  useReloadOn(useObservable(rs.alertEvents), reload)
-  const rows = loaded(res)
-  return html`<div class="stack">
-    <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); reload() }}>
-      <label class="field"><span>Show</span>
-        <select name="alert-state" value=${show} onChange=${(e: Event) => setShow(value(e) as 'open' | 'all')}>
-          <option value="open">Open</option><option value="all">All</option>
-        </select></label>
-      <label class="field"><span>Severity</span>
-        <select name="severity" value=${severity} onChange=${(e: Event) => setSeverity(value(e))}>
-          <option value="">Any</option><option value="critical">Critical</option><option value="warning">Warning</option><option value="info">Info</option>
-        </select></label>
-      <div class="filter-actions"><button type="submit" class="btn">Refresh</button></div>
-    </form>
-    <${Status} res=${res} what="alerts" reload=${reload} />
-    ${rows ? html`<${Card} title=${show === 'open' ? 'Open alerts' : 'All alerts'} data-card="alerts-list">
-      ${!rows.length ? html`<p class="muted" data-state="empty">${show === 'open' ? 'No open alerts: every rule is within its limits.' : 'No alerts match.'}</p>`
-        : html`<${AlertsTable} rows=${rows} reload=${reload} />`}
-    <//>` : null}
-  </div>`
-}
-
-// --- alert thresholds (settings) -------------------------------------------------------------
-
-const numOrNull = (s: string): number | null => (s.trim() === '' ? null : Number(s))
-
-function RuleRow(props: { rule: EdgeRule; admin: boolean; onSaved: (r: EdgeRule) => void }) {
-  const r = props.rule
-  const [draft, setDraft] = useState({ warning: r.warning?.toString() ?? '', critical: r.critical?.toString() ?? '', min_duration_s: String(r.min_duration_s), enabled: r.enabled })
-  const [error, setError] = useState<string | null>(null)
-  const [saving, setSaving] = useState(false)
-  useEffect(() => setDraft({ warning: r.warning?.toString() ?? '', critical: r.critical?.toString() ?? '', min_duration_s: String(r.min_duration_s), enabled: r.enabled }), [r.updated_at])
-  const label = r.metric.replace(/_/g, ' ')
-  if (!props.admin) {
-    return html`<tr data-rule=${r.metric}><td><strong>${label}</strong><div class="muted small">${r.meaning}</div></td>
-      <td>${r.direction === 'high' ? 'above' : 'below'}</td><td>${num(r.warning, 1, r.unit)}</td><td>${num(r.critical, 1, r.unit)}</td>
-      <td class="hide-narrow">${r.min_duration_s} s</td><td>${r.enabled ? 'on' : 'off'}</td></tr>`
-  }
-  const save = async (e: Event) => {
-    e.preventDefault()
-    const warning = numOrNull(draft.warning), critical = numOrNull(draft.critical), min = Number(draft.min_duration_s)
-    if ([warning, critical, min].some((v) => v !== null && !Number.isFinite(v))) return setError('Thresholds must be numbers.')
-    setSaving(true)
-    setError(null)
-    try {
-      const saved = await api<EdgeRule>(`/alerts/rules/${encodeURIComponent(r.metric)}`, { method: 'PUT', json: { warning, critical, min_duration_s: min, enabled: draft.enabled } })
-      props.onSaved(saved)
-      toast('success', `Rule saved: ${label}`)
-    } catch (err) {
-      setError((err as Error).message)
-    } finally {
-      setSaving(false)
-    }
-  }
-  const field = (k: 'warning' | 'critical' | 'min_duration_s', what: string) => html`<input class="input-num" inputmode="decimal" name=${`${r.metric}-${k}`}
-    aria-label=${`${label}: ${what}`} value=${draft[k]} onInput=${(e: Event) => setDraft({ ...draft, [k]: value(e) })} />`
-  return html`<tr data-rule=${r.metric}>
-    <td><strong>${label}</strong><div class="muted small">${r.meaning}${r.unit ? ` (${r.unit})` : ''}</div>${error ? html`<div class="form-error small" role="alert">${error}</div>` : null}</td>
-    <td>${r.direction === 'high' ? 'above' : 'below'}</td>
-    <td>${field('warning', `warning ${r.unit}`)}</td><td>${field('critical', `critical ${r.unit}`)}</td>
-    <td class="hide-narrow">${field('min_duration_s', 'minimum duration, seconds')}</td>
-    <td><input type="checkbox" aria-label=${`${label}: enabled`} name=${`${r.metric}-enabled`} checked=${draft.enabled} onChange=${(e: Event) => setDraft({ ...draft, enabled: (e.target as HTMLInputElement).checked })} /></td>
-    <td><button type="button" class="btn btn-small" data-action="rule-save" disabled=${saving} onClick=${save}>Save</button></td>
-  </tr>`
-}
-
-export function ThresholdsCard() {
-  const role = useObservable(session)?.user.role
-  const admin = role === 'admin'
-  const [res, reload] = useApi<EdgeRule[]>('/alerts/rules')
-  const [rules, setRules] = useState<EdgeRule[] | null>(null)
-  useEffect(() => { if (res.state === 'ok') setRules(res.data) }, [res])
-  return html`<${Card} title="Alert thresholds" data-card="thresholds" class="card-wide">
-    <${Status} res=${res} what="alert rules" reload=${reload} />
-    ${rules ? html`<div class="table-wrap"><table class="table table-rules" aria-label="Alert thresholds">
-      <thead><tr><th scope="col">Rule</th><th scope="col">When</th><th scope="col">Warning</th><th scope="col">Critical</th><th scope="col" class="hide-narrow">For at least (s)</th><th scope="col">Enabled</th>${admin ? html`<th scope="col"><span class="sr-only">Save</span></th>` : null}</tr></thead>
-      <tbody>${rules.map((r) => html`<${RuleRow} key=${r.metric} rule=${r} admin=${admin} onSaved=${(s: EdgeRule) => setRules(rules.map((x) => (x.metric === s.metric ? s : x)))} />`)}</tbody>
-    </table></div>
-    <p class="muted small">${FLEET ? "The hub's fleet rules, for every robot (a robot's own values are set through the API, PUT alerts/rules/{metric}?robot_id=). " : ''}${admin ? 'Leave a threshold empty to turn that level off. Changes apply at once and are kept across restarts.' : 'Admins change thresholds.'}</p>` : null}
-  <//>`
-}
 
 // --- jobs ----------------------------------------------------------------------------------
 
@@ -307,16 +100,17 @@ export function EdgeJobsPage() {
     <${Status} res=${res} what="jobs" reload=${reload} />
     ${rows ? html`<${Card} title="Jobs" data-card="jobs">
       ${!rows.length ? html`<p class="muted" data-state="empty">No jobs recorded${status ? ` with status ${status.replace('_', ' ')}` : ''}.</p>`
-        : html`<div class="table-wrap"><table class="table" aria-label="Jobs">
-          <thead><tr><th scope="col">Task</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col" class="hide-narrow">Action</th><th scope="col">Started</th><th scope="col" class="hide-narrow">Duration</th></tr></thead>
+        : html`<${RecordTable} label="Jobs">
+          <thead><tr><th scope="col">Task</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Action</th><th scope="col">Started</th><th scope="col">Duration</th></tr></thead>
           <tbody>${rows.map((j) => html`<tr key=${j.id} data-job=${j.id} data-status=${j.status}>
-            <td>${j.task_name}${j.reason ? html`<div class="muted small">${j.reason}</div>` : null}</td>
-            <td><span class=${`pill tone-${JOB_TONE[j.status] ?? 'muted'}`}>${j.status.replace('_', ' ')}</span></td>
-            <td>${j.percent !== null ? num(j.percent, 0, '%') : j.items_total ? `${j.items_done ?? 0} / ${j.items_total}` : '\u2014'}</td>
-            <td class="hide-narrow">${j.action ? `${j.action.name}${j.action.repeat && j.action.repeat > 1 ? ` \u00d7${j.action.repeat}` : ''}` : '\u2014'}</td>
-            <td class="nowrap">${when(j.started_at)}</td>
-            <td class="hide-narrow">${j.duration_ms !== null ? num(j.duration_ms / 1000, 1, 's') : '\u2014'}</td>
-          </tr>`)}</tbody></table></div>`}
+            <td data-label="Task">${j.task_name}${j.reason ? html`<div class="muted small">${j.reason}</div>` : null}</td>
+            <td data-label="Status"><span class=${`pill tone-${JOB_TONE[j.status] ?? 'muted'}`}>${j.status.replace('_', ' ')}</span></td>
+            <td data-label="Progress">${j.percent !== null ? num(j.percent, 0, '%') : j.items_total ? `${j.items_done ?? 0} / ${j.items_total}` : '\u2014'}</td>
+            <td data-label="Action">${j.action ? `${j.action.name}${j.action.repeat && j.action.repeat > 1 ? ` \u00d7${j.action.repeat}` : ''}` : '\u2014'}</td>
+            <td data-label="Started" class="nowrap">${when(j.started_at)}</td>
+            <td data-label="Duration">${j.duration_ms !== null ? num(j.duration_ms / 1000, 1, 's') : '\u2014'}</td>
+          </tr>`)}</tbody>
+        <//>`}
     <//>` : null}
   </div>`
 }
@@ -388,134 +182,17 @@ export function EdgeLogsPage() {
     ${data ? html`<${Card} title="Log" data-card="logs">
       <p class="muted small" data-total=${data.total}>${data.total.toLocaleString()} matching ${data.total === 1 ? 'entry' : 'entries'}${data.total ? `; ${offset + 1}\u2013${offset + data.logs.length} shown, newest first` : ''}.</p>
       ${!data.logs.length ? html`<p class="muted" data-state="empty">No log entries match.</p>`
-        : html`<div class="table-wrap"><table class="table table-logs" aria-label="Logs">
-          <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col" class="hide-narrow">Category</th><th scope="col">Message</th></tr></thead>
+        : html`<${RecordTable} label="Logs" class="table-logs">
+          <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col">Category</th><th scope="col">Message</th></tr></thead>
           <tbody>${data.logs.map((l) => html`<tr key=${l.seq} data-log=${l.seq} data-category=${l.category}>
-            <td class="nowrap">${when(l.ts)}</td><td><span class=${`pill tone-${LEVEL_TONE[l.level] ?? 'muted'}`}>${l.level}</span></td>
-            <td class="hide-narrow">${l.category}</td><td class="log-message">${l.message}</td>
-          </tr>`)}</tbody></table></div>`}
+            <td data-label="Time" class="nowrap">${dateTime(l.ts, { seconds: true })}</td><td data-label="Level"><span class=${`pill tone-${LEVEL_TONE[l.level] ?? 'muted'}`}>${l.level}</span></td>
+            <td data-label="Category">${l.category}</td><td data-label="Message" class="log-message">${l.message}</td>
+          </tr>`)}</tbody>
+        <//>`}
       <div class="pager">
         <button type="button" class="btn btn-small" data-action="logs-newer" disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - PAGE))}>Newer</button>
         <button type="button" class="btn btn-small" data-action="logs-older" disabled=${offset + PAGE >= data.total} onClick=${() => setOffset(offset + PAGE)}>Older</button>
       </div>
-    <//>` : null}
-  </div>`
-}
-
-// --- reports -------------------------------------------------------------------------------
-
-const REPORT_TYPES = [
-  { value: 'performance', label: 'Performance' },
-  { value: 'job', label: 'Jobs' },
-  { value: 'maintenance', label: 'Maintenance' },
-]
-const WINDOWS = [{ value: '1h', label: 'Last hour' }, { value: '24h', label: 'Last 24 hours' }, { value: '7d', label: 'Last 7 days' }]
-const HIDDEN_FIGURES = new Set(['robot_id', 'report_type', 'limits', 'window', 'scope'])
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-const label = (k: string) => k.replace(/_/g, ' ')
-
-/** One figure as text: min/mean/max triples compactly, small maps as "k: v", lists by count. */
-function figure(v: unknown): string {
-  if (v === null || v === undefined) return '\u2014'
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : num(v, 2)
-  if (typeof v === 'boolean') return v ? 'yes' : 'no'
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.length ? v.join('; ') : '\u2014'
-  if (Array.isArray(v)) return `${v.length} item${v.length === 1 ? '' : 's'}`
-  if (isObj(v)) {
-    if ('min' in v && 'max' in v && 'mean' in v) return `${figure(v.min)} \u2013 ${figure(v.max)} (mean ${figure(v.mean)}, last ${figure(v.last)})`
-    const entries = Object.entries(v)
-    return entries.length ? entries.map(([k, x]) => `${label(k)}: ${figure(x)}`).join(', ') : '\u2014'
-  }
-  return String(v)
-}
-
-function FigureSection(props: { name: string; data: unknown }) {
-  const { name, data } = props
-  if (data === null || data === undefined) {
-    return html`<section class="figures" data-figures=${name}><h3>${label(name)}</h3><p class="muted small">${name === 'sync' ? 'This robot does not sync to a hub.' : 'No data in this window.'}</p></section>`
-  }
-  if (Array.isArray(data)) {
-    const rows = data.filter(isObj)
-    if (!rows.length) return html`<section class="figures" data-figures=${name}><h3>${label(name)}</h3><p class="muted small">None.</p></section>`
-    const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))].slice(0, 7)
-    return html`<section class="figures" data-figures=${name}><h3>${label(name)}</h3><div class="table-wrap"><table class="table" aria-label=${label(name)}>
-      <thead><tr>${keys.map((k) => html`<th scope="col" key=${k}>${label(k)}</th>`)}</tr></thead>
-      <tbody>${rows.map((r, i) => html`<tr key=${i}>${keys.map((k) => html`<td key=${k}>${figure(r[k])}</td>`)}</tr>`)}</tbody></table></div></section>`
-  }
-  const entries = isObj(data) ? Object.entries(data).filter(([k, v]) => !Array.isArray(v) || k !== 'items') : [[name, data] as [string, unknown]]
-  const items = isObj(data) && Array.isArray(data.items) ? data.items : null
-  return html`<section class="figures" data-figures=${name}><h3>${label(name)}</h3><div class="table-wrap"><table class="table table-kv" aria-label=${label(name)}>
-    <tbody>${entries.map(([k, v]) => html`<tr key=${k}><th scope="row">${label(k)}</th><td>${figure(v)}</td></tr>`)}</tbody></table></div>
-    ${items?.length ? html`<${FigureSection} name=${`${name} items`} data=${items} />` : null}</section>`
-}
-
-function ReportView(props: { id: number; onClose: () => void }) {
-  const [res, reload] = useApi<Report>(`/reports/${props.id}`)
-  const r = loaded(res)
-  const f = r?.figures ?? {}
-  const win = isObj(f.window) ? f.window : null
-  return html`<${Card} title=${`Report ${props.id}`} data-card="report" data-report=${props.id}
-    actions=${html`<${DownloadLink} path=${`/reports/${props.id}/pdf`} data-action="report-pdf">Download PDF<//>
-      <button type="button" class="btn btn-small btn-ghost" onClick=${props.onClose}>Close</button>`}>
-    <${Status} res=${res} what="report" reload=${reload} />
-    ${r ? html`<p class="muted small">${label(r.report_type)} report, ${when(r.time_range.from)} to ${when(r.time_range.to)}${win ? ` (${figure(win.hours)} h)` : ''}; made by ${r.created_by} at ${when(r.created_at)}.</p>
-      <section class="narrative" data-narrative=${r.narrative ? 'yes' : 'no'}><h3>Summary</h3>
-        ${r.narrative ? r.narrative.split(/\n{2,}/).map((p, i) => html`<p key=${i}>${p}</p>`)
-          : html`<p class="muted">There is no written summary${r.narrative_error ? `: ${r.narrative_error.replace(/[.\s]*$/, '')}.` : '.'} The figures below are complete.</p>`}
-      </section>
-      ${Object.entries(f).filter(([k]) => !HIDDEN_FIGURES.has(k)).map(([k, v]) => html`<${FigureSection} key=${k} name=${k} data=${v} />`)}` : null}
-  <//>`
-}
-
-export function EdgeReportsPage() {
-  const operator = canCommand(useObservable(session)?.user.role)
-  const [type, setType] = useState('performance')
-  const [range, setRange] = useState('1h')
-  const [generating, setGenerating] = useState(false)
-  const [open, setOpen] = useState<number | null>(() => Number(new URLSearchParams(location.search).get('report')) || null)
-  const [res, reload] = useApi<ReportSummary[]>('/reports?limit=50')
-  const rows = loaded(res)
-  const show = (id: number | null) => {
-    history.replaceState(null, '', id ? `${location.pathname}?report=${id}` : location.pathname)
-    setOpen(id)
-  }
-  const generate = async (e: Event) => {
-    e.preventDefault()
-    setGenerating(true)
-    const r = await act('generate the report', () => api<Report>('/reports/generate', { method: 'POST', json: { report_type: type, time_range: range } }))
-    setGenerating(false)
-    if (r) {
-      toast('success', `Report ${r.id} ready`, r.narrative ? undefined : 'Figures only: no written summary.')
-      reload()
-      show(r.id)
-    }
-  }
-  return html`<div class="stack">
-    ${operator ? html`<${Card} title="Generate a report" data-card="report-generate">
-      <form class="filters" onSubmit=${generate} aria-busy=${generating ? 'true' : 'false'}>
-        <label class="field"><span>Type</span><select name="report_type" value=${type} disabled=${generating} onChange=${(e: Event) => setType(value(e))}>
-          ${REPORT_TYPES.map((t) => html`<option key=${t.value} value=${t.value}>${t.label}</option>`)}</select></label>
-        <label class="field"><span>Window</span><select name="time_range" value=${range} disabled=${generating} onChange=${(e: Event) => setRange(value(e))}>
-          ${WINDOWS.map((w) => html`<option key=${w.value} value=${w.value}>${w.label}</option>`)}</select></label>
-        ${FLEET ? html`<p class="muted small">On the hub this reports on the whole fleet: a row per robot and the robots needing attention first.</p>` : null}
-        <div class="filter-actions"><button type="submit" class="btn btn-primary" data-action="report-generate" disabled=${generating}>${generating ? 'Generating\u2026' : 'Generate'}</button></div>
-      </form>
-      ${generating ? html`<p class="muted small" role="status" data-state="generating"><span class="spinner" aria-hidden="true"></span> Collecting the figures and writing the summary; this can take up to half a minute.</p>` : null}
-    <//>` : null}
-    ${open ? html`<${ReportView} key=${open} id=${open} onClose=${() => show(null)} />` : null}
-    <${Status} res=${res} what="reports" reload=${reload} />
-    ${rows ? html`<${Card} title="Reports" data-card="reports">
-      ${!rows.length ? html`<p class="muted" data-state="empty">No reports yet.${operator ? ' Generate one above.' : ''}</p>`
-        : html`<div class="table-wrap"><table class="table" aria-label="Reports">
-          <thead><tr><th scope="col">Report</th><th scope="col" class="hide-narrow">Window</th><th scope="col">Made</th><th scope="col" class="hide-narrow">Summary</th><th scope="col"><span class="sr-only">Open</span></th></tr></thead>
-          <tbody>${rows.map((r) => html`<tr key=${r.id} data-report-row=${r.id}>
-            <td>${label(r.report_type)} #${r.id}${FLEET ? html` <span class="muted small" data-report-scope=${r.scope ?? 'robot'}>${r.scope === 'fleet' ? 'fleet' : r.robot_id}</span>` : null}</td>
-            <td class="hide-narrow nowrap">${when(r.time_range.from)} \u2013 ${when(r.time_range.to)}</td>
-            <td class="nowrap">${when(r.created_at)} <span class="muted small">by ${r.created_by}</span></td>
-            <td class="hide-narrow">${r.has_narrative ? 'yes' : html`<span class="muted">none</span>`}</td>
-            <td><button type="button" class="btn btn-small" data-action="report-open" aria-label=${`Open report ${r.id}`} onClick=${() => show(r.id)}>Open</button></td>
-          </tr>`)}</tbody></table></div>`}
     <//>` : null}
   </div>`
 }

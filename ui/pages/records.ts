@@ -1,44 +1,17 @@
-// The hub's records of one robot: jobs, alerts and logs from its Postgres, with filters in
-// the URL (so a filtered view can be shared) and logs exported as CSV by the hub. The edge's own
-// record pages, and the alerts table both share, are in operations.ts.
+// The hub's records of one robot: jobs and logs from its Postgres, with filters in the URL (so
+// a filtered view can be shared) and logs exported as CSV by the hub. The edge's own record
+// pages are in operations.ts; alerts, the same page on both, in alerts.ts.
 import { useState } from 'preact/hooks'
 import { Card } from '../components/card.ts'
 import { dateTime, num } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
-import type { AlertRow, JobRow, LogRow } from '../lib/types.ts'
-import { useApi, type Resource } from '../lib/use-api.ts'
+import type { JobRow, LogRow } from '../lib/types.ts'
+import { useApi } from '../lib/use-api.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
-import { AlertsTable, DownloadLink } from './operations.ts'
+import { DownloadLink, loaded, RecordTable, Status, useQueryParam } from './page-parts.ts'
 
 const LIMIT = 200
 const REFRESH_MS = 15_000
-
-/** A filter kept in the page's query string. */
-function useQueryParam(name: string, fallback: string): [string, (v: string) => void] {
-  const [value, setValue] = useState(() => new URLSearchParams(location.search).get(name) ?? fallback)
-  const set = (v: string) => {
-    const q = new URLSearchParams(location.search)
-    if (v === fallback) q.delete(name)
-    else q.set(name, v)
-    const qs = q.toString()
-    history.replaceState(null, '', `${location.pathname}${qs ? `?${qs}` : ''}`)
-    setValue(v)
-  }
-  return [value, set]
-}
-
-function loaded<T>(r: Resource<T>): T | undefined {
-  return r.state === 'ok' || r.state === 'error' ? r.data : undefined
-}
-
-function Status(props: { res: Resource<unknown>; what: string; reload: () => void }) {
-  if (props.res.state === 'error') {
-    return html`<p class="form-error" role="alert">Could not load the ${props.what}: ${props.res.error.message}
-      <button type="button" class="btn btn-small" onClick=${props.reload}>Try again</button></p>`
-  }
-  return props.res.state === 'loading' ? html`<p class="muted" role="status">Loading\u2026</p>` : null
-}
-
 
 const JOB_STATUSES = ['started', 'in_progress', 'completed', 'cancelled', 'failed'] as const
 const JOB_TONE: Record<JobRow['status'], string> = { queued: 'muted', started: 'muted', in_progress: 'warn', completed: 'ok', cancelled: 'muted', failed: 'bad' }
@@ -60,44 +33,16 @@ export function JobsPage() {
     <${Status} res=${res} what="jobs" reload=${reload} />
     ${rows ? html`<${Card} title=${`Jobs of ${rs.robotId}`} data-card="jobs">
       ${!rows.length ? html`<p class="muted" data-state="empty">No jobs${status ? ` with status ${status.replace('_', ' ')}` : ''} recorded for this robot.</p>`
-        : html`<div class="table-wrap"><table class="table" aria-label="Jobs">
-          <thead><tr><th scope="col">Task</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Started</th><th scope="col" class="hide-narrow">Finished</th><th scope="col" class="hide-narrow">Note</th></tr></thead>
+        : html`<${RecordTable} label="Jobs">
+          <thead><tr><th scope="col">Task</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Started</th><th scope="col">Finished</th><th scope="col">Note</th></tr></thead>
           <tbody>${rows.map((j) => html`<tr key=${j.id} data-job=${j.id}>
-            <td>${j.task_name ?? '\u2014'}</td>
-            <td><span class=${`pill tone-${JOB_TONE[j.status]}`}>${j.status.replace('_', ' ')}</span></td>
-            <td>${j.percent !== null ? num(j.percent, 0, '%') : j.items_total ? `${j.items_done ?? 0} / ${j.items_total}` : '\u2014'}</td>
-            <td>${dateTime(j.started_at)}</td><td class="hide-narrow">${j.finished_at !== null ? dateTime(j.finished_at) : '\u2014'}</td><td class="hide-narrow">${j.reason ?? ''}</td>
-          </tr>`)}</tbody></table></div>`}
+            <td data-label="Task">${j.task_name ?? '\u2014'}</td>
+            <td data-label="Status"><span class=${`pill tone-${JOB_TONE[j.status]}`}>${j.status.replace('_', ' ')}</span></td>
+            <td data-label="Progress">${j.percent !== null ? num(j.percent, 0, '%') : j.items_total ? `${j.items_done ?? 0} / ${j.items_total}` : '\u2014'}</td>
+            <td data-label="Started">${dateTime(j.started_at)}</td><td data-label="Finished">${j.finished_at !== null ? dateTime(j.finished_at) : '\u2014'}</td><td data-label="Note">${j.reason ?? ''}</td>
+          </tr>`)}</tbody>
+        <//>`}
       ${rows.length >= LIMIT ? html`<p class="muted small">The newest ${LIMIT} are shown.</p>` : null}
-    <//>` : null}
-  </div>`
-}
-
-export function AlertsPage() {
-  const rs = useRobotSession()
-  const [state, setState] = useQueryParam('state', 'open')
-  const [severity, setSeverity] = useQueryParam('severity', '')
-  const params: Record<string, string> = { limit: String(LIMIT) }
-  if (state !== 'all') params.resolved = state === 'resolved' ? 'true' : 'false'
-  if (severity) params.severity = severity
-  const [res, reload] = useApi<AlertRow[]>(rs.path('/alerts', params), { refreshMs: REFRESH_MS })
-  const rows = loaded(res)
-  return html`<div class="stack">
-    <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); reload() }}>
-      <label class="field"><span>Show</span>
-        <select name="state" value=${state} onChange=${(e: Event) => setState((e.target as HTMLSelectElement).value)}>
-          <option value="open">Open</option><option value="resolved">Resolved</option><option value="all">All</option>
-        </select></label>
-      <label class="field"><span>Severity</span>
-        <select name="severity" value=${severity} onChange=${(e: Event) => setSeverity((e.target as HTMLSelectElement).value)}>
-          <option value="">Any</option><option value="critical">Critical</option><option value="warning">Warning</option><option value="info">Info</option>
-        </select></label>
-      <div class="filter-actions"><button type="submit" class="btn">Refresh</button></div>
-    </form>
-    <${Status} res=${res} what="alerts" reload=${reload} />
-    ${rows ? html`<${Card} title=${`Alerts of ${rs.robotId}`} data-card="alerts-list">
-      ${!rows.length ? html`<p class="muted" data-state="empty">${state === 'open' ? 'No open alerts for this robot.' : 'No alerts match.'}</p>`
-        : html`<${AlertsTable} rows=${rows} reload=${reload} />`}
     <//>` : null}
   </div>`
 }
@@ -135,12 +80,13 @@ export function LogsPage() {
     ${data ? html`<${Card} title=${`Logs of ${rs.robotId}`} data-card="logs">
       <p class="muted small" data-total=${data.total}>${data.total.toLocaleString()} matching ${data.total === 1 ? 'entry' : 'entries'}${data.total > data.logs.length ? `; the newest ${data.logs.length} are shown` : ''}.</p>
       ${!data.logs.length ? html`<p class="muted" data-state="empty">No log entries match.</p>`
-        : html`<div class="table-wrap"><table class="table table-logs" aria-label="Logs">
-          <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col" class="hide-narrow">Category</th><th scope="col">Message</th></tr></thead>
+        : html`<${RecordTable} label="Logs" class="table-logs">
+          <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col">Category</th><th scope="col">Message</th></tr></thead>
           <tbody>${data.logs.map((l) => html`<tr key=${l.id}>
-            <td class="nowrap">${dateTime(l.ts)}</td><td><span class=${`pill tone-${LEVEL_TONE[l.level]}`}>${l.level}</span></td>
-            <td class="hide-narrow">${l.category}</td><td>${l.message}</td>
-          </tr>`)}</tbody></table></div>`}
+            <td data-label="Time" class="nowrap">${dateTime(l.ts, { seconds: true })}</td><td data-label="Level"><span class=${`pill tone-${LEVEL_TONE[l.level]}`}>${l.level}</span></td>
+            <td data-label="Category">${l.category}</td><td data-label="Message" class="log-message">${l.message}</td>
+          </tr>`)}</tbody>
+        <//>`}
     <//>` : null}
   </div>`
 }

@@ -92,9 +92,9 @@ function RobotCard(props: { robot: FleetRobot; fleet: FleetSession; role: Role; 
   const view = statusView(status, r.revoked)
   const seen = fleet.lastSeen(r)
   const battery = fleet.battery.get(r.robot_id)
-  const alerts = fleet.alerts.value
-  const open = alerts.state === 'loading' ? undefined : alerts.data?.byRobot.get(r.robot_id) ?? (alerts.data ? 0 : undefined)
-  const capped = alerts.state !== 'loading' && alerts.data?.capped
+  const alerts = fleet.alertCounts()
+  const open = alerts ? alerts.byRobot.get(r.robot_id) ?? 0 : undefined
+  const capped = alerts?.capped
   const admin = props.role === 'admin'
   const id = r.robot_id
   const commands = useRef<CommandClient | null>(null)
@@ -121,8 +121,10 @@ function RobotCard(props: { robot: FleetRobot; fleet: FleetSession; role: Role; 
     void fleet.refresh()
   }
   const pct = battery?.percent ?? null
-  // A robot that is not online shows its last known battery, greyed: it may have changed since.
+  // A robot that is not online shows its last known battery, greyed: it may have changed since;
+  // and takes no command, since none can reach it (the hub never queues one for later).
   const current = status === 'online' || status === 'emergency_stopped'
+  const unreachable = status === 'unknown' && seen === null ? `${id} has never connected: commands cannot reach it.` : `${id} is offline: commands cannot reach it.`
   return html`<article class=${`robot-card tone-edge-${view.tone}`} data-robot-id=${id} data-status=${r.revoked ? 'revoked' : status} aria-label=${`Robot ${robotLabel(r)}: ${view.label}`}>
     <header class="robot-head">
       <${Link} href=${robotPath(id)} class="robot-link"><strong>${r.name || id}</strong>${r.name && r.name !== id ? html`<span class="robot-sub">${id}</span>` : null}<//>
@@ -140,9 +142,11 @@ function RobotCard(props: { robot: FleetRobot; fleet: FleetSession; role: Role; 
       <${Link} href=${robotPath(id)} class="btn btn-small" aria-label=${`Open ${id}`}>Open<//>
       <${Link} href=${robotPath(id, '/servos')} class="btn btn-small btn-ghost" aria-label=${`Servos of ${id}`}>Servos<//>
       ${canCommand(props.role) && !r.revoked ? html`<button type="button" class="estop estop-small" data-action="estop" data-robot-id=${id}
-        aria-label=${`Emergency stop ${id}: halt all its servos now`} title=${`Emergency stop ${id}`} onClick=${estop}>
+        aria-label=${`Emergency stop ${id}: halt all its servos now`} title=${current ? `Emergency stop ${id}` : unreachable} onClick=${estop}
+        disabled=${!current} aria-describedby=${current ? undefined : `unreachable-${id}`}>
         <span class="estop-icon" aria-hidden="true"></span><span class="estop-text">Stop</span></button>` : null}
     </div>
+    ${canCommand(props.role) && !r.revoked && !current ? html`<p class="muted small" id=${`unreachable-${id}`} data-unreachable>${unreachable}</p>` : null}
     ${admin ? html`<details class="robot-manage">
       <summary>Manage ${id}</summary>
       <p class="muted small">Broker account <code>${r.credential_username}</code>${r.revoked ? ', revoked: the robot cannot connect until a new credential is issued' : ''}.</p>
@@ -213,7 +217,7 @@ function Summary(props: { robots: FleetRobot[]; fleet: FleetSession }) {
 export function RobotsPage() {
   const fleet = useFleetSession()
   const list = useObservable(fleet.list)
-  useObservable(fleet.alerts)
+  useObservable(fleet.alerts.view)
   useObservable(fleet.version)
   const role: Role = useObservable(session)?.user.role ?? 'viewer'
   const [cred, setCred] = useState<IssuedCredential | null>(null)

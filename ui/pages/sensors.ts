@@ -1,4 +1,5 @@
 // The IMU (attitude, fallen or not, raw axes), and whatever board sensors report.
+import { useEffect } from 'preact/hooks'
 import { Sparkline } from '../charts/sparkline.ts'
 import { AttitudeIndicator } from '../components/attitude-indicator.ts'
 import { Card, Reading } from '../components/card.ts'
@@ -6,6 +7,8 @@ import { num, signed, time } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
 import { useLive } from '../live/use-live.ts'
 import { classifyPosture, isFallen, POSTURE_LABEL, tiltFromVertical } from '../robot/posture.ts'
+import { BATTERY_SPAN_MS } from '../robot/history-fields.ts'
+import { useRobotLink } from '../robot/robot-link.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
 
 const AXES = ['x', 'y', 'z'] as const
@@ -13,6 +16,8 @@ const AXES = ['x', 'y', 'z'] as const
 export function SensorsPage() {
   const rs = useRobotSession()
   const robot = useLive(rs.robot, 30, ['imu', 'battery', 'sensors', 'state'])
+  const live = useRobotLink(rs).live
+  useEffect(() => { void rs.seedChartHistory('battery', BATTERY_SPAN_MS) }, [rs])
   const imu = robot.imu
   const posture = classifyPosture(imu?.smoothed ?? null)
   const fallen = isFallen(posture)
@@ -24,8 +29,8 @@ export function SensorsPage() {
       <div class="attitude-wrap">
         <${AttitudeIndicator} roll=${imu?.roll_deg ?? null} pitch=${imu?.pitch_deg ?? null} fallen=${fallen} />
         <div>
-          <div class=${`status-line big tone-${fallen ? 'bad' : posture === 'tilted' ? 'warn' : posture === 'unknown' ? 'muted' : 'ok'}`}
-            data-posture=${posture} role="status"><span class="dot" aria-hidden="true"></span>${POSTURE_LABEL[posture]}</div>
+          <div class=${`status-line big tone-${!live || posture === 'unknown' ? 'muted' : fallen ? 'bad' : posture === 'tilted' ? 'warn' : 'ok'}`}
+            data-posture=${posture} data-live=${String(live)} role="status"><span class="dot" aria-hidden="true"></span>${live || posture === 'unknown' ? '' : 'Last known: '}${POSTURE_LABEL[posture]}</div>
           <div class="readings">
             <${Reading} label="Roll" value=${signed(imu?.roll_deg, 1, '\u00b0')} />
             <${Reading} label="Pitch" value=${signed(imu?.pitch_deg, 1, '\u00b0')} />
@@ -51,7 +56,7 @@ export function SensorsPage() {
         <${Reading} label="Voltage" value=${num(robot.battery?.voltage_v, 2, 'V')} />
         <${Reading} label="Charge" value=${num(robot.battery?.percent, 0, '%')} />
       </div>
-      <${Sparkline} ring=${robot.batteryHistory} label="Battery voltage, last 10 minutes" spanMs=${600_000} minRange=${0.2} class="spark-wide" />
+      <${Sparkline} ring=${robot.batteryHistory} label="Battery voltage, last 10 minutes" spanMs=${BATTERY_SPAN_MS} minRange=${0.2} class="spark-wide" />
     <//>
     <${Card} title="Board sensors" data-card="board-sensors">
       ${sensors.length ? html`<div class="readings">${sensors.map(([name, s]) => html`<${Reading} key=${name} label=${name} value=${num(s.value, 2)} />`)}</div>`

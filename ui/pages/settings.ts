@@ -10,7 +10,7 @@ import { useObservable } from '../lib/observable.ts'
 import { chooseTheme, themeChoice, type ThemeChoice } from '../lib/theme.ts'
 import type { EdgeStats } from '../lib/types.ts'
 import { useApi } from '../lib/use-api.ts'
-import { ThresholdsCard } from './operations.ts'
+import { ThresholdsCard } from './thresholds.ts'
 
 const CHOICES: { value: ThemeChoice; label: string }[] = [
   { value: 'system', label: 'Follow the system setting' },

@@ -10,6 +10,7 @@ import { api, session } from '../lib/session.ts'
 import { toast } from '../lib/toasts.ts'
 import type { PublicUser, Role } from '../lib/types.ts'
 import { useApi } from '../lib/use-api.ts'
+import { RecordTable } from './page-parts.ts'
 
 const ROLES: Role[] = ['viewer', 'operator', 'admin']
 const ROLE_HELP = 'Viewers see everything; operators also command the robot; admins also manage users.'
@@ -67,12 +68,12 @@ function UserRow(props: { user: PublicUser; self: boolean; onChanged: () => void
     void run(`Password of ${user.username} changed`, () => api(`/users/${user.id}`, { method: 'PUT', json: { password: pw } }))
   }
   return html`<tr data-user=${user.username}>
-    <td><strong>${user.username}</strong>${self ? html` <span class="pill tone-muted">you</span>` : null}</td>
-    <td><select aria-label=${`Role of ${user.username}`} value=${user.role} disabled=${self} title=${self ? 'You cannot change your own role' : ROLE_HELP}
+    <td data-label="User"><strong>${user.username}</strong>${self ? html` <span class="pill tone-muted">you</span>` : null}</td>
+    <td data-label="Role"><select aria-label=${`Role of ${user.username}`} value=${user.role} disabled=${self} title=${self ? 'You cannot change your own role' : ROLE_HELP}
       onChange=${(e: Event) => setRole((e.target as HTMLSelectElement).value as Role)}>${ROLES.map((r) => html`<option key=${r} value=${r}>${r}</option>`)}</select></td>
-    <td class="hide-narrow">${user.email ?? '\u2014'}</td>
-    <td class="hide-narrow">${dateTime(user.created_at)}</td>
-    <td class="row-actions">
+    <td data-label="Email">${user.email ?? '\u2014'}</td>
+    <td data-label="Created">${dateTime(user.created_at)}</td>
+    <td data-label="" class="row-actions">
       ${mode === 'password' ? html`<form class="inline-form" onSubmit=${setPassword}>
           <input name="reset-password" type="password" minlength="8" required aria-label=${`New password for ${user.username}`} autocomplete="new-password" />
           <button type="submit" class="btn btn-small">Set</button><button type="button" class="btn btn-small btn-ghost" onClick=${() => setMode('view')}>Cancel</button></form>`
@@ -94,10 +95,10 @@ export function UsersPage() {
     <${Card} title="Users" data-card="users">
       <p class="muted small">${ROLE_HELP}</p>
       ${users.state === 'error' ? html`<p class="form-error" role="alert">${users.error.message}</p>` : null}
-      ${list ? html`<div class="table-wrap"><table class="table" aria-label="Users">
-        <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col" class="hide-narrow">Email</th><th scope="col" class="hide-narrow">Created</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+      ${list ? html`<${RecordTable} label="Users">
+        <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Email</th><th scope="col">Created</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>${list.map((u) => html`<${UserRow} key=${u.id} user=${u} self=${u.id === me?.id} onChanged=${reload} />`)}</tbody>
-      </table></div>` : html`<p class="muted" role="status">Loading\u2026</p>`}
+      <//>` : html`<p class="muted" role="status">Loading\u2026</p>`}
     <//>
     <${Card} title="Add a user" data-card="add-user"><${CreateUser} onCreated=${reload} /><//>
   </div>`

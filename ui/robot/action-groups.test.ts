@@ -28,6 +28,16 @@ describe('ActionGroups', () => {
     expect(a.applyEvent('servo.silent', { servo_id: 3 })).toBe(false)
   })
 
+  test('a play the e-stop aborted is cleared by the resume; one that ended otherwise stays', () => {
+    const a = new ActionGroups()
+    a.applyEvent('action.finished', { name: 'go_forward', state: 'aborted', framesPlayed: 3, reason: 'emergency stop' })
+    a.resumed()
+    expect(a.view.value.last).toBeNull()
+    a.applyEvent('action.finished', { name: 'stand', state: 'done', framesPlayed: 1 })
+    a.resumed()
+    expect(a.view.value.last?.name).toBe('stand')
+  })
+
   test('a listing fetched before an event cannot undo it', () => {
     const a = new ActionGroups()
     const before = (a as unknown as { events: number }).events

@@ -92,6 +92,11 @@ export class ActionGroups {
     this.update({ list, playing })
   }
 
+  /** After a resume, a play the e-stop aborted is old news: the banner said so, the robot moves on. */
+  resumed() {
+    if (this.view.value.last?.state === 'aborted') this.update({ last: null })
+  }
+
   /** An `action.*` event from the live feed; false for other events. */
   applyEvent(event: string, data: Record<string, unknown>): boolean {
     if (!event.startsWith('action.')) return false

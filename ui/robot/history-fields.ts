@@ -1,5 +1,6 @@
 // What can be charted from `robot/sensors`: each stream's fields with units, as the edge
 // stores them (core/streams.ts).
+import { FINE_WINDOW_MAX_MS, HISTORY_RESOLUTIONS } from '../../core/history-query.ts'
 import type { StreamName } from '../lib/types.ts'
 
 export interface FieldDef {
@@ -59,8 +60,24 @@ export const HISTORY_WINDOWS: { label: string; ms: number }[] = [
   { label: '30 days', ms: 30 * 86_400_000 },
 ]
 
-/** The IMU samples at 100 Hz: past a few minutes, per-minute rollups are what a chart can show. */
-export function resolutionFor(stream: StreamName, windowMs: number): string {
-  if (stream === 'imu' && windowMs > 5 * 60_000) return '1m'
-  return 'auto'
+/** What the battery sparklines span. */
+export const BATTERY_SPAN_MS = 600_000
+
+/** A sparkline's width, about: what its history is fetched for before it is drawn. */
+export const SPARKLINE_PX = 320
+
+/**
+ * The resolution for a chart `widthPx` wide over `windowMs`: the coarsest bucket no wider than
+ * two pixels (the min..max band keeps every peak), raw when the samples are that sparse anyway.
+ */
+export function chartResolution(windowMs: number, widthPx: number): string {
+  const perBucket = (2 * windowMs) / Math.max(1, widthPx)
+  let best = 'raw'
+  for (const [name, ms] of Object.entries(HISTORY_RESOLUTIONS)) {
+    if (ms === 0 || ms > perBucket) continue
+    if (ms < 60_000 && windowMs > FINE_WINDOW_MAX_MS) continue
+    if (ms > (HISTORY_RESOLUTIONS[best] ?? 0)) best = name
+  }
+  // Past an hour there are only rollups, at least a minute wide.
+  return best === 'raw' && windowMs > FINE_WINDOW_MAX_MS ? '1m' : best
 }

@@ -11,14 +11,15 @@ export const SERVO_STALE_MS = 1_000
 const SERVO_HISTORY = 240 // 12 s at 20 Hz
 const SLOW_HISTORY = 600 // 10 min at 1 Hz
 const ATTITUDE_EVERY_MS = 50
-/** Smooths IMU noise for the attitude display (about 50 ms at 100 Hz). */
-const IMU_SMOOTHING = 0.2
+/** Smooths IMU noise for the attitude display: a 50 ms time constant, whatever rate the feed sends. */
+const IMU_SMOOTHING_MS = 50
 
 export const PERF_FIELDS = ['cpu_percent', 'mem_percent', 'cpu_temp_c', 'net_rx_bps', 'net_tx_bps', 'load_1'] as const
 export type PerfField = (typeof PERF_FIELDS)[number]
 
-/** What changed: a page that shows servos need not redraw for each of 100 IMU samples a second. */
-export type LiveTopic = 'servos' | 'imu' | 'battery' | 'performance' | 'sensors' | 'state'
+/** What changed: a page that shows servos need not redraw for each of 100 IMU samples a second.
+ * `roster` is the servo list itself (which servos, their names), `state` the e-stop. */
+export type LiveTopic = 'servos' | 'imu' | 'battery' | 'performance' | 'sensors' | 'state' | 'roster'
 
 export interface ServoLive {
   id: number
@@ -34,6 +35,8 @@ export interface ServoLive {
   history: Ring
   /** The last target this dashboard commanded, drawn on the sparkline until reached. */
   target: number | null
+  /** Bumped on every change of this servo, so its card redraws only what changed, when it did. */
+  version: number
 }
 
 export interface ImuLive {
@@ -63,11 +66,9 @@ export class RobotLive {
   estopped = false
   estopReason: string | null = null
   seeded = false
-  /** Hub: nothing heard from this robot since the hub started, so there is no state to show yet. */
-  unheard = false
   /** Bumped on any change; `versions` per topic. */
   version = 0
-  readonly versions: Record<LiveTopic, number> = { servos: 0, imu: 0, battery: 0, performance: 0, sensors: 0, state: 0 }
+  readonly versions: Record<LiveTopic, number> = { servos: 0, imu: 0, battery: 0, performance: 0, sensors: 0, state: 0, roster: 0 }
   private lastAttitudePush = 0
 
   private changed(...topics: LiveTopic[]) {
@@ -89,7 +90,7 @@ export class RobotLive {
       const cur = this.byId.get(s.id)
       const servo: ServoLive = cur ?? {
         id: s.id, name: s.name, position: null, temperature_c: null, voltage_v: null, torque: null,
-        ts: null, seenAt: -Infinity, history: new Ring(SERVO_HISTORY), target: null,
+        ts: null, seenAt: -Infinity, history: new Ring(SERVO_HISTORY), target: null, version: 0,
       }
       servo.name = s.name
       servo.position = s.position
@@ -98,28 +99,47 @@ export class RobotLive {
       servo.torque = s.torque
       servo.ts = s.ts
       servo.seenAt = s.stale ? -Infinity : now
+      servo.version++
       if (s.position !== null && s.ts !== null && !cur) servo.history.push(s.ts, s.position)
       next.push(servo)
     }
-    this.servos = next.sort((a, b) => a.id - b.id)
+    const roster = (list: ServoLive[]) => list.map((x) => `${x.id}:${x.name}`).join(',')
+    const rosterChanged = roster(this.servos) !== roster(next.sort((a, b) => a.id - b.id))
+    this.servos = next
     this.byId = new Map(next.map((s) => [s.id, s]))
     if (status.imu) this.applyImu(status.imu.ts, { ax: status.imu.accel[0], ay: status.imu.accel[1], az: status.imu.accel[2], gx: status.imu.gyro[0], gy: status.imu.gyro[1], gz: status.imu.gyro[2] })
     if (status.battery) this.battery = status.battery
     this.seeded = true
-    this.unheard = false
-    this.changed('servos', 'imu', 'battery', 'state')
+    this.changed('servos', 'imu', 'battery', 'state', ...(rosterChanged ? ['roster' as const] : []))
   }
 
-  seedPerformance(points: readonly Record<string, number | string>[], latest: { ts: number; values: Record<string, number> } | null) {
-    if (latest && (!this.performance || this.performance.ts < latest.ts)) this.performance = latest
-    for (const f of PERF_FIELDS) this.perfHistory[f].clear()
-    for (const p of points) {
-      for (const f of PERF_FIELDS) {
-        const v = p[f]
-        if (typeof v === 'number') this.perfHistory[f].push(Number(p.ts), v)
-      }
-    }
+  /** The latest Pi figures from `pi/performance`, unless the live feed already brought newer ones. */
+  seedPerformance(latest: { ts: number; values: Record<string, number> } | null) {
+    if (!latest || (this.performance && this.performance.ts >= latest.ts)) return
+    this.performance = latest
     this.changed('performance')
+  }
+
+  /** The rings a chart of `stream` draws from, by field. */
+  historyRings(stream: 'performance' | 'battery'): Partial<Record<string, Ring>> {
+    return stream === 'battery' ? { voltage_v: this.batteryHistory } : this.perfHistory
+  }
+
+  /** Stored history put before what the live feed brought since the page opened. */
+  seedHistory(stream: 'performance' | 'battery', points: readonly Record<string, number | string>[]) {
+    for (const [field, ring] of Object.entries(this.historyRings(stream))) {
+      if (!ring) continue
+      const live: [number, number][] = []
+      for (let i = 0; i < ring.size; i++) live.push([ring.timeAt(i), ring.valueAt(i)])
+      const first = live[0]?.[0] ?? Infinity
+      ring.clear()
+      for (const p of points) {
+        const v = p[field]
+        if (typeof v === 'number' && Number(p.ts) < first) ring.push(Number(p.ts), v)
+      }
+      for (const [t, v] of live) ring.push(t, v)
+    }
+    this.changed(stream)
   }
 
   servo(id: number): ServoLive | undefined {
@@ -168,14 +188,16 @@ export class RobotLive {
     if (v.torque !== undefined) servo.torque = v.torque === 1
     servo.ts = s.ts
     servo.seenAt = now
+    servo.version++
   }
 
   private applyImu(ts: number, v: Record<string, number>) {
     const accel: [number, number, number] = [v.ax, v.ay, v.az]
-    const prev = this.imu?.smoothed
-    const smoothed: [number, number, number] = prev
-      ? [prev[0] + (accel[0] - prev[0]) * IMU_SMOOTHING, prev[1] + (accel[1] - prev[1]) * IMU_SMOOTHING, prev[2] + (accel[2] - prev[2]) * IMU_SMOOTHING]
-      : accel
+    const prev = this.imu
+    // An exponential average over time: the same smoothing at 100 Hz as at the 25 a page asks for.
+    const k = prev ? 1 - Math.exp(-Math.max(0, ts - prev.ts) / IMU_SMOOTHING_MS) : 1
+    const p = prev?.smoothed ?? accel
+    const smoothed: [number, number, number] = [p[0] + (accel[0] - p[0]) * k, p[1] + (accel[1] - p[1]) * k, p[2] + (accel[2] - p[2]) * k]
     const { roll_deg, pitch_deg } = attitudeFromAccel(smoothed)
     this.imu = { ts, accel, gyro: [v.gx, v.gy, v.gz], smoothed, roll_deg, pitch_deg, temp_c: v.temp_c ?? null }
     // 100 Hz is more than a sparkline can show: keep one point per 50 ms.
@@ -202,7 +224,7 @@ export class RobotLive {
     if (event === 'estop') {
       this.estopped = true
       this.estopReason = typeof data.reason === 'string' ? data.reason : null
-      for (const s of this.servos) s.target = null
+      for (const s of this.servos) { s.target = null; s.version++ }
     } else if (event === 'resume') {
       this.estopped = false
       this.estopReason = null
@@ -210,15 +232,9 @@ export class RobotLive {
     this.changed('state', 'servos')
   }
 
-  markUnheard() {
-    if (this.seeded || this.unheard) return
-    this.unheard = true
-    this.changed('state', 'servos')
-  }
-
   setTarget(id: number, position: number) {
     const s = this.byId.get(id)
-    if (s) { s.target = position; this.changed('servos') }
+    if (s) { s.target = position; s.version++; this.changed('servos') }
   }
 
   setEstopped(on: boolean, reason: string | null = null) {

@@ -11,9 +11,11 @@ import { api, session as currentSession, updateSessionUser, type Session } from 
 import { jointName } from '../lib/format.ts'
 import { robotPagePath } from '../lib/robot-paths.ts'
 import { toast } from '../lib/toasts.ts'
-import type { FleetRobot, LiveMessage, PerformanceResponse, PublicUser, RobotStatus } from '../lib/types.ts'
+import type { AlertMessage, FleetRobot, LiveMessage, LiveRates, PerformanceResponse, PublicUser, RobotStatus, SensorHistory } from '../lib/types.ts'
 import { ActionGroups } from './action-groups.ts'
 import { CommandClient } from './commands.ts'
+import { OpenAlerts, toastAlertChange } from './open-alerts.ts'
+import { chartResolution, SPARKLINE_PX } from './history-fields.ts'
 import { RobotLive } from './robot-live.ts'
 
 /** Servos that go quiet together (a loose cable, a bus brown-out) make one toast, not 16. */
@@ -35,33 +37,47 @@ export class RobotSession {
   readonly live: LiveConnection
   /** Hub only: what the hub knows of the robot, kept current by status events. */
   readonly info = new Observable<RobotInfo>(null)
-  /** Counts live alert and job events, so the pages showing them reload when one arrives. */
-  readonly alertEvents = new Observable(0)
+  /** The robot's open alerts, kept by the live feed; every view of alerts reads them. */
+  readonly alerts: OpenAlerts
+  /** Counts live job events, so the pages showing jobs reload when one arrives. */
   readonly jobEvents = new Observable(0)
   /** Hub only: Date.now() of the last live message from the robot. */
   heardAt: number | null = null
   private servoEvents = { silent: new Set<number>(), recovered: new Set<number>(), timer: null as ReturnType<typeof setTimeout> | null }
-  private perfSeeded = false
+  private chartSeeds = new Map<string, Promise<void>>()
   private catching: Promise<void> | null = null
   private lastReseed = 0
   private infoTimer: ReturnType<typeof setInterval> | null = null
+  /** How long a servo may be silent before it shows as not answering, at the feed's full rate. */
+  private readonly baseStaleMs: number
 
   /** `robotId`: on the hub, the robot this session shows; null on the edge (its one robot). */
   constructor(readonly session: Session, readonly robotId: string | null = null) {
     this.commands = new CommandClient(this.robot, robotId)
-    if (robotId) this.robot.staleMs = FLEET_SERVO_STALE_MS
+    this.alerts = new OpenAlerts(this.path('/alerts', { resolved: 'false' }))
+    this.baseStaleMs = robotId ? FLEET_SERVO_STALE_MS : this.robot.staleMs
+    this.robot.staleMs = this.baseStaleMs
     this.live = new LiveConnection({
       token: () => session.token,
       ...(robotId ? { params: { robot_id: robotId }, silenceMs: null } : {}),
       onMessage: (m) => this.onMessage(m),
       onOpen: () => {
         void this.catchUp()
+        // Loaded once the feed is open, so no change falls between the list and the events.
+        void this.alerts.load()
         // Action events sent while the link was down are gone: ask what is playing now.
         if (this.actions.wanted) void this.actions.load()
       },
       // A refused upgrade looks like a network error to a browser: ask the API why.
       onRefused: () => void api('/auth/me').catch(() => {}),
     })
+  }
+
+  /** The samples the open page can show (core/live/protocol.ts); servos count as silent after three missed periods. */
+  setLiveRates(rates: LiveRates) {
+    this.live.setRates(rates)
+    const hz = rates.servos
+    this.robot.staleMs = Math.max(this.baseStaleMs, hz ? 3000 / hz : 0)
   }
 
   /** True on the hub: pages leave out what only the edge has (its stats, action groups). */
@@ -110,32 +126,45 @@ export class RobotSession {
   }
 
   private async loadState() {
-    const now = Date.now()
-    const perf = this.perfSeeded ? null : api<PerformanceResponse>(this.path('/pi/performance', { from: String(now - 10 * 60_000), to: String(now) }))
-    perf?.catch(() => {}) // awaited below; not an unhandled rejection meanwhile
+    // The latest Pi figures only: their history is fetched by the charts that draw it.
+    const perf = api<PerformanceResponse>(this.path('/pi/performance'))
+    perf.catch(() => {}) // awaited below; not an unhandled rejection meanwhile
     if (this.robotId && !(await this.loadInfo())) return
     const events = this.robot.stateEvents
     try {
       this.robot.seed(await api<RobotStatus>(this.statusPath), events)
-    } catch (err) {
-      // The hub has heard nothing from this robot yet: say so, and seed when it reports.
-      if (this.robotId && err instanceof ApiError && err.status === 404) {
-        this.robot.markUnheard()
-        this.stopFromRegistry()
-      }
+    } catch {
       return // offline: the live connection retries and calls again
     }
     if (this.robotId) this.stopFromRegistry()
-    if (!perf) return
     try {
       const p = await perf
       const latest = p.latest ? { ts: p.latest.ts, values: { ...p.latest, throttled: p.latest.throttled?.raw } } : null
       if (latest && latest.values.throttled === undefined) delete latest.values.throttled
-      this.robot.seedPerformance(p.window?.points ?? [], latest as { ts: number; values: Record<string, number> } | null)
-      this.perfSeeded = true
+      this.robot.seedPerformance(latest as { ts: number; values: Record<string, number> } | null)
     } catch {
-      // History is a nicety; live samples fill the charts anyway.
+      // The live feed brings the next reading within a second.
     }
+  }
+
+  /**
+   * The stored history a sparkline of `stream` draws (the last `spanMs`, about a point per pixel
+   * of `widthPx`, only the fields it shows), fetched once per session by the page that draws
+   * it; the live feed keeps it current after that.
+   */
+  seedChartHistory(stream: 'performance' | 'battery', spanMs: number, widthPx = SPARKLINE_PX): Promise<void> {
+    let p = this.chartSeeds.get(stream)
+    if (!p) {
+      const to = Date.now()
+      const fields = Object.keys(this.robot.historyRings(stream))
+      const q = { stream, from: String(to - spanMs), to: String(to), resolution: chartResolution(spanMs, widthPx), fields: fields.join(',') }
+      p = api<SensorHistory>(this.path('/robot/sensors', q)).then(
+        (h) => this.robot.seedHistory(stream, h.points),
+        () => { this.chartSeeds.delete(stream) }, // asked again by the next page that draws it
+      )
+      this.chartSeeds.set(stream, p)
+    }
+    return p
   }
 
   /** Hub: the robot's registry entry; false when there is none (or the hub is unreachable). */
@@ -199,7 +228,10 @@ export class RobotSession {
       else {
         this.robot.applyEvent(m.event, m.data)
         if (m.event === 'estop') toast('warn', 'Emergency stop', String(m.data.reason ?? (m.data.by ? `by ${m.data.by}` : '')))
-        else if (m.event === 'resume') toast('info', 'Robot resumed', 'Commands are accepted again.')
+        else if (m.event === 'resume') {
+          this.actions.resumed()
+          toast('info', 'Robot resumed', 'Commands are accepted again.')
+        }
       }
     } else if (m.type === 'hello' && m.role !== undefined && m.role !== this.role) {
       // An admin changed this user's role: show (or hide) controls for the role the robot now enforces.
@@ -207,12 +239,9 @@ export class RobotSession {
     }
   }
 
-  /** Every new alert is told in a toast (to viewers too); other changes just refresh the lists. */
+  /** Every new alert, and every one that gets worse, is told in a toast (to viewers too). */
   private onAlertEvent(data: Record<string, unknown>) {
-    this.alertEvents.set(this.alertEvents.value + 1)
-    if (data.change !== 'open') return
-    const title = String(data.title ?? data.type ?? 'Alert')
-    toast(data.severity === 'critical' ? 'error' : 'warn', `Alert: ${title}`, typeof data.message === 'string' ? data.message : undefined)
+    toastAlertChange(this.alerts.apply(data as unknown as AlertMessage))
   }
 
   private onServoEvent(event: 'servo.silent' | 'servo.recovered', data: Record<string, unknown>) {

@@ -1,13 +1,17 @@
 // Bundles the dashboard in memory when the server starts: no build step for the user, and
-// the files a browser gets are minified, content-hashed and pre-compressed once.
+// the files a browser gets are minified, content-hashed and compressed once (brotli and gzip).
 import { join } from 'node:path'
+import { compressStatic, type Coding } from './compression.ts'
 
 export interface BuiltFile {
   /** URL path, e.g. /assets/main-1a2b3c.js */
   path: string
   type: string
-  body: Uint8Array<ArrayBuffer>
-  gzip: Uint8Array<ArrayBuffer>
+  /** The plain bytes; null for the bundle's files, which browsers take compressed: a client that
+   * accepts no coding gets them unzipped on the way out (the edge's memory is scarce, that is rare). */
+  body: Uint8Array<ArrayBuffer> | null
+  /** The body in each coding a browser may accept, compressed as well as it can be, once. */
+  encoded: Record<Coding, Uint8Array<ArrayBuffer>>
   etag: string
   /** Hashed names never change content, so browsers may keep them for a year. */
   immutable: boolean
@@ -23,8 +27,11 @@ export interface DashboardBundle {
 const UI_DIR = join(import.meta.dir, '..')
 export const ASSET_PREFIX = '/assets/'
 
-export function built(path: string, type: string, body: Uint8Array<ArrayBuffer>, immutable: boolean): BuiltFile {
-  return { path, type, body, gzip: Bun.gzipSync(body, { level: 9 }), etag: `"${Bun.hash(body).toString(36)}"`, immutable }
+const etagOf = (body: Uint8Array) => `"${Bun.hash(body).toString(36)}"`
+
+/** A file made here (index.html, small): compressed on the thread pool. The bundle's files come compressed from the build child. */
+export async function built(path: string, type: string, body: Uint8Array<ArrayBuffer>, immutable: boolean): Promise<BuiltFile> {
+  return { path, type, body, encoded: await compressStatic(body), etag: etagOf(body), immutable }
 }
 
 async function sha256Base64(text: string): Promise<string> {
@@ -39,7 +46,7 @@ function themeScript(html: string): string {
   return m[1]
 }
 
-interface ChildOutput { path: string; kind: string; type: string; base64: string }
+interface ChildOutput { path: string; kind: string; type: string; base64: string; br: string; gzip: string }
 
 /** Bundles in a child process (ui/server/build-child.ts): see there for why. */
 async function bundleInChild(): Promise<ChildOutput[]> {
@@ -54,11 +61,11 @@ export async function buildDashboard(): Promise<DashboardBundle> {
   const files = new Map<string, BuiltFile>()
   let script = ''
   let style = ''
+  const bytes = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64'))
   for (const out of outputs) {
     const name = out.path.replace(/^\.\//, '')
     const path = ASSET_PREFIX + name
-    const body = new Uint8Array(Buffer.from(out.base64, 'base64'))
-    files.set(path, built(path, out.type, body, out.kind !== 'sourcemap'))
+    files.set(path, { path, type: out.type, body: null, encoded: { br: bytes(out.br), gzip: bytes(out.gzip) }, etag: etagOf(bytes(out.base64)), immutable: out.kind !== 'sourcemap' })
     if (out.kind === 'entry-point') script = path
     else if (name.endsWith('.css')) style = path
   }
@@ -66,7 +73,7 @@ export async function buildDashboard(): Promise<DashboardBundle> {
 
   const template = await Bun.file(join(UI_DIR, 'index.html')).text()
   const html = template.replace('%STYLE%', style).replace('%SCRIPT%', script)
-  const index = built('/', 'text/html; charset=utf-8', new TextEncoder().encode(html), false)
+  const index = await built('/', 'text/html; charset=utf-8', new TextEncoder().encode(html), false)
   return { index, files, inlineScriptHash: `sha256-${await sha256Base64(themeScript(html))}` }
 }
 

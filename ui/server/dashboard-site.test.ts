@@ -1,4 +1,5 @@
 import { expect, test } from 'bun:test'
+import { brotliDecompressSync } from 'node:zlib'
 import { dashboardResponder } from './dashboard-site.ts'
 
 const site = dashboardResponder()
@@ -11,9 +12,16 @@ test('page paths get index.html (deep links), files outside /assets are not page
   expect(site.serve(new Request('http://robot/', { method: 'POST' }))).toBeNull()
 })
 
-test('gzip only when the client accepts it (q=0 refuses)', async () => {
-  expect((await get('/', { 'accept-encoding': 'gzip, deflate' })).headers.get('content-encoding')).toBe('gzip')
-  expect((await get('/', { 'accept-encoding': 'gzip;q=0, br' })).headers.get('content-encoding')).toBeNull()
+test('brotli or gzip only when the client accepts it (q=0 refuses), each decoding to the same file', async () => {
+  const plain = await (await get('/')).text()
+  const gz = await get('/', { 'accept-encoding': 'gzip, deflate' })
+  expect(gz.headers.get('content-encoding')).toBe('gzip')
+  expect(new TextDecoder().decode(Bun.gunzipSync(new Uint8Array(await gz.arrayBuffer())))).toBe(plain)
+  const br = await get('/', { 'accept-encoding': 'gzip, deflate, br' })
+  expect(br.headers.get('content-encoding')).toBe('br')
+  expect(brotliDecompressSync(new Uint8Array(await br.arrayBuffer())).toString()).toBe(plain)
+  expect((await get('/', { 'accept-encoding': 'gzip;q=0, br' })).headers.get('content-encoding')).toBe('br')
+  expect((await get('/', { 'accept-encoding': 'gzip;q=0, br;q=0' })).headers.get('content-encoding')).toBeNull()
   expect((await get('/')).headers.get('content-encoding')).toBeNull()
 })
 

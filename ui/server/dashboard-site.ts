@@ -2,6 +2,7 @@
 // and index.html for every other page path so deep links (/servos) survive a reload.
 // Shared by the edge (one robot) and the hub (fleet), which says so in a config it injects.
 import { uiConfigMeta, type UiConfig } from '../lib/ui-config.ts'
+import { acceptedCoding } from './compression.ts'
 import { ASSET_PREFIX, built, dashboardBundle, type BuiltFile, type DashboardBundle } from './bundle.ts'
 
 export interface DashboardOptions {
@@ -15,16 +16,6 @@ export interface DashboardResponder {
   serve(req: Request): Response | Promise<Response> | null
   /** Resolves when the bundle is built (or rejects with the build error). */
   ready: Promise<DashboardBundle>
-}
-
-function acceptsGzip(req: Request): boolean {
-  const header = req.headers.get('accept-encoding') ?? ''
-  return header.split(',').some((part) => {
-    const [coding, ...params] = part.trim().split(';')
-    if (coding.trim().toLowerCase() !== 'gzip') return false
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
-    return !q || Number(q.slice(2)) > 0
-  })
 }
 
 /**
@@ -61,9 +52,9 @@ function respond(req: Request, file: BuiltFile, extra: Record<string, string>): 
     ...extra,
   }
   if (req.headers.get('if-none-match') === file.etag) return new Response(null, { status: 304, headers })
-  const gzip = acceptsGzip(req)
-  const body = gzip ? file.gzip : file.body
-  if (gzip) headers['content-encoding'] = 'gzip'
+  const coding = acceptedCoding(req)
+  const body = coding ? file.encoded[coding] : file.body ?? Bun.gunzipSync(file.encoded.gzip)
+  if (coding) headers['content-encoding'] = coding
   headers['content-length'] = String(body.byteLength)
   return new Response(req.method === 'HEAD' ? null : body, { headers })
 }
@@ -75,10 +66,10 @@ function failed(err: unknown): Response {
   { status: 503, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } })
 }
 
-/** index.html with the config meta tag, built (hashed, gzipped) once per responder. */
-function withConfig(b: DashboardBundle, config: UiConfig | undefined): BuiltFile {
+/** index.html with the config meta tag, built (hashed, compressed) once per responder. */
+async function withConfig(b: DashboardBundle, config: UiConfig | undefined): Promise<BuiltFile> {
   if (!config) return b.index
-  const html = new TextDecoder().decode(b.index.body).replace('</title>', `</title>\n${uiConfigMeta(config)}`)
+  const html = new TextDecoder().decode(b.index.body!).replace('</title>', `</title>\n${uiConfigMeta(config)}`)
   return built('/', b.index.type, new TextEncoder().encode(html), false)
 }
 

@@ -1,30 +1,38 @@
-// The real edge as a child process for a benchmark (simulated robot, nominal rates), started as
-// the systemd unit starts it (edge/runtime-env.ts), on free loopback ports, with an admin.
+// The real edge as a child process for a benchmark, started as the systemd unit starts it
+// (edge/runtime-env.ts) on a simulated robot with a temporary data directory and an admin: what
+// the soak, e-stop, sync and dashboard benchmarks measure against.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EDGE_RUNTIME_ENV } from '../edge/runtime-env.ts'
+import { seedEdgeHistory } from './nominal-load.ts'
 
 const ROOT = join(import.meta.dir, '..')
 export const BENCH_ADMIN_PASSWORD = 'bench-password'
 
-export interface BenchEdge {
+export interface LoginAnswer { access_token: string; expires_in: number; user: Record<string, unknown> }
+
+export interface EdgeProcess {
   pid: number
   port: number
-  login(username?: string, password?: string): Promise<string>
+  base: string
+  /** Logs in (the admin unless told otherwise) and returns the login's answer. */
+  login(username?: string, password?: string): Promise<LoginAnswer>
   stop(): Promise<void>
 }
 
-export async function startBenchEdge(prefix: string, env: Record<string, string> = {}): Promise<BenchEdge> {
-  const dir = mkdtempSync(join(tmpdir(), `bench-${prefix}-`))
+/** `historySeconds`: that much nominal history already stored, as on a robot that has been running. */
+export async function startEdgeProcess(opts: { env?: Record<string, string>; historySeconds?: number } = {}): Promise<EdgeProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-edge-'))
+  if (opts.historySeconds) seedEdgeHistory(dir, opts.historySeconds)
   // BENCH_BUN_ARGS adds flags to try.
   const child = Bun.spawn([process.execPath, ...(process.env.BENCH_BUN_ARGS ?? '').split(' ').filter(Boolean), 'edge/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env, ...EDGE_RUNTIME_ENV, TONYPI_DATA_DIR: dir, TONYPI_HTTP_PORT: '0', TONYPI_MQTT_PORT: '0', TONYPI_HTTP_HOST: '127.0.0.1',
-      TONYPI_MQTT_HOST: '127.0.0.1', TONYPI_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, TONYPI_ROBOT_ID: 'benchbot', TONYPI_LOG_LEVEL: 'error', ...env,
+      TONYPI_MQTT_HOST: '127.0.0.1', TONYPI_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, TONYPI_ROBOT_ID: 'benchbot', TONYPI_LOG_LEVEL: 'warn', ...opts.env,
     },
-    stdout: 'ignore', stderr: 'pipe',
+    stdout: 'pipe', stderr: 'pipe',
   })
   const stop = async () => {
     child.kill('SIGTERM')
@@ -46,14 +54,15 @@ export async function startBenchEdge(prefix: string, env: Record<string, string>
     }
     if (!port) throw new Error(`the edge did not start:\n${banner}`)
     void (async () => { for (;;) { const r = await reader.read(); if (r.done) break } })()
+    const base = `http://127.0.0.1:${port}`
     return {
-      pid: child.pid, port, stop,
+      pid: child.pid, port, base, stop,
       async login(username = 'admin', password = BENCH_ADMIN_PASSWORD) {
-        const r = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+        const r = await fetch(`${base}/api/v1/auth/login`, {
           method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
         })
-        if (r.status !== 200) throw new Error(`bench login ${username}: ${r.status}`)
-        return (await r.json()).access_token
+        if (!r.ok) throw new Error(`bench login ${username} failed: ${r.status} ${await r.text()}`)
+        return r.json() as Promise<LoginAnswer>
       },
     }
   } catch (err) {
