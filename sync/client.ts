@@ -5,6 +5,7 @@
 import type { Logger } from '../core/log.ts'
 import { BATCH_LIMITS, CATCH_UP, SYNC_VERSION, type BatchAck, type LaneMarks, type SyncConfig } from './protocol.ts'
 import { hubFetch, jsonBody, type HubEndpoint, HubRequestError } from './hub-request.ts'
+import type { SyncStatus } from './status.ts'
 
 export interface BatchSource {
   dbId(): string
@@ -33,24 +34,6 @@ export interface SyncClientOptions {
   onAck?: (ack: BatchAck) => void
 }
 
-export interface SyncStatus {
-  configured: boolean
-  connected: boolean
-  hub_url: string
-  backlog: number
-  backlog_by_lane: { events: number; telemetry: number }
-  cursor: LaneMarks
-  last_ack_ts: number | null
-  lag_ms: number
-  rate_per_s: number
-  dropped: { total: number; by_stream: Record<string, number>; reason: string | null }
-  catching_up: boolean
-  last_error: string | null
-  last_error_ts: number | null
-  quarantined: number
-  corrected_samples: number
-  hub_clock_offset_ms: number | null
-}
 
 const MAX_BACKOFF_MS = 60_000
 

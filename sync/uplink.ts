@@ -8,6 +8,7 @@ import type { Sample, StreamName } from '../core/streams.ts'
 import { robotTopic } from '../core/topics.ts'
 import { encodeLive } from './live-payload.ts'
 import { MqttLink, type MqttLinkOptions } from './mqtt-link.ts'
+import type { UplinkStatus } from './status.ts'
 
 export interface CommandOutcomeLike { id: string; type: string; state: string; reason?: string; ts: number }
 
@@ -30,7 +31,6 @@ export const LIVE_PERIOD_MS: Record<StreamName, number> = { servos: 200, imu: 20
 /** A request older than this (by the hub's clock) is refused: a motion replayed late is a hazard. */
 export const COMMAND_TTL_MS = 10_000
 
-export interface UplinkStatus { connected: boolean; broker: string | null; since: number | null; last_error: string | null; live_sent: number; commands: number }
 
 export class Uplink {
   private link: MqttLink | null = null

@@ -4,10 +4,11 @@
 import type { Logger } from '../../core/log.ts'
 import { robotAccount } from '../../core/robot-account.ts'
 import type { RobotState } from '../../core/robot-state.ts'
-import { SyncClient, type SyncStatus } from '../../sync/client.ts'
+import { SyncClient } from '../../sync/client.ts'
+import type { EdgeSyncStatus } from '../../sync/status.ts'
 import { hubFetch, jsonBody, type HubEndpoint } from '../../sync/hub-request.ts'
 import { SYNC_VERSION, type DownState } from '../../sync/protocol.ts'
-import { Uplink, type UplinkHost, type UplinkStatus } from '../../sync/uplink.ts'
+import { Uplink, type UplinkHost } from '../../sync/uplink.ts'
 import type { AlertMonitor } from '../alerts/alert-monitor.ts'
 import type { CommandExecutor } from '../commands/command-executor.ts'
 import type { SampleBus } from '../sample-bus.ts'
@@ -20,9 +21,6 @@ import type { RobotClock } from './robot-clock.ts'
 /** How often the robot asks for the hub's users, rules and alert actions without a nudge. */
 const DOWN_EVERY_MS = 30_000
 
-export type EdgeSyncStatus =
-  | (SyncStatus & { live: UplinkStatus; down: { last_ts: number | null; last_error: string | null } })
-  | { configured: false; connected: false; backlog: number; cursor: { events: number; telemetry: number }; dropped: { total: number; by_stream: Record<string, number> }; message: string }
 
 export interface EdgeSyncDeps {
   robotId: string

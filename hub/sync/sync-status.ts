@@ -2,27 +2,12 @@
 // not, what is still waiting on the robot and how long catching up will take at the current
 // rate, how far behind the hub's copy is, and what the robot had to drop (with the reason).
 import { CATCH_UP } from '../../sync/protocol.ts'
+import type { RobotSyncStatus } from '../../sync/status.ts'
 import type { RobotRow } from '../robots/robot-repo.ts'
 import type { syncState } from '../db/schema.ts'
 
 type SyncRow = typeof syncState.$inferSelect
 
-export interface RobotSyncStatus {
-  robot_id: string
-  connected: boolean
-  synced: boolean
-  backlog: number | null
-  high_water: { events: number; telemetry: number } | null
-  last_batch_at: number | null
-  lag_ms: number | null
-  rate_per_s: number | null
-  catching_up: boolean
-  progress: { records_left: number; eta_s: number | null } | null
-  dropped: { total: number; by_stream: Record<string, number>; reason: string | null }
-  quarantined: number
-  corrected_samples: number
-  clock_offset_ms: number | null
-}
 
 
 export function robotSyncStatus(robot: RobotRow, row: SyncRow | undefined, online: boolean, now: number): RobotSyncStatus {

@@ -132,6 +132,9 @@ describe('dashboard', () => {
     // The robot's own alerts and jobs, from its API (not a "not available" placeholder).
     await page.waitForSelector('[data-card=alerts] [data-open-alerts]')
     await page.waitForSelector('[data-card=job] :text("No job recorded for this robot.")')
+    // No hub configured: the robot says it keeps everything, and how to connect it.
+    await page.waitForSelector('[data-card=sync] [data-sync-state=unconfigured]')
+    expect(await page.textContent('[data-card=sync]')).toContain('npm run edge:register')
     await shot(page, 'overview')
     expect(d.errors).toEqual([])
   }, TEST_MS)

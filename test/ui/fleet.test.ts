@@ -8,7 +8,7 @@ import { describe, expect, test } from 'bun:test'
 import mqtt from 'mqtt'
 import type { Page } from 'playwright-core'
 import { eq } from 'drizzle-orm'
-import { alerts, jobs } from '../../hub/db/schema.ts'
+import { alerts, jobs, syncState } from '../../hub/db/schema.ts'
 import { waitFor } from '../support/edge-harness.ts'
 import { HUB_ADMIN_PASSWORD, startTestHub, type HubHarness } from '../support/hub-harness.ts'
 import { browserSuite, TEST_MS, writeBudgets } from './browser-suite.ts'
@@ -96,6 +96,11 @@ async function startHub() {
   // Records for robot-a's alert count, overview and records pages.
   await h.hub.ctx.db.insert(alerts).values({ robotId: 'robot-a', type: 'battery_low', severity: 'warning', source: 'battery', value: 28, threshold: 30, title: 'Battery low', message: 'Battery at 28 %, below 30 %' })
   await h.hub.ctx.db.insert(jobs).values({ robotId: 'robot-a', taskName: 'inspect shelf 4', status: 'in_progress', itemsDone: 3, itemsTotal: 8, percent: 37.5 })
+  // robot-a catching up after an outage, as its last batch told the hub; robot-b has never synced.
+  await h.hub.ctx.db.insert(syncState).values({
+    robotId: 'robot-a', highWaterSeq: 4000, eventsHighWaterSeq: 120, dbId: 'db-robot-a', lastBatchAt: new Date(), backlog: 5000,
+    oldestPendingAt: new Date(Date.now() - 20 * 60_000), ratePerS: 100, dropped: { imu: 1200 },
+  })
 }
 
 describe('serving', () => {
@@ -126,7 +131,7 @@ describe('serving', () => {
 })
 
 describe('fleet dashboard', () => {
-  test('a viewer sees both robots: online and offline, last seen, battery, open alerts, sync lag not available yet; first-load budget', async () => {
+  test('a viewer sees both robots: online and offline, last seen, battery, open alerts, sync as the hub sees it; first-load budget', async () => {
     ready()
     const d = await fresh()
     const { page } = d
@@ -153,7 +158,9 @@ describe('fleet dashboard', () => {
     await page.waitForSelector('[data-robot-id="robot-b"] [data-open-alerts="0"]')
     expect(await a.locator('[data-last-seen] .reading-value').textContent()).toBe('just now')
     expect(await b.locator('[data-last-seen] .reading-value').textContent()).not.toBe('never')
-    expect(await a.locator('[data-sync-lag] .reading-value').textContent()).toBe('not available yet')
+    // Sync as the hub sees it: samples robot-a had to drop come first, robot-b never sent history.
+    expect(await a.locator('[data-sync=dropped] .reading-value').textContent()).toBe('1,200 samples lost')
+    expect(await b.locator('[data-sync=never] .reading-value').textContent()).toBe('no history yet')
     expect(await page.textContent('[data-summary]')).toContain('3 robots')
     // A viewer commands nothing and manages nothing.
     expect(await page.locator(COMMAND_CONTROLS).count()).toBe(0)
@@ -284,7 +291,9 @@ describe('fleet dashboard', () => {
     await page.waitForSelector('[data-card=battery] :text("82")')
     await page.waitForSelector('[data-card=alerts] [data-open-alerts="1"]')
     await page.waitForSelector('[data-card=job] :text("inspect shelf 4")')
-    expect(await page.textContent('[data-card=sync]')).toContain('not available yet')
+    await page.waitForSelector('[data-card=sync] [data-sync-state=catching-up]')
+    expect(await page.textContent('[data-card=sync] [data-sync-state]')).toBe('Catching up: 5,000 records to go \u00b7 about 50s left')
+    expect(await page.textContent('[data-card=sync] [data-sync-dropped]')).toContain('1,200 samples never reached the hub (imu 1,200)')
     await page.waitForSelector('[data-card=pi] :text("52.3")')
     // The robot's own Grafana dashboard, with the robot variable set.
     await page.locator('[data-card=grafana-robot]').scrollIntoViewIfNeeded()

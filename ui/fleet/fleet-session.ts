@@ -11,6 +11,7 @@ import { Observable } from '../lib/observable.ts'
 import { api, type Session } from '../lib/session.ts'
 import type { AlertMessage, FleetRobot, LiveMessage, RobotStatus } from '../lib/types.ts'
 import { OpenAlerts, toastAlertChange } from '../robot/open-alerts.ts'
+import type { RobotSyncStatus } from '../../sync/status.ts'
 
 const LIST_EVERY_MS = 10_000
 const REDRAW_MS = 1_000
@@ -33,6 +34,8 @@ export class FleetSession {
   /** Bumped (at most once a second) when live data changed. */
   readonly version = new Observable(0)
   readonly battery = new Map<string, RobotBattery>()
+  /** Each robot's sync as the hub sees it: with the list, then from the live feed's `sync` events (one per batch). */
+  readonly sync = new Map<string, RobotSyncStatus>()
   /** Date.now() of the last live message per robot. */
   readonly heard = new Map<string, number>()
   private liveStatus = new Map<string, { status: FleetStatus; at: number }>()
@@ -81,8 +84,9 @@ export class FleetSession {
   async refresh() {
     const askedAt = Date.now()
     try {
-      const robots = await api<FleetRobot[]>('/robots')
+      const [robots, sync] = await Promise.all([api<FleetRobot[]>('/robots'), api<RobotSyncStatus[]>('/sync/status').catch(() => null)])
       this.listAskedAt = askedAt
+      for (const s of sync ?? []) this.sync.set(s.robot_id, s)
       this.list.set({ state: 'ok', data: robots })
       for (const r of robots) if (!this.seeded.has(r.robot_id)) void this.seedBattery(r.robot_id)
     } catch (err) {
@@ -122,6 +126,10 @@ export class FleetSession {
     const id = m.robot_id
     // The hub's own judgement of a robot (e.g. "offline") is not word from the robot.
     if (m.type === 'event' && m.event === 'alert') return this.onAlert(id, m.data)
+    if (m.type === 'event' && m.event === 'sync') {
+      this.sync.set(id, m.data as unknown as RobotSyncStatus)
+      this.dirty = true
+    }
     this.heard.set(id, Date.now())
     this.dirty = true
     if (m.type === 'samples') {

@@ -5,7 +5,6 @@ import { useEffect } from 'preact/hooks'
 import { Sparkline } from '../charts/sparkline.ts'
 import { Card, Meter, Reading, type Tone } from '../components/card.ts'
 import { GrafanaPanels } from '../components/grafana-panels.ts'
-import { NotAvailable } from '../components/not-available.ts'
 import { statusView } from '../fleet/fleet-status.ts'
 import { ago, bytes, dateTime, duration, jointName, num } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
@@ -20,6 +19,7 @@ import { BATTERY_SPAN_MS } from '../robot/history-fields.ts'
 import { useRobotLink } from '../robot/robot-link.ts'
 import { useRobotSession, type RobotSession } from '../robot/robot-session.ts'
 import { servoHealth } from '../robot/servo-health.ts'
+import { SyncCard } from '../robot/sync-card.ts'
 
 const SEVERITY_TONE = { critical: 'bad', warning: 'warn', info: 'muted' } as const
 
@@ -155,11 +155,7 @@ export function OverviewPage() {
     <//>
     <${AlertsCard} rs=${rs} />
     <${JobCard} rs=${rs} />
-    ${rs.fleet ? html`
-      <${Card} title="Sync" data-card="sync"><div data-sync-lag="unavailable"><strong>Sync lag: not available yet.</strong>
-        <p class="muted small">Robots do not sync their stored history to the hub in this version; the hub shows what they send live.</p></div><//>`
-    : html`
-      <${Card} title="Hub sync" data-card="sync"><${NotAvailable} what="Hub sync">This robot works on its own: it keeps its history locally and has no hub connection in this version.<//><//>`}
+    <${SyncCard} rs=${rs} />
   </div>
   ${rs.robotId ? html`<div class="grafana-below"><${GrafanaPanels} dashboard="robot" robotId=${rs.robotId} title="In Grafana" /></div>` : null}`
 }

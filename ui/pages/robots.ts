@@ -8,7 +8,7 @@ import { GrafanaPanels } from '../components/grafana-panels.ts'
 import { robotLabel, statusView } from '../fleet/fleet-status.ts'
 import { useFleetSession, type FleetSession } from '../fleet/fleet-session.ts'
 import type { ApiError } from '../lib/api.ts'
-import { ago, num } from '../lib/format.ts'
+import { ago, duration, num } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
 import { useObservable } from '../lib/observable.ts'
 import { Link } from '../lib/router.ts'
@@ -17,6 +17,8 @@ import { toast } from '../lib/toasts.ts'
 import type { FleetRobot, RobotCredential, Role } from '../lib/types.ts'
 import { CommandClient } from '../robot/commands.ts'
 import { RobotLive } from '../robot/robot-live.ts'
+import { catchUpText } from '../robot/sync-card.ts'
+import type { RobotSyncStatus } from '../../sync/status.ts'
 
 const CONFIRM_MS = 6_000
 const ROBOT_ID_PATTERN = '[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}'
@@ -27,6 +29,17 @@ interface IssuedCredential extends RobotCredential {
 }
 
 const robotPath = (id: string, page = '') => `/robots/${encodeURIComponent(id)}${page}`
+
+/** A robot's sync in one line: up to date, catching up (and how long), behind, never synced. */
+function SyncReading(props: { sync: RobotSyncStatus | undefined }) {
+  const s = props.sync
+  if (!s || !s.synced) return html`<${Reading} label="Sync" value="no history yet" tone="muted" hint="The robot has not sent a sync batch to this hub" data-sync="never" />`
+  if (s.dropped.total) return html`<${Reading} label="Sync" value=${`${s.dropped.total.toLocaleString()} samples lost`} tone="bad" hint=${s.dropped.reason ?? undefined} data-sync="dropped" />`
+  if (s.catching_up && s.progress) return html`<${Reading} label="Sync" value=${catchUpText(s.progress.records_left, s.rate_per_s)} tone="warn" data-sync="catching-up" />`
+  const lag = s.lag_ms ?? 0
+  return html`<${Reading} label="Sync" value=${lag > 10_000 ? `${duration(Math.round(lag / 1000))} behind` : 'up to date'} tone=${lag > 60_000 ? 'warn' : 'ok'}
+    hint=${`Last batch ${ago(s.last_batch_at)}`} data-sync=${lag > 10_000 ? 'behind' : 'synced'} data-sync-lag=${lag} />`
+}
 
 /** A button that asks once more before doing something hard to undo. */
 function ConfirmButton(props: { label: string; confirm: string; action: string; danger?: boolean; disabled?: boolean; onConfirm: () => Promise<void>; describe: string }) {
@@ -136,7 +149,7 @@ function RobotCard(props: { robot: FleetRobot; fleet: FleetSession; role: Role; 
         tone=${!battery || !current ? 'muted' : pct === null ? undefined : pct < 15 ? 'bad' : pct < 30 ? 'warn' : 'ok'} data-battery=${pct ?? ''}
         hint=${battery ? `Reported ${ago(battery.ts)}` : 'Nothing reported since the hub started'} />
       <${Reading} label="Open alerts" value=${open === undefined ? '\u2014' : `${open}${capped ? '+' : ''}`} tone=${open ? 'warn' : open === 0 ? 'ok' : 'muted'} data-open-alerts=${open ?? ''} />
-      <${Reading} label="Sync lag" value="not available yet" tone="muted" hint="Robots do not sync their history to the hub in this version." data-sync-lag="unavailable" />
+      <${SyncReading} sync=${fleet.sync.get(id)} />
     </div>
     <div class="robot-actions">
       <${Link} href=${robotPath(id)} class="btn btn-small" aria-label=${`Open ${id}`}>Open<//>
