@@ -92,3 +92,31 @@ describe('samples', () => {
     expect(r.skippedTotal).toBe(4)
   })
 })
+
+describe('encodeSamples', () => {
+  test('makes exactly the lines formatLine makes of samplePoints, skips counted alike', () => {
+    const samples: Sample[] = [
+      { stream: 'servos', ts: 1_700_000_000_000, source: '3', values: { position: 512, temperature_c: 41.5, voltage_v: NaN } },
+      { stream: 'servos', ts: 1_700_000_000_050, source: 'a b,c', values: { position: 1 } },
+      { stream: 'imu', ts: 1_700_000_000_010, values: { ax: 0.01, ay: -9.81, az: 0.2 } },
+      { stream: 'imu', ts: NaN, values: { ax: 1 } },
+      { stream: 'performance', ts: 1_700_000_001_000, values: { cpu_percent: 12.5, net_rx_bytes: 1000, net_tx_bps: 20 } },
+      { stream: 'performance', ts: 1_700_000_002_000, values: { net_rx_bytes: 5 } },
+      { stream: 'performance', ts: 1_700_000_003_000, values: {} },
+      { stream: 'sensors', ts: 1_700_000_004_000, source: 'ultrasonic', values: { value: 42 } },
+      { stream: 'sensors', ts: 1_700_000_004_000, source: 'bad\\name', values: { value: 1 } },
+      { stream: 'battery', ts: 1_700_000_005_000, values: { 'bad\nkey': 1, voltage_v: 7.4 } },
+      { stream: 'battery', ts: 1_700_000_006_000, values: { voltage_v: Infinity } },
+    ]
+    const expected = { lines: [] as string[], skipped: { no_fields: 0, bad_name: 0, bad_timestamp: 0 } as Record<string, number> }
+    for (const s of samples) for (const p of samplePoints('robot 1', s)) {
+      const r = formatLine(p)
+      if ('line' in r) expected.lines.push(r.line)
+      else expected.skipped[r.skip]++
+    }
+    const got = encodeSamples('robot 1', samples)
+    expect(got.lines).toEqual(expected.lines)
+    expect(got.skipped).toEqual(expected.skipped as typeof got.skipped)
+    expect(got.skippedTotal).toBe(Object.values(expected.skipped).reduce((a, b) => a + b, 0))
+  })
+})

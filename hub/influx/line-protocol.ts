@@ -144,16 +144,69 @@ export interface EncodedSamples {
   skippedTotal: number
 }
 
+/**
+ * A robot's samples as lines: exactly what formatLine makes of samplePoints, built without the
+ * intermediate points. A sync batch turns thousands of samples into lines a second, and nearly
+ * all of a batch's lines share a handful of heads (measurement and tags), each escaped once here.
+ */
 export function encodeSamples(robotId: string, samples: readonly Sample[]): EncodedSamples {
   const lines: string[] = []
   const skipped: Record<SkipReason, number> = { no_fields: 0, bad_name: 0, bad_timestamp: 0 }
   let skippedTotal = 0
-  for (const s of samples) {
-    for (const p of samplePoints(robotId, s)) {
-      const r = formatLine(p)
-      if ('line' in r) lines.push(r.line)
-      else { skipped[r.skip]++; skippedTotal++ }
+  const skip = (why: SkipReason) => { skipped[why]++; skippedTotal++ }
+  const heads = new Map<string, string | null>()
+  const headOf = (measurement: string, sourceTag: string | undefined, source: string | undefined): string | null => {
+    const k = `${measurement}\u0000${source ?? ''}`
+    let h = heads.get(k)
+    if (h === undefined) {
+      const tags: Record<string, string | undefined> = { robot_id: robotId }
+      if (sourceTag) tags[sourceTag] = source
+      const r = formatLine({ measurement, tags, fields: { x: 0 }, ts: 0 })
+      h = 'line' in r ? r.line.slice(0, r.line.lastIndexOf(' x=0 0')) : null
+      heads.set(k, h)
     }
+    return h
+  }
+  const emit = (measurement: string, sourceTag: string | undefined, s: Sample, fields: string): void => {
+    if (!Number.isFinite(s.ts)) return skip('bad_timestamp')
+    const head = headOf(measurement, sourceTag, s.source)
+    if (head === null) return skip('bad_name')
+    if (fields === '') return skip('no_fields')
+    if (fields === BAD) return skip('bad_name')
+    lines.push(`${head} ${fields} ${Math.round(s.ts)}`)
+  }
+  for (const s of samples) {
+    const sourceTag = SOURCE_TAG[s.stream]
+    if (s.stream !== 'performance') {
+      emit(s.stream, sourceTag, s, fieldsOf(s.values, null))
+      continue
+    }
+    let hasPerf = false
+    let hasNet = false
+    for (const k in s.values) { if (k.startsWith(NETWORK_FIELD_PREFIX)) hasNet = true; else hasPerf = true }
+    if (hasPerf || !hasNet) emit('performance', sourceTag, s, fieldsOf(s.values, false))
+    if (hasNet) emit('network', sourceTag, s, fieldsOf(s.values, true))
   }
   return { lines, skipped, skippedTotal }
+}
+
+const BAD = '\u0000bad'
+
+/** `k=v,...` of the finite values (`net`: only the network counters, or only the others; null: all). */
+function fieldsOf(values: Record<string, number>, net: boolean | null): string {
+  let out = ''
+  for (const k in values) {
+    if (net !== null && k.startsWith(NETWORK_FIELD_PREFIX) !== net) continue
+    const v = values[k]
+    if (typeof v !== 'number' || !Number.isFinite(v)) continue
+    let key: string
+    try {
+      key = escapeKey(k, 'field key')
+    } catch (err) {
+      if (err instanceof UnencodableNameError) return BAD
+      throw err
+    }
+    out += out ? `,${key}=${v}` : `${key}=${v}`
+  }
+  return out
 }

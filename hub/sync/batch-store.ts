@@ -9,7 +9,7 @@
 //   4. in one PostgreSQL transaction, with the robot's sync row locked: the records, each keyed
 //      per robot database and versioned by its sequence number (a stale copy never overwrites a
 //      newer one), the quarantined ones, and the new marks. Only then is the batch answered.
-import { and, eq, sql } from 'drizzle-orm'
+import { and, desc, eq, sql } from 'drizzle-orm'
 import type { AlertChangeKind } from '../../core/alerts/record.ts'
 import type { Logger } from '../../core/log.ts'
 import { messageOf } from '../../core/log-entry.ts'
@@ -44,50 +44,92 @@ export function marksFor(row: SyncRow | undefined, dbId: string | null): LaneMar
 /** What a batch changed in the robot's alerts, for the dashboards, the alerts topic and the webhook. */
 export interface SyncedAlertChange { id: number; change: AlertChangeKind; notify: boolean }
 
-export interface AppliedBatch { ack: BatchAck; alertChanges: SyncedAlertChange[] }
+export interface AppliedBatch { ack: BatchAck; alertChanges: SyncedAlertChange[]; state: SyncRow | undefined }
 
 export class BatchStore {
+  /**
+   * Anchors once read, per robot and boot. An anchor never changes once stored, so every replica
+   * may keep what it read; a boot it has not seen is read (or measured) again.
+   */
+  private known = new Map<string, Map<string, number>>()
+  private unanchored = new Map<string, Set<string>>()
+  /** The robot's sync row as this replica last wrote it. */
+  private marks = new Map<string, SyncRow>()
+
   constructor(private readonly deps: { db: HubDb; influx: InfluxAckedWrites; log: Logger }) {}
 
   async syncRow(robotId: string): Promise<SyncRow | undefined> {
     return (await this.deps.db.select().from(syncState).where(eq(syncState.robotId, robotId)))[0]
   }
 
-  /** The anchors this robot's batches are corrected with; the current boot's is measured once. */
-  async anchors(robotId: string, current: { bootId: string; monoMs: number; arrivalMs: number; rttMs?: number }): Promise<Map<string, number>> {
+  /** The anchors this robot's batches are corrected with (`boots`: the boots its spans name); the current boot's is measured once. */
+  async anchors(robotId: string, current: { bootId: string; monoMs: number; arrivalMs: number; rttMs?: number }, boots: readonly string[]): Promise<ReadonlyMap<string, number>> {
+    const have = this.known.get(robotId)
+    const absent = this.unanchored.get(robotId)
+    // A boot that ended before the robot ever reached the hub has no anchor, and never will.
+    if (have && have.has(current.bootId) && boots.every((b) => have.has(b) || absent?.has(b))) return have
     const { db } = this.deps
     await db.insert(syncClockAnchors).values({ robotId, bootId: current.bootId, anchorMs: measureAnchor(current.arrivalMs, current.monoMs, current.rttMs) })
       .onConflictDoNothing()
-    const rows = await db.select().from(syncClockAnchors).where(eq(syncClockAnchors.robotId, robotId))
-    return new Map(rows.map((r) => [r.bootId, r.anchorMs]))
+    const rows = await db.select().from(syncClockAnchors).where(eq(syncClockAnchors.robotId, robotId)).orderBy(desc(syncClockAnchors.measuredAt)).limit(50)
+    const map = new Map(rows.map((r) => [r.bootId, r.anchorMs]))
+    this.known.set(robotId, map)
+    this.unanchored.set(robotId, new Set(boots.filter((b) => !map.has(b))))
+    return map
   }
 
-  /** Throws SyncGap when the hub is missing records before this batch in either lane. */
-  checkGap(plan: IngestPlan, row: SyncRow | undefined) {
+  /** The gap when the hub is missing records before this batch in either lane, else null. */
+  private gap(plan: IngestPlan, row: SyncRow | undefined): SyncGap | null {
     const marks = marksFor(row, plan.batch.db_id)
     for (const lane of ['events', 'telemetry'] as const) {
       const r = plan.batch.lanes[lane]
       if (r && r.after > marks[lane]) {
-        throw new SyncGap(marks, `the hub has ${lane} up to ${marks[lane]} of this database; the batch starts after ${r.after}: send from ${marks[lane]}`)
+        return new SyncGap(marks, `the hub has ${lane} up to ${marks[lane]} of this database; the batch starts after ${r.after}: send from ${marks[lane]}`)
       }
     }
+    return null
+  }
+
+  private checkGap(plan: IngestPlan, row: SyncRow | undefined) {
+    const g = this.gap(plan, row)
+    if (g) throw g
   }
 
   async apply(robotId: string, plan: IngestPlan, arrivalMs: number): Promise<AppliedBatch> {
     const { db, influx } = this.deps
-    this.checkGap(plan, await this.syncRow(robotId))
-
+    // Refused before anything is written. Marks only grow, so the last ones this replica saw
+    // clear nearly every batch without a query (another replica may have moved them further: a
+    // gap by them is checked against the table); the locked row below has the last word.
+    const seen = this.marks.get(robotId)
+    if (!seen || seen.dbId !== plan.batch.db_id || this.gap(plan, seen)) this.checkGap(plan, await this.syncRow(robotId))
     const samples = plan.chunks.flatMap((c) => c.samples)
     if (samples.length) await influx.write(encodeSamples(robotId, samples).lines)
 
     const b = plan.batch
     const dbId = b.db_id
     const key = (id: number | string) => `${dbId}:${id}`
-    const out: AppliedBatch = { ack: { v: SYNC_VERSION, ack: { events: 0, telemetry: 0 }, quarantined: [], hub_ms: 0, corrected: plan.correctedSamples }, alertChanges: [] }
+    const out: AppliedBatch = { ack: { v: SYNC_VERSION, ack: { events: 0, telemetry: 0 }, quarantined: [], hub_ms: 0, corrected: plan.correctedSamples }, alertChanges: [], state: undefined }
+    const records = plan.chunks.length + plan.events.length + plan.alerts.length + plan.jobs.length + plan.commands.length + plan.reports.length + plan.quarantined.length
+    const done = (row: SyncRow) => {
+      out.ack.ack = { events: row.eventsHighWaterSeq, telemetry: row.highWaterSeq }
+      out.ack.quarantined = plan.quarantined.map((q) => ({ seq: q.seq, kind: q.kind, reason: q.reason }))
+      out.ack.hub_ms = Date.now()
+      out.state = row
+      this.marks.set(robotId, row)
+      return out
+    }
+
+    // A robot in steady sync sends a tick's chunks a second: nothing but its marks to move. One
+    // statement does it, with the gap check in its condition; anything else (the first batch of
+    // a database, a gap, records to store) takes the transaction below.
+    if (records === plan.chunks.length && b.lanes.events === undefined && b.lanes.telemetry) {
+      const row = await this.advanceMarks(robotId, plan, arrivalMs, records)
+      if (row) return done(row)
+    }
 
     await db.transaction(async (tx) => {
-      await tx.insert(syncState).values({ robotId }).onConflictDoNothing()
-      const [row] = await tx.select().from(syncState).where(eq(syncState.robotId, robotId)).for('update')
+      // One statement: the robot's row, made if new, and locked until the end of the transaction.
+      const [row] = await tx.insert(syncState).values({ robotId }).onConflictDoUpdate({ target: syncState.robotId, set: { robotId } }).returning()
       this.checkGap(plan, row)
       if (row.dbId && row.dbId !== dbId) await this.databaseReplaced(tx, robotId, row.dbId, dbId)
       const marks = marksFor(row, dbId)
@@ -139,22 +181,39 @@ export class BatchStore {
         events: Math.max(marks.events, b.lanes.events?.to ?? 0),
         telemetry: Math.max(marks.telemetry, b.lanes.telemetry?.to ?? 0),
       }
-      const records = plan.chunks.length + plan.events.length + plan.alerts.length + plan.jobs.length + plan.commands.length + plan.reports.length + plan.quarantined.length
       const sinceLast = row.lastBatchAt ? Math.max(0.05, (arrivalMs - row.lastBatchAt.getTime()) / 1000) : null
       const rate = sinceLast === null ? null : records / sinceLast
-      await tx.update(syncState).set({
+      const [updated] = await tx.update(syncState).set({
         highWaterSeq: ack.telemetry, eventsHighWaterSeq: ack.events, dbId, lastBatchAt: new Date(arrivalMs), bootId: b.boot_id,
         clockOffsetMs: Math.round(b.wall_ms - (arrivalMs - (b.rtt_ms ?? 0) / 2)),
         backlog: b.backlog.events + b.backlog.telemetry, oldestPendingAt: date(b.oldest_pending_ts), dropped: b.dropped,
         ratePerS: rate === null ? row.ratePerS : row.ratePerS === null ? rate : row.ratePerS * 0.7 + rate * 0.3,
         quarantined: sql`${syncState.quarantined} + ${plan.quarantined.length}`,
         correctedSamples: sql`${syncState.correctedSamples} + ${plan.correctedSamples}`,
-      }).where(eq(syncState.robotId, robotId))
-      out.ack.ack = ack
+      }).where(eq(syncState.robotId, robotId)).returning()
+      out.state = updated
     })
-    out.ack.quarantined = plan.quarantined.map((q) => ({ seq: q.seq, kind: q.kind, reason: q.reason }))
-    out.ack.hub_ms = Date.now()
-    return out
+    return done(out.state!)
+  }
+
+  /**
+   * The steady state's one statement: the marks and the robot's report move only if the row is
+   * this database's and the batch starts at or before the mark; null sends the batch the long way.
+   */
+  private async advanceMarks(robotId: string, plan: IngestPlan, arrivalMs: number, records: number): Promise<SyncRow | null> {
+    const b = plan.batch
+    const t = b.lanes.telemetry!
+    const arrival = new Date(arrivalMs)
+    const secs = sql`greatest(0.05, extract(epoch from (${arrival}::timestamptz - ${syncState.lastBatchAt})))`
+    const rate = sql`${records}::float8 / ${secs}`
+    const [row] = await this.deps.db.update(syncState).set({
+      highWaterSeq: sql`greatest(${syncState.highWaterSeq}, ${t.to})`, lastBatchAt: arrival, bootId: b.boot_id,
+      clockOffsetMs: Math.round(b.wall_ms - (arrivalMs - (b.rtt_ms ?? 0) / 2)),
+      backlog: b.backlog.events + b.backlog.telemetry, oldestPendingAt: date(b.oldest_pending_ts), dropped: b.dropped,
+      ratePerS: sql`case when ${syncState.lastBatchAt} is null then null when ${syncState.ratePerS} is null then ${rate} else ${syncState.ratePerS} * 0.7 + ${rate} * 0.3 end`,
+      correctedSamples: sql`${syncState.correctedSamples} + ${plan.correctedSamples}`,
+    }).where(and(eq(syncState.robotId, robotId), eq(syncState.dbId, b.db_id), sql`${syncState.highWaterSeq} >= ${t.after}`)).returning()
+    return row ?? null
   }
 
   /**

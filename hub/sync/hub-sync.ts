@@ -1,7 +1,6 @@
 // The hub's end of sync, in one place for the routes: the batch store, the rules it sets for
 // robots, what flows down, and what a stored batch tells the rest of the hub (the robot's
 // alerts announced like the hub's own, its sync state on the live feed).
-import { eq } from 'drizzle-orm'
 import type { Logger } from '../../core/log.ts'
 import type { IngestPlan } from '../../sync/ingest.ts'
 import type { RobotRuleRepo } from '../alerts/robot-rules.ts'
@@ -26,8 +25,8 @@ export class HubSync {
     return this.deps.db.select().from(syncState)
   }
 
-  anchors(robotId: string, current: { bootId: string; monoMs: number; arrivalMs: number; rttMs?: number }) {
-    return this.store.anchors(robotId, current)
+  anchors(robotId: string, current: { bootId: string; monoMs: number; arrivalMs: number; rttMs?: number }, boots: readonly string[]) {
+    return this.store.anchors(robotId, current, boots)
   }
 
   apply(robotId: string, plan: IngestPlan, arrivalMs: number): Promise<AppliedBatch> {
@@ -36,9 +35,5 @@ export class HubSync {
 
   downState(robotId: string, done: readonly number[]) {
     return downStateFor(this.deps.db, this.deps.robotRules, robotId, done)
-  }
-
-  async forget(robotId: string) {
-    await this.deps.db.delete(syncState).where(eq(syncState.robotId, robotId))
   }
 }

@@ -49,7 +49,7 @@ export function hubSyncRoutes(ctx: HubContext, auth: HubAuth) {
       try {
         const raw = readBatchBody(body as Uint8Array, headers['content-encoding'] ?? null)
         const b = checkBatch(raw, robotId)
-        const anchors = await ctx.sync.anchors(robotId, { bootId: b.boot_id, monoMs: b.mono_ms, arrivalMs: arrival, rttMs: b.rtt_ms })
+        const anchors = await ctx.sync.anchors(robotId, { bootId: b.boot_id, monoMs: b.mono_ms, arrivalMs: arrival, rttMs: b.rtt_ms }, b.clock.map((c) => c.boot_id))
         plan = planBatch(b, anchors)
       } catch (err) {
         if (err instanceof BatchRefused) {
@@ -60,9 +60,8 @@ export function hubSyncRoutes(ctx: HubContext, auth: HubAuth) {
       }
       try {
         const applied = await ctx.sync.apply(robotId, plan, arrival)
-        await ctx.alerts.announceSynced(applied.alertChanges)
-        const r = await ctx.robots.get(robotId)
-        if (r) ctx.live.event(robotId, 'sync', robotSyncStatus(r, await ctx.sync.syncRow(robotId), true, Date.now()) as unknown as Record<string, unknown>)
+        if (applied.alertChanges.length) await ctx.alerts.announceSynced(applied.alertChanges)
+        ctx.live.event(robotId, 'sync', robotSyncStatus(robotId, applied.state, true, Date.now()) as unknown as Record<string, unknown>)
         return applied.ack
       } catch (err) {
         if (err instanceof SyncGap) {
@@ -89,7 +88,7 @@ export function hubSyncRoutes(ctx: HubContext, auth: HubAuth) {
       const list = query.robot_id ? [await ctx.robots.get(query.robot_id)] : await ctx.robots.list()
       if (list[0] === null) throw new HttpError(404, 'not_found', `no robot ${query.robot_id}`)
       const rows = new Map((await ctx.sync.syncRows()).map((s) => [s.robotId, s]))
-      return list.map((rb) => robotSyncStatus(rb!, rows.get(rb!.robotId), ctx.bridge.isOnline(rb!.robotId), Date.now()))
+      return list.map((rb) => robotSyncStatus(rb!.robotId, rows.get(rb!.robotId), ctx.bridge.isOnline(rb!.robotId), Date.now()))
     }, {
       auth: 'viewer',
       query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })) }),

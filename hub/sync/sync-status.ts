@@ -3,14 +3,13 @@
 // rate, how far behind the hub's copy is, and what the robot had to drop (with the reason).
 import { CATCH_UP } from '../../sync/protocol.ts'
 import type { RobotSyncStatus } from '../../sync/status.ts'
-import type { RobotRow } from '../robots/robot-repo.ts'
 import type { syncState } from '../db/schema.ts'
 
 type SyncRow = typeof syncState.$inferSelect
 
 
 
-export function robotSyncStatus(robot: RobotRow, row: SyncRow | undefined, online: boolean, now: number): RobotSyncStatus {
+export function robotSyncStatus(robotId: string, row: SyncRow | undefined, online: boolean, now: number): RobotSyncStatus {
   const dropped = (row?.dropped ?? {}) as Record<string, number>
   const total = Object.values(dropped).reduce((a, b) => a + b, 0)
   const backlog = row?.backlog ?? null
@@ -18,7 +17,7 @@ export function robotSyncStatus(robot: RobotRow, row: SyncRow | undefined, onlin
   const rate = row?.ratePerS ?? null
   const catchingUp = online && ((backlog ?? 0) > CATCH_UP.records || (lag ?? 0) > CATCH_UP.lagMs)
   return {
-    robot_id: robot.robotId,
+    robot_id: robotId,
     connected: online,
     synced: !!row?.lastBatchAt,
     backlog,
