@@ -5,11 +5,11 @@ import type { Elysia } from 'elysia'
 import { closeMqttWebSocket, mqttWebSocketMessage, openMqttWebSocket, type MqttWsData } from './broker/ws-transport.ts'
 import type { EdgeContext } from './context.ts'
 import type { LiveWsData } from './live-feed.ts'
-import { userFromToken } from '../server/auth-plugin.ts'
+import { authorizeLiveUpgrade } from '../server/live-upgrade.ts'
 import { MAX_REQUEST_BODY_BYTES, sameOriginOrNone, withApiHeaders } from '../server/front-door.ts'
 import { rememberPeer } from '../server/peer.ts'
 import { compressResponse } from '../ui/server/compression.ts'
-import { LIVE_PATH, liveAuthorization } from '../core/live/protocol.ts'
+import { LIVE_PATH } from '../core/live/protocol.ts'
 
 type WsData = MqttWsData | LiveWsData
 
@@ -35,14 +35,10 @@ export function startHttpServer(ctx: EdgeContext, api: { handle(req: Request): P
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
       if (url.pathname === LIVE_PATH) {
-        if (!sameOriginOrNone(req)) return json(403, { error: 'forbidden', message: 'the live feed from another site is refused' })
-        // Browsers cannot set headers on a WebSocket: the token comes as a subprotocol (core/live/protocol.ts).
-        const auth = liveAuthorization(req)
-        if (!auth.ok) return json(400, { error: 'invalid_request', message: auth.message })
-        const bearer = /^Bearer\s+(\S+)$/i.exec(auth.authorization ?? '')?.[1]
-        const user = await userFromToken(bearer, ctx.authSources)
-        if (!user) return json(401, { error: 'unauthorized', message: 'a valid token is required (subprotocol tonypi.bearer.<token>, or Authorization)' })
-        if (server.upgrade(req, { data: { kind: 'live', uid: user.uid, username: user.username, role: user.role }, headers: auth.headers })) return undefined
+        const live = await authorizeLiveUpgrade(req, ctx.authSources)
+        if (!live.ok) return json(live.status, { error: live.error, message: live.message })
+        const { user } = live
+        if (server.upgrade(req, { data: { kind: 'live', uid: user.uid, username: user.username, role: user.role }, headers: live.headers })) return undefined
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
       if (url.pathname.startsWith('/api/')) {

@@ -1,11 +1,11 @@
 // The hub's one HTTP port: the API, the fleet's live WebSocket and the dashboard's files.
 import type { ServerWebSocket } from 'bun'
 import type { HubContext } from './context.ts'
-import { userFromToken } from '../server/auth-plugin.ts'
-import { MAX_REQUEST_BODY_BYTES, sameOriginOrNone, withApiHeaders } from '../server/front-door.ts'
+import { authorizeLiveUpgrade } from '../server/live-upgrade.ts'
+import { MAX_REQUEST_BODY_BYTES, withApiHeaders } from '../server/front-door.ts'
 import { rememberPeer } from '../server/peer.ts'
 import { closeFleetSocket, fleetSocketMessage, openFleetSocket, type FleetWsData } from './live/fleet-feed.ts'
-import { LIVE_PATH, liveAuthorization } from '../core/live/protocol.ts'
+import { LIVE_PATH } from '../core/live/protocol.ts'
 import { compressResponse } from '../ui/server/compression.ts'
 
 export interface StaticSite {
@@ -21,14 +21,10 @@ export function startHubServer(ctx: HubContext, api: { handle(req: Request): Pro
     async fetch(req, server) {
       const url = new URL(req.url)
       if (url.pathname === LIVE_PATH) {
-        if (!sameOriginOrNone(req)) return json(403, { error: 'forbidden', message: 'the live feed from another site is refused' })
-        const auth = liveAuthorization(req)
-        if (!auth.ok) return json(400, { error: 'invalid_request', message: auth.message })
-        const bearer = /^Bearer\s+(\S+)$/i.exec(auth.authorization ?? '')?.[1]
-        const user = await userFromToken(bearer, ctx.authSources)
-        if (!user) return json(401, { error: 'unauthorized', message: 'a valid token is required (subprotocol tonypi.bearer.<token>, or Authorization)' })
+        const live = await authorizeLiveUpgrade(req, ctx.authSources)
+        if (!live.ok) return json(live.status, { error: live.error, message: live.message })
         const robotId = url.searchParams.get('robot_id')
-        if (server.upgrade(req, { data: { uid: user.uid, username: user.username, robotId }, headers: auth.headers })) return undefined
+        if (server.upgrade(req, { data: { uid: live.user.uid, username: live.user.username, robotId }, headers: live.headers })) return undefined
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
       if (url.pathname.startsWith('/api/')) {
