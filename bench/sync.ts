@@ -206,11 +206,19 @@ export async function benchSyncRobots(levels: number[], secondsPerLevel: number,
   }
 }
 
-/** A real edge synced to the hub: each live sample's time on the robot to its arrival on the hub's fleet live feed. */
-export async function benchSyncLive(seconds: number, onProgress: (s: string) => void = () => {}) {
+/** A hub process with robot `benchbot` registered, for what `fn` measures; stopped after. */
+async function withHubRobot<T>(fn: (r: Running, token: string) => Promise<T>): Promise<T> {
   const r = await startHubChild()
   try {
-    const token = (await registerRobot(r, 'benchbot')).token
+    return await fn(r, (await registerRobot(r, 'benchbot')).token)
+  } finally {
+    await stopHubChild(r)
+  }
+}
+
+/** A real edge synced to the hub: each live sample's time on the robot to its arrival on the hub's fleet live feed. */
+export function benchSyncLive(seconds: number, onProgress: (s: string) => void = () => {}) {
+  return withHubRobot(async (r, token) => {
     const edge = await startEdgeProcess({ env: { TONYPI_HUB_URL: r.base, TONYPI_HUB_TOKEN: token } })
     try {
       const latencies: number[] = []
@@ -228,16 +236,12 @@ export async function benchSyncLive(seconds: number, onProgress: (s: string) => 
     } finally {
       await edge.stop()
     }
-  } finally {
-    await stopHubChild(r)
-  }
+  })
 }
 
 /** The edge's RSS at nominal load, with sync to a hub and without, each after `seconds`. */
-export async function benchSyncRss(seconds: number, onProgress: (s: string) => void = () => {}) {
-  const r = await startHubChild()
-  try {
-    const token = (await registerRobot(r, 'benchbot')).token
+export function benchSyncRss(seconds: number, onProgress: (s: string) => void = () => {}) {
+  return withHubRobot(async (r, token) => {
     const rss = async (env: Record<string, string>, what: string) => {
       const edge = await startEdgeProcess({ env })
       try {
@@ -253,7 +257,5 @@ export async function benchSyncRss(seconds: number, onProgress: (s: string) => v
     const without = await rss({}, 'without sync')
     const withSync = await rss({ TONYPI_HUB_URL: r.base, TONYPI_HUB_TOKEN: token }, 'with sync')
     return { seconds, rss_mb_without: without, rss_mb_with: withSync, added_mb: withSync - without }
-  } finally {
-    await stopHubChild(r)
-  }
+  })
 }
