@@ -66,7 +66,9 @@ export function jobRecord(r: typeof jobs.$inferSelect) {
   const finished = r.finishedAt?.getTime() ?? null
   return {
     id: r.id, robot_id: r.robotId, task_name: r.taskName, status: r.status,
-    items_done: r.itemsDone, items_total: r.itemsTotal, percent: r.percent, reason: r.reason, action: null, source: 'robot',
+    items_done: r.itemsDone, items_total: r.itemsTotal, percent: r.percent, reason: r.reason,
+    // A job synced from the robot keeps what the robot recorded; one heard over MQTT has only its report.
+    action: r.action ?? null, source: r.source ?? 'robot', edge_id: r.edgeId,
     started_at: started, updated_at: r.updatedAt.getTime(), finished_at: finished, duration_ms: finished === null ? null : finished - started,
   }
 }

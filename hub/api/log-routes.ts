@@ -28,7 +28,9 @@ type Filter = { robot_id?: string; level?: (typeof LEVELS)[number]; category?: s
 
 /** A log entry as the API serves it: epoch ms and snake_case, like every other hub record. */
 function logRecord(r: typeof systemLogs.$inferSelect) {
-  return { id: r.id, ts: r.ts.getTime(), level: r.level, category: r.category, robot_id: r.robotId, message: r.message, details: r.details }
+  // A robot's own event, synced, names its sequence number on the robot (`edge_seq`).
+  const edgeSeq = r.edgeKey ? Number(r.edgeKey.slice(r.edgeKey.lastIndexOf(':') + 1)) : null
+  return { id: r.id, ts: r.ts.getTime(), level: r.level, category: r.category, robot_id: r.robotId, message: r.message, details: r.details, edge_seq: edgeSeq }
 }
 
 function where(f: Filter): SQL | undefined {

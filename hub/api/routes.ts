@@ -182,7 +182,7 @@ export function createHubApi(ctx: HubContext) {
       if (query.to !== undefined) where.push(lte(jobs.startedAt, new Date(query.to)))
       const rows = await ctx.db.select().from(jobs).where(and(...where)).orderBy(desc(jobs.startedAt)).limit(query.limit ?? 100).offset(query.offset ?? 0)
       return rows.map(jobRecord)
-    }, { auth: 'viewer', query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })), status: t.Optional(t.Union(['started', 'in_progress', 'completed', 'cancelled', 'failed'].map((s) => t.Literal(s)))), ...Window }) })
+    }, { auth: 'viewer', query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })), status: t.Optional(t.Union(['queued', 'started', 'in_progress', 'completed', 'cancelled', 'failed'].map((s) => t.Literal(s)))), ...Window }) })
     .use(hubLogRoutes(ctx, auth))
     .use(hubAlertRoutes(ctx, auth))
     .use(hubReportRoutes(ctx, auth))
