@@ -187,7 +187,7 @@ describe('what flows down', () => {
     await call(edge, 'DELETE', '/api/v1/sim/fault')
     // The other way: acknowledged on the robot, shown on the hub.
     await call(edge, 'POST', '/api/v1/sim/fault', { kind: 'overheat', servo_id: 5 })
-    const b = await waitFor('an alert for servo 5', async () => (await call(edge, 'GET', '/api/v1/alerts?source=5&resolved=false')).body[0], 30_000)
+    const b = await waitFor('a critical alert for servo 5', async () => (await call(edge, 'GET', '/api/v1/alerts?source=5&resolved=false&severity=critical')).body[0], 30_000)
     await call(edge, 'POST', `/api/v1/alerts/${b.id}/acknowledge`, undefined, 'operator')
     const hubB = await waitFor('acknowledged on the hub', async () => {
       const x = (await call(hub, 'GET', `/api/v1/alerts?robot_id=${ROBOT}&source=5`)).body.find((y: { edge_id: number }) => y.edge_id === b.id)
