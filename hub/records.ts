@@ -4,14 +4,15 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm'
 import { isFinishedJobStatus, JOB_RUN_GAP_MS, JOB_STATUS_RANK } from '../core/job-event.ts'
 import type { LegacyRecord } from '../core/legacy.ts'
-import type { BridgeRecords } from './mqtt/bridge.ts'
+import type { IngestRecords } from './mqtt/ingest.ts'
 import type { HubDb } from './db/database.ts'
 import { jobs, systemLogs } from './db/schema.ts'
+import { exclusively } from './cluster/exclusively.ts'
 
 type Level = (typeof systemLogs.$inferInsert)['level']
 const LEVELS = new Set(['debug', 'info', 'warn', 'error', 'critical'])
 
-export class HubRecords implements BridgeRecords {
+export class HubRecords implements IngestRecords {
   constructor(private readonly db: HubDb) {}
 
   async log(rec: { robotId: string | null; level: string; category: string; message: string; details?: unknown; ts: number }) {
@@ -26,8 +27,15 @@ export class HubRecords implements BridgeRecords {
    * matched to the robot's open job for its task (any open job when it names no task);
    * with none open, a "started" opens a run, and so does anything else unless it is a
    * repeat or a straggler of the run of that task that just ended, which changes nothing.
+   * One robot's job messages are applied one at a time across the hub's replicas (each takes a
+   * share of the broker's messages), and a "started" that comes after later reports of its run
+   * (two replicas took them in the other order, or the broker sent it again) joins that run.
    */
-  async job(rec: Extract<LegacyRecord, { kind: 'job' }>) {
+  job(rec: Extract<LegacyRecord, { kind: 'job' }>): Promise<void> {
+    return exclusively(this.db, `job:${rec.robotId}`, () => this.applyJob(rec))
+  }
+
+  private async applyJob(rec: Extract<LegacyRecord, { kind: 'job' }>) {
     const mine = and(eq(jobs.robotId, rec.robotId), rec.taskName !== null ? eq(jobs.taskName, rec.taskName) : undefined)
     const open = (await this.db.select().from(jobs)
       .where(and(mine, isNull(jobs.finishedAt), inArray(jobs.status, ['started', 'in_progress'])))
@@ -43,6 +51,13 @@ export class HubRecords implements BridgeRecords {
       ...(rec.percent !== null ? { percent: rec.percent } : {}),
       ...(rec.reason !== null ? { reason: rec.reason } : {}),
       ...(finished ? { finishedAt: at } : {}),
+    }
+    if (rec.status === 'started') {
+      const last = (await this.db.select().from(jobs).where(mine).orderBy(desc(jobs.startedAt), desc(jobs.id)).limit(1))[0]
+      if (last && last.startedAt.getTime() >= rec.ts) {
+        if (last.startedAt.getTime() > rec.ts) await this.db.update(jobs).set({ startedAt: at }).where(eq(jobs.id, last.id))
+        return
+      }
     }
     if (open) {
       if (JOB_STATUS_RANK[rec.status] < (JOB_STATUS_RANK[open.status as typeof rec.status] ?? 0)) fields.status = open.status as typeof rec.status
