@@ -14,6 +14,7 @@ import { startInfluxDB, type InfluxService } from './influxdb.ts'
 import { startMosquitto, type MosquittoService } from './mosquitto.ts'
 import { readSecretJson, writeSecretJson } from './secret-file.ts'
 import { ensureHubTls } from './tls.ts'
+import { ServiceExitedError } from './service-process.ts'
 
 /** The contents of services.json: what the hub needs to reach its services. */
 export interface ServicesJson {
@@ -66,6 +67,18 @@ export interface DevServices extends ServicesJson {
 
 export const SERVICES_FILE = 'services.json'
 
+/** Which services did not start and why: `summary` in one line, the message with each one's log. */
+export class DevServicesError extends Error {
+  readonly summary: string
+  constructor(dir: string, reasons: readonly unknown[]) {
+    const text = (r: unknown) => (r instanceof Error ? r.message : String(r))
+    super(`dev services in ${dir} did not start:\n${reasons.map(text).join('\n')}`)
+    this.name = 'DevServicesError'
+    const line = (r: unknown) => (r instanceof ServiceExitedError ? r.summary : text(r).split('\n')[0])
+    this.summary = `the services in ${dir} did not start: ${reasons.map(line).join('; ')}`
+  }
+}
+
 export function readServicesJson(dataDir: string): ServicesJson | null {
   return readSecretJson<ServicesJson>(join(resolve(dataDir), SERVICES_FILE))
 }
@@ -93,8 +106,8 @@ export async function startDevServices(dataDir: string, opts: DevServicesOptions
   if (pg.status === 'rejected' || influx.status === 'rejected' || mqtt.status === 'rejected') {
     // Nothing half-started is left behind: stop whichever did come up, then report all failures.
     await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)))
-    const reasons = started.flatMap((s) => (s.status === 'rejected' ? [s.reason instanceof Error ? s.reason.message : String(s.reason)] : []))
-    throw new Error(`dev services in ${dir} did not start:\n${reasons.join('\n')}`)
+    const failed = started.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []))
+    throw new DevServicesError(dir, failed)
   }
   const postgres = pg.value
   const influxdb = influx.value

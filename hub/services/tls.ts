@@ -12,11 +12,12 @@
 //
 // An operator with certificates of their own (a company CA, an ACME client) names them instead
 // (TONYPI_HUB_TLS_CERT, _KEY and _CA: see the README); this module is then not used.
-import { X509Certificate, createHash } from 'node:crypto'
+import { X509Certificate } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { certificateFingerprint } from '../../sync/ca-fingerprint.ts'
 
 export interface HubTlsFiles {
   caFile: string
@@ -36,11 +37,6 @@ const RENEW_BEFORE_MS = 30 * 86_400_000
 /** The names a dev or single-host hub is reached by: loopback, and this machine's name. */
 export function defaultTlsHosts(): string[] {
   return [...new Set(['localhost', '127.0.0.1', '::1', hostname()].filter(Boolean))]
-}
-
-/** `sha256:<hex>` of a PEM certificate's DER bytes (what `openssl x509 -fingerprint -sha256` prints, lower case, no colons). */
-export function certificateFingerprint(pem: string): string {
-  return `sha256:${createHash('sha256').update(new X509Certificate(pem).raw).digest('hex')}`
 }
 
 function openssl(args: string[], cwd: string): void {
