@@ -30,7 +30,7 @@ import { exclusively } from './cluster/exclusively.ts'
 import { Leases } from './cluster/leases.ts'
 import { DropCounter } from './mqtt/drops.ts'
 import { FleetIngest } from './mqtt/ingest.ts'
-import { IngestSession } from './mqtt/ingest-session.ts'
+import { IngestSession, ORDERED_INGEST_CLIENT, ORDERED_INGEST_FILTERS } from './mqtt/ingest-session.ts'
 import { Presence } from './mqtt/presence.ts'
 import { INGEST_PRESENCE_PREFIX, SessionAdoption, ingestClaim, ingestPresenceTopic } from './mqtt/session-adoption.ts'
 import { RobotRegistry } from './robots/robot-registry.ts'
@@ -208,6 +208,11 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   await alerts.start()
   // One replica at a time does each of these; when it dies, another's next attempt takes it over.
   leases.hold('presence', () => presence.lead())
+  leases.hold('ordered-ingest', async () => {
+    const session = new IngestSession({ broker, clientId: ORDERED_INGEST_CLIENT, filters: ORDERED_INGEST_FILTERS, handle: ingest.handle, log: log.child('ingest') })
+    await session.start()
+    return { stop: () => session.stop({ end: false }) }
+  })
   leases.hold('fleet-alerts', () => alerts.lead())
   leases.hold('log-retention', () => scheduleSystemLogRetention({ db, retentionMs: cfg.logRetentionDays * 86_400_000, log: log.child('logs') }))
   leases.hold('webhook-outbox', async () => {

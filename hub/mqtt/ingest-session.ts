@@ -1,20 +1,28 @@
-// One hub replica's share of what robots publish: a shared subscription ($share/<group>/...), so
-// the broker hands each message to one replica of the group, in a session the broker keeps when
-// the replica goes (a client id per replica, clean = false). A message is acknowledged only once
-// what it carries is stored, so a replica killed mid-message leaves it unacknowledged in its
-// session, and the broker sends it again to whoever resumes that session: the replica itself
-// after a restart, or another replica adopting it (hub/mqtt/session-adoption.ts). The broker
-// upgrades robots' QoS 0 messages to the subscription's QoS 1 for this (hub/mqtt/mosquitto-conf.ts).
+// What robots publish that the hub stores, taken in sessions the broker keeps when their replica
+// goes (clean = false), and acknowledged only once what a message carries is stored: a replica
+// killed mid-message leaves it unacknowledged in its session, and the broker sends it again to
+// whoever resumes that session. The broker upgrades robots' QoS 0 messages to the subscription's
+// QoS 1 for this (hub/mqtt/mosquitto-conf.ts). Two kinds:
+//   - each replica's share: a shared subscription ($share/<group>/...), the broker handing each
+//     message to one replica of the group; a dead replica's session is resumed by the replica
+//     itself after a restart, or adopted by another (hub/mqtt/session-adoption.ts);
+//   - messages whose order matters (a job's "started" before its "completed"; the broker shares
+//     messages round robin, so two replicas would apply them side by side): one session, one
+//     client id, which the replica holding the `ordered-ingest` lease connects.
 import type { Logger } from '../../core/log.ts'
 import { MqttLink, MqttLinkError } from '../../sync/mqtt-link.ts'
 
 export const INGEST_GROUP = 'tonypi-hub'
 
-/** What the ingest takes: everything that is stored from MQTT (not the live view, statuses or replies). */
-export const INGEST_FILTERS = [
-  'tonypi/+/servos', 'tonypi/+/imu', 'tonypi/+/battery', 'tonypi/+/performance', 'tonypi/+/sensors', 'tonypi/+/job',
-  'tonypi/sensors/+', 'tonypi/servos/+', 'tonypi/status/+', 'tonypi/logs/+', 'tonypi/job/+',
+/** Shared among the replicas: everything stored from MQTT in any order (samples are keyed by time, log lines by their own). */
+export const SHARED_INGEST_FILTERS = [
+  'tonypi/+/servos', 'tonypi/+/imu', 'tonypi/+/battery', 'tonypi/+/performance', 'tonypi/+/sensors',
+  'tonypi/sensors/+', 'tonypi/servos/+', 'tonypi/status/+', 'tonypi/logs/+',
 ].map((f) => `$share/${INGEST_GROUP}/${f}`)
+
+/** In order, by one replica at a time. */
+export const ORDERED_INGEST_FILTERS = ['tonypi/+/job', 'tonypi/job/+']
+export const ORDERED_INGEST_CLIENT = 'tonypi-hub-ordered'
 
 export interface BrokerAccess { url: string; username: string; password: string; ca?: string }
 
@@ -32,11 +40,17 @@ export class IngestSession {
 
   constructor(private readonly opts: {
     broker: BrokerAccess; clientId: string; handle: IngestHandler; log: Logger
+    /** Default the shared filters. */
+    filters?: readonly string[]
     /** The will and the birth message: who is alive to the other replicas (retained). */
     presenceTopic?: string
     /** Asked before each connection: false waits (another replica is finishing this session's messages). */
     mayConnect?: () => Promise<boolean>
   }) {}
+
+  private get filters(): readonly string[] {
+    return this.opts.filters ?? SHARED_INGEST_FILTERS
+  }
 
   get clientId(): string {
     return this.opts.clientId
@@ -69,7 +83,7 @@ export class IngestSession {
     this.link = link
     try {
       await link.connect()
-      await link.subscribe(INGEST_FILTERS, 1)
+      await link.subscribe([...this.filters], 1)
       if (presenceTopic) await link.publish(presenceTopic, JSON.stringify({ client_id: clientId, alive: true }), { qos: 1, retain: true })
       this.failures = 0
       this.opts.log.info('ingest session up', { client_id: clientId, resumed: link.resumed })
@@ -101,7 +115,7 @@ export class IngestSession {
     await link.connect()
     if (link.resumed) {
       // Nothing new is routed to it from here; what it holds arrives and is stored.
-      await link.unsubscribe(INGEST_FILTERS)
+      await link.unsubscribe([...this.filters])
       await this.drain()
     }
     if (this.opts.presenceTopic) await link.publish(this.opts.presenceTopic, '', { qos: 1, retain: true })
@@ -142,13 +156,22 @@ export class IngestSession {
   }
 
   /**
-   * Leaves the group: no more messages come to this session, what was handed to it is stored and
-   * acknowledged, then the session itself is ended at the broker (`end`) or kept.
+   * `end`: leaves the group (no more messages come to this session), stores and acknowledges what
+   * was handed to it, then ends the session at the broker. Otherwise the session is kept, with
+   * what the broker queues for it meanwhile, for the next to connect it: the connection closes
+   * and what was taken is stored (what was not acknowledged in time comes again).
    */
   async stop(opts: { end: boolean } = { end: true }): Promise<void> {
     const link = this.link
+    if (!opts.end) {
+      this.running = false
+      if (this.retry) clearTimeout(this.retry)
+      link?.close(true)
+      await Promise.all([...this.inFlight])
+      return
+    }
     if (link?.connected) {
-      await link.unsubscribe(INGEST_FILTERS).catch(() => undefined)
+      await link.unsubscribe([...this.filters]).catch(() => undefined)
       await this.drain().catch((err: unknown) => this.opts.log.warn('ingest: stopping with messages still being stored', { error: err as Error }))
       if (this.opts.presenceTopic && opts.end) await link.publish(this.opts.presenceTopic, '', { qos: 1, retain: true }).catch(() => undefined)
     }

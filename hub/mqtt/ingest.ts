@@ -1,9 +1,11 @@
 // What the hub stores from what robots publish (our topic tree and, through the one legacy
 // adapter, the earlier layout): samples to InfluxDB with the robot's own timestamps, jobs and the
-// earlier client's log lines to PostgreSQL. Each message comes to one replica (the shared
-// subscription of hub/mqtt/ingest-session.ts) and is stored before it is acknowledged; one the
-// broker sends again (`dup`: its first delivery may have been stored before the replica holding it
-// died) is stored so that a second copy changes nothing. Nothing malformed crashes it.
+// earlier client's log lines to PostgreSQL. Each message comes to one replica (hub/mqtt/
+// ingest-session.ts: a shared subscription, and for jobs, whose messages must be applied in the
+// order they were sent, one session that the holder of a lease takes) and is stored before it is
+// acknowledged; one the broker sends again (`dup`: its first delivery may have been stored before
+// the replica holding it died) is stored so that a second copy changes nothing. Nothing malformed
+// crashes it.
 //
 // The robot is always the one its topic names: the broker's ACL lets a robot's credential write
 // only under its own id, and the earlier layout's shared topics, which name the robot only in the
@@ -28,7 +30,7 @@ export interface DurableSink {
 
 export interface IngestRecords {
   log(rec: { robotId: string; level: string; category: string; message: string; details?: unknown; ts: number }): Promise<void>
-  job(rec: Extract<LegacyRecord, { kind: 'job' }>): Promise<void>
+  job(rec: Extract<LegacyRecord, { kind: 'job' }>, resent?: boolean): Promise<void>
 }
 
 const TELEMETRY = new Set(['servos', 'imu', 'battery', 'performance', 'sensors'])
@@ -62,7 +64,7 @@ export class FleetIngest {
       return this.deps.drops.drop('payload is not valid JSON', topic)
     }
     try {
-      if (t.kind === 'robot') await this.robotTopic(t.robotId, t.channel, body, topic)
+      if (t.kind === 'robot') await this.robotTopic(t.robotId, t.channel, body, topic, dup)
       else await this.legacy(topic, body, dup)
     } catch (err) {
       if (err instanceof TelemetryPayloadError || err instanceof LegacyMessageError || err instanceof JobEventError) return this.deps.drops.drop(err.message, topic)
@@ -76,13 +78,13 @@ export class FleetIngest {
     await this.deps.sink.flush()
   }
 
-  private async robotTopic(robotId: string, channel: string, body: unknown, topic: string) {
+  private async robotTopic(robotId: string, channel: string, body: unknown, topic: string, dup: boolean) {
     if (!(await this.deps.registry.isKnown(robotId))) return this.deps.drops.drop(`robot ${robotId} is not registered`, topic)
     if (TELEMETRY.has(channel)) return this.samples(robotId, decodeTelemetry(channel as 'servos', body))
     if (channel === 'job') {
       // The payload's job_id is the edge's own and means nothing in the hub's table: reports are
       // matched by task name to the robot's open run (hub/records.ts).
-      await this.deps.records.job(decodeJobEvent(robotId, body, Date.now()).record)
+      await this.deps.records.job(decodeJobEvent(robotId, body, Date.now()).record, dup)
     }
   }
 
@@ -99,7 +101,7 @@ export class FleetIngest {
         if (dup && (await this.logStored(rec))) return
         return this.deps.records.log({ robotId: rec.robotId, level: rec.level, category: 'robot', message: rec.message, details: { source: rec.source, ts_trusted: rec.tsTrusted }, ts: rec.ts })
       case 'job':
-        return this.deps.records.job(rec)
+        return this.deps.records.job(rec, dup)
     }
   }
 
