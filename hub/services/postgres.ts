@@ -171,6 +171,10 @@ log_destination = 'stderr'
 log_line_prefix = '%m [%p] %q%u@%d '
 log_timezone = 'UTC'
 timezone = 'UTC'
+# A hub replica's leases are its session's advisory locks: a vanished client must be noticed.
+tcp_keepalives_idle = 10
+tcp_keepalives_interval = 5
+tcp_keepalives_count = 3
 `
 
 /** postmaster.pid says "ready" (what pg_ctl -w waits for) for our process on our port. */

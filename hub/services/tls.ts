@@ -126,3 +126,23 @@ export function ensureHubTls(dir: string, hosts: readonly string[] = defaultTlsH
   for (const c of [caFile, certFile]) chmodSync(c, 0o644)
   return { caFile, certFile, keyFile, caFingerprint: certificateFingerprint(readFileSync(caFile, 'utf8')), issued }
 }
+
+const USAGE = `usage: bun hub/services/tls.ts <dir> [host ...]
+
+Makes (or keeps) the hub's CA and server certificate in <dir> for the hosts named (default:
+localhost, 127.0.0.1, ::1 and this machine's name) and prints the CA's fingerprint.`
+
+if (import.meta.main) {
+  const [dir, ...hosts] = process.argv.slice(2)
+  if (!dir || dir.startsWith('-')) {
+    process.stderr.write(`${USAGE}\n`)
+    process.exit(2)
+  }
+  try {
+    const r = ensureHubTls(dir, hosts.length ? [...new Set([...defaultTlsHosts(), ...hosts])] : defaultTlsHosts())
+    process.stdout.write(`${r.caFingerprint}\n`)
+  } catch (err) {
+    process.stderr.write(`tls: ${(err as Error).message}\n`)
+    process.exit(1)
+  }
+}
