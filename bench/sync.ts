@@ -32,7 +32,7 @@ import { rssBytes } from './proc-io.ts'
 import { writeRobotBacklog } from './robot-backlog.ts'
 
 /** Raw line protocol, 5,000 lines a gzip request, one request at a time: the baseline. */
-async function rawWrite(r: Running, lines: string[]): Promise<number> {
+export async function rawWrite(r: Pick<Running, 'services'>, lines: string[]): Promise<number> {
   const u = new URL(`${r.services.influx_url}/write`)
   u.searchParams.set('db', r.services.influx_db); u.searchParams.set('precision', 'ms')
   u.searchParams.set('u', r.services.influx_username); u.searchParams.set('p', r.services.influx_password)
@@ -100,31 +100,81 @@ export async function benchSyncCatchUp(seconds: number, onProgress: (s: string) 
   }
 }
 
+/** One level of simulated robots in steady sync: its lag and whether the hub kept up. */
+export interface RobotLevel { robots: number; lag_p50_ms: number; lag_p95_ms: number; lag_first_ms: number; lag_last_ms: number; failed: number; sustained: boolean }
+
+/** Points one robot at nominal load sends a second. */
+export const pointsPerRobotSecond = () => encodeSamples('x', nominalSeconds(Date.now(), 1).next().value as Sample[]).lines.length
+
 /**
- * Simulated robots in steady sync: each second every robot sends one batch of its last second's
- * chunks (the same chunks for all: a robot's id is not in its chunks, so each is its own series).
- * Lag = the batch's acknowledgement time minus the end of the second it carries.
+ * Simulated robots in steady sync, each as the robot's sync client behaves: every second it has
+ * its last second's chunks (the same chunks for all: a robot's id is not in its chunks, so each is
+ * its own series), and it sends what it has in one batch whenever no batch of its own is waiting
+ * for the hub's answer, so a slow hub gets fewer, larger batches, as from real robots. Robots go
+ * to the hub URLs in `bases` in turn (one robot, one replica, as a load balancer would spread
+ * them). Lag = when a second's data was acknowledged minus the end of that second. Levels rise
+ * until the lag grows; `around` runs each level (to measure it).
  */
-export async function benchSyncRobots(levels: number[], secondsPerLevel: number, rawPointsPerS: number, onProgress: (s: string) => void = () => {}) {
-  const r = await startHubChild()
-  const robots: { id: string; auth: string; seq: number }[] = []
-  const results: { robots: number; lag_p50_ms: number; lag_p95_ms: number; lag_first_ms: number; lag_last_ms: number; failed: number; sustained: boolean }[] = []
-  const pointsPerRobotS = (() => {
-    const tick = nominalSeconds(Date.now(), 1).next().value as Sample[]
-    return encodeSamples('x', tick).lines.length
-  })()
-  try {
-    for (const n of levels) {
-      while (robots.length < n) {
-        const id = `syncsim${robots.length}`
-        robots.push({ id, auth: basicAuth(`robot-${id}`, (await registerRobot(r, id)).token), seq: 0 })
+export async function syncRobotLevels(o: {
+  bases: readonly string[]; register(id: string): Promise<string>; levels: readonly number[]; secondsPerLevel: number; prefix?: string
+  around?: (robots: number, run: () => Promise<RobotLevel>) => Promise<RobotLevel>; onProgress?: (s: string) => void
+}): Promise<RobotLevel[]> {
+  type Second = { end: number; index: number; records: Omit<SyncRecord & { kind: 'chunk' }, 'seq'>[] }
+  const robots: { id: string; auth: string; seq: number; base: string; pending: Second[]; sending: Promise<void> | null }[] = []
+  const results: RobotLevel[] = []
+  for (const n of o.levels) {
+    const fresh: typeof robots = []
+    while (robots.length < n) {
+      const id = `${o.prefix ?? 'syncsim'}${robots.length}`
+      const rb = { id, auth: basicAuth(`robot-${id}`, await o.register(id)), seq: 0, base: o.bases[robots.length % o.bases.length], pending: [], sending: null }
+      robots.push(rb)
+      fresh.push(rb)
+    }
+    // A robot's first request costs its replica one password hash, under a process-wide ceiling
+    // (server/hash-gate.ts: beyond it, 503 at once): a fleet comes online over seconds, not in one.
+    for (const rb of fresh) {
+      for (;;) {
+        const r = await fetch(`${rb.base}/api/v1/sync/config?db_id=bench-${rb.id}`, { headers: { authorization: rb.auth } })
+        await r.arrayBuffer()
+        if (r.status === 200) break
+        if (r.status !== 503) throw new Error(`robot ${rb.id}: sync/config answered ${r.status}`)
+        await Bun.sleep(100)
       }
-      const gen = nominalSeconds(Date.now(), secondsPerLevel + 1, n)
+    }
+    const run = async (): Promise<RobotLevel> => {
+      const gen = nominalSeconds(Date.now(), o.secondsPerLevel + 1, n)
       const lags: number[] = []
-      const perSecond: number[] = []
+      const perSecond: number[] = Array(o.secondsPerLevel).fill(0)
       let failed = 0
-      const pending: Promise<void>[] = []
-      for (let s = 0; s < secondsPerLevel; s++) {
+      const send = (rb: (typeof robots)[number]) => {
+        if (rb.sending || !rb.pending.length) return
+        const taken = rb.pending.splice(0, 10)
+        const records = taken.flatMap((sec) => sec.records).map((r, i) => ({ ...r, seq: rb.seq + i + 1 }))
+        const body = JSON.stringify({
+          v: SYNC_VERSION, robot_id: rb.id, db_id: `bench-${rb.id}`, boot_id: 'bench', wall_ms: Date.now(), mono_ms: performance.now(),
+          lanes: { telemetry: { after: rb.seq, to: rb.seq + records.length } }, backlog: { events: 0, telemetry: rb.pending.length }, oldest_pending_ts: null, dropped: {},
+          clock: [], records,
+        })
+        rb.sending = fetch(`${rb.base}/api/v1/sync/batch`, {
+          method: 'POST', headers: { authorization: rb.auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: Bun.gzipSync(Buffer.from(body), { level: 1 }),
+        }).then(async (res) => {
+          await res.arrayBuffer()
+          if (res.status !== 200) throw new Error(String(res.status))
+          rb.seq += records.length
+          const now = Date.now()
+          for (const sec of taken) {
+            lags.push(now - sec.end)
+            perSecond[sec.index] = Math.max(perSecond[sec.index], now - sec.end)
+          }
+        }).catch(() => {
+          failed++
+          rb.pending.unshift(...taken)
+        }).finally(() => {
+          rb.sending = null
+          send(rb)
+        })
+      }
+      for (let s = 0; s < o.secondsPerLevel; s++) {
         const secStart = Date.now()
         const tick = gen.next().value as Sample[]
         const base = Math.min(...tick.map((x) => x.ts))
@@ -134,44 +184,46 @@ export async function benchSyncRobots(levels: number[], secondsPerLevel: number,
           l.push({ ...x, ts: secStart - 1000 + (x.ts - base) })
           byStream.set(x.stream, l)
         }
-        const chunks = [...byStream].map(([stream, list]) => ({ stream, enc: encodeChunk(stream, list) }))
-        const tickEnd = secStart
-        const secondLags: number[] = []
+        const records = [...byStream].map(([stream, list]) => {
+          const enc = encodeChunk(stream, list)
+          return { kind: 'chunk' as const, stream, t0: enc.t0, t1: enc.t1, n: enc.n, data: Buffer.from(enc.data).toString('base64') }
+        })
         for (const rb of robots.slice(0, n)) {
-          const records: SyncRecord[] = chunks.map((c, i) => ({ kind: 'chunk', seq: rb.seq + i + 1, stream: c.stream, t0: c.enc.t0, t1: c.enc.t1, n: c.enc.n, data: Buffer.from(c.enc.data).toString('base64') }))
-          const body = JSON.stringify({
-            v: SYNC_VERSION, robot_id: rb.id, db_id: `bench-${rb.id}`, boot_id: 'bench', wall_ms: Date.now(), mono_ms: performance.now(),
-            lanes: { telemetry: { after: rb.seq, to: rb.seq + chunks.length } }, backlog: { events: 0, telemetry: 0 }, oldest_pending_ts: null, dropped: {},
-            clock: [], records,
-          })
-          rb.seq += chunks.length
-          pending.push(fetch(`${r.base}/api/v1/sync/batch`, {
-            method: 'POST', headers: { authorization: rb.auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: Bun.gzipSync(Buffer.from(body), { level: 1 }),
-          }).then(async (res) => {
-            await res.arrayBuffer()
-            if (res.status !== 200) failed++
-            else { const lag = Date.now() - tickEnd; lags.push(lag); secondLags.push(lag) }
-          }, () => { failed++ }))
+          rb.pending.push({ end: secStart, index: s, records })
+          send(rb)
         }
         const wait = secStart + 1000 - Date.now()
         if (wait > 0) await Bun.sleep(wait)
-        perSecond.push(secondLags.length ? Math.max(...secondLags) : Number.POSITIVE_INFINITY)
       }
-      await Promise.all(pending)
+      // What is still waiting is lag too: up to 10 s more for it to land.
+      const until = Date.now() + 10_000
+      while (robots.slice(0, n).some((rb) => rb.sending || rb.pending.length) && Date.now() < until) await Bun.sleep(50)
+      const unsent = robots.slice(0, n).reduce((k, rb) => k + rb.pending.length, 0)
+      for (const rb of robots.slice(0, n)) { await rb.sending; rb.pending = [] }
       const sorted = [...lags].sort((a, b) => a - b)
       const head = perSecond.slice(1, 4)
       const tail = perSecond.slice(-3)
-      const row = {
+      return {
         robots: n, lag_p50_ms: percentile(sorted, 50), lag_p95_ms: percentile(sorted, 95),
-        lag_first_ms: Math.max(...head), lag_last_ms: Math.max(...tail), failed,
-        sustained: failed === 0 && percentile(sorted, 95) < 2000 && Math.max(...tail) < Math.max(...head) + 1000,
+        lag_first_ms: Math.max(...head), lag_last_ms: Math.max(...tail), failed: failed + unsent,
+        sustained: failed + unsent === 0 && percentile(sorted, 95) < 2000 && Math.max(...tail) < Math.max(...head) + 1000,
       }
-      results.push(row)
-      onProgress(`${n} robots: lag p50 ${row.lag_p50_ms} ms, p95 ${row.lag_p95_ms} ms, worst ${row.lag_first_ms} -> ${row.lag_last_ms} ms, ${failed} failed${row.sustained ? '' : ' (not sustained)'}`)
-      if (!row.sustained) break
-      await Bun.sleep(3000)
     }
+    const row = await (o.around ? o.around(n, run) : run())
+    results.push(row)
+    o.onProgress?.(`${n} robots: lag p50 ${row.lag_p50_ms} ms, p95 ${row.lag_p95_ms} ms, worst ${row.lag_first_ms} -> ${row.lag_last_ms} ms, ${row.failed} failed${row.sustained ? '' : ' (not sustained)'}`)
+    if (!row.sustained) break
+    await Bun.sleep(3000)
+  }
+  return results
+}
+
+export async function benchSyncRobots(levels: number[], secondsPerLevel: number, rawPointsPerS: number, onProgress: (s: string) => void = () => {}) {
+  const r = await startHubChild()
+  try {
+    const results = await syncRobotLevels({ bases: [r.base], register: async (id) => (await registerRobot(r, id)).token, levels, secondsPerLevel, onProgress })
     const sustained = results.filter((x) => x.sustained).at(-1)?.robots ?? 0
+    const pointsPerRobotS = pointsPerRobotSecond()
     const rawRobots = rawPointsPerS / pointsPerRobotS
     return { levels: results, sustained, points_per_robot_s: pointsPerRobotS, raw_robots: rawRobots, ratio: sustained / rawRobots, ceiling: results.at(-1)?.sustained === false }
   } finally {
