@@ -1,8 +1,11 @@
 // Hub replicas: robots in steady sync that one hub process sustains, and that two sustain on the
 // same PostgreSQL, InfluxDB and Mosquitto, on this machine, with each robot's batches going to one
-// replica as a load balancer would spread them (bench/sync.ts syncRobotLevels). The ratio says
-// what a second process buys here; the CPU each process used at the highest level sustained, and
-// the robots InfluxDB alone takes in raw batched writes of the same points, say where the limit is.
+// replica as a load balancer would spread them (bench/sync.ts SimulatedFleet). The two set-ups run
+// side by side (three replicas of one hub; each set-up writes its own InfluxDB database) and take
+// turns level by level, so whatever else the machine is doing weighs on both alike. The ratio
+// says what a second process buys here; the CPU each part used at the highest level sustained
+// (and what the rest of the machine used meanwhile), and the robots InfluxDB alone takes in raw
+// batched writes of the same points, say where the limit is.
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +15,7 @@ import { startDevServices, type DevServices } from '../hub/services/dev-services
 import { registerRobot, spawnHubChild, type Running } from './hub.ts'
 import { nominalSeconds } from './nominal-load.ts'
 import { cpuMs } from './proc-io.ts'
-import { pointsPerRobotSecond, rawWrite, syncRobotLevels, type RobotLevel } from './sync.ts'
+import { describeLevel, pointsPerRobotSecond, rawWrite, SimulatedFleet, type RobotLevel } from './sync.ts'
 
 /** CPU time of a process and its children (PostgreSQL's backends and helpers), in ms. */
 function familyCpuMs(pid: number): number {
@@ -56,37 +59,15 @@ async function influxAdmin(s: DevServices, q: string) {
 
 export interface ReplicaRun { replicas: number; sustained: number; levels: (RobotLevel & { cpu: Cpu })[]; top_cpu: Cpu | null }
 
-async function run(s: DevServices, dir: string, replicas: number, levels: number[], secondsPerLevel: number, onProgress: (s: string) => void): Promise<ReplicaRun> {
-  // A database of its own, so the second run does not write into an index the first one grew.
+/** One set-up: `replicas` hub processes writing their own InfluxDB database, and the robots it syncs. */
+async function setUp(s: DevServices, dir: string, replicas: number) {
   const db = `replicas_${replicas}`
   await influxAdmin(s, `CREATE DATABASE "${db}"`)
   const hubs: Running[] = []
-  try {
-    for (let i = 0; i < replicas; i++) {
-      hubs.push(await spawnHubChild(s, dir, { TONYPI_HUB_INFLUX_DB: db, TONYPI_HUB_REPLICA_ID: `bench-${replicas}-${i}` }))
-    }
-    const parts: Record<string, () => number> = {
-      ...Object.fromEntries(hubs.map((h, i) => [`hub ${i + 1}`, () => cpuMs(h.child.pid)])),
-      influxd: () => cpuMs(s.influxdb.pid), postgres: () => familyCpuMs(s.postgres.pid), mosquitto: () => cpuMs(s.mosquitto.pid),
-      'load generator': () => cpuMs('self'), [`machine (${navigator.hardwareConcurrency} cores)`]: machineBusyMs,
-    }
-    const measured: (RobotLevel & { cpu: Cpu })[] = []
-    onProgress(`${replicas} replica${replicas > 1 ? 's' : ''}:`)
-    await syncRobotLevels({
-      bases: hubs.map((h) => h.base), register: async (id) => (await registerRobot(hubs[0], id)).token, levels, secondsPerLevel, prefix: `r${replicas}bot`,
-      around: async (_n, level) => {
-        const { result, cpu } = await cpuDuring(parts, level)
-        measured.push({ ...result, cpu })
-        return result
-      },
-      onProgress: (line) => onProgress(`  ${line}`),
-    })
-    const top = measured.filter((l) => l.sustained).at(-1)
-    return { replicas, sustained: top?.robots ?? 0, levels: measured, top_cpu: top?.cpu ?? null }
-  } finally {
-    for (const h of hubs) h.child.kill('SIGTERM')
-    await Promise.all(hubs.map((h) => h.child.exited))
-  }
+  for (let i = 0; i < replicas; i++) hubs.push(await spawnHubChild(s, dir, { TONYPI_HUB_INFLUX_DB: db, TONYPI_HUB_REPLICA_ID: `bench-${replicas}-${i}` }))
+  const fleet = new SimulatedFleet({ bases: hubs.map((h) => h.base), register: async (id) => (await registerRobot(hubs[0], id)).token, prefix: `r${replicas}bot` })
+  const run: ReplicaRun = { replicas, sustained: 0, levels: [], top_cpu: null }
+  return { hubs, fleet, run }
 }
 
 export async function benchReplicas(levels: number[], secondsPerLevel: number, onProgress: (s: string) => void = () => {}) {
@@ -103,11 +84,36 @@ export async function benchReplicas(levels: number[], secondsPerLevel: number, o
     const perRobot = pointsPerRobotSecond()
     const rawRobots = lines.length / rawS / perRobot
     onProgress(`InfluxDB alone: ${Math.round(lines.length / rawS).toLocaleString()} points/s = ${Math.round(rawRobots)} robots at ${perRobot} points/s each`)
-    const one = await run(s, dir, 1, levels, secondsPerLevel, onProgress)
-    const two = await run(s, dir, 2, levels, secondsPerLevel, onProgress)
+    const setups = [await setUp(s, dir, 1), await setUp(s, dir, 2)]
+    try {
+      for (const n of levels) {
+        for (const x of setups) {
+          if (x.run.levels.length && !x.run.levels.at(-1)!.sustained) continue
+          const parts: Record<string, () => number> = {
+            ...Object.fromEntries(x.hubs.map((h, i) => [`hub ${i + 1}`, () => cpuMs(h.child.pid)])),
+            influxd: () => cpuMs(s.influxdb.pid), postgres: () => familyCpuMs(s.postgres.pid), mosquitto: () => cpuMs(s.mosquitto.pid),
+            'load generator': () => cpuMs('self'), machine: machineBusyMs,
+          }
+          const { result, cpu } = await cpuDuring(parts, () => x.fleet.level(n, secondsPerLevel))
+          const ours = Object.entries(cpu).filter(([k]) => k !== 'machine').reduce((a, [, v]) => a + v, 0)
+          const { machine, ...rest } = cpu
+          const row = { ...result, cpu: { ...rest, 'the rest of the machine': Math.max(0, machine - ours) } }
+          x.run.levels.push(row)
+          if (row.sustained) { x.run.sustained = n; x.run.top_cpu = row.cpu }
+          onProgress(`${x.run.replicas} replica${x.run.replicas > 1 ? 's' : ''}, ${describeLevel(row)}`)
+          await Bun.sleep(3000)
+        }
+        if (setups.every((x) => !x.run.levels.at(-1)!.sustained)) break
+      }
+    } finally {
+      for (const h of setups.flatMap((x) => x.hubs)) h.child.kill('SIGTERM')
+      await Promise.all(setups.flatMap((x) => x.hubs).map((h) => h.child.exited))
+    }
+    const [one, two] = setups.map((x) => x.run)
     return {
       one, two, ratio: one.sustained ? two.sustained / one.sustained : 0, raw_robots: rawRobots, points_per_robot_s: perRobot,
       ceiling: { one: one.levels.at(-1)?.sustained === false, two: two.levels.at(-1)?.sustained === false },
+      cores: navigator.hardwareConcurrency,
     }
   } finally {
     await s.stop()

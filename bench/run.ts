@@ -211,7 +211,7 @@ if (only === 'replicas') {
     budget: 'reported', ok: true,
   })
   rows.push({
-    name: 'where the limit is: CPU (% of one core) at the highest level sustained, and InfluxDB alone',
+    name: `where the limit is: CPU (% of one core; ${r.cores} cores) at the highest level sustained, and InfluxDB alone`,
     figure: `one replica at ${r.one.sustained}: ${cpu(r.one)}; two at ${r.two.sustained}: ${cpu(r.two)}; InfluxDB alone takes ${Math.round(r.raw_robots)} robots (${r.points_per_robot_s} points/s each) in raw batched writes`,
     budget: 'reported', ok: true,
   })

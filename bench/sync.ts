@@ -106,28 +106,100 @@ export interface RobotLevel { robots: number; lag_p50_ms: number; lag_p95_ms: nu
 /** Points one robot at nominal load sends a second. */
 export const pointsPerRobotSecond = () => encodeSamples('x', nominalSeconds(Date.now(), 1).next().value as Sample[]).lines.length
 
+type Second = { end: number; index: number; records: Omit<SyncRecord & { kind: 'chunk' }, 'seq'>[] }
+type SimRobot = { id: string; auth: string; seq: number; base: string; pending: Second[]; sending: Promise<void> | null }
+
 /**
  * Simulated robots in steady sync, each as the robot's sync client behaves: every second it has
  * its last second's chunks (the same chunks for all: a robot's id is not in its chunks, so each is
  * its own series), and it sends what it has in one batch whenever no batch of its own is waiting
  * for the hub's answer, so a slow hub gets fewer, larger batches, as from real robots. Robots go
  * to the hub URLs in `bases` in turn (one robot, one replica, as a load balancer would spread
- * them). Lag = when a second's data was acknowledged minus the end of that second. Levels rise
- * until the lag grows; `around` runs each level (to measure it).
+ * them). Lag = when a second's data was acknowledged minus the end of that second.
  */
-export async function syncRobotLevels(o: {
-  bases: readonly string[]; register(id: string): Promise<string>; levels: readonly number[]; secondsPerLevel: number; prefix?: string
-  around?: (robots: number, run: () => Promise<RobotLevel>) => Promise<RobotLevel>; onProgress?: (s: string) => void
-}): Promise<RobotLevel[]> {
-  type Second = { end: number; index: number; records: Omit<SyncRecord & { kind: 'chunk' }, 'seq'>[] }
-  const robots: { id: string; auth: string; seq: number; base: string; pending: Second[]; sending: Promise<void> | null }[] = []
-  const results: RobotLevel[] = []
-  for (const n of o.levels) {
-    const fresh: typeof robots = []
-    while (robots.length < n) {
-      const id = `${o.prefix ?? 'syncsim'}${robots.length}`
-      const rb = { id, auth: basicAuth(`robot-${id}`, await o.register(id)), seq: 0, base: o.bases[robots.length % o.bases.length], pending: [], sending: null }
-      robots.push(rb)
+export class SimulatedFleet {
+  private readonly robots: SimRobot[] = []
+
+  constructor(private readonly o: { bases: readonly string[]; register(id: string): Promise<string>; prefix: string }) {}
+
+  /** `n` robots for `seconds`: their lag, and whether the hub kept up. */
+  async level(n: number, seconds: number): Promise<RobotLevel> {
+    await this.grow(n)
+    const robots = this.robots.slice(0, n)
+    const gen = nominalSeconds(Date.now(), seconds + 1, n)
+    const lags: number[] = []
+    const perSecond: number[] = Array(seconds).fill(0)
+    let failed = 0
+    const send = (rb: SimRobot) => {
+      if (rb.sending || !rb.pending.length) return
+      const taken = rb.pending.splice(0, 10)
+      const records = taken.flatMap((sec) => sec.records).map((r, i) => ({ ...r, seq: rb.seq + i + 1 }))
+      const body = JSON.stringify({
+        v: SYNC_VERSION, robot_id: rb.id, db_id: `bench-${rb.id}`, boot_id: 'bench', wall_ms: Date.now(), mono_ms: performance.now(),
+        lanes: { telemetry: { after: rb.seq, to: rb.seq + records.length } }, backlog: { events: 0, telemetry: rb.pending.length }, oldest_pending_ts: null, dropped: {},
+        clock: [], records,
+      })
+      rb.sending = fetch(`${rb.base}/api/v1/sync/batch`, {
+        method: 'POST', headers: { authorization: rb.auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: Bun.gzipSync(Buffer.from(body), { level: 1 }),
+      }).then(async (res) => {
+        await res.arrayBuffer()
+        if (res.status !== 200) throw new Error(String(res.status))
+        rb.seq += records.length
+        const now = Date.now()
+        for (const sec of taken) {
+          lags.push(now - sec.end)
+          perSecond[sec.index] = Math.max(perSecond[sec.index], now - sec.end)
+        }
+      }).catch(() => {
+        failed++
+        rb.pending.unshift(...taken)
+      }).finally(() => {
+        rb.sending = null
+        send(rb)
+      })
+    }
+    for (let s = 0; s < seconds; s++) {
+      const secStart = Date.now()
+      const tick = gen.next().value as Sample[]
+      const base = Math.min(...tick.map((x) => x.ts))
+      const byStream = new Map<StreamName, Sample[]>()
+      for (const x of tick) {
+        const l = byStream.get(x.stream) ?? []
+        l.push({ ...x, ts: secStart - 1000 + (x.ts - base) })
+        byStream.set(x.stream, l)
+      }
+      const records = [...byStream].map(([stream, list]) => {
+        const enc = encodeChunk(stream, list)
+        return { kind: 'chunk' as const, stream, t0: enc.t0, t1: enc.t1, n: enc.n, data: Buffer.from(enc.data).toString('base64') }
+      })
+      for (const rb of robots) {
+        rb.pending.push({ end: secStart, index: s, records })
+        send(rb)
+      }
+      const wait = secStart + 1000 - Date.now()
+      if (wait > 0) await Bun.sleep(wait)
+    }
+    // What is still waiting is lag too: up to 10 s more for it to land.
+    const until = Date.now() + 10_000
+    while (robots.some((rb) => rb.sending || rb.pending.length) && Date.now() < until) await Bun.sleep(50)
+    const unsent = robots.reduce((k, rb) => k + rb.pending.length, 0)
+    for (const rb of robots) { await rb.sending; rb.pending = [] }
+    const sorted = [...lags].sort((a, b) => a - b)
+    const head = perSecond.slice(1, 4)
+    const tail = perSecond.slice(-3)
+    return {
+      robots: n, lag_p50_ms: percentile(sorted, 50), lag_p95_ms: percentile(sorted, 95),
+      lag_first_ms: Math.max(...head), lag_last_ms: Math.max(...tail), failed: failed + unsent,
+      sustained: failed + unsent === 0 && percentile(sorted, 95) < 2000 && Math.max(...tail) < Math.max(...head) + 1000,
+    }
+  }
+
+  private async grow(n: number) {
+    const fresh: SimRobot[] = []
+    while (this.robots.length < n) {
+      const id = `${this.o.prefix}${this.robots.length}`
+      const rb: SimRobot = { id, auth: basicAuth(`robot-${id}`, await this.o.register(id)), seq: 0, base: this.o.bases[this.robots.length % this.o.bases.length], pending: [], sending: null }
+      this.robots.push(rb)
       fresh.push(rb)
     }
     // A robot's first request costs its replica one password hash, under a process-wide ceiling
@@ -141,87 +213,24 @@ export async function syncRobotLevels(o: {
         await Bun.sleep(100)
       }
     }
-    const run = async (): Promise<RobotLevel> => {
-      const gen = nominalSeconds(Date.now(), o.secondsPerLevel + 1, n)
-      const lags: number[] = []
-      const perSecond: number[] = Array(o.secondsPerLevel).fill(0)
-      let failed = 0
-      const send = (rb: (typeof robots)[number]) => {
-        if (rb.sending || !rb.pending.length) return
-        const taken = rb.pending.splice(0, 10)
-        const records = taken.flatMap((sec) => sec.records).map((r, i) => ({ ...r, seq: rb.seq + i + 1 }))
-        const body = JSON.stringify({
-          v: SYNC_VERSION, robot_id: rb.id, db_id: `bench-${rb.id}`, boot_id: 'bench', wall_ms: Date.now(), mono_ms: performance.now(),
-          lanes: { telemetry: { after: rb.seq, to: rb.seq + records.length } }, backlog: { events: 0, telemetry: rb.pending.length }, oldest_pending_ts: null, dropped: {},
-          clock: [], records,
-        })
-        rb.sending = fetch(`${rb.base}/api/v1/sync/batch`, {
-          method: 'POST', headers: { authorization: rb.auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: Bun.gzipSync(Buffer.from(body), { level: 1 }),
-        }).then(async (res) => {
-          await res.arrayBuffer()
-          if (res.status !== 200) throw new Error(String(res.status))
-          rb.seq += records.length
-          const now = Date.now()
-          for (const sec of taken) {
-            lags.push(now - sec.end)
-            perSecond[sec.index] = Math.max(perSecond[sec.index], now - sec.end)
-          }
-        }).catch(() => {
-          failed++
-          rb.pending.unshift(...taken)
-        }).finally(() => {
-          rb.sending = null
-          send(rb)
-        })
-      }
-      for (let s = 0; s < o.secondsPerLevel; s++) {
-        const secStart = Date.now()
-        const tick = gen.next().value as Sample[]
-        const base = Math.min(...tick.map((x) => x.ts))
-        const byStream = new Map<StreamName, Sample[]>()
-        for (const x of tick) {
-          const l = byStream.get(x.stream) ?? []
-          l.push({ ...x, ts: secStart - 1000 + (x.ts - base) })
-          byStream.set(x.stream, l)
-        }
-        const records = [...byStream].map(([stream, list]) => {
-          const enc = encodeChunk(stream, list)
-          return { kind: 'chunk' as const, stream, t0: enc.t0, t1: enc.t1, n: enc.n, data: Buffer.from(enc.data).toString('base64') }
-        })
-        for (const rb of robots.slice(0, n)) {
-          rb.pending.push({ end: secStart, index: s, records })
-          send(rb)
-        }
-        const wait = secStart + 1000 - Date.now()
-        if (wait > 0) await Bun.sleep(wait)
-      }
-      // What is still waiting is lag too: up to 10 s more for it to land.
-      const until = Date.now() + 10_000
-      while (robots.slice(0, n).some((rb) => rb.sending || rb.pending.length) && Date.now() < until) await Bun.sleep(50)
-      const unsent = robots.slice(0, n).reduce((k, rb) => k + rb.pending.length, 0)
-      for (const rb of robots.slice(0, n)) { await rb.sending; rb.pending = [] }
-      const sorted = [...lags].sort((a, b) => a - b)
-      const head = perSecond.slice(1, 4)
-      const tail = perSecond.slice(-3)
-      return {
-        robots: n, lag_p50_ms: percentile(sorted, 50), lag_p95_ms: percentile(sorted, 95),
-        lag_first_ms: Math.max(...head), lag_last_ms: Math.max(...tail), failed: failed + unsent,
-        sustained: failed + unsent === 0 && percentile(sorted, 95) < 2000 && Math.max(...tail) < Math.max(...head) + 1000,
-      }
-    }
-    const row = await (o.around ? o.around(n, run) : run())
-    results.push(row)
-    o.onProgress?.(`${n} robots: lag p50 ${row.lag_p50_ms} ms, p95 ${row.lag_p95_ms} ms, worst ${row.lag_first_ms} -> ${row.lag_last_ms} ms, ${row.failed} failed${row.sustained ? '' : ' (not sustained)'}`)
-    if (!row.sustained) break
-    await Bun.sleep(3000)
   }
-  return results
 }
+
+export const describeLevel = (row: RobotLevel) =>
+  `${row.robots} robots: lag p50 ${row.lag_p50_ms} ms, p95 ${row.lag_p95_ms} ms, worst ${row.lag_first_ms} -> ${row.lag_last_ms} ms, ${row.failed} failed${row.sustained ? '' : ' (not sustained)'}`
 
 export async function benchSyncRobots(levels: number[], secondsPerLevel: number, rawPointsPerS: number, onProgress: (s: string) => void = () => {}) {
   const r = await startHubChild()
   try {
-    const results = await syncRobotLevels({ bases: [r.base], register: async (id) => (await registerRobot(r, id)).token, levels, secondsPerLevel, onProgress })
+    const fleet = new SimulatedFleet({ bases: [r.base], register: async (id) => (await registerRobot(r, id)).token, prefix: 'syncsim' })
+    const results: RobotLevel[] = []
+    for (const n of levels) {
+      const row = await fleet.level(n, secondsPerLevel)
+      results.push(row)
+      onProgress(describeLevel(row))
+      if (!row.sustained) break
+      await Bun.sleep(3000)
+    }
     const sustained = results.filter((x) => x.sustained).at(-1)?.robots ?? 0
     const pointsPerRobotS = pointsPerRobotSecond()
     const rawRobots = rawPointsPerS / pointsPerRobotS

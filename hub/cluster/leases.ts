@@ -70,15 +70,16 @@ export class Leases {
 
   /** Opens the session, takes what is free, and keeps competing every `pollMs`. */
   async start(): Promise<void> {
-    await this.poll()
-    this.timer = setInterval(() => { this.polling ??= this.poll().finally(() => { this.polling = null }) }, this.opts.pollMs ?? 1000)
+    await this.settle()
+    this.timer = setInterval(() => { if (!this.polling) void this.settle() }, this.opts.pollMs ?? 1000)
   }
 
-  /** Waits for the poll in progress (tests: a lease free now is taken by the time this returns). */
-  async settle(): Promise<void> {
-    await this.polling
-    this.polling = this.poll().finally(() => { this.polling = null })
-    await this.polling
+  /** One more attempt, after the one in progress: a lease free now is taken by the time this returns. */
+  settle(): Promise<void> {
+    const next = (this.polling ?? Promise.resolve()).then(() => this.poll())
+    this.polling = next
+    void next.finally(() => { if (this.polling === next) this.polling = null })
+    return next
   }
 
   /** Claims one item; false when another replica's session holds it. Claims are released with the session. */

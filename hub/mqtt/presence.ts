@@ -48,9 +48,8 @@ export class Presence {
       if (r.revokedAt) continue
       const tableOnline = r.status === 'online' || r.status === 'emergency_stopped'
       if (this.online.has(r.robotId) && !tableOnline) await this.write(r.robotId, 'online', 'heard by the replica that took over', new Date(this.lastSeen.get(r.robotId) ?? now))
-      if (!this.online.has(r.robotId) && tableOnline && now - (r.lastSeenAt?.getTime() ?? 0) > this.deps.offlineAfterMs) {
-        await this.write(r.robotId, 'offline', 'not heard by the replica that took over', r.lastSeenAt ?? new Date(now))
-      }
+      // Known offline here (a retained offline status, a last will, silence) while the table still says online.
+      if (!this.online.has(r.robotId) && tableOnline) await this.write(r.robotId, 'offline', 'offline when this replica took over', r.lastSeenAt ?? new Date(now))
     }
     return { stop: () => { this.writing = false } }
   }
