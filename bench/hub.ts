@@ -20,6 +20,11 @@ export async function startHubChild(): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-hub-'))
   chmodSync(dir, 0o711)
   const services = await startDevServices(dir)
+  return spawnHubChild(services, dir)
+}
+
+/** A hub process on running services (`env` adds to or overrides its settings), logged in as its admin. */
+export async function spawnHubChild(services: DevServices, dir: string, env: Record<string, string> = {}): Promise<Running> {
   const pidFile = join(dir, 'mosquitto.pid')
   writeFileSync(pidFile, `${services.mosquitto.pid}\n`)
   // BENCH_HUB_ARGS: runtime flags for the hub under test (e.g. --cpu-prof-md to see where time goes).
@@ -31,7 +36,7 @@ export async function startHubChild(): Promise<Running> {
       TONYPI_HUB_INFLUX_USER: services.influx_username, TONYPI_HUB_INFLUX_PASSWORD: services.influx_password,
       TONYPI_HUB_MQTT_URL: services.mqtt_url, TONYPI_HUB_MQTT_USER: services.mqtt_username, TONYPI_HUB_MQTT_PASSWORD: services.mqtt_password,
       TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: services.mosquitto_password_file, TONYPI_HUB_MOSQUITTO_ACL_FILE: services.mosquitto_acl_file,
-      TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile, TONYPI_ADMIN_PASSWORD: 'bench-admin-password',
+      TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile, TONYPI_ADMIN_PASSWORD: 'bench-admin-password', ...env,
     },
   })
   const reader = child.stderr.getReader()

@@ -1,4 +1,4 @@
-// `bun run bench` (add `--quick` for short runs; `--only=store|servo|hardware|hub|soak|estop|sync|dashboard`, or several
+// `bun run bench` (add `--quick` for short runs; `--only=store|servo|hardware|hub|soak|estop|sync|replicas|dashboard`, or several
 // comma-separated): every figure is measured against a baseline or a budget in the same run, and
 // printed as a table. Several sections run each in a process of its own, after the machine has
 // settled, so one section's heap, garbage collection and disk write-back do not bleed into the
@@ -12,9 +12,10 @@ import { benchHubIngest, benchHubRobots } from './hub.ts'
 import { benchSyncCatchUp, benchSyncLive, benchSyncRobots, benchSyncRss } from './sync.ts'
 import { benchEstopUnderAttack } from './estop.ts'
 import { benchDashboard, THROTTLE } from './dashboard.ts'
+import { benchReplicas } from './replicas.ts'
 
 const quick = process.argv.includes('--quick')
-const SECTIONS = ['store', 'servo', 'hardware', 'hub', 'soak', 'estop', 'sync', 'dashboard']
+const SECTIONS = ['store', 'servo', 'hardware', 'hub', 'soak', 'estop', 'sync', 'replicas', 'dashboard']
 const chosen = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? SECTIONS
 for (const c of chosen) if (!SECTIONS.includes(c)) throw new Error(`--only=${c}: expected ${SECTIONS.join(', ')} (or several, comma-separated)`)
 /** The one section this process runs; none when it runs several, each in a child of its own. */
@@ -217,6 +218,23 @@ if (only === 'dashboard') {
       budget: '<= 100 KB', ok: p.transferredBytes <= 100 * 1024,
     })
   }
+}
+
+if (only === 'replicas') {
+  log('robots in steady sync that one hub replica sustains, then two on the same services...')
+  const r = await benchReplicas(quick ? [50, 100, 150] : [50, 100, 150, 200, 250, 300, 350, 400, 500, 600], quick ? 8 : 15, log)
+  const levels = (x: typeof r.one) => x.levels.map((l) => `${l.robots}: p95 ${l.lag_p95_ms} ms${l.sustained ? '' : ' growing'}`).join('; ')
+  const cpu = (x: typeof r.one) => (x.top_cpu ? Object.entries(x.top_cpu).map(([k, v]) => `${k} ${v} %`).join(', ') : 'none sustained')
+  rows.push({
+    name: 'robots syncing at nominal load: two hub replicas vs one, same services',
+    figure: `${r.two.sustained} vs ${r.one.sustained} robots = ${r.ratio.toFixed(2)}${r.ceiling.two ? '' : ' (two: the highest level tried, a floor)'} (one: ${levels(r.one)}; two: ${levels(r.two)})`,
+    budget: 'reported', ok: true,
+  })
+  rows.push({
+    name: `where the limit is: CPU (% of one core; ${r.cores} cores) at the highest level sustained, and InfluxDB alone`,
+    figure: `one replica at ${r.one.sustained}: ${cpu(r.one)}; two at ${r.two.sustained}: ${cpu(r.two)}; InfluxDB alone takes ${Math.round(r.raw_robots)} robots (${r.points_per_robot_s} points/s each) in raw batched writes`,
+    budget: 'reported', ok: true,
+  })
 }
 
 if (asJson) {

@@ -33,7 +33,7 @@ import { rssBytes } from './proc-io.ts'
 import { writeRobotBacklog } from './robot-backlog.ts'
 
 /** Raw line protocol, 5,000 lines a gzip request, one request at a time: the baseline. */
-async function rawWrite(r: Running, lines: string[]): Promise<number> {
+export async function rawWrite(r: Pick<Running, 'services'>, lines: string[]): Promise<number> {
   const u = new URL(`${r.services.influx_url}/write`)
   u.searchParams.set('db', r.services.influx_db); u.searchParams.set('precision', 'ms')
   u.searchParams.set('u', r.services.influx_username); u.searchParams.set('p', r.services.influx_password)
@@ -101,104 +101,139 @@ export async function benchSyncCatchUp(seconds: number, onProgress: (s: string) 
   }
 }
 
+/** One level of simulated robots in steady sync: its lag and whether the hub kept up. */
+export interface RobotLevel { robots: number; lag_p50_ms: number; lag_p95_ms: number; lag_first_ms: number; lag_last_ms: number; failed: number; sustained: boolean }
+
+/** Points one robot at nominal load sends a second. */
+export const pointsPerRobotSecond = () => encodeSamples('x', nominalSeconds(Date.now(), 1).next().value as Sample[]).lines.length
+
+type Second = { end: number; index: number; records: Omit<SyncRecord & { kind: 'chunk' }, 'seq'>[] }
+type SimRobot = { id: string; auth: string; seq: number; base: string; pending: Second[]; sending: Promise<void> | null }
+
 /**
- * Simulated robots in steady sync, each as the robot's own client behaves: every second it has a
- * tick's chunks more; it sends what it has in one batch, and the next batch only after the hub's
- * answer (so a slow hub gets fewer, larger batches, as from real robots). The chunks are the
- * same for all robots (a robot's id is not in its chunks, so each robot is its own series).
- * Lag = a batch's acknowledgement time minus the end of the newest second it carries.
+ * Simulated robots in steady sync, each as the robot's sync client behaves: every second it has
+ * its last second's chunks (the same chunks for all: a robot's id is not in its chunks, so each is
+ * its own series), and it sends what it has in one batch whenever no batch of its own is waiting
+ * for the hub's answer, so a slow hub gets fewer, larger batches, as from real robots. Robots go
+ * to the hub URLs in `bases` in turn (one robot, one replica, as a load balancer would spread
+ * them). Lag = when a second's data was acknowledged minus the end of that second.
  */
+export class SimulatedFleet {
+  private readonly robots: SimRobot[] = []
+
+  constructor(private readonly o: { bases: readonly string[]; register(id: string): Promise<string>; prefix: string }) {}
+
+  /** `n` robots for `seconds`: their lag, and whether the hub kept up. */
+  async level(n: number, seconds: number): Promise<RobotLevel> {
+    await this.grow(n)
+    const robots = this.robots.slice(0, n)
+    const gen = nominalSeconds(Date.now(), seconds + 1, n)
+    const lags: number[] = []
+    const perSecond: number[] = Array(seconds).fill(0)
+    let failed = 0
+    const send = (rb: SimRobot) => {
+      if (rb.sending || !rb.pending.length) return
+      const taken = rb.pending.splice(0, 10)
+      const records = taken.flatMap((sec) => sec.records).map((r, i) => ({ ...r, seq: rb.seq + i + 1 }))
+      const body = JSON.stringify({
+        v: SYNC_VERSION, robot_id: rb.id, db_id: `bench-${rb.id}`, boot_id: 'bench', wall_ms: Date.now(), mono_ms: performance.now(),
+        lanes: { telemetry: { after: rb.seq, to: rb.seq + records.length } }, backlog: { events: 0, telemetry: rb.pending.length }, oldest_pending_ts: null, dropped: {},
+        clock: [], records,
+      })
+      rb.sending = fetch(`${rb.base}/api/v1/sync/batch`, {
+        method: 'POST', headers: { authorization: rb.auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: Bun.gzipSync(Buffer.from(body), { level: 1 }),
+      }).then(async (res) => {
+        await res.arrayBuffer()
+        if (res.status !== 200) throw new Error(String(res.status))
+        rb.seq += records.length
+        const now = Date.now()
+        for (const sec of taken) {
+          lags.push(now - sec.end)
+          perSecond[sec.index] = Math.max(perSecond[sec.index], now - sec.end)
+        }
+      }).catch(() => {
+        failed++
+        rb.pending.unshift(...taken)
+      }).finally(() => {
+        rb.sending = null
+        send(rb)
+      })
+    }
+    for (let s = 0; s < seconds; s++) {
+      const secStart = Date.now()
+      const tick = gen.next().value as Sample[]
+      const base = Math.min(...tick.map((x) => x.ts))
+      const byStream = new Map<StreamName, Sample[]>()
+      for (const x of tick) {
+        const l = byStream.get(x.stream) ?? []
+        l.push({ ...x, ts: secStart - 1000 + (x.ts - base) })
+        byStream.set(x.stream, l)
+      }
+      const records = [...byStream].map(([stream, list]) => {
+        const enc = encodeChunk(stream, list)
+        return { kind: 'chunk' as const, stream, t0: enc.t0, t1: enc.t1, n: enc.n, data: Buffer.from(enc.data).toString('base64') }
+      })
+      for (const rb of robots) {
+        rb.pending.push({ end: secStart, index: s, records })
+        send(rb)
+      }
+      const wait = secStart + 1000 - Date.now()
+      if (wait > 0) await Bun.sleep(wait)
+    }
+    // What is still waiting is lag too: up to 10 s more for it to land.
+    const until = Date.now() + 10_000
+    while (robots.some((rb) => rb.sending || rb.pending.length) && Date.now() < until) await Bun.sleep(50)
+    const unsent = robots.reduce((k, rb) => k + rb.pending.length, 0)
+    for (const rb of robots) { await rb.sending; rb.pending = [] }
+    const sorted = [...lags].sort((a, b) => a - b)
+    const head = perSecond.slice(1, 4)
+    const tail = perSecond.slice(-3)
+    return {
+      robots: n, lag_p50_ms: percentile(sorted, 50), lag_p95_ms: percentile(sorted, 95),
+      lag_first_ms: Math.max(...head), lag_last_ms: Math.max(...tail), failed: failed + unsent,
+      sustained: failed + unsent === 0 && percentile(sorted, 95) < 2000 && Math.max(...tail) < Math.max(...head) + 1000,
+    }
+  }
+
+  private async grow(n: number) {
+    const fresh: SimRobot[] = []
+    while (this.robots.length < n) {
+      const id = `${this.o.prefix}${this.robots.length}`
+      const rb: SimRobot = { id, auth: basicAuth(`robot-${id}`, await this.o.register(id)), seq: 0, base: this.o.bases[this.robots.length % this.o.bases.length], pending: [], sending: null }
+      this.robots.push(rb)
+      fresh.push(rb)
+    }
+    // A robot's first request costs its replica one password hash, under a process-wide ceiling
+    // (server/hash-gate.ts: beyond it, 503 at once): a fleet comes online over seconds, not in one.
+    for (const rb of fresh) {
+      for (;;) {
+        const r = await fetch(`${rb.base}/api/v1/sync/config?db_id=bench-${rb.id}`, { headers: { authorization: rb.auth } })
+        await r.arrayBuffer()
+        if (r.status === 200) break
+        if (r.status !== 503) throw new Error(`robot ${rb.id}: sync/config answered ${r.status}`)
+        await Bun.sleep(100)
+      }
+    }
+  }
+}
+
+export const describeLevel = (row: RobotLevel) =>
+  `${row.robots} robots: lag p50 ${row.lag_p50_ms} ms, p95 ${row.lag_p95_ms} ms, worst ${row.lag_first_ms} -> ${row.lag_last_ms} ms, ${row.failed} failed${row.sustained ? '' : ' (not sustained)'}`
+
 export async function benchSyncRobots(levels: number[], secondsPerLevel: number, rawPointsPerS: number, onProgress: (s: string) => void = () => {}) {
   const r = await startHubChild()
-  type SimRobot = { id: string; auth: string; seq: number; waiting: { records: SyncRecord[]; tickEnd: number }[]; busy: boolean }
-  const robots: SimRobot[] = []
-  const results: { robots: number; lag_p50_ms: number; lag_p95_ms: number; lag_first_ms: number; lag_last_ms: number; failed: number; sustained: boolean }[] = []
-  const pointsPerRobotS = encodeSamples('x', nominalSeconds(Date.now(), 1).next().value as Sample[]).lines.length
   try {
+    const fleet = new SimulatedFleet({ bases: [r.base], register: async (id) => (await registerRobot(r, id)).token, prefix: 'syncsim' })
+    const results: RobotLevel[] = []
     for (const n of levels) {
-      while (robots.length < n) {
-        const id = `syncsim${robots.length}`
-        const rb: SimRobot = { id, auth: basicAuth(`robot-${id}`, (await registerRobot(r, id)).token), seq: 0, waiting: [], busy: false }
-        // Connected before the level starts: the hub checks a credential's hash once (at most ten a
-        // second, hub-wide), as robots arriving over time would find it.
-        for (;;) {
-          const res = await fetch(`${r.base}/api/v1/sync/config?db_id=bench-${id}`, { headers: { authorization: rb.auth } })
-          await res.arrayBuffer()
-          if (res.status === 200) break
-          await Bun.sleep(200)
-        }
-        robots.push(rb)
-      }
-      const active = robots.slice(0, n)
-      for (const rb of active) { rb.waiting = []; rb.busy = false }
-      const gen = nominalSeconds(Date.now(), secondsPerLevel + 1, n)
-      const lags: { at: number; lag: number }[] = []
-      let failed = 0
-      const statuses = new Map<number, number>()
-      const inflight = new Set<Promise<void>>()
-      const send = (rb: SimRobot) => {
-        if (rb.busy || rb.waiting.length === 0) return
-        rb.busy = true
-        const parts = rb.waiting.splice(0)
-        const records = parts.flatMap((p) => p.records)
-        const newest = parts[parts.length - 1].tickEnd
-        const after = records[0].seq - 1
-        const body = JSON.stringify({
-          v: SYNC_VERSION, robot_id: rb.id, db_id: `bench-${rb.id}`, boot_id: 'bench', wall_ms: Date.now(), mono_ms: performance.now(),
-          lanes: { telemetry: { after, to: records[records.length - 1].seq } }, backlog: { events: 0, telemetry: 0 }, oldest_pending_ts: null, dropped: {},
-          clock: [], records,
-        })
-        const p = fetch(`${r.base}/api/v1/sync/batch`, {
-          method: 'POST', headers: { authorization: rb.auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: Bun.gzipSync(Buffer.from(body), { level: 1 }),
-        }).then(async (res) => {
-          await res.arrayBuffer()
-          if (res.status === 200) { lags.push({ at: Date.now(), lag: Date.now() - newest }); return }
-          failed++
-          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
-          rb.waiting.unshift(...parts)
-          // As the robot's client does: a refusal is retried after a pause, not at once.
-          await Bun.sleep(1000)
-        }, async () => { failed++; rb.waiting.unshift(...parts); await Bun.sleep(1000) }).finally(() => { rb.busy = false; inflight.delete(p); send(rb) })
-        inflight.add(p)
-      }
-      const started = Date.now()
-      for (let s = 0; s < secondsPerLevel; s++) {
-        const secStart = Date.now()
-        const tick = gen.next().value as Sample[]
-        const base = Math.min(...tick.map((x) => x.ts))
-        const byStream = new Map<StreamName, Sample[]>()
-        for (const x of tick) {
-          const l = byStream.get(x.stream) ?? []
-          l.push({ ...x, ts: secStart - 1000 + (x.ts - base) })
-          byStream.set(x.stream, l)
-        }
-        const chunks = [...byStream].map(([stream, list]) => ({ stream, enc: encodeChunk(stream, list) }))
-        for (const rb of active) {
-          const records: SyncRecord[] = chunks.map((c, i) => ({ kind: 'chunk', seq: rb.seq + i + 1, stream: c.stream, t0: c.enc.t0, t1: c.enc.t1, n: c.enc.n, data: Buffer.from(c.enc.data).toString('base64') }))
-          rb.seq += chunks.length
-          rb.waiting.push({ records, tickEnd: secStart })
-          send(rb)
-        }
-        const wait = secStart + 1000 - Date.now()
-        if (wait > 0) await Bun.sleep(wait)
-      }
-      const backlogAtEnd = active.reduce((a, rb) => a + rb.waiting.length, 0)
-      await Promise.all([...inflight])
-      while (active.some((rb) => rb.waiting.length || rb.busy)) await Bun.sleep(50)
-      const all = lags.map((l) => l.lag).sort((a, b) => a - b)
-      const early = lags.filter((l) => l.at - started < 4000).map((l) => l.lag)
-      const late = lags.filter((l) => l.at - started >= (secondsPerLevel - 3) * 1000 && l.at - started <= secondsPerLevel * 1000).map((l) => l.lag)
-      const row = {
-        robots: n, lag_p50_ms: percentile(all, 50), lag_p95_ms: percentile(all, 95),
-        lag_first_ms: early.length ? Math.max(...early) : 0, lag_last_ms: late.length ? Math.max(...late) : Number.POSITIVE_INFINITY, failed,
-        sustained: failed === 0 && backlogAtEnd <= n && percentile(all, 95) < 2500 && (late.length ? Math.max(...late) : Infinity) < Math.max(2500, (early.length ? Math.max(...early) : 0) + 1000),
-      }
+      const row = await fleet.level(n, secondsPerLevel)
       results.push(row)
-      onProgress(`${n} robots: lag p50 ${row.lag_p50_ms} ms, p95 ${row.lag_p95_ms} ms, worst early ${row.lag_first_ms} -> late ${row.lag_last_ms} ms, ${failed} failed${statuses.size ? ` (${[...statuses].map(([k, v]) => `${v} x ${k}`).join(', ')})` : ''}, ${backlogAtEnd} seconds waiting at the end${row.sustained ? '' : ' (not sustained)'}`)
+      onProgress(describeLevel(row))
       if (!row.sustained) break
       await Bun.sleep(3000)
     }
     const sustained = results.filter((x) => x.sustained).at(-1)?.robots ?? 0
+    const pointsPerRobotS = pointsPerRobotSecond()
     const rawRobots = rawPointsPerS / pointsPerRobotS
     return { levels: results, sustained, points_per_robot_s: pointsPerRobotS, raw_robots: rawRobots, ratio: sustained / rawRobots, ceiling: results.at(-1)?.sustained === false }
   } finally {

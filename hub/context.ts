@@ -13,6 +13,9 @@ import type { RobotRepo } from './robots/robot-repo.ts'
 import type { HubReports } from './reports/hub-reports.ts'
 import type { RobotRuleRepo } from './alerts/robot-rules.ts'
 import type { HubSync } from './sync/hub-sync.ts'
+import type { Leases } from './cluster/leases.ts'
+import type { IngestSession } from './mqtt/ingest-session.ts'
+import type { SessionAdoption } from './mqtt/session-adoption.ts'
 
 /** What the API reads from InfluxDB (hub/influx). */
 export interface TelemetryReader {
@@ -46,4 +49,8 @@ export interface HubContext {
   throttle: AuthThrottle
   log: Logger
   startedAt: number
+  /** This process among the hub's replicas: its name, the leases it holds, its share of the ingest. */
+  cluster: { replica: string; leases: Leases; ingest: IngestSession; adoption: SessionAdoption }
+  /** The CA robots pin (PEM), when the hub has one of its own (TONYPI_HUB_TLS_CA). */
+  tlsCa: string | null
 }

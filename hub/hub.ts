@@ -1,6 +1,10 @@
 // Assembles the hub from its parts and takes it apart again, in order. `startHub` is what
-// the CLI runs and what the tests start in-process on free ports.
-import { mkdirSync } from 'node:fs'
+// the CLI runs and what the tests start in-process on free ports. Several may run against one
+// PostgreSQL, InfluxDB and broker (README, "Growing past one hub host"): what only one replica
+// may do at a time is held through leases (hub/cluster/leases.ts), what the broker brings is split
+// between them (hub/mqtt/ingest-session.ts), and what they tell each other goes over the broker.
+import { mkdirSync, readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { describeConfig } from '../core/config.ts'
 import type { AuthSources } from '../server/auth-plugin.ts'
@@ -20,6 +24,16 @@ import { openHubDatabase } from './db/database.ts'
 import { InfluxQuery } from './influx/query.ts'
 import { InfluxWriter } from './influx/writer.ts'
 import { MqttBridge } from './mqtt/bridge.ts'
+import { ClusterBus, CLUSTER_EVENTS_TOPIC } from './cluster/bus.ts'
+import { ClaimedOutbox } from './cluster/claimed-outbox.ts'
+import { exclusively } from './cluster/exclusively.ts'
+import { Leases } from './cluster/leases.ts'
+import { DropCounter } from './mqtt/drops.ts'
+import { FleetIngest } from './mqtt/ingest.ts'
+import { IngestSession, ORDERED_INGEST_CLIENT, ORDERED_INGEST_FILTERS } from './mqtt/ingest-session.ts'
+import { Presence } from './mqtt/presence.ts'
+import { INGEST_PRESENCE_PREFIX, SessionAdoption, ingestClaim, ingestPresenceTopic } from './mqtt/session-adoption.ts'
+import { RobotRegistry } from './robots/robot-registry.ts'
 import { readServiceAccount, writeMosquittoAuth } from './mqtt/mosquitto-auth.ts'
 import { HubRecords } from './records.ts'
 import { scheduleSystemLogRetention } from './logs/log-retention.ts'
@@ -37,6 +51,8 @@ import { robotTopic } from '../core/topics.ts'
 export interface RunningHub {
   ctx: HubContext
   httpPort: number
+  /** This replica's name among the hub's replicas. */
+  replica: string
   url: string
   firstAdmin: { created: boolean; password?: string; file?: string }
   writer: InfluxWriter
@@ -57,6 +73,30 @@ function required<T>(v: T | undefined, key: string): T {
   return v
 }
 
+function pemFile(path: string | undefined, key: string, what: RegExp): string | undefined {
+  if (!path) return undefined
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new HubConfigError(`configuration ${key}: cannot read ${path}: ${(err as Error).message}`)
+  }
+  if (!what.test(text)) throw new HubConfigError(`configuration ${key}: ${path} is not a PEM ${what.source.includes('KEY') ? 'private key' : 'certificate'}`)
+  return text
+}
+
+const CERT = /-----BEGIN CERTIFICATE-----/
+const KEY = /-----BEGIN (EC |RSA )?PRIVATE KEY-----/
+
+/** The certificate and key the API is served with, and the CA robots are given; checked before anything starts. */
+function hubTls(cfg: HubConfig) {
+  if (Boolean(cfg.tlsCert) !== Boolean(cfg.tlsKey)) throw new HubConfigError(`configuration ${cfg.tlsCert ? 'TONYPI_HUB_TLS_KEY' : 'TONYPI_HUB_TLS_CERT'}: required with ${cfg.tlsCert ? 'TONYPI_HUB_TLS_CERT' : 'TONYPI_HUB_TLS_KEY'}`)
+  const cert = pemFile(cfg.tlsCert, 'TONYPI_HUB_TLS_CERT', CERT)
+  const key = pemFile(cfg.tlsKey, 'TONYPI_HUB_TLS_KEY', KEY)
+  const ca = pemFile(cfg.tlsCa, 'TONYPI_HUB_TLS_CA', CERT)
+  return { serve: cert && key ? { cert, key } : null, ca: ca ?? null }
+}
+
 export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: StaticSite | null } = {}): Promise<RunningHub> {
   const dataDir = resolve(cfg.dataDir)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
@@ -66,14 +106,17 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   const mqttUrl = required(cfg.mqttUrl, 'TONYPI_HUB_MQTT_URL')
   const mqttPassword = required(cfg.mqttPassword, 'TONYPI_HUB_MQTT_PASSWORD')
 
+  const tls = hubTls(cfg)
+  const replica = cfg.replicaId ?? `${hostname()}-${cfg.httpPort || process.pid}`
   const db = await openHubDatabase(databaseUrl)
   // The hub's own broker account is a name no person may take (its password line is the broker's).
   const users = new HubUserRepo(db, [cfg.mqttUser])
   const robots = new RobotRepo(db)
   const records = new HubRecords(db)
-  const logRetention = scheduleSystemLogRetention({ db, retentionMs: cfg.logRetentionDays * 86_400_000, log: log.child('logs') })
+  const leases = new Leases(databaseUrl, { replica, log: log.child('cluster') })
   const jwtSecret = loadJwtSecret(dataDir, cfg.jwtSecret)
-  const firstAdmin = await ensureHubAdmin(users, dataDir, cfg.adminPassword, log.child('auth'))
+  // Two replicas starting on an empty database at once create one admin between them.
+  const firstAdmin = await exclusively(db, 'first-admin', () => ensureHubAdmin(users, dataDir, cfg.adminPassword, log.child('auth')))
   const influxAuth = { user: cfg.influxUser, password: cfg.influxPassword, token: cfg.influxToken }
   const writer = new InfluxWriter({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('influx') })
   const telemetry = influxTelemetry({ url: influxUrl, db: cfg.influxDb, ...influxAuth })
@@ -87,53 +130,75 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   })
   log.info('Grafana provisioning written', { dir: grafanaDir, dashboards: grafana.dashboards.length })
 
-  const syncBrokerAuth = async () => {
+  // Replicas that write the broker's files take turns, each reading the accounts once it has its turn.
+  const writeBrokerAuth = async () => {
     if (!cfg.mosquittoPasswordFile || !cfg.mosquittoAclFile) return
-    const service = readServiceAccount(cfg.mosquittoPasswordFile, cfg.mqttUser)
-    if (!service) throw new Error(`the broker's password file ${cfg.mosquittoPasswordFile} has no account ${cfg.mqttUser}`)
-    const r = writeMosquittoAuth(
-      { passwordFile: cfg.mosquittoPasswordFile, aclFile: cfg.mosquittoAclFile, pidFile: cfg.mosquittoPidFile, service },
-      await robots.brokerAccounts(), await users.brokerAccounts(),
-    )
-    log.info('broker accounts written', { reloaded: r.reloaded })
+    const passwordFile = cfg.mosquittoPasswordFile
+    const aclFile = cfg.mosquittoAclFile
+    await exclusively(db, 'broker-accounts', async () => {
+      const service = readServiceAccount(passwordFile, cfg.mqttUser)
+      if (!service) throw new Error(`the broker's password file ${passwordFile} has no account ${cfg.mqttUser}`)
+      const r = writeMosquittoAuth({ passwordFile, aclFile, pidFile: cfg.mosquittoPidFile, service }, await robots.brokerAccounts(), await users.brokerAccounts())
+      log.info('broker accounts written', { reloaded: r.reloaded })
+    })
   }
-  // Users changed: robots hold copies (for logins on the robot): tell them to pull now.
-  const accountsChanged = async () => {
-    await syncBrokerAuth()
-    for (const r of await robots.list()) if (!r.revokedAt) await bridge.publish(robotTopic(r.robotId, 'sync'), '{"pull":true}').catch(() => {})
-  }
-  await syncBrokerAuth()
+  await writeBrokerAuth()
   if (cfg.mosquittoPasswordFile && !cfg.mosquittoPidFile) {
     log.warn('TONYPI_HUB_MOSQUITTO_PID_FILE is not set: the hub writes the broker accounts but cannot make Mosquitto reload them (new robots cannot connect until it does)')
   }
 
+  const broker = { url: mqttUrl, username: cfg.mqttUser, password: mqttPassword, ...(tls.ca && mqttUrl.startsWith('mqtts:') ? { ca: tls.ca } : {}) }
+  const registry = new RobotRegistry(robots)
+  const drops = new DropCounter(log.child('mqtt'))
   const live = new FleetLive()
+  const presence = new Presence({ robots, records, offlineAfterMs: cfg.offlineAfterS * 1000, log: log.child('presence') })
+  await presence.start()
+  let bus: ClusterBus | null = null
+  let adoption: SessionAdoption | null = null
   const bridge = new MqttBridge({
-    url: mqttUrl, username: cfg.mqttUser, password: mqttPassword, robots, records,
-    sink: { write: (id, samples) => { writer.write(id, samples); live.apply(id, samples) } },
-    onEvent: (id, event, data) => live.event(id, event, data),
-    onLive: (id, samples) => live.apply(id, samples),
-    log: log.child('mqtt'), offlineAfterMs: cfg.offlineAfterS * 1000,
+    ...broker, registry, presence, live, drops, log: log.child('mqtt'), clientId: `tonypi-hub-view-${replica}`,
+    onCluster: (topic, payload) => {
+      if (topic === CLUSTER_EVENTS_TOPIC) bus?.receive(payload)
+      else if (topic.startsWith(INGEST_PRESENCE_PREFIX)) adoption?.onPresence(topic, payload)
+    },
   })
   await bridge.start()
+  bus = new ClusterBus({ replica, publish: (t, p, o) => bridge.publish(t, p, o), log: log.child('cluster') })
+  // Users changed: robots hold copies (for logins on the robot): tell them to pull now.
+  const accountsChanged = async () => {
+    await bus!.emit({ type: 'accounts-changed' })
+    for (const r of await robots.list()) if (!r.revokedAt) await bridge.publish(robotTopic(r.robotId, 'sync'), '{"pull":true}').catch(() => {})
+  }
+  bus.on('accounts-changed', async () => {
+    await registry.refresh()
+    await writeBrokerAuth()
+  })
+  bus.on('sessions-ended', (e) => live.endLocalSessionsOf(e.uid))
+  live.sessionsEnded = (uid) => void bus!.emit({ type: 'sessions-ended', uid })
 
+  await leases.start()
+  const ingest = new FleetIngest({ db, registry, records, drops, sink: { write: (id, samples) => void writer.write(id, samples), flush: () => writer.flush() } })
+  const ingestSession = new IngestSession({
+    broker, clientId: `tonypi-hub-ingest-${replica}`, handle: ingest.handle, log: log.child('ingest'),
+    presenceTopic: ingestPresenceTopic(`tonypi-hub-ingest-${replica}`),
+    // While another replica finishes this session's messages (this replica died and came back), it waits.
+    mayConnect: () => leases.claim(ingestClaim(`tonypi-hub-ingest-${replica}`)),
+  })
+  await ingestSession.start()
+  adoption = new SessionAdoption({ own: `tonypi-hub-ingest-${replica}`, leases, broker, handle: ingest.handle, log: log.child('ingest') })
+  adoption.start()
   const reports = new HubReports({
     db, influx: new InfluxQuery({ url: influxUrl, db: cfg.influxDb, ...influxAuth }), log: log.child('reports'),
     geminiApiKey: cfg.geminiApiKey, geminiBaseUrl: cfg.geminiBaseUrl,
   })
   const startedAt = Date.now()
+  const outbox = new ClaimedOutbox(new PgWebhookOutbox(db), leases)
   const webhook = cfg.alertWebhookUrl
     ? new AlertWebhook({
       url: cfg.alertWebhookUrl, secret: cfg.alertWebhookSecret, attempts: cfg.alertWebhookAttempts, backoffMs: cfg.alertWebhookBackoffMs,
-      timeoutMs: cfg.alertWebhookTimeoutMs, log: log.child('webhook'), records, outbox: new PgWebhookOutbox(db),
+      timeoutMs: cfg.alertWebhookTimeoutMs, log: log.child('webhook'), records, outbox,
     })
     : null
-  // What a previous run could not deliver goes out first, before this run's alerts.
-  if (webhook) await webhook.resume()
-  else {
-    const waiting = (await new PgWebhookOutbox(db).pending()).length
-    if (waiting) log.warn('alert webhook deliveries are waiting from an earlier run, but no webhook is configured now', { deliveries: waiting })
-  }
   if (webhook && !cfg.alertWebhookSecret) log.warn('TONYPI_HUB_ALERT_WEBHOOK_SECRET is not set: webhook deliveries are not signed')
   if (!webhook && cfg.alertWebhookSecret) log.warn('TONYPI_HUB_ALERT_WEBHOOK_SECRET is set without TONYPI_HUB_ALERT_WEBHOOK_URL: no webhook is sent')
   const alerts = new FleetAlerts({
@@ -141,6 +206,27 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     autoResolve: cfg.alertAutoResolve, offlineAfterMs: cfg.offlineAfterS * 1000, startedAt,
   })
   await alerts.start()
+  // One replica at a time does each of these; when it dies, another's next attempt takes it over.
+  leases.hold('presence', () => presence.lead())
+  leases.hold('ordered-ingest', async () => {
+    const session = new IngestSession({ broker, clientId: ORDERED_INGEST_CLIENT, filters: ORDERED_INGEST_FILTERS, handle: ingest.handle, log: log.child('ingest') })
+    await session.start()
+    return { stop: () => session.stop({ end: false }) }
+  })
+  leases.hold('fleet-alerts', () => alerts.lead())
+  leases.hold('log-retention', () => scheduleSystemLogRetention({ db, retentionMs: cfg.logRetentionDays * 86_400_000, log: log.child('logs') }))
+  leases.hold('webhook-outbox', async () => {
+    // What a stopped or dead replica could not deliver goes out, oldest first, under its delivery id.
+    const sweep = async () => {
+      if (webhook) return void await webhook.resume().catch((err: unknown) => log.error('webhook outbox sweep failed', { error: err as Error }))
+      const waiting = (await new PgWebhookOutbox(db).pending()).length
+      if (waiting) log.warn('alert webhook deliveries are waiting from an earlier run, but no webhook is configured now', { deliveries: waiting })
+    }
+    await sweep()
+    const timer = webhook ? setInterval(() => void sweep(), 5000) : null
+    return { stop: () => { if (timer) clearInterval(timer) } }
+  })
+  await leases.settle()
   const hashGate = new HashGate()
   const authSources: AuthSources = {
     secret: jwtSecret, user: (id) => users.current(id), robot: (username, token) => robots.robotForCredential(username, token, hashGate), hashGate,
@@ -150,26 +236,31 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   const ctx: HubContext = {
     config: cfg, db, users, robots, records, bridge, telemetry, live, reports, alerts, robotRules, sync,
     syncBrokerAuth: accountsChanged, jwtSecret, authSources, throttle: new AuthThrottle(), log, startedAt,
+    cluster: { replica, leases, ingest: ingestSession, adoption }, tlsCa: tls.ca,
   }
   const api = createHubApi(ctx)
-  const server = startHubServer(ctx, api, opts.site ?? null)
+  const server = startHubServer(ctx, api, opts.site ?? null, tls.serve)
   const httpPort = server.port!
-  log.info('hub ready', { http_port: httpPort })
+  log.info('hub ready', { http_port: httpPort, https: Boolean(tls.serve), replica, leases: leases.view().leases })
   let stopped = false
   return {
-    ctx, httpPort, url: `http://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`, firstAdmin, writer,
+    ctx, httpPort, replica, url: `${tls.serve ? 'https' : 'http'}://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`, firstAdmin, writer,
     async stop() {
       if (stopped) return
       stopped = true
       server.stop(true)
       // Before the broker and the database go: the last evaluation's changes are written and
-      // published, and webhook deliveries still pending are logged in system_logs.
-      await alerts.stop()
+      // published, this replica's share of the ingest is stored and handed back to the others,
+      // and webhook deliveries still pending are logged in system_logs.
+      await leases.stop()
+      adoption?.stop()
+      await adoption?.settle()
+      await ingestSession.stop()
       await webhook?.stop()
       await reports.close()
       await bridge.stop()
+      presence.stop()
       await writer.close()
-      await logRetention.stop()
       await db.$client.close()
       log.info('hub stopped')
     },

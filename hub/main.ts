@@ -7,8 +7,9 @@ import { loadHubConfig } from './config.ts'
 import { HubConfigError, startHub, type RunningHub } from './hub.ts'
 import { hubSite } from './site.ts'
 
+/** One line on stderr, never a stack trace: what is wrong and, where it helps, what to do. */
 function fail(message: string): never {
-  process.stderr.write(`tonypi-hub: ${message}\n`)
+  process.stderr.write(`tonypi-hub: ${message.split('\n').map((l) => l.trim()).filter(Boolean).join('; ')}\n`)
   process.exit(2)
 }
 

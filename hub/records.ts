@@ -4,14 +4,17 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm'
 import { isFinishedJobStatus, JOB_RUN_GAP_MS, JOB_STATUS_RANK } from '../core/job-event.ts'
 import type { LegacyRecord } from '../core/legacy.ts'
-import type { BridgeRecords } from './mqtt/bridge.ts'
+import type { IngestRecords } from './mqtt/ingest.ts'
 import type { HubDb } from './db/database.ts'
 import { jobs, systemLogs } from './db/schema.ts'
+import { exclusively } from './cluster/exclusively.ts'
 
 type Level = (typeof systemLogs.$inferInsert)['level']
+/** How soon the broker sends a message again after the replica holding it died. */
+const RESENT_WITHIN_MS = 60_000
 const LEVELS = new Set(['debug', 'info', 'warn', 'error', 'critical'])
 
-export class HubRecords implements BridgeRecords {
+export class HubRecords implements IngestRecords {
   constructor(private readonly db: HubDb) {}
 
   async log(rec: { robotId: string | null; level: string; category: string; message: string; details?: unknown; ts: number }) {
@@ -26,8 +29,15 @@ export class HubRecords implements BridgeRecords {
    * matched to the robot's open job for its task (any open job when it names no task);
    * with none open, a "started" opens a run, and so does anything else unless it is a
    * repeat or a straggler of the run of that task that just ended, which changes nothing.
+   * One robot's job messages are applied one at a time, also across the hub's replicas; one the
+   * broker sends again (`resent`: it may have been applied before the replica holding it died)
+   * opens no second run.
    */
-  async job(rec: Extract<LegacyRecord, { kind: 'job' }>) {
+  job(rec: Extract<LegacyRecord, { kind: 'job' }>, resent = false): Promise<void> {
+    return exclusively(this.db, `job:${rec.robotId}`, () => this.applyJob(rec, resent))
+  }
+
+  private async applyJob(rec: Extract<LegacyRecord, { kind: 'job' }>, resent: boolean) {
     const mine = and(eq(jobs.robotId, rec.robotId), rec.taskName !== null ? eq(jobs.taskName, rec.taskName) : undefined)
     const open = (await this.db.select().from(jobs)
       .where(and(mine, isNull(jobs.finishedAt), inArray(jobs.status, ['started', 'in_progress'])))
@@ -43,6 +53,11 @@ export class HubRecords implements BridgeRecords {
       ...(rec.percent !== null ? { percent: rec.percent } : {}),
       ...(rec.reason !== null ? { reason: rec.reason } : {}),
       ...(finished ? { finishedAt: at } : {}),
+    }
+    if (resent && rec.status === 'started') {
+      // A message without a time of its own is stamped on arrival, so its second copy is later.
+      const last = (await this.db.select().from(jobs).where(mine).orderBy(desc(jobs.startedAt), desc(jobs.id)).limit(1))[0]
+      if (last && last.startedAt.getTime() >= rec.ts - RESENT_WITHIN_MS) return
     }
     if (open) {
       if (JOB_STATUS_RANK[rec.status] < (JOB_STATUS_RANK[open.status as typeof rec.status] ?? 0)) fields.status = open.status as typeof rec.status

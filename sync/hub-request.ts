@@ -1,6 +1,7 @@
 // One request from a robot to its hub's sync API: the robot's own credential (HTTP Basic, as
 // the hub issued it), gzip bodies, a time limit, the hub's CA pinned when one is given, and an
 // error that carries the hub's reason.
+import { tlsRefusal } from './tls-error.ts'
 
 export interface HubEndpoint {
   /** The hub's base URL, e.g. https://hub.example:8000 */
@@ -43,7 +44,8 @@ export async function hubFetch<T>(ep: HubEndpoint, path: string, opts: { method:
       ...(ep.ca ? { tls: { ca: ep.ca } } : {}),
     } as RequestInit)
   } catch (err) {
-    throw new HubRequestError(0, `cannot reach the hub at ${ep.url}: ${(err as Error).message}`)
+    const refused = tlsRefusal(err as Error, `the hub at ${ep.url}`, Boolean(ep.ca))
+    throw new HubRequestError(0, refused ?? `cannot reach the hub at ${ep.url}: ${(err as Error).message}`)
   }
   const text = await res.text()
   let parsed: unknown = null

@@ -2,9 +2,12 @@
 // will, publish at QoS 0 or 1, subscribe, keep alive, reconnect. It rides on mqtt-packet, the
 // codec the edge's own broker (aedes) already loads, over Bun's sockets: the full mqtt.js
 // client would cost the edge about 3 MB of its 80 MB budget for features the uplink never uses.
-// Sessions are always clean: a robot that is away must not find commands queued for it.
+// A robot's sessions are always clean: a robot that is away must not find commands queued for
+// it. The hub's ingest (hub/mqtt/ingest-session.ts) keeps its session and acknowledges a message
+// only once it has stored it (`manualAck`).
 import mqttPacket, { type IConnackPacket, type IPublishPacket, type ISubackPacket, type Packet } from 'mqtt-packet'
 import type { Socket } from 'bun'
+import { tlsRefusal } from './tls-error.ts'
 
 export interface MqttLinkOptions {
   /** mqtt://host:port or mqtts://host:port */
@@ -17,6 +20,17 @@ export interface MqttLinkOptions {
   /** PEM of the CA the broker's certificate must chain to (mqtts). */
   ca?: string
   connectTimeoutMs?: number
+  /** Keep the session (and what the broker queues for it) when the connection ends; default clean. */
+  clean?: boolean
+  /** QoS 1 messages are acknowledged by the `ack` passed to onMessage, in the order they came, not on receipt. */
+  manualAck?: boolean
+}
+
+/** What came with a message: its QoS, whether the broker sends it again, and (manualAck) how to acknowledge it. */
+export interface MessageMeta {
+  qos: number
+  dup: boolean
+  ack: () => void
 }
 
 const CONNACK_REASONS: Record<number, string> = {
@@ -53,7 +67,10 @@ export class MqttLink {
   private closeReason: Error | null = null
   private onConnack: ((p: IConnackPacket) => void) | null = null
   private closeListeners: ((err: Error | null) => void)[] = []
-  onMessage: (topic: string, payload: Buffer) => void = () => {}
+  /** QoS 1 message ids waiting for their acknowledgement, in arrival order (MQTT 3.1.1, 4.6). */
+  private unacked: { id: number; done: boolean }[] = []
+  private sessionPresent = false
+  onMessage: (topic: string, payload: Buffer, meta: MessageMeta) => void = () => {}
 
   constructor(private readonly opts: MqttLinkOptions) {
     this.parser.on('packet', (p) => this.onPacket(p))
@@ -62,6 +79,16 @@ export class MqttLink {
 
   get connected(): boolean {
     return this.socket !== null && !this.closed
+  }
+
+  /** The broker had a session for this client id (a kept session, with what it queued). */
+  get resumed(): boolean {
+    return this.sessionPresent
+  }
+
+  /** QoS 1 messages received and not yet acknowledged. */
+  get pendingAcks(): number {
+    return this.unacked.length
   }
 
   /** Resolves once the broker has accepted the connection; rejects with its reason otherwise. */
@@ -76,19 +103,30 @@ export class MqttLink {
       this.onConnack = (p) => { clearTimeout(timer); resolve(p) }
       this.closeListeners.push((err) => { clearTimeout(timer); reject(err ?? new MqttLinkError('connection closed before the broker answered')) })
     })
+    // Nothing is sent before the broker's certificate is verified: the CONNECT carries the password.
+    let verified: (err: Error | null) => void = () => {}
+    const handshake = new Promise<Error | null>((r) => { verified = r })
     this.socket = await Bun.connect({
       hostname: u.hostname.replace(/^\[|\]$/g, ''), port,
-      ...(tls ? { tls: { ...(this.opts.ca ? { ca: this.opts.ca } : {}), serverName: u.hostname, rejectUnauthorized: true } } : {}),
+      ...(tls ? { tls: { ...(this.opts.ca ? { ca: this.opts.ca } : {}), serverName: u.hostname.replace(/^\[|\]$/g, ''), rejectUnauthorized: true } } : {}),
       socket: {
+        handshake: (_s, ok, err) => verified(ok ? null : new MqttLinkError(tlsRefusal(err, `the broker at ${u.host}`, Boolean(this.opts.ca)) ?? `TLS with the broker at ${u.host} failed: ${err?.message ?? 'no reason given'}`, true)),
         data: (_s, data) => { this.lastHeard = Date.now(); this.parser.parse(Buffer.from(data)) },
         drain: () => this.flush(),
-        close: () => this.fail(this.closing ? null : new MqttLinkError('the connection to the broker was closed')),
+        close: () => { verified(new MqttLinkError('the connection to the broker was closed')); this.fail(this.closing ? null : new MqttLinkError('the connection to the broker was closed')) },
         error: (_s, err) => this.fail(new MqttLinkError(`broker connection: ${err.message}`)),
         connectError: (_s, err) => this.fail(new MqttLinkError(`cannot reach the broker at ${u.host}: ${err.message}`)),
       },
     }).catch((err: Error) => { throw new MqttLinkError(`cannot reach the broker at ${u.host}: ${err.message}`) })
+    if (tls) {
+      const refused = await Promise.race([handshake, connack.then(() => null, (e: Error) => e)])
+      if (refused) {
+        this.fail(refused)
+        throw refused
+      }
+    }
     this.send({
-      cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: this.opts.clientId, keepalive,
+      cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: this.opts.clean ?? true, clientId: this.opts.clientId, keepalive,
       username: this.opts.username, password: Buffer.from(this.opts.password),
       ...(this.opts.will ? { will: { topic: this.opts.will.topic, payload: Buffer.from(this.opts.will.payload), qos: this.opts.will.qos, retain: this.opts.will.retain } } : {}),
     })
@@ -97,6 +135,7 @@ export class MqttLink {
       this.close()
       throw new MqttLinkError(`the broker refused the connection: ${CONNACK_REASONS[ack.returnCode ?? 0] ?? `code ${ack.returnCode}`}`, true)
     }
+    this.sessionPresent = ack.sessionPresent
     // Ping at half the keepalive; a broker silent for a whole keepalive is gone.
     this.pingTimer = setInterval(() => {
       if (Date.now() - this.lastHeard > keepalive * 1500) return this.fail(new MqttLinkError('the broker stopped answering (keepalive)'))
@@ -125,6 +164,13 @@ export class MqttLink {
     const suback = await acked as ISubackPacket
     const refused = suback.granted.findIndex((g) => typeof g === 'number' && g >= 0x80)
     if (refused >= 0) throw new MqttLinkError(`the broker refused the subscription to ${topics[refused]}`, true)
+  }
+
+  async unsubscribe(topics: string[]): Promise<void> {
+    const messageId = this.messageId()
+    const acked = this.expect(messageId)
+    this.send({ cmd: 'unsubscribe', messageId, unsubscriptions: topics })
+    await acked
   }
 
   /** Closes; `graceful` sends DISCONNECT first, so the broker does not publish the last will. */
@@ -159,11 +205,18 @@ export class MqttLink {
       case 'connack': this.onConnack?.(p as IConnackPacket); this.onConnack = null; return
       case 'publish': {
         const pub = p as IPublishPacket
-        if (pub.qos === 1 && pub.messageId !== undefined) this.send({ cmd: 'puback', messageId: pub.messageId })
-        try { this.onMessage(pub.topic, Buffer.from(pub.payload as Buffer)) } catch { /* a handler's error is the handler's */ }
+        let ack = () => {}
+        if (pub.qos === 1 && pub.messageId !== undefined) {
+          if (this.opts.manualAck) {
+            const entry = { id: pub.messageId, done: false }
+            this.unacked.push(entry)
+            ack = () => { entry.done = true; this.flushAcks() }
+          } else this.send({ cmd: 'puback', messageId: pub.messageId })
+        }
+        try { this.onMessage(pub.topic, Buffer.from(pub.payload as Buffer), { qos: pub.qos, dup: pub.dup, ack }) } catch { /* a handler's error is the handler's */ }
         return
       }
-      case 'puback': case 'suback': {
+      case 'puback': case 'suback': case 'unsuback': {
         const id = (p as { messageId?: number }).messageId
         const w = id !== undefined ? this.pending.get(id) : undefined
         if (w) { clearTimeout(w.timer); this.pending.delete(id!); w.resolve(p) }
@@ -171,6 +224,10 @@ export class MqttLink {
       }
       default: return
     }
+  }
+
+  private flushAcks() {
+    while (this.unacked[0]?.done) this.send({ cmd: 'puback', messageId: this.unacked.shift()!.id })
   }
 
   private send(packet: Packet) {

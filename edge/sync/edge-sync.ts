@@ -74,6 +74,10 @@ export class EdgeSync {
       return
     }
     this.deps.log.info('syncing with the hub', { url: this.endpoint!.url, account: this.endpoint!.username })
+    const u = new URL(this.endpoint!.url)
+    if (u.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)) {
+      this.deps.log.warn("the hub's URL is http://: the robot's credential and data cross the network in clear text (hub:dev and the hub installer serve HTTPS; register with its https:// URL)", { url: this.endpoint!.url })
+    }
     this.client.start()
     this.downTimer = setInterval(() => this.pullDown(), DOWN_EVERY_MS)
   }

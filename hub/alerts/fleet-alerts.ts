@@ -69,10 +69,19 @@ export class FleetAlerts {
     this.store = new HubAlertRepo(deps.db)
   }
 
-  /** Seeds the default rules, picks up the alerts left open, and starts the beat. */
+  /** Seeds the default rules (every replica may: the unique index keeps one of each). */
   async start() {
     await this.rules.seed(new Date())
+  }
+
+  /**
+   * The `fleet-alerts` lease (hub/cluster/leases.ts): one replica evaluates the rules. It starts
+   * from the alerts the database has open, so a replica taking over from one that died updates
+   * and resolves them rather than raising them again.
+   */
+  async lead(): Promise<{ stop(): Promise<void> }> {
     await this.exclusive(async () => {
+      this.engines.clear()
       const at = this.clock()
       const rows = await this.rules.rows()
       const open = await this.store.open(FLEET_METRIC_NAMES)
@@ -84,6 +93,7 @@ export class FleetAlerts {
       }
     })
     this.schedule(this.deps.intervalMs)
+    return { stop: () => this.stop() }
   }
 
   /** (Re)starts the beat. A beat that comes while the previous evaluation still runs is skipped. */
@@ -101,6 +111,7 @@ export class FleetAlerts {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     await this.lock
+    await this.exclusive(async () => this.engines.clear())
   }
 
   /** One pass over the fleet; returns the alerts it changed. */
@@ -170,7 +181,12 @@ export class FleetAlerts {
   }
 
   private async evaluateNow(at: AlertClock): Promise<AlertRecord[]> {
-    const [robots, syncRows, ruleRows] = await Promise.all([this.deps.robots.list(), this.deps.db.select().from(syncState), this.rules.rows()])
+    const [robots, syncRows, ruleRows, open] = await Promise.all([this.deps.robots.list(), this.deps.db.select().from(syncState), this.rules.rows(), this.store.open(FLEET_METRIC_NAMES)])
+    // Resolved by a person through another replica: start afresh, as resolve() does here.
+    const stillOpen = new Set(open.map((a) => `${a.robotId}\0${a.type}\0${a.source}`))
+    for (const [robotId, e] of this.engines) {
+      for (const a of e.engine.openAlerts()) if (!stillOpen.has(`${robotId}\0${a.type}\0${a.source}`)) e.engine.forget(a.type, a.source)
+    }
     const ids = new Set(robots.map((r) => r.robotId))
     for (const id of this.engines.keys()) if (!ids.has(id)) this.engines.delete(id)
     this.readings.keepOnly(ids)

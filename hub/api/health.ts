@@ -15,7 +15,11 @@ export async function hubHealth(ctx: HubContext) {
     timed('postgres', async () => { await ctx.db.$client`select 1` }, 'query failed'),
     timed('influxdb', () => ctx.telemetry.ping(), 'ping failed'),
     timed('broker', async () => ctx.bridge.connected, 'not connected to the broker'),
+    timed('ingest', async () => ctx.cluster.ingest.connected, "this replica's share of the broker's messages is not connected"),
   ])
   const failing = Object.entries(checks).filter(([, c]) => !c.ok).map(([k]) => k)
-  return { status: failing.length ? 'failing' : 'ok', ts: Date.now(), failing, checks }
+  // Which replica answered, and which of the one-at-a-time duties it holds (README, "Growing past one hub host").
+  const { leases, ingest, adoption } = ctx.cluster
+  const cluster = { ...leases.view(), ingest: ingest.counters, adopted: adoption.counters }
+  return { status: failing.length ? 'failing' : 'ok', ts: Date.now(), failing, checks, cluster }
 }

@@ -22,6 +22,7 @@ import { hubHealth } from './health.ts'
 import { hubReportRoutes } from './report-routes.ts'
 import { hubSyncRoutes } from '../sync/sync-routes.ts'
 import { fleetRoutes } from './fleet-routes.ts'
+import { certificateFingerprint } from '../../sync/ca-fingerprint.ts'
 
 
 function repoError(err: unknown): never {
@@ -62,6 +63,13 @@ export function createHubApi(ctx: HubContext) {
       set.status = h.status === 'ok' ? 200 : 503
       return h
     }, { auth: 'public', detail: { summary: 'Real checks of Postgres, InfluxDB and the broker; 503 names the failing one' } })
+    .get('/tls/ca', () => {
+      if (!ctx.tlsCa) throw new HttpError(404, 'not_found', "this hub has no CA of its own (TONYPI_HUB_TLS_CA): robots trust its certificate through their system's CAs")
+      return { ca: ctx.tlsCa, fingerprint: certificateFingerprint(ctx.tlsCa) }
+    }, {
+      auth: 'public',
+      detail: { summary: "The CA that signed the hub's certificate (PEM), for a robot to pin once a person has compared its fingerprint with the one the hub printed (npm run edge:register does)" },
+    })
 
     .use(accountRoutes({
       auth, users: ctx.users, secret: ctx.jwtSecret, throttle: ctx.throttle, hashGate: ctx.authSources.hashGate,

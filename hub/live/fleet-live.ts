@@ -1,6 +1,8 @@
 // The fleet's latest state in memory, kept from what arrives over MQTT: per robot the same
 // status shape the edge serves (servos, IMU, battery), and a feed of everything as it comes,
-// for the fleet dashboard's live pages.
+// for the fleet dashboard's live pages. Every hub replica keeps its own, from its own subscription
+// to everything robots publish, for the browsers it serves; a person's session that ends is ended
+// on every replica (`sessionsEnded` tells the others).
 import { RobotState } from '../../core/robot-state.ts'
 import type { RobotStatus } from '../../core/schemas.ts'
 import type { Sample } from '../../core/streams.ts'
@@ -65,8 +67,17 @@ export class FleetLive {
     return () => { set.delete(end); if (!set.size) this.sessions.delete(uid) }
   }
 
-  /** Ends the live sockets of a user whose password, role or tokens changed, or who was deleted. */
+  /** Set by the hub: tells the other replicas (they call endLocalSessionsOf). */
+  sessionsEnded: (uid: number) => void = () => {}
+
+  /** Ends the live sockets of a user whose password, role or tokens changed, or who was deleted: here and on every replica. */
   endSessionsOf(uid: number) {
+    this.endLocalSessionsOf(uid)
+    this.sessionsEnded(uid)
+  }
+
+  /** The live sockets this replica serves for the user. */
+  endLocalSessionsOf(uid: number) {
     for (const end of this.sessions.get(uid) ?? []) end()
     this.sessions.delete(uid)
   }

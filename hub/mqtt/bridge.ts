@@ -1,7 +1,8 @@
-// The hub on the fleet's broker: everything robots publish (our topic tree and, through the
-// one legacy adapter, the earlier layout) goes to InfluxDB with the robot's own timestamps
-// and to Postgres; online/offline comes from retained status, last wills and a heartbeat
-// timeout; commands go out and their replies come back. Nothing malformed crashes it.
+// The hub on the fleet's broker, as every replica sees it: everything robots publish (our topic
+// tree and, through the one legacy adapter, the earlier layout) on a subscription of its own, for
+// the fleet's live feed, for who is online (hub/mqtt/presence.ts), and for the replies to the
+// commands this replica sent; and the replicas' own messages to each other (`tonypi-hub/...`).
+// What is stored comes to one replica only (hub/mqtt/ingest.ts). Nothing malformed crashes it.
 //
 // Mosquitto does not say who published a message, only the topic, and its ACL lets a robot's
 // credential write only under its own id: so the robot is always the one its topic names. A
@@ -10,23 +11,15 @@
 // `tonypi/commands/response`), which name their robot only in the payload, are refused by the
 // ACL to robots and ignored here: a payload never decides which robot a message is about.
 import mqtt from 'mqtt'
-import { decodeJobEvent, JobEventError } from '../../core/job-event.ts'
-import { adaptLegacyMessage, LegacyMessageError, type LegacyRecord } from '../../core/legacy.ts'
+import { adaptLegacyMessage, LegacyMessageError } from '../../core/legacy.ts'
 import type { Logger } from '../../core/log.ts'
 import type { Sample } from '../../core/streams.ts'
 import { decodeTelemetry, TelemetryPayloadError } from '../../core/telemetry-payload.ts'
 import { parseTopic } from '../../core/topics.ts'
 import { decodeLive, LivePayloadError } from '../../sync/live-payload.ts'
-import type { RobotRepo } from '../robots/robot-repo.ts'
-
-export interface SampleSink {
-  write(robotId: string, samples: Sample[]): void
-}
-
-export interface BridgeRecords {
-  log(rec: { robotId: string; level: string; category: string; message: string; details?: unknown; ts: number }): Promise<void>
-  job(rec: Extract<LegacyRecord, { kind: 'job' }>): Promise<void>
-}
+import type { RobotRegistry } from '../robots/robot-registry.ts'
+import { DropCounter } from './drops.ts'
+import type { Presence } from './presence.ts'
 
 export interface CommandReply {
   id: string
@@ -41,56 +34,62 @@ type Waiter = (reply: CommandReply) => void
 /** The earlier layout's topics shared by every robot: the payload is all that names the robot. */
 export const LEGACY_SHARED_TOPICS = ['tonypi/battery', 'tonypi/location', 'tonypi/commands/response'] as const
 
+/** The replicas' own topics: the hub's broker account alone may use them (hub/mqtt/mosquitto-auth.ts). */
+export const CLUSTER_ROOT = 'tonypi-hub'
+
 /** A waiter per (robot, command id): a reply from one robot cannot complete another's command. */
 const waiterKey = (robotId: string, id: string) => `${robotId}\0${id}`
 
+const TELEMETRY = new Set(['servos', 'imu', 'battery', 'performance', 'sensors'])
+
+export interface FleetView {
+  apply(robotId: string, samples: Sample[]): void
+  event(robotId: string, event: string, data: Record<string, unknown>): void
+}
+
 export class MqttBridge {
   private client: mqtt.MqttClient | null = null
-  private known = new Set<string>()
-  private lastSeen = new Map<string, number>()
-  private online = new Set<string>()
   private waiters = new Map<string, Waiter>()
-  private timers: ReturnType<typeof setInterval>[] = []
-  readonly dropped = new Map<string, number>()
-  readonly counters = { messages: 0, samples: 0, legacy: 0 }
-  private logged = 0
-  private logWindow = 0
+  readonly drops: DropCounter
+  readonly counters = { messages: 0, legacy: 0 }
 
   constructor(private readonly deps: {
-    url: string; username: string; password: string; robots: RobotRepo; sink: SampleSink; records: BridgeRecords
+    url: string; username: string; password: string
+    /** The CA the broker's certificate must chain to (mqtts://). */
+    ca?: string
+    registry: RobotRegistry; presence: Presence; live: FleetView
     /** Default tonypi-hub-<pid>; two bridges in one process need different ones. */
     clientId?: string
-    log: Logger; offlineAfterMs: number; onEvent?: (robotId: string, event: string, data: Record<string, unknown>) => void
-    /** A synced robot's reduced-rate view (`live`): shown, not stored (its history comes in sync batches). */
-    onLive?: (robotId: string, samples: Sample[]) => void
-  }) {}
+    log: Logger
+    /** A message on the replicas' own topics. */
+    onCluster?: (topic: string, payload: Buffer) => void
+    drops?: DropCounter
+  }) {
+    this.drops = deps.drops ?? new DropCounter(deps.log)
+  }
+
+  /** Dropped messages by reason (this replica's view, and its share of the ingest). */
+  get dropped(): Map<string, number> {
+    return this.drops.byReason
+  }
 
   async start() {
-    await this.refreshRobots()
-    // Robots the table still calls online (the hub stopped while they were) are on the clock
-    // from now: one that never speaks again is marked offline after the heartbeat timeout.
-    const now = Date.now()
-    for (const r of await this.deps.robots.list()) {
-      if (r.revokedAt || (r.status !== 'online' && r.status !== 'emergency_stopped') || this.lastSeen.has(r.robotId)) continue
-      this.online.add(r.robotId)
-      this.lastSeen.set(r.robotId, now)
-    }
+    await this.deps.registry.refresh()
     const client = mqtt.connect(this.deps.url, {
       username: this.deps.username, password: this.deps.password, clientId: this.deps.clientId ?? `tonypi-hub-${process.pid}`, reconnectPeriod: 2000, clean: true,
+      ...(this.deps.ca ? { ca: this.deps.ca } : {}),
     })
     this.client = client
-    client.on('message', (topic, payload, packet) => this.enqueue(topic, payload, packet.retain))
+    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet.retain))
     client.on('error', (err) => this.deps.log.warn('broker connection error', { error: err }))
     client.on('connect', () => {
       this.deps.log.info('connected to the broker', { url: this.deps.url })
-      client.subscribe(['tonypi/#'], { qos: 0 })
+      client.subscribe({ 'tonypi/#': { qos: 0 }, [`${CLUSTER_ROOT}/#`]: { qos: 1 } })
     })
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`cannot reach the broker at ${this.deps.url}`)), 10_000)
       client.once('connect', () => { clearTimeout(t); resolve() })
     })
-    this.timers.push(setInterval(() => void this.checkOffline(), 1000))
-    this.timers.push(setInterval(() => void this.refreshRobots(), 10_000))
   }
 
   get connected(): boolean {
@@ -98,165 +97,96 @@ export class MqttBridge {
   }
 
   /** Called when robots are added or removed, so messages of a new robot are not dropped. */
-  async refreshRobots() {
-    this.known = new Set((await this.deps.robots.list()).filter((r) => !r.revokedAt).map((r) => r.robotId))
+  refreshRobots() {
+    return this.deps.registry.refresh()
   }
 
   isOnline(robotId: string) {
-    return this.online.has(robotId)
+    return this.deps.presence.isOnline(robotId)
   }
 
-  private drop(reason: string, topic: string) {
-    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1)
-    const now = Date.now()
-    if (now - this.logWindow > 60_000) { this.logWindow = now; this.logged = 0 }
-    if (this.logged++ < 20) this.deps.log.warn('mqtt message dropped', { topic: topic.slice(0, 200), reason })
-  }
-
-  private seen(robotId: string, legacy = false) {
-    const now = Date.now()
-    const first = !this.lastSeen.has(robotId)
-    this.lastSeen.set(robotId, now)
-    if (!this.online.has(robotId)) {
-      this.online.add(robotId)
-      void this.deps.robots.setStatus(robotId, 'online', first ? 'first message' : 'messages again', new Date(now), legacy ? { legacy } : {})
-    } else if (legacy && first) {
-      void this.deps.robots.touch(robotId, new Date(now), true)
-    }
-  }
-
-  private async checkOffline() {
-    const now = Date.now()
-    for (const [id, at] of this.lastSeen) {
-      if (this.online.has(id) && now - at > this.deps.offlineAfterMs) {
-        this.online.delete(id)
-        await this.deps.robots.setStatus(id, 'offline', `silent for ${Math.round((now - at) / 1000)} s`, new Date(at))
-        await this.deps.records.log({ robotId: id, level: 'warn', category: 'robot', message: `robot ${id} went offline (no message for ${Math.round((now - at) / 1000)} s)`, ts: now })
-      }
-    }
-  }
-
-  /**
-   * Messages are handled in arrival order per topic's robot: a job's "started" must be
-   * written before its "completed" is applied, or a lifecycle turns into two jobs.
-   */
-  private chains = new Map<string, Promise<void>>()
-  private enqueue(topic: string, payload: Buffer, retained: boolean) {
-    const key = topic.split('/').slice(0, 3).join('/')
-    const prev = this.chains.get(key) ?? Promise.resolve()
-    const next = prev.then(() => this.onMessage(topic, payload, retained))
-    this.chains.set(key, next)
-    void next.finally(() => { if (this.chains.get(key) === next) this.chains.delete(key) })
-  }
-
-  private async onMessage(topic: string, payload: Buffer, retained: boolean) {
+  private onMessage(topic: string, payload: Buffer, retained: boolean) {
+    if (topic.startsWith(`${CLUSTER_ROOT}/`)) return this.deps.onCluster?.(topic, payload)
     this.counters.messages++
+    void this.view(topic, payload, retained).catch((err: unknown) => this.deps.log.error('handling a message failed', { topic, error: err as Error }))
+  }
+
+  private async view(topic: string, payload: Buffer, retained: boolean) {
     const t = parseTopic(topic)
     if (t.kind === 'unknown' || t.kind === 'system') return
+    // What the ingest stores is counted there when it is bad; here it is only not shown.
+    const stored = t.kind === 'robot' ? TELEMETRY.has(t.channel) || t.channel === 'job' : !(LEGACY_SHARED_TOPICS as readonly string[]).includes(topic)
+    const drop = (reason: string) => (stored ? undefined : this.drops.drop(reason, topic))
     let body: unknown
     try {
       body = JSON.parse(payload.toString('utf8'))
     } catch {
-      return this.drop('payload is not valid JSON', topic)
+      return drop('payload is not valid JSON')
     }
     try {
-      if (t.kind === 'robot') await this.onRobotTopic(t.robotId, t.channel, body, retained, topic)
-      else await this.onLegacy(topic, body)
+      if (t.kind === 'robot') {
+        if (!(await this.deps.registry.isKnown(t.robotId))) return drop(`robot ${t.robotId} is not registered`)
+        await this.robotTopic(t.robotId, t.channel, body, retained)
+      } else await this.legacy(topic, body, drop)
     } catch (err) {
-      if (err instanceof TelemetryPayloadError || err instanceof LegacyMessageError || err instanceof JobEventError || err instanceof LivePayloadError) return this.drop(err.message, topic)
-      this.deps.log.error('handling a message failed', { topic, error: err as Error })
+      if (err instanceof TelemetryPayloadError || err instanceof LegacyMessageError || err instanceof LivePayloadError) return drop(err.message)
+      throw err
     }
   }
 
-  private async onRobotTopic(robotId: string, channel: string, body: unknown, retained: boolean, topic: string) {
-    if (!this.known.has(robotId)) return this.drop(`robot ${robotId} is not registered`, topic)
+  private async robotTopic(robotId: string, channel: string, body: unknown, retained: boolean) {
+    const { presence, live } = this.deps
+    if (TELEMETRY.has(channel)) {
+      live.apply(robotId, decodeTelemetry(channel as 'servos', body))
+      return presence.seen(robotId)
+    }
     switch (channel) {
-      case 'servos': case 'imu': case 'battery': case 'performance': case 'sensors': {
-        const samples = decodeTelemetry(channel, body)
-        this.deps.sink.write(robotId, samples)
-        this.counters.samples += samples.length
-        return this.seen(robotId)
-      }
       case 'status': {
         const b = body as { status?: unknown; profile?: unknown; ts?: unknown }
         const status = b.status === 'online' || b.status === 'offline' || b.status === 'emergency_stopped' ? b.status : null
         if (!status) throw new TelemetryPayloadError(`unknown status ${JSON.stringify(b.status)}`)
         const at = typeof b.ts === 'number' ? new Date(b.ts) : new Date()
-        this.deps.onEvent?.(robotId, 'status', b as Record<string, unknown>)
+        live.event(robotId, 'status', b as Record<string, unknown>)
         if (status === 'offline') {
-          this.online.delete(robotId)
-          this.lastSeen.delete(robotId)
-          return this.deps.robots.setStatus(robotId, 'offline', retained ? 'retained offline status (clean stop or last will)' : 'offline status (clean stop or last will)', at)
+          return presence.status(robotId, 'offline', retained ? 'retained offline status (clean stop or last will)' : 'offline status (clean stop or last will)', at)
         }
         // A retained "online" only says what the robot last claimed: the heartbeat decides.
         if (retained) return
-        this.online.add(robotId)
-        this.lastSeen.set(robotId, Date.now())
         // A status in our layout: the robot speaks it now (a robot moved off the earlier client).
-        return this.deps.robots.setStatus(robotId, status, 'status message', at, { legacy: false, ...(typeof b.profile === 'string' ? { profile: b.profile } : {}) })
-      }
-      case 'job': {
-        // The same record as the legacy `tonypi/job/{id}`, so one lifecycle applies. The
-        // payload's job_id is the edge's own and means nothing in the hub's table: reports are
-        // matched by task name to the robot's open run, as the earlier client's (no id) are.
-        const { record } = decodeJobEvent(robotId, body, Date.now())
-        await this.deps.records.job(record)
-        return this.seen(robotId)
+        return presence.status(robotId, status, 'status message', at, { legacy: false, ...(typeof b.profile === 'string' ? { profile: b.profile } : {}) })
       }
       case 'live':
-        this.deps.onLive?.(robotId, decodeLive(robotId, body))
-        return this.seen(robotId)
+        live.apply(robotId, decodeLive(robotId, body))
+        return presence.seen(robotId)
       // What the hub itself sends a robot says nothing about whether the robot is there.
       case 'sync': case 'command/request':
         return
       case 'command/response': {
         const r = body as CommandReply
         if (typeof r.id === 'string') this.waiters.get(waiterKey(robotId, r.id))?.(r)
-        this.deps.onEvent?.(robotId, 'command', r as Record<string, unknown>)
-        return this.seen(robotId)
+        live.event(robotId, 'command', r as Record<string, unknown>)
+        return presence.seen(robotId)
       }
-      case 'command/request':
-        return // the hub's own (or an operator's) command: not a sign of life from the robot
       default:
-        return this.seen(robotId)
+        return presence.seen(robotId)
     }
   }
 
-  private async onLegacy(topic: string, body: unknown) {
+  private async legacy(topic: string, body: unknown, drop: (reason: string) => void) {
     if ((LEGACY_SHARED_TOPICS as readonly string[]).includes(topic)) {
-      return this.drop(`${topic} names its robot only in the payload; a robot publishes under its own id (tonypi/<id>/...)`, topic)
+      return drop(`${topic} names its robot only in the payload; a robot publishes under its own id (tonypi/<id>/...)`)
     }
     const rec = adaptLegacyMessage(topic, body, Date.now())
-    if (!rec) return
-    if (rec.kind === 'command') return // our own (or an operator's) commands to legacy robots
-    if (!this.known.has(rec.robotId)) return this.drop(`robot ${rec.robotId} is not registered`, topic)
+    if (!rec || rec.kind === 'command' || rec.kind === 'command_response') return // commands: our own (or an operator's)
+    if (!(await this.deps.registry.isKnown(rec.robotId))) return drop(`robot ${rec.robotId} is not registered`)
     this.counters.legacy++
-    switch (rec.kind) {
-      case 'samples':
-        this.deps.sink.write(rec.robotId, rec.samples)
-        this.counters.samples += rec.samples.length
-        break
-      case 'status':
-        this.deps.sink.write(rec.robotId, rec.samples)
-        if (rec.status === 'offline') {
-          this.online.delete(rec.robotId)
-          this.lastSeen.delete(rec.robotId)
-          await this.deps.robots.setStatus(rec.robotId, 'offline', 'legacy offline status', new Date(rec.ts), { legacy: true })
-          return
-        }
-        this.online.add(rec.robotId)
-        await this.deps.robots.setStatus(rec.robotId, rec.status, 'legacy status message', new Date(rec.ts), { legacy: true, info: rec.info })
-        break
-      case 'log':
-        await this.deps.records.log({ robotId: rec.robotId, level: rec.level, category: 'robot', message: rec.message, details: { source: rec.source, ts_trusted: rec.tsTrusted }, ts: rec.ts })
-        break
-      case 'job':
-        await this.deps.records.job(rec)
-        break
-      case 'command_response':
-        break // only on the shared topic, refused above
+    const { presence, live } = this.deps
+    if (rec.kind === 'samples' || rec.kind === 'status') live.apply(rec.robotId, rec.samples)
+    if (rec.kind === 'status') {
+      if (rec.status === 'offline') return presence.status(rec.robotId, 'offline', 'legacy offline status', new Date(rec.ts), { legacy: true })
+      await presence.status(rec.robotId, rec.status, 'legacy status message', new Date(rec.ts), { legacy: true, info: rec.info })
     }
-    this.seen(rec.robotId, true)
+    presence.seen(rec.robotId, true)
   }
 
   /**
@@ -304,7 +234,6 @@ export class MqttBridge {
   }
 
   async stop() {
-    for (const t of this.timers) clearInterval(t)
     await new Promise<void>((r) => (this.client ? this.client.end(false, {}, () => r()) : r()))
   }
 }

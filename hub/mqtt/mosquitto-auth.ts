@@ -24,7 +24,8 @@ export interface BrokerUser extends BrokerAccount {
 const LEGACY_PER_ROBOT = ['sensors', 'servos', 'status', 'logs', 'job']
 
 export function aclFor(service: string, robots: readonly BrokerRobot[], users: readonly BrokerUser[]): string {
-  const lines: string[] = ['# Written by the TonyPi hub; edits are overwritten.', '', `user ${service}`, 'topic readwrite tonypi/#', '']
+  // The hub's replicas also talk among themselves under tonypi-hub/ (hub/cluster/bus.ts): no one else may.
+  const lines: string[] = ['# Written by the TonyPi hub; edits are overwritten.', '', `user ${service}`, 'topic readwrite tonypi/#', 'topic readwrite tonypi-hub/#', '']
   for (const r of robots) {
     lines.push(`user ${r.username}`)
     lines.push(`topic write tonypi/${r.robotId}/#`)

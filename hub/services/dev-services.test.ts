@@ -1,10 +1,12 @@
 // The hub's dev services for real: each one used the way the hub will use it, a restart on the same
 // directory that finds everything written before, and nothing left running after stop().
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { SQL } from 'bun'
 import { startDevServices, readServicesJson, type DevServices } from './dev-services.ts'
 import { hashMosquittoPassword } from './mosquitto-auth.ts'
+import { ensureHubTls } from './tls.ts'
+import { certificateFingerprint } from '../../sync/ca-fingerprint.ts'
 import { mqttConnect, nextMessage, scratchDir, waitNoLeftovers } from './test-helpers.ts'
 
 const scratch = scratchDir('dev-services')
@@ -62,7 +64,12 @@ describe('first start', () => {
       mqtt_url: svc.mqtt_url, mqtt_ws_url: svc.mqtt_ws_url, mqtt_username: svc.mqtt_username, mqtt_password: svc.mqtt_password,
       grafana_provisioning_dir: `${scratch.dir}/grafana/provisioning`,
       mosquitto_password_file: `${scratch.dir}/mosquitto/passwd`, mosquitto_acl_file: `${scratch.dir}/mosquitto/acl`,
+      mqtts_url: svc.mqtts_url, tls_ca_file: `${scratch.dir}/tls/ca.pem`, tls_cert_file: `${scratch.dir}/tls/server.pem`, tls_key_file: `${scratch.dir}/tls/server.key`,
+      tls_ca_fingerprint: certificateFingerprint(readFileSync(`${scratch.dir}/tls/ca.pem`, 'utf8')),
     })
+    expect(statSync(`${scratch.dir}/tls/server.key`).mode & 0o777).toBe(0o600)
+    expect(svc.mqtts_url).toStartWith('mqtts://127.0.0.1:')
+    expect(svc.mqtt_ws_url).toStartWith('wss://127.0.0.1:')
     expect(existsSync(svc.grafana_provisioning_dir)).toBe(true)
     for (const url of [svc.postgres_url, svc.influx_url, svc.mqtt_url, svc.mqtt_ws_url]) expect(url).toContain('127.0.0.1:')
   })
@@ -137,9 +144,18 @@ describe('first start', () => {
     }
   })
 
-  test('mosquitto: MQTT over WebSocket with the service account', async () => {
-    expect(svc.mqtt_ws_url).toBeDefined()
-    const ws = await mqttConnect(svc.mqtt_ws_url as string, { username: svc.mqtt_username, password: svc.mqtt_password })
+  test('mosquitto: MQTT over TLS and over TLS WebSocket with the hub\'s CA; a client that trusts another CA is refused', async () => {
+    const ca = readFileSync(svc.tls_ca_file!, 'utf8')
+    const tls = await mqttConnect(svc.mqtts_url!, { username: svc.mqtt_username, password: svc.mqtt_password, ca, rejectUnauthorized: true })
+    await tls.endAsync()
+    const other = scratchDir('other-ca')
+    try {
+      const wrong = readFileSync(ensureHubTls(other.dir).caFile, 'utf8')
+      await expect(mqttConnect(svc.mqtts_url!, { username: svc.mqtt_username, password: svc.mqtt_password, ca: wrong, rejectUnauthorized: true })).rejects.toThrow(/unable to verify|self.signed|certificate/i)
+    } finally {
+      other.remove()
+    }
+    const ws = await mqttConnect(svc.mqtt_ws_url as string, { username: svc.mqtt_username, password: svc.mqtt_password, ca, rejectUnauthorized: true })
     try {
       const got = nextMessage(ws, 'tonypi/system/alerts')
       await Bun.sleep(0)

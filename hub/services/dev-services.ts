@@ -13,6 +13,8 @@ import { startPostgres, type PostgresService } from './postgres.ts'
 import { startInfluxDB, type InfluxService } from './influxdb.ts'
 import { startMosquitto, type MosquittoService } from './mosquitto.ts'
 import { readSecretJson, writeSecretJson } from './secret-file.ts'
+import { ensureHubTls } from './tls.ts'
+import { ServiceExitedError } from './service-process.ts'
 
 /** The contents of services.json: what the hub needs to reach its services. */
 export interface ServicesJson {
@@ -25,13 +27,22 @@ export interface ServicesJson {
   grafana_postgres_url: string
   grafana_influx_username: string
   grafana_influx_password: string
+  /** Plain MQTT on loopback: the hub's own connection. */
   mqtt_url: string
+  /** MQTT over TLS, as robots reach the broker (with tls). */
+  mqtts_url?: string
+  /** MQTT over WebSocket (over TLS with tls). */
   mqtt_ws_url?: string
   mqtt_username: string
   mqtt_password: string
   grafana_provisioning_dir: string
   mosquitto_password_file: string
   mosquitto_acl_file: string
+  /** The hub's CA (robots pin it), its server certificate and key, and the CA's fingerprint (with tls). */
+  tls_ca_file?: string
+  tls_cert_file?: string
+  tls_key_file?: string
+  tls_ca_fingerprint?: string
 }
 
 export interface DevServicesOptions {
@@ -40,6 +51,8 @@ export interface DevServicesOptions {
   install?: boolean
   /** Mosquitto's WebSocket listener (default true). */
   websockets?: boolean
+  /** A CA and server certificate in <dataDir>/tls, and the broker's TLS listeners (default true). */
+  tls?: boolean
 }
 
 export interface DevServices extends ServicesJson {
@@ -53,6 +66,18 @@ export interface DevServices extends ServicesJson {
 }
 
 export const SERVICES_FILE = 'services.json'
+
+/** Which services did not start and why: `summary` in one line, the message with each one's log. */
+export class DevServicesError extends Error {
+  readonly summary: string
+  constructor(dir: string, reasons: readonly unknown[]) {
+    const text = (r: unknown) => (r instanceof Error ? r.message : String(r))
+    super(`dev services in ${dir} did not start:\n${reasons.map(text).join('\n')}`)
+    this.name = 'DevServicesError'
+    const line = (r: unknown) => (r instanceof ServiceExitedError ? r.summary : text(r).split('\n')[0])
+    this.summary = `the services in ${dir} did not start: ${reasons.map(line).join('; ')}`
+  }
+}
 
 export function readServicesJson(dataDir: string): ServicesJson | null {
   return readSecretJson<ServicesJson>(join(resolve(dataDir), SERVICES_FILE))
@@ -70,18 +95,19 @@ export async function startDevServices(dataDir: string, opts: DevServicesOptions
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const grafana = join(dir, 'grafana', 'provisioning')
   mkdirSync(grafana, { recursive: true })
+  const tls = opts.tls === false ? undefined : ensureHubTls(join(dir, 'tls'))
 
   const started = await Promise.allSettled([
     startPostgres({ dir: join(dir, 'postgres'), log }),
     startInfluxDB({ dir: join(dir, 'influxdb'), log }),
-    startMosquitto({ dir: join(dir, 'mosquitto'), websockets: opts.websockets ?? true, log }),
+    startMosquitto({ dir: join(dir, 'mosquitto'), websockets: opts.websockets ?? true, tls, log }),
   ] as const)
   const [pg, influx, mqtt] = started
   if (pg.status === 'rejected' || influx.status === 'rejected' || mqtt.status === 'rejected') {
     // Nothing half-started is left behind: stop whichever did come up, then report all failures.
     await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)))
-    const reasons = started.flatMap((s) => (s.status === 'rejected' ? [s.reason instanceof Error ? s.reason.message : String(s.reason)] : []))
-    throw new Error(`dev services in ${dir} did not start:\n${reasons.join('\n')}`)
+    const failed = started.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []))
+    throw new DevServicesError(dir, failed)
   }
   const postgres = pg.value
   const influxdb = influx.value
@@ -97,12 +123,14 @@ export async function startDevServices(dataDir: string, opts: DevServicesOptions
     grafana_influx_username: influxdb.reader.username,
     grafana_influx_password: influxdb.reader.password,
     mqtt_url: mosquitto.url,
+    ...(mosquitto.tlsUrl ? { mqtts_url: mosquitto.tlsUrl } : {}),
     ...(mosquitto.wsUrl ? { mqtt_ws_url: mosquitto.wsUrl } : {}),
     mqtt_username: mosquitto.serviceUser.username,
     mqtt_password: mosquitto.serviceUser.password,
     grafana_provisioning_dir: grafana,
     mosquitto_password_file: mosquitto.passwordFile,
     mosquitto_acl_file: mosquitto.aclFile,
+    ...(tls ? { tls_ca_file: tls.caFile, tls_cert_file: tls.certFile, tls_key_file: tls.keyFile, tls_ca_fingerprint: tls.caFingerprint } : {}),
   }
   const servicesFile = join(dir, SERVICES_FILE)
   writeSecretJson(servicesFile, config)

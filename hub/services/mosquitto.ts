@@ -2,6 +2,9 @@
 // anonymous clients; the hub's own account is in its password file, and the hub rewrites the
 // password and ACL files for robots and users and makes the broker reload them (SIGHUP).
 //
+// Listeners: plain MQTT on loopback (the hub's own connection), and with `tls` MQTT over TLS and
+// MQTT over TLS WebSocket, as robots and browsers reach a hub host (hub/mqtt/mosquitto-conf.ts).
+//
 // Layout of `dir`: mosquitto.conf (rewritten on every start: the ports change), passwd and acl
 // (kept across restarts), service-account.json (0600), persistence/ (retained messages and
 // sessions), mosquitto.log.
@@ -18,6 +21,8 @@ import { requireMosquitto } from './debian-packages.ts'
 import { ServiceProcess, startWithFreePorts } from './service-process.ts'
 import { generatePassword, readSecretJson, writeSecretJson } from './secret-file.ts'
 import { isRoot } from './system-user.ts'
+import { MAX_PACKET_BYTES, mosquittoConf, type BrokerListener } from '../mqtt/mosquitto-conf.ts'
+import type { HubTlsFiles } from './tls.ts'
 import {
   type MqttAccount, checkUsername, hashMosquittoPassword, passwordLine, serviceAclBlock,
   verifyMosquittoPassword, writeFileAtomic,
@@ -26,12 +31,15 @@ import {
 export interface MosquittoOptions {
   /** The service's own directory (dev-services uses `<dataDir>/mosquitto`). */
   dir: string
-  /** Also listen for MQTT over WebSocket (for browsers) on a second port. */
+  /** Also listen for MQTT over WebSocket (for browsers) on another port. */
   websockets?: boolean
+  /** With the hub's certificate: MQTT over TLS on another port, and the WebSocket over TLS. */
+  tls?: HubTlsFiles
   /** The hub's account, created on first start (default tonypi-hub). */
   serviceUsername?: string
   /** Try these ports first (free ones are used when they are taken). */
   port?: number
+  tlsPort?: number
   wsPort?: number
   log?: Logger
 }
@@ -44,9 +52,12 @@ export interface MqttCredentials {
 export interface MosquittoService {
   /** `mqtt://127.0.0.1:port` (credentials are separate: see serviceUser). */
   url: string
-  /** `ws://127.0.0.1:port` when started with websockets. */
+  /** `mqtts://127.0.0.1:port` when started with tls. */
+  tlsUrl?: string
+  /** `ws://127.0.0.1:port` (`wss://` with tls) when started with websockets. */
   wsUrl?: string
   port: number
+  tlsPort?: number
   wsPort?: number
   /** The broker's process id (it leads its own process group). */
   pid: number
@@ -64,9 +75,7 @@ export interface MosquittoService {
 }
 
 const RUNNING = /mosquitto version \S+ running/
-
-/** The largest MQTT packet the fleet broker takes (an e-stop is under 200 bytes, a servo sweep under 2 KB). */
-export const MAX_PACKET_BYTES = 256 * 1024
+export { MAX_PACKET_BYTES }
 const RELOADED = 'Reloading config.'
 
 export async function startMosquitto(opts: MosquittoOptions): Promise<MosquittoService> {
@@ -74,8 +83,6 @@ export async function startMosquitto(opts: MosquittoOptions): Promise<MosquittoS
   const mosquitto = requireMosquitto()
   const started = performance.now()
   const dir = opts.dir
-  // Mosquitto's config format has no quoting: a path is the rest of its line.
-  if (/[\r\n]/.test(dir)) throw new Error(`mosquitto: the directory ${JSON.stringify(dir)} has a line break`)
   mkdirSync(join(dir, 'persistence'), { recursive: true, mode: 0o700 })
   const passwordFile = join(dir, 'passwd')
   const aclFile = join(dir, 'acl')
@@ -87,16 +94,20 @@ export async function startMosquitto(opts: MosquittoOptions): Promise<MosquittoS
   if (!saved) writeSecretJson(credFile, serviceUser)
   const serviceLine = ensureServiceAccount(passwordFile, aclFile, serviceUser)
 
-  const wanted = opts.websockets ? [opts.port, opts.wsPort] : [opts.port]
-  const { proc, port, wsPort } = await startWithFreePorts(wanted, async ([port, wsPort]) => {
+  const wanted = [opts.port, opts.tls ? opts.tlsPort : undefined, opts.websockets ? opts.wsPort : undefined]
+  const { proc, port, tlsPort, wsPort } = await startWithFreePorts(wanted, async ([port, tlsPort, wsPort]) => {
     const conf = join(dir, 'mosquitto.conf')
-    await Bun.write(conf, config({ dir, port, wsPort, passwordFile, aclFile }))
+    const tls = opts.tls ? { certFile: opts.tls.certFile, keyFile: opts.tls.keyFile } : undefined
+    const listeners: BrokerListener[] = [{ port, host: '127.0.0.1', protocol: 'mqtt', purpose: "The hub's own connection, and the tests'." }]
+    if (tls) listeners.push({ port: tlsPort, host: '127.0.0.1', protocol: 'mqtt', tls, purpose: 'Robots: MQTT over TLS.' })
+    if (opts.websockets) listeners.push({ port: wsPort, host: '127.0.0.1', protocol: 'websockets', tls, purpose: 'Browsers: MQTT over WebSocket.' })
+    await Bun.write(conf, mosquittoConf({ passwordFile, aclFile, listeners, host: hostSettings(dir) }))
     const proc = await ServiceProcess.start({ name: 'mosquitto', dir, cmd: [mosquitto, '-c', conf] })
     try {
       // Logged once every listener is open; probing the port instead could be answered by
       // whoever won a port race against us.
       await proc.waitReady('listening', () => RUNNING.test(proc.logSinceStart()))
-      return { proc, port, wsPort }
+      return { proc, port, tlsPort: tls ? tlsPort : undefined, wsPort: opts.websockets ? wsPort : undefined }
     } catch (err) {
       await proc.stop()
       throw err
@@ -134,11 +145,12 @@ export async function startMosquitto(opts: MosquittoOptions): Promise<MosquittoS
     await reload()
   }
 
-  log.info('ready', { port, wsPort, ms: Math.round(performance.now() - started) })
+  log.info('ready', { port, tlsPort, wsPort, ms: Math.round(performance.now() - started) })
   return {
     url: `mqtt://127.0.0.1:${port}`,
-    wsUrl: wsPort ? `ws://127.0.0.1:${wsPort}` : undefined,
-    port, wsPort, pid: proc.pid, passwordFile, aclFile, serviceUser, reload, writeAuth,
+    tlsUrl: tlsPort ? `mqtts://127.0.0.1:${tlsPort}` : undefined,
+    wsUrl: wsPort ? `${opts.tls ? 'wss' : 'ws'}://127.0.0.1:${wsPort}` : undefined,
+    port, tlsPort, wsPort, pid: proc.pid, passwordFile, aclFile, serviceUser, reload, writeAuth,
     stop: () => proc.stop(),
   }
 }
@@ -170,32 +182,12 @@ function ensureServiceAccount(passwordFile: string, aclFile: string, svc: MqttCr
   return serviceLine as string
 }
 
-function config(o: { dir: string; port: number; wsPort?: number; passwordFile: string; aclFile: string }): string {
-  const ws = o.wsPort ? `\nlistener ${o.wsPort} 127.0.0.1\nprotocol websockets\n` : ''
-  return `# Generated by hub/services/mosquitto.ts on every start (the ports change).
-${isRoot() ? '# Stay root rather than drop to the mosquitto account (see mosquitto.ts).\nuser root\n' : ''}per_listener_settings false
-allow_anonymous false
-# A CONNECT (or any packet) declaring more is refused before it is read: no unauthenticated
-# client makes the broker buffer megabytes (the hub's largest message is far below this).
-max_packet_size ${MAX_PACKET_BYTES}
-password_file ${o.passwordFile}
-acl_file ${o.aclFile}
-
-persistence true
-persistence_location ${join(o.dir, 'persistence')}/
-autosave_interval 30
-
-log_dest stderr
-log_type error
-log_type warning
-log_type notice
-log_type information
-connection_messages true
-log_timestamp_format %Y-%m-%dT%H:%M:%S
-
-set_tcp_nodelay true
-
-listener ${o.port} 127.0.0.1
-protocol mqtt
-${ws}`
+/** What a throwaway broker in `dir` adds around the fleet's settings. */
+function hostSettings(dir: string): string[] {
+  return [
+    ...(isRoot() ? ['# Stay root rather than drop to the mosquitto account (see the top of hub/services/mosquitto.ts).', 'user root'] : []),
+    'persistence true', `persistence_location ${join(dir, 'persistence')}/`, 'autosave_interval 30',
+    'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information',
+    'connection_messages true', 'log_timestamp_format %Y-%m-%dT%H:%M:%S', 'set_tcp_nodelay true', '',
+  ]
 }

@@ -10,7 +10,8 @@
 //
 // Who runs it: PostgreSQL refuses to run as root, so as root it runs as the `postgres` account
 // that the package creates (dropped with setpriv, which also sets the parent-death signal); the
-// directory is handed to that account. As anyone else it runs as that user.
+// directory is handed to that account, and kept under /var/lib/tonypi-hub-dev (behind a symlink)
+// when that account cannot enter the data directory. As anyone else it runs as that user.
 //
 // Auth: TCP on 127.0.0.1 only, scram-sha-256 for the application role (no trust over TCP: the
 // hub's code must send the password it will send in production). The superuser has no password
@@ -25,7 +26,7 @@ import { silentLogger } from '../../core/log.ts'
 import { requirePostgres } from './debian-packages.ts'
 import { ServiceProcess, runToCompletion, startWithFreePorts } from './service-process.ts'
 import { generatePassword, readSecretJson, writeSecretJson } from './secret-file.ts'
-import { ensureReachable, isRoot, lookupSystemUser, type SystemUser } from './system-user.ts'
+import { isRoot, lookupSystemUser, reachableDir, type SystemUser } from './system-user.ts'
 
 export interface PostgresOptions {
   /** The service's own directory (dev-services uses `<dataDir>/postgres`). */
@@ -79,13 +80,12 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
     if (!account) throw new Error("postgres: running as root, but there is no 'postgres' account to run the server as (reinstall the postgresql package)")
     runAs = account
   }
-  const dir = opts.dir
+  // As root, the server runs as `postgres`, which may not be able to enter the data directory
+  // (a checkout in /root): its data is then kept where it can, behind a symlink (reachableDir).
+  const dir = runAs ? reachableDir(runAs, opts.dir, dirname(opts.dir)) : opts.dir
   const pgdata = join(dir, 'pgdata')
   mkdirSync(dir, { recursive: true })
-  if (runAs) {
-    chownSync(dir, runAs.uid, runAs.gid)
-    ensureReachable(runAs, dir, dirname(dir))
-  }
+  if (runAs) chownSync(dir, runAs.uid, runAs.gid)
   chmodSync(dir, 0o700)
   const socketDir = socketDirFor(dir, runAs)
 
@@ -171,6 +171,10 @@ log_destination = 'stderr'
 log_line_prefix = '%m [%p] %q%u@%d '
 log_timezone = 'UTC'
 timezone = 'UTC'
+# A hub replica's leases are its session's advisory locks: a vanished client must be noticed.
+tcp_keepalives_idle = 10
+tcp_keepalives_interval = 5
+tcp_keepalives_count = 3
 `
 
 /** postmaster.pid says "ready" (what pg_ctl -w waits for) for our process on our port. */

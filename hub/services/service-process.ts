@@ -33,6 +33,12 @@ export class ServiceExitedError extends Error {
     super(`${service} exited (code ${code}) before it was ready; its log says:\n${tail(log, 15)}`)
     this.name = 'ServiceExitedError'
   }
+  /** One line: the service and the last thing it logged. */
+  get summary(): string {
+    const last = this.log.trim().split('\n').map((l) => l.trim()).filter(Boolean).at(-1)
+    return `${this.service} exited (code ${this.code}) before it was ready${last ? `: ${last}` : ''}`
+  }
+
   get portClash(): boolean {
     // Mosquitto's websockets listener reports a lost bind only as this.
     return /address already in use|unable to create websockets listener/i.test(this.log)

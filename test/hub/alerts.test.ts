@@ -535,7 +535,9 @@ describe('a restart', () => {
       intervalMs: 3_600_000, autoResolve: true, offlineAfterMs: 600_000, startedAt: ctx.startedAt,
     })
     restarted.clock = () => ({ ...clock })
+    // A replica taking over the evaluation from one that stopped.
     await restarted.start()
+    await restarted.lead()
     try {
       const [open] = await alerts('robot_id=hook3&type=robot_offline&resolved=false')
       expect(open).toBeDefined()

@@ -11,7 +11,7 @@ import { reports, systemLogs } from '../../hub/db/schema.ts'
 import { HUB_MIGRATIONS_DIR } from '../../hub/db/database.ts'
 import type { Role } from '../../core/schemas.ts'
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts'
-import { MqttBridge } from '../../hub/mqtt/bridge.ts'
+import { Presence } from '../../hub/mqtt/presence.ts'
 import { createLogger } from '../../core/log.ts'
 import { waitFor } from '../support/edge-harness.ts'
 import { liveProtocols } from '../../core/live/protocol.ts'
@@ -187,18 +187,17 @@ describe('a hub that restarts', () => {
     const reg = await h.api('/api/v1/robots', { token: tokens.admin, method: 'POST', json: { robot_id: 'r-restart' } })
     expect(reg.status).toBe(201)
     await h.hub.ctx.robots.setStatus('r-restart', 'online', 'test: online when the hub stopped', new Date())
-    // A second bridge stands in for the restarted hub: same database, same broker, fresh memory.
-    const bridge = new MqttBridge({
-      url: h.services.mqtt_url, username: h.services.mqtt_username, password: h.services.mqtt_password, clientId: 'tonypi-hub-restarted',
-      robots: h.hub.ctx.robots, records: h.hub.ctx.records, sink: { write: () => {} }, log: createLogger({ level: 'error', sink: () => {} }), offlineAfterMs: 1000,
-    })
-    await bridge.start()
+    // A second presence stands in for the restarted hub: same database, fresh memory, and the lease to write.
+    const presence = new Presence({ robots: h.hub.ctx.robots, records: h.hub.ctx.records, log: createLogger({ level: 'error', sink: () => {} }), offlineAfterMs: 1000 })
+    await presence.start()
+    const lead = await presence.lead()
     try {
-      expect(bridge.isOnline('r-restart')).toBe(true)
+      expect(presence.isOnline('r-restart')).toBe(true)
       const r = await waitFor('offline', async () => { const x = await (await h.api('/api/v1/robots/r-restart', { token: tokens.viewer })).json(); return x.status === 'offline' ? x : null }, 8000)
       expect(r.status_source).toContain('silent for')
     } finally {
-      await bridge.stop()
+      lead.stop()
+      presence.stop()
     }
   })
 })

@@ -12,7 +12,9 @@ export interface ApiClient {
   api(path: string, init?: ApiInit): Promise<Response>
 }
 
-export function apiClient(base: string, adminPassword: string): ApiClient {
+/** `ca`: the CA an https:// base's certificate must chain to. */
+export function apiClient(base: string, adminPassword: string, ca?: string): ApiClient {
+  const fetch = (url: string, init: RequestInit = {}) => globalThis.fetch(url, ca ? ({ ...init, tls: { ca } } as RequestInit) : init)
   const tokens = new Map<Role, string>()
   const c: ApiClient = {
     async login(username, password) {

@@ -1,6 +1,6 @@
 // Starts the real dev services (PostgreSQL, InfluxDB, Mosquitto from Debian's packages) and
 // a hub in-process on free ports, with logged-in helpers. Shared by the hub tests.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger } from '../../core/log.ts'
@@ -16,11 +16,14 @@ export interface HubHarness extends ApiClient {
   hub: RunningHub
   services: DevServices
   base: string
+  /** With `tls`: the hub's CA (PEM). */
+  ca?: string
   logs: string[]
   stop(): Promise<void>
 }
 
-export async function startTestHub(env: Record<string, string> = {}): Promise<HubHarness> {
+/** `tls`: the API over HTTPS and robots' broker URL over TLS, with the dev services' certificate. */
+export async function startTestHub(env: Record<string, string> = {}, opts: { tls?: boolean } = {}): Promise<HubHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'tonypi-hub-'))
   // PostgreSQL runs as its own system user, which must be able to reach its data directory.
   chmodSync(dir, 0o755)
@@ -37,14 +40,20 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Hu
       TONYPI_HUB_GRAFANA_INFLUX_USER: services.grafana_influx_username, TONYPI_HUB_GRAFANA_INFLUX_PASSWORD: services.grafana_influx_password,
       TONYPI_HUB_MQTT_URL: services.mqtt_url, TONYPI_HUB_MQTT_USER: services.mqtt_username, TONYPI_HUB_MQTT_PASSWORD: services.mqtt_password,
       TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: services.mosquitto_password_file, TONYPI_HUB_MOSQUITTO_ACL_FILE: services.mosquitto_acl_file,
-      TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile, TONYPI_ADMIN_PASSWORD: HUB_ADMIN_PASSWORD, ...env,
+      TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile, TONYPI_ADMIN_PASSWORD: HUB_ADMIN_PASSWORD,
+      ...(opts.tls ? {
+        TONYPI_HUB_TLS_CERT: services.tls_cert_file!, TONYPI_HUB_TLS_KEY: services.tls_key_file!, TONYPI_HUB_TLS_CA: services.tls_ca_file!,
+        TONYPI_HUB_PUBLIC_MQTT_URL: services.mqtts_url!,
+      } : {}),
+      ...env,
     },
   })
   const hub = await startHub(cfg, createLogger({ level: 'info', sink: (l) => logs.push(l) }), { site: hubSite(cfg, createLogger({ level: 'warn', sink: (l) => logs.push(l) })) })
-  const base = `http://127.0.0.1:${hub.httpPort}`
+  const base = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${hub.httpPort}`
+  const ca = opts.tls ? readFileSync(services.tls_ca_file!, 'utf8') : undefined
   const h: HubHarness = {
-    hub, services, base, logs,
-    ...apiClient(base, HUB_ADMIN_PASSWORD),
+    hub, services, base, ca, logs,
+    ...apiClient(base, HUB_ADMIN_PASSWORD, ca),
     async stop() {
       await hub.stop()
       await services.stop()
