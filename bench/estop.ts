@@ -8,6 +8,7 @@
 // which an attacker on the LAN would not cause. Budgets: an e-stop is never later than one store
 // tick (TONYPI_TICK_MS, 1 s: the issue's "one tick") beyond the slowest without the flood, and
 // sweeps keep their period (p99 within one 50 ms poll period of the same without the flood).
+import { liveProtocols } from '../core/live/protocol.ts'
 import { join } from 'node:path'
 import { percentile, startEdgeProcess } from './edge-process.ts'
 import { cpuMs } from './proc-io.ts'
@@ -24,7 +25,7 @@ async function phase(edge: { port: number; pid: number }, token: string, seconds
   const cpu0 = cpuMs(edge.pid)
   const wall0 = performance.now()
   let last = 0
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/live?token=${token}`)
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/live`, liveProtocols(token))
   ws.onmessage = (e) => {
     const m = JSON.parse(String(e.data))
     if (m.type !== 'samples') return

@@ -13,6 +13,7 @@ import { encodeChunk } from '../../core/chunk-codec.ts'
 import type { Sample, StreamName } from '../../core/streams.ts'
 import { freePort } from '../../hub/services/free-port.ts'
 import { SYNC_VERSION } from '../../sync/protocol.ts'
+import { liveProtocols } from '../../core/live/protocol.ts'
 import { nominalSeconds } from '../../bench/nominal-load.ts'
 import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
 import { LoadBalancer } from '../support/load-balancer.ts'
@@ -165,9 +166,9 @@ describe('two replicas', () => {
     expect((await api(lbBase, 'POST', 'users', { username: 'watcher', password: 'watcher-password', role: 'viewer' })).status).toBe(201)
     const login = await fetch(`${b.base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'watcher', password: 'watcher-password' }) })
     const token = (await login.json()).access_token
-    const ws = new WebSocket(`${b.base.replace('http', 'ws')}/api/v1/live?token=${token}`)
+    const ws = new WebSocket(`${b.base.replace('http', 'ws')}/api/v1/live`, liveProtocols(token))
     const closed = new Promise<number>((r) => { ws.onclose = (e) => r(e.code) })
-    await new Promise((r) => { ws.onopen = r })
+    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = () => reject(new Error('the live socket was refused')) })
     const id = (await api(a.base, 'GET', 'users')).body.find((u: { username: string }) => u.username === 'watcher').id
     expect((await api(a.base, 'POST', `users/${id}/tokens/revoke`)).status).toBe(200)
     expect(await closed).toBe(4001)
@@ -219,7 +220,7 @@ describe('the replica doing the periodic work is killed mid-traffic', () => {
 
     const alertOf = async (robotId: string) => (await api(lbBase, 'GET', `alerts?robot_id=${robotId}&type=robot_offline`)).body as { id: number; resolved: boolean }[]
     await waitFor('quiet-before offline and alerted (by A)', async () => (await alertOf('quiet-before')).length === 1, 15_000)
-    const live = new WebSocket(`${b.base.replace('http', 'ws')}/api/v1/live?token=${admin}`)
+    const live = new WebSocket(`${b.base.replace('http', 'ws')}/api/v1/live`, liveProtocols(admin))
     let liveAfterKill = 0
     let killed = false
     live.onmessage = (e) => { const m = JSON.parse(String(e.data)); if (killed && m.type === 'samples' && m.robot_id.startsWith('sync-')) liveAfterKill++ }
