@@ -96,8 +96,14 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const state = new RobotState(cfg.robotId!, driver.profile, driver.servos, Math.max(500, positionPeriod * 5), () => driver.busStatus?.() ?? [])
   bus.subscribe((m) => { if (m.kind === 'samples') state.apply(m.samples) })
   bus.subscribe((m) => {
-    if (m.kind === 'samples') for (const s of m.samples) store.add(s)
-    else if (m.level !== 'debug') store.addEvent(m.event, m.level, m.data, m.ts)
+    // A step is found before the record is numbered, so no record lands in a span its clock did not stamp.
+    clockWatch.check()
+    if (m.kind === 'samples') {
+      for (const s of m.samples) {
+        const ts = clockWatch.restamp(s.ts)
+        store.add(ts === s.ts ? s : { ...s, ts })
+      }
+    } else if (m.level !== 'debug') store.addEvent(m.event, m.level, m.data, clockWatch.restamp(m.ts))
   })
 
   const throttle = new AuthThrottle()

@@ -11,7 +11,8 @@ async function run(args: string[]) {
 
 describe('servo CLI on the LX bus', () => {
   const sim = startLxSimulator({ seed: 9 })
-  const base = ['--protocol', 'lx', '--port', sim.path, '--gpio', 'none', '--yes']
+  // The simulator shares this process's CPU with the test: replies are late under load, not lost.
+  const base = ['--protocol', 'lx', '--port', sim.path, '--gpio', 'none', '--yes', '--reply-ms', '250']
   afterAll(() => sim.stop())
 
   test('scan finds the sixteen servos and no others', async () => {
@@ -56,7 +57,7 @@ describe('servo CLI through the controller board', () => {
   afterAll(() => sim.stop())
 
   test('scan and read', async () => {
-    const base = ['--protocol', 'board', '--port', sim.path, '--yes']
+    const base = ['--protocol', 'board', '--port', sim.path, '--yes', '--reply-ms', '250']
     const r = await run(['scan', '--ids', '1-17', ...base])
     expect(r.out).toContain('servos answering: 1, 2, 3')
     expect(r.out).not.toContain('17')

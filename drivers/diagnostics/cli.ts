@@ -31,6 +31,7 @@ options:
   --i2c PATH|none       the hat's I2C bus, default $TONYPI_I2C_BUS or /dev/i2c-1 (selftest)
   --ids 1-16            servos to look for, default $TONYPI_SERVO_IDS or 1-16 (selftest)
   --pack 2S|3S          battery pack, default $TONYPI_BATTERY_PACK or 2S (selftest)
+  --reply-ms N          how long to wait for a reply, default 15 (lx) or 30 (board); more for a slow USB adapter
   --yes                 do not ask before writing`
 
 class UsageError extends Error {}
@@ -76,11 +77,12 @@ export async function main(argv: string[], out: (s: string) => void = (s) => con
   const path = String(opts.port ?? process.env.TONYPI_SERIAL_PORT ?? '/dev/ttyAMA0')
   const baud = opts.baud ? int(String(opts.baud), '--baud', 1200, 4_000_000) : protocol === 'lx' ? DEFAULT_BAUD['tonypi-hat'] : DEFAULT_BAUD['tonypi-board']
   const gpio = String(opts.gpio ?? process.env.TONYPI_GPIO ?? DEFAULT_GPIO)
+  const replyMs = opts['reply-ms'] === undefined ? undefined : int(String(opts['reply-ms']), '--reply-ms', 1, 5000)
   if (pos[0] === 'selftest' || pos[0] === 'doctor') {
     const pack = String(opts.pack ?? process.env.TONYPI_BATTERY_PACK ?? '2S')
     if (pack !== '2S' && pack !== '3S') throw new UsageError('--pack is 2S or 3S')
     const o: SelftestOptions = {
-      protocol, port: path, baud, gpio, pack, devices,
+      protocol, port: path, baud, gpio, pack, devices, replyMs,
       i2cBus: String(opts.i2c ?? process.env.TONYPI_I2C_BUS ?? '/dev/i2c-1'),
       ids: parseServoIds(String(opts.ids ?? process.env.TONYPI_SERVO_IDS ?? '1-16'), '--ids'),
     }
@@ -93,10 +95,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => con
   let close: () => void
   if (protocol === 'lx') {
     const direction = openHalfDuplexDirection(parseGpio(gpio), devices.gpio ?? openGpioOutput, { baud })
-    tool = new LxServoTool(new LxBusMaster(port, direction, { replyTimeoutMs: 15, retries: 1 }))
+    tool = new LxServoTool(new LxBusMaster(port, direction, { replyTimeoutMs: replyMs ?? 15, retries: 1 }))
     close = () => { port.close(); direction.close() }
   } else {
-    const link = new BoardLink(port, { replyTimeoutMs: 30, retries: 1 })
+    const link = new BoardLink(port, { replyTimeoutMs: replyMs ?? 30, retries: 1 })
     tool = new BoardServoTool(link)
     close = () => link.close()
   }

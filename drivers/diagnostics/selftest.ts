@@ -48,6 +48,8 @@ export interface SelftestOptions {
   pack: BatteryPack
   /** How long to watch the board's own reports. Default 1500 ms. */
   listenMs?: number
+  /** How long to wait for one reply: 15 ms on the hat, 30 ms through the board by default. */
+  replyMs?: number
   devices?: Partial<SelftestDevices>
 }
 
@@ -99,13 +101,13 @@ async function lxChecks(o: SelftestOptions, devices: SelftestDevices, add: Add) 
 }
 
 /** One position read through `direction`: the position, and whether our own request came back. */
-async function tryRead(port: SerialPort, direction: HalfDuplexDirection, id: number): Promise<{ position: number | null; echo: boolean }> {
+async function tryRead(port: SerialPort, direction: HalfDuplexDirection, id: number, replyMs: number): Promise<{ position: number | null; echo: boolean }> {
   const req = encodePosRead(id)
   port.flush()
   await direction.request(port, req)
   const decoder = new LxFrameDecoder()
   let echo = false
-  const end = performance.now() + READ_TIMEOUT_MS
+  const end = performance.now() + replyMs
   while (performance.now() < end && (await port.waitReadable(end - performance.now()))) {
     for (const f of decoder.push(port.read(64))) {
       if (isLxReplyTo(f, req)) {
@@ -145,7 +147,7 @@ async function pinChecks(o: SelftestOptions, devices: SelftestDevices, port: Ser
       direction = openHalfDuplexDirection(pins, devices.gpio, { baud: o.baud })
       let answer: { id: number; position: number | null; echo: boolean } | null = null
       for (const id of o.ids) {
-        const r = await tryRead(port, direction, id)
+        const r = await tryRead(port, direction, id, o.replyMs ?? READ_TIMEOUT_MS)
         if (r.position !== null) { answer = { id, ...r }; break }
       }
       if (answer) {
@@ -177,7 +179,7 @@ async function pinChecks(o: SelftestOptions, devices: SelftestDevices, port: Ser
 async function lxServoCount(o: SelftestOptions, devices: SelftestDevices, port: SerialPort, pins: HalfDuplexPins | 'none', add: Add) {
   const direction = openHalfDuplexDirection(pins, devices.gpio, { baud: o.baud })
   try {
-    const bus = new LxBusMaster(port, direction, { replyTimeoutMs: READ_TIMEOUT_MS, retries: 1 })
+    const bus = new LxBusMaster(port, direction, { replyTimeoutMs: o.replyMs ?? READ_TIMEOUT_MS, retries: 1 })
     const replies = await bus.requestMany(o.ids.map((id) => encodePosRead(id)), 'command')
     servoCount(o.ids, o.ids.filter((_, i) => replies[i]), add)
   } finally {
@@ -266,7 +268,7 @@ async function boardChecks(o: SelftestOptions, devices: SelftestDevices, add: Ad
     return
   }
   add('uart', 'ok', `${o.port} open at ${o.baud} baud (DTR and RTS dropped)`)
-  const link = new BoardLink(port, { replyTimeoutMs: 30, retries: 1 })
+  const link = new BoardLink(port, { replyTimeoutMs: o.replyMs ?? 30, retries: 1 })
   try {
     // The board's own reports: IMU and battery, sampled while they stream.
     const listenMs = o.listenMs ?? 1500

@@ -44,6 +44,19 @@ export class LxServoTool implements ServoTool {
     return f ? decodeLxReply(f) : undefined
   }
 
+  /**
+   * The read after a write: a servo busy storing the write in its EEPROM, or a reply lost to
+   * noise, is asked again (three tries) before the change is called failed.
+   */
+  private async readBack(frame: Uint8Array, done: (r: LxReply | undefined) => boolean): Promise<LxReply | undefined> {
+    let r: LxReply | undefined
+    for (let i = 0; i < 3; i++) {
+      r = await this.get(frame)
+      if (done(r)) break
+    }
+    return r
+  }
+
   async scan(ids: readonly number[], onProgress?: (id: number, found: boolean) => void) {
     const found: number[] = []
     for (const id of ids) {
@@ -76,20 +89,20 @@ export class LxServoTool implements ServoTool {
 
   async setId(oldId: number, newId: number) {
     await this.bus.send(encodeIdWrite(oldId, newId))
-    const check = await this.get(encodeIdRead(newId))
+    const check = await this.readBack(encodeIdRead(newId), (r) => r?.kind === 'ID_READ' && r.servoId === newId)
     if (check?.kind !== 'ID_READ' || check.servoId !== newId) throw new Error(`servo did not answer as ${newId} after the change`)
   }
 
   async setOffset(id: number, offset: number) {
     await this.bus.send(encodeAngleOffsetAdjust(id, offset))
     await this.bus.send(encodeAngleOffsetWrite(id))
-    const check = await this.get(encodeAngleOffsetRead(id))
+    const check = await this.readBack(encodeAngleOffsetRead(id), (r) => r?.kind === 'ANGLE_OFFSET_READ' && r.offset === offset)
     if (check?.kind !== 'ANGLE_OFFSET_READ' || check.offset !== offset) throw new Error(`servo ${id} reads offset ${check?.kind === 'ANGLE_OFFSET_READ' ? check.offset : 'nothing'} after writing ${offset}`)
   }
 
   async setLimits(id: number, min: number, max: number) {
     await this.bus.send(encodeAngleLimitWrite(id, min, max))
-    const check = await this.get(encodeAngleLimitRead(id))
+    const check = await this.readBack(encodeAngleLimitRead(id), (r) => r?.kind === 'ANGLE_LIMIT_READ' && r.min === min && r.max === max)
     if (check?.kind !== 'ANGLE_LIMIT_READ' || check.min !== min || check.max !== max) throw new Error(`servo ${id} did not take the limits ${min}-${max}`)
   }
 }

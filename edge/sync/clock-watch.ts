@@ -13,9 +13,13 @@ import type { RobotClock } from './robot-clock.ts'
 
 /** Half the hub's tolerance: a step the hub would correct always starts a span. */
 const STEP_MS = CLOCK_TOLERANCE_MS / 2
+const RESTAMP_WINDOW_MS = 5_000
 
 export class ClockWatch {
   private current: ClockSpan | null
+  /** The last step within this boot (new offset minus old), 0 when none, and when it was found (mono). */
+  private stepMs = 0
+  private stepAt = 0
 
   constructor(private readonly deps: {
     db: EdgeDb; clock: RobotClock; nextSeq: () => number; log: Logger
@@ -44,8 +48,23 @@ export class ClockWatch {
     if (cur && cur.boot_id === clock.bootId) {
       this.deps.log.warn('the wall clock stepped', { by_ms: offset - cur.offset_ms, from_seq: span.first_seq })
     }
+    this.stepMs = cur && cur.boot_id === clock.bootId ? offset - cur.offset_ms : 0
+    this.stepAt = clock.mono()
     this.current = span
     return true
+  }
+
+  /**
+   * A time stamped by the clock before the last step but recorded after it (a reading still in
+   * flight when the step was found), told in the current clock so it belongs to the current span.
+   */
+  restamp(ts: number): number {
+    if (!this.stepMs || !this.current) return ts
+    const mono = this.deps.clock.mono()
+    // Readings are recorded within a tick of being taken: later, nothing stamped before the step is left.
+    if (mono - this.stepAt > RESTAMP_WINDOW_MS) return ts
+    const now = mono + this.current.offset_ms
+    return Math.abs(ts - (now - this.stepMs)) < Math.abs(ts - now) ? ts + this.stepMs : ts
   }
 
   /** The spans records with a sequence number in (after, to] were stamped in. */

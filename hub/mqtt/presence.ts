@@ -15,6 +15,7 @@ export interface PresenceRecords {
 export class Presence {
   private readonly lastSeen = new Map<string, number>()
   private readonly online = new Set<string>()
+  private readonly writes = new Map<string, Promise<void>>()
   private writing = false
   private timer: ReturnType<typeof setInterval> | null = null
 
@@ -79,10 +80,19 @@ export class Presence {
     return this.write(robotId, status, source, at, extra)
   }
 
-  private async write(robotId: string, status: Status, source: string, at: Date, extra: { profile?: string; info?: Record<string, unknown>; legacy?: boolean } = {}) {
-    if (!this.writing) return
-    await this.deps.robots.setStatus(robotId, status, source, at, extra).catch((err: unknown) =>
-      this.deps.log.warn('robot status not written', { robot_id: robotId, status, error: err as Error }))
+  /**
+   * One robot's writes go in the order they were decided: two in flight on different pooled
+   * connections could commit the other way round, and an e-stop would read as online.
+   */
+  private write(robotId: string, status: Status, source: string, at: Date, extra: { profile?: string; info?: Record<string, unknown>; legacy?: boolean } = {}): Promise<void> {
+    if (!this.writing) return Promise.resolve()
+    const next = (this.writes.get(robotId) ?? Promise.resolve()).then(() => this.deps.robots.setStatus(robotId, status, source, at, extra)).then(
+      () => undefined,
+      (err: unknown) => this.deps.log.warn('robot status not written', { robot_id: robotId, status, error: err as Error }),
+    )
+    this.writes.set(robotId, next)
+    void next.then(() => { if (this.writes.get(robotId) === next) this.writes.delete(robotId) })
+    return next
   }
 
   private async checkOffline() {
