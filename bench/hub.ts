@@ -9,7 +9,7 @@ import mqtt from 'mqtt'
 import type { Sample } from '../core/streams.ts'
 import { encodeTelemetry } from '../core/telemetry-payload.ts'
 import { encodeSamples } from '../hub/influx/line-protocol.ts'
-import { startDevServices, type DevServices } from '../hub/services/dev-services.ts'
+import { startDevServices, type DevServices } from '../tools/services/dev-services.ts'
 import { nominalSeconds } from './nominal-load.ts'
 
 const ROOT = join(import.meta.dir, '..')

@@ -32,7 +32,7 @@ export interface AccountStore {
   delete(id: number): MaybePromise<void>
   /** Bumps the token version: every token issued so far stops working. */
   revokeTokens(id: number): MaybePromise<void>
-  /** The user for these credentials, or null; about as long either way (core/password-check.ts). */
+  /** The user for these credentials, or null; about as long either way (server/password-check.ts). */
   verify(username: string, password: string): Promise<(PublicUserT & { tokenVersion: number }) | null>
 }
 

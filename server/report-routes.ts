@@ -7,7 +7,7 @@ import { HttpError } from '../core/http-error.ts'
 import { EPOCH_MS_BOUNDS } from '../core/schemas.ts'
 import { isReportType, REPORT_TYPES, type ReportType } from '../core/reports/figures.ts'
 import type { AnyReport, ReportScope } from '../core/reports/report.ts'
-import { NothingToReport, ReportBusy, type ReportSummary } from '../core/reports/service.ts'
+import { NothingToReport, ReportBusy, type ReportSummary } from './reports/service.ts'
 import { TIME_RANGE_PRESETS, TimeRangeError, type TimeRange } from '../core/reports/time-range.ts'
 import type { authPlugin } from './auth-plugin.ts'
 

@@ -32,7 +32,7 @@ if [ -n "${TONYPI_HUB_TLS_CERT:-}" ]; then
   fingerprint=""
 else
   # shellcheck disable=SC2086
-  fingerprint=$("$bun" /opt/tonypi-monitor/hub/services/tls.ts /etc/tonypi/tls "$(hostname -f 2>/dev/null || hostname)" ${TONYPI_HUB_TLS_HOSTS:-})
+  fingerprint=$("$bun" /opt/tonypi-monitor/tools/services/tls.ts /etc/tonypi/tls "$(hostname -f 2>/dev/null || hostname)" ${TONYPI_HUB_TLS_HOSTS:-})
   tls_cert=/etc/tonypi/tls/server.pem; tls_key=/etc/tonypi/tls/server.key; tls_ca=/etc/tonypi/tls/ca.pem
   chgrp tonypi-tls /etc/tonypi/tls /etc/tonypi/tls/server.key
   chmod 0750 /etc/tonypi/tls && chmod 0640 /etc/tonypi/tls/server.key

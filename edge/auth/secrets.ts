@@ -3,10 +3,10 @@
 // directory; the generated password is printed once.
 import { join } from 'node:path'
 import type { Logger } from '../../core/log.ts'
-import { ADMIN_PASSWORD_FILE, generatePassword, writeSecret } from '../../core/secrets.ts'
+import { ADMIN_PASSWORD_FILE, generatePassword, writeSecret } from '../../server/secrets.ts'
 import type { UserStore } from './user-store.ts'
 
-export { loadJwtSecret } from '../../core/secrets.ts'
+export { loadJwtSecret } from '../../server/secrets.ts'
 
 /** Creates the first admin when there are no users. Returns what a person must be told. */
 export async function ensureFirstAdmin(users: UserStore, dataDir: string, fromConfig: string | undefined, log: Logger):

@@ -3,7 +3,7 @@
 // token version so tokens issued before it stop working.
 import { eq, sql } from 'drizzle-orm'
 import type { PublicUser, Role } from '../../core/schemas.ts'
-import { passwordMatches } from '../../core/password-check.ts'
+import { passwordMatches } from '../../server/password-check.ts'
 import { AccountError, type AccountStore } from '../../server/account-routes.ts'
 import type { StoredUser } from '../../server/auth-plugin.ts'
 import type { EdgeDb } from '../store/database.ts'

@@ -5,13 +5,13 @@ import type { Logger } from '../../core/log.ts'
 import type { ReportType } from '../../core/reports/figures.ts'
 import {
   DEFAULT_NARRATIVE_TIMEOUT_MS, narrativeModelFor, ReportBusy, ReportGenerations, type NarrativeModelOptions, type ReportSummary, type RobotContents,
-} from '../../core/reports/service.ts'
+} from '../../server/reports/service.ts'
 import type { NarrativeModel } from '../../core/reports/model.ts'
-import { systemReportFonts } from '../../core/reports/pdf-fonts.ts'
+import { systemReportFonts } from '../../server/reports/pdf-fonts.ts'
 import { composeReport, type Report } from '../../core/reports/report.ts'
 import { resolveTimeRange, type ReportWindow, type TimeRange } from '../../core/reports/time-range.ts'
 import { reports } from '../store/schema.ts'
-import { renderReportPdfInWorker } from '../../core/reports/pdf-renderer.ts'
+import { renderReportPdfInWorker } from '../../server/reports/pdf-renderer.ts'
 import { edgeReportInput, type EdgeReportSources } from './report-data.ts'
 
 /** Each generation holds a model call open; more at once is a user double-clicking, or abuse. */

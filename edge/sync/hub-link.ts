@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError, type EdgeConfig } from '../../core/config.ts'
-import { writeSecret } from '../../core/secrets.ts'
+import { writeSecret } from '../../server/secrets.ts'
 
 export const HUB_LINK_FILE = 'hub.json'
 

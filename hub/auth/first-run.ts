@@ -2,7 +2,7 @@
 // admin's password come from configuration or are generated once into 0600 files.
 import { join } from 'node:path'
 import type { Logger } from '../../core/log.ts'
-import { ADMIN_PASSWORD_FILE, generatePassword, writeSecret } from '../../core/secrets.ts'
+import { ADMIN_PASSWORD_FILE, generatePassword, writeSecret } from '../../server/secrets.ts'
 import type { HubUserRepo } from './user-repo.ts'
 
 export async function ensureHubAdmin(users: HubUserRepo, dataDir: string, fromConfig: string | undefined, log: Logger) {

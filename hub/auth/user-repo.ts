@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { count, eq, sql } from 'drizzle-orm'
 import type { PublicUser, Role } from '../../core/schemas.ts'
-import { passwordMatches } from '../../core/password-check.ts'
+import { passwordMatches } from '../../server/password-check.ts'
 import { AccountError, type AccountStore } from '../../server/account-routes.ts'
 import type { StoredUser } from '../../server/auth-plugin.ts'
 import { ROBOT_ACCOUNT_PREFIX } from '../../core/robot-account.ts'

@@ -6,7 +6,7 @@ import { silentLogger } from '../../core/log.ts'
 import type { Sample } from '../../core/streams.ts'
 import { InvalidQueryInput, identifier, stringLiteral } from './influxql.ts'
 import { InfluxQuery, InfluxQueryError, planSensorHistory } from './query.ts'
-import { startTestInflux, type TestInflux } from './test-influx.ts'
+import { startTestInflux, type TestInflux } from '../../test/support/test-influx.ts'
 import { InfluxWriter } from './writer.ts'
 
 let influx: TestInflux

@@ -6,7 +6,7 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { createLogger, type Logger } from '../../core/log.ts'
 import type { Sample } from '../../core/streams.ts'
 import { InfluxWriter, type InfluxWriterOptions } from './writer.ts'
-import { startTestInflux, type TestInflux } from './test-influx.ts'
+import { startTestInflux, type TestInflux } from '../../test/support/test-influx.ts'
 
 let influx: TestInflux
 

@@ -1,5 +1,5 @@
 // The fleet broker's settings as the hub installer writes them (the dev services run the same
-// function: hub/services/dev-services.test.ts starts a broker on them).
+// function: tools/services/dev-services.test.ts starts a broker on them).
 import { expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { mosquittoConf } from './mosquitto-conf.ts'

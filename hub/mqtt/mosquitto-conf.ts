@@ -1,4 +1,4 @@
-// The fleet broker's settings, written for Mosquitto 2 by the dev services (hub/services/
+// The fleet broker's settings, written for Mosquitto 2 by the dev services (tools/services/
 // mosquitto.ts) and by the hub installer (`bun hub/mqtt/mosquitto-conf.ts ...`), so a dev box, the
 // tests and a hub host run the same rules: no anonymous clients, a packet ceiling, the password and
 // ACL files the hub writes, and what several hub replicas need from the broker (below). Listeners

@@ -8,14 +8,14 @@ import type { ReportType } from '../../core/reports/figures.ts'
 import {
   DEFAULT_NARRATIVE_TIMEOUT_MS, narrativeModelFor, NothingToReport, ReportBusy, ReportGenerations,
   type FleetContents, type NarrativeModelOptions, type ReportSummary, type RobotContents, type StoredContents,
-} from '../../core/reports/service.ts'
+} from '../../server/reports/service.ts'
 import type { NarrativeModel } from '../../core/reports/model.ts'
-import { systemReportFonts } from '../../core/reports/pdf-fonts.ts'
+import { systemReportFonts } from '../../server/reports/pdf-fonts.ts'
 import { composeFleetReport, composeReport, type AnyReport, type ComposeOptions, type ReportScope } from '../../core/reports/report.ts'
 import { resolveTimeRange, type ReportWindow, type TimeRange } from '../../core/reports/time-range.ts'
 import type { HubDb } from '../db/database.ts'
 import { reports } from '../db/schema.ts'
-import { renderReportPdfInWorker } from '../../core/reports/pdf-renderer.ts'
+import { renderReportPdfInWorker } from '../../server/reports/pdf-renderer.ts'
 import { fleetData } from './fleet-data.ts'
 import { hubReportInput, type HubReportSources } from './report-data.ts'
 

@@ -3,7 +3,7 @@
 // model answering, failing, stalling, or not configured), stored, listed, and rendered to a
 // PDF whose recorded text stays literal text.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
-import { pdfTextLines } from '../../core/reports/pdf-reader.ts'
+import { pdfTextLines } from '../support/pdf-reader.ts'
 import { figuresInPrompt } from '../../core/reports/prompt.ts'
 import type { Report } from '../../core/reports/report.ts'
 import { DEFAULT_NARRATIVE_TIMEOUT_MS } from '../../edge/reports/edge-reports.ts'

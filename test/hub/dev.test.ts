@@ -5,15 +5,15 @@ import { afterAll, expect, test } from 'bun:test'
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { isRoot, RELOCATED_ROOT } from '../../hub/services/system-user.ts'
-import { waitNoLeftovers } from '../../hub/services/test-helpers.ts'
+import { isRoot, RELOCATED_ROOT } from '../../tools/services/system-user.ts'
+import { waitNoLeftovers } from '../../tools/services/test-helpers.ts'
 
 const ROOT = join(import.meta.dir, '..', '..')
 const cleanup: string[] = []
 afterAll(() => { for (const d of cleanup) rmSync(d, { recursive: true, force: true }) })
 
 function hubDev(env: Record<string, string>) {
-  return Bun.spawn([process.execPath, 'hub/dev.ts'], {
+  return Bun.spawn([process.execPath, 'tools/hub-dev.ts'], {
     cwd: ROOT, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe',
     env: { ...process.env, TONYPI_HUB_HTTP_HOST: '127.0.0.1', TONYPI_HUB_HTTP_PORT: '0', TONYPI_ADMIN_PASSWORD: 'dev-test-password', ...env },
   })

@@ -6,7 +6,7 @@
 // the listing's scope, the robot cap, and 20 robots with hours of data in bounded time.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { FleetFigures } from '../../core/reports/fleet-figures.ts'
-import { pdfTextLines } from '../../core/reports/pdf-reader.ts'
+import { pdfTextLines } from '../support/pdf-reader.ts'
 import { figuresInPrompt } from '../../core/reports/prompt.ts'
 import type { FleetReport, Report } from '../../core/reports/report.ts'
 import type { Sample } from '../../core/streams.ts'

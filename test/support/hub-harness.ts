@@ -7,7 +7,7 @@ import { createLogger } from '../../core/log.ts'
 import { apiClient, type ApiClient } from './api-client.ts'
 import { loadHubConfig } from '../../hub/config.ts'
 import { startHub, type RunningHub } from '../../hub/hub.ts'
-import { startDevServices, type DevServices } from '../../hub/services/dev-services.ts'
+import { startDevServices, type DevServices } from '../../tools/services/dev-services.ts'
 import { hubSite } from '../../hub/site.ts'
 
 export const HUB_ADMIN_PASSWORD = 'hub-admin-password'

@@ -5,8 +5,8 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EDGE_RUNTIME_ENV } from '../../edge/runtime-env.ts'
-import { startDevServices, type DevServices } from '../../hub/services/dev-services.ts'
-import { freePort } from '../../hub/services/free-port.ts'
+import { startDevServices, type DevServices } from '../../tools/services/dev-services.ts'
+import { freePort } from '../../tools/services/free-port.ts'
 
 const ROOT = join(import.meta.dir, '..', '..')
 

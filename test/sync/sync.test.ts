@@ -6,7 +6,7 @@ import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harnes
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts'
 import { checkAgreement } from '../support/sync-agreement.ts'
 import { agreementTargets, call, registerRobot, waitCaughtUp } from '../support/sync-harness.ts'
-import { mqttConnect } from '../../hub/services/test-helpers.ts'
+import { mqttConnect } from '../../tools/services/test-helpers.ts'
 
 let hub: HubHarness
 let edge: EdgeHarness

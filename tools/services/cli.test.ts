@@ -1,4 +1,4 @@
-// `bun hub/services/cli.ts <dataDir>` as a developer runs it: JSON on stdout, Ctrl-C stops it all.
+// `bun tools/services/cli.ts <dataDir>` as a developer runs it: JSON on stdout, Ctrl-C stops it all.
 import { afterAll, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -49,5 +49,5 @@ test('prints services.json, serves until SIGINT, then stops every service and ex
 test('without a data directory it prints its usage and exits 2', async () => {
   const proc = Bun.spawn([process.execPath, CLI], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
   expect(await proc.exited).toBe(2)
-  expect(await new Response(proc.stderr).text()).toContain('usage: bun hub/services/cli.ts <dataDir>')
+  expect(await new Response(proc.stderr).text()).toContain('usage: bun tools/services/cli.ts <dataDir>')
 })

@@ -12,7 +12,7 @@ import type { GoogleGenAI } from '@google/genai'
 // The SDK is loaded on the first report, not at start: it is large, and a robot's memory
 // budget (80 MB RSS) is spent by then on what runs all the time.
 const sdk = () => import('@google/genai')
-import type { NarrateOptions, NarrativeModel } from './model.ts'
+import type { NarrateOptions, NarrativeModel } from '../../core/reports/model.ts'
 
 export const DEFAULT_GEMINI_MODEL = 'gemini-2.5-flash'
 

@@ -1,11 +1,11 @@
 // What the edge's and the hub's report services share: the model choice, the list shape, the
 // stored contents, the refusals and the bookkeeping of generations in flight. Each service
 // keeps only its own data source and table.
-import type { ReportCharts, ReportFigures } from './figures.ts'
-import type { FleetCharts, FleetFigures } from './fleet-figures.ts'
+import type { ReportCharts, ReportFigures } from '../../core/reports/figures.ts'
+import type { FleetCharts, FleetFigures } from '../../core/reports/fleet-figures.ts'
 import { DEFAULT_GEMINI_MODEL, GeminiNarrativeModel } from './gemini.ts'
-import type { NarrativeModel } from './model.ts'
-import type { ReportHeader, ReportScope } from './report.ts'
+import type { NarrativeModel } from '../../core/reports/model.ts'
+import type { ReportHeader, ReportScope } from '../../core/reports/report.ts'
 
 /** A flash model usually answers in a few seconds; past this the report goes out without it. */
 export const DEFAULT_NARRATIVE_TIMEOUT_MS = 20_000

@@ -4,10 +4,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ensureServicePackages } from '../services/debian-packages.ts'
-import { startInfluxDB, type InfluxService } from '../services/influxdb.ts'
-import type { InfluxAuth } from './auth.ts'
-import { InfluxQuery } from './query.ts'
+import { ensureServicePackages } from '../../tools/services/debian-packages.ts'
+import { startInfluxDB, type InfluxService } from '../../tools/services/influxdb.ts'
+import type { InfluxAuth } from '../../hub/influx/auth.ts'
+import { InfluxQuery } from '../../hub/influx/query.ts'
 
 export interface TestInflux {
   /** The running service; `restart()` replaces it (same data, new port). */

@@ -1,6 +1,6 @@
 // Worker thread entry: renders one report PDF off the service's main event loop (see pdf-renderer.ts).
 import { renderReportPdf, type PdfOptions } from './pdf.ts'
-import type { AnyReport } from './report.ts'
+import type { AnyReport } from '../../core/reports/report.ts'
 
 declare const self: Worker
 

@@ -52,6 +52,6 @@ export function writeFileAtomic(path: string, text: string): void {
 
 /** The service account's ACL block, appended last so it cannot capture lines meant for others. */
 export function serviceAclBlock(username: string): string {
-  return `\n# The hub's own account (hub/services/mosquitto.ts): everything, and the broker's $SYS tree.\n` +
+  return `\n# The hub's own account (tools/services/mosquitto.ts): everything, and the broker's $SYS tree.\n` +
     `user ${username}\ntopic readwrite #\ntopic read $SYS/#\n`
 }

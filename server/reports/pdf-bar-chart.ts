@@ -1,7 +1,7 @@
 // A horizontal bar chart in vector graphics: one row per bar (a robot), its label on the left,
 // its value on the right, an optional dashed limit line. Rows break across pages like a table,
 // so a long fleet never runs off the page; the limit is drawn per row for the same reason.
-import type { BarChart } from './fleet-figures.ts'
+import type { BarChart } from '../../core/reports/fleet-figures.ts'
 import { LIMIT, LINE, MUTED, RULE, INK, type Writer } from './pdf-writer.ts'
 
 const LABEL_W = 120

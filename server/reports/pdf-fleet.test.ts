@@ -1,13 +1,13 @@
 // The fleet PDF: the fleet table, the attention ranking and the bar charts, with robot names
 // and ids (recorded text) drawn as the literal text they are.
 import { describe, expect, test } from 'bun:test'
-import { computeReport, type ReportInput } from './figures.ts'
-import { computeFleetReport, type FleetMember } from './fleet-figures.ts'
+import { computeReport, type ReportInput } from '../../core/reports/figures.ts'
+import { computeFleetReport, type FleetMember } from '../../core/reports/fleet-figures.ts'
 import { systemReportFonts } from './pdf-fonts.ts'
-import { pdfTextLines } from './pdf-reader.ts'
+import { pdfTextLines } from '../../test/support/pdf-reader.ts'
 import { renderReportPdf } from './pdf.ts'
-import type { FleetReport } from './report.ts'
-import type { Bucket } from './series.ts'
+import type { FleetReport } from '../../core/reports/report.ts'
+import type { Bucket } from '../../core/reports/series.ts'
 
 const NOW = Date.UTC(2025, 5, 1, 12)
 const FROM = NOW - 3_600_000

@@ -1,14 +1,14 @@
 // The PDF: well formed, and every recorded string drawn as the literal text it is, whatever
 // it contains (LEGACY.md flaw 12). Read back through the fonts' own character maps.
 import { describe, expect, test } from 'bun:test'
-import { jointLabel } from '../servo-label.ts'
-import { TONYPI_SERVOS } from '../tonypi-servos.ts'
-import { computeReport, type ReportType } from './figures.ts'
+import { jointLabel } from '../../core/servo-label.ts'
+import { TONYPI_SERVOS } from '../../core/tonypi-servos.ts'
+import { computeReport, type ReportType } from '../../core/reports/figures.ts'
 import { systemReportFonts, type PdfFonts } from './pdf-fonts.ts'
-import { pdfTextLines } from './pdf-reader.ts'
+import { pdfTextLines } from '../../test/support/pdf-reader.ts'
 import { pdfSafeText, winAnsiCanDraw } from './pdf-safe-text.ts'
 import { renderReportPdf } from './pdf.ts'
-import type { Report } from './report.ts'
+import type { Report } from '../../core/reports/report.ts'
 
 const NOW = Date.UTC(2025, 5, 1, 12)
 const FROM = NOW - 3_600_000

@@ -127,7 +127,7 @@ export function ensureHubTls(dir: string, hosts: readonly string[] = defaultTlsH
   return { caFile, certFile, keyFile, caFingerprint: certificateFingerprint(readFileSync(caFile, 'utf8')), issued }
 }
 
-const USAGE = `usage: bun hub/services/tls.ts <dir> [host ...]
+const USAGE = `usage: bun tools/services/tls.ts <dir> [host ...]
 
 Makes (or keeps) the hub's CA and server certificate in <dir> for the hosts named (default:
 localhost, 127.0.0.1, ::1 and this machine's name) and prints the CA's fingerprint.`

@@ -2,12 +2,12 @@
 // then the sections of report-layout.ts, the same facts and tables the dashboard shows, with
 // the charts only paper has: per-servo temperature small multiples, the fleet's bar charts.
 // Drawn with pdf-writer.ts, which keeps recorded text text.
-import { jointLabel } from '../servo-label.ts'
+import { jointLabel } from '../../core/servo-label.ts'
 import { drawBarChart } from './pdf-bar-chart.ts'
 import { INK, LIMIT, LINE, MUTED, narrativeSection, renderDocument, RULE, titleBlock, type PdfOptions, type Writer } from './pdf-writer.ts'
-import { num, reportTypeLabel, utc } from './labels.ts'
-import { reportBlocks, type ReportBlock } from './report-layout.ts'
-import type { AnyReport, Report } from './report.ts'
+import { num, reportTypeLabel, utc } from '../../core/reports/labels.ts'
+import { reportBlocks, type ReportBlock } from '../../core/reports/report-layout.ts'
+import type { AnyReport, Report } from '../../core/reports/report.ts'
 
 export type { PdfOptions } from './pdf-writer.ts'
 

@@ -1,11 +1,11 @@
-// `bun hub/services/cli.ts <dataDir>`: starts the hub's dev services (PostgreSQL, InfluxDB,
+// `bun tools/services/cli.ts <dataDir>`: starts the hub's dev services (PostgreSQL, InfluxDB,
 // Mosquitto), prints services.json on stdout, and runs until Ctrl-C (or SIGTERM), then stops them.
 // Progress goes to stderr as JSON log lines, so stdout is exactly the JSON a script can parse.
 
 import { createLogger } from '../../core/log.ts'
 import { startDevServices } from './dev-services.ts'
 
-const USAGE = 'usage: bun hub/services/cli.ts <dataDir>'
+const USAGE = 'usage: bun tools/services/cli.ts <dataDir>'
 
 async function main(argv: string[]): Promise<number> {
   const [dataDir, ...rest] = argv

@@ -3,7 +3,7 @@
 // which on the main thread would stall polling, MQTT ingest and an emergency stop. A worker
 // per render keeps the service's memory flat between downloads.
 import type { PdfOptions } from './pdf.ts'
-import type { AnyReport } from './report.ts'
+import type { AnyReport } from '../../core/reports/report.ts'
 
 export const PDF_RENDER_TIMEOUT_MS = 30_000
 const WORKER_URL = new URL('./pdf-worker.ts', import.meta.url).href

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createLogger } from '../core/log.ts'
-import { runHub } from './main.ts'
+import { runHub } from '../hub/main.ts'
 import { DevServicesError, startDevServices, type DevServices } from './services/dev-services.ts'
 import { writeFileAtomic } from './services/mosquitto-auth.ts'
 

@@ -5,10 +5,10 @@
 // codes in hex: recorded text is shown, never interpreted (LEGACY.md flaw 12). pdf.ts lays out
 // the sections of report-layout.ts with it.
 import PDFDocument from 'pdfkit'
-import { utc } from './labels.ts'
+import { utc } from '../../core/reports/labels.ts'
 import type { PdfFonts } from './pdf-fonts.ts'
 import { pdfSafeText, winAnsiCanDraw } from './pdf-safe-text.ts'
-import type { ReportHeader } from './report.ts'
+import type { ReportHeader } from '../../core/reports/report.ts'
 
 export interface PdfOptions {
   /** A Unicode TrueType font; without one, Helvetica, and what it cannot draw shows as '?'. */

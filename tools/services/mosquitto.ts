@@ -21,7 +21,7 @@ import { requireMosquitto } from './debian-packages.ts'
 import { ServiceProcess, startWithFreePorts } from './service-process.ts'
 import { generatePassword, readSecretJson, writeSecretJson } from './secret-file.ts'
 import { isRoot } from './system-user.ts'
-import { MAX_PACKET_BYTES, mosquittoConf, type BrokerListener } from '../mqtt/mosquitto-conf.ts'
+import { MAX_PACKET_BYTES, mosquittoConf, type BrokerListener } from '../../hub/mqtt/mosquitto-conf.ts'
 import type { HubTlsFiles } from './tls.ts'
 import {
   type MqttAccount, checkUsername, hashMosquittoPassword, passwordLine, serviceAclBlock,
@@ -185,7 +185,7 @@ function ensureServiceAccount(passwordFile: string, aclFile: string, svc: MqttCr
 /** What a throwaway broker in `dir` adds around the fleet's settings. */
 function hostSettings(dir: string): string[] {
   return [
-    ...(isRoot() ? ['# Stay root rather than drop to the mosquitto account (see the top of hub/services/mosquitto.ts).', 'user root'] : []),
+    ...(isRoot() ? ['# Stay root rather than drop to the mosquitto account (see the top of tools/services/mosquitto.ts).', 'user root'] : []),
     'persistence true', `persistence_location ${join(dir, 'persistence')}/`, 'autosave_interval 30',
     'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information',
     'connection_messages true', 'log_timestamp_format %Y-%m-%dT%H:%M:%S', 'set_tcp_nodelay true', '',
