@@ -42,9 +42,16 @@ function remoteAddress(c: Client): string | undefined {
 /** Connections over the HTTP port's WebSocket (ws-transport.ts marks them). */
 const overWebSocket = (c: Client) => (c.conn as { websocket?: boolean }).websocket === true
 
+/**
+ * Decides whether a client's message is delivered to a subscriber. `publishedBy` is the
+ * publisher's client id, undefined for what the edge itself publishes.
+ */
+export type ForwardFilter = (subscriber: BrokerPrincipal | undefined, packet: { topic: string; payload: Buffer | string; publishedBy?: string }) => boolean
+
 export class EmbeddedBroker {
   readonly aedes: Aedes
   private server: net.Server | null = null
+  private forwardFilter: ForwardFilter | null = null
   readonly counters = { refused_connections: 0, refused_publishes: 0, refused_subscriptions: 0, oversized_packets: 0, ended_sessions: 0 }
 
   private constructor(aedes: Aedes, private readonly opts: BrokerOptions) {
@@ -110,6 +117,12 @@ export class EmbeddedBroker {
         }
         cb(null)
       },
+      authorizeForward: (client, packet) => {
+        const filter = self.forwardFilter
+        if (!filter) return packet
+        const publishedBy = (packet as { clientId?: string }).clientId
+        return filter(principals.get(client), { topic: packet.topic, payload: packet.payload, publishedBy }) ? packet : null
+      },
       authorizeSubscribe: (client, sub, cb) => {
         const p = principals.get(client)
         const now = p && current(p)
@@ -125,6 +138,17 @@ export class EmbeddedBroker {
     })
     self = new EmbeddedBroker(aedes, opts)
     return self
+  }
+
+  /** Set once the robot's profile is known (legacy-client holds back what its client must hear from the edge only). */
+  setForwardFilter(filter: ForwardFilter | null) {
+    this.forwardFilter = filter
+  }
+
+  /** An anonymous client from loopback with this client id is connected (the earlier client uses its robot id). */
+  hasLocalClient(clientId: string): boolean {
+    const c = (this.aedes as unknown as { clients: Record<string, Client | undefined> }).clients[clientId]
+    return !!c && principals.get(c)?.kind === 'local'
   }
 
   private end(client: Client) {
