@@ -20,6 +20,7 @@ import { openHubDatabase } from './db/database.ts'
 import { InfluxQuery } from './influx/query.ts'
 import { InfluxWriter } from './influx/writer.ts'
 import { MqttBridge } from './mqtt/bridge.ts'
+import { LegacyListener } from './mqtt/legacy-listener.ts'
 import { readServiceAccount, writeMosquittoAuth } from './mqtt/mosquitto-auth.ts'
 import { HubRecords } from './records.ts'
 import { scheduleSystemLogRetention } from './logs/log-retention.ts'
@@ -40,6 +41,8 @@ export interface RunningHub {
   url: string
   firstAdmin: { created: boolean; password?: string; file?: string }
   writer: InfluxWriter
+  /** The port of the listener for unchanged earlier clients, or null when it is off. */
+  legacyMqttPort: number | null
   stop(): Promise<void>
 }
 
@@ -55,6 +58,17 @@ function withoutCredentials(url: string): string {
 function required<T>(v: T | undefined, key: string): T {
   if (v === undefined || v === '') throw new HubConfigError(`configuration ${key}: required (bun run hub:dev starts local services and sets it)`)
   return v
+}
+
+/** The opt-in listener for unchanged earlier clients (hub/mqtt/legacy-listener.ts), or null when it is off. */
+function openLegacyListener(cfg: HubConfig, relay: (topic: string, payload: string) => Promise<void>, log: Logger): LegacyListener | null {
+  const ids = cfg.legacyRobots ? cfg.legacyRobots.split(',') : []
+  if (cfg.legacyMqttPort === undefined) {
+    if (ids.length) log.warn('TONYPI_HUB_LEGACY_ROBOTS is set but TONYPI_HUB_LEGACY_MQTT_PORT is not: the listener for the earlier client is off')
+    return null
+  }
+  if (!ids.length) throw new HubConfigError('configuration TONYPI_HUB_LEGACY_ROBOTS: the listener for the earlier client (TONYPI_HUB_LEGACY_MQTT_PORT) admits only the robot ids listed here; list at least one')
+  return new LegacyListener({ host: cfg.legacyMqttHost, port: cfg.legacyMqttPort, robots: ids, relay, log: log.child('legacy-mqtt') })
 }
 
 export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: StaticSite | null } = {}): Promise<RunningHub> {
@@ -108,14 +122,23 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   }
 
   const live = new FleetLive()
+  const legacyListener = openLegacyListener(cfg, (topic, payload) => bridge.publish(topic, payload), log)
   const bridge = new MqttBridge({
     url: mqttUrl, username: cfg.mqttUser, password: mqttPassword, robots, records,
     sink: { write: (id, samples) => { writer.write(id, samples); live.apply(id, samples) } },
     onEvent: (id, event, data) => live.event(id, event, data),
     onLive: (id, samples) => live.apply(id, samples),
+    ...(legacyListener ? { onLegacyCommand: (topic, payload) => legacyListener.deliver(topic, payload), answersInOurLayout: (id) => legacyListener.admitted.has(id) } : {}),
     log: log.child('mqtt'), offlineAfterMs: cfg.offlineAfterS * 1000,
   })
   await bridge.start()
+  const legacyMqttPort = legacyListener ? await legacyListener.start() : null
+  if (legacyListener) {
+    const registered = new Set((await robots.list()).map((r) => r.robotId))
+    for (const id of legacyListener.admitted) {
+      if (!registered.has(id)) log.warn(`robot ${id} is admitted on the earlier client's listener but not registered: its messages are dropped until an admin registers it (POST /api/v1/robots)`)
+    }
+  }
 
   const reports = new HubReports({
     db, influx: new InfluxQuery({ url: influxUrl, db: cfg.influxDb, ...influxAuth }), log: log.child('reports'),
@@ -148,7 +171,7 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   const robotRules = new RobotRuleRepo(db)
   const sync = new HubSync({ db, influx: new InfluxAckedWrites({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('sync') }), robotRules, log: log.child('sync') })
   const ctx: HubContext = {
-    config: cfg, db, users, robots, records, bridge, telemetry, live, reports, alerts, robotRules, sync,
+    config: cfg, db, users, robots, records, bridge, legacyListener, telemetry, live, reports, alerts, robotRules, sync,
     syncBrokerAuth: accountsChanged, jwtSecret, authSources, throttle: new AuthThrottle(), log, startedAt,
   }
   const api = createHubApi(ctx)
@@ -157,7 +180,7 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   log.info('hub ready', { http_port: httpPort })
   let stopped = false
   return {
-    ctx, httpPort, url: `http://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`, firstAdmin, writer,
+    ctx, httpPort, url: `http://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`, firstAdmin, writer, legacyMqttPort,
     async stop() {
       if (stopped) return
       stopped = true
@@ -167,6 +190,7 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
       await alerts.stop()
       await webhook?.stop()
       await reports.close()
+      await legacyListener?.stop()
       await bridge.stop()
       await writer.close()
       await logRetention.stop()

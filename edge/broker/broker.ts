@@ -3,7 +3,7 @@
 // password); anonymous clients only over TCP from loopback, and only when configured so.
 // Password guessing is throttled per address and account (server/throttle.ts) under the
 // process's ceiling on hash work, packets are size-capped before the broker buffers them
-// (packet-guard.ts), and every publish and subscription is judged by the account as it is
+// (server/mqtt-packet-guard.ts), and every publish and subscription is judged by the account as it is
 // now: a session ends when its user's password, role or tokens change or the user is deleted.
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import net from 'node:net'
@@ -14,7 +14,7 @@ import { isLoopback } from '../../server/peer.ts'
 import type { AuthThrottle } from '../../server/throttle.ts'
 import type { UserStore } from '../auth/user-store.ts'
 import { canPublish, canSubscribe } from './acl.ts'
-import { guardedSocket } from './packet-guard.ts'
+import { guardedSocket } from '../../server/mqtt-packet-guard.ts'
 import type { BrokerPrincipal } from './principal.ts'
 
 export interface BrokerOptions {

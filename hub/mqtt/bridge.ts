@@ -12,7 +12,10 @@
 import mqtt from 'mqtt'
 import { decodeJobEvent, JobEventError } from '../../core/job-event.ts'
 import { adaptLegacyMessage, LegacyMessageError, type LegacyRecord } from '../../core/legacy.ts'
+import { LegacyImuAssembler } from '../../core/legacy-imu.ts'
+import { LegacyStatusTransitions, toLegacyCommand } from '../../core/legacy-mapping.ts'
 import type { Logger } from '../../core/log.ts'
+import type { Command } from '../../core/schemas.ts'
 import type { Sample } from '../../core/streams.ts'
 import { decodeTelemetry, TelemetryPayloadError } from '../../core/telemetry-payload.ts'
 import { parseTopic } from '../../core/topics.ts'
@@ -63,7 +66,14 @@ export class MqttBridge {
     log: Logger; offlineAfterMs: number; onEvent?: (robotId: string, event: string, data: Record<string, unknown>) => void
     /** A synced robot's reduced-rate view (`live`): shown, not stored (its history comes in sync batches). */
     onLive?: (robotId: string, samples: Sample[]) => void
+    /** A command published in the earlier layout (for the listener of its unchanged clients, hub/mqtt/legacy-listener.ts). */
+    onLegacyCommand?: (topic: string, payload: Buffer) => void
+    /** Robots on that listener: their replies come back as outcomes, so a command to one waits for it. */
+    answersInOurLayout?: (robotId: string) => boolean
   }) {}
+
+  private readonly imu = new LegacyImuAssembler()
+  private readonly transitions = new LegacyStatusTransitions()
 
   async start() {
     await this.refreshRobots()
@@ -161,7 +171,7 @@ export class MqttBridge {
     }
     try {
       if (t.kind === 'robot') await this.onRobotTopic(t.robotId, t.channel, body, retained, topic)
-      else await this.onLegacy(topic, body)
+      else await this.onLegacy(topic, body, payload)
     } catch (err) {
       if (err instanceof TelemetryPayloadError || err instanceof LegacyMessageError || err instanceof JobEventError || err instanceof LivePayloadError) return this.drop(err.message, topic)
       this.deps.log.error('handling a message failed', { topic, error: err as Error })
@@ -222,77 +232,88 @@ export class MqttBridge {
     }
   }
 
-  private async onLegacy(topic: string, body: unknown) {
+  private async onLegacy(topic: string, body: unknown, raw: Buffer) {
     if ((LEGACY_SHARED_TOPICS as readonly string[]).includes(topic)) {
       return this.drop(`${topic} names its robot only in the payload; a robot publishes under its own id (tonypi/<id>/...)`, topic)
     }
     const rec = adaptLegacyMessage(topic, body, Date.now())
     if (!rec) return
-    if (rec.kind === 'command') return // our own (or an operator's) commands to legacy robots
+    // Our own (or an operator's) commands to robots on the earlier layout: the listener of its
+    // unchanged clients hands them to those connected there.
+    if (rec.kind === 'command') return this.deps.onLegacyCommand?.(topic, raw)
     if (!this.known.has(rec.robotId)) return this.drop(`robot ${rec.robotId} is not registered`, topic)
     this.counters.legacy++
+    const write = (samples: Sample[]) => {
+      this.deps.sink.write(rec.robotId, samples)
+      this.counters.samples += samples.length
+    }
     switch (rec.kind) {
-      case 'samples':
-        this.deps.sink.write(rec.robotId, rec.samples)
-        this.counters.samples += rec.samples.length
+      case 'samples': write(rec.samples); break
+      case 'imu_axis': {
+        const reading = this.imu.add(rec.robotId, rec.axis, rec.value, rec.ts)
+        if (reading) write([reading])
         break
-      case 'status':
-        this.deps.sink.write(rec.robotId, rec.samples)
+      }
+      case 'status': {
+        this.imu.noteHardware(rec.robotId, rec.info.hardware_available)
+        write(rec.samples)
+        // Its client repeats its status every 10 s: the log gets a line when it says something new.
+        const change = this.transitions.note(rec.robotId, rec)
+        if (change) await this.deps.records.log({ robotId: rec.robotId, level: change.level, category: 'robot', message: change.message, details: { status: rec.status, ...rec.info }, ts: rec.ts })
         if (rec.status === 'offline') {
           this.online.delete(rec.robotId)
           this.lastSeen.delete(rec.robotId)
+          this.transitions.forget(rec.robotId)
           await this.deps.robots.setStatus(rec.robotId, 'offline', 'legacy offline status', new Date(rec.ts), { legacy: true })
           return
         }
         this.online.add(rec.robotId)
         await this.deps.robots.setStatus(rec.robotId, rec.status, 'legacy status message', new Date(rec.ts), { legacy: true, info: rec.info })
         break
+      }
       case 'log':
         await this.deps.records.log({ robotId: rec.robotId, level: rec.level, category: 'robot', message: rec.message, details: { source: rec.source, ts_trusted: rec.tsTrusted }, ts: rec.ts })
         break
       case 'job':
         await this.deps.records.job(rec)
         break
-      case 'command_response':
-        break // only on the shared topic, refused above
+      case 'command_response': case 'unused':
+        break // replies only on the shared topics, refused above; vision results are not kept
     }
     this.seen(rec.robotId, true)
   }
 
   /**
    * Publishes a command and waits for the robot's reply on its own topic: the final one (done,
-   * rejected, failed) when it comes in time, else the last seen (accepted), else a timeout. An
-   * e-stop goes out in both layouts, whatever the robot was last seen speaking. A robot on the
-   * earlier client answers only on the shared reply topic, which cannot be attributed: its
-   * command is sent and not waited for (state `sent`).
+   * rejected, failed) when it comes in time, else the last seen (accepted), else a timeout. A
+   * robot seen speaking the earlier layout gets it in that layout's words (core/legacy-mapping.ts;
+   * what it has no words for is rejected at once). An e-stop goes out in both layouts, whatever
+   * the robot was last seen speaking. An earlier client on the hub's listener of unchanged
+   * clients has its replies relayed as outcomes and is waited for like any robot; one elsewhere
+   * answers only on a shared topic the hub cannot attribute: sent, not waited for (`sent`).
    */
-  async command(robotId: string, id: string, command: Record<string, unknown>, legacy: boolean, timeoutMs: number, by = 'unknown'): Promise<CommandReply | null> {
+  async command(robotId: string, id: string, command: Command, legacy: boolean, timeoutMs: number, by = 'unknown'): Promise<CommandReply | null> {
     const client = this.client
     if (!client?.connected) throw new Error('the hub is not connected to the broker')
+    const estop = command.type === 'estop'
+    const inTheirWords = legacy || estop ? toLegacyCommand(robotId, id, command) : null
+    if (legacy && inTheirWords && 'refused' in inTheirWords) return { id, state: 'rejected', reason: inTheirWords.refused }
+    const answers = !legacy || (this.deps.answersInOurLayout?.(robotId) ?? false)
     const key = waiterKey(robotId, id)
     let last: CommandReply | null = null
     const result = new Promise<CommandReply | null>((resolve) => {
+      if (!answers) return resolve(null)
       const timer = setTimeout(() => { this.waiters.delete(key); resolve(last) }, timeoutMs)
       this.waiters.set(key, (r) => {
         last = r
         if (r.state !== 'accepted') { clearTimeout(timer); this.waiters.delete(key); resolve(r) }
       })
     })
-    const estop = command.type === 'estop'
-    if (legacy || estop) {
-      const { type, ...rest } = command
-      const legacyType = estop ? null : type === 'motion' ? 'move' : type
-      const topic = legacyType === null ? `tonypi/emergency_stop/${robotId}` : `tonypi/commands/${robotId}`
-      const body = legacyType === 'move' ? { type: 'move', id, direction: rest.motion } : { ...(legacyType ? { type: legacyType } : {}), id, ...rest }
-      client.publish(topic, JSON.stringify(body))
-    }
+    if (inTheirWords && !('refused' in inTheirWords)) client.publish(inTheirWords.topic, JSON.stringify(inTheirWords.payload))
     // Who asked, and when by the hub's clock: the robot audits the user and refuses a request
     // that arrives later than its time to live (sync/uplink.ts), so nothing ever runs late.
     if (!legacy || estop) client.publish(`tonypi/${robotId}/command/request`, JSON.stringify({ ...command, id, by, issued_at: Date.now(), ttl_ms: timeoutMs }))
-    if (legacy && !estop) {
-      this.waiters.delete(key)
-      return { id, state: 'sent', reason: 'the earlier client answers on a shared topic the hub cannot attribute to a robot: sent, not confirmed' }
-    }
+    if (!answers) return { id, state: 'sent', reason: 'the earlier client answers on a shared topic the hub cannot attribute to a robot: sent, not confirmed' }
     return result
   }
 

@@ -27,14 +27,19 @@ export interface RobotView {
   created_at: number
   revoked: boolean
   legacy: boolean
+  /** False for a robot admitted on the listener for unchanged earlier clients: anyone reaching that port can speak as it. */
+  authenticated: boolean
   credential_username: string
   info: unknown
 }
 
-export const robotView = (r: RobotRow): RobotView => ({
+const NONE: ReadonlySet<string> = new Set()
+
+/** `unauthenticated`: the robots admitted on the listener for unchanged earlier clients (hub/mqtt/legacy-listener.ts). */
+export const robotView = (r: RobotRow, unauthenticated: ReadonlySet<string> = NONE): RobotView => ({
   robot_id: r.robotId, name: r.name, profile: r.profile, status: r.status, status_source: r.statusSource,
   last_seen: r.lastSeenAt?.getTime() ?? null, created_at: r.createdAt.getTime(), revoked: r.revokedAt !== null,
-  legacy: r.legacy, credential_username: r.credentialUsername, info: r.info,
+  legacy: r.legacy, authenticated: !unauthenticated.has(r.robotId), credential_username: r.credentialUsername, info: r.info,
 })
 
 function newCredential() {

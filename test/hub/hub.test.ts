@@ -41,6 +41,11 @@ function connect(opts: mqtt.IClientOptions): Promise<mqtt.MqttClient> {
 const robotClient = (id: string) => connect({ username: creds.get(id)!.username, password: creds.get(id)!.token })
 
 describe('robots and credentials', () => {
+  test('the listener for unchanged earlier clients is off by default', () => {
+    expect(h.hub.legacyMqttPort).toBeNull()
+    expect(h.hub.ctx.legacyListener).toBeNull()
+  })
+
   test('migrations ran from empty: every table is there', async () => {
     const rows = await h.hub.ctx.db.$client`select table_name from information_schema.tables where table_schema = 'public' order by 1`
     expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(expect.arrayContaining(['alert_rules', 'alerts', 'commands', 'jobs', 'reports', 'robots', 'sync_state', 'system_logs', 'users']))

@@ -53,6 +53,8 @@ export class EarlierClient {
   servoDegrees = [0, 10, -10, 20, 5, -5]
   /** Command types (`emergency_stop` for its stop topic) it receives and never answers, as a hung client would. */
   silentTo: string[] = []
+  /** Its wall clock, for the timestamps it writes (a test may give two clients the same one). */
+  now: () => number = Date.now
   battery = { percentage: 80, voltage: 11.8 }
 
   constructor(private readonly o: LegacyClientOptions) {
@@ -84,6 +86,10 @@ export class EarlierClient {
     })
   }
 
+  private stamp() {
+    return localIso(this.now())
+  }
+
   private pub(topic: string, data: Record<string, unknown>) {
     this.client.publish(topic, JSON.stringify(data), { qos: 0 })
   }
@@ -98,14 +104,14 @@ export class EarlierClient {
     const type = payload.type as string | undefined
     if (this.silentTo.includes(topic.startsWith('tonypi/emergency_stop/') ? 'emergency_stop' : String(type))) return
     const commandId = (payload.id as string | undefined) ?? crypto.randomUUID()
-    const base = { robot_id: this.o.robotId, command_id: commandId, timestamp: localIso(), success: false, message: 'Unknown command' }
+    const base = { robot_id: this.o.robotId, command_id: commandId, timestamp: this.stamp(), success: false, message: 'Unknown command' }
     if (topic.startsWith('tonypi/emergency_stop/')) {
       const reason = (payload.reason as string | undefined) ?? 'Emergency stop triggered'
       this.emergencyStopped = true
       this.emergencyReason = reason
       this.sendLog('WARNING', `EMERGENCY STOP: ${reason}`, 'emergency')
       const r = {
-        robot_id: this.o.robotId, command_id: commandId, type: 'emergency_stop', timestamp: localIso(), success: true,
+        robot_id: this.o.robotId, command_id: commandId, type: 'emergency_stop', timestamp: this.stamp(), success: true,
         message: `Emergency stop activated: ${reason}`, reason, state: { emergency_stopped: true, motors_stopped: true },
       }
       this.pub('tonypi/emergency_stop/response', r)
@@ -115,7 +121,7 @@ export class EarlierClient {
     if (this.emergencyStopped && !['resume', 'status_request', 'battery_request'].includes(String(type))) {
       return this.reply({ ...base, message: `Robot is emergency stopped. Send 'resume' command first. Reason: ${this.emergencyReason}` })
     }
-    const ok = (message: string, extra: Record<string, unknown> = {}) => this.reply({ robot_id: this.o.robotId, command_id: payload.id, timestamp: localIso(), success: true, message, ...extra })
+    const ok = (message: string, extra: Record<string, unknown> = {}) => this.reply({ robot_id: this.o.robotId, command_id: payload.id, timestamp: this.stamp(), success: true, message, ...extra })
     switch (type) {
       case 'move': {
         const direction = (payload.direction as string | undefined) ?? 'forward'
@@ -123,12 +129,12 @@ export class EarlierClient {
         return ok(`Moved ${direction} for 1.0 units`, { new_location: { x: 0, y: 0, z: 0 }, battery_level: this.battery.percentage })
       }
       case 'resume': {
-        if (!this.emergencyStopped) return this.reply({ robot_id: this.o.robotId, command_id: commandId, type: 'resume', timestamp: localIso(), success: true, message: 'Robot was not in emergency stop state' })
+        if (!this.emergencyStopped) return this.reply({ robot_id: this.o.robotId, command_id: commandId, type: 'resume', timestamp: this.stamp(), success: true, message: 'Robot was not in emergency stop state' })
         const previous = this.emergencyReason
         this.emergencyStopped = false
         this.emergencyReason = null
         return this.reply({
-          robot_id: this.o.robotId, command_id: commandId, type: 'resume', timestamp: localIso(), success: true,
+          robot_id: this.o.robotId, command_id: commandId, type: 'resume', timestamp: this.stamp(), success: true,
           message: `Robot resumed from emergency stop (was: ${previous})`, previous_reason: previous, state: { emergency_stopped: false, ready: true },
         })
       }
@@ -146,7 +152,7 @@ export class EarlierClient {
 
   sendStatus(status: 'online' | 'offline' = 'online') {
     this.pub(`tonypi/status/${this.o.robotId}`, {
-      robot_id: this.o.robotId, status: this.emergencyStopped && status === 'online' ? 'emergency_stopped' : status, timestamp: localIso(),
+      robot_id: this.o.robotId, status: this.emergencyStopped && status === 'online' ? 'emergency_stopped' : status, timestamp: this.stamp(),
       system_info: { platform: 'Linux-6.6.31+rpt-rpi-2712-aarch64', cpu_percent: 23.5, memory_percent: 41.2, disk_usage: 37.9, temperature: 52.1, cpu_temperature: 52.1, uptime: 3600, hardware_mode: this.hardware, hardware_sdk: this.hardware },
       hardware_available: this.hardware, ip_address: '192.168.149.1', camera_url: 'http://192.168.149.1:8081/?action=stream',
       emergency_stopped: this.emergencyStopped, emergency_reason: this.emergencyReason,
@@ -161,7 +167,7 @@ export class EarlierClient {
       ['ultrasonic_distance', 87.3, 'cm'], ['cpu_temperature', 52.1, 'C'], ['light_sensor_dark', 0, 'bool'], ['light_level', 74, '%'],
     ]
     for (const [sensor_type, value, unit] of sensors) {
-      this.pub(`tonypi/sensors/${this.o.robotId}`, { robot_id: this.o.robotId, sensor_type, value, timestamp: localIso(), unit })
+      this.pub(`tonypi/sensors/${this.o.robotId}`, { robot_id: this.o.robotId, sensor_type, value, timestamp: this.stamp(), unit })
     }
   }
 
@@ -170,24 +176,24 @@ export class EarlierClient {
     this.servoDegrees.forEach((deg, i) => {
       servos[`servo_${i + 1}`] = { id: i + 1, name: SERVO_NAMES[i], position: deg, temperature: 45 + i, voltage: 5.0, torque_enabled: true, alert_level: 'normal' }
     })
-    this.pub(`tonypi/servos/${this.o.robotId}`, { robot_id: this.o.robotId, servos, servo_count: 6, timestamp: localIso() })
+    this.pub(`tonypi/servos/${this.o.robotId}`, { robot_id: this.o.robotId, servos, servo_count: 6, timestamp: this.stamp() })
   }
 
   sendBattery() {
-    this.pub('tonypi/battery', { robot_id: this.o.robotId, percentage: this.battery.percentage, voltage: this.battery.voltage, charging: false, timestamp: localIso() })
+    this.pub('tonypi/battery', { robot_id: this.o.robotId, percentage: this.battery.percentage, voltage: this.battery.voltage, charging: false, timestamp: this.stamp() })
   }
 
   sendLocation() {
-    this.pub('tonypi/location', { robot_id: this.o.robotId, x: 1.5, y: -0.5, z: 0, timestamp: localIso() })
+    this.pub('tonypi/location', { robot_id: this.o.robotId, x: 1.5, y: -0.5, z: 0, timestamp: this.stamp() })
   }
 
   sendLog(level: string, message: string, source = 'main') {
-    this.pub(`tonypi/logs/${this.o.robotId}`, { robot_id: this.o.robotId, timestamp: localIso(), level: level.toUpperCase(), message, source })
+    this.pub(`tonypi/logs/${this.o.robotId}`, { robot_id: this.o.robotId, timestamp: this.stamp(), level: level.toUpperCase(), message, source })
   }
 
   /** send_job_event: with items, progress_percent is added. */
   sendJobEvent(taskName: string, status: string, o: { itemsDone?: number; itemsTotal?: number; reason?: string } = {}) {
-    const data: Record<string, unknown> = { robot_id: this.o.robotId, timestamp: localIso(), task_name: taskName, status }
+    const data: Record<string, unknown> = { robot_id: this.o.robotId, timestamp: this.stamp(), task_name: taskName, status }
     if (o.reason !== undefined) data.reason = o.reason
     if (o.itemsDone !== undefined) data.items_done = o.itemsDone
     if (o.itemsTotal !== undefined) data.items_total = o.itemsTotal
@@ -199,8 +205,8 @@ export class EarlierClient {
   sendSimulatorJob(kind: 'start' | 'working' | 'completed' | 'cancelled', itemsDone: number, itemsTotal: number) {
     const percent = Math.round((itemsDone / Math.max(1, itemsTotal)) * 10000) / 100
     const data: Record<string, unknown> = kind === 'start'
-      ? { robot_id: this.o.robotId, status: 'started', task_name: 'inventory_scan', start_time: localIso(), items_total: itemsTotal, items_done: 0, percent: 0, phase: 'scanning', timestamp: localIso() }
-      : { robot_id: this.o.robotId, start_time: localIso(), items_total: itemsTotal, items_done: itemsDone, percent, status: kind === 'working' ? 'working' : kind, timestamp: localIso() }
+      ? { robot_id: this.o.robotId, status: 'started', task_name: 'inventory_scan', start_time: this.stamp(), items_total: itemsTotal, items_done: 0, percent: 0, phase: 'scanning', timestamp: this.stamp() }
+      : { robot_id: this.o.robotId, start_time: this.stamp(), items_total: itemsTotal, items_done: itemsDone, percent, status: kind === 'working' ? 'working' : kind, timestamp: this.stamp() }
     this.pub(`tonypi/job/${this.o.robotId}`, data)
   }
 
