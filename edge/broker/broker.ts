@@ -8,6 +8,7 @@
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import net from 'node:net'
 import type { Logger } from '../../core/log.ts'
+import { DEACTIVATED } from '../../server/account-routes.ts'
 import { userFromToken, type AuthSources } from '../../server/auth-plugin.ts'
 import { HashBusy } from '../../server/hash-gate.ts'
 import { isLoopback } from '../../server/peer.ts'
@@ -92,6 +93,7 @@ export class EmbeddedBroker {
             if (u) return u
           }
           const u = await authSources.hashGate.run(() => users.verify(name, secret))
+          if (u && !u.is_active) throw new Error(DEACTIVATED)
           return u ? { kind: 'user', uid: u.id, username: u.username, role: u.role, ver: u.tokenVersion } : null
         }
         login().then((p) => {
