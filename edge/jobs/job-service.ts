@@ -3,8 +3,9 @@
 // an action group the job runs). The earlier system inserted a row per "completed" message
 // (LEGACY.md flaw 11); here a job is one row, updated in place, and a finished job never
 // changes again.
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm'
 import { JOB_STATUSES, jobChanges, type JobEventRecord, type JobProgress as LifecycleProgress, type JobState, type JobStatus } from '../../core/job-event.ts'
+import { jobStats, type JobStats } from '../../core/job-stats.ts'
 import { planJobReport, type KnownJob } from '../../core/legacy-mapping.ts'
 import type { Logger } from '../../core/log.ts'
 import type { CommandExecutor } from '../commands/command-executor.ts'
@@ -144,21 +145,12 @@ export class JobService {
     return this.deps.db.select().from(jobs).where(this.window(q)).orderBy(desc(jobs.startedAt), desc(jobs.id)).limit(Math.min(q.limit ?? 100, 1000)).all().map(toRecord)
   }
 
-  stats(q: { from?: number; to?: number }) {
-    const rows = this.deps.db.select().from(jobs).where(this.window(q)).all()
-    const by_status = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>
-    let ended = 0, durationSum = 0
-    for (const r of rows) {
-      by_status[r.status]++
-      if (r.finishedAt !== null) { ended++; durationSum += r.finishedAt - r.startedAt }
-    }
-    const finished = by_status.completed + by_status.failed + by_status.cancelled
-    return {
-      total: rows.length, by_status,
-      // Over finished jobs only: a running job has neither succeeded nor failed yet.
-      success_rate: finished ? by_status.completed / finished : null,
-      mean_duration_ms: ended ? Math.round(durationSum / ended) : null,
-    }
+  stats(q: { from?: number; to?: number }): JobStats {
+    const groups = this.deps.db.select({
+      status: jobs.status, n: sql<number>`count(*)`, finished: sql<number>`count(${jobs.finishedAt})`,
+      durationMs: sql<number>`coalesce(sum(${jobs.finishedAt} - ${jobs.startedAt}), 0)`,
+    }).from(jobs).where(this.window(q)).groupBy(jobs.status).all()
+    return jobStats(groups)
   }
 
   private window(q: { status?: JobStatus; from?: number; to?: number }): SQL | undefined {

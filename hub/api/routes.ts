@@ -14,6 +14,8 @@ import type { HubContext } from '../context.ts'
 import { commands, jobs } from '../db/schema.ts'
 import { jobRecord } from '../records.ts'
 import { hubLogRoutes } from './log-routes.ts'
+import { hubJobRoutes } from './job-routes.ts'
+import { hubRobotDetailsRoutes } from './robot-details-routes.ts'
 import { RobotError, robotView } from '../robots/robot-repo.ts'
 import { accountRoutes } from '../../server/account-routes.ts'
 import { assertEveryRouteDeclaresAuth, authPlugin } from '../../server/auth-plugin.ts'
@@ -185,6 +187,8 @@ export function createHubApi(ctx: HubContext) {
       const rows = await ctx.db.select().from(jobs).where(and(...where)).orderBy(desc(jobs.startedAt)).limit(query.limit ?? 100).offset(query.offset ?? 0)
       return rows.map(jobRecord)
     }, { auth: 'viewer', query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })), status: t.Optional(t.Union(['started', 'in_progress', 'completed', 'cancelled', 'failed'].map((s) => t.Literal(s)))), ...Window }) })
+    .use(hubJobRoutes(ctx, auth))
+    .use(hubRobotDetailsRoutes(ctx, auth))
     .use(hubLogRoutes(ctx, auth))
     .use(hubAlertRoutes(ctx, auth))
     .use(hubReportRoutes(ctx, auth))
