@@ -3,7 +3,7 @@
 // (recorded with their name), admins edit rules, globally or for one robot.
 import { Elysia, t } from 'elysia'
 import { EpochMs } from '../../server/params.ts'
-import { AlertRecord, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
+import { AcknowledgeFilter, ACKNOWLEDGE_ALL_MAX, AlertRecord, AlertStats, ManualAlert, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
 import { HttpError } from '../../core/http-error.ts'
 import { RuleError } from '../alerts/rule-repo.ts'
 import { isRobotMetric } from '../alerts/robot-rules.ts'
@@ -76,6 +76,44 @@ export function hubAlertRoutes(ctx: HubContext, auth: HubAuth) {
       }),
       response: { 200: t.Array(AlertRecord) },
       detail: { summary: "The fleet's alerts, newest first: the hub's own (robot offline, sync lag and backlog) and those robots raised" },
+    })
+
+    .get('/alerts/stats', async ({ query }) => {
+      if (query.robot_id !== undefined) await robotOr404(query.robot_id)
+      return ctx.alerts.store.stats(query)
+    }, {
+      auth: 'viewer',
+      query: t.Object({
+        robot_id: t.Optional(t.String({ maxLength: 64 })),
+        from: t.Optional(EpochMs('created at or after, epoch ms')),
+        to: t.Optional(EpochMs('created at or before, epoch ms')),
+      }),
+      response: { 200: AlertStats, 404: ErrorBody },
+      detail: { summary: "Counts of alerts by severity and type (one robot's, or the fleet's), and how many are unacknowledged and unresolved" },
+    })
+
+    .post('/alerts', async ({ principal, body, set }) => {
+      const { robot_id, ...alert } = body
+      await robotOr404(robot_id)
+      set.status = 201
+      return ctx.alerts.raiseManual(robot_id, alert, principal.username)
+    }, {
+      auth: 'operator',
+      body: t.Object({ robot_id: t.String({ maxLength: 64, description: 'the robot it is about' }), ...ManualAlert.properties }, { additionalProperties: false }),
+      response: { 201: AlertRecord, 404: ErrorBody },
+      detail: { summary: "An operator's own alert about a robot (type manual), announced like any (dashboards, MQTT, webhook); open until a person resolves it" },
+    })
+
+    .post('/alerts/acknowledge-all', async ({ principal, body }) => {
+      const f = body ?? {}
+      if (f.robot_id !== undefined) await robotOr404(f.robot_id)
+      const done = await ctx.alerts.acknowledgeAll(f, principal.username)
+      return { acknowledged: done.length, ids: done.map((a) => a.id) }
+    }, {
+      auth: 'operator',
+      body: t.Optional(t.Union([t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })), ...AcknowledgeFilter }, { additionalProperties: false }), t.Null()])),
+      response: { 200: t.Object({ acknowledged: t.Integer(), ids: t.Array(t.Integer()) }), 404: ErrorBody },
+      detail: { summary: `Acknowledge every open, unacknowledged alert matching the filter (at most ${ACKNOWLEDGE_ALL_MAX}); a robot's own alerts are acknowledged on the robot too` },
     })
 
     .get('/alerts/rules', async ({ query }) => {
