@@ -9,6 +9,7 @@ import { Password, PublicUser, Role, Username, type PublicUser as PublicUserT, t
 import { signToken } from '../core/token.ts'
 import type { authPlugin, StoredUser } from './auth-plugin.ts'
 import { HashBusy, type HashGate } from './hash-gate.ts'
+import { knownFields, OpenBody } from './params.ts'
 import { peerOf } from './peer.ts'
 import type { AuthThrottle } from './throttle.ts'
 
@@ -70,6 +71,7 @@ export interface AccountRoutesOptions {
 const ErrorBody = t.Object({ error: t.String(), message: t.String() })
 const UserId = t.Object({ id: t.Integer({ minimum: 1, maximum: 2_147_483_647 }) })
 const Email = t.Optional(t.Union([t.String({ format: 'email', maxLength: 254 }), t.Null()]))
+const UserPatchBody = { password: t.Optional(Password), role: t.Optional(Role), email: Email, is_active: t.Optional(t.Boolean()) }
 const LOGIN_LIMITS = { maxBytes: 2048, maxDepth: 2 }
 
 function storeError(err: unknown): never {
@@ -159,6 +161,7 @@ export function accountRoutes(o: AccountRoutesOptions) {
     }, { auth: 'admin', body: t.Object({ username: Username, password: Password, role: Role, email: Email }, { additionalProperties: false }) })
     .get('/users/:id', ({ params }) => userOr404(params.id), { auth: 'admin', params: UserId, response: { 200: PublicUser, 404: ErrorBody } })
     .put('/users/:id', async ({ principal, params, body }) => {
+      knownFields(body, UserPatchBody, 'a user change')
       const before = await userOr404(params.id)
       if (body.is_active === false && me(principal) === params.id) throw new HttpError(409, 'conflict', 'you cannot deactivate yourself')
       const u = await users.update(params.id, body).catch(storeError)
@@ -169,7 +172,7 @@ export function accountRoutes(o: AccountRoutesOptions) {
     }, {
       auth: 'admin',
       params: UserId,
-      body: t.Object({ password: t.Optional(Password), role: t.Optional(Role), email: Email, is_active: t.Optional(t.Boolean()) }, { minProperties: 1, additionalProperties: false }),
+      body: OpenBody(UserPatchBody, { minProperties: 1 }),
       detail: { summary: "Change a user; a new password or role, or `is_active: false` (the account stays, unable to log in), ends the user's tokens, live sockets and MQTT sessions. The last active admin cannot be demoted or deactivated, nor you yourself deactivated" },
     })
     .delete('/users/:id', async ({ principal, params }) => {

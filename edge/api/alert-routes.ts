@@ -2,7 +2,7 @@
 // resolve (one or all matching a filter, recorded with their name) and raise their own, admins
 // edit rules.
 import { Elysia, t } from 'elysia'
-import { EpochMs } from '../../server/params.ts'
+import { EpochMs, knownFields, OpenBody } from '../../server/params.ts'
 import { AcknowledgeFilter, ACKNOWLEDGE_ALL_MAX, AlertRecord, AlertStats, ManualAlert, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
 import { RuleError } from '../alerts/alert-store.ts'
 import type { EdgeContext } from '../context.ts'
@@ -48,20 +48,20 @@ export function alertRoutes(ctx: EdgeContext, auth: EdgeAuth) {
 
     .post('/alerts', ({ principal, body, set }) => {
       set.status = 201
-      return ctx.alerts.raiseManual(body, principal.username)
+      return ctx.alerts.raiseManual(knownFields(body, ManualAlert.properties, 'an alert'), principal.username)
     }, {
       auth: 'operator',
-      body: ManualAlert,
+      body: OpenBody(ManualAlert.properties),
       response: { 201: AlertRecord },
       detail: { summary: "An operator's own alert (type manual), announced like any; open until a person resolves it" },
     })
 
     .post('/alerts/acknowledge-all', ({ principal, body }) => {
-      const done = ctx.alerts.acknowledgeAll(body ?? {}, principal.username)
+      const done = ctx.alerts.acknowledgeAll(knownFields(body ?? {}, AcknowledgeFilter, 'a filter'), principal.username)
       return { acknowledged: done.length, ids: done.map((a) => a.id) }
     }, {
       auth: 'operator',
-      body: t.Optional(t.Union([t.Object(AcknowledgeFilter, { additionalProperties: false }), t.Null()])),
+      body: t.Optional(t.Union([OpenBody(AcknowledgeFilter), t.Null()])),
       response: { 200: t.Object({ acknowledged: t.Integer(), ids: t.Array(t.Integer()) }) },
       detail: { summary: `Acknowledge every open, unacknowledged alert matching the filter (at most ${ACKNOWLEDGE_ALL_MAX})` },
     })

@@ -6,6 +6,7 @@ import type { EdgeContext } from '../context.ts'
 import { editRobotDetails, robotDetails } from '../robot-details.ts'
 import type { EdgeAuth } from './routes.ts'
 import { HttpError } from './errors.ts'
+import { knownFields, OpenBody } from '../../server/params.ts'
 
 const IdParam = t.Object({ id: t.String({ maxLength: 64 }) })
 
@@ -21,14 +22,14 @@ export function robotRoutes(ctx: EdgeContext, auth: EdgeAuth) {
     }, { auth: 'viewer', params: IdParam })
     .put('/robots/:id', ({ principal, params, body }) => {
       own(params.id)
-      const { before, after } = editRobotDetails(ctx.db, body)
+      const { before, after } = editRobotDetails(ctx.db, knownFields(body, RobotDetailsPatch.properties, 'a robot'))
       const fields = changedDetails(before, after)
       if (fields.length) ctx.bus.event('robot.edited', 'info', { by: principal.username, fields, message: `robot details (${fields.join(', ')}) edited by ${principal.username}` })
       return robotSummary(ctx)
     }, {
       auth: 'admin',
       params: IdParam,
-      body: RobotDetailsPatch,
+      body: OpenBody(RobotDetailsPatch.properties, { minProperties: 1 }),
       detail: { summary: "Edit this robot's name, description, location and notes (partial; null or blank clears a field)" },
     })
 }

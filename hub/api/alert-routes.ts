@@ -2,7 +2,7 @@
 // messages (edge/api/alert-routes.ts): viewers read, operators acknowledge and resolve
 // (recorded with their name), admins edit rules, globally or for one robot.
 import { Elysia, t } from 'elysia'
-import { EpochMs } from '../../server/params.ts'
+import { EpochMs, knownFields, OpenBody } from '../../server/params.ts'
 import { AcknowledgeFilter, ACKNOWLEDGE_ALL_MAX, AlertRecord, AlertStats, ManualAlert, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
 import { HttpError } from '../../core/http-error.ts'
 import { RuleError } from '../alerts/rule-repo.ts'
@@ -23,16 +23,11 @@ const AlertId = t.Object({ id: t.String({ maxLength: 40 }) })
 /** Epoch ms that a Date can hold, so a wild value is a 400 and not a failed query. */
 const RobotQuery = t.Object({ robot_id: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "a robot's own rules (the global rule where it has none)" })) })
 
-// The body schema lets unknown fields through so the handler can name them: the framework would
-// otherwise drop them silently, and a misspelt `min_duration` would leave the rule as it was.
-const RULE_FIELDS = Object.keys(RulePatch.properties)
-const RulePatchBody = t.Object(RulePatch.properties, { minProperties: 1, additionalProperties: true })
-
-function rulePatch(body: Record<string, unknown>): RulePatch {
-  const unknown = Object.keys(body).filter((k) => !RULE_FIELDS.includes(k))
-  if (unknown.length) throw new HttpError(400, 'invalid_request', `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}: a rule has ${RULE_FIELDS.join(', ')}`)
-  return body as RulePatch
-}
+// A misspelt `min_duration` is a 400 naming it, not a rule left as it was (server/params.ts).
+const RulePatchBody = OpenBody(RulePatch.properties, { minProperties: 1 })
+const rulePatch = (body: Record<string, unknown>) => knownFields(body, RulePatch.properties, 'a rule') as RulePatch
+const ManualAlertBody = { robot_id: t.String({ maxLength: 64, description: 'the robot it is about' }), ...ManualAlert.properties }
+const HubAcknowledgeFilter = { robot_id: t.Optional(t.String({ maxLength: 64 })), ...AcknowledgeFilter }
 
 /** Ids are parsed after the role check, so an anonymous caller learns nothing from a 400. */
 function alertId(raw: string): number {
@@ -93,25 +88,25 @@ export function hubAlertRoutes(ctx: HubContext, auth: HubAuth) {
     })
 
     .post('/alerts', async ({ principal, body, set }) => {
-      const { robot_id, ...alert } = body
+      const { robot_id, ...alert } = knownFields(body, ManualAlertBody, 'an alert')
       await robotOr404(robot_id)
       set.status = 201
       return ctx.alerts.raiseManual(robot_id, alert, principal.username)
     }, {
       auth: 'operator',
-      body: t.Object({ robot_id: t.String({ maxLength: 64, description: 'the robot it is about' }), ...ManualAlert.properties }, { additionalProperties: false }),
+      body: OpenBody(ManualAlertBody),
       response: { 201: AlertRecord, 404: ErrorBody },
       detail: { summary: "An operator's own alert about a robot (type manual), announced like any (dashboards, MQTT, webhook); open until a person resolves it" },
     })
 
     .post('/alerts/acknowledge-all', async ({ principal, body }) => {
-      const f = body ?? {}
+      const f = knownFields(body ?? {}, HubAcknowledgeFilter, 'a filter')
       if (f.robot_id !== undefined) await robotOr404(f.robot_id)
       const done = await ctx.alerts.acknowledgeAll(f, principal.username)
       return { acknowledged: done.length, ids: done.map((a) => a.id) }
     }, {
       auth: 'operator',
-      body: t.Optional(t.Union([t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })), ...AcknowledgeFilter }, { additionalProperties: false }), t.Null()])),
+      body: t.Optional(t.Union([OpenBody(HubAcknowledgeFilter), t.Null()])),
       response: { 200: t.Object({ acknowledged: t.Integer(), ids: t.Array(t.Integer()) }), 404: ErrorBody },
       detail: { summary: `Acknowledge every open, unacknowledged alert matching the filter (at most ${ACKNOWLEDGE_ALL_MAX}); a robot's own alerts are acknowledged on the robot too` },
     })

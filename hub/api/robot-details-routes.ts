@@ -6,13 +6,14 @@ import { changedDetails, RobotDetailsPatch } from '../../core/robot-details.ts'
 import type { HubContext } from '../context.ts'
 import { RobotError, robotView } from '../robots/robot-repo.ts'
 import type { HubAuth } from './routes.ts'
+import { knownFields, OpenBody } from '../../server/params.ts'
 
 export function hubRobotDetailsRoutes(ctx: HubContext, auth: HubAuth) {
   return new Elysia().use(auth)
     .put('/robots/:id', async ({ principal, params, body }) => {
       let r
       try {
-        r = await ctx.robots.editDetails(params.id, body)
+        r = await ctx.robots.editDetails(params.id, knownFields(body, RobotDetailsPatch.properties, 'a robot'))
       } catch (err) {
         if (err instanceof RobotError) throw new HttpError(err.status, 'not_found', err.message)
         throw err
@@ -25,7 +26,7 @@ export function hubRobotDetailsRoutes(ctx: HubContext, auth: HubAuth) {
     }, {
       auth: 'admin',
       params: t.Object({ id: t.String({ maxLength: 64 }) }),
-      body: RobotDetailsPatch,
+      body: OpenBody(RobotDetailsPatch.properties, { minProperties: 1 }),
       detail: { summary: "Edit a robot's name, description, location and notes (partial; null or blank clears a field)" },
     })
 }
