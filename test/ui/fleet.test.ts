@@ -468,6 +468,37 @@ describe('fleet dashboard', () => {
     expect(errors).toEqual([])
   }, TEST_MS)
 
+  test("the earlier system's conveniences on the hub: job statistics per robot and fleet-wide, a robot's details, an operator's own alert", async () => {
+    ready()
+    const viewer = await as('viewer')
+    await viewer.page.waitForSelector('[data-card=fleet-job-stats] tr[data-robot-jobs=robot-a]')
+    await viewer.page.goto(h.base + '/robots/robot-a/jobs')
+    await viewer.page.waitForSelector('[data-card=job-stats] [data-stat=total]')
+    expect(await viewer.page.$$('[data-action=robot-details-edit], [data-action=alert-raise]')).toHaveLength(0)
+
+    const admin = await as('admin')
+    await admin.page.goto(h.base + '/robots/robot-a')
+    await admin.page.click('[data-card=robot-details] [data-action=robot-details-edit]')
+    await admin.page.fill('input[name=robot-location]', 'Warehouse, aisle 4')
+    await admin.page.click('[data-action=robot-details-save]')
+    await admin.page.waitForSelector('[data-card=robot-details] [data-detail=location]:has-text("Warehouse, aisle 4")')
+    expect((await (await h.api('/api/v1/robots/robot-a', { token: await h.tokenFor('viewer') })).json()).location).toBe('Warehouse, aisle 4')
+
+    const { page, errors } = await as('operator')
+    await page.goto(h.base + '/robots/robot-a/alerts')
+    await page.click('[data-card=alert-stats] summary')
+    await page.fill('input[name=alert-title]', 'Loose cable at the left wrist')
+    await page.click('[data-action=alert-raise]')
+    await page.waitForSelector('tr[data-alert][data-type=manual]:has-text("Loose cable at the left wrist")')
+    const [raised] = await h.hub.ctx.db.select().from(alerts).where(eq(alerts.title, 'Loose cable at the left wrist'))
+    expect([raised.robotId, raised.type, raised.severity]).toEqual(['robot-a', 'manual', 'warning'])
+    await page.click('[data-action=alert-ack-all]')
+    await page.waitForSelector('tr[data-alert][data-type=manual][data-state=acknowledged]')
+    // Put back as the later tests expect: no open alert of robot-a's.
+    expect((await h.api(`/api/v1/alerts/${raised.id}/resolve`, { token: await h.tokenFor('operator'), method: 'POST' })).status).toBe(200)
+    expect([...errors, ...viewer.errors, ...admin.errors]).toEqual([])
+  }, TEST_MS)
+
   test('an operator generates a fleet report: a row per robot, listed as a fleet report', async () => {
     ready()
     const { page, errors } = await as('operator')
