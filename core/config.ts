@@ -21,7 +21,9 @@ const hz = (max: number) => ({ type: 'number', min: 0.01, max } as const)
 
 export const EDGE_CONFIG_SPEC = {
   robotId: { env: 'TONYPI_ROBOT_ID', kind: { type: 'string', pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, hint: 'letters, digits, _ . -' }, doc: 'robot id on topics and at the hub (default: the hostname)' },
-  profile: { env: 'TONYPI_PROFILE', kind: { type: 'enum', values: ['auto', 'sim', 'tonypi-hat', 'tonypi-board'] }, default: 'auto', doc: 'robot hardware profile; auto uses the simulator when no hardware is found' },
+  profile: { env: 'TONYPI_PROFILE', kind: { type: 'enum', values: ['auto', 'sim', 'tonypi-hat', 'tonypi-board', 'legacy-client'] }, default: 'auto', doc: "robot profile; legacy-client: the earlier Python client drives the hardware and the edge speaks to it over its own broker; auto takes that when the client is heard, else probes the hardware, else uses the simulator" },
+  legacyWaitS: { env: 'TONYPI_LEGACY_WAIT_S', kind: { type: 'number', min: 0, max: 120 }, default: 6, doc: 'auto: how long to listen for the earlier Python client on loopback before probing any hardware (it reconnects every few seconds); 0 skips it' },
+  legacyReplyTimeoutMs: { env: 'TONYPI_LEGACY_REPLY_TIMEOUT_MS', kind: { type: 'int', min: 100, max: 120_000 }, default: 10_000, doc: 'legacy-client: a command the earlier client has not answered in this time is failed (it answers a move only when the motion has ended)' },
   httpHost: { env: 'TONYPI_HTTP_HOST', kind: { type: 'string' }, default: '0.0.0.0', doc: 'address the dashboard and API listen on' },
   httpPort: { env: 'TONYPI_HTTP_PORT', kind: port, default: 8080, doc: 'dashboard, API, live WebSocket and MQTT-over-WebSocket port (0 = any free port)' },
   mqttHost: { env: 'TONYPI_MQTT_HOST', kind: { type: 'string' }, default: '0.0.0.0', doc: 'address the embedded MQTT broker listens on' },

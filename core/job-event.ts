@@ -9,9 +9,66 @@ import { RobotId } from './schemas.ts'
 
 export const JOB_EVENT_STATUSES = ['started', 'in_progress', 'completed', 'cancelled', 'failed'] as const satisfies readonly LegacyJobStatus[]
 
+/** Every state a job can be in: `queued` is the API's, before anything started it. */
+export const JOB_STATUSES = ['queued', 'started', 'in_progress', 'completed', 'cancelled', 'failed'] as const
+export type JobStatus = (typeof JOB_STATUSES)[number]
+
 /** Status only moves forward: a late "started" after "in_progress" must not rewind a job. */
-export const JOB_STATUS_RANK: Record<LegacyJobStatus, number> = { started: 1, in_progress: 2, completed: 3, cancelled: 3, failed: 3 }
-export const isFinishedJobStatus = (s: LegacyJobStatus) => JOB_STATUS_RANK[s] === 3
+export const JOB_STATUS_RANK: Record<JobStatus, number> = { queued: 0, started: 1, in_progress: 2, completed: 3, cancelled: 3, failed: 3 }
+export const isFinishedJobStatus = (s: JobStatus) => JOB_STATUS_RANK[s] === 3
+
+/** A job as both ends keep it (the edge's SQLite row and the hub's PostgreSQL row, times in epoch ms). */
+export interface JobState {
+  taskName: string | null
+  status: JobStatus
+  itemsDone: number | null
+  itemsTotal: number | null
+  percent: number | null
+  reason: string | null
+  finishedAt: number | null
+}
+
+/** A report on a job: absent (or null) fields are "not reported", never zero. */
+export interface JobProgress {
+  status?: JobStatus
+  task_name?: string | null
+  items_done?: number | null
+  items_total?: number | null
+  percent?: number | null
+  reason?: string | null
+}
+
+const given = <T>(v: T | null | undefined): v is T => v !== undefined && v !== null
+
+/**
+ * What a report changes on a job, the one lifecycle of the edge and the hub: status only
+ * forward, a finished job never again (a repeat of its end changes nothing; anything else is
+ * `ignored`, with why), a zero is a value, and a percent derived from items when only items came.
+ */
+export function jobChanges(cur: JobState, p: JobProgress, now: number): { set: Partial<JobState>; ignored?: string } {
+  if (isFinishedJobStatus(cur.status)) {
+    const repeat = p.status === undefined || p.status === cur.status
+    return { set: {}, ...(repeat ? {} : { ignored: `already ${cur.status}; ${p.status} ignored` }) }
+  }
+  const set: Partial<JobState> = {}
+  if (p.status && JOB_STATUS_RANK[p.status] > JOB_STATUS_RANK[cur.status]) set.status = p.status
+  if (given(p.task_name) && cur.taskName !== p.task_name && (cur.taskName === null || cur.taskName === UNNAMED_TASK)) set.taskName = p.task_name.slice(0, 200)
+  if (given(p.items_done) && p.items_done !== cur.itemsDone) set.itemsDone = p.items_done
+  if (given(p.items_total) && p.items_total !== cur.itemsTotal) set.itemsTotal = p.items_total
+  if (given(p.percent) && p.percent !== cur.percent) set.percent = p.percent
+  else if (!given(p.percent) && (set.itemsDone !== undefined || set.itemsTotal !== undefined)) {
+    // Only items reported: derive the percent so a progress bar moves.
+    const done = set.itemsDone ?? cur.itemsDone
+    const total = set.itemsTotal ?? cur.itemsTotal
+    if (given(done) && given(total) && total > 0) set.percent = Math.round((done / total) * 1000) / 10
+  }
+  if (given(p.reason) && p.reason !== cur.reason) set.reason = p.reason.slice(0, 500)
+  if (set.status && isFinishedJobStatus(set.status)) set.finishedAt = now
+  return { set }
+}
+
+/** The name a job reported without one gets, on the edge and the hub alike. */
+export const UNNAMED_TASK = 'unnamed task'
 
 /**
  * Reports without a job id are matched by task name. A non-"started" report for a task

@@ -14,8 +14,27 @@ describe('legacy adapter', () => {
   test('sensors: performance fields go to the performance stream, others to sensors', () => {
     const a = adaptLegacyMessage('tonypi/sensors/r1', { robot_id: 'r1', sensor_type: 'cpu_temperature', value: 55.5 }, now)
     expect(a).toMatchObject({ kind: 'samples', robotId: 'r1', samples: [{ stream: 'performance', values: { cpu_temp_c: 55.5 } }] })
-    const b = adaptLegacyMessage('tonypi/sensors/r1', { robot_id: 'r1', sensor_type: 'accelerometer_x', value: -0.2 }, now)
-    expect(b).toMatchObject({ samples: [{ stream: 'sensors', source: 'accelerometer_x', values: { value: -0.2 } }] })
+    const b = adaptLegacyMessage('tonypi/sensors/r1', { robot_id: 'r1', sensor_type: 'ultrasonic_distance', value: 42 }, now)
+    expect(b).toMatchObject({ samples: [{ stream: 'sensors', source: 'ultrasonic_distance', values: { value: 42 } }] })
+  })
+
+  test('IMU axes are not generic sensors: each is one axis of a reading (core/legacy-imu.ts joins them)', () => {
+    expect(adaptLegacyMessage('tonypi/sensors/r1', { robot_id: 'r1', sensor_type: 'accelerometer_x', value: -0.2, unit: 'm/s^2' }, now))
+      .toEqual({ kind: 'imu_axis', robotId: 'r1', axis: 'accelerometer_x', value: -0.2, ts: now, tsTrusted: false })
+    expect(adaptLegacyMessage('tonypi/sensors/r1', { robot_id: 'r1', sensor_type: 'gyroscope_z', value: 3 }, now)).toMatchObject({ kind: 'imu_axis', axis: 'gyroscope_z' })
+  })
+
+  test("replies, an emergency stop's on its own topic too, are replies and not commands", () => {
+    const reply = { robot_id: 'r1', command_id: 'c9', type: 'emergency_stop', timestamp: '2026-06-01T12:00:00', success: true, message: 'Emergency stop activated: test', state: { emergency_stopped: true } }
+    expect(adaptLegacyMessage('tonypi/emergency_stop/response', reply, now)).toMatchObject({ kind: 'command_response', robotId: 'r1', commandId: 'c9', success: true, replyTo: 'emergency_stop' })
+    expect(adaptLegacyMessage('tonypi/commands/response', reply, now)).toMatchObject({ kind: 'command_response', replyTo: 'commands' })
+    expect(() => adaptLegacyMessage('tonypi/commands/response', { robot_id: 'r1', command_id: 'x' }, now)).toThrow(/success/)
+  })
+
+  test('a QR scan is a log line; vision detections are recognised and not kept', () => {
+    expect(adaptLegacyMessage('tonypi/scan/r1', { robot_id: 'r1', qr_data: 'ST-4', station_name: 'dock', action: 'scanned' }, now))
+      .toMatchObject({ kind: 'log', level: 'info', source: 'scan', message: 'QR code "ST-4" scanned at dock' })
+    expect(adaptLegacyMessage('tonypi/vision/r1', { robot_id: 'r1', label: 'cup' }, now)).toMatchObject({ kind: 'unused', robotId: 'r1' })
   })
 
   test('servos: degrees become LX positions, volts stay volts', () => {

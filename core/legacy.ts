@@ -7,13 +7,23 @@ import { isValidRobotId, parseTopic } from './topics.ts'
 
 export type LegacyRecord =
   | { kind: 'samples'; robotId: string; samples: Sample[]; tsTrusted: boolean }
+  /** One axis of an IMU reading: the client sends six messages per reading (core/legacy-imu.ts joins them). */
+  | { kind: 'imu_axis'; robotId: string; axis: LegacyImuAxis; value: number; ts: number; tsTrusted: boolean }
   | { kind: 'status'; robotId: string; status: 'online' | 'offline' | 'emergency_stopped'; ts: number; tsTrusted: boolean; samples: Sample[]; info: Record<string, unknown> }
   | { kind: 'log'; robotId: string; ts: number; tsTrusted: boolean; level: LegacyLogLevel; message: string; source: string }
   | { kind: 'job'; robotId: string; ts: number; tsTrusted: boolean; status: LegacyJobStatus; taskName: string | null; itemsDone: number | null; itemsTotal: number | null; percent: number | null; reason: string | null }
   | { kind: 'command'; robotId: string | 'broadcast'; id: string | null; type: string; params: Record<string, unknown> }
-  | { kind: 'command_response'; robotId: string; commandId: string | null; success: boolean; message: string; ts: number }
+  /** A reply; an emergency stop's comes twice, on `tonypi/emergency_stop/response` and `tonypi/commands/response`. */
+  | { kind: 'command_response'; robotId: string; commandId: string | null; success: boolean; message: string; ts: number; replyTo: 'commands' | 'emergency_stop' }
+  /** Something its client publishes that this system does not keep (vision detections), with why. */
+  | { kind: 'unused'; robotId: string; reason: string }
 
 export type LegacyLogLevel = 'debug' | 'info' | 'warn' | 'error' | 'critical'
+
+/** The sensor types of its IMU readings (robot_client/tonypi_client.py read_sensors). */
+export const LEGACY_IMU_AXES = ['accelerometer_x', 'accelerometer_y', 'accelerometer_z', 'gyroscope_x', 'gyroscope_y', 'gyroscope_z'] as const
+export type LegacyImuAxis = (typeof LEGACY_IMU_AXES)[number]
+const isImuAxis = (t: string): t is LegacyImuAxis => (LEGACY_IMU_AXES as readonly string[]).includes(t)
 export type LegacyJobStatus = 'started' | 'in_progress' | 'completed' | 'cancelled' | 'failed'
 
 export class LegacyMessageError extends Error {}
@@ -87,6 +97,7 @@ export function adaptLegacyMessage(topic: string, payload: unknown, arrivalMs: n
       if (!type || !SENSOR_TYPE.test(type)) throw new LegacyMessageError('sensor_type missing or invalid')
       if (value === undefined) throw new LegacyMessageError(`sensor ${type}: value is not a number`)
       const { ts, trusted } = legacyTimestamp(p.timestamp, arrivalMs)
+      if (isImuAxis(type)) return { kind: 'imu_axis', robotId, axis: type, value, ts, tsTrusted: trusted }
       const perf = SENSOR_TO_PERFORMANCE[type]
       const sample: Sample = perf
         ? { stream: 'performance', ts, values: { [perf]: value } }
@@ -178,13 +189,7 @@ export function adaptLegacyMessage(topic: string, payload: unknown, arrivalMs: n
       }
     }
     case 'commands': {
-      if (t.robotId === 'response') {
-        const robotId = robotIdOf(undefined, p)
-        return {
-          kind: 'command_response', robotId, commandId: str(p.command_id) ?? null,
-          success: p.success === true, message: str(p.message) ?? '', ts: legacyTimestamp(p.timestamp, arrivalMs).ts,
-        }
-      }
+      if (t.robotId === 'response') return commandResponse(p, 'commands', arrivalMs)
       const target = t.robotId === 'broadcast' ? 'broadcast' : robotIdOf(t.robotId, {})
       const type = str(p.type)
       if (!type) throw new LegacyMessageError('command: type is missing')
@@ -192,9 +197,32 @@ export function adaptLegacyMessage(topic: string, payload: unknown, arrivalMs: n
       return { kind: 'command', robotId: target, id: str(id) ?? null, type, params }
     }
     case 'emergency_stop': {
+      if (t.robotId === 'response') return commandResponse(p, 'emergency_stop', arrivalMs)
       const target = t.robotId === 'broadcast' ? 'broadcast' : robotIdOf(t.robotId, {})
       return { kind: 'command', robotId: target, id: str(p.id) ?? null, type: 'emergency_stop', params: { reason: str(p.reason) ?? 'legacy emergency stop' } }
     }
+    case 'scan': {
+      // A QR code a robot program read (send_qr_scan): an event worth a log line.
+      const robotId = robotIdOf(t.robotId, p)
+      const data = str(p.qr_data)
+      if (data === undefined) throw new LegacyMessageError('scan: qr_data is not a string')
+      const { ts, trusted } = legacyTimestamp(p.timestamp, arrivalMs)
+      const station = str(p.station_name)
+      const message = `QR code ${JSON.stringify(data.slice(0, 200))} ${str(p.action) ?? 'scanned'}${station ? ` at ${station.slice(0, 100)}` : ''}`
+      return { kind: 'log', robotId, ts, tsTrusted: trusted, level: 'info', message, source: 'scan' }
+    }
+    case 'vision':
+      return { kind: 'unused', robotId: robotIdOf(t.robotId, p), reason: 'vision detections are not kept by this system' }
   }
   throw new LegacyMessageError(`unhandled legacy topic ${topic}`)
+}
+
+/** `{robot_id, command_id, timestamp, success, message, ...}`, as its client answers every command. */
+function commandResponse(p: Record<string, unknown>, replyTo: 'commands' | 'emergency_stop', arrivalMs: number): LegacyRecord {
+  const robotId = robotIdOf(undefined, p)
+  if (typeof p.success !== 'boolean') throw new LegacyMessageError('command response: success is not true or false')
+  return {
+    kind: 'command_response', robotId, commandId: str(p.command_id) ?? null, replyTo,
+    success: p.success, message: (str(p.message) ?? '').slice(0, 500), ts: legacyTimestamp(p.timestamp, arrivalMs).ts,
+  }
 }

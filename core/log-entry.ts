@@ -1,5 +1,6 @@
 // A robot's log entry, from one of its events: the edge's log and the hub's copy of it (synced)
-// word each event the same way.
+// word each event the same way. And the counts of a log (GET logs/stats), the same on both.
+import { Type as T, type Static } from '@sinclair/typebox'
 
 export interface LogEntry { seq: number; ts: number; level: string; category: string; message: string; details: Record<string, unknown> }
 
@@ -29,4 +30,22 @@ export function messageOf(kind: string, d: Record<string, unknown>): string {
     default:
       return typeof d.message === 'string' ? d.message : kind
   }
+}
+
+export const LogStats = T.Object({
+  total: T.Integer(),
+  by_level: T.Record(T.String(), T.Integer(), { description: 'level (debug, info, warn, error; the hub also critical) to count' }),
+  by_category: T.Record(T.String(), T.Integer(), { description: 'category (event kind) to count' }),
+})
+export type LogStats = Static<typeof LogStats>
+
+/** Counts from (level, category, n) groups, as each end queries them. */
+export function logStats(groups: readonly { level: string; category: string; n: number }[]): LogStats {
+  const out: LogStats = { total: 0, by_level: {}, by_category: {} }
+  for (const g of groups) {
+    out.total += g.n
+    out.by_level[g.level] = (out.by_level[g.level] ?? 0) + g.n
+    out.by_category[g.category] = (out.by_category[g.category] ?? 0) + g.n
+  }
+  return out
 }

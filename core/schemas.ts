@@ -124,6 +124,7 @@ export const PublicUser = T.Object({
   role: Role,
   email: T.Union([T.String(), T.Null()]),
   created_at: T.Number(),
+  is_active: T.Boolean({ description: 'false: deactivated; the account cannot log in and none of its tokens work' }),
 })
 export type PublicUser = Static<typeof PublicUser>
 

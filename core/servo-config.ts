@@ -1,5 +1,5 @@
 // The robot's servo list from configuration: which ids, their names and their limits.
-import { ConfigError } from './config.ts'
+import { ConfigError, EDGE_CONFIG_SPEC } from './config.ts'
 import { TONYPI_SERVOS } from './tonypi-servos.ts'
 
 export interface ServoSpec {
@@ -28,9 +28,14 @@ function pairs(spec: string | undefined): [number, string][] {
   })
 }
 
-export function servoSpecs(cfg: { servoIds: string; servoNames?: string; servoLimits?: string }): ServoSpec[] {
-  const ids = parseServoIds(cfg.servoIds)
-  const names = new Map<number, string>(TONYPI_SERVOS.map((s) => [s.id, s.name]))
+/**
+ * `defaults`: another robot's servos when TONYPI_SERVO_IDS is left at its default (the earlier
+ * client's six, for the legacy-client profile); TONYPI_SERVO_NAMES and _LIMITS apply either way.
+ */
+export function servoSpecs(cfg: { servoIds: string; servoNames?: string; servoLimits?: string }, defaults?: readonly { id: number; name: string }[]): ServoSpec[] {
+  const own = defaults && cfg.servoIds === EDGE_CONFIG_SPEC.servoIds.default
+  const ids = own ? defaults.map((s) => s.id) : parseServoIds(cfg.servoIds)
+  const names = new Map<number, string>((own ? defaults : TONYPI_SERVOS).map((s) => [s.id, s.name]))
   for (const [id, name] of pairs(cfg.servoNames)) {
     if (!ids.includes(id)) throw new ConfigError('TONYPI_SERVO_NAMES', `servo ${id} is not in TONYPI_SERVO_IDS`)
     names.set(id, name)

@@ -38,3 +38,17 @@ export const TONYPI_SERVOS: readonly { id: number; name: string }[] = [
 export const TONYPI_STAND_POSE: readonly number[] = [
   500, 390, 500, 600, 500, 575, 800, 725, 500, 610, 500, 400, 500, 425, 200, 275,
 ];
+
+/**
+ * The six bus servos the earlier Python client reports (robot_client/tonypi_client.py
+ * get_servo_status: SERVO_COUNT 6, "Left Hip", "Left Knee", "Right Hip", "Right Knee", "Head Pan",
+ * "Head Tilt"), for the legacy-client profile.
+ */
+export const LEGACY_CLIENT_SERVOS: readonly { id: number; name: string }[] = [
+  { id: 1, name: 'left_hip' },
+  { id: 2, name: 'left_knee' },
+  { id: 3, name: 'right_hip' },
+  { id: 4, name: 'right_knee' },
+  { id: 5, name: 'head_pan' },
+  { id: 6, name: 'head_tilt' },
+];

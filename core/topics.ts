@@ -19,9 +19,13 @@ export const SYSTEM_BROADCAST_TOPIC = `${TOPIC_ROOT}/system/broadcast`
 /** Robot ids are used as topic levels and file names: keep them to a safe alphabet. */
 export const ROBOT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 
-/** The first-level names the earlier system used under `tonypi/`; never valid robot ids here. */
+/**
+ * The first-level names the earlier system used under `tonypi/`; never valid robot ids here.
+ * `vision` and `scan` are what its client publishes when a robot program calls its
+ * send_vision_data / send_qr_scan (robot_client/tonypi_client.py).
+ */
 export const LEGACY_ROOTS = new Set([
-  'sensors', 'servos', 'status', 'battery', 'location', 'logs', 'job', 'commands', 'emergency_stop',
+  'sensors', 'servos', 'status', 'battery', 'location', 'logs', 'job', 'commands', 'emergency_stop', 'vision', 'scan',
 ])
 
 export function isValidRobotId(id: string): boolean {

@@ -62,6 +62,17 @@ export function batteryPercent(voltageV: number, pack: BatteryPack): number {
 export const GRAVITY = 9.80665
 
 /**
+ * The controller board's IMU has x pointing up where the hat's MPU6050 has y (HiWonder's Pi 5
+ * code computes the fall angle as atan2(ax, az), the Pi 4 code as atan2(ay, az)). A quarter
+ * turn about z (body x = -board y, body y = board x) gives both one body frame, so attitude and
+ * fall detection are shared. The sign of the sideways axis is our assumption (a proper
+ * rotation); no HiWonder source states it. Used for accelerations and rotation rates alike.
+ */
+export function boardImuToBody(v: readonly [number, number, number]): [number, number, number] {
+  return [-v[1], v[0], v[2]]
+}
+
+/**
  * Roll and pitch from the accelerometer. The TonyPi's MPU6050 is mounted with gravity
  * along its y axis when the robot stands (HARDWARE.md section 3), so "upright" is y-up:
  * pitch tips forward/back (the angle HiWonder's fall detection watches, minus 90),

@@ -1,10 +1,12 @@
 // Chooses and opens the robot's driver from configuration: `sim`, `tonypi-hat`,
-// `tonypi-board`, or `auto`, which probes the serial port and says what it found and why.
+// `tonypi-board`, `legacy-client`, or `auto`, which listens for the earlier Python client, then
+// probes the serial port, and says what it found and why.
 import { existsSync } from 'node:fs'
 import type { EdgeConfig } from '../core/config.ts'
 import { ConfigError } from '../core/config.ts'
 import type { Logger } from '../core/log.ts'
 import { servoSpecs } from '../core/servo-config.ts'
+import { LEGACY_CLIENT_SERVOS } from '../core/tonypi-servos.ts'
 import { BoardDriver } from './board/board-driver.ts'
 import { BoardFrameDecoder } from './codecs/board.ts'
 import { encodePosRead, isLxReplyTo, LxFrameDecoder } from './codecs/lx-bus.ts'
@@ -108,15 +110,40 @@ async function probe(cfg: EdgeConfig, servos: ServoInfo[], devices: HatDevices):
   }
 }
 
-export async function openRobotDriver(cfg: EdgeConfig, log: Logger, devices: HatDevices = REAL_HAT_DEVICES): Promise<RobotDriver> {
+/**
+ * The earlier Python client on this robot (the edge's broker is where it is heard, so the edge
+ * supplies this): `listen` resolves with what was heard, or null after `ms`; `open` gives the
+ * driver that speaks to it.
+ */
+export interface EarlierClientAccess {
+  listen(ms: number): Promise<string | null>
+  open(servos: ServoInfo[]): RobotDriver
+}
+
+export async function openRobotDriver(cfg: EdgeConfig, log: Logger, devices: HatDevices = REAL_HAT_DEVICES, earlier?: EarlierClientAccess): Promise<RobotDriver> {
   const servos = servoSpecs(cfg)
   let profile = cfg.profile
+  const openEarlier = () => {
+    if (!earlier) throw new ConfigError('TONYPI_PROFILE', 'legacy-client speaks to the earlier client through the edge\'s own broker; start it with the edge')
+    return earlier.open(servoSpecs(cfg, LEGACY_CLIENT_SERVOS))
+  }
   if (profile === 'auto') {
+    // Listened for first: when the earlier client runs it holds the robot's serial port, and a
+    // probe would set that port's speed under it.
+    if (earlier && cfg.legacyWaitS > 0) {
+      const heard = await earlier.listen(cfg.legacyWaitS * 1000)
+      if (heard) {
+        log.info('profile auto: the earlier Python client drives this robot, using legacy-client (no serial port, I2C bus or GPIO is opened)', { profile: 'legacy-client', why: heard })
+        return openEarlier()
+      }
+      log.info(`profile auto: no earlier Python client heard on loopback within ${cfg.legacyWaitS} s; probing the hardware`)
+    }
     const found = await probe(cfg, servos, devices)
     profile = found.profile ?? 'sim'
     log.info(found.profile ? 'profile auto: hardware found' : 'profile auto: no hardware found, using the simulated TonyPi', { profile, why: found.why })
   }
   switch (profile) {
+    case 'legacy-client': return openEarlier()
     case 'tonypi-hat': return openHat(cfg, servos, log, devices)
     case 'tonypi-board': return openBoard(cfg, servos, log)
     default: return new SimDriver({ seed: cfg.simSeed, pack: cfg.batteryPack, servos })

@@ -20,6 +20,21 @@ export type Maybe<T> = T | Promise<T>
 
 export type { BusStatus, ServoInfo } from '../core/robot-types.ts'
 import type { BusStatus, ServoInfo } from '../core/robot-types.ts'
+import type { Command } from '../core/schemas.ts'
+
+/**
+ * A robot driven by another program that takes whole commands and reports its own state (the
+ * earlier Python client): nothing is polled, every command is given to it and its answer is the
+ * outcome.
+ */
+export interface RemoteRobot {
+  /** Why it cannot take this command (a servo move it has no words for), or null. */
+  refuses(cmd: Command): string | null
+  /** Gives it the command; resolves with its answer when it did it, rejects with why not (its answer, or silence). */
+  run(cmd: Command, id: string): Promise<string>
+  /** How long apart its readings may be before they count as stale (it reports every few seconds). */
+  readonly staleAfterMs: number
+}
 
 
 
@@ -45,6 +60,8 @@ export interface RobotDriver {
 
   /** Bus counters, for robot/status; absent for drivers without a wire (the in-process sim). */
   busStatus?(): BusStatus[]
+  /** Set for a robot another program drives: the edge polls nothing and gives it whole commands. */
+  readonly remote?: RemoteRobot
   /** Peripherals only some boards have (the STM32 controller board). */
   buzzer?(freqHz: number, onMs: number, offMs: number, repeat: number): Maybe<void>
   led?(id: number, onMs: number, offMs: number, repeat: number): Maybe<void>

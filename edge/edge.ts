@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import { describeConfig, type EdgeConfig } from '../core/config.ts'
 import type { Logger } from '../core/log.ts'
 import type { RobotDriver } from '../drivers/robot-driver.ts'
-import { openRobotDriver } from '../drivers/profiles.ts'
+import { openRobotDriver, REAL_HAT_DEVICES } from '../drivers/profiles.ts'
 import { SimDriver } from '../drivers/sim/sim-driver.ts'
 import { AlertMonitor } from './alerts/alert-monitor.ts'
 import { AlertStore } from './alerts/alert-store.ts'
@@ -24,6 +24,9 @@ import { LiveFeed } from './live-feed.ts'
 import { PiPerformanceReader } from '../drivers/pi/reader.ts'
 import { EdgeReports } from './reports/edge-reports.ts'
 import { JobService } from './jobs/job-service.ts'
+import { earlierClientHears } from './legacy-client/forward-rule.ts'
+import { LegacyClientDriver } from './legacy-client/legacy-client-driver.ts'
+import { listenForEarlierClient } from './legacy-client/listen.ts'
 import { pruneEvents } from './logs/log-retention.ts'
 import { RobotState } from '../core/robot-state.ts'
 import { SampleBus } from './sample-bus.ts'
@@ -56,8 +59,32 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const dataDir = resolve(cfg.dataDir)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   log.info('starting edge', { config: describeConfig(cfg), data_dir: dataDir })
-  // The hardware first: a robot that cannot reach its bus should say so before anything else.
-  const robot = opts.driver ?? (await openRobotDriver(cfg, log.child('driver')))
+  const db = openEdgeDatabase(resolve(dataDir, 'edge.db'))
+  const users = new UserStore(db)
+  const jwtSecret = loadJwtSecret(dataDir, cfg.jwtSecret)
+  const throttle = new AuthThrottle()
+  const hashGate = new HashGate()
+  const authSources = { secret: jwtSecret, user: (id: number) => users.current(id), hashGate }
+  // The broker before the robot: the earlier Python client, if it drives this robot, is heard there.
+  const broker = await EmbeddedBroker.create({
+    robotId: cfg.robotId!, host: cfg.mqttHost, port: cfg.mqttPort, anonymousLoopback: cfg.mqttAnonymousLoopback,
+    users, authSources, throttle, log: log.child('mqtt'),
+  })
+  const mqttPort = await broker.listen()
+  let robot: RobotDriver
+  try {
+    robot = opts.driver ?? (await openRobotDriver(cfg, log.child('driver'), REAL_HAT_DEVICES, {
+      listen: (ms) => listenForEarlierClient(broker, cfg.robotId!, ms, log.child('driver')),
+      open: (servos) => new LegacyClientDriver({ broker, robotId: cfg.robotId!, servos, replyTimeoutMs: cfg.legacyReplyTimeoutMs, log: log.child('driver') }),
+    }))
+  } catch (err) {
+    await broker.close()
+    db.$client.close()
+    throw err
+  }
+  // Its client hears commands from the edge only (edge/legacy-client/forward-rule.ts).
+  const earlier = robot instanceof LegacyClientDriver ? robot : null
+  if (earlier) broker.setForwardFilter(earlierClientHears)
   // The simulated robot is driven through its fault injector (POST /api/v1/sim/fault).
   const simFaults = robot instanceof SimDriver ? new SimFaults(robot, { seed: cfg.simSeed }) : null
   const driver: RobotDriver = simFaults?.driver ?? robot
@@ -65,7 +92,6 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const hubLink = resolveHubLink(cfg, dataDir)
   // One wall clock stamps everything the robot records (the simulator's clock_jump steps it).
   const clock = systemClock(simFaults ? simFaults.now : Date.now)
-  const db = openEdgeDatabase(resolve(dataDir, 'edge.db'))
   let outbox: SyncOutbox | null = null
   const bus = new SampleBus(log.child('bus'), clock.wall)
   const store = new SampleStore(db, {
@@ -88,12 +114,12 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   // Often enough that a step is found within a fraction of a tick (two clock reads each time).
   const clockCheck = setInterval(() => clockWatch.check(), 250)
   outbox = new SyncOutbox(db, clockWatch, cfg.robotId!)
-  const users = new UserStore(db)
-  const jwtSecret = loadJwtSecret(dataDir, cfg.jwtSecret)
   const firstAdmin = await ensureFirstAdmin(users, dataDir, cfg.adminPassword, log.child('auth'))
 
   const positionPeriod = 1000 / cfg.servoPositionHz
-  const state = new RobotState(cfg.robotId!, driver.profile, driver.servos, Math.max(500, positionPeriod * 5), () => driver.busStatus?.() ?? [])
+  // A robot another program drives reports every few seconds; a polled one many times a second.
+  const staleAfterMs = driver.remote?.staleAfterMs ?? Math.max(500, positionPeriod * 5)
+  const state = new RobotState(cfg.robotId!, driver.profile, driver.servos, staleAfterMs, () => driver.busStatus?.() ?? [])
   bus.subscribe((m) => { if (m.kind === 'samples') state.apply(m.samples) })
   bus.subscribe((m) => {
     // A step is found before the record is numbered, so no record lands in a span its clock did not stamp.
@@ -106,17 +132,9 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
     } else if (m.level !== 'debug') store.addEvent(m.event, m.level, m.data, clockWatch.restamp(m.ts))
   })
 
-  const throttle = new AuthThrottle()
-  const hashGate = new HashGate()
-  const authSources = { secret: jwtSecret, user: (id: number) => users.current(id), hashGate }
-  const broker = await EmbeddedBroker.create({
-    robotId: cfg.robotId!, host: cfg.mqttHost, port: cfg.mqttPort, anonymousLoopback: cfg.mqttAnonymousLoopback,
-    users, authSources, throttle, log: log.child('mqtt'),
-  })
-  const mqttPort = await broker.listen()
   const commands = new CommandExecutor({ driver, state, db, store, bus, log: log.child('command'), actionDir: cfg.actionDir })
   const jobs = new JobService({ db, takeSeq: () => store.takeSeq(), bus, commands, log: log.child('jobs') })
-  const inbound = new BrokerInbound({ broker, robotId: cfg.robotId!, bus, commands, jobs, state, log: log.child('mqtt') })
+  const inbound = new BrokerInbound({ broker, robotId: cfg.robotId!, bus, commands, jobs, state, log: log.child('mqtt'), earlier })
   const publisher = new BrokerPublisher({ broker, bus, state, robotId: cfg.robotId!, log: log.child('mqtt') })
   const live = new LiveFeed(bus, cfg.robotId!)
   const alerts = new AlertMonitor({
@@ -136,7 +154,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const ctx: EdgeContext = {
     config: cfg, robotId: cfg.robotId!, db, store, users, state, driver, commands, broker, inbound, live, reports, alerts, simFaults, jobs, bus,
     throttle, hashGate, authSources, jwtSecret, log, startedAt, sync,
-    maxSampleAgeMs: Math.max(2_000, positionPeriod * 10),
+    maxSampleAgeMs: driver.remote?.staleAfterMs ?? Math.max(2_000, positionPeriod * 10),
   }
   const api = createApi(ctx)
   const server = startHttpServer(ctx, api, opts.site ?? null)
@@ -148,7 +166,8 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
     // clock_jump steps the time the collector stamps samples with (the sim only).
     ...(simFaults ? { now: simFaults.now } : {}),
   })
-  collector.start()
+  // Nothing to poll on a robot another program drives: its readings arrive through the broker.
+  if (!driver.remote) collector.start()
   sync.start()
 
   const storeLog = log.child('store')

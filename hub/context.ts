@@ -7,6 +7,7 @@ import type { HubUserRepo } from './auth/user-repo.ts'
 import type { HubConfig } from './config.ts'
 import type { HubDb } from './db/database.ts'
 import type { MqttBridge } from './mqtt/bridge.ts'
+import type { LegacyListener } from './mqtt/legacy-listener.ts'
 import type { HubRecords } from './records.ts'
 import type { FleetLive } from './live/fleet-live.ts'
 import type { RobotRepo } from './robots/robot-repo.ts'
@@ -31,6 +32,8 @@ export interface HubContext {
   robots: RobotRepo
   records: HubRecords
   bridge: MqttBridge
+  /** The opt-in listener for unchanged earlier clients; null when off (the default). */
+  legacyListener: LegacyListener | null
   telemetry: TelemetryReader
   live: FleetLive
   reports: HubReports

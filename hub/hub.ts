@@ -24,6 +24,7 @@ import { openHubDatabase } from './db/database.ts'
 import { InfluxQuery } from './influx/query.ts'
 import { InfluxWriter } from './influx/writer.ts'
 import { MqttBridge } from './mqtt/bridge.ts'
+import { LegacyListener } from './mqtt/legacy-listener.ts'
 import { ClusterBus, CLUSTER_EVENTS_TOPIC } from './cluster/bus.ts'
 import { ClaimedOutbox } from './cluster/claimed-outbox.ts'
 import { exclusively } from './cluster/exclusively.ts'
@@ -56,6 +57,8 @@ export interface RunningHub {
   url: string
   firstAdmin: { created: boolean; password?: string; file?: string }
   writer: InfluxWriter
+  /** The port of the listener for unchanged earlier clients, or null when it is off. */
+  legacyMqttPort: number | null
   stop(): Promise<void>
 }
 
@@ -95,6 +98,17 @@ function hubTls(cfg: HubConfig) {
   const key = pemFile(cfg.tlsKey, 'TONYPI_HUB_TLS_KEY', KEY)
   const ca = pemFile(cfg.tlsCa, 'TONYPI_HUB_TLS_CA', CERT)
   return { serve: cert && key ? { cert, key } : null, ca: ca ?? null }
+}
+
+/** The opt-in listener for unchanged earlier clients (hub/mqtt/legacy-listener.ts), or null when it is off. */
+function openLegacyListener(cfg: HubConfig, relay: (topic: string, payload: string) => Promise<void>, log: Logger): LegacyListener | null {
+  const ids = cfg.legacyRobots ? cfg.legacyRobots.split(',') : []
+  if (cfg.legacyMqttPort === undefined) {
+    if (ids.length) log.warn('TONYPI_HUB_LEGACY_ROBOTS is set but TONYPI_HUB_LEGACY_MQTT_PORT is not: the listener for the earlier client is off')
+    return null
+  }
+  if (!ids.length) throw new HubConfigError('configuration TONYPI_HUB_LEGACY_ROBOTS: the listener for the earlier client (TONYPI_HUB_LEGACY_MQTT_PORT) admits only the robot ids listed here; list at least one')
+  return new LegacyListener({ host: cfg.legacyMqttHost, port: cfg.legacyMqttPort, robots: ids, relay, log: log.child('legacy-mqtt') })
 }
 
 export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: StaticSite | null } = {}): Promise<RunningHub> {
@@ -155,14 +169,23 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   await presence.start()
   let bus: ClusterBus | null = null
   let adoption: SessionAdoption | null = null
+  const legacyListener = openLegacyListener(cfg, (topic, payload) => bridge.publish(topic, payload), log)
   const bridge = new MqttBridge({
     ...broker, registry, presence, live, drops, log: log.child('mqtt'), clientId: `tonypi-hub-view-${replica}`,
+    ...(legacyListener ? { onLegacyCommand: (topic: string, payload: Buffer) => legacyListener.deliver(topic, payload), answersInOurLayout: (id: string) => legacyListener.admitted.has(id) } : {}),
     onCluster: (topic, payload) => {
       if (topic === CLUSTER_EVENTS_TOPIC) bus?.receive(payload)
       else if (topic.startsWith(INGEST_PRESENCE_PREFIX)) adoption?.onPresence(topic, payload)
     },
   })
   await bridge.start()
+  const legacyMqttPort = legacyListener ? await legacyListener.start() : null
+  if (legacyListener) {
+    const registered = new Set((await robots.list()).map((r) => r.robotId))
+    for (const id of legacyListener.admitted) {
+      if (!registered.has(id)) log.warn(`robot ${id} is admitted on the earlier client's listener but not registered: its messages are dropped until an admin registers it (POST /api/v1/robots)`)
+    }
+  }
   bus = new ClusterBus({ replica, publish: (t, p, o) => bridge.publish(t, p, o), log: log.child('cluster') })
   // Users changed: robots hold copies (for logins on the robot): tell them to pull now.
   const accountsChanged = async () => {
@@ -234,7 +257,7 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   const robotRules = new RobotRuleRepo(db)
   const sync = new HubSync({ db, influx: new InfluxAckedWrites({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('sync') }), robotRules, log: log.child('sync') })
   const ctx: HubContext = {
-    config: cfg, db, users, robots, records, bridge, telemetry, live, reports, alerts, robotRules, sync,
+    config: cfg, db, users, robots, records, bridge, legacyListener, telemetry, live, reports, alerts, robotRules, sync,
     syncBrokerAuth: accountsChanged, jwtSecret, authSources, throttle: new AuthThrottle(), log, startedAt,
     cluster: { replica, leases, ingest: ingestSession, adoption }, tlsCa: tls.ca,
   }
@@ -244,7 +267,7 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   log.info('hub ready', { http_port: httpPort, https: Boolean(tls.serve), replica, leases: leases.view().leases })
   let stopped = false
   return {
-    ctx, httpPort, replica, url: `${tls.serve ? 'https' : 'http'}://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`, firstAdmin, writer,
+    ctx, httpPort, replica, url: `${tls.serve ? 'https' : 'http'}://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`, firstAdmin, writer, legacyMqttPort,
     async stop() {
       if (stopped) return
       stopped = true
@@ -258,6 +281,7 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
       await ingestSession.stop()
       await webhook?.stop()
       await reports.close()
+      await legacyListener?.stop()
       await bridge.stop()
       presence.stop()
       await writer.close()

@@ -1,9 +1,9 @@
 // Logs and jobs that arrive from robots, written to Postgres. Job events (ours on
-// `tonypi/{id}/job` and the earlier client's) are applied as a lifecycle, so a repeated
-// "completed" or a straggler after the end changes nothing.
-import { and, desc, eq, inArray, isNull } from 'drizzle-orm'
-import { isFinishedJobStatus, JOB_RUN_GAP_MS, JOB_STATUS_RANK } from '../core/job-event.ts'
+// `tonypi/{id}/job` and the earlier client's) are applied as the edge applies them
+// (core/legacy-mapping.ts), so a repeated "completed" or a straggler after the end changes nothing.
+import { and, desc, eq, isNotNull, isNull, type SQL } from 'drizzle-orm'
 import type { LegacyRecord } from '../core/legacy.ts'
+import { planJobReport, type KnownJob } from '../core/legacy-mapping.ts'
 import type { IngestRecords } from './mqtt/ingest.ts'
 import type { HubDb } from './db/database.ts'
 import { jobs, systemLogs } from './db/schema.ts'
@@ -25,10 +25,9 @@ export class HubRecords implements IngestRecords {
   }
 
   /**
-   * One job message (our layout or the earlier one, decoded to one record). A report is
-   * matched to the robot's open job for its task (any open job when it names no task);
-   * with none open, a "started" opens a run, and so does anything else unless it is a
-   * repeat or a straggler of the run of that task that just ended, which changes nothing.
+   * One job message (our layout or the earlier one, decoded to one record), applied as the edge
+   * applies it (core/legacy-mapping.ts planJobReport): matched among the jobs the hub made from
+   * this robot's reports (a synced robot's own jobs arrive by sync and are the robot's to match).
    * One robot's job messages are applied one at a time, also across the hub's replicas; one the
    * broker sends again (`resent`: it may have been applied before the replica holding it died)
    * opens no second run.
@@ -38,39 +37,35 @@ export class HubRecords implements IngestRecords {
   }
 
   private async applyJob(rec: Extract<LegacyRecord, { kind: 'job' }>, resent: boolean) {
-    const mine = and(eq(jobs.robotId, rec.robotId), rec.taskName !== null ? eq(jobs.taskName, rec.taskName) : undefined)
-    const open = (await this.db.select().from(jobs)
-      .where(and(mine, isNull(jobs.finishedAt), inArray(jobs.status, ['started', 'in_progress'])))
-      .orderBy(desc(jobs.startedAt), desc(jobs.id)).limit(1))[0]
-    const at = new Date(rec.ts)
-    const finished = isFinishedJobStatus(rec.status)
-    const fields = {
-      status: rec.status, updatedAt: at,
-      ...(rec.taskName !== null ? { taskName: rec.taskName } : {}),
-      ...(rec.itemsDone !== null ? { itemsDone: rec.itemsDone } : {}),
-      ...(rec.itemsTotal !== null ? { itemsTotal: rec.itemsTotal } : {}),
-      // `!== null`, not truthiness: a zero percent is a value.
-      ...(rec.percent !== null ? { percent: rec.percent } : {}),
-      ...(rec.reason !== null ? { reason: rec.reason } : {}),
-      ...(finished ? { finishedAt: at } : {}),
-    }
+    const mine = and(eq(jobs.robotId, rec.robotId), isNull(jobs.edgeKey), rec.taskName !== null ? eq(jobs.taskName, rec.taskName) : undefined)
+    const newest = (where: SQL | undefined) => this.db.select().from(jobs).where(where).orderBy(desc(jobs.startedAt), desc(jobs.id)).limit(1)
     if (resent && rec.status === 'started') {
       // A message without a time of its own is stamped on arrival, so its second copy is later.
-      const last = (await this.db.select().from(jobs).where(mine).orderBy(desc(jobs.startedAt), desc(jobs.id)).limit(1))[0]
-      if (last && last.startedAt.getTime() >= rec.ts - RESENT_WITHIN_MS) return
+      const [latest] = await newest(mine)
+      if (latest && latest.startedAt.getTime() >= rec.ts - RESENT_WITHIN_MS) return
     }
-    if (open) {
-      if (JOB_STATUS_RANK[rec.status] < (JOB_STATUS_RANK[open.status as typeof rec.status] ?? 0)) fields.status = open.status as typeof rec.status
-      await this.db.update(jobs).set(fields).where(eq(jobs.id, open.id))
-      return
+    const [open] = await newest(and(mine, isNull(jobs.finishedAt)))
+    const [last] = await newest(and(mine, isNotNull(jobs.finishedAt)))
+    const plan = planJobReport(rec, open ? known(open) : null, last ? known(last) : null)
+    const at = new Date(rec.ts)
+    const date = (ms: number | null) => (ms === null ? null : new Date(ms))
+    if (plan.kind === 'update' && Object.keys(plan.set).length) {
+      const { finishedAt, ...set } = plan.set
+      await this.db.update(jobs).set({ ...set, ...(finishedAt !== undefined ? { finishedAt: date(finishedAt) } : {}), updatedAt: at }).where(eq(jobs.id, plan.id))
+    } else if (plan.kind === 'create') {
+      const j = plan.job
+      await this.db.insert(jobs).values({
+        robotId: rec.robotId, taskName: j.taskName, status: j.status, itemsDone: j.itemsDone, itemsTotal: j.itemsTotal, percent: j.percent, reason: j.reason,
+        startedAt: new Date(j.startedAt), finishedAt: date(j.finishedAt), updatedAt: at,
+      })
     }
-    if (rec.status !== 'started') {
-      const last = (await this.db.select().from(jobs).where(mine).orderBy(desc(jobs.startedAt), desc(jobs.id)).limit(1))[0]
-      if (last?.finishedAt && rec.ts - last.finishedAt.getTime() <= JOB_RUN_GAP_MS) return
-    }
-    await this.db.insert(jobs).values({ robotId: rec.robotId, startedAt: at, ...fields })
   }
 }
+
+const known = (r: typeof jobs.$inferSelect): KnownJob => ({
+  id: r.id, taskName: r.taskName, status: r.status, itemsDone: r.itemsDone, itemsTotal: r.itemsTotal, percent: r.percent, reason: r.reason,
+  finishedAt: r.finishedAt?.getTime() ?? null,
+})
 
 /**
  * A job as the API serves it: the edge's record (edge/jobs/job-service.ts JobRecord: snake_case,

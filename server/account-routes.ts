@@ -9,6 +9,7 @@ import { Password, PublicUser, Role, Username, type PublicUser as PublicUserT, t
 import { signToken } from '../core/token.ts'
 import type { authPlugin, StoredUser } from './auth-plugin.ts'
 import { HashBusy, type HashGate } from './hash-gate.ts'
+import { knownFields, OpenBody } from './params.ts'
 import { peerOf } from './peer.ts'
 import type { AuthThrottle } from './throttle.ts'
 
@@ -28,16 +29,33 @@ export interface AccountStore {
   get(id: number): MaybePromise<PublicUserT | null>
   list(): MaybePromise<PublicUserT[]>
   create(input: { username: string; password: string; role: RoleT; email?: string | null }): Promise<PublicUserT>
-  update(id: number, patch: { password?: string; role?: RoleT; email?: string | null }): Promise<PublicUserT>
+  /** `is_active: false` also ends every token of the user's (and refuses the last active admin). */
+  update(id: number, patch: UserPatch): Promise<PublicUserT>
   delete(id: number): MaybePromise<void>
   /** Bumps the token version: every token issued so far stops working. */
   revokeTokens(id: number): MaybePromise<void>
-  /** The user for these credentials, or null; about as long either way (server/password-check.ts). */
+  /**
+   * The user for these credentials, or null; about as long either way (server/password-check.ts).
+   * A deactivated user is returned as such (`is_active: false`): the caller refuses it, saying why.
+   */
   verify(username: string, password: string): Promise<(PublicUserT & { tokenVersion: number }) | null>
 }
 
+export interface UserPatch { password?: string; role?: RoleT; email?: string | null; is_active?: boolean }
+
 /** What changed about an account, for whoever holds sessions of it. */
-export type AccountChange = 'created' | 'password' | 'role' | 'tokens' | 'deleted'
+export type AccountChange = 'created' | 'password' | 'role' | 'tokens' | 'deleted' | 'deactivated' | 'reactivated'
+
+/** Why a change to the last active admin is refused, or null: the fleet always keeps one. */
+export function lastAdminRefusal(isLastActiveAdmin: boolean, patch: UserPatch): string | null {
+  if (!isLastActiveAdmin) return null
+  if (patch.role !== undefined && patch.role !== 'admin') return 'the last admin cannot be demoted'
+  if (patch.is_active === false) return 'the last admin cannot be deactivated'
+  return null
+}
+
+/** Said to a deactivated user who gave the right password (after the check, so it tells a guesser nothing). */
+export const DEACTIVATED = 'this account is deactivated; an admin can reactivate it'
 
 export interface AccountRoutesOptions {
   auth: ReturnType<typeof authPlugin>
@@ -53,6 +71,7 @@ export interface AccountRoutesOptions {
 const ErrorBody = t.Object({ error: t.String(), message: t.String() })
 const UserId = t.Object({ id: t.Integer({ minimum: 1, maximum: 2_147_483_647 }) })
 const Email = t.Optional(t.Union([t.String({ format: 'email', maxLength: 254 }), t.Null()]))
+const UserPatchBody = { password: t.Optional(Password), role: t.Optional(Role), email: Email, is_active: t.Optional(t.Boolean()) }
 const LOGIN_LIMITS = { maxBytes: 2048, maxDepth: 2 }
 
 function storeError(err: unknown): never {
@@ -91,6 +110,10 @@ export function accountRoutes(o: AccountRoutesOptions) {
         throw new HttpError(401, 'unauthorized', 'wrong username or password')
       }
       o.throttle.succeed(addr, name)
+      if (!u.is_active) {
+        await o.audit({ ok: false, username: u.username, addr, reason: 'account deactivated' })
+        throw new HttpError(403, 'account_deactivated', DEACTIVATED)
+      }
       await o.audit({ ok: true, username: u.username, addr })
       const { tokenVersion, ...user } = u
       return {
@@ -100,8 +123,8 @@ export function accountRoutes(o: AccountRoutesOptions) {
     }, {
       auth: { allow: 'public', body: LOGIN_LIMITS },
       body: t.Object({ username: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: 1, maxLength: 256 }) }),
-      response: { 200: t.Object({ access_token: t.String(), token_type: t.Literal('bearer'), expires_in: t.Integer(), user: PublicUser }), 401: ErrorBody, 429: ErrorBody, 503: ErrorBody },
-      detail: { summary: 'A bearer token for a user; repeated failures from an address or for an account are answered 429 with Retry-After' },
+      response: { 200: t.Object({ access_token: t.String(), token_type: t.Literal('bearer'), expires_in: t.Integer(), user: PublicUser }), 401: ErrorBody, 403: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+      detail: { summary: 'A bearer token for a user; repeated failures from an address or for an account are answered 429 with Retry-After; a deactivated account 403' },
     })
 
     .get('/auth/me', async ({ principal }) => userOr404(me(principal)), { auth: 'viewer', response: PublicUser })
@@ -137,17 +160,20 @@ export function accountRoutes(o: AccountRoutesOptions) {
       return u
     }, { auth: 'admin', body: t.Object({ username: Username, password: Password, role: Role, email: Email }, { additionalProperties: false }) })
     .get('/users/:id', ({ params }) => userOr404(params.id), { auth: 'admin', params: UserId, response: { 200: PublicUser, 404: ErrorBody } })
-    .put('/users/:id', async ({ params, body }) => {
+    .put('/users/:id', async ({ principal, params, body }) => {
+      knownFields(body, UserPatchBody, 'a user change')
       const before = await userOr404(params.id)
+      if (body.is_active === false && me(principal) === params.id) throw new HttpError(409, 'conflict', 'you cannot deactivate yourself')
       const u = await users.update(params.id, body).catch(storeError)
+      if (body.is_active !== undefined && body.is_active !== before.is_active) await o.changed(params.id, body.is_active ? 'reactivated' : 'deactivated')
       if (body.password !== undefined) await o.changed(params.id, 'password')
       else if (body.role !== undefined && body.role !== before.role) await o.changed(params.id, 'role')
       return u
     }, {
       auth: 'admin',
       params: UserId,
-      body: t.Object({ password: t.Optional(Password), role: t.Optional(Role), email: Email }, { minProperties: 1, additionalProperties: false }),
-      detail: { summary: "Change a user; a new password or role ends the user's tokens, live sockets and MQTT sessions. The last admin cannot be demoted" },
+      body: OpenBody(UserPatchBody, { minProperties: 1 }),
+      detail: { summary: "Change a user; a new password or role, or `is_active: false` (the account stays, unable to log in), ends the user's tokens, live sockets and MQTT sessions. The last active admin cannot be demoted or deactivated, nor you yourself deactivated" },
     })
     .delete('/users/:id', async ({ principal, params }) => {
       if (me(principal) === params.id) throw new HttpError(409, 'conflict', 'you cannot delete yourself')

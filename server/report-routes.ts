@@ -1,8 +1,10 @@
 // `reports/*`, for the edge and the hub alike: generate a report, list and read them, download
-// one as PDF. Viewers read; generating (which may spend model quota) needs an operator. Each
+// one as PDF, export the list (CSV, formula-safe, or JSON), delete one. Viewers read; generating
+// (which may spend model quota) needs an operator, deleting an admin. Each
 // side supplies its service, its auth plugin, and what a body's `robot_id` means to it (the
 // edge: only itself; the hub: a registered robot, or the fleet when it is absent or null).
 import { Elysia, t } from 'elysia'
+import { toCsv } from '../core/csv.ts'
 import { HttpError } from '../core/http-error.ts'
 import { EPOCH_MS_BOUNDS } from '../core/schemas.ts'
 import { isReportType, REPORT_TYPES, type ReportType } from '../core/reports/figures.ts'
@@ -23,6 +25,10 @@ export interface ReportRoutesOptions<Subject> {
   list(q: ReportListQuery): MaybePromise<ReportSummary[]>
   get(id: number): MaybePromise<AnyReport | null>
   pdf(id: number): Promise<Buffer | null>
+  /** Deletes a report (and says so in the log as `user`); false when there is none. */
+  remove(id: number, user: string): MaybePromise<boolean>
+  /** The file names of list exports: `tonypi-<this>-reports-<time>`. */
+  exportName: string
   /** The largest report id the store can hold (the hub's is a PostgreSQL integer). */
   maxReportId: number
   docs: { generate: string; robotId: string }
@@ -50,6 +56,18 @@ function refusal(err: unknown): never {
   throw err
 }
 
+/** At most this many reports in one export, the newest. */
+const EXPORT_MAX = 10_000
+const EXPORT_COLUMNS = ['id', 'created_at', 'scope', 'robot_id', 'report_type', 'from', 'to', 'created_by', 'has_narrative', 'narrative_error'] as const
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** The list as CSV (RFC 4180, every cell formula-safe: core/csv.ts). */
+export function reportsToCsv(list: readonly ReportSummary[]): string {
+  return toCsv(EXPORT_COLUMNS, list.map((r) => [
+    r.id, iso(r.created_at), r.scope, r.robot_id, r.report_type, iso(r.time_range.from), iso(r.time_range.to), r.created_by, r.has_narrative, r.narrative_error,
+  ]))
+}
+
 export function reportRoutes<Subject>(o: ReportRoutesOptions<Subject>) {
   /** Ids are parsed in the handler, after the auth layer's check: an anonymous caller learns nothing from a 400. */
   const reportId = (raw: string): number => {
@@ -59,6 +77,20 @@ export function reportRoutes<Subject>(o: ReportRoutesOptions<Subject>) {
   }
   const notFound = (id: number) => new HttpError(404, 'not_found', `no report ${id}`)
   const IdParam = t.Object({ id: t.String({ maxLength: 40 }) })
+  const ExportQuery = t.Object({
+    robot_id: t.Optional(t.String({ maxLength: 64, description: 'reports about this robot' })),
+    scope: t.Optional(t.String({ enum: [...SCOPES] })),
+  })
+  const exportList = async (q: { robot_id?: string; scope?: string }) => {
+    if (q.scope !== undefined && !isScope(q.scope)) throw new HttpError(400, 'invalid_request', `scope must be one of ${SCOPES.join(', ')}`)
+    return o.list({ robotId: q.robot_id, scope: q.scope, limit: EXPORT_MAX })
+  }
+  const download = (ext: 'csv' | 'json', body: string) => new Response(body, {
+    headers: {
+      'content-type': ext === 'csv' ? 'text/csv; charset=utf-8' : 'application/json',
+      'content-disposition': `attachment; filename="tonypi-${o.exportName}-reports-${new Date().toISOString().replace(/[:.]/g, '-')}.${ext}"`,
+    },
+  })
 
   return new Elysia().use(o.auth)
     .post('/reports/generate', async ({ principal, body, set }) => {
@@ -94,6 +126,17 @@ export function reportRoutes<Subject>(o: ReportRoutesOptions<Subject>) {
       }),
       detail: { summary: 'Reports, newest first, without their figures; `scope` says whether each is about one robot or the fleet' },
     })
+    .get('/reports/export/csv', async ({ query }) => download('csv', reportsToCsv(await exportList(query))), {
+      auth: 'viewer', query: ExportQuery, detail: { summary: `The report list as CSV (RFC 4180, formula-safe), up to ${EXPORT_MAX} newest` },
+    })
+    .get('/reports/export/json', async ({ query }) => download('json', JSON.stringify({ exported_at: Date.now(), reports: await exportList(query) })), {
+      auth: 'viewer', query: ExportQuery, detail: { summary: `The report list as JSON, up to ${EXPORT_MAX} newest` },
+    })
+    .delete('/reports/:id', async ({ principal, params }) => {
+      const id = reportId(params.id)
+      if (!(await o.remove(id, principal.username))) throw notFound(id)
+      return { ok: true }
+    }, { auth: 'admin', params: IdParam, detail: { summary: 'Delete a report (noted in the log with who deleted it)' } })
     .get('/reports/:id', async ({ params }) => {
       const id = reportId(params.id)
       const r = await o.get(id)

@@ -165,6 +165,8 @@ export type SyncConfig = Static<typeof SyncConfig>
 export const DownUser = T.Object({
   hub_id: T.Integer(), username: T.String(), role: T.Union([T.Literal('admin'), T.Literal('operator'), T.Literal('viewer')]),
   password_hash: T.String(), email: NullableString, token_version: T.Integer(), updated_at: Ms,
+  /** false: deactivated on the hub, so unable to log in on the robot too. Absent (a hub before it): active. */
+  is_active: T.Optional(T.Boolean()),
 })
 export type DownUser = Static<typeof DownUser>
 

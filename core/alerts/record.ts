@@ -97,3 +97,51 @@ export interface AlertFilter {
   limit?: number
   offset?: number
 }
+
+/** The type of an alert a person raised (POST alerts): no rule judges it, a person resolves it. */
+export const MANUAL_ALERT_TYPE = 'manual'
+
+/** An operator's own alert: what they saw, how bad. */
+export const ManualAlert = T.Object({
+  severity: AlertSeveritySchema,
+  title: T.String({ minLength: 1, maxLength: 200 }),
+  message: T.Optional(T.String({ maxLength: 2000 })),
+}, { additionalProperties: false })
+export type ManualAlert = Static<typeof ManualAlert>
+
+/** Each manual alert is its own (one open alert per type and source): its source says who and when. */
+export const manualAlertSource = (username: string, ts: number) => `${username.slice(0, 40)}@${ts}`
+
+/** Counts of the alerts matching a filter (GET alerts/stats). */
+export const AlertStats = T.Object({
+  total: T.Integer(),
+  by_severity: T.Object({ info: T.Integer(), warning: T.Integer(), critical: T.Integer() }),
+  by_type: T.Record(T.String(), T.Integer(), { description: 'alert type (the rule metric, or manual) to count' }),
+  unacknowledged: T.Integer({ description: 'open and not acknowledged' }),
+  unresolved: T.Integer(),
+})
+export type AlertStats = Static<typeof AlertStats>
+
+/** Counts by severity and type from (severity, type, acknowledged, resolved, n) groups, as both ends query them. */
+export function alertStats(groups: readonly { severity: string; type: string; acknowledged: boolean; resolved: boolean; n: number }[]): AlertStats {
+  const out: AlertStats = { total: 0, by_severity: { info: 0, warning: 0, critical: 0 }, by_type: {}, unacknowledged: 0, unresolved: 0 }
+  for (const g of groups) {
+    out.total += g.n
+    if (g.severity === 'info' || g.severity === 'warning' || g.severity === 'critical') out.by_severity[g.severity] += g.n
+    out.by_type[g.type] = (out.by_type[g.type] ?? 0) + g.n
+    if (!g.resolved) out.unresolved += g.n
+    if (!g.resolved && !g.acknowledged) out.unacknowledged += g.n
+  }
+  return out
+}
+
+/** Which open, unacknowledged alerts POST alerts/acknowledge-all acknowledges (the hub adds robot_id). */
+export const AcknowledgeFilter = {
+  severity: T.Optional(AlertSeveritySchema),
+  type: T.Optional(T.String({ maxLength: 64 })),
+  source: T.Optional(T.String({ maxLength: 64 })),
+  from: T.Optional(T.Number({ minimum: 0, maximum: 8.64e15, description: 'created at or after, epoch ms' })),
+  to: T.Optional(T.Number({ minimum: 0, maximum: 8.64e15, description: 'created at or before, epoch ms' })),
+}
+/** At most this many in one call: a person acknowledges what they can see, not an unbounded backlog. */
+export const ACKNOWLEDGE_ALL_MAX = 1000

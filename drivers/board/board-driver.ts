@@ -4,6 +4,7 @@
 import {
   encodeBusServoRead, encodeBusServoSetPositions, encodeBusServoStop, encodeBusServoTorque, encodeBuzzer, encodeLed,
 } from '../codecs/board.ts'
+import { boardImuToBody } from '../../core/units.ts'
 import type { BusStatus, ImuSample, RobotDriver, ServoHealth, ServoInfo } from '../robot-driver.ts'
 import type { SerialPort } from '../transports/serial-port.ts'
 import { BoardLink, type BoardLinkOptions } from './board-link.ts'
@@ -43,17 +44,11 @@ export class BoardDriver implements RobotDriver {
     }
   }
 
-  /**
-   * The board's IMU has x pointing up where the hat's MPU6050 has y (HiWonder's Pi 5 code
-   * computes the fall angle as atan2(ax, az), the Pi 4 code as atan2(ay, az)). A quarter
-   * turn about z (body x = -board y, body y = board x) gives both profiles one body frame,
-   * so attitude and fall detection are shared. The sign of the sideways axis is our
-   * assumption (a proper rotation); no HiWonder source states it.
-   */
+  /** In the body frame the hat's driver reports in (core/units.ts boardImuToBody). */
   readImu(): ImuSample | null {
     const s = this.link.latestImu
     if (!s || Date.now() - s.ts > REPORT_MAX_AGE_MS) return null
-    return { accel: [-s.accel[1], s.accel[0], s.accel[2]], gyro: [-s.gyro[1], s.gyro[0], s.gyro[2]] }
+    return { accel: boardImuToBody(s.accel), gyro: boardImuToBody(s.gyro) }
   }
 
   readBattery(): number | null {

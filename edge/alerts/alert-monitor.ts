@@ -5,7 +5,7 @@
 // resolve, rule edits) take the same path, so every listener sees the same history.
 import { describeChange } from '../../core/alerts/describe.ts'
 import { AlertEngine, type AlertChange } from '../../core/alerts/engine.ts'
-import type { AlertChangeKind, AlertMessage, AlertRecord, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
+import { ACKNOWLEDGE_ALL_MAX, type AlertChangeKind, type AlertFilter, type AlertMessage, type AlertRecord, type ManualAlert, type RulePatch, type RuleRecord } from '../../core/alerts/record.ts'
 import type { Logger } from '../../core/log.ts'
 import type { ServoInfo } from '../../core/robot-types.ts'
 import { servoLabel } from '../../core/servo-label.ts'
@@ -115,6 +115,20 @@ export class AlertMonitor {
       this.announce(r.alert, 'resolve', 'info', username)
     }
     return r?.alert ?? null
+  }
+
+  /** An operator's own alert: announced like any (dashboards, MQTT, sync), open until a person resolves it. */
+  raiseManual(a: ManualAlert, username: string): AlertRecord {
+    const alert = this.deps.store.raise(a, username, this.deps.bus.now())
+    this.deps.log.info('alert raised by a person', { id: alert.id, by: username, severity: a.severity })
+    this.announce(alert, 'open', levelOf(alert.severity), username)
+    return alert
+  }
+
+  /** Acknowledges every open, unacknowledged alert matching the filter (at most ACKNOWLEDGE_ALL_MAX). */
+  acknowledgeAll(f: AlertFilter, username: string): AlertRecord[] {
+    const todo = this.deps.store.list({ ...f, resolved: false, acknowledged: false, limit: ACKNOWLEDGE_ALL_MAX })
+    return todo.map((a) => this.acknowledge(a.id, username)).filter((a): a is AlertRecord => a !== null)
   }
 
   updateRule(metric: string, patch: RulePatch, username: string): RuleRecord {

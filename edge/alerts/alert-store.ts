@@ -2,10 +2,12 @@
 // on first run and edited by admins afterwards. Alerts are written only when something
 // changes (opened, severity changed, cleared, acknowledged, resolved), each write with a new
 // sync sequence number so the hub receives every state an alert went through.
-import { and, desc, eq, gte, lte, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm'
 import { ALERT_METRICS, defaultRules } from '../../core/alerts/defaults.ts'
 import type { AlertChange, OpenAlert } from '../../core/alerts/engine.ts'
-import { applyRulePatch, type AlertFilter, type AlertRecord, type RulePatch, type RuleRecord } from '../../core/alerts/record.ts'
+import {
+  alertStats, applyRulePatch, MANUAL_ALERT_TYPE, manualAlertSource, type AlertFilter, type AlertRecord, type AlertStats, type ManualAlert, type RulePatch, type RuleRecord,
+} from '../../core/alerts/record.ts'
 import { ruleProblem, type AlertRule, type AlertSeverity } from '../../core/alerts/rule.ts'
 import type { AlertText } from '../../core/alerts/describe.ts'
 import type { Logger } from '../../core/log.ts'
@@ -87,10 +89,10 @@ export class AlertStore {
     return ruleRecord(this.db.update(alertRules).set({ ...values, updatedAt: now }).where(eq(alertRules.metric, metric)).returning().get()!)
   }
 
-  /** Open alerts, for the engine to pick up after a restart. */
+  /** Open alerts of the rules, for the engine to pick up after a restart (a person's own are theirs to resolve). */
   openAlerts(): OpenAlert[] {
     return this.db.select().from(alerts).where(eq(alerts.resolved, false)).all()
-      .filter((a) => a.severity !== 'info')
+      .filter((a) => a.severity !== 'info' && a.type !== MANUAL_ALERT_TYPE)
       .map((a) => ({ type: a.type, source: a.source, severity: a.severity as AlertSeverity, value: a.value }))
   }
 
@@ -116,12 +118,32 @@ export class AlertStore {
     })
   }
 
+  /** A person's own alert, open until a person resolves it. */
+  raise(a: ManualAlert, username: string, now: number): AlertRecord {
+    const row = this.db.insert(alerts).values({
+      seq: this.deps.takeSeq(), type: MANUAL_ALERT_TYPE, source: manualAlertSource(username, now), severity: a.severity,
+      title: a.title, message: a.message ?? '', createdAt: now, updatedAt: now,
+    }).returning().get()
+    return record(row, this.deps.robotId)
+  }
+
+  stats(f: AlertFilter): AlertStats {
+    const rows = this.db.select({ severity: alerts.severity, type: alerts.type, acknowledged: alerts.acknowledged, resolved: alerts.resolved, n: sql<number>`count(*)` })
+      .from(alerts).where(this.where(f)).groupBy(alerts.severity, alerts.type, alerts.acknowledged, alerts.resolved).all()
+    return alertStats(rows)
+  }
+
   get(id: number): AlertRecord | null {
     const row = this.db.select().from(alerts).where(eq(alerts.id, id)).get()
     return row ? record(row, this.deps.robotId) : null
   }
 
   list(f: AlertFilter): AlertRecord[] {
+    return this.db.select().from(alerts).where(this.where(f)).orderBy(desc(alerts.createdAt), desc(alerts.id)).limit(f.limit ?? 100).all()
+      .map((r) => record(r, this.deps.robotId))
+  }
+
+  private where(f: AlertFilter): SQL | undefined {
     const where: SQL[] = []
     if (f.resolved !== undefined) where.push(eq(alerts.resolved, f.resolved))
     if (f.acknowledged !== undefined) where.push(eq(alerts.acknowledged, f.acknowledged))
@@ -130,8 +152,7 @@ export class AlertStore {
     if (f.source !== undefined) where.push(eq(alerts.source, f.source))
     if (f.from !== undefined) where.push(gte(alerts.createdAt, f.from))
     if (f.to !== undefined) where.push(lte(alerts.createdAt, f.to))
-    return this.db.select().from(alerts).where(and(...where)).orderBy(desc(alerts.createdAt), desc(alerts.id)).limit(f.limit ?? 100).all()
-      .map((r) => record(r, this.deps.robotId))
+    return and(...where)
   }
 
   /** Idempotent: a second acknowledgement keeps the first one's user and time. */

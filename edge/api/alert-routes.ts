@@ -1,8 +1,9 @@
-// Alerts and alert rules under /api/v1: viewers read, operators acknowledge and resolve
-// (recorded with their name), admins edit rules.
+// Alerts and alert rules under /api/v1: viewers read (and count), operators acknowledge and
+// resolve (one or all matching a filter, recorded with their name) and raise their own, admins
+// edit rules.
 import { Elysia, t } from 'elysia'
-import { EpochMs } from '../../server/params.ts'
-import { AlertRecord, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
+import { EpochMs, knownFields, OpenBody } from '../../server/params.ts'
+import { AcknowledgeFilter, ACKNOWLEDGE_ALL_MAX, AlertRecord, AlertStats, ManualAlert, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
 import { RuleError } from '../alerts/alert-store.ts'
 import type { EdgeContext } from '../context.ts'
 import type { EdgeAuth } from './routes.ts'
@@ -31,6 +32,38 @@ export function alertRoutes(ctx: EdgeContext, auth: EdgeAuth) {
       }),
       response: { 200: t.Array(AlertRecord) },
       detail: { summary: 'Alerts, newest first' },
+    })
+
+    .get('/alerts/stats', ({ query }) => {
+      return ctx.alerts.store.stats(query)
+    }, {
+      auth: 'viewer',
+      query: t.Object({
+        from: t.Optional(EpochMs('created at or after, epoch ms')),
+        to: t.Optional(EpochMs('created at or before, epoch ms')),
+      }),
+      response: { 200: AlertStats },
+      detail: { summary: 'Counts of alerts by severity and type, and how many are unacknowledged and unresolved' },
+    })
+
+    .post('/alerts', ({ principal, body, set }) => {
+      set.status = 201
+      return ctx.alerts.raiseManual(knownFields(body, ManualAlert.properties, 'an alert'), principal.username)
+    }, {
+      auth: 'operator',
+      body: OpenBody(ManualAlert.properties),
+      response: { 201: AlertRecord },
+      detail: { summary: "An operator's own alert (type manual), announced like any; open until a person resolves it" },
+    })
+
+    .post('/alerts/acknowledge-all', ({ principal, body }) => {
+      const done = ctx.alerts.acknowledgeAll(knownFields(body ?? {}, AcknowledgeFilter, 'a filter'), principal.username)
+      return { acknowledged: done.length, ids: done.map((a) => a.id) }
+    }, {
+      auth: 'operator',
+      body: t.Optional(t.Union([OpenBody(AcknowledgeFilter), t.Null()])),
+      response: { 200: t.Object({ acknowledged: t.Integer(), ids: t.Array(t.Integer()) }) },
+      detail: { summary: `Acknowledge every open, unacknowledged alert matching the filter (at most ${ACKNOWLEDGE_ALL_MAX})` },
     })
 
     .get('/alerts/rules', () => {

@@ -1,12 +1,12 @@
-// The log under /api/v1: viewers search and export it, operators add notes (kept with
+// The log under /api/v1: viewers search, count and export it, operators add notes (kept with
 // their name, as the earlier system's free-text log never was).
 import { Elysia, t } from 'elysia'
 import { EpochMs } from '../../server/params.ts'
 import type { EdgeContext } from '../context.ts'
 import type { EdgeAuth } from './routes.ts'
 import { logsToCsv } from '../logs/log-export.ts'
-import { LOG_LEVELS, queryLogs, type LogQuery } from '../logs/log-query.ts'
-import { toEntry } from '../../core/log-entry.ts'
+import { LOG_LEVELS, logCounts, queryLogs, type LogQuery } from '../logs/log-query.ts'
+import { LogStats, toEntry } from '../../core/log-entry.ts'
 
 const EXPORT_MAX = 10_000
 const Filters = {
@@ -22,9 +22,12 @@ const Paging = {
 }
 
 export function logRoutes(ctx: EdgeContext, auth: EdgeAuth) {
-  const read = (q: LogQuery, max?: number) => {
-    // Events wait for the store's next tick; writing them now makes a read see its own writes.
+  // Events wait for the store's next tick; writing them now makes a read see its own writes.
+  const flush = () => {
     try { ctx.store.flush(Date.now()) } catch (err) { ctx.log.warn('log read: flush failed; recent events may be missing', { error: err as Error }) }
+  }
+  const read = (q: LogQuery, max?: number) => {
+    flush()
     return queryLogs(ctx.db, q, max)
   }
   const stamp = () => new Date().toISOString().replace(/[:.]/g, '-')
@@ -33,6 +36,11 @@ export function logRoutes(ctx: EdgeContext, auth: EdgeAuth) {
     .get('/logs', ({ query }) => {
       return read(query)
     }, { auth: 'viewer', query: t.Object({ ...Filters, ...Paging }), detail: { summary: 'Log entries, newest first, with the total matching' } })
+
+    .get('/logs/stats', ({ query }) => {
+      flush()
+      return logCounts(ctx.db, query)
+    }, { auth: 'viewer', query: t.Object(Filters), response: { 200: LogStats }, detail: { summary: 'Counts by level and category of the entries matching the filters' } })
 
     .post('/logs', ({ principal, body, set }) => {
       const ts = Date.now()

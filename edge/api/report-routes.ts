@@ -16,6 +16,12 @@ export function reportRoutes(ctx: EdgeContext, auth: EdgeAuth) {
     list: (q) => ((q.robotId !== undefined && q.robotId !== ctx.robotId) || q.scope === 'fleet' ? [] : ctx.reports.list({ limit: q.limit, before: q.before })),
     get: (id) => ctx.reports.get(id),
     pdf: (id) => ctx.reports.pdf(id),
+    remove(id, user) {
+      const gone = ctx.reports.remove(id)
+      if (gone) ctx.bus.event('report.deleted', 'info', { id, by: user, message: `report ${id} deleted by ${user}` })
+      return gone
+    },
+    exportName: ctx.robotId,
     maxReportId: Number.MAX_SAFE_INTEGER,
     docs: {
       generate: "Figures from this robot's stored data, plus a narrative from Gemini when GEMINI_API_KEY is set",

@@ -15,6 +15,7 @@ import { assertEveryRouteDeclaresAuth, authPlugin } from '../../server/auth-plug
 import { alertRoutes } from './alert-routes.ts'
 import { health } from './health.ts'
 import { reportRoutes } from './report-routes.ts'
+import { robotRoutes } from './robot-routes.ts'
 import { jobRoutes } from './job-routes.ts'
 import { logRoutes } from './log-routes.ts'
 import { parseFieldsParam } from '../../core/history-query.ts'
@@ -64,12 +65,7 @@ export function createApi(ctx: EdgeContext) {
       return h
     }, { auth: 'public', detail: { summary: 'Real checks: store writable, broker listening, last sample age' } })
 
-    .get('/robots', () => [robotSummary(ctx)], { auth: 'viewer' })
-    .get('/robots/:id', ({ params }) => {
-      if (params.id !== ctx.robotId) throw new HttpError(404, 'not_found', `this edge is robot ${ctx.robotId}`)
-      return robotSummary(ctx)
-    }, { auth: 'viewer', params: t.Object({ id: t.String({ maxLength: 64 }) }) })
-
+    .use(robotRoutes(ctx, auth))
     .get('/robot/status', () => ctx.state.status(Date.now()), { auth: 'viewer', response: RobotStatus })
 
     .get('/robot/sensors', ({ query }) => {
@@ -142,13 +138,4 @@ export function createApi(ctx: EdgeContext) {
     }), { auth: 'viewer' })
   assertEveryRouteDeclaresAuth(app)
   return app
-}
-
-function robotSummary(ctx: EdgeContext) {
-  const st = ctx.state.status(Date.now())
-  return {
-    robot_id: ctx.robotId, profile: st.profile, online: true, estopped: st.estopped,
-    last_seen: ctx.state.lastSampleTs, battery: st.battery,
-    servos: { count: st.servos.length, stale: st.servos.filter((s) => s.stale).length },
-  }
 }

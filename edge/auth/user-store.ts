@@ -1,10 +1,10 @@
 // Accounts of the robot's API and broker (the same accounts for both). Passwords are
 // hashed with Bun.password (argon2id); a password or role change, or a revocation, bumps the
 // token version so tokens issued before it stop working.
-import { eq, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { PublicUser, Role } from '../../core/schemas.ts'
 import { passwordMatches } from '../../server/password-check.ts'
-import { AccountError, type AccountStore } from '../../server/account-routes.ts'
+import { AccountError, lastAdminRefusal, type AccountStore, type UserPatch } from '../../server/account-routes.ts'
 import type { StoredUser } from '../../server/auth-plugin.ts'
 import type { EdgeDb } from '../store/database.ts'
 import { users } from '../store/schema.ts'
@@ -13,7 +13,7 @@ export { AccountError as UserError }
 
 type Row = typeof users.$inferSelect
 
-const toPublic = (r: Row): PublicUser => ({ id: r.id, username: r.username, role: r.role, email: r.email ?? null, created_at: r.createdAt })
+const toPublic = (r: Row): PublicUser => ({ id: r.id, username: r.username, role: r.role, email: r.email ?? null, created_at: r.createdAt, is_active: r.isActive })
 
 export class UserStore implements AccountStore {
   constructor(private readonly db: EdgeDb) {}
@@ -31,9 +31,11 @@ export class UserStore implements AccountStore {
     return r ? toPublic(r) : null
   }
 
+  /** The account as stored now; null for a deactivated one, whose tokens and sessions are no more. */
   current(id: number): StoredUser | null {
-    const r = this.db.select({ id: users.id, username: users.username, role: users.role, tokenVersion: users.tokenVersion }).from(users).where(eq(users.id, id)).get()
-    return r ?? null
+    const r = this.db.select({ id: users.id, username: users.username, role: users.role, tokenVersion: users.tokenVersion, isActive: users.isActive }).from(users).where(eq(users.id, id)).get()
+    if (!r?.isActive) return null
+    return { id: r.id, username: r.username, role: r.role, tokenVersion: r.tokenVersion }
   }
 
   tokenVersion(id: number): number | null {
@@ -50,20 +52,25 @@ export class UserStore implements AccountStore {
     return toPublic(r)
   }
 
-  async update(id: number, patch: { password?: string; role?: Role; email?: string | null }): Promise<PublicUser> {
+  async update(id: number, patch: UserPatch): Promise<PublicUser> {
     // The slow hash first; then the check and the write in one synchronous transaction, so two
     // demotions at once cannot both see a second admin.
     const hash = patch.password !== undefined ? await Bun.password.hash(patch.password) : undefined
     return this.db.transaction((tx) => {
       const cur = tx.select().from(users).where(eq(users.id, id)).get()
       if (!cur) throw new AccountError(404, `no user ${id}`)
-      if (patch.role && patch.role !== 'admin' && cur.role === 'admin' && this.adminCount(tx) <= 1) {
-        throw new AccountError(409, 'the last admin cannot be demoted')
-      }
+      const lastAdmin = cur.role === 'admin' && cur.isActive && this.adminCount(tx) <= 1
+      const refused = lastAdminRefusal(lastAdmin, patch)
+      if (refused) throw new AccountError(409, refused)
       const set: Partial<Row> = { updatedAt: Date.now() }
       if (hash !== undefined) { set.passwordHash = hash; set.tokenVersion = cur.tokenVersion + 1 }
       if (patch.role !== undefined && patch.role !== cur.role) { set.role = patch.role; set.tokenVersion = cur.tokenVersion + 1 }
       if (patch.email !== undefined) set.email = patch.email
+      if (patch.is_active !== undefined && patch.is_active !== cur.isActive) {
+        set.isActive = patch.is_active
+        // Tokens issued before a deactivation stay dead after a reactivation.
+        if (!patch.is_active) set.tokenVersion = cur.tokenVersion + 1
+      }
       return toPublic(tx.update(users).set(set).where(eq(users.id, id)).returning().get()!)
     }, { behavior: 'immediate' })
   }
@@ -72,7 +79,7 @@ export class UserStore implements AccountStore {
     this.db.transaction((tx) => {
       const cur = tx.select().from(users).where(eq(users.id, id)).get()
       if (!cur) throw new AccountError(404, `no user ${id}`)
-      if (cur.role === 'admin' && this.adminCount(tx) <= 1) throw new AccountError(409, 'the last admin cannot be deleted')
+      if (cur.role === 'admin' && cur.isActive && this.adminCount(tx) <= 1) throw new AccountError(409, 'the last admin cannot be deleted')
       tx.delete(users).where(eq(users.id, id)).run()
     }, { behavior: 'immediate' })
   }
@@ -82,8 +89,9 @@ export class UserStore implements AccountStore {
     if (!r) throw new AccountError(404, `no user ${id}`)
   }
 
+  /** Active admins: a deactivated one cannot act as one. */
   private adminCount(db: Pick<EdgeDb, 'select'>): number {
-    return db.select({ n: sql<number>`count(*)` }).from(users).where(eq(users.role, 'admin')).get()!.n
+    return db.select({ n: sql<number>`count(*)` }).from(users).where(and(eq(users.role, 'admin'), eq(users.isActive, true))).get()!.n
   }
 
   /** The user for these credentials, or null; takes about as long either way. */

@@ -6,7 +6,9 @@ import { parseTopic } from '../../core/topics.ts'
 import { roleAtLeast } from '../../core/schemas.ts'
 import type { BrokerPrincipal as Principal } from './principal.ts'
 
-const LEGACY_TELEMETRY = new Set(['sensors', 'servos', 'status', 'battery', 'location', 'logs', 'job'])
+const LEGACY_TELEMETRY = new Set(['sensors', 'servos', 'status', 'battery', 'location', 'logs', 'job', 'vision', 'scan'])
+/** Where its client answers: commands on `commands/response`, an emergency stop on both. */
+const isLegacyReply = (root: string, id: string | undefined) => id === 'response' && (root === 'commands' || root === 'emergency_stop')
 
 export function canPublish(p: Principal, topic: string, robotId: string): string | null {
   const t = parseTopic(topic)
@@ -23,10 +25,10 @@ export function canPublish(p: Principal, topic: string, robotId: string): string
   if (t.kind === 'legacy') {
     // Per-robot topics of the earlier layout: this robot's only (or everyone's, for commands).
     const forUs = t.robotId === undefined || t.robotId === robotId || (t.robotId === 'broadcast' && (t.root === 'commands' || t.root === 'emergency_stop')) ||
-      (t.robotId === 'response' && t.root === 'commands')
+      isLegacyReply(t.root, t.robotId)
     if (!forUs) return `topic is for robot ${t.robotId}, this is ${robotId}`
     if (LEGACY_TELEMETRY.has(t.root)) return p.kind === 'local' || admin ? null : 'legacy telemetry is accepted from the robot itself only'
-    if (t.root === 'commands' && t.robotId === 'response') return p.kind === 'local' || admin ? null : 'legacy command responses come from the robot itself only'
+    if (isLegacyReply(t.root, t.robotId)) return p.kind === 'local' || admin ? null : 'legacy command responses come from the robot itself only'
     if (t.root === 'commands' || t.root === 'emergency_stop') return operator ? null : 'commands need the operator role'
   }
   if (t.kind === 'system' && t.channel === 'broadcast') return admin ? null : 'broadcasts need the admin role'

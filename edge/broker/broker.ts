@@ -3,18 +3,19 @@
 // password); anonymous clients only over TCP from loopback, and only when configured so.
 // Password guessing is throttled per address and account (server/throttle.ts) under the
 // process's ceiling on hash work, packets are size-capped before the broker buffers them
-// (packet-guard.ts), and every publish and subscription is judged by the account as it is
+// (server/mqtt-packet-guard.ts), and every publish and subscription is judged by the account as it is
 // now: a session ends when its user's password, role or tokens change or the user is deleted.
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import net from 'node:net'
 import type { Logger } from '../../core/log.ts'
+import { DEACTIVATED } from '../../server/account-routes.ts'
 import { userFromToken, type AuthSources } from '../../server/auth-plugin.ts'
 import { HashBusy } from '../../server/hash-gate.ts'
 import { isLoopback } from '../../server/peer.ts'
 import type { AuthThrottle } from '../../server/throttle.ts'
 import type { UserStore } from '../auth/user-store.ts'
 import { canPublish, canSubscribe } from './acl.ts'
-import { guardedSocket } from './packet-guard.ts'
+import { guardedSocket } from '../../server/mqtt-packet-guard.ts'
 import type { BrokerPrincipal } from './principal.ts'
 
 export interface BrokerOptions {
@@ -42,9 +43,16 @@ function remoteAddress(c: Client): string | undefined {
 /** Connections over the HTTP port's WebSocket (ws-transport.ts marks them). */
 const overWebSocket = (c: Client) => (c.conn as { websocket?: boolean }).websocket === true
 
+/**
+ * Decides whether a client's message is delivered to a subscriber. `publishedBy` is the
+ * publisher's client id, undefined for what the edge itself publishes.
+ */
+export type ForwardFilter = (subscriber: BrokerPrincipal | undefined, packet: { topic: string; payload: Buffer | string; publishedBy?: string }) => boolean
+
 export class EmbeddedBroker {
   readonly aedes: Aedes
   private server: net.Server | null = null
+  private forwardFilter: ForwardFilter | null = null
   readonly counters = { refused_connections: 0, refused_publishes: 0, refused_subscriptions: 0, oversized_packets: 0, ended_sessions: 0 }
 
   private constructor(aedes: Aedes, private readonly opts: BrokerOptions) {
@@ -85,6 +93,7 @@ export class EmbeddedBroker {
             if (u) return u
           }
           const u = await authSources.hashGate.run(() => users.verify(name, secret))
+          if (u && !u.is_active) throw new Error(DEACTIVATED)
           return u ? { kind: 'user', uid: u.id, username: u.username, role: u.role, ver: u.tokenVersion } : null
         }
         login().then((p) => {
@@ -110,6 +119,12 @@ export class EmbeddedBroker {
         }
         cb(null)
       },
+      authorizeForward: (client, packet) => {
+        const filter = self.forwardFilter
+        if (!filter) return packet
+        const publishedBy = (packet as { clientId?: string }).clientId
+        return filter(principals.get(client), { topic: packet.topic, payload: packet.payload, publishedBy }) ? packet : null
+      },
       authorizeSubscribe: (client, sub, cb) => {
         const p = principals.get(client)
         const now = p && current(p)
@@ -125,6 +140,17 @@ export class EmbeddedBroker {
     })
     self = new EmbeddedBroker(aedes, opts)
     return self
+  }
+
+  /** Set once the robot's profile is known (legacy-client holds back what its client must hear from the edge only). */
+  setForwardFilter(filter: ForwardFilter | null) {
+    this.forwardFilter = filter
+  }
+
+  /** An anonymous client from loopback with this client id is connected (the earlier client uses its robot id). */
+  hasLocalClient(clientId: string): boolean {
+    const c = (this.aedes as unknown as { clients: Record<string, Client | undefined> }).clients[clientId]
+    return !!c && principals.get(c)?.kind === 'local'
   }
 
   private end(client: Client) {

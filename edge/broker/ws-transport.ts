@@ -3,7 +3,7 @@
 import { Duplex } from 'node:stream'
 import type { ServerWebSocket } from 'bun'
 import type { Aedes } from 'aedes'
-import { PacketSizeGuard } from './packet-guard.ts'
+import { PacketSizeGuard } from '../../server/mqtt-packet-guard.ts'
 
 export interface MqttWsData {
   kind: 'mqtt'

@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm'
 import type { Logger } from '../../core/log.ts'
 import { Command, type CommandOutcome, type CommandState } from '../../core/schemas.ts'
 import { clampPosition } from '../../core/units.ts'
-import type { RobotDriver } from '../../drivers/robot-driver.ts'
+import type { RemoteRobot, RobotDriver } from '../../drivers/robot-driver.ts'
 import type { RobotState } from '../../core/robot-state.ts'
 import type { SampleBus } from '../sample-bus.ts'
 import type { EdgeDb } from '../store/database.ts'
@@ -76,21 +76,27 @@ export class CommandExecutor {
     const cmd = req.body as Command
     if (this.exists(id)) return reject(`duplicate command id ${id}`)
 
+    const remote = this.deps.driver.remote
     if (cmd.type === 'estop') {
       this.generation++
       this.deps.state.estopped = true
       this.deps.state.estopReason = cmd.reason ?? `by ${req.username}`
       const out = this.record(id, type, req, 'accepted')
-      // Not queued: no further frame of a motion, and the stop goes to the driver now.
+      // Not queued: no further frame of a motion, and the stop goes to the driver now (or to the
+      // program driving the robot, whose confirmation is the outcome).
       void this.player.abort('emergency stop')
       void Promise.resolve()
-        .then(() => this.deps.driver.stop())
-        .then(() => this.finish(id, type, 'done'), (err) => this.finish(id, type, 'failed', (err as Error).message))
+        .then(async (): Promise<string | undefined> => {
+          if (remote) return remote.run({ ...cmd, reason: this.deps.state.estopReason! }, id)
+          await this.deps.driver.stop()
+        })
+        .then((answer) => this.finish(id, type, 'done', answer), (err) => this.finish(id, type, 'failed', (err as Error).message))
       this.deps.bus.event('estop', 'warn', { by: req.username, reason: this.deps.state.estopReason })
       return out
     }
     if (!this.limiter.take(req.username)) return reject('rate limit: too many commands, slow down')
     if (this.deps.state.estopped && cmd.type !== 'resume') return reject('emergency-stopped: only resume is accepted')
+    if (remote) return this.submitRemote(id, type, req, cmd, remote)
 
     let note: string | undefined
     if (cmd.type === 'servo.move') {
@@ -145,6 +151,27 @@ export class CommandExecutor {
     return out
   }
 
+  /**
+   * A robot another program drives takes the whole command, at once and not behind the queue (a
+   * stop must not wait for a move's answer); its answer is the outcome.
+   */
+  private submitRemote(id: string, type: string, req: CommandRequest, cmd: Command, remote: RemoteRobot): CommandOutcome {
+    const refused = remote.refuses(cmd)
+    if (refused) return this.record(id, type, req, 'rejected', refused)
+    const out = this.record(id, type, req, 'accepted')
+    remote.run(cmd, id).then((answer) => {
+      if (cmd.type === 'resume') this.resumed()
+      this.finish(id, type, 'done', answer)
+    }, (err) => this.finish(id, type, 'failed', (err as Error).message))
+    return out
+  }
+
+  private resumed() {
+    this.deps.state.estopped = false
+    this.deps.state.estopReason = null
+    this.deps.bus.event('resume', 'info', {})
+  }
+
   /** A group plays outside the queue (stop and e-stop must reach it); its outcome comes when it ends. */
   private startGroup(id: string, type: string, req: CommandRequest, group: Motion, repeat: number): CommandOutcome {
     const out = this.record(id, type, req, 'accepted', `${group.name}: ${group.frames.length} frames x ${repeat === 0 ? 'until stopped' : repeat}`)
@@ -172,10 +199,7 @@ export class CommandExecutor {
       case 'motion':
         return // started by startGroup (a motion "stop" never gets here: resolveLegacyMove maps it to a stop)
       case 'resume':
-        state.estopped = false
-        state.estopReason = null
-        this.deps.bus.event('resume', 'info', {})
-        return
+        return this.resumed()
       case 'servo.move': return driver.move(cmd.targets, cmd.duration_ms)
       case 'servo.torque': return driver.setTorque(cmd.ids, cmd.on)
       case 'estop': return

@@ -3,19 +3,17 @@
 // an action group the job runs). The earlier system inserted a row per "completed" message
 // (LEGACY.md flaw 11); here a job is one row, updated in place, and a finished job never
 // changes again.
-import { and, desc, eq, gte, inArray, lte, type SQL } from 'drizzle-orm'
-import { JOB_RUN_GAP_MS, JOB_STATUS_RANK, type JobEventRecord } from '../../core/job-event.ts'
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm'
+import { JOB_STATUSES, jobChanges, type JobEventRecord, type JobProgress as LifecycleProgress, type JobState, type JobStatus } from '../../core/job-event.ts'
+import { jobStats, type JobStats } from '../../core/job-stats.ts'
+import { planJobReport, type KnownJob } from '../../core/legacy-mapping.ts'
 import type { Logger } from '../../core/log.ts'
 import type { CommandExecutor } from '../commands/command-executor.ts'
 import type { SampleBus } from '../sample-bus.ts'
 import type { EdgeDb } from '../store/database.ts'
 import { jobs } from '../store/schema.ts'
 
-export const JOB_STATUSES = ['queued', 'started', 'in_progress', 'completed', 'cancelled', 'failed'] as const
-export type JobStatus = (typeof JOB_STATUSES)[number]
-const TERMINAL = new Set<JobStatus>(['completed', 'cancelled', 'failed'])
-/** Status only moves forward (the rule the hub applies too); `queued` is the API's, before any start. */
-const RANK: Record<JobStatus, number> = { queued: 0, ...JOB_STATUS_RANK }
+export { JOB_STATUSES, type JobStatus }
 
 /** A job message from the robot, as core decodes both MQTT layouts. */
 export type JobReport = Pick<JobEventRecord, 'status' | 'taskName' | 'itemsDone' | 'itemsTotal' | 'percent' | 'reason' | 'ts'>
@@ -38,13 +36,7 @@ export interface JobRecord {
   duration_ms: number | null
 }
 
-export interface JobProgress {
-  status?: JobStatus
-  items_done?: number | null
-  items_total?: number | null
-  percent?: number | null
-  reason?: string | null
-}
+export type JobProgress = Omit<LifecycleProgress, 'task_name'>
 
 /** What became of a report: `ignored` says why nothing changed when that is not a plain repeat. */
 export interface JobUpdate { job: JobRecord; changed: boolean; ignored?: string }
@@ -64,7 +56,9 @@ function toRecord(r: Row): JobRecord {
   }
 }
 
-const given = <T>(v: T | null | undefined): v is T => v !== undefined && v !== null
+const stateOf = (r: Row): KnownJob => ({
+  id: r.id, taskName: r.taskName, status: r.status, itemsDone: r.itemsDone, itemsTotal: r.itemsTotal, percent: r.percent, reason: r.reason, finishedAt: r.finishedAt,
+})
 
 export class JobService {
   /** Command id -> job id, for jobs that run an action group. */
@@ -93,77 +87,70 @@ export class JobService {
     return this.get(job.id)!
   }
 
-  /** Applies a progress report. Repeats change nothing; anything after the end is ignored with a reason. */
+  /** Applies a progress report (the one lifecycle, core/job-event.ts jobChanges). Repeats change nothing; anything after the end is ignored with a reason. */
   update(id: number, p: JobProgress, user?: string, now = this.deps.bus.now()): JobUpdate {
     const row = this.deps.db.select().from(jobs).where(eq(jobs.id, id)).get()
     if (!row) throw new JobError(404, `no job ${id}`)
-    const job = toRecord(row)
-    if (TERMINAL.has(job.status)) {
-      const repeat = p.status === undefined || p.status === job.status
-      return { job, changed: false, ...(repeat ? {} : { ignored: `job ${id} is already ${job.status}; ${p.status} ignored` }) }
-    }
-    const set: Partial<Row> = {}
-    if (p.status && RANK[p.status] > RANK[job.status]) set.status = p.status
-    if (given(p.items_done) && p.items_done !== job.items_done) set.itemsDone = p.items_done
-    if (given(p.items_total) && p.items_total !== job.items_total) set.itemsTotal = p.items_total
-    if (given(p.percent) && p.percent !== job.percent) set.percent = p.percent
-    else if (!given(p.percent) && (set.itemsDone !== undefined || set.itemsTotal !== undefined)) {
-      // Only items reported: derive the percent so the dashboard's bar moves.
-      const done = set.itemsDone ?? job.items_done
-      const total = set.itemsTotal ?? job.items_total
-      if (given(done) && given(total) && total > 0) set.percent = Math.round((done / total) * 1000) / 10
-    }
-    if (given(p.reason) && p.reason !== job.reason) set.reason = p.reason.slice(0, 500)
-    if (set.status && TERMINAL.has(set.status)) set.finishedAt = now
-    if (Object.keys(set).length === 0) return { job, changed: false }
-    this.deps.db.update(jobs).set({ ...set, seq: this.deps.takeSeq(), updatedAt: now }).where(eq(jobs.id, id)).run()
-    const updated = this.get(id)!
+    const { set, ignored } = jobChanges(stateOf(row), p, now)
+    if (ignored) return { job: toRecord(row), changed: false, ignored: `job ${id} is ${ignored}` }
+    return this.write(row, set, now, user)
+  }
+
+  private write(row: Row, set: Partial<JobState>, now: number, user?: string): JobUpdate {
+    if (Object.keys(set).length === 0) return { job: toRecord(row), changed: false }
+    const { taskName, ...rest } = set
+    this.deps.db.update(jobs).set({ ...rest, ...(taskName ? { taskName } : {}), seq: this.deps.takeSeq(), updatedAt: now }).where(eq(jobs.id, row.id)).run()
+    const updated = this.get(row.id)!
     this.announce(updated, user)
     return { job: updated, changed: true }
   }
 
   /** The earlier system's job message: matched to its task's current run by name (it has no id). */
-  legacy(rec: JobReport, now = this.deps.bus.now()): JobUpdate {
-    return this.reported(rec, { source: 'legacy' }, now)
+  legacy(rec: JobReport): JobUpdate {
+    return this.reported(rec, { source: 'legacy' })
   }
 
   /**
    * A job message from the robot. With a job id it reports on that job (one created through
-   * the API, say; an unknown id is a JobError 404). Without one it is matched by task name to
-   * the current run of that source's jobs, and a new run starts when there is none.
+   * the API, say; an unknown id is a JobError 404). Without one, it goes where the one mapping
+   * of the edge and the hub says (core/legacy-mapping.ts planJobReport), among that source's
+   * jobs, at the report's own time.
    */
-  reported(rec: JobReport, by: { source: JobReportSource; jobId?: number | null }, now = this.deps.bus.now()): JobUpdate {
+  reported(rec: JobReport, by: { source: JobReportSource; jobId?: number | null }): JobUpdate {
     const progress: JobProgress = { status: rec.status, items_done: rec.itemsDone, items_total: rec.itemsTotal, percent: rec.percent, reason: rec.reason }
-    if (by.jobId !== undefined && by.jobId !== null) return this.update(by.jobId, progress, undefined, now)
-    const taskName = rec.taskName ?? 'legacy job'
-    const last = this.deps.db.select().from(jobs)
-      .where(and(eq(jobs.source, by.source), eq(jobs.taskName, taskName))).orderBy(desc(jobs.id)).limit(1).get()
-    const startsRun = !last || rec.status === 'started' && last.finishedAt !== null
-      || last.finishedAt !== null && now - last.finishedAt > JOB_RUN_GAP_MS
-    if (!startsRun) return this.update(last!.id, progress, undefined, now)
-    const job = this.insert({ taskName, status: 'queued', itemsTotal: null, action: null, source: by.source }, now, undefined, true)
-    return this.update(job.id, progress, undefined, now)
+    if (by.jobId !== undefined && by.jobId !== null) return this.update(by.jobId, progress, undefined, rec.ts)
+    const mine = and(eq(jobs.source, by.source), rec.taskName !== null ? eq(jobs.taskName, rec.taskName) : undefined)
+    const open = this.deps.db.select().from(jobs).where(and(mine, isNull(jobs.finishedAt))).orderBy(desc(jobs.id)).limit(1).get()
+    const last = this.deps.db.select().from(jobs).where(and(mine, isNotNull(jobs.finishedAt))).orderBy(desc(jobs.id)).limit(1).get()
+    const plan = planJobReport(rec, open ? stateOf(open) : null, last ? stateOf(last) : null)
+    switch (plan.kind) {
+      case 'update': {
+        if (plan.ignored) return { job: toRecord(open!), changed: false, ignored: `job ${open!.id} is ${plan.ignored}` }
+        return this.write(open!, plan.set, rec.ts)
+      }
+      case 'ignore': return { job: toRecord(last!), changed: false, ignored: plan.reason }
+      case 'create': {
+        const { startedAt, taskName, ...fields } = plan.job
+        const row = this.deps.db.insert(jobs).values({
+          ...fields, taskName: (taskName ?? '').slice(0, 200), action: null, source: by.source, seq: this.deps.takeSeq(), startedAt, updatedAt: rec.ts,
+        }).returning().get()
+        const job = toRecord(row)
+        this.announce(job)
+        return { job, changed: true }
+      }
+    }
   }
 
   list(q: { status?: JobStatus; from?: number; to?: number; limit?: number }): JobRecord[] {
     return this.deps.db.select().from(jobs).where(this.window(q)).orderBy(desc(jobs.startedAt), desc(jobs.id)).limit(Math.min(q.limit ?? 100, 1000)).all().map(toRecord)
   }
 
-  stats(q: { from?: number; to?: number }) {
-    const rows = this.deps.db.select().from(jobs).where(this.window(q)).all()
-    const by_status = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>
-    let ended = 0, durationSum = 0
-    for (const r of rows) {
-      by_status[r.status]++
-      if (r.finishedAt !== null) { ended++; durationSum += r.finishedAt - r.startedAt }
-    }
-    const finished = by_status.completed + by_status.failed + by_status.cancelled
-    return {
-      total: rows.length, by_status,
-      // Over finished jobs only: a running job has neither succeeded nor failed yet.
-      success_rate: finished ? by_status.completed / finished : null,
-      mean_duration_ms: ended ? Math.round(durationSum / ended) : null,
-    }
+  stats(q: { from?: number; to?: number }): JobStats {
+    const groups = this.deps.db.select({
+      status: jobs.status, n: sql<number>`count(*)`, finished: sql<number>`count(${jobs.finishedAt})`,
+      durationMs: sql<number>`coalesce(sum(${jobs.finishedAt} - ${jobs.startedAt}), 0)`,
+    }).from(jobs).where(this.window(q)).groupBy(jobs.status).all()
+    return jobStats(groups)
   }
 
   private window(q: { status?: JobStatus; from?: number; to?: number }): SQL | undefined {

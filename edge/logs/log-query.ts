@@ -1,7 +1,7 @@
 // The edge's log: its structured events (the `events` table the sample store already
 // writes), read with filters and paging, each with a one-line message for people.
 import type { EdgeDb } from '../store/database.ts'
-import { toEntry, type LogEntry } from '../../core/log-entry.ts'
+import { logStats, toEntry, type LogEntry, type LogStats } from '../../core/log-entry.ts'
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
 
@@ -20,7 +20,7 @@ export interface LogQuery {
 
 const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean).slice(0, 20)
 
-export function queryLogs(db: EdgeDb, q: LogQuery, maxLimit = 1000): { total: number; logs: LogEntry[] } {
+function whereOf(q: LogQuery): { w: string; args: (string | number)[] } {
   const where: string[] = []
   const args: (string | number)[] = []
   const levels = list(q.level)
@@ -34,7 +34,11 @@ export function queryLogs(db: EdgeDb, q: LogQuery, maxLimit = 1000): { total: nu
     where.push('(instr(lower(data), lower(?)) > 0 OR instr(lower(kind), lower(?)) > 0)')
     args.push(q.q, q.q)
   }
-  const w = where.length ? `WHERE ${where.join(' AND ')}` : ''
+  return { w: where.length ? `WHERE ${where.join(' AND ')}` : '', args }
+}
+
+export function queryLogs(db: EdgeDb, q: LogQuery, maxLimit = 1000): { total: number; logs: LogEntry[] } {
+  const { w, args } = whereOf(q)
   const c = db.$client
   const total = (c.query(`SELECT count(*) n FROM events ${w}`).get(...(args as [string])) as { n: number }).n
   const limit = Math.max(1, Math.min(q.limit ?? 100, maxLimit))
@@ -50,4 +54,11 @@ function parse(s: string): Record<string, unknown> {
   } catch {
     return { raw: s }
   }
+}
+
+/** Counts by level and category of the entries matching the filters. */
+export function logCounts(db: EdgeDb, q: LogQuery): LogStats {
+  const { w, args } = whereOf(q)
+  const groups = db.$client.query(`SELECT level, kind AS category, count(*) AS n FROM events ${w} GROUP BY level, kind`).all(...(args as [string])) as { level: string; category: string; n: number }[]
+  return logStats(groups)
 }

@@ -71,6 +71,11 @@ export class EdgeReports {
     }))
   }
 
+  /** Deletes a report from this robot (a hub keeps the copy it has); false when there is none. */
+  remove(id: number): boolean {
+    return !!this.opts.db.delete(reports).where(eq(reports.id, id)).returning({ id: reports.id }).get()
+  }
+
   get(id: number): Report | null {
     const row = this.opts.db.select().from(reports).where(eq(reports.id, id)).get()
     return row ? this.toReport(row) : null

@@ -58,6 +58,8 @@ export const users = sqliteTable('users', {
   /** `local` users are the robot's own; `hub` users are copies of the hub's, replaced by each sync. */
   origin: text('origin', { enum: ['local', 'hub'] }).notNull().default('local'),
   hubId: integer('hub_id'),
+  /** A deactivated user keeps the account but cannot log in, and every token of theirs stops working. */
+  isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
 })
 
 /** The command audit log: who asked for what, and what became of it. */

@@ -1,5 +1,6 @@
 // What the hub sends down to a robot, applied to the robot's own tables: the hub's users (with
-// their password hashes, so they can log in on the robot offline too), the alert rules the hub
+// their password hashes, so they can log in on the robot offline too, and whether they are
+// active: one deactivated on the hub cannot log in on the robot either), the alert rules the hub
 // set for this robot, and acknowledgements or resolves given on the hub to the robot's alerts.
 // A robot's local users stay local and win over a hub user of the same name.
 import { and, eq, notInArray } from 'drizzle-orm'
@@ -11,7 +12,7 @@ import type { EdgeDb } from '../store/database.ts'
 import { alertRules, users } from '../store/schema.ts'
 
 export interface DownResult {
-  /** `changed`: the robot's ids of hub users whose password, role or token version changed, or who were removed. */
+  /** `changed`: the robot's ids of hub users whose password, role, token version or active state changed, or who were removed. */
   users: { added: number; updated: number; removed: number; shadowed: string[]; changed: number[] }
   rules: string[]
   actions: number[]
@@ -24,11 +25,12 @@ export function applyHubUsers(db: EdgeDb, list: readonly DownUser[], now: number
     for (const u of list) {
       const cur = tx.select().from(users).where(eq(users.username, u.username)).get()
       if (cur && cur.origin === 'local') { out.shadowed.push(u.username); continue }
-      const values = { passwordHash: u.password_hash, role: u.role, email: u.email, tokenVersion: u.token_version, hubId: u.hub_id, updatedAt: now }
+      const isActive = u.is_active ?? true
+      const values = { passwordHash: u.password_hash, role: u.role, email: u.email, tokenVersion: u.token_version, hubId: u.hub_id, isActive, updatedAt: now }
       if (!cur) {
         tx.insert(users).values({ username: u.username, origin: 'hub', createdAt: now, ...values }).run()
         out.added++
-      } else if (cur.passwordHash !== u.password_hash || cur.role !== u.role || cur.email !== u.email || cur.tokenVersion !== u.token_version) {
+      } else if (cur.passwordHash !== u.password_hash || cur.role !== u.role || cur.email !== u.email || cur.tokenVersion !== u.token_version || cur.isActive !== isActive) {
         tx.update(users).set(values).where(eq(users.id, cur.id)).run()
         out.updated++
         out.changed.push(cur.id)

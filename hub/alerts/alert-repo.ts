@@ -1,10 +1,10 @@
 // The fleet's alerts in Postgres, in the record shape the edge serves and publishes
 // (core/alerts/record.ts). A rule's change opens an alert or updates the open one in place:
 // the partial unique index `alerts_one_open` keeps one open alert per (robot, type, source).
-import { and, desc, eq, gte, inArray, lte, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
 import type { AlertText } from '../../core/alerts/describe.ts'
 import type { AlertChange, OpenAlert } from '../../core/alerts/engine.ts'
-import type { AlertFilter, AlertRecord } from '../../core/alerts/record.ts'
+import { alertStats, MANUAL_ALERT_TYPE, manualAlertSource, type AlertFilter, type AlertRecord, type AlertStats, type ManualAlert } from '../../core/alerts/record.ts'
 import type { AlertSeverity } from '../../core/alerts/rule.ts'
 import type { HubDb } from '../db/database.ts'
 import { alerts } from '../db/schema.ts'
@@ -65,18 +65,24 @@ export class HubAlertRepo {
   }
 
   async list(f: AlertFilter): Promise<AlertRecord[]> {
-    const where: SQL[] = []
-    if (f.robot_id !== undefined) where.push(eq(alerts.robotId, f.robot_id))
-    if (f.resolved !== undefined) where.push(eq(alerts.resolved, f.resolved))
-    if (f.acknowledged !== undefined) where.push(eq(alerts.acknowledged, f.acknowledged))
-    if (f.severity) where.push(eq(alerts.severity, f.severity))
-    if (f.type) where.push(eq(alerts.type, f.type))
-    if (f.source !== undefined) where.push(eq(alerts.source, f.source))
-    if (f.from !== undefined) where.push(gte(alerts.createdAt, new Date(f.from)))
-    if (f.to !== undefined) where.push(lte(alerts.createdAt, new Date(f.to)))
-    const rows = await this.db.select().from(alerts).where(and(...where))
+    const rows = await this.db.select().from(alerts).where(where(f))
       .orderBy(desc(alerts.createdAt), desc(alerts.id)).limit(f.limit ?? 100).offset(f.offset ?? 0)
     return rows.map(alertRecord)
+  }
+
+  async stats(f: AlertFilter): Promise<AlertStats> {
+    const groups = await this.db.select({ severity: alerts.severity, type: alerts.type, acknowledged: alerts.acknowledged, resolved: alerts.resolved, n: sql<number>`count(*)::int` })
+      .from(alerts).where(where(f)).groupBy(alerts.severity, alerts.type, alerts.acknowledged, alerts.resolved)
+    return alertStats(groups)
+  }
+
+  /** A person's own alert about a robot, open until a person resolves it. */
+  async raise(robotId: string, a: ManualAlert, username: string, now: Date): Promise<AlertRecord> {
+    const [row] = await this.db.insert(alerts).values({
+      robotId, type: MANUAL_ALERT_TYPE, source: manualAlertSource(username, now.getTime()), severity: a.severity,
+      title: a.title, message: a.message ?? '', createdAt: now, updatedAt: now,
+    }).returning()
+    return alertRecord(row)
   }
 
   /** Idempotent: a second acknowledgement keeps the first one's user and time. */
@@ -101,4 +107,17 @@ export class HubAlertRepo {
     const [row] = await this.db.update(alerts).set(set).where(eq(alerts.id, id)).returning()
     return alertRecord(row)
   }
+}
+
+function where(f: AlertFilter): SQL | undefined {
+  const w: SQL[] = []
+  if (f.robot_id !== undefined) w.push(eq(alerts.robotId, f.robot_id))
+  if (f.resolved !== undefined) w.push(eq(alerts.resolved, f.resolved))
+  if (f.acknowledged !== undefined) w.push(eq(alerts.acknowledged, f.acknowledged))
+  if (f.severity) w.push(eq(alerts.severity, f.severity))
+  if (f.type) w.push(eq(alerts.type, f.type))
+  if (f.source !== undefined) w.push(eq(alerts.source, f.source))
+  if (f.from !== undefined) w.push(gte(alerts.createdAt, new Date(f.from)))
+  if (f.to !== undefined) w.push(lte(alerts.createdAt, new Date(f.to)))
+  return and(...w)
 }

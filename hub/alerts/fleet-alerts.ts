@@ -9,7 +9,7 @@
 // resolve and a rule edit never interleave their reads and writes.
 import { describeChange } from '../../core/alerts/describe.ts'
 import { AlertEngine, type AlertChange } from '../../core/alerts/engine.ts'
-import type { AlertChangeKind, AlertMessage, AlertRecord, RulePatch } from '../../core/alerts/record.ts'
+import { ACKNOWLEDGE_ALL_MAX, type AlertChangeKind, type AlertFilter, type AlertMessage, type AlertRecord, type ManualAlert, type RulePatch } from '../../core/alerts/record.ts'
 import type { AlertRule } from '../../core/alerts/rule.ts'
 import type { Logger } from '../../core/log.ts'
 import { SYSTEM_ALERTS_TOPIC } from '../../core/topics.ts'
@@ -136,6 +136,27 @@ export class FleetAlerts {
       }
       return r?.alert ?? null
     })
+  }
+
+  /** An operator's own alert about a robot: announced like the hub's (dashboards, MQTT, webhook), open until a person resolves it. */
+  async raiseManual(robotId: string, a: ManualAlert, username: string): Promise<AlertRecord> {
+    return this.exclusive(async () => {
+      const alert = await this.store.raise(robotId, a, username, new Date(this.clock().now))
+      await this.audit(robotId, `alert raised by ${username} about ${robotId}: ${a.title}`, { id: alert.id, severity: a.severity })
+      this.announce(alert, 'open', { by: username, notify: true })
+      return alert
+    })
+  }
+
+  /** Acknowledges every open, unacknowledged alert matching the filter (at most ACKNOWLEDGE_ALL_MAX). */
+  async acknowledgeAll(f: AlertFilter, username: string): Promise<AlertRecord[]> {
+    const todo = await this.store.list({ ...f, resolved: false, acknowledged: false, limit: ACKNOWLEDGE_ALL_MAX })
+    const done: AlertRecord[] = []
+    for (const a of todo) {
+      const r = await this.acknowledge(a.id, username)
+      if (r) done.push(r)
+    }
+    return done
   }
 
   /** An operator says it is over; if the condition is not, the rule raises a new alert. */

@@ -2,8 +2,8 @@
 // messages (edge/api/alert-routes.ts): viewers read, operators acknowledge and resolve
 // (recorded with their name), admins edit rules, globally or for one robot.
 import { Elysia, t } from 'elysia'
-import { EpochMs } from '../../server/params.ts'
-import { AlertRecord, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
+import { EpochMs, knownFields, OpenBody } from '../../server/params.ts'
+import { AcknowledgeFilter, ACKNOWLEDGE_ALL_MAX, AlertRecord, AlertStats, ManualAlert, RulePatch, RuleRecord } from '../../core/alerts/record.ts'
 import { HttpError } from '../../core/http-error.ts'
 import { RuleError } from '../alerts/rule-repo.ts'
 import { isRobotMetric } from '../alerts/robot-rules.ts'
@@ -23,16 +23,11 @@ const AlertId = t.Object({ id: t.String({ maxLength: 40 }) })
 /** Epoch ms that a Date can hold, so a wild value is a 400 and not a failed query. */
 const RobotQuery = t.Object({ robot_id: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "a robot's own rules (the global rule where it has none)" })) })
 
-// The body schema lets unknown fields through so the handler can name them: the framework would
-// otherwise drop them silently, and a misspelt `min_duration` would leave the rule as it was.
-const RULE_FIELDS = Object.keys(RulePatch.properties)
-const RulePatchBody = t.Object(RulePatch.properties, { minProperties: 1, additionalProperties: true })
-
-function rulePatch(body: Record<string, unknown>): RulePatch {
-  const unknown = Object.keys(body).filter((k) => !RULE_FIELDS.includes(k))
-  if (unknown.length) throw new HttpError(400, 'invalid_request', `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}: a rule has ${RULE_FIELDS.join(', ')}`)
-  return body as RulePatch
-}
+// A misspelt `min_duration` is a 400 naming it, not a rule left as it was (server/params.ts).
+const RulePatchBody = OpenBody(RulePatch.properties, { minProperties: 1 })
+const rulePatch = (body: Record<string, unknown>) => knownFields(body, RulePatch.properties, 'a rule') as RulePatch
+const ManualAlertBody = { robot_id: t.String({ maxLength: 64, description: 'the robot it is about' }), ...ManualAlert.properties }
+const HubAcknowledgeFilter = { robot_id: t.Optional(t.String({ maxLength: 64 })), ...AcknowledgeFilter }
 
 /** Ids are parsed after the role check, so an anonymous caller learns nothing from a 400. */
 function alertId(raw: string): number {
@@ -76,6 +71,44 @@ export function hubAlertRoutes(ctx: HubContext, auth: HubAuth) {
       }),
       response: { 200: t.Array(AlertRecord) },
       detail: { summary: "The fleet's alerts, newest first: the hub's own (robot offline, sync lag and backlog) and those robots raised" },
+    })
+
+    .get('/alerts/stats', async ({ query }) => {
+      if (query.robot_id !== undefined) await robotOr404(query.robot_id)
+      return ctx.alerts.store.stats(query)
+    }, {
+      auth: 'viewer',
+      query: t.Object({
+        robot_id: t.Optional(t.String({ maxLength: 64 })),
+        from: t.Optional(EpochMs('created at or after, epoch ms')),
+        to: t.Optional(EpochMs('created at or before, epoch ms')),
+      }),
+      response: { 200: AlertStats, 404: ErrorBody },
+      detail: { summary: "Counts of alerts by severity and type (one robot's, or the fleet's), and how many are unacknowledged and unresolved" },
+    })
+
+    .post('/alerts', async ({ principal, body, set }) => {
+      const { robot_id, ...alert } = knownFields(body, ManualAlertBody, 'an alert')
+      await robotOr404(robot_id)
+      set.status = 201
+      return ctx.alerts.raiseManual(robot_id, alert, principal.username)
+    }, {
+      auth: 'operator',
+      body: OpenBody(ManualAlertBody),
+      response: { 201: AlertRecord, 404: ErrorBody },
+      detail: { summary: "An operator's own alert about a robot (type manual), announced like any (dashboards, MQTT, webhook); open until a person resolves it" },
+    })
+
+    .post('/alerts/acknowledge-all', async ({ principal, body }) => {
+      const f = knownFields(body ?? {}, HubAcknowledgeFilter, 'a filter')
+      if (f.robot_id !== undefined) await robotOr404(f.robot_id)
+      const done = await ctx.alerts.acknowledgeAll(f, principal.username)
+      return { acknowledged: done.length, ids: done.map((a) => a.id) }
+    }, {
+      auth: 'operator',
+      body: t.Optional(t.Union([OpenBody(HubAcknowledgeFilter), t.Null()])),
+      response: { 200: t.Object({ acknowledged: t.Integer(), ids: t.Array(t.Integer()) }), 404: ErrorBody },
+      detail: { summary: `Acknowledge every open, unacknowledged alert matching the filter (at most ${ACKNOWLEDGE_ALL_MAX}); a robot's own alerts are acknowledged on the robot too` },
     })
 
     .get('/alerts/rules', async ({ query }) => {

@@ -29,12 +29,13 @@ export function fleetRoutes(ctx: HubContext, auth: HubAuth) {
       const robots = (await ctx.robots.list()).filter((r) => !r.revokedAt)
       const results = await Promise.all(robots.map(async (r) => {
         if (!ctx.bridge.isOnline(r.robotId)) return { robot_id: r.robotId, result: 'not_connected' as const }
-        const command = { type: 'estop', reason }
+        const command = { type: 'estop' as const, reason }
         await ctx.db.insert(commands).values({ id, robotId: r.robotId, username: me.username, type: 'estop', body: command, state: 'sent' }).onConflictDoNothing()
         try {
           const reply = await ctx.bridge.command(r.robotId, id, command, r.legacy, ESTOP_WAIT_MS, me.username)
           if (!reply) return { robot_id: r.robotId, result: 'no_reply' as const, reason: `no answer within ${ESTOP_WAIT_MS} ms` }
-          const result = reply.state === 'done' ? 'confirmed' as const : reply.state === 'accepted' ? 'accepted' as const : 'rejected' as const
+          // `sent`: an earlier client off the hub's listener, whose answer cannot be attributed.
+          const result = reply.state === 'done' ? 'confirmed' as const : reply.state === 'accepted' ? 'accepted' as const : reply.state === 'sent' ? 'no_reply' as const : 'rejected' as const
           return { robot_id: r.robotId, result, ...(reply.reason ? { reason: String(reply.reason) } : {}) }
         } catch (err) {
           return { robot_id: r.robotId, result: 'no_reply' as const, reason: (err as Error).message }

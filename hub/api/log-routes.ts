@@ -1,10 +1,11 @@
-// The fleet's log under /api/v1: viewers search and export it, operators add notes (kept with
+// The fleet's log under /api/v1: viewers search, count and export it, operators add notes (kept with
 // their name). Exports are made here, not in the browser, so every CSV cell goes through the one
 // formula-safe writer (core/csv.ts) that the edge uses.
 import { and, desc, eq, gte, ilike, lte, sql, type SQL } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
 import { EpochMs } from '../../server/params.ts'
 import { toCsv } from '../../core/csv.ts'
+import { LogStats, logStats } from '../../core/log-entry.ts'
 import type { HubContext } from '../context.ts'
 import type { HubAuth } from './routes.ts'
 import { systemLogs } from '../db/schema.ts'
@@ -56,6 +57,12 @@ export function hubLogRoutes(ctx: HubContext, auth: HubAuth) {
       const total = (await ctx.db.select({ n: sql<number>`count(*)::int` }).from(systemLogs).where(where(query)))[0].n
       return { total, logs: logs.map(logRecord) }
     }, { auth: 'viewer', query: t.Object({ ...Filters, ...Paging }), detail: { summary: 'Log entries, newest first, with the total matching' } })
+
+    .get('/logs/stats', async ({ query }) => {
+      const groups = await ctx.db.select({ level: systemLogs.level, category: systemLogs.category, n: sql<number>`count(*)::int` })
+        .from(systemLogs).where(where(query)).groupBy(systemLogs.level, systemLogs.category)
+      return logStats(groups)
+    }, { auth: 'viewer', query: t.Object(Filters), response: { 200: LogStats }, detail: { summary: 'Counts by level and category of the entries matching the filters' } })
 
     .post('/logs', async ({ principal, body, set }) => {
       if (body.robot_id !== undefined && !(await ctx.robots.get(body.robot_id))) throw new HttpError(404, 'not_found', `no robot ${body.robot_id}`)

@@ -21,6 +21,12 @@ export function hubReportRoutes(ctx: HubContext, auth: HubAuth) {
     list: (q) => ctx.reports.list(q),
     get: (id) => ctx.reports.get(id),
     pdf: (id) => ctx.reports.pdf(id),
+    async remove(id, user) {
+      const gone = await ctx.reports.remove(id)
+      if (gone) await ctx.records.log({ robotId: null, level: 'info', category: 'reports', message: `report ${id} deleted by ${user}`, details: { id, by: user }, ts: Date.now() })
+      return gone
+    },
+    exportName: 'fleet',
     maxReportId: MAX_PG_INTEGER,
     docs: {
       generate: "Figures from a robot's (or, without robot_id, every robot's) data in InfluxDB and Postgres, plus a narrative from Gemini when GEMINI_API_KEY is set",

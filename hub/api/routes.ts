@@ -14,6 +14,8 @@ import type { HubContext } from '../context.ts'
 import { commands, jobs } from '../db/schema.ts'
 import { jobRecord } from '../records.ts'
 import { hubLogRoutes } from './log-routes.ts'
+import { hubJobRoutes } from './job-routes.ts'
+import { hubRobotDetailsRoutes } from './robot-details-routes.ts'
 import { RobotError, robotView } from '../robots/robot-repo.ts'
 import { accountRoutes } from '../../server/account-routes.ts'
 import { assertEveryRouteDeclaresAuth, authPlugin } from '../../server/auth-plugin.ts'
@@ -47,6 +49,8 @@ export function createHubApi(ctx: HubContext) {
     if (!r) throw new HttpError(404, 'not_found', `no robot ${id}`)
     return r
   }
+  const unauthenticated = ctx.legacyListener?.admitted
+  const view = (r: Parameters<typeof robotView>[0]) => robotView(r, unauthenticated)
   /** After robots or their credentials change: the broker's files, and the bridge's list. */
   const robotsChanged = async () => {
     await ctx.syncBrokerAuth()
@@ -98,16 +102,16 @@ export function createHubApi(ctx: HubContext) {
       },
     })
 
-    .get('/robots', async () => (await ctx.robots.list()).map(robotView), { auth: 'viewer' })
+    .get('/robots', async () => (await ctx.robots.list()).map(view), { auth: 'viewer' })
     .post('/robots', async ({ principal, body, set }) => {
       if (!isValidRobotId(body.robot_id)) throw new HttpError(400, 'invalid_request', `robot_id ${JSON.stringify(body.robot_id)} is reserved or invalid`)
       const { robot, credential } = await ctx.robots.create({ robotId: body.robot_id, name: body.name }).catch(repoError)
       await robotsChanged()
       await ctx.records.log({ robotId: robot.robotId, level: 'info', category: 'robots', message: `robot ${robot.robotId} registered by ${principal.username}`, ts: Date.now() })
       set.status = 201
-      return { ...robotView(robot), credential }
+      return { ...view(robot), credential }
     }, { auth: 'admin', body: t.Object({ robot_id: RobotId, name: t.Optional(t.String({ maxLength: 100 })) }), detail: { description: 'The credential token is shown once.' } })
-    .get('/robots/:id', async ({ params }) => robotView(await robotOr404(params.id)), { auth: 'viewer', params: RobotParam })
+    .get('/robots/:id', async ({ params }) => view(await robotOr404(params.id)), { auth: 'viewer', params: RobotParam })
     .get('/robots/:id/credential', async ({ params }) => {
       const r = await robotOr404(params.id)
       return {
@@ -141,7 +145,7 @@ export function createHubApi(ctx: HubContext) {
 
     .get('/robot/status', async ({ query }) => {
       const list = query.robot_id ? [await robotOr404(query.robot_id)] : await ctx.robots.list()
-      return list.map((r) => ({ ...robotView(r), online: ctx.bridge.isOnline(r.robotId) }))
+      return list.map((r) => ({ ...view(r), online: ctx.bridge.isOnline(r.robotId) }))
     }, { auth: 'viewer', query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })) }) })
     .get('/robot/sensors', async ({ query }) => {
       await robotOr404(query.robot_id)
@@ -191,6 +195,8 @@ export function createHubApi(ctx: HubContext) {
       const rows = await ctx.db.select().from(jobs).where(and(...where)).orderBy(desc(jobs.startedAt)).limit(query.limit ?? 100).offset(query.offset ?? 0)
       return rows.map(jobRecord)
     }, { auth: 'viewer', query: t.Object({ robot_id: t.Optional(t.String({ maxLength: 64 })), status: t.Optional(t.Union(['queued', 'started', 'in_progress', 'completed', 'cancelled', 'failed'].map((s) => t.Literal(s)))), ...Window }) })
+    .use(hubJobRoutes(ctx, auth))
+    .use(hubRobotDetailsRoutes(ctx, auth))
     .use(hubLogRoutes(ctx, auth))
     .use(hubAlertRoutes(ctx, auth))
     .use(hubReportRoutes(ctx, auth))

@@ -43,6 +43,8 @@ export const users = pgTable('users', {
   tokenVersion: integer('token_version').notNull().default(1),
   /** A generated broker secret (never the password) in Mosquitto's hash format, for its password file; null: no broker access. */
   mqttHash: text('mqtt_hash'),
+  /** A deactivated user keeps the account but cannot log in, and every token of theirs stops working. */
+  isActive: boolean('is_active').notNull().default(true),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 })
@@ -51,6 +53,10 @@ export const users = pgTable('users', {
 export const robots = pgTable('robots', {
   robotId: text('robot_id').primaryKey(),
   name: text('name'),
+  /** What people write about the robot (PUT robots/{id}). */
+  description: text('description'),
+  location: text('location'),
+  notes: text('notes'),
   profile: text('profile'),
   credentialUsername: text('credential_username').notNull().unique(),
   credentialHash: text('credential_hash'),

@@ -12,6 +12,9 @@
 // ACL to robots and ignored here: a payload never decides which robot a message is about.
 import mqtt from 'mqtt'
 import { adaptLegacyMessage, LegacyMessageError } from '../../core/legacy.ts'
+import { LegacyImuAssembler } from '../../core/legacy-imu.ts'
+import { toLegacyCommand } from '../../core/legacy-mapping.ts'
+import type { Command } from '../../core/schemas.ts'
 import type { Logger } from '../../core/log.ts'
 import type { Sample } from '../../core/streams.ts'
 import { decodeTelemetry, TelemetryPayloadError } from '../../core/telemetry-payload.ts'
@@ -64,6 +67,10 @@ export class MqttBridge {
     /** A message on the replicas' own topics. */
     onCluster?: (topic: string, payload: Buffer) => void
     drops?: DropCounter
+    /** A command published in the earlier layout (for the listener of its unchanged clients, hub/mqtt/legacy-listener.ts). */
+    onLegacyCommand?: (topic: string, payload: Buffer) => void
+    /** Robots on that listener: their replies come back as outcomes, so a command to one waits for it. */
+    answersInOurLayout?: (robotId: string) => boolean
   }) {
     this.drops = deps.drops ?? new DropCounter(deps.log)
   }
@@ -127,7 +134,7 @@ export class MqttBridge {
       if (t.kind === 'robot') {
         if (!(await this.deps.registry.isKnown(t.robotId))) return drop(`robot ${t.robotId} is not registered`)
         await this.robotTopic(t.robotId, t.channel, body, retained)
-      } else await this.legacy(topic, body, drop)
+      } else await this.legacy(topic, body, payload, drop)
     } catch (err) {
       if (err instanceof TelemetryPayloadError || err instanceof LegacyMessageError || err instanceof LivePayloadError) return drop(err.message)
       throw err
@@ -172,17 +179,28 @@ export class MqttBridge {
     }
   }
 
-  private async legacy(topic: string, body: unknown, drop: (reason: string) => void) {
+  /** Attitude from the earlier client's one-axis IMU messages, for the live view (the ingest keeps its own for storage). */
+  private readonly imu = new LegacyImuAssembler()
+
+  private async legacy(topic: string, body: unknown, raw: Buffer, drop: (reason: string) => void) {
     if ((LEGACY_SHARED_TOPICS as readonly string[]).includes(topic)) {
       return drop(`${topic} names its robot only in the payload; a robot publishes under its own id (tonypi/<id>/...)`)
     }
     const rec = adaptLegacyMessage(topic, body, Date.now())
-    if (!rec || rec.kind === 'command' || rec.kind === 'command_response') return // commands: our own (or an operator's)
+    if (!rec || rec.kind === 'command_response') return
+    // Our own (or an operator's) commands to robots on the earlier layout: the listener of its
+    // unchanged clients hands them to those connected there.
+    if (rec.kind === 'command') return this.deps.onLegacyCommand?.(topic, raw)
     if (!(await this.deps.registry.isKnown(rec.robotId))) return drop(`robot ${rec.robotId} is not registered`)
     this.counters.legacy++
     const { presence, live } = this.deps
     if (rec.kind === 'samples' || rec.kind === 'status') live.apply(rec.robotId, rec.samples)
+    if (rec.kind === 'imu_axis') {
+      const reading = this.imu.add(rec.robotId, rec.axis, rec.value, rec.ts)
+      if (reading) live.apply(rec.robotId, [reading])
+    }
     if (rec.kind === 'status') {
+      this.imu.noteHardware(rec.robotId, rec.info.hardware_available)
       if (rec.status === 'offline') return presence.status(rec.robotId, 'offline', 'legacy offline status', new Date(rec.ts), { legacy: true })
       await presence.status(rec.robotId, rec.status, 'legacy status message', new Date(rec.ts), { legacy: true, info: rec.info })
     }
@@ -191,38 +209,35 @@ export class MqttBridge {
 
   /**
    * Publishes a command and waits for the robot's reply on its own topic: the final one (done,
-   * rejected, failed) when it comes in time, else the last seen (accepted), else a timeout. An
-   * e-stop goes out in both layouts, whatever the robot was last seen speaking. A robot on the
-   * earlier client answers only on the shared reply topic, which cannot be attributed: its
-   * command is sent and not waited for (state `sent`).
+   * rejected, failed) when it comes in time, else the last seen (accepted), else a timeout. A
+   * robot seen speaking the earlier layout gets it in that layout's words (core/legacy-mapping.ts;
+   * what it has no words for is rejected at once). An e-stop goes out in both layouts, whatever
+   * the robot was last seen speaking. An earlier client on the hub's listener of unchanged
+   * clients has its replies relayed as outcomes and is waited for like any robot; one elsewhere
+   * answers only on a shared topic the hub cannot attribute: sent, not waited for (`sent`).
    */
-  async command(robotId: string, id: string, command: Record<string, unknown>, legacy: boolean, timeoutMs: number, by = 'unknown'): Promise<CommandReply | null> {
+  async command(robotId: string, id: string, command: Command, legacy: boolean, timeoutMs: number, by = 'unknown'): Promise<CommandReply | null> {
     const client = this.client
     if (!client?.connected) throw new Error('the hub is not connected to the broker')
+    const estop = command.type === 'estop'
+    const inTheirWords = legacy || estop ? toLegacyCommand(robotId, id, command) : null
+    if (legacy && inTheirWords && 'refused' in inTheirWords) return { id, state: 'rejected', reason: inTheirWords.refused }
+    const answers = !legacy || (this.deps.answersInOurLayout?.(robotId) ?? false)
     const key = waiterKey(robotId, id)
     let last: CommandReply | null = null
     const result = new Promise<CommandReply | null>((resolve) => {
+      if (!answers) return resolve(null)
       const timer = setTimeout(() => { this.waiters.delete(key); resolve(last) }, timeoutMs)
       this.waiters.set(key, (r) => {
         last = r
         if (r.state !== 'accepted') { clearTimeout(timer); this.waiters.delete(key); resolve(r) }
       })
     })
-    const estop = command.type === 'estop'
-    if (legacy || estop) {
-      const { type, ...rest } = command
-      const legacyType = estop ? null : type === 'motion' ? 'move' : type
-      const topic = legacyType === null ? `tonypi/emergency_stop/${robotId}` : `tonypi/commands/${robotId}`
-      const body = legacyType === 'move' ? { type: 'move', id, direction: rest.motion } : { ...(legacyType ? { type: legacyType } : {}), id, ...rest }
-      client.publish(topic, JSON.stringify(body))
-    }
+    if (inTheirWords && !('refused' in inTheirWords)) client.publish(inTheirWords.topic, JSON.stringify(inTheirWords.payload))
     // Who asked, and when by the hub's clock: the robot audits the user and refuses a request
     // that arrives later than its time to live (sync/uplink.ts), so nothing ever runs late.
     if (!legacy || estop) client.publish(`tonypi/${robotId}/command/request`, JSON.stringify({ ...command, id, by, issued_at: Date.now(), ttl_ms: timeoutMs }))
-    if (legacy && !estop) {
-      this.waiters.delete(key)
-      return { id, state: 'sent', reason: 'the earlier client answers on a shared topic the hub cannot attribute to a robot: sent, not confirmed' }
-    }
+    if (!answers) return { id, state: 'sent', reason: 'the earlier client answers on a shared topic the hub cannot attribute to a robot: sent, not confirmed' }
     return result
   }
 

@@ -13,6 +13,8 @@
 import { and, eq, gte } from 'drizzle-orm'
 import { decodeJobEvent, JobEventError } from '../../core/job-event.ts'
 import { adaptLegacyMessage, LegacyMessageError, type LegacyRecord } from '../../core/legacy.ts'
+import { LegacyImuAssembler } from '../../core/legacy-imu.ts'
+import { LegacyStatusTransitions } from '../../core/legacy-mapping.ts'
 import type { Sample } from '../../core/streams.ts'
 import { decodeTelemetry, TelemetryPayloadError } from '../../core/telemetry-payload.ts'
 import { parseTopic } from '../../core/topics.ts'
@@ -39,6 +41,10 @@ const RESENT_WINDOW_MS = 60_000
 
 export class FleetIngest {
   readonly counters = { messages: 0, samples: 0, legacy: 0 }
+  /** The earlier client's one-axis IMU messages, assembled into readings. */
+  private readonly imu = new LegacyImuAssembler()
+  /** What each earlier client last said of itself: a status is logged when it changes. */
+  private readonly transitions = new LegacyStatusTransitions()
   /** Messages of one robot are stored in the order they came: a job's "started" before its "completed". */
   private readonly chains = new Map<string, Promise<void>>()
 
@@ -91,12 +97,24 @@ export class FleetIngest {
   private async legacy(topic: string, body: unknown, dup: boolean) {
     if ((LEGACY_SHARED_TOPICS as readonly string[]).includes(topic)) return
     const rec = adaptLegacyMessage(topic, body, Date.now())
-    if (!rec || rec.kind === 'command' || rec.kind === 'command_response') return
+    if (!rec || rec.kind === 'command' || rec.kind === 'command_response' || rec.kind === 'unused') return
     if (!(await this.deps.registry.isKnown(rec.robotId))) return this.deps.drops.drop(`robot ${rec.robotId} is not registered`, topic)
     this.counters.legacy++
     switch (rec.kind) {
-      case 'samples': case 'status':
+      case 'samples':
         return this.samples(rec.robotId, rec.samples)
+      case 'imu_axis': {
+        const reading = this.imu.add(rec.robotId, rec.axis, rec.value, rec.ts)
+        return reading ? this.samples(rec.robotId, [reading]) : undefined
+      }
+      case 'status': {
+        this.imu.noteHardware(rec.robotId, rec.info.hardware_available)
+        // Its client repeats its status every 10 s: the log gets a line when it says something new.
+        const change = this.transitions.note(rec.robotId, rec)
+        if (rec.status === 'offline') this.transitions.forget(rec.robotId)
+        if (change) await this.deps.records.log({ robotId: rec.robotId, level: change.level, category: 'robot', message: change.message, details: { status: rec.status, ...rec.info }, ts: rec.ts })
+        return this.samples(rec.robotId, rec.samples)
+      }
       case 'log':
         if (dup && (await this.logStored(rec))) return
         return this.deps.records.log({ robotId: rec.robotId, level: rec.level, category: 'robot', message: rec.message, details: { source: rec.source, ts_trusted: rec.tsTrusted }, ts: rec.ts })

@@ -113,6 +113,11 @@ export class HubReports {
     }))
   }
 
+  /** Deletes a report; false when there is none. A robot's own report comes back only if the robot sends it again. */
+  async remove(id: number): Promise<boolean> {
+    return (await this.opts.db.delete(reports).where(eq(reports.id, id)).returning({ id: reports.id })).length > 0
+  }
+
   async get(id: number): Promise<AnyReport | null> {
     const [row] = await this.opts.db.select().from(reports).where(eq(reports.id, id))
     return row ? toReport(row) : null

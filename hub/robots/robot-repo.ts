@@ -7,6 +7,7 @@ import type { HubDb } from '../db/database.ts'
 import { robots } from '../db/schema.ts'
 import { mosquittoHash } from '../mqtt/mosquitto-hash.ts'
 import { ROBOT_ACCOUNT_PREFIX, robotAccount } from '../../core/robot-account.ts'
+import { applyDetails, type RobotDetails, type RobotDetailsPatch } from '../../core/robot-details.ts'
 
 
 export class RobotError extends Error {
@@ -17,9 +18,8 @@ export class RobotError extends Error {
 
 export type RobotRow = typeof robots.$inferSelect
 
-export interface RobotView {
+export interface RobotView extends RobotDetails {
   robot_id: string
-  name: string | null
   profile: string | null
   status: RobotRow['status']
   status_source: string | null
@@ -27,14 +27,19 @@ export interface RobotView {
   created_at: number
   revoked: boolean
   legacy: boolean
+  /** False for a robot admitted on the listener for unchanged earlier clients: anyone reaching that port can speak as it. */
+  authenticated: boolean
   credential_username: string
   info: unknown
 }
 
-export const robotView = (r: RobotRow): RobotView => ({
-  robot_id: r.robotId, name: r.name, profile: r.profile, status: r.status, status_source: r.statusSource,
+const NONE: ReadonlySet<string> = new Set()
+
+/** `unauthenticated`: the robots admitted on the listener for unchanged earlier clients (hub/mqtt/legacy-listener.ts). */
+export const robotView = (r: RobotRow, unauthenticated: ReadonlySet<string> = NONE): RobotView => ({
+  robot_id: r.robotId, name: r.name, description: r.description, location: r.location, notes: r.notes, profile: r.profile, status: r.status, status_source: r.statusSource,
   last_seen: r.lastSeenAt?.getTime() ?? null, created_at: r.createdAt.getTime(), revoked: r.revokedAt !== null,
-  legacy: r.legacy, credential_username: r.credentialUsername, info: r.info,
+  legacy: r.legacy, authenticated: !unauthenticated.has(r.robotId), credential_username: r.credentialUsername, info: r.info,
 })
 
 function newCredential() {
@@ -66,6 +71,17 @@ export class RobotRepo {
     }).onConflictDoNothing().returning()
     if (!r[0]) throw new RobotError(409, `robot ${input.robotId} already exists`)
     return { robot: r[0], credential: { username, token } }
+  }
+
+  /** What people write about it (PUT robots/{id}); returns the row before and after. Throws RobotError 404. */
+  async editDetails(robotId: string, patch: RobotDetailsPatch): Promise<{ before: RobotDetails; after: RobotRow }> {
+    return this.db.transaction(async (tx) => {
+      const [cur] = await tx.select().from(robots).where(eq(robots.robotId, robotId)).for('update')
+      if (!cur) throw new RobotError(404, `no robot ${robotId}`)
+      const before: RobotDetails = { name: cur.name, description: cur.description, location: cur.location, notes: cur.notes }
+      const [after] = await tx.update(robots).set(applyDetails(before, patch)).where(eq(robots.robotId, robotId)).returning()
+      return { before, after }
+    })
   }
 
   async rotate(robotId: string): Promise<{ username: string; token: string }> {

@@ -93,7 +93,7 @@ describe('action groups', () => {
       x.once('connect', () => resolve(x))
       x.once('error', reject)
     })
-    const replies: { command_id: string; success: boolean; message: string; battery?: unknown }[] = []
+    const replies: { command_id: string; success: boolean; message: string; data?: unknown }[] = []
     c.on('message', (_t, p) => replies.push(JSON.parse(p.toString())))
     await c.subscribeAsync('tonypi/commands/response')
     c.publish('tonypi/commands/testbot', JSON.stringify({ type: 'move', id: 'lg-bow', direction: 'bow' }))
@@ -106,9 +106,10 @@ describe('action groups', () => {
     expect(nod.message).toContain('not installed')
     c.publish('tonypi/commands/testbot', JSON.stringify({ type: 'battery_request', id: 'lg-bat' }))
     const bat = await waitFor('battery reply', () => replies.find((r) => r.command_id === 'lg-bat'))
-    expect(bat.battery).toMatchObject({ voltage: expect.any(Number), percentage: expect.any(Number) })
+    // Its client's reply shape (robot_client/tonypi_client.py handle_battery_request).
+    expect(bat).toMatchObject({ success: true, message: 'Battery status retrieved', data: { battery_level: expect.any(Number), voltage: expect.any(Number), charging: false } })
     c.publish('tonypi/commands/testbot', JSON.stringify({ type: 'shutdown', id: 'lg-off' }))
-    expect((await waitFor('shutdown reply', () => replies.find((r) => r.command_id === 'lg-off'))).message).toContain('not supported')
+    expect((await waitFor('shutdown reply', () => replies.find((r) => r.command_id === 'lg-off'))).message).toContain('not accepted')
     c.end(true)
   })
 })

@@ -41,6 +41,11 @@ function connect(opts: mqtt.IClientOptions): Promise<mqtt.MqttClient> {
 const robotClient = (id: string) => connect({ username: creds.get(id)!.username, password: creds.get(id)!.token })
 
 describe('robots and credentials', () => {
+  test('the listener for unchanged earlier clients is off by default', () => {
+    expect(h.hub.legacyMqttPort).toBeNull()
+    expect(h.hub.ctx.legacyListener).toBeNull()
+  })
+
   test('migrations ran from empty: every table is there', async () => {
     const rows = await h.hub.ctx.db.$client`select table_name from information_schema.tables where table_schema = 'public' order by 1`
     expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(expect.arrayContaining(['alert_rules', 'alerts', 'commands', 'jobs', 'reports', 'robots', 'sync_state', 'system_logs', 'users']))
@@ -240,11 +245,16 @@ describe('API roles and input', () => {
     { method: 'GET', path: '/api/v1/robots/r1', need: 'viewer' },
     { method: 'GET', path: '/api/v1/robots/r1/status', need: 'viewer' },
     { method: 'POST', path: '/api/v1/robots/r9/credential/rotate', need: 'admin' },
+    { method: 'PUT', path: '/api/v1/robots/r1', need: 'admin', body: { notes: 'role table' } },
     { method: 'GET', path: '/api/v1/robot/status', need: 'viewer' },
     { method: 'GET', path: '/api/v1/robot/sensors?robot_id=r1&stream=battery', need: 'viewer' },
     { method: 'GET', path: '/api/v1/pi/performance?robot_id=r1', need: 'viewer' },
     { method: 'GET', path: '/api/v1/jobs', need: 'viewer' },
+    { method: 'GET', path: '/api/v1/jobs/stats?robot_id=r1', need: 'viewer' },
     { method: 'GET', path: '/api/v1/alerts', need: 'viewer' },
+    { method: 'GET', path: '/api/v1/alerts/stats', need: 'viewer' },
+    { method: 'POST', path: '/api/v1/alerts', need: 'operator', body: { robot_id: 'r1', severity: 'info', title: 'role table' } },
+    { method: 'POST', path: '/api/v1/alerts/acknowledge-all', need: 'operator', body: { type: 'no_such_type' } },
     { method: 'GET', path: '/api/v1/alerts/rules', need: 'viewer' },
     { method: 'GET', path: '/api/v1/alerts/rules?robot_id=r1', need: 'viewer' },
     { method: 'PUT', path: '/api/v1/alerts/rules/sync_lag', need: 'admin', body: { enabled: true } },
@@ -254,7 +264,11 @@ describe('API roles and input', () => {
     { method: 'POST', path: '/api/v1/alerts/999999/resolve', need: 'operator' },
     { method: 'GET', path: '/api/v1/logs', need: 'viewer' },
     { method: 'POST', path: '/api/v1/logs', need: 'operator', body: { message: 'role table note' } },
+    { method: 'GET', path: '/api/v1/logs/stats', need: 'viewer' },
     { method: 'GET', path: '/api/v1/logs/export/csv', need: 'viewer' },
+    { method: 'GET', path: '/api/v1/reports/export/csv', need: 'viewer' },
+    { method: 'GET', path: '/api/v1/reports/export/json', need: 'viewer' },
+    { method: 'DELETE', path: '/api/v1/reports/999999', need: 'admin' },
     { method: 'GET', path: '/api/v1/logs/export/json', need: 'viewer' },
     { method: 'POST', path: '/api/v1/command', need: 'operator', body: { robot_id: 'nobot', type: 'stop' } },
   ]

@@ -38,6 +38,11 @@ export interface FleetRobot {
   created_at: number
   revoked: boolean
   legacy: boolean
+  /** false: admitted on the hub's listener for unchanged earlier clients, which has no credentials. */
+  authenticated: boolean
+  description: string | null
+  location: string | null
+  notes: string | null
   credential_username: string
   info: unknown
 }

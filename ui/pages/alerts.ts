@@ -12,6 +12,7 @@ import type { AlertMessage, AlertRow } from '../lib/types.ts'
 import { useApi } from '../lib/use-api.ts'
 import { alertRecord, newestFirst } from '../robot/open-alerts.ts'
 import { useRobotSession, type RobotSession } from '../robot/robot-session.ts'
+import { AlertTools } from './alert-tools.ts'
 import { act, loaded, RecordTable, Status, useQueryParam, value, when } from './page-parts.ts'
 
 type Severity = AlertRow['severity']
@@ -97,6 +98,7 @@ export function AlertsPage() {
   const whose = rs.robotId ? ` of ${rs.robotId}` : ''
   const title = state === 'open' ? `Open alerts${whose}` : state === 'resolved' ? `Resolved alerts${whose}` : `All alerts${whose}`
   return html`<div class="stack">
+    <${AlertTools} rs=${rs} severity=${severity} reload=${reload} />
     <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); reload() }}>
       <label class="field"><span>Show</span>
         <select name="state" value=${state} onChange=${(e: Event) => setState(value(e))}>

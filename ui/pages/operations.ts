@@ -3,7 +3,7 @@
 // epoch milliseconds; the hub's record pages (records.ts) read the hub's. Alerts: alerts.ts;
 // reports: reports.ts.
 import { useEffect, useState } from 'preact/hooks'
-import { Card, Reading } from '../components/card.ts'
+import { Card } from '../components/card.ts'
 import { dateTime, num } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
 import { useObservable } from '../lib/observable.ts'
@@ -13,6 +13,7 @@ import { toast } from '../lib/toasts.ts'
 import { useApi } from '../lib/use-api.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
 import { act, DownloadLink, loaded, RecordTable, Status, useReloadOn, value, when } from './page-parts.ts'
+import { JobStatsReadings, LogCounts, type JobStats, type LogStats } from './record-stats.ts'
 
 // --- shapes (edge API) -------------------------------------------------------------------
 
@@ -21,7 +22,6 @@ interface EdgeJob {
   reason: string | null; action: { name: string; repeat?: number } | null; source: string; started_at: number
   finished_at: number | null; duration_ms: number | null
 }
-interface JobStats { total: number; by_status: Record<string, number>; success_rate: number | null; mean_duration_ms: number | null }
 interface EdgeLog { seq: number; ts: number; level: string; category: string; message: string; details: Record<string, unknown> }
 
 // --- jobs ----------------------------------------------------------------------------------
@@ -81,14 +81,7 @@ export function EdgeJobsPage() {
   const rows = loaded(res)
   const stats = loaded(statsRes)
   return html`<div class="stack">
-    ${stats ? html`<${Card} title="Statistics" data-card="job-stats"><div class="readings">
-      <${Reading} label="Jobs" value=${String(stats.total)} data-stat="total" />
-      <${Reading} label="Running" value=${String((stats.by_status.started ?? 0) + (stats.by_status.in_progress ?? 0) + (stats.by_status.queued ?? 0))} />
-      <${Reading} label="Completed" value=${String(stats.by_status.completed ?? 0)} tone="ok" />
-      <${Reading} label="Failed" value=${String(stats.by_status.failed ?? 0)} tone=${stats.by_status.failed ? 'bad' : undefined} />
-      <${Reading} label="Success rate" value=${stats.success_rate === null ? '\u2014' : num(stats.success_rate * 100, 0, '%')} />
-      <${Reading} label="Mean duration" value=${stats.mean_duration_ms === null ? '\u2014' : num(stats.mean_duration_ms / 1000, 1, 's')} />
-    </div><//>` : null}
+    ${stats ? html`<${Card} title="Statistics" data-card="job-stats"><${JobStatsReadings} stats=${stats} /><//>` : null}
     ${operator ? html`<${NewJobForm} onCreated=${both} />` : null}
     <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); both() }}>
       <label class="field"><span>Status</span>
@@ -159,7 +152,9 @@ export function EdgeLogsPage() {
     return s ? `?${s}` : ''
   }
   const [res, reload] = useApi<{ total: number; logs: EdgeLog[] }>(`/logs${qs({ limit: String(PAGE), offset: String(offset) })}`, { refreshMs: offset ? undefined : 15_000 })
+  const [statsRes] = useApi<LogStats>(`/logs/stats${qs()}`, { refreshMs: 15_000 })
   const data = loaded(res)
+  const stats = loaded(statsRes)
   const refilter = (f: () => void) => { f(); setOffset(0) }
   return html`<div class="stack">
     ${operator ? html`<${NoteForm} onAdded=${() => { setOffset(0); reload() }} />` : null}
@@ -181,6 +176,7 @@ export function EdgeLogsPage() {
     <${Status} res=${res} what="logs" reload=${reload} />
     ${data ? html`<${Card} title="Log" data-card="logs">
       <p class="muted small" data-total=${data.total}>${data.total.toLocaleString()} matching ${data.total === 1 ? 'entry' : 'entries'}${data.total ? `; ${offset + 1}\u2013${offset + data.logs.length} shown, newest first` : ''}.</p>
+      ${stats ? html`<${LogCounts} stats=${stats} />` : null}
       ${!data.logs.length ? html`<p class="muted" data-state="empty">No log entries match.</p>`
         : html`<${RecordTable} label="Logs" class="table-logs">
           <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col">Category</th><th scope="col">Message</th></tr></thead>

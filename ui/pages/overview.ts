@@ -18,6 +18,7 @@ import { classifyPosture, isFallen, POSTURE_LABEL } from '../robot/posture.ts'
 import { BATTERY_SPAN_MS } from '../robot/history-fields.ts'
 import { useRobotLink } from '../robot/robot-link.ts'
 import { useRobotSession, type RobotSession } from '../robot/robot-session.ts'
+import { RobotDetailsCard } from '../robot/robot-details.ts'
 import { servoHealth } from '../robot/servo-health.ts'
 import { SyncCard } from '../robot/sync-card.ts'
 
@@ -116,6 +117,7 @@ export function OverviewPage() {
           <${Reading} label="Edge uptime" value=${stats.state === 'ok' ? duration(stats.data.uptime_s) : '\u2014'} />`}
       </div>
     <//>
+    <${RobotDetailsCard} rs=${rs} />
     <${Card} title="Battery" data-card="battery" data-live=${String(live)}>
       <${Meter} label="Charge" percent=${battery?.percent} lowIsBad warnAt=${65} badAt=${80} stale=${!live} />
       <div class="readings">

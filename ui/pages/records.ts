@@ -9,6 +9,7 @@ import type { JobRow, LogRow } from '../lib/types.ts'
 import { useApi } from '../lib/use-api.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
 import { DownloadLink, loaded, RecordTable, Status, useQueryParam } from './page-parts.ts'
+import { JobStatsReadings, LogCounts, type JobStats, type LogStats } from './record-stats.ts'
 
 const LIMIT = 200
 const REFRESH_MS = 15_000
@@ -20,8 +21,11 @@ export function JobsPage() {
   const rs = useRobotSession()
   const [status, setStatus] = useQueryParam('status', '')
   const [res, reload] = useApi<JobRow[]>(rs.path('/jobs', { limit: String(LIMIT), ...(status ? { status } : {}) }), { refreshMs: REFRESH_MS })
+  const [statsRes] = useApi<JobStats>(rs.path('/jobs/stats'), { refreshMs: REFRESH_MS })
   const rows = loaded(res)
+  const stats = loaded(statsRes)
   return html`<div class="stack">
+    ${stats ? html`<${Card} title="Statistics" data-card="job-stats"><${JobStatsReadings} stats=${stats} /><//>` : null}
     <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); reload() }}>
       <label class="field"><span>Status</span>
         <select name="status" value=${status} onChange=${(e: Event) => setStatus((e.target as HTMLSelectElement).value)}>
@@ -61,7 +65,9 @@ export function LogsPage() {
   // The hub writes the file (formula-safe cells, up to 10,000 entries), filtered like the list.
   const { limit: _limit, ...exportParams } = params
   const [res, reload] = useApi<{ total: number; logs: LogRow[] }>(rs.path('/logs', params), { refreshMs: REFRESH_MS })
+  const [statsRes] = useApi<LogStats>(rs.path('/logs/stats', exportParams), { refreshMs: REFRESH_MS })
   const data = loaded(res)
+  const stats = loaded(statsRes)
   return html`<div class="stack">
     <form class="filters" role="search" onSubmit=${(e: Event) => { e.preventDefault(); if (draft.trim() === q) reload(); else setQ(draft.trim()) }}>
       <label class="field"><span>Level</span>
@@ -79,6 +85,7 @@ export function LogsPage() {
     <${Status} res=${res} what="logs" reload=${reload} />
     ${data ? html`<${Card} title=${`Logs of ${rs.robotId}`} data-card="logs">
       <p class="muted small" data-total=${data.total}>${data.total.toLocaleString()} matching ${data.total === 1 ? 'entry' : 'entries'}${data.total > data.logs.length ? `; the newest ${data.logs.length} are shown` : ''}.</p>
+      ${stats ? html`<${LogCounts} stats=${stats} />` : null}
       ${!data.logs.length ? html`<p class="muted" data-state="empty">No log entries match.</p>`
         : html`<${RecordTable} label="Logs" class="table-logs">
           <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col">Category</th><th scope="col">Message</th></tr></thead>

@@ -1,5 +1,5 @@
 // Reports, the same page on the edge (one robot) and the hub (the fleet): generate one, read
-// it, download its PDF. A report reads as its PDF does: the same sections, labels and digits
+// it, download its PDF, export the list (CSV, JSON), and for admins delete one. A report reads as its PDF does: the same sections, labels and digits
 // (core/reports/report-layout.ts), tables that become cards on a phone.
 import { useState } from 'preact/hooks'
 import { REPORT_TYPE_LABEL, reportTypeLabel } from '../../core/reports/labels.ts'
@@ -61,8 +61,27 @@ function ReportView(props: { id: number; onClose: () => void }) {
   <//>`
 }
 
+/** Delete, after a second click that names the report. */
+function DeleteReport(props: { id: number; onDeleted: () => void }) {
+  const [asking, setAsking] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const remove = async () => {
+    setBusy(true)
+    const ok = await act(`delete report ${props.id}`, () => api(`/reports/${props.id}`, { method: 'DELETE' }))
+    setBusy(false)
+    setAsking(false)
+    if (ok) { toast('success', `Report ${props.id} deleted`); props.onDeleted() }
+  }
+  return asking
+    ? html`<span class="inline-form">Delete #${props.id}? <button type="button" class="btn btn-small btn-danger" data-action="report-delete-confirm" disabled=${busy} onClick=${remove}>Delete</button>
+        <button type="button" class="btn btn-small btn-ghost" onClick=${() => setAsking(false)}>Cancel</button></span>`
+    : html`<button type="button" class="btn btn-small btn-ghost" data-action="report-delete" aria-label=${`Delete report ${props.id}`} onClick=${() => setAsking(true)}>Delete</button>`
+}
+
 export function ReportsPage() {
-  const operator = canCommand(useObservable(session)?.user.role)
+  const role = useObservable(session)?.user.role
+  const operator = canCommand(role)
+  const admin = role === 'admin'
   const [type, setType] = useState('performance')
   const [range, setRange] = useState('1h')
   const [generating, setGenerating] = useState(false)
@@ -98,7 +117,8 @@ export function ReportsPage() {
     <//>` : null}
     ${open ? html`<${ReportView} key=${open} id=${open} onClose=${() => show(null)} />` : null}
     <${Status} res=${res} what="reports" reload=${reload} />
-    ${rows ? html`<${Card} title="Reports" data-card="reports">
+    ${rows ? html`<${Card} title="Reports" data-card="reports" actions=${html`<${DownloadLink} path="/reports/export/csv" data-export="reports-csv">Export CSV<//>
+      <${DownloadLink} path="/reports/export/json" data-export="reports-json">Export JSON<//>`}>
       ${!rows.length ? html`<p class="muted" data-state="empty">No reports yet.${operator ? ' Generate one above.' : ''}</p>`
         : html`<${RecordTable} label="Reports">
           <thead><tr><th scope="col">Report</th><th scope="col">Window</th><th scope="col">Made</th><th scope="col">Summary</th><th scope="col"><span class="sr-only">Open</span></th></tr></thead>
@@ -107,7 +127,8 @@ export function ReportsPage() {
             <td data-label="Window" class="nowrap">${when(r.time_range.from)} \u2013 ${when(r.time_range.to)}</td>
             <td data-label="Made" class="nowrap">${when(r.created_at)} <span class="muted small">by ${r.created_by}</span></td>
             <td data-label="Summary">${r.has_narrative ? 'yes' : html`<span class="muted">none</span>`}</td>
-            <td data-label="" class="cell-actions"><button type="button" class="btn btn-small" data-action="report-open" aria-label=${`Open report ${r.id}`} onClick=${() => show(r.id)}>Open</button></td>
+            <td data-label="" class="cell-actions"><button type="button" class="btn btn-small" data-action="report-open" aria-label=${`Open report ${r.id}`} onClick=${() => show(r.id)}>Open</button>
+              ${admin ? html`<${DeleteReport} id=${r.id} onDeleted=${() => { if (open === r.id) show(null); reload() }} />` : null}</td>
           </tr>`)}</tbody>
         <//>`}
     <//>` : null}

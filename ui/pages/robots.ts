@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { Card, Reading } from '../components/card.ts'
 import { GrafanaPanels } from '../components/grafana-panels.ts'
+import { FleetJobStats } from '../fleet/fleet-job-stats.ts'
 import { robotLabel, statusView } from '../fleet/fleet-status.ts'
 import { useFleetSession, type FleetSession } from '../fleet/fleet-session.ts'
 import type { ApiError } from '../lib/api.ts'
@@ -143,6 +144,8 @@ function RobotCard(props: { robot: FleetRobot; fleet: FleetSession; role: Role; 
       <${Link} href=${robotPath(id)} class="robot-link"><strong>${r.name || id}</strong>${r.name && r.name !== id ? html`<span class="robot-sub">${id}</span>` : null}<//>
       <span class=${`pill tone-${view.tone}`} data-status-label title=${r.status_source ?? undefined}>${view.label}</span>
     </header>
+    ${r.authenticated === false ? html`<p class="form-error small" role="note" data-unauthenticated>Not authenticated: ${id} runs the earlier Python client and is admitted by its id alone on the hub's listener for earlier clients. Anyone who reaches that port can speak as it.</p>` : null}
+    ${r.location ? html`<p class="muted small" data-location>${r.location}</p>` : null}
     <div class="readings">
       <${Reading} label="Last seen" value=${ago(seen)} data-last-seen=${seen ?? ''} />
       <${Reading} label="Battery" value=${battery ? `${num(pct, 0, '%')}${battery.voltage_v !== null ? ` \u00b7 ${num(battery.voltage_v, 2, 'V')}` : ''}` : '\u2014'}
@@ -249,7 +252,8 @@ export function RobotsPage() {
       : !robots.length ? html`<div class="not-available" data-state="empty"><strong>No robots are registered on this hub yet.</strong>
           <p class="muted">${role === 'admin' ? 'Register one below: the hub issues it a credential for the broker.' : 'An admin registers robots; they appear here with their state.'}</p></div>`
       : html`<${Summary} robots=${robots} fleet=${fleet} />
-        <div class="robot-grid">${robots.map((r) => html`<${RobotCard} key=${r.robot_id} robot=${r} fleet=${fleet} role=${role} onCredential=${setCred} />`)}</div>`}
+        <div class="robot-grid">${robots.map((r) => html`<${RobotCard} key=${r.robot_id} robot=${r} fleet=${fleet} role=${role} onCredential=${setCred} />`)}</div>
+        <${FleetJobStats} />`}
     ${role === 'admin' ? html`<${RegisterRobot} onIssued=${setCred} />` : null}
     <${GrafanaPanels} dashboard="fleet" title="The fleet in Grafana" />
   </div>`

@@ -1,5 +1,6 @@
 // The robot's users (admins only): who may look (viewer), command (operator) and manage
-// (admin). Changes are made on the robot at once; its API checks the role again.
+// (admin), and who may not log in for now (deactivated: the account and its history stay).
+// Changes are made on the robot at once; its API checks the role again.
 import { useState } from 'preact/hooks'
 import { Card } from '../components/card.ts'
 import type { ApiError } from '../lib/api.ts'
@@ -61,14 +62,15 @@ function UserRow(props: { user: PublicUser; self: boolean; onChanged: () => void
       setError((err as ApiError).message)
     }
   }
+  const setActive = (active: boolean) => run(`${user.username} ${active ? 'reactivated' : 'deactivated'}`, () => api(`/users/${user.id}`, { method: 'PUT', json: { is_active: active } }))
   const setRole = (role: Role) => run(`${user.username} is now ${role}`, () => api(`/users/${user.id}`, { method: 'PUT', json: { role } }))
   const setPassword = (e: SubmitEvent) => {
     e.preventDefault()
     const pw = String(new FormData(e.currentTarget as HTMLFormElement).get('reset-password'))
     void run(`Password of ${user.username} changed`, () => api(`/users/${user.id}`, { method: 'PUT', json: { password: pw } }))
   }
-  return html`<tr data-user=${user.username}>
-    <td data-label="User"><strong>${user.username}</strong>${self ? html` <span class="pill tone-muted">you</span>` : null}</td>
+  return html`<tr data-user=${user.username} data-active=${String(user.is_active)}>
+    <td data-label="User"><strong>${user.username}</strong>${self ? html` <span class="pill tone-muted">you</span>` : null}${!user.is_active ? html` <span class="pill tone-warn" title="Cannot log in; none of their tokens work">deactivated</span>` : null}</td>
     <td data-label="Role"><select aria-label=${`Role of ${user.username}`} value=${user.role} disabled=${self} title=${self ? 'You cannot change your own role' : ROLE_HELP}
       onChange=${(e: Event) => setRole((e.target as HTMLSelectElement).value as Role)}>${ROLES.map((r) => html`<option key=${r} value=${r}>${r}</option>`)}</select></td>
     <td data-label="Email">${user.email ?? '\u2014'}</td>
@@ -81,6 +83,9 @@ function UserRow(props: { user: PublicUser; self: boolean; onChanged: () => void
           <button type="button" class="btn btn-small btn-danger" onClick=${() => run(`User ${user.username} deleted`, () => api(`/users/${user.id}`, { method: 'DELETE' }))}>Delete</button>
           <button type="button" class="btn btn-small btn-ghost" onClick=${() => setMode('view')}>Cancel</button></span>`
         : html`<button type="button" class="btn btn-small btn-ghost" onClick=${() => setMode('password')}>Set password</button>
+          <button type="button" class="btn btn-small btn-ghost" data-action=${user.is_active ? 'user-deactivate' : 'user-reactivate'} disabled=${self && user.is_active}
+            title=${self ? 'You cannot deactivate yourself' : user.is_active ? 'Keep the account, but it cannot log in and its tokens stop working' : 'Let the account log in again'}
+            onClick=${() => setActive(!user.is_active)}>${user.is_active ? 'Deactivate' : 'Reactivate'}</button>
           <button type="button" class="btn btn-small btn-ghost" disabled=${self} title=${self ? 'You cannot delete yourself' : undefined} onClick=${() => setMode('delete')}>Delete</button>`}
       ${error ? html`<div class="form-error small" role="alert">${error}</div>` : null}
     </td>

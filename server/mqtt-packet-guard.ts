@@ -1,8 +1,9 @@
-// Caps the size of MQTT packets before the broker buffers them. aedes's parser (mqtt-packet)
-// collects a packet whole, however long its header says it is, before anyone has checked
-// who sent it: this reads each packet's fixed header as the bytes pass and ends the
-// connection as soon as one declares more than its limit. The first packet (CONNECT, sent
-// before authentication) gets a small limit; later ones the broker's.
+// Caps the size of MQTT packets before a broker of ours (the edge's, the hub's listener for the
+// earlier client) buffers them. aedes's parser (mqtt-packet) collects a packet whole, however
+// long its header says it is, before anyone has checked who sent it: this reads each packet's
+// fixed header as the bytes pass and ends the connection as soon as one declares more than its
+// limit. The first packet (CONNECT, sent before authentication) gets a small limit; later ones
+// the broker's.
 import { Duplex } from 'node:stream'
 import type { Socket } from 'node:net'
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { PacketSizeGuard } from './packet-guard.ts'
+import { PacketSizeGuard } from './mqtt-packet-guard.ts'
 
 const packet = (type: number, body: number) => {
   const len: number[] = []
