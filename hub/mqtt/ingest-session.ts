@@ -18,6 +18,8 @@ export const INGEST_GROUP = 'tonypi-hub'
 export const SHARED_INGEST_FILTERS = [
   'tonypi/+/servos', 'tonypi/+/imu', 'tonypi/+/battery', 'tonypi/+/performance', 'tonypi/+/sensors',
   'tonypi/sensors/+', 'tonypi/servos/+', 'tonypi/status/+', 'tonypi/logs/+',
+  // The earlier layout's shared topics as the hub's listener of its unchanged clients relays them, under their robot's id.
+  'tonypi/battery/+', 'tonypi/location/+', 'tonypi/scan/+',
 ].map((f) => `$share/${INGEST_GROUP}/${f}`)
 
 /** In order, by one replica at a time. */
