@@ -51,6 +51,8 @@ export class SyncClient {
   private quarantined = 0
   private corrected = 0
   private hubOffset: number | null = null
+  /** Hub time minus the monotonic clock, from the answer with the shortest round trip so far. */
+  private anchor: { ms: number; rtt: number } | null = null
   private logged = new Map<string, number>()
   /** What went on the wire: compressed batch bytes and batches (acknowledged or not). */
   readonly sent = { wire_bytes: 0, batches: 0 }
@@ -125,7 +127,7 @@ export class SyncClient {
     // A capped catch-up goes in small, even steps (about two seconds' worth each): the robot never
     // builds one huge batch, and the hub's progress moves steadily.
     const limits = { maxRecords: this.limits.maxRecords, maxBytes: Math.min(this.limits.maxBytes, Math.max(64 * 1024, this.opts.maxBytesPerS * 2)) }
-    const batch = source.read(limits, { boot_id: clock.bootId, wall_ms: clock.wall(), mono_ms: clock.mono(), ...(this.lastRtt !== undefined ? { rtt_ms: this.lastRtt } : {}) })
+    const batch = source.read(limits, { boot_id: clock.bootId, wall_ms: clock.wall(), mono_ms: clock.mono(), ...(this.lastRtt !== undefined ? { rtt_ms: this.lastRtt } : {}), ...(this.anchor ? { anchor_ms: this.anchor.ms } : {}) })
     if (!batch) return null
     const started = performance.now()
     let ack: BatchAck
@@ -169,6 +171,8 @@ export class SyncClient {
 
   private noteHubClock(hubMs: number, rttMs: number) {
     this.hubOffset = Math.round(hubMs + rttMs / 2 - Date.now())
+    // The monotonic clock never steps, so the best measure stays good for the whole boot.
+    if (!this.anchor || rttMs <= this.anchor.rtt) this.anchor = { ms: Math.round(hubMs + rttMs / 2 - this.opts.clock.mono()), rtt: rttMs }
   }
 
   private onFailure(err: Error): number {

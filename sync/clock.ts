@@ -11,9 +11,20 @@ import type { ClockSpan } from './protocol.ts'
 /** Below this, a difference is network delay and NTP slew, not a wrong clock. */
 export const CLOCK_TOLERANCE_MS = 2_000
 
-/** The anchor a batch gives: hub time at arrival minus the robot's monotonic clock at sending. */
-export function measureAnchor(hubArrivalMs: number, robotMonoMs: number, rttMs = 0): number {
-  return Math.round(hubArrivalMs - rttMs / 2 - robotMonoMs)
+/** No batch request waits this long: a robot's measure that far before arrival is wrong. */
+const MAX_BATCH_WAIT_MS = 60_000
+
+/**
+ * The anchor a batch gives: hub time at arrival minus the robot's monotonic clock at sending.
+ * A batch that waited (a busy hub, a retry) arrives late and can only make this too large, by
+ * its delay; the robot's own measure (`robotAnchorMs`, from an answer with a short round trip)
+ * is taken instead unless arrival rules it out: later than the batch arrived, or earlier by more
+ * than a request can wait.
+ */
+export function measureAnchor(hubArrivalMs: number, robotMonoMs: number, rttMs = 0, robotAnchorMs?: number): number {
+  const byArrival = Math.round(hubArrivalMs - rttMs / 2 - robotMonoMs)
+  const plausible = robotAnchorMs !== undefined && robotAnchorMs <= byArrival + CLOCK_TOLERANCE_MS && robotAnchorMs >= byArrival - MAX_BATCH_WAIT_MS
+  return plausible ? Math.round(robotAnchorMs) : byArrival
 }
 
 /** The span a record of sequence `seq` was stamped in: the last one starting at or before it. */

@@ -115,6 +115,11 @@ export const Batch = T.Object({
   wall_ms: Ms, mono_ms: Ms,
   /** Round-trip time of the previous request, so the hub can centre its clock estimate. */
   rtt_ms: T.Optional(T.Number({ minimum: 0 })),
+  /**
+   * The robot's own measure of its boot's anchor (hub time = monotonic time + anchor), from the
+   * hub's clock in an earlier answer less half that request's round trip, the shortest seen.
+   */
+  anchor_ms: T.Optional(T.Number()),
   lanes: T.Object({ events: T.Optional(LaneRange), telemetry: T.Optional(LaneRange) }),
   /** Records still waiting on the robot after this batch, per lane. */
   backlog: T.Object({ events: T.Integer({ minimum: 0 }), telemetry: T.Integer({ minimum: 0 }) }),

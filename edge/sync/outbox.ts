@@ -156,7 +156,7 @@ export class SyncOutbox {
    * record and byte limits. A record too large for any batch goes as an event saying so, so the
    * lane never stops behind it. Null when there is nothing to send.
    */
-  read(limits: { maxRecords: number; maxBytes: number }, header: { boot_id: string; wall_ms: number; mono_ms: number; rtt_ms?: number }): OutboxBatch | null {
+  read(limits: { maxRecords: number; maxBytes: number }, header: { boot_id: string; wall_ms: number; mono_ms: number; rtt_ms?: number; anchor_ms?: number }): OutboxBatch | null {
     const c = this.db.$client
     const cur = this.cursors()
     const parts: string[] = []

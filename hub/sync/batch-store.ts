@@ -63,13 +63,13 @@ export class BatchStore {
   }
 
   /** The anchors this robot's batches are corrected with (`boots`: the boots its spans name); the current boot's is measured once. */
-  async anchors(robotId: string, current: { bootId: string; monoMs: number; arrivalMs: number; rttMs?: number }, boots: readonly string[]): Promise<ReadonlyMap<string, number>> {
+  async anchors(robotId: string, current: { bootId: string; monoMs: number; arrivalMs: number; rttMs?: number; anchorMs?: number }, boots: readonly string[]): Promise<ReadonlyMap<string, number>> {
     const have = this.known.get(robotId)
     const absent = this.unanchored.get(robotId)
     // A boot that ended before the robot ever reached the hub has no anchor, and never will.
     if (have && have.has(current.bootId) && boots.every((b) => have.has(b) || absent?.has(b))) return have
     const { db } = this.deps
-    await db.insert(syncClockAnchors).values({ robotId, bootId: current.bootId, anchorMs: measureAnchor(current.arrivalMs, current.monoMs, current.rttMs) })
+    await db.insert(syncClockAnchors).values({ robotId, bootId: current.bootId, anchorMs: measureAnchor(current.arrivalMs, current.monoMs, current.rttMs, current.anchorMs) })
       .onConflictDoNothing()
     const rows = await db.select().from(syncClockAnchors).where(eq(syncClockAnchors.robotId, robotId)).orderBy(desc(syncClockAnchors.measuredAt)).limit(50)
     const map = new Map(rows.map((r) => [r.bootId, r.anchorMs]))

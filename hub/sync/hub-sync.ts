@@ -25,7 +25,7 @@ export class HubSync {
     return this.deps.db.select().from(syncState)
   }
 
-  anchors(robotId: string, current: { bootId: string; monoMs: number; arrivalMs: number; rttMs?: number }, boots: readonly string[]) {
+  anchors(robotId: string, current: { bootId: string; monoMs: number; arrivalMs: number; rttMs?: number; anchorMs?: number }, boots: readonly string[]) {
     return this.store.anchors(robotId, current, boots)
   }
 

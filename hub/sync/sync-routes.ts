@@ -49,7 +49,7 @@ export function hubSyncRoutes(ctx: HubContext, auth: HubAuth) {
       try {
         const raw = readBatchBody(body as Uint8Array, headers['content-encoding'] ?? null)
         const b = checkBatch(raw, robotId)
-        const anchors = await ctx.sync.anchors(robotId, { bootId: b.boot_id, monoMs: b.mono_ms, arrivalMs: arrival, rttMs: b.rtt_ms }, b.clock.map((c) => c.boot_id))
+        const anchors = await ctx.sync.anchors(robotId, { bootId: b.boot_id, monoMs: b.mono_ms, arrivalMs: arrival, rttMs: b.rtt_ms, anchorMs: b.anchor_ms }, b.clock.map((c) => c.boot_id))
         plan = planBatch(b, anchors)
       } catch (err) {
         if (err instanceof BatchRefused) {
