@@ -87,7 +87,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   clockWatch.check()
   // Often enough that a step is found within a fraction of a tick (two clock reads each time).
   const clockCheck = setInterval(() => clockWatch.check(), 250)
-  outbox = new SyncOutbox(db, clockWatch, cfg.robotId!)
+  outbox = new SyncOutbox(db, clockWatch, cfg.robotId!, store)
   const users = new UserStore(db)
   const jwtSecret = loadJwtSecret(dataDir, cfg.jwtSecret)
   const firstAdmin = await ensureFirstAdmin(users, dataDir, cfg.adminPassword, log.child('auth'))
@@ -149,10 +149,10 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const tick = setInterval(() => {
     try {
       sync.beforeFlush()
-      store.flush(clock.wall())
+      store.tick(clock.wall())
       sync.afterFlush()
     } catch (err) {
-      storeLog.error('tick failed; keeping the data in memory for the next one', { error: err as Error })
+      storeLog.error('tick failed; keeping the data for the next one', { error: err as Error })
     }
   }, cfg.tickMs)
   const logRetentionMs = cfg.logRetentionDays * 86_400_000
@@ -208,6 +208,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
       } catch (err) {
         storeLog.error('final tick failed', { error: err as Error })
       }
+      store.close()
       await driver.close()
       db.$client.close()
       log.info('edge stopped')

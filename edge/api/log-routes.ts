@@ -24,7 +24,7 @@ const Paging = {
 export function logRoutes(ctx: EdgeContext, auth: EdgeAuth) {
   const read = (q: LogQuery, max?: number) => {
     // Events wait for the store's next tick; writing them now makes a read see its own writes.
-    try { ctx.store.flush(Date.now()) } catch (err) { ctx.log.warn('log read: flush failed; recent events may be missing', { error: err as Error }) }
+    try { ctx.store.tick(Date.now()) } catch (err) { ctx.log.warn('log read: the early tick failed; recent events may be missing', { error: err as Error }) }
     return queryLogs(ctx.db, q, max)
   }
   const stamp = () => new Date().toISOString().replace(/[:.]/g, '-')
