@@ -427,28 +427,29 @@ export class SampleStore {
     // A journaled tick goes whole to the minute it starts in; samples not journaled yet make the
     // minute's chunk take a new number.
     const synced = this.opts.syncedUpTo?.() ?? Infinity
-    const groups = new Map<string, { stream: StreamName; minute: number; seqs: number[] | null; list: Sample[] }>()
+    const groups = new Map<string, { stream: StreamName; minute: number; chunks: Journaled[]; samples: Sample[] }>()
     const groupOf = (stream: StreamName, ts: number) => {
       const key = `${stream}|${minuteOf(ts)}`
       let g = groups.get(key)
-      if (!g) groups.set(key, (g = { stream, minute: minuteOf(ts), seqs: [], list: [] }))
+      if (!g) groups.set(key, (g = { stream, minute: minuteOf(ts), chunks: [], samples: [] }))
       return g
     }
-    for (const j of folding) {
-      const g = groupOf(j.stream, j.t0)
-      g.seqs?.push(j.seq)
-      for (const s of decodeChunk(j.stream, j.data)) g.list.push(s)
-    }
-    for (const [stream, list] of batches) for (const s of list) groupOf(stream, s.ts).seqs = null
-    for (const [stream, list] of batches) for (const s of list) groupOf(stream, s.ts).list.push(s)
-    const seqOf = (seqs: number[] | null) => {
-      if (!seqs) return Infinity
+    for (const j of folding) groupOf(j.stream, j.t0).chunks.push(j)
+    for (const [stream, list] of batches) for (const s of list) groupOf(stream, s.ts).samples.push(s)
+    const seqOf = (g: { chunks: Journaled[]; samples: Sample[] }) => {
+      if (g.samples.length) return Infinity
+      const seqs = g.chunks.map((c) => c.seq)
       const hi = Math.max(...seqs)
       return hi <= synced ? Math.min(...seqs) : hi
     }
     const seqBefore = this.nextSeq
-    const ordered = [...groups.values()].map((g) => ({ ...g, seq: seqOf(g.seqs) })).sort((a, b) => a.seq - b.seq || a.minute - b.minute)
-    const encoded = ordered.map((g) => ({ stream: g.stream, seq: Number.isFinite(g.seq) ? g.seq : this.nextSeq++, enc: encodeChunk(g.stream, g.list) }))
+    // One group's samples at a time: a minute of them all at once would take tens of MB.
+    const encoded = [...groups.values()].map((g) => ({ ...g, seq: seqOf(g) })).sort((a, b) => a.seq - b.seq || a.minute - b.minute)
+      .map((g) => {
+        const list = g.samples.length ? [...g.samples] : []
+        for (const c of g.chunks) for (const s of decodeChunk(c.stream, c.data)) list.push(s)
+        return { stream: g.stream, seq: Number.isFinite(g.seq) ? g.seq : this.nextSeq++, enc: encodeChunk(g.stream, list) }
+      })
     const minutesBefore = new Map([...this.openMinutes].map(([k, v]) => [k, { ...v }]))
     // Accumulate on a copy: if the transaction fails, the retry must not count samples twice.
     const rollups = this.rollups.clone()
