@@ -27,6 +27,7 @@ import { JobService } from './jobs/job-service.ts'
 import { pruneEvents } from './logs/log-retention.ts'
 import { RobotState } from '../core/robot-state.ts'
 import { SampleBus } from './sample-bus.ts'
+import { EdgeMetrics } from './metrics.ts'
 import { SimFaults } from './sim-faults/sim-faults.ts'
 import { startHttpServer, type StaticSite } from './server.ts'
 import { openEdgeDatabase } from './store/database.ts'
@@ -68,6 +69,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const db = openEdgeDatabase(resolve(dataDir, 'edge.db'))
   let outbox: SyncOutbox | null = null
   const bus = new SampleBus(log.child('bus'), clock.wall)
+  const metrics = new EdgeMetrics(bus)
   const store = new SampleStore(db, {
     quotaBytes: cfg.diskQuotaMb * 1024 * 1024,
     retentionRawMs: cfg.retentionRawHours * 3_600_000,
@@ -129,7 +131,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
 
   const ctx: EdgeContext = {
     config: cfg, robotId: cfg.robotId!, db, store, users, state, driver, commands, broker, inbound, live, reports, alerts, simFaults, jobs, bus,
-    throttle, hashGate, authSources, jwtSecret, log, startedAt, sync,
+    throttle, hashGate, authSources, jwtSecret, log, startedAt, sync, metrics,
     maxSampleAgeMs: Math.max(2_000, positionPeriod * 10),
   }
   const api = createApi(ctx)

@@ -13,6 +13,9 @@ import type { RobotRepo } from './robots/robot-repo.ts'
 import type { HubReports } from './reports/hub-reports.ts'
 import type { RobotRuleRepo } from './alerts/robot-rules.ts'
 import type { HubSync } from './sync/hub-sync.ts'
+import type { InfluxWriterStats } from './influx/writer.ts'
+import type { AlertWebhook } from './alerts/webhook.ts'
+import type { HubMetrics } from './metrics.ts'
 
 /** What the API reads from InfluxDB (hub/influx). */
 export interface TelemetryReader {
@@ -46,4 +49,9 @@ export interface HubContext {
   throttle: AuthThrottle
   log: Logger
   startedAt: number
+  /** The live MQTT path's InfluxDB writer and the alert webhook, for the metrics. */
+  influxWriter?: { stats(): InfluxWriterStats }
+  webhook?: AlertWebhook | null
+  /** What GET metrics serves (made by the API). */
+  metrics?: HubMetrics
 }

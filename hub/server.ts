@@ -3,7 +3,7 @@ import type { ServerWebSocket } from 'bun'
 import type { HubContext } from './context.ts'
 import type { FleetMessage } from './live/fleet-live.ts'
 import { userFromToken } from '../server/auth-plugin.ts'
-import { MAX_REQUEST_BODY_BYTES, sameOriginOrNone, withApiHeaders } from '../server/front-door.ts'
+import { MAX_REQUEST_BODY_BYTES, METRICS_PATH, metricsRequest, sameOriginOrNone, withApiHeaders } from '../server/front-door.ts'
 import { rememberPeer } from '../server/peer.ts'
 
 export interface StaticSite {
@@ -31,9 +31,10 @@ export function startHubServer(ctx: HubContext, api: { handle(req: Request): Pro
         if (server.upgrade(req, { data: { uid: user.uid, username: user.username, robotId } })) return undefined
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
-      if (url.pathname.startsWith('/api/')) {
-        rememberPeer(req, server)
-        return withApiHeaders(await api.handle(req))
+      if (url.pathname.startsWith('/api/') || url.pathname === METRICS_PATH) {
+        const r = url.pathname === METRICS_PATH ? metricsRequest(req) : req
+        rememberPeer(r, { requestIP: () => server.requestIP(req) })
+        return withApiHeaders(await api.handle(r))
       }
       const r = site ? await site.serve(req) : null
       return r ?? json(404, { error: 'not_found', message: 'no such page' })
