@@ -11,6 +11,8 @@ export const BENCH_ADMIN_PASSWORD = 'bench-password'
 export interface BenchEdge {
   pid: number
   port: number
+  /** Its data directory (edge.db and the rest). */
+  dir: string
   login(username?: string, password?: string): Promise<string>
   stop(): Promise<void>
 }
@@ -47,7 +49,7 @@ export async function startBenchEdge(prefix: string, env: Record<string, string>
     if (!port) throw new Error(`the edge did not start:\n${banner}`)
     void (async () => { for (;;) { const r = await reader.read(); if (r.done) break } })()
     return {
-      pid: child.pid, port, stop,
+      pid: child.pid, port, dir, stop,
       async login(username = 'admin', password = BENCH_ADMIN_PASSWORD) {
         const r = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
           method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),

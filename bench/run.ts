@@ -4,7 +4,7 @@
 // settled, so one section's heap, garbage collection and disk write-back do not bleed into the
 // next one's timings. A run that is not --quick writes its figures to bench/results.json (the
 // sections it ran replace theirs) and the README's table from it (bench/readme-table.ts).
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { benchEdgeSoak } from './edge-soak.ts'
 import { benchIngest, benchNaiveBytesPerHour } from './store.ts'
 import { benchServoPoll } from './servo-poll.ts'
@@ -14,11 +14,14 @@ import { benchSyncCatchUp, benchSyncLive, benchSyncRobots, benchSyncRss } from '
 import { benchEstopUnderAttack } from './estop.ts'
 import { measureWear, type WearPart } from './store-wear.ts'
 import { writeResults, type Figure } from './results.ts'
+import { benchDaySoak, dayTable } from './day-soak.ts'
 
 const quick = process.argv.includes('--quick')
 const SECTIONS = ['store', 'servo', 'hardware', 'hub', 'soak', 'estop', 'sync']
+/** Run only when named: `day` takes hours (`--day-hours=`, default 3). */
+const EXPLICIT = ['day']
 const chosen = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? SECTIONS
-for (const c of chosen) if (!SECTIONS.includes(c)) throw new Error(`--only=${c}: expected ${SECTIONS.join(', ')} (or several, comma-separated)`)
+for (const c of chosen) if (![...SECTIONS, ...EXPLICIT].includes(c)) throw new Error(`--only=${c}: expected ${[...SECTIONS, ...EXPLICIT].join(', ')} (or several, comma-separated)`)
 /** The one section this process runs; none when it runs several, each in a child of its own. */
 const only = chosen.length === 1 ? chosen[0] : undefined
 type Row = Figure
@@ -161,6 +164,25 @@ if (only === 'sync') {
   const rss = await benchSyncRss(rssS, log)
   add(`edge RSS after ${rssS} s at nominal load, syncing to a hub`, rss.rss_mb_with, 'MB', '<= 80, sync adds <= 5', rss.rss_mb_with <= 80 && rss.added_mb <= 5,
     `${rss.added_mb >= 0 ? '+' : ''}${rss.added_mb.toFixed(1)} MB over the same edge without a hub (${rss.rss_mb_without.toFixed(1)} MB)`)
+}
+
+if (only === 'day') {
+  const hours = Number(process.argv.find((a) => a.startsWith('--day-hours='))?.slice(12) ?? (quick ? 0.2 : 3))
+  log(`a day compressed: ${hours} h of the edge at nominal load syncing to a hub, raw retention 15 min (bench/day-soak.ts says how it maps)...`)
+  const d = await benchDaySoak(hours, log, quick ? { everyS: 20 } : {})
+  const table = dayTable(d)
+  console.error(`\n${table}\n`)
+  if (!quick) writeFileSync(new URL('./day-soak.md', import.meta.url), `# Day soak, ${new Date().toISOString().slice(0, 10)}\n\n${hours} h at nominal load, raw retention ${d.retention_raw_h} h; ${d.ticks.toLocaleString()} ticks, ${d.batches.toLocaleString()} sync batches, ${d.scrapes} scrapes of each /metrics.\n\n${table}\n`)
+  const peak = Math.max(...d.samples.map((x) => x.edge_rss_mb))
+  const turnovers = Math.floor(hours / d.retention_raw_h)
+  add('day soak: edge memory growth, second half', d.slope.edge_rss_mb, 'MB/h', '<= 1', d.slope.edge_rss_mb <= 1, `peak ${peak.toFixed(1)} MB over ${hours} h (${turnovers} turnovers of the raw store)`)
+  add('day soak: edge peak memory', peak, 'MB', '<= 80', peak <= 80)
+  add('day soak: edge file descriptors growth, second half', d.slope.edge_fds, 'fds/h', '<= 1', Math.abs(d.slope.edge_fds) <= 1,
+    `${Math.min(...d.samples.map((x) => x.edge_fds))}-${Math.max(...d.samples.map((x) => x.edge_fds))} open`)
+  add("day soak: edge database growth once raw data turns over (rollups and events are kept longer)", d.slope.edge_db_mb, 'MB/h', `<= ${(2 * d.kept_longer_mb_per_h).toFixed(2)} (twice what rollups add)`,
+    d.slope.edge_db_mb <= 2 * d.kept_longer_mb_per_h, `${d.samples.at(-1)!.edge_db_mb.toFixed(2)} MB at the end`)
+  add('day soak: hub memory growth, second half', d.slope.hub_rss_mb, 'MB/h', '<= 2', d.slope.hub_rss_mb <= 2, `${d.samples.at(-1)!.hub_rss_mb.toFixed(1)} MB at the end`)
+  add("day soak: hub's PostgreSQL growth, second half", d.slope.pg_mb, 'MB/h', '<= 1', d.slope.pg_mb <= 1, `${d.samples.at(-1)!.pg_mb.toFixed(1)} MB at the end`)
 }
 
 if (asJson) {

@@ -147,7 +147,7 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     secret: jwtSecret, user: (id) => users.current(id), robot: (username, token) => robots.robotForCredential(username, token, hashGate), hashGate,
   }
   const robotRules = new RobotRuleRepo(db)
-  const sync = new HubSync({ db, influx: new InfluxAckedWrites({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('sync') }), robotRules, log: log.child('sync') })
+  const sync = new HubSync({ db, influx: new InfluxAckedWrites({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('sync') }), robotRules, log: log.child('sync'), webhook })
   const ctx: HubContext = {
     config: cfg, db, users, robots, records, bridge, telemetry, live, reports, alerts, robotRules, sync,
     syncBrokerAuth: accountsChanged, jwtSecret, authSources, throttle: new AuthThrottle(), log, startedAt, influxWriter: writer, webhook,

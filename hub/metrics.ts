@@ -45,6 +45,7 @@ export class HubMetrics {
 
     x.gauge('tonypi_alerts_open', 'Open alerts in the fleet, by severity.',
       ['info', 'warning', 'critical'].map((sev) => [{ severity: sev }, Number(openAlerts.find((r) => r.severity === sev)?.n ?? 0)]))
+    x.counter('tonypi_hub_alert_evaluations_total', "Passes of the hub's fleet alert rules over the fleet.", [[undefined, ctx.alerts.counters.evaluations]])
     x.counter('tonypi_hub_alert_changes_total', "Changes the hub's fleet rules made to alerts.", [[undefined, ctx.alerts.counters.changes]])
     const hook = ctx.webhook?.counters
     x.counter('tonypi_hub_webhook_deliveries_total', 'Alert webhook deliveries, by outcome.',

@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm'
 import type { Logger } from '../../core/log.ts'
 import type { IngestPlan } from '../../sync/ingest.ts'
 import type { RobotRuleRepo } from '../alerts/robot-rules.ts'
+import type { AlertWebhook } from '../alerts/webhook.ts'
 import type { HubDb } from '../db/database.ts'
 import { syncState } from '../db/schema.ts'
 import type { InfluxAckedWrites } from '../influx/acked-writes.ts'
@@ -14,8 +15,8 @@ import { downStateFor } from './down-state.ts'
 export class HubSync {
   private readonly store: BatchStore
 
-  constructor(private readonly deps: { db: HubDb; influx: InfluxAckedWrites; robotRules: RobotRuleRepo; log: Logger }) {
-    this.store = new BatchStore({ db: deps.db, influx: deps.influx, log: deps.log })
+  constructor(private readonly deps: { db: HubDb; influx: InfluxAckedWrites; robotRules: RobotRuleRepo; log: Logger; webhook?: Pick<AlertWebhook, 'stage'> | null }) {
+    this.store = new BatchStore({ db: deps.db, influx: deps.influx, log: deps.log, webhook: deps.webhook })
   }
 
   syncRow(robotId: string) {
