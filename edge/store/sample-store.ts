@@ -87,8 +87,8 @@ type Journaled = StoredChunk
 
 /** Beyond this much in the journal everything is folded before the minute ends (rates far above nominal). */
 const FOLD_BYTES = 512 * 1024
-const JOURNAL_TAG_KEY = 'journal.tag'
-const JOURNAL_FOLDED_KEY = 'journal.folded'
+export const JOURNAL_TAG_KEY = 'journal.tag'
+export const JOURNAL_FOLDED_KEY = 'journal.folded'
 /** How long after a failed fold the tick tries again. */
 const FOLD_RETRY_MS = 10_000
 
