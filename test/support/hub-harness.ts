@@ -20,11 +20,13 @@ export interface HubHarness extends ApiClient {
   stop(): Promise<void>
 }
 
-export async function startTestHub(env: Record<string, string> = {}): Promise<HubHarness> {
+/** `beforeHub` runs on the started services before the hub opens them (to load a database, say). */
+export async function startTestHub(env: Record<string, string> = {}, opts: { beforeHub?: (s: DevServices) => Promise<void> } = {}): Promise<HubHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'tonypi-hub-'))
   // PostgreSQL runs as its own system user, which must be able to reach its data directory.
   chmodSync(dir, 0o755)
   const services = await startDevServices(join(dir, 'services'))
+  await opts.beforeHub?.(services)
   const pidFile = join(dir, 'mosquitto.pid')
   writeFileSync(pidFile, `${services.mosquitto.pid}\n`)
   const logs: string[] = []
