@@ -21,6 +21,7 @@ import { SQL } from 'bun'
 import { parseExpositionValues } from './exposition.ts'
 import { rssBytes } from './proc-io.ts'
 import { startBenchEdge } from './bench-edge.ts'
+import type { Curve } from './results.ts'
 import { registerRobot, startHubChild, stopHubChild } from './hub.ts'
 
 export interface DaySample {
@@ -133,6 +134,16 @@ export async function benchDaySoak(hours: number, onProgress: (s: string) => voi
     await pg.close()
     await edge?.stop()
     await stopHubChild(hub)
+  }
+}
+
+/** The curves for bench/results.json and the README: about a dozen rows, one every `stepMin` minutes. */
+export function dayCurve(d: DaySoak, stepMin = Math.max(1, Math.round((d.hours * 60) / 12))): Curve {
+  const rows = d.samples.filter((s, i) => i === 0 || i === d.samples.length - 1 || Math.round(s.t_min) % stepMin === 0)
+  return {
+    title: `Day soak: ${d.hours} h at nominal load syncing to a hub, raw retention ${d.retention_raw_h} h`,
+    columns: ['minute', 'edge RSS MB', 'edge fds', 'edge db MB', 'edge files MB', 'hub RSS MB', 'hub fds', 'PostgreSQL MB', 'sync backlog'],
+    rows: rows.map((s) => [Math.round(s.t_min), s.edge_rss_mb, s.edge_fds, s.edge_db_mb, s.edge_files_mb, s.hub_rss_mb, s.hub_fds, s.pg_mb, s.sync_backlog]),
   }
 }
 

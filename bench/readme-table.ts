@@ -3,7 +3,7 @@
 // and a test holds the README to the file.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Results } from './results.ts'
+import type { Curve, Results } from './results.ts'
 
 export const README_PATH = join(import.meta.dir, '..', 'README.md')
 export const TABLE_START = '<!-- bench:start (generated from bench/results.json by `npm run bench:readme`) -->'
@@ -18,11 +18,23 @@ export function renderTable(r: Results): string {
   const lines = [
     `${r.figures.length} figures, ${when}, on ${r.machine || 'this machine'} (\`${r.command}\`; each figure's date is in bench/results.json).`,
     '',
-    '| section | benchmark | value | goal | met | measured |',
-    '|---|---|---|---|---|---|',
-    ...r.figures.map((f) => `| ${f.section} | ${esc(f.name)} | ${num(f.value)} ${esc(f.unit)} | ${esc(f.goal)} | ${f.pass ? 'yes' : '**no**'} | ${f.measured_at ?? ''} |`),
+    '| section | benchmark | value | goal | met | measured | detail |',
+    '|---|---|---|---|---|---|---|',
+    ...r.figures.map((f) => `| ${f.section} | ${esc(f.name)} | ${num(f.value)} ${esc(f.unit)} | ${esc(f.goal)} | ${f.pass ? 'yes' : '**no**'} | ${f.measured_at ?? ''} | ${esc(f.detail)} |`),
   ]
+  for (const c of Object.values(r.curves ?? {})) lines.push('', renderCurve(c))
   return lines.join('\n')
+}
+
+/** A curve as a markdown table under its title. */
+export function renderCurve(c: Curve): string {
+  return [
+    `${esc(c.title)}${c.measured_at ? ` (measured ${c.measured_at})` : ''}:`,
+    '',
+    `| ${c.columns.map(esc).join(' | ')} |`,
+    `|${c.columns.map(() => '---').join('|')}|`,
+    ...c.rows.map((row) => `| ${row.map(num).join(' | ')} |`),
+  ].join('\n')
 }
 
 /** The README with the table between the markers replaced (the markers must be there). */

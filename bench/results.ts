@@ -19,11 +19,21 @@ export interface Figure {
   measured_at?: string
 }
 
+/** A curve sampled over a run (the day soak's), as a table: one row per sample, values in `columns`' order. */
+export interface Curve {
+  title: string
+  measured_at?: string
+  columns: string[]
+  rows: number[][]
+}
+
 export interface Results {
   /** What ran it, and on what. */
   command: string
   machine: string
   figures: Figure[]
+  /** Curves by section; a run replaces those of the sections it ran. */
+  curves?: Record<string, Curve>
 }
 
 export const RESULTS_PATH = join(import.meta.dir, 'results.json')
@@ -36,7 +46,7 @@ export function readResults(path = RESULTS_PATH): Results {
   }
 }
 
-export function writeResults(figures: Figure[], sections: string[], at: Date, paths = { results: RESULTS_PATH, readme: README_PATH }) {
+export function writeResults(figures: Figure[], sections: string[], at: Date, paths = { results: RESULTS_PATH, readme: README_PATH }, curves: Record<string, Curve> = {}) {
   const day = at.toISOString().slice(0, 10)
   const prev = readResults(paths.results)
   const kept = prev.figures.filter((f) => !sections.includes(f.section))
@@ -46,6 +56,9 @@ export function writeResults(figures: Figure[], sections: string[], at: Date, pa
     machine: `${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}`,
     figures: [...kept, ...figures.map((f) => ({ ...f, measured_at: day }))],
   }
+  const keptCurves = Object.entries(prev.curves ?? {}).filter(([section]) => !sections.includes(section))
+  const allCurves = Object.fromEntries([...keptCurves, ...Object.entries(curves).map(([k, c]) => [k, { ...c, measured_at: day }] as const)])
+  if (Object.keys(allCurves).length) results.curves = allCurves
   writeFileSync(paths.results, JSON.stringify(results, null, 2) + '\n')
   updateReadme(results, paths.readme)
   return paths

@@ -13,8 +13,8 @@ import { benchHubIngest, benchHubRobots } from './hub.ts'
 import { benchSyncCatchUp, benchSyncLive, benchSyncRobots, benchSyncRss } from './sync.ts'
 import { benchEstopUnderAttack } from './estop.ts'
 import { measureWear, type WearPart } from './store-wear.ts'
-import { writeResults, type Figure } from './results.ts'
-import { benchDaySoak, dayTable } from './day-soak.ts'
+import { writeResults, type Curve, type Figure } from './results.ts'
+import { benchDaySoak, dayCurve, dayTable } from './day-soak.ts'
 
 const quick = process.argv.includes('--quick')
 const SECTIONS = ['store', 'servo', 'hardware', 'hub', 'soak', 'estop', 'sync']
@@ -26,6 +26,8 @@ for (const c of chosen) if (![...SECTIONS, ...EXPLICIT].includes(c)) throw new E
 const only = chosen.length === 1 ? chosen[0] : undefined
 type Row = Figure
 const rows: Row[] = []
+/** Curves a section sampled, by section (the day soak's). */
+const curves: Record<string, Curve> = {}
 /** A figure: its value in `unit`, the goal it is held to (in words), whether it meets it, and the detail behind it. */
 const add = (name: string, value: number, unit: string, goal: string, pass: boolean, detail = '') =>
   rows.push({ section: only ?? '', name, value: Number(value.toFixed(3)), unit, goal, pass, detail })
@@ -61,7 +63,9 @@ if (!only) {
     const out = await new Response(child.stdout).text()
     const code = await child.exited
     if (code !== 0) throw new Error(`the ${section} benchmark failed (exit ${code})`)
-    rows.push(...(JSON.parse(out.trim().split('\n').pop()!) as Row[]))
+    const result = JSON.parse(out.trim().split('\n').pop()!) as { figures: Row[]; curves: Record<string, Curve> }
+    rows.push(...result.figures)
+    Object.assign(curves, result.curves)
   }
 }
 
@@ -172,6 +176,7 @@ if (only === 'day') {
   const d = await benchDaySoak(hours, log, quick ? { everyS: 20 } : {})
   const table = dayTable(d)
   console.error(`\n${table}\n`)
+  curves.day = dayCurve(d)
   if (!quick) writeFileSync(new URL('./day-soak.md', import.meta.url), `# Day soak, ${new Date().toISOString().slice(0, 10)}\n\n${hours} h at nominal load, raw retention ${d.retention_raw_h} h; ${d.ticks.toLocaleString()} ticks, ${d.batches.toLocaleString()} sync batches, ${d.scrapes} scrapes of each /metrics.\n\n${table}\n`)
   const peak = Math.max(...d.samples.map((x) => x.edge_rss_mb))
   const turnovers = Math.floor(hours / d.retention_raw_h)
@@ -186,7 +191,7 @@ if (only === 'day') {
 }
 
 if (asJson) {
-  console.log(JSON.stringify(rows))
+  console.log(JSON.stringify({ figures: rows, curves }))
   process.exit(0)
 }
 const cell = (r: Row) => `${r.value} ${r.unit}`
@@ -195,6 +200,6 @@ console.log('\nbenchmark'.padEnd(w + 1) + ' | value | goal | within | detail')
 for (const r of rows) console.log(`${r.name.padEnd(w)} | ${cell(r)} | ${r.goal} | ${r.pass ? 'yes' : 'NO'} | ${r.detail}`)
 if (quick) console.log('\n(--quick: bench/results.json and the README are not written)')
 else {
-  const out = writeResults(rows, chosen, new Date())
+  const out = writeResults(rows, chosen, new Date(), undefined, curves)
   console.log(`\nwritten: ${out.results} and the README's benchmark table`)
 }
