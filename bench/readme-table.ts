@@ -10,7 +10,7 @@ export const TABLE_START = '<!-- bench:start (generated from bench/results.json 
 export const TABLE_END = '<!-- bench:end -->'
 
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
-const num = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2))
+const num = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2))
 
 export function renderTable(r: Results): string {
   const dates = [...new Set(r.figures.map((f) => f.measured_at).filter(Boolean))].sort()

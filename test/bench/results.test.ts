@@ -45,4 +45,19 @@ describe('benchmark results', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   })
+
+  test("a section's curve is kept in bench/results.json and rendered under the table as rows", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-curves-'))
+    try {
+      const paths = { results: join(dir, 'results.json'), readme: join(dir, 'README.md') }
+      writeFileSync(paths.readme, `${TABLE_START}\n${TABLE_END}\n`)
+      const curve = { title: 'Day soak', columns: ['minute', 'edge RSS MB'], rows: [[0, 61.23], [15, 62.5]] }
+      writeResults([], ['day'], new Date('2026-03-01T00:00:00Z'), paths, { day: curve })
+      writeResults([], ['store'], new Date('2026-03-02T00:00:00Z'), paths)
+      expect(readResults(paths.results).curves).toEqual({ day: { ...curve, measured_at: '2026-03-01' } })
+      expect(readFileSync(paths.readme, 'utf8')).toContain('Day soak (measured 2026-03-01):\n\n| minute | edge RSS MB |\n|---|---|\n| 0 | 61.2 |\n| 15 | 62.5 |')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })
