@@ -319,6 +319,17 @@ export class SampleStore {
   }
 
   /**
+   * Numbers every later record after `n`, durably: the hub holds this database up to `n`, so it
+   * was restored from an older backup, and numbers it gave out after the backup are taken.
+   */
+  skipSeqPast(n: number): boolean {
+    if (this.nextSeq > n) return false
+    this.nextSeq = n + 1
+    this.sql.setMeta.run('seq', String(n))
+    return true
+  }
+
+  /**
    * The edge's tick: what is buffered is appended to the journal with its sequence numbers (or,
    * without a journal, written to the database), events are committed, and the minutes that
    * ended are folded into the database. With `only`, what was stamped at the times it passes

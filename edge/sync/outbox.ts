@@ -77,7 +77,7 @@ export interface OutboxBatch {
 export interface Backlog { events: number; telemetry: number }
 
 /** What the outbox needs of the store: its chunks and its meta values, wherever they are now. */
-export type OutboxStore = Pick<SampleStore, 'chunksAfter' | 'chunkCount' | 'getMeta' | 'setMetaDurable'>
+export type OutboxStore = Pick<SampleStore, 'chunksAfter' | 'chunkCount' | 'getMeta' | 'setMetaDurable' | 'peekSeq' | 'skipSeqPast'>
 
 export class SyncOutbox {
   constructor(
@@ -107,8 +107,13 @@ export class SyncOutbox {
     return { events: Number(this.meta(CURSOR_KEY.events) ?? 0), telemetry: Number(this.meta(CURSOR_KEY.telemetry) ?? 0) }
   }
 
-  /** The hub has everything up to these marks: cursors move forward only. */
+  /**
+   * The hub has everything up to these marks: cursors move forward only. Marks past every number
+   * this database gave out mean it was restored from a backup older than what the hub holds of
+   * it: later records are numbered after the marks, or the hub would take them for ones it has.
+   */
   acknowledge(ack: LaneMarks) {
+    this.store.skipSeqPast(Math.max(ack.events, ack.telemetry))
     const cur = this.cursors()
     this.saveCursors({ events: Math.max(cur.events, ack.events), telemetry: Math.max(cur.telemetry, ack.telemetry) }, cur)
   }
