@@ -8,15 +8,15 @@
 // restored edge skips the journal; without a fold the restored edge replays it. Either way each
 // tick is there once, as of one moment.
 import { Database } from 'bun:sqlite'
-import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import { BackupError, intoNewFolder, MANIFEST_FILE, readManifest as readBackupManifest, sha256 } from '../../core/backup-folder.ts'
 import { journalPathFor, readJournal } from '../store/tick-journal.ts'
 import { JOURNAL_FOLDED_KEY, JOURNAL_TAG_KEY } from '../store/sample-store.ts'
 import { backupDatabase, type BackupProgress } from './sqlite-backup.ts'
 
 export const EDGE_DB_FILE = 'edge.db'
-export const MANIFEST_FILE = 'manifest.json'
+export { BackupError }
 const KIND = 'tonypi-edge-backup'
 const VERSION = 1
 /** SQLite's own companions of the database and a journal being rewritten: never copied as files. */
@@ -36,22 +36,12 @@ export interface EdgeBackupOptions {
   onProgress?: (p: BackupProgress) => void
 }
 
-export class BackupError extends Error {
-  override name = 'BackupError'
-}
-
 /** Backs up the edge data directory `dataDir` (the edge may be running) into the new folder `out`. */
 export async function backupEdge(dataDir: string, out: string, opts: EdgeBackupOptions = {}): Promise<EdgeBackupManifest> {
   const from = resolve(dataDir)
   const dbPath = join(from, EDGE_DB_FILE)
   if (!existsSync(dbPath)) throw new BackupError(`${from} holds no ${EDGE_DB_FILE}: not an edge data directory (TONYPI_DATA_DIR)`)
-  const to = resolve(out)
-  if (existsSync(to) && readdirSync(to).length) throw new BackupError(`${to} is not empty: a backup goes into a new folder`)
-  // Written beside the destination and renamed at the end, so a failed backup leaves nothing that looks whole.
-  const work = `${to}.partial-${process.pid}`
-  rmSync(work, { recursive: true, force: true })
-  mkdirSync(work, { recursive: true, mode: 0o700 })
-  try {
+  return intoNewFolder(out, async (work) => {
     const journalPath = journalPathFor(dbPath)
     const journalName = basename(journalPath)
     if (existsSync(journalPath)) copyFileSync(journalPath, join(work, journalName))
@@ -73,34 +63,25 @@ export async function backupEdge(dataDir: string, out: string, opts: EdgeBackupO
       journal_ticks: journalTicks,
     }
     writeFileSync(join(work, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 })
-    if (existsSync(to)) rmdirSync(to)
-    renameSync(work, to)
     return manifest
-  } catch (err) {
-    rmSync(work, { recursive: true, force: true })
-    throw err
-  }
+  })
 }
 
 /** Restores the backup folder `backup` as the edge data directory `dataDir`, which must not hold a database. */
-export function restoreEdge(backup: string, dataDir: string): EdgeBackupManifest {
+export async function restoreEdge(backup: string, dataDir: string): Promise<EdgeBackupManifest> {
   const from = resolve(backup)
   const manifest = readManifest(from)
   for (const f of manifest.files) {
     const path = join(from, f.name)
     if (!existsSync(path)) throw new BackupError(`${from} is incomplete: ${f.name} is missing`)
-    const now = describeFile(path)
-    if (now.bytes !== f.bytes || now.sha256 !== f.sha256) throw new BackupError(`${f.name} in ${from} is damaged (its SHA-256 is not the manifest's)`)
+    const bytes = readFileSync(path)
+    if (bytes.length !== f.bytes || sha256(bytes) !== f.sha256) throw new BackupError(`${f.name} in ${from} is damaged (its SHA-256 is not the manifest's)`)
   }
   const to = resolve(dataDir)
   if (existsSync(join(to, EDGE_DB_FILE))) {
     throw new BackupError(`${to} already holds an edge database: stop the edge and move that folder aside first (nothing was changed)`)
   }
-  if (existsSync(to) && readdirSync(to).length) throw new BackupError(`${to} is not empty: restore into a new or empty folder (nothing was changed)`)
-  const work = join(dirname(to), `.${basename(to)}.restoring-${process.pid}`)
-  rmSync(work, { recursive: true, force: true })
-  mkdirSync(work, { recursive: true, mode: 0o700 })
-  try {
+  await intoNewFolder(to, (work) => {
     for (const f of manifest.files) copyFileSync(join(from, f.name), join(work, f.name))
     const check = new Database(join(work, EDGE_DB_FILE), { readonly: true })
     try {
@@ -109,33 +90,19 @@ export function restoreEdge(backup: string, dataDir: string): EdgeBackupManifest
     } finally {
       check.close()
     }
-    if (existsSync(to)) rmdirSync(to)
-    renameSync(work, to)
-  } catch (err) {
-    rmSync(work, { recursive: true, force: true })
-    throw err
-  }
+  }, 'is not empty: restore into a new or empty folder (nothing was changed)')
   return manifest
 }
 
 export function readManifest(backup: string): EdgeBackupManifest {
-  const path = join(backup, MANIFEST_FILE)
-  if (!existsSync(path)) throw new BackupError(`${backup} has no ${MANIFEST_FILE}: not an edge backup`)
-  let m: EdgeBackupManifest
-  try {
-    m = JSON.parse(readFileSync(path, 'utf8')) as EdgeBackupManifest
-  } catch (err) {
-    throw new BackupError(`${path} is not JSON: ${(err as Error).message}`)
-  }
-  if (m.kind !== KIND) throw new BackupError(`${path} is not an edge backup's manifest`)
-  if (m.version !== VERSION) throw new BackupError(`${path} is version ${m.version}; this release reads version ${VERSION}`)
-  if (!m.files?.some((f) => f.name === EDGE_DB_FILE)) throw new BackupError(`${path} lists no ${EDGE_DB_FILE}`)
+  const m = readBackupManifest<EdgeBackupManifest>(backup, KIND, VERSION, 'an edge backup')
+  if (!m.files?.some((f) => f.name === EDGE_DB_FILE)) throw new BackupError(`${join(backup, MANIFEST_FILE)} lists no ${EDGE_DB_FILE}`)
   return m
 }
 
 function describeFile(path: string) {
   const bytes = readFileSync(path)
-  return { name: basename(path), bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }
+  return { name: basename(path), bytes: bytes.length, sha256: sha256(bytes) }
 }
 
 /** The copy's integrity, its tables' row counts, and the journal's tag and folded generation. */

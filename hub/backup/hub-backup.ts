@@ -9,13 +9,12 @@
 // robots wrote in between). The two stores are moments a few seconds apart, as any two databases
 // backed up one after the other are.
 import { SQL } from 'bun'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { BackupError, intoNewFolder, MANIFEST_FILE, readManifest, sha256 } from '../../core/backup-folder.ts'
 import { requireInfluxd, requirePostgres } from '../services/debian-packages.ts'
 import { authorize, endpoint, influxErrorText, type InfluxAuth } from '../influx/auth.ts'
 
-export const MANIFEST_FILE = 'manifest.json'
 const PG_FILE = 'postgres.dump'
 const INFLUX_DIR = 'influxdb'
 const KIND = 'tonypi-hub-backup'
@@ -40,19 +39,12 @@ export interface HubBackupManifest {
   influxdb: { dir: string; db: string; points: Record<string, number> }
 }
 
-export class HubBackupError extends Error {
-  override name = 'HubBackupError'
-}
+export { BackupError as HubBackupError }
 
 type Progress = (step: string) => void
 
 export async function backupHub(stores: HubStores, out: string, onProgress: Progress = () => {}): Promise<HubBackupManifest> {
-  const to = resolve(out)
-  if (existsSync(to) && readdirSync(to).length) throw new HubBackupError(`${to} is not empty: a backup goes into a new folder`)
-  const work = `${to}.partial-${process.pid}`
-  rmSync(work, { recursive: true, force: true })
-  mkdirSync(work, { recursive: true, mode: 0o700 })
-  try {
+  return intoNewFolder(out, async (work) => {
     onProgress('postgres: pg_dump')
     const rows = await dumpPostgres(stores.databaseUrl, join(work, PG_FILE), (n) => onProgress(`postgres: ${Object.keys(n).length} tables, ${sum(n)} rows`))
     onProgress('influxdb: counting points')
@@ -62,17 +54,12 @@ export async function backupHub(stores: HubStores, out: string, onProgress: Prog
     const dump = readFileSync(join(work, PG_FILE))
     const manifest: HubBackupManifest = {
       kind: KIND, version: VERSION, created_at: new Date().toISOString(),
-      postgres: { file: PG_FILE, bytes: dump.length, sha256: createHash('sha256').update(dump).digest('hex'), rows },
+      postgres: { file: PG_FILE, bytes: dump.length, sha256: sha256(dump), rows },
       influxdb: { dir: INFLUX_DIR, db: stores.influx.db, points },
     }
     writeFileSync(join(work, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 })
-    if (existsSync(to)) rmdirSync(to)
-    renameSync(work, to)
     return manifest
-  } catch (err) {
-    rmSync(work, { recursive: true, force: true })
-    throw err
-  }
+  })
 }
 
 /**
@@ -85,14 +72,14 @@ export async function restoreHub(backup: string, stores: HubStores, onProgress: 
   const from = resolve(backup)
   const m = readHubManifest(from)
   const dump = readFileSync(join(from, m.postgres.file))
-  if (createHash('sha256').update(dump).digest('hex') !== m.postgres.sha256) throw new HubBackupError(`${m.postgres.file} in ${from} is damaged (its SHA-256 is not the manifest's)`)
-  if (!existsSync(join(from, m.influxdb.dir))) throw new HubBackupError(`${from} is incomplete: ${m.influxdb.dir}/ is missing`)
+  if (sha256(dump) !== m.postgres.sha256) throw new BackupError(`${m.postgres.file} in ${from} is damaged (its SHA-256 is not the manifest's)`)
+  if (!existsSync(join(from, m.influxdb.dir))) throw new BackupError(`${from} is incomplete: ${m.influxdb.dir}/ is missing`)
 
   const have = await postgresRows(stores.databaseUrl)
-  if (Object.keys(have).length) throw new HubBackupError(`PostgreSQL already holds ${Object.keys(have).length} tables: restore into an empty database (nothing was changed)`)
+  if (Object.keys(have).length) throw new BackupError(`PostgreSQL already holds ${Object.keys(have).length} tables: restore into an empty database (nothing was changed)`)
   const influx = stores.influx
   const existing = await influxPoints(influx).catch(() => ({}))
-  if (sum(existing)) throw new HubBackupError(`InfluxDB database ${influx.db} already holds ${sum(existing)} points: restore into an empty one (nothing was changed)`)
+  if (sum(existing)) throw new BackupError(`InfluxDB database ${influx.db} already holds ${sum(existing)} points: restore into an empty one (nothing was changed)`)
 
   onProgress('postgres: pg_restore')
   const pg = pgConnection(stores.databaseUrl)
@@ -110,22 +97,12 @@ export async function restoreHub(backup: string, stores: HubStores, onProgress: 
   const rows = await postgresRows(stores.databaseUrl)
   const points = await influxPoints(influx)
   const diff = [...differences('postgres', m.postgres.rows, rows, (got, want) => got === want), ...differences('influxdb', m.influxdb.points, points, (got, want) => got >= want)]
-  if (diff.length) throw new HubBackupError(`the restore does not hold what the backup counted: ${diff.join('; ')}`)
+  if (diff.length) throw new BackupError(`the restore does not hold what the backup counted: ${diff.join('; ')}`)
   return m
 }
 
 export function readHubManifest(backup: string): HubBackupManifest {
-  const path = join(backup, MANIFEST_FILE)
-  if (!existsSync(path)) throw new HubBackupError(`${backup} has no ${MANIFEST_FILE}: not a hub backup`)
-  let m: HubBackupManifest
-  try {
-    m = JSON.parse(readFileSync(path, 'utf8')) as HubBackupManifest
-  } catch (err) {
-    throw new HubBackupError(`${path} is not JSON: ${(err as Error).message}`)
-  }
-  if (m.kind !== KIND) throw new HubBackupError(`${path} is not a hub backup's manifest`)
-  if (m.version !== VERSION) throw new HubBackupError(`${path} is version ${m.version}; this release reads version ${VERSION}`)
-  return m
+  return readManifest<HubBackupManifest>(backup, KIND, VERSION, 'a hub backup')
 }
 
 /** pg_dump of the snapshot the row counts were taken in (exported from a transaction held open meanwhile). */
@@ -202,10 +179,10 @@ async function influxql(influx: HubStores['influx'], q: string, db?: string): Pr
   if (db) body.set('db', db)
   const res = await fetch(url, { method: 'POST', headers, body })
   const text = await res.text()
-  if (!res.ok) throw new HubBackupError(`InfluxDB at ${influx.url}: ${q}: ${influxErrorText(text)}`)
+  if (!res.ok) throw new BackupError(`InfluxDB at ${influx.url}: ${q}: ${influxErrorText(text)}`)
   const j = JSON.parse(text) as { results: { error?: string; series?: Series[] }[] }
   const err = j.results.find((r) => r.error)?.error
-  if (err) throw new HubBackupError(`InfluxDB: ${q}: ${err}`)
+  if (err) throw new BackupError(`InfluxDB: ${q}: ${err}`)
   return j.results[0]?.series ?? []
 }
 
@@ -227,7 +204,7 @@ async function run(what: string, cmd: string[], env: Record<string, string> = {}
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited])
   if (code !== 0) {
     const said = `${err}\n${out}`.trim().split('\n').filter(Boolean).slice(-5).join(' | ')
-    throw new HubBackupError(`${what} failed (exit ${code}): ${said}`)
+    throw new BackupError(`${what} failed (exit ${code}): ${said}`)
   }
 }
 

@@ -139,7 +139,7 @@ describe('bad input changes nothing', () => {
     expect(damaged.code).toBe(1)
     expect(damaged.err.trim()).toBe(`edge.db in ${backup} is damaged (its SHA-256 is not the manifest's)`)
     expect(existsSync(target)).toBe(false)
-    expect(readdirSync(scratch).filter((n) => n.includes('restoring'))).toEqual([])
+    expect(readdirSync(scratch).filter((n) => n.includes('.partial-'))).toEqual([])
   })
 
   test('no arguments: usage and exit 2', async () => {
