@@ -16,6 +16,8 @@ export interface EdgeProcess {
   pid: number
   port: number
   base: string
+  /** Its data directory (edge.db and the rest). */
+  dir: string
   /** Logs in (the admin unless told otherwise) and returns the login's answer. */
   login(username?: string, password?: string): Promise<LoginAnswer>
   stop(): Promise<void>
@@ -56,7 +58,7 @@ export async function startEdgeProcess(opts: { env?: Record<string, string>; his
     void (async () => { for (;;) { const r = await reader.read(); if (r.done) break } })()
     const base = `http://127.0.0.1:${port}`
     return {
-      pid: child.pid, port, base, stop,
+      pid: child.pid, port, base, dir, stop,
       async login(username = 'admin', password = BENCH_ADMIN_PASSWORD) {
         const r = await fetch(`${base}/api/v1/auth/login`, {
           method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),

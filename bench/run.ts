@@ -2,10 +2,11 @@
 // comma-separated): every figure is measured against a baseline or a budget in the same run, and
 // printed as a table. Several sections run each in a process of its own, after the machine has
 // settled, so one section's heap, garbage collection and disk write-back do not bleed into the
-// next one's timings.
-import { readFileSync } from 'node:fs'
+// next one's timings. A run that is not --quick writes its figures to bench/results.json (the
+// sections it ran replace theirs) and the README's table from it (bench/readme-table.ts).
+import { readFileSync, writeFileSync } from 'node:fs'
 import { benchEdgeSoak } from './edge-soak.ts'
-import { benchBytesPerHour, benchIngest } from './store.ts'
+import { benchIngest, benchNaiveBytesPerHour } from './store.ts'
 import { benchServoPoll } from './servo-poll.ts'
 import { benchHardware } from './hardware.ts'
 import { benchHubIngest, benchHubRobots } from './hub.ts'
@@ -13,15 +14,25 @@ import { benchSyncCatchUp, benchSyncLive, benchSyncRobots, benchSyncRss } from '
 import { benchEstopUnderAttack } from './estop.ts'
 import { benchDashboard, THROTTLE } from './dashboard.ts'
 import { benchReplicas } from './replicas.ts'
+import { measureWear, type WearPart } from './store-wear.ts'
+import { writeResults, type Curve, type Figure } from './results.ts'
+import { benchDaySoak, dayCurve, dayTable } from './day-soak.ts'
 
 const quick = process.argv.includes('--quick')
 const SECTIONS = ['store', 'servo', 'hardware', 'hub', 'soak', 'estop', 'sync', 'replicas', 'dashboard']
+/** Run only when named: `day` takes hours (`--day-hours=`, default 3). */
+const EXPLICIT = ['day']
 const chosen = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? SECTIONS
-for (const c of chosen) if (!SECTIONS.includes(c)) throw new Error(`--only=${c}: expected ${SECTIONS.join(', ')} (or several, comma-separated)`)
+for (const c of chosen) if (![...SECTIONS, ...EXPLICIT].includes(c)) throw new Error(`--only=${c}: expected ${[...SECTIONS, ...EXPLICIT].join(', ')} (or several, comma-separated)`)
 /** The one section this process runs; none when it runs several, each in a child of its own. */
 const only = chosen.length === 1 ? chosen[0] : undefined
-type Row = { name: string; figure: string; budget: string; ok: boolean }
+type Row = Figure
 const rows: Row[] = []
+/** Curves a section sampled, by section (the day soak's). */
+const curves: Record<string, Curve> = {}
+/** A figure: its value in `unit`, the goal it is held to (in words), whether it meets it, and the detail behind it. */
+const add = (name: string, value: number, unit: string, goal: string, pass: boolean, detail = '') =>
+  rows.push({ section: only ?? '', name, value: Number(value.toFixed(3)), unit, goal, pass, detail })
 const log = (s: string) => process.stderr.write(`  ${s}\n`)
 const asJson = process.argv.includes('--json')
 
@@ -54,99 +65,74 @@ if (!only) {
     const out = await new Response(child.stdout).text()
     const code = await child.exited
     if (code !== 0) throw new Error(`the ${section} benchmark failed (exit ${code})`)
-    rows.push(...(JSON.parse(out.trim().split('\n').pop()!) as Row[]))
+    const result = JSON.parse(out.trim().split('\n').pop()!) as { figures: Row[]; curves: Record<string, Curve> }
+    rows.push(...result.figures)
+    Object.assign(curves, result.curves)
   }
 }
 
 if (only === 'store') {
   log('store ingest...')
   const ing = benchIngest(quick ? 60 : 300)
-  rows.push({
-    name: 'store ingest vs raw bun:sqlite batched inserts',
-    figure: `${ing.store_per_s.toLocaleString()} vs ${ing.raw_per_s.toLocaleString()} samples/s = ${ing.ratio.toFixed(2)}`,
-    budget: '>= 0.5', ok: ing.ratio >= 0.5,
-  })
-  log('bytes written per hour...')
-  const bytes = benchBytesPerHour(quick ? 600 : 1800)
-  rows.push({
-    name: `bytes written per hour, nominal load (${bytes.simulated_s} s simulated)`,
-    figure: `${bytes.ours_mb_per_h.toFixed(1)} MB/h`, budget: '<= 30 MB/h', ok: bytes.ours_mb_per_h <= 30,
-  })
-  rows.push({
-    name: 'bytes written vs naive one-row-per-value store',
-    figure: `${bytes.ours_mb_per_h.toFixed(1)} / ${bytes.naive_mb_per_h.toFixed(0)} MB/h = ${bytes.ratio.toFixed(3)}`,
-    budget: '<= 0.2', ok: bytes.ratio <= 0.2,
-  })
+  add('store ingest vs raw bun:sqlite batched inserts', ing.ratio, 'ratio', '>= 0.5', ing.ratio >= 0.5,
+    `${ing.store_per_s.toLocaleString()} vs ${ing.raw_per_s.toLocaleString()} samples/s`)
+  log('bytes written per hour: the tick journal and minute folds, then every tick a SQLite transaction (as before), then one row per value...')
+  const seconds = quick ? 600 : 1800
+  const now = measureWear(seconds, { journal: true })
+  const before = measureWear(seconds, { journal: false })
+  const naive = benchNaiveBytesPerHour(seconds)
+  const split = (w: typeof now) => (['journal', 'chunks', 'rollups', 'minute index', 'meta', 'header', 'other', 'checkpoint'] as WearPart[])
+    .filter((p) => w.mb_per_h[p] >= 0.005).map((p) => `${p} ${w.mb_per_h[p].toFixed(2)}`).join(', ')
+  add(`bytes written per hour, nominal load (${seconds} s simulated, checkpoints included)`, now.mb_per_h.total, 'MB/h', '<= 15', now.mb_per_h.total <= 15,
+    `${split(now)}; chunk payload ${now.mb_per_h.payload.toFixed(2)}`)
+  add('bytes written per hour with every tick a SQLite transaction (the store before its tick journal)', before.mb_per_h.total, 'MB/h', 'reported', true,
+    `${split(before)}; chunk payload ${before.mb_per_h.payload.toFixed(2)}`)
+  add('bytes written vs naive one-row-per-value store', now.mb_per_h.total / naive, 'ratio', '<= 0.2', now.mb_per_h.total / naive <= 0.2,
+    `${now.mb_per_h.total.toFixed(1)} / ${naive.toFixed(0)} MB/h`)
 }
 
 if (only === 'servo') {
   log('servo polling against the wire limit (byte-level simulator on a pty)...')
   const { hat, board } = await benchServoPoll(quick ? 3 : 10)
-  rows.push({
-    name: 'hat: position sweeps/s vs 115200-baud wire limit',
-    figure: `${hat.sweeps_per_s.toFixed(1)} / ${hat.theoretical.toFixed(1)} = ${hat.ratio.toFixed(2)} (${hat.missing} missed reads)`,
-    budget: '>= 0.9', ok: hat.ratio >= 0.9,
-  })
-  rows.push({
-    name: 'board: position sweeps/s at 1 Mbaud (relayed to its 115200 LX bus)',
-    figure: `${board.sweeps_per_s.toFixed(1)} / ${board.theoretical.toFixed(1)} = ${board.ratio.toFixed(2)} (${board.missing} missed reads)`,
-    budget: 'reported', ok: true,
-  })
+  add('hat: position sweeps/s vs 115200-baud wire limit', hat.ratio, 'ratio', '>= 0.9', hat.ratio >= 0.9,
+    `${hat.sweeps_per_s.toFixed(1)} / ${hat.theoretical.toFixed(1)} sweeps/s (${hat.missing} missed reads)`)
+  add('board: position sweeps/s at 1 Mbaud (relayed to its 115200 LX bus)', board.ratio, 'ratio', 'reported', true,
+    `${board.sweeps_per_s.toFixed(1)} / ${board.theoretical.toFixed(1)} sweeps/s (${board.missing} missed reads)`)
 }
 
 if (only === 'hardware') {
   log('the hat with its direction pins switched on the wire model (simulator in its own process)...')
   const hw = await benchHardware(quick ? 3 : 10)
-  rows.push({
-    name: 'hat: 16-servo move, first to last byte on the wire (modelled from write instants)',
-    figure: `${hw.move.spread_ms.toFixed(1)} ms (max ${hw.move.spread_max_ms.toFixed(1)}) vs ${hw.move.wire_ms.toFixed(1)} ms of bytes; a tcdrain per frame: ${hw.move.drain_model_ms.toFixed(1)} ms`,
-    budget: '<= 1.1 x bytes', ok: hw.move.spread_ms <= 1.1 * hw.move.wire_ms,
-  })
-  rows.push({
-    name: 'hat: turn to receive after the last stop bit + margin, late by',
-    figure: `p50 ${(hw.turn.p50_ms * 1000).toFixed(0)} us, p99 ${(hw.turn.p99_ms * 1000).toFixed(0)} us, max ${(hw.turn.max_ms * 1000).toFixed(0)} us; ${hw.turn.over_budget} of ${hw.turn.count} turns past the budget`,
-    budget: `p99 < ${(hw.turn.budget_ms * 1000).toFixed(0)} us`, ok: hw.turn.p99_ms < hw.turn.budget_ms,
-  })
-  rows.push({
-    name: 'hat: position sweeps/s with timed direction switching vs without pins (same run)',
-    figure: `${hw.poll.sweeps_per_s.toFixed(1)} vs ${hw.poll.baseline_per_s.toFixed(1)} = ${hw.poll.ratio.toFixed(2)}; wire limit ${hw.poll.theoretical.toFixed(1)} (${hw.poll.missing} missed reads)`,
-    budget: '>= 0.9', ok: hw.poll.ratio >= 0.9,
-  })
-  rows.push({
-    name: 'hat: expected on a Pi 4 (wire model, README)',
-    figure: `${hw.pi.worst.toFixed(0)}-${hw.pi.best.toFixed(0)} sweeps/s of 16 positions (wire limit ${hw.pi.wire.toFixed(1)})`,
-    budget: 'reported', ok: true,
-  })
+  add('hat: 16-servo move, first to last byte on the wire (modelled from write instants)', hw.move.spread_ms / hw.move.wire_ms, 'x bytes on the wire', '<= 1.1',
+    hw.move.spread_ms <= 1.1 * hw.move.wire_ms,
+    `${hw.move.spread_ms.toFixed(1)} ms (max ${hw.move.spread_max_ms.toFixed(1)}) vs ${hw.move.wire_ms.toFixed(1)} ms of bytes; a tcdrain per frame: ${hw.move.drain_model_ms.toFixed(1)} ms`)
+  add('hat: turn to receive after the last stop bit + margin, late by (p99)', hw.turn.p99_ms * 1000, 'us', `< ${(hw.turn.budget_ms * 1000).toFixed(0)}`, hw.turn.p99_ms < hw.turn.budget_ms,
+    `p50 ${(hw.turn.p50_ms * 1000).toFixed(0)} us, max ${(hw.turn.max_ms * 1000).toFixed(0)} us; ${hw.turn.over_budget} of ${hw.turn.count} turns past the budget`)
+  add('hat: position sweeps/s with timed direction switching vs without pins (same run)', hw.poll.ratio, 'ratio', '>= 0.9', hw.poll.ratio >= 0.9,
+    `${hw.poll.sweeps_per_s.toFixed(1)} vs ${hw.poll.baseline_per_s.toFixed(1)}; wire limit ${hw.poll.theoretical.toFixed(1)} (${hw.poll.missing} missed reads)`)
+  add('hat: expected on a Pi 4 (wire model, README), worst case', hw.pi.worst, 'sweeps/s', 'reported', true,
+    `${hw.pi.worst.toFixed(0)}-${hw.pi.best.toFixed(0)} sweeps/s of 16 positions (wire limit ${hw.pi.wire.toFixed(1)})`)
 }
 
 if (only === 'hub') {
   log('hub ingest over MQTT into InfluxDB vs raw line-protocol writes (real services)...')
   const ing = await benchHubIngest(quick ? 30 : 60, log)
-  rows.push({
-    name: 'hub ingest MQTT -> InfluxDB vs raw batched line protocol',
-    figure: `${Math.round(ing.hub_points_per_s).toLocaleString()} vs ${Math.round(ing.raw_points_per_s).toLocaleString()} points/s = ${ing.ratio.toFixed(2)}, median of ${ing.rounds.length} rounds (${ing.rounds.join(', ')}; ${ing.points.toLocaleString()} points, ${ing.messages.toLocaleString()} messages each)`,
-    budget: '>= 0.5', ok: ing.ratio >= 0.5,
-  })
+  add('hub ingest MQTT -> InfluxDB vs raw batched line protocol', ing.ratio, 'ratio', '>= 0.5', ing.ratio >= 0.5,
+    `${Math.round(ing.hub_points_per_s).toLocaleString()} vs ${Math.round(ing.raw_points_per_s).toLocaleString()} points/s, median of ${ing.rounds.length} rounds (${ing.rounds.join(', ')}; ${ing.points.toLocaleString()} points, ${ing.messages.toLocaleString()} messages each)`)
   log('simulated robots at nominal rates on one hub...')
   const levels = await benchHubRobots(quick ? [10, 20] : [10, 20, 30, 40, 50], quick ? 8 : 15, log)
   const best = levels.filter((l) => l.sustained).at(-1)
-  rows.push({
-    name: 'robots at nominal rates one hub sustains (lag not growing)',
-    figure: `${best?.robots ?? 0} (${levels.map((l) => `${l.robots}: ${l.msgs_per_s} msg/s, lag ${l.lag_end_ms} ms${l.sustained ? '' : ' growing'}`).join('; ')})`,
-    budget: '>= 20', ok: (best?.robots ?? 0) >= 20,
-  })
+  add('robots at nominal rates one hub sustains (lag not growing)', best?.robots ?? 0, 'robots', '>= 20', (best?.robots ?? 0) >= 20,
+    levels.map((l) => `${l.robots}: ${l.msgs_per_s} msg/s, lag ${l.lag_end_ms} ms${l.sustained ? '' : ' growing'}`).join('; '))
 }
 
 if (only === 'soak') {
   const seconds = quick ? 30 : 300
   log(`edge soak for ${seconds} s (a live WebSocket client attached)...`)
   const soak = await benchEdgeSoak(seconds, log)
-  rows.push({ name: `edge RSS after ${seconds} s at nominal load`, figure: `${soak.rss_mb_end.toFixed(1)} MB (max ${soak.rss_mb_max.toFixed(1)})`, budget: '<= 80 MB', ok: soak.rss_mb_end <= 80 })
-  rows.push({
-    name: 'sample-to-WebSocket latency',
-    figure: `p50 ${soak.latency_ms.p50} ms, p99 ${soak.latency_ms.p99} ms, max ${soak.latency_ms.max} ms (${soak.samples.toLocaleString()} samples)`,
-    budget: 'p99 <= 50 ms', ok: soak.latency_ms.p99 <= 50,
-  })
+  add(`edge RSS after ${seconds} s at nominal load`, soak.rss_mb_end, 'MB', '<= 80', soak.rss_mb_end <= 80, `max ${soak.rss_mb_max.toFixed(1)} MB`)
+  add('sample-to-WebSocket latency (p99)', soak.latency_ms.p99, 'ms', '<= 50', soak.latency_ms.p99 <= 50,
+    `p50 ${soak.latency_ms.p50} ms, max ${soak.latency_ms.max} ms (${soak.samples.toLocaleString()} samples)`)
 }
 
 if (only === 'estop') {
@@ -154,51 +140,56 @@ if (only === 'estop') {
   const r = await benchEstopUnderAttack(quick ? 2 : 5, quick ? 4 : 10, log)
   const f = (x: { p50: number; p99: number; max: number }) => `p50 ${x.p50.toFixed(1)}, p99 ${x.p99.toFixed(1)}, max ${x.max.toFixed(1)} ms`
   const requests = Object.entries(r.attack).map(([k, n]) => `${k}: ${n}`).join('; ')
-  rows.push({
-    name: 'e-stop answered under attack vs alone',
-    figure: `${f(r.attacked.estop_ms)} vs ${f(r.alone.estop_ms)} (${r.attacked.estops} e-stops under attack; the edge's CPU ${r.attacked.edge_cpu_percent} vs ${r.alone.edge_cpu_percent} % of a core; attack requests and answers: ${requests})`,
-    budget: `max <= alone's max + one tick (${r.tick_ms} ms); p99 reported`, ok: r.attacked.estop_ms.max <= r.alone.estop_ms.max + r.tick_ms,
-  })
-  rows.push({
-    name: 'gaps between servo sweeps under attack vs alone',
-    figure: `${f(r.attacked.sweep_gap_ms)} vs ${f(r.alone.sweep_gap_ms)} (period ${r.poll_period_ms} ms)`,
-    budget: `p99 <= alone's p99 + ${r.poll_period_ms} ms`, ok: r.attacked.sweep_gap_ms.p99 <= r.alone.sweep_gap_ms.p99 + r.poll_period_ms,
-  })
+  add('e-stop answered under attack, slowest, beyond the slowest alone', r.attacked.estop_ms.max - r.alone.estop_ms.max, 'ms', `<= one tick (${r.tick_ms} ms)`,
+    r.attacked.estop_ms.max <= r.alone.estop_ms.max + r.tick_ms,
+    `${f(r.attacked.estop_ms)} vs ${f(r.alone.estop_ms)} (${r.attacked.estops} e-stops under attack; the edge's CPU ${r.attacked.edge_cpu_percent} vs ${r.alone.edge_cpu_percent} % of a core; attack requests and answers: ${requests})`)
+  add('gaps between servo sweeps under attack, p99, beyond the p99 alone', r.attacked.sweep_gap_ms.p99 - r.alone.sweep_gap_ms.p99, 'ms', `<= one poll period (${r.poll_period_ms} ms)`,
+    r.attacked.sweep_gap_ms.p99 <= r.alone.sweep_gap_ms.p99 + r.poll_period_ms,
+    `${f(r.attacked.sweep_gap_ms)} vs ${f(r.alone.sweep_gap_ms)}`)
 }
 
 if (only === 'sync') {
   const hour = quick ? 600 : 3600
   log(`sync catch-up: ${hour} s of nominal data waiting on a robot, sent to a hub (real services)...`)
   const c = await benchSyncCatchUp(hour, log)
-  rows.push({
-    name: `sync catch-up of ${hour / 60} min of robot data vs raw batched InfluxDB writes`,
-    figure: `${Math.round(c.sync_points_per_s).toLocaleString()} vs ${Math.round(c.raw_points_per_s).toLocaleString()} points/s = ${c.ratio.toFixed(2)} (${c.points.toLocaleString()} points, ${c.chunks.toLocaleString()} chunks caught up in ${c.sync_s.toFixed(1)} s)`,
-    budget: '>= 0.6', ok: c.ratio >= 0.6,
-  })
-  rows.push({
-    name: 'sync bytes on the wire per hour of robot data vs one JSON MQTT message per sample',
-    figure: `${(c.wire_bytes_per_hour / 1e6).toFixed(2)} / ${(c.json_bytes_per_hour / 1e6).toFixed(0)} MB/h = ${c.wire_vs_json.toFixed(3)}`,
-    budget: '<= 0.1', ok: c.wire_vs_json <= 0.1,
-  })
+  add(`sync catch-up of ${hour / 60} min of robot data vs raw batched InfluxDB writes`, c.ratio, 'ratio', '>= 0.6', c.ratio >= 0.6,
+    `${Math.round(c.sync_points_per_s).toLocaleString()} vs ${Math.round(c.raw_points_per_s).toLocaleString()} points/s (${c.points.toLocaleString()} points, ${c.chunks.toLocaleString()} chunks caught up in ${c.sync_s.toFixed(1)} s)`)
+  add('sync bytes on the wire per hour of robot data vs one JSON MQTT message per sample', c.wire_vs_json, 'ratio', '<= 0.1', c.wire_vs_json <= 0.1,
+    `${(c.wire_bytes_per_hour / 1e6).toFixed(2)} / ${(c.json_bytes_per_hour / 1e6).toFixed(0)} MB/h`)
   log('robots in steady sync on one hub, rising until the lag grows...')
   const levels = quick ? [25, 50] : [50, 100, 150, 200, 250, 300, 350, 400, 500, 600]
   const rb = await benchSyncRobots(levels, quick ? 8 : 15, c.raw_points_per_s, log)
-  rows.push({
-    name: 'robots syncing at nominal load one hub sustains vs raw InfluxDB writes of the same points',
-    figure: `${rb.sustained} vs ${Math.round(rb.raw_robots)} robots = ${rb.ratio.toFixed(2)}${rb.ceiling ? '' : ' (the highest level tried: a floor, not the ceiling)'} (${rb.levels.map((l) => `${l.robots}: p95 ${l.lag_p95_ms} ms${l.sustained ? '' : ' growing'}`).join('; ')})`,
-    budget: '>= 0.8', ok: rb.ratio >= 0.8,
-  })
+  add('robots syncing at nominal load one hub sustains vs raw InfluxDB writes of the same points', rb.ratio, 'ratio', '>= 0.8', rb.ratio >= 0.8,
+    `${rb.sustained} vs ${Math.round(rb.raw_robots)} robots${rb.ceiling ? '' : ' (the highest level tried: a floor, not the ceiling)'} (${rb.levels.map((l) => `${l.robots}: p95 ${l.lag_p95_ms} ms${l.sustained ? '' : ' growing'}`).join('; ')})`)
   log('live latency from a synced robot to the fleet live feed...')
   const live = await benchSyncLive(quick ? 10 : 30, log)
-  rows.push({ name: 'live: sample on the robot to the fleet live feed', figure: `p50 ${live.p50_ms} ms, p99 ${live.p99_ms} ms, max ${live.max_ms} ms (${live.samples} samples)`, budget: 'p99 <= 250 ms', ok: live.p99_ms <= 250 })
+  add('live: sample on the robot to the fleet live feed (p99)', live.p99_ms, 'ms', '<= 250', live.p99_ms <= 250,
+    `p50 ${live.p50_ms} ms, max ${live.max_ms} ms (${live.samples} samples)`)
   const rssS = quick ? 30 : 300
   log(`edge RSS after ${rssS} s, without and with sync...`)
   const rss = await benchSyncRss(rssS, log)
-  rows.push({
-    name: `edge RSS after ${rssS} s at nominal load, syncing to a hub`,
-    figure: `${rss.rss_mb_with.toFixed(1)} MB, ${rss.added_mb >= 0 ? '+' : ''}${rss.added_mb.toFixed(1)} MB over the same edge without a hub (${rss.rss_mb_without.toFixed(1)} MB)`,
-    budget: '<= 80 MB, sync adds <= 5 MB', ok: rss.rss_mb_with <= 80 && rss.added_mb <= 5,
-  })
+  add(`edge RSS after ${rssS} s at nominal load, syncing to a hub`, rss.rss_mb_with, 'MB', '<= 80, sync adds <= 5', rss.rss_mb_with <= 80 && rss.added_mb <= 5,
+    `${rss.added_mb >= 0 ? '+' : ''}${rss.added_mb.toFixed(1)} MB over the same edge without a hub (${rss.rss_mb_without.toFixed(1)} MB)`)
+}
+
+if (only === 'day') {
+  const hours = Number(process.argv.find((a) => a.startsWith('--day-hours='))?.slice(12) ?? (quick ? 0.2 : 3))
+  log(`a day compressed: ${hours} h of the edge at nominal load syncing to a hub, raw retention 15 min (bench/day-soak.ts says how it maps)...`)
+  const d = await benchDaySoak(hours, log, quick ? { everyS: 20 } : {})
+  const table = dayTable(d)
+  console.error(`\n${table}\n`)
+  curves.day = dayCurve(d)
+  if (!quick) writeFileSync(new URL('./day-soak.md', import.meta.url), `# Day soak, ${new Date().toISOString().slice(0, 10)}\n\n${hours} h at nominal load, raw retention ${d.retention_raw_h} h; ${d.ticks.toLocaleString()} ticks, ${d.batches.toLocaleString()} sync batches, ${d.scrapes} scrapes of each /metrics.\n\n${table}\n`)
+  const peak = Math.max(...d.samples.map((x) => x.edge_rss_mb))
+  const turnovers = Math.floor(hours / d.retention_raw_h)
+  add('day soak: edge memory growth, second half', d.slope.edge_rss_mb, 'MB/h', '<= 1', d.slope.edge_rss_mb <= 1, `peak ${peak.toFixed(1)} MB over ${hours} h (${turnovers} turnovers of the raw store)`)
+  add('day soak: edge peak memory', peak, 'MB', '<= 80', peak <= 80)
+  add('day soak: edge file descriptors growth, second half', d.slope.edge_fds, 'fds/h', '<= 1', Math.abs(d.slope.edge_fds) <= 1,
+    `${Math.min(...d.samples.map((x) => x.edge_fds))}-${Math.max(...d.samples.map((x) => x.edge_fds))} open`)
+  add("day soak: edge database growth once raw data turns over (rollups and events are kept longer)", d.slope.edge_db_mb, 'MB/h', `<= ${(2 * d.kept_longer_mb_per_h).toFixed(2)} (twice what rollups add)`,
+    d.slope.edge_db_mb <= 2 * d.kept_longer_mb_per_h, `${d.samples.at(-1)!.edge_db_mb.toFixed(2)} MB at the end`)
+  add('day soak: hub memory growth, second half', d.slope.hub_rss_mb, 'MB/h', '<= 2', d.slope.hub_rss_mb <= 2, `${d.samples.at(-1)!.hub_rss_mb.toFixed(1)} MB at the end`)
+  add("day soak: hub's PostgreSQL growth, second half", d.slope.pg_mb, 'MB/h', '<= 1', d.slope.pg_mb <= 1, `${d.samples.at(-1)!.pg_mb.toFixed(1)} MB at the end`)
 }
 
 if (only === 'dashboard') {
@@ -206,17 +197,10 @@ if (only === 'dashboard') {
   log(`the dashboard in Chromium at ${THROTTLE}x CPU throttle (real edge, simulated robot)...`)
   const d = await benchDashboard(seconds, log)
   const s = d.servos
-  rows.push({
-    name: `Servos page at ${THROTTLE}x CPU throttle (Chromium, median of ${s.roundsFps.length} rounds of ${seconds} s)`,
-    figure: `${s.fps} fps (${s.roundsFps.join(', ')}) vs ${d.baseline.fps} on an empty page = ${(s.fps / d.baseline.fps).toFixed(2)}; ${s.longTasks} long tasks (${s.blockedMs} ms blocked, longest ${s.longestTaskMs} ms); script ${s.scriptMs} ms, layout ${s.layoutMs} ms, style ${s.styleMs} ms; live feed ${(s.liveBytesPerS / 1024).toFixed(1)} KB/s in ${s.liveMessagesPerS} messages/s`,
-    budget: '>= 50 fps', ok: s.fps >= 50,
-  })
+  add(`Servos page at ${THROTTLE}x CPU throttle (Chromium, median of ${s.roundsFps.length} rounds of ${seconds} s)`, s.fps, 'fps', '>= 50', s.fps >= 50,
+    `${s.roundsFps.join(', ')} fps vs ${d.baseline.fps} on an empty page = ${(s.fps / d.baseline.fps).toFixed(2)}; ${s.longTasks} long tasks (${s.blockedMs} ms blocked, longest ${s.longestTaskMs} ms); script ${s.scriptMs} ms, layout ${s.layoutMs} ms, style ${s.styleMs} ms; live feed ${(s.liveBytesPerS / 1024).toFixed(1)} KB/s in ${s.liveMessagesPerS} messages/s`)
   for (const p of d.firstLoad) {
-    rows.push({
-      name: `first load of ${p.path}, logged in (document, assets, API calls)`,
-      figure: `${(p.transferredBytes / 1024).toFixed(1)} KB in ${p.resources.length + 1} requests`,
-      budget: '<= 100 KB', ok: p.transferredBytes <= 100 * 1024,
-    })
+    add(`first load of ${p.path}, logged in (document, assets, API calls)`, p.transferredBytes / 1024, 'KB', '<= 100', p.transferredBytes <= 100 * 1024, `${p.resources.length + 1} requests`)
   }
 }
 
@@ -225,22 +209,22 @@ if (only === 'replicas') {
   const r = await benchReplicas(quick ? [50, 100, 150] : [50, 100, 150, 200, 250, 300, 350, 400, 500, 600], quick ? 8 : 15, log)
   const levels = (x: typeof r.one) => x.levels.map((l) => `${l.robots}: p95 ${l.lag_p95_ms} ms${l.sustained ? '' : ' growing'}`).join('; ')
   const cpu = (x: typeof r.one) => (x.top_cpu ? Object.entries(x.top_cpu).map(([k, v]) => `${k} ${v} %`).join(', ') : 'none sustained')
-  rows.push({
-    name: 'robots syncing at nominal load: two hub replicas vs one, same services',
-    figure: `${r.two.sustained} vs ${r.one.sustained} robots = ${r.ratio.toFixed(2)}${r.ceiling.two ? '' : ' (two: the highest level tried, a floor)'} (one: ${levels(r.one)}; two: ${levels(r.two)})`,
-    budget: 'reported', ok: true,
-  })
-  rows.push({
-    name: `where the limit is: CPU (% of one core; ${r.cores} cores) at the highest level sustained, and InfluxDB alone`,
-    figure: `one replica at ${r.one.sustained}: ${cpu(r.one)}; two at ${r.two.sustained}: ${cpu(r.two)}; InfluxDB alone takes ${Math.round(r.raw_robots)} robots (${r.points_per_robot_s} points/s each) in raw batched writes`,
-    budget: 'reported', ok: true,
-  })
+  add('robots syncing at nominal load: two hub replicas vs one, same services', r.ratio, 'ratio', 'reported', true,
+    `${r.two.sustained} vs ${r.one.sustained} robots${r.ceiling.two ? '' : ' (two: the highest level tried, a floor)'} (one: ${levels(r.one)}; two: ${levels(r.two)})`)
+  add(`where the limit is: InfluxDB alone, in robots (CPU in % of one core; ${r.cores} cores, at the highest level sustained)`, r.raw_robots, 'robots', 'reported', true,
+    `one replica at ${r.one.sustained}: ${cpu(r.one)}; two at ${r.two.sustained}: ${cpu(r.two)}; InfluxDB alone takes ${Math.round(r.raw_robots)} robots (${r.points_per_robot_s} points/s each) in raw batched writes`)
 }
 
 if (asJson) {
-  console.log(JSON.stringify(rows))
+  console.log(JSON.stringify({ figures: rows, curves }))
   process.exit(0)
 }
+const cell = (r: Row) => `${r.value} ${r.unit}`
 const w = Math.max(...rows.map((r) => r.name.length))
-console.log('\nbenchmark'.padEnd(w + 1) + ' | figure | budget | within')
-for (const r of rows) console.log(`${r.name.padEnd(w)} | ${r.figure} | ${r.budget} | ${r.ok ? 'yes' : 'NO'}`)
+console.log('\nbenchmark'.padEnd(w + 1) + ' | value | goal | within | detail')
+for (const r of rows) console.log(`${r.name.padEnd(w)} | ${cell(r)} | ${r.goal} | ${r.pass ? 'yes' : 'NO'} | ${r.detail}`)
+if (quick) console.log('\n(--quick: bench/results.json and the README are not written)')
+else {
+  const out = writeResults(rows, chosen, new Date(), undefined, curves)
+  console.log(`\nwritten: ${out.results} and the README's benchmark table`)
+}

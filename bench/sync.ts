@@ -20,6 +20,7 @@ import { robotTopic } from '../core/topics.ts'
 import { openEdgeDatabase } from '../edge/store/database.ts'
 import { ClockWatch } from '../edge/sync/clock-watch.ts'
 import { SyncOutbox } from '../edge/sync/outbox.ts'
+import { SampleStore } from '../edge/store/sample-store.ts'
 import { systemClock } from '../edge/sync/robot-clock.ts'
 import { encodeSamples } from '../hub/influx/line-protocol.ts'
 import { SyncClient } from '../sync/client.ts'
@@ -74,7 +75,8 @@ export async function benchSyncCatchUp(seconds: number, onProgress: (s: string) 
     const db = openEdgeDatabase(join(dir, 'edge.db'))
     const clock = systemClock()
     const watch = new ClockWatch({ db, clock, nextSeq: () => Number.MAX_SAFE_INTEGER, log: silentLogger })
-    const outbox = new SyncOutbox(db, watch, 'catchupbot')
+    const store = new SampleStore(db, { quotaBytes: 1e12, retentionRawMs: 1e12, retentionRollupMs: 1e12, log: silentLogger })
+    const outbox = new SyncOutbox(db, watch, 'catchupbot', store)
     const client = new SyncClient({ endpoint: { url: r.base, username: 'robot-catchupbot', token }, source: outbox, clock, log: silentLogger, maxBytesPerS: Number.POSITIVE_INFINITY, intervalMs: 50 })
     const t = performance.now()
     client.start()

@@ -14,7 +14,7 @@ export interface TokenClaims {
   ver: number
   /**
    * A token limited to one purpose. Absent: a person's full token. `metrics`: reads the
-   * metrics endpoint only (issued by a later feature); never accepted where a person is.
+   * metrics endpoint only (server/metrics-token.ts); never accepted where a person is.
    */
   scope?: 'metrics'
 }

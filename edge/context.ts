@@ -19,6 +19,7 @@ import type { RobotState } from '../core/robot-state.ts'
 import type { EdgeDb } from './store/database.ts'
 import type { SampleStore } from './store/sample-store.ts'
 import type { EdgeSync } from './sync/edge-sync.ts'
+import type { EdgeMetrics } from './metrics.ts'
 
 export interface EdgeContext {
   config: EdgeConfig
@@ -52,4 +53,6 @@ export interface EdgeContext {
   sync: EdgeSync
   /** How old the newest sample may be before health reports the collector as failing. */
   maxSampleAgeMs: number
+  /** What GET metrics serves. */
+  metrics: EdgeMetrics
 }

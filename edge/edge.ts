@@ -30,6 +30,7 @@ import { listenForEarlierClient } from './legacy-client/listen.ts'
 import { pruneEvents } from './logs/log-retention.ts'
 import { RobotState } from '../core/robot-state.ts'
 import { SampleBus } from './sample-bus.ts'
+import { EdgeMetrics } from './metrics.ts'
 import { SimFaults } from './sim-faults/sim-faults.ts'
 import { startHttpServer, type StaticSite } from './server.ts'
 import { openEdgeDatabase } from './store/database.ts'
@@ -94,6 +95,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const clock = systemClock(simFaults ? simFaults.now : Date.now)
   let outbox: SyncOutbox | null = null
   const bus = new SampleBus(log.child('bus'), clock.wall)
+  const metrics = new EdgeMetrics(bus)
   const store = new SampleStore(db, {
     quotaBytes: cfg.diskQuotaMb * 1024 * 1024,
     retentionRawMs: cfg.retentionRawHours * 3_600_000,
@@ -113,7 +115,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   clockWatch.check()
   // Often enough that a step is found within a fraction of a tick (two clock reads each time).
   const clockCheck = setInterval(() => clockWatch.check(), 250)
-  outbox = new SyncOutbox(db, clockWatch, cfg.robotId!)
+  outbox = new SyncOutbox(db, clockWatch, cfg.robotId!, store)
   const firstAdmin = await ensureFirstAdmin(users, dataDir, cfg.adminPassword, log.child('auth'))
 
   const positionPeriod = 1000 / cfg.servoPositionHz
@@ -153,7 +155,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
 
   const ctx: EdgeContext = {
     config: cfg, robotId: cfg.robotId!, db, store, users, state, driver, commands, broker, inbound, live, reports, alerts, simFaults, jobs, bus,
-    throttle, hashGate, authSources, jwtSecret, log, startedAt, sync,
+    throttle, hashGate, authSources, jwtSecret, log, startedAt, sync, metrics,
     maxSampleAgeMs: driver.remote?.staleAfterMs ?? Math.max(2_000, positionPeriod * 10),
   }
   const api = createApi(ctx)
@@ -174,10 +176,10 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const tick = setInterval(() => {
     try {
       sync.beforeFlush()
-      store.flush(clock.wall())
+      store.tick(clock.wall())
       sync.afterFlush()
     } catch (err) {
-      storeLog.error('tick failed; keeping the data in memory for the next one', { error: err as Error })
+      storeLog.error('tick failed; keeping the data for the next one', { error: err as Error })
     }
   }, cfg.tickMs)
   const logRetentionMs = cfg.logRetentionDays * 86_400_000
@@ -233,6 +235,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
       } catch (err) {
         storeLog.error('final tick failed', { error: err as Error })
       }
+      store.close()
       await driver.close()
       db.$client.close()
       log.info('edge stopped')

@@ -5,6 +5,8 @@ import { hostname } from 'node:os'
 import { ConfigError, loadEdgeConfig, unknownEnvKeys } from '../core/config.ts'
 import { createLogger } from '../core/log.ts'
 import { startEdge } from './edge.ts'
+import { superviseEdge } from './watchdog.ts'
+import { SystemdNotifier, watchdogIntervalMs } from '../server/sd-notify.ts'
 import { dashboardSite } from './site.ts'
 
 function fail(message: string): never {
@@ -67,11 +69,16 @@ if (edge.firstAdmin.password) {
 }
 process.stderr.write(lines.join('\n') + '\n\n')
 
+// Under systemd (Type=notify): ready now, and the watchdog fed from the edge's health.
+const notifier = SystemdNotifier.fromEnv()
+const supervised = notifier ? superviseEdge(edge.ctx, notifier, watchdogIntervalMs()) : null
+
 let stopping = false
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.on(sig, () => {
     if (stopping) return
     stopping = true
+    supervised?.stop()
     log.info('signal received, shutting down', { signal: sig })
     edge.stop().then(() => process.exit(0), (err) => {
       log.error('shutdown failed', { error: err as Error })

@@ -6,7 +6,7 @@ import { closeMqttWebSocket, mqttWebSocketMessage, openMqttWebSocket, type MqttW
 import type { EdgeContext } from './context.ts'
 import type { LiveWsData } from './live-feed.ts'
 import { authorizeLiveUpgrade } from '../server/live-upgrade.ts'
-import { MAX_REQUEST_BODY_BYTES, sameOriginOrNone, withApiHeaders } from '../server/front-door.ts'
+import { MAX_REQUEST_BODY_BYTES, METRICS_PATH, metricsRequest, sameOriginOrNone, withApiHeaders } from '../server/front-door.ts'
 import { rememberPeer } from '../server/peer.ts'
 import { compressResponse } from '../ui/server/compression.ts'
 import { LIVE_PATH } from '../core/live/protocol.ts'
@@ -41,9 +41,10 @@ export function startHttpServer(ctx: EdgeContext, api: { handle(req: Request): P
         if (server.upgrade(req, { data: { kind: 'live', uid: user.uid, username: user.username, role: user.role }, headers: live.headers })) return undefined
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
-      if (url.pathname.startsWith('/api/')) {
-        rememberPeer(req, server)
-        return compressResponse(req, withApiHeaders(await api.handle(req)))
+      if (url.pathname.startsWith('/api/') || url.pathname === METRICS_PATH) {
+        const r = url.pathname === METRICS_PATH ? metricsRequest(req) : req
+        rememberPeer(r, { requestIP: () => server.requestIP(req) })
+        return compressResponse(r, withApiHeaders(await api.handle(r)))
       }
       const r = site ? await site.serve(req) : null
       return r ?? json(404, { error: 'not_found', message: 'no such page' })

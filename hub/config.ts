@@ -48,6 +48,7 @@ export const HUB_CONFIG_SPEC = {
   grafanaInfluxUser: { env: 'TONYPI_HUB_GRAFANA_INFLUX_USER', kind: { type: 'string' }, doc: "an InfluxDB 1.x user with READ on the database only, for Grafana's data source (with TONYPI_HUB_GRAFANA_INFLUX_PASSWORD)" },
   grafanaInfluxPassword: { env: 'TONYPI_HUB_GRAFANA_INFLUX_PASSWORD', kind: { type: 'string' }, secret: true, doc: "that user's password" },
   grafanaInfluxToken: { env: 'TONYPI_HUB_GRAFANA_INFLUX_TOKEN', kind: { type: 'string' }, secret: true, doc: 'InfluxDB 2.x: a read-only token for Grafana' },
+  grafanaPrometheusUrl: { env: 'TONYPI_HUB_GRAFANA_PROMETHEUS_URL', kind: url('http|https'), default: 'http://localhost:9090', doc: "the Prometheus that scrapes the edges' and the hub's /metrics, for Grafana's operations dashboard" },
   grafanaUrl: { env: 'TONYPI_HUB_GRAFANA_URL', kind: url('http|https'), doc: 'Grafana, for the dashboard to embed panels' },
   logLevel: { env: 'TONYPI_LOG_LEVEL', kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error'] }, default: 'info', doc: 'lowest log level written' },
 } as const satisfies Record<string, KeySpec>

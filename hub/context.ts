@@ -17,6 +17,9 @@ import type { HubSync } from './sync/hub-sync.ts'
 import type { Leases } from './cluster/leases.ts'
 import type { IngestSession } from './mqtt/ingest-session.ts'
 import type { SessionAdoption } from './mqtt/session-adoption.ts'
+import type { InfluxWriterStats } from './influx/writer.ts'
+import type { AlertWebhook } from './alerts/webhook.ts'
+import type { HubMetrics } from './metrics.ts'
 
 /** What the API reads from InfluxDB (hub/influx). */
 export interface TelemetryReader {
@@ -56,4 +59,9 @@ export interface HubContext {
   cluster: { replica: string; leases: Leases; ingest: IngestSession; adoption: SessionAdoption }
   /** The CA robots pin (PEM), when the hub has one of its own (TONYPI_HUB_TLS_CA). */
   tlsCa: string | null
+  /** The live MQTT path's InfluxDB writer and the alert webhook, for the metrics. */
+  influxWriter?: { stats(): InfluxWriterStats }
+  webhook?: AlertWebhook | null
+  /** What GET metrics serves (made by the API). */
+  metrics?: HubMetrics
 }

@@ -141,6 +141,7 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   if (!cfg.grafanaDatabaseUrl) log.warn("Grafana's PostgreSQL data source has no credentials: set TONYPI_HUB_GRAFANA_DATABASE_URL (a role that may only SELECT)")
   const grafana = writeGrafanaProvisioning(grafanaDir, {
     influxUrl, influxDb: cfg.influxDb, influxAuth: grafanaInfluxAuth, postgresUrl: cfg.grafanaDatabaseUrl ?? withoutCredentials(databaseUrl),
+    prometheusUrl: cfg.grafanaPrometheusUrl,
   })
   log.info('Grafana provisioning written', { dir: grafanaDir, dashboards: grafana.dashboards.length })
 
@@ -255,10 +256,10 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     secret: jwtSecret, user: (id) => users.current(id), robot: (username, token) => robots.robotForCredential(username, token, hashGate), hashGate,
   }
   const robotRules = new RobotRuleRepo(db)
-  const sync = new HubSync({ db, influx: new InfluxAckedWrites({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('sync') }), robotRules, log: log.child('sync') })
+  const sync = new HubSync({ db, influx: new InfluxAckedWrites({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('sync') }), robotRules, log: log.child('sync'), webhook })
   const ctx: HubContext = {
     config: cfg, db, users, robots, records, bridge, legacyListener, telemetry, live, reports, alerts, robotRules, sync,
-    syncBrokerAuth: accountsChanged, jwtSecret, authSources, throttle: new AuthThrottle(), log, startedAt,
+    syncBrokerAuth: accountsChanged, jwtSecret, authSources, throttle: new AuthThrottle(), log, startedAt, influxWriter: writer, webhook,
     cluster: { replica, leases, ingest: ingestSession, adoption }, tlsCa: tls.ca,
   }
   const api = createHubApi(ctx)

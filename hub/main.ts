@@ -6,6 +6,8 @@ import { createLogger } from '../core/log.ts'
 import { loadHubConfig } from './config.ts'
 import { HubConfigError, startHub, type RunningHub } from './hub.ts'
 import { hubSite } from './site.ts'
+import { superviseHub } from './watchdog.ts'
+import { SystemdNotifier, watchdogIntervalMs } from '../server/sd-notify.ts'
 
 /** One line on stderr, never a stack trace: what is wrong and, where it helps, what to do. */
 function fail(message: string): never {
@@ -40,6 +42,13 @@ export async function runHub(env: Record<string, string | undefined>, opts: { si
   const lines = ['', `  TonyPi hub is running`, `  API:        ${hub.url}api/v1 (OpenAPI at ${hub.url}api/v1/openapi.json)`]
   if (hub.firstAdmin.password) lines.push(`  Log in as:  admin / ${hub.firstAdmin.password}`, `              (generated once; also saved in ${hub.firstAdmin.file}, mode 0600)`)
   process.stderr.write(lines.join('\n') + '\n\n')
+  // Under systemd (Type=notify): ready now, and the watchdog fed while the hub turns its loop.
+  const notifier = SystemdNotifier.fromEnv(env)
+  const supervised = notifier ? superviseHub(hub.ctx, notifier, watchdogIntervalMs(env)) : null
+  if (supervised) {
+    const stop = hub.stop.bind(hub)
+    hub.stop = async () => { supervised.stop(); await stop() }
+  }
   if (opts.signals === false) return hub
   let stopping = false
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {

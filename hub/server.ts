@@ -2,7 +2,7 @@
 import type { ServerWebSocket } from 'bun'
 import type { HubContext } from './context.ts'
 import { authorizeLiveUpgrade } from '../server/live-upgrade.ts'
-import { MAX_REQUEST_BODY_BYTES, withApiHeaders } from '../server/front-door.ts'
+import { MAX_REQUEST_BODY_BYTES, METRICS_PATH, metricsRequest, withApiHeaders } from '../server/front-door.ts'
 import { rememberPeer } from '../server/peer.ts'
 import { closeFleetSocket, fleetSocketMessage, openFleetSocket, type FleetWsData } from './live/fleet-feed.ts'
 import { LIVE_PATH } from '../core/live/protocol.ts'
@@ -32,9 +32,10 @@ export function startHubServer(ctx: HubContext, api: { handle(req: Request): Pro
         if (server.upgrade(req, { data: { uid: live.user.uid, username: live.user.username, robotId }, headers: live.headers })) return undefined
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }
-      if (url.pathname.startsWith('/api/')) {
-        rememberPeer(req, server)
-        return compressResponse(req, withApiHeaders(await api.handle(req)))
+      if (url.pathname.startsWith('/api/') || url.pathname === METRICS_PATH) {
+        const r = url.pathname === METRICS_PATH ? metricsRequest(req) : req
+        rememberPeer(r, { requestIP: () => server.requestIP(req) })
+        return compressResponse(r, withApiHeaders(await api.handle(r)))
       }
       const r = site ? await site.serve(req) : null
       return r ?? json(404, { error: 'not_found', message: 'no such page' })

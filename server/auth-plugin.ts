@@ -76,10 +76,14 @@ export async function authenticate(request: Request, src: AuthSources): Promise<
   if (m[1].toLowerCase() === 'bearer') {
     const claims = verifyToken(m[2], src.secret)
     if (!claims) throw unauthorized()
-    if (claims.scope === 'metrics') return { kind: 'metrics', via: 'token', username: 'metrics' }
     const u = await src.user(claims.uid)
     // The role is the stored one: a demotion takes effect at once, whatever the token says.
     if (!u || u.username !== claims.sub || u.tokenVersion !== claims.ver) throw unauthorized()
+    // A metrics token lives while the admin who issued it does (server/metrics-token.ts).
+    if (claims.scope === 'metrics') {
+      if (u.role !== 'admin') throw unauthorized()
+      return { kind: 'metrics', via: 'token', username: 'metrics' }
+    }
     return { kind: 'user', uid: u.id, username: u.username, role: u.role, ver: u.tokenVersion }
   }
   const decoded = Buffer.from(m[2], 'base64').toString('utf8')

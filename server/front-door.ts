@@ -30,3 +30,13 @@ export function sameOriginOrNone(req: Request): boolean {
     return false
   }
 }
+
+/** Where Prometheus looks by default; the API serves the same at /api/v1/metrics. */
+export const METRICS_PATH = '/metrics'
+
+/** The request for /metrics as the API's route sees it. */
+export function metricsRequest(req: Request): Request {
+  const url = new URL(req.url)
+  url.pathname = '/api/v1/metrics'
+  return new Request(url, { method: req.method, headers: req.headers })
+}

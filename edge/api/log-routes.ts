@@ -24,7 +24,7 @@ const Paging = {
 export function logRoutes(ctx: EdgeContext, auth: EdgeAuth) {
   // Events wait for the store's next tick; writing them now makes a read see its own writes.
   const flush = () => {
-    try { ctx.store.flush(Date.now()) } catch (err) { ctx.log.warn('log read: flush failed; recent events may be missing', { error: err as Error }) }
+    try { ctx.store.tick(Date.now()) } catch (err) { ctx.log.warn('log read: the early tick failed; recent events may be missing', { error: err as Error }) }
   }
   const read = (q: LogQuery, max?: number) => {
     flush()

@@ -22,6 +22,7 @@ import { parseFieldsParam } from '../../core/history-query.ts'
 import { sensorHistory } from './sensor-history.ts'
 import { simRoutes } from './sim-routes.ts'
 import { syncRoutes } from './sync-routes.ts'
+import { metricsRoutes } from './metrics-routes.ts'
 import { listActionGroups } from '../../drivers/action-groups/d6a.ts'
 
 
@@ -35,6 +36,7 @@ export function createApi(ctx: EdgeContext) {
   const auth = edgeAuth(ctx)
 
   const app = new Elysia({ prefix: '/api/v1' })
+    .use(ctx.metrics.http.plugin())
     .use(lazyOpenApi({ title: 'TonyPi edge API', version: '1' }, { excludePaths: ['/api/v1/docs'], auth }))
     .onError(apiErrorHandler(ctx.log))
     .use(auth)
@@ -56,6 +58,7 @@ export function createApi(ctx: EdgeContext) {
     .use(jobRoutes(ctx, auth))
     .use(logRoutes(ctx, auth))
     .use(syncRoutes(ctx, auth))
+    .use(metricsRoutes(ctx, auth))
     .get('/docs', () => new Response(docsPage('/api/v1/openapi.json'), { headers: { 'content-type': 'text/html; charset=utf-8' } }),
       { auth: 'public', detail: { hide: true } })
 

@@ -1,8 +1,11 @@
 // The robot's side of sync in its own database: what has not reached the hub yet, read in
 // sequence order per lane, and the cursors that say how far the hub has acknowledged. A record
 // that changes after it was sent takes a new sequence number when it changes, so it is read
-// again past the cursor. Cursors move only on the hub's answer, in one transaction.
+// again past the cursor. Cursors move only on the hub's answer, together. Telemetry chunks and
+// the cursors are the store's (edge/store/sample-store.ts): the newest chunks and cursor values
+// are in its tick journal until the minute's fold writes them into the database.
 import type { EdgeDb } from '../store/database.ts'
+import type { SampleStore } from '../store/sample-store.ts'
 import type { ClockWatch } from './clock-watch.ts'
 import { SYNC_VERSION, type LaneMarks, type SyncRecord } from '../../sync/protocol.ts'
 
@@ -73,12 +76,17 @@ export interface OutboxBatch {
 
 export interface Backlog { events: number; telemetry: number }
 
+/** What the outbox needs of the store: its chunks and its meta values, wherever they are now. */
+export type OutboxStore = Pick<SampleStore, 'chunksAfter' | 'chunkCount' | 'getMeta' | 'setMetaDurable' | 'peekSeq' | 'skipSeqPast'>
+
 export class SyncOutbox {
-  constructor(private readonly db: EdgeDb, private readonly clock: ClockWatch, private readonly robotId: string) {}
+  constructor(
+    private readonly db: EdgeDb, private readonly clock: ClockWatch, private readonly robotId: string,
+    private readonly store: OutboxStore,
+  ) {}
 
   private meta(key: string): string | null {
-    const r = this.db.$client.query('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | null
-    return r?.value ?? null
+    return this.store.getMeta(key)
   }
 
   private setMeta(key: string, value: string) {
@@ -99,22 +107,27 @@ export class SyncOutbox {
     return { events: Number(this.meta(CURSOR_KEY.events) ?? 0), telemetry: Number(this.meta(CURSOR_KEY.telemetry) ?? 0) }
   }
 
-  /** The hub has everything up to these marks: cursors move forward only. */
+  /**
+   * The hub has everything up to these marks: cursors move forward only. Marks past every number
+   * this database gave out mean it was restored from a backup older than what the hub holds of
+   * it: later records are numbered after the marks, or the hub would take them for ones it has.
+   */
   acknowledge(ack: LaneMarks) {
+    this.store.skipSeqPast(Math.max(ack.events, ack.telemetry))
     const cur = this.cursors()
-    this.db.$client.transaction(() => {
-      if (ack.events > cur.events) this.setMeta(CURSOR_KEY.events, String(ack.events))
-      if (ack.telemetry > cur.telemetry) this.setMeta(CURSOR_KEY.telemetry, String(ack.telemetry))
-    })()
+    this.saveCursors({ events: Math.max(cur.events, ack.events), telemetry: Math.max(cur.telemetry, ack.telemetry) }, cur)
   }
 
   /** The hub has less than the cursors say (its database was restored): send again from its marks. */
   rewind(to: LaneMarks) {
     const cur = this.cursors()
-    this.db.$client.transaction(() => {
-      this.setMeta(CURSOR_KEY.events, String(Math.min(cur.events, to.events)))
-      this.setMeta(CURSOR_KEY.telemetry, String(Math.min(cur.telemetry, to.telemetry)))
-    })()
+    this.saveCursors({ events: Math.min(cur.events, to.events), telemetry: Math.min(cur.telemetry, to.telemetry) }, cur)
+  }
+
+  /** Both lanes in one journal record (a batch acknowledges both at once, every tick). */
+  private saveCursors(next: LaneMarks, cur: LaneMarks) {
+    if (next.events === cur.events && next.telemetry === cur.telemetry) return
+    this.store.setMetaDurable({ [CURSOR_KEY.events]: String(next.events), [CURSOR_KEY.telemetry]: String(next.telemetry) })
   }
 
   /** Unsynced samples dropped per stream since this database began. */
@@ -134,7 +147,7 @@ export class SyncOutbox {
     const cur = this.cursors()
     let events = 0
     for (const t of EVENT_TABLES) events += (c.query(`SELECT count(*) n FROM ${t.name} WHERE seq > ?`).get(cur.events) as { n: number }).n
-    const telemetry = (c.query('SELECT count(*) n FROM chunks WHERE seq > ?').get(cur.telemetry) as { n: number }).n
+    const telemetry = this.store.chunkCount(cur.telemetry)
     return { events, telemetry }
   }
 
@@ -142,7 +155,7 @@ export class SyncOutbox {
   oldestPendingTs(cur: LaneMarks = this.cursors()): number | null {
     const c = this.db.$client
     let oldest = Infinity
-    const chunk = c.query('SELECT t0 FROM chunks WHERE seq > ? ORDER BY seq LIMIT 1').get(cur.telemetry) as { t0: number } | null
+    const [chunk] = this.store.chunksAfter(cur.telemetry, 1)
     if (chunk) oldest = chunk.t0
     for (const t of EVENT_TABLES) {
       const r = c.query(`SELECT ${t.tsColumn} ts FROM ${t.name} WHERE seq > ? ORDER BY seq LIMIT 1`).get(cur.events) as { ts: number } | null
@@ -189,8 +202,7 @@ export class SyncOutbox {
 
     let telemetryTo = cur.telemetry
     if (room()) {
-      const rows = c.query('SELECT seq, stream, t0, t1, n, data FROM chunks WHERE seq > ? ORDER BY seq LIMIT ?')
-        .all(cur.telemetry, limits.maxRecords - parts.length) as { seq: number; stream: 'servos'; t0: number; t1: number; n: number; data: Uint8Array }[]
+      const rows = this.store.chunksAfter(cur.telemetry, limits.maxRecords - parts.length)
       for (const r of rows) {
         if (!room() || !add({ kind: 'chunk', seq: r.seq, stream: r.stream, t0: r.t0, t1: r.t1, n: r.n, data: Buffer.from(r.data).toString('base64') })) break
         telemetryTo = r.seq
@@ -218,7 +230,7 @@ export class SyncOutbox {
   }
 
   private chunksIn(r: { after: number; to: number }): number {
-    return (this.db.$client.query('SELECT count(*) n FROM chunks WHERE seq > ? AND seq <= ?').get(r.after, r.to) as { n: number }).n
+    return this.store.chunkCount(r.after, r.to)
   }
 }
 

@@ -1,6 +1,8 @@
 // The fleet's alerts in Postgres, in the record shape the edge serves and publishes
 // (core/alerts/record.ts). A rule's change opens an alert or updates the open one in place:
 // the partial unique index `alerts_one_open` keeps one open alert per (robot, type, source).
+// A change that is news for the webhook is written with its delivery in one transaction
+// (`stage`, hub/alerts/webhook.ts), so a crash keeps both or neither.
 import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
 import type { AlertText } from '../../core/alerts/describe.ts'
 import type { AlertChange, OpenAlert } from '../../core/alerts/engine.ts'
@@ -10,6 +12,9 @@ import type { HubDb } from '../db/database.ts'
 import { alerts } from '../db/schema.ts'
 
 type AlertRow = typeof alerts.$inferSelect
+type Tx = Parameters<Parameters<HubDb['transaction']>[0]>[0]
+/** Writes what goes with a change in its transaction (the webhook's delivery), given the alert as changed. */
+export type Stage<S> = (tx: Tx, alert: AlertRecord) => Promise<S>
 
 
 const ms = (d: Date | null) => (d === null ? null : d.getTime())
@@ -35,25 +40,32 @@ export class HubAlertRepo {
       .map((a) => ({ robotId: a.robotId, type: a.type, source: a.source, severity: a.severity as AlertSeverity, value: a.value }))
   }
 
-  /** Writes one engine change. Returns the alert as it now is, or null for a resolve of nothing. */
-  async apply(robotId: string, change: AlertChange, text: AlertText): Promise<AlertRecord | null> {
+  /** Writes one engine change (and what `stage` adds, in the same transaction). Null for a resolve of nothing. */
+  async apply<S>(robotId: string, change: AlertChange, text: AlertText, stage?: Stage<S>): Promise<{ alert: AlertRecord; staged?: S } | null> {
+    return this.db.transaction(async (tx) => {
+      const alert = await this.applyIn(tx, robotId, change, text)
+      return alert ? { alert, ...(stage ? { staged: await stage(tx, alert) } : {}) } : null
+    })
+  }
+
+  private async applyIn(tx: Tx, robotId: string, change: AlertChange, text: AlertText): Promise<AlertRecord | null> {
     const at = new Date(change.ts)
-    const [open] = await this.db.select().from(alerts)
+    const [open] = await tx.select().from(alerts)
       .where(and(eq(alerts.robotId, robotId), eq(alerts.type, change.type), eq(alerts.source, change.source), eq(alerts.resolved, false)))
     const fields = { value: change.value, threshold: change.threshold, title: text.title, message: text.message, updatedAt: at }
     if (change.kind === 'resolve') {
       if (!open) return null
-      return this.write(open.id, { ...fields, severity: change.severity, resolved: true, resolvedAt: at })
+      return this.write(tx, open.id, { ...fields, severity: change.severity, resolved: true, resolvedAt: at })
     }
     if (!open) {
-      const [row] = await this.db.insert(alerts).values({
+      const [row] = await tx.insert(alerts).values({
         robotId, type: change.type, source: change.source, severity: change.severity, createdAt: at, ...fields,
       }).returning()
       return alertRecord(row)
     }
     // Escalation asks for attention again: an acknowledgement of the warning does not cover it.
     const escalated = rank(change.severity) > rank(open.severity)
-    return this.write(open.id, {
+    return this.write(tx, open.id, {
       ...fields, severity: change.severity,
       ...(escalated ? { acknowledged: false, acknowledgedBy: null, acknowledgedAt: null } : {}),
     })
@@ -94,17 +106,22 @@ export class HubAlertRepo {
     return current ? { alert: current, changed: false } : null
   }
 
-  /** Idempotent: resolving a resolved alert changes nothing. */
-  async resolve(id: number, now: Date): Promise<{ alert: AlertRecord; changed: boolean } | null> {
-    const [row] = await this.db.update(alerts).set({ resolved: true, resolvedAt: now, updatedAt: now })
-      .where(and(eq(alerts.id, id), eq(alerts.resolved, false))).returning()
-    if (row) return { alert: alertRecord(row), changed: true }
+  /** Idempotent: resolving a resolved alert changes nothing; a change brings what `stage` adds, in its transaction. */
+  async resolve<S>(id: number, now: Date, stage?: Stage<S>): Promise<{ alert: AlertRecord; changed: boolean; staged?: S } | null> {
+    const r = await this.db.transaction(async (tx) => {
+      const [row] = await tx.update(alerts).set({ resolved: true, resolvedAt: now, updatedAt: now })
+        .where(and(eq(alerts.id, id), eq(alerts.resolved, false))).returning()
+      if (!row) return null
+      const alert = alertRecord(row)
+      return { alert, changed: true, ...(stage ? { staged: await stage(tx, alert) } : {}) }
+    })
+    if (r) return r
     const current = await this.get(id)
     return current ? { alert: current, changed: false } : null
   }
 
-  private async write(id: number, set: Partial<typeof alerts.$inferInsert>): Promise<AlertRecord> {
-    const [row] = await this.db.update(alerts).set(set).where(eq(alerts.id, id)).returning()
+  private async write(tx: Tx, id: number, set: Partial<typeof alerts.$inferInsert>): Promise<AlertRecord> {
+    const [row] = await tx.update(alerts).set(set).where(eq(alerts.id, id)).returning()
     return alertRecord(row)
   }
 }

@@ -21,7 +21,7 @@ import { HubAlertRepo } from './alert-repo.ts'
 import { FLEET_METRIC_NAMES, fleetMetric } from './fleet-rules.ts'
 import { FleetReadings } from './fleet-readings.ts'
 import { effectiveRows, FleetRuleRepo, RuleError, toRule, type HubRuleRecord, type RuleRow } from './rule-repo.ts'
-import type { AlertWebhook, WebhookRecords } from './webhook.ts'
+import type { AlertWebhook, StagedDelivery, WebhookRecords } from './webhook.ts'
 
 /** `mono`: monotonic ms for rule durations (a wall-clock jump neither fires nor holds back an alert); `now`: epoch ms. */
 export interface AlertClock {
@@ -162,11 +162,11 @@ export class FleetAlerts {
   /** An operator says it is over; if the condition is not, the rule raises a new alert. */
   async resolve(id: number, username: string): Promise<AlertRecord | null> {
     return this.exclusive(async () => {
-      const r = await this.store.resolve(id, new Date(this.clock().now))
+      const r = await this.store.resolve(id, new Date(this.clock().now), this.stage('resolve', username))
       if (r?.changed) {
         await this.onRobot(r.alert, 'resolve', username)
         this.engines.get(r.alert.robot_id)?.engine.forget(r.alert.type, r.alert.source)
-        this.announce(r.alert, 'resolve', { by: username, notify: true })
+        this.announce(r.alert, 'resolve', { by: username, notify: true, staged: r.staged })
       }
       return r?.alert ?? null
     })
@@ -261,21 +261,21 @@ export class FleetAlerts {
     for (const c of changes) {
       const metric = fleetMetric(c.type)
       const text = describeChange(c, { sourceLabel: robotId, rule: engine.rule(c.type), metric })
-      let alert: AlertRecord | null
+      // A value-only update (the condition cleared but the alert waits for an operator) is not news for the webhook.
+      const notify = c.kind !== 'update' || (c.active && c.severity !== c.previous)
+      let written: { alert: AlertRecord; staged?: StagedDelivery } | null
       try {
-        alert = await this.store.apply(robotId, c, text)
+        written = await this.store.apply(robotId, c, text, notify ? this.stage(c.kind) : undefined)
       } catch (err) {
         // The engine has moved on; the next change of this alert finds no row and starts one.
         this.counters.failed_writes++
         this.deps.log.error('alert not written', { robot_id: robotId, type: c.type, change: c.kind, error: err as Error })
         continue
       }
-      if (!alert) continue
+      if (!written) continue
       this.counters.changes++
-      out.push(alert)
-      // A value-only update (the condition cleared but the alert waits for an operator) is not news for the webhook.
-      const notify = c.kind !== 'update' || (c.active && c.severity !== c.previous)
-      this.announce(alert, c.kind, { notify })
+      out.push(written.alert)
+      this.announce(written.alert, c.kind, { notify, staged: written.staged })
     }
     return out
   }
@@ -291,19 +291,28 @@ export class FleetAlerts {
   }
 
   /** A robot's own alerts as a sync batch changed them: announced like the hub's (dashboards, MQTT, webhook). */
-  async announceSynced(changes: readonly { id: number; change: AlertChangeKind; notify: boolean }[]) {
+  async announceSynced(changes: readonly { id: number; change: AlertChangeKind; notify: boolean; staged?: StagedDelivery }[]) {
     for (const c of changes) {
       const alert = await this.store.get(c.id)
-      if (alert) this.announce(alert, c.change, { notify: c.notify })
+      if (alert) this.announce(alert, c.change, { notify: c.notify, staged: c.staged })
     }
   }
 
-  private announce(alert: AlertRecord, change: AlertChangeKind, opts: { by?: string; notify: boolean }) {
+  /** The webhook's delivery of a change, written in the change's own transaction (none without a webhook). */
+  private stage(change: AlertChangeKind, by?: string) {
+    const w = this.deps.webhook
+    return w ? (tx: Parameters<AlertWebhook['stage']>[0], alert: AlertRecord) => w.stage(tx, { ...alert, change, ...(by ? { by } : {}) }) : undefined
+  }
+
+  private announce(alert: AlertRecord, change: AlertChangeKind, opts: { by?: string; notify: boolean; staged?: StagedDelivery }) {
     const msg: AlertMessage = { ...alert, change, ...(opts.by ? { by: opts.by } : {}) }
     this.deps.bridge.publish(SYSTEM_ALERTS_TOPIC, JSON.stringify(msg), { qos: 1 }).catch((err: unknown) =>
       this.deps.log.warn('alert not published on MQTT', { id: alert.id, error: err as Error }))
     this.deps.live.event(alert.robot_id, 'alert', msg as unknown as Record<string, unknown>)
-    if (opts.notify) this.deps.webhook?.deliver(msg)
+    if (opts.notify) {
+      if (opts.staged) this.deps.webhook?.send(opts.staged)
+      else this.deps.webhook?.deliver(msg)
+    }
   }
 
   private async audit(robotId: string | null, message: string, details: Record<string, unknown>) {

@@ -1,6 +1,8 @@
 // Where alert webhook deliveries wait until the receiver has answered for them (see the
 // webhook_outbox table): the webhook works from memory and writes here only at the points that
-// must survive a restart (handed over, each failed attempt, done).
+// must survive a restart (handed over, each failed attempt, done). A delivery is handed over in
+// the transaction that changes its alert (`add` with that transaction), so the change and its
+// delivery are stored together or not at all.
 import { asc, eq } from 'drizzle-orm'
 import type { HubDb } from '../db/database.ts'
 import { webhookOutbox } from '../db/schema.ts'
@@ -13,9 +15,12 @@ export interface OutboxEntry {
   lastError: string | null
 }
 
+/** Where a row is written: the database, or the transaction of the alert's change. */
+export type OutboxWriter = Pick<HubDb, 'insert'>
+
 /** The webhook's view of the table; tests may give it another. */
 export interface WebhookOutbox {
-  add(e: OutboxEntry): Promise<void>
+  add(e: OutboxEntry, via?: OutboxWriter): Promise<void>
   attempted(id: string, attempts: number, lastError: string): Promise<void>
   remove(id: string): Promise<void>
   /** Everything outstanding, oldest first. */
@@ -25,8 +30,8 @@ export interface WebhookOutbox {
 export class PgWebhookOutbox implements WebhookOutbox {
   constructor(private readonly db: HubDb) {}
 
-  async add(e: OutboxEntry) {
-    await this.db.insert(webhookOutbox).values(e).onConflictDoNothing()
+  async add(e: OutboxEntry, via: OutboxWriter = this.db) {
+    await via.insert(webhookOutbox).values(e).onConflictDoNothing()
   }
 
   async attempted(id: string, attempts: number, lastError: string) {

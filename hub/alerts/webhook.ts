@@ -11,11 +11,13 @@
 // its resolve); different alerts do not wait for each other. At shutdown, backoff waits end at
 // once, a request in flight gets a short grace, and whatever was not delivered is logged. With an
 // outbox (the webhook_outbox table) nothing outstanding is lost to a stop or a crash: resume()
-// sends it after the next start, under the same delivery id, its attempts counted on.
+// sends it after the next start, under the same delivery id, its attempts counted on. An alert's
+// change stages its delivery in the change's own transaction (stage), and it is sent once that
+// commits (send): a crash between the change and its delivery cannot happen.
 import { createHmac, randomUUID } from 'node:crypto'
 import type { AlertMessage } from '../../core/alerts/record.ts'
 import type { Logger } from '../../core/log.ts'
-import type { OutboxEntry, WebhookOutbox } from './webhook-outbox.ts'
+import type { OutboxEntry, OutboxWriter, WebhookOutbox } from './webhook-outbox.ts'
 
 export const SIGNATURE_HEADER = 'x-tonypi-signature'
 export const DELIVERY_HEADER = 'x-tonypi-delivery'
@@ -59,6 +61,13 @@ interface Delivery {
   saved: Promise<void>
 }
 
+/** A delivery written to the outbox in an alert change's transaction, to send once it commits. */
+export interface StagedDelivery {
+  id: string
+  msg: AlertMessage
+  body: string
+}
+
 type Outcome = { kind: 'done' } | { kind: 'retry'; error: string; retryAfterMs: number | null } | { kind: 'final'; error: string }
 
 export class AlertWebhook {
@@ -81,7 +90,27 @@ export class AlertWebhook {
     return this.pending.size
   }
 
-  /** Queues a delivery and returns at once. */
+  /** Writes a delivery to the outbox within `tx`, the transaction of the alert's change; send() it after the commit. */
+  async stage(tx: OutboxWriter, msg: AlertMessage): Promise<StagedDelivery> {
+    const d = { id: randomUUID(), msg, body: JSON.stringify(msg) }
+    await this.opts.outbox?.add({ id: d.id, alertId: msg.id, body: d.body, attempts: 0, lastError: null }, tx)
+    return d
+  }
+
+  /** Sends a delivery stage() wrote, now that its transaction has committed; returns at once. */
+  send(staged: StagedDelivery): void {
+    const d: Delivery = { ...staged, attempts: 0, lastError: null, saved: Promise.resolve() }
+    // Stopping: it stays in the outbox and goes out after the next start.
+    if (this.stopping && this.opts.outbox) return
+    if (this.stopping) return void this.giveUp(d, 'warn', 'the hub is stopping')
+    if (this.pending.size >= MAX_PENDING) {
+      void this.store((o) => o.remove(d.id))
+      return void this.giveUp(d, 'error', `${MAX_PENDING} deliveries are already waiting`)
+    }
+    this.schedule(d)
+  }
+
+  /** Queues a delivery and returns at once (a change outside a transaction of ours). */
   deliver(msg: AlertMessage): void {
     const d: Delivery = { id: randomUUID(), msg, body: JSON.stringify(msg), attempts: 0, lastError: null, saved: Promise.resolve() }
     if (this.stopping) return void this.giveUp(d, 'warn', 'the hub is stopping')

@@ -25,6 +25,8 @@ import { hubReportRoutes } from './report-routes.ts'
 import { hubSyncRoutes } from '../sync/sync-routes.ts'
 import { fleetRoutes } from './fleet-routes.ts'
 import { certificateFingerprint } from '../../sync/ca-fingerprint.ts'
+import { hubMetricsRoutes } from './metrics-routes.ts'
+import { HubMetrics } from '../metrics.ts'
 
 
 function repoError(err: unknown): never {
@@ -57,7 +59,9 @@ export function createHubApi(ctx: HubContext) {
     await ctx.bridge.refreshRobots()
   }
 
+  const metrics = ctx.metrics ?? (ctx.metrics = new HubMetrics())
   const app = new Elysia({ prefix: '/api/v1' })
+    .use(metrics.http.plugin())
     .use(lazyOpenApi({ title: 'TonyPi hub API', version: '1' }, { auth }))
     .onError(apiErrorHandler(ctx.log))
     .use(auth)
@@ -203,6 +207,7 @@ export function createHubApi(ctx: HubContext) {
 
     .use(hubSyncRoutes(ctx, auth))
     .use(fleetRoutes(ctx, auth))
+    .use(hubMetricsRoutes(ctx, auth, metrics))
 
     .post('/command', async ({ principal, body, set }) => {
       const { robot_id, id: given, ...command } = body as Record<string, unknown> & { robot_id: string; id?: string }

@@ -7,6 +7,7 @@ import {
   INFLUX, bargauge, barchart, dashboard, influx, piechart, queryVariable, sql, stat, table, timeseries,
   type Dashboard, type DatasourceKind, type Threshold,
 } from './panels.ts'
+import { OPERATIONS } from './operations.ts'
 
 const green = (value: number | null = null): Threshold => ({ color: 'green', value })
 const orange = (value: number): Threshold => ({ color: 'orange', value })
@@ -149,7 +150,7 @@ FROM jobs WHERE $__timeFilter(started_at) ORDER BY started_at DESC LIMIT 500`)),
   ],
 })
 
-export const DASHBOARDS: readonly Dashboard[] = [FLEET_OVERVIEW, ROBOT_DETAIL, SERVO_HEALTH, ALERTS_AND_JOBS]
+export const DASHBOARDS: readonly Dashboard[] = [FLEET_OVERVIEW, ROBOT_DETAIL, SERVO_HEALTH, ALERTS_AND_JOBS, OPERATIONS]
 
 export interface PanelQuery {
   /** The dashboard's uid. */
@@ -166,7 +167,7 @@ export function panelQueries(dashboards: readonly Dashboard[] = DASHBOARDS): Pan
   return dashboards.flatMap((d) => [
     ...d.templating.list.map((v) => ({ dashboard: d.uid, panel: `$${v.name}`, refId: 'var', datasource: v.datasource.type, query: v.query })),
     ...d.panels.flatMap((p) => p.targets.map((t) => ({
-      dashboard: d.uid, panel: p.title, refId: t.refId, datasource: t.datasource.type, query: 'rawSql' in t ? t.rawSql : t.query,
+      dashboard: d.uid, panel: p.title, refId: t.refId, datasource: t.datasource.type, query: 'rawSql' in t ? t.rawSql : 'expr' in t ? t.expr : t.query,
     }))),
   ])
 }

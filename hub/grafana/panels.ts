@@ -4,8 +4,9 @@
 
 export const INFLUX_UID = 'tonypi-influx'
 export const POSTGRES_UID = 'tonypi-postgres'
+export const PROMETHEUS_UID = 'tonypi-prometheus'
 
-export type DatasourceKind = 'influxdb' | 'postgres'
+export type DatasourceKind = 'influxdb' | 'postgres' | 'prometheus'
 export interface DatasourceRef {
   type: DatasourceKind
   uid: string
@@ -13,6 +14,8 @@ export interface DatasourceRef {
 export const INFLUX: DatasourceRef = { type: 'influxdb', uid: INFLUX_UID }
 // `postgres` is the id every Grafana version knows (newer ones alias it to grafana-postgresql-datasource).
 export const POSTGRES: DatasourceRef = { type: 'postgres', uid: POSTGRES_UID }
+/** The operator's Prometheus, which scrapes the edges' and the hub's /metrics. */
+export const PROMETHEUS: DatasourceRef = { type: 'prometheus', uid: PROMETHEUS_UID }
 
 export interface InfluxTarget {
   refId: string
@@ -32,7 +35,16 @@ export interface SqlTarget {
   format: 'time_series' | 'table'
 }
 
-export type Target = InfluxTarget | SqlTarget
+export interface PromTarget {
+  refId: string
+  datasource: DatasourceRef
+  expr: string
+  legendFormat?: string
+  /** A table of the latest values rather than a series. */
+  instant?: boolean
+}
+
+export type Target = InfluxTarget | SqlTarget | PromTarget
 
 export interface Threshold {
   color: string
@@ -79,6 +91,14 @@ export function influx(queries: string[], opts: { alias?: string; format?: 'time
 
 export function sql(rawSql: string, format: 'time_series' | 'table' = 'table'): SqlTarget[] {
   return [{ refId: 'A', datasource: POSTGRES, rawQuery: true, editorMode: 'code', rawSql, format }]
+}
+
+/** PromQL targets; a legend names series (`{{instance}} {{stream}}`): the one given, or each target's own ([expr, legend]). */
+export function prom(exprs: (string | [string, string])[], opts: { legend?: string; instant?: boolean } = {}): PromTarget[] {
+  return exprs.map((e, i) => {
+    const [expr, legend] = typeof e === 'string' ? [e, opts.legend] : e
+    return { refId: REF_IDS[i], datasource: PROMETHEUS, expr, ...(legend ? { legendFormat: legend } : {}), ...(opts.instant ? { instant: true } : {}) }
+  })
 }
 
 const GREEN: Threshold = { color: 'green', value: null }

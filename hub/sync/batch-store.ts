@@ -8,7 +8,8 @@
 //      time: writing it twice stores it once);
 //   4. in one PostgreSQL transaction, with the robot's sync row locked: the records, each keyed
 //      per robot database and versioned by its sequence number (a stale copy never overwrites a
-//      newer one), the quarantined ones, and the new marks. Only then is the batch answered.
+//      newer one), the quarantined ones, the webhook's deliveries of the alert changes that are
+//      news, and the new marks. Only then is the batch answered.
 import { and, desc, eq, sql } from 'drizzle-orm'
 import type { AlertChangeKind } from '../../core/alerts/record.ts'
 import type { Logger } from '../../core/log.ts'
@@ -20,6 +21,8 @@ import { SYNC_VERSION } from '../../sync/protocol.ts'
 import type { HubDb } from '../db/database.ts'
 import { alerts, commands, jobs, reports, robotAlertActions, syncClockAnchors, syncQuarantine, syncState, systemLogs } from '../db/schema.ts'
 import type { InfluxAckedWrites } from '../influx/acked-writes.ts'
+import { alertRecord } from '../alerts/alert-repo.ts'
+import type { AlertWebhook, StagedDelivery } from '../alerts/webhook.ts'
 import { encodeSamples } from '../influx/line-protocol.ts'
 
 export class SyncGap extends Error {
@@ -42,7 +45,7 @@ export function marksFor(row: SyncRow | undefined, dbId: string | null): LaneMar
 }
 
 /** What a batch changed in the robot's alerts, for the dashboards, the alerts topic and the webhook. */
-export interface SyncedAlertChange { id: number; change: AlertChangeKind; notify: boolean }
+export interface SyncedAlertChange { id: number; change: AlertChangeKind; notify: boolean; staged?: StagedDelivery }
 
 export interface AppliedBatch { ack: BatchAck; alertChanges: SyncedAlertChange[]; state: SyncRow | undefined }
 
@@ -56,7 +59,7 @@ export class BatchStore {
   /** The robot's sync row as this replica last wrote it. */
   private marks = new Map<string, SyncRow>()
 
-  constructor(private readonly deps: { db: HubDb; influx: InfluxAckedWrites; log: Logger }) {}
+  constructor(private readonly deps: { db: HubDb; influx: InfluxAckedWrites; log: Logger; webhook?: Pick<AlertWebhook, 'stage'> | null }) {}
 
   async syncRow(robotId: string): Promise<SyncRow | undefined> {
     return (await this.deps.db.select().from(syncState).where(eq(syncState.robotId, robotId)))[0]
@@ -253,7 +256,7 @@ export class BatchStore {
         resolvedAt: sql`case when ${a.resolved} then ${date(a.resolved_at)}::timestamptz when ${pendingResolve} then ${alerts.resolvedAt} else null end`,
       },
       setWhere: sql`${alerts.edgeSeq} < ${a.seq}`,
-    }).returning({ id: alerts.id, severity: alerts.severity, resolved: alerts.resolved, acknowledged: alerts.acknowledged })
+    }).returning()
     if (!row) return
     // Told as the hub tells its own: an opening, an escalation or a resolve is news (webhook too).
     const change: SyncedAlertChange = !prev
@@ -262,6 +265,7 @@ export class BatchStore {
       : row.severity !== prev.severity ? { id: row.id, change: 'update', notify: true }
       : row.acknowledged && !prev.acknowledged ? { id: row.id, change: 'acknowledge', notify: false }
       : { id: row.id, change: 'update', notify: false }
+    if (change.notify && this.deps.webhook) change.staged = await this.deps.webhook.stage(tx, { ...alertRecord(row), change: change.change })
     out.alertChanges.push(change)
   }
 

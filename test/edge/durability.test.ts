@@ -5,6 +5,10 @@ import { Database } from 'bun:sqlite'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { silentLogger } from '../../core/log.ts'
+import { openEdgeDatabase } from '../../edge/store/database.ts'
+import { SampleStore } from '../../edge/store/sample-store.ts'
+import { journalTicks } from '../support/journal.ts'
 import { ADMIN_PASSWORD, startTestEdge, waitFor } from '../support/edge-harness.ts'
 
 const BUN = process.execPath
@@ -16,10 +20,13 @@ describe('durability', () => {
       const a = await startTestEdge({ TONYPI_TICK_MS: '200' }, { dataDir: dir })
       const token = await a.tokenFor('viewer')
       const from = Date.now()
-      await Bun.sleep(800)
+      // The battery is read once a second: wait for a reading (and some positions) rather than a fixed time.
+      const have = (stream: 'battery' | 'servos', source?: string) => a.edge.ctx.store.querySamples(stream, from, Date.now(), { source }).samples.length
+      await waitFor('a battery reading and ten positions', () => have('battery') > 0 && have('servos', '1') >= 10, 10_000, 50)
       await a.stop()
       const to = Date.now()
-      const seqBefore = (new Database(join(dir, 'edge.db')).query('SELECT max(seq) m FROM chunks').get() as { m: number }).m
+      // The last number the first run gave (its ticks' chunks are folded per minute, under their first number).
+      const seqBefore = Number((new Database(join(dir, 'edge.db')).query("SELECT value FROM meta WHERE key = 'seq'").get() as { value: string }).value)
       const b = await startTestEdge({ TONYPI_TICK_MS: '200' }, { dataDir: dir })
       // The JWT secret is kept in the data directory: a token from before still works.
       const hist = await (await b.api(`/api/v1/robot/sensors?stream=battery&from=${from}&to=${to}`, { token })).json()
@@ -50,29 +57,28 @@ describe('durability', () => {
         stdout: 'pipe', stderr: 'pipe',
       })
       const dbPath = join(dir, 'edge.db')
-      // Wait until a few ticks have committed.
-      await waitFor('ticks committed', () => {
-        try {
-          const db = new Database(dbPath, { readonly: true })
-          const n = (db.query("SELECT count(*) c FROM chunks WHERE stream = 'imu'").get() as { c: number }).c
-          db.close()
-          return n >= 6
-        } catch { return false }
-      }, 15_000, 50)
+      // Ticks are durable in the tick journal at once and reach the database once a minute
+      // (edge/store/tick-journal.ts): wait until a few are in the journal.
+      await waitFor('ticks journaled', () => journalTicks(dbPath) >= 6, 15_000, 50)
       await Bun.sleep(400)
       const killedAt = Date.now()
       child.kill('SIGKILL')
       await child.exited
 
-      const db = new Database(dbPath)
-      expect((db.query('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe('ok')
-      const last = db.query("SELECT max(t1) t FROM chunks WHERE stream = 'imu'").get() as { t: number }
-      // One tick is 250 ms; the imu chunk of the last committed tick ends within a tick of the kill.
+      const raw = new Database(dbPath)
+      expect((raw.query('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe('ok')
+      raw.close()
+      // What the killed edge left, read back as the edge reads it at start (the journal folded in).
+      const db = openEdgeDatabase(dbPath)
+      new SampleStore(db, { quotaBytes: 1e12, retentionRawMs: 1e12, retentionRollupMs: 1e12, log: silentLogger }).close()
+      expect((db.$client.query('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe('ok')
+      const last = db.$client.query("SELECT max(t1) t FROM chunks WHERE stream = 'imu'").get() as { t: number }
+      // One tick is 250 ms; the imu samples of the last journaled tick end within a tick of the kill.
       expect(killedAt - last.t).toBeLessThan(250 * 2 + 100)
-      const seqs = (db.query('SELECT seq FROM chunks ORDER BY seq').all() as { seq: number }[]).map((r) => r.seq)
+      const seqs = (db.$client.query('SELECT seq FROM chunks ORDER BY seq').all() as { seq: number }[]).map((r) => r.seq)
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
       expect(new Set(seqs).size).toBe(seqs.length)
-      db.close()
+      db.$client.close()
 
       const again = await startTestEdge({ TONYPI_ROBOT_ID: 'killbot' }, { dataDir: dir })
       const token = await again.login('admin', ADMIN_PASSWORD)

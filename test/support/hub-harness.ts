@@ -22,12 +22,16 @@ export interface HubHarness extends ApiClient {
   stop(): Promise<void>
 }
 
-/** `tls`: the API over HTTPS and robots' broker URL over TLS, with the dev services' certificate. */
-export async function startTestHub(env: Record<string, string> = {}, opts: { tls?: boolean } = {}): Promise<HubHarness> {
+/**
+ * `tls`: the API over HTTPS and robots' broker URL over TLS, with the dev services' certificate.
+ * `beforeHub` runs on the started services before the hub opens them (to load a database, say).
+ */
+export async function startTestHub(env: Record<string, string> = {}, opts: { tls?: boolean; beforeHub?: (s: DevServices) => Promise<void> } = {}): Promise<HubHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'tonypi-hub-'))
   // PostgreSQL runs as its own system user, which must be able to reach its data directory.
   chmodSync(dir, 0o755)
   const services = await startDevServices(join(dir, 'services'))
+  await opts.beforeHub?.(services)
   const pidFile = join(dir, 'mosquitto.pid')
   writeFileSync(pidFile, `${services.mosquitto.pid}\n`)
   const logs: string[] = []

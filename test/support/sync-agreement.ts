@@ -1,12 +1,14 @@
 // Does the hub have exactly what the robot has? Record for record: every stored chunk's samples
 // as InfluxDB points (measurement, tags, time), every event, alert, job, command and report of
 // the robot's database in PostgreSQL under its key and at its latest version, no duplicates.
-// Reads the robot's SQLite file directly (a stopped or killed edge's database too).
+// Reads the robot's SQLite file directly (a stopped or killed edge's database too), with its tick
+// journal, which holds the newest chunks and cursor values until they are folded into the file.
 import { Database } from 'bun:sqlite'
 import { SQL } from 'bun'
 import { decodeChunk } from '../../core/chunk-codec.ts'
 import type { StreamName } from '../../core/streams.ts'
 import { encodeSamples } from '../../hub/influx/line-protocol.ts'
+import { journalOf } from './journal.ts'
 
 export interface AgreementTargets {
   robotId: string
@@ -52,7 +54,8 @@ export async function checkAgreement(t: AgreementTargets): Promise<Agreement> {
   const edge = new Database(t.edgeDbPath, { readonly: true })
   const pg = new SQL(t.postgresUrl, { max: 1 })
   try {
-    const meta = (k: string) => (edge.query('SELECT value FROM meta WHERE key = ?').get(k) as { value: string } | null)?.value
+    const journal = journalOf(edge, t.edgeDbPath)
+    const meta = (k: string) => journal.meta.get(k) ?? (edge.query('SELECT value FROM meta WHERE key = ?').get(k) as { value: string } | null)?.value
     const dbId = meta('sync.db_id')
     if (!dbId) return { ok: false, problems: ['the robot never synced (no database id)'], pending: 0, counts: { points: 0, events: 0, alerts: 0, jobs: 0, commands: 0, reports: 0 } }
     const cursor = { events: Number(meta('sync.cursor.events') ?? 0), telemetry: Number(meta('sync.cursor.telemetry') ?? 0) }
@@ -64,11 +67,13 @@ export async function checkAgreement(t: AgreementTargets): Promise<Agreement> {
     // Records past the robot's cursor are in flight (at most a tick or two once it is caught up):
     // they may or may not be on the hub yet, but nothing may be on the hub the robot never had.
     const pending = (edge.query('SELECT count(*) n FROM chunks WHERE seq > ?').get(cursor.telemetry) as { n: number }).n
+      + journal.chunks.filter((c) => c.seq > cursor.telemetry).length
 
     // Points: what the robot's chunks become, against what InfluxDB holds for the robot.
     const expected = new Map<string, { acked: Set<string>; all: Set<string> }>()
     const spans = (edge.query('SELECT count(*) n FROM clock_spans').get() as { n: number }).n
-    for (const r of edge.query('SELECT seq, stream, data FROM chunks ORDER BY seq').iterate() as Iterable<{ seq: number; stream: StreamName; data: Uint8Array }>) {
+    const stored = edge.query('SELECT seq, stream, data FROM chunks ORDER BY seq').all() as { seq: number; stream: StreamName; data: Uint8Array }[]
+    for (const r of [...stored, ...journal.chunks]) {
       for (const line of encodeSamples(t.robotId, decodeChunk(r.stream, r.data)).lines) {
         const m = line.slice(0, line.indexOf(','))
         let e = expected.get(m)

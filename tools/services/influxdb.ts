@@ -39,6 +39,8 @@ export interface InfluxService {
   /** A user that may only read the database (GRANT READ): for Grafana, never the hub's own. */
   reader: { username: string; password: string }
   port: number
+  /** `127.0.0.1:port` of the RPC service that `influxd backup` and `influxd restore` talk to. */
+  rpcAddr: string
   /** influxd's process id (it leads its own process group). */
   pid: number
   dir: string
@@ -71,7 +73,7 @@ export async function startInfluxDB(opts: InfluxOptions): Promise<InfluxService>
   // Saved before the user is created, so a crash in between cannot strand an unknown password.
   if (!saved?.reader) writeSecretJson(credFile, creds)
 
-  const { proc, url, port } = await startWithFreePorts([opts.port, undefined], async ([port, rpcPort]) => {
+  const { proc, url, port, rpcPort } = await startWithFreePorts([opts.port, undefined], async ([port, rpcPort]) => {
     const conf = join(dir, 'influxdb.conf')
     await Bun.write(conf, config(dir, port, rpcPort))
     const proc = await ServiceProcess.start({ name: 'influxd', dir, cmd: [influxd, 'run', '-config', conf] })
@@ -84,7 +86,7 @@ export async function startInfluxDB(opts: InfluxOptions): Promise<InfluxService>
         const line = proc.logSinceStart().split('\n').find((l) => l.includes(listening))
         return line !== undefined && line.includes(addr) && (await pings(url))
       })
-      return { proc, url, port }
+      return { proc, url, port, rpcPort }
     } catch (err) {
       await proc.stop()
       throw err
@@ -97,7 +99,7 @@ export async function startInfluxDB(opts: InfluxOptions): Promise<InfluxService>
     throw err
   }
   log.info('ready', { port, ms: Math.round(performance.now() - started), first: !saved })
-  return { url, db, username: creds.username, password: creds.password, reader: creds.reader, port, pid: proc.pid, dir, stop: () => proc.stop() }
+  return { url, db, username: creds.username, password: creds.password, reader: creds.reader, port, rpcAddr: `127.0.0.1:${rpcPort}`, pid: proc.pid, dir, stop: () => proc.stop() }
 }
 
 const q = JSON.stringify // TOML basic strings take JSON's escapes
