@@ -2,6 +2,7 @@
 // who may read it (the host itself, a metrics-scope token, an admin; nobody else, and the token
 // nothing else), how an admin gets that token and how it ends; and every query of Grafana's
 // operations dashboard names metrics and labels the endpoints really serve.
+import { liveProtocols } from '../../core/live/protocol.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { BusStats } from '../../drivers/bus/bus-stats.ts'
 import { createApi } from '../../edge/api/routes.ts'
@@ -101,7 +102,8 @@ describe('the edge serves /metrics', () => {
     for (const path of ['/api/v1/robot/status', '/api/v1/auth/me', '/api/v1/users']) expect(`${path} ${(await fromElsewhere(app, path, bearer)).status}`).toBe(`${path} 403`)
     expect((await fromElsewhere(app, '/api/v1/command', bearer, { method: 'POST', body: JSON.stringify({ type: 'stop' }) })).status).toBe(403)
     // Neither the live feed nor the broker take it as a person's token.
-    expect((await fetch(`${edge.base}/api/v1/live?token=${t.access_token}`)).status).toBe(401)
+    const upgrade = { upgrade: 'websocket', connection: 'upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }
+    expect((await fetch(`${edge.base}/api/v1/live`, { headers: { ...upgrade, 'sec-websocket-protocol': liveProtocols(t.access_token).join(', ') } })).status).toBe(401)
     await expect(mqttConnect(`mqtt://127.0.0.1:${edge.edge.mqttPort}`, { username: 'admin', password: t.access_token, reconnectPeriod: 0 })).rejects.toThrow()
     // A bad term is refused; the issue is in the robot's log.
     expect((await edge.api('/api/v1/auth/metrics-token', { method: 'POST', token: await edge.tokenFor('admin'), json: { ttl_days: 0 } })).status).toBe(400)
