@@ -94,11 +94,9 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
 
   const positionPeriod = 1000 / cfg.servoPositionHz
   const state = new RobotState(cfg.robotId!, driver.profile, driver.servos, Math.max(500, positionPeriod * 5), () => driver.busStatus?.() ?? [])
-  bus.subscribe((m) => { if (m.kind === 'samples') state.apply(m.samples) })
-  bus.subscribe((m) => {
-    if (m.kind === 'samples') for (const s of m.samples) store.add(s)
-    else if (m.level !== 'debug') store.addEvent(m.event, m.level, m.data, m.ts)
-  })
+  bus.on('samples', state, (samples) => state.apply(samples))
+  bus.on('samples', store, (samples) => { for (const s of samples) store.add(s) })
+  bus.onEvent(store, (e) => { if (e.level !== 'debug') store.addEvent(e.event, e.level, e.data, e.ts) })
 
   const throttle = new AuthThrottle()
   const hashGate = new HashGate()

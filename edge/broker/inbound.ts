@@ -106,7 +106,11 @@ export class BrokerInbound {
           if (r.ignored) this.deps.log.info('legacy job message ignored', { job_id: r.job.id, reason: r.ignored })
           break
         }
-        case 'command_response': this.deps.bus.event('legacy.command_response', 'info', { ...rec, kind: undefined }, rec.ts); break
+        case 'command_response': {
+          const { kind: _, ...response } = rec
+          this.deps.bus.event('legacy.command_response', 'info', response, rec.ts)
+          break
+        }
       }
     } catch (err) {
       if (err instanceof LegacyMessageError) return this.drop(err.message, packet.topic)
