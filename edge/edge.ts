@@ -113,7 +113,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const live = new LiveFeed(bus, cfg.robotId!)
   const alerts = new AlertMonitor({
     store: new AlertStore(db, { takeSeq: () => store.takeSeq(), robotId: cfg.robotId!, log: log.child('alerts') }),
-    bus, broker, pack: cfg.batteryPack, servos: driver.servos, log: log.child('alerts'),
+    bus, pack: cfg.batteryPack, servos: driver.servos, log: log.child('alerts'),
   })
   const sync = new EdgeSync({
     robotId: cfg.robotId!, hub: hubLink, maxKbps: cfg.syncMaxKbps, db, outbox, clockWatch, clock, bus, state, commands, alerts, log: log.child('sync'),

@@ -1,7 +1,7 @@
 // Alerts on the robot, offline or not: readings from the bus go through the rule engine as
-// they arrive, and each change is written (edge/alerts/alert-store.ts), published on
-// `tonypi/system/alerts`, and raised as an `alert` bus event, which the store keeps in its
-// event log and the live feed pushes to the dashboards. People's actions (acknowledge,
+// they arrive, and each change is written (edge/alerts/alert-store.ts) and raised as an `alert`
+// bus event, which the publisher puts on `tonypi/system/alerts`, the store keeps in its event
+// log and the live feed pushes to the dashboards. People's actions (acknowledge,
 // resolve, rule edits) take the same path, so every listener sees the same history.
 import { describeChange } from '../../core/alerts/describe.ts'
 import { AlertEngine, type AlertChange, type AlertReading } from '../../core/alerts/engine.ts'
@@ -9,9 +9,7 @@ import type { AlertChangeKind, AlertMessage, AlertRecord, RulePatch, RuleRecord 
 import type { Logger } from '../../core/log.ts'
 import type { ServoInfo } from '../../core/robot-types.ts'
 import { servoLabel } from '../../core/servo-label.ts'
-import { SYSTEM_ALERTS_TOPIC } from '../../core/topics.ts'
 import type { BatteryPack } from '../../core/units.ts'
-import type { EmbeddedBroker } from '../broker/broker.ts'
 import type { SampleBus } from '../sample-bus.ts'
 import type { AlertStore } from './alert-store.ts'
 import { BusReadings } from './bus-readings.ts'
@@ -22,7 +20,6 @@ const TICK_MS = 250
 export interface AlertMonitorDeps {
   store: AlertStore
   bus: SampleBus
-  broker: EmbeddedBroker
   pack: BatteryPack
   servos: readonly ServoInfo[]
   log: Logger
@@ -91,8 +88,6 @@ export class AlertMonitor {
 
   private announce(alert: AlertRecord, change: AlertChangeKind, level: 'info' | 'warn' | 'error', by?: string) {
     const msg: AlertMessage = { ...alert, change, ...(by ? { by } : {}) }
-    void this.deps.broker.publish(SYSTEM_ALERTS_TOPIC, JSON.stringify(msg), false).catch((err: unknown) =>
-      this.deps.log.warn('alert not published on MQTT', { id: alert.id, error: err as Error }))
     this.deps.bus.event('alert', level, msg, alert.updated_at)
   }
 

@@ -1,9 +1,10 @@
-// Puts the bus on the topic tree: each batch of samples becomes one message on its
-// stream's topic (a servo sweep is one `servos` message), command outcomes go to
-// `command/response`, and a retained `status` says online or offline.
+// Puts the bus on the topic tree, the one way out to MQTT: each batch of samples becomes one
+// message on its stream's topic (a servo sweep is one `servos` message), command outcomes go to
+// `command/response`, alert changes to `tonypi/system/alerts`, and a retained `status` says
+// online or offline.
 import type { Logger } from '../../core/log.ts'
 import type { Sample } from '../../core/streams.ts'
-import { robotTopic, type RobotChannel } from '../../core/topics.ts'
+import { robotTopic, SYSTEM_ALERTS_TOPIC, type RobotChannel } from '../../core/topics.ts'
 import { encodeTelemetry } from '../../core/telemetry-payload.ts'
 import type { RobotState } from '../../core/robot-state.ts'
 import type { SampleBus } from '../sample-bus.ts'
@@ -26,6 +27,7 @@ export class BrokerPublisher {
     bus.on('command', this, (e) => this.send('command/response', e.data))
     bus.on('estop', this, () => void this.status('online'))
     bus.on('resume', this, () => void this.status('online'))
+    bus.on('alert', this, (e) => this.sendTo(SYSTEM_ALERTS_TOPIC, e.data))
     this.telemetryTimer = setInterval(() => this.telemetry(), 1000)
   }
 
