@@ -122,16 +122,18 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   // A robot another program drives reports every few seconds; a polled one many times a second.
   const staleAfterMs = driver.remote?.staleAfterMs ?? Math.max(500, positionPeriod * 5)
   const state = new RobotState(cfg.robotId!, driver.profile, driver.servos, staleAfterMs, () => driver.busStatus?.() ?? [])
-  bus.subscribe((m) => { if (m.kind === 'samples') state.apply(m.samples) })
-  bus.subscribe((m) => {
-    // A step is found before the record is numbered, so no record lands in a span its clock did not stamp.
+  bus.on('samples', state, (samples) => state.apply(samples))
+  // A step is found before a record is numbered, so no record lands in a span its clock did not stamp.
+  bus.on('samples', store, (samples) => {
     clockWatch.check()
-    if (m.kind === 'samples') {
-      for (const s of m.samples) {
-        const ts = clockWatch.restamp(s.ts)
-        store.add(ts === s.ts ? s : { ...s, ts })
-      }
-    } else if (m.level !== 'debug') store.addEvent(m.event, m.level, m.data, clockWatch.restamp(m.ts))
+    for (const s of samples) {
+      const ts = clockWatch.restamp(s.ts)
+      store.add(ts === s.ts ? s : { ...s, ts })
+    }
+  })
+  bus.onEvent(store, (e) => {
+    clockWatch.check()
+    if (e.level !== 'debug') store.addEvent(e.event, e.level, e.data, clockWatch.restamp(e.ts))
   })
 
   const commands = new CommandExecutor({ driver, state, db, store, bus, log: log.child('command'), actionDir: cfg.actionDir })
@@ -141,7 +143,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const live = new LiveFeed(bus, cfg.robotId!)
   const alerts = new AlertMonitor({
     store: new AlertStore(db, { takeSeq: () => store.takeSeq(), robotId: cfg.robotId!, log: log.child('alerts') }),
-    bus, broker, pack: cfg.batteryPack, servos: driver.servos, log: log.child('alerts'),
+    bus, pack: cfg.batteryPack, servos: driver.servos, log: log.child('alerts'),
   })
   const sync = new EdgeSync({
     robotId: cfg.robotId!, hub: hubLink, maxKbps: cfg.syncMaxKbps, db, outbox, clockWatch, clock, bus, state, commands, alerts, log: log.child('sync'),

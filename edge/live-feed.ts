@@ -5,7 +5,9 @@
 import type { ServerWebSocket } from 'bun'
 import { LiveSocket } from '../core/live/live-socket.ts'
 import type { Role } from '../core/schemas.ts'
-import type { BusMessage, SampleBus } from './sample-bus.ts'
+import type { AnyRobotEvent } from '../core/events.ts'
+import type { Sample } from '../core/streams.ts'
+import type { SampleBus } from './sample-bus.ts'
 
 export interface LiveWsData {
   kind: 'live'
@@ -19,10 +21,10 @@ export class LiveFeed {
   private clients = new Set<ServerWebSocket<LiveWsData>>()
   /** Counters of the sockets that closed; the open ones add their own. */
   private closed = { sent: 0, skipped: 0 }
-  private unsubscribe: () => void
 
-  constructor(bus: SampleBus, private readonly robotId: string) {
-    this.unsubscribe = bus.subscribe((m) => this.broadcast(m))
+  constructor(private readonly bus: SampleBus, private readonly robotId: string) {
+    bus.on('samples', this, (samples) => this.broadcastSamples(samples))
+    bus.onEvent(this, (e) => this.broadcastEvent(e))
   }
 
   open(ws: ServerWebSocket<LiveWsData>) {
@@ -70,24 +72,24 @@ export class LiveFeed {
     return n
   }
 
-  private broadcast(m: BusMessage) {
+  private broadcastEvent(e: AnyRobotEvent) {
+    for (const ws of this.clients) ws.data.socket?.send({ type: 'event', ...e })
+  }
+
+  private broadcastSamples(samples: Sample[]) {
     if (this.clients.size === 0) return
-    if (m.kind === 'event') {
-      for (const ws of this.clients) ws.data.socket?.send({ type: 'event', event: m.event, level: m.level, ts: m.ts, data: m.data })
-      return
-    }
     // Serialized once for every browser that takes samples as they come.
     let shared: string | undefined
     for (const ws of this.clients) {
       const s = ws.data.socket
       if (!s) continue
-      if (s.unlimited) shared ??= JSON.stringify({ type: 'samples', samples: m.samples })
-      s.samples(m.samples, '', shared)
+      if (s.unlimited) shared ??= JSON.stringify({ type: 'samples', samples })
+      s.samples(samples, '', shared)
     }
   }
 
   stop() {
-    this.unsubscribe()
+    this.bus.off(this)
     for (const ws of this.clients) {
       ws.data.socket?.close()
       ws.close(1001, 'server shutting down')

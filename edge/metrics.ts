@@ -15,12 +15,9 @@ export class EdgeMetrics {
 
   constructor(bus: SampleBus) {
     const inc = (m: Map<string, number>, k: string, n = 1) => m.set(k, (m.get(k) ?? 0) + n)
-    bus.subscribe((m) => {
-      if (m.kind === 'samples') {
-        for (const s of m.samples) inc(this.samples, s.stream)
-      } else if (m.event === 'alert') inc(this.alertChanges, `${m.data.change}|${m.data.severity}`)
-      else if (m.event === 'command' && typeof m.data.state === 'string') inc(this.commands, m.data.state)
-    })
+    bus.on('samples', this, (samples) => { for (const s of samples) inc(this.samples, s.stream) })
+    bus.on('alert', this, (a) => inc(this.alertChanges, `${a.data.change}|${a.data.severity}`))
+    bus.on('command', this, (c) => inc(this.commands, c.data.state))
   }
 
   render(ctx: EdgeContext): string {

@@ -1,40 +1,61 @@
 // The in-process bus: the collector publishes each batch of samples (a servo sweep, an
-// IMU reading) once; the store, the live feed, the broker and alert rules subscribe.
-// A subscriber that throws is logged and skipped: one bad consumer must not stop the rest.
+// IMU reading) once, and each part raises its events (core/events.ts) here; the store, the live
+// feed, the broker and alert rules listen. Typed like zigbee2mqtt's event bus: a listener names
+// what it wants and gets that payload's type, and everything an owner subscribed is removed with
+// `off(owner)`. Listeners run in the order they subscribed, whatever they listen to, so a
+// listener that raises an event of its own does not overtake earlier listeners of the first.
+// A listener that throws is logged and skipped: one bad consumer must not stop the rest.
+import type { AnyRobotEvent, EventLevel, RobotEvent, RobotEventName, RobotEvents } from '../core/events.ts'
 import type { Logger } from '../core/log.ts'
 import type { Sample } from '../core/streams.ts'
 
-export type BusMessage =
-  | { kind: 'samples'; samples: Sample[] }
-  | { kind: 'event'; event: string; level: 'debug' | 'info' | 'warn' | 'error'; ts: number; data: Record<string, unknown> }
+/** What can be listened to: the samples, or one event by name. */
+export type BusTopics = { samples: Sample[] } & { [K in RobotEventName]: RobotEvent<K> }
 
-type Handler = (m: BusMessage) => void
+/** `null`: every event (the store's log, the live feed). */
+interface Listener { topic: keyof BusTopics | null; owner: object; cb: (payload: never) => void }
 
 export class SampleBus {
-  private handlers = new Set<Handler>()
+  private readonly listeners = new Set<Listener>()
   /** `now` is the robot's wall clock: every event is stamped with it (the simulator can step it). */
   constructor(private readonly log: Logger, readonly now: () => number = Date.now) {}
 
-  subscribe(h: Handler): () => void {
-    this.handlers.add(h)
-    return () => this.handlers.delete(h)
+  on<K extends keyof BusTopics>(topic: K, owner: object, cb: (payload: BusTopics[K]) => void) {
+    this.listeners.add({ topic, owner, cb })
   }
 
-  publish(m: BusMessage) {
-    for (const h of this.handlers) {
-      try {
-        h(m)
-      } catch (err) {
-        this.log.error('bus subscriber failed', { error: err as Error })
-      }
-    }
+  /** Every event, whatever its name (not the samples). */
+  onEvent(owner: object, cb: (e: AnyRobotEvent) => void) {
+    this.listeners.add({ topic: null, owner, cb })
+  }
+
+  /** Removes every listener `owner` subscribed. */
+  off(owner: object) {
+    for (const l of this.listeners) if (l.owner === owner) this.listeners.delete(l)
+  }
+
+  /** Listeners left, for tests that an owner cleaned up after itself. */
+  get size() {
+    return this.listeners.size
   }
 
   samples(samples: Sample[]) {
-    if (samples.length) this.publish({ kind: 'samples', samples })
+    if (samples.length) this.emit('samples', samples)
   }
 
-  event(event: string, level: 'debug' | 'info' | 'warn' | 'error', data: Record<string, unknown>, ts = this.now()) {
-    this.publish({ kind: 'event', event, level, ts, data })
+  event<K extends RobotEventName>(event: K, level: EventLevel, data: RobotEvents[K], ts = this.now()) {
+    this.emit(event, { event, level, ts, data } as BusTopics[K])
+  }
+
+  private emit<K extends keyof BusTopics>(topic: K, payload: BusTopics[K]) {
+    const isEvent = topic !== 'samples'
+    for (const l of this.listeners) {
+      if (l.topic !== topic && !(isEvent && l.topic === null)) continue
+      try {
+        (l.cb as (p: BusTopics[K]) => void)(payload)
+      } catch (err) {
+        this.log.error('bus subscriber failed', { topic, error: err as Error })
+      }
+    }
   }
 }

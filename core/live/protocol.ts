@@ -10,6 +10,7 @@
 // token as the first message lets unauthenticated sockets open and sit there, and turns a
 // refusal into a close code instead of a 401. The subprotocol is checked before the upgrade,
 // costs nothing extra, and keeps every server stateless (Kubernetes' API server does the same).
+import type { EventLevel, FeedEventName, FeedEvents } from '../events.ts'
 import type { Role } from '../schemas.ts'
 import { isStreamName, STREAM_NAMES, type Sample, type StreamName } from '../streams.ts'
 
@@ -80,7 +81,12 @@ export function parseLiveRequest(text: string): { ok: true; request: LiveRequest
 export type LiveFeedMessage =
   | { type: 'hello'; robot_id: string | null; user: string; role?: Role; ts: number }
   | { type: 'samples'; robot_id?: string; samples: Sample[] }
-  | { type: 'event'; robot_id?: string; event: string; level?: 'debug' | 'info' | 'warn' | 'error'; ts: number; data: Record<string, unknown> }
+  | LiveFeedEvent
+
+/** One event on a feed, its data typed by its name (core/events.ts). */
+export type LiveFeedEvent = {
+  [K in FeedEventName]: { type: 'event'; robot_id?: string; event: K; level?: EventLevel; ts: number; data: FeedEvents[K] }
+}[FeedEventName]
 
 /** The feed's answers to a client's requests: the rates in force, or why a request was not taken. */
 export type LiveAnswer = { type: 'rate'; hz: LiveRates } | { type: 'error'; message: string }

@@ -19,40 +19,15 @@
 
 import type { ActionGroup, ServoTarget } from "./d6a.ts";
 import type { Motion } from "./walking.ts";
+import type { PlayerEvent, PlayProgress, PlayResult, PlayState } from "../../core/action-play.ts";
+
+export type { PlayerEvent, PlayProgress, PlayResult, PlayState };
 
 export type MoveFn = (targets: ServoTarget[], durationMs: number) => Promise<void> | void;
 /** Resolves after `ms`, or early once `signal` aborts (the player does not rely on the latter). */
 export type SleepFn = (ms: number, signal: AbortSignal) => Promise<void>;
 /** Per-servo limits; may throw for a servo the robot does not have, which fails the play. */
 export type ClampFn = (id: number, position: number) => number;
-
-export interface PlayProgress {
-  name: string;
-  /** The group file playing when it is not `name` itself: a walk's start or end group. */
-  part?: string;
-  /** 1-based frame (of `part`, or of the group) whose move has just been sent. */
-  frame: number;
-  frames: number;
-  /** 1-based repetition. */
-  repetition: number;
-  /** As requested: 0 means until stopped. */
-  repeat: number;
-}
-
-export type PlayState = "done" | "stopped" | "aborted";
-
-export interface PlayResult {
-  state: PlayState;
-  /** Frames whose move was handed to the driver, over all repetitions. */
-  framesPlayed: number;
-  /** The abort reason, for state "aborted". */
-  reason?: string;
-}
-
-export type PlayerEvent =
-  | { type: "started"; name: string; frames: number; repeat: number }
-  | ({ type: "progress" } & PlayProgress)
-  | { type: "finished"; name: string; state: PlayState | "failed"; framesPlayed: number; reason?: string };
 
 export interface PlayOptions {
   /** 1..100, or 0 for until stopped. Default 1. */

@@ -1,18 +1,16 @@
 // Alerts on the robot, offline or not: readings from the bus go through the rule engine as
-// they arrive, and each change is written (edge/alerts/alert-store.ts), published on
-// `tonypi/system/alerts`, and raised as an `alert` bus event, which the store keeps in its
-// event log and the live feed pushes to the dashboards. People's actions (acknowledge,
+// they arrive, and each change is written (edge/alerts/alert-store.ts) and raised as an `alert`
+// bus event, which the publisher puts on `tonypi/system/alerts`, the store keeps in its event
+// log and the live feed pushes to the dashboards. People's actions (acknowledge,
 // resolve, rule edits) take the same path, so every listener sees the same history.
 import { describeChange } from '../../core/alerts/describe.ts'
-import { AlertEngine, type AlertChange } from '../../core/alerts/engine.ts'
+import { AlertEngine, type AlertChange, type AlertReading } from '../../core/alerts/engine.ts'
 import { ACKNOWLEDGE_ALL_MAX, type AlertChangeKind, type AlertFilter, type AlertMessage, type AlertRecord, type ManualAlert, type RulePatch, type RuleRecord } from '../../core/alerts/record.ts'
 import type { Logger } from '../../core/log.ts'
 import type { ServoInfo } from '../../core/robot-types.ts'
 import { servoLabel } from '../../core/servo-label.ts'
-import { SYSTEM_ALERTS_TOPIC } from '../../core/topics.ts'
 import type { BatteryPack } from '../../core/units.ts'
-import type { EmbeddedBroker } from '../broker/broker.ts'
-import type { BusMessage, SampleBus } from '../sample-bus.ts'
+import type { SampleBus } from '../sample-bus.ts'
 import type { AlertStore } from './alert-store.ts'
 import { BusReadings } from './bus-readings.ts'
 
@@ -22,7 +20,6 @@ const TICK_MS = 250
 export interface AlertMonitorDeps {
   store: AlertStore
   bus: SampleBus
-  broker: EmbeddedBroker
   pack: BatteryPack
   servos: readonly ServoInfo[]
   log: Logger
@@ -35,7 +32,6 @@ export class AlertMonitor {
   private readonly readings = new BusReadings()
   private readonly labels: Map<string, string>
   private readonly mono: () => number
-  private unsubscribe: (() => void) | null = null
   private timer: ReturnType<typeof setInterval> | null = null
   /** Readings judged, changes written, writes that failed: for diagnostics (not yet on /stats). */
   readonly counters = { readings: 0, changes: 0, failed_writes: 0 }
@@ -55,21 +51,17 @@ export class AlertMonitor {
     const open = this.deps.store.openAlerts()
     this.engine.restore(open)
     this.readings.expectAnswerFrom(open.filter((a) => a.type === 'servo_silent').map((a) => a.source))
-    this.unsubscribe = this.deps.bus.subscribe((m) => this.onBus(m))
+    this.readings.listen(this.deps.bus, this, (readings) => this.judge(readings))
     this.timer = setInterval(() => this.write(this.engine.tick(this.mono())), TICK_MS)
   }
 
   stop() {
-    this.unsubscribe?.()
-    this.unsubscribe = null
+    this.deps.bus.off(this)
     if (this.timer) clearInterval(this.timer)
     this.timer = null
   }
 
-  private onBus(m: BusMessage) {
-    if (m.kind === 'event' && m.event === 'alert') return
-    const readings = this.readings.of(m)
-    if (!readings.length) return
+  private judge(readings: AlertReading[]) {
     const at = this.mono()
     this.counters.readings += readings.length
     for (const r of readings) this.write(this.engine.evaluate(r, at))
@@ -96,9 +88,7 @@ export class AlertMonitor {
 
   private announce(alert: AlertRecord, change: AlertChangeKind, level: 'info' | 'warn' | 'error', by?: string) {
     const msg: AlertMessage = { ...alert, change, ...(by ? { by } : {}) }
-    void this.deps.broker.publish(SYSTEM_ALERTS_TOPIC, JSON.stringify(msg), false).catch((err: unknown) =>
-      this.deps.log.warn('alert not published on MQTT', { id: alert.id, error: err as Error }))
-    this.deps.bus.event('alert', level, msg as unknown as Record<string, unknown>, alert.updated_at)
+    this.deps.bus.event('alert', level, msg, alert.updated_at)
   }
 
   acknowledge(id: number, username: string): AlertRecord | null {

@@ -3,8 +3,9 @@
 // Each sample costs a few property checks; only the engine's changes ever reach the disk.
 import { FALL_BACK_DEG, FALL_FRONT_DEG, FallDetector } from '../../core/alerts/fall-detector.ts'
 import type { AlertReading } from '../../core/alerts/engine.ts'
+import type { RobotEvent } from '../../core/events.ts'
 import type { Sample } from '../../core/streams.ts'
-import type { BusMessage } from '../sample-bus.ts'
+import type { SampleBus } from '../sample-bus.ts'
 
 /** `vcgencmd get_throttled` bits (the "now" half): 0 under-voltage; 1 capped, 2 throttled, 3 soft limit. */
 const UNDER_VOLTAGE_NOW = 0x1
@@ -26,19 +27,22 @@ export class BusReadings {
     for (const id of servoIds) this.unconfirmed.add(id)
   }
 
-  of(m: BusMessage): AlertReading[] {
-    if (m.kind === 'event') return this.fromEvent(m.event, m.data, m.ts)
-    const out: AlertReading[] = []
-    for (const s of m.samples) this.fromSample(s, out)
-    return out
+  /** Hands `judge` the readings in each batch of samples and each event the rules are about. */
+  listen(bus: SampleBus, owner: object, judge: (readings: AlertReading[]) => void) {
+    bus.on('samples', owner, (samples) => {
+      const out: AlertReading[] = []
+      for (const s of samples) this.fromSample(s, out)
+      if (out.length) judge(out)
+    })
+    bus.on('sync.dropped', owner, ({ data, ts }) => judge([{ metric: 'sync_dropped', source: data.stream, value: data.total, ts }]))
+    bus.on('servo.silent', owner, (e) => judge([this.servoSilent(e, 1)]))
+    bus.on('servo.recovered', owner, (e) => judge([this.servoSilent(e, 0)]))
   }
 
-  private fromEvent(event: string, data: Record<string, unknown>, ts: number): AlertReading[] {
-    if (event === 'sync.dropped') return [{ metric: 'sync_dropped', source: String(data.stream), value: Number(data.total) || 0, ts }]
-    if (event !== 'servo.silent' && event !== 'servo.recovered') return []
+  private servoSilent({ data, ts }: RobotEvent<'servo.silent' | 'servo.recovered'>, value: 0 | 1): AlertReading {
     const source = String(data.servo_id)
     this.unconfirmed.delete(source)
-    return [{ metric: 'servo_silent', source, value: event === 'servo.silent' ? 1 : 0, ts, holds: true }]
+    return { metric: 'servo_silent', source, value, ts, holds: true }
   }
 
   private fromSample(s: Sample, out: AlertReading[]) {

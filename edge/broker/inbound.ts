@@ -10,7 +10,7 @@ import { adaptLegacyMessage, LegacyMessageError, type LegacyRecord } from '../..
 import { LegacyImuAssembler } from '../../core/legacy-imu.ts'
 import { fromLegacyCommand, legacyReply, LegacyStatusTransitions, type LegacyStatus } from '../../core/legacy-mapping.ts'
 import type { Logger } from '../../core/log.ts'
-import { parseTopic, robotTopic } from '../../core/topics.ts'
+import { parseTopic } from '../../core/topics.ts'
 import type { CommandExecutor } from '../commands/command-executor.ts'
 import { JobError, type JobService } from '../jobs/job-service.ts'
 import type { LegacyClientDriver } from '../legacy-client/legacy-client-driver.ts'
@@ -201,8 +201,7 @@ export class BrokerInbound {
     let body: unknown = p.command
     if (body === undefined) { const { id: _id, ...rest } = p; body = rest }
     this.accepted.commands++
-    const out = this.deps.commands.submit({ body, username: user, origin: 'mqtt', id })
-    // Later outcomes (done, failed) follow from the bus's command events.
-    if (out.state === 'rejected') void this.deps.broker.publish(robotTopic(this.deps.robotId, 'command/response'), JSON.stringify(out))
+    // Every outcome, a rejection too, reaches `command/response` through the publisher.
+    this.deps.commands.submit({ body, username: user, origin: 'mqtt', id })
   }
 }

@@ -1,12 +1,13 @@
-// Puts the bus on the topic tree: each batch of samples becomes one message on its
-// stream's topic (a servo sweep is one `servos` message), command outcomes go to
-// `command/response`, and a retained `status` says online or offline.
+// Puts the bus on the topic tree, the one way out to MQTT: each batch of samples becomes one
+// message on its stream's topic (a servo sweep is one `servos` message), command outcomes go to
+// `command/response`, alert changes to `tonypi/system/alerts`, and a retained `status` says
+// online or offline.
 import type { Logger } from '../../core/log.ts'
 import type { Sample } from '../../core/streams.ts'
-import { robotTopic, type RobotChannel } from '../../core/topics.ts'
+import { robotTopic, SYSTEM_ALERTS_TOPIC, type RobotChannel } from '../../core/topics.ts'
 import { encodeTelemetry } from '../../core/telemetry-payload.ts'
 import type { RobotState } from '../../core/robot-state.ts'
-import type { BusMessage, SampleBus } from '../sample-bus.ts'
+import type { SampleBus } from '../sample-bus.ts'
 import type { EmbeddedBroker } from './broker.ts'
 
 const CHANNEL: Record<Sample['stream'], RobotChannel> = {
@@ -14,7 +15,6 @@ const CHANNEL: Record<Sample['stream'], RobotChannel> = {
 }
 
 export class BrokerPublisher {
-  private unsubscribe: (() => void) | null = null
   private telemetryTimer: ReturnType<typeof setInterval> | null = null
   published = 0
 
@@ -22,7 +22,12 @@ export class BrokerPublisher {
 
   async start() {
     await this.status('online')
-    this.unsubscribe = this.deps.bus.subscribe((m) => this.onBus(m))
+    const { bus } = this.deps
+    bus.on('samples', this, (samples) => this.onSamples(samples))
+    bus.on('command', this, (e) => this.send('command/response', e.data))
+    bus.on('estop', this, () => void this.status('online'))
+    bus.on('resume', this, () => void this.status('online'))
+    bus.on('alert', this, (e) => this.sendTo(SYSTEM_ALERTS_TOPIC, e.data))
     this.telemetryTimer = setInterval(() => this.telemetry(), 1000)
   }
 
@@ -31,23 +36,23 @@ export class BrokerPublisher {
   }
 
   private send(c: RobotChannel, payload: unknown, retain = false) {
-    this.published++
-    void this.deps.broker.publish(this.topic(c), JSON.stringify(payload), retain)
+    this.sendTo(this.topic(c), payload, retain)
   }
 
-  private onBus(m: BusMessage) {
-    if (m.kind === 'samples') {
-      const byStream = new Map<Sample['stream'], Sample[]>()
-      for (const s of m.samples) {
-        const l = byStream.get(s.stream)
-        if (l) l.push(s)
-        else byStream.set(s.stream, [s])
-      }
-      for (const [stream, list] of byStream) this.send(CHANNEL[stream], encodeTelemetry(this.deps.robotId, stream, list))
-      return
+  private sendTo(topic: string, payload: unknown, retain = false) {
+    this.published++
+    void this.deps.broker.publish(topic, JSON.stringify(payload), retain).catch((err: unknown) =>
+      this.deps.log.warn('not published on MQTT', { topic, error: err as Error }))
+  }
+
+  private onSamples(samples: Sample[]) {
+    const byStream = new Map<Sample['stream'], Sample[]>()
+    for (const s of samples) {
+      const l = byStream.get(s.stream)
+      if (l) l.push(s)
+      else byStream.set(s.stream, [s])
     }
-    if (m.event === 'command') this.send('command/response', m.data)
-    if (m.event === 'estop' || m.event === 'resume') void this.status('online')
+    for (const [stream, list] of byStream) this.send(CHANNEL[stream], encodeTelemetry(this.deps.robotId, stream, list))
   }
 
   private telemetry() {
@@ -76,7 +81,7 @@ export class BrokerPublisher {
   }
 
   async stop() {
-    this.unsubscribe?.()
+    this.deps.bus.off(this)
     if (this.telemetryTimer) clearInterval(this.telemetryTimer)
     await this.status('offline')
   }

@@ -62,7 +62,8 @@ export class CommandExecutor {
     })
     this.player.subscribe((e) => {
       if (e.type === 'progress') deps.bus.event('action.progress', 'debug', { ...e })
-      else deps.bus.event(`action.${e.type}`, 'info', { ...e })
+      else if (e.type === 'started') deps.bus.event('action.started', 'info', { ...e })
+      else deps.bus.event('action.finished', 'info', { ...e })
     })
   }
 

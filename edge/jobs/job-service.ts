@@ -4,8 +4,10 @@
 // (LEGACY.md flaw 11); here a job is one row, updated in place, and a finished job never
 // changes again.
 import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm'
+import type { RobotEvents } from '../../core/events.ts'
 import { JOB_STATUSES, jobChanges, type JobEventRecord, type JobProgress as LifecycleProgress, type JobState, type JobStatus } from '../../core/job-event.ts'
 import { jobStats, type JobStats } from '../../core/job-stats.ts'
+import type { JobRecord } from '../../core/job-record.ts'
 import { planJobReport, type KnownJob } from '../../core/legacy-mapping.ts'
 import type { Logger } from '../../core/log.ts'
 import type { CommandExecutor } from '../commands/command-executor.ts'
@@ -13,28 +15,12 @@ import type { SampleBus } from '../sample-bus.ts'
 import type { EdgeDb } from '../store/database.ts'
 import { jobs } from '../store/schema.ts'
 
-export { JOB_STATUSES, type JobStatus }
+export { JOB_STATUSES, type JobRecord, type JobStatus }
 
 /** A job message from the robot, as core decodes both MQTT layouts. */
 export type JobReport = Pick<JobEventRecord, 'status' | 'taskName' | 'itemsDone' | 'itemsTotal' | 'percent' | 'reason' | 'ts'>
 /** Who reported over MQTT: the earlier client (`legacy`) or our own layout (`mqtt`). */
 export type JobReportSource = 'legacy' | 'mqtt'
-
-export interface JobRecord {
-  id: number
-  task_name: string
-  status: JobStatus
-  items_done: number | null
-  items_total: number | null
-  percent: number | null
-  reason: string | null
-  action: { name: string; repeat?: number; command_id?: string } | null
-  source: string
-  started_at: number
-  updated_at: number
-  finished_at: number | null
-  duration_ms: number | null
-}
 
 export type JobProgress = Omit<LifecycleProgress, 'task_name'>
 
@@ -65,11 +51,8 @@ export class JobService {
   private readonly running = new Map<string, number>()
 
   constructor(private readonly deps: { db: EdgeDb; takeSeq: () => number; bus: SampleBus; commands: CommandExecutor; log: Logger }) {
-    deps.bus.subscribe((m) => {
-      if (m.kind !== 'event') return
-      if (m.event === 'command') this.onCommand(m.data)
-      else if (m.event === 'action.progress') this.onActionProgress(m.data)
-    })
+    deps.bus.on('command', this, (e) => this.onCommand(e.data))
+    deps.bus.on('action.progress', this, (e) => this.onActionProgress(e.data))
   }
 
   get(id: number): JobRecord | null {
@@ -175,7 +158,7 @@ export class JobService {
     this.deps.bus.event('job', level, { ...job, ...(user ? { user } : {}) }, job.updated_at)
   }
 
-  private onCommand(d: Record<string, unknown>) {
+  private onCommand(d: RobotEvents['command']) {
     const jobId = this.running.get(String(d.id))
     if (jobId === undefined) return
     const reason = typeof d.reason === 'string' ? d.reason : null
@@ -189,7 +172,7 @@ export class JobService {
   }
 
   /** One group plays at a time, so the progress belongs to the one running action job. */
-  private onActionProgress(d: Record<string, unknown>) {
+  private onActionProgress(d: RobotEvents['action.progress']) {
     if (this.running.size !== 1) return
     const jobId = [...this.running.values()][0]
     const frame = Number(d.frame), frames = Number(d.frames), rep = Number(d.repetition), repeat = Number(d.repeat)

@@ -100,11 +100,14 @@ export class EdgeSync {
         robot_id: robotId, status: s === 'online' && state.estopped ? 'emergency_stopped' : s, ts: Date.now(),
         profile: state.profile, estopped: state.estopped, estop_reason: state.estopReason,
       }),
-      listen: (l) => bus.subscribe((m) => {
-        if (m.kind === 'samples') return l.samples(m.samples)
-        if (m.event === 'command') l.command(m.data as unknown as Parameters<typeof l.command>[0])
-        if (m.event === 'estop' || m.event === 'resume') l.statusChanged()
-      }),
+      listen: (l) => {
+        const owner = {}
+        bus.on('samples', owner, (samples) => l.samples(samples))
+        bus.on('command', owner, (e) => l.command(e.data))
+        bus.on('estop', owner, () => l.statusChanged())
+        bus.on('resume', owner, () => l.statusChanged())
+        return () => bus.off(owner)
+      },
       submit: (body, id, username) => commands.submit({ body, id, username, origin: 'hub' }),
       hubClockOffsetMs: () => this.client?.hubClockOffsetMs ?? null,
       pullDown: () => this.pullDown(),

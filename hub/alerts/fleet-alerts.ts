@@ -308,7 +308,7 @@ export class FleetAlerts {
     const msg: AlertMessage = { ...alert, change, ...(opts.by ? { by: opts.by } : {}) }
     this.deps.bridge.publish(SYSTEM_ALERTS_TOPIC, JSON.stringify(msg), { qos: 1 }).catch((err: unknown) =>
       this.deps.log.warn('alert not published on MQTT', { id: alert.id, error: err as Error }))
-    this.deps.live.event(alert.robot_id, 'alert', msg as unknown as Record<string, unknown>)
+    this.deps.live.event(alert.robot_id, 'alert', msg)
     if (opts.notify) {
       if (opts.staged) this.deps.webhook?.send(opts.staged)
       else this.deps.webhook?.deliver(msg)

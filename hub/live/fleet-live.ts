@@ -3,6 +3,8 @@
 // for the fleet dashboard's live pages. Every hub replica keeps its own, from its own subscription
 // to everything robots publish, for the browsers it serves; a person's session that ends is ended
 // on every replica (`sessionsEnded` tells the others).
+import type { FeedEventName, FeedEvents } from '../../core/events.ts'
+import type { LiveFeedEvent } from '../../core/live/protocol.ts'
 import { RobotState } from '../../core/robot-state.ts'
 import type { RobotStatus } from '../../core/schemas.ts'
 import type { Sample } from '../../core/streams.ts'
@@ -10,7 +12,7 @@ import { TONYPI_SERVOS } from '../../core/tonypi-servos.ts'
 
 export type FleetMessage =
   | { type: 'samples'; robot_id: string; samples: Sample[] }
-  | { type: 'event'; robot_id: string; event: string; ts: number; data: Record<string, unknown> }
+  | (LiveFeedEvent & { robot_id: string })
 
 /** Servos seen at the hub are stale after this (the edge's own window is a few sweeps). */
 const STALE_AFTER_MS = 5_000
@@ -38,13 +40,15 @@ export class FleetLive {
     this.emit({ type: 'samples', robot_id: robotId, samples })
   }
 
-  event(robotId: string, event: string, data: Record<string, unknown>) {
+  event<K extends FeedEventName>(robotId: string, event: K, data: FeedEvents[K]) {
     if (event === 'status') {
+      // As the robot sent it: checked for its status only.
+      const d = data as Partial<FeedEvents['status']>
       const s = this.state(robotId)
-      s.estopped = data.status === 'emergency_stopped' || data.estopped === true
-      s.estopReason = typeof data.estop_reason === 'string' ? data.estop_reason : null
+      s.estopped = d.status === 'emergency_stopped' || d.estopped === true
+      s.estopReason = typeof d.estop_reason === 'string' ? d.estop_reason : null
     }
-    this.emit({ type: 'event', robot_id: robotId, event, ts: Date.now(), data })
+    this.emit({ type: 'event', robot_id: robotId, event, ts: Date.now(), data } as FleetMessage)
   }
 
   /**

@@ -11,6 +11,7 @@
 // `tonypi/commands/response`), which name their robot only in the payload, are refused by the
 // ACL to robots and ignored here: a payload never decides which robot a message is about.
 import mqtt from 'mqtt'
+import type { FeedEvents } from '../../core/events.ts'
 import { adaptLegacyMessage, LegacyMessageError } from '../../core/legacy.ts'
 import { LegacyImuAssembler } from '../../core/legacy-imu.ts'
 import { toLegacyCommand } from '../../core/legacy-mapping.ts'
@@ -153,7 +154,7 @@ export class MqttBridge {
         const status = b.status === 'online' || b.status === 'offline' || b.status === 'emergency_stopped' ? b.status : null
         if (!status) throw new TelemetryPayloadError(`unknown status ${JSON.stringify(b.status)}`)
         const at = typeof b.ts === 'number' ? new Date(b.ts) : new Date()
-        live.event(robotId, 'status', b as Record<string, unknown>)
+        live.event(robotId, 'status', b as FeedEvents['status'])
         if (status === 'offline') {
           return presence.status(robotId, 'offline', retained ? 'retained offline status (clean stop or last will)' : 'offline status (clean stop or last will)', at)
         }
@@ -171,7 +172,7 @@ export class MqttBridge {
       case 'command/response': {
         const r = body as CommandReply
         if (typeof r.id === 'string') this.waiters.get(waiterKey(robotId, r.id))?.(r)
-        live.event(robotId, 'command', r as Record<string, unknown>)
+        live.event(robotId, 'command', r as FeedEvents['command'])
         return presence.seen(robotId)
       }
       default:

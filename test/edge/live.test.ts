@@ -74,6 +74,10 @@ describe('MQTT', () => {
     await waitFor('done reply', () => replies.some((r) => r.id === 'mqtt-move-1' && r.state === 'done'))
     op.publish('tonypi/testbot/command/request', JSON.stringify({ id: 'mqtt-bad-1', type: 'servo.move', targets: [] }))
     await waitFor('rejected reply', () => replies.find((r) => r.id === 'mqtt-bad-1' && r.state === 'rejected'))
+    // One reply per outcome: the next command's reply comes after any second one for the first.
+    op.publish('tonypi/testbot/command/request', JSON.stringify({ id: 'mqtt-bad-2', type: 'servo.move', targets: [] }))
+    await waitFor('second rejected reply', () => replies.find((r) => r.id === 'mqtt-bad-2'))
+    expect(replies.filter((r) => r.id === 'mqtt-bad-1')).toEqual([expect.objectContaining({ state: 'rejected', user: 'operator-user', origin: 'mqtt' })])
     op.end(true)
     const audit = await (await h.api('/api/v1/command/mqtt-move-1', { token: await h.tokenFor('viewer') })).json()
     expect(audit.user).toBe('operator-user')

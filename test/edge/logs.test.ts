@@ -74,8 +74,8 @@ describe('log', () => {
 
   test('retention drops events older than the default 30 days and keeps the rest', async () => {
     const day = 86_400_000
-    h.edge.bus.event('note', 'info', { message: 'ancient history' }, Date.now() - 40 * day)
-    h.edge.bus.event('note', 'info', { message: 'recent history' }, Date.now() - 3 * day)
+    h.edge.bus.event('note', 'info', { message: 'ancient history', user: 'test' }, Date.now() - 40 * day)
+    h.edge.bus.event('note', 'info', { message: 'recent history', user: 'test' }, Date.now() - 3 * day)
     h.edge.ctx.store.flush(Date.now())
     expect((await logs('?q=history')).total).toBe(2)
     h.edge.maintain(Date.now()) // the pass the edge runs every minute
@@ -91,8 +91,8 @@ describe('log retention is configuration (TONYPI_LOG_RETENTION_DAYS)', () => {
       const day = 86_400_000
       const now = Date.now()
       // Three days old: kept under the default 30 days (above), gone under 2.
-      short.edge.bus.event('note', 'info', { message: 'three days ago' }, now - 3 * day)
-      short.edge.bus.event('note', 'info', { message: 'yesterday' }, now - day)
+      short.edge.bus.event('note', 'info', { message: 'three days ago', user: 'test' }, now - 3 * day)
+      short.edge.bus.event('note', 'info', { message: 'yesterday', user: 'test' }, now - day)
       short.edge.ctx.store.flush(now)
       short.edge.maintain(now)
       const left = await (await short.api('/api/v1/logs?category=note', { token })).json()

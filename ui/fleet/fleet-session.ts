@@ -147,8 +147,8 @@ export class FleetSession {
   }
 
   /** A new or worse alert is told in a toast on the robots list too; every change recounts. */
-  private onAlert(robotId: string, data: Record<string, unknown>) {
-    toastAlertChange(this.alerts.apply(data as unknown as AlertMessage), robotId)
+  private onAlert(robotId: string, data: AlertMessage) {
+    toastAlertChange(this.alerts.apply(data), robotId)
   }
 
   private markDirty() {

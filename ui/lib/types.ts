@@ -2,11 +2,12 @@
 // as types (erased from the bundle), so a change there breaks the typecheck here.
 import type { Command, CommandOutcome, PublicUser, RobotStatus, Role, ServoStatus } from '../../core/schemas.ts'
 import type { AlertMessage, AlertRecord } from '../../core/alerts/record.ts'
+import type { FeedEventName, FeedEvents } from '../../core/events.ts'
 import type { Sample, StreamName } from '../../core/streams.ts'
 import type { LiveFeedMessage as LiveMessage, LiveRates } from '../../core/live/protocol.ts'
 import type { PlayProgress } from '../../drivers/action-groups/player.ts'
 
-export type { Command, CommandOutcome, LiveMessage, LiveRates, PlayProgress, PublicUser, RobotStatus, Role, ServoStatus, StreamName }
+export type { Command, CommandOutcome, FeedEventName, FeedEvents, LiveMessage, LiveRates, PlayProgress, PublicUser, RobotStatus, Role, ServoStatus, StreamName }
 
 /** `GET /actions`: the action groups installed on the robot and the one playing. */
 export interface ActionsResponse {

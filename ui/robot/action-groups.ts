@@ -5,7 +5,7 @@
 import { ApiError } from '../lib/api.ts'
 import { Observable } from '../lib/observable.ts'
 import { api } from '../lib/session.ts'
-import type { ActionsResponse } from '../lib/types.ts'
+import type { ActionsResponse, FeedEventName } from '../lib/types.ts'
 import { isMissingRoute } from '../lib/use-api.ts'
 
 export interface ActionPlaying {
@@ -98,8 +98,8 @@ export class ActionGroups {
   }
 
   /** An `action.*` event from the live feed; false for other events. */
-  applyEvent(event: string, data: Record<string, unknown>): boolean {
-    if (!event.startsWith('action.')) return false
+  applyEvent(event: FeedEventName, data: Record<string, unknown>): boolean {
+    if (event !== 'action.started' && event !== 'action.progress' && event !== 'action.finished') return false
     const name = typeof data.name === 'string' ? data.name : null
     if (!name) return true
     this.events++

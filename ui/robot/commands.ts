@@ -62,8 +62,7 @@ export class CommandClient {
   }
 
   /** A `command` event from the live feed. */
-  onEvent(data: Record<string, unknown>) {
-    const out = data as unknown as CommandOutcome
+  onEvent(out: CommandOutcome) {
     if (typeof out.id !== 'string' || (out.state !== 'done' && out.state !== 'failed')) return
     const what = this.pending.get(out.id)
     if (what !== undefined) {

@@ -4,7 +4,7 @@
 import { attitudeFromAccel } from '../../core/units.ts'
 import { requestFrame } from '../live/frame-clock.ts'
 import { Ring } from '../live/ring.ts'
-import type { LiveSample, RobotStatus } from '../lib/types.ts'
+import type { FeedEventName, LiveSample, RobotStatus } from '../lib/types.ts'
 
 /** A servo that has not answered for this long is shown as stale (the edge uses 5 polls). */
 export const SERVO_STALE_MS = 1_000
@@ -219,7 +219,7 @@ export class RobotLive {
   }
 
   /** Robot events from the live feed that change what the robot is doing. */
-  applyEvent(event: string, data: Record<string, unknown>) {
+  applyEvent(event: FeedEventName, data: Record<string, unknown>) {
     if (event === 'estop' || event === 'resume') this.stateEvents++
     if (event === 'estop') {
       this.estopped = true

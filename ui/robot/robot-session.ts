@@ -11,7 +11,7 @@ import { api, session as currentSession, updateSessionUser, type Session } from 
 import { jointName } from '../lib/format.ts'
 import { robotPagePath } from '../lib/robot-paths.ts'
 import { toast } from '../lib/toasts.ts'
-import type { AlertMessage, FleetRobot, LiveMessage, LiveRates, PerformanceResponse, PublicUser, RobotStatus, SensorHistory } from '../lib/types.ts'
+import type { AlertMessage, FeedEvents, FleetRobot, LiveMessage, LiveRates, PerformanceResponse, PublicUser, RobotStatus, SensorHistory } from '../lib/types.ts'
 import { ActionGroups } from './action-groups.ts'
 import { CommandClient } from './commands.ts'
 import { OpenAlerts, toastAlertChange } from './open-alerts.ts'
@@ -193,7 +193,7 @@ export class RobotSession {
   }
 
   /** Hub: the robot's own status message (online, offline, emergency_stopped). */
-  private onFleetStatus(data: Record<string, unknown>) {
+  private onFleetStatus(data: FeedEvents['status']) {
     const status = data.status
     if (status !== 'online' && status !== 'offline' && status !== 'emergency_stopped') return
     const info = this.info.value
@@ -240,11 +240,11 @@ export class RobotSession {
   }
 
   /** Every new alert, and every one that gets worse, is told in a toast (to viewers too). */
-  private onAlertEvent(data: Record<string, unknown>) {
-    toastAlertChange(this.alerts.apply(data as unknown as AlertMessage))
+  private onAlertEvent(data: AlertMessage) {
+    toastAlertChange(this.alerts.apply(data))
   }
 
-  private onServoEvent(event: 'servo.silent' | 'servo.recovered', data: Record<string, unknown>) {
+  private onServoEvent(event: 'servo.silent' | 'servo.recovered', data: FeedEvents[typeof event]) {
     const id = Number(data.servo_id)
     if (!Number.isInteger(id)) return
     const q = this.servoEvents
