@@ -94,8 +94,8 @@ const FALSE = new Set(['0', 'false', 'no', 'off'])
 
 /**
  * A text value (the environment, or a string in the file) as the key's type. Not TypeBox's
- * Value.Convert: it truncates "18.5" to 18 for an integer, reads "0x1F90" as 0 and knows no
- * yes/no. Text that does not convert is left as it is, for the check to refuse with its value.
+ * Value.Convert, which turns "18.5" into 18 for an integer, "0x10" into 0 for a number and
+ * `true` into 1, and knows no yes/no. Text that does not convert is left as it is, for the check to refuse with its value.
  */
 function fromText(schema: TSchema, raw: unknown): unknown {
   if (typeof raw !== 'string') return raw
