@@ -66,9 +66,10 @@ describe('edge configuration', () => {
     }
   })
 
-  test('every key the type promises is set has a default', () => {
+  test('every key has its variable and its meaning, and every key the type promises is set has a default', () => {
     for (const spec of [EDGE_CONFIG_SPEC, HUB_CONFIG_SPEC]) {
-      const properties: Record<string, { default?: unknown }> = spec.properties
+      const properties: Record<string, { default?: unknown; env?: unknown; description?: unknown }> = spec.properties
+      expect(Object.keys(properties).filter((name) => typeof properties[name]!.env !== 'string' || typeof properties[name]!.description !== 'string')).toEqual([])
       expect((spec.required ?? []).filter((name) => properties[name]!.default === undefined)).toEqual([])
     }
   })
