@@ -6,6 +6,7 @@ import { Type as T, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { legacyTimestamp, type LegacyJobStatus, type LegacyRecord } from './legacy.ts'
 import { RobotId } from './schemas.ts'
+import { isObj } from './json-object.ts'
 
 export const JOB_EVENT_STATUSES = ['started', 'in_progress', 'completed', 'cancelled', 'failed'] as const satisfies readonly LegacyJobStatus[]
 
@@ -100,7 +101,6 @@ export type JobEventRecord = Extract<LegacyRecord, { kind: 'job' }>
 
 export class JobEventError extends Error {}
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** The first schema violation, said so a person can fix the sender. */
 function explain(payload: unknown): string {

@@ -4,6 +4,7 @@
 import { legacyDegreesToPosition } from './units.ts'
 import type { Sample } from './streams.ts'
 import { isValidRobotId, parseTopic } from './topics.ts'
+import { isObj } from './json-object.ts'
 
 export type LegacyRecord =
   | { kind: 'samples'; robotId: string; samples: Sample[]; tsTrusted: boolean }
@@ -39,7 +40,6 @@ export function legacyTimestamp(raw: unknown, arrivalMs: number): { ts: number; 
   return { ts: arrivalMs, trusted: false }
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 

@@ -1,17 +1,15 @@
 // Runtime schemas of the system's payloads, declared once (TypeBox, which Elysia uses) so
 // routes, MQTT payloads and storage share types, validation and OpenAPI.
-import { Type as T, type Static } from '@sinclair/typebox'
+import { Type as T, type Static, type TLiteral } from '@sinclair/typebox'
+import { ROLES } from './roles.ts'
 
-/** People's roles, least first: each role may do everything the ones before it may. */
-export const ROLES = ['viewer', 'operator', 'admin'] as const
-export const Role = T.Union([T.Literal('viewer'), T.Literal('operator'), T.Literal('admin')])
+/** A tuple of string literals as a tuple of schemas, which Elysia's types can read (an array they cannot). */
+type Literals<V extends readonly string[]> = { -readonly [K in keyof V]: TLiteral<V[K]> }
+export const literals = <const V extends readonly string[]>(values: V) => values.map((v) => T.Literal(v)) as Literals<V>
+
+/** People's roles (core/roles.ts), least first. */
+export const Role = T.Union(literals(ROLES))
 export type Role = Static<typeof Role>
-
-export const isRole = (v: unknown): v is Role => (ROLES as readonly unknown[]).includes(v)
-
-export function roleAtLeast(role: Role, needed: Role): boolean {
-  return ROLES.indexOf(role) >= ROLES.indexOf(needed)
-}
 
 /**
  * Bounds of an epoch-ms query parameter: what a JavaScript Date (and so SQLite and PostgreSQL)

@@ -3,6 +3,7 @@
 // one file so the two ends cannot drift apart.
 import type { Sample } from './streams.ts'
 import { attitudeFromAccel } from './units.ts'
+import { isObj } from './json-object.ts'
 
 export class TelemetryPayloadError extends Error {}
 
@@ -23,7 +24,6 @@ export function encodeTelemetry(robotId: string, stream: Sample['stream'], sampl
   }
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 
 // Field names already seen to be valid: the same dozen arrive thousands of times a second.

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { roleAtLeast } from './schemas.ts'
+import { roleAtLeast } from './roles.ts'
 import { signToken, verifyToken } from './token.ts'
 
 const secret = 'x'.repeat(40)

@@ -2,7 +2,7 @@
 // algorithm list: only our exact header is accepted ("alg":"none" and key-confusion tricks
 // fail), and every part must be in canonical base64url, so one token has one spelling.
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { isRole, type Role } from './schemas.ts'
+import { isRole, type Role } from './roles.ts'
 
 export interface TokenClaims {
   sub: string

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { ConfigError, loadEdgeConfig, unknownEnvKeys } from '../core/config.ts'
 import { createLogger } from '../core/log.ts'
+import { isObj } from '../core/json-object.ts'
 import { startEdge } from './edge.ts'
 import { superviseEdge } from './watchdog.ts'
 import { SystemdNotifier, watchdogIntervalMs } from '../server/sd-notify.ts'
@@ -24,7 +25,7 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   }
   try {
     const v = JSON.parse(text)
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object')
+    if (!isObj(v)) throw new Error('not a JSON object')
     return v
   } catch (err) {
     fail(`configuration TONYPI_CONFIG: ${path} is not a JSON object: ${(err as Error).message}`)

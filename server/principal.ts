@@ -1,6 +1,6 @@
 // Who is on the other end of a request (or an MQTT connection) and what a route admits.
 // Every kind has a `username` for the audit trail.
-import { isRole, roleAtLeast, type Role } from '../core/schemas.ts'
+import { isRole, roleAtLeast, ROLES, type Role } from '../core/roles.ts'
 
 export type UserPrincipal = { kind: 'user'; uid: number; username: string; role: Role; ver: number }
 export type RobotPrincipal = { kind: 'robot'; robotId: string; username: string }
@@ -18,7 +18,7 @@ export type Principal =
  * (a robot's credential), `metrics` (the metrics scope or loopback).
  */
 export type Need = 'public' | Role | 'robot' | 'metrics'
-export const NEEDS: readonly Need[] = ['public', 'viewer', 'operator', 'admin', 'robot', 'metrics']
+export const NEEDS: readonly Need[] = ['public', ...ROLES, 'robot', 'metrics']
 
 
 export function admits(need: Need, p: Principal): boolean {

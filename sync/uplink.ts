@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.ts'
 import type { Sample, StreamName } from '../core/streams.ts'
 import { robotTopic } from '../core/topics.ts'
 import { encodeLive } from './live-payload.ts'
+import { isObj } from '../core/json-object.ts'
 import { MqttLink, type MqttLinkOptions } from './mqtt-link.ts'
 import type { UplinkStatus } from './status.ts'
 
@@ -147,7 +148,7 @@ export class Uplink {
     let req: Record<string, unknown>
     try {
       const v = JSON.parse(payload.toString('utf8'))
-      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object')
+      if (!isObj(v)) throw new Error('not an object')
       req = v
     } catch {
       return this.deps.log.warn('hub command request is not a JSON object: dropped')

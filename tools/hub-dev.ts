@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path'
 import { createLogger } from '../core/log.ts'
 import { runHub } from '../hub/main.ts'
 import { DevServicesError, startDevServices, type DevServices } from './services/dev-services.ts'
-import { writeFileAtomic } from './services/mosquitto-auth.ts'
+import { writeFileAtomic } from '../server/atomic-file.ts'
 
 function fail(err: unknown): never {
   const text = err instanceof DevServicesError ? err.summary : err instanceof Error ? err.message : String(err)

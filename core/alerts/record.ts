@@ -2,6 +2,7 @@
 // (TypeBox) so the edge's routes, the alerts topic and, later, the hub share one shape.
 // Times are epoch milliseconds.
 import { Type as T, type Static } from '@sinclair/typebox'
+import { literals } from '../schemas.ts'
 import type { AlertRule, AlertSeverity } from './rule.ts'
 
 export const AlertSeveritySchema = T.Union([T.Literal('info'), T.Literal('warning'), T.Literal('critical')])
@@ -29,8 +30,8 @@ export const AlertRecord = T.Object({
 export type AlertRecord = Static<typeof AlertRecord>
 
 /** What happened to the alert in this message. */
-export const AlertChangeKind = T.Union(['open', 'update', 'resolve', 'acknowledge'].map((k) => T.Literal(k)))
-export type AlertChangeKind = 'open' | 'update' | 'resolve' | 'acknowledge'
+export const AlertChangeKind = T.Union(literals(['open', 'update', 'resolve', 'acknowledge']))
+export type AlertChangeKind = Static<typeof AlertChangeKind>
 
 /**
  * One message on `tonypi/system/alerts` and one `alert` event on the live feed: the alert as it
@@ -40,7 +41,7 @@ export const AlertMessage = T.Intersect([
   AlertRecord,
   T.Object({ change: AlertChangeKind, by: T.Optional(T.String()) }),
 ])
-export type AlertMessage = AlertRecord & { change: AlertChangeKind; by?: string }
+export type AlertMessage = Static<typeof AlertMessage>
 
 export const RuleRecord = T.Object({
   metric: T.String(),

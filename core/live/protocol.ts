@@ -12,6 +12,7 @@
 // costs nothing extra, and keeps every server stateless (Kubernetes' API server does the same).
 import type { EventLevel, FeedEventName, FeedEvents } from '../events.ts'
 import type { Role } from '../schemas.ts'
+import { isObj } from '../json-object.ts'
 import { isStreamName, STREAM_NAMES, type Sample, type StreamName } from '../streams.ts'
 
 export const LIVE_PATH = '/api/v1/live'
@@ -67,7 +68,7 @@ export function parseLiveRequest(text: string): { ok: true; request: LiveRequest
   }
   const r = m as { type?: unknown; hz?: unknown }
   if (typeof m !== 'object' || m === null || r.type !== 'rate') return { ok: false, message: 'the one live request is {"type":"rate","hz":{...}}' }
-  if (typeof r.hz !== 'object' || r.hz === null || Array.isArray(r.hz)) return { ok: false, message: 'hz: an object of stream rates, e.g. {"servos":10,"imu":20}' }
+  if (!isObj(r.hz)) return { ok: false, message: 'hz: an object of stream rates, e.g. {"servos":10,"imu":20}' }
   const hz: LiveRates = {}
   for (const [stream, v] of Object.entries(r.hz)) {
     if (!isStreamName(stream)) return { ok: false, message: `hz.${stream}: not a stream (${STREAM_NAMES.join(', ')})` }

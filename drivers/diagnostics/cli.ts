@@ -12,7 +12,7 @@ import { openSerialPort } from '../transports/uart.ts'
 import { BoardServoTool, LxServoTool, someoneAnswers, type ServoTool } from './servo-tool.ts'
 import { formatReport, runSelftest, type SelftestDevices, type SelftestOptions } from './selftest.ts'
 
-const DEFAULT_GPIO = EDGE_CONFIG_SPEC.gpio.default
+const DEFAULT_GPIO: string = EDGE_CONFIG_SPEC.properties.gpio.default
 
 const USAGE = `usage: bun run servo -- <command> [options]
 commands:

@@ -3,7 +3,7 @@
 // robot itself (anonymous, loopback only) may report jobs on `job`, and the earlier
 // system's client may publish its own layout.
 import { parseTopic } from '../../core/topics.ts'
-import { roleAtLeast } from '../../core/schemas.ts'
+import { roleAtLeast } from '../../core/roles.ts'
 import type { BrokerPrincipal as Principal } from './principal.ts'
 
 const LEGACY_TELEMETRY = new Set(['sensors', 'servos', 'status', 'battery', 'location', 'logs', 'job', 'vision', 'scan'])

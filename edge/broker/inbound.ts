@@ -15,6 +15,7 @@ import type { CommandExecutor } from '../commands/command-executor.ts'
 import { JobError, type JobService } from '../jobs/job-service.ts'
 import type { LegacyClientDriver } from '../legacy-client/legacy-client-driver.ts'
 import type { RobotState } from '../../core/robot-state.ts'
+import { isObj } from '../../core/json-object.ts'
 import type { SampleBus } from '../sample-bus.ts'
 import { principalOf, type EmbeddedBroker } from './broker.ts'
 
@@ -194,7 +195,7 @@ export class BrokerInbound {
   }
 
   private commandRequest(payload: unknown, user: string, topic: string) {
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return this.drop('command is not a JSON object', topic)
+    if (!isObj(payload)) return this.drop('command is not a JSON object', topic)
     // `{id, command: {...}}` or the command itself with an optional id beside its type.
     const p = payload as Record<string, unknown>
     const id = typeof p.id === 'string' ? p.id : undefined

@@ -2,6 +2,7 @@
 // writes), read with filters and paging, each with a one-line message for people.
 import type { EdgeDb } from '../store/database.ts'
 import { logStats, toEntry, type LogEntry, type LogStats } from '../../core/log-entry.ts'
+import { isObj } from '../../core/json-object.ts'
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
 
@@ -50,7 +51,7 @@ export function queryLogs(db: EdgeDb, q: LogQuery, maxLimit = 1000): { total: nu
 function parse(s: string): Record<string, unknown> {
   try {
     const v = JSON.parse(s)
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : { value: v }
+    return isObj(v) ? v : { value: v }
   } catch {
     return { raw: s }
   }

@@ -6,6 +6,7 @@
 // index (the time lookup goes through `chunk_minutes`, written once a minute).
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { ROLES } from '../../core/roles.ts'
 
 /** Packed samples of one stream over one tick; `seq` is the robot's sync sequence. */
 export const chunks = sqliteTable('chunks', {
@@ -50,7 +51,7 @@ export const users = sqliteTable('users', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   username: text('username').notNull().unique(),
   passwordHash: text('password_hash').notNull(),
-  role: text('role', { enum: ['admin', 'operator', 'viewer'] }).notNull(),
+  role: text('role', { enum: ROLES }).notNull(),
   email: text('email'),
   tokenVersion: integer('token_version').notNull().default(1),
   createdAt: integer('created_at').notNull(),

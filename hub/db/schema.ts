@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm'
 import {
   bigint, bigserial, boolean, customType, doublePrecision, index, integer, pgTable, primaryKey, serial, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core'
+import { ROLES } from '../../core/roles.ts'
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
 
@@ -38,7 +39,7 @@ export const users = pgTable('users', {
   id: serial('id').primaryKey(),
   username: text('username').notNull().unique(),
   passwordHash: text('password_hash').notNull(),
-  role: text('role', { enum: ['admin', 'operator', 'viewer'] }).notNull(),
+  role: text('role', { enum: ROLES }).notNull(),
   email: text('email'),
   tokenVersion: integer('token_version').notNull().default(1),
   /** A generated broker secret (never the password) in Mosquitto's hash format, for its password file; null: no broker access. */

@@ -4,7 +4,8 @@
 // robot only in the payload: hub/mqtt/bridge.ts); viewers only subscribe; operators may also
 // command. A person's broker password is a generated secret (HubUserRepo.issueBrokerSecret),
 // never their login password: Mosquitto cannot throttle guessing, so guessing must be hopeless.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
+import { writeFileAtomic } from '../../server/atomic-file.ts'
 import type { Role } from '../../core/schemas.ts'
 
 export interface BrokerAccount {
@@ -48,13 +49,6 @@ export function passwordFileFor(accounts: readonly BrokerAccount[]): string {
   return accounts.map((a) => `${a.username}:${a.mqttHash}`).join('\n') + '\n'
 }
 
-/** Written beside and renamed over, so the broker never reads half a file. */
-function replace(path: string, content: string) {
-  const tmp = `${path}.tmp`
-  writeFileSync(tmp, content, { mode: 0o600 })
-  renameSync(tmp, path)
-}
-
 export interface MosquittoFiles {
   passwordFile: string
   aclFile: string
@@ -67,8 +61,8 @@ export function writeMosquittoAuth(files: MosquittoFiles, robots: readonly Broke
   // A person can never take the service account's line (or a robot's) in these files.
   const taken = new Set([files.service.username, ...robots.map((r) => r.username)].map((n) => n.toLowerCase()))
   const usable = users.filter((u) => /^[A-Za-z0-9_.@-]+$/.test(u.username) && !taken.has(u.username.toLowerCase()) && !u.username.toLowerCase().startsWith('robot-'))
-  replace(files.passwordFile, passwordFileFor([files.service, ...robots, ...usable]))
-  replace(files.aclFile, aclFor(files.service.username, robots, usable))
+  writeFileAtomic(files.passwordFile, passwordFileFor([files.service, ...robots, ...usable]))
+  writeFileAtomic(files.aclFile, aclFor(files.service.username, robots, usable))
   if (!files.pidFile) return { reloaded: false }
   const pid = Number(readFileSync(files.pidFile, 'utf8').trim())
   if (!Number.isInteger(pid) || pid <= 1) return { reloaded: false }

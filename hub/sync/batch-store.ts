@@ -24,6 +24,7 @@ import type { InfluxAckedWrites } from '../influx/acked-writes.ts'
 import { alertRecord } from '../alerts/alert-repo.ts'
 import type { AlertWebhook, StagedDelivery } from '../alerts/webhook.ts'
 import { encodeSamples } from '../influx/line-protocol.ts'
+import { isObj } from '../../core/json-object.ts'
 
 export class SyncGap extends Error {
   constructor(readonly ack: LaneMarks, message: string) {
@@ -139,7 +140,7 @@ export class BatchStore {
 
       if (plan.events.length) {
         await tx.insert(systemLogs).values(plan.events.map((e) => {
-          const data = e.data && typeof e.data === 'object' && !Array.isArray(e.data) ? e.data as Record<string, unknown> : { value: e.data }
+          const data = isObj(e.data) ? e.data : { value: e.data }
           return {
             robotId, ts: new Date(e.ts), level: (LEVELS.has(e.level) ? e.level : 'info') as 'info', category: e.event,
             message: messageOf(e.event, data).slice(0, 4000), details: e.correctionMs ? { ...data, clock_corrected_ms: e.correctionMs } : data, edgeKey: key(e.seq),

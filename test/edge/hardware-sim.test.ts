@@ -41,7 +41,7 @@ describe('tonypi-hat: LX bus on a pty behind direction pins 27,4, MPU6050 and ba
     const i2c = new MemoryI2cBus()
     attachHatI2cDevices(i2c, sim.device.model)
     const port = ReopeningSerialPort.open(sim.pathFn, { baud: 115_200, minDelayMs: 20, maxDelayMs: 200 })
-    const direction = openHalfDuplexDirection(parseGpio(EDGE_CONFIG_SPEC.gpio.default), gpio.open)
+    const direction = openHalfDuplexDirection(parseGpio(EDGE_CONFIG_SPEC.properties.gpio.default), gpio.open)
     const { driver } = await HatDriver.open({ port, direction, i2c, servos: SERVOS, bus: { replyTimeoutMs: 25 } })
     h = await startTestEdge({}, { driver })
     token = await h.tokenFor('operator')

@@ -4,7 +4,7 @@
 // with each role's token and with a robot's credential. A route added to the document is in
 // the matrix without anyone editing this file; one that declares nothing fails it.
 import { signToken } from '../../core/token.ts'
-import { roleAtLeast, ROLES, type Role } from '../../core/schemas.ts'
+import { roleAtLeast, ROLES, type Role } from '../../core/roles.ts'
 import { AUTH_EXTENSION, ROBOT_PARAM_EXTENSION } from '../../server/auth-plugin.ts'
 import type { Need } from '../../server/principal.ts'
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { SQL } from 'bun'
 import { startDevServices, readServicesJson, type DevServices } from './dev-services.ts'
-import { hashMosquittoPassword } from './mosquitto-auth.ts'
+import { mosquittoHash } from '../mqtt/mosquitto-hash.ts'
 import { ensureHubTls } from './tls.ts'
 import { certificateFingerprint } from '../../sync/ca-fingerprint.ts'
 import { mqttConnect, nextMessage, scratchDir, waitNoLeftovers } from './test-helpers.ts'
@@ -124,7 +124,7 @@ describe('first start', () => {
 
   test('mosquitto: accounts written by writeAuth are refused before and accepted after the reload, with their ACLs', async () => {
     await expect(mqttConnect(svc.mqtt_url, ROBOT)).rejects.toThrow(/not authorized|bad user name or password/i)
-    await svc.mosquitto.writeAuth([ROBOT, { username: VIEWER.username, passwordHash: hashMosquittoPassword(VIEWER.password) }], ACL)
+    await svc.mosquitto.writeAuth([ROBOT, { username: VIEWER.username, passwordHash: mosquittoHash(VIEWER.password) }], ACL)
     const robot = await mqttConnect(svc.mqtt_url, ROBOT)
     const viewer = await mqttConnect(svc.mqtt_url, VIEWER)
     const hub = await mqttConnect(svc.mqtt_url, { username: svc.mqtt_username, password: svc.mqtt_password })

@@ -3,7 +3,8 @@
 import { afterAll, expect, test } from 'bun:test'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { hashMosquittoPassword, passwordLine, verifyMosquittoPassword } from './mosquitto-auth.ts'
+import { mosquittoHash, verifyMosquittoPassword } from '../mqtt/mosquitto-hash.ts'
+import { passwordLine } from './mosquitto-auth.ts'
 import { scratchDir } from './test-helpers.ts'
 
 const scratch = scratchDir('mosquitto-auth')
@@ -19,8 +20,8 @@ test('a hash made by mosquitto_passwd verifies here, and ours has its exact shap
   expect(verifyMosquittoPassword('wrong horse', theirs)).toBe(false)
 
   const salt = Buffer.from(theirs.split('$')[3], 'base64')
-  expect(hashMosquittoPassword('correct horse', 101, salt)).toBe(theirs)
-  const ours = hashMosquittoPassword('correct horse')
+  expect(mosquittoHash('correct horse', salt, 101)).toBe(theirs)
+  const ours = mosquittoHash('correct horse')
   expect(ours).toMatch(/^\$7\$101\$[A-Za-z0-9+/]{16}\$[A-Za-z0-9+/]{86}==$/)
   expect(verifyMosquittoPassword('correct horse', ours)).toBe(true)
 })

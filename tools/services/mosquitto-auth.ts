@@ -1,29 +1,8 @@
-// Mosquitto's password and ACL files. Hashes are made here, in the format mosquitto_passwd writes
-// (PBKDF2-SHA512, "$7$<iterations>$<salt>$<hash>"), rather than by running mosquitto_passwd once
-// per account: the hub rewrites these files from its whole fleet, and it keeps only hashes of robot
-// credentials, so it needs to store a ready-made Mosquitto hash when a credential is issued.
-
-import { chmodSync, renameSync, writeFileSync } from 'node:fs'
-import { pbkdf2Sync, randomBytes } from 'node:crypto'
-
-/** mosquitto_passwd's default; the salt and hash sizes are fixed by Mosquitto's format. */
-export const MOSQUITTO_PBKDF2_ITERATIONS = 101
-const SALT_BYTES = 12
-const HASH_BYTES = 64
-
-export function hashMosquittoPassword(password: string, iterations = MOSQUITTO_PBKDF2_ITERATIONS, salt = randomBytes(SALT_BYTES)): string {
-  const hash = pbkdf2Sync(password, salt, iterations, HASH_BYTES, 'sha512')
-  return `$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`
-}
-
-/** Checks a password against a "$7$" hash (as the broker would). */
-export function verifyMosquittoPassword(password: string, encoded: string): boolean {
-  const [, kind, iterations, salt, hash] = encoded.split('$')
-  if (kind !== '7' || !salt || !hash) return false
-  const expected = Buffer.from(hash, 'base64')
-  const actual = pbkdf2Sync(password, Buffer.from(salt, 'base64'), Number(iterations), expected.length, 'sha512')
-  return actual.equals(expected)
-}
+// Lines of the dev broker's password and ACL files. Hashes are made in the format
+// mosquitto_passwd writes (hub/mqtt/mosquitto-hash.ts) rather than by running mosquitto_passwd
+// once per account: the hub rewrites these files from its whole fleet, and it keeps only hashes
+// of robot credentials, so it needs to store a ready-made Mosquitto hash when one is issued.
+import { mosquittoHash } from '../../hub/mqtt/mosquitto-hash.ts'
 
 /** One broker account: a plain password (hashed here) or a hash made earlier. */
 export type MqttAccount =
@@ -37,17 +16,9 @@ export function checkUsername(username: string): void {
 
 export function passwordLine(account: MqttAccount): string {
   checkUsername(account.username)
-  const hash = 'passwordHash' in account ? account.passwordHash : hashMosquittoPassword(account.password)
+  const hash = 'passwordHash' in account ? account.passwordHash : mosquittoHash(account.password)
   if (!/^\$[67]\$[^\s:]+$/.test(hash)) throw new Error(`MQTT account ${account.username}: not a Mosquitto password hash`)
   return `${account.username}:${hash}`
-}
-
-/** Written whole then renamed: the broker may re-read it at any moment (SIGHUP). */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`
-  writeFileSync(tmp, text, { mode: 0o600 })
-  chmodSync(tmp, 0o600)
-  renameSync(tmp, path)
 }
 
 /** The service account's ACL block, appended last so it cannot capture lines meant for others. */

@@ -23,10 +23,9 @@ import { generatePassword, readSecretJson, writeSecretJson } from './secret-file
 import { isRoot } from './system-user.ts'
 import { MAX_PACKET_BYTES, mosquittoConf, type BrokerListener } from '../../hub/mqtt/mosquitto-conf.ts'
 import type { HubTlsFiles } from './tls.ts'
-import {
-  type MqttAccount, checkUsername, hashMosquittoPassword, passwordLine, serviceAclBlock,
-  verifyMosquittoPassword, writeFileAtomic,
-} from './mosquitto-auth.ts'
+import { type MqttAccount, checkUsername, passwordLine, serviceAclBlock } from './mosquitto-auth.ts'
+import { mosquittoHash, verifyMosquittoPassword } from '../../hub/mqtt/mosquitto-hash.ts'
+import { writeFileAtomic } from '../../server/atomic-file.ts'
 
 export interface MosquittoOptions {
   /** The service's own directory (dev-services uses `<dataDir>/mosquitto`). */
@@ -170,7 +169,7 @@ function ensureServiceAccount(passwordFile: string, aclFile: string, svc: MqttCr
   const current = lines.find((l) => l.startsWith(prefix))
   let serviceLine = current
   if (!current || !verifyMosquittoPassword(svc.password, current.slice(prefix.length))) {
-    serviceLine = `${prefix}${hashMosquittoPassword(svc.password)}`
+    serviceLine = `${prefix}${mosquittoHash(svc.password)}`
     writeFileAtomic(passwordFile, [serviceLine, ...lines.filter((l) => !l.startsWith(prefix))].join('\n') + '\n')
   }
   const acl = existsSync(aclFile) ? readFileSync(aclFile, 'utf8') : null

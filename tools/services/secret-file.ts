@@ -1,18 +1,16 @@
 // Generated credentials kept in 0600 JSON files beside each service's data, so a restart on the
 // same directory finds the same passwords (no default passwords, ever: DESIGN.md section 6).
 
-import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
+import { writeFileAtomic } from '../../server/atomic-file.ts'
 
 /** URL-safe, so it can sit in a connection URL and inside SQL/InfluxQL quotes without escaping. */
 export const generatePassword = (): string => randomBytes(24).toString('base64url')
 
 /** Written whole or not at all: a crash mid-write must not leave half a password behind. */
 export function writeSecretJson(path: string, value: unknown): void {
-  const tmp = `${path}.${process.pid}.tmp`
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 })
-  chmodSync(tmp, 0o600) // the mode option is ignored when the file already exists
-  renameSync(tmp, path)
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n')
 }
 
 export function readSecretJson<T>(path: string): T | null {

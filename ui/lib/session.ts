@@ -1,5 +1,6 @@
 // Who is logged in. The token lives in localStorage so a phone that reloads the page (or
 // wakes from sleep) stays logged in until the token expires.
+import { roleAtLeast } from '../../core/roles.ts'
 import { apiRequest, type ApiOptions } from './api.ts'
 import { Observable } from './observable.ts'
 import type { LoginResponse, PublicUser, Role } from './types.ts'
@@ -67,5 +68,5 @@ export function api<T>(path: string, opts: Omit<ApiOptions, 'token' | 'onUnautho
 }
 
 export function canCommand(role: Role | undefined): boolean {
-  return role === 'operator' || role === 'admin'
+  return role !== undefined && roleAtLeast(role, 'operator')
 }

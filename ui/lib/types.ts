@@ -1,13 +1,19 @@
-// Shapes the dashboard reads from the API. Those the edge declares in core/ are imported
-// as types (erased from the bundle), so a change there breaks the typecheck here.
+// Shapes the dashboard reads from the API. Those the edge and the hub declare are imported
+// as types (erased from the bundle: no server code reaches the browser), so a change there
+// breaks the typecheck here.
 import type { Command, CommandOutcome, PublicUser, RobotStatus, Role, ServoStatus } from '../../core/schemas.ts'
 import type { AlertMessage, AlertRecord } from '../../core/alerts/record.ts'
 import type { FeedEventName, FeedEvents } from '../../core/events.ts'
 import type { Sample, StreamName } from '../../core/streams.ts'
 import type { LiveFeedMessage as LiveMessage, LiveRates } from '../../core/live/protocol.ts'
 import type { PlayProgress } from '../../drivers/action-groups/player.ts'
+import type { HealthReport } from '../../edge/api/health.ts'
+import type { RobotView as FleetRobot } from '../../hub/robots/robot-repo.ts'
 
 export type { Command, CommandOutcome, FeedEventName, FeedEvents, LiveMessage, LiveRates, PlayProgress, PublicUser, RobotStatus, Role, ServoStatus, StreamName }
+
+/** `GET /health` of the edge; hub: a robot of the fleet as `GET robots` lists it. */
+export type { FleetRobot, HealthReport }
 
 /** `GET /actions`: the action groups installed on the robot and the one playing. */
 export interface ActionsResponse {
@@ -27,26 +33,6 @@ export interface LoginResponse {
 
 /** A sample as the live feed carries it (core/streams.ts). */
 export type LiveSample = Sample
-
-/** Hub: a robot of the fleet as `GET robots` lists it. */
-export interface FleetRobot {
-  robot_id: string
-  name: string | null
-  profile: string | null
-  status: 'unknown' | 'online' | 'emergency_stopped' | 'offline'
-  status_source: string | null
-  last_seen: number | null
-  created_at: number
-  revoked: boolean
-  legacy: boolean
-  /** false: admitted on the hub's listener for unchanged earlier clients, which has no credentials. */
-  authenticated: boolean
-  description: string | null
-  location: string | null
-  notes: string | null
-  credential_username: string
-  info: unknown
-}
 
 /** Hub: a robot's broker credential, shown once when registered or rotated. */
 export interface RobotCredential {
@@ -122,14 +108,6 @@ export interface SensorHistory {
   to: number
   truncated: boolean
   points: HistoryPoint[]
-}
-
-export interface HealthReport {
-  status: 'ok' | 'failing'
-  robot_id: string
-  ts: number
-  failing: string[]
-  checks: Record<string, { ok: boolean; detail?: string }>
 }
 
 export interface EdgeStats {

@@ -3,6 +3,7 @@
 // Changes are made on the robot at once; its API checks the role again.
 import { useState } from 'preact/hooks'
 import { Card } from '../components/card.ts'
+import { ROLES } from '../../core/roles.ts'
 import type { ApiError } from '../lib/api.ts'
 import { dateTime } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
@@ -13,7 +14,6 @@ import type { PublicUser, Role } from '../lib/types.ts'
 import { useApi } from '../lib/use-api.ts'
 import { RecordTable } from './page-parts.ts'
 
-const ROLES: Role[] = ['viewer', 'operator', 'admin']
 const ROLE_HELP = 'Viewers see everything; operators also command the robot; admins also manage users.'
 
 function CreateUser(props: { onCreated: () => void }) {
