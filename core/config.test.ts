@@ -23,7 +23,7 @@ describe('edge configuration', () => {
     [{ env: { TONYPI_MQTT_PORT: '18.5' } }, 'TONYPI_MQTT_PORT: expected a whole number, got "18.5"'],
     [{ env: { TONYPI_TICK_MS: 'Infinity' } }, 'TONYPI_TICK_MS: expected a number, got "Infinity"'],
     [{ env: { TONYPI_TICK_MS: ' ' } }, 'TONYPI_TICK_MS: expected a number, got " "'],
-    [{ env: { TONYPI_PROFILE: 'robot' } }, 'TONYPI_PROFILE: expected one of auto, sim, tonypi-hat, tonypi-board, got "robot"'],
+    [{ env: { TONYPI_PROFILE: 'robot' } }, 'TONYPI_PROFILE: expected one of auto, sim, tonypi-hat, tonypi-board, legacy-client, got "robot"'],
     [{ env: { TONYPI_ROBOT_ID: 'has space' } }, 'TONYPI_ROBOT_ID: invalid value "has space": expected letters, digits, _ . -'],
     [{ env: { TONYPI_IMU_HZ: '0' } }, 'TONYPI_IMU_HZ: 0 is outside 0.01..200'],
     [{ env: { TONYPI_MQTT_ANONYMOUS_LOOPBACK: 'maybe' } }, 'TONYPI_MQTT_ANONYMOUS_LOOPBACK: expected true or false (or yes/no, on/off, 1/0), got "maybe"'],
@@ -35,7 +35,7 @@ describe('edge configuration', () => {
     [{ file: { tickMs: 250.5 } }, 'tickMs: expected a whole number, got 250.5'],
     [{ file: { retentionRawHours: -1 } }, 'retentionRawHours: -1 is outside 0.01..87600'],
     [{ file: { dataDir: 5 } }, 'dataDir: expected a string, got 5'],
-    [{ file: { profile: null } }, 'profile: expected one of auto, sim, tonypi-hat, tonypi-board, got null'],
+    [{ file: { profile: null } }, 'profile: expected one of auto, sim, tonypi-hat, tonypi-board, legacy-client, got null'],
     [{ defaults: { robotId: '-bad' } }, 'TONYPI_ROBOT_ID: invalid value "-bad"'],
   ]
   for (const [sources, message] of bad) {

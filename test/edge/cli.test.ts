@@ -27,7 +27,7 @@ describe('edge CLI', () => {
       const data = join(dir, 'data')
       for (const [env, message] of [
         [{ TONYPI_TICK_MS: '18.5' }, 'configuration TONYPI_TICK_MS: expected a whole number, got "18.5"'],
-        [{ TONYPI_PROFILE: 'robot' }, 'configuration TONYPI_PROFILE: expected one of auto, sim, tonypi-hat, tonypi-board, got "robot"'],
+        [{ TONYPI_PROFILE: 'robot' }, 'configuration TONYPI_PROFILE: expected one of auto, sim, tonypi-hat, tonypi-board, legacy-client, got "robot"'],
         [{ TONYPI_JWT_SECRET: 'too-short' }, 'configuration TONYPI_JWT_SECRET: invalid value (secret, 9 characters): expected at least 32 characters'],
       ] as const) {
         const r = await run({ TONYPI_DATA_DIR: data, TONYPI_HTTP_PORT: '0', TONYPI_MQTT_PORT: '0', ...env })
