@@ -16,7 +16,8 @@ describe('durability', () => {
       const a = await startTestEdge({ TONYPI_TICK_MS: '200' }, { dataDir: dir })
       const token = await a.tokenFor('viewer')
       const from = Date.now()
-      await Bun.sleep(800)
+      const points = async (q: string) => (await (await a.api(`/api/v1/robot/sensors?${q}&from=${from}&to=${Date.now()}`, { token })).json()).points.length
+      await waitFor('a battery reading and ten servo readings stored', async () => await points('stream=battery') >= 1 && await points('stream=servos&servo_id=1') >= 10)
       await a.stop()
       const to = Date.now()
       const seqBefore = (new Database(join(dir, 'edge.db')).query('SELECT max(seq) m FROM chunks').get() as { m: number }).m
@@ -26,7 +27,8 @@ describe('durability', () => {
       expect(hist.points.length).toBeGreaterThanOrEqual(1)
       const servos = await (await b.api(`/api/v1/robot/sensors?stream=servos&servo_id=1&from=${from}&to=${to}`, { token })).json()
       expect(servos.points.length).toBeGreaterThanOrEqual(10)
-      await Bun.sleep(500)
+      await waitFor('a chunk committed after the restart', () =>
+        (b.edge.ctx.db.$client.query('SELECT max(seq) m FROM chunks').get() as { m: number }).m > seqBefore)
       await b.stop({ keepData: true })
       const db = new Database(join(dir, 'edge.db'))
       const seqs = db.query('SELECT seq FROM chunks WHERE seq > ? ORDER BY seq').all(seqBefore) as { seq: number }[]
@@ -59,6 +61,7 @@ describe('durability', () => {
           return n >= 6
         } catch { return false }
       }, 15_000, 50)
+      // Not a wait for anything: it puts the kill part-way between ticks rather than just after one committed.
       await Bun.sleep(400)
       const killedAt = Date.now()
       child.kill('SIGKILL')
