@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import mqtt from 'mqtt'
 import { createLogger, type Logger } from '../../../core/log.ts'
 import { RobotState } from '../../../core/robot-state.ts'
+import type { ServoInfo } from '../../../drivers/robot-driver.ts'
 import { SimDriver } from '../../../drivers/sim/sim-driver.ts'
 import { UserStore } from '../../../edge/auth/user-store.ts'
 import { EmbeddedBroker } from '../../../edge/broker/broker.ts'
@@ -52,8 +53,8 @@ export function kit(): Kit {
   }
 }
 
-export function robot(k: Kit, opts: { actionDir?: string; perSecond?: number; burst?: number } = {}) {
-  const driver = new SimDriver({ seed: 7 })
+export function robot(k: Kit, opts: { actionDir?: string; perSecond?: number; burst?: number; servos?: readonly ServoInfo[]; now?: () => number } = {}) {
+  const driver = new SimDriver({ seed: 7, servos: opts.servos, now: opts.now })
   const state = new RobotState(ROBOT_ID, driver.profile, driver.servos, 500)
   k.bus.subscribe((m) => { if (m.kind === 'samples') state.apply(m.samples) })
   const commands = new CommandExecutor(
