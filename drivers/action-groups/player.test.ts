@@ -409,8 +409,9 @@ describe("the default sleep", () => {
   test("a player on real time stops promptly", async () => {
     const moves: number[] = [];
     const player = new ActionGroupPlayer({ move: () => void moves.push(1), clamp: noClamp });
+    const second = new Promise<void>((r) => player.subscribe((e) => { if (e.type === "progress" && e.frame === 2) r(); }));
     const p = player.play(group("g", [5, 10_000, 5]));
-    await new Promise((r) => setTimeout(r, 30));
+    await second; // the long frame has begun
     const t = performance.now();
     expect(await player.stop()).toEqual({ state: "stopped", framesPlayed: 2 });
     expect(performance.now() - t).toBeLessThan(100);

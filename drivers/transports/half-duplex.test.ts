@@ -10,7 +10,7 @@ import {
 import { createMemorySerialPair, MemoryGpioChip, MemoryGpioLine } from "./memory.ts";
 import { openPty } from "./pty.ts";
 import type { SerialPort } from "./serial-port.ts";
-import { openSerialPort } from "./uart.ts";
+import { openSerialPort, readExact } from "./uart.ts";
 import { TransportError } from "./errors.ts";
 import { bytes, rejected, thrown } from "./test-support.ts";
 
@@ -107,8 +107,7 @@ describe("HalfDuplexDirection", () => {
     const w = logged(edge, log);
     await dir.request(w.port, bytes(0xaa, 0x55));
     expect(log).toEqual(["write 2"]);
-    await Bun.sleep(1);
-    expect(bus.read()).toEqual(bytes(0xaa, 0x55));
+    expect(await readExact(bus, 2, 100)).toEqual(bytes(0xaa, 0x55));
     dir.close();
   });
 

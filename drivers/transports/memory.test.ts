@@ -48,7 +48,7 @@ describe("MemorySerialPort pair", () => {
     const [a, b] = createMemorySerialPair({ baud: 1200 }); // 8.3 ms a byte, 83 ms for 10
     const t0 = performance.now();
     await a.write(bytes(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
-    await Bun.sleep(20);
+    await Bun.sleep(20); // wire time is the thing under test: part way through the frame
     const early = b.read();
     expect(early.length).toBeGreaterThanOrEqual(2);
     expect(early.length).toBeLessThan(10);
@@ -69,7 +69,7 @@ describe("MemorySerialPort pair", () => {
   test("flush drops what has arrived, not what is still on the wire", async () => {
     const [a, b] = createMemorySerialPair({ baud: 1200 });
     await a.write(bytes(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
-    await Bun.sleep(20); // about 2 bytes across
+    await Bun.sleep(20); // wire time under test: about 2 bytes across
     b.flush();
     const rest = await readExact(b, 1, 200);
     expect(rest[0]).toBeGreaterThan(2);
@@ -142,6 +142,7 @@ describe("MemoryGpioChip", () => {
   test("levels over time: driven while requested, the idle level before and after", async () => {
     const chip = new MemoryGpioChip().setIdleLevel(4, 1);
     const t0 = performance.now();
+    // The timeline records levels against time: these pauses are the intervals it must tell apart.
     await Bun.sleep(2);
     const line = chip.open({ line: 4, initial: 0 });
     const tOpen = line.timeline[0]!.at;

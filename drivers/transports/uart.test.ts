@@ -47,8 +47,8 @@ for (const baud of [115200, 1000000]) {
       await port.write(all);
       await port.drain();
       expect(await readExact(p.master, 256, 1000)).toEqual(all);
-      await Bun.sleep(5);
-      expect(port.read().length).toBe(0); // nothing echoed back
+      // An echo is the kernel's, with no later event to wait for: wait for it to become readable, briefly.
+      expect(await port.waitReadable(50)).toBe(false); // nothing echoed back
     });
 
     test("flush discards input that arrived but was not read", async () => {
@@ -320,30 +320,42 @@ describe("ReopeningSerialPort", () => {
   });
 
   test("back-off doubles from minDelayMs up to maxDelayMs", async () => {
-    const [a] = createMemorySerialPair();
-    let opens = 0;
-    const delays: number[] = [];
-    const port = ReopeningSerialPort.open("/dev/ttyFAKE", {
-      baud: 115200,
-      minDelayMs: 5,
-      maxDelayMs: 30,
-      opener: () => {
-        if (opens++ === 0) return a;
-        throw new TransportError("ENOENT", "/dev/ttyFAKE: no such device");
-      },
-      onState: (e) => e.state === "retry" && delays.push(e.delayMs),
-    });
-    cleanup.push(() => port.close());
-    a.hangup(); // a's peer fails... a itself is closed: make a's own calls fail like a lost device
+    /** A port whose device is gone after its first open: every reopen fails and the back-off runs. */
+    const failing = (onRetry: (delays: number[]) => void) => {
+      const [a] = createMemorySerialPair();
+      const s = { opens: 0, delays: [] as number[] };
+      const port = ReopeningSerialPort.open("/dev/ttyFAKE", {
+        baud: 115200,
+        minDelayMs: 5,
+        maxDelayMs: 30,
+        opener: () => {
+          if (s.opens++ === 0) return a;
+          throw new TransportError("ENOENT", "/dev/ttyFAKE: no such device");
+        },
+        onState: (e) => { if (e.state === "retry") { s.delays.push(e.delayMs); onRetry(s.delays); } },
+      });
+      cleanup.push(() => port.close());
+      a.hangup(); // a's peer fails... a itself is closed: make a's own calls fail like a lost device
+      return { port, s };
+    };
+    let fiveRetries!: () => void;
+    const five = new Promise<void>((r) => { fiveRetries = r; });
+    const { port, s } = failing((d) => { if (d.length === 5) fiveRetries(); });
     expect(thrown(() => port.read()).code).toBe("ECLOSED"); // closed is not a disconnect: no reopen
     expect(port.state).toBe("open");
     port.reopen(); // force: now every open fails and the back-off runs
-    await Bun.sleep(250);
-    expect(delays.slice(0, 5)).toEqual([5, 10, 20, 30, 30]);
+    await five;
+    expect(s.delays.slice(0, 5)).toEqual([5, 10, 20, 30, 30]);
     port.close();
-    const n = opens;
-    await Bun.sleep(60);
-    expect(opens).toBe(n); // close() stops the retries
+    const n = s.opens;
+    // A twin on the same back-off: its fifth retry comes 65 ms after it starts, long after the
+    // closed port's pending 30 ms attempt would have run.
+    let twinRetries!: () => void;
+    const twinDone = new Promise<void>((r) => { twinRetries = r; });
+    const twin = failing((d) => { if (d.length === 5) twinRetries(); });
+    twin.port.reopen();
+    await twinDone;
+    expect(s.opens).toBe(n); // close() stops the retries
   });
 
   test("first open failing throws the clear error (a config mistake should not retry silently)", () => {

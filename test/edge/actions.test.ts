@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadActionGroup } from '../../drivers/action-groups/d6a.ts'
 import { writeD6a } from '../../drivers/action-groups/test-support.ts'
-import { SHARED_ACTION_DIR, startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
+import { positionSweeps, SHARED_ACTION_DIR, startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
 
 let h: EdgeHarness
 let op: string
@@ -49,7 +49,7 @@ describe('action groups', () => {
     expect(busy.body.reason).toContain('action group wave is playing')
     const playing = await (await h.api('/api/v1/actions', { token: op })).json()
     expect(playing.playing.name).toBe('wave')
-    await Bun.sleep(600)
+    await waitFor('waving', async () => (await (await h.api('/api/v1/actions', { token: op })).json()).playing?.progress?.frame >= 2)
     expect((await command({ type: 'action.stop' })).status).toBe(202)
     const rec = await waitFor('wave ended', async () => { const x = await record('wave-1'); return x.state === 'done' ? x : null })
     expect(rec.reason).toMatch(/stopped after \d+ of endless frames/)
@@ -57,7 +57,7 @@ describe('action groups', () => {
 
   test('emergency stop during a group stops it within one frame and holds the robot', async () => {
     await command({ type: 'action.run', id: 'fwd-1', name: 'go_forward', repeat: 5 })
-    await Bun.sleep(700)
+    await waitFor('walking', async () => (await (await h.api('/api/v1/actions', { token: op })).json()).playing?.progress?.frame >= 2)
     const stoppedAt = Date.now()
     const e = await command({ type: 'estop', reason: 'test' })
     try {
@@ -67,11 +67,9 @@ describe('action groups', () => {
       // No frame after the stop: the group's record was closed within one frame of it.
       expect(rec.updated_at - stoppedAt).toBeLessThan(1000)
       // Let the last reading from before the stop pass, then the robot must hold still.
-      await Bun.sleep(200)
-      const at = await positions()
-      await Bun.sleep(800) // longer than any go_forward frame
-      const later = await positions()
-      for (let i = 0; i < at.length; i++) expect(Math.abs(later[i] - at[i])).toBeLessThanOrEqual(4)
+      const at = await positionSweeps(h.edge.bus, 4)
+      const later = await positionSweeps(h.edge.bus, 16) // 800 ms of sweeps, longer than any go_forward frame
+      for (const [id, p] of at) expect(Math.abs(later.get(id)! - p)).toBeLessThanOrEqual(4)
       expect((await command({ type: 'action.run', name: 'bow' })).body.reason).toContain('emergency-stopped')
     } finally {
       expect((await command({ type: 'resume' })).status).toBe(202)
@@ -158,11 +156,9 @@ describe('walking', () => {
       await wcommand({ type: 'estop', reason: 'test' })
       const rec = await waitFor('aborted', async () => { const x = await wrecord('walk-2'); return x.state === 'failed' ? x : null }, 2000)
       expect(rec.reason).toContain('emergency stop')
-      await Bun.sleep(200)
-      const at = await wpositions()
-      await Bun.sleep(900) // longer than the end group's first two frames
-      const later = await wpositions()
-      for (let i = 0; i < at.length; i++) expect(Math.abs(later[i] - at[i])).toBeLessThanOrEqual(4)
+      const at = await positionSweeps(w.edge.bus, 4)
+      const later = await positionSweeps(w.edge.bus, 18) // 900 ms of sweeps, longer than the end group's first two frames
+      for (const [id, p] of at) expect(Math.abs(later.get(id)! - p)).toBeLessThanOrEqual(4)
     } finally {
       await wcommand({ type: 'resume' })
     }

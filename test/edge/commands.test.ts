@@ -2,7 +2,7 @@
 // emergency stop halts a motion at once and refuses everything but resume, and every
 // command is in the audit log with its user.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
+import { positionSweeps, startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
 
 let h: EdgeHarness
 let op: string
@@ -26,11 +26,10 @@ describe('commands', () => {
     const r = await command({ type: 'servo.move', targets: [{ id: 7, position: 650 }], duration_ms: 400 })
     expect(r.status).toBe(202)
     expect(r.body.state).toBe('accepted')
-    await Bun.sleep(200)
-    const mid = (await servo(7)).position
-    expect(mid).toBeGreaterThan(700) // from 800 toward 650, partway
-    expect(mid).toBeLessThan(790)
-    await waitFor('servo 7 at 650', async () => Math.abs((await servo(7)).position - 650) <= 3, 1500)
+    // Every reading on the way: a move that jumped to its target would show none partway.
+    const seen: number[] = []
+    await waitFor('servo 7 at 650', async () => { const p = (await servo(7)).position; seen.push(p); return Math.abs(p - 650) <= 3 }, 1500, 10)
+    expect(seen.some((p) => p > 660 && p < 790)).toBe(true) // from 800 toward 650, partway
   })
 
   test('targets outside the servo limits are clamped, and the reply says so', async () => {
@@ -41,13 +40,11 @@ describe('commands', () => {
 
   test('emergency stop halts a motion in progress and refuses all but resume', async () => {
     await command({ type: 'servo.move', targets: [{ id: 9, position: 100 }], duration_ms: 3000 })
-    await Bun.sleep(300)
+    await waitFor('servo 9 on its way', async () => (await servo(9)).position < 490)
     const e = await command({ type: 'estop', reason: 'test' })
     expect(e.status).toBe(202)
-    await Bun.sleep(200) // the last reading from before the stop passes
-    const at = (await servo(9)).position
-    await Bun.sleep(500)
-    const later = (await servo(9)).position
+    const at = (await positionSweeps(h.edge.bus, 4)).get(9)! // the last reading from before the stop passes
+    const later = (await positionSweeps(h.edge.bus, 10)).get(9)! // half a second of sweeps: a motion would show
     expect(Math.abs(later - at)).toBeLessThanOrEqual(4) // held: reading noise only
     expect(later).toBeGreaterThan(400) // nowhere near the target
     const refused = await command({ type: 'servo.move', targets: [{ id: 9, position: 100 }], duration_ms: 100 })
@@ -83,7 +80,7 @@ describe('commands', () => {
     expect(limited[0].body.reason).toContain('rate limit')
     // Emergency stop is never rate limited.
     expect((await command({ type: 'estop' })).status).toBe(202)
-    await Bun.sleep(2100)
-    expect((await command({ type: 'resume' })).status).toBe(202)
+    // The limiter refills with time; a refused resume takes no token, so asking again is fair.
+    await waitFor('resume accepted once the limiter refills', async () => (await command({ type: 'resume' })).status === 202, 5000, 200)
   })
 })

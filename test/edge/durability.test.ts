@@ -33,7 +33,8 @@ describe('durability', () => {
       expect(hist.points.length).toBeGreaterThanOrEqual(1)
       const servos = await (await b.api(`/api/v1/robot/sensors?stream=servos&servo_id=1&from=${from}&to=${to}`, { token })).json()
       expect(servos.points.length).toBeGreaterThanOrEqual(10)
-      await Bun.sleep(500)
+      await waitFor('a chunk committed after the restart', () =>
+        (b.edge.ctx.db.$client.query('SELECT max(seq) m FROM chunks').get() as { m: number }).m > seqBefore)
       await b.stop({ keepData: true })
       const db = new Database(join(dir, 'edge.db'))
       const seqs = db.query('SELECT seq FROM chunks WHERE seq > ? ORDER BY seq').all(seqBefore) as { seq: number }[]
@@ -60,6 +61,7 @@ describe('durability', () => {
       // Ticks are durable in the tick journal at once and reach the database once a minute
       // (edge/store/tick-journal.ts): wait until a few are in the journal.
       await waitFor('ticks journaled', () => journalTicks(dbPath) >= 6, 15_000, 50)
+      // Not a wait for anything: it puts the kill part-way between ticks rather than just after one committed.
       await Bun.sleep(400)
       const killedAt = Date.now()
       child.kill('SIGKILL')

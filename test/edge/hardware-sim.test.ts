@@ -91,7 +91,7 @@ describe('tonypi-hat: LX bus on a pty behind direction pins 27,4, MPU6050 and ba
     expect(r.status).toBe(202)
     const frame = await waitFor('move frame', () => sim.device.received.filter((x) => x.atMs >= since).find((f) => f.cmd === 1))
     expect(hex(frame.bytes)).toBe('55 55 05 07 01 2c 01 e8 03 da') // HARDWARE.md's vector
-    await Bun.sleep(300)
+    await waitFor('servo 5 on its way', async () => (await status(h, token)).servos.find((s: { id: number }) => s.id === 5).position < 470)
     await h.api('/api/v1/command', { method: 'POST', token, json: { type: 'estop' } })
     const stop = await waitFor('broadcast stop', () => sim.device.received.filter((x) => x.atMs >= since).find((f) => f.cmd === 12))
     expect(hex(stop.bytes)).toBe('55 55 fe 03 0c f2')
@@ -119,10 +119,8 @@ describe('tonypi-hat: LX bus on a pty behind direction pins 27,4, MPU6050 and ba
   test('corrupt bytes are rejected and counted; readings continue', async () => {
     const before = (await status(h, token)).buses[0].checksum_errors
     sim.faults.corruptRate(0.2, 'flip')
-    await Bun.sleep(1000)
+    await waitFor('checksum errors counted', async () => (await status(h, token)).buses[0].checksum_errors > before)
     sim.faults.stopCorrupting()
-    const st = await status(h, token)
-    expect(st.buses[0].checksum_errors).toBeGreaterThan(before)
     await waitFor('fresh readings', async () => (await status(h, token)).servos.every((s: { stale: boolean }) => !s.stale), 5000)
   })
 

@@ -145,8 +145,13 @@ describe('report PDF', () => {
   test('a viewer downloads a parseable PDF in which hostile names are literal text', async () => {
     const r = await generate({ report_type: 'job', time_range: '1h' })
     const order: string[] = []
+    // Observed, not replaced: the real render runs; the test learns when the edge has begun it.
+    const reports = h.edge.ctx.reports
+    const render = reports.pdf
+    let rendering = false
+    reports.pdf = (id) => { rendering = true; return render.call(reports, id) }
     const download = h.api(`/api/v1/reports/${r.body.id}/pdf`, { token: viewer }).then((x) => { order.push('pdf'); return x })
-    await Bun.sleep(20)
+    await waitFor('the PDF render begun', () => rendering, 5000, 1).finally(() => { reports.pdf = render })
     // Rendering runs in a worker: a request sent after the download is answered before it.
     const status = await h.api('/api/v1/robot/status', { token: viewer }).then((x) => { order.push('status'); return x })
     const res = await download

@@ -1,5 +1,6 @@
 // Starts a real edge in-process on free ports with a temporary data directory, and gives
 // tests logged-in HTTP helpers. Shared by the edge, broker and dashboard tests.
+import { tapBus, type BusMessage } from './bus-tap.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +10,7 @@ import { apiClient, type ApiClient } from './api-client.ts'
 import { startEdge, type RunningEdge } from '../../edge/edge.ts'
 import { dashboardSite } from '../../edge/site.ts'
 import type { RobotDriver } from '../../drivers/robot-driver.ts'
+import type { SampleBus } from '../../edge/sample-bus.ts'
 
 export const ADMIN_PASSWORD = 'admin-test-password'
 /** HiWonder's real action groups, from the shared folder beside the repository. */
@@ -61,4 +63,22 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
     await Bun.sleep(everyMs)
   }
+}
+
+/**
+ * Resolves with the servo positions of the `n`th position sweep from now. "The robot held
+ * still" needs proof that it was read again meanwhile; a sleep on a loaded machine gives none.
+ */
+export function positionSweeps(bus: SampleBus, n: number, timeoutMs = 5000): Promise<Map<number, number>> {
+  return new Promise((resolve, reject) => {
+    let seen = 0
+    const timer = setTimeout(() => { off(); reject(new Error(`timed out waiting for ${n} position sweeps (saw ${seen})`)) }, timeoutMs)
+    const off = tapBus(bus, (m) => {
+      if (m.kind !== 'samples' || m.samples[0]?.values.position === undefined) return
+      if (++seen < n) return
+      clearTimeout(timer)
+      off()
+      resolve(new Map(m.samples.map((s) => [Number(s.source), s.values.position])))
+    })
+  })
 }

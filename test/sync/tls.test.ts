@@ -137,14 +137,16 @@ describe('a robot registered with the hub', () => {
     const other = ensureHubTls(join(scratch(), 'tls'))
     // A TLS server with the hub's certificate that records every byte a client sends after the handshake.
     const got: Buffer[] = []
+    let closed = 0
     const server = Bun.listen({
       hostname: '127.0.0.1', port: 0, tls: { cert: readFileSync(hub.services.tls_cert_file!, 'utf8'), key: readFileSync(hub.services.tls_key_file!, 'utf8') },
-      socket: { data(_s, d) { got.push(Buffer.from(d)) } },
+      socket: { data(_s, d) { got.push(Buffer.from(d)) }, close() { closed++ } },
     })
     try {
       const link = new MqttLink({ url: `mqtts://127.0.0.1:${server.port}`, username: 'robot-x', password: 'the-robot-secret', clientId: 'x', ca: readFileSync(other.caFile, 'utf8'), connectTimeoutMs: 3000 })
       await expect(link.connect()).rejects.toThrow(/not signed by the CA this robot pins/)
-      await Bun.sleep(200)
+      // Once the listener has seen that connection close, every byte the client sent on it has arrived.
+      await waitFor('the refused connection closed', () => closed >= 1)
       expect(Buffer.concat(got).length).toBe(0)
       // The same listener with the right CA gets the CONNECT, password and all: the test can see a send.
       const right = new MqttLink({ url: `mqtts://127.0.0.1:${server.port}`, username: 'robot-x', password: 'the-robot-secret', clientId: 'x', ca: hub.ca, connectTimeoutMs: 500 })

@@ -83,12 +83,17 @@ async function startHub() {
   const robotB = new FakeRobot('robot-b', h.services.mqtt_url, await register('robot-b'))
   await robotA.start()
   // robot-b was online and left cleanly: offline.
+  const statuses = async () => {
+    const list = await (await h.api('/api/v1/robots', { token: await h.tokenFor('viewer') })).json() as { robot_id: string; status: string }[]
+    return Object.fromEntries(list.map((r) => [r.robot_id, r.status]))
+  }
   await robotB.start()
-  await Bun.sleep(300)
+  // Online, and its first readings (the posture the offline pages show as last known) on the hub.
+  await waitFor('robot-b online with an IMU reading', async () => (await statuses())['robot-b'] === 'online' &&
+    (await (await h.api('/api/v1/robots/robot-b/status', { token: await h.tokenFor('viewer') })).json()).imu, 10_000, 100)
   await robotB.stop()
   await waitFor('robot-a online, robot-b offline', async () => {
-    const list = await (await h.api('/api/v1/robots', { token: await h.tokenFor('viewer') })).json() as { robot_id: string; status: string }[]
-    const st = Object.fromEntries(list.map((r) => [r.robot_id, r.status]))
+    const st = await statuses()
     return st['robot-a'] === 'online' && st['robot-b'] === 'offline'
   }, 10_000, 100)
   // Registered, never connected: the third state a fleet has.
@@ -269,6 +274,7 @@ describe('fleet dashboard', () => {
     ready()
     const { page, errors } = await as('viewer')
     // A request the reload abandoned cannot be continued: that is expected, not a failure.
+    // The delay is the thing under test: a robot's state answering after the chart's data.
     await page.route('**/api/v1/robots/robot-a/status', async (route) => { await new Promise((r) => setTimeout(r, 800)); await route.continue().catch(() => {}) })
     for (const open of [() => page.goto(h.base + '/robots/robot-a/history?stream=servos&servo=7&field=position&window=300000'), () => page.reload()]) {
       await open()
