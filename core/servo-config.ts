@@ -33,7 +33,7 @@ function pairs(spec: string | undefined): [number, string][] {
  * client's six, for the legacy-client profile); TONYPI_SERVO_NAMES and _LIMITS apply either way.
  */
 export function servoSpecs(cfg: { servoIds: string; servoNames?: string; servoLimits?: string }, defaults?: readonly { id: number; name: string }[]): ServoSpec[] {
-  const own = defaults && cfg.servoIds === EDGE_CONFIG_SPEC.servoIds.default
+  const own = defaults && cfg.servoIds === EDGE_CONFIG_SPEC.properties.servoIds.default
   const ids = own ? defaults.map((s) => s.id) : parseServoIds(cfg.servoIds)
   const names = new Map<number, string>((own ? defaults : TONYPI_SERVOS).map((s) => [s.id, s.name]))
   for (const [id, name] of pairs(cfg.servoNames)) {
