@@ -3,7 +3,7 @@
 import { afterAll, expect, test } from 'bun:test'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { mosquittoHash, verifyMosquittoPassword } from '../mqtt/mosquitto-hash.ts'
+import { mosquittoHash, verifyMosquittoPassword } from '../../hub/mqtt/mosquitto-hash.ts'
 import { passwordLine } from './mosquitto-auth.ts'
 import { scratchDir } from './test-helpers.ts'
 
