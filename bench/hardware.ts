@@ -145,7 +145,9 @@ export async function benchHardware(seconds = 5) {
         missing += s.missing
         const ends = wireIntervals(rec.writes).slice(from).map((x) => x.end)
         const ups = rx.timeline.slice(turnsFrom).filter((e) => e.value === 1).map((e) => e.at)
-        ups.slice(0, ends.length).forEach((at, i) => lateness.push(at - (ends[i]! + DEFAULT_TURNAROUND_MARGIN_MS)))
+        ups.slice(0, ends.length).forEach((at, i) => {
+          lateness.push(at - (ends[i]! + DEFAULT_TURNAROUND_MARGIN_MS))
+        })
       }
       const max = theoreticalSweepsPerS(LX_BUS_BAUD, LX_DEFAULT_TURNAROUND_MS)
       return {

@@ -168,7 +168,7 @@ export async function benchHubRobots(levels: number[], secondsPerLevel = 15, onP
   const r = await startHubChild()
   const results: { robots: number; lag_start_ms: number; lag_end_ms: number; sustained: boolean; msgs_per_s: number }[] = []
   try {
-    let clients: { id: string; client: mqtt.MqttClient }[] = []
+    const clients: { id: string; client: mqtt.MqttClient }[] = []
     for (const n of levels) {
       while (clients.length < n) {
         const id = `sim${clients.length}`

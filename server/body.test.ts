@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { HttpError } from '../core/http-error.ts'
+import type { HttpError } from '../core/http-error.ts'
 import { nestsDeeperThan, readJsonBody } from './body.ts'
 
 const req = (body: BodyInit | null, headers: Record<string, string> = { 'content-type': 'application/json' }) =>

@@ -8,7 +8,7 @@ import {
   type FdSerialPort,
   type ReopenEvent,
 } from '../transports/index.ts';
-import { SimulatedLxBus } from './lx-bus-device.ts';
+import type { SimulatedLxBus } from './lx-bus-device.ts';
 import { startLxSimulator, type SimPtyServer } from './pty-server.ts';
 import { wireTimeMs } from './wire.ts';
 

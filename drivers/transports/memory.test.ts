@@ -97,7 +97,7 @@ describe("MemorySerialPort pair", () => {
 
 describe("MemoryI2cBus with a register-map device", () => {
   test("MPU6050-style register access: pointer write, auto-increment, burst read", async () => {
-    const mpu = new RegisterMapDevice({ 0x75: 0x68 });
+    const mpu = new RegisterMapDevice({ 117: 0x68 });
     const bus = new MemoryI2cBus().attach(0x68, mpu);
     expect(await bus.writeRead(0x68, bytes(0x75), 1)).toEqual(bytes(0x68));
     await bus.write(0x68, bytes(0x6b, 0x00, 0x07));

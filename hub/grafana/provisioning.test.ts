@@ -74,7 +74,9 @@ beforeAll(async () => {
   pg = p
   db = await openHubDatabase(pg.url)
   const w = new InfluxWriter({ url: influx.service.url, db: influx.service.db, ...influx.auth, log: silentLogger })
-  ROBOTS.forEach((r, i) => w.write(r, fixtureSamples(i)))
+  ROBOTS.forEach((r, i) => {
+    w.write(r, fixtureSamples(i))
+  })
   await Promise.all([w.close(), writePostgresFixtures()])
   dir = mkdtempSync(join(tmpdir(), 'tonypi-grafana-'))
   files = writeGrafanaProvisioning(dir, {

@@ -168,11 +168,12 @@ export function encodeSamples(robotId: string, samples: readonly Sample[]): Enco
     return h
   }
   const emit = (measurement: string, sourceTag: string | undefined, s: Sample, fields: string): void => {
-    if (!Number.isFinite(s.ts)) return skip('bad_timestamp')
     const head = headOf(measurement, sourceTag, s.source)
-    if (head === null) return skip('bad_name')
-    if (fields === '') return skip('no_fields')
-    if (fields === BAD) return skip('bad_name')
+    const bad = !Number.isFinite(s.ts) ? 'bad_timestamp' : head === null || fields === BAD ? 'bad_name' : fields === '' ? 'no_fields' : null
+    if (bad) {
+      skip(bad)
+      return
+    }
     lines.push(`${head} ${fields} ${Math.round(s.ts)}`)
   }
   for (const s of samples) {

@@ -30,7 +30,7 @@ function temperatureCharts(w: Writer, r: Report) {
   const doc = w.doc
   const limit = r.figures.limits.servo_temperature_critical_c
   const values = series.flatMap((s) => s.points.map((p) => p[1]))
-  let lo = Math.floor(Math.min(...values) - 1)
+  const lo = Math.floor(Math.min(...values) - 1)
   let hi = Math.ceil(Math.max(...values) + 1)
   // Show the limit when it is near enough to matter; far away it would flatten every line.
   if (limit - hi <= 15) hi = Math.max(hi, limit + 2)

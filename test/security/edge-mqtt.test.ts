@@ -1,7 +1,7 @@
 // The edge's embedded broker: every topic x every kind of client (publish and subscribe), and
 // the week's MQTT findings against it (issue 11).
 import { afterAll, describe, expect, test } from 'bun:test'
-import mqtt from 'mqtt'
+import type mqtt from 'mqtt'
 import type { Role } from '../../core/schemas.ts'
 import { ROBOT_CHANNELS } from '../../core/topics.ts'
 import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'

@@ -2,7 +2,7 @@
 // writes), and the week's findings against the hub, each failing without its fix (issue 11).
 import { liveProtocols } from '../../core/live/protocol.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import mqtt from 'mqtt'
+import type mqtt from 'mqtt'
 import { SQL } from 'bun'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'

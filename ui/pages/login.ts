@@ -2,7 +2,7 @@
 // robot first started (and saved in its data directory).
 import { useState } from 'preact/hooks'
 import { ThemeToggle } from '../components/theme-toggle.ts'
-import { ApiError } from '../lib/api.ts'
+import type { ApiError } from '../lib/api.ts'
 import { html } from '../lib/html.ts'
 import { FLEET } from '../lib/mode.ts'
 import { useObservable } from '../lib/observable.ts'
