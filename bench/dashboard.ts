@@ -29,11 +29,16 @@ export interface FrameWindow {
 /** Runs in the page: frames and long tasks over `ms`. */
 async function countFrames(ms: number) {
   const tasks: { duration: number }[] = []
-  const po = new PerformanceObserver((l) => { for (const e of l.getEntries()) tasks.push({ duration: e.duration }) })
+  const po = new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) tasks.push({ duration: e.duration })
+  })
   po.observe({ type: 'longtask' })
   let frames = 0
   let running = true
-  const loop = () => { frames++; if (running) requestAnimationFrame(loop) }
+  const loop = () => {
+    frames++
+    if (running) requestAnimationFrame(loop)
+  }
   requestAnimationFrame(loop)
   const t0 = performance.now()
   await new Promise((r) => setTimeout(r, ms))
@@ -54,7 +59,10 @@ export async function measureFrames(page: Page, seconds: number): Promise<FrameW
   await cdp.send('Network.enable')
   let bytes = 0
   let messages = 0
-  cdp.on('Network.webSocketFrameReceived', (e) => { bytes += e.response.payloadData.length; messages++ })
+  cdp.on('Network.webSocketFrameReceived', (e) => {
+    bytes += e.response.payloadData.length
+    messages++
+  })
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE })
   try {
     // Let the throttled page settle (style caches, the first frames at the new speed).
@@ -67,11 +75,17 @@ export async function measureFrames(page: Page, seconds: number): Promise<FrameW
     const d = (k: string) => Math.round((m1[k] - m0[k]) * 1000)
     const long = w.durations
     return {
-      seconds, fps: Math.round(w.fps * 10) / 10, longTasks: long.length,
+      seconds,
+      fps: Math.round(w.fps * 10) / 10,
+      longTasks: long.length,
       blockedMs: Math.round(long.reduce((s, x) => s + Math.max(0, x - 50), 0)),
       longestTaskMs: Math.round(Math.max(0, ...long)),
-      scriptMs: d('ScriptDuration'), layoutMs: d('LayoutDuration'), styleMs: d('RecalcStyleDuration'), layouts: Math.round(m1.LayoutCount - m0.LayoutCount),
-      liveBytesPerS: Math.round(bytes / seconds), liveMessagesPerS: Math.round(messages / seconds),
+      scriptMs: d('ScriptDuration'),
+      layoutMs: d('LayoutDuration'),
+      styleMs: d('RecalcStyleDuration'),
+      layouts: Math.round(m1.LayoutCount - m0.LayoutCount),
+      liveBytesPerS: Math.round(bytes / seconds),
+      liveMessagesPerS: Math.round(messages / seconds),
     }
   } finally {
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 }).catch(() => {})

@@ -53,7 +53,13 @@ export interface DaySoak {
 
 const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length
 const mb = (b: number) => b / 1e6
-const size = (p: string) => { try { return statSync(p).size } catch { return 0 } }
+const size = (p: string) => {
+  try {
+    return statSync(p).size
+  } catch {
+    return 0
+  }
+}
 
 function slopePerHour(xsMin: number[], ys: number[]): number {
   const n = xsMin.length
@@ -62,7 +68,10 @@ function slopePerHour(xsMin: number[], ys: number[]): number {
   const my = ys.reduce((a, b) => a + b, 0) / n
   let num = 0
   let den = 0
-  for (let i = 0; i < n; i++) { num += (xsMin[i] - mx) * (ys[i] - my); den += (xsMin[i] - mx) ** 2 }
+  for (let i = 0; i < n; i++) {
+    num += (xsMin[i] - mx) * (ys[i] - my)
+    den += (xsMin[i] - mx) ** 2
+  }
   return den === 0 ? 0 : (num / den) * 60
 }
 
@@ -74,16 +83,24 @@ export async function benchDaySoak(hours: number, onProgress: (s: string) => voi
   let edge: Awaited<ReturnType<typeof startEdgeProcess>> | null = null
   try {
     const cred = await registerRobot(hub, 'daybot')
-    edge = await startEdgeProcess({ env: {
-      TONYPI_ROBOT_ID: 'daybot', TONYPI_HUB_URL: hub.base, TONYPI_HUB_TOKEN: cred.token, TONYPI_RETENTION_RAW_HOURS: String(retention),
-      TONYPI_LOG_RETENTION_DAYS: '1', TONYPI_RETENTION_ROLLUP_DAYS: '1',
-    } })
+    edge = await startEdgeProcess({
+      env: {
+        TONYPI_ROBOT_ID: 'daybot',
+        TONYPI_HUB_URL: hub.base,
+        TONYPI_HUB_TOKEN: cred.token,
+        TONYPI_RETENTION_RAW_HOURS: String(retention),
+        TONYPI_LOG_RETENTION_DAYS: '1',
+        TONYPI_RETENTION_ROLLUP_DAYS: '1',
+      },
+    })
     const e = edge
     const token = (await e.login()).access_token
     // A dashboard on the live feed, and a Prometheus scraping both ends.
     const ws = new WebSocket(`ws://127.0.0.1:${e.port}/api/v1/live`, liveProtocols(token))
     let live = 0
-    ws.onmessage = () => { live++ }
+    ws.onmessage = () => {
+      live++
+    }
     let scrapes = 0
     let edgeMetrics = ''
     const scrape = setInterval(async () => {
@@ -91,17 +108,19 @@ export async function benchDaySoak(hours: number, onProgress: (s: string) => voi
         edgeMetrics = await (await fetch(`http://127.0.0.1:${e.port}/metrics`)).text()
         await (await fetch(`${hub.base}/metrics`)).text()
         scrapes++
-      } catch { /* counted by what is missing */ }
+      } catch {
+        /* counted by what is missing */
+      }
     }, 15_000)
     const start = Date.now()
     const samples: DaySample[] = []
     const dbPath = join(e.dir, 'edge.db')
     while (Date.now() - start < hours * 3_600_000) {
       await Bun.sleep(Math.min(every, hours * 3_600_000 - (Date.now() - start)))
-      const m = parseExpositionValues(edgeMetrics || await (await fetch(`http://127.0.0.1:${e.port}/metrics`)).text())
+      const m = parseExpositionValues(edgeMetrics || (await (await fetch(`http://127.0.0.1:${e.port}/metrics`)).text()))
       const [pgSize] = await pg`select pg_database_size(current_database())::bigint as b`
       const s: DaySample = {
-        t_min: Math.round((Date.now() - start) / 60_000 * 10) / 10,
+        t_min: Math.round(((Date.now() - start) / 60_000) * 10) / 10,
         edge_rss_mb: mb(rssBytes(e.pid)),
         edge_fds: fds(e.pid),
         edge_db_mb: mb(m.get('tonypi_store_db_bytes') ?? 0),
@@ -113,16 +132,24 @@ export async function benchDaySoak(hours: number, onProgress: (s: string) => voi
         sync_lag_s: m.get('tonypi_sync_lag_seconds') ?? 0,
       }
       samples.push(s)
-      onProgress(`day soak ${s.t_min} min: edge ${s.edge_rss_mb.toFixed(1)} MB, ${s.edge_fds} fds, db ${s.edge_db_mb.toFixed(2)} MB; hub ${s.hub_rss_mb.toFixed(1)} MB, ${s.hub_fds} fds, PostgreSQL ${s.pg_mb.toFixed(1)} MB; backlog ${s.sync_backlog}, ${live} live messages`)
+      onProgress(
+        `day soak ${s.t_min} min: edge ${s.edge_rss_mb.toFixed(1)} MB, ${s.edge_fds} fds, db ${s.edge_db_mb.toFixed(2)} MB; hub ${s.hub_rss_mb.toFixed(1)} MB, ${s.hub_fds} fds, PostgreSQL ${s.pg_mb.toFixed(1)} MB; backlog ${s.sync_backlog}, ${live} live messages`,
+      )
     }
     clearInterval(scrape)
     ws.close()
     const last = parseExpositionValues(await (await fetch(`http://127.0.0.1:${e.port}/metrics`)).text())
     const half = samples.filter((s) => s.t_min >= (hours * 60) / 2)
     const xs = half.map((s) => s.t_min)
-    const sl = (k: keyof DaySample) => slopePerHour(xs, half.map((s) => s[k]))
+    const sl = (k: keyof DaySample) =>
+      slopePerHour(
+        xs,
+        half.map((s) => s[k]),
+      )
     return {
-      hours, retention_raw_h: retention, samples,
+      hours,
+      retention_raw_h: retention,
+      samples,
       slope: { edge_rss_mb: sl('edge_rss_mb'), edge_fds: sl('edge_fds'), edge_db_mb: sl('edge_db_mb'), hub_rss_mb: sl('hub_rss_mb'), pg_mb: sl('pg_mb') },
       // Rollups: a row per stream, minute, source and field (about 93 a minute at nominal load,
       // some 50 bytes each with their index entry); events are few.
@@ -152,6 +179,12 @@ export function dayCurve(d: DaySoak, stepMin = Math.max(1, Math.round((d.hours *
 export function dayTable(d: DaySoak, stepMin = 15): string {
   const head = '| minute | edge RSS MB | edge fds | edge db MB | edge files MB | hub RSS MB | hub fds | PostgreSQL MB | sync backlog |'
   const rows = d.samples.filter((s, i) => i === 0 || i === d.samples.length - 1 || Math.round(s.t_min) % stepMin === 0)
-  return [head, '|---|---|---|---|---|---|---|---|---|', ...rows.map((s) =>
-    `| ${s.t_min.toFixed(0)} | ${s.edge_rss_mb.toFixed(1)} | ${s.edge_fds} | ${s.edge_db_mb.toFixed(2)} | ${s.edge_files_mb.toFixed(2)} | ${s.hub_rss_mb.toFixed(1)} | ${s.hub_fds} | ${s.pg_mb.toFixed(1)} | ${s.sync_backlog} |`)].join('\n')
+  return [
+    head,
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (s) =>
+        `| ${s.t_min.toFixed(0)} | ${s.edge_rss_mb.toFixed(1)} | ${s.edge_fds} | ${s.edge_db_mb.toFixed(2)} | ${s.edge_files_mb.toFixed(2)} | ${s.hub_rss_mb.toFixed(1)} | ${s.hub_fds} | ${s.pg_mb.toFixed(1)} | ${s.sync_backlog} |`,
+    ),
+  ].join('\n')
 }

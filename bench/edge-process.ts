@@ -10,7 +10,11 @@ import { seedEdgeHistory } from './nominal-load.ts'
 const ROOT = join(import.meta.dir, '..')
 export const BENCH_ADMIN_PASSWORD = 'bench-password'
 
-export interface LoginAnswer { access_token: string; expires_in: number; user: Record<string, unknown> }
+export interface LoginAnswer {
+  access_token: string
+  expires_in: number
+  user: Record<string, unknown>
+}
 
 export interface EdgeProcess {
   pid: number
@@ -31,10 +35,20 @@ export async function startEdgeProcess(opts: { env?: Record<string, string>; his
   const child = Bun.spawn([process.execPath, ...(process.env.BENCH_BUN_ARGS ?? '').split(' ').filter(Boolean), 'edge/main.ts'], {
     cwd: ROOT,
     env: {
-      ...process.env, ...EDGE_RUNTIME_ENV, TONYPI_DATA_DIR: dir, TONYPI_HTTP_PORT: '0', TONYPI_MQTT_PORT: '0', TONYPI_HTTP_HOST: '127.0.0.1',
-      TONYPI_MQTT_HOST: '127.0.0.1', TONYPI_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, TONYPI_ROBOT_ID: 'benchbot', TONYPI_LOG_LEVEL: 'warn', ...opts.env,
+      ...process.env,
+      ...EDGE_RUNTIME_ENV,
+      TONYPI_DATA_DIR: dir,
+      TONYPI_HTTP_PORT: '0',
+      TONYPI_MQTT_PORT: '0',
+      TONYPI_HTTP_HOST: '127.0.0.1',
+      TONYPI_MQTT_HOST: '127.0.0.1',
+      TONYPI_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+      TONYPI_ROBOT_ID: 'benchbot',
+      TONYPI_LOG_LEVEL: 'warn',
+      ...opts.env,
     },
-    stdout: 'pipe', stderr: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
   })
   const stop = async () => {
     child.kill('SIGTERM')
@@ -55,13 +69,24 @@ export async function startEdgeProcess(opts: { env?: Record<string, string>; his
       if (m) port = Number(m[1])
     }
     if (!port) throw new Error(`the edge did not start:\n${banner}`)
-    void (async () => { for (;;) { const r = await reader.read(); if (r.done) break } })()
+    void (async () => {
+      for (;;) {
+        const r = await reader.read()
+        if (r.done) break
+      }
+    })()
     const base = `http://127.0.0.1:${port}`
     return {
-      pid: child.pid, port, base, dir, stop,
+      pid: child.pid,
+      port,
+      base,
+      dir,
+      stop,
       async login(username = 'admin', password = BENCH_ADMIN_PASSWORD) {
         const r = await fetch(`${base}/api/v1/auth/login`, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username, password }),
         })
         if (!r.ok) throw new Error(`bench login ${username} failed: ${r.status} ${await r.text()}`)
         return r.json() as Promise<LoginAnswer>

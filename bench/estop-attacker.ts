@@ -8,7 +8,9 @@ import net from 'node:net'
 
 const [port, token] = [Number(process.argv[2]), process.argv[3]]
 const counts: Record<string, number> = {}
-const count = (k: string) => { counts[k] = (counts[k] ?? 0) + 1 }
+const count = (k: string) => {
+  counts[k] = (counts[k] ?? 0) + 1
+}
 
 const array900kb = '[' + '{"a":1},'.repeat(115_000) + '1]'
 const array2mb = '[' + '{"a":1},'.repeat(262_143) + '1]'
@@ -19,7 +21,9 @@ async function flood(kind: string, body: string, auth: boolean) {
   for (;;) {
     try {
       const r = await fetch(`http://127.0.0.1:${port}/api/v1/command`, {
-        method: 'POST', body, headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
       })
       await r.arrayBuffer()
       count(`${kind} ${r.status}`)
@@ -32,14 +36,23 @@ async function flood(kind: string, body: string, auth: boolean) {
 /** A body that arrives a few bytes at a time and never ends; a new one when the server answers. */
 function trickle() {
   const s = net.connect(port, '127.0.0.1')
-  s.on('data', () => { count('trickle answered'); s.destroy() })
+  s.on('data', () => {
+    count('trickle answered')
+    s.destroy()
+  })
   s.on('close', () => setTimeout(trickle, 10))
   s.on('error', () => {})
   s.write('POST /api/v1/command HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n')
-  const timer = setInterval(() => { if (!s.destroyed) s.write('1\r\n[\r\n'); else clearInterval(timer) }, 20)
+  const timer = setInterval(() => {
+    if (!s.destroyed) s.write('1\r\n[\r\n')
+    else clearInterval(timer)
+  }, 20)
 }
 
-process.on('SIGTERM', () => { process.stdout.write(JSON.stringify(counts) + '\n'); process.exit(0) })
+process.on('SIGTERM', () => {
+  process.stdout.write(JSON.stringify(counts) + '\n')
+  process.exit(0)
+})
 void flood('900 KB array, no token', array900kb, false)
 void flood('2 MB array, no token', array2mb, false)
 void flood('10 MB array, no token', array10mb, false)

@@ -17,7 +17,12 @@ const POLL_PERIOD_MS = 50
 /** TONYPI_TICK_MS's default: the store's commit interval, the project's "tick". */
 const STORE_TICK_MS = 1000
 
-interface Phase { latencies: number[]; gaps: number[]; cpuMs: number; wallMs: number }
+interface Phase {
+  latencies: number[]
+  gaps: number[]
+  cpuMs: number
+  wallMs: number
+}
 
 async function phase(edge: { port: number; pid: number }, token: string, seconds: number, into: Phase) {
   const { gaps, latencies } = into
@@ -34,10 +39,15 @@ async function phase(edge: { port: number; pid: number }, token: string, seconds
     if (last) gaps.push(ts - last)
     last = ts
   }
-  await new Promise((r) => { ws.onopen = r })
-  const post = (json: unknown) => fetch(`http://127.0.0.1:${port}/api/v1/command`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(json),
+  await new Promise((r) => {
+    ws.onopen = r
   })
+  const post = (json: unknown) =>
+    fetch(`http://127.0.0.1:${port}/api/v1/command`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(json),
+    })
   const end = performance.now() + seconds * 1000
   while (performance.now() < end) {
     const t0 = performance.now()
@@ -72,7 +82,10 @@ export async function benchEstopUnderAttack(rounds: number, seconds: number, log
     for (let round = 1; round <= rounds; round++) {
       log(`round ${round}/${rounds}: e-stops alone, then under attack, ${seconds} s each...`)
       await phase(edge, token, seconds, alone)
-      const attacker = Bun.spawn([process.execPath, join(import.meta.dir, 'estop-attacker.ts'), String(edge.port), token], { stdout: 'pipe', stderr: 'inherit' })
+      const attacker = Bun.spawn([process.execPath, join(import.meta.dir, 'estop-attacker.ts'), String(edge.port), token], {
+        stdout: 'pipe',
+        stderr: 'inherit',
+      })
       try {
         await Bun.sleep(500) // the attack under way
         await phase(edge, token, seconds, attacked)

@@ -52,8 +52,13 @@ export function drainPerFrameSpreadMs(frames = IDS.length): number {
 function recording(port: SerialPort) {
   const writes: { n: number; at: number }[] = []
   const wrapped: SerialPort = {
-    get isOpen() { return port.isOpen },
-    write: async (b) => { await port.write(b); writes.push({ n: b.length, at: performance.now() }) },
+    get isOpen() {
+      return port.isOpen
+    },
+    write: async (b) => {
+      await port.write(b)
+      writes.push({ n: b.length, at: performance.now() })
+    },
     drain: () => port.drain(),
     read: (max) => port.read(max),
     waitReadable: (ms) => port.waitReadable(ms),
@@ -76,7 +81,11 @@ function wireIntervals(writes: { n: number; at: number }[]): { start: number; en
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN
 
 async function startSimProcess(): Promise<{ path: string; stop: () => Promise<void> }> {
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, '../drivers/sim/cli.ts'), '--protocol', 'lx', '--seed', '1'], { stdin: 'ignore', stdout: 'pipe', stderr: 'inherit' })
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, '../drivers/sim/cli.ts'), '--protocol', 'lx', '--seed', '1'], {
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
   const reader = proc.stdout.getReader()
   let text = ''
   const deadline = Date.now() + 10_000
@@ -86,8 +95,17 @@ async function startSimProcess(): Promise<{ path: string; stop: () => Promise<vo
     text += new TextDecoder().decode(value)
   }
   const path = /TONYPI_SERIAL_PORT=(\S+)/.exec(text)?.[1]
-  if (!path) { proc.kill('SIGKILL'); throw new Error(`the simulator did not announce its pty: ${text}`) }
-  return { path, stop: async () => { proc.kill('SIGTERM'); await proc.exited } }
+  if (!path) {
+    proc.kill('SIGKILL')
+    throw new Error(`the simulator did not announce its pty: ${text}`)
+  }
+  return {
+    path,
+    stop: async () => {
+      proc.kill('SIGTERM')
+      await proc.exited
+    },
+  }
 }
 
 /** Sweeps a second over `ms`, and the reads that found no answer. */
@@ -123,7 +141,10 @@ export async function benchHardware(seconds = 5) {
       const spreads: number[] = []
       for (let i = 0; i < 20; i++) {
         const from = rec.writes.length
-        await driver.move(SERVOS.map((s) => ({ id: s.id, position: 450 + ((i * 7 + s.id) % 100) })), 200)
+        await driver.move(
+          SERVOS.map((s) => ({ id: s.id, position: 450 + ((i * 7 + s.id) % 100) })),
+          200,
+        )
         const w = wireIntervals(rec.writes).slice(from)
         spreads.push(w.at(-1)!.end - w[0]!.start)
         await driver.readPositions(IDS)
@@ -143,21 +164,38 @@ export async function benchHardware(seconds = 5) {
         const s = await sweepRate(driver, (seconds * 1000) / rounds / 2)
         withPins.push(s.rate)
         missing += s.missing
-        const ends = wireIntervals(rec.writes).slice(from).map((x) => x.end)
-        const ups = rx.timeline.slice(turnsFrom).filter((e) => e.value === 1).map((e) => e.at)
+        const ends = wireIntervals(rec.writes)
+          .slice(from)
+          .map((x) => x.end)
+        const ups = rx.timeline
+          .slice(turnsFrom)
+          .filter((e) => e.value === 1)
+          .map((e) => e.at)
         ups.slice(0, ends.length).forEach((at, i) => {
           lateness.push(at - (ends[i]! + DEFAULT_TURNAROUND_MARGIN_MS))
         })
       }
       const max = theoreticalSweepsPerS(LX_BUS_BAUD, LX_DEFAULT_TURNAROUND_MS)
       return {
-        move: { spread_ms: median(spreads), spread_max_ms: Math.max(...spreads), wire_ms: uartWireTimeMs(IDS.length * MOVE_BYTES, LX_BUS_BAUD), drain_model_ms: drainPerFrameSpreadMs() },
+        move: {
+          spread_ms: median(spreads),
+          spread_max_ms: Math.max(...spreads),
+          wire_ms: uartWireTimeMs(IDS.length * MOVE_BYTES, LX_BUS_BAUD),
+          drain_model_ms: drainPerFrameSpreadMs(),
+        },
         poll: {
-          sweeps_per_s: median(withPins), baseline_per_s: median(without), ratio: median(withPins) / median(without),
-          theoretical: max, missing, switches: direction.stats.switches,
+          sweeps_per_s: median(withPins),
+          baseline_per_s: median(without),
+          ratio: median(withPins) / median(without),
+          theoretical: max,
+          missing,
+          switches: direction.stats.switches,
         },
         turn: {
-          p50_ms: pct(lateness, 0.5), p99_ms: pct(lateness, 0.99), max_ms: Math.max(...lateness), count: lateness.length,
+          p50_ms: pct(lateness, 0.5),
+          p99_ms: pct(lateness, 0.99),
+          max_ms: Math.max(...lateness),
+          count: lateness.length,
           over_budget: lateness.filter((l) => l >= LX_DEFAULT_TURNAROUND_MS - DEFAULT_TURNAROUND_MARGIN_MS).length,
           /** Later than this and a reply that starts after the servo's turnaround is cut by our own driver. */
           budget_ms: LX_DEFAULT_TURNAROUND_MS - DEFAULT_TURNAROUND_MARGIN_MS,

@@ -14,7 +14,13 @@ import { nominalSeconds } from './nominal-load.ts'
 
 const ROOT = join(import.meta.dir, '..')
 
-export interface Running { services: DevServices; base: string; child: ReturnType<typeof Bun.spawn>; dir: string; admin: string }
+export interface Running {
+  services: DevServices
+  base: string
+  child: ReturnType<typeof Bun.spawn>
+  dir: string
+  admin: string
+}
 
 export async function startHubChild(): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-hub-'))
@@ -29,14 +35,28 @@ export async function spawnHubChild(services: DevServices, dir: string, env: Rec
   writeFileSync(pidFile, `${services.mosquitto.pid}\n`)
   // BENCH_HUB_ARGS: runtime flags for the hub under test (e.g. --cpu-prof-md to see where time goes).
   const child = Bun.spawn([process.execPath, ...(process.env.BENCH_HUB_ARGS ?? '').split(' ').filter(Boolean), 'hub/main.ts'], {
-    cwd: ROOT, stdout: 'ignore', stderr: 'pipe',
+    cwd: ROOT,
+    stdout: 'ignore',
+    stderr: 'pipe',
     env: {
-      ...process.env, TONYPI_HUB_DATA_DIR: join(dir, 'hub'), TONYPI_HUB_HTTP_HOST: '127.0.0.1', TONYPI_HUB_HTTP_PORT: '0', TONYPI_LOG_LEVEL: 'warn',
-      DATABASE_URL: services.postgres_url, TONYPI_HUB_INFLUX_URL: services.influx_url, TONYPI_HUB_INFLUX_DB: services.influx_db,
-      TONYPI_HUB_INFLUX_USER: services.influx_username, TONYPI_HUB_INFLUX_PASSWORD: services.influx_password,
-      TONYPI_HUB_MQTT_URL: services.mqtt_url, TONYPI_HUB_MQTT_USER: services.mqtt_username, TONYPI_HUB_MQTT_PASSWORD: services.mqtt_password,
-      TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: services.mosquitto_password_file, TONYPI_HUB_MOSQUITTO_ACL_FILE: services.mosquitto_acl_file,
-      TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile, TONYPI_ADMIN_PASSWORD: 'bench-admin-password', ...env,
+      ...process.env,
+      TONYPI_HUB_DATA_DIR: join(dir, 'hub'),
+      TONYPI_HUB_HTTP_HOST: '127.0.0.1',
+      TONYPI_HUB_HTTP_PORT: '0',
+      TONYPI_LOG_LEVEL: 'warn',
+      DATABASE_URL: services.postgres_url,
+      TONYPI_HUB_INFLUX_URL: services.influx_url,
+      TONYPI_HUB_INFLUX_DB: services.influx_db,
+      TONYPI_HUB_INFLUX_USER: services.influx_username,
+      TONYPI_HUB_INFLUX_PASSWORD: services.influx_password,
+      TONYPI_HUB_MQTT_URL: services.mqtt_url,
+      TONYPI_HUB_MQTT_USER: services.mqtt_username,
+      TONYPI_HUB_MQTT_PASSWORD: services.mqtt_password,
+      TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: services.mosquitto_password_file,
+      TONYPI_HUB_MOSQUITTO_ACL_FILE: services.mosquitto_acl_file,
+      TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile,
+      TONYPI_ADMIN_PASSWORD: 'bench-admin-password',
+      ...env,
     },
   })
   const reader = child.stderr.getReader()
@@ -51,8 +71,14 @@ export async function spawnHubChild(services: DevServices, dir: string, env: Rec
     if (m) base = m[1].replace('localhost', '127.0.0.1')
   }
   if (!base) throw new Error(`the hub did not start:\n${text}`)
-  void (async () => { for (;;) if ((await reader.read()).done) break })()
-  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'bench-admin-password' }) })
+  void (async () => {
+    for (;;) if ((await reader.read()).done) break
+  })()
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'bench-admin-password' }),
+  })
   return { services, base, child, dir, admin: (await login.json()).access_token }
 }
 
@@ -64,16 +90,23 @@ export async function stopHubChild(r: Running) {
 }
 
 export async function registerRobot(r: Running, id: string) {
-  const res = await fetch(`${r.base}/api/v1/robots`, { method: 'POST', headers: { authorization: `Bearer ${r.admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ robot_id: id }) })
+  const res = await fetch(`${r.base}/api/v1/robots`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${r.admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ robot_id: id }),
+  })
   return (await res.json()).credential as { username: string; token: string }
 }
 
 async function influxCount(s: DevServices, robotId: string): Promise<{ count: number; latest: number }> {
   const q = `SELECT count("ax") FROM "imu" WHERE "robot_id" = '${robotId}'; SELECT last("ax") FROM "imu" WHERE "robot_id" = '${robotId}'`
   const u = new URL(`${s.influx_url}/query`)
-  u.searchParams.set('db', s.influx_db); u.searchParams.set('q', q); u.searchParams.set('epoch', 'ms')
-  u.searchParams.set('u', s.influx_username); u.searchParams.set('p', s.influx_password)
-  const j = await (await fetch(u)).json() as { results: { series?: { values: [number, number][] }[] }[] }
+  u.searchParams.set('db', s.influx_db)
+  u.searchParams.set('q', q)
+  u.searchParams.set('epoch', 'ms')
+  u.searchParams.set('u', s.influx_username)
+  u.searchParams.set('p', s.influx_password)
+  const j = (await (await fetch(u)).json()) as { results: { series?: { values: [number, number][] }[] }[] }
   return { count: j.results[0].series?.[0].values[0][1] ?? 0, latest: j.results[1].series?.[0].values[0][0] ?? 0 }
 }
 
@@ -82,7 +115,12 @@ function messagesOf(robotId: string, tick: Sample[]): { topic: string; payload: 
   const out: { topic: string; payload: string; imu: boolean }[] = []
   const sweeps = new Map<number, Sample[]>()
   for (const s of tick) {
-    if (s.stream === 'servos') { const l = sweeps.get(s.ts) ?? []; l.push(s); sweeps.set(s.ts, l); continue }
+    if (s.stream === 'servos') {
+      const l = sweeps.get(s.ts) ?? []
+      l.push(s)
+      sweeps.set(s.ts, l)
+      continue
+    }
     out.push({ topic: `tonypi/${robotId}/${s.stream}`, payload: JSON.stringify(encodeTelemetry(robotId, s.stream, [s])), imu: s.stream === 'imu' })
   }
   for (const l of sweeps.values()) out.push({ topic: `tonypi/${robotId}/servos`, payload: JSON.stringify(encodeTelemetry(robotId, 'servos', l)), imu: false })
@@ -96,7 +134,10 @@ async function connect(url: string, c: { username: string; token: string }): Pro
       return await new Promise((resolve, reject) => {
         const m = mqtt.connect(url, { username: c.username, password: c.token, reconnectPeriod: 0 })
         m.once('connect', () => resolve(m))
-        m.once('error', (e) => { m.end(true); reject(e) })
+        m.once('error', (e) => {
+          m.end(true)
+          reject(e)
+        })
       })
     } catch (err) {
       if (attempt >= 20) throw err
@@ -125,8 +166,10 @@ export async function benchHubIngest(seconds = 60, onProgress: (s: string) => vo
       const lines = ticks.flatMap((tick) => encodeSamples('rawbot', tick).lines)
       for (let i = 0; i < lines.length; i += 5000) {
         const u = new URL(`${r.services.influx_url}/write`)
-        u.searchParams.set('db', r.services.influx_db); u.searchParams.set('precision', 'ms')
-        u.searchParams.set('u', r.services.influx_username); u.searchParams.set('p', r.services.influx_password)
+        u.searchParams.set('db', r.services.influx_db)
+        u.searchParams.set('precision', 'ms')
+        u.searchParams.set('u', r.services.influx_username)
+        u.searchParams.set('p', r.services.influx_password)
         const res = await fetch(u, { method: 'POST', headers: { 'content-encoding': 'gzip' }, body: gzipSync(lines.slice(i, i + 5000).join('\n')) })
         if (res.status !== 204) throw new Error(`raw write failed: ${res.status} ${await res.text()}`)
       }
@@ -150,13 +193,19 @@ export async function benchHubIngest(seconds = 60, onProgress: (s: string) => vo
       const hubS = (performance.now() - t) / 1000
       client.end(true)
       results.push({ raw_s: rawS, hub_s: hubS, ratio: rawS / hubS })
-      onProgress(`round ${round + 1}: raw ${allPoints} points in ${rawS.toFixed(2)} s, hub ${msgs.length} messages in ${hubS.toFixed(2)} s = ${(rawS / hubS).toFixed(2)}`)
+      onProgress(
+        `round ${round + 1}: raw ${allPoints} points in ${rawS.toFixed(2)} s, hub ${msgs.length} messages in ${hubS.toFixed(2)} s = ${(rawS / hubS).toFixed(2)}`,
+      )
       await Bun.sleep(1000)
     }
     const median = [...results].sort((a, b) => a.ratio - b.ratio)[Math.floor(results.length / 2)]
     return {
-      points: allPoints, messages, rounds: results.map((x) => Number(x.ratio.toFixed(2))),
-      raw_points_per_s: allPoints / median.raw_s, hub_points_per_s: allPoints / median.hub_s, ratio: median.ratio,
+      points: allPoints,
+      messages,
+      rounds: results.map((x) => Number(x.ratio.toFixed(2))),
+      raw_points_per_s: allPoints / median.raw_s,
+      hub_points_per_s: allPoints / median.hub_s,
+      ratio: median.ratio,
     }
   } finally {
     await stopHubChild(r)
@@ -191,7 +240,10 @@ export async function benchHubRobots(levels: number[], secondsPerLevel = 15, onP
           for (const { src, tick } of batches) {
             const from = secStart + slice * 10
             const part = tick.filter((x) => x.ts >= from && x.ts < from + 10)
-            for (const m of messagesOf(src.id, part)) { src.client.publish(m.topic, m.payload); sent++ }
+            for (const m of messagesOf(src.id, part)) {
+              src.client.publish(m.topic, m.payload)
+              sent++
+            }
           }
           const wait = secStart + (slice + 1) * 10 - Date.now()
           if (wait > 0) await Bun.sleep(wait)
@@ -201,7 +253,13 @@ export async function benchHubRobots(levels: number[], secondsPerLevel = 15, onP
           lags.push(Date.now() - Math.min(...probes.map((p) => p.latest)))
         }
       }
-      const row = { robots: n, lag_start_ms: lags[0], lag_end_ms: lags[1], sustained: lags[1] < 3000 && lags[1] < lags[0] + 2000, msgs_per_s: Math.round(sent / ((Date.now() - started) / 1000)) }
+      const row = {
+        robots: n,
+        lag_start_ms: lags[0],
+        lag_end_ms: lags[1],
+        sustained: lags[1] < 3000 && lags[1] < lags[0] + 2000,
+        msgs_per_s: Math.round(sent / ((Date.now() - started) / 1000)),
+      }
       results.push(row)
       onProgress(`${n} robots: ${row.msgs_per_s} msgs/s, lag ${row.lag_start_ms} -> ${row.lag_end_ms} ms${row.sustained ? '' : ' (growing)'}`)
       if (!row.sustained) break

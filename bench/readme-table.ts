@@ -20,7 +20,10 @@ export function renderTable(r: Results): string {
     '',
     '| section | benchmark | value | goal | met | measured | detail |',
     '|---|---|---|---|---|---|---|',
-    ...r.figures.map((f) => `| ${f.section} | ${esc(f.name)} | ${num(f.value)} ${esc(f.unit)} | ${esc(f.goal)} | ${f.pass ? 'yes' : '**no**'} | ${f.measured_at ?? ''} | ${esc(f.detail)} |`),
+    ...r.figures.map(
+      (f) =>
+        `| ${f.section} | ${esc(f.name)} | ${num(f.value)} ${esc(f.unit)} | ${esc(f.goal)} | ${f.pass ? 'yes' : '**no**'} | ${f.measured_at ?? ''} | ${esc(f.detail)} |`,
+    ),
   ]
   for (const c of Object.values(r.curves ?? {})) lines.push('', renderCurve(c))
   return lines.join('\n')

@@ -27,7 +27,9 @@ function familyCpuMs(pid: number): number {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
       if (p === pid || ppid === pid) ms += cpuMs(p)
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return ms
 }
@@ -52,12 +54,18 @@ async function cpuDuring<T>(parts: Record<string, () => number>, run: () => Prom
 
 async function influxAdmin(s: DevServices, q: string) {
   const u = new URL(`${s.influx_url}/query`)
-  u.searchParams.set('u', s.influx_username); u.searchParams.set('p', s.influx_password)
+  u.searchParams.set('u', s.influx_username)
+  u.searchParams.set('p', s.influx_password)
   const r = await fetch(u, { method: 'POST', body: new URLSearchParams({ q }) })
   if (r.status !== 200) throw new Error(`${q}: ${r.status} ${await r.text()}`)
 }
 
-export interface ReplicaRun { replicas: number; sustained: number; levels: (RobotLevel & { cpu: Cpu })[]; top_cpu: Cpu | null }
+export interface ReplicaRun {
+  replicas: number
+  sustained: number
+  levels: (RobotLevel & { cpu: Cpu })[]
+  top_cpu: Cpu | null
+}
 
 /** One set-up: `replicas` hub processes writing their own InfluxDB database, and the robots it syncs. */
 async function setUp(s: DevServices, dir: string, replicas: number) {
@@ -65,7 +73,11 @@ async function setUp(s: DevServices, dir: string, replicas: number) {
   await influxAdmin(s, `CREATE DATABASE "${db}"`)
   const hubs: Running[] = []
   for (let i = 0; i < replicas; i++) hubs.push(await spawnHubChild(s, dir, { TONYPI_HUB_INFLUX_DB: db, TONYPI_HUB_REPLICA_ID: `bench-${replicas}-${i}` }))
-  const fleet = new SimulatedFleet({ bases: hubs.map((h) => h.base), register: async (id) => (await registerRobot(hubs[0], id)).token, prefix: `r${replicas}bot` })
+  const fleet = new SimulatedFleet({
+    bases: hubs.map((h) => h.base),
+    register: async (id) => (await registerRobot(hubs[0], id)).token,
+    prefix: `r${replicas}bot`,
+  })
   const run: ReplicaRun = { replicas, sustained: 0, levels: [], top_cpu: null }
   return { hubs, fleet, run }
 }
@@ -91,15 +103,23 @@ export async function benchReplicas(levels: number[], secondsPerLevel: number, o
           if (x.run.levels.length && !x.run.levels.at(-1)!.sustained) continue
           const parts: Record<string, () => number> = {
             ...Object.fromEntries(x.hubs.map((h, i) => [`hub ${i + 1}`, () => cpuMs(h.child.pid)])),
-            influxd: () => cpuMs(s.influxdb.pid), postgres: () => familyCpuMs(s.postgres.pid), mosquitto: () => cpuMs(s.mosquitto.pid),
-            'load generator': () => cpuMs('self'), machine: machineBusyMs,
+            influxd: () => cpuMs(s.influxdb.pid),
+            postgres: () => familyCpuMs(s.postgres.pid),
+            mosquitto: () => cpuMs(s.mosquitto.pid),
+            'load generator': () => cpuMs('self'),
+            machine: machineBusyMs,
           }
           const { result, cpu } = await cpuDuring(parts, () => x.fleet.level(n, secondsPerLevel))
-          const ours = Object.entries(cpu).filter(([k]) => k !== 'machine').reduce((a, [, v]) => a + v, 0)
+          const ours = Object.entries(cpu)
+            .filter(([k]) => k !== 'machine')
+            .reduce((a, [, v]) => a + v, 0)
           const { machine, ...rest } = cpu
           const row = { ...result, cpu: { ...rest, 'the rest of the machine': Math.max(0, machine - ours) } }
           x.run.levels.push(row)
-          if (row.sustained) { x.run.sustained = n; x.run.top_cpu = row.cpu }
+          if (row.sustained) {
+            x.run.sustained = n
+            x.run.top_cpu = row.cpu
+          }
           onProgress(`${x.run.replicas} replica${x.run.replicas > 1 ? 's' : ''}, ${describeLevel(row)}`)
           await Bun.sleep(3000)
         }
@@ -111,7 +131,11 @@ export async function benchReplicas(levels: number[], secondsPerLevel: number, o
     }
     const [one, two] = setups.map((x) => x.run)
     return {
-      one, two, ratio: one.sustained ? two.sustained / one.sustained : 0, raw_robots: rawRobots, points_per_robot_s: perRobot,
+      one,
+      two,
+      ratio: one.sustained ? two.sustained / one.sustained : 0,
+      raw_robots: rawRobots,
+      points_per_robot_s: perRobot,
       ceiling: { one: one.levels.at(-1)?.sustained === false, two: two.levels.at(-1)?.sustained === false },
       cores: navigator.hardwareConcurrency,
     }

@@ -46,7 +46,13 @@ export function readResults(path = RESULTS_PATH): Results {
   }
 }
 
-export function writeResults(figures: Figure[], sections: string[], at: Date, paths = { results: RESULTS_PATH, readme: README_PATH }, curves: Record<string, Curve> = {}) {
+export function writeResults(
+  figures: Figure[],
+  sections: string[],
+  at: Date,
+  paths = { results: RESULTS_PATH, readme: README_PATH },
+  curves: Record<string, Curve> = {},
+) {
   const day = at.toISOString().slice(0, 10)
   const prev = readResults(paths.results)
   const kept = prev.figures.filter((f) => !sections.includes(f.section))

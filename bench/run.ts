@@ -22,8 +22,13 @@ const quick = process.argv.includes('--quick')
 const SECTIONS = ['store', 'servo', 'hardware', 'hub', 'soak', 'estop', 'sync', 'replicas', 'dashboard']
 /** Run only when named: `day` takes hours (`--day-hours=`, default 3). */
 const EXPLICIT = ['day']
-const chosen = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? SECTIONS
-for (const c of chosen) if (![...SECTIONS, ...EXPLICIT].includes(c)) throw new Error(`--only=${c}: expected ${[...SECTIONS, ...EXPLICIT].join(', ')} (or several, comma-separated)`)
+const chosen =
+  process.argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice(7)
+    .split(',') ?? SECTIONS
+for (const c of chosen)
+  if (![...SECTIONS, ...EXPLICIT].includes(c)) throw new Error(`--only=${c}: expected ${[...SECTIONS, ...EXPLICIT].join(', ')} (or several, comma-separated)`)
 /** The one section this process runs; none when it runs several, each in a child of its own. */
 const only = chosen.length === 1 ? chosen[0] : undefined
 type Row = Figure
@@ -61,7 +66,10 @@ function cpuTimes(): { busy: number; total: number } {
 if (!only) {
   for (const section of chosen) {
     await settle()
-    const child = Bun.spawn([process.execPath, import.meta.path, `--only=${section}`, '--json', ...(quick ? ['--quick'] : [])], { stdout: 'pipe', stderr: 'inherit' })
+    const child = Bun.spawn([process.execPath, import.meta.path, `--only=${section}`, '--json', ...(quick ? ['--quick'] : [])], {
+      stdout: 'pipe',
+      stderr: 'inherit',
+    })
     const out = await new Response(child.stdout).text()
     const code = await child.exited
     if (code !== 0) throw new Error(`the ${section} benchmark failed (exit ${code})`)
@@ -74,56 +82,130 @@ if (!only) {
 if (only === 'store') {
   log('store ingest...')
   const ing = benchIngest(quick ? 60 : 300)
-  add('store ingest vs raw bun:sqlite batched inserts', ing.ratio, 'ratio', '>= 0.5', ing.ratio >= 0.5,
-    `${ing.store_per_s.toLocaleString()} vs ${ing.raw_per_s.toLocaleString()} samples/s`)
+  add(
+    'store ingest vs raw bun:sqlite batched inserts',
+    ing.ratio,
+    'ratio',
+    '>= 0.5',
+    ing.ratio >= 0.5,
+    `${ing.store_per_s.toLocaleString()} vs ${ing.raw_per_s.toLocaleString()} samples/s`,
+  )
   log('bytes written per hour: the tick journal and minute folds, then every tick a SQLite transaction (as before), then one row per value...')
   const seconds = quick ? 600 : 1800
   const now = measureWear(seconds, { journal: true })
   const before = measureWear(seconds, { journal: false })
   const naive = benchNaiveBytesPerHour(seconds)
-  const split = (w: typeof now) => (['journal', 'chunks', 'rollups', 'minute index', 'meta', 'header', 'other', 'checkpoint'] as WearPart[])
-    .filter((p) => w.mb_per_h[p] >= 0.005).map((p) => `${p} ${w.mb_per_h[p].toFixed(2)}`).join(', ')
-  add(`bytes written per hour, nominal load (${seconds} s simulated, checkpoints included)`, now.mb_per_h.total, 'MB/h', '<= 15', now.mb_per_h.total <= 15,
-    `${split(now)}; chunk payload ${now.mb_per_h.payload.toFixed(2)}`)
-  add('bytes written per hour with every tick a SQLite transaction (the store before its tick journal)', before.mb_per_h.total, 'MB/h', 'reported', true,
-    `${split(before)}; chunk payload ${before.mb_per_h.payload.toFixed(2)}`)
-  add('bytes written vs naive one-row-per-value store', now.mb_per_h.total / naive, 'ratio', '<= 0.2', now.mb_per_h.total / naive <= 0.2,
-    `${now.mb_per_h.total.toFixed(1)} / ${naive.toFixed(0)} MB/h`)
+  const split = (w: typeof now) =>
+    (['journal', 'chunks', 'rollups', 'minute index', 'meta', 'header', 'other', 'checkpoint'] as WearPart[])
+      .filter((p) => w.mb_per_h[p] >= 0.005)
+      .map((p) => `${p} ${w.mb_per_h[p].toFixed(2)}`)
+      .join(', ')
+  add(
+    `bytes written per hour, nominal load (${seconds} s simulated, checkpoints included)`,
+    now.mb_per_h.total,
+    'MB/h',
+    '<= 15',
+    now.mb_per_h.total <= 15,
+    `${split(now)}; chunk payload ${now.mb_per_h.payload.toFixed(2)}`,
+  )
+  add(
+    'bytes written per hour with every tick a SQLite transaction (the store before its tick journal)',
+    before.mb_per_h.total,
+    'MB/h',
+    'reported',
+    true,
+    `${split(before)}; chunk payload ${before.mb_per_h.payload.toFixed(2)}`,
+  )
+  add(
+    'bytes written vs naive one-row-per-value store',
+    now.mb_per_h.total / naive,
+    'ratio',
+    '<= 0.2',
+    now.mb_per_h.total / naive <= 0.2,
+    `${now.mb_per_h.total.toFixed(1)} / ${naive.toFixed(0)} MB/h`,
+  )
 }
 
 if (only === 'servo') {
   log('servo polling against the wire limit (byte-level simulator on a pty)...')
   const { hat, board } = await benchServoPoll(quick ? 3 : 10)
-  add('hat: position sweeps/s vs 115200-baud wire limit', hat.ratio, 'ratio', '>= 0.9', hat.ratio >= 0.9,
-    `${hat.sweeps_per_s.toFixed(1)} / ${hat.theoretical.toFixed(1)} sweeps/s (${hat.missing} missed reads)`)
-  add('board: position sweeps/s at 1 Mbaud (relayed to its 115200 LX bus)', board.ratio, 'ratio', 'reported', true,
-    `${board.sweeps_per_s.toFixed(1)} / ${board.theoretical.toFixed(1)} sweeps/s (${board.missing} missed reads)`)
+  add(
+    'hat: position sweeps/s vs 115200-baud wire limit',
+    hat.ratio,
+    'ratio',
+    '>= 0.9',
+    hat.ratio >= 0.9,
+    `${hat.sweeps_per_s.toFixed(1)} / ${hat.theoretical.toFixed(1)} sweeps/s (${hat.missing} missed reads)`,
+  )
+  add(
+    'board: position sweeps/s at 1 Mbaud (relayed to its 115200 LX bus)',
+    board.ratio,
+    'ratio',
+    'reported',
+    true,
+    `${board.sweeps_per_s.toFixed(1)} / ${board.theoretical.toFixed(1)} sweeps/s (${board.missing} missed reads)`,
+  )
 }
 
 if (only === 'hardware') {
   log('the hat with its direction pins switched on the wire model (simulator in its own process)...')
   const hw = await benchHardware(quick ? 3 : 10)
-  add('hat: 16-servo move, first to last byte on the wire (modelled from write instants)', hw.move.spread_ms / hw.move.wire_ms, 'x bytes on the wire', '<= 1.1',
+  add(
+    'hat: 16-servo move, first to last byte on the wire (modelled from write instants)',
+    hw.move.spread_ms / hw.move.wire_ms,
+    'x bytes on the wire',
+    '<= 1.1',
     hw.move.spread_ms <= 1.1 * hw.move.wire_ms,
-    `${hw.move.spread_ms.toFixed(1)} ms (max ${hw.move.spread_max_ms.toFixed(1)}) vs ${hw.move.wire_ms.toFixed(1)} ms of bytes; a tcdrain per frame: ${hw.move.drain_model_ms.toFixed(1)} ms`)
-  add('hat: turn to receive after the last stop bit + margin, late by (p99)', hw.turn.p99_ms * 1000, 'us', `< ${(hw.turn.budget_ms * 1000).toFixed(0)}`, hw.turn.p99_ms < hw.turn.budget_ms,
-    `p50 ${(hw.turn.p50_ms * 1000).toFixed(0)} us, max ${(hw.turn.max_ms * 1000).toFixed(0)} us; ${hw.turn.over_budget} of ${hw.turn.count} turns past the budget`)
-  add('hat: position sweeps/s with timed direction switching vs without pins (same run)', hw.poll.ratio, 'ratio', '>= 0.9', hw.poll.ratio >= 0.9,
-    `${hw.poll.sweeps_per_s.toFixed(1)} vs ${hw.poll.baseline_per_s.toFixed(1)}; wire limit ${hw.poll.theoretical.toFixed(1)} (${hw.poll.missing} missed reads)`)
-  add('hat: expected on a Pi 4 (wire model, README), worst case', hw.pi.worst, 'sweeps/s', 'reported', true,
-    `${hw.pi.worst.toFixed(0)}-${hw.pi.best.toFixed(0)} sweeps/s of 16 positions (wire limit ${hw.pi.wire.toFixed(1)})`)
+    `${hw.move.spread_ms.toFixed(1)} ms (max ${hw.move.spread_max_ms.toFixed(1)}) vs ${hw.move.wire_ms.toFixed(1)} ms of bytes; a tcdrain per frame: ${hw.move.drain_model_ms.toFixed(1)} ms`,
+  )
+  add(
+    'hat: turn to receive after the last stop bit + margin, late by (p99)',
+    hw.turn.p99_ms * 1000,
+    'us',
+    `< ${(hw.turn.budget_ms * 1000).toFixed(0)}`,
+    hw.turn.p99_ms < hw.turn.budget_ms,
+    `p50 ${(hw.turn.p50_ms * 1000).toFixed(0)} us, max ${(hw.turn.max_ms * 1000).toFixed(0)} us; ${hw.turn.over_budget} of ${hw.turn.count} turns past the budget`,
+  )
+  add(
+    'hat: position sweeps/s with timed direction switching vs without pins (same run)',
+    hw.poll.ratio,
+    'ratio',
+    '>= 0.9',
+    hw.poll.ratio >= 0.9,
+    `${hw.poll.sweeps_per_s.toFixed(1)} vs ${hw.poll.baseline_per_s.toFixed(1)}; wire limit ${hw.poll.theoretical.toFixed(1)} (${hw.poll.missing} missed reads)`,
+  )
+  add(
+    'hat: expected on a Pi 4 (wire model, README), worst case',
+    hw.pi.worst,
+    'sweeps/s',
+    'reported',
+    true,
+    `${hw.pi.worst.toFixed(0)}-${hw.pi.best.toFixed(0)} sweeps/s of 16 positions (wire limit ${hw.pi.wire.toFixed(1)})`,
+  )
 }
 
 if (only === 'hub') {
   log('hub ingest over MQTT into InfluxDB vs raw line-protocol writes (real services)...')
   const ing = await benchHubIngest(quick ? 30 : 60, log)
-  add('hub ingest MQTT -> InfluxDB vs raw batched line protocol', ing.ratio, 'ratio', '>= 0.5', ing.ratio >= 0.5,
-    `${Math.round(ing.hub_points_per_s).toLocaleString()} vs ${Math.round(ing.raw_points_per_s).toLocaleString()} points/s, median of ${ing.rounds.length} rounds (${ing.rounds.join(', ')}; ${ing.points.toLocaleString()} points, ${ing.messages.toLocaleString()} messages each)`)
+  add(
+    'hub ingest MQTT -> InfluxDB vs raw batched line protocol',
+    ing.ratio,
+    'ratio',
+    '>= 0.5',
+    ing.ratio >= 0.5,
+    `${Math.round(ing.hub_points_per_s).toLocaleString()} vs ${Math.round(ing.raw_points_per_s).toLocaleString()} points/s, median of ${ing.rounds.length} rounds (${ing.rounds.join(', ')}; ${ing.points.toLocaleString()} points, ${ing.messages.toLocaleString()} messages each)`,
+  )
   log('simulated robots at nominal rates on one hub...')
   const levels = await benchHubRobots(quick ? [10, 20] : [10, 20, 30, 40, 50], quick ? 8 : 15, log)
   const best = levels.filter((l) => l.sustained).at(-1)
-  add('robots at nominal rates one hub sustains (lag not growing)', best?.robots ?? 0, 'robots', '>= 20', (best?.robots ?? 0) >= 20,
-    levels.map((l) => `${l.robots}: ${l.msgs_per_s} msg/s, lag ${l.lag_end_ms} ms${l.sustained ? '' : ' growing'}`).join('; '))
+  add(
+    'robots at nominal rates one hub sustains (lag not growing)',
+    best?.robots ?? 0,
+    'robots',
+    '>= 20',
+    (best?.robots ?? 0) >= 20,
+    levels.map((l) => `${l.robots}: ${l.msgs_per_s} msg/s, lag ${l.lag_end_ms} ms${l.sustained ? '' : ' growing'}`).join('; '),
+  )
 }
 
 if (only === 'soak') {
@@ -131,45 +213,93 @@ if (only === 'soak') {
   log(`edge soak for ${seconds} s (a live WebSocket client attached)...`)
   const soak = await benchEdgeSoak(seconds, log)
   add(`edge RSS after ${seconds} s at nominal load`, soak.rss_mb_end, 'MB', '<= 80', soak.rss_mb_end <= 80, `max ${soak.rss_mb_max.toFixed(1)} MB`)
-  add('sample-to-WebSocket latency (p99)', soak.latency_ms.p99, 'ms', '<= 50', soak.latency_ms.p99 <= 50,
-    `p50 ${soak.latency_ms.p50} ms, max ${soak.latency_ms.max} ms (${soak.samples.toLocaleString()} samples)`)
+  add(
+    'sample-to-WebSocket latency (p99)',
+    soak.latency_ms.p99,
+    'ms',
+    '<= 50',
+    soak.latency_ms.p99 <= 50,
+    `p50 ${soak.latency_ms.p50} ms, max ${soak.latency_ms.max} ms (${soak.samples.toLocaleString()} samples)`,
+  )
 }
 
 if (only === 'estop') {
   log('e-stop and servo polling under an oversized unauthenticated flood (the edge in a child process)...')
   const r = await benchEstopUnderAttack(quick ? 2 : 5, quick ? 4 : 10, log)
   const f = (x: { p50: number; p99: number; max: number }) => `p50 ${x.p50.toFixed(1)}, p99 ${x.p99.toFixed(1)}, max ${x.max.toFixed(1)} ms`
-  const requests = Object.entries(r.attack).map(([k, n]) => `${k}: ${n}`).join('; ')
-  add('e-stop answered under attack, slowest, beyond the slowest alone', r.attacked.estop_ms.max - r.alone.estop_ms.max, 'ms', `<= one tick (${r.tick_ms} ms)`,
+  const requests = Object.entries(r.attack)
+    .map(([k, n]) => `${k}: ${n}`)
+    .join('; ')
+  add(
+    'e-stop answered under attack, slowest, beyond the slowest alone',
+    r.attacked.estop_ms.max - r.alone.estop_ms.max,
+    'ms',
+    `<= one tick (${r.tick_ms} ms)`,
     r.attacked.estop_ms.max <= r.alone.estop_ms.max + r.tick_ms,
-    `${f(r.attacked.estop_ms)} vs ${f(r.alone.estop_ms)} (${r.attacked.estops} e-stops under attack; the edge's CPU ${r.attacked.edge_cpu_percent} vs ${r.alone.edge_cpu_percent} % of a core; attack requests and answers: ${requests})`)
-  add('gaps between servo sweeps under attack, p99, beyond the p99 alone', r.attacked.sweep_gap_ms.p99 - r.alone.sweep_gap_ms.p99, 'ms', `<= one poll period (${r.poll_period_ms} ms)`,
+    `${f(r.attacked.estop_ms)} vs ${f(r.alone.estop_ms)} (${r.attacked.estops} e-stops under attack; the edge's CPU ${r.attacked.edge_cpu_percent} vs ${r.alone.edge_cpu_percent} % of a core; attack requests and answers: ${requests})`,
+  )
+  add(
+    'gaps between servo sweeps under attack, p99, beyond the p99 alone',
+    r.attacked.sweep_gap_ms.p99 - r.alone.sweep_gap_ms.p99,
+    'ms',
+    `<= one poll period (${r.poll_period_ms} ms)`,
     r.attacked.sweep_gap_ms.p99 <= r.alone.sweep_gap_ms.p99 + r.poll_period_ms,
-    `${f(r.attacked.sweep_gap_ms)} vs ${f(r.alone.sweep_gap_ms)}`)
+    `${f(r.attacked.sweep_gap_ms)} vs ${f(r.alone.sweep_gap_ms)}`,
+  )
 }
 
 if (only === 'sync') {
   const hour = quick ? 600 : 3600
   log(`sync catch-up: ${hour} s of nominal data waiting on a robot, sent to a hub (real services)...`)
   const c = await benchSyncCatchUp(hour, log)
-  add(`sync catch-up of ${hour / 60} min of robot data vs raw batched InfluxDB writes`, c.ratio, 'ratio', '>= 0.6', c.ratio >= 0.6,
-    `${Math.round(c.sync_points_per_s).toLocaleString()} vs ${Math.round(c.raw_points_per_s).toLocaleString()} points/s (${c.points.toLocaleString()} points, ${c.chunks.toLocaleString()} chunks caught up in ${c.sync_s.toFixed(1)} s)`)
-  add('sync bytes on the wire per hour of robot data vs one JSON MQTT message per sample', c.wire_vs_json, 'ratio', '<= 0.1', c.wire_vs_json <= 0.1,
-    `${(c.wire_bytes_per_hour / 1e6).toFixed(2)} / ${(c.json_bytes_per_hour / 1e6).toFixed(0)} MB/h`)
+  add(
+    `sync catch-up of ${hour / 60} min of robot data vs raw batched InfluxDB writes`,
+    c.ratio,
+    'ratio',
+    '>= 0.6',
+    c.ratio >= 0.6,
+    `${Math.round(c.sync_points_per_s).toLocaleString()} vs ${Math.round(c.raw_points_per_s).toLocaleString()} points/s (${c.points.toLocaleString()} points, ${c.chunks.toLocaleString()} chunks caught up in ${c.sync_s.toFixed(1)} s)`,
+  )
+  add(
+    'sync bytes on the wire per hour of robot data vs one JSON MQTT message per sample',
+    c.wire_vs_json,
+    'ratio',
+    '<= 0.1',
+    c.wire_vs_json <= 0.1,
+    `${(c.wire_bytes_per_hour / 1e6).toFixed(2)} / ${(c.json_bytes_per_hour / 1e6).toFixed(0)} MB/h`,
+  )
   log('robots in steady sync on one hub, rising until the lag grows...')
   const levels = quick ? [25, 50] : [50, 100, 150, 200, 250, 300, 350, 400, 500, 600]
   const rb = await benchSyncRobots(levels, quick ? 8 : 15, c.raw_points_per_s, log)
-  add('robots syncing at nominal load one hub sustains vs raw InfluxDB writes of the same points', rb.ratio, 'ratio', '>= 0.8', rb.ratio >= 0.8,
-    `${rb.sustained} vs ${Math.round(rb.raw_robots)} robots${rb.ceiling ? '' : ' (the highest level tried: a floor, not the ceiling)'} (${rb.levels.map((l) => `${l.robots}: p95 ${l.lag_p95_ms} ms${l.sustained ? '' : ' growing'}`).join('; ')})`)
+  add(
+    'robots syncing at nominal load one hub sustains vs raw InfluxDB writes of the same points',
+    rb.ratio,
+    'ratio',
+    '>= 0.8',
+    rb.ratio >= 0.8,
+    `${rb.sustained} vs ${Math.round(rb.raw_robots)} robots${rb.ceiling ? '' : ' (the highest level tried: a floor, not the ceiling)'} (${rb.levels.map((l) => `${l.robots}: p95 ${l.lag_p95_ms} ms${l.sustained ? '' : ' growing'}`).join('; ')})`,
+  )
   log('live latency from a synced robot to the fleet live feed...')
   const live = await benchSyncLive(quick ? 10 : 30, log)
-  add('live: sample on the robot to the fleet live feed (p99)', live.p99_ms, 'ms', '<= 250', live.p99_ms <= 250,
-    `p50 ${live.p50_ms} ms, max ${live.max_ms} ms (${live.samples} samples)`)
+  add(
+    'live: sample on the robot to the fleet live feed (p99)',
+    live.p99_ms,
+    'ms',
+    '<= 250',
+    live.p99_ms <= 250,
+    `p50 ${live.p50_ms} ms, max ${live.max_ms} ms (${live.samples} samples)`,
+  )
   const rssS = quick ? 30 : 300
   log(`edge RSS after ${rssS} s, without and with sync...`)
   const rss = await benchSyncRss(rssS, log)
-  add(`edge RSS after ${rssS} s at nominal load, syncing to a hub`, rss.rss_mb_with, 'MB', '<= 80, sync adds <= 5', rss.rss_mb_with <= 80 && rss.added_mb <= 5,
-    `${rss.added_mb >= 0 ? '+' : ''}${rss.added_mb.toFixed(1)} MB over the same edge without a hub (${rss.rss_mb_without.toFixed(1)} MB)`)
+  add(
+    `edge RSS after ${rssS} s at nominal load, syncing to a hub`,
+    rss.rss_mb_with,
+    'MB',
+    '<= 80, sync adds <= 5',
+    rss.rss_mb_with <= 80 && rss.added_mb <= 5,
+    `${rss.added_mb >= 0 ? '+' : ''}${rss.added_mb.toFixed(1)} MB over the same edge without a hub (${rss.rss_mb_without.toFixed(1)} MB)`,
+  )
 }
 
 if (only === 'day') {
@@ -179,17 +309,54 @@ if (only === 'day') {
   const table = dayTable(d)
   console.error(`\n${table}\n`)
   curves.day = dayCurve(d)
-  if (!quick) writeFileSync(new URL('./day-soak.md', import.meta.url), `# Day soak, ${new Date().toISOString().slice(0, 10)}\n\n${hours} h at nominal load, raw retention ${d.retention_raw_h} h; ${d.ticks.toLocaleString()} ticks, ${d.batches.toLocaleString()} sync batches, ${d.scrapes} scrapes of each /metrics.\n\n${table}\n`)
+  if (!quick)
+    writeFileSync(
+      new URL('./day-soak.md', import.meta.url),
+      `# Day soak, ${new Date().toISOString().slice(0, 10)}\n\n${hours} h at nominal load, raw retention ${d.retention_raw_h} h; ${d.ticks.toLocaleString()} ticks, ${d.batches.toLocaleString()} sync batches, ${d.scrapes} scrapes of each /metrics.\n\n${table}\n`,
+    )
   const peak = Math.max(...d.samples.map((x) => x.edge_rss_mb))
   const turnovers = Math.floor(hours / d.retention_raw_h)
-  add('day soak: edge memory growth, second half', d.slope.edge_rss_mb, 'MB/h', '<= 1', d.slope.edge_rss_mb <= 1, `peak ${peak.toFixed(1)} MB over ${hours} h (${turnovers} turnovers of the raw store)`)
+  add(
+    'day soak: edge memory growth, second half',
+    d.slope.edge_rss_mb,
+    'MB/h',
+    '<= 1',
+    d.slope.edge_rss_mb <= 1,
+    `peak ${peak.toFixed(1)} MB over ${hours} h (${turnovers} turnovers of the raw store)`,
+  )
   add('day soak: edge peak memory', peak, 'MB', '<= 80', peak <= 80)
-  add('day soak: edge file descriptors growth, second half', d.slope.edge_fds, 'fds/h', '<= 1', Math.abs(d.slope.edge_fds) <= 1,
-    `${Math.min(...d.samples.map((x) => x.edge_fds))}-${Math.max(...d.samples.map((x) => x.edge_fds))} open`)
-  add("day soak: edge database growth once raw data turns over (rollups and events are kept longer)", d.slope.edge_db_mb, 'MB/h', `<= ${(2 * d.kept_longer_mb_per_h).toFixed(2)} (twice what rollups add)`,
-    d.slope.edge_db_mb <= 2 * d.kept_longer_mb_per_h, `${d.samples.at(-1)!.edge_db_mb.toFixed(2)} MB at the end`)
-  add('day soak: hub memory growth, second half', d.slope.hub_rss_mb, 'MB/h', '<= 2', d.slope.hub_rss_mb <= 2, `${d.samples.at(-1)!.hub_rss_mb.toFixed(1)} MB at the end`)
-  add("day soak: hub's PostgreSQL growth, second half", d.slope.pg_mb, 'MB/h', '<= 1', d.slope.pg_mb <= 1, `${d.samples.at(-1)!.pg_mb.toFixed(1)} MB at the end`)
+  add(
+    'day soak: edge file descriptors growth, second half',
+    d.slope.edge_fds,
+    'fds/h',
+    '<= 1',
+    Math.abs(d.slope.edge_fds) <= 1,
+    `${Math.min(...d.samples.map((x) => x.edge_fds))}-${Math.max(...d.samples.map((x) => x.edge_fds))} open`,
+  )
+  add(
+    'day soak: edge database growth once raw data turns over (rollups and events are kept longer)',
+    d.slope.edge_db_mb,
+    'MB/h',
+    `<= ${(2 * d.kept_longer_mb_per_h).toFixed(2)} (twice what rollups add)`,
+    d.slope.edge_db_mb <= 2 * d.kept_longer_mb_per_h,
+    `${d.samples.at(-1)!.edge_db_mb.toFixed(2)} MB at the end`,
+  )
+  add(
+    'day soak: hub memory growth, second half',
+    d.slope.hub_rss_mb,
+    'MB/h',
+    '<= 2',
+    d.slope.hub_rss_mb <= 2,
+    `${d.samples.at(-1)!.hub_rss_mb.toFixed(1)} MB at the end`,
+  )
+  add(
+    "day soak: hub's PostgreSQL growth, second half",
+    d.slope.pg_mb,
+    'MB/h',
+    '<= 1',
+    d.slope.pg_mb <= 1,
+    `${d.samples.at(-1)!.pg_mb.toFixed(1)} MB at the end`,
+  )
 }
 
 if (only === 'dashboard') {
@@ -197,10 +364,23 @@ if (only === 'dashboard') {
   log(`the dashboard in Chromium at ${THROTTLE}x CPU throttle (real edge, simulated robot)...`)
   const d = await benchDashboard(seconds, log)
   const s = d.servos
-  add(`Servos page at ${THROTTLE}x CPU throttle (Chromium, median of ${s.roundsFps.length} rounds of ${seconds} s)`, s.fps, 'fps', '>= 50', s.fps >= 50,
-    `${s.roundsFps.join(', ')} fps vs ${d.baseline.fps} on an empty page = ${(s.fps / d.baseline.fps).toFixed(2)}; ${s.longTasks} long tasks (${s.blockedMs} ms blocked, longest ${s.longestTaskMs} ms); script ${s.scriptMs} ms, layout ${s.layoutMs} ms, style ${s.styleMs} ms; live feed ${(s.liveBytesPerS / 1024).toFixed(1)} KB/s in ${s.liveMessagesPerS} messages/s`)
+  add(
+    `Servos page at ${THROTTLE}x CPU throttle (Chromium, median of ${s.roundsFps.length} rounds of ${seconds} s)`,
+    s.fps,
+    'fps',
+    '>= 50',
+    s.fps >= 50,
+    `${s.roundsFps.join(', ')} fps vs ${d.baseline.fps} on an empty page = ${(s.fps / d.baseline.fps).toFixed(2)}; ${s.longTasks} long tasks (${s.blockedMs} ms blocked, longest ${s.longestTaskMs} ms); script ${s.scriptMs} ms, layout ${s.layoutMs} ms, style ${s.styleMs} ms; live feed ${(s.liveBytesPerS / 1024).toFixed(1)} KB/s in ${s.liveMessagesPerS} messages/s`,
+  )
   for (const p of d.firstLoad) {
-    add(`first load of ${p.path}, logged in (document, assets, API calls)`, p.transferredBytes / 1024, 'KB', '<= 100', p.transferredBytes <= 100 * 1024, `${p.resources.length + 1} requests`)
+    add(
+      `first load of ${p.path}, logged in (document, assets, API calls)`,
+      p.transferredBytes / 1024,
+      'KB',
+      '<= 100',
+      p.transferredBytes <= 100 * 1024,
+      `${p.resources.length + 1} requests`,
+    )
   }
 }
 
@@ -208,11 +388,28 @@ if (only === 'replicas') {
   log('robots in steady sync that one hub replica sustains, then two on the same services...')
   const r = await benchReplicas(quick ? [50, 100, 150] : [50, 100, 150, 200, 250, 300, 350, 400, 500, 600], quick ? 8 : 15, log)
   const levels = (x: typeof r.one) => x.levels.map((l) => `${l.robots}: p95 ${l.lag_p95_ms} ms${l.sustained ? '' : ' growing'}`).join('; ')
-  const cpu = (x: typeof r.one) => (x.top_cpu ? Object.entries(x.top_cpu).map(([k, v]) => `${k} ${v} %`).join(', ') : 'none sustained')
-  add('robots syncing at nominal load: two hub replicas vs one, same services', r.ratio, 'ratio', 'reported', true,
-    `${r.two.sustained} vs ${r.one.sustained} robots${r.ceiling.two ? '' : ' (two: the highest level tried, a floor)'} (one: ${levels(r.one)}; two: ${levels(r.two)})`)
-  add(`where the limit is: InfluxDB alone, in robots (CPU in % of one core; ${r.cores} cores, at the highest level sustained)`, r.raw_robots, 'robots', 'reported', true,
-    `one replica at ${r.one.sustained}: ${cpu(r.one)}; two at ${r.two.sustained}: ${cpu(r.two)}; InfluxDB alone takes ${Math.round(r.raw_robots)} robots (${r.points_per_robot_s} points/s each) in raw batched writes`)
+  const cpu = (x: typeof r.one) =>
+    x.top_cpu
+      ? Object.entries(x.top_cpu)
+          .map(([k, v]) => `${k} ${v} %`)
+          .join(', ')
+      : 'none sustained'
+  add(
+    'robots syncing at nominal load: two hub replicas vs one, same services',
+    r.ratio,
+    'ratio',
+    'reported',
+    true,
+    `${r.two.sustained} vs ${r.one.sustained} robots${r.ceiling.two ? '' : ' (two: the highest level tried, a floor)'} (one: ${levels(r.one)}; two: ${levels(r.two)})`,
+  )
+  add(
+    `where the limit is: InfluxDB alone, in robots (CPU in % of one core; ${r.cores} cores, at the highest level sustained)`,
+    r.raw_robots,
+    'robots',
+    'reported',
+    true,
+    `one replica at ${r.one.sustained}: ${cpu(r.one)}; two at ${r.two.sustained}: ${cpu(r.two)}; InfluxDB alone takes ${Math.round(r.raw_robots)} robots (${r.points_per_robot_s} points/s each) in raw batched writes`,
+  )
 }
 
 if (asJson) {

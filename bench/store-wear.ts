@@ -69,13 +69,22 @@ export function measureWear(seconds: number, opts: { journal: boolean }): WearSp
     const pageSize = (c.query('PRAGMA page_size').get() as { page_size: number }).page_size
     c.exec('PRAGMA wal_autocheckpoint = 0')
     const store = new SampleStore(db, {
-      quotaBytes: 1e12, retentionRawMs: 1e12, retentionRollupMs: 1e12, log: silentLogger, ...(opts.journal ? {} : { journalPath: null }),
+      quotaBytes: 1e12,
+      retentionRawMs: 1e12,
+      retentionRollupMs: 1e12,
+      log: silentLogger,
+      ...(opts.journal ? {} : { journalPath: null }),
     })
     const bytes = Object.fromEntries(WEAR_PARTS.map((p) => [p, 0])) as Record<WearPart, number>
     let payload = 0
     const insert = (store as unknown as { sql: { insertChunk: { run(...a: unknown[]): unknown } } }).sql
     const realInsert = insert.insertChunk
-    insert.insertChunk = { run: (...a: unknown[]) => { payload += (a[5] as Uint8Array).length; return realInsert.run(...a) } }
+    insert.insertChunk = {
+      run: (...a: unknown[]) => {
+        payload += (a[5] as Uint8Array).length
+        return realInsert.run(...a)
+      },
+    }
     const checkpoint = () => {
       const owners = new Map<number, string>()
       for (const r of c.query('SELECT name, pageno FROM dbstat').all() as { name: string; pageno: number }[]) owners.set(r.pageno, r.name)

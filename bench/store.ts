@@ -22,7 +22,10 @@ function openNaive(path: string) {
 
 function newStore(dir: string) {
   return new SampleStore(openEdgeDatabase(join(dir, 'edge.db')), {
-    quotaBytes: 1e12, retentionRawMs: 1e12, retentionRollupMs: 1e12, log: silentLogger,
+    quotaBytes: 1e12,
+    retentionRawMs: 1e12,
+    retentionRollupMs: 1e12,
+    log: silentLogger,
   })
 }
 
@@ -45,7 +48,9 @@ export function benchIngest(seconds: number) {
     const raw = openNaive(join(dir, 'raw.db'))
     raw.exec('CREATE TABLE samples (ts INTEGER, stream TEXT, source TEXT, data TEXT)')
     const ins = raw.prepare('INSERT INTO samples VALUES (?, ?, ?, ?)')
-    const batch = raw.transaction((tick: Sample[]) => { for (const s of tick) ins.run(s.ts, s.stream, s.source ?? null, JSON.stringify(s.values)) })
+    const batch = raw.transaction((tick: Sample[]) => {
+      for (const s of tick) ins.run(s.ts, s.stream, s.source ?? null, JSON.stringify(s.values))
+    })
     t = performance.now()
     for (const tick of ticks) batch(tick)
     const rawRate = n / ((performance.now() - t) / 1000)

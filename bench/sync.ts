@@ -36,11 +36,17 @@ import { writeRobotBacklog } from './robot-backlog.ts'
 /** Raw line protocol, 5,000 lines a gzip request, one request at a time: the baseline. */
 export async function rawWrite(r: Pick<Running, 'services'>, lines: string[]): Promise<number> {
   const u = new URL(`${r.services.influx_url}/write`)
-  u.searchParams.set('db', r.services.influx_db); u.searchParams.set('precision', 'ms')
-  u.searchParams.set('u', r.services.influx_username); u.searchParams.set('p', r.services.influx_password)
+  u.searchParams.set('db', r.services.influx_db)
+  u.searchParams.set('precision', 'ms')
+  u.searchParams.set('u', r.services.influx_username)
+  u.searchParams.set('p', r.services.influx_password)
   const t = performance.now()
   for (let i = 0; i < lines.length; i += 5000) {
-    const res = await fetch(u, { method: 'POST', headers: { 'content-encoding': 'gzip' }, body: Bun.gzipSync(Buffer.from(lines.slice(i, i + 5000).join('\n')), { level: 1 }) })
+    const res = await fetch(u, {
+      method: 'POST',
+      headers: { 'content-encoding': 'gzip' },
+      body: Bun.gzipSync(Buffer.from(lines.slice(i, i + 5000).join('\n')), { level: 1 }),
+    })
     if (res.status !== 204) throw new Error(`raw write failed: ${res.status} ${await res.text()}`)
   }
   return (performance.now() - t) / 1000
@@ -65,7 +71,8 @@ export async function benchSyncCatchUp(seconds: number, onProgress: (s: string) 
     const backlog = writeRobotBacklog(dir, seconds)
     const samples: Sample[] = []
     const ro = new Database(join(dir, 'edge.db'), { readonly: true })
-    for (const c of ro.query('SELECT stream, data FROM chunks ORDER BY seq').iterate() as Iterable<{ stream: StreamName; data: Uint8Array }>) samples.push(...decodeChunk(c.stream, c.data))
+    for (const c of ro.query('SELECT stream, data FROM chunks ORDER BY seq').iterate() as Iterable<{ stream: StreamName; data: Uint8Array }>)
+      samples.push(...decodeChunk(c.stream, c.data))
     ro.close()
     const lines = encodeSamples('rawcatchup', samples).lines
     const rawS = await rawWrite(r, lines)
@@ -77,7 +84,14 @@ export async function benchSyncCatchUp(seconds: number, onProgress: (s: string) 
     const watch = new ClockWatch({ db, clock, nextSeq: () => Number.MAX_SAFE_INTEGER, log: silentLogger })
     const store = new SampleStore(db, { quotaBytes: 1e12, retentionRawMs: 1e12, retentionRollupMs: 1e12, log: silentLogger })
     const outbox = new SyncOutbox(db, watch, 'catchupbot', store)
-    const client = new SyncClient({ endpoint: { url: r.base, username: 'robot-catchupbot', token }, source: outbox, clock, log: silentLogger, maxBytesPerS: Number.POSITIVE_INFINITY, intervalMs: 50 })
+    const client = new SyncClient({
+      endpoint: { url: r.base, username: 'robot-catchupbot', token },
+      source: outbox,
+      clock,
+      log: silentLogger,
+      maxBytesPerS: Number.POSITIVE_INFINITY,
+      intervalMs: 50,
+    })
     const t = performance.now()
     client.start()
     for (;;) {
@@ -91,11 +105,21 @@ export async function benchSyncCatchUp(seconds: number, onProgress: (s: string) 
     db.$client.close()
     const wire = client.sent.wire_bytes
     const json = jsonPerSampleBytes('catchupbot', samples)
-    onProgress(`sync: ${backlog.chunks} chunks (${lines.length} points) in ${syncS.toFixed(1)} s, ${client.sent.batches} batches, ${(wire / 1e6).toFixed(2)} MB on the wire`)
+    onProgress(
+      `sync: ${backlog.chunks} chunks (${lines.length} points) in ${syncS.toFixed(1)} s, ${client.sent.batches} batches, ${(wire / 1e6).toFixed(2)} MB on the wire`,
+    )
     return {
-      seconds, chunks: backlog.chunks, points: lines.length, raw_s: rawS, sync_s: syncS,
-      raw_points_per_s: lines.length / rawS, sync_points_per_s: lines.length / syncS, ratio: rawS / syncS,
-      wire_bytes_per_hour: (wire * 3600) / seconds, json_bytes_per_hour: (json * 3600) / seconds, wire_vs_json: wire / json,
+      seconds,
+      chunks: backlog.chunks,
+      points: lines.length,
+      raw_s: rawS,
+      sync_s: syncS,
+      raw_points_per_s: lines.length / rawS,
+      sync_points_per_s: lines.length / syncS,
+      ratio: rawS / syncS,
+      wire_bytes_per_hour: (wire * 3600) / seconds,
+      json_bytes_per_hour: (json * 3600) / seconds,
+      wire_vs_json: wire / json,
     }
   } finally {
     await stopHubChild(r)
@@ -104,7 +128,15 @@ export async function benchSyncCatchUp(seconds: number, onProgress: (s: string) 
 }
 
 /** One level of simulated robots in steady sync: its lag and whether the hub kept up. */
-export interface RobotLevel { robots: number; lag_p50_ms: number; lag_p95_ms: number; lag_first_ms: number; lag_last_ms: number; failed: number; sustained: boolean }
+export interface RobotLevel {
+  robots: number
+  lag_p50_ms: number
+  lag_p95_ms: number
+  lag_first_ms: number
+  lag_last_ms: number
+  failed: number
+  sustained: boolean
+}
 
 /** Points one robot at nominal load sends a second. */
 export const pointsPerRobotSecond = () => encodeSamples('x', nominalSeconds(Date.now(), 1).next().value as Sample[]).lines.length
@@ -138,28 +170,42 @@ export class SimulatedFleet {
       const taken = rb.pending.splice(0, 10)
       const records = taken.flatMap((sec) => sec.records).map((r, i) => ({ ...r, seq: rb.seq + i + 1 }))
       const body = JSON.stringify({
-        v: SYNC_VERSION, robot_id: rb.id, db_id: `bench-${rb.id}`, boot_id: 'bench', wall_ms: Date.now(), mono_ms: performance.now(),
-        lanes: { telemetry: { after: rb.seq, to: rb.seq + records.length } }, backlog: { events: 0, telemetry: rb.pending.length }, oldest_pending_ts: null, dropped: {},
-        clock: [], records,
+        v: SYNC_VERSION,
+        robot_id: rb.id,
+        db_id: `bench-${rb.id}`,
+        boot_id: 'bench',
+        wall_ms: Date.now(),
+        mono_ms: performance.now(),
+        lanes: { telemetry: { after: rb.seq, to: rb.seq + records.length } },
+        backlog: { events: 0, telemetry: rb.pending.length },
+        oldest_pending_ts: null,
+        dropped: {},
+        clock: [],
+        records,
       })
       rb.sending = fetch(`${rb.base}/api/v1/sync/batch`, {
-        method: 'POST', headers: { authorization: rb.auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: Bun.gzipSync(Buffer.from(body), { level: 1 }),
-      }).then(async (res) => {
-        await res.arrayBuffer()
-        if (res.status !== 200) throw new Error(String(res.status))
-        rb.seq += records.length
-        const now = Date.now()
-        for (const sec of taken) {
-          lags.push(now - sec.end)
-          perSecond[sec.index] = Math.max(perSecond[sec.index], now - sec.end)
-        }
-      }).catch(() => {
-        failed++
-        rb.pending.unshift(...taken)
-      }).finally(() => {
-        rb.sending = null
-        send(rb)
+        method: 'POST',
+        headers: { authorization: rb.auth, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: Bun.gzipSync(Buffer.from(body), { level: 1 }),
       })
+        .then(async (res) => {
+          await res.arrayBuffer()
+          if (res.status !== 200) throw new Error(String(res.status))
+          rb.seq += records.length
+          const now = Date.now()
+          for (const sec of taken) {
+            lags.push(now - sec.end)
+            perSecond[sec.index] = Math.max(perSecond[sec.index], now - sec.end)
+          }
+        })
+        .catch(() => {
+          failed++
+          rb.pending.unshift(...taken)
+        })
+        .finally(() => {
+          rb.sending = null
+          send(rb)
+        })
     }
     for (let s = 0; s < seconds; s++) {
       const secStart = Date.now()
@@ -186,13 +232,20 @@ export class SimulatedFleet {
     const until = Date.now() + 10_000
     while (robots.some((rb) => rb.sending || rb.pending.length) && Date.now() < until) await Bun.sleep(50)
     const unsent = robots.reduce((k, rb) => k + rb.pending.length, 0)
-    for (const rb of robots) { await rb.sending; rb.pending = [] }
+    for (const rb of robots) {
+      await rb.sending
+      rb.pending = []
+    }
     const sorted = [...lags].sort((a, b) => a - b)
     const head = perSecond.slice(1, 4)
     const tail = perSecond.slice(-3)
     return {
-      robots: n, lag_p50_ms: percentile(sorted, 50), lag_p95_ms: percentile(sorted, 95),
-      lag_first_ms: Math.max(...head), lag_last_ms: Math.max(...tail), failed: failed + unsent,
+      robots: n,
+      lag_p50_ms: percentile(sorted, 50),
+      lag_p95_ms: percentile(sorted, 95),
+      lag_first_ms: Math.max(...head),
+      lag_last_ms: Math.max(...tail),
+      failed: failed + unsent,
       sustained: failed + unsent === 0 && percentile(sorted, 95) < 2000 && Math.max(...tail) < Math.max(...head) + 1000,
     }
   }
@@ -201,7 +254,14 @@ export class SimulatedFleet {
     const fresh: SimRobot[] = []
     while (this.robots.length < n) {
       const id = `${this.o.prefix}${this.robots.length}`
-      const rb: SimRobot = { id, auth: basicAuth(`robot-${id}`, await this.o.register(id)), seq: 0, base: this.o.bases[this.robots.length % this.o.bases.length], pending: [], sending: null }
+      const rb: SimRobot = {
+        id,
+        auth: basicAuth(`robot-${id}`, await this.o.register(id)),
+        seq: 0,
+        base: this.o.bases[this.robots.length % this.o.bases.length],
+        pending: [],
+        sending: null,
+      }
       this.robots.push(rb)
       fresh.push(rb)
     }
@@ -237,7 +297,14 @@ export async function benchSyncRobots(levels: number[], secondsPerLevel: number,
     const sustained = results.filter((x) => x.sustained).at(-1)?.robots ?? 0
     const pointsPerRobotS = pointsPerRobotSecond()
     const rawRobots = rawPointsPerS / pointsPerRobotS
-    return { levels: results, sustained, points_per_robot_s: pointsPerRobotS, raw_robots: rawRobots, ratio: sustained / rawRobots, ceiling: results.at(-1)?.sustained === false }
+    return {
+      levels: results,
+      sustained,
+      points_per_robot_s: pointsPerRobotS,
+      raw_robots: rawRobots,
+      ratio: sustained / rawRobots,
+      ceiling: results.at(-1)?.sustained === false,
+    }
   } finally {
     await stopHubChild(r)
   }

@@ -13,7 +13,11 @@ export class BackupError extends Error {
 }
 
 /** Runs `fill` on a work folder beside `out` and renames it to `out` (new, or empty) once `fill` returns. */
-export async function intoNewFolder<T>(out: string, fill: (work: string) => Promise<T> | T, refuseMessage = 'is not empty: a backup goes into a new folder'): Promise<T> {
+export async function intoNewFolder<T>(
+  out: string,
+  fill: (work: string) => Promise<T> | T,
+  refuseMessage = 'is not empty: a backup goes into a new folder',
+): Promise<T> {
   const to = resolve(out)
   if (existsSync(to) && readdirSync(to).length) throw new BackupError(`${to} ${refuseMessage}`)
   const work = join(resolve(to, '..'), `.${to.split('/').pop()}.partial-${process.pid}`)

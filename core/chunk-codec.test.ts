@@ -8,7 +8,10 @@ describe('chunk codec', () => {
     for (let k = 0; k < 20; k++) {
       for (let id = 1; id <= 16; id++) {
         const values: Record<string, number> = { position: 500 + id * 3 - k }
-        if (k === 0) { values.temperature_c = 30 + id / 10; values.voltage_v = 7.412 }
+        if (k === 0) {
+          values.temperature_c = 30 + id / 10
+          values.voltage_v = 7.412
+        }
         samples.push({ stream: 'servos', ts: 1_700_000_000_000 + k * 50, source: String(id), values })
       }
     }
@@ -44,9 +47,10 @@ describe('chunk codec', () => {
 
   test('an idle servo stream packs to under half a byte per sample', () => {
     const samples: Sample[] = []
-    for (let k = 0; k < 20; k++) for (let id = 1; id <= 16; id++) {
-      samples.push({ stream: 'servos', ts: 1_700_000_000_000 + k * 50, source: String(id), values: { position: 500 } })
-    }
+    for (let k = 0; k < 20; k++)
+      for (let id = 1; id <= 16; id++) {
+        samples.push({ stream: 'servos', ts: 1_700_000_000_000 + k * 50, source: String(id), values: { position: 500 } })
+      }
     expect(encodeChunk('servos', samples).data.length).toBeLessThan(320 / 2)
   })
 

@@ -32,8 +32,15 @@ export function encodeChunk(stream: StreamName, input: readonly Sample[]): Encod
   const fieldIndex = new Map<string, number>()
   for (const s of samples) {
     const src = s.source ?? ''
-    if (!sourceIndex.has(src)) { sourceIndex.set(src, sources.length); sources.push(src) }
-    for (const f in s.values) if (!fieldIndex.has(f)) { fieldIndex.set(f, fields.length); fields.push(f) }
+    if (!sourceIndex.has(src)) {
+      sourceIndex.set(src, sources.length)
+      sources.push(src)
+    }
+    for (const f in s.values)
+      if (!fieldIndex.has(f)) {
+        fieldIndex.set(f, fields.length)
+        fields.push(f)
+      }
   }
 
   const w = new ByteWriter()
@@ -45,7 +52,10 @@ export function encodeChunk(stream: StreamName, input: readonly Sample[]): Encod
   const t0 = samples[0].ts
   w.uvar(t0)
   let prevTs = t0
-  for (const s of samples) { w.svar(s.ts - prevTs); prevTs = s.ts }
+  for (const s of samples) {
+    w.svar(s.ts - prevTs)
+    prevTs = s.ts
+  }
   if (sources.length > 1) for (const s of samples) w.uvar(sourceIndex.get(s.source ?? '')!)
 
   const prev = new Float64Array(sources.length)
@@ -56,10 +66,16 @@ export function encodeChunk(stream: StreamName, input: readonly Sample[]): Encod
     let present = 0
     for (let i = 0; i < n; i++) {
       const v = samples[i].values[f]
-      if (v !== undefined && Number.isFinite(v)) { bitmap[i >> 3] |= 1 << (i & 7); present++ }
+      if (v !== undefined && Number.isFinite(v)) {
+        bitmap[i >> 3] |= 1 << (i & 7)
+        present++
+      }
     }
     if (present === n) w.byte(0)
-    else { w.byte(1); w.bytes(bitmap) }
+    else {
+      w.byte(1)
+      w.bytes(bitmap)
+    }
     prev.fill(0)
     for (let i = 0; i < n; i++) {
       if (!(bitmap[i >> 3] & (1 << (i & 7))) && present !== n) continue

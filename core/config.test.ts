@@ -8,7 +8,11 @@ describe('edge configuration', () => {
   test('defaults < file < environment', () => {
     expect(loadEdgeConfig(base).httpPort).toBe(8080)
     expect(loadEdgeConfig({ ...base, file: { httpPort: 9000 } }).httpPort).toBe(9000)
-    const c = loadEdgeConfig({ ...base, file: { httpPort: 9000 }, env: { TONYPI_HTTP_PORT: '9100', TONYPI_BATTERY_PACK: '3S', TONYPI_MQTT_ANONYMOUS_LOOPBACK: 'no' } })
+    const c = loadEdgeConfig({
+      ...base,
+      file: { httpPort: 9000 },
+      env: { TONYPI_HTTP_PORT: '9100', TONYPI_BATTERY_PACK: '3S', TONYPI_MQTT_ANONYMOUS_LOOPBACK: 'no' },
+    })
     expect(c.httpPort).toBe(9100)
     expect(c.batteryPack).toBe('3S')
     expect(c.mqttAnonymousLoopback).toBe(false)
@@ -42,7 +46,11 @@ describe('edge configuration', () => {
     const key = message.split(':')[0]
     test(`a bad ${key} is refused with its key and value: ${JSON.stringify(sources)}`, () => {
       let err: unknown
-      try { loadEdgeConfig({ ...base, ...sources }) } catch (e) { err = e }
+      try {
+        loadEdgeConfig({ ...base, ...sources })
+      } catch (e) {
+        err = e
+      }
       expect(err).toBeInstanceOf(ConfigError)
       expect((err as ConfigError).key).toBe(key)
       expect((err as Error).message).toStartWith(`configuration ${message}`)
@@ -61,7 +69,16 @@ describe('edge configuration', () => {
   test('text converts to the key type: numbers, and yes/no words for switches', () => {
     const c = loadEdgeConfig({ ...base, file: { tickMs: '250', mqttAnonymousLoopback: 'off' }, env: { TONYPI_IMU_HZ: ' 50.5 ', TONYPI_HTTP_PORT: '' } })
     expect([c.tickMs, c.mqttAnonymousLoopback, c.imuHz, c.httpPort]).toEqual([250, false, 50.5, 8080])
-    for (const [text, value] of [['1', true], ['TRUE', true], ['yes', true], ['On', true], ['0', false], ['false', false], ['NO', false], ['off', false]] as const) {
+    for (const [text, value] of [
+      ['1', true],
+      ['TRUE', true],
+      ['yes', true],
+      ['On', true],
+      ['0', false],
+      ['false', false],
+      ['NO', false],
+      ['off', false],
+    ] as const) {
       expect(loadEdgeConfig({ ...base, env: { TONYPI_MQTT_ANONYMOUS_LOOPBACK: text } }).mqttAnonymousLoopback).toBe(value)
     }
   })
@@ -69,7 +86,9 @@ describe('edge configuration', () => {
   test('every key has its variable and its meaning, and every key the type promises is set has a default', () => {
     for (const spec of [EDGE_CONFIG_SPEC, HUB_CONFIG_SPEC]) {
       const properties: Record<string, { default?: unknown; env?: unknown; description?: unknown }> = spec.properties
-      expect(Object.keys(properties).filter((name) => typeof properties[name]!.env !== 'string' || typeof properties[name]!.description !== 'string')).toEqual([])
+      expect(Object.keys(properties).filter((name) => typeof properties[name]!.env !== 'string' || typeof properties[name]!.description !== 'string')).toEqual(
+        [],
+      )
       expect((spec.required ?? []).filter((name) => properties[name]!.default === undefined)).toEqual([])
     }
   })

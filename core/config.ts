@@ -28,7 +28,11 @@ export const setting = {
   bool: (meta: SettingMeta & { default?: boolean }) => T.Boolean(meta),
   string: ({ pattern, ...meta }: SettingMeta & Pattern & { default?: string }) =>
     T.String(pattern === undefined ? meta : { ...meta, pattern: typeof pattern === 'string' ? pattern : pattern.source }),
-  oneOf: <const V extends string>(values: readonly V[], meta: SettingMeta & { default?: NoInfer<V> }) => T.Union(values.map((v) => T.Literal(v)), meta),
+  oneOf: <const V extends string>(values: readonly V[], meta: SettingMeta & { default?: NoInfer<V> }) =>
+    T.Union(
+      values.map((v) => T.Literal(v)),
+      meta,
+    ),
 }
 
 const port = (meta: SettingMeta & { default: number }) => setting.int(0, 65535, meta)
@@ -39,45 +43,184 @@ const s = setting
 export const logLevel = s.oneOf(['debug', 'info', 'warn', 'error'], { env: 'TONYPI_LOG_LEVEL', default: 'info', description: 'lowest log level written' })
 
 export const EDGE_CONFIG_SPEC = T.Object({
-  robotId: T.Optional(s.string({ env: 'TONYPI_ROBOT_ID', pattern: RobotId.pattern, hint: 'letters, digits, _ . -', description: 'robot id on topics and at the hub (default: the hostname)' })),
-  profile: s.oneOf(['auto', 'sim', 'tonypi-hat', 'tonypi-board', 'legacy-client'], { env: 'TONYPI_PROFILE', default: 'auto', description: 'robot profile; legacy-client: the earlier Python client drives the hardware and the edge speaks to it over its own broker; auto takes that when the client is heard, else probes the hardware, else uses the simulator' }),
-  legacyWaitS: s.number(0, 120, { env: 'TONYPI_LEGACY_WAIT_S', default: 6, description: 'auto: how long to listen for the earlier Python client on loopback before probing any hardware (it reconnects every few seconds); 0 skips it' }),
-  legacyReplyTimeoutMs: s.int(100, 120_000, { env: 'TONYPI_LEGACY_REPLY_TIMEOUT_MS', default: 10_000, description: 'legacy-client: a command the earlier client has not answered in this time is failed (it answers a move only when the motion has ended)' }),
+  robotId: T.Optional(
+    s.string({
+      env: 'TONYPI_ROBOT_ID',
+      pattern: RobotId.pattern,
+      hint: 'letters, digits, _ . -',
+      description: 'robot id on topics and at the hub (default: the hostname)',
+    }),
+  ),
+  profile: s.oneOf(['auto', 'sim', 'tonypi-hat', 'tonypi-board', 'legacy-client'], {
+    env: 'TONYPI_PROFILE',
+    default: 'auto',
+    description:
+      'robot profile; legacy-client: the earlier Python client drives the hardware and the edge speaks to it over its own broker; auto takes that when the client is heard, else probes the hardware, else uses the simulator',
+  }),
+  legacyWaitS: s.number(0, 120, {
+    env: 'TONYPI_LEGACY_WAIT_S',
+    default: 6,
+    description: 'auto: how long to listen for the earlier Python client on loopback before probing any hardware (it reconnects every few seconds); 0 skips it',
+  }),
+  legacyReplyTimeoutMs: s.int(100, 120_000, {
+    env: 'TONYPI_LEGACY_REPLY_TIMEOUT_MS',
+    default: 10_000,
+    description: 'legacy-client: a command the earlier client has not answered in this time is failed (it answers a move only when the motion has ended)',
+  }),
   httpHost: s.string({ env: 'TONYPI_HTTP_HOST', default: '0.0.0.0', description: 'address the dashboard and API listen on' }),
   httpPort: port({ env: 'TONYPI_HTTP_PORT', default: 8080, description: 'dashboard, API, live WebSocket and MQTT-over-WebSocket port (0 = any free port)' }),
   mqttHost: s.string({ env: 'TONYPI_MQTT_HOST', default: '0.0.0.0', description: 'address the embedded MQTT broker listens on' }),
   mqttPort: port({ env: 'TONYPI_MQTT_PORT', default: 1883, description: 'embedded MQTT broker TCP port (0 = any free port)' }),
-  mqttAnonymousLoopback: s.bool({ env: 'TONYPI_MQTT_ANONYMOUS_LOOPBACK', default: true, description: 'accept anonymous MQTT clients from loopback (an on-robot process of the earlier system); false refuses all anonymous clients' }),
+  mqttAnonymousLoopback: s.bool({
+    env: 'TONYPI_MQTT_ANONYMOUS_LOOPBACK',
+    default: true,
+    description: 'accept anonymous MQTT clients from loopback (an on-robot process of the earlier system); false refuses all anonymous clients',
+  }),
   dataDir: s.string({ env: 'TONYPI_DATA_DIR', default: './data', description: 'SQLite database, secrets and generated files' }),
-  adminPassword: T.Optional(s.string({ env: 'TONYPI_ADMIN_PASSWORD', pattern: /^.{8,256}$/, hint: 'at least 8 characters', secret: true, description: "first run only: the first admin's password (otherwise generated, printed once and saved 0600)" })),
-  jwtSecret: T.Optional(s.string({ env: 'TONYPI_JWT_SECRET', pattern: /^.{32,}$/, hint: 'at least 32 characters', secret: true, description: 'token signing secret (otherwise generated into a 0600 file)' })),
-  batteryPack: s.oneOf(['2S', '3S'], { env: 'TONYPI_BATTERY_PACK', default: '2S', description: 'battery pack for the percent curve: 2S (6.0..8.4 V) or 3S (9.0..12.6 V)' }),
-  retentionRawHours: s.number(0.01, 24 * 3650, { env: 'TONYPI_RETENTION_RAW_HOURS', default: 168, description: 'raw sample chunks older than this are deleted' }),
+  adminPassword: T.Optional(
+    s.string({
+      env: 'TONYPI_ADMIN_PASSWORD',
+      pattern: /^.{8,256}$/,
+      hint: 'at least 8 characters',
+      secret: true,
+      description: "first run only: the first admin's password (otherwise generated, printed once and saved 0600)",
+    }),
+  ),
+  jwtSecret: T.Optional(
+    s.string({
+      env: 'TONYPI_JWT_SECRET',
+      pattern: /^.{32,}$/,
+      hint: 'at least 32 characters',
+      secret: true,
+      description: 'token signing secret (otherwise generated into a 0600 file)',
+    }),
+  ),
+  batteryPack: s.oneOf(['2S', '3S'], {
+    env: 'TONYPI_BATTERY_PACK',
+    default: '2S',
+    description: 'battery pack for the percent curve: 2S (6.0..8.4 V) or 3S (9.0..12.6 V)',
+  }),
+  retentionRawHours: s.number(0.01, 24 * 3650, {
+    env: 'TONYPI_RETENTION_RAW_HOURS',
+    default: 168,
+    description: 'raw sample chunks older than this are deleted',
+  }),
   retentionRollupDays: s.number(1, 3650, { env: 'TONYPI_RETENTION_ROLLUP_DAYS', default: 365, description: 'per-minute rollups older than this are deleted' }),
-  logRetentionDays: s.number(1, 3650, { env: 'TONYPI_LOG_RETENTION_DAYS', default: 30, description: "the robot's own events (logins, commands, alerts, notes) older than this are deleted" }),
-  diskQuotaMb: s.number(1, 1_000_000, { env: 'TONYPI_DISK_QUOTA_MB', default: 1024, description: 'database size limit; oldest raw chunks are dropped first (and counted)' }),
+  logRetentionDays: s.number(1, 3650, {
+    env: 'TONYPI_LOG_RETENTION_DAYS',
+    default: 30,
+    description: "the robot's own events (logins, commands, alerts, notes) older than this are deleted",
+  }),
+  diskQuotaMb: s.number(1, 1_000_000, {
+    env: 'TONYPI_DISK_QUOTA_MB',
+    default: 1024,
+    description: 'database size limit; oldest raw chunks are dropped first (and counted)',
+  }),
   tickMs: s.int(100, 10_000, { env: 'TONYPI_TICK_MS', default: 1000, description: 'store commit interval: one transaction per tick' }),
   servoPositionHz: hz(100, { env: 'TONYPI_SERVO_POSITION_HZ', default: 20, description: 'servo position polling rate' }),
   servoHealthHz: hz(10, { env: 'TONYPI_SERVO_HEALTH_HZ', default: 1, description: 'servo temperature/voltage polling rate' }),
   imuHz: hz(200, { env: 'TONYPI_IMU_HZ', default: 100, description: 'IMU sampling rate' }),
   batteryHz: hz(10, { env: 'TONYPI_BATTERY_HZ', default: 1, description: 'battery sampling rate' }),
   performanceHz: hz(10, { env: 'TONYPI_PERFORMANCE_HZ', default: 1, description: 'Pi performance sampling rate' }),
-  serialPort: s.string({ env: 'TONYPI_SERIAL_PORT', pattern: /^\/\S+$/, hint: 'an absolute device path', default: '/dev/ttyAMA0', description: 'the servo bus UART (hat) or the controller board link (board)' }),
-  serialBaud: T.Optional(s.int(1200, 4_000_000, { env: 'TONYPI_SERIAL_BAUD', description: 'UART speed (default: 115200 for tonypi-hat, 1000000 for tonypi-board)' })),
-  i2cBus: s.string({ env: 'TONYPI_I2C_BUS', pattern: /^(none|\/\S+)$/, hint: 'a device path or none', default: '/dev/i2c-1', description: "the hat's I2C bus (MPU6050, battery), or none" }),
-  gpio: s.string({ env: 'TONYPI_GPIO', pattern: /^(none|(\/dev\/gpiochip\d+:)?\d{1,3},\d{1,3})$/, hint: 'TX,RX BCM lines like 27,4 (optionally /dev/gpiochipN:27,4), or none', default: '27,4', description: "the hat's half-duplex direction pins, TX-enable,RX-enable (BCM): 27,4 as TonyPi's own SDK drives them; none when the adapter switches direction itself" }),
-  servoIds: s.string({ env: 'TONYPI_SERVO_IDS', pattern: /^\d{1,3}(-\d{1,3})?(,\d{1,3}(-\d{1,3})?)*$/, hint: 'ids and ranges like 1-16 or 1-6,9', default: '1-16', description: 'bus servo ids to poll' }),
-  servoNames: T.Optional(s.string({ env: 'TONYPI_SERVO_NAMES', pattern: /^(\d{1,3}=[A-Za-z0-9_ -]{1,40})(,\d{1,3}=[A-Za-z0-9_ -]{1,40})*$/, hint: 'id=name pairs like 5=head_pan,6=head_tilt', description: 'names for servos (default: the TonyPi joint names)' })),
-  servoLimits: T.Optional(s.string({ env: 'TONYPI_SERVO_LIMITS', pattern: /^(\d{1,3}=\d{1,4}-\d{1,4})(,\d{1,3}=\d{1,4}-\d{1,4})*$/, hint: 'id=min-max pairs like 5=100-900', description: 'per-servo position limits (0..1000); targets are clamped to them' })),
+  serialPort: s.string({
+    env: 'TONYPI_SERIAL_PORT',
+    pattern: /^\/\S+$/,
+    hint: 'an absolute device path',
+    default: '/dev/ttyAMA0',
+    description: 'the servo bus UART (hat) or the controller board link (board)',
+  }),
+  serialBaud: T.Optional(
+    s.int(1200, 4_000_000, { env: 'TONYPI_SERIAL_BAUD', description: 'UART speed (default: 115200 for tonypi-hat, 1000000 for tonypi-board)' }),
+  ),
+  i2cBus: s.string({
+    env: 'TONYPI_I2C_BUS',
+    pattern: /^(none|\/\S+)$/,
+    hint: 'a device path or none',
+    default: '/dev/i2c-1',
+    description: "the hat's I2C bus (MPU6050, battery), or none",
+  }),
+  gpio: s.string({
+    env: 'TONYPI_GPIO',
+    pattern: /^(none|(\/dev\/gpiochip\d+:)?\d{1,3},\d{1,3})$/,
+    hint: 'TX,RX BCM lines like 27,4 (optionally /dev/gpiochipN:27,4), or none',
+    default: '27,4',
+    description:
+      "the hat's half-duplex direction pins, TX-enable,RX-enable (BCM): 27,4 as TonyPi's own SDK drives them; none when the adapter switches direction itself",
+  }),
+  servoIds: s.string({
+    env: 'TONYPI_SERVO_IDS',
+    pattern: /^\d{1,3}(-\d{1,3})?(,\d{1,3}(-\d{1,3})?)*$/,
+    hint: 'ids and ranges like 1-16 or 1-6,9',
+    default: '1-16',
+    description: 'bus servo ids to poll',
+  }),
+  servoNames: T.Optional(
+    s.string({
+      env: 'TONYPI_SERVO_NAMES',
+      pattern: /^(\d{1,3}=[A-Za-z0-9_ -]{1,40})(,\d{1,3}=[A-Za-z0-9_ -]{1,40})*$/,
+      hint: 'id=name pairs like 5=head_pan,6=head_tilt',
+      description: 'names for servos (default: the TonyPi joint names)',
+    }),
+  ),
+  servoLimits: T.Optional(
+    s.string({
+      env: 'TONYPI_SERVO_LIMITS',
+      pattern: /^(\d{1,3}=\d{1,4}-\d{1,4})(,\d{1,3}=\d{1,4}-\d{1,4})*$/,
+      hint: 'id=min-max pairs like 5=100-900',
+      description: 'per-servo position limits (0..1000); targets are clamped to them',
+    }),
+  ),
   actionDir: s.string({ env: 'TONYPI_ACTION_DIR', default: '/home/pi/TonyPi/ActionGroups', description: 'folder of HiWonder .d6a action groups' }),
   simSeed: s.int(0, 2 ** 31 - 1, { env: 'TONYPI_SIM_SEED', default: 1, description: 'simulator random seed' }),
-  geminiApiKey: T.Optional(s.string({ env: 'GEMINI_API_KEY', pattern: /^\S{8,512}$/, hint: 'an API key from Google AI Studio', secret: true, description: 'Google Gemini API key: reports get a narrative and recommendations (without it they have figures only)' })),
-  geminiBaseUrl: T.Optional(s.string({ env: 'TONYPI_GEMINI_BASE_URL', pattern: /^https?:\/\/\S+$/, hint: 'an http(s) URL', description: "endpoint speaking the Gemini API (default: Google's); a proxy, or a local stand-in in tests" })),
+  geminiApiKey: T.Optional(
+    s.string({
+      env: 'GEMINI_API_KEY',
+      pattern: /^\S{8,512}$/,
+      hint: 'an API key from Google AI Studio',
+      secret: true,
+      description: 'Google Gemini API key: reports get a narrative and recommendations (without it they have figures only)',
+    }),
+  ),
+  geminiBaseUrl: T.Optional(
+    s.string({
+      env: 'TONYPI_GEMINI_BASE_URL',
+      pattern: /^https?:\/\/\S+$/,
+      hint: 'an http(s) URL',
+      description: "endpoint speaking the Gemini API (default: Google's); a proxy, or a local stand-in in tests",
+    }),
+  ),
   logLevel,
-  hubUrl: T.Optional(s.string({ env: 'TONYPI_HUB_URL', pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, hint: "the hub's http(s) URL, e.g. https://hub.local:8000", description: 'the hub this robot syncs to (otherwise read from <data dir>/hub.json, written by npm run edge:register); none: the robot keeps everything locally' })),
-  hubToken: T.Optional(s.string({ env: 'TONYPI_HUB_TOKEN', pattern: /^[A-Za-z0-9_-]{16,200}$/, hint: 'the credential token the hub showed once for this robot', secret: true, description: 'the token of the credential the hub issued for TONYPI_ROBOT_ID (POST robots)' })),
-  hubCa: T.Optional(s.string({ env: 'TONYPI_HUB_CA', pattern: /^\/\S+$/, hint: 'an absolute path to a PEM file', description: "the hub's CA certificate (PEM): the robot trusts only servers it signed" })),
-  syncMaxKbps: s.number(1, 1_000_000, { env: 'TONYPI_SYNC_MAX_KBPS', default: 512, description: 'catch-up cap after an outage, KiB of batch data a second, so the robot stays responsive' }),
+  hubUrl: T.Optional(
+    s.string({
+      env: 'TONYPI_HUB_URL',
+      pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/,
+      hint: "the hub's http(s) URL, e.g. https://hub.local:8000",
+      description:
+        'the hub this robot syncs to (otherwise read from <data dir>/hub.json, written by npm run edge:register); none: the robot keeps everything locally',
+    }),
+  ),
+  hubToken: T.Optional(
+    s.string({
+      env: 'TONYPI_HUB_TOKEN',
+      pattern: /^[A-Za-z0-9_-]{16,200}$/,
+      hint: 'the credential token the hub showed once for this robot',
+      secret: true,
+      description: 'the token of the credential the hub issued for TONYPI_ROBOT_ID (POST robots)',
+    }),
+  ),
+  hubCa: T.Optional(
+    s.string({
+      env: 'TONYPI_HUB_CA',
+      pattern: /^\/\S+$/,
+      hint: 'an absolute path to a PEM file',
+      description: "the hub's CA certificate (PEM): the robot trusts only servers it signed",
+    }),
+  ),
+  syncMaxKbps: s.number(1, 1_000_000, {
+    env: 'TONYPI_SYNC_MAX_KBPS',
+    default: 512,
+    description: 'catch-up cap after an outage, KiB of batch data a second, so the robot stays responsive',
+  }),
 })
 
 /** The schema of a whole configuration: one property per key, each carrying its SettingMeta. */
@@ -85,7 +228,10 @@ export type ConfigSpec = TObject<Record<string, TSchema>>
 export type EdgeConfig = Static<typeof EDGE_CONFIG_SPEC>
 
 export class ConfigError extends Error {
-  constructor(readonly key: string, message: string) {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
     super(`configuration ${key}: ${message}`)
     this.name = 'ConfigError'
   }
@@ -174,9 +320,12 @@ export function loadConfig<S extends ConfigSpec>(spec: S, sources: ConfigSources
   for (const [name, prop] of Object.entries(spec.properties)) {
     const schema = metaOf(prop)
     const e = env[schema.env]
-    const from = e !== undefined && e !== '' ? { from: schema.env, value: e }
-      : file[name] !== undefined ? { from: name, value: file[name] }
-      : { from: schema.env, value: defaults[name] }
+    const from =
+      e !== undefined && e !== ''
+        ? { from: schema.env, value: e }
+        : file[name] !== undefined
+          ? { from: name, value: file[name] }
+          : { from: schema.env, value: defaults[name] }
     given[name] = from
     if (from.value !== undefined) value[name] = fromText(schema, from.value)
   }

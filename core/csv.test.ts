@@ -4,8 +4,22 @@ import { csvCell, toCsv } from './csv.ts'
 describe('formula-safe CSV cells', () => {
   test('every way a cell can start a formula is neutralised', () => {
     const hostile = [
-      '=cmd|\' /C calc\'!A0', '+1+1', '-1+1', '@SUM(A1)', '\t=1', '\r=1',
-      ' =1+1', '\u00a0=1+1', '\n=1+1', '\u3000=1', '\uff1d1+1', '\uff0b1', '\uff0d1', '\uff20SUM(A1)', '  \u2003@x', '\ufeff=1',
+      "=cmd|' /C calc'!A0",
+      '+1+1',
+      '-1+1',
+      '@SUM(A1)',
+      '\t=1',
+      '\r=1',
+      ' =1+1',
+      '\u00a0=1+1',
+      '\n=1+1',
+      '\u3000=1',
+      '\uff1d1+1',
+      '\uff0b1',
+      '\uff0d1',
+      '\uff20SUM(A1)',
+      '  \u2003@x',
+      '\ufeff=1',
     ]
     for (const h of hostile) {
       const cell = csvCell(h)

@@ -38,7 +38,12 @@ export interface RobotEvents {
   'legacy.status': { status: Extract<LegacyRecord, { kind: 'status' }>['status']; message?: string; ts_trusted: boolean; [info: string]: unknown }
   'legacy.log': { message: string; source: string; ts_trusted: boolean }
   /** The earlier client's reply to a command the edge did not give it (a query's answer). */
-  'legacy.command_response': { command_id: string | null; success: boolean; message: string; reply_to: Extract<LegacyRecord, { kind: 'command_response' }>['replyTo'] }
+  'legacy.command_response': {
+    command_id: string | null
+    success: boolean
+    message: string
+    reply_to: Extract<LegacyRecord, { kind: 'command_response' }>['replyTo']
+  }
   /** The earlier client on this robot's broker (legacy-client profile) came or went. */
   'legacy.client': { connected: boolean; message: string }
   /** An admin made a token for Prometheus (the metrics scope). */

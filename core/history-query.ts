@@ -5,8 +5,18 @@ import type { StreamName } from './streams.ts'
 
 /** Bucket widths in ms; `raw` is every sample. */
 export const HISTORY_RESOLUTIONS: Readonly<Record<string, number>> = {
-  raw: 0, '1s': 1_000, '2s': 2_000, '5s': 5_000, '10s': 10_000, '15s': 15_000, '30s': 30_000,
-  '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000,
+  raw: 0,
+  '1s': 1_000,
+  '2s': 2_000,
+  '5s': 5_000,
+  '10s': 10_000,
+  '15s': 15_000,
+  '30s': 30_000,
+  '1m': 60_000,
+  '5m': 300_000,
+  '15m': 900_000,
+  '1h': 3_600_000,
+  '1d': 86_400_000,
 }
 
 /** Buckets under a minute are made from raw samples: worth it for windows up to an hour. */
@@ -23,9 +33,24 @@ export const STREAM_FIELDS: Readonly<Record<StreamName, readonly string[]>> = {
   imu: ['ax', 'ay', 'az', 'gx', 'gy', 'gz', 'temp_c'],
   battery: ['voltage_v', 'percent'],
   performance: [
-    'cpu_percent', 'load_1', 'load_5', 'load_15', 'mem_percent', 'mem_total_bytes', 'mem_used_bytes',
-    'disk_total_bytes', 'disk_used_bytes', 'disk_free_bytes', 'disk_percent', 'cpu_temp_c', 'net_rx_bytes', 'net_tx_bytes',
-    'net_rx_bps', 'net_tx_bps', 'uptime_s', 'throttled',
+    'cpu_percent',
+    'load_1',
+    'load_5',
+    'load_15',
+    'mem_percent',
+    'mem_total_bytes',
+    'mem_used_bytes',
+    'disk_total_bytes',
+    'disk_used_bytes',
+    'disk_free_bytes',
+    'disk_percent',
+    'cpu_temp_c',
+    'net_rx_bytes',
+    'net_tx_bytes',
+    'net_rx_bps',
+    'net_tx_bps',
+    'uptime_s',
+    'throttled',
   ],
   sensors: ['value'],
 }
@@ -47,5 +72,10 @@ export function checkFields(stream: StreamName, fields: readonly string[] | unde
 
 /** A `fields` query parameter ("a,b") as a list; undefined when absent. */
 export function parseFieldsParam(v: string | undefined): string[] | undefined {
-  return v === undefined ? undefined : v.split(',').map((f) => f.trim()).filter(Boolean)
+  return v === undefined
+    ? undefined
+    : v
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean)
 }

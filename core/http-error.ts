@@ -1,7 +1,12 @@
 // One error shape for every failure an API returns: `{error, message}` with a 4xx/5xx.
 // Shared by the edge and the hub, so clients handle both the same way.
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message)
   }
 }
@@ -32,9 +37,18 @@ export function apiErrorHandler(log: { error(msg: string, fields: Record<string,
       Object.assign(set.headers, error.headers)
       return { error: error.code, message: error.message }
     }
-    if (code === 'VALIDATION') { set.status = 400; return { error: 'invalid_request', message: validationMessage(error) } }
-    if (code === 'PARSE') { set.status = 400; return { error: 'invalid_request', message: 'the body is not valid JSON' } }
-    if (code === 'NOT_FOUND') { set.status = 404; return { error: 'not_found', message: 'no such route' } }
+    if (code === 'VALIDATION') {
+      set.status = 400
+      return { error: 'invalid_request', message: validationMessage(error) }
+    }
+    if (code === 'PARSE') {
+      set.status = 400
+      return { error: 'invalid_request', message: 'the body is not valid JSON' }
+    }
+    if (code === 'NOT_FOUND') {
+      set.status = 404
+      return { error: 'not_found', message: 'no such route' }
+    }
     log.error('request failed', { error: loggable(error) })
     set.status = 500
     return { error: 'internal', message: 'internal error' }

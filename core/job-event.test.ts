@@ -43,7 +43,11 @@ describe('job event (tonypi/{id}/job)', () => {
   for (const [payload, msg] of bad) {
     test(`refuses ${JSON.stringify(payload)}`, () => {
       let err: unknown
-      try { decodeJobEvent('r1', payload, now) } catch (e) { err = e }
+      try {
+        decodeJobEvent('r1', payload, now)
+      } catch (e) {
+        err = e
+      }
       expect(err).toBeInstanceOf(JobEventError)
       expect((err as Error).message).toMatch(msg)
     })

@@ -81,26 +81,30 @@ export const JOB_RUN_GAP_MS = 10 * 60_000
 /** Counts are bounded like the API's PATCH /jobs/{id}; null reads as "not reported". */
 const Count = T.Union([T.Integer({ minimum: 0, maximum: 10_000_000 }), T.Null()])
 
-export const JobEvent = T.Object({
-  robot_id: T.Optional(RobotId),
-  job_id: T.Optional(T.Union([T.Integer({ minimum: 1 }), T.Null()], { description: "the edge's job id (from POST /api/v1/jobs); without it the job is matched by task_name" })),
-  task_name: T.Optional(T.Union([T.String({ minLength: 1, maxLength: 200 }), T.Null()])),
-  status: T.Union(JOB_EVENT_STATUSES.map((s) => T.Literal(s))),
-  items_done: T.Optional(Count),
-  items_total: T.Optional(Count),
-  percent: T.Optional(T.Union([T.Number({ minimum: 0, maximum: 100 }), T.Null()], { description: '0 is a value: "nothing done yet", not "unknown"' })),
-  reason: T.Optional(T.Union([T.String({ maxLength: 500 }), T.Null()])),
-  ts: T.Optional(T.Number({ minimum: 1e12, maximum: 1e13, description: 'epoch ms' })),
-}, {
-  // Strict: a misspelt `percentage` must be an error, not progress silently lost.
-  additionalProperties: false,
-})
+export const JobEvent = T.Object(
+  {
+    robot_id: T.Optional(RobotId),
+    job_id: T.Optional(
+      T.Union([T.Integer({ minimum: 1 }), T.Null()], { description: "the edge's job id (from POST /api/v1/jobs); without it the job is matched by task_name" }),
+    ),
+    task_name: T.Optional(T.Union([T.String({ minLength: 1, maxLength: 200 }), T.Null()])),
+    status: T.Union(JOB_EVENT_STATUSES.map((s) => T.Literal(s))),
+    items_done: T.Optional(Count),
+    items_total: T.Optional(Count),
+    percent: T.Optional(T.Union([T.Number({ minimum: 0, maximum: 100 }), T.Null()], { description: '0 is a value: "nothing done yet", not "unknown"' })),
+    reason: T.Optional(T.Union([T.String({ maxLength: 500 }), T.Null()])),
+    ts: T.Optional(T.Number({ minimum: 1e12, maximum: 1e13, description: 'epoch ms' })),
+  },
+  {
+    // Strict: a misspelt `percentage` must be an error, not progress silently lost.
+    additionalProperties: false,
+  },
+)
 export type JobEvent = Static<typeof JobEvent>
 
 export type JobEventRecord = Extract<LegacyRecord, { kind: 'job' }>
 
 export class JobEventError extends Error {}
-
 
 /** The first schema violation, said so a person can fix the sender. */
 function explain(payload: unknown): string {
@@ -140,7 +144,12 @@ export function decodeJobEvent(topicRobotId: string, payload: unknown, arrivalMs
   return {
     jobId,
     record: {
-      kind: 'job', robotId: topicRobotId, ts, tsTrusted: trusted, status: p.status, taskName,
+      kind: 'job',
+      robotId: topicRobotId,
+      ts,
+      tsTrusted: trusted,
+      status: p.status,
+      taskName,
       // `?? null` keeps a 0: only a missing field (or an explicit null) is "not reported".
       itemsDone: p.items_done ?? null,
       itemsTotal: p.items_total ?? null,

@@ -13,11 +13,18 @@ export const JobStats = T.Object({
 export type JobStats = Static<typeof JobStats>
 
 /** One status's rows: how many, how many of them finished, and their durations summed (ms). */
-export interface JobGroup { status: string; n: number; finished: number; durationMs: number }
+export interface JobGroup {
+  status: string
+  n: number
+  finished: number
+  durationMs: number
+}
 
 export function jobStats(groups: readonly JobGroup[]): JobStats {
   const by_status = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>
-  let total = 0, finished = 0, duration = 0
+  let total = 0,
+    finished = 0,
+    duration = 0
   for (const g of groups) {
     total += g.n
     by_status[g.status as JobStatus] = (by_status[g.status as JobStatus] ?? 0) + g.n
@@ -26,7 +33,8 @@ export function jobStats(groups: readonly JobGroup[]): JobStats {
   }
   const ended = by_status.completed + by_status.failed + by_status.cancelled
   return {
-    total, by_status,
+    total,
+    by_status,
     // Over finished jobs only: a running job has neither succeeded nor failed yet.
     success_rate: ended ? by_status.completed / ended : null,
     mean_duration_ms: finished ? Math.round(duration / finished) : null,

@@ -52,8 +52,15 @@ export class LegacyImuAssembler {
     }
     cur.values[axis] = value
     const v = cur.values
-    if (v.accelerometer_x === undefined || v.accelerometer_y === undefined || v.accelerometer_z === undefined ||
-      v.gyroscope_x === undefined || v.gyroscope_y === undefined || v.gyroscope_z === undefined) return null
+    if (
+      v.accelerometer_x === undefined ||
+      v.accelerometer_y === undefined ||
+      v.accelerometer_z === undefined ||
+      v.gyroscope_x === undefined ||
+      v.gyroscope_y === undefined ||
+      v.gyroscope_z === undefined
+    )
+      return null
     this.pending.delete(robotId)
     const accel: Vec3 = [v.accelerometer_x, v.accelerometer_y, v.accelerometer_z]
     const gyro: Vec3 = [v.gyroscope_x, v.gyroscope_y, v.gyroscope_z]

@@ -9,9 +9,7 @@
 // head_shake; an emergency stop is `{id, reason}` on `tonypi/emergency_stop/<id>`. Every reply
 // is `{robot_id, command_id, timestamp, success, message, ...}` on `tonypi/commands/response`
 // (an emergency stop's also on `tonypi/emergency_stop/response`).
-import {
-  isFinishedJobStatus, JOB_RUN_GAP_MS, jobChanges, UNNAMED_TASK, type JobProgress, type JobState, type JobStatus,
-} from './job-event.ts'
+import { isFinishedJobStatus, JOB_RUN_GAP_MS, jobChanges, UNNAMED_TASK, type JobProgress, type JobState, type JobStatus } from './job-event.ts'
 import type { LegacyRecord } from './legacy.ts'
 import type { Command } from './schemas.ts'
 
@@ -58,18 +56,27 @@ export function fromLegacyCommand(type: string, params: Record<string, unknown>)
   switch (type) {
     case 'emergency_stop':
       return { command: { type: 'estop', ...(typeof params.reason === 'string' ? { reason: params.reason.slice(0, 200) } : {}) } }
-    case 'stop': return { command: { type: 'stop' } }
-    case 'resume': return { command: { type: 'resume' } }
-    case 'head_nod': case 'head_shake': return { command: { type: 'motion', motion: type } }
+    case 'stop':
+      return { command: { type: 'stop' } }
+    case 'resume':
+      return { command: { type: 'resume' } }
+    case 'head_nod':
+    case 'head_shake':
+      return { command: { type: 'motion', motion: type } }
     case 'move': {
       const d = params.direction
       if (d === 'stop') return { command: { type: 'stop' } }
-      if (typeof d === 'string' && (LEGACY_DIRECTIONS as readonly string[]).includes(d)) return { command: { type: 'motion', motion: d as Exclude<(typeof LEGACY_DIRECTIONS)[number], 'stop'> } }
+      if (typeof d === 'string' && (LEGACY_DIRECTIONS as readonly string[]).includes(d))
+        return { command: { type: 'motion', motion: d as Exclude<(typeof LEGACY_DIRECTIONS)[number], 'stop'> } }
       return { refused: `unknown direction ${JSON.stringify(String(d).slice(0, 40))} (known: ${LEGACY_DIRECTIONS.join(', ')})` }
     }
-    case 'status_request': case 'battery_request': return { query: type }
-    case 'shutdown': return { refused: 'shutdown is not accepted over MQTT (power the Pi off with systemctl poweroff)' }
-    default: return { refused: `command type ${JSON.stringify(type.slice(0, 40))} is not supported (known: ${LEGACY_COMMAND_TYPES.join(', ')})` }
+    case 'status_request':
+    case 'battery_request':
+      return { query: type }
+    case 'shutdown':
+      return { refused: 'shutdown is not accepted over MQTT (power the Pi off with systemctl poweroff)' }
+    default:
+      return { refused: `command type ${JSON.stringify(type.slice(0, 40))} is not supported (known: ${LEGACY_COMMAND_TYPES.join(', ')})` }
   }
 }
 
@@ -79,7 +86,13 @@ export function outcomeOfLegacyReply(r: { success: boolean; message: string }): 
 }
 
 /** A reply in its shape, for a robot of ours answering a command given in its vocabulary. */
-export function legacyReply(robotId: string, commandId: string | null, success: boolean, message: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function legacyReply(
+  robotId: string,
+  commandId: string | null,
+  success: boolean,
+  message: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { robot_id: robotId, command_id: commandId, timestamp: new Date().toISOString(), success, message, ...extra }
 }
 
@@ -169,7 +182,12 @@ export type JobPlan =
   | { kind: 'ignore'; reason: string }
 
 const progressOf = (r: JobReport): JobProgress => ({
-  status: r.status, task_name: r.taskName, items_done: r.itemsDone, items_total: r.itemsTotal, percent: r.percent, reason: r.reason,
+  status: r.status,
+  task_name: r.taskName,
+  items_done: r.itemsDone,
+  items_total: r.itemsTotal,
+  percent: r.percent,
+  reason: r.reason,
 })
 
 /**
@@ -188,11 +206,23 @@ export function planJobReport(r: JobReport, open: KnownJob | null, last: KnownJo
     return { kind: 'update', id: open.id, set, ...(ignored ? { ignored } : {}) }
   }
   if (r.status !== 'started' && last && last.finishedAt !== null) {
-    const sameEnd = isFinishedJobStatus(r.status) && r.status === last.status &&
-      (r.itemsDone === null || r.itemsDone === last.itemsDone) && (r.itemsTotal === null || r.itemsTotal === last.itemsTotal)
+    const sameEnd =
+      isFinishedJobStatus(r.status) &&
+      r.status === last.status &&
+      (r.itemsDone === null || r.itemsDone === last.itemsDone) &&
+      (r.itemsTotal === null || r.itemsTotal === last.itemsTotal)
     if (sameEnd) return { kind: 'ignore', reason: `a repeat of how job ${last.id} ended (${last.status})` }
-    if (r.ts - last.finishedAt <= JOB_RUN_GAP_MS) return { kind: 'ignore', reason: `job ${last.id} ended ${Math.round((r.ts - last.finishedAt) / 1000)} s before this ${r.status}` }
+    if (r.ts - last.finishedAt <= JOB_RUN_GAP_MS)
+      return { kind: 'ignore', reason: `job ${last.id} ended ${Math.round((r.ts - last.finishedAt) / 1000)} s before this ${r.status}` }
   }
-  const fresh: JobState = { taskName: r.taskName ?? UNNAMED_TASK, status: 'queued', itemsDone: null, itemsTotal: null, percent: null, reason: null, finishedAt: null }
+  const fresh: JobState = {
+    taskName: r.taskName ?? UNNAMED_TASK,
+    status: 'queued',
+    itemsDone: null,
+    itemsTotal: null,
+    percent: null,
+    reason: null,
+    finishedAt: null,
+  }
   return { kind: 'create', job: { ...fresh, ...jobChanges(fresh, progress, r.ts).set, startedAt: r.ts } }
 }

@@ -19,34 +19,69 @@ describe('legacy adapter', () => {
   })
 
   test('IMU axes are not generic sensors: each is one axis of a reading (core/legacy-imu.ts joins them)', () => {
-    expect(adaptLegacyMessage('tonypi/sensors/r1', { robot_id: 'r1', sensor_type: 'accelerometer_x', value: -0.2, unit: 'm/s^2' }, now))
-      .toEqual({ kind: 'imu_axis', robotId: 'r1', axis: 'accelerometer_x', value: -0.2, ts: now, tsTrusted: false })
-    expect(adaptLegacyMessage('tonypi/sensors/r1', { robot_id: 'r1', sensor_type: 'gyroscope_z', value: 3 }, now)).toMatchObject({ kind: 'imu_axis', axis: 'gyroscope_z' })
+    expect(adaptLegacyMessage('tonypi/sensors/r1', { robot_id: 'r1', sensor_type: 'accelerometer_x', value: -0.2, unit: 'm/s^2' }, now)).toEqual({
+      kind: 'imu_axis',
+      robotId: 'r1',
+      axis: 'accelerometer_x',
+      value: -0.2,
+      ts: now,
+      tsTrusted: false,
+    })
+    expect(adaptLegacyMessage('tonypi/sensors/r1', { robot_id: 'r1', sensor_type: 'gyroscope_z', value: 3 }, now)).toMatchObject({
+      kind: 'imu_axis',
+      axis: 'gyroscope_z',
+    })
   })
 
   test("replies, an emergency stop's on its own topic too, are replies and not commands", () => {
-    const reply = { robot_id: 'r1', command_id: 'c9', type: 'emergency_stop', timestamp: '2026-06-01T12:00:00', success: true, message: 'Emergency stop activated: test', state: { emergency_stopped: true } }
-    expect(adaptLegacyMessage('tonypi/emergency_stop/response', reply, now)).toMatchObject({ kind: 'command_response', robotId: 'r1', commandId: 'c9', success: true, replyTo: 'emergency_stop' })
+    const reply = {
+      robot_id: 'r1',
+      command_id: 'c9',
+      type: 'emergency_stop',
+      timestamp: '2026-06-01T12:00:00',
+      success: true,
+      message: 'Emergency stop activated: test',
+      state: { emergency_stopped: true },
+    }
+    expect(adaptLegacyMessage('tonypi/emergency_stop/response', reply, now)).toMatchObject({
+      kind: 'command_response',
+      robotId: 'r1',
+      commandId: 'c9',
+      success: true,
+      replyTo: 'emergency_stop',
+    })
     expect(adaptLegacyMessage('tonypi/commands/response', reply, now)).toMatchObject({ kind: 'command_response', replyTo: 'commands' })
     expect(() => adaptLegacyMessage('tonypi/commands/response', { robot_id: 'r1', command_id: 'x' }, now)).toThrow(/success/)
   })
 
   test('a QR scan is a log line; vision detections are recognised and not kept', () => {
-    expect(adaptLegacyMessage('tonypi/scan/r1', { robot_id: 'r1', qr_data: 'ST-4', station_name: 'dock', action: 'scanned' }, now))
-      .toMatchObject({ kind: 'log', level: 'info', source: 'scan', message: 'QR code "ST-4" scanned at dock' })
+    expect(adaptLegacyMessage('tonypi/scan/r1', { robot_id: 'r1', qr_data: 'ST-4', station_name: 'dock', action: 'scanned' }, now)).toMatchObject({
+      kind: 'log',
+      level: 'info',
+      source: 'scan',
+      message: 'QR code "ST-4" scanned at dock',
+    })
     expect(adaptLegacyMessage('tonypi/vision/r1', { robot_id: 'r1', label: 'cup' }, now)).toMatchObject({ kind: 'unused', robotId: 'r1' })
   })
 
   test('servos: degrees become LX positions, volts stay volts', () => {
-    const r = adaptLegacyMessage('tonypi/servos/r1', {
-      robot_id: 'r1', servos: { servo_2: { id: 2, position: -90, temperature: 40, voltage: 5.0, torque_enabled: false } },
-    }, now)
+    const r = adaptLegacyMessage(
+      'tonypi/servos/r1',
+      {
+        robot_id: 'r1',
+        servos: { servo_2: { id: 2, position: -90, temperature: 40, voltage: 5.0, torque_enabled: false } },
+      },
+      now,
+    )
     expect(r).toMatchObject({ samples: [{ stream: 'servos', source: '2', values: { position: 0, temperature_c: 40, voltage_v: 5, torque: 0 } }] })
   })
 
   test('battery on the shared topic takes the robot id from the payload', () => {
-    expect(adaptLegacyMessage('tonypi/battery', { robot_id: 'r2', voltage: 11.1, percentage: 60 }, now))
-      .toMatchObject({ kind: 'samples', robotId: 'r2', samples: [{ stream: 'battery', values: { voltage_v: 11.1, percent: 60 } }] })
+    expect(adaptLegacyMessage('tonypi/battery', { robot_id: 'r2', voltage: 11.1, percentage: 60 }, now)).toMatchObject({
+      kind: 'samples',
+      robotId: 'r2',
+      samples: [{ stream: 'battery', values: { voltage_v: 11.1, percent: 60 } }],
+    })
     expect(() => adaptLegacyMessage('tonypi/battery', { voltage: 11.1 }, now)).toThrow(/robot_id/)
   })
 
@@ -58,8 +93,13 @@ describe('legacy adapter', () => {
   })
 
   test('commands and emergency stops are recognised, broadcast included', () => {
-    expect(adaptLegacyMessage('tonypi/commands/r1', { type: 'move', id: 'c1', direction: 'forward' }, now))
-      .toEqual({ kind: 'command', robotId: 'r1', id: 'c1', type: 'move', params: { direction: 'forward' } })
+    expect(adaptLegacyMessage('tonypi/commands/r1', { type: 'move', id: 'c1', direction: 'forward' }, now)).toEqual({
+      kind: 'command',
+      robotId: 'r1',
+      id: 'c1',
+      type: 'move',
+      params: { direction: 'forward' },
+    })
     expect(adaptLegacyMessage('tonypi/emergency_stop/broadcast', {}, now)).toMatchObject({ kind: 'command', robotId: 'broadcast', type: 'emergency_stop' })
   })
 

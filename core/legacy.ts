@@ -10,12 +10,39 @@ export type LegacyRecord =
   | { kind: 'samples'; robotId: string; samples: Sample[]; tsTrusted: boolean }
   /** One axis of an IMU reading: the client sends six messages per reading (core/legacy-imu.ts joins them). */
   | { kind: 'imu_axis'; robotId: string; axis: LegacyImuAxis; value: number; ts: number; tsTrusted: boolean }
-  | { kind: 'status'; robotId: string; status: 'online' | 'offline' | 'emergency_stopped'; ts: number; tsTrusted: boolean; samples: Sample[]; info: Record<string, unknown> }
+  | {
+      kind: 'status'
+      robotId: string
+      status: 'online' | 'offline' | 'emergency_stopped'
+      ts: number
+      tsTrusted: boolean
+      samples: Sample[]
+      info: Record<string, unknown>
+    }
   | { kind: 'log'; robotId: string; ts: number; tsTrusted: boolean; level: LegacyLogLevel; message: string; source: string }
-  | { kind: 'job'; robotId: string; ts: number; tsTrusted: boolean; status: LegacyJobStatus; taskName: string | null; itemsDone: number | null; itemsTotal: number | null; percent: number | null; reason: string | null }
+  | {
+      kind: 'job'
+      robotId: string
+      ts: number
+      tsTrusted: boolean
+      status: LegacyJobStatus
+      taskName: string | null
+      itemsDone: number | null
+      itemsTotal: number | null
+      percent: number | null
+      reason: string | null
+    }
   | { kind: 'command'; robotId: string | 'broadcast'; id: string | null; type: string; params: Record<string, unknown> }
   /** A reply; an emergency stop's comes twice, on `tonypi/emergency_stop/response` and `tonypi/commands/response`. */
-  | { kind: 'command_response'; robotId: string; commandId: string | null; success: boolean; message: string; ts: number; replyTo: 'commands' | 'emergency_stop' }
+  | {
+      kind: 'command_response'
+      robotId: string
+      commandId: string | null
+      success: boolean
+      message: string
+      ts: number
+      replyTo: 'commands' | 'emergency_stop'
+    }
   /** Something its client publishes that this system does not keep (vision detections), with why. */
   | { kind: 'unused'; robotId: string; reason: string }
 
@@ -55,14 +82,21 @@ function robotIdOf(topicId: string | undefined, payload: Record<string, unknown>
 
 /** Legacy sensor types that are really Pi performance fields. */
 const SENSOR_TO_PERFORMANCE: Record<string, string> = {
-  cpu_temperature: 'cpu_temp_c', system_temperature: 'cpu_temp_c', system_cpu_percent: 'cpu_percent',
-  system_memory_percent: 'mem_percent', system_disk_usage: 'disk_percent', system_uptime: 'uptime_s',
+  cpu_temperature: 'cpu_temp_c',
+  system_temperature: 'cpu_temp_c',
+  system_cpu_percent: 'cpu_percent',
+  system_memory_percent: 'mem_percent',
+  system_disk_usage: 'disk_percent',
+  system_uptime: 'uptime_s',
 }
 const SENSOR_TYPE = /^[a-z][a-z0-9_]{0,47}$/
 
 function statusInfoSamples(info: Record<string, unknown>, ts: number): Sample[] {
   const values: Record<string, number> = {}
-  const put = (k: string, v: unknown) => { const n = num(v); if (n !== undefined) values[k] = n }
+  const put = (k: string, v: unknown) => {
+    const n = num(v)
+    if (n !== undefined) values[k] = n
+  }
   put('cpu_percent', info.cpu_percent)
   put('mem_percent', info.memory_percent)
   put('disk_percent', info.disk_usage)
@@ -72,11 +106,20 @@ function statusInfoSamples(info: Record<string, unknown>, ts: number): Sample[] 
 }
 
 const JOB_STATUS: Record<string, LegacyJobStatus> = {
-  started: 'started', in_progress: 'in_progress', working: 'in_progress', completed: 'completed',
-  cancelled: 'cancelled', failed: 'failed',
+  started: 'started',
+  in_progress: 'in_progress',
+  working: 'in_progress',
+  completed: 'completed',
+  cancelled: 'cancelled',
+  failed: 'failed',
 }
 const LOG_LEVEL: Record<string, LegacyLogLevel> = {
-  DEBUG: 'debug', INFO: 'info', WARNING: 'warn', WARN: 'warn', ERROR: 'error', CRITICAL: 'critical',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARNING: 'warn',
+  WARN: 'warn',
+  ERROR: 'error',
+  CRITICAL: 'critical',
 }
 
 /**
@@ -99,9 +142,7 @@ export function adaptLegacyMessage(topic: string, payload: unknown, arrivalMs: n
       const { ts, trusted } = legacyTimestamp(p.timestamp, arrivalMs)
       if (isImuAxis(type)) return { kind: 'imu_axis', robotId, axis: type, value, ts, tsTrusted: trusted }
       const perf = SENSOR_TO_PERFORMANCE[type]
-      const sample: Sample = perf
-        ? { stream: 'performance', ts, values: { [perf]: value } }
-        : { stream: 'sensors', ts, source: type, values: { value } }
+      const sample: Sample = perf ? { stream: 'performance', ts, values: { [perf]: value } } : { stream: 'sensors', ts, source: type, values: { value } }
       return { kind: 'samples', robotId, samples: [sample], tsTrusted: trusted }
     }
     case 'servos': {
@@ -180,7 +221,11 @@ export function adaptLegacyMessage(topic: string, payload: unknown, arrivalMs: n
       // A zero percent is a value, not a missing one: only undefined/null fall through.
       const percent = num(p.percent) ?? num(p.progress_percent) ?? null
       return {
-        kind: 'job', robotId, ts, tsTrusted: trusted, status,
+        kind: 'job',
+        robotId,
+        ts,
+        tsTrusted: trusted,
+        status,
         taskName: str(p.task_name) ?? null,
         itemsDone: num(p.items_done) ?? null,
         itemsTotal: num(p.items_total) ?? null,
@@ -222,7 +267,12 @@ function commandResponse(p: Record<string, unknown>, replyTo: 'commands' | 'emer
   const robotId = robotIdOf(undefined, p)
   if (typeof p.success !== 'boolean') throw new LegacyMessageError('command response: success is not true or false')
   return {
-    kind: 'command_response', robotId, commandId: str(p.command_id) ?? null, replyTo,
-    success: p.success, message: (str(p.message) ?? '').slice(0, 500), ts: legacyTimestamp(p.timestamp, arrivalMs).ts,
+    kind: 'command_response',
+    robotId,
+    commandId: str(p.command_id) ?? null,
+    replyTo,
+    success: p.success,
+    message: (str(p.message) ?? '').slice(0, 500),
+    ts: legacyTimestamp(p.timestamp, arrivalMs).ts,
   }
 }

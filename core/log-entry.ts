@@ -2,7 +2,14 @@
 // word each event the same way. And the counts of a log (GET logs/stats), the same on both.
 import { Type as T, type Static } from '@sinclair/typebox'
 
-export interface LogEntry { seq: number; ts: number; level: string; category: string; message: string; details: Record<string, unknown> }
+export interface LogEntry {
+  seq: number
+  ts: number
+  level: string
+  category: string
+  message: string
+  details: Record<string, unknown>
+}
 
 export function toEntry(seq: number, ts: number, kind: string, level: string, data: Record<string, unknown>): LogEntry {
   return { seq, ts, level, category: kind, message: messageOf(kind, data).slice(0, 1000), details: data }

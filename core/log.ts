@@ -26,7 +26,10 @@ export function createLogger(opts: { level?: LogLevel; component?: string; sink?
       sink(JSON.stringify(rec))
     }
     return {
-      debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'),
+      debug: emit('debug'),
+      info: emit('info'),
+      warn: emit('warn'),
+      error: emit('error'),
       child: (c: string) => make(component ? `${component}.${c}` : c),
     }
   }

@@ -2,14 +2,18 @@
 // its own): its name, a description, where it is and notes. Declared once for both ends.
 import { Type as T, type Static } from '@sinclair/typebox'
 
-const Text = (maxLength: number, description: string) => T.Optional(T.Union([T.String({ maxLength }), T.Null()], { description: `${description}; null clears it` }))
+const Text = (maxLength: number, description: string) =>
+  T.Optional(T.Union([T.String({ maxLength }), T.Null()], { description: `${description}; null clears it` }))
 
-export const RobotDetailsPatch = T.Object({
-  name: Text(100, 'a name for people'),
-  description: Text(1000, 'what it is and does'),
-  location: Text(200, 'where it is'),
-  notes: Text(4000, 'anything else'),
-}, { minProperties: 1, additionalProperties: false })
+export const RobotDetailsPatch = T.Object(
+  {
+    name: Text(100, 'a name for people'),
+    description: Text(1000, 'what it is and does'),
+    location: Text(200, 'where it is'),
+    notes: Text(4000, 'anything else'),
+  },
+  { minProperties: 1, additionalProperties: false },
+)
 export type RobotDetailsPatch = Static<typeof RobotDetailsPatch>
 
 export interface RobotDetails {

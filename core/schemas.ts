@@ -51,9 +51,17 @@ export const BatteryStatus = T.Object({
 export type BatteryStatus = Static<typeof BatteryStatus>
 
 export const BusStatus = T.Object({
-  name: T.String(), requests: T.Integer(), replies: T.Integer(), timeouts: T.Integer(), retries: T.Integer(),
-  checksum_errors: T.Integer(), discarded_bytes: T.Integer(), errors: T.Integer(), last_error: T.Union([T.String(), T.Null()]),
-  sweeps_per_s: T.Number(), transactions_per_s: T.Number(),
+  name: T.String(),
+  requests: T.Integer(),
+  replies: T.Integer(),
+  timeouts: T.Integer(),
+  retries: T.Integer(),
+  checksum_errors: T.Integer(),
+  discarded_bytes: T.Integer(),
+  errors: T.Integer(),
+  last_error: T.Union([T.String(), T.Null()]),
+  sweeps_per_s: T.Number(),
+  transactions_per_s: T.Number(),
 })
 
 export const RobotStatus = T.Object({
@@ -77,34 +85,55 @@ const Ms = T.Integer({ minimum: 0, maximum: 65535 })
 const ActionName = T.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'a .d6a file in TONYPI_ACTION_DIR, without the extension' })
 
 /** The earlier system's motions (its `move` directions and head gestures), played as action groups. */
-export const LegacyMotion = T.Union(['forward', 'backward', 'left', 'right', 'stand', 'squat', 'wave', 'kick_left', 'kick_right', 'bow', 'head_nod', 'head_shake'].map((m) => T.Literal(m)))
+export const LegacyMotion = T.Union(
+  ['forward', 'backward', 'left', 'right', 'stand', 'squat', 'wave', 'kick_left', 'kick_right', 'bow', 'head_nod', 'head_shake'].map((m) => T.Literal(m)),
+)
 
 /** Commands a robot accepts, over HTTP and MQTT alike. */
 export const Command = T.Union([
   T.Object({ type: T.Literal('stop') }, { additionalProperties: false }),
   T.Object({ type: T.Literal('estop'), reason: T.Optional(T.String({ maxLength: 200 })) }, { additionalProperties: false }),
   T.Object({ type: T.Literal('resume') }, { additionalProperties: false }),
-  T.Object({
-    type: T.Literal('servo.move'),
-    targets: T.Array(ServoTarget, { minItems: 1, maxItems: 32 }),
-    duration_ms: T.Integer({ minimum: 0, maximum: 30000 }),
-  }, { additionalProperties: false }),
-  T.Object({
-    type: T.Literal('servo.torque'),
-    ids: T.Array(T.Integer({ minimum: 0, maximum: 253 }), { minItems: 1, maxItems: 32 }),
-    on: T.Boolean(),
-  }, { additionalProperties: false }),
-  T.Object({ type: T.Literal('action.run'), name: ActionName, repeat: T.Optional(T.Integer({ minimum: 0, maximum: 100, description: '0 = until stopped' })) }, { additionalProperties: false }),
+  T.Object(
+    {
+      type: T.Literal('servo.move'),
+      targets: T.Array(ServoTarget, { minItems: 1, maxItems: 32 }),
+      duration_ms: T.Integer({ minimum: 0, maximum: 30000 }),
+    },
+    { additionalProperties: false },
+  ),
+  T.Object(
+    {
+      type: T.Literal('servo.torque'),
+      ids: T.Array(T.Integer({ minimum: 0, maximum: 253 }), { minItems: 1, maxItems: 32 }),
+      on: T.Boolean(),
+    },
+    { additionalProperties: false },
+  ),
+  T.Object(
+    { type: T.Literal('action.run'), name: ActionName, repeat: T.Optional(T.Integer({ minimum: 0, maximum: 100, description: '0 = until stopped' })) },
+    { additionalProperties: false },
+  ),
   T.Object({ type: T.Literal('action.stop') }, { additionalProperties: false }),
   T.Object({ type: T.Literal('motion'), motion: LegacyMotion }, { additionalProperties: false }),
-  T.Object({ type: T.Literal('buzzer'), freq_hz: T.Integer({ minimum: 0, maximum: 20000 }), on_ms: Ms, off_ms: Ms, repeat: T.Integer({ minimum: 0, maximum: 65535 }) }, { additionalProperties: false }),
-  T.Object({ type: T.Literal('led'), led_id: T.Integer({ minimum: 1, maximum: 2, description: 'the board has LEDs 1 and 2' }), on_ms: Ms, off_ms: Ms, repeat: T.Integer({ minimum: 0, maximum: 65535 }) }, { additionalProperties: false }),
+  T.Object(
+    { type: T.Literal('buzzer'), freq_hz: T.Integer({ minimum: 0, maximum: 20000 }), on_ms: Ms, off_ms: Ms, repeat: T.Integer({ minimum: 0, maximum: 65535 }) },
+    { additionalProperties: false },
+  ),
+  T.Object(
+    {
+      type: T.Literal('led'),
+      led_id: T.Integer({ minimum: 1, maximum: 2, description: 'the board has LEDs 1 and 2' }),
+      on_ms: Ms,
+      off_ms: Ms,
+      repeat: T.Integer({ minimum: 0, maximum: 65535 }),
+    },
+    { additionalProperties: false },
+  ),
 ])
 export type Command = Static<typeof Command>
 
-export const CommandState = T.Union([
-  T.Literal('accepted'), T.Literal('done'), T.Literal('rejected'), T.Literal('failed'),
-])
+export const CommandState = T.Union([T.Literal('accepted'), T.Literal('done'), T.Literal('rejected'), T.Literal('failed')])
 export type CommandState = Static<typeof CommandState>
 
 export const CommandOutcome = T.Object({

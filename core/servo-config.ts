@@ -32,7 +32,10 @@ function pairs(spec: string | undefined): [number, string][] {
  * `defaults`: another robot's servos when TONYPI_SERVO_IDS is left at its default (the earlier
  * client's six, for the legacy-client profile); TONYPI_SERVO_NAMES and _LIMITS apply either way.
  */
-export function servoSpecs(cfg: { servoIds: string; servoNames?: string; servoLimits?: string }, defaults?: readonly { id: number; name: string }[]): ServoSpec[] {
+export function servoSpecs(
+  cfg: { servoIds: string; servoNames?: string; servoLimits?: string },
+  defaults?: readonly { id: number; name: string }[],
+): ServoSpec[] {
   const own = defaults && cfg.servoIds === EDGE_CONFIG_SPEC.properties.servoIds.default
   const ids = own ? defaults.map((s) => s.id) : parseServoIds(cfg.servoIds)
   const names = new Map<number, string>((own ? defaults : TONYPI_SERVOS).map((s) => [s.id, s.name]))

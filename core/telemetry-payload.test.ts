@@ -7,7 +7,10 @@ const T = 1_790_000_000_000
 describe('robot topic payloads', () => {
   test('round-trip every stream', () => {
     const cases: Sample[][] = [
-      [{ stream: 'servos', ts: T, source: '1', values: { position: 500 } }, { stream: 'servos', ts: T, source: '2', values: { position: 390, temperature_c: 31 } }],
+      [
+        { stream: 'servos', ts: T, source: '1', values: { position: 500 } },
+        { stream: 'servos', ts: T, source: '2', values: { position: 390, temperature_c: 31 } },
+      ],
       [{ stream: 'imu', ts: T, values: { ax: 0.1, ay: 9.8, az: -0.2, gx: 1, gy: 2, gz: 3, temp_c: 30 } }],
       [{ stream: 'battery', ts: T, values: { voltage_v: 7.9, percent: 80 } }],
       [{ stream: 'performance', ts: T, values: { cpu_percent: 12, cpu0_percent: 10, net_rx_bps: 2000 } }],

@@ -78,7 +78,8 @@ export function decodeTelemetry(stream: Sample['stream'], payload: unknown): Sam
     case 'sensors': {
       if (!Array.isArray(payload.sensors)) throw new TelemetryPayloadError('sensors is not an array')
       return payload.sensors.map((s, i) => {
-        if (!isObj(s) || typeof s.sensor !== 'string' || !/^[a-z][a-z0-9_]{0,47}$/.test(s.sensor)) throw new TelemetryPayloadError(`sensors[${i}]: bad sensor name`)
+        if (!isObj(s) || typeof s.sensor !== 'string' || !/^[a-z][a-z0-9_]{0,47}$/.test(s.sensor))
+          throw new TelemetryPayloadError(`sensors[${i}]: bad sensor name`)
         return { stream, ts: s.ts === undefined ? ts : tsOf(s.ts, `sensors[${i}]`), source: s.sensor, values: numbers(s, META) }
       })
     }

@@ -32,12 +32,10 @@ export const TONYPI_SERVOS: readonly { id: number; name: string }[] = [
   { id: 14, name: 'right_elbow_pitch' },
   { id: 15, name: 'right_shoulder_roll' },
   { id: 16, name: 'right_shoulder_pitch' },
-];
+]
 
 /** Servos 1..16 in HiWonder's stand.d6a (HARDWARE.md section 4): index i is servo i + 1. */
-export const TONYPI_STAND_POSE: readonly number[] = [
-  500, 390, 500, 600, 500, 575, 800, 725, 500, 610, 500, 400, 500, 425, 200, 275,
-];
+export const TONYPI_STAND_POSE: readonly number[] = [500, 390, 500, 600, 500, 575, 800, 725, 500, 610, 500, 400, 500, 425, 200, 275]
 
 /**
  * The six bus servos the earlier Python client reports (robot_client/tonypi_client.py
@@ -51,4 +49,4 @@ export const LEGACY_CLIENT_SERVOS: readonly { id: number; name: string }[] = [
   { id: 4, name: 'right_knee' },
   { id: 5, name: 'head_pan' },
   { id: 6, name: 'head_tilt' },
-];
+]

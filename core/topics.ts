@@ -4,11 +4,20 @@
 export const TOPIC_ROOT = 'tonypi'
 
 export const ROBOT_CHANNELS = [
-  'status', 'telemetry', 'performance', 'servos', 'sensors', 'imu', 'battery', 'job',
-  'command/request', 'command/response',
+  'status',
+  'telemetry',
+  'performance',
+  'servos',
+  'sensors',
+  'imu',
+  'battery',
+  'job',
+  'command/request',
+  'command/response',
   // The sync uplink to the hub: `live` carries a reduced-rate view for the fleet dashboard (its
   // history arrives in sync batches), `sync` tells the robot the hub has something for it.
-  'live', 'sync',
+  'live',
+  'sync',
 ] as const
 export type RobotChannel = (typeof ROBOT_CHANNELS)[number]
 
@@ -24,9 +33,7 @@ export const ROBOT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
  * `vision` and `scan` are what its client publishes when a robot program calls its
  * send_vision_data / send_qr_scan (robot_client/tonypi_client.py).
  */
-export const LEGACY_ROOTS = new Set([
-  'sensors', 'servos', 'status', 'battery', 'location', 'logs', 'job', 'commands', 'emergency_stop', 'vision', 'scan',
-])
+export const LEGACY_ROOTS = new Set(['sensors', 'servos', 'status', 'battery', 'location', 'logs', 'job', 'commands', 'emergency_stop', 'vision', 'scan'])
 
 export function isValidRobotId(id: string): boolean {
   return ROBOT_ID_PATTERN.test(id) && id !== 'system' && !LEGACY_ROOTS.has(id)

@@ -32,8 +32,17 @@ export type BatteryPack = '2S' | '3S'
  * cells spend most of their charge on a plateau around 3.6..3.9 V.
  */
 const CELL_CURVE: ReadonlyArray<readonly [volts: number, percent: number]> = [
-  [3.0, 0], [3.3, 5], [3.5, 10], [3.6, 20], [3.7, 40], [3.75, 50],
-  [3.8, 60], [3.9, 72], [4.0, 83], [4.1, 93], [4.2, 100],
+  [3.0, 0],
+  [3.3, 5],
+  [3.5, 10],
+  [3.6, 20],
+  [3.7, 40],
+  [3.75, 50],
+  [3.8, 60],
+  [3.9, 72],
+  [4.0, 83],
+  [4.1, 93],
+  [4.2, 100],
 ]
 
 export function cellsOf(pack: BatteryPack): number {

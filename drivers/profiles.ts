@@ -48,7 +48,11 @@ async function openHat(cfg: EdgeConfig, servos: ServoInfo[], log: Logger, device
   }
   let i2c = null
   if (cfg.i2cBus !== 'none') {
-    try { i2c = devices.i2c(cfg.i2cBus) } catch (err) { log.warn('I2C bus unavailable: no IMU, no battery', { bus: cfg.i2cBus, error: err as Error }) }
+    try {
+      i2c = devices.i2c(cfg.i2cBus)
+    } catch (err) {
+      log.warn('I2C bus unavailable: no IMU, no battery', { bus: cfg.i2cBus, error: err as Error })
+    }
   }
   const { driver, notes } = await HatDriver.open({ port, direction, i2c, servos })
   for (const n of notes) log[n.level](n.text)
@@ -58,7 +62,11 @@ async function openHat(cfg: EdgeConfig, servos: ServoInfo[], log: Logger, device
 function openBoard(cfg: EdgeConfig, servos: ServoInfo[], log: Logger): RobotDriver {
   const baud = cfg.serialBaud ?? DEFAULT_BAUD['tonypi-board']
   // clearModemLines: a board on a USB serial adapter may take DTR/RTS as its reset (uart.ts).
-  const port = ReopeningSerialPort.open(cfg.serialPort, { baud, clearModemLines: true, onState: (e) => log.warn('board link', { state: e.state, path: e.path }) })
+  const port = ReopeningSerialPort.open(cfg.serialPort, {
+    baud,
+    clearModemLines: true,
+    onState: (e) => log.warn('board link', { state: e.state, path: e.path }),
+  })
   return new BoardDriver(port, servos, {}, (e) => log.warn('board link error', { error: e }))
 }
 
@@ -120,11 +128,16 @@ export interface EarlierClientAccess {
   open(servos: ServoInfo[]): RobotDriver
 }
 
-export async function openRobotDriver(cfg: EdgeConfig, log: Logger, devices: HatDevices = REAL_HAT_DEVICES, earlier?: EarlierClientAccess): Promise<RobotDriver> {
+export async function openRobotDriver(
+  cfg: EdgeConfig,
+  log: Logger,
+  devices: HatDevices = REAL_HAT_DEVICES,
+  earlier?: EarlierClientAccess,
+): Promise<RobotDriver> {
   const servos = servoSpecs(cfg)
   let profile = cfg.profile
   const openEarlier = () => {
-    if (!earlier) throw new ConfigError('TONYPI_PROFILE', 'legacy-client speaks to the earlier client through the edge\'s own broker; start it with the edge')
+    if (!earlier) throw new ConfigError('TONYPI_PROFILE', "legacy-client speaks to the earlier client through the edge's own broker; start it with the edge")
     return earlier.open(servoSpecs(cfg, LEGACY_CLIENT_SERVOS))
   }
   if (profile === 'auto') {
@@ -133,7 +146,10 @@ export async function openRobotDriver(cfg: EdgeConfig, log: Logger, devices: Hat
     if (earlier && cfg.legacyWaitS > 0) {
       const heard = await earlier.listen(cfg.legacyWaitS * 1000)
       if (heard) {
-        log.info('profile auto: the earlier Python client drives this robot, using legacy-client (no serial port, I2C bus or GPIO is opened)', { profile: 'legacy-client', why: heard })
+        log.info('profile auto: the earlier Python client drives this robot, using legacy-client (no serial port, I2C bus or GPIO is opened)', {
+          profile: 'legacy-client',
+          why: heard,
+        })
         return openEarlier()
       }
       log.info(`profile auto: no earlier Python client heard on loopback within ${cfg.legacyWaitS} s; probing the hardware`)
@@ -143,9 +159,13 @@ export async function openRobotDriver(cfg: EdgeConfig, log: Logger, devices: Hat
     log.info(found.profile ? 'profile auto: hardware found' : 'profile auto: no hardware found, using the simulated TonyPi', { profile, why: found.why })
   }
   switch (profile) {
-    case 'legacy-client': return openEarlier()
-    case 'tonypi-hat': return openHat(cfg, servos, log, devices)
-    case 'tonypi-board': return openBoard(cfg, servos, log)
-    default: return new SimDriver({ seed: cfg.simSeed, pack: cfg.batteryPack, servos })
+    case 'legacy-client':
+      return openEarlier()
+    case 'tonypi-hat':
+      return openHat(cfg, servos, log, devices)
+    case 'tonypi-board':
+      return openBoard(cfg, servos, log)
+    default:
+      return new SimDriver({ seed: cfg.simSeed, pack: cfg.batteryPack, servos })
   }
 }

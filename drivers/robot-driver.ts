@@ -2,8 +2,6 @@
 // the LX bus on the hat's UART, or the STM32 board. Reads answer null when the device did
 // not answer (a timeout), never an invented value; a device that is absent is `null` itself.
 
-
-
 export interface ServoHealth {
   temperature_c: number | null
   voltage_v: number | null
@@ -35,8 +33,6 @@ export interface RemoteRobot {
   /** How long apart its readings may be before they count as stale (it reports every few seconds). */
   readonly staleAfterMs: number
 }
-
-
 
 export interface RobotDriver {
   readonly profile: string

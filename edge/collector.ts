@@ -25,7 +25,9 @@ export function performanceValues(p: PerformanceSample): Record<string, number> 
     if (k === 'ts') continue
     if (typeof v === 'number') out[k] = v
   }
-  p.cpu_per_core?.forEach((v, i) => { out[`cpu${i}_percent`] = v })
+  p.cpu_per_core?.forEach((v, i) => {
+    out[`cpu${i}_percent`] = v
+  })
   if (p.throttled) out.throttled = p.throttled.raw
   return out
 }
@@ -54,54 +56,89 @@ export class Collector {
     const log = this.opts.log
     const ids = driver.servos.map((s) => s.id)
     const every = (hz: number) => 1000 / hz
-    this.pollers.push(new Poller('servo.position', every(rates.servoPositionHz), async () => {
-      const ts = this.now()
-      const positions = await driver.readPositions(ids)
-      const samples: Sample[] = []
-      for (const [id, pos] of positions) {
-        if (pos !== null) samples.push({ stream: 'servos', ts, source: String(id), values: { position: pos } })
-        this.noteAnswer(id, pos !== null, ts)
-      }
-      this.bus.samples(samples)
-    }, log))
+    this.pollers.push(
+      new Poller(
+        'servo.position',
+        every(rates.servoPositionHz),
+        async () => {
+          const ts = this.now()
+          const positions = await driver.readPositions(ids)
+          const samples: Sample[] = []
+          for (const [id, pos] of positions) {
+            if (pos !== null) samples.push({ stream: 'servos', ts, source: String(id), values: { position: pos } })
+            this.noteAnswer(id, pos !== null, ts)
+          }
+          this.bus.samples(samples)
+        },
+        log,
+      ),
+    )
     if (ids.length) {
       // Every servo's health once per 1/servoHealthHz: one servo per slot keeps the bus free.
-      this.pollers.push(new Poller('servo.health', every(rates.servoHealthHz * ids.length), async () => {
-        const id = ids[this.healthCursor++ % ids.length]
-        const ts = this.now()
-        const h = await driver.readServoHealth(id)
-        if (!h) return
-        const values: Record<string, number> = {}
-        if (h.temperature_c !== null) values.temperature_c = h.temperature_c
-        if (h.voltage_v !== null) values.voltage_v = h.voltage_v
-        if (h.torque !== null) values.torque = h.torque ? 1 : 0
-        this.bus.samples([{ stream: 'servos', ts, source: String(id), values }])
-      }, log))
+      this.pollers.push(
+        new Poller(
+          'servo.health',
+          every(rates.servoHealthHz * ids.length),
+          async () => {
+            const id = ids[this.healthCursor++ % ids.length]
+            const ts = this.now()
+            const h = await driver.readServoHealth(id)
+            if (!h) return
+            const values: Record<string, number> = {}
+            if (h.temperature_c !== null) values.temperature_c = h.temperature_c
+            if (h.voltage_v !== null) values.voltage_v = h.voltage_v
+            if (h.torque !== null) values.torque = h.torque ? 1 : 0
+            this.bus.samples([{ stream: 'servos', ts, source: String(id), values }])
+          },
+          log,
+        ),
+      )
     }
     if (driver.hasImu) {
-      this.pollers.push(new Poller('imu', every(rates.imuHz), async () => {
-        const ts = this.now()
-        const r = await driver.readImu()
-        if (!r) return
-        const values: Record<string, number> = { ax: r.accel[0], ay: r.accel[1], az: r.accel[2], gx: r.gyro[0], gy: r.gyro[1], gz: r.gyro[2] }
-        if (r.temp_c !== undefined) values.temp_c = r.temp_c
-        this.bus.samples([{ stream: 'imu', ts, values }])
-      }, log))
+      this.pollers.push(
+        new Poller(
+          'imu',
+          every(rates.imuHz),
+          async () => {
+            const ts = this.now()
+            const r = await driver.readImu()
+            if (!r) return
+            const values: Record<string, number> = { ax: r.accel[0], ay: r.accel[1], az: r.accel[2], gx: r.gyro[0], gy: r.gyro[1], gz: r.gyro[2] }
+            if (r.temp_c !== undefined) values.temp_c = r.temp_c
+            this.bus.samples([{ stream: 'imu', ts, values }])
+          },
+          log,
+        ),
+      )
     }
     if (driver.hasBattery) {
-      this.pollers.push(new Poller('battery', every(rates.batteryHz), async () => {
-        const ts = this.now()
-        const v = await driver.readBattery()
-        if (v === null) return
-        this.bus.samples([{ stream: 'battery', ts, values: { voltage_v: v, percent: batteryPercent(v, this.opts.pack) } }])
-      }, log))
+      this.pollers.push(
+        new Poller(
+          'battery',
+          every(rates.batteryHz),
+          async () => {
+            const ts = this.now()
+            const v = await driver.readBattery()
+            if (v === null) return
+            this.bus.samples([{ stream: 'battery', ts, values: { voltage_v: v, percent: batteryPercent(v, this.opts.pack) } }])
+          },
+          log,
+        ),
+      )
     }
     const perf = this.opts.performance
     if (perf) {
-      this.pollers.push(new Poller('performance', every(rates.performanceHz), () => {
-        const p = perf.read(this.now())
-        this.bus.samples([{ stream: 'performance', ts: p.ts, values: performanceValues(p) }])
-      }, log))
+      this.pollers.push(
+        new Poller(
+          'performance',
+          every(rates.performanceHz),
+          () => {
+            const p = perf.read(this.now())
+            this.bus.samples([{ stream: 'performance', ts: p.ts, values: performanceValues(p) }])
+          },
+          log,
+        ),
+      )
     }
     for (const p of this.pollers) p.start()
   }

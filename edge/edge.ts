@@ -68,16 +68,24 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const authSources = { secret: jwtSecret, user: (id: number) => users.current(id), hashGate }
   // The broker before the robot: the earlier Python client, if it drives this robot, is heard there.
   const broker = await EmbeddedBroker.create({
-    robotId: cfg.robotId!, host: cfg.mqttHost, port: cfg.mqttPort, anonymousLoopback: cfg.mqttAnonymousLoopback,
-    users, authSources, throttle, log: log.child('mqtt'),
+    robotId: cfg.robotId!,
+    host: cfg.mqttHost,
+    port: cfg.mqttPort,
+    anonymousLoopback: cfg.mqttAnonymousLoopback,
+    users,
+    authSources,
+    throttle,
+    log: log.child('mqtt'),
   })
   const mqttPort = await broker.listen()
   let robot: RobotDriver
   try {
-    robot = opts.driver ?? (await openRobotDriver(cfg, log.child('driver'), REAL_HAT_DEVICES, {
-      listen: (ms) => listenForEarlierClient(broker, cfg.robotId!, ms, log.child('driver')),
-      open: (servos) => new LegacyClientDriver({ broker, robotId: cfg.robotId!, servos, replyTimeoutMs: cfg.legacyReplyTimeoutMs, log: log.child('driver') }),
-    }))
+    robot =
+      opts.driver ??
+      (await openRobotDriver(cfg, log.child('driver'), REAL_HAT_DEVICES, {
+        listen: (ms) => listenForEarlierClient(broker, cfg.robotId!, ms, log.child('driver')),
+        open: (servos) => new LegacyClientDriver({ broker, robotId: cfg.robotId!, servos, replyTimeoutMs: cfg.legacyReplyTimeoutMs, log: log.child('driver') }),
+      }))
   } catch (err) {
     await broker.close()
     db.$client.close()
@@ -110,7 +118,11 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
     },
   })
   const clockWatch = new ClockWatch({
-    db, clock, nextSeq: () => store.peekSeq(), log: log.child('clock'), beforeStep: (before) => store.flush(clock.wall(), before),
+    db,
+    clock,
+    nextSeq: () => store.peekSeq(),
+    log: log.child('clock'),
+    beforeStep: (before) => store.flush(clock.wall(), before),
   })
   clockWatch.check()
   // Often enough that a step is found within a fraction of a tick (two clock reads each time).
@@ -143,21 +155,67 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   const live = new LiveFeed(bus, cfg.robotId!)
   const alerts = new AlertMonitor({
     store: new AlertStore(db, { takeSeq: () => store.takeSeq(), robotId: cfg.robotId!, log: log.child('alerts') }),
-    bus, pack: cfg.batteryPack, servos: driver.servos, log: log.child('alerts'),
+    bus,
+    pack: cfg.batteryPack,
+    servos: driver.servos,
+    log: log.child('alerts'),
   })
   const sync = new EdgeSync({
-    robotId: cfg.robotId!, hub: hubLink, maxKbps: cfg.syncMaxKbps, db, outbox, clockWatch, clock, bus, state, commands, alerts, log: log.child('sync'),
-    accountChanged: (uid) => { broker.endSessionsOf(uid, 'changed on the hub'); live.endSessionsOf(uid) },
+    robotId: cfg.robotId!,
+    hub: hubLink,
+    maxKbps: cfg.syncMaxKbps,
+    db,
+    outbox,
+    clockWatch,
+    clock,
+    bus,
+    state,
+    commands,
+    alerts,
+    log: log.child('sync'),
+    accountChanged: (uid) => {
+      broker.endSessionsOf(uid, 'changed on the hub')
+      live.endSessionsOf(uid)
+    },
   })
   const startedAt = Date.now()
   const reports = new EdgeReports({
-    db, store, state, pack: cfg.batteryPack, robotId: cfg.robotId!, serviceStartedAt: startedAt, log: log.child('reports'),
-    geminiApiKey: cfg.geminiApiKey, geminiBaseUrl: cfg.geminiBaseUrl,
+    db,
+    store,
+    state,
+    pack: cfg.batteryPack,
+    robotId: cfg.robotId!,
+    serviceStartedAt: startedAt,
+    log: log.child('reports'),
+    geminiApiKey: cfg.geminiApiKey,
+    geminiBaseUrl: cfg.geminiBaseUrl,
   })
 
   const ctx: EdgeContext = {
-    config: cfg, robotId: cfg.robotId!, db, store, users, state, driver, commands, broker, inbound, live, reports, alerts, simFaults, jobs, bus,
-    throttle, hashGate, authSources, jwtSecret, log, startedAt, sync, metrics,
+    config: cfg,
+    robotId: cfg.robotId!,
+    db,
+    store,
+    users,
+    state,
+    driver,
+    commands,
+    broker,
+    inbound,
+    live,
+    reports,
+    alerts,
+    simFaults,
+    jobs,
+    bus,
+    throttle,
+    hashGate,
+    authSources,
+    jwtSecret,
+    log,
+    startedAt,
+    sync,
+    metrics,
     maxSampleAgeMs: driver.remote?.staleAfterMs ?? Math.max(2_000, positionPeriod * 10),
   }
   const api = createApi(ctx)
@@ -166,7 +224,9 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   alerts.start()
 
   const collector = new Collector(driver, bus, cfg, {
-    pack: cfg.batteryPack, performance: new PiPerformanceReader({ dataDir }), log: log.child('collector'),
+    pack: cfg.batteryPack,
+    performance: new PiPerformanceReader({ dataDir }),
+    log: log.child('collector'),
     // clock_jump steps the time the collector stamps samples with (the sim only).
     ...(simFaults ? { now: simFaults.now } : {}),
   })
@@ -207,8 +267,14 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
 
   let stopped = false
   return {
-    ctx, httpPort, mqttPort, url: `http://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`,
-    firstAdmin, driver, bus, maintain: maintainStore,
+    ctx,
+    httpPort,
+    mqttPort,
+    url: `http://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`,
+    firstAdmin,
+    driver,
+    bus,
+    maintain: maintainStore,
     quiesce() {
       collector.stop()
       store.flush(clock.wall())

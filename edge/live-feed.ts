@@ -22,7 +22,10 @@ export class LiveFeed {
   /** Counters of the sockets that closed; the open ones add their own. */
   private closed = { sent: 0, skipped: 0 }
 
-  constructor(private readonly bus: SampleBus, private readonly robotId: string) {
+  constructor(
+    private readonly bus: SampleBus,
+    private readonly robotId: string,
+  ) {
     bus.on('samples', this, (samples) => this.broadcastSamples(samples))
     bus.onEvent(this, (e) => this.broadcastEvent(e))
   }

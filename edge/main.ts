@@ -32,7 +32,10 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   }
 }
 
-const safeHost = hostname().replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'tonypi'
+const safeHost =
+  hostname()
+    .replace(/[^A-Za-z0-9_.-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '') || 'tonypi'
 let cfg
 try {
   cfg = loadEdgeConfig({ defaults: { robotId: safeHost }, file: readConfigFile(process.env.TONYPI_CONFIG), env: process.env })
@@ -81,9 +84,12 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true
     supervised?.stop()
     log.info('signal received, shutting down', { signal: sig })
-    edge.stop().then(() => process.exit(0), (err) => {
-      log.error('shutdown failed', { error: err as Error })
-      process.exit(1)
-    })
+    edge.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error('shutdown failed', { error: err as Error })
+        process.exit(1)
+      },
+    )
   })
 }

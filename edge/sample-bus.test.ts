@@ -54,7 +54,8 @@ describe('SampleBus', () => {
 
   test('off(owner) removes every listener of that owner and only those', () => {
     const { bus: b } = bus()
-    const a = {}, c = {}
+    const a = {},
+      c = {}
     const got: string[] = []
     b.on('samples', a, () => got.push('a samples'))
     b.on('estop', a, () => got.push('a estop'))
@@ -74,7 +75,9 @@ describe('SampleBus', () => {
   test('listeners run in the order they subscribed, across names, even when one raises an event', () => {
     const { bus: b } = bus()
     const got: string[] = []
-    const first = {}, log = {}, last = {}
+    const first = {},
+      log = {},
+      last = {}
     b.on('command', first, () => {
       got.push('first command')
       b.event('resume', 'info', {})
@@ -90,7 +93,9 @@ describe('SampleBus', () => {
   test('a listener that throws is logged and the others still hear the event', () => {
     const { bus: b, lines } = bus()
     const got: string[] = []
-    b.on('estop', {}, () => { throw new Error('broken consumer') })
+    b.on('estop', {}, () => {
+      throw new Error('broken consumer')
+    })
     b.on('estop', {}, (e) => got.push(e.data.by))
     b.event('estop', 'warn', { by: 'op', reason: null })
     expect(got).toEqual(['op'])

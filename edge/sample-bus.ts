@@ -13,12 +13,19 @@ import type { Sample } from '../core/streams.ts'
 export type BusTopics = { samples: Sample[] } & { [K in RobotEventName]: RobotEvent<K> }
 
 /** `null`: every event (the store's log, the live feed). */
-interface Listener { topic: keyof BusTopics | null; owner: object; cb: (payload: never) => void }
+interface Listener {
+  topic: keyof BusTopics | null
+  owner: object
+  cb: (payload: never) => void
+}
 
 export class SampleBus {
   private readonly listeners = new Set<Listener>()
   /** `now` is the robot's wall clock: every event is stamped with it (the simulator can step it). */
-  constructor(private readonly log: Logger, readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly log: Logger,
+    readonly now: () => number = Date.now,
+  ) {}
 
   on<K extends keyof BusTopics>(topic: K, owner: object, cb: (payload: BusTopics[K]) => void) {
     this.listeners.add({ topic, owner, cb })
@@ -52,7 +59,7 @@ export class SampleBus {
     for (const l of this.listeners) {
       if (l.topic !== topic && !(isEvent && l.topic === null)) continue
       try {
-        (l.cb as (p: BusTopics[K]) => void)(payload)
+        ;(l.cb as (p: BusTopics[K]) => void)(payload)
       } catch (err) {
         this.log.error('bus subscriber failed', { topic, error: err as Error })
       }

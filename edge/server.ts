@@ -30,7 +30,12 @@ export function startHttpServer(ctx: EdgeContext, api: { handle(req: Request): P
         if (!sameOriginOrNone(req)) return json(403, { error: 'forbidden', message: 'MQTT over WebSocket from another site is refused' })
         const addr = server.requestIP(req)?.address ?? ''
         const proto = req.headers.get('sec-websocket-protocol') ?? ''
-        const headers = proto.split(',').map((s) => s.trim()).includes('mqtt') ? { 'Sec-WebSocket-Protocol': 'mqtt' } : undefined
+        const headers = proto
+          .split(',')
+          .map((s) => s.trim())
+          .includes('mqtt')
+          ? { 'Sec-WebSocket-Protocol': 'mqtt' }
+          : undefined
         if (server.upgrade(req, { data: { kind: 'mqtt', remoteAddress: addr }, headers })) return undefined
         return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
       }

@@ -23,7 +23,20 @@ import type { HubMetrics } from './metrics.ts'
 
 /** What the API reads from InfluxDB (hub/influx). */
 export interface TelemetryReader {
-  sensors(q: { robotId: string; stream: string; from?: number; to?: number; resolution?: string; servoId?: number; sensor?: string; fields?: string[]; limit?: number }, now: number): Promise<unknown>
+  sensors(
+    q: {
+      robotId: string
+      stream: string
+      from?: number
+      to?: number
+      resolution?: string
+      servoId?: number
+      sensor?: string
+      fields?: string[]
+      limit?: number
+    },
+    now: number,
+  ): Promise<unknown>
   performance(q: { robotId: string; from?: number; to?: number; resolution?: string }, now: number): Promise<unknown>
   ping(): Promise<boolean>
 }

@@ -93,7 +93,10 @@ const KEY = /-----BEGIN (EC |RSA )?PRIVATE KEY-----/
 
 /** The certificate and key the API is served with, and the CA robots are given; checked before anything starts. */
 function hubTls(cfg: HubConfig) {
-  if (Boolean(cfg.tlsCert) !== Boolean(cfg.tlsKey)) throw new HubConfigError(`configuration ${cfg.tlsCert ? 'TONYPI_HUB_TLS_KEY' : 'TONYPI_HUB_TLS_CERT'}: required with ${cfg.tlsCert ? 'TONYPI_HUB_TLS_CERT' : 'TONYPI_HUB_TLS_KEY'}`)
+  if (Boolean(cfg.tlsCert) !== Boolean(cfg.tlsKey))
+    throw new HubConfigError(
+      `configuration ${cfg.tlsCert ? 'TONYPI_HUB_TLS_KEY' : 'TONYPI_HUB_TLS_CERT'}: required with ${cfg.tlsCert ? 'TONYPI_HUB_TLS_CERT' : 'TONYPI_HUB_TLS_KEY'}`,
+    )
   const cert = pemFile(cfg.tlsCert, 'TONYPI_HUB_TLS_CERT', CERT)
   const key = pemFile(cfg.tlsKey, 'TONYPI_HUB_TLS_KEY', KEY)
   const ca = pemFile(cfg.tlsCa, 'TONYPI_HUB_TLS_CA', CERT)
@@ -107,7 +110,10 @@ function openLegacyListener(cfg: HubConfig, relay: (topic: string, payload: stri
     if (ids.length) log.warn('TONYPI_HUB_LEGACY_ROBOTS is set but TONYPI_HUB_LEGACY_MQTT_PORT is not: the listener for the earlier client is off')
     return null
   }
-  if (!ids.length) throw new HubConfigError('configuration TONYPI_HUB_LEGACY_ROBOTS: the listener for the earlier client (TONYPI_HUB_LEGACY_MQTT_PORT) admits only the robot ids listed here; list at least one')
+  if (!ids.length)
+    throw new HubConfigError(
+      'configuration TONYPI_HUB_LEGACY_ROBOTS: the listener for the earlier client (TONYPI_HUB_LEGACY_MQTT_PORT) admits only the robot ids listed here; list at least one',
+    )
   return new LegacyListener({ host: cfg.legacyMqttHost, port: cfg.legacyMqttPort, robots: ids, relay, log: log.child('legacy-mqtt') })
 }
 
@@ -136,11 +142,20 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   const telemetry = influxTelemetry({ url: influxUrl, db: cfg.influxDb, ...influxAuth })
   const grafanaDir = resolve(cfg.grafanaProvisioningDir ?? resolve(dataDir, 'grafana', 'provisioning'))
   // Grafana gets read-only accounts of its own, or none: never the hub's, which may write.
-  const grafanaInfluxAuth = cfg.grafanaInfluxToken ? { token: cfg.grafanaInfluxToken } : cfg.grafanaInfluxUser ? { user: cfg.grafanaInfluxUser, password: cfg.grafanaInfluxPassword } : undefined
-  if (!grafanaInfluxAuth && (cfg.influxUser || cfg.influxToken)) log.warn("Grafana's InfluxDB data source has no credentials: set TONYPI_HUB_GRAFANA_INFLUX_USER/_PASSWORD (a user with READ only) or _TOKEN")
-  if (!cfg.grafanaDatabaseUrl) log.warn("Grafana's PostgreSQL data source has no credentials: set TONYPI_HUB_GRAFANA_DATABASE_URL (a role that may only SELECT)")
+  const grafanaInfluxAuth = cfg.grafanaInfluxToken
+    ? { token: cfg.grafanaInfluxToken }
+    : cfg.grafanaInfluxUser
+      ? { user: cfg.grafanaInfluxUser, password: cfg.grafanaInfluxPassword }
+      : undefined
+  if (!grafanaInfluxAuth && (cfg.influxUser || cfg.influxToken))
+    log.warn("Grafana's InfluxDB data source has no credentials: set TONYPI_HUB_GRAFANA_INFLUX_USER/_PASSWORD (a user with READ only) or _TOKEN")
+  if (!cfg.grafanaDatabaseUrl)
+    log.warn("Grafana's PostgreSQL data source has no credentials: set TONYPI_HUB_GRAFANA_DATABASE_URL (a role that may only SELECT)")
   const grafana = writeGrafanaProvisioning(grafanaDir, {
-    influxUrl, influxDb: cfg.influxDb, influxAuth: grafanaInfluxAuth, postgresUrl: cfg.grafanaDatabaseUrl ?? withoutCredentials(databaseUrl),
+    influxUrl,
+    influxDb: cfg.influxDb,
+    influxAuth: grafanaInfluxAuth,
+    postgresUrl: cfg.grafanaDatabaseUrl ?? withoutCredentials(databaseUrl),
     prometheusUrl: cfg.grafanaPrometheusUrl,
   })
   log.info('Grafana provisioning written', { dir: grafanaDir, dashboards: grafana.dashboards.length })
@@ -153,13 +168,19 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     await exclusively(db, 'broker-accounts', async () => {
       const service = readServiceAccount(passwordFile, cfg.mqttUser)
       if (!service) throw new Error(`the broker's password file ${passwordFile} has no account ${cfg.mqttUser}`)
-      const r = writeMosquittoAuth({ passwordFile, aclFile, pidFile: cfg.mosquittoPidFile, service }, await robots.brokerAccounts(), await users.brokerAccounts())
+      const r = writeMosquittoAuth(
+        { passwordFile, aclFile, pidFile: cfg.mosquittoPidFile, service },
+        await robots.brokerAccounts(),
+        await users.brokerAccounts(),
+      )
       log.info('broker accounts written', { reloaded: r.reloaded })
     })
   }
   await writeBrokerAuth()
   if (cfg.mosquittoPasswordFile && !cfg.mosquittoPidFile) {
-    log.warn('TONYPI_HUB_MOSQUITTO_PID_FILE is not set: the hub writes the broker accounts but cannot make Mosquitto reload them (new robots cannot connect until it does)')
+    log.warn(
+      'TONYPI_HUB_MOSQUITTO_PID_FILE is not set: the hub writes the broker accounts but cannot make Mosquitto reload them (new robots cannot connect until it does)',
+    )
   }
 
   const broker = { url: mqttUrl, username: cfg.mqttUser, password: mqttPassword, ...(tls.ca && mqttUrl.startsWith('mqtts:') ? { ca: tls.ca } : {}) }
@@ -172,8 +193,19 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   let adoption: SessionAdoption | null = null
   const legacyListener = openLegacyListener(cfg, (topic, payload) => bridge.publish(topic, payload), log)
   const bridge = new MqttBridge({
-    ...broker, registry, presence, live, drops, log: log.child('mqtt'), clientId: `tonypi-hub-view-${replica}`,
-    ...(legacyListener ? { onLegacyCommand: (topic: string, payload: Buffer) => legacyListener.deliver(topic, payload), answersInOurLayout: (id: string) => legacyListener.admitted.has(id) } : {}),
+    ...broker,
+    registry,
+    presence,
+    live,
+    drops,
+    log: log.child('mqtt'),
+    clientId: `tonypi-hub-view-${replica}`,
+    ...(legacyListener
+      ? {
+          onLegacyCommand: (topic: string, payload: Buffer) => legacyListener.deliver(topic, payload),
+          answersInOurLayout: (id: string) => legacyListener.admitted.has(id),
+        }
+      : {}),
     onCluster: (topic, payload) => {
       if (topic === CLUSTER_EVENTS_TOPIC) bus?.receive(payload)
       else if (topic.startsWith(INGEST_PRESENCE_PREFIX)) adoption?.onPresence(topic, payload)
@@ -184,7 +216,10 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   if (legacyListener) {
     const registered = new Set((await robots.list()).map((r) => r.robotId))
     for (const id of legacyListener.admitted) {
-      if (!registered.has(id)) log.warn(`robot ${id} is admitted on the earlier client's listener but not registered: its messages are dropped until an admin registers it (POST /api/v1/robots)`)
+      if (!registered.has(id))
+        log.warn(
+          `robot ${id} is admitted on the earlier client's listener but not registered: its messages are dropped until an admin registers it (POST /api/v1/robots)`,
+        )
     }
   }
   bus = new ClusterBus({ replica, publish: (t, p, o) => bridge.publish(t, p, o), log: log.child('cluster') })
@@ -201,9 +236,18 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   live.sessionsEnded = (uid) => void bus!.emit({ type: 'sessions-ended', uid })
 
   await leases.start()
-  const ingest = new FleetIngest({ db, registry, records, drops, sink: { write: (id, samples) => void writer.write(id, samples), flush: () => writer.flush() } })
+  const ingest = new FleetIngest({
+    db,
+    registry,
+    records,
+    drops,
+    sink: { write: (id, samples) => void writer.write(id, samples), flush: () => writer.flush() },
+  })
   const ingestSession = new IngestSession({
-    broker, clientId: `tonypi-hub-ingest-${replica}`, handle: ingest.handle, log: log.child('ingest'),
+    broker,
+    clientId: `tonypi-hub-ingest-${replica}`,
+    handle: ingest.handle,
+    log: log.child('ingest'),
     presenceTopic: ingestPresenceTopic(`tonypi-hub-ingest-${replica}`),
     // While another replica finishes this session's messages (this replica died and came back), it waits.
     mayConnect: () => leases.claim(ingestClaim(`tonypi-hub-ingest-${replica}`)),
@@ -212,28 +256,52 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   adoption = new SessionAdoption({ own: `tonypi-hub-ingest-${replica}`, leases, broker, handle: ingest.handle, log: log.child('ingest') })
   adoption.start()
   const reports = new HubReports({
-    db, influx: new InfluxQuery({ url: influxUrl, db: cfg.influxDb, ...influxAuth }), log: log.child('reports'),
-    geminiApiKey: cfg.geminiApiKey, geminiBaseUrl: cfg.geminiBaseUrl,
+    db,
+    influx: new InfluxQuery({ url: influxUrl, db: cfg.influxDb, ...influxAuth }),
+    log: log.child('reports'),
+    geminiApiKey: cfg.geminiApiKey,
+    geminiBaseUrl: cfg.geminiBaseUrl,
   })
   const startedAt = Date.now()
   const outbox = new ClaimedOutbox(new PgWebhookOutbox(db), leases)
   const webhook = cfg.alertWebhookUrl
     ? new AlertWebhook({
-      url: cfg.alertWebhookUrl, secret: cfg.alertWebhookSecret, attempts: cfg.alertWebhookAttempts, backoffMs: cfg.alertWebhookBackoffMs,
-      timeoutMs: cfg.alertWebhookTimeoutMs, log: log.child('webhook'), records, outbox,
-    })
+        url: cfg.alertWebhookUrl,
+        secret: cfg.alertWebhookSecret,
+        attempts: cfg.alertWebhookAttempts,
+        backoffMs: cfg.alertWebhookBackoffMs,
+        timeoutMs: cfg.alertWebhookTimeoutMs,
+        log: log.child('webhook'),
+        records,
+        outbox,
+      })
     : null
   if (webhook && !cfg.alertWebhookSecret) log.warn('TONYPI_HUB_ALERT_WEBHOOK_SECRET is not set: webhook deliveries are not signed')
   if (!webhook && cfg.alertWebhookSecret) log.warn('TONYPI_HUB_ALERT_WEBHOOK_SECRET is set without TONYPI_HUB_ALERT_WEBHOOK_URL: no webhook is sent')
   const alerts = new FleetAlerts({
-    db, robots, bridge, live, records, webhook, log: log.child('alerts'), intervalMs: cfg.alertIntervalS * 1000,
-    autoResolve: cfg.alertAutoResolve, offlineAfterMs: cfg.offlineAfterS * 1000, startedAt,
+    db,
+    robots,
+    bridge,
+    live,
+    records,
+    webhook,
+    log: log.child('alerts'),
+    intervalMs: cfg.alertIntervalS * 1000,
+    autoResolve: cfg.alertAutoResolve,
+    offlineAfterMs: cfg.offlineAfterS * 1000,
+    startedAt,
   })
   await alerts.start()
   // One replica at a time does each of these; when it dies, another's next attempt takes it over.
   leases.hold('presence', () => presence.lead())
   leases.hold('ordered-ingest', async () => {
-    const session = new IngestSession({ broker, clientId: ORDERED_INGEST_CLIENT, filters: ORDERED_INGEST_FILTERS, handle: ingest.handle, log: log.child('ingest') })
+    const session = new IngestSession({
+      broker,
+      clientId: ORDERED_INGEST_CLIENT,
+      filters: ORDERED_INGEST_FILTERS,
+      handle: ingest.handle,
+      log: log.child('ingest'),
+    })
     await session.start()
     return { stop: () => session.stop({ end: false }) }
   })
@@ -242,25 +310,58 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   leases.hold('webhook-outbox', async () => {
     // What a stopped or dead replica could not deliver goes out, oldest first, under its delivery id.
     const sweep = async () => {
-      if (webhook) return void await webhook.resume().catch((err: unknown) => log.error('webhook outbox sweep failed', { error: err as Error }))
+      if (webhook) return void (await webhook.resume().catch((err: unknown) => log.error('webhook outbox sweep failed', { error: err as Error })))
       const waiting = (await new PgWebhookOutbox(db).pending()).length
       if (waiting) log.warn('alert webhook deliveries are waiting from an earlier run, but no webhook is configured now', { deliveries: waiting })
     }
     await sweep()
     const timer = webhook ? setInterval(() => void sweep(), 5000) : null
-    return { stop: () => { if (timer) clearInterval(timer) } }
+    return {
+      stop: () => {
+        if (timer) clearInterval(timer)
+      },
+    }
   })
   await leases.settle()
   const hashGate = new HashGate()
   const authSources: AuthSources = {
-    secret: jwtSecret, user: (id) => users.current(id), robot: (username, token) => robots.robotForCredential(username, token, hashGate), hashGate,
+    secret: jwtSecret,
+    user: (id) => users.current(id),
+    robot: (username, token) => robots.robotForCredential(username, token, hashGate),
+    hashGate,
   }
   const robotRules = new RobotRuleRepo(db)
-  const sync = new HubSync({ db, influx: new InfluxAckedWrites({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('sync') }), robotRules, log: log.child('sync'), webhook })
+  const sync = new HubSync({
+    db,
+    influx: new InfluxAckedWrites({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('sync') }),
+    robotRules,
+    log: log.child('sync'),
+    webhook,
+  })
   const ctx: HubContext = {
-    config: cfg, db, users, robots, records, bridge, legacyListener, telemetry, live, reports, alerts, robotRules, sync,
-    syncBrokerAuth: accountsChanged, jwtSecret, authSources, throttle: new AuthThrottle(), log, startedAt, influxWriter: writer, webhook,
-    cluster: { replica, leases, ingest: ingestSession, adoption }, tlsCa: tls.ca,
+    config: cfg,
+    db,
+    users,
+    robots,
+    records,
+    bridge,
+    legacyListener,
+    telemetry,
+    live,
+    reports,
+    alerts,
+    robotRules,
+    sync,
+    syncBrokerAuth: accountsChanged,
+    jwtSecret,
+    authSources,
+    throttle: new AuthThrottle(),
+    log,
+    startedAt,
+    influxWriter: writer,
+    webhook,
+    cluster: { replica, leases, ingest: ingestSession, adoption },
+    tlsCa: tls.ca,
   }
   const api = createHubApi(ctx)
   const server = startHubServer(ctx, api, opts.site ?? null, tls.serve)
@@ -268,7 +369,13 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   log.info('hub ready', { http_port: httpPort, https: Boolean(tls.serve), replica, leases: leases.view().leases })
   let stopped = false
   return {
-    ctx, httpPort, replica, url: `${tls.serve ? 'https' : 'http'}://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`, firstAdmin, writer, legacyMqttPort,
+    ctx,
+    httpPort,
+    replica,
+    url: `${tls.serve ? 'https' : 'http'}://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`,
+    firstAdmin,
+    writer,
+    legacyMqttPort,
     async stop() {
       if (stopped) return
       stopped = true

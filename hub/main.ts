@@ -11,7 +11,13 @@ import { SystemdNotifier, watchdogIntervalMs } from '../server/sd-notify.ts'
 
 /** One line on stderr, never a stack trace: what is wrong and, where it helps, what to do. */
 function fail(message: string): never {
-  process.stderr.write(`tonypi-hub: ${message.split('\n').map((l) => l.trim()).filter(Boolean).join('; ')}\n`)
+  process.stderr.write(
+    `tonypi-hub: ${message
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join('; ')}\n`,
+  )
   process.exit(2)
 }
 
@@ -40,14 +46,18 @@ export async function runHub(env: Record<string, string | undefined>, opts: { si
     fail(`cannot start: ${(err as Error).message}`)
   }
   const lines = ['', `  TonyPi hub is running`, `  API:        ${hub.url}api/v1 (OpenAPI at ${hub.url}api/v1/openapi.json)`]
-  if (hub.firstAdmin.password) lines.push(`  Log in as:  admin / ${hub.firstAdmin.password}`, `              (generated once; also saved in ${hub.firstAdmin.file}, mode 0600)`)
+  if (hub.firstAdmin.password)
+    lines.push(`  Log in as:  admin / ${hub.firstAdmin.password}`, `              (generated once; also saved in ${hub.firstAdmin.file}, mode 0600)`)
   process.stderr.write(lines.join('\n') + '\n\n')
   // Under systemd (Type=notify): ready now, and the watchdog fed while the hub turns its loop.
   const notifier = SystemdNotifier.fromEnv(env)
   const supervised = notifier ? superviseHub(hub.ctx, notifier, watchdogIntervalMs(env)) : null
   if (supervised) {
     const stop = hub.stop.bind(hub)
-    hub.stop = async () => { supervised.stop(); await stop() }
+    hub.stop = async () => {
+      supervised.stop()
+      await stop()
+    }
   }
   if (opts.signals === false) return hub
   let stopping = false
@@ -55,7 +65,10 @@ export async function runHub(env: Record<string, string | undefined>, opts: { si
     process.on(sig, () => {
       if (stopping) return
       stopping = true
-      hub.stop().then(() => process.exit(0), () => process.exit(1))
+      hub.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      )
     })
   }
   return hub

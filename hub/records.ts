@@ -19,8 +19,12 @@ export class HubRecords implements IngestRecords {
 
   async log(rec: { robotId: string | null; level: string; category: string; message: string; details?: unknown; ts: number }) {
     await this.db.insert(systemLogs).values({
-      ts: new Date(rec.ts), level: (LEVELS.has(rec.level) ? rec.level : 'info') as Level, category: rec.category,
-      robotId: rec.robotId, message: rec.message.slice(0, 4000), details: rec.details ?? null,
+      ts: new Date(rec.ts),
+      level: (LEVELS.has(rec.level) ? rec.level : 'info') as Level,
+      category: rec.category,
+      robotId: rec.robotId,
+      message: rec.message.slice(0, 4000),
+      details: rec.details ?? null,
     })
   }
 
@@ -51,19 +55,36 @@ export class HubRecords implements IngestRecords {
     const date = (ms: number | null) => (ms === null ? null : new Date(ms))
     if (plan.kind === 'update' && Object.keys(plan.set).length) {
       const { finishedAt, ...set } = plan.set
-      await this.db.update(jobs).set({ ...set, ...(finishedAt !== undefined ? { finishedAt: date(finishedAt) } : {}), updatedAt: at }).where(eq(jobs.id, plan.id))
+      await this.db
+        .update(jobs)
+        .set({ ...set, ...(finishedAt !== undefined ? { finishedAt: date(finishedAt) } : {}), updatedAt: at })
+        .where(eq(jobs.id, plan.id))
     } else if (plan.kind === 'create') {
       const j = plan.job
       await this.db.insert(jobs).values({
-        robotId: rec.robotId, taskName: j.taskName, status: j.status, itemsDone: j.itemsDone, itemsTotal: j.itemsTotal, percent: j.percent, reason: j.reason,
-        startedAt: new Date(j.startedAt), finishedAt: date(j.finishedAt), updatedAt: at,
+        robotId: rec.robotId,
+        taskName: j.taskName,
+        status: j.status,
+        itemsDone: j.itemsDone,
+        itemsTotal: j.itemsTotal,
+        percent: j.percent,
+        reason: j.reason,
+        startedAt: new Date(j.startedAt),
+        finishedAt: date(j.finishedAt),
+        updatedAt: at,
       })
     }
   }
 }
 
 const known = (r: typeof jobs.$inferSelect): KnownJob => ({
-  id: r.id, taskName: r.taskName, status: r.status, itemsDone: r.itemsDone, itemsTotal: r.itemsTotal, percent: r.percent, reason: r.reason,
+  id: r.id,
+  taskName: r.taskName,
+  status: r.status,
+  itemsDone: r.itemsDone,
+  itemsTotal: r.itemsTotal,
+  percent: r.percent,
+  reason: r.reason,
   finishedAt: r.finishedAt?.getTime() ?? null,
 })
 
@@ -75,10 +96,21 @@ export function jobRecord(r: typeof jobs.$inferSelect) {
   const started = r.startedAt.getTime()
   const finished = r.finishedAt?.getTime() ?? null
   return {
-    id: r.id, robot_id: r.robotId, task_name: r.taskName, status: r.status,
-    items_done: r.itemsDone, items_total: r.itemsTotal, percent: r.percent, reason: r.reason,
+    id: r.id,
+    robot_id: r.robotId,
+    task_name: r.taskName,
+    status: r.status,
+    items_done: r.itemsDone,
+    items_total: r.itemsTotal,
+    percent: r.percent,
+    reason: r.reason,
     // A job synced from the robot keeps what the robot recorded; one heard over MQTT has only its report.
-    action: r.action ?? null, source: r.source ?? 'robot', edge_id: r.edgeId,
-    started_at: started, updated_at: r.updatedAt.getTime(), finished_at: finished, duration_ms: finished === null ? null : finished - started,
+    action: r.action ?? null,
+    source: r.source ?? 'robot',
+    edge_id: r.edgeId,
+    started_at: started,
+    updated_at: r.updatedAt.getTime(),
+    finished_at: finished,
+    duration_ms: finished === null ? null : finished - started,
   }
 }

@@ -16,7 +16,12 @@ export interface StaticSite {
  * `tls`: the hub's certificate and key. The API is then HTTPS only, served by Bun itself: no
  * second process to run and watch, and robots pin the CA that signed this certificate.
  */
-export function startHubServer(ctx: HubContext, api: { handle(req: Request): Promise<Response> }, site: StaticSite | null, tls: { cert: string; key: string } | null = null) {
+export function startHubServer(
+  ctx: HubContext,
+  api: { handle(req: Request): Promise<Response> },
+  site: StaticSite | null,
+  tls: { cert: string; key: string } | null = null,
+) {
   const json = (status: number, body: unknown) => withApiHeaders(Response.json(body, { status }))
   return Bun.serve<FleetWsData>({
     hostname: ctx.config.httpHost,

@@ -18,7 +18,10 @@ export const EMBEDDED_PANELS = {
 
 /** Grafana's own slug for a title (`TonyPi robot detail` -> `tonypi-robot-detail`). */
 export function grafanaSlug(title: string): string {
-  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
+  return title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
 }
 
 function dashboardRef(d: Dashboard, titles: readonly string[]): GrafanaDashboardRef {

@@ -13,7 +13,23 @@ export function influxTelemetry(opts: { url: string; db: string } & InfluxAuth):
     throw err
   }
   return {
-    sensors: (req, now) => q.sensorHistory({ robotId: req.robotId, stream: req.stream, from: req.from, to: req.to, resolution: req.resolution, servoId: req.servoId, source: req.sensor, fields: req.fields, limit: req.limit }, now).catch(asHttp),
+    sensors: (req, now) =>
+      q
+        .sensorHistory(
+          {
+            robotId: req.robotId,
+            stream: req.stream,
+            from: req.from,
+            to: req.to,
+            resolution: req.resolution,
+            servoId: req.servoId,
+            source: req.sensor,
+            fields: req.fields,
+            limit: req.limit,
+          },
+          now,
+        )
+        .catch(asHttp),
     performance: (req, now) => q.performance(req, now).catch(asHttp),
     async ping() {
       const url = endpoint(opts.url, 'ping')

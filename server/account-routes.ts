@@ -19,7 +19,10 @@ export const TOKEN_TTL_S = 12 * 3600
 
 /** A refusal by a user store (unknown user, a name taken, the last admin): becomes that HTTP status. */
 export class AccountError extends Error {
-  constructor(readonly status: 400 | 404 | 409, message: string) {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -41,7 +44,12 @@ export interface AccountStore {
   verify(username: string, password: string): Promise<(PublicUserT & { tokenVersion: number }) | null>
 }
 
-export interface UserPatch { password?: string; role?: RoleT; email?: string | null; is_active?: boolean }
+export interface UserPatch {
+  password?: string
+  role?: RoleT
+  email?: string | null
+  is_active?: boolean
+}
 
 /** What changed about an account, for whoever holds sessions of it. */
 export type AccountChange = 'created' | 'password' | 'role' | 'tokens' | 'deleted' | 'deactivated' | 'reactivated'
@@ -75,7 +83,8 @@ const UserPatchBody = { password: t.Optional(Password), role: t.Optional(Role), 
 const LOGIN_LIMITS = { maxBytes: 2048, maxDepth: 2 }
 
 function storeError(err: unknown): never {
-  if (err instanceof AccountError) throw new HttpError(err.status, err.status === 404 ? 'not_found' : err.status === 409 ? 'conflict' : 'invalid_request', err.message)
+  if (err instanceof AccountError)
+    throw new HttpError(err.status, err.status === 404 ? 'not_found' : err.status === 409 ? 'conflict' : 'invalid_request', err.message)
   throw err
 }
 
@@ -90,101 +99,148 @@ export function accountRoutes(o: AccountRoutesOptions) {
       throw err
     }
   }
-  const userOr404 = async (id: number) => (await users.get(id)) ?? (() => { throw new HttpError(404, 'not_found', `no user ${id}`) })()
+  const userOr404 = async (id: number) =>
+    (await users.get(id)) ??
+    (() => {
+      throw new HttpError(404, 'not_found', `no user ${id}`)
+    })()
   const me = (p: { kind: string; uid?: number }) => p.uid as number
 
   return new Elysia()
     .use(o.auth)
-    .post('/auth/login', async ({ body, request }) => {
-      const addr = peerOf(request)
-      const name = body.username.slice(0, 64)
-      const wait = o.throttle.retryAfter(addr, name)
-      if (wait > 0) {
-        await o.audit({ ok: false, username: name, addr, reason: 'throttled' })
-        throw new HttpError(429, 'too_many_attempts', 'too many failed logins; try again later', { 'retry-after': String(Math.ceil(wait / 1000)) })
-      }
-      const u = await check(body.username, body.password)
-      if (!u) {
-        o.throttle.fail(addr, name)
-        await o.audit({ ok: false, username: name, addr, reason: 'wrong username or password' })
-        throw new HttpError(401, 'unauthorized', 'wrong username or password')
-      }
-      o.throttle.succeed(addr, name)
-      if (!u.is_active) {
-        await o.audit({ ok: false, username: u.username, addr, reason: 'account deactivated' })
-        throw new HttpError(403, 'account_deactivated', DEACTIVATED)
-      }
-      await o.audit({ ok: true, username: u.username, addr })
-      const { tokenVersion, ...user } = u
-      return {
-        access_token: signToken({ sub: u.username, uid: u.id, role: u.role, ver: tokenVersion }, o.secret, TOKEN_TTL_S),
-        token_type: 'bearer' as const, expires_in: TOKEN_TTL_S, user,
-      }
-    }, {
-      auth: { allow: 'public', body: LOGIN_LIMITS },
-      body: t.Object({ username: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: 1, maxLength: 256 }) }),
-      response: { 200: t.Object({ access_token: t.String(), token_type: t.Literal('bearer'), expires_in: t.Integer(), user: PublicUser }), 401: ErrorBody, 403: ErrorBody, 429: ErrorBody, 503: ErrorBody },
-      detail: { summary: 'A bearer token for a user; repeated failures from an address or for an account are answered 429 with Retry-After; a deactivated account 403' },
-    })
+    .post(
+      '/auth/login',
+      async ({ body, request }) => {
+        const addr = peerOf(request)
+        const name = body.username.slice(0, 64)
+        const wait = o.throttle.retryAfter(addr, name)
+        if (wait > 0) {
+          await o.audit({ ok: false, username: name, addr, reason: 'throttled' })
+          throw new HttpError(429, 'too_many_attempts', 'too many failed logins; try again later', { 'retry-after': String(Math.ceil(wait / 1000)) })
+        }
+        const u = await check(body.username, body.password)
+        if (!u) {
+          o.throttle.fail(addr, name)
+          await o.audit({ ok: false, username: name, addr, reason: 'wrong username or password' })
+          throw new HttpError(401, 'unauthorized', 'wrong username or password')
+        }
+        o.throttle.succeed(addr, name)
+        if (!u.is_active) {
+          await o.audit({ ok: false, username: u.username, addr, reason: 'account deactivated' })
+          throw new HttpError(403, 'account_deactivated', DEACTIVATED)
+        }
+        await o.audit({ ok: true, username: u.username, addr })
+        const { tokenVersion, ...user } = u
+        return {
+          access_token: signToken({ sub: u.username, uid: u.id, role: u.role, ver: tokenVersion }, o.secret, TOKEN_TTL_S),
+          token_type: 'bearer' as const,
+          expires_in: TOKEN_TTL_S,
+          user,
+        }
+      },
+      {
+        auth: { allow: 'public', body: LOGIN_LIMITS },
+        body: t.Object({ username: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: 1, maxLength: 256 }) }),
+        response: {
+          200: t.Object({ access_token: t.String(), token_type: t.Literal('bearer'), expires_in: t.Integer(), user: PublicUser }),
+          401: ErrorBody,
+          403: ErrorBody,
+          429: ErrorBody,
+          503: ErrorBody,
+        },
+        detail: {
+          summary:
+            'A bearer token for a user; repeated failures from an address or for an account are answered 429 with Retry-After; a deactivated account 403',
+        },
+      },
+    )
 
     .get('/auth/me', async ({ principal }) => userOr404(me(principal)), { auth: 'viewer', response: PublicUser })
-    .post('/auth/me/password', async ({ principal, body, request }) => {
-      // The current password is guessed here too, by whoever holds a stolen token: throttled alike.
-      const addr = peerOf(request)
-      const wait = o.throttle.retryAfter(addr, principal.username)
-      if (wait > 0) throw new HttpError(429, 'too_many_attempts', 'too many wrong passwords; try again later', { 'retry-after': String(Math.ceil(wait / 1000)) })
-      if (!(await check(principal.username, body.current_password))) {
-        o.throttle.fail(addr, principal.username)
-        await o.audit({ ok: false, username: principal.username, addr, reason: 'wrong current password' })
-        throw new HttpError(403, 'forbidden', 'the current password is wrong')
-      }
-      await users.update(me(principal), { password: body.new_password }).catch(storeError)
-      await o.changed(me(principal), 'password')
-      return { ok: true }
-    }, {
-      auth: 'viewer',
-      body: t.Object({ current_password: t.String({ maxLength: 256 }), new_password: Password }),
-      detail: { summary: 'Change my password: every token issued before stops working, and my live sockets and MQTT sessions are closed' },
-    })
-    .post('/auth/me/tokens/revoke', async ({ principal }) => {
-      await users.revokeTokens(me(principal))
-      await o.changed(me(principal), 'tokens')
-      return { ok: true }
-    }, { auth: 'viewer', detail: { summary: 'Sign out everywhere: every token of mine stops working (this one too)' } })
+    .post(
+      '/auth/me/password',
+      async ({ principal, body, request }) => {
+        // The current password is guessed here too, by whoever holds a stolen token: throttled alike.
+        const addr = peerOf(request)
+        const wait = o.throttle.retryAfter(addr, principal.username)
+        if (wait > 0)
+          throw new HttpError(429, 'too_many_attempts', 'too many wrong passwords; try again later', { 'retry-after': String(Math.ceil(wait / 1000)) })
+        if (!(await check(principal.username, body.current_password))) {
+          o.throttle.fail(addr, principal.username)
+          await o.audit({ ok: false, username: principal.username, addr, reason: 'wrong current password' })
+          throw new HttpError(403, 'forbidden', 'the current password is wrong')
+        }
+        await users.update(me(principal), { password: body.new_password }).catch(storeError)
+        await o.changed(me(principal), 'password')
+        return { ok: true }
+      },
+      {
+        auth: 'viewer',
+        body: t.Object({ current_password: t.String({ maxLength: 256 }), new_password: Password }),
+        detail: { summary: 'Change my password: every token issued before stops working, and my live sockets and MQTT sessions are closed' },
+      },
+    )
+    .post(
+      '/auth/me/tokens/revoke',
+      async ({ principal }) => {
+        await users.revokeTokens(me(principal))
+        await o.changed(me(principal), 'tokens')
+        return { ok: true }
+      },
+      { auth: 'viewer', detail: { summary: 'Sign out everywhere: every token of mine stops working (this one too)' } },
+    )
 
     .get('/users', () => users.list(), { auth: 'admin', response: t.Array(PublicUser) })
-    .post('/users', async ({ body, set }) => {
-      const u = await users.create(body).catch(storeError)
-      await o.changed(u.id, 'created')
-      set.status = 201
-      return u
-    }, { auth: 'admin', body: t.Object({ username: Username, password: Password, role: Role, email: Email }, { additionalProperties: false }) })
+    .post(
+      '/users',
+      async ({ body, set }) => {
+        const u = await users.create(body).catch(storeError)
+        await o.changed(u.id, 'created')
+        set.status = 201
+        return u
+      },
+      { auth: 'admin', body: t.Object({ username: Username, password: Password, role: Role, email: Email }, { additionalProperties: false }) },
+    )
     .get('/users/:id', ({ params }) => userOr404(params.id), { auth: 'admin', params: UserId, response: { 200: PublicUser, 404: ErrorBody } })
-    .put('/users/:id', async ({ principal, params, body }) => {
-      knownFields(body, UserPatchBody, 'a user change')
-      const before = await userOr404(params.id)
-      if (body.is_active === false && me(principal) === params.id) throw new HttpError(409, 'conflict', 'you cannot deactivate yourself')
-      const u = await users.update(params.id, body).catch(storeError)
-      if (body.is_active !== undefined && body.is_active !== before.is_active) await o.changed(params.id, body.is_active ? 'reactivated' : 'deactivated')
-      if (body.password !== undefined) await o.changed(params.id, 'password')
-      else if (body.role !== undefined && body.role !== before.role) await o.changed(params.id, 'role')
-      return u
-    }, {
-      auth: 'admin',
-      params: UserId,
-      body: OpenBody(UserPatchBody, { minProperties: 1 }),
-      detail: { summary: "Change a user; a new password or role, or `is_active: false` (the account stays, unable to log in), ends the user's tokens, live sockets and MQTT sessions. The last active admin cannot be demoted or deactivated, nor you yourself deactivated" },
-    })
-    .delete('/users/:id', async ({ principal, params }) => {
-      if (me(principal) === params.id) throw new HttpError(409, 'conflict', 'you cannot delete yourself')
-      await (async () => users.delete(params.id))().catch(storeError)
-      await o.changed(params.id, 'deleted')
-      return { ok: true }
-    }, { auth: 'admin', params: UserId, detail: { summary: 'Delete a user (not the last admin); their sessions end at once' } })
-    .post('/users/:id/tokens/revoke', async ({ params }) => {
-      await userOr404(params.id)
-      await users.revokeTokens(params.id)
-      await o.changed(params.id, 'tokens')
-      return { ok: true }
-    }, { auth: 'admin', params: UserId, detail: { summary: "End every token, live socket and MQTT session of a user (e.g. a lost phone)" } })
+    .put(
+      '/users/:id',
+      async ({ principal, params, body }) => {
+        knownFields(body, UserPatchBody, 'a user change')
+        const before = await userOr404(params.id)
+        if (body.is_active === false && me(principal) === params.id) throw new HttpError(409, 'conflict', 'you cannot deactivate yourself')
+        const u = await users.update(params.id, body).catch(storeError)
+        if (body.is_active !== undefined && body.is_active !== before.is_active) await o.changed(params.id, body.is_active ? 'reactivated' : 'deactivated')
+        if (body.password !== undefined) await o.changed(params.id, 'password')
+        else if (body.role !== undefined && body.role !== before.role) await o.changed(params.id, 'role')
+        return u
+      },
+      {
+        auth: 'admin',
+        params: UserId,
+        body: OpenBody(UserPatchBody, { minProperties: 1 }),
+        detail: {
+          summary:
+            "Change a user; a new password or role, or `is_active: false` (the account stays, unable to log in), ends the user's tokens, live sockets and MQTT sessions. The last active admin cannot be demoted or deactivated, nor you yourself deactivated",
+        },
+      },
+    )
+    .delete(
+      '/users/:id',
+      async ({ principal, params }) => {
+        if (me(principal) === params.id) throw new HttpError(409, 'conflict', 'you cannot delete yourself')
+        await (async () => users.delete(params.id))().catch(storeError)
+        await o.changed(params.id, 'deleted')
+        return { ok: true }
+      },
+      { auth: 'admin', params: UserId, detail: { summary: 'Delete a user (not the last admin); their sessions end at once' } },
+    )
+    .post(
+      '/users/:id/tokens/revoke',
+      async ({ params }) => {
+        await userOr404(params.id)
+        await users.revokeTokens(params.id)
+        await o.changed(params.id, 'tokens')
+        return { ok: true }
+      },
+      { auth: 'admin', params: UserId, detail: { summary: 'End every token, live socket and MQTT session of a user (e.g. a lost phone)' } },
+    )
 }

@@ -59,7 +59,7 @@ const principals = new WeakMap<Request, Principal>()
 const ANONYMOUS: Principal = { kind: 'anonymous', username: 'anonymous' }
 
 function rule(access: Access): { needs: readonly Need[]; robotParam?: string; limits: BodyLimits } {
-  const r: AccessRule = typeof access === 'string' || Array.isArray(access) ? { allow: access as Need | readonly Need[] } : access as AccessRule
+  const r: AccessRule = typeof access === 'string' || Array.isArray(access) ? { allow: access as Need | readonly Need[] } : (access as AccessRule)
   const needs = typeof r.allow === 'string' ? [r.allow] : r.allow
   for (const n of needs) if (!NEEDS.includes(n)) throw new Error(`auth: unknown need ${JSON.stringify(n)}`)
   if (needs.includes('public') && needs.length > 1) throw new Error('auth: public admits everyone; list nothing beside it')
@@ -105,7 +105,10 @@ async function authorize(request: Request, params: Record<string, string> | unde
   if (principals.has(request)) return
   // PostgreSQL cannot store a NUL and SQLite cuts text at one: refused here, not as a failed query.
   if (/%00/.test(request.url)) throw new HttpError(400, 'invalid_request', 'the address contains a NUL character')
-  if (r.needs[0] === 'public') { principals.set(request, ANONYMOUS); return }
+  if (r.needs[0] === 'public') {
+    principals.set(request, ANONYMOUS)
+    return
+  }
   let p = await authenticate(request, src)
   if (p.kind === 'anonymous' && r.needs.includes('metrics') && isLoopback(peerOf(request))) p = { kind: 'metrics', via: 'loopback', username: 'metrics' }
   if (p.kind === 'anonymous') throw unauthorized()
@@ -127,16 +130,18 @@ export function authPlugin(src: AuthSources) {
   return new Elysia().macro({
     auth(access: Access) {
       const r = rule(access)
-      const security: Record<string, string[]>[] = r.needs[0] === 'public' ? [] : [
-        ...(r.needs.some((n) => n !== 'robot') ? [{ bearer: [] }] : []),
-        ...(r.needs.includes('robot') ? [{ robotCredential: [] }] : []),
-      ]
+      const security: Record<string, string[]>[] =
+        r.needs[0] === 'public'
+          ? []
+          : [...(r.needs.some((n) => n !== 'robot') ? [{ bearer: [] }] : []), ...(r.needs.includes('robot') ? [{ robotCredential: [] }] : [])]
       return {
         detail: { security, [AUTH_EXTENSION]: [...r.needs], ...(r.robotParam ? { [ROBOT_PARAM_EXTENSION]: r.robotParam } : {}) } as Record<string, unknown>,
-        parse: [async ({ request, params }: { request: Request; params?: Record<string, string> }) => {
-          await authorize(request, params, r, src)
-          return r.limits.raw ? readCapped(request, r.limits.maxBytes) : readJsonBody(request, r.limits)
-        }],
+        parse: [
+          async ({ request, params }: { request: Request; params?: Record<string, string> }) => {
+            await authorize(request, params, r, src)
+            return r.limits.raw ? readCapped(request, r.limits.maxBytes) : readJsonBody(request, r.limits)
+          },
+        ],
         transform: [({ request, params }: { request: Request; params?: Record<string, string> }) => authorize(request, params, r, src)],
         resolve: ({ request }: { request: Request }) => ({ principal: principalOf(request) }),
       }
@@ -147,7 +152,8 @@ export function authPlugin(src: AuthSources) {
 /** Throws unless every route of `app` declares what it admits: a route cannot skip the auth layer. */
 export function assertEveryRouteDeclaresAuth(app: { routes: unknown[] }) {
   const missing = (app.routes as { method: string; path: string; hooks?: { detail?: Record<string, unknown> } }[])
-    .filter((r) => !r.hooks?.detail?.[AUTH_EXTENSION]).map((r) => `${r.method} ${r.path}`)
+    .filter((r) => !r.hooks?.detail?.[AUTH_EXTENSION])
+    .map((r) => `${r.method} ${r.path}`)
   if (missing.length) throw new Error(`routes without an auth declaration: ${missing.join(', ')}`)
 }
 

@@ -4,7 +4,11 @@ import { nestsDeeperThan, readJsonBody } from './body.ts'
 
 const req = (body: BodyInit | null, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   new Request('http://x/', { method: 'POST', body, headers })
-const refusal = (p: Promise<unknown>) => p.then(() => null, (e: HttpError) => `${e.status} ${e.message}`)
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: HttpError) => `${e.status} ${e.message}`,
+  )
 
 describe('reading a JSON body within limits', () => {
   test('depth is counted outside strings only', () => {
@@ -18,7 +22,11 @@ describe('reading a JSON body within limits', () => {
     const limits = { maxBytes: 100, maxDepth: 3 }
     expect(await refusal(readJsonBody(req('{}', { 'content-type': 'application/json', 'content-length': '101' }), limits))).toMatch(/^413/)
     // A body with no declared length, over the limit as it streams in.
-    const stream = new ReadableStream({ pull(c) { c.enqueue(new TextEncoder().encode('x'.repeat(60))) } })
+    const stream = new ReadableStream({
+      pull(c) {
+        c.enqueue(new TextEncoder().encode('x'.repeat(60)))
+      },
+    })
     expect(await refusal(readJsonBody(req(stream), limits))).toMatch(/^413/)
     expect(await refusal(readJsonBody(req('[[[[1]]]]'), limits))).toMatch(/^400 .*nests deeper than 3/)
     expect(await refusal(readJsonBody(req('{"a":"x\\u0000y"}'), limits))).toMatch(/^400 .*NUL/)

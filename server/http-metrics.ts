@@ -13,13 +13,15 @@ export class RequestMetrics {
 
   plugin() {
     return new Elysia({ name: 'request-metrics' })
-      .onRequest(({ request }) => { this.started.set(request, performance.now()) })
+      .onRequest(({ request }) => {
+        this.started.set(request, performance.now())
+      })
       .onAfterResponse({ as: 'global' }, (ctx) => {
         const t0 = this.started.get(ctx.request)
         if (t0 === undefined) return
         const route = (ctx as { route?: string }).route ?? 'unmatched'
         const s = ctx.set.status
-        const status = typeof s === 'number' ? s : (StatusMap as Record<string, number>)[s ?? ''] ?? 200
+        const status = typeof s === 'number' ? s : ((StatusMap as Record<string, number>)[s ?? ''] ?? 200)
         this.histogram.observe({ method: ctx.request.method, route, status }, (performance.now() - t0) / 1000)
       })
   }

@@ -15,6 +15,7 @@ export async function authorizeLiveUpgrade(req: Request, sources: AuthSources): 
   if (!auth.ok) return { ok: false, status: 400, error: 'invalid_request', message: auth.message }
   const bearer = /^Bearer\s+(\S+)$/i.exec(auth.authorization ?? '')?.[1]
   const user = await userFromToken(bearer, sources)
-  if (!user) return { ok: false, status: 401, error: 'unauthorized', message: 'a valid token is required (subprotocol tonypi.bearer.<token>, or Authorization)' }
+  if (!user)
+    return { ok: false, status: 401, error: 'unauthorized', message: 'a valid token is required (subprotocol tonypi.bearer.<token>, or Authorization)' }
   return { ok: true, user, headers: auth.headers }
 }

@@ -4,7 +4,12 @@ import { PacketSizeGuard } from './mqtt-packet-guard.ts'
 const packet = (type: number, body: number) => {
   const len: number[] = []
   let n = body
-  do { let b = n % 128; n = Math.floor(n / 128); if (n > 0) b |= 0x80; len.push(b) } while (n > 0)
+  do {
+    let b = n % 128
+    n = Math.floor(n / 128)
+    if (n > 0) b |= 0x80
+    len.push(b)
+  } while (n > 0)
   return Buffer.concat([Buffer.from([type, ...len]), Buffer.alloc(body)])
 }
 

@@ -37,7 +37,11 @@ export class PacketSizeGuard {
         if (this.remaining === 0) this.nextPacket()
         continue
       }
-      if (!this.headerByteSeen) { this.headerByteSeen = true; i++; continue }
+      if (!this.headerByteSeen) {
+        this.headerByteSeen = true
+        i++
+        continue
+      }
       const b = chunk[i++]
       this.length += (b & 0x7f) * this.multiplier
       this.multiplier *= 128
@@ -65,14 +69,29 @@ export class PacketSizeGuard {
 export function guardedSocket(socket: Socket, onRefused: (why: string) => void, limits = PACKET_LIMITS): Duplex {
   const guard = new PacketSizeGuard(limits)
   const stream = new Duplex({
-    read() { socket.resume() },
-    write(chunk: Buffer, _enc, cb) { socket.write(chunk, cb) },
-    final(cb) { socket.end(); cb() },
-    destroy(err, cb) { socket.destroy(); cb(err) },
+    read() {
+      socket.resume()
+    },
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb)
+    },
+    final(cb) {
+      socket.end()
+      cb()
+    },
+    destroy(err, cb) {
+      socket.destroy()
+      cb(err)
+    },
   })
   socket.on('data', (chunk: Buffer) => {
     const why = guard.accept(chunk)
-    if (why) { onRefused(why); socket.destroy(); stream.destroy(); return }
+    if (why) {
+      onRefused(why)
+      socket.destroy()
+      stream.destroy()
+      return
+    }
     if (!stream.push(chunk)) socket.pause()
   })
   socket.on('end', () => stream.push(null))

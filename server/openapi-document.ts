@@ -21,19 +21,23 @@ export function lazyOpenApi(info: OpenApiInfo, opts: { auth: ReturnType<typeof a
   const path = opts.path ?? '/openapi.json'
   let cached: { routes: number; doc: unknown } | null = null
   const plugin = new Elysia({ name: 'tonypi-openapi' })
-  return plugin.use(opts.auth).get(path, async () => {
-    // Routes are global to the app tree; the count tells a stale cache (routes added later).
-    const routes = (plugin as unknown as { getGlobalRoutes(): unknown[] }).getGlobalRoutes().length
-    if (cached?.routes === routes) return cached.doc
-    const { toOpenAPISchema } = await import('@elysiajs/openapi')
-    const { paths, components } = toOpenAPISchema(plugin, { paths: opts.excludePaths ?? [] })
-    const doc = {
-      openapi: '3.1.2',
-      info,
-      paths,
-      components: { ...components, securitySchemes: SECURITY_SCHEMES },
-    }
-    cached = { routes, doc }
-    return doc
-  }, { auth: 'public', detail: { hide: true } })
+  return plugin.use(opts.auth).get(
+    path,
+    async () => {
+      // Routes are global to the app tree; the count tells a stale cache (routes added later).
+      const routes = (plugin as unknown as { getGlobalRoutes(): unknown[] }).getGlobalRoutes().length
+      if (cached?.routes === routes) return cached.doc
+      const { toOpenAPISchema } = await import('@elysiajs/openapi')
+      const { paths, components } = toOpenAPISchema(plugin, { paths: opts.excludePaths ?? [] })
+      const doc = {
+        openapi: '3.1.2',
+        info,
+        paths,
+        components: { ...components, securitySchemes: SECURITY_SCHEMES },
+      }
+      cached = { routes, doc }
+      return doc
+    },
+    { auth: 'public', detail: { hide: true } },
+  )
 }

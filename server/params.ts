@@ -19,7 +19,11 @@ export function knownFields<B extends object>(body: B, props: TProperties, what:
   const known = Object.keys(props)
   const unknown = Object.keys(body).filter((k) => !known.includes(k))
   if (unknown.length) {
-    throw new HttpError(400, 'invalid_request', `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}: ${what} has ${known.join(', ')}`)
+    throw new HttpError(
+      400,
+      'invalid_request',
+      `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}: ${what} has ${known.join(', ')}`,
+    )
   }
   return body
 }

@@ -20,7 +20,6 @@ export type Principal =
 export type Need = 'public' | Role | 'robot' | 'metrics'
 export const NEEDS: readonly Need[] = ['public', ...ROLES, 'robot', 'metrics']
 
-
 export function admits(need: Need, p: Principal): boolean {
   if (need === 'public') return true
   if (isRole(need)) return p.kind === 'user' && roleAtLeast(p.role, need)

@@ -103,14 +103,20 @@ export function processMetrics(x: Exposition, startedAtMs: number) {
   let fds = 0
   try {
     fds = readdirSync('/proc/self/fd').length
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   let written = 0
   try {
     written = Number(/^write_bytes:\s+(\d+)/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? 0)
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   x.counter('process_cpu_seconds_total', 'User and system CPU time spent, seconds.', [[undefined, (cpu.user + cpu.system) / 1e6]])
     .gauge('process_resident_memory_bytes', 'Resident memory size, bytes.', [[undefined, process.memoryUsage().rss]])
     .gauge('process_open_fds', 'Open file descriptors.', [[undefined, fds]])
     .gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch, seconds.', [[undefined, Math.floor(startedAtMs / 1000)]])
-    .counter('tonypi_process_storage_written_bytes_total', 'Bytes the process caused to be written to storage (/proc/self/io write_bytes).', [[undefined, written]])
+    .counter('tonypi_process_storage_written_bytes_total', 'Bytes the process caused to be written to storage (/proc/self/io write_bytes).', [
+      [undefined, written],
+    ])
 }

@@ -15,7 +15,12 @@ import type { authPlugin } from './auth-plugin.ts'
 
 type MaybePromise<T> = T | Promise<T>
 
-export interface ReportListQuery { robotId?: string; scope?: ReportScope; limit?: number; before?: number }
+export interface ReportListQuery {
+  robotId?: string
+  scope?: ReportScope
+  limit?: number
+  before?: number
+}
 
 export interface ReportRoutesOptions<Subject> {
   auth: ReturnType<typeof authPlugin>
@@ -39,14 +44,21 @@ const isScope = (s: string): s is ReportScope => (SCOPES as readonly string[]).i
 
 // The enums are documented with `enum` on plain strings and checked in the handler: the schema
 // validator's message for a literal union ("should be one of: 'string', 'string'") names no value.
-const generateBody = (robotIdDoc: string) => t.Object({
-  report_type: t.String({ enum: [...REPORT_TYPES], description: REPORT_TYPES.join(' | ') }),
-  time_range: t.Union([
-    t.String({ enum: Object.keys(TIME_RANGE_PRESETS), description: 'counted back from now' }),
-    t.Object({ from: t.Number({ ...EPOCH_MS_BOUNDS, description: 'epoch ms' }), to: t.Number({ ...EPOCH_MS_BOUNDS, description: 'epoch ms' }) }, { additionalProperties: false }),
-  ]),
-  robot_id: t.Optional(t.Union([t.String({ maxLength: 64 }), t.Null()], { description: robotIdDoc })),
-}, { additionalProperties: false })
+const generateBody = (robotIdDoc: string) =>
+  t.Object(
+    {
+      report_type: t.String({ enum: [...REPORT_TYPES], description: REPORT_TYPES.join(' | ') }),
+      time_range: t.Union([
+        t.String({ enum: Object.keys(TIME_RANGE_PRESETS), description: 'counted back from now' }),
+        t.Object(
+          { from: t.Number({ ...EPOCH_MS_BOUNDS, description: 'epoch ms' }), to: t.Number({ ...EPOCH_MS_BOUNDS, description: 'epoch ms' }) },
+          { additionalProperties: false },
+        ),
+      ]),
+      robot_id: t.Optional(t.Union([t.String({ maxLength: 64 }), t.Null()], { description: robotIdDoc })),
+    },
+    { additionalProperties: false },
+  )
 
 /** A service's refusals as HTTP answers; anything else is the API's 500. */
 function refusal(err: unknown): never {
@@ -63,9 +75,21 @@ const iso = (ms: number) => new Date(ms).toISOString()
 
 /** The list as CSV (RFC 4180, every cell formula-safe: core/csv.ts). */
 export function reportsToCsv(list: readonly ReportSummary[]): string {
-  return toCsv(EXPORT_COLUMNS, list.map((r) => [
-    r.id, iso(r.created_at), r.scope, r.robot_id, r.report_type, iso(r.time_range.from), iso(r.time_range.to), r.created_by, r.has_narrative, r.narrative_error,
-  ]))
+  return toCsv(
+    EXPORT_COLUMNS,
+    list.map((r) => [
+      r.id,
+      iso(r.created_at),
+      r.scope,
+      r.robot_id,
+      r.report_type,
+      iso(r.time_range.from),
+      iso(r.time_range.to),
+      r.created_by,
+      r.has_narrative,
+      r.narrative_error,
+    ]),
+  )
 }
 
 export function reportRoutes<Subject>(o: ReportRoutesOptions<Subject>) {
@@ -85,74 +109,100 @@ export function reportRoutes<Subject>(o: ReportRoutesOptions<Subject>) {
     if (q.scope !== undefined && !isScope(q.scope)) throw new HttpError(400, 'invalid_request', `scope must be one of ${SCOPES.join(', ')}`)
     return o.list({ robotId: q.robot_id, scope: q.scope, limit: EXPORT_MAX })
   }
-  const download = (ext: 'csv' | 'json', body: string) => new Response(body, {
-    headers: {
-      'content-type': ext === 'csv' ? 'text/csv; charset=utf-8' : 'application/json',
-      'content-disposition': `attachment; filename="tonypi-${o.exportName}-reports-${new Date().toISOString().replace(/[:.]/g, '-')}.${ext}"`,
-    },
-  })
-
-  return new Elysia().use(o.auth)
-    .post('/reports/generate', async ({ principal, body, set }) => {
-      if (!isReportType(body.report_type)) throw new HttpError(400, 'invalid_request', `report_type must be one of ${REPORT_TYPES.join(', ')}`)
-      const subject = await o.subject(body.robot_id)
-      try {
-        const report = await o.generate({ report_type: body.report_type, time_range: body.time_range as TimeRange, subject }, principal.username)
-        set.status = 201
-        return report
-      } catch (err) {
-        refusal(err)
-      }
-    }, {
-      auth: 'operator',
-      body: generateBody(o.docs.robotId),
-      detail: {
-        summary: o.docs.generate,
-        description: 'Without a key, or when the model fails or times out, the report is complete without the narrative and `narrative_error` says why.',
+  const download = (ext: 'csv' | 'json', body: string) =>
+    new Response(body, {
+      headers: {
+        'content-type': ext === 'csv' ? 'text/csv; charset=utf-8' : 'application/json',
+        'content-disposition': `attachment; filename="tonypi-${o.exportName}-reports-${new Date().toISOString().replace(/[:.]/g, '-')}.${ext}"`,
       },
     })
-    .get('/reports', async ({ query }) => {
-      const scope = query.scope
-      if (scope !== undefined && !isScope(scope)) throw new HttpError(400, 'invalid_request', `scope must be one of ${SCOPES.join(', ')}`)
-      return o.list({ robotId: query.robot_id, scope, limit: query.limit, before: query.before })
-    }, {
-      auth: 'viewer',
-      query: t.Object({
-        robot_id: t.Optional(t.String({ maxLength: 64, description: 'reports about this robot' })),
-        // A plain string, checked below: Elysia fills an absent optional UnionEnum with its first value.
-        scope: t.Optional(t.String({ enum: [...SCOPES], description: 'robot: about one robot; fleet: about the whole fleet (robot_id null)' })),
-        limit: t.Optional(t.Numeric({ minimum: 1, maximum: 200 })),
-        before: t.Optional(t.Numeric({ minimum: 1, description: 'reports with a smaller id (paging)' })),
-      }),
-      detail: { summary: 'Reports, newest first, without their figures; `scope` says whether each is about one robot or the fleet' },
-    })
+
+  return new Elysia()
+    .use(o.auth)
+    .post(
+      '/reports/generate',
+      async ({ principal, body, set }) => {
+        if (!isReportType(body.report_type)) throw new HttpError(400, 'invalid_request', `report_type must be one of ${REPORT_TYPES.join(', ')}`)
+        const subject = await o.subject(body.robot_id)
+        try {
+          const report = await o.generate({ report_type: body.report_type, time_range: body.time_range as TimeRange, subject }, principal.username)
+          set.status = 201
+          return report
+        } catch (err) {
+          refusal(err)
+        }
+      },
+      {
+        auth: 'operator',
+        body: generateBody(o.docs.robotId),
+        detail: {
+          summary: o.docs.generate,
+          description: 'Without a key, or when the model fails or times out, the report is complete without the narrative and `narrative_error` says why.',
+        },
+      },
+    )
+    .get(
+      '/reports',
+      async ({ query }) => {
+        const scope = query.scope
+        if (scope !== undefined && !isScope(scope)) throw new HttpError(400, 'invalid_request', `scope must be one of ${SCOPES.join(', ')}`)
+        return o.list({ robotId: query.robot_id, scope, limit: query.limit, before: query.before })
+      },
+      {
+        auth: 'viewer',
+        query: t.Object({
+          robot_id: t.Optional(t.String({ maxLength: 64, description: 'reports about this robot' })),
+          // A plain string, checked below: Elysia fills an absent optional UnionEnum with its first value.
+          scope: t.Optional(t.String({ enum: [...SCOPES], description: 'robot: about one robot; fleet: about the whole fleet (robot_id null)' })),
+          limit: t.Optional(t.Numeric({ minimum: 1, maximum: 200 })),
+          before: t.Optional(t.Numeric({ minimum: 1, description: 'reports with a smaller id (paging)' })),
+        }),
+        detail: { summary: 'Reports, newest first, without their figures; `scope` says whether each is about one robot or the fleet' },
+      },
+    )
     .get('/reports/export/csv', async ({ query }) => download('csv', reportsToCsv(await exportList(query))), {
-      auth: 'viewer', query: ExportQuery, detail: { summary: `The report list as CSV (RFC 4180, formula-safe), up to ${EXPORT_MAX} newest` },
+      auth: 'viewer',
+      query: ExportQuery,
+      detail: { summary: `The report list as CSV (RFC 4180, formula-safe), up to ${EXPORT_MAX} newest` },
     })
     .get('/reports/export/json', async ({ query }) => download('json', JSON.stringify({ exported_at: Date.now(), reports: await exportList(query) })), {
-      auth: 'viewer', query: ExportQuery, detail: { summary: `The report list as JSON, up to ${EXPORT_MAX} newest` },
+      auth: 'viewer',
+      query: ExportQuery,
+      detail: { summary: `The report list as JSON, up to ${EXPORT_MAX} newest` },
     })
-    .delete('/reports/:id', async ({ principal, params }) => {
-      const id = reportId(params.id)
-      if (!(await o.remove(id, principal.username))) throw notFound(id)
-      return { ok: true }
-    }, { auth: 'admin', params: IdParam, detail: { summary: 'Delete a report (noted in the log with who deleted it)' } })
-    .get('/reports/:id', async ({ params }) => {
-      const id = reportId(params.id)
-      const r = await o.get(id)
-      if (!r) throw notFound(id)
-      return r
-    }, { auth: 'viewer', params: IdParam })
-    .get('/reports/:id/pdf', async ({ params }) => {
-      const id = reportId(params.id)
-      const pdf = await o.pdf(id)
-      if (!pdf) throw notFound(id)
-      return new Response(new Uint8Array(pdf), {
-        headers: {
-          'content-type': 'application/pdf',
-          'content-disposition': `attachment; filename="tonypi-report-${id}.pdf"`,
-          'cache-control': 'no-store',
-        },
-      })
-    }, { auth: 'viewer', params: IdParam, detail: { summary: 'The report as a PDF (charts, tables, narrative)' } })
+    .delete(
+      '/reports/:id',
+      async ({ principal, params }) => {
+        const id = reportId(params.id)
+        if (!(await o.remove(id, principal.username))) throw notFound(id)
+        return { ok: true }
+      },
+      { auth: 'admin', params: IdParam, detail: { summary: 'Delete a report (noted in the log with who deleted it)' } },
+    )
+    .get(
+      '/reports/:id',
+      async ({ params }) => {
+        const id = reportId(params.id)
+        const r = await o.get(id)
+        if (!r) throw notFound(id)
+        return r
+      },
+      { auth: 'viewer', params: IdParam },
+    )
+    .get(
+      '/reports/:id/pdf',
+      async ({ params }) => {
+        const id = reportId(params.id)
+        const pdf = await o.pdf(id)
+        if (!pdf) throw notFound(id)
+        return new Response(new Uint8Array(pdf), {
+          headers: {
+            'content-type': 'application/pdf',
+            'content-disposition': `attachment; filename="tonypi-report-${id}.pdf"`,
+            'cache-control': 'no-store',
+          },
+        })
+      },
+      { auth: 'viewer', params: IdParam, detail: { summary: 'The report as a PDF (charts, tables, narrative)' } },
+    )
 }

@@ -52,7 +52,9 @@ export class SystemdNotifier {
 
   /** Sends one datagram of `KEY=value` lines; false when the socket refused it. */
   notify(state: Record<string, string | number>): boolean {
-    const text = Object.entries(state).map(([k, v]) => `${k}=${String(v).replace(/\n/g, ' ')}`).join('\n')
+    const text = Object.entries(state)
+      .map(([k, v]) => `${k}=${String(v).replace(/\n/g, ' ')}`)
+      .join('\n')
     const data = new TextEncoder().encode(text)
     const { addr, len } = sockaddrUn(this.socket)
     const c = sys()
@@ -74,7 +76,10 @@ export function watchdogIntervalMs(env: Record<string, string | undefined> = pro
   return usec / 1000
 }
 
-export interface WatchdogCheck { ok: boolean; status: string }
+export interface WatchdogCheck {
+  ok: boolean
+  status: string
+}
 
 /**
  * Every half interval: runs `check`, pings the watchdog (WATCHDOG=1) when it is ok, and says the
@@ -92,7 +97,7 @@ export function startWatchdog(n: SystemdNotifier, intervalMs: number, check: () 
       if (r.status !== lastStatus) state.STATUS = lastStatus = r.status
       if (Object.keys(state).length) n.notify(state)
     } catch (err) {
-      n.notify({ STATUS: lastStatus = `watchdog check failed: ${(err as Error).message}` })
+      n.notify({ STATUS: (lastStatus = `watchdog check failed: ${(err as Error).message}`) })
     } finally {
       busy = false
     }

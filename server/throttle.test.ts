@@ -20,7 +20,9 @@ describe('login throttle', () => {
 
   test('a success forgives its own pair, never the address', () => {
     const t = new AuthThrottle({ pair: { freeAttempts: 1 }, address: { freeAttempts: 2 } })
-    t.fail('a', 'x'); t.fail('a', 'x'); t.fail('a', 'y')
+    t.fail('a', 'x')
+    t.fail('a', 'x')
+    t.fail('a', 'y')
     t.succeed('a', 'x')
     expect(t.retryAfter('a', 'z')).toBeGreaterThan(0)
   })
@@ -30,7 +32,9 @@ describe('hash gate', () => {
   test('a few run, a few wait, the rest are refused at once', async () => {
     const gate = new HashGate({ concurrent: 2, waiting: 2, perSecond: 1000, burst: 1000 })
     let release!: () => void
-    const hold = new Promise<void>((r) => { release = r })
+    const hold = new Promise<void>((r) => {
+      release = r
+    })
     const runs = Array.from({ length: 6 }, () => gate.run(() => hold.then(() => 'ran')).catch((e) => (e instanceof HashBusy ? 'busy' : 'error')))
     release()
     expect((await Promise.all(runs)).sort()).toEqual(['busy', 'busy', 'ran', 'ran', 'ran', 'ran'])

@@ -19,7 +19,10 @@ const FORGET_MS = 15 * 60_000
 export class Backoff {
   private failures = new Map<string, { count: number; until: number; last: number }>()
 
-  constructor(private readonly opts: BackoffOptions, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly opts: BackoffOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Milliseconds to wait before this key may try again (0 = go ahead). */
   retryAfter(key: string): number {

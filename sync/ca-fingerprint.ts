@@ -9,6 +9,11 @@ export function certificateFingerprint(pem: string): string {
 
 /** Accepts the forms people paste: with or without `sha256:`, colons, upper case. */
 export function sameFingerprint(a: string, b: string): boolean {
-  const norm = (s: string) => s.trim().toLowerCase().replace(/^sha256:/, '').replace(/[^0-9a-f]/g, '')
+  const norm = (s: string) =>
+    s
+      .trim()
+      .toLowerCase()
+      .replace(/^sha256:/, '')
+      .replace(/[^0-9a-f]/g, '')
   return norm(a).length === 64 && norm(a) === norm(b)
 }

@@ -12,8 +12,10 @@ export interface BatchSource {
   cursors(): LaneMarks
   acknowledge(ack: LaneMarks): void
   rewind(to: LaneMarks): void
-  read(limits: { maxRecords: number; maxBytes: number }, header: { boot_id: string; wall_ms: number; mono_ms: number; rtt_ms?: number }):
-    { body: string; records: number; bytes: number; lanes: Partial<Record<'events' | 'telemetry', { after: number; to: number }>> } | null
+  read(
+    limits: { maxRecords: number; maxBytes: number },
+    header: { boot_id: string; wall_ms: number; mono_ms: number; rtt_ms?: number },
+  ): { body: string; records: number; bytes: number; lanes: Partial<Record<'events' | 'telemetry', { after: number; to: number }>> } | null
   backlog(): { events: number; telemetry: number }
   oldestPendingTs(): number | null
   dropped(): Record<string, number>
@@ -33,7 +35,6 @@ export interface SyncClientOptions {
   /** Told about each batch the hub acknowledged (the edge raises alerts on drops, refreshes state). */
   onAck?: (ack: BatchAck) => void
 }
-
 
 const MAX_BACKOFF_MS = 60_000
 
@@ -127,7 +128,13 @@ export class SyncClient {
     // A capped catch-up goes in small, even steps (about two seconds' worth each): the robot never
     // builds one huge batch, and the hub's progress moves steadily.
     const limits = { maxRecords: this.limits.maxRecords, maxBytes: Math.min(this.limits.maxBytes, Math.max(64 * 1024, this.opts.maxBytesPerS * 2)) }
-    const batch = source.read(limits, { boot_id: clock.bootId, wall_ms: clock.wall(), mono_ms: clock.mono(), ...(this.lastRtt !== undefined ? { rtt_ms: this.lastRtt } : {}), ...(this.anchor ? { anchor_ms: this.anchor.ms } : {}) })
+    const batch = source.read(limits, {
+      boot_id: clock.bootId,
+      wall_ms: clock.wall(),
+      mono_ms: clock.mono(),
+      ...(this.lastRtt !== undefined ? { rtt_ms: this.lastRtt } : {}),
+      ...(this.anchor ? { anchor_ms: this.anchor.ms } : {}),
+    })
     if (!batch) return null
     const started = performance.now()
     let ack: BatchAck
@@ -145,7 +152,10 @@ export class SyncClient {
       }
       if (err instanceof HubRequestError && err.status === 413 && this.limits.maxRecords > 10) {
         this.limits = { maxRecords: Math.ceil(this.limits.maxRecords / 2), maxBytes: Math.ceil(this.limits.maxBytes / 2) }
-        this.opts.log.warn('the hub refused a batch as too large: halving the batch size', { max_records: this.limits.maxRecords, max_bytes: this.limits.maxBytes })
+        this.opts.log.warn('the hub refused a batch as too large: halving the batch size', {
+          max_records: this.limits.maxRecords,
+          max_bytes: this.limits.maxBytes,
+        })
         return { paceMs: 0 }
       }
       throw err
@@ -193,9 +203,16 @@ export class SyncClient {
   private sleep(ms: number, wakeable: boolean): Promise<void> {
     if (!this.running || ms <= 0) return Promise.resolve()
     return new Promise((resolve) => {
-      const t = setTimeout(() => { this.wake = null; resolve() }, ms)
+      const t = setTimeout(() => {
+        this.wake = null
+        resolve()
+      }, ms)
       this.wake = () => {
-        if (wakeable || !this.running) { clearTimeout(t); this.wake = null; resolve() }
+        if (wakeable || !this.running) {
+          clearTimeout(t)
+          this.wake = null
+          resolve()
+        }
       }
     })
   }
@@ -219,7 +236,11 @@ export class SyncClient {
       last_ack_ts: this.lastAckTs,
       lag_ms: lag,
       rate_per_s: Math.round(rate * 10) / 10,
-      dropped: { total, by_stream: dropped, reason: total ? 'the disk quota was reached while the hub was away: the oldest unsynced samples were dropped' : null },
+      dropped: {
+        total,
+        by_stream: dropped,
+        reason: total ? 'the disk quota was reached while the hub was away: the oldest unsynced samples were dropped' : null,
+      },
       catching_up: backlog.events + backlog.telemetry > CATCH_UP.records || lag > CATCH_UP.lagMs,
       last_error: this.lastError?.message ?? null,
       last_error_ts: this.lastError?.ts ?? null,

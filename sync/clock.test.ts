@@ -5,11 +5,11 @@ import { CLOCK_TOLERANCE_MS, correctionFor, measureAnchor } from './clock.ts'
 const TRUE_ANCHOR = 1_700_000_000_000
 const mono = 50_000
 
-test('without the robot\'s own measure, a batch that waited 5 s anchors its boot 5 s late', () => {
+test("without the robot's own measure, a batch that waited 5 s anchors its boot 5 s late", () => {
   expect(measureAnchor(TRUE_ANCHOR + mono + 5_000, mono, 40)).toBe(TRUE_ANCHOR + 5_000 - 20)
 })
 
-test('the robot\'s own measure is taken when arrival allows it, so the wait moves nothing', () => {
+test("the robot's own measure is taken when arrival allows it, so the wait moves nothing", () => {
   const anchor = measureAnchor(TRUE_ANCHOR + mono + 5_000, mono, 40, TRUE_ANCHOR + 3)
   expect(anchor).toBe(TRUE_ANCHOR + 3)
   // A robot whose clock was right (offset = the true anchor) is then not corrected at all.

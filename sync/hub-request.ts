@@ -14,7 +14,12 @@ export interface HubEndpoint {
 }
 
 export class HubRequestError extends Error {
-  constructor(readonly status: number, message: string, readonly permanent = false, readonly body: unknown = null) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly permanent = false,
+    readonly body: unknown = null,
+  ) {
     super(message)
     this.name = 'HubRequestError'
   }
@@ -29,7 +34,11 @@ export function jsonBody(json: string, gzip: boolean): { bytes: Uint8Array; gzip
   return { bytes: gzip ? Bun.gzipSync(Buffer.from(json), { level: 1 }) : Buffer.from(json), gzip }
 }
 
-export async function hubFetch<T>(ep: HubEndpoint, path: string, opts: { method: 'GET' | 'POST'; body?: { bytes: Uint8Array; gzip: boolean }; timeoutMs?: number }): Promise<T> {
+export async function hubFetch<T>(
+  ep: HubEndpoint,
+  path: string,
+  opts: { method: 'GET' | 'POST'; body?: { bytes: Uint8Array; gzip: boolean }; timeoutMs?: number },
+): Promise<T> {
   const url = `${ep.url.replace(/\/+$/, '')}/api/v1/${path}`
   const headers: Record<string, string> = { authorization: basicAuth(ep.username, ep.token), accept: 'application/json' }
   const body = opts.body?.bytes
@@ -40,7 +49,10 @@ export async function hubFetch<T>(ep: HubEndpoint, path: string, opts: { method:
   let res: Response
   try {
     res = await fetch(url, {
-      method: opts.method, headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
+      method: opts.method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
       ...(ep.ca ? { tls: { ca: ep.ca } } : {}),
     } as RequestInit)
   } catch (err) {
@@ -49,7 +61,11 @@ export async function hubFetch<T>(ep: HubEndpoint, path: string, opts: { method:
   }
   const text = await res.text()
   let parsed: unknown = null
-  try { parsed = text ? JSON.parse(text) : null } catch { /* not JSON: the status says enough */ }
+  try {
+    parsed = text ? JSON.parse(text) : null
+  } catch {
+    /* not JSON: the status says enough */
+  }
   if (!res.ok) {
     const reason = (parsed as { message?: unknown } | null)?.message
     const msg = `the hub answered ${res.status}${typeof reason === 'string' ? `: ${reason}` : ''}`

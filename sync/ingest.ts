@@ -9,12 +9,24 @@ import { decodeChunk } from '../core/chunk-codec.ts'
 import type { Sample } from '../core/streams.ts'
 import { correctionFor, spanOf } from './clock.ts'
 import {
-  BATCH_LIMITS, Batch, SYNC_VERSION, SyncRecord,
-  type AlertSyncRecord, type ClockSpan, type CommandSyncRecord, type EventRecord, type JobSyncRecord, type ReportSyncRecord,
+  BATCH_LIMITS,
+  Batch,
+  SYNC_VERSION,
+  SyncRecord,
+  type AlertSyncRecord,
+  type ClockSpan,
+  type CommandSyncRecord,
+  type EventRecord,
+  type JobSyncRecord,
+  type ReportSyncRecord,
 } from './protocol.ts'
 
 export class BatchRefused extends Error {
-  constructor(readonly status: 400 | 413 | 415, readonly code: string, message: string) {
+  constructor(
+    readonly status: 400 | 413 | 415,
+    readonly code: string,
+    message: string,
+  ) {
     super(message)
     this.name = 'BatchRefused'
   }
@@ -26,7 +38,8 @@ const recordCheck = TypeCompiler.Compile(SyncRecord)
 
 /** Inflates and parses a request body: gzip (or plain JSON), within the wire and batch limits. */
 export function readBatchBody(body: Uint8Array, contentEncoding: string | null): unknown {
-  if (body.length > BATCH_LIMITS.maxWireBytes) throw new BatchRefused(413, 'too_large', `the body is ${body.length} bytes; at most ${BATCH_LIMITS.maxWireBytes} are accepted`)
+  if (body.length > BATCH_LIMITS.maxWireBytes)
+    throw new BatchRefused(413, 'too_large', `the body is ${body.length} bytes; at most ${BATCH_LIMITS.maxWireBytes} are accepted`)
   let raw: Uint8Array = body
   if (contentEncoding === 'gzip') {
     try {
@@ -37,7 +50,8 @@ export function readBatchBody(body: Uint8Array, contentEncoding: string | null):
   } else if (contentEncoding && contentEncoding !== 'identity') {
     throw new BatchRefused(415, 'bad_encoding', `content-encoding ${contentEncoding} is not supported (gzip)`)
   }
-  if (raw.length > BATCH_LIMITS.maxBytes) throw new BatchRefused(413, 'too_large', `the batch is ${raw.length} bytes uncompressed; at most ${BATCH_LIMITS.maxBytes} are accepted`)
+  if (raw.length > BATCH_LIMITS.maxBytes)
+    throw new BatchRefused(413, 'too_large', `the batch is ${raw.length} bytes uncompressed; at most ${BATCH_LIMITS.maxBytes} are accepted`)
   try {
     return JSON.parse(new TextDecoder().decode(raw))
   } catch (err) {
@@ -45,7 +59,12 @@ export function readBatchBody(body: Uint8Array, contentEncoding: string | null):
   }
 }
 
-export interface Quarantine { seq: number; kind: string; reason: string; record: unknown }
+export interface Quarantine {
+  seq: number
+  kind: string
+  reason: string
+  record: unknown
+}
 
 /** A batch ready to store: records by kind with their timestamps corrected, and what was set aside. */
 export interface IngestPlan {
@@ -63,13 +82,15 @@ export interface IngestPlan {
 /** Checks the header; throws BatchRefused with the first problem, naming its path. */
 export function checkBatch(v: unknown, robotId: string): Omit<Batch, 'records'> & { records: unknown[] } {
   const version = (v as { v?: unknown } | null)?.v
-  if (version !== SYNC_VERSION) throw new BatchRefused(400, 'unsupported_version', `sync version ${JSON.stringify(version)} is not supported by this hub (it speaks ${SYNC_VERSION})`)
+  if (version !== SYNC_VERSION)
+    throw new BatchRefused(400, 'unsupported_version', `sync version ${JSON.stringify(version)} is not supported by this hub (it speaks ${SYNC_VERSION})`)
   if (!headerCheck.Check(v)) {
     const e = headerCheck.Errors(v).First()
     throw new BatchRefused(400, 'invalid_batch', `invalid batch${e ? `: ${e.path || '/'} ${e.message}` : ''}`)
   }
   const b = v as Batch
-  if (b.robot_id !== robotId) throw new BatchRefused(400, 'wrong_robot', `the batch is robot ${b.robot_id}'s, the credential robot ${robotId}'s: a robot sends only its own data`)
+  if (b.robot_id !== robotId)
+    throw new BatchRefused(400, 'wrong_robot', `the batch is robot ${b.robot_id}'s, the credential robot ${robotId}'s: a robot sends only its own data`)
   for (const lane of ['events', 'telemetry'] as const) {
     const r = b.lanes[lane]
     if (r && r.to < r.after) throw new BatchRefused(400, 'invalid_batch', `lanes.${lane}: to (${r.to}) is before after (${r.after})`)
@@ -95,7 +116,12 @@ export function planBatch(b: Omit<Batch, 'records'> & { records: unknown[] }, an
     const rec = raw as SyncRecord
     const lane = rec.kind === 'chunk' ? b.lanes.telemetry : b.lanes.events
     if (!inLane(lane, rec.seq)) {
-      plan.quarantined.push({ seq, kind, reason: `sequence ${rec.seq} is outside the batch's ${rec.kind === 'chunk' ? 'telemetry' : 'events'} lane`, record: null })
+      plan.quarantined.push({
+        seq,
+        kind,
+        reason: `sequence ${rec.seq} is outside the batch's ${rec.kind === 'chunk' ? 'telemetry' : 'events'} lane`,
+        record: null,
+      })
       continue
     }
     const correctionMs = correctionFor(spanOf(spans, rec.seq), anchors)
@@ -106,21 +132,39 @@ export function planBatch(b: Omit<Batch, 'records'> & { records: unknown[] }, an
           samples = decodeChunk(rec.stream, Buffer.from(rec.data, 'base64'))
           if (samples.length !== rec.n) throw new Error(`it holds ${samples.length} samples, not ${rec.n}`)
         } catch (err) {
-          plan.quarantined.push({ seq, kind, reason: `chunk does not decode: ${(err as Error).message}`, record: { ...rec, data: `${rec.data.length} base64 characters` } })
+          plan.quarantined.push({
+            seq,
+            kind,
+            reason: `chunk does not decode: ${(err as Error).message}`,
+            record: { ...rec, data: `${rec.data.length} base64 characters` },
+          })
           continue
         }
         if (correctionMs) {
-          for (const s of samples) { s.ts += correctionMs; s.values.clock_correction_ms = correctionMs }
+          for (const s of samples) {
+            s.ts += correctionMs
+            s.values.clock_correction_ms = correctionMs
+          }
           plan.correctedSamples += samples.length
         }
         plan.chunks.push({ seq: rec.seq, samples, correctionMs })
         break
       }
-      case 'event': plan.events.push({ ...rec, ts: rec.ts + correctionMs, correctionMs }); break
-      case 'alert': plan.alerts.push({ ...rec, ...shift(rec, correctionMs, ['created_at', 'updated_at', 'acknowledged_at', 'resolved_at']), correctionMs }); break
-      case 'job': plan.jobs.push({ ...rec, ...shift(rec, correctionMs, ['started_at', 'updated_at', 'finished_at']), correctionMs }); break
-      case 'command': plan.commands.push({ ...rec, ...shift(rec, correctionMs, ['ts', 'updated_at']), correctionMs }); break
-      case 'report': plan.reports.push({ ...rec, ...shift(rec, correctionMs, ['created_at', 'from_ts', 'to_ts']), correctionMs }); break
+      case 'event':
+        plan.events.push({ ...rec, ts: rec.ts + correctionMs, correctionMs })
+        break
+      case 'alert':
+        plan.alerts.push({ ...rec, ...shift(rec, correctionMs, ['created_at', 'updated_at', 'acknowledged_at', 'resolved_at']), correctionMs })
+        break
+      case 'job':
+        plan.jobs.push({ ...rec, ...shift(rec, correctionMs, ['started_at', 'updated_at', 'finished_at']), correctionMs })
+        break
+      case 'command':
+        plan.commands.push({ ...rec, ...shift(rec, correctionMs, ['ts', 'updated_at']), correctionMs })
+        break
+      case 'report':
+        plan.reports.push({ ...rec, ...shift(rec, correctionMs, ['created_at', 'from_ts', 'to_ts']), correctionMs })
+        break
     }
   }
   return plan

@@ -19,9 +19,11 @@ export function decodeLive(robotId: string, body: unknown): Sample[] {
   if (!Array.isArray(b.samples) || b.samples.length > 500) throw new LivePayloadError('live: samples must be an array of at most 500')
   return b.samples.map((s, i) => {
     const x = s as Partial<Sample> | null
-    if (!x || typeof x !== 'object' || typeof x.stream !== 'string' || !isStreamName(x.stream)) throw new LivePayloadError(`live: samples[${i}].stream is not a stream`)
+    if (!x || typeof x !== 'object' || typeof x.stream !== 'string' || !isStreamName(x.stream))
+      throw new LivePayloadError(`live: samples[${i}].stream is not a stream`)
     if (!finite(x.ts) || x.ts < 1e12 || x.ts > 1e13) throw new LivePayloadError(`live: samples[${i}].ts is not epoch milliseconds`)
-    if (x.source !== undefined && (typeof x.source !== 'string' || x.source.length > 64)) throw new LivePayloadError(`live: samples[${i}].source is not a short string`)
+    if (x.source !== undefined && (typeof x.source !== 'string' || x.source.length > 64))
+      throw new LivePayloadError(`live: samples[${i}].source is not a short string`)
     const values: Record<string, number> = {}
     for (const [k, v] of Object.entries(x.values ?? {})) if (NAME.test(k) && finite(v)) values[k] = v
     return { stream: x.stream, ts: x.ts, ...(x.source !== undefined ? { source: x.source } : {}), values }

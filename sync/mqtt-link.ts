@@ -34,12 +34,18 @@ export interface MessageMeta {
 }
 
 const CONNACK_REASONS: Record<number, string> = {
-  1: 'unacceptable protocol version', 2: 'client id rejected', 3: 'broker unavailable',
-  4: 'bad username or password', 5: 'not authorized',
+  1: 'unacceptable protocol version',
+  2: 'client id rejected',
+  3: 'broker unavailable',
+  4: 'bad username or password',
+  5: 'not authorized',
 }
 
 export class MqttLinkError extends Error {
-  constructor(message: string, readonly refused = false) {
+  constructor(
+    message: string,
+    readonly refused = false,
+  ) {
     super(message)
     this.name = 'MqttLinkError'
   }
@@ -99,36 +105,79 @@ export class MqttLink {
     const port = Number(u.port || (tls ? 8883 : 1883))
     const keepalive = this.opts.keepaliveS ?? 15
     const connack = new Promise<IConnackPacket>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new MqttLinkError(`no answer from the broker at ${u.host} within ${this.opts.connectTimeoutMs ?? 10_000} ms`)), this.opts.connectTimeoutMs ?? 10_000)
-      this.onConnack = (p) => { clearTimeout(timer); resolve(p) }
-      this.closeListeners.push((err) => { clearTimeout(timer); reject(err ?? new MqttLinkError('connection closed before the broker answered')) })
+      const timer = setTimeout(
+        () => reject(new MqttLinkError(`no answer from the broker at ${u.host} within ${this.opts.connectTimeoutMs ?? 10_000} ms`)),
+        this.opts.connectTimeoutMs ?? 10_000,
+      )
+      this.onConnack = (p) => {
+        clearTimeout(timer)
+        resolve(p)
+      }
+      this.closeListeners.push((err) => {
+        clearTimeout(timer)
+        reject(err ?? new MqttLinkError('connection closed before the broker answered'))
+      })
     })
     // Nothing is sent before the broker's certificate is verified: the CONNECT carries the password.
     let verified: (err: Error | null) => void = () => {}
-    const handshake = new Promise<Error | null>((r) => { verified = r })
+    const handshake = new Promise<Error | null>((r) => {
+      verified = r
+    })
     this.socket = await Bun.connect({
-      hostname: u.hostname.replace(/^\[|\]$/g, ''), port,
+      hostname: u.hostname.replace(/^\[|\]$/g, ''),
+      port,
       ...(tls ? { tls: { ...(this.opts.ca ? { ca: this.opts.ca } : {}), serverName: u.hostname.replace(/^\[|\]$/g, ''), rejectUnauthorized: true } } : {}),
       socket: {
-        handshake: (_s, ok, err) => verified(ok ? null : new MqttLinkError(tlsRefusal(err, `the broker at ${u.host}`, Boolean(this.opts.ca)) ?? `TLS with the broker at ${u.host} failed: ${err?.message ?? 'no reason given'}`, true)),
-        data: (_s, data) => { this.lastHeard = Date.now(); this.parser.parse(Buffer.from(data)) },
+        handshake: (_s, ok, err) =>
+          verified(
+            ok
+              ? null
+              : new MqttLinkError(
+                  tlsRefusal(err, `the broker at ${u.host}`, Boolean(this.opts.ca)) ??
+                    `TLS with the broker at ${u.host} failed: ${err?.message ?? 'no reason given'}`,
+                  true,
+                ),
+          ),
+        data: (_s, data) => {
+          this.lastHeard = Date.now()
+          this.parser.parse(Buffer.from(data))
+        },
         drain: () => this.flush(),
-        close: () => { verified(new MqttLinkError('the connection to the broker was closed')); this.fail(this.closing ? null : new MqttLinkError('the connection to the broker was closed')) },
+        close: () => {
+          verified(new MqttLinkError('the connection to the broker was closed'))
+          this.fail(this.closing ? null : new MqttLinkError('the connection to the broker was closed'))
+        },
         error: (_s, err) => this.fail(new MqttLinkError(`broker connection: ${err.message}`)),
         connectError: (_s, err) => this.fail(new MqttLinkError(`cannot reach the broker at ${u.host}: ${err.message}`)),
       },
-    }).catch((err: Error) => { throw new MqttLinkError(`cannot reach the broker at ${u.host}: ${err.message}`) })
+    }).catch((err: Error) => {
+      throw new MqttLinkError(`cannot reach the broker at ${u.host}: ${err.message}`)
+    })
     if (tls) {
-      const refused = await Promise.race([handshake, connack.then(() => null, (e: Error) => e)])
+      const refused = await Promise.race([
+        handshake,
+        connack.then(
+          () => null,
+          (e: Error) => e,
+        ),
+      ])
       if (refused) {
         this.fail(refused)
         throw refused
       }
     }
     this.send({
-      cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: this.opts.clean ?? true, clientId: this.opts.clientId, keepalive,
-      username: this.opts.username, password: Buffer.from(this.opts.password),
-      ...(this.opts.will ? { will: { topic: this.opts.will.topic, payload: Buffer.from(this.opts.will.payload), qos: this.opts.will.qos, retain: this.opts.will.retain } } : {}),
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: this.opts.clean ?? true,
+      clientId: this.opts.clientId,
+      keepalive,
+      username: this.opts.username,
+      password: Buffer.from(this.opts.password),
+      ...(this.opts.will
+        ? { will: { topic: this.opts.will.topic, payload: Buffer.from(this.opts.will.payload), qos: this.opts.will.qos, retain: this.opts.will.retain } }
+        : {}),
     })
     const ack = await connack
     if (ack.returnCode !== 0) {
@@ -161,7 +210,7 @@ export class MqttLink {
     const messageId = this.messageId()
     const acked = this.expect(messageId)
     this.send({ cmd: 'subscribe', messageId, subscriptions: topics.map((topic) => ({ topic, qos })) })
-    const suback = await acked as ISubackPacket
+    const suback = (await acked) as ISubackPacket
     const refused = suback.granted.findIndex((g) => typeof g === 'number' && g >= 0x80)
     if (refused >= 0) throw new MqttLinkError(`the broker refused the subscription to ${topics[refused]}`, true)
   }
@@ -195,14 +244,20 @@ export class MqttLink {
 
   private expect(messageId: number, timeoutMs = 10_000): Promise<Packet> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.pending.delete(messageId); reject(new MqttLinkError('the broker did not acknowledge in time')) }, timeoutMs)
+      const timer = setTimeout(() => {
+        this.pending.delete(messageId)
+        reject(new MqttLinkError('the broker did not acknowledge in time'))
+      }, timeoutMs)
       this.pending.set(messageId, { resolve, reject, timer })
     })
   }
 
   private onPacket(p: Packet) {
     switch (p.cmd) {
-      case 'connack': this.onConnack?.(p as IConnackPacket); this.onConnack = null; return
+      case 'connack':
+        this.onConnack?.(p as IConnackPacket)
+        this.onConnack = null
+        return
       case 'publish': {
         const pub = p as IPublishPacket
         let ack = () => {}
@@ -210,19 +265,33 @@ export class MqttLink {
           if (this.opts.manualAck) {
             const entry = { id: pub.messageId, done: false }
             this.unacked.push(entry)
-            ack = () => { entry.done = true; this.flushAcks() }
+            ack = () => {
+              entry.done = true
+              this.flushAcks()
+            }
           } else this.send({ cmd: 'puback', messageId: pub.messageId })
         }
-        try { this.onMessage(pub.topic, Buffer.from(pub.payload as Buffer), { qos: pub.qos, dup: pub.dup, ack }) } catch { /* a handler's error is the handler's */ }
+        try {
+          this.onMessage(pub.topic, Buffer.from(pub.payload as Buffer), { qos: pub.qos, dup: pub.dup, ack })
+        } catch {
+          /* a handler's error is the handler's */
+        }
         return
       }
-      case 'puback': case 'suback': case 'unsuback': {
+      case 'puback':
+      case 'suback':
+      case 'unsuback': {
         const id = (p as { messageId?: number }).messageId
         const w = id !== undefined ? this.pending.get(id) : undefined
-        if (w) { clearTimeout(w.timer); this.pending.delete(id!); w.resolve(p) }
+        if (w) {
+          clearTimeout(w.timer)
+          this.pending.delete(id!)
+          w.resolve(p)
+        }
         return
       }
-      default: return
+      default:
+        return
     }
   }
 
@@ -258,7 +327,10 @@ export class MqttLink {
     this.pingTimer = null
     this.socket?.end()
     const reason = err ?? new MqttLinkError('connection closed')
-    for (const w of this.pending.values()) { clearTimeout(w.timer); w.reject(reason) }
+    for (const w of this.pending.values()) {
+      clearTimeout(w.timer)
+      w.reject(reason)
+    }
     this.pending.clear()
     const listeners = this.closeListeners
     this.closeListeners = []

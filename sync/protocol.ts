@@ -34,48 +34,88 @@ const NullableNumber = T.Union([T.Number(), T.Null()])
 const NullableString = T.Union([T.String(), T.Null()])
 
 export const ChunkRecord = T.Object({
-  kind: T.Literal('chunk'), seq: Seq,
+  kind: T.Literal('chunk'),
+  seq: Seq,
   stream: T.Union(STREAM_NAMES.map((s) => T.Literal(s))),
-  t0: Ms, t1: Ms, n: T.Integer({ minimum: 1 }),
+  t0: Ms,
+  t1: Ms,
+  n: T.Integer({ minimum: 1 }),
   /** The chunk exactly as stored on the robot (core/chunk-codec.ts), base64. */
   data: T.String({ maxLength: 2_000_000 }),
 })
 
 export const EventRecord = T.Object({
-  kind: T.Literal('event'), seq: Seq, ts: Ms,
-  event: T.String({ maxLength: 64 }), level: T.String({ maxLength: 16 }),
+  kind: T.Literal('event'),
+  seq: Seq,
+  ts: Ms,
+  event: T.String({ maxLength: 64 }),
+  level: T.String({ maxLength: 16 }),
   data: T.Unknown(),
 })
 
 export const AlertSyncRecord = T.Object({
-  kind: T.Literal('alert'), seq: Seq, id: T.Integer(),
-  type: T.String({ maxLength: 64 }), severity: T.Union([T.Literal('info'), T.Literal('warning'), T.Literal('critical')]),
-  source: T.String({ maxLength: 64 }), value: NullableNumber, threshold: NullableNumber,
-  title: T.String({ maxLength: 500 }), message: T.String({ maxLength: 4000 }),
-  created_at: Ms, updated_at: Ms,
-  acknowledged: T.Boolean(), acknowledged_by: NullableString, acknowledged_at: NullableNumber,
-  resolved: T.Boolean(), resolved_at: NullableNumber,
+  kind: T.Literal('alert'),
+  seq: Seq,
+  id: T.Integer(),
+  type: T.String({ maxLength: 64 }),
+  severity: T.Union([T.Literal('info'), T.Literal('warning'), T.Literal('critical')]),
+  source: T.String({ maxLength: 64 }),
+  value: NullableNumber,
+  threshold: NullableNumber,
+  title: T.String({ maxLength: 500 }),
+  message: T.String({ maxLength: 4000 }),
+  created_at: Ms,
+  updated_at: Ms,
+  acknowledged: T.Boolean(),
+  acknowledged_by: NullableString,
+  acknowledged_at: NullableNumber,
+  resolved: T.Boolean(),
+  resolved_at: NullableNumber,
 })
 
 export const JobSyncRecord = T.Object({
-  kind: T.Literal('job'), seq: Seq, id: T.Integer(),
-  task_name: T.String({ maxLength: 200 }), status: T.String({ maxLength: 16 }),
-  items_done: NullableNumber, items_total: NullableNumber, percent: NullableNumber, reason: NullableString,
-  action: T.Unknown(), source: T.String({ maxLength: 32 }),
-  started_at: Ms, updated_at: Ms, finished_at: NullableNumber,
+  kind: T.Literal('job'),
+  seq: Seq,
+  id: T.Integer(),
+  task_name: T.String({ maxLength: 200 }),
+  status: T.String({ maxLength: 16 }),
+  items_done: NullableNumber,
+  items_total: NullableNumber,
+  percent: NullableNumber,
+  reason: NullableString,
+  action: T.Unknown(),
+  source: T.String({ maxLength: 32 }),
+  started_at: Ms,
+  updated_at: Ms,
+  finished_at: NullableNumber,
 })
 
 export const CommandSyncRecord = T.Object({
-  kind: T.Literal('command'), seq: Seq, id: T.String({ maxLength: 100 }),
-  ts: Ms, username: T.String({ maxLength: 100 }), origin: T.String({ maxLength: 16 }),
-  type: T.String({ maxLength: 40 }), body: T.Unknown(), state: T.String({ maxLength: 16 }),
-  reason: NullableString, updated_at: Ms,
+  kind: T.Literal('command'),
+  seq: Seq,
+  id: T.String({ maxLength: 100 }),
+  ts: Ms,
+  username: T.String({ maxLength: 100 }),
+  origin: T.String({ maxLength: 16 }),
+  type: T.String({ maxLength: 40 }),
+  body: T.Unknown(),
+  state: T.String({ maxLength: 16 }),
+  reason: NullableString,
+  updated_at: Ms,
 })
 
 export const ReportSyncRecord = T.Object({
-  kind: T.Literal('report'), seq: Seq, id: T.Integer(),
-  report_type: T.String({ maxLength: 16 }), from_ts: Ms, to_ts: Ms, created_at: Ms, created_by: T.String({ maxLength: 100 }),
-  figures: T.Unknown(), narrative: NullableString, narrative_error: NullableString,
+  kind: T.Literal('report'),
+  seq: Seq,
+  id: T.Integer(),
+  report_type: T.String({ maxLength: 16 }),
+  from_ts: Ms,
+  to_ts: Ms,
+  created_at: Ms,
+  created_by: T.String({ maxLength: 100 }),
+  figures: T.Unknown(),
+  narrative: NullableString,
+  narrative_error: NullableString,
 })
 
 export const SyncRecord = T.Union([ChunkRecord, EventRecord, AlertSyncRecord, JobSyncRecord, CommandSyncRecord, ReportSyncRecord])
@@ -112,7 +152,8 @@ export const Batch = T.Object({
   db_id: T.String({ minLength: 8, maxLength: 64 }),
   boot_id: T.String({ maxLength: 64 }),
   /** The robot's wall and monotonic clocks when it sent the batch. */
-  wall_ms: Ms, mono_ms: Ms,
+  wall_ms: Ms,
+  mono_ms: Ms,
   /** Round-trip time of the previous request, so the hub can centre its clock estimate. */
   rtt_ms: T.Optional(T.Number({ minimum: 0 })),
   /**
@@ -168,26 +209,40 @@ export const SyncConfig = T.Object({
 export type SyncConfig = Static<typeof SyncConfig>
 
 export const DownUser = T.Object({
-  hub_id: T.Integer(), username: T.String(), role: T.Union([T.Literal('admin'), T.Literal('operator'), T.Literal('viewer')]),
-  password_hash: T.String(), email: NullableString, token_version: T.Integer(), updated_at: Ms,
+  hub_id: T.Integer(),
+  username: T.String(),
+  role: T.Union([T.Literal('admin'), T.Literal('operator'), T.Literal('viewer')]),
+  password_hash: T.String(),
+  email: NullableString,
+  token_version: T.Integer(),
+  updated_at: Ms,
   /** false: deactivated on the hub, so unable to log in on the robot too. Absent (a hub before it): active. */
   is_active: T.Optional(T.Boolean()),
 })
 export type DownUser = Static<typeof DownUser>
 
 export const DownRule = T.Object({
-  metric: T.String(), direction: T.Union([T.Literal('high'), T.Literal('low')]),
-  warning: NullableNumber, critical: NullableNumber, min_duration_s: T.Number(), hysteresis: T.Number(),
-  auto_resolve: T.Boolean(), enabled: T.Boolean(), updated_at: Ms,
+  metric: T.String(),
+  direction: T.Union([T.Literal('high'), T.Literal('low')]),
+  warning: NullableNumber,
+  critical: NullableNumber,
+  min_duration_s: T.Number(),
+  hysteresis: T.Number(),
+  auto_resolve: T.Boolean(),
+  enabled: T.Boolean(),
+  updated_at: Ms,
 })
 export type DownRule = Static<typeof DownRule>
 
 /** An acknowledge or resolve given on the hub to one of the robot's own alerts. */
 export const DownAlertAction = T.Object({
-  id: T.Integer(), alert_id: T.Integer(), action: T.Union([T.Literal('acknowledge'), T.Literal('resolve')]),
+  id: T.Integer(),
+  alert_id: T.Integer(),
+  action: T.Union([T.Literal('acknowledge'), T.Literal('resolve')]),
   /** The severity the person saw: an acknowledgement does not cover a later escalation. */
   severity: T.Union([T.Literal('info'), T.Literal('warning'), T.Literal('critical')]),
-  by: T.String(), at: Ms,
+  by: T.String(),
+  at: Ms,
 })
 export type DownAlertAction = Static<typeof DownAlertAction>
 

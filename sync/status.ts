@@ -24,7 +24,14 @@ export interface SyncStatus {
 }
 
 /** The robot's live link to the hub's broker. */
-export interface UplinkStatus { connected: boolean; broker: string | null; since: number | null; last_error: string | null; live_sent: number; commands: number }
+export interface UplinkStatus {
+  connected: boolean
+  broker: string | null
+  since: number | null
+  last_error: string | null
+  live_sent: number
+  commands: number
+}
 
 /** GET /api/v1/sync/status on the edge: with a hub, the batches, the live link and what flows down; without, what is waiting. */
 export type EdgeSyncStatus =

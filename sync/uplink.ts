@@ -11,7 +11,13 @@ import { isObj } from '../core/json-object.ts'
 import { MqttLink, type MqttLinkOptions } from './mqtt-link.ts'
 import type { UplinkStatus } from './status.ts'
 
-export interface CommandOutcomeLike { id: string; type: string; state: string; reason?: string; ts: number }
+export interface CommandOutcomeLike {
+  id: string
+  type: string
+  state: string
+  reason?: string
+  ts: number
+}
 
 export interface UplinkHost {
   robotId: string
@@ -31,7 +37,6 @@ export const LIVE_PERIOD_MS: Record<StreamName, number> = { servos: 200, imu: 20
 
 /** A request older than this (by the hub's clock) is refused: a motion replayed late is a hazard. */
 export const COMMAND_TTL_MS = 10_000
-
 
 export class Uplink {
   private link: MqttLink | null = null
@@ -76,8 +81,12 @@ export class Uplink {
     this.retry = null
     const offline = JSON.stringify({ ...this.deps.host.status('offline'), reason: 'uplink lost' })
     const opts: MqttLinkOptions = {
-      url: this.broker.url, username: this.broker.username, password: this.deps.token, ca: this.broker.ca,
-      clientId: this.deps.clientId ?? `tonypi-edge-${this.deps.host.robotId}`, keepaliveS: 10,
+      url: this.broker.url,
+      username: this.broker.username,
+      password: this.deps.token,
+      ca: this.broker.ca,
+      clientId: this.deps.clientId ?? `tonypi-edge-${this.deps.host.robotId}`,
+      keepaliveS: 10,
       will: { topic: this.topic('status'), payload: offline, qos: 1, retain: true },
     }
     const link = new MqttLink(opts)
@@ -160,7 +169,13 @@ export class Uplink {
     const offset = this.deps.host.hubClockOffsetMs()
     const ttl = typeof ttl_ms === 'number' ? Math.min(ttl_ms, COMMAND_TTL_MS) : COMMAND_TTL_MS
     if (typeof issued_at === 'number' && offset !== null && Date.now() + offset - issued_at > ttl && body.type !== 'estop') {
-      return this.respond({ id: cmdId ?? 'unknown', type: String(body.type ?? 'unknown'), state: 'rejected', reason: `the request is ${Math.round((Date.now() + offset - issued_at) / 1000)} s old: a command is never run late`, ts: Date.now() })
+      return this.respond({
+        id: cmdId ?? 'unknown',
+        type: String(body.type ?? 'unknown'),
+        state: 'rejected',
+        reason: `the request is ${Math.round((Date.now() + offset - issued_at) / 1000)} s old: a command is never run late`,
+        ts: Date.now(),
+      })
     }
     if (cmdId) this.rememberHubCommand(cmdId)
     const out = this.deps.host.submit(body, cmdId, user)
@@ -186,7 +201,13 @@ export class Uplink {
   }
 
   status(): UplinkStatus {
-    return { connected: !!this.link?.connected && this.since !== null, broker: this.broker?.url ?? null, since: this.since, last_error: this.lastError, ...this.counters }
+    return {
+      connected: !!this.link?.connected && this.since !== null,
+      broker: this.broker?.url ?? null,
+      since: this.since,
+      last_error: this.lastError,
+      ...this.counters,
+    }
   }
 
   /** Says offline (retained) and leaves cleanly, so the broker does not also send the will. */

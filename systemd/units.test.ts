@@ -10,7 +10,10 @@ import { EDGE_RUNTIME_ENV } from '../edge/runtime-env.ts'
 const ROOT = join(import.meta.dir, '..')
 
 describe('systemd units', () => {
-  for (const [unit, entry] of [['tonypi-edge.service', 'edge/main.ts'], ['tonypi-hub.service', 'hub/main.ts']]) {
+  for (const [unit, entry] of [
+    ['tonypi-edge.service', 'edge/main.ts'],
+    ['tonypi-hub.service', 'hub/main.ts'],
+  ]) {
     test(`${unit} runs ${entry} with the npm-installed Bun and stops with SIGTERM`, () => {
       const text = readFileSync(join(import.meta.dir, unit), 'utf8')
       expect(text).toContain(`ExecStart=/opt/tonypi-monitor/node_modules/.bin/bun ${entry}`)
@@ -62,7 +65,8 @@ describe('systemd units', () => {
   for (const name of ['tonypi-edge.service', 'tonypi-hub.service']) {
     test(`${name}: notify type with a watchdog, and IP and UNIX sockets only`, () => {
       const text = unit(name)
-      for (const line of ['Type=notify', 'NotifyAccess=main', 'WatchdogSec=30', 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6']) expect(text).toContain(`\n${line}\n`)
+      for (const line of ['Type=notify', 'NotifyAccess=main', 'WatchdogSec=30', 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6'])
+        expect(text).toContain(`\n${line}\n`)
     })
   }
 

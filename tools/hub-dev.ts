@@ -11,7 +11,13 @@ import { writeFileAtomic } from '../server/atomic-file.ts'
 
 function fail(err: unknown): never {
   const text = err instanceof DevServicesError ? err.summary : err instanceof Error ? err.message : String(err)
-  process.stderr.write(`hub:dev: ${text.split('\n').map((l) => l.trim()).filter(Boolean).join('; ')}\n`)
+  process.stderr.write(
+    `hub:dev: ${text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join('; ')}\n`,
+  )
   process.exit(1)
 }
 
@@ -23,39 +29,51 @@ async function main() {
   const pidFile = join(dataDir, 'mosquitto.pid')
   writeFileAtomic(pidFile, `${services.mosquitto.pid}\n`)
   const stopServices = () => services.stop()
-  const hub = await runHub({
-    ...process.env,
-    TONYPI_HUB_DATA_DIR: dataDir,
-    DATABASE_URL: services.postgres_url,
-    TONYPI_HUB_INFLUX_URL: services.influx_url,
-    TONYPI_HUB_INFLUX_DB: services.influx_db,
-    TONYPI_HUB_INFLUX_USER: services.influx_username,
-    TONYPI_HUB_INFLUX_PASSWORD: services.influx_password,
-    TONYPI_HUB_GRAFANA_DATABASE_URL: services.grafana_postgres_url,
-    TONYPI_HUB_GRAFANA_INFLUX_USER: services.grafana_influx_username,
-    TONYPI_HUB_GRAFANA_INFLUX_PASSWORD: services.grafana_influx_password,
-    TONYPI_HUB_MQTT_URL: services.mqtt_url,
-    TONYPI_HUB_MQTT_USER: services.mqtt_username,
-    TONYPI_HUB_MQTT_PASSWORD: services.mqtt_password,
-    TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: services.mosquitto_password_file,
-    TONYPI_HUB_MOSQUITTO_ACL_FILE: services.mosquitto_acl_file,
-    TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile,
-    TONYPI_HUB_GRAFANA_PROVISIONING_DIR: services.grafana_provisioning_dir,
-    ...(services.tls_cert_file ? {
-      TONYPI_HUB_TLS_CERT: services.tls_cert_file, TONYPI_HUB_TLS_KEY: services.tls_key_file, TONYPI_HUB_TLS_CA: services.tls_ca_file,
-      // Robots reach the broker over TLS; the hub itself over the plain listener on loopback.
-      TONYPI_HUB_PUBLIC_MQTT_URL: process.env.TONYPI_HUB_PUBLIC_MQTT_URL ?? services.mqtts_url,
-    } : {}),
-  }, { signals: false })
-  process.stderr.write([
-    `  services:   ${services.servicesFile}`,
-    ...(services.tls_ca_fingerprint ? [
-      `  hub CA:     ${services.tls_ca_file}`,
-      `              ${services.tls_ca_fingerprint}`,
-      `  A robot:    npm run edge:register -- --hub ${hub.url.replace(/\/$/, '')} --ca-fingerprint ${services.tls_ca_fingerprint}`,
-    ] : []),
-    '', '',
-  ].join('\n'))
+  const hub = await runHub(
+    {
+      ...process.env,
+      TONYPI_HUB_DATA_DIR: dataDir,
+      DATABASE_URL: services.postgres_url,
+      TONYPI_HUB_INFLUX_URL: services.influx_url,
+      TONYPI_HUB_INFLUX_DB: services.influx_db,
+      TONYPI_HUB_INFLUX_USER: services.influx_username,
+      TONYPI_HUB_INFLUX_PASSWORD: services.influx_password,
+      TONYPI_HUB_GRAFANA_DATABASE_URL: services.grafana_postgres_url,
+      TONYPI_HUB_GRAFANA_INFLUX_USER: services.grafana_influx_username,
+      TONYPI_HUB_GRAFANA_INFLUX_PASSWORD: services.grafana_influx_password,
+      TONYPI_HUB_MQTT_URL: services.mqtt_url,
+      TONYPI_HUB_MQTT_USER: services.mqtt_username,
+      TONYPI_HUB_MQTT_PASSWORD: services.mqtt_password,
+      TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: services.mosquitto_password_file,
+      TONYPI_HUB_MOSQUITTO_ACL_FILE: services.mosquitto_acl_file,
+      TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile,
+      TONYPI_HUB_GRAFANA_PROVISIONING_DIR: services.grafana_provisioning_dir,
+      ...(services.tls_cert_file
+        ? {
+            TONYPI_HUB_TLS_CERT: services.tls_cert_file,
+            TONYPI_HUB_TLS_KEY: services.tls_key_file,
+            TONYPI_HUB_TLS_CA: services.tls_ca_file,
+            // Robots reach the broker over TLS; the hub itself over the plain listener on loopback.
+            TONYPI_HUB_PUBLIC_MQTT_URL: process.env.TONYPI_HUB_PUBLIC_MQTT_URL ?? services.mqtts_url,
+          }
+        : {}),
+    },
+    { signals: false },
+  )
+  process.stderr.write(
+    [
+      `  services:   ${services.servicesFile}`,
+      ...(services.tls_ca_fingerprint
+        ? [
+            `  hub CA:     ${services.tls_ca_file}`,
+            `              ${services.tls_ca_fingerprint}`,
+            `  A robot:    npm run edge:register -- --hub ${hub.url.replace(/\/$/, '')} --ca-fingerprint ${services.tls_ca_fingerprint}`,
+          ]
+        : []),
+      '',
+      '',
+    ].join('\n'),
+  )
   let stopping = false
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.on(sig, async () => {

@@ -13,20 +13,34 @@ import { route } from './lib/router.ts'
 import { session } from './lib/session.ts'
 import type { Role } from './lib/types.ts'
 import { LoginPage } from './pages/login.ts'
-import { allowed, FLEET_LIST_RATES, FLEET_ROBOT_ROUTES, FLEET_ROUTES, PAGE_RATES, parseRobotPath, robotPagePath, ROUTES, type PageRoute } from './pages/routes.ts'
+import {
+  allowed,
+  FLEET_LIST_RATES,
+  FLEET_ROBOT_ROUTES,
+  FLEET_ROUTES,
+  PAGE_RATES,
+  parseRobotPath,
+  robotPagePath,
+  ROUTES,
+  type PageRoute,
+} from './pages/routes.ts'
 import { RobotContext, RobotSession } from './robot/robot-session.ts'
 import type { Session } from './lib/session.ts'
 
 function usePageTitle(title: string) {
-  useEffect(() => { document.title = `${title} \u00b7 TonyPi Monitor` }, [title])
+  useEffect(() => {
+    document.title = `${title} \u00b7 TonyPi Monitor`
+  }, [title])
 }
 
 function Content(props: { current: PageRoute | undefined; role: Role; path: string; home: string }) {
   const { current, role } = props
   const Page: ComponentType | null = current && allowed(current, role) ? current.page : null
-  return Page ? html`<${Page} />`
-    : current ? html`<p>This page is for ${current.minRole}s. Your role is ${role}.</p>`
-    : html`<p>There is no page at <code>${props.path}</code>. <a href=${props.home}>Go to the ${FLEET ? 'robots list' : 'overview'}</a>.</p>`
+  return Page
+    ? html`<${Page} />`
+    : current
+      ? html`<p>This page is for ${current.minRole}s. Your role is ${role}.</p>`
+      : html`<p>There is no page at <code>${props.path}</code>. <a href=${props.home}>Go to the ${FLEET ? 'robots list' : 'overview'}</a>.</p>`
 }
 
 function Dashboard(props: { session: Session }) {
@@ -109,7 +123,9 @@ function FleetDashboard(props: { session: Session }) {
 
 export function App() {
   const s = useObservable(session)
-  useEffect(() => { if (!s) document.title = 'Log in \u00b7 TonyPi Monitor' }, [s])
+  useEffect(() => {
+    if (!s) document.title = 'Log in \u00b7 TonyPi Monitor'
+  }, [s])
   if (!s) return html`<${LoginPage} />`
   return FLEET ? html`<${FleetDashboard} session=${s} />` : html`<${Dashboard} session=${s} />`
 }

@@ -28,8 +28,10 @@ describe('default rules', () => {
     })
   }
 
-  test("the earlier 5.5/5.0 V low-side rule was above every normal reading it saw, so it was always open", () => {
-    const engine = new AlertEngine([{ metric: 'servo_voltage', direction: 'low', warning: 5.5, critical: 5.0, minDurationS: 0, hysteresis: 0, autoResolve: true, enabled: true }])
+  test('the earlier 5.5/5.0 V low-side rule was above every normal reading it saw, so it was always open', () => {
+    const engine = new AlertEngine([
+      { metric: 'servo_voltage', direction: 'low', warning: 5.5, critical: 5.0, minDurationS: 0, hysteresis: 0, autoResolve: true, enabled: true },
+    ])
     const normal = [4.8, 4.9, 5.0, 5.1, 5.2]
     const changes = normal.flatMap((v, i) => engine.evaluate({ metric: 'servo_voltage', source: '1', value: v, ts: i }, i))
     expect(changes.length).toBeGreaterThan(0)
@@ -63,20 +65,31 @@ describe('alert text', () => {
   const rule = (m: string) => rules.find((r) => r.metric === m)!
 
   test('names the value, the line and what it means', () => {
-    const t = describeChange({ kind: 'open', type: 'servo_temperature', source: '3', severity: 'warning', value: 68, threshold: 65, ts: 0 }, { sourceLabel: '3 (r_hip)', rule: rule('servo_temperature') })
+    const t = describeChange(
+      { kind: 'open', type: 'servo_temperature', source: '3', severity: 'warning', value: 68, threshold: 65, ts: 0 },
+      { sourceLabel: '3 (r_hip)', rule: rule('servo_temperature') },
+    )
     expect(t.title).toBe('Servo 3 (r_hip) temperature high: 68 °C')
     expect(t.message).toContain('above the warning line of 65 °C')
     expect(t.message).toContain('85 °C')
   })
 
   test('a resolve gives the clearing line and the worst value', () => {
-    const t = describeChange({ kind: 'resolve', type: 'battery_percent', source: '', severity: 'critical', value: 24, threshold: 20, ts: 0, peak: 6, reason: 'cleared' }, { rule: rule('battery_percent') })
+    const t = describeChange(
+      { kind: 'resolve', type: 'battery_percent', source: '', severity: 'critical', value: 24, threshold: 20, ts: 0, peak: 6, reason: 'cleared' },
+      { rule: rule('battery_percent') },
+    )
     expect(t.title).toBe('Battery back to normal: 24%')
     expect(t.message).toBe('24% (above 23%); the lowest was 6%.')
   })
 
   test('on/off metrics read as states', () => {
-    expect(describeChange({ kind: 'open', type: 'fall', source: '', severity: 'critical', value: 172, threshold: 160, ts: 0, note: 'back' }).title).toBe('Robot has fallen: back')
-    expect(describeChange({ kind: 'resolve', type: 'servo_silent', source: '7', severity: 'critical', value: 0, threshold: 1, ts: 0, peak: 1, reason: 'cleared' }).title).toBe('Servo 7 answering again')
+    expect(describeChange({ kind: 'open', type: 'fall', source: '', severity: 'critical', value: 172, threshold: 160, ts: 0, note: 'back' }).title).toBe(
+      'Robot has fallen: back',
+    )
+    expect(
+      describeChange({ kind: 'resolve', type: 'servo_silent', source: '7', severity: 'critical', value: 0, threshold: 1, ts: 0, peak: 1, reason: 'cleared' })
+        .title,
+    ).toBe('Servo 7 answering again')
   })
 })

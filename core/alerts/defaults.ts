@@ -19,18 +19,49 @@ export interface AlertMetric {
 }
 
 export const ALERT_METRICS: Record<string, AlertMetric> = {
-  servo_temperature: { unit: '°C', subject: (s) => `Servo ${s} temperature`, meaning: 'the servo cuts its torque at 85 °C, and a leg joint going limp drops the robot' },
-  servo_voltage: { unit: 'V', subject: (s) => `Servo ${s} supply`, meaning: 'below its rated input the servo loses torque; the pack is nearly empty or a connector is loose' },
-  servo_silent: { unit: '', subject: (s) => `Servo ${s}`, meaning: 'it stopped answering on the bus: check its cable and power', states: { on: 'not answering', off: 'answering again' } },
+  servo_temperature: {
+    unit: '°C',
+    subject: (s) => `Servo ${s} temperature`,
+    meaning: 'the servo cuts its torque at 85 °C, and a leg joint going limp drops the robot',
+  },
+  servo_voltage: {
+    unit: 'V',
+    subject: (s) => `Servo ${s} supply`,
+    meaning: 'below its rated input the servo loses torque; the pack is nearly empty or a connector is loose',
+  },
+  servo_silent: {
+    unit: '',
+    subject: (s) => `Servo ${s}`,
+    meaning: 'it stopped answering on the bus: check its cable and power',
+    states: { on: 'not answering', off: 'answering again' },
+  },
   battery_percent: { unit: '%', subject: () => 'Battery', meaning: 'charge the pack: Li-ion voltage falls off a cliff below about 5 %' },
-  cpu_temperature: { unit: '°C', subject: () => 'Raspberry Pi CPU temperature', meaning: 'the firmware throttles the Arm cores from 80 °C and everything from 85 °C' },
-  pi_undervoltage: { unit: '', subject: () => 'Raspberry Pi supply', meaning: 'the Pi is browning out: SD card writes and the control loop are at risk', states: { on: 'under-voltage', off: 'back to normal' } },
-  pi_throttled: { unit: '', subject: () => 'Raspberry Pi clock', meaning: 'the Pi runs slower than it should (heat or power)', states: { on: 'throttled', off: 'back to full speed' } },
+  cpu_temperature: {
+    unit: '°C',
+    subject: () => 'Raspberry Pi CPU temperature',
+    meaning: 'the firmware throttles the Arm cores from 80 °C and everything from 85 °C',
+  },
+  pi_undervoltage: {
+    unit: '',
+    subject: () => 'Raspberry Pi supply',
+    meaning: 'the Pi is browning out: SD card writes and the control loop are at risk',
+    states: { on: 'under-voltage', off: 'back to normal' },
+  },
+  pi_throttled: {
+    unit: '',
+    subject: () => 'Raspberry Pi clock',
+    meaning: 'the Pi runs slower than it should (heat or power)',
+    states: { on: 'throttled', off: 'back to full speed' },
+  },
   memory_percent: { unit: '%', subject: () => 'Memory', meaning: 'the kernel will soon kill processes to free memory' },
   disk_percent: { unit: '%', subject: () => 'Disk', meaning: 'when the SD card is full nothing more is recorded' },
   fall: { unit: '°', subject: () => 'Robot', meaning: 'it is lying on the floor', states: { on: 'has fallen', off: 'upright again' } },
   cpu_percent: { unit: '%', subject: () => 'CPU load', meaning: 'sustained saturation delays the collector and commands' },
-  sync_dropped: { unit: ' samples', subject: (s) => `Unsynced ${s} history`, meaning: 'the disk quota was reached while the hub was away: the oldest samples the hub never received were dropped' },
+  sync_dropped: {
+    unit: ' samples',
+    subject: (s) => `Unsynced ${s} history`,
+    meaning: 'the disk quota was reached while the hub was away: the oldest samples the hub never received were dropped',
+  },
 }
 
 /** Servo supply limits per pack: the servo reads the pack (less the wiring's drop). */
@@ -51,8 +82,11 @@ const SERVO_SUPPLY: Record<BatteryPack, { warning: number; critical: number }> =
  * pack: the battery percentage is already computed with the pack's own curve (core/units.ts).
  */
 export function defaultRules(pack: BatteryPack): AlertRule[] {
-  const rule = (r: Omit<AlertRule, 'autoResolve' | 'enabled'> & Partial<Pick<AlertRule, 'autoResolve' | 'enabled'>>): AlertRule =>
-    ({ autoResolve: true, enabled: true, ...r })
+  const rule = (r: Omit<AlertRule, 'autoResolve' | 'enabled'> & Partial<Pick<AlertRule, 'autoResolve' | 'enabled'>>): AlertRule => ({
+    autoResolve: true,
+    enabled: true,
+    ...r,
+  })
   return [
     // LX servos protect themselves at their TEMP_MAX_LIMIT: 85 C as HiWonder ships them (its
     // TonyPi Bus_Servo_Tool "default" button writes 85 C and a 4.5..14 V input window;

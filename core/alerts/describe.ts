@@ -36,7 +36,8 @@ export function describeChange(change: AlertChange, opts: { sourceLabel?: string
   if (meta?.states) {
     if (!cleared) return { title: `${subject} ${meta.states.on}${note}`, message: `${subject} ${meta.states.on}${note}.${meaning}` }
     // A disabled rule says nothing about the state: "answering again" would be a guess.
-    if (change.kind === 'resolve' && change.reason === 'rule_disabled') return { title: `${subject}: rule disabled`, message: `The ${change.type} rule was disabled.` }
+    if (change.kind === 'resolve' && change.reason === 'rule_disabled')
+      return { title: `${subject}: rule disabled`, message: `The ${change.type} rule was disabled.` }
     const how = `${subject} ${meta.states.off}.`
     return { title: `${subject} ${meta.states.off}`, message: change.kind === 'update' ? `${how} The alert stays open until an operator resolves it.` : how }
   }
@@ -51,7 +52,8 @@ export function describeChange(change: AlertChange, opts: { sourceLabel?: string
     return { title: `${subject}: rule disabled`, message: `The ${change.type} rule was disabled; last value ${value}.` }
   }
   const rule = opts.rule
-  const clearLine = rule && change.threshold !== null ? ` (${low ? 'above' : 'below'} ${withUnit(change.threshold + (low ? rule.hysteresis : -rule.hysteresis), unit)})` : ''
+  const clearLine =
+    rule && change.threshold !== null ? ` (${low ? 'above' : 'below'} ${withUnit(change.threshold + (low ? rule.hysteresis : -rule.hysteresis), unit)})` : ''
   const peak = change.kind === 'resolve' ? `; the ${low ? 'lowest' : 'highest'} was ${withUnit(change.peak, unit)}` : ''
   const open = change.kind === 'update' ? ' The alert stays open until an operator resolves it.' : ''
   return { title: `${subject} back to normal: ${value}`, message: `${value}${clearLine}${peak}.${open}` }

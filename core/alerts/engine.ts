@@ -86,8 +86,12 @@ export class AlertEngine {
   restore(open: readonly OpenAlert[]) {
     for (const a of open) {
       this.tracks.set(keyOf(a.type, a.source), {
-        level: a.severity === 'critical' ? 2 : 1, open: true, severity: a.severity,
-        since: [null, null, null], peak: a.value, last: null,
+        level: a.severity === 'critical' ? 2 : 1,
+        open: true,
+        severity: a.severity,
+        since: [null, null, null],
+        peak: a.value,
+        last: null,
       })
     }
   }
@@ -133,8 +137,15 @@ export class AlertEngine {
       if (track.open && track.severity) {
         const r = track.last?.reading
         out.push({
-          kind: 'resolve', type, source, ts: r ? r.ts + (at - track.last!.at) : ts, severity: track.severity, reason: 'rule_disabled',
-          value: r?.shown?.value ?? r?.value ?? track.peak ?? 0, threshold: null, peak: track.peak ?? 0,
+          kind: 'resolve',
+          type,
+          source,
+          ts: r ? r.ts + (at - track.last!.at) : ts,
+          severity: track.severity,
+          reason: 'rule_disabled',
+          value: r?.shown?.value ?? r?.value ?? track.peak ?? 0,
+          threshold: null,
+          peak: track.peak ?? 0,
         })
       }
       this.tracks.delete(key)
@@ -149,10 +160,12 @@ export class AlertEngine {
 
   /** The open alerts as the engine sees them (for tests and diagnostics). */
   openAlerts(): { type: string; source: string; severity: AlertSeverity; active: boolean }[] {
-    return [...this.tracks].filter(([, t]) => t.open && t.severity).map(([k, t]) => {
-      const [type, source] = k.split('\u0000')
-      return { type, source, severity: t.severity!, active: t.level > 0 }
-    })
+    return [...this.tracks]
+      .filter(([, t]) => t.open && t.severity)
+      .map(([k, t]) => {
+        const [type, source] = k.split('\u0000')
+        return { type, source, severity: t.severity!, active: t.level > 0 }
+      })
   }
 
   private step(rule: AlertRule, key: string, track: Track, reading: AlertReading, at: number): AlertChange[] {
@@ -160,8 +173,14 @@ export class AlertEngine {
     const sign = rule.direction === 'high' ? 1 : -1
     const x = sign * reading.value
     const line = (l: Level): number | null => (l === 0 ? null : thresholdOf(rule, LEVELS[l]!))
-    const beyond = (l: Level) => { const t = line(l); return t !== null && x >= sign * t }
-    const held = (l: Level) => { const t = line(l); return t !== null && x >= sign * t - rule.hysteresis }
+    const beyond = (l: Level) => {
+      const t = line(l)
+      return t !== null && x >= sign * t
+    }
+    const held = (l: Level) => {
+      const t = line(l)
+      return t !== null && x >= sign * t - rule.hysteresis
+    }
 
     for (const l of [1, 2] as const) {
       if (beyond(l)) track.since[l] ??= at
@@ -172,7 +191,10 @@ export class AlertEngine {
     for (const l of [2, 1] as const) {
       if (l <= target) break
       const since = track.since[l]
-      if (beyond(l) && since !== null && at - since >= rule.minDurationS * 1000) { target = l; break }
+      if (beyond(l) && since !== null && at - since >= rule.minDurationS * 1000) {
+        target = l
+        break
+      }
     }
     if (track.open) track.peak = track.peak === null ? reading.value : sign * Math.max(sign * track.peak, x)
 
@@ -180,7 +202,9 @@ export class AlertEngine {
     if (target === prev) return []
     track.level = target
     const base = {
-      type: reading.metric, source: reading.source, ts: reading.ts,
+      type: reading.metric,
+      source: reading.source,
+      ts: reading.ts,
       value: reading.shown?.value ?? reading.value,
       ...(reading.shown ? { note: reading.shown.note } : {}),
     }

@@ -60,7 +60,7 @@ function toppleAccel(dir: 'front' | 'back', ms: number, noise: () => number): [n
 
 describe('a topple at 100 Hz', () => {
   let seed = 11
-  const noise = () => (((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5) * 0.06
+  const noise = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.06
   const fallRule = defaultRules('2S').find((r) => r.metric === 'fall')!
 
   for (const dir of ['front', 'back'] as const) {
@@ -72,7 +72,12 @@ describe('a topple at 100 Hz', () => {
       for (let t = 0; t <= 2000; t += 10) {
         const s = d.update(toppleAccel(dir, t, noise))
         if (s.posture !== 'upright' && detectedAt === null) detectedAt = t
-        changes.push(...engine.evaluate({ metric: 'fall', source: '', value: s.posture === 'upright' ? 0 : 1, ts: t, shown: { value: s.angle, threshold: 0, note: s.posture } }, t))
+        changes.push(
+          ...engine.evaluate(
+            { metric: 'fall', source: '', value: s.posture === 'upright' ? 0 : 1, ts: t, shown: { value: s.angle, threshold: 0, note: s.posture } },
+            t,
+          ),
+        )
       }
       expect(d.current).toBe(dir)
       expect(detectedAt!).toBeLessThan(700)

@@ -37,10 +37,7 @@ export type AlertChangeKind = Static<typeof AlertChangeKind>
  * One message on `tonypi/system/alerts` and one `alert` event on the live feed: the alert as it
  * is now, what changed, and who did it when a person did.
  */
-export const AlertMessage = T.Intersect([
-  AlertRecord,
-  T.Object({ change: AlertChangeKind, by: T.Optional(T.String()) }),
-])
+export const AlertMessage = T.Intersect([AlertRecord, T.Object({ change: AlertChangeKind, by: T.Optional(T.String()) })])
 export type AlertMessage = Static<typeof AlertMessage>
 
 export const RuleRecord = T.Object({
@@ -56,19 +53,24 @@ export const RuleRecord = T.Object({
   unit: T.String(),
   meaning: T.String(),
   label: T.String({ description: 'what the rule watches, for people: "Servo temperature", "Robot has fallen"' }),
-  states: T.Optional(T.Object({ on: T.String(), off: T.String() }, { description: "a 0/1 metric's two states (fallen / upright again): its level is 1, not a threshold" })),
+  states: T.Optional(
+    T.Object({ on: T.String(), off: T.String() }, { description: "a 0/1 metric's two states (fallen / upright again): its level is 1, not a threshold" }),
+  ),
 })
 export type RuleRecord = Static<typeof RuleRecord>
 
-export const RulePatch = T.Object({
-  direction: T.Optional(T.Union([T.Literal('high'), T.Literal('low')])),
-  warning: T.Optional(T.Union([T.Number(), T.Null()])),
-  critical: T.Optional(T.Union([T.Number(), T.Null()])),
-  min_duration_s: T.Optional(T.Number({ minimum: 0 })),
-  hysteresis: T.Optional(T.Number({ minimum: 0 })),
-  auto_resolve: T.Optional(T.Boolean()),
-  enabled: T.Optional(T.Boolean()),
-}, { minProperties: 1, additionalProperties: false })
+export const RulePatch = T.Object(
+  {
+    direction: T.Optional(T.Union([T.Literal('high'), T.Literal('low')])),
+    warning: T.Optional(T.Union([T.Number(), T.Null()])),
+    critical: T.Optional(T.Union([T.Number(), T.Null()])),
+    min_duration_s: T.Optional(T.Number({ minimum: 0 })),
+    hysteresis: T.Optional(T.Number({ minimum: 0 })),
+    auto_resolve: T.Optional(T.Boolean()),
+    enabled: T.Optional(T.Boolean()),
+  },
+  { minProperties: 1, additionalProperties: false },
+)
 export type RulePatch = Static<typeof RulePatch>
 
 /** The rule with a partial edit applied (API names to the rule's); check it with ruleProblem. */
@@ -103,11 +105,14 @@ export interface AlertFilter {
 export const MANUAL_ALERT_TYPE = 'manual'
 
 /** An operator's own alert: what they saw, how bad. */
-export const ManualAlert = T.Object({
-  severity: AlertSeveritySchema,
-  title: T.String({ minLength: 1, maxLength: 200 }),
-  message: T.Optional(T.String({ maxLength: 2000 })),
-}, { additionalProperties: false })
+export const ManualAlert = T.Object(
+  {
+    severity: AlertSeveritySchema,
+    title: T.String({ minLength: 1, maxLength: 200 }),
+    message: T.Optional(T.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+)
 export type ManualAlert = Static<typeof ManualAlert>
 
 /** Each manual alert is its own (one open alert per type and source): its source says who and when. */

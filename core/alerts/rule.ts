@@ -28,7 +28,12 @@ export const MAX_MIN_DURATION_S = 3600
 export function ruleProblem(rule: AlertRule): string | null {
   const { warning, critical, direction } = rule
   if (warning === null && critical === null) return 'a rule needs a warning or a critical level (or both)'
-  for (const [name, v] of [['warning', warning], ['critical', critical], ['hysteresis', rule.hysteresis], ['min_duration_s', rule.minDurationS]] as const) {
+  for (const [name, v] of [
+    ['warning', warning],
+    ['critical', critical],
+    ['hysteresis', rule.hysteresis],
+    ['min_duration_s', rule.minDurationS],
+  ] as const) {
     if (v !== null && !Number.isFinite(v)) return `${name} must be a finite number`
   }
   if (rule.hysteresis < 0) return 'hysteresis must be 0 or more'
@@ -37,7 +42,8 @@ export function ruleProblem(rule: AlertRule): string | null {
     if (direction === 'high' && !(critical > warning)) return `a high-side rule needs critical above warning (got warning ${warning}, critical ${critical})`
     if (direction === 'low' && !(critical < warning)) return `a low-side rule needs critical below warning (got warning ${warning}, critical ${critical})`
     // A band wider than the gap between the levels would keep a de-escalated alert critical.
-    if (rule.hysteresis >= Math.abs(critical - warning)) return `hysteresis (${rule.hysteresis}) must be smaller than the gap between warning and critical (${Math.abs(critical - warning)})`
+    if (rule.hysteresis >= Math.abs(critical - warning))
+      return `hysteresis (${rule.hysteresis}) must be smaller than the gap between warning and critical (${Math.abs(critical - warning)})`
   }
   return null
 }

@@ -20,7 +20,10 @@ export class LiveSocket {
   skipped = 0
 
   /** `tagged`: samples name their robot (the hub's feed carries many). */
-  constructor(private readonly wire: LiveWire, private readonly tagged = false) {
+  constructor(
+    private readonly wire: LiveWire,
+    private readonly tagged = false,
+  ) {
     this.rate = new SampleRate((group, samples) => this.write(group, samples))
   }
 
@@ -58,7 +61,10 @@ export class LiveSocket {
   }
 
   private writeRaw(msg: string) {
-    if (this.wire.getBufferedAmount() > MAX_BUFFERED) { this.skipped++; return }
+    if (this.wire.getBufferedAmount() > MAX_BUFFERED) {
+      this.skipped++
+      return
+    }
     this.wire.send(msg)
     this.sent++
   }

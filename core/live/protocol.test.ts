@@ -10,7 +10,11 @@ describe('liveAuthorization', () => {
   })
 
   test('the Authorization header for clients that can send one', () => {
-    expect(liveAuthorization(upgrade('/api/v1/live', { authorization: 'Bearer x.y.z' }))).toEqual({ ok: true, authorization: 'Bearer x.y.z', headers: undefined })
+    expect(liveAuthorization(upgrade('/api/v1/live', { authorization: 'Bearer x.y.z' }))).toEqual({
+      ok: true,
+      authorization: 'Bearer x.y.z',
+      headers: undefined,
+    })
     expect(liveAuthorization(upgrade('/api/v1/live'))).toEqual({ ok: true, authorization: null, headers: undefined })
   })
 
@@ -30,7 +34,10 @@ describe('parseLiveRequest', () => {
   })
 
   test('anything else is refused with what was wrong', () => {
-    const reason = (t: string) => { const r = parseLiveRequest(t); return r.ok ? null : r.message }
+    const reason = (t: string) => {
+      const r = parseLiveRequest(t)
+      return r.ok ? null : r.message
+    }
     expect(reason('{')).toContain('JSON')
     expect(reason('{"type":"subscribe"}')).toContain('the one live request')
     expect(reason('{"type":"rate","hz":[1]}')).toContain('hz: an object')

@@ -27,9 +27,7 @@ export function liveProtocols(token: string): string[] {
   return [LIVE_PROTOCOL, BEARER_PROTOCOL + token]
 }
 
-export type LiveAuthorization =
-  | { ok: true; authorization: string | null; headers?: Record<string, string> }
-  | { ok: false; message: string }
+export type LiveAuthorization = { ok: true; authorization: string | null; headers?: Record<string, string> } | { ok: false; message: string }
 
 /**
  * The `Authorization` value an upgrade request carries, from its subprotocols (browsers) or its
@@ -37,9 +35,15 @@ export type LiveAuthorization =
  */
 export function liveAuthorization(req: Request): LiveAuthorization {
   if (new URL(req.url).searchParams.has('token')) {
-    return { ok: false, message: `a token in the URL is refused (URLs are logged): offer it as the subprotocol ${BEARER_PROTOCOL}<token> beside ${LIVE_PROTOCOL}, or send Authorization: Bearer <token>` }
+    return {
+      ok: false,
+      message: `a token in the URL is refused (URLs are logged): offer it as the subprotocol ${BEARER_PROTOCOL}<token> beside ${LIVE_PROTOCOL}, or send Authorization: Bearer <token>`,
+    }
   }
-  const offered = (req.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim()).filter(Boolean)
+  const offered = (req.headers.get('sec-websocket-protocol') ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
   const answer = offered.includes(LIVE_PROTOCOL) ? { 'Sec-WebSocket-Protocol': LIVE_PROTOCOL } : undefined
   const bearer = offered.find((p) => p.startsWith(BEARER_PROTOCOL))
   if (!bearer) return { ok: true, authorization: req.headers.get('authorization'), headers: answer }
@@ -72,7 +76,8 @@ export function parseLiveRequest(text: string): { ok: true; request: LiveRequest
   const hz: LiveRates = {}
   for (const [stream, v] of Object.entries(r.hz)) {
     if (!isStreamName(stream)) return { ok: false, message: `hz.${stream}: not a stream (${STREAM_NAMES.join(', ')})` }
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_LIVE_HZ) return { ok: false, message: `hz.${stream}: a number of messages a second, 0..${MAX_LIVE_HZ}` }
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_LIVE_HZ)
+      return { ok: false, message: `hz.${stream}: a number of messages a second, 0..${MAX_LIVE_HZ}` }
     hz[stream] = v
   }
   return { ok: true, request: { type: 'rate', hz } }

@@ -15,7 +15,9 @@ function until(check: () => boolean, ms = 2000): Promise<void> {
 
 describe('SampleRate', () => {
   test('without rates everything passes as it came', () => {
-    const r = new SampleRate(() => { throw new Error('nothing is held') })
+    const r = new SampleRate(() => {
+      throw new Error('nothing is held')
+    })
     const s = [servo(1, 1, { position: 500 }), imu(1)]
     expect(r.unlimited).toBe(true)
     expect(r.offer(s)).toBe(s)
@@ -24,7 +26,10 @@ describe('SampleRate', () => {
   test('a held stream: the first at once, then one merged sample per source per period; other streams as they come; 0 drops', async () => {
     let clock = 0
     const later: { group: string; samples: Sample[] }[] = []
-    const r = new SampleRate((group, samples) => later.push({ group, samples }), () => clock)
+    const r = new SampleRate(
+      (group, samples) => later.push({ group, samples }),
+      () => clock,
+    )
     r.set({ servos: 10, imu: 0 })
     const battery: Sample = { stream: 'battery', ts: 1, values: { voltage_v: 7.6 } }
     expect(r.offer([servo(1, 1, { position: 500 }), imu(1), battery])).toEqual([battery, servo(1, 1, { position: 500 })])
@@ -43,7 +48,10 @@ describe('SampleRate', () => {
   test('samples are held per group (the robot, on the hub) and sent to their own group', async () => {
     let clock = 0
     const later: { group: string; samples: Sample[] }[] = []
-    const r = new SampleRate((group, samples) => later.push({ group, samples }), () => clock)
+    const r = new SampleRate(
+      (group, samples) => later.push({ group, samples }),
+      () => clock,
+    )
     r.set({ servos: 20 })
     expect(r.offer([servo(1, 0, { position: 1 })], 'a')).toHaveLength(1)
     clock = 10
@@ -51,14 +59,20 @@ describe('SampleRate', () => {
     clock = 20
     expect(r.offer([servo(1, 20, { position: 3 })], 'a')).toEqual([])
     await until(() => later.length === 2)
-    expect(later.map((l) => [l.group, l.samples[0].values.position]).sort()).toEqual([['a', 3], ['b', 2]])
+    expect(later.map((l) => [l.group, l.samples[0].values.position]).sort()).toEqual([
+      ['a', 3],
+      ['b', 2],
+    ])
     r.stop()
   })
 
   test('lifting a rate sends what the stream held at once; stop cancels what is pending', () => {
     let clock = 0
     const later: Sample[][] = []
-    const r = new SampleRate((_g, samples) => later.push(samples), () => clock)
+    const r = new SampleRate(
+      (_g, samples) => later.push(samples),
+      () => clock,
+    )
     r.set({ servos: 1 })
     r.offer([servo(1, 0, { position: 1 })])
     clock = 10

@@ -22,7 +22,10 @@ export class SampleRate {
   private held = new Map<StreamName, Held>()
 
   /** `emit` sends samples whose period came up later, per group. */
-  constructor(private readonly emit: (group: string, samples: Sample[]) => void, private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly emit: (group: string, samples: Sample[]) => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** True when every stream comes as it is measured: nothing to hold. */
   get unlimited(): boolean {
@@ -51,10 +54,16 @@ export class SampleRate {
     const touched = new Set<StreamName>()
     for (const s of samples) {
       const hz = this.hz.get(s.stream)
-      if (hz === undefined) { now.push(s); continue }
+      if (hz === undefined) {
+        now.push(s)
+        continue
+      }
       if (hz === 0) continue
       let h = this.held.get(s.stream)
-      if (!h) { h = { pending: new Map(), due: -Infinity, timer: null }; this.held.set(s.stream, h) }
+      if (!h) {
+        h = { pending: new Map(), due: -Infinity, timer: null }
+        this.held.set(s.stream, h)
+      }
       const key = `${group}\u0000${s.source ?? ''}`
       const prev = h.pending.get(key)
       h.pending.set(key, { group, sample: prev ? { ...s, ts: Math.max(s.ts, prev.sample.ts), values: { ...prev.sample.values, ...s.values } } : s })
@@ -95,7 +104,10 @@ export class SampleRate {
     const out = new Map<string, Sample[]>()
     for (const { group, sample } of h.pending.values()) {
       let list = out.get(group)
-      if (!list) { list = []; out.set(group, list) }
+      if (!list) {
+        list = []
+        out.set(group, list)
+      }
       list.push(sample)
     }
     h.pending.clear()

@@ -74,45 +74,89 @@ describe('servo figures', () => {
 
 describe('alerts, jobs, uptime', () => {
   const alert = (over: Partial<AlertRecord>): AlertRecord => ({
-    id: 1, type: 'servo_temperature', severity: 'warning', source: '2', title: 't', value: 62, threshold: 60,
-    created_at: NOW - 600_000, acknowledged: false, resolved: false, resolved_at: null, ...over,
+    id: 1,
+    type: 'servo_temperature',
+    severity: 'warning',
+    source: '2',
+    title: 't',
+    value: 62,
+    threshold: 60,
+    created_at: NOW - 600_000,
+    acknowledged: false,
+    resolved: false,
+    resolved_at: null,
+    ...over,
   })
   const job = (over: Partial<JobRecord>): JobRecord => ({
-    id: 1, task_name: 'scan', status: 'completed', items_done: 5, items_total: 5, percent: 100, reason: null,
-    started_at: NOW - 1_200_000, finished_at: NOW - 600_000, ...over,
+    id: 1,
+    task_name: 'scan',
+    status: 'completed',
+    items_done: 5,
+    items_total: 5,
+    percent: 100,
+    reason: null,
+    started_at: NOW - 1_200_000,
+    finished_at: NOW - 600_000,
+    ...over,
   })
 
   test('alerts active during the window are counted; earlier resolved ones are not', () => {
-    const a = computeReport(input({
-      alerts: [
-        alert({ id: 1 }),
-        alert({ id: 2, severity: 'critical', acknowledged: true, resolved: true, created_at: NOW - 1_800_000, resolved_at: NOW - 1_200_000 }),
-        alert({ id: 3, type: 'battery', resolved: true, created_at: FROM - 7_200_000, resolved_at: FROM - 3_600_000 }), // before the window
-        alert({ id: 4, type: 'fall', created_at: FROM - 60_000 }), // raised before, still open
-      ],
-    }), 'maintenance').figures.alerts
-    expect(a).toMatchObject({ total: 3, open: 2, acknowledged: 1, by_severity: { warning: 2, critical: 1 }, by_type: { servo_temperature: 2, fall: 1 }, mean_time_to_resolve_min: 10 })
+    const a = computeReport(
+      input({
+        alerts: [
+          alert({ id: 1 }),
+          alert({ id: 2, severity: 'critical', acknowledged: true, resolved: true, created_at: NOW - 1_800_000, resolved_at: NOW - 1_200_000 }),
+          alert({ id: 3, type: 'battery', resolved: true, created_at: FROM - 7_200_000, resolved_at: FROM - 3_600_000 }), // before the window
+          alert({ id: 4, type: 'fall', created_at: FROM - 60_000 }), // raised before, still open
+        ],
+      }),
+      'maintenance',
+    ).figures.alerts
+    expect(a).toMatchObject({
+      total: 3,
+      open: 2,
+      acknowledged: 1,
+      by_severity: { warning: 2, critical: 1 },
+      by_type: { servo_temperature: 2, fall: 1 },
+      mean_time_to_resolve_min: 10,
+    })
     expect(a.items!.map((x) => x.id)).toEqual([1, 2, 4])
   })
 
   test('job statistics: success rate over the jobs that ended, mean duration, items', () => {
-    const j = computeReport(input({
-      jobs: [job({ id: 1 }), job({ id: 2, status: 'failed', reason: 'fell', finished_at: NOW - 900_000 }), job({ id: 3, status: 'in_progress', finished_at: null, items_done: 2 })],
-    }), 'job').figures.jobs!
-    expect(j).toMatchObject({ total: 3, by_status: { completed: 1, failed: 1, in_progress: 1 }, success_rate_percent: 50, mean_duration_min: 7.5, items_done: 12 })
+    const j = computeReport(
+      input({
+        jobs: [
+          job({ id: 1 }),
+          job({ id: 2, status: 'failed', reason: 'fell', finished_at: NOW - 900_000 }),
+          job({ id: 3, status: 'in_progress', finished_at: null, items_done: 2 }),
+        ],
+      }),
+      'job',
+    ).figures.jobs!
+    expect(j).toMatchObject({
+      total: 3,
+      by_status: { completed: 1, failed: 1, in_progress: 1 },
+      success_rate_percent: 50,
+      mean_duration_min: 7.5,
+      items_done: 12,
+    })
     expect(j.items!.find((x) => x.id === 1)!.duration_min).toBe(10)
   })
 
   test('uptime: coverage, restarts from the uptime counter, service uptime', () => {
-    const u = computeReport(input({
-      activeMinutes: 45,
-      serviceStartedAt: NOW - 7_200_000,
-      systemUptimeS: [
-        { ts: FROM, n: 60, min: 1000, max: 1059, sum: 0 },
-        { ts: FROM + 60_000, n: 60, min: 1060, max: 1119, sum: 0 },
-        { ts: FROM + 120_000, n: 30, min: 5, max: 34, sum: 0 }, // rebooted
-      ],
-    }), 'performance').figures.uptime
+    const u = computeReport(
+      input({
+        activeMinutes: 45,
+        serviceStartedAt: NOW - 7_200_000,
+        systemUptimeS: [
+          { ts: FROM, n: 60, min: 1000, max: 1059, sum: 0 },
+          { ts: FROM + 60_000, n: 60, min: 1060, max: 1119, sum: 0 },
+          { ts: FROM + 120_000, n: 30, min: 5, max: 34, sum: 0 }, // rebooted
+        ],
+      }),
+      'performance',
+    ).figures.uptime
     expect(u).toEqual({ window_h: 1, data_coverage_percent: 75, restarts: 1, system_uptime_h: 0.01, service_uptime_h: 2 })
   })
 })

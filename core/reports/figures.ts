@@ -196,7 +196,11 @@ function fieldFigures(buckets: readonly Bucket[] | undefined, step: number): Fie
   if (!s) return null
   const t: Trend | null = linearTrend(buckets ?? [])
   return {
-    min: roundTo(s.min, step), mean: roundTo(s.mean, step), max: roundTo(s.max, step), last: roundTo(s.last, step), samples: s.samples,
+    min: roundTo(s.min, step),
+    mean: roundTo(s.mean, step),
+    max: roundTo(s.max, step),
+    last: roundTo(s.last, step),
+    samples: s.samples,
     // Two more digits than the value: a slow drift is what a trend is for.
     trend_per_h: t ? roundTo(t.per_hour, step / 100) : null,
     trend_span_min: t ? roundTo(t.span_min, 0.1) : null,
@@ -228,7 +232,8 @@ const roundOrNull = (v: number | null, step: number) => (v === null ? null : rou
 
 function alertFigures(all: readonly AlertRecord[], w: ReportWindow, withItems: boolean): AlertFigures {
   // Active at some moment of the window: raised before it ended, not resolved before it began.
-  const xs = all.filter((a) => a.created_at <= w.to && !(a.resolved && a.resolved_at !== null && a.resolved_at < w.from))
+  const xs = all
+    .filter((a) => a.created_at <= w.to && !(a.resolved && a.resolved_at !== null && a.resolved_at < w.from))
     .sort((a, b) => b.created_at - a.created_at || b.id - a.id)
   const resolveTimes = xs.filter((a) => a.resolved && a.resolved_at !== null).map((a) => (a.resolved_at! - a.created_at) / 60_000)
   const out: AlertFigures = {
@@ -247,7 +252,8 @@ function alertFigures(all: readonly AlertRecord[], w: ReportWindow, withItems: b
 }
 
 function jobFigures(all: readonly JobRecord[], w: ReportWindow, withItems: boolean): JobFigures {
-  const xs = all.filter((j) => j.started_at <= w.to && (j.finished_at === null || j.finished_at >= w.from))
+  const xs = all
+    .filter((j) => j.started_at <= w.to && (j.finished_at === null || j.finished_at >= w.from))
     .sort((a, b) => b.started_at - a.started_at || b.id - a.id)
   const ended = xs.filter((j) => ['completed', 'failed', 'cancelled'].includes(j.status))
   const completed = ended.filter((j) => j.status === 'completed').length
@@ -260,7 +266,9 @@ function jobFigures(all: readonly JobRecord[], w: ReportWindow, withItems: boole
     items_done: xs.reduce((a, j) => a + (j.items_done ?? 0), 0),
   }
   if (withItems) {
-    out.items = xs.slice(0, MAX_LISTED).map((j) => ({ ...j, duration_min: j.finished_at !== null ? roundTo((j.finished_at - j.started_at) / 60_000, 0.1) : null }))
+    out.items = xs
+      .slice(0, MAX_LISTED)
+      .map((j) => ({ ...j, duration_min: j.finished_at !== null ? roundTo((j.finished_at - j.started_at) / 60_000, 0.1) : null }))
     out.items_omitted = Math.max(0, xs.length - MAX_LISTED)
   }
   return out
@@ -318,12 +326,17 @@ export function computeReport(input: ReportInput, type: ReportType): ReportConte
       const temperature = fieldFigures(s.temperature_c, PRECISION.temperature_c)
       const ttl = timeToLimit(temperature, input.limits.servo_temperature_critical_c)
       return {
-        id: s.id, name: s.name ?? null, temperature_c: temperature, voltage_v: fieldFigures(s.voltage_v, PRECISION.voltage_v),
-        time_to_limit_h: ttl.hours, time_to_limit_basis: ttl.basis,
+        id: s.id,
+        name: s.name ?? null,
+        temperature_c: temperature,
+        voltage_v: fieldFigures(s.voltage_v, PRECISION.voltage_v),
+        time_to_limit_h: ttl.hours,
+        time_to_limit_basis: ttl.basis,
       }
     })
     charts.servo_temperature = servos.map((s) => ({
-      id: s.id, name: s.name ?? null,
+      id: s.id,
+      name: s.name ?? null,
       points: downsample(s.temperature_c, MAX_CHART_POINTS).map((b): [number, number] => [b.ts, roundTo(b.sum / b.n, 0.1)]),
     }))
   }

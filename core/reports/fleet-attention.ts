@@ -25,7 +25,10 @@ export const LOW_JOB_SUCCESS_PERCENT = 80
 export const SYNC_LAG_S = 3_600
 export const SYNC_BACKLOG_RECORDS = 10_000
 
-interface Finding { points: number; reason: string }
+interface Finding {
+  points: number
+  reason: string
+}
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1))
 const capped = (n: number, each: number, max: number) => Math.min(n * each, max)

@@ -10,18 +10,42 @@ const WINDOW = { from: FROM, to: NOW, preset: '1h' as const }
 const series = (f: (k: number) => number, minutes = 60): Bucket[] =>
   Array.from({ length: minutes }, (_, k) => ({ ts: FROM + k * 60_000, n: 60, min: f(k), max: f(k), sum: f(k) * 60 }))
 const alert = (over: Partial<AlertRecord>): AlertRecord => ({
-  id: 1, type: 'servo_temperature', severity: 'warning', source: '1', title: 't', value: 1, threshold: 1,
-  created_at: NOW - 600_000, acknowledged: false, resolved: false, resolved_at: null, ...over,
+  id: 1,
+  type: 'servo_temperature',
+  severity: 'warning',
+  source: '1',
+  title: 't',
+  value: 1,
+  threshold: 1,
+  created_at: NOW - 600_000,
+  acknowledged: false,
+  resolved: false,
+  resolved_at: null,
+  ...over,
 })
 const job = (over: Partial<JobRecord>): JobRecord => ({
-  id: 1, task_name: 'scan', status: 'completed', items_done: 5, items_total: 5, percent: 100, reason: null,
-  started_at: NOW - 1_200_000, finished_at: NOW - 600_000, ...over,
+  id: 1,
+  task_name: 'scan',
+  status: 'completed',
+  items_done: 5,
+  items_total: 5,
+  percent: 100,
+  reason: null,
+  started_at: NOW - 1_200_000,
+  finished_at: NOW - 600_000,
+  ...over,
 })
 
 function input(robotId: string, over: Partial<ReportInput> = {}): ReportInput {
   return {
-    robotId, window: WINDOW, limits: { servo_temperature_critical_c: 75, source: 'default' },
-    servos: [], alerts: [], jobs: [], activeMinutes: 60, ...over,
+    robotId,
+    window: WINDOW,
+    limits: { servo_temperature_critical_c: 75, source: 'default' },
+    servos: [],
+    alerts: [],
+    jobs: [],
+    activeMinutes: 60,
+    ...over,
   }
 }
 
@@ -51,16 +75,20 @@ const inputs: Record<string, ReportInput> = {
   }),
 }
 
-const members = (type: ReportType): FleetMember[] => Object.entries(inputs).map(([id, inp]) => ({
-  robot_id: id, name: id === 'a-hot' ? 'Hot one' : null, status_now: id === 'c-silent' ? 'offline' : 'online',
-  last_seen_at: id === 'c-silent' ? null : NOW - 1000, figures: computeReport(inp, type).figures,
-}))
+const members = (type: ReportType): FleetMember[] =>
+  Object.entries(inputs).map(([id, inp]) => ({
+    robot_id: id,
+    name: id === 'a-hot' ? 'Hot one' : null,
+    status_now: id === 'c-silent' ? 'offline' : 'online',
+    last_seen_at: id === 'c-silent' ? null : NOW - 1000,
+    figures: computeReport(inp, type).figures,
+  }))
 
 describe('fleet figures', () => {
   const { figures, charts } = computeFleetReport(members('performance'), { window: WINDOW, registered: 5, omitted: 1 }, 'performance')
   const row = (id: string) => figures.robots.find((r) => r.robot_id === id)!
 
-  test('one row per robot, from that robot\'s own figures', () => {
+  test("one row per robot, from that robot's own figures", () => {
     expect(figures.robots.map((r) => r.robot_id)).toEqual(['a-hot', 'b-ok', 'c-silent', 'd-lowbat'])
     expect(figures).toMatchObject({ scope: 'fleet', report_type: 'performance', robots_registered: 5, robots_in_report: 4, robots_omitted: 1 })
     const own = computeReport(inputs['a-hot'], 'performance').figures
@@ -81,10 +109,19 @@ describe('fleet figures', () => {
 
   test('fleet totals add the rows up', () => {
     expect(figures.fleet).toEqual({
-      robots: 4, by_status_now: { online: 3, offline: 1 }, robots_without_data: 1, mean_online_percent: 60,
+      robots: 4,
+      by_status_now: { online: 3, offline: 1 },
+      robots_without_data: 1,
+      mean_online_percent: 60,
       alerts: { total: 2, open: 1, by_severity: { critical: 1, warning: 1 } },
       jobs: { total: 5, by_status: { completed: 4, failed: 1 }, success_rate_percent: 80, items_done: 25 },
-      servos: { servos: 4, heating: 1, at_or_over_limit: 1, hottest: { robot_id: 'a-hot', servo_id: '1', max_c: 78 }, first_to_limit: { robot_id: 'a-hot', servo_id: '1', hours: 0 } },
+      servos: {
+        servos: 4,
+        heating: 1,
+        at_or_over_limit: 1,
+        hottest: { robot_id: 'a-hot', servo_id: '1', max_c: 78 },
+        first_to_limit: { robot_id: 'a-hot', servo_id: '1', hours: 0 },
+      },
       battery: { lowest: { robot_id: 'd-lowbat', min_percent: 10.5 } },
       sync: { robots_synced: 2, robots_never_synced: 2, backlog_records: 20_000, max_lag: { robot_id: 'a-hot', lag_s: 7_200 } },
     })
@@ -105,9 +142,18 @@ describe('fleet figures', () => {
   })
 
   test('charts: coverage (least first), hottest servo against the limit, alerts (only robots with any)', () => {
-    expect(charts.bars.map((b) => b.title)).toEqual(['Data coverage in the window (least first)', 'Hottest servo per robot (hottest first)', 'Alerts in the window per robot (most first)'])
+    expect(charts.bars.map((b) => b.title)).toEqual([
+      'Data coverage in the window (least first)',
+      'Hottest servo per robot (hottest first)',
+      'Alerts in the window per robot (most first)',
+    ])
     const [coverage, hottest, alerts] = charts.bars
-    expect(coverage.bars).toEqual([{ label: 'c-silent', value: 0 }, { label: 'd-lowbat', value: 40 }, { label: 'a-hot', value: 100 }, { label: 'b-ok', value: 100 }])
+    expect(coverage.bars).toEqual([
+      { label: 'c-silent', value: 0 },
+      { label: 'd-lowbat', value: 40 },
+      { label: 'a-hot', value: 100 },
+      { label: 'b-ok', value: 100 },
+    ])
     expect(coverage.max).toBe(100)
     expect(hottest.bars.map((b) => b.label)).toEqual(['a-hot', 'd-lowbat', 'b-ok'])
     expect(hottest.limit).toEqual({ value: 75, label: '75 °C critical limit' })
@@ -127,7 +173,10 @@ describe('fleet figures', () => {
 
   test('a large fleet: every robot in the table, at most MAX_BARS bars', () => {
     const many: FleetMember[] = Array.from({ length: MAX_BARS + 5 }, (_, i) => ({
-      robot_id: `r${String(i).padStart(3, '0')}`, name: null, status_now: 'online', last_seen_at: NOW,
+      robot_id: `r${String(i).padStart(3, '0')}`,
+      name: null,
+      status_now: 'online',
+      last_seen_at: NOW,
       figures: computeReport(input(`r${i}`, { activeMinutes: i }), 'job').figures,
     }))
     const { figures: f, charts: c } = computeFleetReport(many, { window: WINDOW, registered: many.length, omitted: 0 }, 'job')

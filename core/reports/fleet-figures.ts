@@ -39,7 +39,15 @@ export interface FleetServoSummary {
   /** This robot's critical servo temperature (its alert rule's, or the default). */
   critical_c: number
   /** The servo with the highest temperature in the window. */
-  hottest: { id: string; name: string | null; max_c: number; last_c: number; trend_per_h: number | null; time_to_limit_h: number | null; time_to_limit_basis: TimeToLimitBasis } | null
+  hottest: {
+    id: string
+    name: string | null
+    max_c: number
+    last_c: number
+    trend_per_h: number | null
+    time_to_limit_h: number | null
+    time_to_limit_basis: TimeToLimitBasis
+  } | null
   /** The servo that reaches (or has reached) its limit first; null when none is heating. */
   first_to_limit: { id: string; name: string | null; hours: number; basis: 'heating' | 'at_or_over_limit' } | null
 }
@@ -113,7 +121,9 @@ export interface BarChart {
   omitted: number
 }
 
-export interface FleetCharts { bars: BarChart[] }
+export interface FleetCharts {
+  bars: BarChart[]
+}
 
 /** Enough bars to see the fleet's spread on one page; the table lists every robot. */
 export const MAX_BARS = 30
@@ -130,7 +140,10 @@ const ENDED = ['completed', 'failed', 'cancelled']
 
 function servoSummary(f: ReportFigures): FleetServoSummary | undefined {
   if (!f.servos) return undefined
-  const hot = maxBy(f.servos.filter((s) => s.temperature_c), (s) => s.temperature_c!.max)
+  const hot = maxBy(
+    f.servos.filter((s) => s.temperature_c),
+    (s) => s.temperature_c!.max,
+  )
   const limited = f.servos.filter((s) => (s.time_to_limit_basis === 'heating' || s.time_to_limit_basis === 'at_or_over_limit') && s.time_to_limit_h != null)
   const first = minBy(limited, (s) => s.time_to_limit_h!)
   const t = hot?.temperature_c as FieldFigures | undefined
@@ -140,27 +153,47 @@ function servoSummary(f: ReportFigures): FleetServoSummary | undefined {
     heating: f.servos.filter((s) => s.time_to_limit_basis === 'heating').length,
     at_or_over_limit: f.servos.filter((s) => s.time_to_limit_basis === 'at_or_over_limit').length,
     critical_c: f.limits.servo_temperature_critical_c,
-    hottest: hot && t ? {
-      id: hot.id, name: hot.name, max_c: t.max, last_c: t.last, trend_per_h: t.trend_per_h,
-      time_to_limit_h: hot.time_to_limit_h ?? null, time_to_limit_basis: hot.time_to_limit_basis ?? 'not_enough_data',
-    } : null,
-    first_to_limit: first ? { id: first.id, name: first.name, hours: first.time_to_limit_h!, basis: first.time_to_limit_basis as 'heating' | 'at_or_over_limit' } : null,
+    hottest:
+      hot && t
+        ? {
+            id: hot.id,
+            name: hot.name,
+            max_c: t.max,
+            last_c: t.last,
+            trend_per_h: t.trend_per_h,
+            time_to_limit_h: hot.time_to_limit_h ?? null,
+            time_to_limit_basis: hot.time_to_limit_basis ?? 'not_enough_data',
+          }
+        : null,
+    first_to_limit: first
+      ? { id: first.id, name: first.name, hours: first.time_to_limit_h!, basis: first.time_to_limit_basis as 'heating' | 'at_or_over_limit' }
+      : null,
   }
 }
 
 export function fleetRow(m: FleetMember): FleetRobotRow {
   const f = m.figures
   const row: FleetRobotRow = {
-    robot_id: m.robot_id, name: m.name, status_now: m.status_now, last_seen_at: iso(m.last_seen_at),
-    online_percent: f.uptime.data_coverage_percent, restarts: f.uptime.restarts,
+    robot_id: m.robot_id,
+    name: m.name,
+    status_now: m.status_now,
+    last_seen_at: iso(m.last_seen_at),
+    online_percent: f.uptime.data_coverage_percent,
+    restarts: f.uptime.restarts,
     alerts: { total: f.alerts.total, open: f.alerts.open, by_severity: { ...f.alerts.by_severity } },
   }
-  if (f.jobs) row.jobs = { total: f.jobs.total, by_status: { ...f.jobs.by_status }, success_rate_percent: f.jobs.success_rate_percent, items_done: f.jobs.items_done }
+  if (f.jobs)
+    row.jobs = { total: f.jobs.total, by_status: { ...f.jobs.by_status }, success_rate_percent: f.jobs.success_rate_percent, items_done: f.jobs.items_done }
   const servos = servoSummary(f)
   if (servos) row.servos = servos
   if (f.battery !== undefined) {
     row.battery = f.battery
-      ? { min_percent: f.battery.percent?.min ?? null, last_percent: f.battery.percent?.last ?? null, min_voltage_v: f.battery.voltage_v?.min ?? null, time_to_empty_h: f.battery.time_to_empty_h }
+      ? {
+          min_percent: f.battery.percent?.min ?? null,
+          last_percent: f.battery.percent?.last ?? null,
+          min_voltage_v: f.battery.voltage_v?.min ?? null,
+          time_to_empty_h: f.battery.time_to_empty_h,
+        }
       : null
   }
   if (f.sync !== undefined) row.sync = f.sync
@@ -172,7 +205,11 @@ function totals(rows: readonly FleetRobotRow[]): FleetTotals {
   for (const r of rows) byStatus[r.status_now] = (byStatus[r.status_now] ?? 0) + 1
   const online = rows.map((r) => r.online_percent).filter((v): v is number => v !== null)
   const alerts = { total: 0, open: 0, by_severity: {} as Record<string, number> }
-  for (const r of rows) { alerts.total += r.alerts.total; alerts.open += r.alerts.open; add(alerts.by_severity, r.alerts.by_severity) }
+  for (const r of rows) {
+    alerts.total += r.alerts.total
+    alerts.open += r.alerts.open
+    add(alerts.by_severity, r.alerts.by_severity)
+  }
   const out: FleetTotals = {
     robots: rows.length,
     by_status_now: byStatus,
@@ -186,15 +223,22 @@ function totals(rows: readonly FleetRobotRow[]): FleetTotals {
     for (const r of withJobs) add(byStatusJobs, r.jobs!.by_status)
     const ended = ENDED.reduce((a, s) => a + (byStatusJobs[s] ?? 0), 0)
     out.jobs = {
-      total: withJobs.reduce((a, r) => a + r.jobs!.total, 0), by_status: byStatusJobs,
+      total: withJobs.reduce((a, r) => a + r.jobs!.total, 0),
+      by_status: byStatusJobs,
       success_rate_percent: ended ? roundTo(((byStatusJobs.completed ?? 0) / ended) * 100, 0.1) : null,
       items_done: withJobs.reduce((a, r) => a + r.jobs!.items_done, 0),
     }
   }
   const withServos = rows.filter((r) => r.servos)
   if (withServos.length) {
-    const hot = maxBy(withServos.filter((r) => r.servos!.hottest), (r) => r.servos!.hottest!.max_c)
-    const first = minBy(withServos.filter((r) => r.servos!.first_to_limit), (r) => r.servos!.first_to_limit!.hours)
+    const hot = maxBy(
+      withServos.filter((r) => r.servos!.hottest),
+      (r) => r.servos!.hottest!.max_c,
+    )
+    const first = minBy(
+      withServos.filter((r) => r.servos!.first_to_limit),
+      (r) => r.servos!.first_to_limit!.hours,
+    )
     out.servos = {
       servos: withServos.reduce((a, r) => a + r.servos!.servos, 0),
       heating: withServos.reduce((a, r) => a + r.servos!.heating, 0),
@@ -204,12 +248,18 @@ function totals(rows: readonly FleetRobotRow[]): FleetTotals {
     }
   }
   if (rows.some((r) => r.battery !== undefined)) {
-    const low = minBy(rows.filter((r) => r.battery?.min_percent != null), (r) => r.battery!.min_percent!)
+    const low = minBy(
+      rows.filter((r) => r.battery?.min_percent != null),
+      (r) => r.battery!.min_percent!,
+    )
     out.battery = { lowest: low ? { robot_id: low.robot_id, min_percent: low.battery!.min_percent! } : null }
   }
   if (rows.some((r) => r.sync !== undefined)) {
     const synced = rows.filter((r) => r.sync)
-    const lag = maxBy(synced.filter((r) => r.sync!.lag_s !== null), (r) => r.sync!.lag_s!)
+    const lag = maxBy(
+      synced.filter((r) => r.sync!.lag_s !== null),
+      (r) => r.sync!.lag_s!,
+    )
     out.sync = {
       robots_synced: synced.length,
       robots_never_synced: rows.length - synced.length,
@@ -220,26 +270,54 @@ function totals(rows: readonly FleetRobotRow[]): FleetTotals {
   return out
 }
 
-function barChart(title: string, unit: string, rows: readonly FleetRobotRow[], value: (r: FleetRobotRow) => number | null | undefined,
-  order: 'ascending' | 'descending', empty: string, opts: { max?: number; limit?: BarChart['limit']; skipZero?: boolean } = {}): BarChart {
-  const bars = rows.flatMap((r) => {
-    const v = value(r)
-    return v === null || v === undefined || (opts.skipZero && v === 0) ? [] : [{ label: r.robot_id, value: v }]
-  }).sort((a, b) => (order === 'ascending' ? a.value - b.value : b.value - a.value) || a.label.localeCompare(b.label))
+function barChart(
+  title: string,
+  unit: string,
+  rows: readonly FleetRobotRow[],
+  value: (r: FleetRobotRow) => number | null | undefined,
+  order: 'ascending' | 'descending',
+  empty: string,
+  opts: { max?: number; limit?: BarChart['limit']; skipZero?: boolean } = {},
+): BarChart {
+  const bars = rows
+    .flatMap((r) => {
+      const v = value(r)
+      return v === null || v === undefined || (opts.skipZero && v === 0) ? [] : [{ label: r.robot_id, value: v }]
+    })
+    .sort((a, b) => (order === 'ascending' ? a.value - b.value : b.value - a.value) || a.label.localeCompare(b.label))
   return { title, unit, max: opts.max ?? null, limit: opts.limit ?? null, bars: bars.slice(0, MAX_BARS), empty, omitted: Math.max(0, bars.length - MAX_BARS) }
 }
 
 function charts(rows: readonly FleetRobotRow[]): FleetCharts {
   // Worst first in every chart: the robots a reader is looking for are at the top.
-  const out: BarChart[] = [barChart('Data coverage in the window (least first)', '%', rows, (r) => r.online_percent ?? 0, 'ascending', 'No robots.', { max: 100 })]
+  const out: BarChart[] = [
+    barChart('Data coverage in the window (least first)', '%', rows, (r) => r.online_percent ?? 0, 'ascending', 'No robots.', { max: 100 }),
+  ]
   const withServos = rows.filter((r) => r.servos)
   if (withServos.length) {
     const limits = [...new Set(withServos.map((r) => r.servos!.critical_c))]
     // One dashed line only when every robot has the same limit; else the lowest, said so.
-    const limit = { value: Math.min(...limits), label: limits.length === 1 ? `${limits[0]} °C critical limit` : `${Math.min(...limits)} °C: the lowest of the robots' critical limits` }
-    out.push(barChart('Hottest servo per robot (hottest first)', '°C', withServos, (r) => r.servos!.hottest?.max_c, 'descending', 'No servo temperatures in the window.', { limit }))
+    const limit = {
+      value: Math.min(...limits),
+      label: limits.length === 1 ? `${limits[0]} °C critical limit` : `${Math.min(...limits)} °C: the lowest of the robots' critical limits`,
+    }
+    out.push(
+      barChart(
+        'Hottest servo per robot (hottest first)',
+        '°C',
+        withServos,
+        (r) => r.servos!.hottest?.max_c,
+        'descending',
+        'No servo temperatures in the window.',
+        { limit },
+      ),
+    )
   }
-  out.push(barChart('Alerts in the window per robot (most first)', 'alerts', rows, (r) => r.alerts.total, 'descending', 'No alerts in the window.', { skipZero: true }))
+  out.push(
+    barChart('Alerts in the window per robot (most first)', 'alerts', rows, (r) => r.alerts.total, 'descending', 'No alerts in the window.', {
+      skipZero: true,
+    }),
+  )
   return { bars: out }
 }
 
@@ -247,9 +325,15 @@ export function computeFleetReport(members: readonly FleetMember[], coverage: Fl
   const rows = members.map(fleetRow).sort((a, b) => a.robot_id.localeCompare(b.robot_id))
   return {
     figures: {
-      scope: 'fleet', report_type: type, window: windowFigures(coverage.window),
-      robots_registered: coverage.registered, robots_in_report: rows.length, robots_omitted: coverage.omitted,
-      fleet: totals(rows), attention: rankAttention(rows), robots: rows,
+      scope: 'fleet',
+      report_type: type,
+      window: windowFigures(coverage.window),
+      robots_registered: coverage.registered,
+      robots_in_report: rows.length,
+      robots_omitted: coverage.omitted,
+      fleet: totals(rows),
+      attention: rankAttention(rows),
+      robots: rows,
     },
     charts: charts(rows),
   }

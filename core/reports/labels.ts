@@ -31,7 +31,11 @@ export const MEASURES = {
 
 /** Hours to the servo limit when no number can be given, in words. */
 export const TIME_TO_LIMIT_WORDS: Record<TimeToLimitBasis, string> = {
-  heating: 'heating', flat: 'flat', cooling: 'cooling', not_enough_data: 'no trend', at_or_over_limit: 'at limit',
+  heating: 'heating',
+  flat: 'flat',
+  cooling: 'cooling',
+  not_enough_data: 'no trend',
+  at_or_over_limit: 'at limit',
 }
 
 export const dash = '–'
@@ -45,12 +49,17 @@ export const utc = (ts: number | string | null | undefined) => {
   return Number.isNaN(d.getTime()) ? dash : d.toISOString().slice(0, 16).replace('T', ' ')
 }
 
-export const range = (f: FieldFigures | null | undefined, digits: number) => (f ? `${num(f.min, digits)} / ${num(f.mean, digits)} / ${num(f.max, digits)}` : dash)
+export const range = (f: FieldFigures | null | undefined, digits: number) =>
+  f ? `${num(f.min, digits)} / ${num(f.mean, digits)} / ${num(f.max, digits)}` : dash
 
-export const trend = (f: FieldFigures | null | undefined, digits: number) => (f && f.trend_per_h !== null ? `${f.trend_per_h > 0 ? '+' : ''}${f.trend_per_h.toFixed(digits)}` : dash)
+export const trend = (f: FieldFigures | null | undefined, digits: number) =>
+  f && f.trend_per_h !== null ? `${f.trend_per_h > 0 ? '+' : ''}${f.trend_per_h.toFixed(digits)}` : dash
 
 /** "critical 2, warning 1", with the record's words made readable. */
-export const countsLine = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`).join(', ') || 'none'
+export const countsLine = (o: Record<string, number>) =>
+  Object.entries(o)
+    .map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`)
+    .join(', ') || 'none'
 
 /** "4 alerts", "1 alert". */
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`

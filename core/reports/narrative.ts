@@ -10,7 +10,8 @@ export const MAX_NARRATIVE_CHARS = 20_000
 export class NarrativeTimeout extends Error {}
 
 export async function narrate(
-  model: NarrativeModel | null, prompt: string,
+  model: NarrativeModel | null,
+  prompt: string,
   opts: { timeoutMs: number; signal?: AbortSignal; missingModelReason?: string },
 ): Promise<NarrativeOutcome> {
   if (!model) return { narrative: null, narrative_error: opts.missingModelReason ?? 'no language model is configured' }
@@ -21,13 +22,20 @@ export async function narrate(
   const started = Date.now()
   // The race is the guarantee: the deadline holds even if an SDK ignores its abort signal.
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => { reject(new NarrativeTimeout()); ctrl.abort() }, opts.timeoutMs)
+    timer = setTimeout(() => {
+      reject(new NarrativeTimeout())
+      ctrl.abort()
+    }, opts.timeoutMs)
   })
   try {
     const text = await Promise.race([model.narrate(prompt, { timeoutMs: opts.timeoutMs, signal: ctrl.signal }), deadline])
     const trimmed = text.trim()
     if (!trimmed) return { narrative: null, narrative_error: `the model (${model.name}) returned no text` }
-    return { narrative: trimmed.length > MAX_NARRATIVE_CHARS ? `${trimmed.slice(0, MAX_NARRATIVE_CHARS)}\n[narrative cut at ${MAX_NARRATIVE_CHARS} characters]` : trimmed, narrative_error: null }
+    return {
+      narrative:
+        trimmed.length > MAX_NARRATIVE_CHARS ? `${trimmed.slice(0, MAX_NARRATIVE_CHARS)}\n[narrative cut at ${MAX_NARRATIVE_CHARS} characters]` : trimmed,
+      narrative_error: null,
+    }
   } catch (err) {
     // An SDK's own timer may win the race by a hair; its abort is still our deadline.
     if (err instanceof NarrativeTimeout || isTimeout(err) || Date.now() - started >= opts.timeoutMs) {

@@ -42,7 +42,7 @@ export function buildPrompt(figures: ReportFigures): string {
       `covering ${figures.window.from} to ${figures.window.to} (UTC). The report is about ${FOCUS[figures.report_type]}.`,
     ],
     [
-      'The figures below were computed from the robot\'s recorded data and are authoritative. Write:',
+      "The figures below were computed from the robot's recorded data and are authoritative. Write:",
       '1. NARRATIVE: two to four short paragraphs on what the figures show, most important first.',
       '2. RECOMMENDATIONS: a numbered list of concrete actions for an operator, most urgent first, each naming the figure behind it.',
     ],
@@ -63,15 +63,15 @@ export function buildFleetPrompt(figures: FleetFigures): string {
       `covering ${figures.window.from} to ${figures.window.to} (UTC). The report is about ${FLEET_FOCUS[figures.report_type]}.`,
     ],
     [
-      'The figures below were computed from the robots\' recorded data and are authoritative: `fleet` holds the totals, `robots` one row per robot,',
+      "The figures below were computed from the robots' recorded data and are authoritative: `fleet` holds the totals, `robots` one row per robot,",
       'and `attention` the robots that need a look, ranked by a fixed score with the reasons behind it. Write:',
       '1. NARRATIVE: two to four short paragraphs: the fleet as a whole first, then the robots in `attention`, most urgent first, by robot id.',
       '2. RECOMMENDATIONS: a numbered list of concrete actions for an operator, most urgent first, each naming the robot and the figure behind it.',
     ],
     [
       ...GROUNDING,
-      '- online_percent is the share of the window\'s minutes in which the robot sent any data; status_now is its state when the report was made.',
-      '- servos.first_to_limit.hours is the hours until that servo reaches its robot\'s critical_c at its present trend (0: already there).',
+      "- online_percent is the share of the window's minutes in which the robot sent any data; status_now is its state when the report was made.",
+      "- servos.first_to_limit.hours is the hours until that servo reaches its robot's critical_c at its present trend (0: already there).",
       '- Keep the attention order; do not rank the robots differently.',
       ...SAFETY,
     ],

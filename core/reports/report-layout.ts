@@ -30,25 +30,46 @@ function servoTable(f: ReportFigures): ReportBlock[] {
   const limit = f.limits.servo_temperature_critical_c
   const t = MEASURES.servo_temperature
   const v = MEASURES.servo_voltage
-  return [{
-    kind: 'table', key: 'servos', title: 'Servos',
-    columns: [
-      { title: 'Servo', width: 104 }, { title: `${t.label} min / mean / max (${t.unit})`, width: 96 }, { title: `Trend (${t.unit} per h)`, width: 54, align: 'right' },
-      { title: `Hours to ${limit} ${t.unit}`, width: 54, align: 'right' }, { title: `${v.label} min / mean / max (${v.unit})`, width: 100 },
-      { title: `Trend (${v.unit} per h)`, width: 54, align: 'right' }, { title: 'Samples', width: 48, align: 'right' },
-    ],
-    rows: f.servos.map((s) => [
-      servoName(s.id, s.name), range(s.temperature_c, t.digits), trend(s.temperature_c, t.digits + 1),
-      s.time_to_limit_basis === 'heating' ? num(s.time_to_limit_h, 1) : TIME_TO_LIMIT_WORDS[s.time_to_limit_basis ?? 'not_enough_data'],
-      range(s.voltage_v, v.digits), trend(s.voltage_v, v.digits + 1), String(s.temperature_c?.samples ?? s.voltage_v?.samples ?? 0),
-    ]),
-    empty: 'No servo data in this window.',
-    note: `Critical limit ${limit} ${t.unit} (${f.limits.source.replace(/_/g, ' ')}). Trends are least-squares slopes over the window; "flat" is under 0.1 ${t.unit}/h.`,
-  }, { kind: 'servo-charts' }]
+  return [
+    {
+      kind: 'table',
+      key: 'servos',
+      title: 'Servos',
+      columns: [
+        { title: 'Servo', width: 104 },
+        { title: `${t.label} min / mean / max (${t.unit})`, width: 96 },
+        { title: `Trend (${t.unit} per h)`, width: 54, align: 'right' },
+        { title: `Hours to ${limit} ${t.unit}`, width: 54, align: 'right' },
+        { title: `${v.label} min / mean / max (${v.unit})`, width: 100 },
+        { title: `Trend (${v.unit} per h)`, width: 54, align: 'right' },
+        { title: 'Samples', width: 48, align: 'right' },
+      ],
+      rows: f.servos.map((s) => [
+        servoName(s.id, s.name),
+        range(s.temperature_c, t.digits),
+        trend(s.temperature_c, t.digits + 1),
+        s.time_to_limit_basis === 'heating' ? num(s.time_to_limit_h, 1) : TIME_TO_LIMIT_WORDS[s.time_to_limit_basis ?? 'not_enough_data'],
+        range(s.voltage_v, v.digits),
+        trend(s.voltage_v, v.digits + 1),
+        String(s.temperature_c?.samples ?? s.voltage_v?.samples ?? 0),
+      ]),
+      empty: 'No servo data in this window.',
+      note: `Critical limit ${limit} ${t.unit} (${f.limits.source.replace(/_/g, ' ')}). Trends are least-squares slopes over the window; "flat" is under 0.1 ${t.unit}/h.`,
+    },
+    { kind: 'servo-charts' },
+  ]
 }
 
 function measureRow(m: Measure, f: FieldFigures | null | undefined): string[] {
-  return [`${m.label} (${m.unit})`, num(f?.min, m.digits), num(f?.mean, m.digits), num(f?.max, m.digits), num(f?.last, m.digits), trend(f, m.digits + 1), f ? String(f.samples) : dash]
+  return [
+    `${m.label} (${m.unit})`,
+    num(f?.min, m.digits),
+    num(f?.mean, m.digits),
+    num(f?.max, m.digits),
+    num(f?.last, m.digits),
+    trend(f, m.digits + 1),
+    f ? String(f.samples) : dash,
+  ]
 }
 
 /** The Raspberry Pi and the battery: one row per measure, not three. */
@@ -57,32 +78,60 @@ function hostTable(f: ReportFigures): ReportBlock[] {
   const rows: string[][] = []
   const notes: string[] = []
   if (f.system !== undefined) {
-    rows.push(measureRow(MEASURES.cpu_percent, f.system?.cpu_percent), measureRow(MEASURES.mem_percent, f.system?.mem_percent), measureRow(MEASURES.cpu_temp_c, f.system?.cpu_temp_c))
+    rows.push(
+      measureRow(MEASURES.cpu_percent, f.system?.cpu_percent),
+      measureRow(MEASURES.mem_percent, f.system?.mem_percent),
+      measureRow(MEASURES.cpu_temp_c, f.system?.cpu_temp_c),
+    )
     if (!f.system) notes.push('No Raspberry Pi figures in this window.')
   }
   if (f.battery !== undefined) {
     rows.push(measureRow(MEASURES.battery_percent, f.battery?.percent), measureRow(MEASURES.battery_voltage, f.battery?.voltage_v))
     if (!f.battery) notes.push('No battery figures in this window.')
-    else notes.push(f.battery.time_to_empty_h !== null ? `At this trend the battery is empty in ${num(f.battery.time_to_empty_h, 1)} h.` : 'The battery is not discharging at a measurable rate.')
+    else
+      notes.push(
+        f.battery.time_to_empty_h !== null
+          ? `At this trend the battery is empty in ${num(f.battery.time_to_empty_h, 1)} h.`
+          : 'The battery is not discharging at a measurable rate.',
+      )
   }
-  return [{
-    kind: 'table', key: 'host', title: f.system !== undefined ? 'Raspberry Pi and battery' : 'Battery',
-    columns: [{ title: 'Measure', width: 130 }, { title: 'Min', width: 50, align: 'right' }, { title: 'Mean', width: 50, align: 'right' }, { title: 'Max', width: 50, align: 'right' },
-      { title: 'Last', width: 50, align: 'right' }, { title: 'Trend (per h)', width: 60, align: 'right' }, { title: 'Samples', width: 48, align: 'right' }],
-    rows, note: notes.join(' '),
-  }]
+  return [
+    {
+      kind: 'table',
+      key: 'host',
+      title: f.system !== undefined ? 'Raspberry Pi and battery' : 'Battery',
+      columns: [
+        { title: 'Measure', width: 130 },
+        { title: 'Min', width: 50, align: 'right' },
+        { title: 'Mean', width: 50, align: 'right' },
+        { title: 'Max', width: 50, align: 'right' },
+        { title: 'Last', width: 50, align: 'right' },
+        { title: 'Trend (per h)', width: 60, align: 'right' },
+        { title: 'Samples', width: 48, align: 'right' },
+      ],
+      rows,
+      note: notes.join(' '),
+    },
+  ]
 }
 
 function uptimeFacts(f: ReportFigures): ReportBlock {
   const u = f.uptime
   const rows: [string, string][] = [
-    ['Window (h)', num(u.window_h, 2)], ['Data coverage (%)', num(u.data_coverage_percent, 1)], ['Restarts of the host', u.restarts === null ? dash : String(u.restarts)],
-    ['Host uptime at the end (h)', num(u.system_uptime_h, 2)], ['Monitoring service uptime (h)', num(u.service_uptime_h, 2)],
+    ['Window (h)', num(u.window_h, 2)],
+    ['Data coverage (%)', num(u.data_coverage_percent, 1)],
+    ['Restarts of the host', u.restarts === null ? dash : String(u.restarts)],
+    ['Host uptime at the end (h)', num(u.system_uptime_h, 2)],
+    ['Monitoring service uptime (h)', num(u.service_uptime_h, 2)],
   ]
   if (f.sync === null) rows.push(['Sync with the hub', 'not configured on this robot'])
   else if (f.sync) {
-    rows.push(['Records waiting to sync', String(f.sync.backlog_records)], ['Sync lag (s)', num(f.sync.lag_s, 0)],
-      ['Last sync (UTC)', utc(f.sync.last_sync_at)], ['Records dropped before syncing', f.sync.dropped_records === undefined ? dash : String(f.sync.dropped_records)])
+    rows.push(
+      ['Records waiting to sync', String(f.sync.backlog_records)],
+      ['Sync lag (s)', num(f.sync.lag_s, 0)],
+      ['Last sync (UTC)', utc(f.sync.last_sync_at)],
+      ['Records dropped before syncing', f.sync.dropped_records === undefined ? dash : String(f.sync.dropped_records)],
+    )
   }
   return { kind: 'facts', key: 'uptime', title: f.sync !== undefined ? 'Uptime and sync' : 'Uptime', rows }
 }
@@ -90,11 +139,24 @@ function uptimeFacts(f: ReportFigures): ReportBlock {
 function alertsTable(f: ReportFigures): ReportBlock {
   const a = f.alerts
   return {
-    kind: 'table', key: 'alerts', title: 'Alerts',
+    kind: 'table',
+    key: 'alerts',
+    title: 'Alerts',
     intro: `${plural(a.total, 'alert')} active in the window: ${a.open} still open, ${a.acknowledged} acknowledged. By severity: ${countsLine(a.by_severity)}. By type: ${countsLine(a.by_type)}. Mean time to resolve: ${num(a.mean_time_to_resolve_min, 1)} min.`,
-    columns: [{ title: 'Raised (UTC)', width: 84 }, { title: 'Severity', width: 50 }, { title: 'Alert', width: 200 }, { title: 'Value / threshold', width: 70, align: 'right' }, { title: 'State', width: 90 }],
-    rows: (a.items ?? []).map((x) => [utc(x.created_at), x.severity, x.title, `${num(x.value, 2)} / ${num(x.threshold, 2)}`,
-      x.resolved ? `resolved ${utc(x.resolved_at)}` : x.acknowledged ? 'acknowledged' : 'open']),
+    columns: [
+      { title: 'Raised (UTC)', width: 84 },
+      { title: 'Severity', width: 50 },
+      { title: 'Alert', width: 200 },
+      { title: 'Value / threshold', width: 70, align: 'right' },
+      { title: 'State', width: 90 },
+    ],
+    rows: (a.items ?? []).map((x) => [
+      utc(x.created_at),
+      x.severity,
+      x.title,
+      `${num(x.value, 2)} / ${num(x.threshold, 2)}`,
+      x.resolved ? `resolved ${utc(x.resolved_at)}` : x.acknowledged ? 'acknowledged' : 'open',
+    ]),
     note: a.items_omitted ? `${plural(a.items_omitted, 'older alert')} not listed.` : undefined,
   }
 }
@@ -102,14 +164,31 @@ function alertsTable(f: ReportFigures): ReportBlock {
 function jobsTable(f: ReportFigures): ReportBlock[] {
   const j = f.jobs
   if (!j) return []
-  return [{
-    kind: 'table', key: 'jobs', title: 'Jobs',
-    intro: `${plural(j.total, 'job')} in the window. By status: ${countsLine(j.by_status)}. Success rate: ${num(j.success_rate_percent, 1)} %. Mean duration: ${num(j.mean_duration_min, 1)} min. Items done: ${j.items_done}.`,
-    columns: [{ title: 'Started (UTC)', width: 84 }, { title: 'Task', width: 150 }, { title: 'Status', width: 64 }, { title: 'Items', width: 50, align: 'right' },
-      { title: 'Duration (min)', width: 56, align: 'right' }, { title: 'Reason', width: 110 }],
-    rows: (j.items ?? []).map((x) => [utc(x.started_at), x.task_name, x.status.replace(/_/g, ' '), `${x.items_done ?? dash} / ${x.items_total ?? dash}`, num(x.duration_min, 1), x.reason ?? '']),
-    note: j.items_omitted ? `${plural(j.items_omitted, 'older job')} not listed.` : undefined,
-  }]
+  return [
+    {
+      kind: 'table',
+      key: 'jobs',
+      title: 'Jobs',
+      intro: `${plural(j.total, 'job')} in the window. By status: ${countsLine(j.by_status)}. Success rate: ${num(j.success_rate_percent, 1)} %. Mean duration: ${num(j.mean_duration_min, 1)} min. Items done: ${j.items_done}.`,
+      columns: [
+        { title: 'Started (UTC)', width: 84 },
+        { title: 'Task', width: 150 },
+        { title: 'Status', width: 64 },
+        { title: 'Items', width: 50, align: 'right' },
+        { title: 'Duration (min)', width: 56, align: 'right' },
+        { title: 'Reason', width: 110 },
+      ],
+      rows: (j.items ?? []).map((x) => [
+        utc(x.started_at),
+        x.task_name,
+        x.status.replace(/_/g, ' '),
+        `${x.items_done ?? dash} / ${x.items_total ?? dash}`,
+        num(x.duration_min, 1),
+        x.reason ?? '',
+      ]),
+      note: j.items_omitted ? `${plural(j.items_omitted, 'older job')} not listed.` : undefined,
+    },
+  ]
 }
 
 function robotBlocks(f: ReportFigures): ReportBlock[] {
@@ -127,20 +206,34 @@ function fleetFacts(f: FleetFigures): ReportBlock {
     ['Mean data coverage (%)', num(t.mean_online_percent, 1)],
     ['Alerts in the window', `${t.alerts.total} (${t.alerts.open} still open); by severity: ${countsLine(t.alerts.by_severity)}`],
   ]
-  if (t.jobs) rows.push(['Jobs', `${t.jobs.total}; by status: ${countsLine(t.jobs.by_status)}`], ['Job success rate (%)', num(t.jobs.success_rate_percent, 1)], ['Items done', String(t.jobs.items_done)])
+  if (t.jobs)
+    rows.push(
+      ['Jobs', `${t.jobs.total}; by status: ${countsLine(t.jobs.by_status)}`],
+      ['Job success rate (%)', num(t.jobs.success_rate_percent, 1)],
+      ['Items done', String(t.jobs.items_done)],
+    )
   if (t.servos) {
     rows.push(
       ['Servos reporting', `${t.servos.servos}; ${t.servos.heating} heating, ${t.servos.at_or_over_limit} at or over their limit`],
-      ['Hottest servo', t.servos.hottest ? `robot ${t.servos.hottest.robot_id}, servo ${t.servos.hottest.servo_id}: ${num(t.servos.hottest.max_c, 1)} °C` : dash],
-      ['First servo to reach its limit', t.servos.first_to_limit
-        ? `robot ${t.servos.first_to_limit.robot_id}, servo ${t.servos.first_to_limit.servo_id}: ${t.servos.first_to_limit.hours === 0 ? 'already there' : `in ${num(t.servos.first_to_limit.hours, 1)} h`}`
-        : 'none heating'],
+      [
+        'Hottest servo',
+        t.servos.hottest ? `robot ${t.servos.hottest.robot_id}, servo ${t.servos.hottest.servo_id}: ${num(t.servos.hottest.max_c, 1)} °C` : dash,
+      ],
+      [
+        'First servo to reach its limit',
+        t.servos.first_to_limit
+          ? `robot ${t.servos.first_to_limit.robot_id}, servo ${t.servos.first_to_limit.servo_id}: ${t.servos.first_to_limit.hours === 0 ? 'already there' : `in ${num(t.servos.first_to_limit.hours, 1)} h`}`
+          : 'none heating',
+      ],
     )
   }
   if (t.battery) rows.push(['Lowest battery', t.battery.lowest ? `robot ${t.battery.lowest.robot_id}: ${num(t.battery.lowest.min_percent, 1)} %` : dash])
   if (t.sync) {
     rows.push(
-      ['Sync with the hub', `${plural(t.sync.robots_synced, 'robot')} synced, ${t.sync.robots_never_synced} never; ${plural(t.sync.backlog_records, 'record')} waiting`],
+      [
+        'Sync with the hub',
+        `${plural(t.sync.robots_synced, 'robot')} synced, ${t.sync.robots_never_synced} never; ${plural(t.sync.backlog_records, 'record')} waiting`,
+      ],
       ['Longest sync lag', t.sync.max_lag ? `robot ${t.sync.max_lag.robot_id}: ${num(t.sync.max_lag.lag_s / 60, 1)} min` : dash],
     )
   }
@@ -169,15 +262,24 @@ function robotsTable(f: FleetFigures): ReportBlock {
   }
   if (has('servos')) {
     cols.push(
-      [{ title: 'Hottest servo (max °C)', width: 76 }, (r) => (r.servos?.hottest ? `${servoName(r.servos.hottest.id, r.servos.hottest.name)}: ${num(r.servos.hottest.max_c, 1)}` : dash)],
+      [
+        { title: 'Hottest servo (max °C)', width: 76 },
+        (r) => (r.servos?.hottest ? `${servoName(r.servos.hottest.id, r.servos.hottest.name)}: ${num(r.servos.hottest.max_c, 1)}` : dash),
+      ],
       [{ title: 'Hours to limit', width: 38, align: 'right' }, hoursToLimit],
     )
   }
   if (has('battery')) cols.push([{ title: 'Battery min (%)', width: 44, align: 'right' }, (r) => num(r.battery?.min_percent, 1)])
-  if (has('sync')) cols.push([{ title: 'Sync lag (min)', width: 36, align: 'right' }, (r) => (r.sync ? num(r.sync.lag_s === null ? null : r.sync.lag_s / 60, 1) : 'never')])
+  if (has('sync'))
+    cols.push([{ title: 'Sync lag (min)', width: 36, align: 'right' }, (r) => (r.sync ? num(r.sync.lag_s === null ? null : r.sync.lag_s / 60, 1) : 'never')])
   return {
-    kind: 'table', key: 'robots', title: 'Robots', columns: cols.map(([c]) => c), rows: f.robots.map((r) => cols.map(([, cell]) => cell(r))), empty: 'No robots.',
-    note: 'Data: share of the window\'s minutes with any data from the robot. Hours to limit: for the servo that reaches its robot\'s critical temperature first at its present trend.',
+    kind: 'table',
+    key: 'robots',
+    title: 'Robots',
+    columns: cols.map(([c]) => c),
+    rows: f.robots.map((r) => cols.map(([, cell]) => cell(r))),
+    empty: 'No robots.',
+    note: "Data: share of the window's minutes with any data from the robot. Hours to limit: for the servo that reaches its robot's critical temperature first at its present trend.",
   }
 }
 
@@ -185,8 +287,15 @@ function fleetBlocks(f: FleetFigures): ReportBlock[] {
   return [
     fleetFacts(f),
     {
-      kind: 'table', key: 'attention', title: 'Robots needing attention',
-      columns: [{ title: 'Rank', width: 30, align: 'right' }, { title: 'Robot', width: 90 }, { title: 'Score', width: 34, align: 'right' }, { title: 'Why', width: 346 }],
+      kind: 'table',
+      key: 'attention',
+      title: 'Robots needing attention',
+      columns: [
+        { title: 'Rank', width: 30, align: 'right' },
+        { title: 'Robot', width: 90 },
+        { title: 'Score', width: 34, align: 'right' },
+        { title: 'Why', width: 346 },
+      ],
       rows: f.attention.map((a) => [String(a.rank), a.robot_id, String(a.score), a.reasons.join('; ')]),
       empty: 'None: no robot has a finding in these figures.',
       note: 'Score: a fixed weighting of the findings (a servo at its limit 100, within an hour of it 80, emergency stop 30, each critical alert 25, ...), used only to order the list.',

@@ -58,7 +58,12 @@ export async function composeReport(input: ReportInput, type: ReportType, opts: 
 }
 
 /** `members` carry each robot's own figures, from `computeReport` like any robot report. */
-export async function composeFleetReport(members: readonly FleetMember[], coverage: FleetCoverage, type: ReportType, opts: ComposeOptions): Promise<ComposedFleetReport> {
+export async function composeFleetReport(
+  members: readonly FleetMember[],
+  coverage: FleetCoverage,
+  type: ReportType,
+  opts: ComposeOptions,
+): Promise<ComposedFleetReport> {
   const { figures, charts } = computeFleetReport(members, coverage, type)
   const outcome = await narrate(opts.model, buildFleetPrompt(figures), opts)
   return { figures, charts, ...outcome }

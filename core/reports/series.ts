@@ -37,14 +37,23 @@ const usable = (b: Bucket) => b.n > 0 && Number.isFinite(b.sum) && Number.isFini
 export function seriesStats(buckets: readonly Bucket[]): SeriesStats | null {
   const bs = buckets.filter(usable)
   if (bs.length === 0) return null
-  let n = 0, sum = 0, min = Infinity, max = -Infinity, first = Infinity, lastTs = -Infinity, last = 0
+  let n = 0,
+    sum = 0,
+    min = Infinity,
+    max = -Infinity,
+    first = Infinity,
+    lastTs = -Infinity,
+    last = 0
   for (const b of bs) {
     n += b.n
     sum += b.sum
     if (b.min < min) min = b.min
     if (b.max > max) max = b.max
     if (b.ts < first) first = b.ts
-    if (b.ts >= lastTs) { lastTs = b.ts; last = b.sum / b.n }
+    if (b.ts >= lastTs) {
+      lastTs = b.ts
+      last = b.sum / b.n
+    }
   }
   return { min, mean: sum / n, max, samples: n, first_ts: first, last_ts: lastTs, last }
 }
@@ -57,10 +66,20 @@ export function linearTrend(buckets: readonly Bucket[]): Trend | null {
   const bs = buckets.filter(usable)
   if (bs.length < MIN_TREND_POINTS) return null
   const t0 = bs[0].ts // centred on the first point: epoch-ms squared would lose precision
-  let w = 0, sx = 0, sy = 0
-  for (const b of bs) { w += b.n; sx += b.n * (b.ts - t0); sy += b.sum }
-  const mx = sx / w, my = sy / w
-  let sxx = 0, sxy = 0, lo = Infinity, hi = -Infinity
+  let w = 0,
+    sx = 0,
+    sy = 0
+  for (const b of bs) {
+    w += b.n
+    sx += b.n * (b.ts - t0)
+    sy += b.sum
+  }
+  const mx = sx / w,
+    my = sy / w
+  let sxx = 0,
+    sxy = 0,
+    lo = Infinity,
+    hi = -Infinity
   for (const b of bs) {
     const dx = b.ts - t0 - mx
     sxx += b.n * dx * dx
@@ -76,14 +95,20 @@ export function linearTrend(buckets: readonly Bucket[]): Trend | null {
 export function downsample(buckets: readonly Bucket[], maxPoints: number): Bucket[] {
   const bs = buckets.filter(usable).sort((a, b) => a.ts - b.ts)
   if (bs.length <= maxPoints) return bs
-  const lo = bs[0].ts, span = bs[bs.length - 1].ts - lo + 1
+  const lo = bs[0].ts,
+    span = bs[bs.length - 1].ts - lo + 1
   const width = Math.ceil(span / maxPoints)
   const out = new Map<number, Bucket>()
   for (const b of bs) {
     const k = lo + Math.floor((b.ts - lo) / width) * width
     const cur = out.get(k)
     if (!cur) out.set(k, { ...b, ts: k })
-    else { cur.n += b.n; cur.sum += b.sum; cur.min = Math.min(cur.min, b.min); cur.max = Math.max(cur.max, b.max) }
+    else {
+      cur.n += b.n
+      cur.sum += b.sum
+      cur.min = Math.min(cur.min, b.min)
+      cur.max = Math.max(cur.max, b.max)
+    }
   }
   return [...out.values()]
 }

@@ -28,52 +28,40 @@
  * the same name that an owner may record; without one the command fails as "not installed".
  */
 
-import { ActionGroupError, ActionGroupNotInstalledError, hasActionGroup } from "./d6a.ts";
-import { loadMotion, type Motion } from "./walking.ts";
+import { ActionGroupError, ActionGroupNotInstalledError, hasActionGroup } from './d6a.ts'
+import { loadMotion, type Motion } from './walking.ts'
 
-export const LEGACY_DIRECTIONS = [
-  "forward",
-  "backward",
-  "left",
-  "right",
-  "stand",
-  "squat",
-  "wave",
-  "kick_left",
-  "kick_right",
-  "bow",
-  "stop",
-] as const;
-export type LegacyDirection = (typeof LEGACY_DIRECTIONS)[number];
-export type LegacyMotion = LegacyDirection | "head_nod" | "head_shake";
+export const LEGACY_DIRECTIONS = ['forward', 'backward', 'left', 'right', 'stand', 'squat', 'wave', 'kick_left', 'kick_right', 'bow', 'stop'] as const
+export type LegacyDirection = (typeof LEGACY_DIRECTIONS)[number]
+export type LegacyMotion = LegacyDirection | 'head_nod' | 'head_shake'
 
 export interface LegacyMoveMapping {
   /** The first of these that is installed is played. */
-  groups: readonly string[];
+  groups: readonly string[]
 }
 
-export const LEGACY_MOVES: Readonly<Record<Exclude<LegacyMotion, "stop">, LegacyMoveMapping>> = {
-  forward: { groups: ["go_forward"] },
-  backward: { groups: ["back_fast", "back"] },
-  left: { groups: ["turn_left"] },
-  right: { groups: ["turn_right"] },
-  stand: { groups: ["stand"] },
-  squat: { groups: ["squat", "squat_down"] },
-  wave: { groups: ["wave"] },
-  kick_left: { groups: ["left_shot_fast", "left_kick"] },
-  kick_right: { groups: ["right_shot_fast", "right_kick"] },
-  bow: { groups: ["bow"] },
-  head_nod: { groups: ["head_nod"] },
-  head_shake: { groups: ["head_shake"] },
-};
+export const LEGACY_MOVES: Readonly<Record<Exclude<LegacyMotion, 'stop'>, LegacyMoveMapping>> = {
+  forward: { groups: ['go_forward'] },
+  backward: { groups: ['back_fast', 'back'] },
+  left: { groups: ['turn_left'] },
+  right: { groups: ['turn_right'] },
+  stand: { groups: ['stand'] },
+  squat: { groups: ['squat', 'squat_down'] },
+  wave: { groups: ['wave'] },
+  kick_left: { groups: ['left_shot_fast', 'left_kick'] },
+  kick_right: { groups: ['right_shot_fast', 'right_kick'] },
+  bow: { groups: ['bow'] },
+  head_nod: { groups: ['head_nod'] },
+  head_shake: { groups: ['head_shake'] },
+}
 
 export type LegacyMovePlan =
-  | { kind: "stop" }
+  | { kind: 'stop' }
   /** `group` is ready to play once; `parts` are the files that plays, in order. */
-  | { kind: "play"; motion: LegacyMotion; group: Motion; parts: string[] };
+  | { kind: 'play'; motion: LegacyMotion; group: Motion; parts: string[] }
 
 export function isLegacyMotion(value: unknown): value is LegacyMotion {
-  return value === "stop" || (typeof value === "string" && Object.hasOwn(LEGACY_MOVES, value));
+  return value === 'stop' || (typeof value === 'string' && Object.hasOwn(LEGACY_MOVES, value))
 }
 
 /**
@@ -82,17 +70,17 @@ export function isLegacyMotion(value: unknown): value is LegacyMotion {
  * the mapping is there, ActionGroupError for an unknown motion or a damaged file.
  */
 export function resolveLegacyMove(motion: string, dir: string): LegacyMovePlan {
-  if (motion === "stop") return { kind: "stop" };
+  if (motion === 'stop') return { kind: 'stop' }
   if (!isLegacyMotion(motion)) {
     throw new ActionGroupError(
-      `unknown legacy move ${JSON.stringify(motion.slice(0, 40))}: expected one of ${[...LEGACY_DIRECTIONS, "head_nod", "head_shake"].join(", ")}`,
-    );
+      `unknown legacy move ${JSON.stringify(motion.slice(0, 40))}: expected one of ${[...LEGACY_DIRECTIONS, 'head_nod', 'head_shake'].join(', ')}`,
+    )
   }
-  const mapping = LEGACY_MOVES[motion as Exclude<LegacyMotion, "stop">];
-  const main = mapping.groups.find((name) => hasActionGroup(dir, name));
-  if (main === undefined) throw new ActionGroupNotInstalledError(mapping.groups, dir);
+  const mapping = LEGACY_MOVES[motion as Exclude<LegacyMotion, 'stop'>]
+  const main = mapping.groups.find((name) => hasActionGroup(dir, name))
+  if (main === undefined) throw new ActionGroupNotInstalledError(mapping.groups, dir)
 
-  const group = loadMotion(dir, main);
-  const parts = group.walk ? [...group.walk.start, group.walk.end].map((g) => g.name) : [main];
-  return { kind: "play", motion, group, parts };
+  const group = loadMotion(dir, main)
+  const parts = group.walk ? [...group.walk.start, group.walk.end].map((g) => g.name) : [main]
+  return { kind: 'play', motion, group, parts }
 }

@@ -1,9 +1,7 @@
 // The `tonypi-board` profile (Pi 5 era): everything through HiWonder's STM32 controller
 // board on one 1 Mbaud UART. Servo moves go out as one multi-servo frame; IMU and battery
 // are the board's own periodic reports, so reading them costs no wire time.
-import {
-  encodeBusServoRead, encodeBusServoSetPositions, encodeBusServoStop, encodeBusServoTorque, encodeBuzzer, encodeLed,
-} from '../codecs/board.ts'
+import { encodeBusServoRead, encodeBusServoSetPositions, encodeBusServoStop, encodeBusServoTorque, encodeBuzzer, encodeLed } from '../codecs/board.ts'
 import { boardImuToBody } from '../../core/units.ts'
 import type { BusStatus, ImuSample, RobotDriver, ServoHealth, ServoInfo } from '../robot-driver.ts'
 import type { SerialPort } from '../transports/serial-port.ts'
@@ -18,7 +16,12 @@ export class BoardDriver implements RobotDriver {
   readonly hasBattery = true
   readonly link: BoardLink
 
-  constructor(port: SerialPort, readonly servos: readonly ServoInfo[], opts: BoardLinkOptions = {}, onError?: (e: Error) => void) {
+  constructor(
+    port: SerialPort,
+    readonly servos: readonly ServoInfo[],
+    opts: BoardLinkOptions = {},
+    onError?: (e: Error) => void,
+  ) {
     this.link = new BoardLink(port, opts, onError)
   }
 
@@ -58,7 +61,12 @@ export class BoardDriver implements RobotDriver {
   }
 
   move(targets: readonly { id: number; position: number }[], durationMs: number) {
-    return this.link.send(encodeBusServoSetPositions(durationMs, targets.map((t) => ({ id: t.id, pos: t.position }))))
+    return this.link.send(
+      encodeBusServoSetPositions(
+        durationMs,
+        targets.map((t) => ({ id: t.id, pos: t.position })),
+      ),
+    )
   }
 
   stop(ids?: readonly number[]) {

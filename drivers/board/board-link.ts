@@ -2,8 +2,16 @@
 // (IMU, battery and key reports), so one reader loop consumes every frame: reports update
 // the latest values, bus-servo replies complete the one request waiting for them.
 import {
-  BOARD_INBOUND_MAX_DATA_LEN, BoardFrameDecoder, BoardFunc, decodeBatteryReport, decodeBoardImu, decodeBusServoReply,
-  decodeKeyEvent, type BoardFrame, type BusServoReadName, type BusServoReply,
+  BOARD_INBOUND_MAX_DATA_LEN,
+  BoardFrameDecoder,
+  BoardFunc,
+  decodeBatteryReport,
+  decodeBoardImu,
+  decodeBusServoReply,
+  decodeKeyEvent,
+  type BoardFrame,
+  type BusServoReadName,
+  type BusServoReply,
 } from '../codecs/board.ts'
 import { BusScheduler, type BusPriority } from '../bus/bus-scheduler.ts'
 import { BusStats } from '../bus/bus-stats.ts'
@@ -34,7 +42,11 @@ export class BoardLink {
   private readonly retries: number
   readonly done: Promise<void>
 
-  constructor(private readonly port: SerialPort, opts: BoardLinkOptions = {}, private readonly onError: (e: Error) => void = () => {}) {
+  constructor(
+    private readonly port: SerialPort,
+    opts: BoardLinkOptions = {},
+    private readonly onError: (e: Error) => void = () => {},
+  ) {
     this.timeoutMs = opts.replyTimeoutMs ?? 20
     this.retries = opts.retries ?? 1
     this.done = this.readLoop()
@@ -74,13 +86,19 @@ export class BoardLink {
       }
       case BoardFunc.KEY: {
         const k = decodeKeyEvent(f.data)
-        if (k) { this.keyEvents.push({ ts: now, key: k.keyId, event: k.event }); if (this.keyEvents.length > 100) this.keyEvents.shift() }
+        if (k) {
+          this.keyEvents.push({ ts: now, key: k.keyId, event: k.event })
+          if (this.keyEvents.length > 100) this.keyEvents.shift()
+        }
         return
       }
       case BoardFunc.BUS_SERVO: {
         const r = decodeBusServoReply(f.data)
         const w = this.waiter
-        if (r && w && r.kind === w.kind && r.id === w.id) { this.waiter = null; w.resolve(r) }
+        if (r && w && r.kind === w.kind && r.id === w.id) {
+          this.waiter = null
+          w.resolve(r)
+        }
       }
     }
   }
@@ -100,8 +118,14 @@ export class BoardLink {
         if (attempt) this.stats.retries++
         this.stats.requests++
         this.stats.transaction()
-        const reply = new Promise<BusServoReply | null>((resolve) => { this.waiter = { kind, id, resolve } })
-        const timer = setTimeout(() => { const w = this.waiter; this.waiter = null; w?.resolve(null) }, this.timeoutMs)
+        const reply = new Promise<BusServoReply | null>((resolve) => {
+          this.waiter = { kind, id, resolve }
+        })
+        const timer = setTimeout(() => {
+          const w = this.waiter
+          this.waiter = null
+          w?.resolve(null)
+        }, this.timeoutMs)
         try {
           await this.port.write(frame)
         } catch (err) {
@@ -113,7 +137,10 @@ export class BoardLink {
         }
         const r = await reply
         clearTimeout(timer)
-        if (r) { this.stats.replies++; return r }
+        if (r) {
+          this.stats.replies++
+          return r
+        }
         this.stats.timeouts++
       }
       return null

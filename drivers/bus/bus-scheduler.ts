@@ -19,8 +19,13 @@ export class BusScheduler {
   run<T>(priority: BusPriority, fn: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const job: Job = { run: fn, resolve: resolve as (v: unknown) => void, reject }
-      if (priority === 'command') { this.commands.push(job); this.stats.commands++ }
-      else { this.polls.push(job); this.stats.polls++ }
+      if (priority === 'command') {
+        this.commands.push(job)
+        this.stats.commands++
+      } else {
+        this.polls.push(job)
+        this.stats.polls++
+      }
       this.stats.maxQueue = Math.max(this.stats.maxQueue, this.commands.length + this.polls.length)
       void this.pump()
     })

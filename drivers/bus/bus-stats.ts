@@ -15,7 +15,10 @@ export class BusStats {
   private sweeps: number[] = []
   private transactions: number[] = []
 
-  constructor(readonly name: string, private readonly decoderStats: () => { checksumErrors: number; discardedBytes: number }) {}
+  constructor(
+    readonly name: string,
+    private readonly decoderStats: () => { checksumErrors: number; discardedBytes: number },
+  ) {}
 
   private mark(list: number[], now: number) {
     list.push(now)
@@ -39,9 +42,17 @@ export class BusStats {
   snapshot(now = performance.now()): BusStatsSnapshot {
     const d = this.decoderStats()
     return {
-      name: this.name, requests: this.requests, replies: this.replies, timeouts: this.timeouts, retries: this.retries,
-      checksum_errors: d.checksumErrors, discarded_bytes: d.discardedBytes, errors: this.errors, last_error: this.lastError,
-      sweeps_per_s: this.rate(this.sweeps, now), transactions_per_s: this.rate(this.transactions, now),
+      name: this.name,
+      requests: this.requests,
+      replies: this.replies,
+      timeouts: this.timeouts,
+      retries: this.retries,
+      checksum_errors: d.checksumErrors,
+      discarded_bytes: d.discardedBytes,
+      errors: this.errors,
+      last_error: this.lastError,
+      sweeps_per_s: this.rate(this.sweeps, now),
+      transactions_per_s: this.rate(this.transactions, now),
     }
   }
 }

@@ -5,19 +5,19 @@
  * bytes and joins them little-endian.
  */
 
-import { checkInt, checkLength } from "./validate.ts";
+import { checkInt, checkLength } from './validate.ts'
 
-export const HAT_I2C_ADDR = 0x7a;
-export const HAT_BATTERY_REG = 0x00;
-export const HAT_BATTERY_READ_LEN = 2;
+export const HAT_I2C_ADDR = 0x7a
+export const HAT_BATTERY_REG = 0x00
+export const HAT_BATTERY_READ_LEN = 2
 
 export function decodeHatBattery(bytes: Uint8Array): number {
-  checkLength("hat battery read", bytes, HAT_BATTERY_READ_LEN);
-  return bytes[0] | (bytes[1] << 8);
+  checkLength('hat battery read', bytes, HAT_BATTERY_READ_LEN)
+  return bytes[0] | (bytes[1] << 8)
 }
 
 /** For the simulated hat. */
 export function encodeHatBattery(mv: number): Uint8Array {
-  checkInt("mv", mv, 0, 65535);
-  return Uint8Array.of(mv & 0xff, mv >> 8);
+  checkInt('mv', mv, 0, 65535)
+  return Uint8Array.of(mv & 0xff, mv >> 8)
 }

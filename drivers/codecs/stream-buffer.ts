@@ -7,48 +7,48 @@
  * (less than one frame) is moved to the front, so there is no per-byte copying.
  */
 
-const SLICE = 4096;
+const SLICE = 4096
 
 export interface StreamStats {
   /** Frames that passed every check and were returned. */
-  frames: number;
+  frames: number
   /** Candidates with a valid header and length whose checksum did not match. */
-  checksumErrors: number;
+  checksumErrors: number
   /** Candidates rejected by their LEN byte. */
-  badLength: number;
+  badLength: number
   /** Bytes dropped while hunting for a header or after a rejected candidate. */
-  discardedBytes: number;
+  discardedBytes: number
   /** Every byte ever pushed. Invariant: bytesIn = frame bytes + discardedBytes + pending. */
-  bytesIn: number;
+  bytesIn: number
 }
 
 export abstract class StreamDecoder<F, S extends StreamStats> {
-  readonly stats: S;
-  protected buf: Uint8Array;
-  protected start = 0;
-  protected end = 0;
+  readonly stats: S
+  protected buf: Uint8Array
+  protected start = 0
+  protected end = 0
   /** Absolute stream offset of buf[0], so frames can report where they started. */
-  protected base = 0;
+  protected base = 0
 
   protected constructor(maxFrameBytes: number, stats: S) {
-    this.buf = new Uint8Array(SLICE + maxFrameBytes);
-    this.stats = stats;
+    this.buf = new Uint8Array(SLICE + maxFrameBytes)
+    this.stats = stats
   }
 
   /** Bytes held back because they may still begin a frame. */
   get pending(): number {
-    return this.end - this.start;
+    return this.end - this.start
   }
 
   push(bytes: Uint8Array): F[] {
-    const out: F[] = [];
-    const n = bytes.length;
-    this.stats.bytesIn += n;
+    const out: F[] = []
+    const n = bytes.length
+    this.stats.bytesIn += n
     for (let off = 0; off < n; off += SLICE) {
-      this.append(bytes.subarray(off, Math.min(n, off + SLICE)));
-      this.parse(out);
+      this.append(bytes.subarray(off, Math.min(n, off + SLICE)))
+      this.parse(out)
     }
-    return out;
+    return out
   }
 
   /**
@@ -56,24 +56,24 @@ export abstract class StreamDecoder<F, S extends StreamStats> {
    * timeout the half-received reply is stale and must not glue onto the next one.
    */
   reset(): void {
-    this.stats.discardedBytes += this.end - this.start;
-    this.base += this.end;
-    this.start = 0;
-    this.end = 0;
+    this.stats.discardedBytes += this.end - this.start
+    this.base += this.end
+    this.start = 0
+    this.end = 0
   }
 
   private append(chunk: Uint8Array): void {
     if (this.end + chunk.length > this.buf.length) {
       // Pending is always shorter than one frame, so after compaction a slice fits.
-      this.buf.copyWithin(0, this.start, this.end);
-      this.base += this.start;
-      this.end -= this.start;
-      this.start = 0;
+      this.buf.copyWithin(0, this.start, this.end)
+      this.base += this.start
+      this.end -= this.start
+      this.start = 0
     }
-    this.buf.set(chunk, this.end);
-    this.end += chunk.length;
+    this.buf.set(chunk, this.end)
+    this.end += chunk.length
   }
 
   /** Consume complete frames and garbage from buf[start, end); leave start at the first undecided byte. */
-  protected abstract parse(out: F[]): void;
+  protected abstract parse(out: F[]): void
 }

@@ -54,7 +54,8 @@ function parseArgs(argv: string[]) {
 
 function int(s: string | undefined, what: string, min: number, max: number): number {
   const n = Number(s)
-  if (s === undefined || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`${what} must be a whole number in ${min}..${max}, got ${s ?? 'nothing'}`)
+  if (s === undefined || !Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${what} must be a whole number in ${min}..${max}, got ${s ?? 'nothing'}`)
   return n
 }
 
@@ -71,7 +72,10 @@ async function confirm(question: string, yes: boolean): Promise<boolean> {
  */
 export async function main(argv: string[], out: (s: string) => void = (s) => console.log(s), devices: Partial<SelftestDevices> = {}): Promise<number> {
   const { opts, pos } = parseArgs(argv)
-  if (opts.help || pos.length === 0) { out(USAGE); return opts.help ? 0 : 1 }
+  if (opts.help || pos.length === 0) {
+    out(USAGE)
+    return opts.help ? 0 : 1
+  }
   const protocol = String(opts.protocol ?? (process.env.TONYPI_PROFILE === 'tonypi-board' ? 'board' : 'lx'))
   if (protocol !== 'lx' && protocol !== 'board') throw new UsageError('--protocol is lx or board')
   const path = String(opts.port ?? process.env.TONYPI_SERIAL_PORT ?? '/dev/ttyAMA0')
@@ -82,7 +86,13 @@ export async function main(argv: string[], out: (s: string) => void = (s) => con
     const pack = String(opts.pack ?? process.env.TONYPI_BATTERY_PACK ?? '2S')
     if (pack !== '2S' && pack !== '3S') throw new UsageError('--pack is 2S or 3S')
     const o: SelftestOptions = {
-      protocol, port: path, baud, gpio, pack, devices, replyMs,
+      protocol,
+      port: path,
+      baud,
+      gpio,
+      pack,
+      devices,
+      replyMs,
       i2cBus: String(opts.i2c ?? process.env.TONYPI_I2C_BUS ?? '/dev/i2c-1'),
       ids: parseServoIds(String(opts.ids ?? process.env.TONYPI_SERVO_IDS ?? '1-16'), '--ids'),
     }
@@ -96,7 +106,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => con
   if (protocol === 'lx') {
     const direction = openHalfDuplexDirection(parseGpio(gpio), devices.gpio ?? openGpioOutput, { baud })
     tool = new LxServoTool(new LxBusMaster(port, direction, { replyTimeoutMs: replyMs ?? 15, retries: 1 }))
-    close = () => { port.close(); direction.close() }
+    close = () => {
+      port.close()
+      direction.close()
+    }
   } else {
     const link = new BoardLink(port, { replyTimeoutMs: replyMs ?? 30, retries: 1 })
     tool = new BoardServoTool(link)
@@ -108,7 +121,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => con
       case 'scan': {
         const ids = parseServoIds(String(opts.ids ?? '0-253'), '--ids')
         let n = 0
-        const found = await tool.scan(ids, (id) => { if (++n % 16 === 0 || n === ids.length) process.stderr.write(`\r  scanned ${n}/${ids.length} (id ${id})`) })
+        const found = await tool.scan(ids, (id) => {
+          if (++n % 16 === 0 || n === ids.length) process.stderr.write(`\r  scanned ${n}/${ids.length} (id ${id})`)
+        })
         process.stderr.write('\n')
         out(found.length ? `servos answering: ${found.join(', ')}` : 'no servo answered (check power, the cable, --port and --protocol)')
         return found.length ? 0 : 3
@@ -116,16 +131,28 @@ export async function main(argv: string[], out: (s: string) => void = (s) => con
       case 'read': {
         const id = int(a, 'id', 0, 253)
         const r = await tool.read(id)
-        if (!r) { out(`servo ${id} does not answer`); return 3 }
+        if (!r) {
+          out(`servo ${id} does not answer`)
+          return 3
+        }
         out(JSON.stringify(r, null, 2))
         return 0
       }
       case 'set-id': {
         const from = int(a, 'old id', 0, 253)
         const to = int(b, 'new id', 0, 253)
-        if (!(await tool.read(from))) { out(`servo ${from} does not answer`); return 3 }
-        if (await someoneAnswers(tool, to)) { out(`a servo already answers as ${to}: refusing to create two servos with one id`); return 4 }
-        if (!(await confirm(`Change servo ${from}'s id to ${to}?`, opts.yes === true))) { out('cancelled'); return 5 }
+        if (!(await tool.read(from))) {
+          out(`servo ${from} does not answer`)
+          return 3
+        }
+        if (await someoneAnswers(tool, to)) {
+          out(`a servo already answers as ${to}: refusing to create two servos with one id`)
+          return 4
+        }
+        if (!(await confirm(`Change servo ${from}'s id to ${to}?`, opts.yes === true))) {
+          out('cancelled')
+          return 5
+        }
         await tool.setId(from, to)
         out(`servo ${from} is now ${to}`)
         return 0
@@ -134,8 +161,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => con
         const id = int(a, 'id', 0, 253)
         const off = int(b, 'offset', -125, 125)
         const r = await tool.read(id)
-        if (!r) { out(`servo ${id} does not answer`); return 3 }
-        if (!(await confirm(`Set servo ${id}'s offset from ${r.offset} to ${off} and save it?`, opts.yes === true))) { out('cancelled'); return 5 }
+        if (!r) {
+          out(`servo ${id} does not answer`)
+          return 3
+        }
+        if (!(await confirm(`Set servo ${id}'s offset from ${r.offset} to ${off} and save it?`, opts.yes === true))) {
+          out('cancelled')
+          return 5
+        }
         await tool.setOffset(id, off)
         out(`servo ${id} offset saved: ${off}`)
         return 0
@@ -143,12 +176,21 @@ export async function main(argv: string[], out: (s: string) => void = (s) => con
       case 'limits': {
         const id = int(a, 'id', 0, 253)
         const r = await tool.read(id)
-        if (!r) { out(`servo ${id} does not answer`); return 3 }
-        if (b === undefined) { out(`servo ${id} angle limits: ${r.angle_limit ? `${r.angle_limit.min}-${r.angle_limit.max}` : 'unknown'}`); return 0 }
+        if (!r) {
+          out(`servo ${id} does not answer`)
+          return 3
+        }
+        if (b === undefined) {
+          out(`servo ${id} angle limits: ${r.angle_limit ? `${r.angle_limit.min}-${r.angle_limit.max}` : 'unknown'}`)
+          return 0
+        }
         const min = int(b, 'min', 0, 1000)
         const max = int(c, 'max', 0, 1000)
         if (min >= max) throw new UsageError('min must be below max')
-        if (!(await confirm(`Set servo ${id}'s angle limits to ${min}-${max}?`, opts.yes === true))) { out('cancelled'); return 5 }
+        if (!(await confirm(`Set servo ${id}'s angle limits to ${min}-${max}?`, opts.yes === true))) {
+          out('cancelled')
+          return 5
+        }
         await tool.setLimits(id, min, max)
         out(`servo ${id} angle limits: ${min}-${max}`)
         return 0
@@ -162,8 +204,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => con
 }
 
 if (import.meta.main) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-    process.stderr.write(`servo: ${(err as Error).message}${err instanceof UsageError ? `\n\n${USAGE}` : ''}\n`)
-    process.exit(2)
-  })
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`servo: ${(err as Error).message}${err instanceof UsageError ? `\n\n${USAGE}` : ''}\n`)
+      process.exit(2)
+    },
+  )
 }

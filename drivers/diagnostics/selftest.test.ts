@@ -9,7 +9,9 @@ import { main } from './cli.ts'
 import type { Check } from './selftest.ts'
 
 const stops: (() => Promise<void>)[] = []
-afterEach(async () => { for (const s of stops.splice(0)) await s() })
+afterEach(async () => {
+  for (const s of stops.splice(0)) await s()
+})
 
 /** A TonyPi hat wired to BCM 27 (TX_CON) and 4 (RX_CON), with the chosen I2C devices. */
 function hat(opts: { i2c?: 'full' | 'mpu6500-only' | 'empty'; pulledUp?: number[] } = {}) {
@@ -28,10 +30,13 @@ async function selftest(args: string[], devices = {}) {
   // The simulator shares this process's CPU with the test: under load its replies are late, not lost.
   const code = await main(['selftest', '--reply-ms', '60', ...args], (s) => lines.push(s), devices)
   const report = lines.join('\n')
-  const checks = report.split('\n').filter((l) => l.startsWith('[')).map((l) => {
-    const m = /^\[(.{4})\] ([^:]+): (.*)$/.exec(l)!
-    return { status: m[1].trim().toLowerCase().replace('--', 'info'), name: m[2], detail: m[3] } as Check
-  })
+  const checks = report
+    .split('\n')
+    .filter((l) => l.startsWith('['))
+    .map((l) => {
+      const m = /^\[(.{4})\] ([^:]+): (.*)$/.exec(l)!
+      return { status: m[1].trim().toLowerCase().replace('--', 'info'), name: m[2], detail: m[3] } as Check
+    })
   const check = (name: string) => checks.find((c) => c.name === name)
   return { code, report, checks, check }
 }
@@ -72,7 +77,10 @@ describe('selftest on the hat (LX bus)', () => {
     sim.faults.pullCable('silent')
     const r = await selftest(['--port', sim.path, '--ids', '1-4'], devices)
     expect(r.code).toBe(1)
-    expect(r.check('pins')).toMatchObject({ status: 'fail', detail: expect.stringContaining('no servo answered with any pin pair: check the servos have power') })
+    expect(r.check('pins')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('no servo answered with any pin pair: check the servos have power'),
+    })
     expect(r.check('servos')).toBeUndefined()
   })
 

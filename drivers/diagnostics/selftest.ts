@@ -143,16 +143,24 @@ async function pinChecks(o: SelftestOptions, devices: SelftestDevices, port: Ser
     const held: GpioLine[] = []
     let direction: HalfDuplexDirection | null = null
     try {
-      for (const line of rxLines) if (pins === 'none' || line !== pins.rxEnable) held.push(devices.gpio({ chip, line, initial: 0, consumer: 'tonypi-selftest' }))
+      for (const line of rxLines)
+        if (pins === 'none' || line !== pins.rxEnable) held.push(devices.gpio({ chip, line, initial: 0, consumer: 'tonypi-selftest' }))
       direction = openHalfDuplexDirection(pins, devices.gpio, { baud: o.baud })
       let answer: { id: number; position: number | null; echo: boolean } | null = null
       for (const id of o.ids) {
         const r = await tryRead(port, direction, id, o.replyMs ?? READ_TIMEOUT_MS)
-        if (r.position !== null) { answer = { id, ...r }; break }
+        if (r.position !== null) {
+          answer = { id, ...r }
+          break
+        }
       }
       if (answer) {
         worked.push({ pins, echo: answer.echo })
-        add(`pins ${pinsLabel(pins)}`, 'ok', `servo ${answer.id} answered (position ${answer.position})${answer.echo ? '; our own request came back too (the RX enable stays on while transmitting)' : ''}`)
+        add(
+          `pins ${pinsLabel(pins)}`,
+          'ok',
+          `servo ${answer.id} answered (position ${answer.position})${answer.echo ? '; our own request came back too (the RX enable stays on while transmitting)' : ''}`,
+        )
       } else {
         add(`pins ${pinsLabel(pins)}`, 'info', `no servo answered (ids ${o.ids[0]}..${o.ids.at(-1)})`)
       }
@@ -169,10 +177,18 @@ async function pinChecks(o: SelftestOptions, devices: SelftestDevices, port: Ser
     return mine.pins
   }
   if (worked.length) {
-    add('pins', 'warn', `servos answer with ${pinsLabel(worked[0].pins)}, not with the configured ${pinsLabel(configured)}: set TONYPI_GPIO=${pinsLabel(worked[0].pins)}`)
+    add(
+      'pins',
+      'warn',
+      `servos answer with ${pinsLabel(worked[0].pins)}, not with the configured ${pinsLabel(configured)}: set TONYPI_GPIO=${pinsLabel(worked[0].pins)}`,
+    )
     return worked[0].pins
   }
-  add('pins', 'fail', 'no servo answered with any pin pair: check the servos have power (battery switch on), the bus cable, --port, and that the serial console is off (raspi-config)')
+  add(
+    'pins',
+    'fail',
+    'no servo answered with any pin pair: check the servos have power (battery switch on), the bus cable, --port, and that the serial console is off (raspi-config)',
+  )
   return null
 }
 
@@ -180,8 +196,15 @@ async function lxServoCount(o: SelftestOptions, devices: SelftestDevices, port: 
   const direction = openHalfDuplexDirection(pins, devices.gpio, { baud: o.baud })
   try {
     const bus = new LxBusMaster(port, direction, { replyTimeoutMs: o.replyMs ?? READ_TIMEOUT_MS, retries: 1 })
-    const replies = await bus.requestMany(o.ids.map((id) => encodePosRead(id)), 'command')
-    servoCount(o.ids, o.ids.filter((_, i) => replies[i]), add)
+    const replies = await bus.requestMany(
+      o.ids.map((id) => encodePosRead(id)),
+      'command',
+    )
+    servoCount(
+      o.ids,
+      o.ids.filter((_, i) => replies[i]),
+      add,
+    )
   } finally {
     direction.close()
   }
@@ -221,9 +244,17 @@ async function hatI2cChecks(o: SelftestOptions, devices: SelftestDevices, add: A
     return
   }
   try {
-    const answers = async (addr: number, reg: number, len: number) => bus.writeRead(addr, Uint8Array.of(reg), len).then(() => true, () => false)
+    const answers = async (addr: number, reg: number, len: number) =>
+      bus.writeRead(addr, Uint8Array.of(reg), len).then(
+        () => true,
+        () => false,
+      )
     const present: string[] = []
-    for (const [addr, what] of [[MPU6050_ADDR, 'IMU'], [MPU6050_ADDR_ALT, 'IMU (AD0 high)'], [HAT_I2C_ADDR, 'battery monitor']] as const) {
+    for (const [addr, what] of [
+      [MPU6050_ADDR, 'IMU'],
+      [MPU6050_ADDR_ALT, 'IMU (AD0 high)'],
+      [HAT_I2C_ADDR, 'battery monitor'],
+    ] as const) {
       if (await answers(addr, 0, 1)) present.push(`0x${addr.toString(16)} (${what})`)
     }
     add('i2c', present.length ? 'ok' : 'warn', `${o.i2cBus}: ${present.length ? `${present.join(', ')} answer` : 'no device answers at 0x68, 0x69 or 0x7a'}`)
@@ -279,12 +310,25 @@ async function boardChecks(o: SelftestOptions, devices: SelftestDevices, add: Ad
       await Bun.sleep(10)
       const imu = link.latestImu
       // Back to the floats the board sent: the codec scaled them by g, taking them as g.
-      if (imu && imu.ts !== lastTs) { lastTs = imu.ts; mags.push(Math.hypot(...imu.accel) / STANDARD_GRAVITY) }
+      if (imu && imu.ts !== lastTs) {
+        lastTs = imu.ts
+        mags.push(Math.hypot(...imu.accel) / STANDARD_GRAVITY)
+      }
     }
     const s = link.decoder.stats
     const seconds = (listenMs / 1000).toFixed(1)
-    if (!s.frames) add('board', 'fail', `no frames from the board in ${seconds} s (${s.bytesIn} bytes, ${s.checksumErrors} failed their CRC): is it switched on, and is this its port at ${o.baud} baud?`)
-    else add('board', s.checksumErrors ? 'warn' : 'ok', `${s.frames} frames in ${seconds} s, ${s.checksumErrors} failed their CRC${s.checksumErrors ? ': a noisy or mis-set link' : ''}`)
+    if (!s.frames)
+      add(
+        'board',
+        'fail',
+        `no frames from the board in ${seconds} s (${s.bytesIn} bytes, ${s.checksumErrors} failed their CRC): is it switched on, and is this its port at ${o.baud} baud?`,
+      )
+    else
+      add(
+        'board',
+        s.checksumErrors ? 'warn' : 'ok',
+        `${s.frames} frames in ${seconds} s, ${s.checksumErrors} failed their CRC${s.checksumErrors ? ': a noisy or mis-set link' : ''}`,
+      )
 
     const answered: number[] = []
     for (const id of o.ids) if ((await link.request(encodeBusServoRead('READ_POSITION', id), 'READ_POSITION', id, 'command'))?.ok) answered.push(id)
@@ -303,9 +347,17 @@ async function boardChecks(o: SelftestOptions, devices: SelftestDevices, add: Ad
 
 function describeHost(): string {
   let version = '?'
-  try { version = JSON.parse(readFileSync(join(import.meta.dir, '../../package.json'), 'utf8')).version } catch { /* a copy without package.json */ }
+  try {
+    version = JSON.parse(readFileSync(join(import.meta.dir, '../../package.json'), 'utf8')).version
+  } catch {
+    /* a copy without package.json */
+  }
   let model = 'not a Raspberry Pi (no /proc/device-tree/model)'
-  try { model = readFileSync('/proc/device-tree/model', 'utf8').replace(/\0/g, '').trim() } catch { /* not a Pi */ }
+  try {
+    model = readFileSync('/proc/device-tree/model', 'utf8').replace(/\0/g, '').trim()
+  } catch {
+    /* not a Pi */
+  }
   return `tonypi-monitor ${version}, Bun ${Bun.version}, Linux ${release()} ${arch()}, ${model}`
 }
 
@@ -315,9 +367,10 @@ const MARK: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAI
 export function formatReport(checks: readonly Check[], o: SelftestOptions, now = new Date()): string {
   const count = (s: CheckStatus) => checks.filter((c) => c.status === s).length
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
-  const setup = o.protocol === 'lx'
-    ? `hat (LX bus) on ${o.port} at ${o.baud} baud, TONYPI_GPIO=${o.gpio}, I2C ${o.i2cBus}, ${o.pack} pack`
-    : `controller board on ${o.port} at ${o.baud} baud, ${o.pack} pack`
+  const setup =
+    o.protocol === 'lx'
+      ? `hat (LX bus) on ${o.port} at ${o.baud} baud, TONYPI_GPIO=${o.gpio}, I2C ${o.i2cBus}, ${o.pack} pack`
+      : `controller board on ${o.port} at ${o.baud} baud, ${o.pack} pack`
   return [
     '```',
     `TonyPi Monitor selftest, ${now.toISOString()}`,

@@ -1,13 +1,31 @@
 // What a TonyPi owner needs when a servo misbehaves, over either wire: find the servos on
 // the bus, read everything one servo knows, change its id, trim its offset, set its limits.
 import {
-  decodeLxReply, encodeAngleLimitRead, encodeAngleLimitWrite, encodeAngleOffsetAdjust, encodeAngleOffsetRead,
-  encodeAngleOffsetWrite, encodeIdRead, encodeIdWrite, encodeLedErrorRead, encodePosRead, encodeTempMaxLimitRead,
-  encodeTempRead, encodeTorqueRead, encodeVinLimitRead, encodeVinRead, type LxReply,
+  decodeLxReply,
+  encodeAngleLimitRead,
+  encodeAngleLimitWrite,
+  encodeAngleOffsetAdjust,
+  encodeAngleOffsetRead,
+  encodeAngleOffsetWrite,
+  encodeIdRead,
+  encodeIdWrite,
+  encodeLedErrorRead,
+  encodePosRead,
+  encodeTempMaxLimitRead,
+  encodeTempRead,
+  encodeTorqueRead,
+  encodeVinLimitRead,
+  encodeVinRead,
+  type LxReply,
 } from '../codecs/lx-bus.ts'
 import {
-  encodeBusServoRead, encodeBusServoSaveOffset, encodeBusServoSetAngleLimit, encodeBusServoSetId, encodeBusServoSetOffset,
-  type BusServoReadName, type BusServoReply,
+  encodeBusServoRead,
+  encodeBusServoSaveOffset,
+  encodeBusServoSetAngleLimit,
+  encodeBusServoSetId,
+  encodeBusServoSetOffset,
+  type BusServoReadName,
+  type BusServoReply,
 } from '../codecs/board.ts'
 import type { BoardLink } from '../board/board-link.ts'
 import type { LxBusMaster } from '../hat/lx-bus-master.ts'
@@ -80,9 +98,15 @@ export class LxServoTool implements ServoTool {
     const tlim = r(await this.get(encodeTempMaxLimitRead(id)), 'TEMP_MAX_LIMIT_READ')
     const err = r(await this.get(encodeLedErrorRead(id)), 'LED_ERROR_READ')
     return {
-      id, position: pos.pos, temperature_c: temp?.tempC ?? null, voltage_v: vin ? vin.mv / 1000 : null, torque: torque?.torque ?? null,
-      offset: offset?.offset ?? null, angle_limit: lim ? { min: lim.min, max: lim.max } : null,
-      vin_limit_v: vlim ? { min: vlim.minMv / 1000, max: vlim.maxMv / 1000 } : null, temp_limit_c: tlim?.limitC ?? null,
+      id,
+      position: pos.pos,
+      temperature_c: temp?.tempC ?? null,
+      voltage_v: vin ? vin.mv / 1000 : null,
+      torque: torque?.torque ?? null,
+      offset: offset?.offset ?? null,
+      angle_limit: lim ? { min: lim.min, max: lim.max } : null,
+      vin_limit_v: vlim ? { min: vlim.minMv / 1000, max: vlim.maxMv / 1000 } : null,
+      temp_limit_c: tlim?.limitC ?? null,
       faults: err ? { over_temp: err.overTemp, over_voltage: err.overVoltage, stalled: err.stalled } : null,
     }
   }
@@ -97,7 +121,8 @@ export class LxServoTool implements ServoTool {
     await this.bus.send(encodeAngleOffsetAdjust(id, offset))
     await this.bus.send(encodeAngleOffsetWrite(id))
     const check = await this.readBack(encodeAngleOffsetRead(id), (r) => r?.kind === 'ANGLE_OFFSET_READ' && r.offset === offset)
-    if (check?.kind !== 'ANGLE_OFFSET_READ' || check.offset !== offset) throw new Error(`servo ${id} reads offset ${check?.kind === 'ANGLE_OFFSET_READ' ? check.offset : 'nothing'} after writing ${offset}`)
+    if (check?.kind !== 'ANGLE_OFFSET_READ' || check.offset !== offset)
+      throw new Error(`servo ${id} reads offset ${check?.kind === 'ANGLE_OFFSET_READ' ? check.offset : 'nothing'} after writing ${offset}`)
   }
 
   async setLimits(id: number, min: number, max: number) {
@@ -136,9 +161,15 @@ export class BoardServoTool implements ServoTool {
     const vlim = await this.get('READ_VIN_LIMIT', id)
     const tlim = await this.get('READ_TEMP_LIMIT', id)
     return {
-      id, position: pos.position, temperature_c: temp?.tempC ?? null, voltage_v: vin ? vin.mv / 1000 : null, torque: torque?.torque ?? null,
-      offset: offset?.offset ?? null, angle_limit: lim ? { min: lim.min, max: lim.max } : null,
-      vin_limit_v: vlim ? { min: vlim.minMv / 1000, max: vlim.maxMv / 1000 } : null, temp_limit_c: tlim?.limitC ?? null,
+      id,
+      position: pos.position,
+      temperature_c: temp?.tempC ?? null,
+      voltage_v: vin ? vin.mv / 1000 : null,
+      torque: torque?.torque ?? null,
+      offset: offset?.offset ?? null,
+      angle_limit: lim ? { min: lim.min, max: lim.max } : null,
+      vin_limit_v: vlim ? { min: vlim.minMv / 1000, max: vlim.maxMv / 1000 } : null,
+      temp_limit_c: tlim?.limitC ?? null,
     }
   }
 

@@ -3,8 +3,15 @@
 // multi-servo frame, so a move is one MOVE_TIME_WRITE per servo, sent back to back.
 import { decodeHatBattery, HAT_BATTERY_READ_LEN, HAT_BATTERY_REG, HAT_I2C_ADDR } from '../codecs/hat-battery.ts'
 import {
-  decodeLxReply, encodeMoveStop, encodeMoveTimeWrite, encodePosRead, encodeTempRead, encodeTorque, encodeTorqueRead,
-  encodeVinRead, LX_BROADCAST_ID,
+  decodeLxReply,
+  encodeMoveStop,
+  encodeMoveTimeWrite,
+  encodePosRead,
+  encodeTempRead,
+  encodeTorque,
+  encodeTorqueRead,
+  encodeVinRead,
+  LX_BROADCAST_ID,
 } from '../codecs/lx-bus.ts'
 import type { BusStatus, ImuSample, RobotDriver, ServoHealth, ServoInfo } from '../robot-driver.ts'
 import type { HalfDuplexDirection } from '../transports/half-duplex.ts'
@@ -64,7 +71,10 @@ export class HatDriver implements RobotDriver {
         // Expected on many TonyPi hats: the register comes from HiWonder's ArmPi hat (Board.py),
         // TonyPi's own SDK never reads it (HARDWARE.md section 1).
         const why = err instanceof TransportError && err.code === 'EREMOTEIO' ? 'nothing answers there' : (err as Error).message
-        notes.push({ level: 'info', text: `battery: no battery monitor at I2C 0x${HAT_I2C_ADDR.toString(16)} (${why}); it is on HiWonder's ArmPi hat and not on every TonyPi hat, so battery stays null and is not asked again` })
+        notes.push({
+          level: 'info',
+          text: `battery: no battery monitor at I2C 0x${HAT_I2C_ADDR.toString(16)} (${why}); it is on HiWonder's ArmPi hat and not on every TonyPi hat, so battery stays null and is not asked again`,
+        })
       }
     } else {
       notes.push({ level: 'info', text: 'I2C configured none: no IMU, no battery' })

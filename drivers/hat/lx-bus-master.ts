@@ -24,7 +24,11 @@ export class LxBusMaster {
   private readonly timeoutMs: number
   private readonly retries: number
 
-  constructor(private readonly port: SerialPort, private readonly direction: HalfDuplexDirection, opts: LxBusOptions = {}) {
+  constructor(
+    private readonly port: SerialPort,
+    private readonly direction: HalfDuplexDirection,
+    opts: LxBusOptions = {},
+  ) {
     this.timeoutMs = opts.replyTimeoutMs ?? 10
     this.retries = opts.retries ?? 1
     this.stats = new BusStats('lx-bus', () => this.decoder.stats)
@@ -81,7 +85,10 @@ export class LxBusMaster {
         // bit (half-duplex.ts); an adapter that switches by itself needs no wait.
         await this.direction.request(this.port, frame)
         const reply = await this.awaitReply(frame)
-        if (reply) { this.stats.replies++; return reply }
+        if (reply) {
+          this.stats.replies++
+          return reply
+        }
         this.stats.timeouts++
       } catch (err) {
         this.stats.errors++
@@ -120,6 +127,9 @@ export class LxBusMaster {
 function concat(frames: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0))
   let at = 0
-  for (const f of frames) { out.set(f, at); at += f.length }
+  for (const f of frames) {
+    out.set(f, at)
+    at += f.length
+  }
   return out
 }

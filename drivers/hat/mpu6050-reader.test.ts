@@ -64,7 +64,9 @@ describe('what does not answer like one is refused, saying why', () => {
 
   test('a chip that stays asleep after the wake-up write', async () => {
     const dev = new SimulatedMpu6050(model())
-    dev.onWrite = () => { dev.regs[Mpu6050Reg.PWR_MGMT_1] = 0x40 }
+    dev.onWrite = () => {
+      dev.regs[Mpu6050Reg.PWR_MGMT_1] = 0x40
+    }
     const err = await refusal(busWith(dev))
     expect(err).toBeInstanceOf(ImuRefusedError)
     expect(err.message).toContain('stays asleep after the wake-up write (PWR_MGMT_1 reads 0x40)')
@@ -72,7 +74,9 @@ describe('what does not answer like one is refused, saying why', () => {
 
   test('a device whose registers do not keep what is written (not the MPU register file)', async () => {
     const rom = new RegisterMapDevice({ [Mpu6050Reg.WHO_AM_I]: 0x68 })
-    rom.onWrite = (reg, bytes) => { for (let i = 0; i < bytes.length; i++) rom.regs[reg + i] = 0 }
+    rom.onWrite = (reg, bytes) => {
+      for (let i = 0; i < bytes.length; i++) rom.regs[reg + i] = 0
+    }
     const err = await refusal(busWith(rom))
     expect(err.message).toContain('register 0x1b reads 0x00 after 0x18 was written')
   })

@@ -15,8 +15,18 @@
 // A known compatible chip is accepted with a warning naming it, and decoded with its own
 // temperature scale; an unknown WHO_AM_I that passes all three is accepted with a warning too.
 import {
-  decodeMpu6050Burst, MPU6050_ADDR, MPU6050_BURST_LEN, MPU6050_TEMP, MPU6050_WHO_AM_I_VALUE, MPU_COMPATIBLE_CHIPS,
-  Mpu6050Reg, mpu6050InitSequence, STANDARD_GRAVITY, TONYPI_MPU6050_RANGES, type Mpu6050Ranges, type TempScale,
+  decodeMpu6050Burst,
+  MPU6050_ADDR,
+  MPU6050_BURST_LEN,
+  MPU6050_TEMP,
+  MPU6050_WHO_AM_I_VALUE,
+  MPU_COMPATIBLE_CHIPS,
+  Mpu6050Reg,
+  mpu6050InitSequence,
+  STANDARD_GRAVITY,
+  TONYPI_MPU6050_RANGES,
+  type Mpu6050Ranges,
+  type TempScale,
 } from '../codecs/mpu6050.ts'
 import type { I2cBus } from '../transports/i2c.ts'
 import type { ImuSample } from '../robot-driver.ts'
@@ -59,16 +69,13 @@ export class Mpu6050Reader {
     const at = `at I2C ${hex(addr)}`
     const who = (await bus.writeRead(addr, Uint8Array.of(Mpu6050Reg.WHO_AM_I), 1))[0]!
     const known = MPU_COMPATIBLE_CHIPS[who]
-    const chip: ImuChip = known
-      ? { whoAmI: who, name: known.name }
-      : { whoAmI: who, name: `an unknown chip (WHO_AM_I ${hex(who)})` }
+    const chip: ImuChip = known ? { whoAmI: who, name: known.name } : { whoAmI: who, name: `an unknown chip (WHO_AM_I ${hex(who)})` }
     if (who !== MPU6050_WHO_AM_I_VALUE) {
       chip.warning = known
         ? `IMU ${at}: WHO_AM_I ${hex(who)} is an ${known.name}, not an MPU6050; it keeps the MPU6050's registers, so it is read as one (with the ${known.name}'s temperature scale)`
         : `IMU ${at}: WHO_AM_I ${hex(who)} is no chip we know; it answers like an MPU6050, so it is read as one (check the temperature and the axes)`
     }
-    const refuse = (why: string) =>
-      new ImuRefusedError(`no MPU6050-compatible IMU ${at}: WHO_AM_I read ${hex(who)} and ${why}`)
+    const refuse = (why: string) => new ImuRefusedError(`no MPU6050-compatible IMU ${at}: WHO_AM_I read ${hex(who)} and ${why}`)
 
     const writes = mpu6050InitSequence({ ranges })
     for (const w of writes) await bus.write(addr, Uint8Array.of(w.reg, w.value))

@@ -15,7 +15,7 @@ processes 45678
 procs_running 2
 procs_blocked 0
 softirq 8765432 12 2345678 34 567890 0 0 456 3456789 0 2345678
-`;
+`
 
 /**
  * Deltas from A: cpu0 user+50 system+25 idle+25 (75% busy), cpu1 idle+100
@@ -34,9 +34,9 @@ processes 45680
 procs_running 1
 procs_blocked 0
 softirq 8765999 12 2345700 34 567900 0 0 456 3456800 0 2345700
-`;
+`
 
-export const PI_LOADAVG = '0.52 0.38 0.31 2/213 4567\n';
+export const PI_LOADAVG = '0.52 0.38 0.31 2/213 4567\n'
 
 export const PI_MEMINFO = `MemTotal:        3885396 kB
 MemFree:          912340 kB
@@ -53,14 +53,14 @@ HugePages_Total:       0
 Hugepagesize:       2048 kB
 CmaTotal:         524288 kB
 CmaFree:          498760 kB
-`;
+`
 
 export const PI_NET_DEV_A = `Inter-|   Receive                                                |  Transmit
  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
     lo:  987654    1234    0    0    0     0          0         0   987654    1234    0    0    0     0       0          0
   eth0: 1000000    5000    0    0    0     0          0        12   200000    2500    0    0    0     0       0          0
  wlan0:  500000    3000    0    3    0     0          0         0   100000    1500    0    0    0     0       0          0
-`;
+`
 
 /** 2 s after A: eth0 rx+4000 tx+1000, wlan0 rx+2000 tx+3000, lo busy (ignored). */
 export const PI_NET_DEV_B = `Inter-|   Receive                                                |  Transmit
@@ -68,10 +68,10 @@ export const PI_NET_DEV_B = `Inter-|   Receive                                  
     lo: 9987654    9234    0    0    0     0          0         0  9987654    9234    0    0    0     0       0          0
   eth0: 1004000    5010    0    0    0     0          0        12   201000    2505    0    0    0     0       0          0
  wlan0:  502000    3010    0    3    0     0          0         0   103000    1510    0    0    0     0       0          0
-`;
+`
 
-export const PI_UPTIME = '12345.67 45678.90\n';
+export const PI_UPTIME = '12345.67 45678.90\n'
 
-export const PI_THERMAL_MILLIDEG = '48686\n';
+export const PI_THERMAL_MILLIDEG = '48686\n'
 
-export const PI_THROTTLED = 'throttled=0x50005\n';
+export const PI_THROTTLED = 'throttled=0x50005\n'

@@ -37,42 +37,42 @@ import {
   type BusServoReadName,
   type BusServoReplyValues,
   type LxReply,
-} from '../codecs/index.ts';
-import type { SimulatedTonyPi } from './model.ts';
-import { SimFaults } from './faults.ts';
-import { LxServoBank, LX_DEFAULT_BAUD, LX_DEFAULT_TURNAROUND_MS, type LxCommand } from './lx-bus-device.ts';
-import { WireDevice, byteTimeMs, pushBounded } from './wire.ts';
+} from '../codecs/index.ts'
+import type { SimulatedTonyPi } from './model.ts'
+import { SimFaults } from './faults.ts'
+import { LxServoBank, LX_DEFAULT_BAUD, LX_DEFAULT_TURNAROUND_MS, type LxCommand } from './lx-bus-device.ts'
+import { WireDevice, byteTimeMs, pushBounded } from './wire.ts'
 
-export const BOARD_DEFAULT_BAUD = 1_000_000;
-export const BOARD_DEFAULT_IMU_HZ = 100;
-export const BOARD_DEFAULT_BATTERY_PERIOD_MS = 1000;
+export const BOARD_DEFAULT_BAUD = 1_000_000
+export const BOARD_DEFAULT_IMU_HZ = 100
+export const BOARD_DEFAULT_BATTERY_PERIOD_MS = 1000
 /** serial_servo_init: `proc_timeout = 5`, in FreeRTOS ticks of 1 ms. */
-export const BOARD_SERVO_TIMEOUT_MS = 5;
+export const BOARD_SERVO_TIMEOUT_MS = 5
 
 export interface SimulatedBoardOptions {
-  model: SimulatedTonyPi;
-  faults?: SimFaults;
+  model: SimulatedTonyPi
+  faults?: SimFaults
   /** Pi <-> board link. Default 1,000,000. */
-  baud?: number;
+  baud?: number
   /** IMU packets per second; 0 turns the stream off. Default 100. */
-  imuHz?: number;
+  imuHz?: number
   /** Battery report period; 0 turns it off. Default 1000 ms. */
-  batteryPeriodMs?: number;
+  batteryPeriodMs?: number
   /** The board's own servo bus. Default 115200 (the LX servos' rate). */
-  servoBaud?: number;
-  servoTurnaroundMs?: number;
+  servoBaud?: number
+  servoTurnaroundMs?: number
   /** How long the board waits for a servo before reporting failure. Default 5 ms. */
-  servoTimeoutMs?: number;
+  servoTimeoutMs?: number
   /** How many received frames `received` keeps. Default 10,000. */
-  maxRecorded?: number;
+  maxRecorded?: number
 }
 
 /** A valid frame the board received, exactly as it arrived. */
 export interface BoardReceivedFrame {
-  atMs: number;
-  func: number;
-  data: Uint8Array;
-  bytes: Uint8Array;
+  atMs: number
+  func: number
+  data: Uint8Array
+  bytes: Uint8Array
 }
 
 /** Which LX read answers each bus-servo read sub-command, and how its value carries over. */
@@ -106,60 +106,58 @@ const READS: { [K in BusServoReadName]: { cmd: number; value: (r: LxReply) => Bu
     value: (r) => ({ limitC: r.kind === 'TEMP_MAX_LIMIT_READ' ? r.limitC : 0 }),
     zero: { limitC: 0 },
   },
-};
+}
 
-const READ_BY_SUB = new Map<number, BusServoReadName>(
-  (Object.keys(READS) as BusServoReadName[]).map((k) => [BusServoSub[k], k]),
-);
+const READ_BY_SUB = new Map<number, BusServoReadName>((Object.keys(READS) as BusServoReadName[]).map((k) => [BusServoSub[k], k]))
 
-const u16 = (d: Uint8Array, i: number) => d[i] | (d[i + 1] << 8);
+const u16 = (d: Uint8Array, i: number) => d[i] | (d[i + 1] << 8)
 
 export class SimulatedBoard extends WireDevice {
-  readonly model: SimulatedTonyPi;
-  readonly servos: LxServoBank;
+  readonly model: SimulatedTonyPi
+  readonly servos: LxServoBank
   /** Every valid frame received, oldest first (bounded): LED, buzzer, OLED... as exact bytes. */
-  readonly received: BoardReceivedFrame[] = [];
+  readonly received: BoardReceivedFrame[] = []
   /** The low-battery alarm threshold the host set (function 0, sub 0x01), if any. */
-  batteryAlarmMv: number | null = null;
-  readonly imuPeriodMs: number | null;
-  readonly batteryPeriodMs: number | null;
-  private readonly servoByteMs: number;
-  private readonly servoTurnaroundMs: number;
-  private readonly servoTimeoutMs: number;
-  private readonly maxRecorded: number;
-  private readonly decoder = new BoardFrameDecoder();
-  private servoBusFreeAt = -Infinity;
-  private nextImuAt: number | null = null;
-  private nextBatteryAt: number | null = null;
-  private started = false;
+  batteryAlarmMv: number | null = null
+  readonly imuPeriodMs: number | null
+  readonly batteryPeriodMs: number | null
+  private readonly servoByteMs: number
+  private readonly servoTurnaroundMs: number
+  private readonly servoTimeoutMs: number
+  private readonly maxRecorded: number
+  private readonly decoder = new BoardFrameDecoder()
+  private servoBusFreeAt = -Infinity
+  private nextImuAt: number | null = null
+  private nextBatteryAt: number | null = null
+  private started = false
 
   constructor(opts: SimulatedBoardOptions) {
-    const faults = opts.faults ?? new SimFaults();
-    super({ baud: opts.baud ?? BOARD_DEFAULT_BAUD, faults, halfDuplex: false });
-    this.model = opts.model;
-    this.servos = new LxServoBank(opts.model, faults);
-    const hz = opts.imuHz ?? BOARD_DEFAULT_IMU_HZ;
-    this.imuPeriodMs = hz > 0 ? 1000 / hz : null;
-    const bat = opts.batteryPeriodMs ?? BOARD_DEFAULT_BATTERY_PERIOD_MS;
-    this.batteryPeriodMs = bat > 0 ? bat : null;
-    this.servoByteMs = byteTimeMs(opts.servoBaud ?? LX_DEFAULT_BAUD);
-    this.servoTurnaroundMs = opts.servoTurnaroundMs ?? LX_DEFAULT_TURNAROUND_MS;
-    this.servoTimeoutMs = opts.servoTimeoutMs ?? BOARD_SERVO_TIMEOUT_MS;
-    this.maxRecorded = opts.maxRecorded ?? 10_000;
+    const faults = opts.faults ?? new SimFaults()
+    super({ baud: opts.baud ?? BOARD_DEFAULT_BAUD, faults, halfDuplex: false })
+    this.model = opts.model
+    this.servos = new LxServoBank(opts.model, faults)
+    const hz = opts.imuHz ?? BOARD_DEFAULT_IMU_HZ
+    this.imuPeriodMs = hz > 0 ? 1000 / hz : null
+    const bat = opts.batteryPeriodMs ?? BOARD_DEFAULT_BATTERY_PERIOD_MS
+    this.batteryPeriodMs = bat > 0 ? bat : null
+    this.servoByteMs = byteTimeMs(opts.servoBaud ?? LX_DEFAULT_BAUD)
+    this.servoTurnaroundMs = opts.servoTurnaroundMs ?? LX_DEFAULT_TURNAROUND_MS
+    this.servoTimeoutMs = opts.servoTimeoutMs ?? BOARD_SERVO_TIMEOUT_MS
+    this.maxRecorded = opts.maxRecorded ?? 10_000
   }
 
   get decoderStats(): BoardFrameDecoder['stats'] {
-    return this.decoder.stats;
+    return this.decoder.stats
   }
 
   /** Received frames of one function, e.g. framesOf(BoardFunc.BUZZER). */
   framesOf(func: number): BoardReceivedFrame[] {
-    return this.received.filter((f) => f.func === func);
+    return this.received.filter((f) => f.func === func)
   }
 
   /** A button on the board was used: report it as the firmware does (function 6). */
   pressKey(keyId: number, event: number, atMs: number): void {
-    this.transmit(encodeKeyEvent(keyId, event), atMs);
+    this.transmit(encodeKeyEvent(keyId, event), atMs)
   }
 
   /**
@@ -167,23 +165,19 @@ export class SimulatedBoard extends WireDevice {
    * (x up); encodeBoardImu then writes g.
    */
   imuFrame(): Uint8Array {
-    const { accel, gyro } = this.model.readImu();
+    const { accel, gyro } = this.model.readImu()
     return encodeBoardImu({
       accel: [accel[1], -accel[0], accel[2]],
       gyro: [gyro[1], -gyro[0], gyro[2]],
-    });
+    })
   }
 
   protected override onHostByte(value: number, endMs: number): void {
     for (const f of this.decoder.push(Uint8Array.of(value))) {
-      pushBounded(
-        this.received,
-        { atMs: endMs, func: f.func, data: f.data, bytes: encodeBoardFrame(f.func, f.data) },
-        this.maxRecorded,
-      );
-      if (f.func === BoardFunc.BUS_SERVO) this.busServo(f.data, endMs);
+      pushBounded(this.received, { atMs: endMs, func: f.func, data: f.data, bytes: encodeBoardFrame(f.func, f.data) }, this.maxRecorded)
+      if (f.func === BoardFunc.BUS_SERVO) this.busServo(f.data, endMs)
       else if (f.func === BoardFunc.SYS && f.data.length >= 3 && f.data[0] === SysSub.SET_BATTERY_ALARM) {
-        this.batteryAlarmMv = u16(f.data, 1);
+        this.batteryAlarmMv = u16(f.data, 1)
       }
     }
   }
@@ -192,126 +186,124 @@ export class SimulatedBoard extends WireDevice {
     if (!this.started) {
       // Streams start when something first looks at the board, not at construction: a device
       // built long before it is served must not owe a backlog of packets.
-      this.started = true;
-      if (this.imuPeriodMs !== null) this.nextImuAt = nowMs;
-      if (this.batteryPeriodMs !== null) this.nextBatteryAt = nowMs;
+      this.started = true
+      if (this.imuPeriodMs !== null) this.nextImuAt = nowMs
+      if (this.batteryPeriodMs !== null) this.nextBatteryAt = nowMs
     }
     if (this.nextImuAt !== null && this.imuPeriodMs !== null && this.nextImuAt <= nowMs) {
-      this.model.step(this.nextImuAt);
-      this.transmit(this.imuFrame(), this.nextImuAt);
-      this.nextImuAt = nextSlot(this.nextImuAt, this.imuPeriodMs, nowMs);
+      this.model.step(this.nextImuAt)
+      this.transmit(this.imuFrame(), this.nextImuAt)
+      this.nextImuAt = nextSlot(this.nextImuAt, this.imuPeriodMs, nowMs)
     }
     if (this.nextBatteryAt !== null && this.batteryPeriodMs !== null && this.nextBatteryAt <= nowMs) {
-      this.model.step(this.nextBatteryAt);
-      this.transmit(encodeBatteryReport(Math.min(65535, this.model.readBattery().voltageMv)), this.nextBatteryAt);
-      this.nextBatteryAt = nextSlot(this.nextBatteryAt, this.batteryPeriodMs, nowMs);
+      this.model.step(this.nextBatteryAt)
+      this.transmit(encodeBatteryReport(Math.min(65535, this.model.readBattery().voltageMv)), this.nextBatteryAt)
+      this.nextBatteryAt = nextSlot(this.nextBatteryAt, this.batteryPeriodMs, nowMs)
     }
   }
 
   protected override nextTickMs(): number | null {
-    if (!this.started) return this.imuPeriodMs !== null || this.batteryPeriodMs !== null ? -Infinity : null;
-    if (this.nextImuAt === null) return this.nextBatteryAt;
-    if (this.nextBatteryAt === null) return this.nextImuAt;
-    return Math.min(this.nextImuAt, this.nextBatteryAt);
+    if (!this.started) return this.imuPeriodMs !== null || this.batteryPeriodMs !== null ? -Infinity : null
+    if (this.nextImuAt === null) return this.nextBatteryAt
+    if (this.nextBatteryAt === null) return this.nextImuAt
+    return Math.min(this.nextImuAt, this.nextBatteryAt)
   }
 
   protected override resetProtocol(): void {
-    this.decoder.reset();
-    this.servoBusFreeAt = -Infinity;
+    this.decoder.reset()
+    this.servoBusFreeAt = -Infinity
   }
 
   // --- Function 5: bus servos, relayed as LX frames on the board's own servo bus ----------------
 
   private busServo(d: Uint8Array, atMs: number): void {
-    if (d.length < 2) return;
-    const sub = d[0];
-    const read = READ_BY_SUB.get(sub);
+    if (d.length < 2) return
+    const sub = d[0]
+    const read = READ_BY_SUB.get(sub)
     if (read !== undefined) {
-      this.relayRead(read, d[1], atMs);
-      return;
+      this.relayRead(read, d[1], atMs)
+      return
     }
-    const frames: LxCommand[] = [];
-    const lx = (id: number, cmd: number, params: number[] = []) => frames.push({ id, cmd, params: Uint8Array.from(params) });
+    const frames: LxCommand[] = []
+    const lx = (id: number, cmd: number, params: number[] = []) => frames.push({ id, cmd, params: Uint8Array.from(params) })
     switch (sub) {
       case BusServoSub.SET_POSITIONS: {
-        if (d.length < 4) return;
-        const dur = u16(d, 1);
-        const n = d[3];
-        if (d.length < 4 + 3 * n) return;
+        if (d.length < 4) return
+        const dur = u16(d, 1)
+        const n = d[3]
+        if (d.length < 4 + 3 * n) return
         for (let i = 0; i < n; i++) {
-          const o = 4 + 3 * i;
+          const o = 4 + 3 * i
           // serial_servo_set_position clamps to 0..1000 before building the frame.
-          const pos = Math.min(1000, u16(d, o + 1));
-          lx(d[o], LxCmd.MOVE_TIME_WRITE, [pos & 0xff, pos >> 8, dur & 0xff, dur >> 8]);
+          const pos = Math.min(1000, u16(d, o + 1))
+          lx(d[o], LxCmd.MOVE_TIME_WRITE, [pos & 0xff, pos >> 8, dur & 0xff, dur >> 8])
         }
-        break;
+        break
       }
       case BusServoSub.STOP: {
-        const n = d[1];
-        if (d.length < 2 + n) return;
-        for (let i = 0; i < n; i++) lx(d[2 + i], LxCmd.MOVE_STOP);
-        break;
+        const n = d[1]
+        if (d.length < 2 + n) return
+        for (let i = 0; i < n; i++) lx(d[2 + i], LxCmd.MOVE_STOP)
+        break
       }
       case BusServoSub.TORQUE_OFF:
-        lx(d[1], LxCmd.LOAD_OR_UNLOAD_WRITE, [0]);
-        break;
+        lx(d[1], LxCmd.LOAD_OR_UNLOAD_WRITE, [0])
+        break
       case BusServoSub.TORQUE_ON:
-        lx(d[1], LxCmd.LOAD_OR_UNLOAD_WRITE, [1]);
-        break;
+        lx(d[1], LxCmd.LOAD_OR_UNLOAD_WRITE, [1])
+        break
       case BusServoSub.SET_ID:
-        if (d.length >= 3) lx(d[1], LxCmd.ID_WRITE, [d[2]]);
-        break;
+        if (d.length >= 3) lx(d[1], LxCmd.ID_WRITE, [d[2]])
+        break
       case BusServoSub.SET_OFFSET:
         if (d.length >= 3) {
           // serial_servo_set_deviation clamps to +-125.
-          const off = Math.max(-125, Math.min(125, (d[2] << 24) >> 24));
-          lx(d[1], LxCmd.ANGLE_OFFSET_ADJUST, [off & 0xff]);
+          const off = Math.max(-125, Math.min(125, (d[2] << 24) >> 24))
+          lx(d[1], LxCmd.ANGLE_OFFSET_ADJUST, [off & 0xff])
         }
-        break;
+        break
       case BusServoSub.SAVE_OFFSET:
-        lx(d[1], LxCmd.ANGLE_OFFSET_WRITE);
-        break;
+        lx(d[1], LxCmd.ANGLE_OFFSET_WRITE)
+        break
       case BusServoSub.SET_ANGLE_LIMIT:
-        if (d.length >= 6) lx(d[1], LxCmd.ANGLE_LIMIT_WRITE, [d[2], d[3], d[4], d[5]]);
-        break;
+        if (d.length >= 6) lx(d[1], LxCmd.ANGLE_LIMIT_WRITE, [d[2], d[3], d[4], d[5]])
+        break
       case BusServoSub.SET_VIN_LIMIT:
-        if (d.length >= 6) lx(d[1], LxCmd.VIN_LIMIT_WRITE, [d[2], d[3], d[4], d[5]]);
-        break;
+        if (d.length >= 6) lx(d[1], LxCmd.VIN_LIMIT_WRITE, [d[2], d[3], d[4], d[5]])
+        break
       case BusServoSub.SET_TEMP_LIMIT:
-        if (d.length >= 3) lx(d[1], LxCmd.TEMP_MAX_LIMIT_WRITE, [d[2]]);
-        break;
+        if (d.length >= 3) lx(d[1], LxCmd.TEMP_MAX_LIMIT_WRITE, [d[2]])
+        break
       default:
-        return;
+        return
     }
     // Each frame reaches the servos when its last byte is out on the servo bus.
-    let t = Math.max(atMs, this.servoBusFreeAt);
+    let t = Math.max(atMs, this.servoBusFreeAt)
     for (const c of frames) {
-      t += encodeLxFrame(c.id, c.cmd, c.params).length * this.servoByteMs;
-      this.servos.execute(c, t);
+      t += encodeLxFrame(c.id, c.cmd, c.params).length * this.servoByteMs
+      this.servos.execute(c, t)
     }
-    this.servoBusFreeAt = t;
+    this.servoBusFreeAt = t
   }
 
   private relayRead(kind: BusServoReadName, id: number, atMs: number): void {
-    const spec = READS[kind];
-    const request: LxCommand = { id, cmd: spec.cmd, params: new Uint8Array(0) };
-    const sentAt = Math.max(atMs, this.servoBusFreeAt) + encodeLxFrame(id, spec.cmd).length * this.servoByteMs;
-    const replies = this.servos.execute(request, sentAt);
+    const spec = READS[kind]
+    const request: LxCommand = { id, cmd: spec.cmd, params: new Uint8Array(0) }
+    const sentAt = Math.max(atMs, this.servoBusFreeAt) + encodeLxFrame(id, spec.cmd).length * this.servoByteMs
+    const replies = this.servos.execute(request, sentAt)
     // Several servos answering garble each other: the firmware's checksum check fails and it waits
     // out its timeout, exactly as for no answer.
-    const ok = replies.length === 1;
-    const doneAt = ok
-      ? sentAt + this.servoTurnaroundMs + encodeLxReply(replies[0]).length * this.servoByteMs
-      : sentAt + this.servoTimeoutMs;
-    this.servoBusFreeAt = doneAt;
-    const value = ok ? spec.value(replies[0]) : spec.zero;
-    const report = encodeBusServoReply({ kind, id, status: ok ? 0 : -1, ...value } as Parameters<typeof encodeBusServoReply>[0]);
-    this.transmit(report, doneAt);
+    const ok = replies.length === 1
+    const doneAt = ok ? sentAt + this.servoTurnaroundMs + encodeLxReply(replies[0]).length * this.servoByteMs : sentAt + this.servoTimeoutMs
+    this.servoBusFreeAt = doneAt
+    const value = ok ? spec.value(replies[0]) : spec.zero
+    const report = encodeBusServoReply({ kind, id, status: ok ? 0 : -1, ...value } as Parameters<typeof encodeBusServoReply>[0])
+    this.transmit(report, doneAt)
   }
 }
 
 /** The next period boundary after nowMs: a stalled driver skips packets rather than bursting them. */
 function nextSlot(prev: number, period: number, nowMs: number): number {
-  const next = prev + period;
-  return next > nowMs ? next : nowMs + period - ((nowMs - prev) % period);
+  const next = prev + period
+  return next > nowMs ? next : nowMs + period - ((nowMs - prev) % period)
 }

@@ -1,7 +1,7 @@
 /** Device transports: UART, pty, I2C, GPIO through bun:ffi, and their in-memory twins. */
-export { TransportError, isDisconnect } from "./errors.ts";
-export { type SerialPort, readExact } from "./serial-port.ts";
-export { FdSerialPort, type WaitStrategy } from "./fd-port.ts";
+export { TransportError, isDisconnect } from './errors.ts'
+export { type SerialPort, readExact } from './serial-port.ts'
+export { FdSerialPort, type WaitStrategy } from './fd-port.ts'
 export {
   openSerialPort,
   ReopeningSerialPort,
@@ -9,11 +9,11 @@ export {
   type SerialPortOptions,
   type ReopenOptions,
   type ReopenEvent,
-} from "./uart.ts";
-export { BAUD_CODES, readTermios, type TermiosState } from "./termios.ts";
-export { openPty, type Pty } from "./pty.ts";
-export { openI2cBus, type I2cBus } from "./i2c.ts";
-export { openGpioOutput, type GpioLine, type GpioOutputOptions } from "./gpio.ts";
+} from './uart.ts'
+export { BAUD_CODES, readTermios, type TermiosState } from './termios.ts'
+export { openPty, type Pty } from './pty.ts'
+export { openI2cBus, type I2cBus } from './i2c.ts'
+export { openGpioOutput, type GpioLine, type GpioOutputOptions } from './gpio.ts'
 export {
   HalfDuplexDirection,
   openHalfDuplexDirection,
@@ -21,7 +21,7 @@ export {
   HIWONDER_HAT_PINS_GPIO17,
   PLAUSIBLE_HAT_PINS,
   type HalfDuplexPins,
-} from "./half-duplex.ts";
+} from './half-duplex.ts'
 export {
   createMemorySerialPair,
   MemorySerialPort,
@@ -30,4 +30,4 @@ export {
   MemoryGpioLine,
   MemoryGpioChip,
   type I2cDevice,
-} from "./memory.ts";
+} from './memory.ts'

@@ -14,31 +14,31 @@
  *   time, not a reply.
  */
 
-const FUTEX = new Int32Array(new SharedArrayBuffer(4));
+const FUTEX = new Int32Array(new SharedArrayBuffer(4))
 
 /** How much of a blocking wait is spun rather than slept. */
-export const SPIN_MS = 0.2;
+export const SPIN_MS = 0.2
 
 /** Longer than this is a caller's mistake: a blocked thread serves nobody else. */
-export const MAX_BLOCK_MS = 50;
+export const MAX_BLOCK_MS = 50
 
 /** Holds the thread until performance.now() >= t. */
 export function blockUntil(t: number): void {
-  const left0 = t - performance.now();
-  if (left0 > MAX_BLOCK_MS) throw new RangeError(`blockUntil: ${left0.toFixed(1)} ms is too long to block (limit ${MAX_BLOCK_MS} ms)`);
+  const left0 = t - performance.now()
+  if (left0 > MAX_BLOCK_MS) throw new RangeError(`blockUntil: ${left0.toFixed(1)} ms is too long to block (limit ${MAX_BLOCK_MS} ms)`)
   for (;;) {
-    const left = t - performance.now();
-    if (left <= 0) return;
-    if (left > SPIN_MS) Atomics.wait(FUTEX, 0, 0, left - SPIN_MS);
+    const left = t - performance.now()
+    if (left <= 0) return
+    if (left > SPIN_MS) Atomics.wait(FUTEX, 0, 0, left - SPIN_MS)
   }
 }
 
 /** Resolves at performance.now() >= t, to well under a millisecond, without blocking the thread. */
 export async function sleepUntil(t: number): Promise<void> {
   for (;;) {
-    const left = t - performance.now();
-    if (left <= 0) return;
-    if (left > 2) await Bun.sleep(left - 1.5);
-    else await new Promise<void>((r) => setImmediate(r));
+    const left = t - performance.now()
+    if (left <= 0) return
+    if (left > 2) await Bun.sleep(left - 1.5)
+    else await new Promise<void>((r) => setImmediate(r))
   }
 }

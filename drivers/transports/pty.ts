@@ -17,46 +17,46 @@
  * the slave (it then reads 0 with POLLHUP and writes EIO), which is how a test pulls the
  * cable, and the slave path disappears (open gives ENOENT).
  */
-import { CString, ptr } from "bun:ffi";
-import { libc, errno, O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDWR } from "./libc.ts";
-import { TransportError, errnoName } from "./errors.ts";
-import { applyRaw } from "./termios.ts";
-import { FdSerialPort, type WaitStrategy } from "./fd-port.ts";
+import { CString, ptr } from 'bun:ffi'
+import { libc, errno, O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDWR } from './libc.ts'
+import { TransportError, errnoName } from './errors.ts'
+import { applyRaw } from './termios.ts'
+import { FdSerialPort, type WaitStrategy } from './fd-port.ts'
 
 export interface Pty {
   /** The master end: bytes written here arrive at the slave, and vice versa. */
-  master: FdSerialPort;
+  master: FdSerialPort
   /** e.g. /dev/pts/3: what the edge opens. */
-  slavePath: string;
+  slavePath: string
   /** Closes the master; the slave side sees a hang-up. */
-  close(): void;
+  close(): void
 }
 
 export function openPty(opts: { wait?: WaitStrategy } = {}): Pty {
-  const sys = libc();
-  const fd = sys.posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  const sys = libc()
+  const fd = sys.posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
   if (fd < 0) {
-    const e = errno();
-    throw new TransportError(errnoName(e), `posix_openpt failed: ${errnoName(e)} (is /dev/ptmx available? devpts mounted?)`, { errno: e });
+    const e = errno()
+    throw new TransportError(errnoName(e), `posix_openpt failed: ${errnoName(e)} (is /dev/ptmx available? devpts mounted?)`, { errno: e })
   }
-  let slavePath = "";
+  let slavePath = ''
   try {
-    if (sys.grantpt(fd) !== 0) throw step("grantpt");
-    if (sys.unlockpt(fd) !== 0) throw step("unlockpt");
-    const name = new Uint8Array(128);
-    const rc = sys.ptsname_r(fd, name, name.length);
-    if (rc !== 0) throw step("ptsname_r", rc);
-    slavePath = new CString(ptr(name));
-    applyRaw(fd, null, slavePath);
+    if (sys.grantpt(fd) !== 0) throw step('grantpt')
+    if (sys.unlockpt(fd) !== 0) throw step('unlockpt')
+    const name = new Uint8Array(128)
+    const rc = sys.ptsname_r(fd, name, name.length)
+    if (rc !== 0) throw step('ptsname_r', rc)
+    slavePath = new CString(ptr(name))
+    applyRaw(fd, null, slavePath)
   } catch (err) {
-    sys.close(fd);
-    throw err;
+    sys.close(fd)
+    throw err
   }
-  const master = new FdSerialPort(fd, { path: `${slavePath} (master)`, hangupIsFatal: false, wait: opts.wait });
-  return { master, slavePath, close: () => master.close() };
+  const master = new FdSerialPort(fd, { path: `${slavePath} (master)`, hangupIsFatal: false, wait: opts.wait })
+  return { master, slavePath, close: () => master.close() }
 }
 
 function step(op: string, rc?: number): TransportError {
-  const e = rc && rc > 0 ? rc : errno(); // ptsname_r returns the error number instead of setting errno
-  return new TransportError(errnoName(e), `${op} failed: ${errnoName(e)}`, { errno: e });
+  const e = rc && rc > 0 ? rc : errno() // ptsname_r returns the error number instead of setting errno
+  return new TransportError(errnoName(e), `${op} failed: ${errnoName(e)}`, { errno: e })
 }

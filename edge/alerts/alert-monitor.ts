@@ -5,7 +5,16 @@
 // resolve, rule edits) take the same path, so every listener sees the same history.
 import { describeChange } from '../../core/alerts/describe.ts'
 import { AlertEngine, type AlertChange, type AlertReading } from '../../core/alerts/engine.ts'
-import { ACKNOWLEDGE_ALL_MAX, type AlertChangeKind, type AlertFilter, type AlertMessage, type AlertRecord, type ManualAlert, type RulePatch, type RuleRecord } from '../../core/alerts/record.ts'
+import {
+  ACKNOWLEDGE_ALL_MAX,
+  type AlertChangeKind,
+  type AlertFilter,
+  type AlertMessage,
+  type AlertRecord,
+  type ManualAlert,
+  type RulePatch,
+  type RuleRecord,
+} from '../../core/alerts/record.ts'
 import type { Logger } from '../../core/log.ts'
 import type { ServoInfo } from '../../core/robot-types.ts'
 import { servoLabel } from '../../core/servo-label.ts'
@@ -132,4 +141,3 @@ export class AlertMonitor {
 function levelOf(severity: string): 'info' | 'warn' | 'error' {
   return severity === 'critical' ? 'error' : severity === 'warning' ? 'warn' : 'info'
 }
-

@@ -12,7 +12,10 @@ const UNDER_VOLTAGE_NOW = 0x1
 const SLOWED_NOW = 0x2 | 0x4 | 0x8
 
 const PERFORMANCE_METRICS: [field: string, metric: string][] = [
-  ['cpu_temp_c', 'cpu_temperature'], ['mem_percent', 'memory_percent'], ['disk_percent', 'disk_percent'], ['cpu_percent', 'cpu_percent'],
+  ['cpu_temp_c', 'cpu_temperature'],
+  ['mem_percent', 'memory_percent'],
+  ['disk_percent', 'disk_percent'],
+  ['cpu_percent', 'cpu_percent'],
 ]
 
 export class BusReadings {
@@ -60,7 +63,10 @@ export class BusReadings {
         const f = this.fall.update([v.ax, v.ay, v.az])
         const down = f.posture !== 'upright'
         out.push({
-          metric: 'fall', source: '', value: down ? 1 : 0, ts: s.ts,
+          metric: 'fall',
+          source: '',
+          value: down ? 1 : 0,
+          ts: s.ts,
           shown: {
             value: Math.round(f.angle * 10) / 10,
             threshold: f.posture === 'front' || (!down && Math.abs(f.angle) < 90) ? FALL_FRONT_DEG : FALL_BACK_DEG,

@@ -18,9 +18,14 @@ export function health(ctx: EdgeContext, now: number): HealthReport {
   const last = ctx.state.lastSampleTs
   const age = last === null ? null : now - last
   const grace = now - ctx.startedAt < 5_000
-  checks.samples = age !== null && age <= ctx.maxSampleAgeMs
-    ? { ok: true, detail: `last sample ${age} ms ago` }
-    : grace ? { ok: true, detail: 'starting' } : { ok: false, detail: age === null ? 'no sample yet' : `last sample ${age} ms ago` }
-  const failing = Object.entries(checks).filter(([, c]) => !c.ok).map(([k]) => k)
+  checks.samples =
+    age !== null && age <= ctx.maxSampleAgeMs
+      ? { ok: true, detail: `last sample ${age} ms ago` }
+      : grace
+        ? { ok: true, detail: 'starting' }
+        : { ok: false, detail: age === null ? 'no sample yet' : `last sample ${age} ms ago` }
+  const failing = Object.entries(checks)
+    .filter(([, c]) => !c.ok)
+    .map(([k]) => k)
   return { status: failing.length ? 'failing' : 'ok', robot_id: ctx.robotId, ts: now, failing, checks }
 }

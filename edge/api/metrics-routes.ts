@@ -8,14 +8,18 @@ import type { EdgeContext } from '../context.ts'
 import type { EdgeAuth } from './routes.ts'
 
 export function metricsRoutes(ctx: EdgeContext, auth: EdgeAuth) {
-  return new Elysia().use(auth)
-    .use(metricsTokenRoutes({
-      auth, secret: ctx.jwtSecret,
-      audit: ({ username, days }) => {
-        ctx.log.info('metrics token issued', { username, days })
-        ctx.bus.event('metrics.token', 'info', { username, days })
-      },
-    }))
+  return new Elysia()
+    .use(auth)
+    .use(
+      metricsTokenRoutes({
+        auth,
+        secret: ctx.jwtSecret,
+        audit: ({ username, days }) => {
+          ctx.log.info('metrics token issued', { username, days })
+          ctx.bus.event('metrics.token', 'info', { username, days })
+        },
+      }),
+    )
     .get('/metrics', () => new Response(ctx.metrics.render(ctx), { headers: { 'content-type': EXPOSITION_CONTENT_TYPE } }), {
       auth: ['metrics', 'admin'],
       detail: { summary: 'Prometheus text format: polling, buses, store, broker, sync, alerts, API latency, the process (also at /metrics)' },

@@ -14,31 +14,50 @@ export function robotRoutes(ctx: EdgeContext, auth: EdgeAuth) {
   const own = (id: string) => {
     if (id !== ctx.robotId) throw new HttpError(404, 'not_found', `this edge is robot ${ctx.robotId}`)
   }
-  return new Elysia().use(auth)
+  return new Elysia()
+    .use(auth)
     .get('/robots', () => [robotSummary(ctx)], { auth: 'viewer' })
-    .get('/robots/:id', ({ params }) => {
-      own(params.id)
-      return robotSummary(ctx)
-    }, { auth: 'viewer', params: IdParam })
-    .put('/robots/:id', ({ principal, params, body }) => {
-      own(params.id)
-      const { before, after } = editRobotDetails(ctx.db, knownFields(body, RobotDetailsPatch.properties, 'a robot'))
-      const fields = changedDetails(before, after)
-      if (fields.length) ctx.bus.event('robot.edited', 'info', { by: principal.username, fields, message: `robot details (${fields.join(', ')}) edited by ${principal.username}` })
-      return robotSummary(ctx)
-    }, {
-      auth: 'admin',
-      params: IdParam,
-      body: OpenBody(RobotDetailsPatch.properties, { minProperties: 1 }),
-      detail: { summary: "Edit this robot's name, description, location and notes (partial; null or blank clears a field)" },
-    })
+    .get(
+      '/robots/:id',
+      ({ params }) => {
+        own(params.id)
+        return robotSummary(ctx)
+      },
+      { auth: 'viewer', params: IdParam },
+    )
+    .put(
+      '/robots/:id',
+      ({ principal, params, body }) => {
+        own(params.id)
+        const { before, after } = editRobotDetails(ctx.db, knownFields(body, RobotDetailsPatch.properties, 'a robot'))
+        const fields = changedDetails(before, after)
+        if (fields.length)
+          ctx.bus.event('robot.edited', 'info', {
+            by: principal.username,
+            fields,
+            message: `robot details (${fields.join(', ')}) edited by ${principal.username}`,
+          })
+        return robotSummary(ctx)
+      },
+      {
+        auth: 'admin',
+        params: IdParam,
+        body: OpenBody(RobotDetailsPatch.properties, { minProperties: 1 }),
+        detail: { summary: "Edit this robot's name, description, location and notes (partial; null or blank clears a field)" },
+      },
+    )
 }
 
 function robotSummary(ctx: EdgeContext) {
   const st = ctx.state.status(Date.now())
   return {
-    robot_id: ctx.robotId, ...robotDetails(ctx.db), profile: st.profile, online: true, estopped: st.estopped,
-    last_seen: ctx.state.lastSampleTs, battery: st.battery,
+    robot_id: ctx.robotId,
+    ...robotDetails(ctx.db),
+    profile: st.profile,
+    online: true,
+    estopped: st.estopped,
+    last_seen: ctx.state.lastSampleTs,
+    battery: st.battery,
     servos: { count: st.servos.length, stale: st.servos.filter((s) => s.stale).length },
   }
 }

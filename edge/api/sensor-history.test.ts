@@ -18,8 +18,13 @@ beforeAll(() => {
   // Ten minutes: performance at 1 Hz, two servos at 20 Hz with their health at 1 Hz.
   for (let s = 0; s < 600; s++) {
     const base = T0 + s * 1000
-    store.add({ stream: 'performance', ts: base, values: { cpu_percent: s % 10, mem_percent: 40, cpu0_percent: 7, disk_used_bytes: 8e9 + s, net_rx_bps: 1000 + s } })
-    for (let k = 0; k < 20; k++) for (const id of [1, 2]) store.add({ stream: 'servos', ts: base + k * 50, source: String(id), values: { position: 500 + id + k } })
+    store.add({
+      stream: 'performance',
+      ts: base,
+      values: { cpu_percent: s % 10, mem_percent: 40, cpu0_percent: 7, disk_used_bytes: 8e9 + s, net_rx_bps: 1000 + s },
+    })
+    for (let k = 0; k < 20; k++)
+      for (const id of [1, 2]) store.add({ stream: 'servos', ts: base + k * 50, source: String(id), values: { position: 500 + id + k } })
     for (const id of [1, 2]) store.add({ stream: 'servos', ts: base + 500, source: String(id), values: { temperature_c: 40 + id, voltage_v: 7.4 } })
     store.flush(base + 1000)
   }
@@ -31,7 +36,16 @@ describe('robot/sensors on the edge', () => {
     const h = sensorHistory(store, { stream: 'performance', from: T0, to: T0 + 600_000 - 1, resolution: '2s', fields: ['cpu_percent', 'net_rx_bps'] }, NOW)
     expect(h.resolution).toBe('2s')
     expect(h.points).toHaveLength(300)
-    expect(h.points[1]).toEqual({ ts: T0 + 2000, n: 2, cpu_percent: 2.5, cpu_percent_min: 2, cpu_percent_max: 3, net_rx_bps: 1002.5, net_rx_bps_min: 1002, net_rx_bps_max: 1003 })
+    expect(h.points[1]).toEqual({
+      ts: T0 + 2000,
+      n: 2,
+      cpu_percent: 2.5,
+      cpu_percent_min: 2,
+      cpu_percent_max: 3,
+      net_rx_bps: 1002.5,
+      net_rx_bps_min: 1002,
+      net_rx_bps_max: 1003,
+    })
   })
 
   test('a servo chart of fifteen minutes at 1 s: min, mean and max of twenty sweeps, per servo', () => {
@@ -51,8 +65,12 @@ describe('robot/sensors on the edge', () => {
   })
 
   test('refused with the reason: an unknown field, fine buckets over a long window, an unknown resolution', () => {
-    expect(() => sensorHistory(store, { stream: 'servos', fields: ['colour'] }, NOW)).toThrow(/fields: servos has the fields position, temperature_c, voltage_v, torque/)
-    expect(() => sensorHistory(store, { stream: 'servos', from: T0 - 2 * 3_600_000, to: T0, resolution: '5s' }, NOW)).toThrow(/under a minute are served for windows up to 60 minutes/)
+    expect(() => sensorHistory(store, { stream: 'servos', fields: ['colour'] }, NOW)).toThrow(
+      /fields: servos has the fields position, temperature_c, voltage_v, torque/,
+    )
+    expect(() => sensorHistory(store, { stream: 'servos', from: T0 - 2 * 3_600_000, to: T0, resolution: '5s' }, NOW)).toThrow(
+      /under a minute are served for windows up to 60 minutes/,
+    )
     expect(() => sensorHistory(store, { stream: 'servos', resolution: '3s' }, NOW)).toThrow(/resolution must be auto or one of raw, 1s, 2s/)
   })
 })

@@ -26,7 +26,11 @@ function rawPoint(stream: StreamName, s: Sample, fields: string[] | null): Point
   return p
 }
 
-interface Bucket { ts: number; source: string; fields: Map<string, { n: number; sum: number; min: number; max: number }> }
+interface Bucket {
+  ts: number
+  source: string
+  fields: Map<string, { n: number; sum: number; min: number; max: number }>
+}
 
 /** Raw samples folded into buckets of `bucketMs`, in the rollups' point shape. */
 function fineBuckets(stream: StreamName, samples: Sample[], bucketMs: number, fields: string[] | null): Point[] {
@@ -36,12 +40,20 @@ function fineBuckets(stream: StreamName, samples: Sample[], bucketMs: number, fi
     const source = s.source ?? ''
     const k = `${ts}|${source}`
     let b = buckets.get(k)
-    if (!b) { b = { ts, source, fields: new Map() }; buckets.set(k, b) }
+    if (!b) {
+      b = { ts, source, fields: new Map() }
+      buckets.set(k, b)
+    }
     for (const [f, v] of Object.entries(s.values)) {
       if (fields && !fields.includes(f)) continue
       const a = b.fields.get(f)
       if (!a) b.fields.set(f, { n: 1, sum: v, min: v, max: v })
-      else { a.n++; a.sum += v; if (v < a.min) a.min = v; if (v > a.max) a.max = v }
+      else {
+        a.n++
+        a.sum += v
+        if (v < a.min) a.min = v
+        if (v > a.max) a.max = v
+      }
     }
   }
   const key = sourceKey(stream)
@@ -63,7 +75,11 @@ function fineBuckets(stream: StreamName, samples: Sample[], bucketMs: number, fi
   return out.sort((a, b) => Number(a.ts) - Number(b.ts))
 }
 
-export function sensorHistory(store: SampleStore, q: { stream: StreamName; from?: number; to?: number; resolution?: string; source?: string; fields?: string[]; limit?: number }, now: number) {
+export function sensorHistory(
+  store: SampleStore,
+  q: { stream: StreamName; from?: number; to?: number; resolution?: string; source?: string; fields?: string[]; limit?: number },
+  now: number,
+) {
   const to = q.to ?? now
   const from = q.from ?? to - 60_000
   if (!(from <= to)) throw new HttpError(400, 'invalid_request', '`from` must not be after `to`')
@@ -85,7 +101,11 @@ export function sensorHistory(store: SampleStore, q: { stream: StreamName; from?
   }
   if (bucket < 60_000) {
     if (to - from > FINE_WINDOW_MAX_MS) {
-      throw new HttpError(400, 'invalid_request', `buckets under a minute are served for windows up to ${FINE_WINDOW_MAX_MS / 60_000} minutes; ask for 1m or coarser`)
+      throw new HttpError(
+        400,
+        'invalid_request',
+        `buckets under a minute are served for windows up to ${FINE_WINDOW_MAX_MS / 60_000} minutes; ask for 1m or coarser`,
+      )
     }
     const { samples } = store.querySamples(q.stream, from, to, { source: q.source })
     const list = fineBuckets(q.stream, samples, bucket, fields)

@@ -5,9 +5,8 @@ import type { EdgeContext } from '../context.ts'
 import type { EdgeAuth } from './routes.ts'
 
 export function syncRoutes(ctx: EdgeContext, auth: EdgeAuth) {
-  return new Elysia().use(auth)
-    .get('/sync/status', () => ctx.sync.status(), {
-      auth: 'viewer',
-      detail: { summary: '{connected, backlog, cursor, last_ack_ts, lag_ms, rate_per_s, dropped, catching_up}, and the live uplink' },
-    })
+  return new Elysia().use(auth).get('/sync/status', () => ctx.sync.status(), {
+    auth: 'viewer',
+    detail: { summary: '{connected, backlog, cursor, last_ack_ts, lag_ms, rate_per_s, dropped, catching_up}, and the live uplink' },
+  })
 }

@@ -9,8 +9,12 @@ import type { UserStore } from './user-store.ts'
 export { loadJwtSecret } from '../../server/secrets.ts'
 
 /** Creates the first admin when there are no users. Returns what a person must be told. */
-export async function ensureFirstAdmin(users: UserStore, dataDir: string, fromConfig: string | undefined, log: Logger):
-  Promise<{ created: boolean; username: string; password?: string; passwordFile?: string }> {
+export async function ensureFirstAdmin(
+  users: UserStore,
+  dataDir: string,
+  fromConfig: string | undefined,
+  log: Logger,
+): Promise<{ created: boolean; username: string; password?: string; passwordFile?: string }> {
   if (users.count() > 0) return { created: false, username: 'admin' }
   const generated = !fromConfig
   const password = fromConfig ?? generatePassword()

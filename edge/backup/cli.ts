@@ -22,8 +22,10 @@ async function main([cmd, a, b, ...rest]: string[]): Promise<number> {
       },
     })
     const bytes = m.files.reduce((s, f) => s + f.bytes, 0)
-    process.stdout.write(`backed up ${a} into ${b}: ${m.files.length} files, ${bytes} bytes, ` +
-      `${m.journal_ticks} journal ticks, rows ${JSON.stringify(m.database.rows)} in ${Math.round(performance.now() - t0)} ms\n`)
+    process.stdout.write(
+      `backed up ${a} into ${b}: ${m.files.length} files, ${bytes} bytes, ` +
+        `${m.journal_ticks} journal ticks, rows ${JSON.stringify(m.database.rows)} in ${Math.round(performance.now() - t0)} ms\n`,
+    )
   } else {
     const m = await restoreEdge(a, b)
     process.stdout.write(`restored ${a} (made ${m.created_at}) into ${b}: start the edge with TONYPI_DATA_DIR=${b}\n`)

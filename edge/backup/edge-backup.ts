@@ -57,8 +57,12 @@ export async function backupEdge(dataDir: string, out: string, opts: EdgeBackupO
       if (statSync(join(from, name)).isFile()) copyFileSync(join(from, name), join(work, name))
     }
     const manifest: EdgeBackupManifest = {
-      kind: KIND, version: VERSION, created_at: new Date().toISOString(),
-      files: readdirSync(work).sort().map((name) => describeFile(join(work, name))),
+      kind: KIND,
+      version: VERSION,
+      created_at: new Date().toISOString(),
+      files: readdirSync(work)
+        .sort()
+        .map((name) => describeFile(join(work, name))),
       database: { pages: copied.pages, restarts: copied.restarts, rows },
       journal_ticks: journalTicks,
     }
@@ -81,16 +85,20 @@ export async function restoreEdge(backup: string, dataDir: string): Promise<Edge
   if (existsSync(join(to, EDGE_DB_FILE))) {
     throw new BackupError(`${to} already holds an edge database: stop the edge and move that folder aside first (nothing was changed)`)
   }
-  await intoNewFolder(to, (work) => {
-    for (const f of manifest.files) copyFileSync(join(from, f.name), join(work, f.name))
-    const check = new Database(join(work, EDGE_DB_FILE), { readonly: true })
-    try {
-      const [row] = check.query('PRAGMA integrity_check').all() as { integrity_check: string }[]
-      if (row?.integrity_check !== 'ok') throw new BackupError(`the database in ${from} fails SQLite's integrity check: ${row?.integrity_check}`)
-    } finally {
-      check.close()
-    }
-  }, 'is not empty: restore into a new or empty folder (nothing was changed)')
+  await intoNewFolder(
+    to,
+    (work) => {
+      for (const f of manifest.files) copyFileSync(join(from, f.name), join(work, f.name))
+      const check = new Database(join(work, EDGE_DB_FILE), { readonly: true })
+      try {
+        const [row] = check.query('PRAGMA integrity_check').all() as { integrity_check: string }[]
+        if (row?.integrity_check !== 'ok') throw new BackupError(`the database in ${from} fails SQLite's integrity check: ${row?.integrity_check}`)
+      } finally {
+        check.close()
+      }
+    },
+    'is not empty: restore into a new or empty folder (nothing was changed)',
+  )
   return manifest
 }
 

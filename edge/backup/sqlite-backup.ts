@@ -65,7 +65,11 @@ export interface BackupResult {
 }
 
 /** Copies the database at `source` (which may be in use) into the new file `dest`. */
-export async function backupDatabase(source: string, dest: string, opts: { pagesPerStep?: number; onProgress?: (p: BackupProgress) => void } = {}): Promise<BackupResult> {
+export async function backupDatabase(
+  source: string,
+  dest: string,
+  opts: { pagesPerStep?: number; onProgress?: (p: BackupProgress) => void } = {},
+): Promise<BackupResult> {
   const l = sqlite()
   // Without CREATE: a mistyped source is an error, not a new empty database.
   const src = open(l, source, OPEN_READWRITE)

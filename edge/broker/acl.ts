@@ -24,7 +24,10 @@ export function canPublish(p: Principal, topic: string, robotId: string): string
   }
   if (t.kind === 'legacy') {
     // Per-robot topics of the earlier layout: this robot's only (or everyone's, for commands).
-    const forUs = t.robotId === undefined || t.robotId === robotId || (t.robotId === 'broadcast' && (t.root === 'commands' || t.root === 'emergency_stop')) ||
+    const forUs =
+      t.robotId === undefined ||
+      t.robotId === robotId ||
+      (t.robotId === 'broadcast' && (t.root === 'commands' || t.root === 'emergency_stop')) ||
       isLegacyReply(t.root, t.robotId)
     if (!forUs) return `topic is for robot ${t.robotId}, this is ${robotId}`
     if (LEGACY_TELEMETRY.has(t.root)) return p.kind === 'local' || admin ? null : 'legacy telemetry is accepted from the robot itself only'

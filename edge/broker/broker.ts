@@ -55,7 +55,10 @@ export class EmbeddedBroker {
   private forwardFilter: ForwardFilter | null = null
   readonly counters = { refused_connections: 0, refused_publishes: 0, refused_subscriptions: 0, oversized_packets: 0, ended_sessions: 0 }
 
-  private constructor(aedes: Aedes, private readonly opts: BrokerOptions) {
+  private constructor(
+    aedes: Aedes,
+    private readonly opts: BrokerOptions,
+  ) {
     this.aedes = aedes
   }
 
@@ -96,15 +99,18 @@ export class EmbeddedBroker {
           if (u && !u.is_active) throw new Error(DEACTIVATED)
           return u ? { kind: 'user', uid: u.id, username: u.username, role: u.role, ver: u.tokenVersion } : null
         }
-        login().then((p) => {
-          if (!p) {
-            throttle.fail(addr, name)
-            return refuse(4, 'bad username or password')
-          }
-          throttle.succeed(addr, name)
-          principals.set(client, p)
-          done(null, true)
-        }, (err) => refuse(err instanceof HashBusy ? 3 : 4, (err as Error).message))
+        login().then(
+          (p) => {
+            if (!p) {
+              throttle.fail(addr, name)
+              return refuse(4, 'bad username or password')
+            }
+            throttle.succeed(addr, name)
+            principals.set(client, p)
+            done(null, true)
+          },
+          (err) => refuse(err instanceof HashBusy ? 3 : 4, (err as Error).message),
+        )
       },
       authorizePublish: (client, packet, cb) => {
         if (!client) return cb(null) // the edge itself
@@ -132,7 +138,10 @@ export class EmbeddedBroker {
         if (why) {
           self.counters.refused_subscriptions++
           log.warn('mqtt subscription refused', { client: client.id, user: p?.username, filter: sub.topic.slice(0, 200), reason: why })
-          if (p && !now) { self.end(client); return cb(new Error(why)) }
+          if (p && !now) {
+            self.end(client)
+            return cb(new Error(why))
+          }
           return cb(null, null) // a SUBACK refusing this filter (0x80); the session goes on
         }
         cb(null, sub)

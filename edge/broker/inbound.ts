@@ -31,7 +31,13 @@ export class BrokerInbound {
 
   constructor(
     private readonly deps: {
-      broker: EmbeddedBroker; robotId: string; bus: SampleBus; commands: CommandExecutor; jobs: JobService; state: RobotState; log: Logger
+      broker: EmbeddedBroker
+      robotId: string
+      bus: SampleBus
+      commands: CommandExecutor
+      jobs: JobService
+      state: RobotState
+      log: Logger
       /** The legacy-client profile's driver: the earlier client on this robot is the robot. */
       earlier?: LegacyClientDriver | null
     },
@@ -42,7 +48,9 @@ export class BrokerInbound {
     if (deps.earlier) {
       // Its connection is the robot's: the log says when it comes and goes (it has no last will).
       const isIt = (c: Client) => c.id === deps.robotId && principalOf(c)?.kind === 'local'
-      deps.broker.aedes.on('clientReady', (c) => { if (isIt(c)) deps.bus.event('legacy.client', 'info', { connected: true, message: 'the earlier client connected' }) })
+      deps.broker.aedes.on('clientReady', (c) => {
+        if (isIt(c)) deps.bus.event('legacy.client', 'info', { connected: true, message: 'the earlier client connected' })
+      })
       deps.broker.aedes.on('clientDisconnect', (c) => {
         if (!isIt(c)) return
         this.transitions.forget(deps.robotId)
@@ -59,7 +67,10 @@ export class BrokerInbound {
   /** A flood of bad messages must not become a flood of log lines: at most 20 a minute. */
   private limitedLog(level: 'info' | 'warn', msg: string, fields: Record<string, unknown>) {
     const now = Date.now()
-    if (now - this.logWindow > 60_000) { this.logWindow = now; this.logged = 0 }
+    if (now - this.logWindow > 60_000) {
+      this.logWindow = now
+      this.logged = 0
+    }
     if (this.logged++ < 20) this.deps.log[level](msg, fields)
   }
 
@@ -103,7 +114,9 @@ export class BrokerInbound {
     this.accepted.legacy++
     const { bus } = this.deps
     switch (rec.kind) {
-      case 'samples': bus.samples(rec.samples); break
+      case 'samples':
+        bus.samples(rec.samples)
+        break
       case 'imu_axis': {
         const reading = this.imu.add(rec.robotId, rec.axis, rec.value, rec.ts)
         if (reading) bus.samples([reading])
@@ -119,15 +132,20 @@ export class BrokerInbound {
         if (this.deps.earlier) this.followEstop(change.to)
         break
       }
-      case 'log': bus.event('legacy.log', rec.level === 'critical' ? 'error' : rec.level, { message: rec.message, source: rec.source, ts_trusted: rec.tsTrusted }, rec.ts); break
+      case 'log':
+        bus.event('legacy.log', rec.level === 'critical' ? 'error' : rec.level, { message: rec.message, source: rec.source, ts_trusted: rec.tsTrusted }, rec.ts)
+        break
       case 'job': {
         // The job service announces the change itself (bus event `job`).
         const r = this.deps.jobs.legacy(rec)
         if (r.ignored) this.limitedLog('info', 'legacy job message ignored', { job_id: r.job?.id, reason: r.ignored })
         break
       }
-      case 'command_response': this.legacyAnswer(rec); break
-      case 'unused': break
+      case 'command_response':
+        this.legacyAnswer(rec)
+        break
+      case 'unused':
+        break
     }
   }
 
@@ -136,7 +154,7 @@ export class BrokerInbound {
     const { state, bus } = this.deps
     if (to.estopped === state.estopped) return
     state.estopped = to.estopped
-    state.estopReason = to.estopped ? to.estopReason ?? 'stopped on the robot' : null
+    state.estopReason = to.estopped ? (to.estopReason ?? 'stopped on the robot') : null
     if (to.estopped) bus.event('estop', 'warn', { by: 'the earlier client', reason: state.estopReason })
     else bus.event('resume', 'info', { by: 'the earlier client' })
   }
@@ -145,9 +163,17 @@ export class BrokerInbound {
   private legacyAnswer(rec: Rec<'command_response'>) {
     const answer = this.deps.earlier?.reply(rec)
     if (answer === 'completed' || answer === 'repeat') return
-    this.deps.bus.event('legacy.command_response', rec.success ? 'info' : 'warn', {
-      command_id: rec.commandId, success: rec.success, message: rec.message, reply_to: rec.replyTo,
-    }, rec.ts)
+    this.deps.bus.event(
+      'legacy.command_response',
+      rec.success ? 'info' : 'warn',
+      {
+        command_id: rec.commandId,
+        success: rec.success,
+        message: rec.message,
+        reply_to: rec.replyTo,
+      },
+      rec.ts,
+    )
   }
 
   /**
@@ -169,7 +195,15 @@ export class BrokerInbound {
       const battery = st.battery?.percent ?? null
       return m.query === 'battery_request'
         ? reply(true, 'Battery status retrieved', { data: { battery_level: battery, voltage: st.battery?.voltage_v ?? null, charging: false } })
-        : reply(true, 'Status retrieved', { data: { status: st.estopped ? 'emergency_stopped' : 'online', emergency_stopped: st.estopped, emergency_reason: state.estopReason, battery_level: battery, hardware_available: true } })
+        : reply(true, 'Status retrieved', {
+            data: {
+              status: st.estopped ? 'emergency_stopped' : 'online',
+              emergency_stopped: st.estopped,
+              emergency_reason: state.estopReason,
+              battery_level: battery,
+              hardware_available: true,
+            },
+          })
     }
     if ('refused' in m) return reply(false, m.refused)
     this.accepted.commands++
@@ -200,7 +234,10 @@ export class BrokerInbound {
     const p = payload as Record<string, unknown>
     const id = typeof p.id === 'string' ? p.id : undefined
     let body: unknown = p.command
-    if (body === undefined) { const { id: _id, ...rest } = p; body = rest }
+    if (body === undefined) {
+      const { id: _id, ...rest } = p
+      body = rest
+    }
     this.accepted.commands++
     // Every outcome, a rejection too, reaches `command/response` through the publisher.
     this.deps.commands.submit({ body, username: user, origin: 'mqtt', id })

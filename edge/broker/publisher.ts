@@ -11,7 +11,11 @@ import type { SampleBus } from '../sample-bus.ts'
 import type { EmbeddedBroker } from './broker.ts'
 
 const CHANNEL: Record<Sample['stream'], RobotChannel> = {
-  servos: 'servos', imu: 'imu', battery: 'battery', performance: 'performance', sensors: 'sensors',
+  servos: 'servos',
+  imu: 'imu',
+  battery: 'battery',
+  performance: 'performance',
+  sensors: 'sensors',
 }
 
 export class BrokerPublisher {
@@ -41,8 +45,9 @@ export class BrokerPublisher {
 
   private sendTo(topic: string, payload: unknown, retain = false) {
     this.published++
-    void this.deps.broker.publish(topic, JSON.stringify(payload), retain).catch((err: unknown) =>
-      this.deps.log.warn('not published on MQTT', { topic, error: err as Error }))
+    void this.deps.broker
+      .publish(topic, JSON.stringify(payload), retain)
+      .catch((err: unknown) => this.deps.log.warn('not published on MQTT', { topic, error: err as Error }))
   }
 
   private onSamples(samples: Sample[]) {
@@ -61,11 +66,16 @@ export class BrokerPublisher {
     const temps = st.servos.map((s) => s.temperature_c).filter((x): x is number => x !== null)
     const volts = st.servos.map((s) => s.voltage_v).filter((x): x is number => x !== null)
     this.send('telemetry', {
-      robot_id: this.deps.robotId, ts: now, estopped: st.estopped,
-      battery: st.battery, attitude: st.imu ? { roll_deg: st.imu.roll_deg, pitch_deg: st.imu.pitch_deg } : null,
+      robot_id: this.deps.robotId,
+      ts: now,
+      estopped: st.estopped,
+      battery: st.battery,
+      attitude: st.imu ? { roll_deg: st.imu.roll_deg, pitch_deg: st.imu.pitch_deg } : null,
       servos: {
-        count: st.servos.length, stale: st.servos.filter((s) => s.stale).length,
-        max_temperature_c: temps.length ? Math.max(...temps) : null, min_voltage_v: volts.length ? Math.min(...volts) : null,
+        count: st.servos.length,
+        stale: st.servos.filter((s) => s.stale).length,
+        max_temperature_c: temps.length ? Math.max(...temps) : null,
+        min_voltage_v: volts.length ? Math.min(...volts) : null,
       },
     })
   }
@@ -73,8 +83,12 @@ export class BrokerPublisher {
   status(status: 'online' | 'offline') {
     const st = this.deps.state
     const payload = {
-      robot_id: this.deps.robotId, status: st.estopped && status === 'online' ? 'emergency_stopped' : status,
-      ts: Date.now(), profile: st.profile, estopped: st.estopped, estop_reason: st.estopReason,
+      robot_id: this.deps.robotId,
+      status: st.estopped && status === 'online' ? 'emergency_stopped' : status,
+      ts: Date.now(),
+      profile: st.profile,
+      estopped: st.estopped,
+      estop_reason: st.estopReason,
     }
     this.published++
     return this.deps.broker.publish(this.topic('status'), JSON.stringify(payload), true)

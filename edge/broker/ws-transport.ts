@@ -24,7 +24,9 @@ export function openMqttWebSocket(aedes: Aedes, ws: ServerWebSocket<MqttWsData>)
       cb()
     },
     destroy(err, cb) {
-      try { ws.close() } catch {}
+      try {
+        ws.close()
+      } catch {}
       cb(err)
     },
   })
@@ -48,5 +50,8 @@ export function mqttWebSocketMessage(ws: ServerWebSocket<MqttWsData>, message: s
 
 export function closeMqttWebSocket(ws: ServerWebSocket<MqttWsData>) {
   const s = ws.data.stream
-  if (s && !s.destroyed) { s.push(null); s.destroy() }
+  if (s && !s.destroyed) {
+    s.push(null)
+    s.destroy()
+  }
 }

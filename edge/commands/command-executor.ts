@@ -37,7 +37,7 @@ function explainInvalid(body: unknown): string {
   if (!variant) return `unknown type ${JSON.stringify(type.slice(0, 40))} (known: ${COMMAND_TYPES.join(', ')})`
   const e = Value.Errors(variant, body).First()
   if (!e) return 'does not match its schema'
-  return `${e.path || "/"}: ${e.message}`
+  return `${e.path || '/'}: ${e.message}`
 }
 
 export class CommandExecutor {
@@ -56,8 +56,15 @@ export class CommandExecutor {
     const limits = new Map(deps.driver.servos.map((s) => [s.id, s]))
     this.player = new ActionGroupPlayer({
       // Frames name all 16 TonyPi servos; a robot configured with fewer moves the ones it has.
-      move: (targets, ms) => deps.driver.move(targets.filter((t) => limits.has(t.id)), ms),
-      clamp: (id, pos) => { const l = limits.get(id); return l ? clampPosition(pos, l.min, l.max) : pos },
+      move: (targets, ms) =>
+        deps.driver.move(
+          targets.filter((t) => limits.has(t.id)),
+          ms,
+        ),
+      clamp: (id, pos) => {
+        const l = limits.get(id)
+        return l ? clampPosition(pos, l.min, l.max) : pos
+      },
       onListenerError: (err) => deps.log.error('action group listener failed', { error: err as Error }),
     })
     this.player.subscribe((e) => {
@@ -91,7 +98,10 @@ export class CommandExecutor {
           if (remote) return remote.run({ ...cmd, reason: this.deps.state.estopReason! }, id)
           await this.deps.driver.stop()
         })
-        .then((answer) => this.finish(id, type, 'done', answer), (err) => this.finish(id, type, 'failed', (err as Error).message))
+        .then(
+          (answer) => this.finish(id, type, 'done', answer),
+          (err) => this.finish(id, type, 'failed', (err as Error).message),
+        )
       this.deps.bus.event('estop', 'warn', { by: req.username, reason: this.deps.state.estopReason })
       return out
     }
@@ -136,7 +146,7 @@ export class CommandExecutor {
       if (err instanceof ActionGroupError) return reject(err.message)
       throw err
     }
-    if (group) return this.startGroup(id, type, req, group, cmd.type === 'action.run' ? cmd.repeat ?? 1 : 1)
+    if (group) return this.startGroup(id, type, req, group, cmd.type === 'action.run' ? (cmd.repeat ?? 1) : 1)
 
     const out = this.record(id, type, req, 'accepted', note)
     const gen = this.generation
@@ -160,10 +170,13 @@ export class CommandExecutor {
     const refused = remote.refuses(cmd)
     if (refused) return this.record(id, type, req, 'rejected', refused)
     const out = this.record(id, type, req, 'accepted')
-    remote.run(cmd, id).then((answer) => {
-      if (cmd.type === 'resume') this.resumed()
-      this.finish(id, type, 'done', answer)
-    }, (err) => this.finish(id, type, 'failed', (err as Error).message))
+    remote.run(cmd, id).then(
+      (answer) => {
+        if (cmd.type === 'resume') this.resumed()
+        this.finish(id, type, 'done', answer)
+      },
+      (err) => this.finish(id, type, 'failed', (err as Error).message),
+    )
     return out
   }
 
@@ -176,12 +189,15 @@ export class CommandExecutor {
   /** A group plays outside the queue (stop and e-stop must reach it); its outcome comes when it ends. */
   private startGroup(id: string, type: string, req: CommandRequest, group: Motion, repeat: number): CommandOutcome {
     const out = this.record(id, type, req, 'accepted', `${group.name}: ${group.frames.length} frames x ${repeat === 0 ? 'until stopped' : repeat}`)
-    this.player.play(group, { repeat }).then((r: PlayResult) => {
-      const total = plannedFrames(group, repeat)
-      if (r.state === 'done') this.finish(id, type, 'done', `${r.framesPlayed} frame${r.framesPlayed === 1 ? '' : 's'} played`)
-      else if (r.state === 'stopped') this.finish(id, type, 'done', `stopped after ${r.framesPlayed} of ${total ?? 'endless'} frames`)
-      else this.finish(id, type, 'failed', `aborted after ${r.framesPlayed} frames: ${r.reason ?? 'aborted'}`)
-    }, (err) => this.finish(id, type, 'failed', (err as Error).message))
+    this.player.play(group, { repeat }).then(
+      (r: PlayResult) => {
+        const total = plannedFrames(group, repeat)
+        if (r.state === 'done') this.finish(id, type, 'done', `${r.framesPlayed} frame${r.framesPlayed === 1 ? '' : 's'} played`)
+        else if (r.state === 'stopped') this.finish(id, type, 'done', `stopped after ${r.framesPlayed} of ${total ?? 'endless'} frames`)
+        else this.finish(id, type, 'failed', `aborted after ${r.framesPlayed} frames: ${r.reason ?? 'aborted'}`)
+      },
+      (err) => this.finish(id, type, 'failed', (err as Error).message),
+    )
     return out
   }
 
@@ -194,16 +210,21 @@ export class CommandExecutor {
       case 'action.stop':
         await this.player.stop()
         return
-      case 'buzzer': return driver.buzzer!(cmd.freq_hz, cmd.on_ms, cmd.off_ms, cmd.repeat)
-      case 'led': return driver.led!(cmd.led_id, cmd.on_ms, cmd.off_ms, cmd.repeat)
+      case 'buzzer':
+        return driver.buzzer!(cmd.freq_hz, cmd.on_ms, cmd.off_ms, cmd.repeat)
+      case 'led':
+        return driver.led!(cmd.led_id, cmd.on_ms, cmd.off_ms, cmd.repeat)
       case 'action.run':
       case 'motion':
         return // started by startGroup (a motion "stop" never gets here: resolveLegacyMove maps it to a stop)
       case 'resume':
         return this.resumed()
-      case 'servo.move': return driver.move(cmd.targets, cmd.duration_ms)
-      case 'servo.torque': return driver.setTorque(cmd.ids, cmd.on)
-      case 'estop': return
+      case 'servo.move':
+        return driver.move(cmd.targets, cmd.duration_ms)
+      case 'servo.torque':
+        return driver.setTorque(cmd.ids, cmd.on)
+      case 'estop':
+        return
     }
   }
 
@@ -218,12 +239,23 @@ export class CommandExecutor {
 
   private record(id: string, type: string, req: CommandRequest, state: CommandState, reason?: string): CommandOutcome {
     const ts = this.deps.bus.now()
-    const body = JSON.stringify(req.body ?? null).length > 4000 ? { truncated: true } : req.body ?? null
+    const body = JSON.stringify(req.body ?? null).length > 4000 ? { truncated: true } : (req.body ?? null)
     try {
-      this.deps.db.insert(commands).values({
-        id: state === 'rejected' && this.exists(id) ? `${id}#${ts}` : id,
-        seq: this.deps.store.takeSeq(), ts, username: req.username, origin: req.origin, type, body, state, reason: reason ?? null, updatedAt: ts,
-      }).run()
+      this.deps.db
+        .insert(commands)
+        .values({
+          id: state === 'rejected' && this.exists(id) ? `${id}#${ts}` : id,
+          seq: this.deps.store.takeSeq(),
+          ts,
+          username: req.username,
+          origin: req.origin,
+          type,
+          body,
+          state,
+          reason: reason ?? null,
+          updatedAt: ts,
+        })
+        .run()
     } catch (err) {
       this.deps.log.error('command audit write failed', { id, error: err as Error })
     }
@@ -237,7 +269,11 @@ export class CommandExecutor {
     const ts = this.deps.bus.now()
     try {
       // A new sequence number: the outcome reaches the hub even if the accepted state already did.
-      this.deps.db.update(commands).set({ state, reason: reason ?? null, updatedAt: ts, seq: this.deps.store.takeSeq() }).where(eq(commands.id, id)).run()
+      this.deps.db
+        .update(commands)
+        .set({ state, reason: reason ?? null, updatedAt: ts, seq: this.deps.store.takeSeq() })
+        .where(eq(commands.id, id))
+        .run()
     } catch (err) {
       this.deps.log.error('command audit update failed', { id, error: err as Error })
     }

@@ -1,7 +1,11 @@
 // A token bucket per key: short bursts pass, a flood is refused.
 export class RateLimiter {
   private buckets = new Map<string, { tokens: number; at: number }>()
-  constructor(private readonly perSecond: number, private readonly burst: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   take(key: string): boolean {
     const t = this.now()

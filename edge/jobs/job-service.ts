@@ -25,25 +25,50 @@ export type JobReportSource = 'legacy' | 'mqtt'
 export type JobProgress = Omit<LifecycleProgress, 'task_name'>
 
 /** What became of a report: `ignored` says why nothing changed when that is not a plain repeat. */
-export interface JobUpdate { job: JobRecord; changed: boolean; ignored?: string }
+export interface JobUpdate {
+  job: JobRecord
+  changed: boolean
+  ignored?: string
+}
 
 export class JobError extends Error {
-  constructor(readonly status: number, message: string) { super(message) }
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
 }
 
 type Row = typeof jobs.$inferSelect
 
 function toRecord(r: Row): JobRecord {
   return {
-    id: r.id, task_name: r.taskName, status: r.status, items_done: r.itemsDone, items_total: r.itemsTotal, percent: r.percent,
-    reason: r.reason, action: (r.action as JobRecord['action']) ?? null, source: r.source,
-    started_at: r.startedAt, updated_at: r.updatedAt, finished_at: r.finishedAt,
+    id: r.id,
+    task_name: r.taskName,
+    status: r.status,
+    items_done: r.itemsDone,
+    items_total: r.itemsTotal,
+    percent: r.percent,
+    reason: r.reason,
+    action: (r.action as JobRecord['action']) ?? null,
+    source: r.source,
+    started_at: r.startedAt,
+    updated_at: r.updatedAt,
+    finished_at: r.finishedAt,
     duration_ms: r.finishedAt !== null ? r.finishedAt - r.startedAt : null,
   }
 }
 
 const stateOf = (r: Row): KnownJob => ({
-  id: r.id, taskName: r.taskName, status: r.status, itemsDone: r.itemsDone, itemsTotal: r.itemsTotal, percent: r.percent, reason: r.reason, finishedAt: r.finishedAt,
+  id: r.id,
+  taskName: r.taskName,
+  status: r.status,
+  itemsDone: r.itemsDone,
+  itemsTotal: r.itemsTotal,
+  percent: r.percent,
+  reason: r.reason,
+  finishedAt: r.finishedAt,
 })
 
 export class JobService {
@@ -60,13 +85,36 @@ export class JobService {
     return r ? toRecord(r) : null
   }
 
-  create(req: { task_name: string; items_total?: number; action?: { name: string; repeat?: number } }, by: { user: string; source: string }, now = this.deps.bus.now()): JobRecord {
-    const job = this.insert({ taskName: req.task_name, status: req.action ? 'started' : 'queued', itemsTotal: req.items_total ?? null, action: req.action ?? null, source: by.source }, now, by.user)
+  create(
+    req: { task_name: string; items_total?: number; action?: { name: string; repeat?: number } },
+    by: { user: string; source: string },
+    now = this.deps.bus.now(),
+  ): JobRecord {
+    const job = this.insert(
+      {
+        taskName: req.task_name,
+        status: req.action ? 'started' : 'queued',
+        itemsTotal: req.items_total ?? null,
+        action: req.action ?? null,
+        source: by.source,
+      },
+      now,
+      by.user,
+    )
     if (!req.action) return job
-    const out = this.deps.commands.submit({ body: { type: 'action.run', name: req.action.name, ...(req.action.repeat !== undefined ? { repeat: req.action.repeat } : {}) }, username: by.user, origin: 'api' })
-    if (out.state === 'rejected') return this.update(job.id, { status: 'failed', reason: `action ${req.action.name}: ${out.reason ?? 'rejected'}` }, by.user).job
+    const out = this.deps.commands.submit({
+      body: { type: 'action.run', name: req.action.name, ...(req.action.repeat !== undefined ? { repeat: req.action.repeat } : {}) },
+      username: by.user,
+      origin: 'api',
+    })
+    if (out.state === 'rejected')
+      return this.update(job.id, { status: 'failed', reason: `action ${req.action.name}: ${out.reason ?? 'rejected'}` }, by.user).job
     this.running.set(out.id, job.id)
-    this.deps.db.update(jobs).set({ action: { ...req.action, command_id: out.id } }).where(eq(jobs.id, job.id)).run()
+    this.deps.db
+      .update(jobs)
+      .set({ action: { ...req.action, command_id: out.id } })
+      .where(eq(jobs.id, job.id))
+      .run()
     return this.get(job.id)!
   }
 
@@ -82,7 +130,11 @@ export class JobService {
   private write(row: Row, set: Partial<JobState>, now: number, user?: string): JobUpdate {
     if (Object.keys(set).length === 0) return { job: toRecord(row), changed: false }
     const { taskName, ...rest } = set
-    this.deps.db.update(jobs).set({ ...rest, ...(taskName ? { taskName } : {}), seq: this.deps.takeSeq(), updatedAt: now }).where(eq(jobs.id, row.id)).run()
+    this.deps.db
+      .update(jobs)
+      .set({ ...rest, ...(taskName ? { taskName } : {}), seq: this.deps.takeSeq(), updatedAt: now })
+      .where(eq(jobs.id, row.id))
+      .run()
     const updated = this.get(row.id)!
     this.announce(updated, user)
     return { job: updated, changed: true }
@@ -103,20 +155,43 @@ export class JobService {
     const progress: JobProgress = { status: rec.status, items_done: rec.itemsDone, items_total: rec.itemsTotal, percent: rec.percent, reason: rec.reason }
     if (by.jobId !== undefined && by.jobId !== null) return this.update(by.jobId, progress, undefined, rec.ts)
     const mine = and(eq(jobs.source, by.source), rec.taskName !== null ? eq(jobs.taskName, rec.taskName) : undefined)
-    const open = this.deps.db.select().from(jobs).where(and(mine, isNull(jobs.finishedAt))).orderBy(desc(jobs.id)).limit(1).get()
-    const last = this.deps.db.select().from(jobs).where(and(mine, isNotNull(jobs.finishedAt))).orderBy(desc(jobs.id)).limit(1).get()
+    const open = this.deps.db
+      .select()
+      .from(jobs)
+      .where(and(mine, isNull(jobs.finishedAt)))
+      .orderBy(desc(jobs.id))
+      .limit(1)
+      .get()
+    const last = this.deps.db
+      .select()
+      .from(jobs)
+      .where(and(mine, isNotNull(jobs.finishedAt)))
+      .orderBy(desc(jobs.id))
+      .limit(1)
+      .get()
     const plan = planJobReport(rec, open ? stateOf(open) : null, last ? stateOf(last) : null)
     switch (plan.kind) {
       case 'update': {
         if (plan.ignored) return { job: toRecord(open!), changed: false, ignored: `job ${open!.id} is ${plan.ignored}` }
         return this.write(open!, plan.set, rec.ts)
       }
-      case 'ignore': return { job: toRecord(last!), changed: false, ignored: plan.reason }
+      case 'ignore':
+        return { job: toRecord(last!), changed: false, ignored: plan.reason }
       case 'create': {
         const { startedAt, taskName, ...fields } = plan.job
-        const row = this.deps.db.insert(jobs).values({
-          ...fields, taskName: (taskName ?? '').slice(0, 200), action: null, source: by.source, seq: this.deps.takeSeq(), startedAt, updatedAt: rec.ts,
-        }).returning().get()
+        const row = this.deps.db
+          .insert(jobs)
+          .values({
+            ...fields,
+            taskName: (taskName ?? '').slice(0, 200),
+            action: null,
+            source: by.source,
+            seq: this.deps.takeSeq(),
+            startedAt,
+            updatedAt: rec.ts,
+          })
+          .returning()
+          .get()
         const job = toRecord(row)
         this.announce(job)
         return { job, changed: true }
@@ -125,14 +200,28 @@ export class JobService {
   }
 
   list(q: { status?: JobStatus; from?: number; to?: number; limit?: number }): JobRecord[] {
-    return this.deps.db.select().from(jobs).where(this.window(q)).orderBy(desc(jobs.startedAt), desc(jobs.id)).limit(Math.min(q.limit ?? 100, 1000)).all().map(toRecord)
+    return this.deps.db
+      .select()
+      .from(jobs)
+      .where(this.window(q))
+      .orderBy(desc(jobs.startedAt), desc(jobs.id))
+      .limit(Math.min(q.limit ?? 100, 1000))
+      .all()
+      .map(toRecord)
   }
 
   stats(q: { from?: number; to?: number }): JobStats {
-    const groups = this.deps.db.select({
-      status: jobs.status, n: sql<number>`count(*)`, finished: sql<number>`count(${jobs.finishedAt})`,
-      durationMs: sql<number>`coalesce(sum(${jobs.finishedAt} - ${jobs.startedAt}), 0)`,
-    }).from(jobs).where(this.window(q)).groupBy(jobs.status).all()
+    const groups = this.deps.db
+      .select({
+        status: jobs.status,
+        n: sql<number>`count(*)`,
+        finished: sql<number>`count(${jobs.finishedAt})`,
+        durationMs: sql<number>`coalesce(sum(${jobs.finishedAt} - ${jobs.startedAt}), 0)`,
+      })
+      .from(jobs)
+      .where(this.window(q))
+      .groupBy(jobs.status)
+      .all()
     return jobStats(groups)
   }
 
@@ -144,10 +233,23 @@ export class JobService {
     return w.length ? and(...w) : undefined
   }
 
-  private insert(v: { taskName: string; status: JobStatus; itemsTotal: number | null; action: JobRecord['action']; source: string }, now: number, user?: string, quiet = false): JobRecord {
-    const row = this.deps.db.insert(jobs).values({
-      ...v, taskName: v.taskName.slice(0, 200), seq: this.deps.takeSeq(), startedAt: now, updatedAt: now,
-    }).returning().get()
+  private insert(
+    v: { taskName: string; status: JobStatus; itemsTotal: number | null; action: JobRecord['action']; source: string },
+    now: number,
+    user?: string,
+    quiet = false,
+  ): JobRecord {
+    const row = this.deps.db
+      .insert(jobs)
+      .values({
+        ...v,
+        taskName: v.taskName.slice(0, 200),
+        seq: this.deps.takeSeq(),
+        startedAt: now,
+        updatedAt: now,
+      })
+      .returning()
+      .get()
     const job = toRecord(row)
     if (!quiet) this.announce(job, user)
     return job
@@ -175,7 +277,10 @@ export class JobService {
   private onActionProgress(d: RobotEvents['action.progress']) {
     if (this.running.size !== 1) return
     const jobId = [...this.running.values()][0]
-    const frame = Number(d.frame), frames = Number(d.frames), rep = Number(d.repetition), repeat = Number(d.repeat)
+    const frame = Number(d.frame),
+      frames = Number(d.frames),
+      rep = Number(d.repetition),
+      repeat = Number(d.repeat)
     if (!(frames > 0) || !(repeat > 0)) return // repeat 0 plays until stopped: no percent to give
     const pct = Math.floor((((rep - 1) * frames + frame) / (frames * repeat)) * 100)
     const job = this.get(jobId)

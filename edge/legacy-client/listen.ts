@@ -32,7 +32,9 @@ export function listenForEarlierClient(broker: EmbeddedBroker, robotId: string, 
       if (id === robotId) return done(`heard ${packet.topic} from client ${client.id} on loopback`)
       if (id && !others.has(id)) {
         others.add(id)
-        log.warn(`the earlier Python client on this robot speaks as robot ${id}, not ${robotId}: set TONYPI_ROBOT_ID=${id} for the edge to drive it`, { topic: packet.topic })
+        log.warn(`the earlier Python client on this robot speaks as robot ${id}, not ${robotId}: set TONYPI_ROBOT_ID=${id} for the edge to drive it`, {
+          topic: packet.topic,
+        })
       }
     }
     const timer = setTimeout(() => done(null), ms)

@@ -5,5 +5,8 @@ import type { LogEntry } from '../../core/log-entry.ts'
 const COLUMNS = ['seq', 'time', 'level', 'category', 'message', 'details'] as const
 
 export function logsToCsv(logs: LogEntry[]): string {
-  return toCsv(COLUMNS, logs.map((l) => [l.seq, new Date(l.ts).toISOString(), l.level, l.category, l.message, JSON.stringify(l.details)]))
+  return toCsv(
+    COLUMNS,
+    logs.map((l) => [l.seq, new Date(l.ts).toISOString(), l.level, l.category, l.message, JSON.stringify(l.details)]),
+  )
 }

@@ -4,7 +4,13 @@ import { desc, eq, lt } from 'drizzle-orm'
 import type { Logger } from '../../core/log.ts'
 import type { ReportType } from '../../core/reports/figures.ts'
 import {
-  DEFAULT_NARRATIVE_TIMEOUT_MS, narrativeModelFor, ReportBusy, ReportGenerations, type NarrativeModelOptions, type ReportSummary, type RobotContents,
+  DEFAULT_NARRATIVE_TIMEOUT_MS,
+  narrativeModelFor,
+  ReportBusy,
+  ReportGenerations,
+  type NarrativeModelOptions,
+  type ReportSummary,
+  type RobotContents,
 } from '../../server/reports/service.ts'
 import type { NarrativeModel } from '../../core/reports/model.ts'
 import { systemReportFonts } from '../../server/reports/pdf-fonts.ts'
@@ -20,7 +26,6 @@ export const MAX_CONCURRENT_GENERATIONS = 2
 export interface EdgeReportsOptions extends NarrativeModelOptions, EdgeReportSources {
   log: Logger
 }
-
 
 export class EdgeReports {
   /** Adjustable at run time (tests shorten it). */
@@ -45,29 +50,66 @@ export class EdgeReports {
     const input = await edgeReportInput(this.opts, window, now)
     const figuresMs = performance.now() - started
     const composed = await composeReport(input, type, {
-      model: this.model, missingModelReason: 'GEMINI_API_KEY is not set on this robot',
-      timeoutMs: this.narrativeTimeoutMs, signal: this.generations.signal,
+      model: this.model,
+      missingModelReason: 'GEMINI_API_KEY is not set on this robot',
+      timeoutMs: this.narrativeTimeoutMs,
+      signal: this.generations.signal,
     })
     const contents: RobotContents = { figures: composed.figures, charts: composed.charts }
-    const row = this.opts.db.insert(reports).values({
-      seq: this.opts.store.takeSeq(), reportType: type, fromTs: window.from, toTs: window.to, createdAt: now, createdBy: user,
-      figures: contents, narrative: composed.narrative, narrativeError: composed.narrative_error,
-    }).returning().get()
+    const row = this.opts.db
+      .insert(reports)
+      .values({
+        seq: this.opts.store.takeSeq(),
+        reportType: type,
+        fromTs: window.from,
+        toTs: window.to,
+        createdAt: now,
+        createdBy: user,
+        figures: contents,
+        narrative: composed.narrative,
+        narrativeError: composed.narrative_error,
+      })
+      .returning()
+      .get()
     this.opts.log.info('report generated', {
-      id: row.id, report_type: type, user, figures_ms: Math.round(figuresMs), total_ms: Math.round(performance.now() - started),
-      narrative: composed.narrative !== null, narrative_error: composed.narrative_error,
+      id: row.id,
+      report_type: type,
+      user,
+      figures_ms: Math.round(figuresMs),
+      total_ms: Math.round(performance.now() - started),
+      narrative: composed.narrative !== null,
+      narrative_error: composed.narrative_error,
     })
     return this.toReport(row)
   }
 
   list(q: { limit?: number; before?: number } = {}): ReportSummary[] {
-    const rows = this.opts.db.select({
-      id: reports.id, reportType: reports.reportType, fromTs: reports.fromTs, toTs: reports.toTs, createdAt: reports.createdAt,
-      createdBy: reports.createdBy, narrative: reports.narrative, narrativeError: reports.narrativeError,
-    }).from(reports).where(q.before !== undefined ? lt(reports.id, q.before) : undefined).orderBy(desc(reports.id)).limit(q.limit ?? 50).all()
+    const rows = this.opts.db
+      .select({
+        id: reports.id,
+        reportType: reports.reportType,
+        fromTs: reports.fromTs,
+        toTs: reports.toTs,
+        createdAt: reports.createdAt,
+        createdBy: reports.createdBy,
+        narrative: reports.narrative,
+        narrativeError: reports.narrativeError,
+      })
+      .from(reports)
+      .where(q.before !== undefined ? lt(reports.id, q.before) : undefined)
+      .orderBy(desc(reports.id))
+      .limit(q.limit ?? 50)
+      .all()
     return rows.map((r) => ({
-      id: r.id, scope: 'robot' as const, robot_id: this.opts.robotId, report_type: r.reportType, time_range: { from: r.fromTs, to: r.toTs },
-      created_at: r.createdAt, created_by: r.createdBy, has_narrative: r.narrative !== null, narrative_error: r.narrativeError,
+      id: r.id,
+      scope: 'robot' as const,
+      robot_id: this.opts.robotId,
+      report_type: r.reportType,
+      time_range: { from: r.fromTs, to: r.toTs },
+      created_at: r.createdAt,
+      created_by: r.createdBy,
+      has_narrative: r.narrative !== null,
+      narrative_error: r.narrativeError,
     }))
   }
 
@@ -94,9 +136,17 @@ export class EdgeReports {
   private toReport(row: typeof reports.$inferSelect): Report {
     const c = row.figures as RobotContents
     return {
-      id: row.id, scope: 'robot', robot_id: this.opts.robotId, report_type: row.reportType, time_range: { from: row.fromTs, to: row.toTs },
-      created_at: row.createdAt, created_by: row.createdBy, figures: c.figures, charts: c.charts ?? { servo_temperature: [] },
-      narrative: row.narrative, narrative_error: row.narrativeError,
+      id: row.id,
+      scope: 'robot',
+      robot_id: this.opts.robotId,
+      report_type: row.reportType,
+      time_range: { from: row.fromTs, to: row.toTs },
+      created_at: row.createdAt,
+      created_by: row.createdBy,
+      figures: c.figures,
+      charts: c.charts ?? { servo_temperature: [] },
+      narrative: row.narrative,
+      narrative_error: row.narrativeError,
     }
   }
 }

@@ -42,13 +42,25 @@ class BucketSet {
   add(source: string, field: string, ts: number, n: number, min: number, max: number, sum: number) {
     const key = `${source}\u0000${field}\u0000${ts}`
     const b = this.byKey.get(key)
-    if (b) { b.n += n; b.sum += sum; b.min = Math.min(b.min, min); b.max = Math.max(b.max, max); return }
+    if (b) {
+      b.n += n
+      b.sum += sum
+      b.min = Math.min(b.min, min)
+      b.max = Math.max(b.max, max)
+      return
+    }
     const nb = { ts, n, min, max, sum }
     this.byKey.set(key, nb)
     let byField = this.bySource.get(source)
-    if (!byField) { byField = new Map(); this.bySource.set(source, byField) }
+    if (!byField) {
+      byField = new Map()
+      this.bySource.set(source, byField)
+    }
     let list = byField.get(field)
-    if (!list) { list = []; byField.set(field, list) }
+    if (!list) {
+      list = []
+      byField.set(field, list)
+    }
     list.push(nb)
   }
 
@@ -95,9 +107,17 @@ async function rollupBuckets(src: EdgeReportSources, stream: StreamName, fields:
     `SELECT (minute / ?) * ? AS b, source, field, sum(n) n, min(min) mn, max(max) mx, sum(sum) s FROM rollups
      WHERE stream = ? AND minute >= ? AND minute < ? AND field IN (${fields.map(() => '?').join(', ')}) GROUP BY b, source, field`,
   )
-  for (let a = lo; a < cut;) {
+  for (let a = lo; a < cut; ) {
     const b = Math.min(cut, (Math.floor(a / slice) + 1) * slice)
-    const rows = stmt.all(bucket, bucket, stream, a, b, ...fields) as { b: number; source: string; field: string; n: number; mn: number; mx: number; s: number }[]
+    const rows = stmt.all(bucket, bucket, stream, a, b, ...fields) as {
+      b: number
+      source: string
+      field: string
+      n: number
+      mn: number
+      mx: number
+      s: number
+    }[]
     for (const r of rows) out.add(r.source, r.field, r.b, r.n, r.mn, r.mx, r.s)
     a = b
     await yieldToEventLoop()
@@ -117,7 +137,9 @@ function activeMinutes(src: EdgeReportSources, w: ReportWindow): number {
   const minutes = new Set<number>()
   // One query per stream: each is a range on the table's key (stream, minute, ...).
   for (const stream of ['servos', 'battery', 'performance'] as const) {
-    const rows = src.db.$client.query('SELECT DISTINCT minute FROM rollups WHERE stream = ? AND minute BETWEEN ? AND ?').all(stream, minuteOf(w.from), w.to) as { minute: number }[]
+    const rows = src.db.$client
+      .query('SELECT DISTINCT minute FROM rollups WHERE stream = ? AND minute BETWEEN ? AND ?')
+      .all(stream, minuteOf(w.from), w.to) as { minute: number }[]
     for (const r of rows) minutes.add(r.minute)
     // The last minutes are still in memory, not yet in the table.
     for (const r of src.store.queryRollups(stream, Math.max(w.from, w.to - 3 * MINUTE_MS), w.to, MINUTE_MS)) minutes.add(r.minute)
@@ -139,22 +161,46 @@ export function servoTemperatureLimit(db: EdgeDb, pack: BatteryPack): ReportLimi
 }
 
 function alertsIn(db: EdgeDb, w: ReportWindow): AlertRecord[] {
-  return db.select().from(alerts)
+  return db
+    .select()
+    .from(alerts)
     .where(and(lte(alerts.createdAt, w.to), or(eq(alerts.resolved, false), isNull(alerts.resolvedAt), gte(alerts.resolvedAt, w.from))))
-    .orderBy(desc(alerts.createdAt)).limit(MAX_EVENTS).all()
+    .orderBy(desc(alerts.createdAt))
+    .limit(MAX_EVENTS)
+    .all()
     .map((a) => ({
-      id: a.id, type: a.type, severity: a.severity, source: a.source, title: a.title, value: a.value, threshold: a.threshold,
-      created_at: a.createdAt, acknowledged: a.acknowledged, resolved: a.resolved, resolved_at: a.resolvedAt,
+      id: a.id,
+      type: a.type,
+      severity: a.severity,
+      source: a.source,
+      title: a.title,
+      value: a.value,
+      threshold: a.threshold,
+      created_at: a.createdAt,
+      acknowledged: a.acknowledged,
+      resolved: a.resolved,
+      resolved_at: a.resolvedAt,
     }))
 }
 
 function jobsIn(db: EdgeDb, w: ReportWindow): JobRecord[] {
-  return db.select().from(jobs)
+  return db
+    .select()
+    .from(jobs)
     .where(and(lte(jobs.startedAt, w.to), or(isNull(jobs.finishedAt), gte(jobs.finishedAt, w.from))))
-    .orderBy(desc(jobs.startedAt)).limit(MAX_EVENTS).all()
+    .orderBy(desc(jobs.startedAt))
+    .limit(MAX_EVENTS)
+    .all()
     .map((j) => ({
-      id: j.id, task_name: j.taskName, status: j.status, items_done: j.itemsDone, items_total: j.itemsTotal, percent: j.percent,
-      reason: j.reason, started_at: j.startedAt, finished_at: j.finishedAt,
+      id: j.id,
+      task_name: j.taskName,
+      status: j.status,
+      items_done: j.itemsDone,
+      items_total: j.itemsTotal,
+      percent: j.percent,
+      reason: j.reason,
+      started_at: j.startedAt,
+      finished_at: j.finishedAt,
     }))
 }
 
@@ -164,7 +210,10 @@ export async function edgeReportInput(src: EdgeReportSources, w: ReportWindow, n
   // Every configured servo is listed, with or without data: a silent servo is a finding.
   const ids = new Set([...names.keys(), ...servoData.bySource.keys()])
   const servos = [...ids].map((id) => ({
-    id, name: names.get(id), temperature_c: servoData.field(id, 'temperature_c'), voltage_v: servoData.field(id, 'voltage_v'),
+    id,
+    name: names.get(id),
+    temperature_c: servoData.field(id, 'temperature_c'),
+    voltage_v: servoData.field(id, 'voltage_v'),
   }))
   const battery = await bucketsOf(src, 'battery', ['percent', 'voltage_v'], w, now)
   const perf = await bucketsOf(src, 'performance', ['cpu_percent', 'mem_percent', 'cpu_temp_c', 'uptime_s'], w, now)
@@ -175,7 +224,9 @@ export async function edgeReportInput(src: EdgeReportSources, w: ReportWindow, n
     limits: servoTemperatureLimit(src.db, src.pack),
     servos,
     battery: has(battery) ? { percent: battery.field('', 'percent'), voltage_v: battery.field('', 'voltage_v') } : null,
-    system: has(perf) ? { cpu_percent: perf.field('', 'cpu_percent'), mem_percent: perf.field('', 'mem_percent'), cpu_temp_c: perf.field('', 'cpu_temp_c') } : null,
+    system: has(perf)
+      ? { cpu_percent: perf.field('', 'cpu_percent'), mem_percent: perf.field('', 'mem_percent'), cpu_temp_c: perf.field('', 'cpu_temp_c') }
+      : null,
     systemUptimeS: perf.field('', 'uptime_s'),
     activeMinutes: activeMinutes(src, w),
     serviceStartedAt: src.serviceStartedAt,

@@ -7,14 +7,27 @@ import type { SimDriver } from '../../drivers/sim/sim-driver.ts'
 import type { SimFaults } from './sim-faults.ts'
 
 export class FaultySimDriver implements RobotDriver {
-  constructor(private readonly inner: SimDriver, private readonly faults: SimFaults) {}
+  constructor(
+    private readonly inner: SimDriver,
+    private readonly faults: SimFaults,
+  ) {}
 
-  get profile(): string { return this.inner.profile }
-  get servos(): readonly ServoInfo[] { return this.inner.servos }
-  get hasImu(): boolean { return this.inner.hasImu }
-  get hasBattery(): boolean { return this.inner.hasBattery }
+  get profile(): string {
+    return this.inner.profile
+  }
+  get servos(): readonly ServoInfo[] {
+    return this.inner.servos
+  }
+  get hasImu(): boolean {
+    return this.inner.hasImu
+  }
+  get hasBattery(): boolean {
+    return this.inner.hasBattery
+  }
   /** The physics behind it, as on SimDriver (tests and demos reach in through it). */
-  get model(): SimulatedTonyPi { return this.inner.model }
+  get model(): SimulatedTonyPi {
+    return this.inner.model
+  }
 
   readPositions(ids: readonly number[]): Map<number, number | null> {
     this.faults.apply(Date.now())

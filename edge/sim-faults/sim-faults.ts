@@ -27,7 +27,10 @@ export interface ActiveFault {
 }
 
 export class SimFaultError extends Error {
-  constructor(readonly status: 400 | 404, message: string) {
+  constructor(
+    readonly status: 400 | 404,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -51,7 +54,12 @@ const LOSS = 0.05
 const GARBLED = 1 / 256
 const DEFAULT_JUMP_S = 3600
 
-interface HeatRamp { fromC: number; startMs: number; ratePerS: number; toC: number }
+interface HeatRamp {
+  fromC: number
+  startMs: number
+  ratePerS: number
+  toC: number
+}
 
 export class SimFaults {
   readonly driver: FaultySimDriver
@@ -62,7 +70,10 @@ export class SimFaults {
   private readonly rng: Prng
   readonly counters = { lost_reads: 0, garbled_reads: 0 }
 
-  constructor(private readonly sim: SimDriver, opts: { seed?: number } = {}) {
+  constructor(
+    private readonly sim: SimDriver,
+    opts: { seed?: number } = {},
+  ) {
     this.rng = new Prng((opts.seed ?? 1) ^ 0x5eed)
     this.driver = new FaultySimDriver(sim, this)
   }

@@ -26,7 +26,10 @@ export class RollupAccumulator {
     const source = s.source ?? ''
     const gk = `${s.stream}\u0000${minute}\u0000${source}`
     let g = this.groups.get(gk)
-    if (!g) { g = new Map(); this.groups.set(gk, g) }
+    if (!g) {
+      g = new Map()
+      this.groups.set(gk, g)
+    }
     for (const field in s.values) {
       const v = s.values[field]
       if (!Number.isFinite(v)) continue
@@ -47,7 +50,11 @@ export class RollupAccumulator {
   /** Removes and returns the rows of minutes before `beforeMinute`. */
   takeClosed(beforeMinute: number): RollupRow[] {
     const out: RollupRow[] = []
-    for (const [k, r] of this.rows) if (r.minute < beforeMinute) { out.push(r); this.rows.delete(k) }
+    for (const [k, r] of this.rows)
+      if (r.minute < beforeMinute) {
+        out.push(r)
+        this.rows.delete(k)
+      }
     for (const [k, g] of this.groups) {
       const first = g.values().next().value
       if (!first || first.minute < beforeMinute) this.groups.delete(k)
@@ -72,9 +79,18 @@ export class RollupAccumulator {
     for (const r of rows) {
       const gk = `${r.stream}\u0000${r.minute}\u0000${r.source}`
       let g = this.groups.get(gk)
-      if (!g) { g = new Map(); this.groups.set(gk, g) }
+      if (!g) {
+        g = new Map()
+        this.groups.set(gk, g)
+      }
       const cur = g.get(r.field)
-      if (cur) { cur.n += r.n; cur.sum += r.sum; cur.min = Math.min(cur.min, r.min); cur.max = Math.max(cur.max, r.max); continue }
+      if (cur) {
+        cur.n += r.n
+        cur.sum += r.sum
+        cur.min = Math.min(cur.min, r.min)
+        cur.max = Math.max(cur.max, r.max)
+        continue
+      }
       const row = { ...r }
       g.set(r.field, row)
       this.rows.set(`${gk}\u0000${r.field}`, row)

@@ -13,7 +13,9 @@ function tempDb() {
   dirs.push(dir)
   return join(dir, 'edge.db')
 }
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }) })
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
 
 const opts = { quotaBytes: 1e9, retentionRawMs: 7 * 86400_000, retentionRollupMs: 365 * 86400_000, log: silentLogger }
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0)
@@ -21,9 +23,10 @@ const T0 = Date.UTC(2026, 0, 1, 12, 0, 0)
 function feed(store: SampleStore, fromMs: number, seconds: number) {
   for (let s = 0; s < seconds; s++) {
     const base = fromMs + s * 1000
-    for (let k = 0; k < 20; k++) for (let id = 1; id <= 2; id++) {
-      store.add({ stream: 'servos', ts: base + k * 50, source: String(id), values: { position: 400 + id * 100 + (s % 10) } })
-    }
+    for (let k = 0; k < 20; k++)
+      for (let id = 1; id <= 2; id++) {
+        store.add({ stream: 'servos', ts: base + k * 50, source: String(id), values: { position: 400 + id * 100 + (s % 10) } })
+      }
     store.add({ stream: 'battery', ts: base, values: { voltage_v: 8 - s * 0.001, percent: 90 } })
     store.flush(base + 999)
   }
@@ -112,7 +115,8 @@ describe('SampleStore', () => {
     const big = new SampleStore(openEdgeDatabase(tempDb()), { ...opts, quotaBytes: 128 * 1024 })
     const samples: Sample[] = []
     for (let s = 0; s < 400; s++) {
-      for (let k = 0; k < 100; k++) samples.push({ stream: 'imu', ts: T0 + s * 1000 + k * 10, values: { ax: Math.sin(s * 100 + k) * 5, ay: Math.cos(k * 7 + s) * 9 } })
+      for (let k = 0; k < 100; k++)
+        samples.push({ stream: 'imu', ts: T0 + s * 1000 + k * 10, values: { ax: Math.sin(s * 100 + k) * 5, ay: Math.cos(k * 7 + s) * 9 } })
       for (const x of samples.splice(0)) big.add(x)
       big.flush(T0 + s * 1000 + 999)
     }

@@ -82,7 +82,12 @@ export interface StoreStats {
 
 const SEQ_TABLES = ['chunks', 'events', 'commands', 'alerts', 'jobs', 'reports'] as const
 
-interface PendingEvent { ts: number; kind: string; level: string; data: unknown }
+interface PendingEvent {
+  ts: number
+  kind: string
+  level: string
+  data: unknown
+}
 type Journaled = StoredChunk
 
 /** Beyond this much in the journal everything is folded before the minute ends (rates far above nominal). */
@@ -116,7 +121,10 @@ export class SampleStore {
   private folds = 0
   private foldRetryAt = -Infinity
 
-  constructor(private readonly db: EdgeDb, private readonly opts: StoreOptions) {
+  constructor(
+    private readonly db: EdgeDb,
+    private readonly opts: StoreOptions,
+  ) {
     const c = db.$client
     this.sql = {
       insertChunk: c.prepare('INSERT INTO chunks (seq, stream, t0, t1, n, data) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -163,7 +171,9 @@ export class SampleStore {
         this.opts.log.warn('tick journal refused meta values; written to the database', { keys: entries.map(([k]) => k), error: err as Error })
       }
     }
-    this.db.$client.transaction(() => { for (const [k, v] of entries) this.sql.setMeta.run(k, v) })()
+    this.db.$client.transaction(() => {
+      for (const [k, v] of entries) this.sql.setMeta.run(k, v)
+    })()
     for (const [k] of entries) this.metaPending.delete(k)
   }
 
@@ -188,16 +198,17 @@ export class SampleStore {
    */
   private recover() {
     const c = this.db.$client
-    const maxOf = (q: string) => ((c.query(q).get() as { m: number | null }).m ?? 0)
+    const maxOf = (q: string) => (c.query(q).get() as { m: number | null }).m ?? 0
     const seqMeta = Number(this.meta('seq') ?? 0)
     // Every table whose records reach the hub draws from the one sequence.
     this.nextSeq = Math.max(seqMeta, ...SEQ_TABLES.map((t) => maxOf(`SELECT max(seq) m FROM ${t}`))) + 1
     for (const k of Object.keys(this.counters) as (keyof typeof this.counters)[]) this.counters[k] = Number(this.meta(k) ?? 0)
     // Chunks of minutes not closed yet (a minute's rollups are written when it closes, with its index).
     const indexed = Number(this.meta('indexed_seq') ?? 0)
-    const rows = c.query(`SELECT seq, stream, t0, data FROM chunks c WHERE seq > ? AND NOT EXISTS
-      (SELECT 1 FROM chunk_minutes m WHERE m.stream = c.stream AND m.minute = c.t0 - c.t0 % ${MINUTE_MS}) ORDER BY seq`).all(indexed) as
-      { seq: number; stream: StreamName; t0: number; data: Uint8Array }[]
+    const rows = c
+      .query(`SELECT seq, stream, t0, data FROM chunks c WHERE seq > ? AND NOT EXISTS
+      (SELECT 1 FROM chunk_minutes m WHERE m.stream = c.stream AND m.minute = c.t0 - c.t0 % ${MINUTE_MS}) ORDER BY seq`)
+      .all(indexed) as { seq: number; stream: StreamName; t0: number; data: Uint8Array }[]
     for (const r of rows) {
       this.noteMinute(r.stream, r.t0, r.seq)
       for (const s of decodeChunk(r.stream, r.data)) this.rollups.add(s)
@@ -280,13 +291,18 @@ export class SampleStore {
     const minute = minuteOf(t0)
     const key = `${stream}|${minute}`
     const m = this.openMinutes.get(key)
-    if (m) { m.first = Math.min(m.first, seq); m.last = Math.max(m.last, seq) }
-    else this.openMinutes.set(key, { stream, minute, first: seq, last: seq })
+    if (m) {
+      m.first = Math.min(m.first, seq)
+      m.last = Math.max(m.last, seq)
+    } else this.openMinutes.set(key, { stream, minute, first: seq, last: seq })
   }
 
   add(sample: Sample) {
     let list = this.pending.get(sample.stream)
-    if (!list) { list = []; this.pending.set(sample.stream, list) }
+    if (!list) {
+      list = []
+      this.pending.set(sample.stream, list)
+    }
     list.push(sample)
     this.pendingCount++
     const max = this.opts.maxPendingSamples ?? 500_000
@@ -413,7 +429,13 @@ export class SampleStore {
    * times it passes (the rest stays). On failure nothing is lost.
    */
   flush(nowMs: number, only?: (ts: number) => boolean): FlushResult {
-    if (this.pendingCount === 0 && this.pendingEvents.length === 0 && this.journaled.length === 0 && this.metaPending.size === 0 && !this.hasClosedMinutes(nowMs)) {
+    if (
+      this.pendingCount === 0 &&
+      this.pendingEvents.length === 0 &&
+      this.journaled.length === 0 &&
+      this.metaPending.size === 0 &&
+      !this.hasClosedMinutes(nowMs)
+    ) {
       return { chunks: 0, samples: 0, events: 0, ms: 0 }
     }
     if (!this.journal) return this.fold(nowMs, { only })
@@ -455,7 +477,9 @@ export class SampleStore {
     }
     const seqBefore = this.nextSeq
     // One group's samples at a time: a minute of them all at once would take tens of MB.
-    const encoded = [...groups.values()].map((g) => ({ ...g, seq: seqOf(g) })).sort((a, b) => a.seq - b.seq || a.minute - b.minute)
+    const encoded = [...groups.values()]
+      .map((g) => ({ ...g, seq: seqOf(g) }))
+      .sort((a, b) => a.seq - b.seq || a.minute - b.minute)
       .map((g) => {
         const list = g.samples.length ? [...g.samples] : []
         for (const c of g.chunks) for (const s of decodeChunk(c.stream, c.data)) list.push(s)
@@ -551,7 +575,10 @@ export class SampleStore {
       const take = list.filter((s) => only(s.ts))
       if (!take.length) continue
       batches.push([stream, take])
-      this.pending.set(stream, list.filter((s) => !only(s.ts)))
+      this.pending.set(
+        stream,
+        list.filter((s) => !only(s.ts)),
+      )
       samples += take.length
     }
     this.pendingCount -= samples
@@ -608,11 +635,13 @@ export class SampleStore {
   queryRollups(stream: StreamName, from: number, to: number, bucketMs: number, source?: string): RollupRow[] {
     const bucket = Math.max(MINUTE_MS, Math.round(bucketMs / MINUTE_MS) * MINUTE_MS)
     const lo = minuteOf(from)
-    const rows = this.db.$client.query(
-      `SELECT stream, (minute / ?) * ? AS minute, source, field, sum(n) n, min(min) min, max(max) max, sum(sum) sum
+    const rows = this.db.$client
+      .query(
+        `SELECT stream, (minute / ?) * ? AS minute, source, field, sum(n) n, min(min) min, max(max) max, sum(sum) sum
        FROM rollups WHERE stream = ? AND minute BETWEEN ? AND ? ${source !== undefined ? 'AND source = ?' : ''}
        GROUP BY 2, source, field ORDER BY 2`,
-    ).all(...([bucket, bucket, stream, lo, to, ...(source !== undefined ? [source] : [])] as [number, number, string, number, number])) as RollupRow[]
+      )
+      .all(...([bucket, bucket, stream, lo, to, ...(source !== undefined ? [source] : [])] as [number, number, string, number, number])) as RollupRow[]
     const merged = new Map<string, RollupRow>()
     for (const r of rows) merged.set(`${r.minute}|${r.source}|${r.field}`, r)
     const open = this.rollups.open(stream, lo, to)
@@ -634,13 +663,22 @@ export class SampleStore {
   queryEvents(opts: { kind?: string; from?: number; to?: number; limit?: number } = {}): StoredEvent[] {
     const where: string[] = []
     const args: (string | number)[] = []
-    if (opts.kind) { where.push('kind = ?'); args.push(opts.kind) }
-    if (opts.from !== undefined) { where.push('ts >= ?'); args.push(opts.from) }
-    if (opts.to !== undefined) { where.push('ts <= ?'); args.push(opts.to) }
+    if (opts.kind) {
+      where.push('kind = ?')
+      args.push(opts.kind)
+    }
+    if (opts.from !== undefined) {
+      where.push('ts >= ?')
+      args.push(opts.from)
+    }
+    if (opts.to !== undefined) {
+      where.push('ts <= ?')
+      args.push(opts.to)
+    }
     args.push(Math.min(opts.limit ?? 100, 10_000))
-    const rows = this.db.$client.query(
-      `SELECT seq, ts, kind, level, data FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`,
-    ).all(...(args as [string])) as { seq: number; ts: number; kind: string; level: string; data: string }[]
+    const rows = this.db.$client
+      .query(`SELECT seq, ts, kind, level, data FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`)
+      .all(...(args as [string])) as { seq: number; ts: number; kind: string; level: string; data: string }[]
     const fromDb = rows.map((r) => ({ ...r, data: JSON.parse(r.data) }))
     const pending = this.pendingEvents
       .filter((e) => (!opts.kind || e.kind === opts.kind) && (opts.from === undefined || e.ts >= opts.from) && (opts.to === undefined || e.ts <= opts.to))
@@ -684,7 +722,9 @@ export class SampleStore {
       // the hub already has go before those it has not.
       const count = (c.query('SELECT count(*) c FROM chunks').get() as { c: number }).c
       const step = Math.max(1, Math.min(500, Math.ceil(count / 20)))
-      let batch = c.query('SELECT seq, n, stream FROM chunks WHERE seq <= ? ORDER BY seq LIMIT ?').all(Number.isFinite(synced) ? synced : Number.MAX_SAFE_INTEGER, step) as { seq: number; n: number; stream: string }[]
+      let batch = c
+        .query('SELECT seq, n, stream FROM chunks WHERE seq <= ? ORDER BY seq LIMIT ?')
+        .all(Number.isFinite(synced) ? synced : Number.MAX_SAFE_INTEGER, step) as { seq: number; n: number; stream: string }[]
       const ofSynced = batch.length > 0
       if (!ofSynced) batch = c.query('SELECT seq, n, stream FROM chunks ORDER BY seq LIMIT ?').all(step) as { seq: number; n: number; stream: string }[]
       if (batch.length) {
@@ -709,7 +749,9 @@ export class SampleStore {
     }
     if (droppedForQuota) {
       this.opts.log.warn('disk quota reached: dropped the oldest raw chunks', {
-        dropped_chunks: droppedForQuota, total_dropped_chunks: this.counters.dropped_chunks, quota_bytes: this.opts.quotaBytes,
+        dropped_chunks: droppedForQuota,
+        total_dropped_chunks: this.counters.dropped_chunks,
+        quota_bytes: this.opts.quotaBytes,
         ...(Object.keys(unsynced).length ? { unsynced_samples: unsynced } : {}),
       })
     }

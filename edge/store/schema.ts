@@ -19,33 +19,45 @@ export const chunks = sqliteTable('chunks', {
 })
 
 /** Which sequence numbers hold each stream's chunks of each minute. */
-export const chunkMinutes = sqliteTable('chunk_minutes', {
-  stream: text('stream').notNull(),
-  minute: integer('minute').notNull(),
-  firstSeq: integer('first_seq').notNull(),
-  lastSeq: integer('last_seq').notNull(),
-}, (t) => [primaryKey({ columns: [t.stream, t.minute] })])
+export const chunkMinutes = sqliteTable(
+  'chunk_minutes',
+  {
+    stream: text('stream').notNull(),
+    minute: integer('minute').notNull(),
+    firstSeq: integer('first_seq').notNull(),
+    lastSeq: integer('last_seq').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.stream, t.minute] })],
+)
 
 /** min/max/mean per minute per stream, source and field: long history stays cheap. */
-export const rollups = sqliteTable('rollups', {
-  stream: text('stream').notNull(),
-  minute: integer('minute').notNull(),
-  source: text('source').notNull(),
-  field: text('field').notNull(),
-  n: integer('n').notNull(),
-  min: real('min').notNull(),
-  max: real('max').notNull(),
-  sum: real('sum').notNull(),
-}, (t) => [primaryKey({ columns: [t.stream, t.minute, t.source, t.field] })])
+export const rollups = sqliteTable(
+  'rollups',
+  {
+    stream: text('stream').notNull(),
+    minute: integer('minute').notNull(),
+    source: text('source').notNull(),
+    field: text('field').notNull(),
+    n: integer('n').notNull(),
+    min: real('min').notNull(),
+    max: real('max').notNull(),
+    sum: real('sum').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.stream, t.minute, t.source, t.field] })],
+)
 
 /** Everything that is not a sample and must reach the hub: status changes, commands, logs. */
-export const events = sqliteTable('events', {
-  seq: integer('seq').primaryKey(),
-  ts: integer('ts').notNull(),
-  kind: text('kind').notNull(),
-  level: text('level').notNull(),
-  data: text('data', { mode: 'json' }).notNull(),
-}, (t) => [index('events_kind_ts').on(t.kind, t.ts)])
+export const events = sqliteTable(
+  'events',
+  {
+    seq: integer('seq').primaryKey(),
+    ts: integer('ts').notNull(),
+    kind: text('kind').notNull(),
+    level: text('level').notNull(),
+    data: text('data', { mode: 'json' }).notNull(),
+  },
+  (t) => [index('events_kind_ts').on(t.kind, t.ts)],
+)
 
 export const users = sqliteTable('users', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -57,25 +69,31 @@ export const users = sqliteTable('users', {
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
   /** `local` users are the robot's own; `hub` users are copies of the hub's, replaced by each sync. */
-  origin: text('origin', { enum: ['local', 'hub'] }).notNull().default('local'),
+  origin: text('origin', { enum: ['local', 'hub'] })
+    .notNull()
+    .default('local'),
   hubId: integer('hub_id'),
   /** A deactivated user keeps the account but cannot log in, and every token of theirs stops working. */
   isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
 })
 
 /** The command audit log: who asked for what, and what became of it. */
-export const commands = sqliteTable('commands', {
-  id: text('id').primaryKey(),
-  seq: integer('seq').notNull(),
-  ts: integer('ts').notNull(),
-  username: text('username').notNull(),
-  origin: text('origin').notNull(),
-  type: text('type').notNull(),
-  body: text('body', { mode: 'json' }).notNull(),
-  state: text('state').notNull(),
-  reason: text('reason'),
-  updatedAt: integer('updated_at').notNull(),
-}, (t) => [index('commands_ts').on(t.ts), index('commands_seq').on(t.seq)])
+export const commands = sqliteTable(
+  'commands',
+  {
+    id: text('id').primaryKey(),
+    seq: integer('seq').notNull(),
+    ts: integer('ts').notNull(),
+    username: text('username').notNull(),
+    origin: text('origin').notNull(),
+    type: text('type').notNull(),
+    body: text('body', { mode: 'json' }).notNull(),
+    state: text('state').notNull(),
+    reason: text('reason'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('commands_ts').on(t.ts), index('commands_seq').on(t.seq)],
+)
 
 export const meta = sqliteTable('meta', {
   key: text('key').primaryKey(),
@@ -83,28 +101,32 @@ export const meta = sqliteTable('meta', {
 })
 
 /** Alerts raised on the robot (they work offline); one open alert per (type, source). */
-export const alerts = sqliteTable('alerts', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  seq: integer('seq').notNull(),
-  type: text('type').notNull(),
-  severity: text('severity', { enum: ['info', 'warning', 'critical'] }).notNull(),
-  source: text('source').notNull().default(''),
-  value: real('value'),
-  threshold: real('threshold'),
-  title: text('title').notNull(),
-  message: text('message').notNull(),
-  createdAt: integer('created_at').notNull(),
-  updatedAt: integer('updated_at').notNull(),
-  acknowledged: integer('acknowledged', { mode: 'boolean' }).notNull().default(false),
-  acknowledgedBy: text('acknowledged_by'),
-  acknowledgedAt: integer('acknowledged_at'),
-  resolved: integer('resolved', { mode: 'boolean' }).notNull().default(false),
-  resolvedAt: integer('resolved_at'),
-}, (t) => [
-  uniqueIndex('alerts_one_open').on(t.type, t.source).where(sql`${t.resolved} = 0`),
-  index('alerts_created').on(t.createdAt),
-  index('alerts_seq').on(t.seq),
-])
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    severity: text('severity', { enum: ['info', 'warning', 'critical'] }).notNull(),
+    source: text('source').notNull().default(''),
+    value: real('value'),
+    threshold: real('threshold'),
+    title: text('title').notNull(),
+    message: text('message').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    acknowledged: integer('acknowledged', { mode: 'boolean' }).notNull().default(false),
+    acknowledgedBy: text('acknowledged_by'),
+    acknowledgedAt: integer('acknowledged_at'),
+    resolved: integer('resolved', { mode: 'boolean' }).notNull().default(false),
+    resolvedAt: integer('resolved_at'),
+  },
+  (t) => [
+    uniqueIndex('alerts_one_open').on(t.type, t.source).where(sql`${t.resolved} = 0`),
+    index('alerts_created').on(t.createdAt),
+    index('alerts_seq').on(t.seq),
+  ],
+)
 
 /** Threshold rules, editable by admins; the defaults live in core/alerts. */
 export const alertRules = sqliteTable('alert_rules', {
@@ -123,35 +145,43 @@ export const alertRules = sqliteTable('alert_rules', {
 })
 
 /** Tasks the robot performs (an action-group sequence, a scan), with an idempotent lifecycle. */
-export const jobs = sqliteTable('jobs', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  seq: integer('seq').notNull(),
-  taskName: text('task_name').notNull(),
-  status: text('status', { enum: ['queued', 'started', 'in_progress', 'completed', 'cancelled', 'failed'] }).notNull(),
-  itemsDone: integer('items_done'),
-  itemsTotal: integer('items_total'),
-  percent: real('percent'),
-  reason: text('reason'),
-  action: text('action', { mode: 'json' }),
-  source: text('source').notNull(),
-  startedAt: integer('started_at').notNull(),
-  updatedAt: integer('updated_at').notNull(),
-  finishedAt: integer('finished_at'),
-}, (t) => [index('jobs_started').on(t.startedAt), index('jobs_seq').on(t.seq)])
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').notNull(),
+    taskName: text('task_name').notNull(),
+    status: text('status', { enum: ['queued', 'started', 'in_progress', 'completed', 'cancelled', 'failed'] }).notNull(),
+    itemsDone: integer('items_done'),
+    itemsTotal: integer('items_total'),
+    percent: real('percent'),
+    reason: text('reason'),
+    action: text('action', { mode: 'json' }),
+    source: text('source').notNull(),
+    startedAt: integer('started_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [index('jobs_started').on(t.startedAt), index('jobs_seq').on(t.seq)],
+)
 
 /** Reports generated on the robot about itself. */
-export const reports = sqliteTable('reports', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  seq: integer('seq').notNull(),
-  reportType: text('report_type', { enum: ['performance', 'job', 'maintenance'] }).notNull(),
-  fromTs: integer('from_ts').notNull(),
-  toTs: integer('to_ts').notNull(),
-  createdAt: integer('created_at').notNull(),
-  createdBy: text('created_by').notNull(),
-  figures: text('figures', { mode: 'json' }).notNull(),
-  narrative: text('narrative'),
-  narrativeError: text('narrative_error'),
-}, (t) => [index('reports_seq').on(t.seq)])
+export const reports = sqliteTable(
+  'reports',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').notNull(),
+    reportType: text('report_type', { enum: ['performance', 'job', 'maintenance'] }).notNull(),
+    fromTs: integer('from_ts').notNull(),
+    toTs: integer('to_ts').notNull(),
+    createdAt: integer('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    figures: text('figures', { mode: 'json' }).notNull(),
+    narrative: text('narrative'),
+    narrativeError: text('narrative_error'),
+  },
+  (t) => [index('reports_seq').on(t.seq)],
+)
 
 /**
  * The robot's wall clock in spans (sync/clock.ts): a new one at each boot and each time the wall

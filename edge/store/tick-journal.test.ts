@@ -11,7 +11,9 @@ import { SampleStore } from './sample-store.ts'
 import { journalPathFor } from './tick-journal.ts'
 
 const dirs: string[] = []
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }) })
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
 function tempDb() {
   const dir = mkdtempSync(join(tmpdir(), 'tonypi-journal-'))
   dirs.push(dir)
@@ -92,7 +94,7 @@ describe('tick journal', () => {
     expect(storedTimes(again.db)).toEqual({ chunks: 1, samples: 100 })
   })
 
-  test("a journal beside another database is not replayed into it", () => {
+  test('a journal beside another database is not replayed into it', () => {
     const a = tempDb()
     const one = reopen(a)
     ticks(one.store, T0, 5)

@@ -54,7 +54,7 @@ export function readJournal(path: string, tag: Uint8Array): JournalContents {
     const end = pos + RECORD_HEAD + len
     if (end > buf.length) break
     const payload = buf.subarray(pos + RECORD_HEAD, end)
-    if ((Bun.hash.crc32(payload) >>> 0) !== crc) break
+    if (Bun.hash.crc32(payload) >>> 0 !== crc) break
     records.push(new Uint8Array(payload))
     pos = end
   }
@@ -69,7 +69,10 @@ export class TickJournal {
   /** Bytes in the current generation. */
   size = 0
 
-  constructor(readonly path: string, private readonly tag: Uint8Array) {}
+  constructor(
+    readonly path: string,
+    private readonly tag: Uint8Array,
+  ) {}
 
   /**
    * Starts generation `gen` holding `records` (what a partial fold left, or nothing): written
@@ -150,9 +153,7 @@ export interface JournalChunk {
 }
 
 /** What a record holds: a tick's chunks, or values for the database's meta table (sync's cursors). */
-export type JournalRecord =
-  | { kind: 'tick'; chunks: readonly JournalChunk[] }
-  | { kind: 'meta'; entries: readonly (readonly [string, string])[] }
+export type JournalRecord = { kind: 'tick'; chunks: readonly JournalChunk[] } | { kind: 'meta'; entries: readonly (readonly [string, string])[] }
 
 const KIND = { tick: 1, meta: 2 } as const
 
@@ -169,7 +170,10 @@ export function encodeRecord(r: JournalRecord): Uint8Array {
     }
   } else {
     w.uvar(r.entries.length)
-    for (const [k, v] of r.entries) { w.string(k); w.string(v) }
+    for (const [k, v] of r.entries) {
+      w.string(k)
+      w.string(v)
+    }
   }
   return w.finish()
 }

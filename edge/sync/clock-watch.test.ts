@@ -22,10 +22,17 @@ function setup(name: string) {
   let seq = 0
   const watch = new ClockWatch({ db, clock, nextSeq: () => seq + 1, log: silentLogger })
   return {
-    watch, clock,
-    advance(ms: number) { mono += ms },
-    step(ms: number) { offset += ms },
-    record() { seq++ },
+    watch,
+    clock,
+    advance(ms: number) {
+      mono += ms
+    },
+    step(ms: number) {
+      offset += ms
+    },
+    record() {
+      seq++
+    },
   }
 }
 

@@ -21,11 +21,16 @@ export class ClockWatch {
   private stepMs = 0
   private stepAt = 0
 
-  constructor(private readonly deps: {
-    db: EdgeDb; clock: RobotClock; nextSeq: () => number; log: Logger
-    /** Writes what was stamped before the step (the test says which times those are), ahead of the new span. */
-    beforeStep?: (stampedBefore: (ts: number) => boolean) => void
-  }) {
+  constructor(
+    private readonly deps: {
+      db: EdgeDb
+      clock: RobotClock
+      nextSeq: () => number
+      log: Logger
+      /** Writes what was stamped before the step (the test says which times those are), ahead of the new span. */
+      beforeStep?: (stampedBefore: (ts: number) => boolean) => void
+    },
+  ) {
     const last = deps.db.select().from(clockSpans).orderBy(desc(clockSpans.firstSeq)).limit(1).get()
     this.current = last ? { boot_id: last.bootId, first_seq: last.firstSeq, offset_ms: last.offsetMs } : null
   }
@@ -43,8 +48,11 @@ export class ClockWatch {
       this.deps.beforeStep?.((ts) => Math.abs(ts - before) < Math.abs(ts - after))
     }
     const span: ClockSpan = { boot_id: clock.bootId, first_seq: this.deps.nextSeq(), offset_ms: offset }
-    this.deps.db.insert(clockSpans).values({ firstSeq: span.first_seq, bootId: span.boot_id, offsetMs: span.offset_ms, at: clock.wall() })
-      .onConflictDoUpdate({ target: clockSpans.firstSeq, set: { bootId: span.boot_id, offsetMs: span.offset_ms, at: clock.wall() } }).run()
+    this.deps.db
+      .insert(clockSpans)
+      .values({ firstSeq: span.first_seq, bootId: span.boot_id, offsetMs: span.offset_ms, at: clock.wall() })
+      .onConflictDoUpdate({ target: clockSpans.firstSeq, set: { bootId: span.boot_id, offsetMs: span.offset_ms, at: clock.wall() } })
+      .run()
     if (cur && cur.boot_id === clock.bootId) {
       this.deps.log.warn('the wall clock stepped', { by_ms: offset - cur.offset_ms, from_seq: span.first_seq })
     }
@@ -70,8 +78,19 @@ export class ClockWatch {
   /** The spans records with a sequence number in (after, to] were stamped in. */
   spans(after: number, to: number): ClockSpan[] {
     const db = this.deps.db
-    const before = db.select().from(clockSpans).where(lte(clockSpans.firstSeq, after + 1)).orderBy(desc(clockSpans.firstSeq)).limit(1).get()
-    const within = db.select().from(clockSpans).where(gte(clockSpans.firstSeq, after + 2)).orderBy(asc(clockSpans.firstSeq)).all()
+    const before = db
+      .select()
+      .from(clockSpans)
+      .where(lte(clockSpans.firstSeq, after + 1))
+      .orderBy(desc(clockSpans.firstSeq))
+      .limit(1)
+      .get()
+    const within = db
+      .select()
+      .from(clockSpans)
+      .where(gte(clockSpans.firstSeq, after + 2))
+      .orderBy(asc(clockSpans.firstSeq))
+      .all()
       .filter((r) => r.firstSeq <= to)
     return [...(before ? [before] : []), ...within].map((r) => ({ boot_id: r.bootId, first_seq: r.firstSeq, offset_ms: r.offsetMs }))
   }

@@ -24,20 +24,35 @@ export function applyHubUsers(db: EdgeDb, list: readonly DownUser[], now: number
   db.transaction((tx) => {
     for (const u of list) {
       const cur = tx.select().from(users).where(eq(users.username, u.username)).get()
-      if (cur && cur.origin === 'local') { out.shadowed.push(u.username); continue }
+      if (cur && cur.origin === 'local') {
+        out.shadowed.push(u.username)
+        continue
+      }
       const isActive = u.is_active ?? true
       const values = { passwordHash: u.password_hash, role: u.role, email: u.email, tokenVersion: u.token_version, hubId: u.hub_id, isActive, updatedAt: now }
       if (!cur) {
-        tx.insert(users).values({ username: u.username, origin: 'hub', createdAt: now, ...values }).run()
+        tx.insert(users)
+          .values({ username: u.username, origin: 'hub', createdAt: now, ...values })
+          .run()
         out.added++
-      } else if (cur.passwordHash !== u.password_hash || cur.role !== u.role || cur.email !== u.email || cur.tokenVersion !== u.token_version || cur.isActive !== isActive) {
+      } else if (
+        cur.passwordHash !== u.password_hash ||
+        cur.role !== u.role ||
+        cur.email !== u.email ||
+        cur.tokenVersion !== u.token_version ||
+        cur.isActive !== isActive
+      ) {
         tx.update(users).set(values).where(eq(users.id, cur.id)).run()
         out.updated++
         out.changed.push(cur.id)
       }
     }
     const keep = list.map((u) => u.username)
-    const gone = tx.delete(users).where(and(eq(users.origin, 'hub'), keep.length ? notInArray(users.username, keep) : undefined)).returning().all()
+    const gone = tx
+      .delete(users)
+      .where(and(eq(users.origin, 'hub'), keep.length ? notInArray(users.username, keep) : undefined))
+      .returning()
+      .all()
     out.removed = gone.length
     out.changed.push(...gone.map((g) => g.id))
   })
@@ -48,14 +63,26 @@ export function applyHubUsers(db: EdgeDb, list: readonly DownUser[], now: number
 export function applyHubRules(db: EdgeDb, alerts: AlertMonitor, rules: readonly DownRule[], log: Logger): string[] {
   const changed: string[] = []
   for (const r of rules) {
-    if (!ALERT_METRICS[r.metric]) { log.warn('the hub sent a rule this robot does not know; ignored', { metric: r.metric }); continue }
+    if (!ALERT_METRICS[r.metric]) {
+      log.warn('the hub sent a rule this robot does not know; ignored', { metric: r.metric })
+      continue
+    }
     const row = db.select().from(alertRules).where(eq(alertRules.metric, r.metric)).get()
     if (row?.hubUpdatedAt === r.updated_at) continue
     try {
-      alerts.updateRule(r.metric, {
-        direction: r.direction, warning: r.warning, critical: r.critical, min_duration_s: r.min_duration_s,
-        hysteresis: r.hysteresis, auto_resolve: r.auto_resolve, enabled: r.enabled,
-      }, 'hub')
+      alerts.updateRule(
+        r.metric,
+        {
+          direction: r.direction,
+          warning: r.warning,
+          critical: r.critical,
+          min_duration_s: r.min_duration_s,
+          hysteresis: r.hysteresis,
+          auto_resolve: r.auto_resolve,
+          enabled: r.enabled,
+        },
+        'hub',
+      )
       db.update(alertRules).set({ hubUpdatedAt: r.updated_at }).where(eq(alertRules.metric, r.metric)).run()
       changed.push(r.metric)
     } catch (err) {
@@ -74,7 +101,10 @@ export function applyHubRules(db: EdgeDb, alerts: AlertMonitor, rules: readonly 
 export function applyAlertActions(alerts: AlertMonitor, actions: readonly DownAlertAction[]): number[] {
   const rank = (s: string) => (s === 'critical' ? 2 : s === 'warning' ? 1 : 0)
   for (const a of actions) {
-    if (a.action === 'resolve') { alerts.resolve(a.alert_id, a.by); continue }
+    if (a.action === 'resolve') {
+      alerts.resolve(a.alert_id, a.by)
+      continue
+    }
     const cur = alerts.store.get(a.alert_id)
     // An escalation after the person looked asks for attention again: their acknowledgement is moot.
     if (cur && rank(cur.severity) <= rank(a.severity)) alerts.acknowledge(a.alert_id, a.by)

@@ -21,7 +21,6 @@ import type { RobotClock } from './robot-clock.ts'
 /** How often the robot asks for the hub's users, rules and alert actions without a nudge. */
 const DOWN_EVERY_MS = 30_000
 
-
 export interface EdgeSyncDeps {
   robotId: string
   hub: { url: string; token: string; ca?: string } | null
@@ -59,7 +58,11 @@ export class EdgeSync {
     this.endpoint = { url: deps.hub.url, username: robotAccount(deps.robotId), token: deps.hub.token, ...(deps.hub.ca ? { ca: deps.hub.ca } : {}) }
     this.uplink = new Uplink({ host: this.host(), token: deps.hub.token, log: deps.log.child('uplink'), onLost: () => this.client?.forgetConfig() })
     this.client = new SyncClient({
-      endpoint: this.endpoint, source: deps.outbox, clock: deps.clock, log: deps.log, maxBytesPerS: deps.maxKbps * 1024,
+      endpoint: this.endpoint,
+      source: deps.outbox,
+      clock: deps.clock,
+      log: deps.log,
+      maxBytesPerS: deps.maxKbps * 1024,
       onConfig: (cfg) => this.uplink!.use({ ...cfg.mqtt, ...(deps.hub?.ca ? { ca: deps.hub.ca } : {}) }),
     })
   }
@@ -76,7 +79,10 @@ export class EdgeSync {
     this.deps.log.info('syncing with the hub', { url: this.endpoint!.url, account: this.endpoint!.username })
     const u = new URL(this.endpoint!.url)
     if (u.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)) {
-      this.deps.log.warn("the hub's URL is http://: the robot's credential and data cross the network in clear text (hub:dev and the hub installer serve HTTPS; register with its https:// URL)", { url: this.endpoint!.url })
+      this.deps.log.warn(
+        "the hub's URL is http://: the robot's credential and data cross the network in clear text (hub:dev and the hub installer serve HTTPS; register with its https:// URL)",
+        { url: this.endpoint!.url },
+      )
     }
     this.client.start()
     this.downTimer = setInterval(() => this.pullDown(), DOWN_EVERY_MS)
@@ -97,8 +103,12 @@ export class EdgeSync {
     return {
       robotId,
       status: (s) => ({
-        robot_id: robotId, status: s === 'online' && state.estopped ? 'emergency_stopped' : s, ts: Date.now(),
-        profile: state.profile, estopped: state.estopped, estop_reason: state.estopReason,
+        robot_id: robotId,
+        status: s === 'online' && state.estopped ? 'emergency_stopped' : s,
+        ts: Date.now(),
+        profile: state.profile,
+        estopped: state.estopped,
+        estop_reason: state.estopReason,
       }),
       listen: (l) => {
         const owner = {}
@@ -117,10 +127,16 @@ export class EdgeSync {
   /** Asks the hub for what flows down; one request at a time, one more if asked meanwhile. */
   pullDown() {
     if (!this.endpoint) return
-    if (this.pulling) { this.pullAgain = true; return }
+    if (this.pulling) {
+      this.pullAgain = true
+      return
+    }
     this.pulling = this.pullOnce().finally(() => {
       this.pulling = null
-      if (this.pullAgain) { this.pullAgain = false; this.pullDown() }
+      if (this.pullAgain) {
+        this.pullAgain = false
+        this.pullDown()
+      }
     })
   }
 
@@ -150,7 +166,10 @@ export class EdgeSync {
       const b = this.deps.outbox.backlog()
       const dropped = this.deps.outbox.dropped()
       return {
-        configured: false, connected: false, backlog: b.events + b.telemetry, cursor: this.deps.outbox.cursors(),
+        configured: false,
+        connected: false,
+        backlog: b.events + b.telemetry,
+        cursor: this.deps.outbox.cursors(),
         dropped: { total: Object.values(dropped).reduce((a, x) => a + x, 0), by_stream: dropped },
         message: 'no hub configured: set TONYPI_HUB_URL and TONYPI_HUB_TOKEN, or run `npm run edge:register`',
       }

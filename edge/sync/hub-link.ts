@@ -9,9 +9,18 @@ import { writeSecret } from '../../server/secrets.ts'
 
 export const HUB_LINK_FILE = 'hub.json'
 
-export interface HubLink { url: string; token: string; ca?: string }
+export interface HubLink {
+  url: string
+  token: string
+  ca?: string
+}
 
-interface HubLinkFile { url: string; robot_id: string; token: string; ca_file?: string }
+interface HubLinkFile {
+  url: string
+  robot_id: string
+  token: string
+  ca_file?: string
+}
 
 function readCa(path: string, key: string): string {
   try {
@@ -26,7 +35,8 @@ function readCa(path: string, key: string): string {
 export function resolveHubLink(cfg: EdgeConfig, dataDir: string): HubLink | null {
   if (cfg.hubUrl || cfg.hubToken) {
     if (!cfg.hubUrl) throw new ConfigError('TONYPI_HUB_URL', 'required with TONYPI_HUB_TOKEN')
-    if (!cfg.hubToken) throw new ConfigError('TONYPI_HUB_TOKEN', `required with TONYPI_HUB_URL (the token the hub showed when robot ${cfg.robotId} was registered)`)
+    if (!cfg.hubToken)
+      throw new ConfigError('TONYPI_HUB_TOKEN', `required with TONYPI_HUB_URL (the token the hub showed when robot ${cfg.robotId} was registered)`)
     return { url: cfg.hubUrl, token: cfg.hubToken, ...(cfg.hubCa ? { ca: readCa(cfg.hubCa, 'TONYPI_HUB_CA') } : {}) }
   }
   const path = join(dataDir, HUB_LINK_FILE)
@@ -39,7 +49,10 @@ export function resolveHubLink(cfg: EdgeConfig, dataDir: string): HubLink | null
     throw new ConfigError(path, `not a hub link written by edge:register: ${(err as Error).message}`)
   }
   if (f.robot_id !== cfg.robotId) {
-    throw new ConfigError('TONYPI_ROBOT_ID', `${path} registers robot ${f.robot_id} but this edge is ${cfg.robotId}: set TONYPI_ROBOT_ID=${f.robot_id} or register again`)
+    throw new ConfigError(
+      'TONYPI_ROBOT_ID',
+      `${path} registers robot ${f.robot_id} but this edge is ${cfg.robotId}: set TONYPI_ROBOT_ID=${f.robot_id} or register again`,
+    )
   }
   const caFile = cfg.hubCa ?? f.ca_file
   return { url: f.url, token: f.token, ...(caFile ? { ca: readCa(caFile, cfg.hubCa ? 'TONYPI_HUB_CA' : path) } : {}) }

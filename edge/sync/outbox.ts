@@ -26,41 +26,90 @@ const bool = (v: unknown) => v === 1 || v === true
 
 const EVENT_TABLES: EventTable[] = [
   {
-    name: 'events', select: 'seq, ts, kind, level, data', tsColumn: 'ts',
+    name: 'events',
+    select: 'seq, ts, kind, level, data',
+    tsColumn: 'ts',
     toRecord: (r) => ({ kind: 'event', seq: r.seq as number, ts: r.ts as number, event: r.kind as string, level: r.level as string, data: json(r.data) }),
   },
   {
-    name: 'alerts', select: '*', tsColumn: 'updated_at',
+    name: 'alerts',
+    select: '*',
+    tsColumn: 'updated_at',
     toRecord: (r) => ({
-      kind: 'alert', seq: r.seq as number, id: r.id as number, type: r.type as string, severity: r.severity as 'warning', source: r.source as string,
-      value: r.value as number | null, threshold: r.threshold as number | null, title: r.title as string, message: r.message as string,
-      created_at: r.created_at as number, updated_at: r.updated_at as number, acknowledged: bool(r.acknowledged),
-      acknowledged_by: r.acknowledged_by as string | null, acknowledged_at: r.acknowledged_at as number | null,
-      resolved: bool(r.resolved), resolved_at: r.resolved_at as number | null,
+      kind: 'alert',
+      seq: r.seq as number,
+      id: r.id as number,
+      type: r.type as string,
+      severity: r.severity as 'warning',
+      source: r.source as string,
+      value: r.value as number | null,
+      threshold: r.threshold as number | null,
+      title: r.title as string,
+      message: r.message as string,
+      created_at: r.created_at as number,
+      updated_at: r.updated_at as number,
+      acknowledged: bool(r.acknowledged),
+      acknowledged_by: r.acknowledged_by as string | null,
+      acknowledged_at: r.acknowledged_at as number | null,
+      resolved: bool(r.resolved),
+      resolved_at: r.resolved_at as number | null,
     }),
   },
   {
-    name: 'jobs', select: '*', tsColumn: 'updated_at',
+    name: 'jobs',
+    select: '*',
+    tsColumn: 'updated_at',
     toRecord: (r) => ({
-      kind: 'job', seq: r.seq as number, id: r.id as number, task_name: r.task_name as string, status: r.status as string,
-      items_done: r.items_done as number | null, items_total: r.items_total as number | null, percent: r.percent as number | null,
-      reason: r.reason as string | null, action: r.action === null ? null : json(r.action), source: r.source as string,
-      started_at: r.started_at as number, updated_at: r.updated_at as number, finished_at: r.finished_at as number | null,
+      kind: 'job',
+      seq: r.seq as number,
+      id: r.id as number,
+      task_name: r.task_name as string,
+      status: r.status as string,
+      items_done: r.items_done as number | null,
+      items_total: r.items_total as number | null,
+      percent: r.percent as number | null,
+      reason: r.reason as string | null,
+      action: r.action === null ? null : json(r.action),
+      source: r.source as string,
+      started_at: r.started_at as number,
+      updated_at: r.updated_at as number,
+      finished_at: r.finished_at as number | null,
     }),
   },
   {
-    name: 'commands', select: '*', tsColumn: 'updated_at',
+    name: 'commands',
+    select: '*',
+    tsColumn: 'updated_at',
     toRecord: (r) => ({
-      kind: 'command', seq: r.seq as number, id: r.id as string, ts: r.ts as number, username: r.username as string, origin: r.origin as string,
-      type: r.type as string, body: json(r.body), state: r.state as string, reason: r.reason as string | null, updated_at: r.updated_at as number,
+      kind: 'command',
+      seq: r.seq as number,
+      id: r.id as string,
+      ts: r.ts as number,
+      username: r.username as string,
+      origin: r.origin as string,
+      type: r.type as string,
+      body: json(r.body),
+      state: r.state as string,
+      reason: r.reason as string | null,
+      updated_at: r.updated_at as number,
     }),
   },
   {
-    name: 'reports', select: '*', tsColumn: 'created_at',
+    name: 'reports',
+    select: '*',
+    tsColumn: 'created_at',
     toRecord: (r) => ({
-      kind: 'report', seq: r.seq as number, id: r.id as number, report_type: r.report_type as string, from_ts: r.from_ts as number,
-      to_ts: r.to_ts as number, created_at: r.created_at as number, created_by: r.created_by as string, figures: json(r.figures),
-      narrative: r.narrative as string | null, narrative_error: r.narrative_error as string | null,
+      kind: 'report',
+      seq: r.seq as number,
+      id: r.id as number,
+      report_type: r.report_type as string,
+      from_ts: r.from_ts as number,
+      to_ts: r.to_ts as number,
+      created_at: r.created_at as number,
+      created_by: r.created_by as string,
+      figures: json(r.figures),
+      narrative: r.narrative as string | null,
+      narrative_error: r.narrative_error as string | null,
     }),
   },
 ]
@@ -74,14 +123,19 @@ export interface OutboxBatch {
   bytes: number
 }
 
-export interface Backlog { events: number; telemetry: number }
+export interface Backlog {
+  events: number
+  telemetry: number
+}
 
 /** What the outbox needs of the store: its chunks and its meta values, wherever they are now. */
 export type OutboxStore = Pick<SampleStore, 'chunksAfter' | 'chunkCount' | 'getMeta' | 'setMetaDurable' | 'peekSeq' | 'skipSeqPast'>
 
 export class SyncOutbox {
   constructor(
-    private readonly db: EdgeDb, private readonly clock: ClockWatch, private readonly robotId: string,
+    private readonly db: EdgeDb,
+    private readonly clock: ClockWatch,
+    private readonly robotId: string,
     private readonly store: OutboxStore,
   ) {}
 
@@ -169,7 +223,10 @@ export class SyncOutbox {
    * record and byte limits. A record too large for any batch goes as an event saying so, so the
    * lane never stops behind it. Null when there is nothing to send.
    */
-  read(limits: { maxRecords: number; maxBytes: number }, header: { boot_id: string; wall_ms: number; mono_ms: number; rtt_ms?: number; anchor_ms?: number }): OutboxBatch | null {
+  read(
+    limits: { maxRecords: number; maxBytes: number },
+    header: { boot_id: string; wall_ms: number; mono_ms: number; rtt_ms?: number; anchor_ms?: number },
+  ): OutboxBatch | null {
     const c = this.db.$client
     const cur = this.cursors()
     const parts: string[] = []
@@ -178,7 +235,19 @@ export class SyncOutbox {
     const add = (rec: SyncRecord): boolean => {
       let s = JSON.stringify(rec)
       if (s.length > limits.maxBytes - 4096) {
-        s = JSON.stringify({ kind: 'event', seq: rec.seq, ts: Date.now(), event: 'sync.oversized', level: 'warn', data: { kind: rec.kind, bytes: s.length, limit: limits.maxBytes, message: `a ${rec.kind} record of ${s.length} bytes is larger than a sync batch may be; it stays on the robot` } })
+        s = JSON.stringify({
+          kind: 'event',
+          seq: rec.seq,
+          ts: Date.now(),
+          event: 'sync.oversized',
+          level: 'warn',
+          data: {
+            kind: rec.kind,
+            bytes: s.length,
+            limit: limits.maxBytes,
+            message: `a ${rec.kind} record of ${s.length} bytes is larger than a sync batch may be; it stays on the robot`,
+          },
+        })
       }
       if (parts.length > 0 && bytes + s.length + 1 > limits.maxBytes) return false
       parts.push(s)
@@ -189,7 +258,10 @@ export class SyncOutbox {
 
     const pending: SyncRecord[] = []
     for (const t of EVENT_TABLES) {
-      const rows = c.query(`SELECT ${t.select} FROM ${t.name} WHERE seq > ? ORDER BY seq LIMIT ?`).all(cur.events, limits.maxRecords) as Record<string, unknown>[]
+      const rows = c.query(`SELECT ${t.select} FROM ${t.name} WHERE seq > ? ORDER BY seq LIMIT ?`).all(cur.events, limits.maxRecords) as Record<
+        string,
+        unknown
+      >[]
       for (const r of rows) pending.push(t.toRecord(r))
     }
     pending.sort((a, b) => a.seq - b.seq)
@@ -215,7 +287,11 @@ export class SyncOutbox {
     const hi = Math.max(lanes.events?.to ?? 0, lanes.telemetry?.to ?? 0)
     const backlogNow = this.backlog()
     const head = {
-      v: SYNC_VERSION, robot_id: this.robotId, db_id: this.dbId(), ...header, lanes,
+      v: SYNC_VERSION,
+      robot_id: this.robotId,
+      db_id: this.dbId(),
+      ...header,
+      lanes,
       backlog: {
         events: Math.max(0, backlogNow.events - (lanes.events ? countIn(pending, lanes.events) : 0)),
         telemetry: Math.max(0, backlogNow.telemetry - (lanes.telemetry ? this.chunksIn(lanes.telemetry) : 0)),

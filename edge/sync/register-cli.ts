@@ -47,8 +47,15 @@ async function askPassword(prompt: string): Promise<string> {
   let pw = ''
   for await (const chunk of process.stdin) {
     for (const c of String(chunk)) {
-      if (c === '\r' || c === '\n') { process.stdin.setRawMode(false); process.stderr.write('\n'); return pw }
-      if (c === '\u0003') { process.stdin.setRawMode(false); fail('cancelled', 130) }
+      if (c === '\r' || c === '\n') {
+        process.stdin.setRawMode(false)
+        process.stderr.write('\n')
+        return pw
+      }
+      if (c === '\u0003') {
+        process.stdin.setRawMode(false)
+        fail('cancelled', 130)
+      }
       if (c === '\u007f') pw = pw.slice(0, -1)
       else pw += c
     }
@@ -79,32 +86,44 @@ async function hubCall(base: string, path: string, init: { method: string; token
     if (refused && !ca) throw new Untrusted(refused)
     fail(refused ?? `cannot reach the hub at ${base}: ${(err as Error).message}`)
   }
-  const body = await r.json().catch(() => null) as Record<string, unknown> | null
+  const body = (await r.json().catch(() => null)) as Record<string, unknown> | null
   return { status: r.status, body, message: typeof body?.message === 'string' ? body.message : `HTTP ${r.status}` }
 }
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
   options: {
-    hub: { type: 'string' }, user: { type: 'string', default: 'admin' }, 'robot-id': { type: 'string' }, ca: { type: 'string' }, 'ca-fingerprint': { type: 'string' },
-    rotate: { type: 'boolean', default: false }, help: { type: 'boolean' },
+    hub: { type: 'string' },
+    user: { type: 'string', default: 'admin' },
+    'robot-id': { type: 'string' },
+    ca: { type: 'string' },
+    'ca-fingerprint': { type: 'string' },
+    rotate: { type: 'boolean', default: false },
+    help: { type: 'boolean' },
   },
   strict: true,
 }) as { values: { hub?: string; user: string; 'robot-id'?: string; ca?: string; 'ca-fingerprint'?: string; rotate: boolean; help?: boolean } }
-if (values.help) { process.stdout.write(`${USAGE}\n`); process.exit(0) }
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`)
+  process.exit(0)
+}
 if (!values.hub || !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(values.hub)) fail(`--hub: an http(s) URL is required\n${USAGE}`)
 const base = values.hub.replace(/\/+$/, '')
 
 let cfg
 try {
-  cfg = loadEdgeConfig({ defaults: { robotId: hostname().replace(/[^A-Za-z0-9_.-]/g, '-') }, env: { ...process.env, TONYPI_HUB_URL: undefined, TONYPI_HUB_TOKEN: undefined } })
+  cfg = loadEdgeConfig({
+    defaults: { robotId: hostname().replace(/[^A-Za-z0-9_.-]/g, '-') },
+    env: { ...process.env, TONYPI_HUB_URL: undefined, TONYPI_HUB_TOKEN: undefined },
+  })
 } catch (err) {
   if (err instanceof ConfigError) fail(err.message)
   throw err
 }
 const robotId = values['robot-id'] ?? cfg.robotId!
 if (!isValidRobotId(robotId)) fail(`robot id ${JSON.stringify(robotId)} is reserved or invalid (letters, digits, _ . -)`)
-if (values.ca && values['ca-fingerprint']) fail('--ca and --ca-fingerprint: give one (the file you brought, or the fingerprint to check what the hub hands out)')
+if (values.ca && values['ca-fingerprint'])
+  fail('--ca and --ca-fingerprint: give one (the file you brought, or the fingerprint to check what the hub hands out)')
 let ca: string | undefined
 if (values.ca) {
   try {
@@ -120,14 +139,17 @@ async function caFromHub(why: string): Promise<string> {
   let got: { ca?: unknown } | null = null
   try {
     const r = await fetch(`${base}/api/v1/tls/ca`, { signal: AbortSignal.timeout(15_000), tls: { rejectUnauthorized: false } } as RequestInit)
-    if (r.status === 200) got = await r.json() as { ca?: unknown }
-  } catch { /* said below */ }
+    if (r.status === 200) got = (await r.json()) as { ca?: unknown }
+  } catch {
+    /* said below */
+  }
   if (typeof got?.ca !== 'string') fail(`${why}; and the hub hands out no CA of its own: bring its CA with --ca <file>`)
   const pem = got.ca as string
   const fingerprint = certificateFingerprint(pem)
   const wanted = values['ca-fingerprint']
   if (wanted) {
-    if (!sameFingerprint(wanted, fingerprint)) fail(`the hub's CA has the fingerprint ${fingerprint}, not ${wanted}: not trusted (is this the hub you meant, and the fingerprint it printed?)`)
+    if (!sameFingerprint(wanted, fingerprint))
+      fail(`the hub's CA has the fingerprint ${fingerprint}, not ${wanted}: not trusted (is this the hub you meant, and the fingerprint it printed?)`)
     return pem
   }
   const check = `the hub's certificate is signed by its own CA, fingerprint\n  ${fingerprint}\ncompare it with the one the hub printed at start (or on the hub: openssl x509 -noout -fingerprint -sha256 -in <its ca.pem>)`
@@ -166,9 +188,11 @@ const dataDir = resolve(cfg.dataDir)
 const caFile = ca ? resolve(dataDir, CA_FILE) : undefined
 if (ca && caFile) writeFileSync(caFile, ca, { mode: 0o644 })
 writeHubLink(dataDir, { url: base, robot_id: robotId, token: credential!.token, ...(caFile ? { ca_file: caFile } : {}) })
-process.stdout.write([
-  `Robot ${robotId} is registered with ${base}; its credential is in ${resolve(dataDir, HUB_LINK_FILE)} (mode 0600).`,
-  ...(ca ? [`It trusts the hub's CA only (${certificateFingerprint(ca)}), saved in ${caFile}.`] : []),
-  `Restart the edge to start syncing (sudo systemctl restart tonypi-edge, or npm run edge)${cfg.robotId !== robotId ? ` with TONYPI_ROBOT_ID=${robotId}` : ''}.`,
-  '',
-].join('\n'))
+process.stdout.write(
+  [
+    `Robot ${robotId} is registered with ${base}; its credential is in ${resolve(dataDir, HUB_LINK_FILE)} (mode 0600).`,
+    ...(ca ? [`It trusts the hub's CA only (${certificateFingerprint(ca)}), saved in ${caFile}.`] : []),
+    `Restart the edge to start syncing (sudo systemctl restart tonypi-edge, or npm run edge)${cfg.robotId !== robotId ? ` with TONYPI_ROBOT_ID=${robotId}` : ''}.`,
+    '',
+  ].join('\n'),
+)

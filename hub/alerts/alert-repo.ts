@@ -6,7 +6,15 @@
 import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
 import type { AlertText } from '../../core/alerts/describe.ts'
 import type { AlertChange, OpenAlert } from '../../core/alerts/engine.ts'
-import { alertStats, MANUAL_ALERT_TYPE, manualAlertSource, type AlertFilter, type AlertRecord, type AlertStats, type ManualAlert } from '../../core/alerts/record.ts'
+import {
+  alertStats,
+  MANUAL_ALERT_TYPE,
+  manualAlertSource,
+  type AlertFilter,
+  type AlertRecord,
+  type AlertStats,
+  type ManualAlert,
+} from '../../core/alerts/record.ts'
 import type { AlertSeverity } from '../../core/alerts/rule.ts'
 import type { HubDb } from '../db/database.ts'
 import { alerts } from '../db/schema.ts'
@@ -16,15 +24,27 @@ type Tx = Parameters<Parameters<HubDb['transaction']>[0]>[0]
 /** Writes what goes with a change in its transaction (the webhook's delivery), given the alert as changed. */
 export type Stage<S> = (tx: Tx, alert: AlertRecord) => Promise<S>
 
-
 const ms = (d: Date | null) => (d === null ? null : d.getTime())
 
 export function alertRecord(r: AlertRow): AlertRecord {
   return {
-    id: r.id, robot_id: r.robotId, type: r.type, severity: r.severity, source: r.source, value: r.value, threshold: r.threshold,
-    title: r.title, message: r.message, created_at: r.createdAt.getTime(), updated_at: r.updatedAt.getTime(),
-    acknowledged: r.acknowledged, acknowledged_by: r.acknowledgedBy, acknowledged_at: ms(r.acknowledgedAt),
-    resolved: r.resolved, resolved_at: ms(r.resolvedAt), edge_id: r.edgeId,
+    id: r.id,
+    robot_id: r.robotId,
+    type: r.type,
+    severity: r.severity,
+    source: r.source,
+    value: r.value,
+    threshold: r.threshold,
+    title: r.title,
+    message: r.message,
+    created_at: r.createdAt.getTime(),
+    updated_at: r.updatedAt.getTime(),
+    acknowledged: r.acknowledged,
+    acknowledged_by: r.acknowledgedBy,
+    acknowledged_at: ms(r.acknowledgedAt),
+    resolved: r.resolved,
+    resolved_at: ms(r.resolvedAt),
+    edge_id: r.edgeId,
   }
 }
 
@@ -35,8 +55,12 @@ export class HubAlertRepo {
 
   /** Open alerts of these types, for the engines to pick up after a restart. */
   async open(types: readonly string[]): Promise<(OpenAlert & { robotId: string })[]> {
-    const rows = await this.db.select().from(alerts).where(and(eq(alerts.resolved, false), inArray(alerts.type, [...types])))
-    return rows.filter((a) => a.severity !== 'info')
+    const rows = await this.db
+      .select()
+      .from(alerts)
+      .where(and(eq(alerts.resolved, false), inArray(alerts.type, [...types])))
+    return rows
+      .filter((a) => a.severity !== 'info')
       .map((a) => ({ robotId: a.robotId, type: a.type, source: a.source, severity: a.severity as AlertSeverity, value: a.value }))
   }
 
@@ -50,7 +74,9 @@ export class HubAlertRepo {
 
   private async applyIn(tx: Tx, robotId: string, change: AlertChange, text: AlertText): Promise<AlertRecord | null> {
     const at = new Date(change.ts)
-    const [open] = await tx.select().from(alerts)
+    const [open] = await tx
+      .select()
+      .from(alerts)
       .where(and(eq(alerts.robotId, robotId), eq(alerts.type, change.type), eq(alerts.source, change.source), eq(alerts.resolved, false)))
     const fields = { value: change.value, threshold: change.threshold, title: text.title, message: text.message, updatedAt: at }
     if (change.kind === 'resolve') {
@@ -58,15 +84,24 @@ export class HubAlertRepo {
       return this.write(tx, open.id, { ...fields, severity: change.severity, resolved: true, resolvedAt: at })
     }
     if (!open) {
-      const [row] = await tx.insert(alerts).values({
-        robotId, type: change.type, source: change.source, severity: change.severity, createdAt: at, ...fields,
-      }).returning()
+      const [row] = await tx
+        .insert(alerts)
+        .values({
+          robotId,
+          type: change.type,
+          source: change.source,
+          severity: change.severity,
+          createdAt: at,
+          ...fields,
+        })
+        .returning()
       return alertRecord(row)
     }
     // Escalation asks for attention again: an acknowledgement of the warning does not cover it.
     const escalated = rank(change.severity) > rank(open.severity)
     return this.write(tx, open.id, {
-      ...fields, severity: change.severity,
+      ...fields,
+      severity: change.severity,
       ...(escalated ? { acknowledged: false, acknowledgedBy: null, acknowledgedAt: null } : {}),
     })
   }
@@ -77,30 +112,50 @@ export class HubAlertRepo {
   }
 
   async list(f: AlertFilter): Promise<AlertRecord[]> {
-    const rows = await this.db.select().from(alerts).where(where(f))
-      .orderBy(desc(alerts.createdAt), desc(alerts.id)).limit(f.limit ?? 100).offset(f.offset ?? 0)
+    const rows = await this.db
+      .select()
+      .from(alerts)
+      .where(where(f))
+      .orderBy(desc(alerts.createdAt), desc(alerts.id))
+      .limit(f.limit ?? 100)
+      .offset(f.offset ?? 0)
     return rows.map(alertRecord)
   }
 
   async stats(f: AlertFilter): Promise<AlertStats> {
-    const groups = await this.db.select({ severity: alerts.severity, type: alerts.type, acknowledged: alerts.acknowledged, resolved: alerts.resolved, n: sql<number>`count(*)::int` })
-      .from(alerts).where(where(f)).groupBy(alerts.severity, alerts.type, alerts.acknowledged, alerts.resolved)
+    const groups = await this.db
+      .select({ severity: alerts.severity, type: alerts.type, acknowledged: alerts.acknowledged, resolved: alerts.resolved, n: sql<number>`count(*)::int` })
+      .from(alerts)
+      .where(where(f))
+      .groupBy(alerts.severity, alerts.type, alerts.acknowledged, alerts.resolved)
     return alertStats(groups)
   }
 
   /** A person's own alert about a robot, open until a person resolves it. */
   async raise(robotId: string, a: ManualAlert, username: string, now: Date): Promise<AlertRecord> {
-    const [row] = await this.db.insert(alerts).values({
-      robotId, type: MANUAL_ALERT_TYPE, source: manualAlertSource(username, now.getTime()), severity: a.severity,
-      title: a.title, message: a.message ?? '', createdAt: now, updatedAt: now,
-    }).returning()
+    const [row] = await this.db
+      .insert(alerts)
+      .values({
+        robotId,
+        type: MANUAL_ALERT_TYPE,
+        source: manualAlertSource(username, now.getTime()),
+        severity: a.severity,
+        title: a.title,
+        message: a.message ?? '',
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning()
     return alertRecord(row)
   }
 
   /** Idempotent: a second acknowledgement keeps the first one's user and time. */
   async acknowledge(id: number, username: string, now: Date): Promise<{ alert: AlertRecord; changed: boolean } | null> {
-    const [row] = await this.db.update(alerts).set({ acknowledged: true, acknowledgedBy: username, acknowledgedAt: now, updatedAt: now })
-      .where(and(eq(alerts.id, id), eq(alerts.acknowledged, false))).returning()
+    const [row] = await this.db
+      .update(alerts)
+      .set({ acknowledged: true, acknowledgedBy: username, acknowledgedAt: now, updatedAt: now })
+      .where(and(eq(alerts.id, id), eq(alerts.acknowledged, false)))
+      .returning()
     if (row) return { alert: alertRecord(row), changed: true }
     const current = await this.get(id)
     return current ? { alert: current, changed: false } : null
@@ -109,8 +164,11 @@ export class HubAlertRepo {
   /** Idempotent: resolving a resolved alert changes nothing; a change brings what `stage` adds, in its transaction. */
   async resolve<S>(id: number, now: Date, stage?: Stage<S>): Promise<{ alert: AlertRecord; changed: boolean; staged?: S } | null> {
     const r = await this.db.transaction(async (tx) => {
-      const [row] = await tx.update(alerts).set({ resolved: true, resolvedAt: now, updatedAt: now })
-        .where(and(eq(alerts.id, id), eq(alerts.resolved, false))).returning()
+      const [row] = await tx
+        .update(alerts)
+        .set({ resolved: true, resolvedAt: now, updatedAt: now })
+        .where(and(eq(alerts.id, id), eq(alerts.resolved, false)))
+        .returning()
       if (!row) return null
       const alert = alertRecord(row)
       return { alert, changed: true, ...(stage ? { staged: await stage(tx, alert) } : {}) }

@@ -9,7 +9,15 @@
 // resolve and a rule edit never interleave their reads and writes.
 import { describeChange } from '../../core/alerts/describe.ts'
 import { AlertEngine, type AlertChange } from '../../core/alerts/engine.ts'
-import { ACKNOWLEDGE_ALL_MAX, type AlertChangeKind, type AlertFilter, type AlertMessage, type AlertRecord, type ManualAlert, type RulePatch } from '../../core/alerts/record.ts'
+import {
+  ACKNOWLEDGE_ALL_MAX,
+  type AlertChangeKind,
+  type AlertFilter,
+  type AlertMessage,
+  type AlertRecord,
+  type ManualAlert,
+  type RulePatch,
+} from '../../core/alerts/record.ts'
 import type { AlertRule } from '../../core/alerts/rule.ts'
 import type { Logger } from '../../core/log.ts'
 import { SYSTEM_ALERTS_TOPIC } from '../../core/topics.ts'
@@ -102,7 +110,11 @@ export class FleetAlerts {
     this.timer = setInterval(() => {
       if (this.beatBusy) return
       this.beatBusy = true
-      this.evaluate().catch(() => undefined).finally(() => { this.beatBusy = false })
+      this.evaluate()
+        .catch(() => undefined)
+        .finally(() => {
+          this.beatBusy = false
+        })
     }, intervalMs)
   }
 
@@ -202,7 +214,12 @@ export class FleetAlerts {
   }
 
   private async evaluateNow(at: AlertClock): Promise<AlertRecord[]> {
-    const [robots, syncRows, ruleRows, open] = await Promise.all([this.deps.robots.list(), this.deps.db.select().from(syncState), this.rules.rows(), this.store.open(FLEET_METRIC_NAMES)])
+    const [robots, syncRows, ruleRows, open] = await Promise.all([
+      this.deps.robots.list(),
+      this.deps.db.select().from(syncState),
+      this.rules.rows(),
+      this.store.open(FLEET_METRIC_NAMES),
+    ])
     // Resolved by a person through another replica: start afresh, as resolve() does here.
     const stillOpen = new Set(open.map((a) => `${a.robotId}\0${a.type}\0${a.source}`))
     for (const [robotId, e] of this.engines) {
@@ -216,13 +233,25 @@ export class FleetAlerts {
     const heartbeatElapsed = at.now - this.deps.startedAt > this.deps.offlineAfterMs
     for (const robot of robots) {
       const s = sync.get(robot.robotId)
-      const readings = this.readings.of({
-        robotId: robot.robotId, status: robot.status, revoked: robot.revokedAt !== null, online: this.deps.bridge.isOnline(robot.robotId),
-        sync: s ? { lastBatchAt: s.lastBatchAt?.getTime() ?? null, backlog: s.backlog } : null,
-      }, { now: at.now, heartbeatElapsed })
+      const readings = this.readings.of(
+        {
+          robotId: robot.robotId,
+          status: robot.status,
+          revoked: robot.revokedAt !== null,
+          online: this.deps.bridge.isOnline(robot.robotId),
+          sync: s ? { lastBatchAt: s.lastBatchAt?.getTime() ?? null, backlog: s.backlog } : null,
+        },
+        { now: at.now, heartbeatElapsed },
+      )
       if (!readings.length) continue
       const { engine } = this.engineFor(robot.robotId, ruleRows)
-      changed.push(...await this.write(robot.robotId, engine, readings.flatMap((r) => engine.evaluate(r, at.mono))))
+      changed.push(
+        ...(await this.write(
+          robot.robotId,
+          engine,
+          readings.flatMap((r) => engine.evaluate(r, at.mono)),
+        )),
+      )
     }
     this.counters.evaluations++
     return changed
@@ -230,7 +259,9 @@ export class FleetAlerts {
 
   /** The rules in force for a robot, with the hub-wide auto-resolve switch applied. */
   private effective(rows: readonly RuleRow[], robotId: string): AlertRule[] {
-    return effectiveRows(rows, robotId).map(toRule).map((r) => ({ ...r, autoResolve: r.autoResolve && this.deps.autoResolve }))
+    return effectiveRows(rows, robotId)
+      .map(toRule)
+      .map((r) => ({ ...r, autoResolve: r.autoResolve && this.deps.autoResolve }))
   }
 
   private engineFor(robotId: string, rows: readonly RuleRow[]) {
@@ -251,7 +282,7 @@ export class FleetAlerts {
       const key = JSON.stringify(rules)
       if (key === e.rulesKey) continue
       e.rulesKey = key
-      changed.push(...await this.write(robotId, e.engine, e.engine.setRules(rules, at.mono, at.now)))
+      changed.push(...(await this.write(robotId, e.engine, e.engine.setRules(rules, at.mono, at.now))))
     }
     return changed
   }
@@ -286,7 +317,9 @@ export class FleetAlerts {
    */
   private async onRobot(alert: AlertRecord, action: 'acknowledge' | 'resolve', username: string) {
     if (alert.edge_id === null || alert.edge_id === undefined) return
-    await this.deps.db.insert(robotAlertActions).values({ robotId: alert.robot_id, alertEdgeId: alert.edge_id, action, severity: alert.severity, by: `hub:${username}` })
+    await this.deps.db
+      .insert(robotAlertActions)
+      .values({ robotId: alert.robot_id, alertEdgeId: alert.edge_id, action, severity: alert.severity, by: `hub:${username}` })
     await this.deps.bridge.publish(robotTopic(alert.robot_id, 'sync'), '{"pull":true}', { qos: 0 }).catch(() => {})
   }
 
@@ -306,8 +339,9 @@ export class FleetAlerts {
 
   private announce(alert: AlertRecord, change: AlertChangeKind, opts: { by?: string; notify: boolean; staged?: StagedDelivery }) {
     const msg: AlertMessage = { ...alert, change, ...(opts.by ? { by: opts.by } : {}) }
-    this.deps.bridge.publish(SYSTEM_ALERTS_TOPIC, JSON.stringify(msg), { qos: 1 }).catch((err: unknown) =>
-      this.deps.log.warn('alert not published on MQTT', { id: alert.id, error: err as Error }))
+    this.deps.bridge
+      .publish(SYSTEM_ALERTS_TOPIC, JSON.stringify(msg), { qos: 1 })
+      .catch((err: unknown) => this.deps.log.warn('alert not published on MQTT', { id: alert.id, error: err as Error }))
     this.deps.live.event(alert.robot_id, 'alert', msg)
     if (opts.notify) {
       if (opts.staged) this.deps.webhook?.send(opts.staged)

@@ -32,10 +32,7 @@ export class FleetReadings {
   of(r: RobotFacts, ctx: PresenceContext): AlertReading[] {
     // A revoked robot cannot connect: its silence is expected, not a condition.
     if (r.revoked) return []
-    const offline = r.online ? false
-      : r.status === 'offline' ? true
-      : r.status === 'unknown' ? null
-      : ctx.heartbeatElapsed ? true : null
+    const offline = r.online ? false : r.status === 'offline' ? true : r.status === 'unknown' ? null : ctx.heartbeatElapsed ? true : null
     if (offline === null) return []
     const ts = ctx.now
     const out: AlertReading[] = [{ metric: 'robot_offline', source: '', value: offline ? 1 : 0, ts }]

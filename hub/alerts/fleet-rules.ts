@@ -8,20 +8,24 @@ import type { AlertRule } from '../../core/alerts/rule.ts'
 
 export const FLEET_METRICS = {
   robot_offline: {
-    unit: '', subject: (s) => `Robot ${s}`,
+    unit: '',
+    subject: (s) => `Robot ${s}`,
     meaning: 'the hub does not hear from it: it is switched off, out of network reach or its service stopped; its records wait on the robot until it is back',
     states: { on: 'offline', off: 'back online' },
   },
   sync_lag: {
-    unit: 's', subject: (s) => `Robot ${s} sync lag`,
-    meaning: "the robot is online but its records are not reaching the hub: fleet dashboards and reports miss its latest data",
+    unit: 's',
+    subject: (s) => `Robot ${s} sync lag`,
+    meaning: 'the robot is online but its records are not reaching the hub: fleet dashboards and reports miss its latest data',
   },
   sync_backlog: {
-    unit: 'records', subject: (s) => `Robot ${s} sync backlog`,
+    unit: 'records',
+    subject: (s) => `Robot ${s} sync backlog`,
     meaning: 'records wait on the robot for the hub; past its disk quota the robot drops the oldest raw data',
   },
   sync_backlog_growth: {
-    unit: 'records/min', subject: (s) => `Robot ${s} sync backlog growth`,
+    unit: 'records/min',
+    subject: (s) => `Robot ${s} sync backlog growth`,
     meaning: 'the robot records faster than it syncs: the backlog will keep growing until the link or the hub keeps up',
   },
 } as const satisfies Record<string, AlertMetric>

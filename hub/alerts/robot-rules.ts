@@ -51,21 +51,34 @@ export class RobotRuleRepo {
     if (!isRobotMetric(metric)) throw new RuleError(404, `no robot alert rule ${metric}; the robots' rules are ${ROBOT_METRIC_NAMES.join(', ')}`)
     const rows = (await this.rows()).filter((r) => r.metric === metric)
     const own = rows.find((r) => r.robotId === robotId)
-    const base = own ? toRule(own) : rows.find((r) => r.robotId === null) ? toRule(rows.find((r) => r.robotId === null)!) : defaultRules('2S').find((d) => d.metric === metric)!
+    const base = own
+      ? toRule(own)
+      : rows.find((r) => r.robotId === null)
+        ? toRule(rows.find((r) => r.robotId === null)!)
+        : defaultRules('2S').find((d) => d.metric === metric)!
     const next = applyRulePatch(base, patch)
     const problem = ruleProblem(next)
     if (problem) throw new RuleError(400, `${metric}: ${problem}`)
     const { metric: _, ...values } = next
     const [row] = own
-      ? await this.db.update(alertRules).set({ ...values, updatedAt: now }).where(eq(alertRules.id, own.id)).returning()
-      : await this.db.insert(alertRules).values({ ...values, metric, robotId, updatedAt: now }).returning()
+      ? await this.db
+          .update(alertRules)
+          .set({ ...values, updatedAt: now })
+          .where(eq(alertRules.id, own.id))
+          .returning()
+      : await this.db
+          .insert(alertRules)
+          .values({ ...values, metric, robotId, updatedAt: now })
+          .returning()
     return record(row)
   }
 
   /** Stops setting this rule (for one robot, or globally): robots keep what they have. Returns the rule removed. */
   async remove(metric: string, robotId: string | null): Promise<HubRuleRecord | null> {
-    const [gone] = await this.db.delete(alertRules)
-      .where(and(eq(alertRules.metric, metric), robotId === null ? isNull(alertRules.robotId) : eq(alertRules.robotId, robotId))).returning()
+    const [gone] = await this.db
+      .delete(alertRules)
+      .where(and(eq(alertRules.metric, metric), robotId === null ? isNull(alertRules.robotId) : eq(alertRules.robotId, robotId)))
+      .returning()
     return gone ? record(gone) : null
   }
 }

@@ -17,23 +17,43 @@ export type RuleRow = typeof alertRules.$inferSelect
 export type HubRuleRecord = RuleRecord & { robot_id: string | null }
 
 export class RuleError extends Error {
-  constructor(readonly status: 400 | 404, message: string) {
+  constructor(
+    readonly status: 400 | 404,
+    message: string,
+  ) {
     super(message)
   }
 }
 
 export const toRule = (r: RuleRow): AlertRule => ({
-  metric: r.metric, direction: r.direction, warning: r.warning, critical: r.critical,
-  minDurationS: r.minDurationS, hysteresis: r.hysteresis, autoResolve: r.autoResolve, enabled: r.enabled,
+  metric: r.metric,
+  direction: r.direction,
+  warning: r.warning,
+  critical: r.critical,
+  minDurationS: r.minDurationS,
+  hysteresis: r.hysteresis,
+  autoResolve: r.autoResolve,
+  enabled: r.enabled,
 })
 
 /** A rule row as the API shows it; `metricOf` names what its metric is (the fleet's, or a robot's own). */
 export function ruleRecord(r: RuleRow, metricOf: (metric: string) => AlertMetric | undefined = fleetMetric): HubRuleRecord {
   const m = metricOf(r.metric)
   return {
-    metric: r.metric, robot_id: r.robotId, direction: r.direction, warning: r.warning, critical: r.critical,
-    min_duration_s: r.minDurationS, hysteresis: r.hysteresis, auto_resolve: r.autoResolve, enabled: r.enabled,
-    updated_at: r.updatedAt.getTime(), unit: m?.unit ?? '', meaning: m?.meaning ?? '', label: ruleLabel(r.metric, m), ...(m?.states ? { states: m.states } : {}),
+    metric: r.metric,
+    robot_id: r.robotId,
+    direction: r.direction,
+    warning: r.warning,
+    critical: r.critical,
+    min_duration_s: r.minDurationS,
+    hysteresis: r.hysteresis,
+    auto_resolve: r.autoResolve,
+    enabled: r.enabled,
+    updated_at: r.updatedAt.getTime(),
+    unit: m?.unit ?? '',
+    meaning: m?.meaning ?? '',
+    label: ruleLabel(r.metric, m),
+    ...(m?.states ? { states: m.states } : {}),
   }
 }
 
@@ -46,7 +66,10 @@ export function effectiveRows(rows: readonly RuleRow[], robotId: string): RuleRo
 }
 
 const unknownMetric = (metric: string) =>
-  new RuleError(404, `no fleet alert rule ${metric}; the hub's rules are ${FLEET_METRIC_NAMES.join(', ')}, the robots' own are ${Object.keys(ALERT_METRICS).join(', ')}`)
+  new RuleError(
+    404,
+    `no fleet alert rule ${metric}; the hub's rules are ${FLEET_METRIC_NAMES.join(', ')}, the robots' own are ${Object.keys(ALERT_METRICS).join(', ')}`,
+  )
 
 export class FleetRuleRepo {
   constructor(private readonly db: HubDb) {}
@@ -56,7 +79,11 @@ export class FleetRuleRepo {
     const have = new Set((await this.db.select({ metric: alertRules.metric }).from(alertRules).where(isNull(alertRules.robotId))).map((r) => r.metric))
     const missing = defaultFleetRules().filter((d) => !have.has(d.metric))
     // A second hub starting at the same moment is stopped by the unique index, not by this check.
-    if (missing.length) await this.db.insert(alertRules).values(missing.map((d) => ({ ...d, robotId: null, updatedAt: now }))).onConflictDoNothing()
+    if (missing.length)
+      await this.db
+        .insert(alertRules)
+        .values(missing.map((d) => ({ ...d, robotId: null, updatedAt: now })))
+        .onConflictDoNothing()
   }
 
   /** Every fleet rule row, global and per robot. */
@@ -67,7 +94,14 @@ export class FleetRuleRepo {
   /** The global rules, or the rules in force for one robot (each says whether it is the robot's own). */
   async records(robotId: string | null): Promise<HubRuleRecord[]> {
     const rows = await this.rows()
-    return (robotId === null ? effectiveRows(rows.filter((r) => r.robotId === null), '') : effectiveRows(rows, robotId)).map((r) => ruleRecord(r))
+    return (
+      robotId === null
+        ? effectiveRows(
+            rows.filter((r) => r.robotId === null),
+            '',
+          )
+        : effectiveRows(rows, robotId)
+    ).map((r) => ruleRecord(r))
   }
 
   /**
@@ -86,17 +120,27 @@ export class FleetRuleRepo {
     if (problem) throw new RuleError(400, `${metric}: ${problem}`)
     const { metric: _, ...values } = next
     if (own) {
-      const [row] = await this.db.update(alertRules).set({ ...values, updatedAt: now }).where(eq(alertRules.id, own.id)).returning()
+      const [row] = await this.db
+        .update(alertRules)
+        .set({ ...values, updatedAt: now })
+        .where(eq(alertRules.id, own.id))
+        .returning()
       return ruleRecord(row)
     }
-    const [row] = await this.db.insert(alertRules).values({ ...values, metric, robotId, updatedAt: now }).returning()
+    const [row] = await this.db
+      .insert(alertRules)
+      .values({ ...values, metric, robotId, updatedAt: now })
+      .returning()
     return ruleRecord(row)
   }
 
   /** Removes a robot's override, so the global rule applies to it again; false when it had none. */
   async removeOverride(metric: string, robotId: string): Promise<boolean> {
     if (!isFleetMetric(metric)) throw unknownMetric(metric)
-    const gone = await this.db.delete(alertRules).where(and(eq(alertRules.metric, metric), eq(alertRules.robotId, robotId))).returning({ id: alertRules.id })
+    const gone = await this.db
+      .delete(alertRules)
+      .where(and(eq(alertRules.metric, metric), eq(alertRules.robotId, robotId)))
+      .returning({ id: alertRules.id })
     return gone.length > 0
   }
 }

@@ -143,9 +143,14 @@ export class AlertWebhook {
   private schedule(d: Delivery) {
     this.pending.add(d)
     const prev = this.chains.get(d.msg.id) ?? Promise.resolve()
-    const next = prev.then(() => this.run(d), () => this.run(d))
+    const next = prev.then(
+      () => this.run(d),
+      () => this.run(d),
+    )
     this.chains.set(d.msg.id, next)
-    void next.finally(() => { if (this.chains.get(d.msg.id) === next) this.chains.delete(d.msg.id) })
+    void next.finally(() => {
+      if (this.chains.get(d.msg.id) === next) this.chains.delete(d.msg.id)
+    })
   }
 
   /** An outbox write; a failure is logged, never thrown: the delivery goes on from memory. */
@@ -174,13 +179,26 @@ export class AlertWebhook {
     this.pending.clear()
     if (!left.length) return
     this.counters.undelivered_at_shutdown += left.length
-    const details = left.map((d) => ({ delivery: d.id, alert_id: d.msg.id, robot_id: d.msg.robot_id, change: d.msg.change, attempts: d.attempts, last_error: d.lastError }))
+    const details = left.map((d) => ({
+      delivery: d.id,
+      alert_id: d.msg.id,
+      robot_id: d.msg.robot_id,
+      change: d.msg.change,
+      attempts: d.attempts,
+      last_error: d.lastError,
+    }))
     const later = this.opts.outbox ? '; kept in the outbox, sent after the next start' : ''
     this.opts.log.warn('alert webhook deliveries not completed at shutdown', { url: this.target, deliveries: details, kept: Boolean(this.opts.outbox) })
-    await this.opts.records.log({
-      robotId: null, level: 'warn', category: 'alerts', ts: Date.now(), details: { url: this.target, deliveries: details, kept: Boolean(this.opts.outbox) },
-      message: `alert webhook: ${left.length} ${left.length === 1 ? 'delivery' : 'deliveries'} not completed at shutdown (alerts ${[...new Set(left.map((d) => d.msg.id))].join(', ')})${later}`,
-    }).catch((err: unknown) => this.opts.log.error('shutdown webhook log not written', { error: err as Error }))
+    await this.opts.records
+      .log({
+        robotId: null,
+        level: 'warn',
+        category: 'alerts',
+        ts: Date.now(),
+        details: { url: this.target, deliveries: details, kept: Boolean(this.opts.outbox) },
+        message: `alert webhook: ${left.length} ${left.length === 1 ? 'delivery' : 'deliveries'} not completed at shutdown (alerts ${[...new Set(left.map((d) => d.msg.id))].join(', ')})${later}`,
+      })
+      .catch((err: unknown) => this.opts.log.error('shutdown webhook log not written', { error: err as Error }))
   }
 
   private async run(d: Delivery) {
@@ -204,19 +222,31 @@ export class AlertWebhook {
       this.counters.retried++
       const backoff = Math.min(MAX_BACKOFF_MS, this.opts.backoffMs * 2 ** (d.attempts - 1))
       const wait = outcome.retryAfterMs === null ? backoff : Math.min(MAX_BACKOFF_MS, Math.max(backoff, outcome.retryAfterMs))
-      this.opts.log.warn('alert webhook delivery failed, will retry', { url: this.target, alert_id: d.msg.id, attempt: d.attempts, error: outcome.error, retry_in_ms: wait })
+      this.opts.log.warn('alert webhook delivery failed, will retry', {
+        url: this.target,
+        alert_id: d.msg.id,
+        attempt: d.attempts,
+        error: outcome.error,
+        retry_in_ms: wait,
+      })
       await sleep(wait, this.stopWaits.signal)
     }
   }
 
   private async attempt(d: Delivery): Promise<Outcome> {
     const headers: Record<string, string> = {
-      'content-type': 'application/json', 'user-agent': 'tonypi-hub', [DELIVERY_HEADER]: d.id, 'x-tonypi-attempt': String(d.attempts),
+      'content-type': 'application/json',
+      'user-agent': 'tonypi-hub',
+      [DELIVERY_HEADER]: d.id,
+      'x-tonypi-attempt': String(d.attempts),
     }
     if (this.opts.secret) headers[SIGNATURE_HEADER] = signBody(d.body, this.opts.secret)
     try {
       const res = await fetch(this.opts.url, {
-        method: 'POST', headers, body: d.body, redirect: 'manual',
+        method: 'POST',
+        headers,
+        body: d.body,
+        redirect: 'manual',
         signal: AbortSignal.any([this.stopRequests.signal, AbortSignal.timeout(this.opts.timeoutMs)]),
       })
       await res.arrayBuffer().catch(() => undefined) // free the connection
@@ -237,10 +267,16 @@ export class AlertWebhook {
     const tries = d.attempts === 0 ? 'before any attempt' : `after ${d.attempts} ${d.attempts === 1 ? 'attempt' : 'attempts'}`
     const message = `alert webhook: gave up delivering alert ${msg.id} (${msg.change}, ${msg.severity}: ${msg.title}) ${tries}: ${why}`
     this.opts.log[level]('alert webhook delivery given up', { url: this.target, delivery: d.id, alert_id: msg.id, attempts: d.attempts, error: why })
-    await this.opts.records.log({
-      robotId: msg.robot_id, level, category: 'alerts', message, ts: Date.now(),
-      details: { url: this.target, delivery: d.id, alert_id: msg.id, change: msg.change, attempts: d.attempts, error: why },
-    }).catch((err: unknown) => this.opts.log.error('webhook give-up log not written', { error: err as Error }))
+    await this.opts.records
+      .log({
+        robotId: msg.robot_id,
+        level,
+        category: 'alerts',
+        message,
+        ts: Date.now(),
+        details: { url: this.target, delivery: d.id, alert_id: msg.id, change: msg.change, attempts: d.attempts, error: why },
+      })
+      .catch((err: unknown) => this.opts.log.error('webhook give-up log not written', { error: err as Error }))
   }
 }
 

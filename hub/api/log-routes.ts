@@ -51,47 +51,88 @@ export function hubLogRoutes(ctx: HubContext, auth: HubAuth) {
   const stamp = () => new Date().toISOString().replace(/[:.]/g, '-')
   const name = (f: Filter) => `tonypi-${f.robot_id ?? 'fleet'}-logs-${stamp()}`
 
-  return new Elysia().use(auth)
-    .get('/logs', async ({ query }) => {
-      const logs = await rows(query, query.limit ?? 100, query.offset ?? 0)
-      const total = (await ctx.db.select({ n: sql<number>`count(*)::int` }).from(systemLogs).where(where(query)))[0].n
-      return { total, logs: logs.map(logRecord) }
-    }, { auth: 'viewer', query: t.Object({ ...Filters, ...Paging }), detail: { summary: 'Log entries, newest first, with the total matching' } })
+  return new Elysia()
+    .use(auth)
+    .get(
+      '/logs',
+      async ({ query }) => {
+        const logs = await rows(query, query.limit ?? 100, query.offset ?? 0)
+        const total = (await ctx.db.select({ n: sql<number>`count(*)::int` }).from(systemLogs).where(where(query)))[0].n
+        return { total, logs: logs.map(logRecord) }
+      },
+      { auth: 'viewer', query: t.Object({ ...Filters, ...Paging }), detail: { summary: 'Log entries, newest first, with the total matching' } },
+    )
 
-    .get('/logs/stats', async ({ query }) => {
-      const groups = await ctx.db.select({ level: systemLogs.level, category: systemLogs.category, n: sql<number>`count(*)::int` })
-        .from(systemLogs).where(where(query)).groupBy(systemLogs.level, systemLogs.category)
-      return logStats(groups)
-    }, { auth: 'viewer', query: t.Object(Filters), response: { 200: LogStats }, detail: { summary: 'Counts by level and category of the entries matching the filters' } })
+    .get(
+      '/logs/stats',
+      async ({ query }) => {
+        const groups = await ctx.db
+          .select({ level: systemLogs.level, category: systemLogs.category, n: sql<number>`count(*)::int` })
+          .from(systemLogs)
+          .where(where(query))
+          .groupBy(systemLogs.level, systemLogs.category)
+        return logStats(groups)
+      },
+      {
+        auth: 'viewer',
+        query: t.Object(Filters),
+        response: { 200: LogStats },
+        detail: { summary: 'Counts by level and category of the entries matching the filters' },
+      },
+    )
 
-    .post('/logs', async ({ principal, body, set }) => {
-      if (body.robot_id !== undefined && !(await ctx.robots.get(body.robot_id))) throw new HttpError(404, 'not_found', `no robot ${body.robot_id}`)
-      const [row] = await ctx.db.insert(systemLogs).values({
-        level: body.level ?? 'info', category: 'note', robotId: body.robot_id ?? null, message: body.message, details: { user: principal.username },
-      }).returning()
-      set.status = 201
-      return logRecord(row)
-    }, {
-      auth: 'operator',
-      body: t.Object({
-        message: t.String({ minLength: 1, maxLength: 4000 }),
-        level: t.Optional(t.Union([t.Literal('info'), t.Literal('warn'), t.Literal('error'), t.Literal('critical')])),
-        robot_id: t.Optional(t.String({ maxLength: 64, description: 'the robot the note is about; none for the fleet' })),
-      }, { additionalProperties: false }),
-      detail: { summary: "Add an operator's note to the log" },
-    })
+    .post(
+      '/logs',
+      async ({ principal, body, set }) => {
+        if (body.robot_id !== undefined && !(await ctx.robots.get(body.robot_id))) throw new HttpError(404, 'not_found', `no robot ${body.robot_id}`)
+        const [row] = await ctx.db
+          .insert(systemLogs)
+          .values({
+            level: body.level ?? 'info',
+            category: 'note',
+            robotId: body.robot_id ?? null,
+            message: body.message,
+            details: { user: principal.username },
+          })
+          .returning()
+        set.status = 201
+        return logRecord(row)
+      },
+      {
+        auth: 'operator',
+        body: t.Object(
+          {
+            message: t.String({ minLength: 1, maxLength: 4000 }),
+            level: t.Optional(t.Union([t.Literal('info'), t.Literal('warn'), t.Literal('error'), t.Literal('critical')])),
+            robot_id: t.Optional(t.String({ maxLength: 64, description: 'the robot the note is about; none for the fleet' })),
+          },
+          { additionalProperties: false },
+        ),
+        detail: { summary: "Add an operator's note to the log" },
+      },
+    )
 
-    .get('/logs/export/csv', async ({ query }) => {
-      const logs = await rows(query, EXPORT_MAX)
-      const csv = toCsv(['id', 'time', 'level', 'category', 'robot_id', 'message', 'details'],
-        logs.map((l) => [l.id, l.ts.toISOString(), l.level, l.category, l.robotId, l.message, l.details === null ? '' : JSON.stringify(l.details)]))
-      return new Response(csv, { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name(query)}.csv"` } })
-    }, { auth: 'viewer', query: t.Object(Filters), detail: { summary: `CSV (RFC 4180, formula-safe), up to ${EXPORT_MAX} newest entries` } })
+    .get(
+      '/logs/export/csv',
+      async ({ query }) => {
+        const logs = await rows(query, EXPORT_MAX)
+        const csv = toCsv(
+          ['id', 'time', 'level', 'category', 'robot_id', 'message', 'details'],
+          logs.map((l) => [l.id, l.ts.toISOString(), l.level, l.category, l.robotId, l.message, l.details === null ? '' : JSON.stringify(l.details)]),
+        )
+        return new Response(csv, { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name(query)}.csv"` } })
+      },
+      { auth: 'viewer', query: t.Object(Filters), detail: { summary: `CSV (RFC 4180, formula-safe), up to ${EXPORT_MAX} newest entries` } },
+    )
 
-    .get('/logs/export/json', async ({ query }) => {
-      const logs = await rows(query, EXPORT_MAX)
-      return new Response(JSON.stringify({ robot_id: query.robot_id ?? null, exported_at: Date.now(), logs: logs.map(logRecord) }), {
-        headers: { 'content-type': 'application/json', 'content-disposition': `attachment; filename="${name(query)}.json"` },
-      })
-    }, { auth: 'viewer', query: t.Object(Filters), detail: { summary: `JSON, up to ${EXPORT_MAX} newest entries` } })
+    .get(
+      '/logs/export/json',
+      async ({ query }) => {
+        const logs = await rows(query, EXPORT_MAX)
+        return new Response(JSON.stringify({ robot_id: query.robot_id ?? null, exported_at: Date.now(), logs: logs.map(logRecord) }), {
+          headers: { 'content-type': 'application/json', 'content-disposition': `attachment; filename="${name(query)}.json"` },
+        })
+      },
+      { auth: 'viewer', query: t.Object(Filters), detail: { summary: `JSON, up to ${EXPORT_MAX} newest entries` } },
+    )
 }

@@ -9,16 +9,29 @@ import type { HubMetrics } from '../metrics.ts'
 import type { HubAuth } from './routes.ts'
 
 export function hubMetricsRoutes(ctx: HubContext, auth: HubAuth, metrics: HubMetrics) {
-  return new Elysia().use(auth)
-    .use(metricsTokenRoutes({
-      auth, secret: ctx.jwtSecret,
-      audit: async ({ username, days }) => {
-        ctx.log.info('metrics token issued', { username, days })
-        await ctx.records.log({ robotId: null, level: 'info', category: 'auth', ts: Date.now(), message: `metrics token issued by ${username} for ${days} days`, details: { username, days } })
-      },
-    }))
+  return new Elysia()
+    .use(auth)
+    .use(
+      metricsTokenRoutes({
+        auth,
+        secret: ctx.jwtSecret,
+        audit: async ({ username, days }) => {
+          ctx.log.info('metrics token issued', { username, days })
+          await ctx.records.log({
+            robotId: null,
+            level: 'info',
+            category: 'auth',
+            ts: Date.now(),
+            message: `metrics token issued by ${username} for ${days} days`,
+            details: { username, days },
+          })
+        },
+      }),
+    )
     .get('/metrics', async () => new Response(await metrics.render(ctx), { headers: { 'content-type': EXPOSITION_CONTENT_TYPE } }), {
       auth: ['metrics', 'admin'],
-      detail: { summary: 'Prometheus text format: robots and their sync, MQTT ingest, InfluxDB writes, alerts and webhook, API latency, the process (also at /metrics)' },
+      detail: {
+        summary: 'Prometheus text format: robots and their sync, MQTT ingest, InfluxDB writes, alerts and webhook, API latency, the process (also at /metrics)',
+      },
     })
 }

@@ -23,13 +23,22 @@ export function hubReportRoutes(ctx: HubContext, auth: HubAuth) {
     pdf: (id) => ctx.reports.pdf(id),
     async remove(id, user) {
       const gone = await ctx.reports.remove(id)
-      if (gone) await ctx.records.log({ robotId: null, level: 'info', category: 'reports', message: `report ${id} deleted by ${user}`, details: { id, by: user }, ts: Date.now() })
+      if (gone)
+        await ctx.records.log({
+          robotId: null,
+          level: 'info',
+          category: 'reports',
+          message: `report ${id} deleted by ${user}`,
+          details: { id, by: user },
+          ts: Date.now(),
+        })
       return gone
     },
     exportName: 'fleet',
     maxReportId: MAX_PG_INTEGER,
     docs: {
-      generate: "Figures from a robot's (or, without robot_id, every robot's) data in InfluxDB and Postgres, plus a narrative from Gemini when GEMINI_API_KEY is set",
+      generate:
+        "Figures from a robot's (or, without robot_id, every robot's) data in InfluxDB and Postgres, plus a narrative from Gemini when GEMINI_API_KEY is set",
       robotId: 'the robot the report is about; absent or null: the whole fleet (one summary row per robot, fleet totals, the robots needing attention)',
     },
   })

@@ -9,8 +9,9 @@ import type { HubAuth } from './routes.ts'
 import { knownFields, OpenBody } from '../../server/params.ts'
 
 export function hubRobotDetailsRoutes(ctx: HubContext, auth: HubAuth) {
-  return new Elysia().use(auth)
-    .put('/robots/:id', async ({ principal, params, body }) => {
+  return new Elysia().use(auth).put(
+    '/robots/:id',
+    async ({ principal, params, body }) => {
       let r
       try {
         r = await ctx.robots.editDetails(params.id, knownFields(body, RobotDetailsPatch.properties, 'a robot'))
@@ -20,13 +21,22 @@ export function hubRobotDetailsRoutes(ctx: HubContext, auth: HubAuth) {
       }
       const fields = changedDetails(r.before, r.after)
       if (fields.length) {
-        await ctx.records.log({ robotId: params.id, level: 'info', category: 'robots', ts: Date.now(), message: `robot ${params.id} details (${fields.join(', ')}) edited by ${principal.username}`, details: { fields, by: principal.username } })
+        await ctx.records.log({
+          robotId: params.id,
+          level: 'info',
+          category: 'robots',
+          ts: Date.now(),
+          message: `robot ${params.id} details (${fields.join(', ')}) edited by ${principal.username}`,
+          details: { fields, by: principal.username },
+        })
       }
       return robotView(r.after, ctx.legacyListener?.admitted)
-    }, {
+    },
+    {
       auth: 'admin',
       params: t.Object({ id: t.String({ maxLength: 64 }) }),
       body: OpenBody(RobotDetailsPatch.properties, { minProperties: 1 }),
       detail: { summary: "Edit a robot's name, description, location and notes (partial; null or blank clears a field)" },
-    })
+    },
+  )
 }

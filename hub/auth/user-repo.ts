@@ -15,11 +15,21 @@ import { mosquittoHash } from '../mqtt/mosquitto-hash.ts'
 export { AccountError as HubUserError }
 
 type Row = typeof users.$inferSelect
-const toPublic = (r: Row): PublicUser => ({ id: r.id, username: r.username, role: r.role, email: r.email ?? null, created_at: r.createdAt.getTime(), is_active: r.isActive })
+const toPublic = (r: Row): PublicUser => ({
+  id: r.id,
+  username: r.username,
+  role: r.role,
+  email: r.email ?? null,
+  created_at: r.createdAt.getTime(),
+  is_active: r.isActive,
+})
 
 export class HubUserRepo implements AccountStore {
   /** `reserved`: broker account names no person may take (the hub's own service account). */
-  constructor(private readonly db: HubDb, private readonly reserved: readonly string[] = []) {}
+  constructor(
+    private readonly db: HubDb,
+    private readonly reserved: readonly string[] = [],
+  ) {}
 
   async count(): Promise<number> {
     return (await this.db.select({ n: count() }).from(users))[0].n
@@ -36,7 +46,12 @@ export class HubUserRepo implements AccountStore {
 
   /** The account as stored now; null for a deactivated one, whose tokens and sessions are no more. */
   async current(id: number): Promise<StoredUser | null> {
-    const r = (await this.db.select({ id: users.id, username: users.username, role: users.role, tokenVersion: users.tokenVersion, isActive: users.isActive }).from(users).where(eq(users.id, id)))[0]
+    const r = (
+      await this.db
+        .select({ id: users.id, username: users.username, role: users.role, tokenVersion: users.tokenVersion, isActive: users.isActive })
+        .from(users)
+        .where(eq(users.id, id))
+    )[0]
     if (!r?.isActive) return null
     return { id: r.id, username: r.username, role: r.role, tokenVersion: r.tokenVersion }
   }
@@ -52,8 +67,11 @@ export class HubUserRepo implements AccountStore {
     const refused = this.refusedName(input.username)
     if (refused) throw new AccountError(409, refused)
     const hash = await Bun.password.hash(input.password)
-    const r = await this.db.insert(users).values({ username: input.username, passwordHash: hash, role: input.role, email: input.email ?? null })
-      .onConflictDoNothing().returning()
+    const r = await this.db
+      .insert(users)
+      .values({ username: input.username, passwordHash: hash, role: input.role, email: input.email ?? null })
+      .onConflictDoNothing()
+      .returning()
     if (!r[0]) throw new AccountError(409, `user ${input.username} already exists`)
     return toPublic(r[0])
   }
@@ -63,20 +81,34 @@ export class HubUserRepo implements AccountStore {
     return this.db.transaction(async (tx) => {
       // The active admins' rows are locked first: a second demotion at the same time waits here
       // and then counts the admins as the first one left them, so the last admin always stays.
-      const admins = await tx.select({ id: users.id }).from(users).where(and(eq(users.role, 'admin'), eq(users.isActive, true))).for('update')
+      const admins = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.role, 'admin'), eq(users.isActive, true)))
+        .for('update')
       const cur = (await tx.select().from(users).where(eq(users.id, id)).for('update'))[0]
       if (!cur) throw new AccountError(404, `no user ${id}`)
       const refused = lastAdminRefusal(cur.role === 'admin' && cur.isActive && admins.length <= 1, patch)
       if (refused) throw new AccountError(409, refused)
       const set: Partial<Row> = { updatedAt: new Date() }
       // A new password also ends the broker secret: whoever changed it may not be the only one who knew it.
-      if (hash !== undefined) { set.passwordHash = hash; set.tokenVersion = cur.tokenVersion + 1; set.mqttHash = null }
-      if (patch.role !== undefined && patch.role !== cur.role) { set.role = patch.role; set.tokenVersion = cur.tokenVersion + 1 }
+      if (hash !== undefined) {
+        set.passwordHash = hash
+        set.tokenVersion = cur.tokenVersion + 1
+        set.mqttHash = null
+      }
+      if (patch.role !== undefined && patch.role !== cur.role) {
+        set.role = patch.role
+        set.tokenVersion = cur.tokenVersion + 1
+      }
       if (patch.email !== undefined) set.email = patch.email
       if (patch.is_active !== undefined && patch.is_active !== cur.isActive) {
         set.isActive = patch.is_active
         // Its tokens and broker secret end with it; a reactivation brings neither back.
-        if (!patch.is_active) { set.tokenVersion = cur.tokenVersion + 1; set.mqttHash = null }
+        if (!patch.is_active) {
+          set.tokenVersion = cur.tokenVersion + 1
+          set.mqttHash = null
+        }
       }
       return toPublic((await tx.update(users).set(set).where(eq(users.id, id)).returning())[0])
     })
@@ -84,7 +116,11 @@ export class HubUserRepo implements AccountStore {
 
   async delete(id: number) {
     await this.db.transaction(async (tx) => {
-      const admins = await tx.select({ id: users.id }).from(users).where(and(eq(users.role, 'admin'), eq(users.isActive, true))).for('update')
+      const admins = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.role, 'admin'), eq(users.isActive, true)))
+        .for('update')
       const cur = (await tx.select().from(users).where(eq(users.id, id)).for('update'))[0]
       if (!cur) throw new AccountError(404, `no user ${id}`)
       if (cur.role === 'admin' && cur.isActive && admins.length <= 1) throw new AccountError(409, 'the last admin cannot be deleted')
@@ -93,7 +129,11 @@ export class HubUserRepo implements AccountStore {
   }
 
   async revokeTokens(id: number) {
-    const r = await this.db.update(users).set({ tokenVersion: sql`${users.tokenVersion} + 1`, mqttHash: null, updatedAt: new Date() }).where(eq(users.id, id)).returning({ id: users.id })
+    const r = await this.db
+      .update(users)
+      .set({ tokenVersion: sql`${users.tokenVersion} + 1`, mqttHash: null, updatedAt: new Date() })
+      .where(eq(users.id, id))
+      .returning({ id: users.id })
     if (!r[0]) throw new AccountError(404, `no user ${id}`)
   }
 
@@ -103,7 +143,11 @@ export class HubUserRepo implements AccountStore {
    */
   async issueBrokerSecret(id: number): Promise<{ username: string; password: string }> {
     const password = randomBytes(24).toString('base64url')
-    const r = await this.db.update(users).set({ mqttHash: mosquittoHash(password), updatedAt: new Date() }).where(eq(users.id, id)).returning({ username: users.username })
+    const r = await this.db
+      .update(users)
+      .set({ mqttHash: mosquittoHash(password), updatedAt: new Date() })
+      .where(eq(users.id, id))
+      .returning({ username: users.username })
     if (!r[0]) throw new AccountError(404, `no user ${id}`)
     return { username: r[0].username, password }
   }

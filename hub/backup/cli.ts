@@ -27,12 +27,20 @@ function fromServices(dir: string): HubStores {
 }
 
 function fromHubConfig(env: Record<string, string | undefined>): HubStores {
-  const file = env.TONYPI_HUB_CONFIG ? JSON.parse(readFileSync(env.TONYPI_HUB_CONFIG, 'utf8')) as Record<string, unknown> : {}
+  const file = env.TONYPI_HUB_CONFIG ? (JSON.parse(readFileSync(env.TONYPI_HUB_CONFIG, 'utf8')) as Record<string, unknown>) : {}
   const cfg = loadHubConfig({ file, env })
-  if (!cfg.databaseUrl || !cfg.influxUrl) throw new UsageError('DATABASE_URL and TONYPI_HUB_INFLUX_URL are not set (the hub\'s environment, e.g. set -a; . /etc/tonypi/hub.env)')
+  if (!cfg.databaseUrl || !cfg.influxUrl)
+    throw new UsageError("DATABASE_URL and TONYPI_HUB_INFLUX_URL are not set (the hub's environment, e.g. set -a; . /etc/tonypi/hub.env)")
   return {
     databaseUrl: cfg.databaseUrl,
-    influx: { url: cfg.influxUrl, db: cfg.influxDb, user: cfg.influxUser, password: cfg.influxPassword, token: cfg.influxToken, rpcAddr: env.TONYPI_HUB_INFLUX_RPC ?? '127.0.0.1:8088' },
+    influx: {
+      url: cfg.influxUrl,
+      db: cfg.influxDb,
+      user: cfg.influxUser,
+      password: cfg.influxPassword,
+      token: cfg.influxToken,
+      rpcAddr: env.TONYPI_HUB_INFLUX_RPC ?? '127.0.0.1:8088',
+    },
   }
 }
 
@@ -48,8 +56,10 @@ async function main(argv: string[]): Promise<number> {
   const m = cmd === 'backup' ? await backupHub(stores, dir, progress) : await restoreHub(dir, stores, progress)
   const rows = Object.values(m.postgres.rows).reduce((a, b) => a + b, 0)
   const points = Object.values(m.influxdb.points).reduce((a, b) => a + b, 0)
-  process.stdout.write(`${cmd === 'backup' ? 'backed up into' : 'restored from'} ${dir}: PostgreSQL ${Object.keys(m.postgres.rows).length} tables, ${rows} rows; ` +
-    `InfluxDB ${Object.keys(m.influxdb.points).length} measurements, ${points} points; ${Math.round(performance.now() - t0)} ms\n`)
+  process.stdout.write(
+    `${cmd === 'backup' ? 'backed up into' : 'restored from'} ${dir}: PostgreSQL ${Object.keys(m.postgres.rows).length} tables, ${rows} rows; ` +
+      `InfluxDB ${Object.keys(m.influxdb.points).length} measurements, ${points} points; ${Math.round(performance.now() - t0)} ms\n`,
+  )
   return 0
 }
 

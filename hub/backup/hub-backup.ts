@@ -53,7 +53,9 @@ export async function backupHub(stores: HubStores, out: string, onProgress: Prog
     await run('influxd backup', [requireInfluxd(), 'backup', '-portable', '-host', stores.influx.rpcAddr, '-db', stores.influx.db, join(work, INFLUX_DIR)])
     const dump = readFileSync(join(work, PG_FILE))
     const manifest: HubBackupManifest = {
-      kind: KIND, version: VERSION, created_at: new Date().toISOString(),
+      kind: KIND,
+      version: VERSION,
+      created_at: new Date().toISOString(),
       postgres: { file: PG_FILE, bytes: dump.length, sha256: sha256(dump), rows },
       influxdb: { dir: INFLUX_DIR, db: stores.influx.db, points },
     }
@@ -76,21 +78,38 @@ export async function restoreHub(backup: string, stores: HubStores, onProgress: 
   if (!existsSync(join(from, m.influxdb.dir))) throw new BackupError(`${from} is incomplete: ${m.influxdb.dir}/ is missing`)
 
   const have = await postgresRows(stores.databaseUrl)
-  if (Object.keys(have).length) throw new BackupError(`PostgreSQL already holds ${Object.keys(have).length} tables: restore into an empty database (nothing was changed)`)
+  if (Object.keys(have).length)
+    throw new BackupError(`PostgreSQL already holds ${Object.keys(have).length} tables: restore into an empty database (nothing was changed)`)
   const influx = stores.influx
   const existing = await influxPoints(influx).catch(() => ({}))
-  if (sum(existing)) throw new BackupError(`InfluxDB database ${influx.db} already holds ${sum(existing)} points: restore into an empty one (nothing was changed)`)
+  if (sum(existing))
+    throw new BackupError(`InfluxDB database ${influx.db} already holds ${sum(existing)} points: restore into an empty one (nothing was changed)`)
 
   onProgress('postgres: pg_restore')
   const pg = pgConnection(stores.databaseUrl)
-  await run('pg_restore', [pgProgram('pg_restore'), '--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', `--dbname=${pg.dsn}`, join(from, m.postgres.file)], pg.env)
+  await run(
+    'pg_restore',
+    [pgProgram('pg_restore'), '--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', `--dbname=${pg.dsn}`, join(from, m.postgres.file)],
+    pg.env,
+  )
 
   onProgress('influxdb: influxd restore -portable')
   // A portable restore makes the database itself, so an empty one of that name goes first, and
   // the read grants its users had on it (Grafana's reader) are given again after.
   const grants = await influxGrants(influx)
   await influxql(influx, `DROP DATABASE "${influx.db}"`)
-  await run('influxd restore', [requireInfluxd(), 'restore', '-portable', '-host', influx.rpcAddr, '-db', m.influxdb.db, '-newdb', influx.db, join(from, m.influxdb.dir)])
+  await run('influxd restore', [
+    requireInfluxd(),
+    'restore',
+    '-portable',
+    '-host',
+    influx.rpcAddr,
+    '-db',
+    m.influxdb.db,
+    '-newdb',
+    influx.db,
+    join(from, m.influxdb.dir),
+  ])
   for (const [user, privilege] of grants) await influxql(influx, `GRANT ${privilege} ON "${influx.db}" TO "${user}"`)
 
   onProgress('checking the restored counts')
@@ -98,7 +117,7 @@ export async function restoreHub(backup: string, stores: HubStores, onProgress: 
   let diff = differences('postgres', m.postgres.rows, rows, (got, want) => got === want)
   // Given a few seconds: the restored shards may answer queries a moment after `influxd restore`
   // returns (two early test runs ended here once each, with the reason not kept).
-  for (const until = Date.now() + 15_000; ;) {
+  for (const until = Date.now() + 15_000; ; ) {
     const influxDiff = differences('influxdb', m.influxdb.points, await influxPoints(influx), (got, want) => got >= want)
     if (!influxDiff.length || Date.now() > until) {
       diff = [...diff, ...influxDiff]
@@ -120,11 +139,15 @@ async function dumpPostgres(url: string, file: string, counted: (rows: Record<st
   try {
     return await sql.begin(async (tx) => {
       await tx`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`
-      const [{ snapshot }] = await tx`SELECT pg_export_snapshot() AS snapshot` as { snapshot: string }[]
+      const [{ snapshot }] = (await tx`SELECT pg_export_snapshot() AS snapshot`) as { snapshot: string }[]
       const rows = await countRows(tx)
       counted(rows)
       const pg = pgConnection(url)
-      await run('pg_dump', [pgProgram('pg_dump'), '--format=custom', '--no-owner', '--no-privileges', `--snapshot=${snapshot}`, `--file=${file}`, pg.dsn], pg.env)
+      await run(
+        'pg_dump',
+        [pgProgram('pg_dump'), '--format=custom', '--no-owner', '--no-privileges', `--snapshot=${snapshot}`, `--file=${file}`, pg.dsn],
+        pg.env,
+      )
       return rows
     })
   } finally {
@@ -143,11 +166,11 @@ export async function postgresRows(url: string): Promise<Record<string, number>>
 }
 
 async function countRows(sql: SQL): Promise<Record<string, number>> {
-  const tables = await sql`SELECT table_schema AS s, table_name AS t FROM information_schema.tables
-    WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2` as { s: string; t: string }[]
+  const tables = (await sql`SELECT table_schema AS s, table_name AS t FROM information_schema.tables
+    WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`) as { s: string; t: string }[]
   const out: Record<string, number> = {}
   for (const { s, t } of tables) {
-    const [r] = await sql.unsafe(`SELECT count(*)::bigint AS n FROM "${s.replaceAll('"', '""')}"."${t.replaceAll('"', '""')}"`) as { n: bigint | string }[]
+    const [r] = (await sql.unsafe(`SELECT count(*)::bigint AS n FROM "${s.replaceAll('"', '""')}"."${t.replaceAll('"', '""')}"`)) as { n: bigint | string }[]
     out[`${s}.${t}`] = Number(r!.n)
   }
   return out
@@ -160,7 +183,7 @@ export async function influxPoints(influx: HubStores['influx']): Promise<Record<
   const out: Record<string, number> = {}
   for (const name of names) {
     const [s] = await influxql(influx, `SELECT count(*) FROM "${name.replaceAll('"', '\\"')}"`, influx.db)
-    out[name] = Math.max(0, ...((s?.values?.[0] ?? []).slice(1).map(Number)))
+    out[name] = Math.max(0, ...(s?.values?.[0] ?? []).slice(1).map(Number))
   }
   return out
 }

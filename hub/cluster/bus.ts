@@ -7,10 +7,7 @@ import { CLUSTER_ROOT } from '../mqtt/bridge.ts'
 
 export const CLUSTER_EVENTS_TOPIC = `${CLUSTER_ROOT}/events`
 
-export type ClusterEvent =
-  | { type: 'sessions-ended'; uid: number }
-  | { type: 'robots-changed' }
-  | { type: 'accounts-changed' }
+export type ClusterEvent = { type: 'sessions-ended'; uid: number } | { type: 'robots-changed' } | { type: 'accounts-changed' }
 
 type Handler<E extends ClusterEvent['type']> = (e: Extract<ClusterEvent, { type: E }>) => void | Promise<void>
 
@@ -28,7 +25,8 @@ export class ClusterBus {
   /** Handled here now, and sent to the other replicas (a replica cut off from the broker is told nothing: logged). */
   async emit(e: ClusterEvent): Promise<void> {
     await this.dispatch(e)
-    await this.deps.publish(CLUSTER_EVENTS_TOPIC, JSON.stringify({ ...e, from: this.deps.replica }), { qos: 1 })
+    await this.deps
+      .publish(CLUSTER_EVENTS_TOPIC, JSON.stringify({ ...e, from: this.deps.replica }), { qos: 1 })
       .catch((err: unknown) => this.deps.log.warn('the other replicas were not told', { event: e.type, error: err as Error }))
   }
 

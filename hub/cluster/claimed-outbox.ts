@@ -8,7 +8,10 @@ import type { Leases } from './leases.ts'
 const claimOf = (id: string) => `webhook:${id}`
 
 export class ClaimedOutbox implements WebhookOutbox {
-  constructor(private readonly inner: WebhookOutbox, private readonly leases: Leases) {}
+  constructor(
+    private readonly inner: WebhookOutbox,
+    private readonly leases: Leases,
+  ) {}
 
   async add(e: OutboxEntry) {
     // Claimed before the row exists: a sweep can never see it unclaimed while this replica has it.

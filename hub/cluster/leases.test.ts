@@ -11,7 +11,9 @@ import { Leases } from './leases.ts'
 
 const scratch = scratchDir('leases')
 let pg: PostgresService
-beforeAll(async () => { pg = await startPostgres({ dir: join(scratch.dir, 'postgres') }) }, 60_000)
+beforeAll(async () => {
+  pg = await startPostgres({ dir: join(scratch.dir, 'postgres') })
+}, 60_000)
 afterAll(async () => {
   await pg?.stop()
   scratch.remove()
@@ -66,7 +68,7 @@ test('a claim is held by one session until it is released or the session ends', 
     expect(await b.claim('delivery-1')).toBe(true)
     await b.stop()
     // The server frees B's locks when its backend exits, a moment after B closes the connection.
-    await waitFor('A claims it once B\'s session has ended', () => a.claim('delivery-1'), 5000)
+    await waitFor("A claims it once B's session has ended", () => a.claim('delivery-1'), 5000)
   } finally {
     await a.stop()
     await b.stop()

@@ -45,7 +45,10 @@ export class Leases {
   private stopped = false
   private lostLogged = false
 
-  constructor(url: string, private readonly opts: { replica: string; log: Logger; pollMs?: number }) {
+  constructor(
+    url: string,
+    private readonly opts: { replica: string; log: Logger; pollMs?: number },
+  ) {
     // One connection that never idles out or retires: its end is the end of every lock on it.
     this.sql = new SQL(url, { max: 1, idleTimeout: 0, maxLifetime: 0, connectionTimeout: 10, onclose: () => void this.sessionLost('the lock session closed') })
   }
@@ -65,20 +68,28 @@ export class Leases {
   }
 
   view(): LeaseView {
-    return { replica: this.opts.replica, session: this.backendPid !== null, leases: Object.fromEntries([...this.leases.values()].map((l) => [l.name, l.duty !== null])) }
+    return {
+      replica: this.opts.replica,
+      session: this.backendPid !== null,
+      leases: Object.fromEntries([...this.leases.values()].map((l) => [l.name, l.duty !== null])),
+    }
   }
 
   /** Opens the session, takes what is free, and keeps competing every `pollMs`. */
   async start(): Promise<void> {
     await this.settle()
-    this.timer = setInterval(() => { if (!this.polling) void this.settle() }, this.opts.pollMs ?? 1000)
+    this.timer = setInterval(() => {
+      if (!this.polling) void this.settle()
+    }, this.opts.pollMs ?? 1000)
   }
 
   /** One more attempt, after the one in progress: a lease free now is taken by the time this returns. */
   settle(): Promise<void> {
     const next = (this.polling ?? Promise.resolve()).then(() => this.poll())
     this.polling = next
-    void next.finally(() => { if (this.polling === next) this.polling = null })
+    void next.finally(() => {
+      if (this.polling === next) this.polling = null
+    })
     return next
   }
 
@@ -148,12 +159,15 @@ export class Leases {
   }
 
   private async stopDuties() {
-    await Promise.all([...this.leases.values()].map(async (l) => {
-      await l.starting
-      const d = l.duty
-      l.duty = null
-      if (d) await Promise.resolve(d.stop()).catch((err: unknown) => this.opts.log.error('a duty did not stop cleanly', { lease: l.name, error: err as Error }))
-    }))
+    await Promise.all(
+      [...this.leases.values()].map(async (l) => {
+        await l.starting
+        const d = l.duty
+        l.duty = null
+        if (d)
+          await Promise.resolve(d.stop()).catch((err: unknown) => this.opts.log.error('a duty did not stop cleanly', { lease: l.name, error: err as Error }))
+      }),
+    )
   }
 
   /** Stops every duty, then ends the session (which frees every lock at once). */

@@ -17,7 +17,12 @@ export interface GrafanaQueryContext {
 
 /** Grafana's interval text: 500ms, 10s, 1m, 1h, 1d. */
 export function intervalText(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`
   }
   return `${ms}ms`
@@ -74,15 +79,24 @@ export function expandSql(q: string, ctx: GrafanaQueryContext): string {
       return `floor(extract(epoch from ${col})/${s})*${s}`
     }
     switch (macro) {
-      case 'time': return `${col} AS "time"`
-      case 'timeEpoch': return `extract(epoch from ${col}) AS "time"`
-      case 'timeFilter': return `${col} BETWEEN ${iso(ctx.from)} AND ${iso(ctx.to)}`
-      case 'timeFrom': return iso(ctx.from)
-      case 'timeTo': return iso(ctx.to)
-      case 'timeGroup': return group()
-      case 'timeGroupAlias': return `${group()} AS "time"`
-      case 'unixEpochFilter': return `${col} >= ${Math.floor(ctx.from / 1000)} AND ${col} <= ${Math.floor(ctx.to / 1000)}`
-      default: throw new Error(`unknown macro ${whole}`)
+      case 'time':
+        return `${col} AS "time"`
+      case 'timeEpoch':
+        return `extract(epoch from ${col}) AS "time"`
+      case 'timeFilter':
+        return `${col} BETWEEN ${iso(ctx.from)} AND ${iso(ctx.to)}`
+      case 'timeFrom':
+        return iso(ctx.from)
+      case 'timeTo':
+        return iso(ctx.to)
+      case 'timeGroup':
+        return group()
+      case 'timeGroupAlias':
+        return `${group()} AS "time"`
+      case 'unixEpochFilter':
+        return `${col} >= ${Math.floor(ctx.from / 1000)} AND ${col} <= ${Math.floor(ctx.to / 1000)}`
+      default:
+        throw new Error(`unknown macro ${whole}`)
     }
   })
   return noneLeft(out)

@@ -84,7 +84,11 @@ const REF_IDS = 'ABCDEFGHIJ'
 /** InfluxQL targets; `alias` names series (`$tag_servo_id`, `$col`). */
 export function influx(queries: string[], opts: { alias?: string; format?: 'time_series' | 'table' } = {}): InfluxTarget[] {
   return queries.map((query, i) => ({
-    refId: REF_IDS[i], datasource: INFLUX, rawQuery: true, query, resultFormat: opts.format ?? 'time_series',
+    refId: REF_IDS[i],
+    datasource: INFLUX,
+    rawQuery: true,
+    query,
+    resultFormat: opts.format ?? 'time_series',
     ...(opts.alias ? { alias: opts.alias } : {}),
   }))
 }
@@ -114,29 +118,58 @@ function fieldDefaults(o: PanelOptions): Record<string, unknown> {
   return d
 }
 
-function draft(type: string, title: string, targets: Target[], o: PanelOptions, w: number, h: number, options: Record<string, unknown>, defaults: Record<string, unknown> = {}): PanelDraft {
+function draft(
+  type: string,
+  title: string,
+  targets: Target[],
+  o: PanelOptions,
+  w: number,
+  h: number,
+  options: Record<string, unknown>,
+  defaults: Record<string, unknown> = {},
+): PanelDraft {
   return {
-    type, title, ...(o.description ? { description: o.description } : {}),
-    datasource: targets[0].datasource, targets,
+    type,
+    title,
+    ...(o.description ? { description: o.description } : {}),
+    datasource: targets[0].datasource,
+    targets,
     fieldConfig: { defaults: { ...fieldDefaults(o), ...defaults }, overrides: [] },
-    options, w: o.w ?? w, h: o.h ?? h,
+    options,
+    w: o.w ?? w,
+    h: o.h ?? h,
   }
 }
 
 export function timeseries(title: string, targets: Target[], o: PanelOptions = {}): PanelDraft {
-  return draft('timeseries', title, targets, o, 12, 8,
+  return draft(
+    'timeseries',
+    title,
+    targets,
+    o,
+    12,
+    8,
     { legend: { displayMode: 'table', placement: 'right', calcs: ['lastNotNull', 'max'] }, tooltip: { mode: 'multi', sort: 'desc' } },
-    { custom: { spanNulls: false, lineWidth: 1, fillOpacity: 10, ...(o.showThresholds ? { thresholdsStyle: { mode: 'line+area' } } : {}) } })
+    { custom: { spanNulls: false, lineWidth: 1, fillOpacity: 10, ...(o.showThresholds ? { thresholdsStyle: { mode: 'line+area' } } : {}) } },
+  )
 }
 
 export function stat(title: string, targets: Target[], o: PanelOptions = {}): PanelDraft {
-  return draft('stat', title, targets, o, 6, 4,
-    { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'background', graphMode: 'area', textMode: 'auto' })
+  return draft('stat', title, targets, o, 6, 4, {
+    reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+    colorMode: 'background',
+    graphMode: 'area',
+    textMode: 'auto',
+  })
 }
 
 export function bargauge(title: string, targets: Target[], o: PanelOptions = {}): PanelDraft {
-  return draft('bargauge', title, targets, o, 12, 8,
-    { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, orientation: 'horizontal', displayMode: 'gradient', showUnfilled: true })
+  return draft('bargauge', title, targets, o, 12, 8, {
+    reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+    orientation: 'horizontal',
+    displayMode: 'gradient',
+    showUnfilled: true,
+  })
 }
 
 export function table(title: string, targets: Target[], o: PanelOptions = {}): PanelDraft {
@@ -148,7 +181,11 @@ export function barchart(title: string, targets: Target[], o: PanelOptions = {})
 }
 
 export function piechart(title: string, targets: Target[], o: PanelOptions = {}): PanelDraft {
-  return draft('piechart', title, targets, o, 12, 8, { pieType: 'donut', legend: { displayMode: 'table', placement: 'right', values: ['value'] }, reduceOptions: { calcs: ['sum'], fields: '', values: true } })
+  return draft('piechart', title, targets, o, 12, 8, {
+    pieType: 'donut',
+    legend: { displayMode: 'table', placement: 'right', values: ['value'] },
+    reduceOptions: { calcs: ['sum'], fields: '', values: true },
+  })
 }
 
 /** Places panels left to right, wrapping at Grafana's 24 columns, each row as tall as its tallest. */
@@ -206,11 +243,28 @@ export interface Dashboard {
   panels: Panel[]
 }
 
-export function dashboard(d: { uid: string; title: string; description: string; variables?: TemplateVariable[]; from?: string; panels: PanelDraft[] }): Dashboard {
+export function dashboard(d: {
+  uid: string
+  title: string
+  description: string
+  variables?: TemplateVariable[]
+  from?: string
+  panels: PanelDraft[]
+}): Dashboard {
   return {
-    uid: d.uid, title: d.title, description: d.description, tags: ['tonypi'], timezone: 'browser',
-    schemaVersion: 39, version: 1, editable: false, graphTooltip: 1, refresh: '30s',
+    uid: d.uid,
+    title: d.title,
+    description: d.description,
+    tags: ['tonypi'],
+    timezone: 'browser',
+    schemaVersion: 39,
+    version: 1,
+    editable: false,
+    graphTooltip: 1,
+    refresh: '30s',
     time: { from: d.from ?? 'now-6h', to: 'now' },
-    templating: { list: d.variables ?? [] }, annotations: { list: [] }, panels: layout(d.panels),
+    templating: { list: d.variables ?? [] },
+    annotations: { list: [] },
+    panels: layout(d.panels),
   }
 }

@@ -34,15 +34,37 @@ function fixtureSamples(robotIndex: number): Sample[] {
   for (let t = NOW - 30 * 60_000; t <= NOW; t += 5000) {
     const k = (t - NOW) / 60_000
     for (const id of [1, 2, 3]) {
-      out.push({ stream: 'servos', ts: t, source: String(id), values: { position: 500 + id * 10 + k, temperature_c: 40 + id + robotIndex, voltage_v: 7.4 - id * 0.01, torque: 1 } })
+      out.push({
+        stream: 'servos',
+        ts: t,
+        source: String(id),
+        values: { position: 500 + id * 10 + k, temperature_c: 40 + id + robotIndex, voltage_v: 7.4 - id * 0.01, torque: 1 },
+      })
     }
     out.push({ stream: 'imu', ts: t, values: { ax: 0.1, ay: 9.8, az: -0.1, gx: 0.5, gy: -0.2, gz: 0.1, temp_c: 36 } })
     out.push({ stream: 'battery', ts: t, values: { voltage_v: 7.8, percent: 70 - robotIndex * 40 } })
     out.push({
-      stream: 'performance', ts: t, values: {
-        cpu_percent: 20, cpu0_percent: 25, load_1: 0.5, load_5: 0.4, load_15: 0.3, mem_percent: 35, mem_total_bytes: 4e9, mem_used_bytes: 1.4e9,
-        disk_total_bytes: 32e9, disk_used_bytes: 8e9, disk_percent: 25, cpu_temp_c: 55 + robotIndex * 20, uptime_s: 3600 + (t - NOW) / 1000 + 1800,
-        throttled: 0, net_rx_bytes: 1e6 + t % 1e6, net_tx_bytes: 2e6, net_rx_bps: 1200, net_tx_bps: 800,
+      stream: 'performance',
+      ts: t,
+      values: {
+        cpu_percent: 20,
+        cpu0_percent: 25,
+        load_1: 0.5,
+        load_5: 0.4,
+        load_15: 0.3,
+        mem_percent: 35,
+        mem_total_bytes: 4e9,
+        mem_used_bytes: 1.4e9,
+        disk_total_bytes: 32e9,
+        disk_used_bytes: 8e9,
+        disk_percent: 25,
+        cpu_temp_c: 55 + robotIndex * 20,
+        uptime_s: 3600 + (t - NOW) / 1000 + 1800,
+        throttled: 0,
+        net_rx_bytes: 1e6 + (t % 1e6),
+        net_tx_bytes: 2e6,
+        net_rx_bps: 1200,
+        net_tx_bps: 800,
       },
     })
   }
@@ -80,7 +102,10 @@ beforeAll(async () => {
   await Promise.all([w.close(), writePostgresFixtures()])
   dir = mkdtempSync(join(tmpdir(), 'tonypi-grafana-'))
   files = writeGrafanaProvisioning(dir, {
-    influxUrl: influx.service.url, influxDb: influx.service.db, influxAuth: influx.auth, postgresUrl: pg.url,
+    influxUrl: influx.service.url,
+    influxDb: influx.service.db,
+    influxAuth: influx.auth,
+    postgresUrl: pg.url,
   })
 }, 60_000)
 
@@ -99,13 +124,23 @@ describe('provisioning files', () => {
     expect(y.apiVersion).toBe(1)
     const [ifx, sql] = y.datasources
     expect(ifx).toMatchObject({
-      uid: 'tonypi-influx', type: 'influxdb', access: 'proxy', url: influx.service.url, user: influx.auth.user,
-      jsonData: { version: 'InfluxQL', dbName: influx.service.db }, secureJsonData: { password: influx.auth.password },
+      uid: 'tonypi-influx',
+      type: 'influxdb',
+      access: 'proxy',
+      url: influx.service.url,
+      user: influx.auth.user,
+      jsonData: { version: 'InfluxQL', dbName: influx.service.db },
+      secureJsonData: { password: influx.auth.password },
     })
     const u = new URL(pg.url)
     expect(sql).toMatchObject({
-      uid: 'tonypi-postgres', type: 'postgres', url: `127.0.0.1:${pg.port}`, user: pg.user, database: pg.database,
-      jsonData: { database: pg.database, sslmode: 'disable' }, secureJsonData: { password: decodeURIComponent(u.password) },
+      uid: 'tonypi-postgres',
+      type: 'postgres',
+      url: `127.0.0.1:${pg.port}`,
+      user: pg.user,
+      database: pg.database,
+      jsonData: { database: pg.database, sslmode: 'disable' },
+      secureJsonData: { password: decodeURIComponent(u.password) },
     })
     expect(y.datasources[2]).toMatchObject({ uid: 'tonypi-prometheus', type: 'prometheus', url: 'http://localhost:9090' })
     // It holds passwords.
@@ -113,16 +148,29 @@ describe('provisioning files', () => {
   })
 
   test("secrets are written literally: a `$` is not Grafana's environment expansion; a 2.x token goes in a header", () => {
-    const y = Bun.YAML.parse(datasourcesYaml({
-      influxUrl: 'https://influx.example:8086', influxDb: 'tonypi', influxAuth: { token: 'tok$EN' },
-      postgresUrl: 'postgresql://grafana%40ro:pa%24%24:word@db.example:6543/fleet?sslmode=verify-full',
-    })) as Record<string, any>
+    const y = Bun.YAML.parse(
+      datasourcesYaml({
+        influxUrl: 'https://influx.example:8086',
+        influxDb: 'tonypi',
+        influxAuth: { token: 'tok$EN' },
+        postgresUrl: 'postgresql://grafana%40ro:pa%24%24:word@db.example:6543/fleet?sslmode=verify-full',
+      }),
+    ) as Record<string, any>
     const [ifx, sql] = y.datasources
     expect(ifx.jsonData.httpHeaderName1).toBe('Authorization')
     expect(ifx.secureJsonData).toEqual({ httpHeaderValue1: 'Token tok$$EN' })
-    expect(sql).toMatchObject({ url: 'db.example:6543', user: 'grafana@ro', database: 'fleet', jsonData: { sslmode: 'verify-full' }, secureJsonData: { password: 'pa$$$$:word' } })
+    expect(sql).toMatchObject({
+      url: 'db.example:6543',
+      user: 'grafana@ro',
+      database: 'fleet',
+      jsonData: { sslmode: 'verify-full' },
+      secureJsonData: { password: 'pa$$$$:word' },
+    })
     // Not loopback and no usable sslmode: encrypted.
-    const remote = Bun.YAML.parse(datasourcesYaml({ influxUrl: 'http://i', influxDb: 'd', postgresUrl: 'postgres://u:p@db.example/fleet' })) as Record<string, any>
+    const remote = Bun.YAML.parse(datasourcesYaml({ influxUrl: 'http://i', influxDb: 'd', postgresUrl: 'postgres://u:p@db.example/fleet' })) as Record<
+      string,
+      any
+    >
     expect(remote.datasources[1].jsonData.sslmode).toBe('require')
   })
 
@@ -145,7 +193,9 @@ describe('provisioning files', () => {
 
   test('the robot variable, and units where they matter', () => {
     const [, robot, servo] = readDashboards()
-    expect(robot.templating.list).toMatchObject([{ name: 'robot', type: 'query', query: 'SHOW TAG VALUES FROM "battery" WITH KEY = "robot_id"', datasource: { uid: 'tonypi-influx' } }])
+    expect(robot.templating.list).toMatchObject([
+      { name: 'robot', type: 'query', query: 'SHOW TAG VALUES FROM "battery" WITH KEY = "robot_id"', datasource: { uid: 'tonypi-influx' } },
+    ])
     const unit = (d: Dashboard, title: string) => d.panels.find((p) => p.title === title)?.fieldConfig.defaults.unit
     expect(unit(robot, 'Servo angles')).toBe('degree')
     expect(unit(robot, 'Servo temperatures')).toBe('celsius')
@@ -158,7 +208,12 @@ describe('provisioning files', () => {
     expect(unit(robot, 'Network totals')).toBe('bytes')
     expect(unit(servo, 'Servo temperature')).toBe('celsius')
     expect(servo.panels.find((p) => p.title === 'Servo temperature')?.fieldConfig.defaults.thresholds).toEqual({
-      mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'orange', value: 60 }, { color: 'red', value: 70 }],
+      mode: 'absolute',
+      steps: [
+        { color: 'green', value: null },
+        { color: 'orange', value: 60 },
+        { color: 'red', value: 70 },
+      ],
     })
   })
 

@@ -9,13 +9,23 @@ import { authorize, endpoint, influxErrorText, type InfluxAuth } from './auth.ts
 
 export class InfluxWriteError extends Error {
   /** `retry`: InfluxDB was unreachable, busy or failing (5xx, 429); otherwise it refused the lines. */
-  constructor(message: string, readonly retry: boolean) {
+  constructor(
+    message: string,
+    readonly retry: boolean,
+  ) {
     super(message)
     this.name = 'InfluxWriteError'
   }
 }
 
-interface Entry { lines: string[]; next: number; pending: number; settled: boolean; resolve(): void; reject(e: InfluxWriteError): void }
+interface Entry {
+  lines: string[]
+  next: number
+  pending: number
+  settled: boolean
+  resolve(): void
+  reject(e: InfluxWriteError): void
+}
 
 export class InfluxAckedWrites {
   private readonly url: URL
@@ -55,7 +65,10 @@ export class InfluxAckedWrites {
         if (e.next >= e.lines.length) this.queue.shift()
       }
       this.inFlight++
-      void this.send(parts).finally(() => { this.inFlight--; this.pump() })
+      void this.send(parts).finally(() => {
+        this.inFlight--
+        this.pump()
+      })
     }
   }
 
@@ -64,11 +77,14 @@ export class InfluxAckedWrites {
     let error: InfluxWriteError | null = null
     try {
       const res = await fetch(this.url, {
-        method: 'POST', headers: this.headers, body: Bun.gzipSync(Buffer.from(text), { level: 1 }),
+        method: 'POST',
+        headers: this.headers,
+        body: Bun.gzipSync(Buffer.from(text), { level: 1 }),
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
       })
       const body = await res.text().catch(() => '')
-      if (!res.ok) error = new InfluxWriteError(`InfluxDB answered ${res.status}: ${influxErrorText(body) || res.statusText}`, res.status >= 500 || res.status === 429)
+      if (!res.ok)
+        error = new InfluxWriteError(`InfluxDB answered ${res.status}: ${influxErrorText(body) || res.statusText}`, res.status >= 500 || res.status === 429)
     } catch (err) {
       error = new InfluxWriteError(`InfluxDB unreachable: ${(err as Error).message}`, true)
     }
@@ -85,7 +101,10 @@ export class InfluxAckedWrites {
         e.reject(error)
       } else {
         this.stats.lines += p.to - p.from
-        if (e.pending === 0 && e.next >= e.lines.length) { e.settled = true; e.resolve() }
+        if (e.pending === 0 && e.next >= e.lines.length) {
+          e.settled = true
+          e.resolve()
+        }
       }
     }
   }

@@ -1,7 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import {
-  InvalidQueryInput, assertSingleReadStatement, identifier, stringLiteral, timeLiteral, validEpochMs, validInteger, validRobotId,
-} from './influxql.ts'
+import { InvalidQueryInput, assertSingleReadStatement, identifier, stringLiteral, timeLiteral, validEpochMs, validInteger, validRobotId } from './influxql.ts'
 
 describe('literals', () => {
   test('string literals escape backslashes, single quotes and newlines', () => {
@@ -9,7 +7,7 @@ describe('literals', () => {
     expect(stringLiteral('r1\\')).toBe("'r1\\\\'")
     expect(stringLiteral("r1\\'; DROP MEASUREMENT servos")).toBe("'r1\\\\\\'; DROP MEASUREMENT servos'")
     expect(stringLiteral('a\nb')).toBe("'a\\nb'")
-    expect(stringLiteral('say "x"')).toBe("'say \"x\"'")
+    expect(stringLiteral('say "x"')).toBe('\'say "x"\'')
   })
 
   test('identifiers escape double quotes and backslashes', () => {

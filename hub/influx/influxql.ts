@@ -9,7 +9,10 @@
 
 /** A parameter the caller got wrong: the API answers 400 with this message. */
 export class InvalidQueryInput extends Error {
-  constructor(readonly param: string, message: string) {
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
     super(`${param}: ${message}`)
     this.name = 'InvalidQueryInput'
   }

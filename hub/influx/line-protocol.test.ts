@@ -1,8 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import type { Sample } from '../../core/streams.ts'
-import {
-  encodeSamples, escapeKey, escapeMeasurement, escapeStringField, escapeTagValue, formatLine, samplePoints,
-} from './line-protocol.ts'
+import { encodeSamples, escapeKey, escapeMeasurement, escapeStringField, escapeTagValue, formatLine, samplePoints } from './line-protocol.ts'
 
 describe('escaping', () => {
   test('measurement: commas and spaces, not equals signs', () => {
@@ -30,7 +28,12 @@ describe('escaping', () => {
 
 describe('formatLine', () => {
   test('sorted tags, float fields, integer ms timestamp', () => {
-    const r = formatLine({ measurement: 'servos', tags: { servo_id: '3', robot_id: 'r 1' }, fields: { position: 500, voltage_v: 7.412 }, ts: 1_700_000_000_123.4 })
+    const r = formatLine({
+      measurement: 'servos',
+      tags: { servo_id: '3', robot_id: 'r 1' },
+      fields: { position: 500, voltage_v: 7.412 },
+      ts: 1_700_000_000_123.4,
+    })
     expect(r).toEqual({ line: 'servos,robot_id=r\\ 1,servo_id=3 position=500,voltage_v=7.412 1700000000123' })
   })
 
@@ -109,11 +112,12 @@ describe('encodeSamples', () => {
       { stream: 'battery', ts: 1_700_000_006_000, values: { voltage_v: Infinity } },
     ]
     const expected = { lines: [] as string[], skipped: { no_fields: 0, bad_name: 0, bad_timestamp: 0 } as Record<string, number> }
-    for (const s of samples) for (const p of samplePoints('robot 1', s)) {
-      const r = formatLine(p)
-      if ('line' in r) expected.lines.push(r.line)
-      else expected.skipped[r.skip]++
-    }
+    for (const s of samples)
+      for (const p of samplePoints('robot 1', s)) {
+        const r = formatLine(p)
+        if ('line' in r) expected.lines.push(r.line)
+        else expected.skipped[r.skip]++
+      }
     const got = encodeSamples('robot 1', samples)
     expect(got.lines).toEqual(expected.lines)
     expect(got.skipped).toEqual(expected.skipped as typeof got.skipped)

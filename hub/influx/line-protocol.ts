@@ -36,7 +36,10 @@ export interface LinePoint {
 export type SkipReason = 'no_fields' | 'bad_name' | 'bad_timestamp'
 
 export class UnencodableNameError extends Error {
-  constructor(readonly what: string, readonly value: string) {
+  constructor(
+    readonly what: string,
+    readonly value: string,
+  ) {
     super(`${what} ${JSON.stringify(value)} cannot be written as line protocol (backslash or control character)`)
     this.name = 'UnencodableNameError'
   }
@@ -129,7 +132,13 @@ export function samplePoints(robotId: string, s: Sample): LinePoint[] {
   let hasNet = false
   let hasPerf = false
   for (const k in s.values) {
-    if (k.startsWith(NETWORK_FIELD_PREFIX)) { net[k] = s.values[k]; hasNet = true } else { perf[k] = s.values[k]; hasPerf = true }
+    if (k.startsWith(NETWORK_FIELD_PREFIX)) {
+      net[k] = s.values[k]
+      hasNet = true
+    } else {
+      perf[k] = s.values[k]
+      hasPerf = true
+    }
   }
   const out: LinePoint[] = []
   if (hasPerf || !hasNet) out.push({ measurement: 'performance', tags, fields: perf, ts: s.ts })
@@ -153,7 +162,10 @@ export function encodeSamples(robotId: string, samples: readonly Sample[]): Enco
   const lines: string[] = []
   const skipped: Record<SkipReason, number> = { no_fields: 0, bad_name: 0, bad_timestamp: 0 }
   let skippedTotal = 0
-  const skip = (why: SkipReason) => { skipped[why]++; skippedTotal++ }
+  const skip = (why: SkipReason) => {
+    skipped[why]++
+    skippedTotal++
+  }
   const heads = new Map<string, string | null>()
   const headOf = (measurement: string, sourceTag: string | undefined, source: string | undefined): string | null => {
     const k = `${measurement}\u0000${source ?? ''}`
@@ -184,7 +196,10 @@ export function encodeSamples(robotId: string, samples: readonly Sample[]): Enco
     }
     let hasPerf = false
     let hasNet = false
-    for (const k in s.values) { if (k.startsWith(NETWORK_FIELD_PREFIX)) hasNet = true; else hasPerf = true }
+    for (const k in s.values) {
+      if (k.startsWith(NETWORK_FIELD_PREFIX)) hasNet = true
+      else hasPerf = true
+    }
     if (hasPerf || !hasNet) emit('performance', sourceTag, s, fieldsOf(s.values, false))
     if (hasNet) emit('network', sourceTag, s, fieldsOf(s.values, true))
   }

@@ -68,24 +68,51 @@ describe('robot/sensors', () => {
     expect(h.resolution).toBe('1m')
     expect(h.points).toHaveLength(4)
     expect(h.points[0]).toEqual({
-      ts: T0, servo_id: 1, n: 60, position: 529.5, position_min: 500, position_max: 559,
-      temperature_c: 41, temperature_c_min: 41, temperature_c_max: 41, voltage_v: 7.4, voltage_v_min: 7.4, voltage_v_max: 7.4,
+      ts: T0,
+      servo_id: 1,
+      n: 60,
+      position: 529.5,
+      position_min: 500,
+      position_max: 559,
+      temperature_c: 41,
+      temperature_c_min: 41,
+      temperature_c_max: 41,
+      voltage_v: 7.4,
+      voltage_v_min: 7.4,
+      voltage_v_max: 7.4,
     })
     const f = await influx.query.sensorHistory({ robotId: 'r1', stream: 'servos', resolution: '1m', fields: ['temperature_c'], ...window }, NOW)
     expect(f.points[3]).toEqual({ ts: T0 + 60_000, servo_id: 2, n: 60, temperature_c: 42, temperature_c_min: 42, temperature_c_max: 42 })
   })
 
   test('buckets under a minute for a chart of a short window: only the fields asked for, as on the edge', async () => {
-    const h = await influx.query.sensorHistory({ robotId: 'r1', stream: 'performance', resolution: '10s', fields: ['cpu_percent', 'net_rx_bps'], ...window }, NOW)
+    const h = await influx.query.sensorHistory(
+      { robotId: 'r1', stream: 'performance', resolution: '10s', fields: ['cpu_percent', 'net_rx_bps'], ...window },
+      NOW,
+    )
     expect(h.resolution).toBe('10s')
     expect(h.points).toHaveLength(12)
-    expect(h.points[1]).toEqual({ ts: T0 + 10_000, n: 10, cpu_percent: 5, cpu_percent_min: 5, cpu_percent_max: 5, net_rx_bps: 514.5, net_rx_bps_min: 510, net_rx_bps_max: 519 })
-    expect(() => planSensorHistory({ robotId: 'r1', stream: 'imu', resolution: '2s', from: T0, to: T0 + 2 * 3_600_000 }, NOW)).toThrow(/under a minute are served for windows up to 60 minutes/)
+    expect(h.points[1]).toEqual({
+      ts: T0 + 10_000,
+      n: 10,
+      cpu_percent: 5,
+      cpu_percent_min: 5,
+      cpu_percent_max: 5,
+      net_rx_bps: 514.5,
+      net_rx_bps_min: 510,
+      net_rx_bps_max: 519,
+    })
+    expect(() => planSensorHistory({ robotId: 'r1', stream: 'imu', resolution: '2s', from: T0, to: T0 + 2 * 3_600_000 }, NOW)).toThrow(
+      /under a minute are served for windows up to 60 minutes/,
+    )
   })
 
   test('auto picks raw for short windows and about 500 buckets for long ones', () => {
     expect(planSensorHistory({ robotId: 'r1', stream: 'imu', from: T0, to: T0 + 15 * 60_000 }, NOW).bucketMs).toBe(0)
-    expect(planSensorHistory({ robotId: 'r1', stream: 'imu', from: T0, to: T0 + 7 * 86_400_000 }, NOW)).toMatchObject({ bucketMs: 21 * 60_000, resolution: '21m' })
+    expect(planSensorHistory({ robotId: 'r1', stream: 'imu', from: T0, to: T0 + 7 * 86_400_000 }, NOW)).toMatchObject({
+      bucketMs: 21 * 60_000,
+      resolution: '21m',
+    })
     expect(planSensorHistory({ robotId: 'r1', stream: 'imu' }, NOW)).toMatchObject({ from: NOW - 60_000, to: NOW, bucketMs: 0 })
   })
 

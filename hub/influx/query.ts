@@ -8,8 +8,15 @@ import type { StreamName } from '../../core/streams.ts'
 import { isStreamName } from '../../core/streams.ts'
 import { authorize, endpoint, influxErrorText, type InfluxAuth } from './auth.ts'
 import {
-  InvalidQueryInput, assertSingleReadStatement, identifier, stringLiteral, timeLiteral, validEpochMs, validInteger,
-  validRobotId, validSensorName,
+  InvalidQueryInput,
+  assertSingleReadStatement,
+  identifier,
+  stringLiteral,
+  timeLiteral,
+  validEpochMs,
+  validInteger,
+  validRobotId,
+  validSensorName,
 } from './influxql.ts'
 import { SOURCE_TAG, type Measurement } from './line-protocol.ts'
 
@@ -26,7 +33,11 @@ const AUTO_BUCKETS = 500
 
 /** Where each stream is stored: performance is split in two (line-protocol.ts). */
 export const STREAM_MEASUREMENTS: Readonly<Record<StreamName, readonly Measurement[]>> = {
-  servos: ['servos'], imu: ['imu'], battery: ['battery'], performance: ['performance', 'network'], sensors: ['sensors'],
+  servos: ['servos'],
+  imu: ['imu'],
+  battery: ['battery'],
+  performance: ['performance', 'network'],
+  sensors: ['sensors'],
 }
 
 export type Point = Record<string, number | string>
@@ -93,14 +104,20 @@ export function planSensorHistory(req: SensorHistoryRequest, now: number): Histo
   if (res !== 'auto' && !Object.hasOwn(HISTORY_RESOLUTIONS, res)) {
     throw new InvalidQueryInput('resolution', `must be auto or one of ${Object.keys(HISTORY_RESOLUTIONS).join(', ')}`)
   }
-  const bucketMs = res === 'auto'
-    ? (to - from <= AUTO_RAW_WINDOW_MS ? 0 : Math.max(60_000, Math.ceil((to - from) / AUTO_BUCKETS / 60_000) * 60_000))
-    : HISTORY_RESOLUTIONS[res]
+  const bucketMs =
+    res === 'auto'
+      ? to - from <= AUTO_RAW_WINDOW_MS
+        ? 0
+        : Math.max(60_000, Math.ceil((to - from) / AUTO_BUCKETS / 60_000) * 60_000)
+      : HISTORY_RESOLUTIONS[res]
   if (bucketMs === 0 && to - from > RAW_WINDOW_MAX_MS) {
     throw new InvalidQueryInput('resolution', 'raw points are served for windows up to 6 hours; ask for a resolution')
   }
   if (bucketMs > 0 && bucketMs < 60_000 && to - from > FINE_WINDOW_MAX_MS) {
-    throw new InvalidQueryInput('resolution', `buckets under a minute are served for windows up to ${FINE_WINDOW_MAX_MS / 60_000} minutes; ask for 1m or coarser`)
+    throw new InvalidQueryInput(
+      'resolution',
+      `buckets under a minute are served for windows up to ${FINE_WINDOW_MAX_MS / 60_000} minutes; ask for 1m or coarser`,
+    )
   }
   if (bucketMs > 0 && (to - from) / bucketMs > MAX_LIMIT) {
     throw new InvalidQueryInput('resolution', `that would be over ${MAX_LIMIT} buckets; ask for a coarser resolution`)
@@ -129,7 +146,9 @@ export function planSensorHistory(req: SensorHistoryRequest, now: number): Histo
     const aggs = fields
       ? fields.flatMap((f) => ['mean', 'min', 'max', 'count'].map((fn) => `${fn}(${identifier(f)}) AS ${identifier(`${fn}_${f}`)}`)).join(', ')
       : 'mean(*), min(*), max(*), count(*)'
-    const groupBy = [`time(${bucketMs % 60_000 === 0 ? `${bucketMs / 60_000}m` : `${bucketMs / 1000}s`})`, ...(sourceTag ? [identifier(sourceTag)] : [])].join(', ')
+    const groupBy = [`time(${bucketMs % 60_000 === 0 ? `${bucketMs / 60_000}m` : `${bucketMs / 1000}s`})`, ...(sourceTag ? [identifier(sourceTag)] : [])].join(
+      ', ',
+    )
     q = `SELECT ${aggs} FROM ${from_} WHERE ${where.join(' AND ')} GROUP BY ${groupBy} fill(none)`
   }
   const resolution = bucketMs === 0 ? 'raw' : resolutionName(bucketMs)
@@ -151,7 +170,10 @@ export interface InfluxSeries {
 
 /** InfluxDB refused a statement or could not be reached; `status` is its HTTP status (0: no answer). */
 export class InfluxQueryError extends Error {
-  constructor(readonly status: number, readonly influxMessage: string) {
+  constructor(
+    readonly status: number,
+    readonly influxMessage: string,
+  ) {
     super(`InfluxDB query failed${status ? ` (${status})` : ''}: ${influxMessage}`)
     this.name = 'InfluxQueryError'
   }
@@ -176,11 +198,20 @@ function pointsOf(series: InfluxSeries[], stream: StreamName, grouped: boolean):
       s.columns.forEach((col, i) => {
         const v = row[i]
         if (v === null || v === undefined) return
-        if (col === 'time') { p.ts = Number(v); return }
+        if (col === 'time') {
+          p.ts = Number(v)
+          return
+        }
         if (col === 'robot_id') return
-        if (col === sourceTag) { if (v !== '') source = sourceValue(col, String(v)); return }
+        if (col === sourceTag) {
+          if (v !== '') source = sourceValue(col, String(v))
+          return
+        }
         if (typeof v !== 'number' && typeof v !== 'string') return
-        if (!grouped) { p[col] = v; return }
+        if (!grouped) {
+          p[col] = v
+          return
+        }
         const fn = AGGREGATES.find((a) => col.startsWith(`${a}_`))
         if (!fn || typeof v !== 'number') return
         const field = col.slice(fn.length + 1)
@@ -200,7 +231,9 @@ function pointsOf(series: InfluxSeries[], stream: StreamName, grouped: boolean):
       }
     }
   }
-  return [...byKey.values()].sort((a, b) => Number(a.ts) - Number(b.ts) || String(a[sourceTag ?? ''] ?? '').localeCompare(String(b[sourceTag ?? ''] ?? ''), 'en', { numeric: true }))
+  return [...byKey.values()].sort(
+    (a, b) => Number(a.ts) - Number(b.ts) || String(a[sourceTag ?? ''] ?? '').localeCompare(String(b[sourceTag ?? ''] ?? ''), 'en', { numeric: true }),
+  )
 }
 
 export interface InfluxQueryOptions extends InfluxAuth {
@@ -265,7 +298,10 @@ export class InfluxQuery {
   }
 
   /** `pi/performance`: the latest snapshot, and a window when `from` or `to` is given. */
-  async performance(req: { robotId: string; from?: number | string; to?: number | string; resolution?: string }, now = Date.now()): Promise<{ robot_id: string; latest: Point | null; window?: SensorHistory }> {
+  async performance(
+    req: { robotId: string; from?: number | string; to?: number | string; resolution?: string },
+    now = Date.now(),
+  ): Promise<{ robot_id: string; latest: Point | null; window?: SensorHistory }> {
     const robotId = validRobotId(req.robotId)
     const wantWindow = req.from !== undefined || req.to !== undefined
     const [latest, window] = await Promise.all([

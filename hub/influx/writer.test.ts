@@ -26,8 +26,14 @@ function captureLog(): { log: Logger; lines: () => Record<string, unknown>[] } {
 
 function writerTo(url: string, opts: Partial<InfluxWriterOptions> = {}): InfluxWriter {
   return new InfluxWriter({
-    url, db: influx.service.db, ...influx.auth, log: captureLog().log,
-    flushMs: 50, retryBaseMs: 20, retryMaxMs: 200, ...opts,
+    url,
+    db: influx.service.db,
+    ...influx.auth,
+    log: captureLog().log,
+    flushMs: 50,
+    retryBaseMs: 20,
+    retryMaxMs: 200,
+    ...opts,
   })
 }
 
@@ -62,7 +68,10 @@ async function tcpRelay(target: number | null) {
   const open = new Set<Socket>()
   const server: Server = createServer((client) => {
     client.on('error', () => {})
-    if (state.target === null) { client.destroy(); return }
+    if (state.target === null) {
+      client.destroy()
+      return
+    }
     const up = connect(state.target, '127.0.0.1')
     open.add(client)
     client.on('close', () => open.delete(client))
@@ -75,12 +84,15 @@ async function tcpRelay(target: number | null) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    set target(p: number | null) { state.target = p },
+    set target(p: number | null) {
+      state.target = p
+    },
     // The writer's keep-alive connections would hold server.close() open forever.
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      for (const c of open) c.destroy()
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const c of open) c.destroy()
+      }),
   }
 }
 
@@ -124,7 +136,9 @@ describe('InfluxWriter', () => {
         if (failures-- > 0) return new Response('{"error":"timeout"}', { status: 503 })
         const u = new URL(req.url)
         const res = await fetch(`${influx.service.url}${u.pathname}${u.search}`, {
-          method: 'POST', headers: { 'content-encoding': rec.encoding ?? '' }, body,
+          method: 'POST',
+          headers: { 'content-encoding': rec.encoding ?? '' },
+          body,
         })
         rec.status = res.status
         return new Response(await res.text(), { status: res.status })
@@ -134,7 +148,13 @@ describe('InfluxWriter', () => {
       const w = writerTo(`http://127.0.0.1:${front.port}`)
       w.write('w-gzip', battery(12_001))
       await w.flush()
-      expect(seen.map((r) => [r.status, r.lines])).toEqual([[503, 5000], [503, 5000], [204, 5000], [204, 5000], [204, 2001]])
+      expect(seen.map((r) => [r.status, r.lines])).toEqual([
+        [503, 5000],
+        [503, 5000],
+        [204, 5000],
+        [204, 5000],
+        [204, 2001],
+      ])
       expect(seen.every((r) => r.encoding === 'gzip' && r.gzip)).toBe(true)
       expect(await countBattery('w-gzip')).toBe(12_001)
       expect(w.stats()).toMatchObject({ written: 12_001, batches: 3, retries: 2, dropped: 0, last_error: '503: timeout' })
@@ -185,7 +205,10 @@ describe('InfluxWriter', () => {
     expect(await countBattery('w-400')).toBe(3)
     expect(w.stats()).toMatchObject({ written: 3, rejected_batches: 2, dropped_rejected: 2, dropped: 2, retries: 0 })
     const refused = lines().filter((l) => l.msg === 'InfluxDB refused a batch; dropped, not retried')
-    expect(refused.map((l) => [l.status, l.dropped])).toEqual([[400, 1], [400, 1]])
+    expect(refused.map((l) => [l.status, l.dropped])).toEqual([
+      [400, 1],
+      [400, 1],
+    ])
     expect(String(refused[0].error)).toContain('field type conflict')
     expect(String(refused[1].error)).toContain("unable to parse 'this is not line protocol'")
     await w.close()

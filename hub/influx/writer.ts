@@ -64,10 +64,7 @@ export interface InfluxWriterStats {
   last_write_at: number | null
 }
 
-type Outcome =
-  | { kind: 'ok' }
-  | { kind: 'rejected'; status: number; message: string; dropped: number }
-  | { kind: 'retry'; error: string }
+type Outcome = { kind: 'ok' } | { kind: 'rejected'; status: number; message: string; dropped: number } | { kind: 'retry'; error: string }
 
 /** Lines in arrival order, held as the arrays they came in (no per-line copying). */
 class LineQueue {
@@ -142,8 +139,17 @@ export class InfluxWriter {
   private readonly flushMs: number
   private linger: ReturnType<typeof setTimeout> | null = null
   private readonly s: Omit<InfluxWriterStats, 'buffered' | 'dropped'> = {
-    written: 0, batches: 0, retries: 0, dropped_overflow: 0, dropped_rejected: 0, dropped_closed: 0,
-    rejected_batches: 0, skipped_points: 0, last_error: null, last_error_at: null, last_write_at: null,
+    written: 0,
+    batches: 0,
+    retries: 0,
+    dropped_overflow: 0,
+    dropped_rejected: 0,
+    dropped_closed: 0,
+    rejected_batches: 0,
+    skipped_points: 0,
+    last_error: null,
+    last_error_at: null,
+    last_write_at: null,
   }
 
   /** Lines ever queued, and lines that have left the queue (written or dropped): flush() waits on these. */
@@ -251,7 +257,8 @@ export class InfluxWriter {
     if (!this.overflowing) {
       this.overflowing = true
       this.log.error('InfluxDB write buffer full: dropping the oldest lines', {
-        max_buffered_lines: this.maxBuffered, last_error: this.s.last_error,
+        max_buffered_lines: this.maxBuffered,
+        last_error: this.s.last_error,
       })
     }
   }
@@ -260,12 +267,15 @@ export class InfluxWriter {
     this.settled += n
     if (this.waiters.length === 0) return
     const still: typeof this.waiters = []
-    for (const w of this.waiters) (this.settled >= w.upTo ? w.resolve() : still.push(w))
+    for (const w of this.waiters) this.settled >= w.upTo ? w.resolve() : still.push(w)
     this.waiters = still
   }
 
   private kick(): void {
-    if (this.linger) { clearTimeout(this.linger); this.linger = null }
+    if (this.linger) {
+      clearTimeout(this.linger)
+      this.linger = null
+    }
     this.pumping ??= this.pump().finally(() => {
       this.pumping = null
       // Lines that arrived while the last request was finishing, with a flush waiting on them.
@@ -314,7 +324,10 @@ export class InfluxWriter {
         if (dropped < batch.length) this.s.batches++
         this.noteError(`${outcome.status}: ${outcome.message}`)
         this.log.error('InfluxDB refused a batch; dropped, not retried', {
-          status: outcome.status, error: outcome.message, lines: batch.length, dropped,
+          status: outcome.status,
+          error: outcome.message,
+          lines: batch.length,
+          dropped,
         })
       }
     }
@@ -327,7 +340,10 @@ export class InfluxWriter {
     let res: Response
     try {
       res = await fetch(this.writeUrl, {
-        method: 'POST', headers: this.headers, body, signal: AbortSignal.timeout(this.requestTimeoutMs),
+        method: 'POST',
+        headers: this.headers,
+        body,
+        signal: AbortSignal.timeout(this.requestTimeoutMs),
       })
     } catch (err) {
       return { kind: 'retry', error: `network: ${(err as Error).message}` }

@@ -10,16 +10,19 @@ import type { RobotStatus } from '../../core/schemas.ts'
 import type { Sample } from '../../core/streams.ts'
 import { TONYPI_SERVOS } from '../../core/tonypi-servos.ts'
 
-export type FleetMessage =
-  | { type: 'samples'; robot_id: string; samples: Sample[] }
-  | (LiveFeedEvent & { robot_id: string })
+export type FleetMessage = { type: 'samples'; robot_id: string; samples: Sample[] } | (LiveFeedEvent & { robot_id: string })
 
 /** Servos seen at the hub are stale after this (the edge's own window is a few sweeps). */
 const STALE_AFTER_MS = 5_000
 
 /** A robot as the hub knows it before its first message: the TonyPi's servos, nothing measured. */
 function blankState(robotId: string): RobotState {
-  return new RobotState(robotId, 'unknown', TONYPI_SERVOS.map((x) => ({ ...x, min: 0, max: 1000 })), STALE_AFTER_MS)
+  return new RobotState(
+    robotId,
+    'unknown',
+    TONYPI_SERVOS.map((x) => ({ ...x, min: 0, max: 1000 })),
+    STALE_AFTER_MS,
+  )
 }
 
 export class FleetLive {
@@ -68,7 +71,10 @@ export class FleetLive {
     const set = this.sessions.get(uid) ?? new Set()
     set.add(end)
     this.sessions.set(uid, set)
-    return () => { set.delete(end); if (!set.size) this.sessions.delete(uid) }
+    return () => {
+      set.delete(end)
+      if (!set.size) this.sessions.delete(uid)
+    }
   }
 
   /** Set by the hub: tells the other replicas (they call endLocalSessionsOf). */
@@ -93,7 +99,11 @@ export class FleetLive {
 
   private emit(m: FleetMessage) {
     for (const l of this.listeners) {
-      try { l(m) } catch { /* a browser that went away must not stop the others */ }
+      try {
+        l(m)
+      } catch {
+        /* a browser that went away must not stop the others */
+      }
     }
   }
 }

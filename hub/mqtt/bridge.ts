@@ -57,22 +57,28 @@ export class MqttBridge {
   readonly drops: DropCounter
   readonly counters = { messages: 0, legacy: 0 }
 
-  constructor(private readonly deps: {
-    url: string; username: string; password: string
-    /** The CA the broker's certificate must chain to (mqtts://). */
-    ca?: string
-    registry: RobotRegistry; presence: Presence; live: FleetView
-    /** Default tonypi-hub-<pid>; two bridges in one process need different ones. */
-    clientId?: string
-    log: Logger
-    /** A message on the replicas' own topics. */
-    onCluster?: (topic: string, payload: Buffer) => void
-    drops?: DropCounter
-    /** A command published in the earlier layout (for the listener of its unchanged clients, hub/mqtt/legacy-listener.ts). */
-    onLegacyCommand?: (topic: string, payload: Buffer) => void
-    /** Robots on that listener: their replies come back as outcomes, so a command to one waits for it. */
-    answersInOurLayout?: (robotId: string) => boolean
-  }) {
+  constructor(
+    private readonly deps: {
+      url: string
+      username: string
+      password: string
+      /** The CA the broker's certificate must chain to (mqtts://). */
+      ca?: string
+      registry: RobotRegistry
+      presence: Presence
+      live: FleetView
+      /** Default tonypi-hub-<pid>; two bridges in one process need different ones. */
+      clientId?: string
+      log: Logger
+      /** A message on the replicas' own topics. */
+      onCluster?: (topic: string, payload: Buffer) => void
+      drops?: DropCounter
+      /** A command published in the earlier layout (for the listener of its unchanged clients, hub/mqtt/legacy-listener.ts). */
+      onLegacyCommand?: (topic: string, payload: Buffer) => void
+      /** Robots on that listener: their replies come back as outcomes, so a command to one waits for it. */
+      answersInOurLayout?: (robotId: string) => boolean
+    },
+  ) {
     this.drops = deps.drops ?? new DropCounter(deps.log)
   }
 
@@ -84,7 +90,11 @@ export class MqttBridge {
   async start() {
     await this.deps.registry.refresh()
     const client = mqtt.connect(this.deps.url, {
-      username: this.deps.username, password: this.deps.password, clientId: this.deps.clientId ?? `tonypi-hub-${process.pid}`, reconnectPeriod: 2000, clean: true,
+      username: this.deps.username,
+      password: this.deps.password,
+      clientId: this.deps.clientId ?? `tonypi-hub-${process.pid}`,
+      reconnectPeriod: 2000,
+      clean: true,
       ...(this.deps.ca ? { ca: this.deps.ca } : {}),
     })
     this.client = client
@@ -96,7 +106,10 @@ export class MqttBridge {
     })
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`cannot reach the broker at ${this.deps.url}`)), 10_000)
-      client.once('connect', () => { clearTimeout(t); resolve() })
+      client.once('connect', () => {
+        clearTimeout(t)
+        resolve()
+      })
     })
   }
 
@@ -156,7 +169,12 @@ export class MqttBridge {
         const at = typeof b.ts === 'number' ? new Date(b.ts) : new Date()
         live.event(robotId, 'status', b as FeedEvents['status'])
         if (status === 'offline') {
-          return presence.status(robotId, 'offline', retained ? 'retained offline status (clean stop or last will)' : 'offline status (clean stop or last will)', at)
+          return presence.status(
+            robotId,
+            'offline',
+            retained ? 'retained offline status (clean stop or last will)' : 'offline status (clean stop or last will)',
+            at,
+          )
         }
         // A retained "online" only says what the robot last claimed: the heartbeat decides.
         if (retained) return
@@ -167,7 +185,8 @@ export class MqttBridge {
         live.apply(robotId, decodeLive(robotId, body))
         return presence.seen(robotId)
       // What the hub itself sends a robot says nothing about whether the robot is there.
-      case 'sync': case 'command/request':
+      case 'sync':
+      case 'command/request':
         return
       case 'command/response': {
         const r = body as CommandReply
@@ -228,10 +247,17 @@ export class MqttBridge {
     let last: CommandReply | null = null
     const result = new Promise<CommandReply | null>((resolve) => {
       if (!answers) return resolve(null)
-      const timer = setTimeout(() => { this.waiters.delete(key); resolve(last) }, timeoutMs)
+      const timer = setTimeout(() => {
+        this.waiters.delete(key)
+        resolve(last)
+      }, timeoutMs)
       this.waiters.set(key, (r) => {
         last = r
-        if (r.state !== 'accepted') { clearTimeout(timer); this.waiters.delete(key); resolve(r) }
+        if (r.state !== 'accepted') {
+          clearTimeout(timer)
+          this.waiters.delete(key)
+          resolve(r)
+        }
       })
     })
     if (inTheirWords && !('refused' in inTheirWords)) client.publish(inTheirWords.topic, JSON.stringify(inTheirWords.payload))
@@ -246,7 +272,9 @@ export class MqttBridge {
   async publish(topic: string, payload: string | Buffer, opts: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
     const client = this.client
     if (!client?.connected) throw new Error('the hub is not connected to the broker')
-    await new Promise<void>((resolve, reject) => client.publish(topic, payload, { qos: opts.qos ?? 0, retain: opts.retain ?? false }, (err) => (err ? reject(err) : resolve())))
+    await new Promise<void>((resolve, reject) =>
+      client.publish(topic, payload, { qos: opts.qos ?? 0, retain: opts.retain ?? false }, (err) => (err ? reject(err) : resolve())),
+    )
   }
 
   async stop() {

@@ -12,7 +12,10 @@ export class DropCounter {
   drop(reason: string, topic: string) {
     this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1)
     const now = Date.now()
-    if (now - this.window > 60_000) { this.window = now; this.logged = 0 }
+    if (now - this.window > 60_000) {
+      this.window = now
+      this.logged = 0
+    }
     if (this.logged++ < 20) this.log.warn('mqtt message dropped', { topic: topic.slice(0, 200), reason })
   }
 }

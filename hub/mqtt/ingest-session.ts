@@ -16,17 +16,31 @@ export const INGEST_GROUP = 'tonypi-hub'
 
 /** Shared among the replicas: everything stored from MQTT in any order (samples are keyed by time, log lines by their own). */
 export const SHARED_INGEST_FILTERS = [
-  'tonypi/+/servos', 'tonypi/+/imu', 'tonypi/+/battery', 'tonypi/+/performance', 'tonypi/+/sensors',
-  'tonypi/sensors/+', 'tonypi/servos/+', 'tonypi/status/+', 'tonypi/logs/+',
+  'tonypi/+/servos',
+  'tonypi/+/imu',
+  'tonypi/+/battery',
+  'tonypi/+/performance',
+  'tonypi/+/sensors',
+  'tonypi/sensors/+',
+  'tonypi/servos/+',
+  'tonypi/status/+',
+  'tonypi/logs/+',
   // The earlier layout's shared topics as the hub's listener of its unchanged clients relays them, under their robot's id.
-  'tonypi/battery/+', 'tonypi/location/+', 'tonypi/scan/+',
+  'tonypi/battery/+',
+  'tonypi/location/+',
+  'tonypi/scan/+',
 ].map((f) => `$share/${INGEST_GROUP}/${f}`)
 
 /** In order, by one replica at a time. */
 export const ORDERED_INGEST_FILTERS = ['tonypi/+/job', 'tonypi/job/+']
 export const ORDERED_INGEST_CLIENT = 'tonypi-hub-ordered'
 
-export interface BrokerAccess { url: string; username: string; password: string; ca?: string }
+export interface BrokerAccess {
+  url: string
+  username: string
+  password: string
+  ca?: string
+}
 
 /** Stores one message; resolves once it is stored (or can never be: a malformed message is dropped). `dup`: the broker may have sent it before. */
 export type IngestHandler = (topic: string, payload: Buffer, dup: boolean) => Promise<void>
@@ -40,15 +54,20 @@ export class IngestSession {
   private lastMessageAt = 0
   readonly counters = { messages: 0, resent: 0, failed: 0 }
 
-  constructor(private readonly opts: {
-    broker: BrokerAccess; clientId: string; handle: IngestHandler; log: Logger
-    /** Default the shared filters. */
-    filters?: readonly string[]
-    /** The will and the birth message: who is alive to the other replicas (retained). */
-    presenceTopic?: string
-    /** Asked before each connection: false waits (another replica is finishing this session's messages). */
-    mayConnect?: () => Promise<boolean>
-  }) {}
+  constructor(
+    private readonly opts: {
+      broker: BrokerAccess
+      clientId: string
+      handle: IngestHandler
+      log: Logger
+      /** Default the shared filters. */
+      filters?: readonly string[]
+      /** The will and the birth message: who is alive to the other replicas (retained). */
+      presenceTopic?: string
+      /** Asked before each connection: false waits (another replica is finishing this session's messages). */
+      mayConnect?: () => Promise<boolean>
+    },
+  ) {}
 
   private get filters(): readonly string[] {
     return this.opts.filters ?? SHARED_INGEST_FILTERS
@@ -77,8 +96,14 @@ export class IngestSession {
       return this.schedule()
     }
     const link = new MqttLink({
-      url: broker.url, username: broker.username, password: broker.password, ca: broker.ca, clientId,
-      clean: false, manualAck: true, keepaliveS: 10,
+      url: broker.url,
+      username: broker.username,
+      password: broker.password,
+      ca: broker.ca,
+      clientId,
+      clean: false,
+      manualAck: true,
+      keepaliveS: 10,
       ...(presenceTopic ? { will: { topic: presenceTopic, payload: JSON.stringify({ client_id: clientId, alive: false }), qos: 1, retain: true } } : {}),
     })
     link.onMessage = (topic, payload, meta) => this.take(topic, payload, meta.dup, meta.ack)
@@ -109,8 +134,14 @@ export class IngestSession {
   async adopt(): Promise<number> {
     const before = this.counters.messages
     const link = new MqttLink({
-      url: this.opts.broker.url, username: this.opts.broker.username, password: this.opts.broker.password, ca: this.opts.broker.ca,
-      clientId: this.opts.clientId, clean: false, manualAck: true, keepaliveS: 10,
+      url: this.opts.broker.url,
+      username: this.opts.broker.username,
+      password: this.opts.broker.password,
+      ca: this.opts.broker.ca,
+      clientId: this.opts.clientId,
+      clean: false,
+      manualAck: true,
+      keepaliveS: 10,
     })
     link.onMessage = (topic, payload, meta) => this.take(topic, payload, meta.dup, meta.ack)
     this.link = link
@@ -180,10 +211,14 @@ export class IngestSession {
     this.running = false
     if (this.retry) clearTimeout(this.retry)
     link?.close(true)
-    if (opts.end) await endSession(this.opts.broker, this.opts.clientId).catch((err: unknown) => {
-      if (!(err instanceof MqttLinkError)) throw err
-      this.opts.log.warn('ingest: the session could not be ended; the broker drops it after its expiry', { client_id: this.opts.clientId, error: err.message })
-    })
+    if (opts.end)
+      await endSession(this.opts.broker, this.opts.clientId).catch((err: unknown) => {
+        if (!(err instanceof MqttLinkError)) throw err
+        this.opts.log.warn('ingest: the session could not be ended; the broker drops it after its expiry', {
+          client_id: this.opts.clientId,
+          error: err.message,
+        })
+      })
   }
 }
 

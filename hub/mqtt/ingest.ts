@@ -55,7 +55,9 @@ export class FleetIngest {
     const next = (this.chains.get(key) ?? Promise.resolve()).then(() => this.store(topic, payload, dup))
     const tail = next.catch(() => undefined)
     this.chains.set(key, tail)
-    void tail.then(() => { if (this.chains.get(key) === tail) this.chains.delete(key) })
+    void tail.then(() => {
+      if (this.chains.get(key) === tail) this.chains.delete(key)
+    })
     return next
   }
 
@@ -73,7 +75,8 @@ export class FleetIngest {
       if (t.kind === 'robot') await this.robotTopic(t.robotId, t.channel, body, topic, dup)
       else await this.legacy(topic, body, dup)
     } catch (err) {
-      if (err instanceof TelemetryPayloadError || err instanceof LegacyMessageError || err instanceof JobEventError) return this.deps.drops.drop(err.message, topic)
+      if (err instanceof TelemetryPayloadError || err instanceof LegacyMessageError || err instanceof JobEventError)
+        return this.deps.drops.drop(err.message, topic)
       throw err
     }
   }
@@ -112,12 +115,27 @@ export class FleetIngest {
         // Its client repeats its status every 10 s: the log gets a line when it says something new.
         const change = this.transitions.note(rec.robotId, rec)
         if (rec.status === 'offline') this.transitions.forget(rec.robotId)
-        if (change) await this.deps.records.log({ robotId: rec.robotId, level: change.level, category: 'robot', message: change.message, details: { status: rec.status, ...rec.info }, ts: rec.ts })
+        if (change)
+          await this.deps.records.log({
+            robotId: rec.robotId,
+            level: change.level,
+            category: 'robot',
+            message: change.message,
+            details: { status: rec.status, ...rec.info },
+            ts: rec.ts,
+          })
         return this.samples(rec.robotId, rec.samples)
       }
       case 'log':
         if (dup && (await this.logStored(rec))) return
-        return this.deps.records.log({ robotId: rec.robotId, level: rec.level, category: 'robot', message: rec.message, details: { source: rec.source, ts_trusted: rec.tsTrusted }, ts: rec.ts })
+        return this.deps.records.log({
+          robotId: rec.robotId,
+          level: rec.level,
+          category: 'robot',
+          message: rec.message,
+          details: { source: rec.source, ts_trusted: rec.tsTrusted },
+          ts: rec.ts,
+        })
       case 'job':
         return this.deps.records.job(rec, dup)
     }
@@ -125,8 +143,11 @@ export class FleetIngest {
 
   private async logStored(rec: Extract<LegacyRecord, { kind: 'log' }>): Promise<boolean> {
     const at = rec.tsTrusted ? eq(systemLogs.ts, new Date(rec.ts)) : gte(systemLogs.ts, new Date(rec.ts - RESENT_WINDOW_MS))
-    const rows = await this.deps.db.select({ id: systemLogs.id }).from(systemLogs)
-      .where(and(eq(systemLogs.robotId, rec.robotId), eq(systemLogs.message, rec.message), at)).limit(1)
+    const rows = await this.deps.db
+      .select({ id: systemLogs.id })
+      .from(systemLogs)
+      .where(and(eq(systemLogs.robotId, rec.robotId), eq(systemLogs.message, rec.message), at))
+      .limit(1)
     return rows.length > 0
   }
 }

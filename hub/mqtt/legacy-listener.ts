@@ -79,8 +79,10 @@ export class LegacyListener {
           log.warn('earlier-client listener: connection refused', { client: client.id?.slice(0, 64), addr: addrOf(client), reason: why })
           done(refusal(code, why), false)
         }
-        if (username || password) return refuse(4, 'this listener is for the earlier client, which sends no credentials; robots with a credential use the fleet broker')
-        if (!this.admitted.has(client.id)) return refuse(2, `robot id ${JSON.stringify(client.id.slice(0, 64))} is not admitted on this listener (TONYPI_HUB_LEGACY_ROBOTS)`)
+        if (username || password)
+          return refuse(4, 'this listener is for the earlier client, which sends no credentials; robots with a credential use the fleet broker')
+        if (!this.admitted.has(client.id))
+          return refuse(2, `robot id ${JSON.stringify(client.id.slice(0, 64))} is not admitted on this listener (TONYPI_HUB_LEGACY_ROBOTS)`)
         done(null, true)
       },
       authorizePublish: (client, packet, cb) => {
@@ -99,7 +101,9 @@ export class LegacyListener {
         cb(null, null)
       },
     })
-    aedes.on('publish', (packet, client) => { if (client) void this.relay(client.id, packet) })
+    aedes.on('publish', (packet, client) => {
+      if (client) void this.relay(client.id, packet)
+    })
     aedes.on('clientReady', (c) => {
       this.connected.add(c.id)
       log.info('earlier-client listener: robot connected (not authenticated)', { robot_id: c.id, addr: addrOf(c) })
@@ -107,12 +111,15 @@ export class LegacyListener {
     aedes.on('clientDisconnect', (c) => {
       if (!this.connected.delete(c.id)) return
       // Its client has no last will: the hub hears at once that it went, clean exit or not.
-      void this.o.relay(`tonypi/status/${c.id}`, JSON.stringify({ robot_id: c.id, status: 'offline', timestamp: new Date().toISOString() }))
-        .catch(() => {})
+      void this.o.relay(`tonypi/status/${c.id}`, JSON.stringify({ robot_id: c.id, status: 'offline', timestamp: new Date().toISOString() })).catch(() => {})
       log.info('earlier-client listener: robot disconnected', { robot_id: c.id })
     })
     this.aedes = aedes
-    const server = net.createServer((socket) => aedes.handle(guardedSocket(socket, (why) => log.warn('earlier-client listener: connection closed, packet too large', { addr: socket.remoteAddress, reason: why }))))
+    const server = net.createServer((socket) =>
+      aedes.handle(
+        guardedSocket(socket, (why) => log.warn('earlier-client listener: connection closed, packet too large', { addr: socket.remoteAddress, reason: why })),
+      ),
+    )
     this.server = server
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -120,7 +127,9 @@ export class LegacyListener {
     })
     const port = (server.address() as net.AddressInfo).port
     log.warn('listener for the earlier Python client is open: these robots are NOT authenticated (anyone reaching the port can speak as them)', {
-      host: this.o.host, port, robots: [...this.admitted],
+      host: this.o.host,
+      port,
+      robots: [...this.admitted],
     })
     return port
   }
@@ -143,7 +152,8 @@ export class LegacyListener {
   private async relay(robotId: string, packet: AedesPublishPacket) {
     const text = Buffer.from(packet.payload).toString('utf8')
     try {
-      if (packet.topic === 'tonypi/commands/response' || packet.topic === 'tonypi/emergency_stop/response') return await this.relayReply(robotId, packet.topic, text)
+      if (packet.topic === 'tonypi/commands/response' || packet.topic === 'tonypi/emergency_stop/response')
+        return await this.relayReply(robotId, packet.topic, text)
       const shared = SHARED[packet.topic]
       const topic = shared ? shared(robotId) : packet.topic
       if (!topic) return
@@ -160,7 +170,8 @@ export class LegacyListener {
     try {
       rec = adaptLegacyMessage(topic, JSON.parse(text), Date.now())
     } catch (err) {
-      if (err instanceof LegacyMessageError || err instanceof SyntaxError) return this.o.log.info('earlier-client listener: reply not understood', { robot_id: robotId, reason: err.message })
+      if (err instanceof LegacyMessageError || err instanceof SyntaxError)
+        return this.o.log.info('earlier-client listener: reply not understood', { robot_id: robotId, reason: err.message })
       throw err
     }
     if (rec?.kind !== 'command_response' || rec.commandId === null) return

@@ -26,7 +26,14 @@ const LEGACY_PER_ROBOT = ['sensors', 'servos', 'status', 'logs', 'job']
 
 export function aclFor(service: string, robots: readonly BrokerRobot[], users: readonly BrokerUser[]): string {
   // The hub's replicas also talk among themselves under tonypi-hub/ (hub/cluster/bus.ts): no one else may.
-  const lines: string[] = ['# Written by the TonyPi hub; edits are overwritten.', '', `user ${service}`, 'topic readwrite tonypi/#', 'topic readwrite tonypi-hub/#', '']
+  const lines: string[] = [
+    '# Written by the TonyPi hub; edits are overwritten.',
+    '',
+    `user ${service}`,
+    'topic readwrite tonypi/#',
+    'topic readwrite tonypi-hub/#',
+    '',
+  ]
   for (const r of robots) {
     lines.push(`user ${r.username}`)
     lines.push(`topic write tonypi/${r.robotId}/#`)
@@ -60,7 +67,9 @@ export interface MosquittoFiles {
 export function writeMosquittoAuth(files: MosquittoFiles, robots: readonly BrokerRobot[], users: readonly BrokerUser[]): { reloaded: boolean } {
   // A person can never take the service account's line (or a robot's) in these files.
   const taken = new Set([files.service.username, ...robots.map((r) => r.username)].map((n) => n.toLowerCase()))
-  const usable = users.filter((u) => /^[A-Za-z0-9_.@-]+$/.test(u.username) && !taken.has(u.username.toLowerCase()) && !u.username.toLowerCase().startsWith('robot-'))
+  const usable = users.filter(
+    (u) => /^[A-Za-z0-9_.@-]+$/.test(u.username) && !taken.has(u.username.toLowerCase()) && !u.username.toLowerCase().startsWith('robot-'),
+  )
   writeFileAtomic(files.passwordFile, passwordFileFor([files.service, ...robots, ...usable]))
   writeFileAtomic(files.aclFile, aclFor(files.service.username, robots, usable))
   if (!files.pidFile) return { reloaded: false }

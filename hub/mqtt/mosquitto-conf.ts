@@ -51,14 +51,14 @@ export function mosquittoConf(c: BrokerConf): string {
     'per_listener_settings false',
     'allow_anonymous false',
     '# A CONNECT (or any packet) declaring more is refused before it is read: no unauthenticated',
-    '# client makes the broker buffer megabytes (the hub\'s largest message is far below this).',
+    "# client makes the broker buffer megabytes (the hub's largest message is far below this).",
     `max_packet_size ${MAX_PACKET_BYTES}`,
     `password_file ${c.passwordFile}`,
     `acl_file ${c.aclFile}`,
     '',
     '# Hub replicas share the ingest with a shared subscription at QoS 1 and acknowledge a message',
-    '# only once it is stored (hub/mqtt/ingest.ts). Upgrading the outgoing QoS gives robots\' QoS 0',
-    '# messages that acknowledgement too; a replica\'s session outlives it so a survivor can take',
+    "# only once it is stored (hub/mqtt/ingest.ts). Upgrading the outgoing QoS gives robots' QoS 0",
+    "# messages that acknowledgement too; a replica's session outlives it so a survivor can take",
     '# over what it held; and the in-flight window must cover a storage round trip at fleet rates.',
     'upgrade_outgoing_qos true',
     'max_inflight_messages 1000',
@@ -78,8 +78,13 @@ over TLS WebSocket on every address, the hub on plain MQTT on loopback.`
 if (import.meta.main) {
   const { values: v } = parseArgs({
     options: {
-      'password-file': { type: 'string' }, 'acl-file': { type: 'string' }, cert: { type: 'string' }, key: { type: 'string' },
-      'mqtt-port': { type: 'string', default: '1883' }, 'mqtts-port': { type: 'string', default: '8883' }, 'wss-port': { type: 'string', default: '8884' },
+      'password-file': { type: 'string' },
+      'acl-file': { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      'mqtt-port': { type: 'string', default: '1883' },
+      'mqtts-port': { type: 'string', default: '8883' },
+      'wss-port': { type: 'string', default: '8884' },
     },
     strict: true,
   })
@@ -93,12 +98,15 @@ if (import.meta.main) {
     process.exit(2)
   }
   const tls = { certFile: v.cert, keyFile: v.key }
-  process.stdout.write(mosquittoConf({
-    passwordFile: v['password-file'], aclFile: v['acl-file'],
-    listeners: [
-      { port: port('mqtt-port', v['mqtt-port']), host: '127.0.0.1', protocol: 'mqtt', purpose: "The hub's own connection (loopback only)." },
-      { port: port('mqtts-port', v['mqtts-port']), protocol: 'mqtt', tls, purpose: 'Robots and people: MQTT over TLS.' },
-      { port: port('wss-port', v['wss-port']), protocol: 'websockets', tls, purpose: 'Browsers and tools: MQTT over TLS WebSocket.' },
-    ],
-  }))
+  process.stdout.write(
+    mosquittoConf({
+      passwordFile: v['password-file'],
+      aclFile: v['acl-file'],
+      listeners: [
+        { port: port('mqtt-port', v['mqtt-port']), host: '127.0.0.1', protocol: 'mqtt', purpose: "The hub's own connection (loopback only)." },
+        { port: port('mqtts-port', v['mqtts-port']), protocol: 'mqtt', tls, purpose: 'Robots and people: MQTT over TLS.' },
+        { port: port('wss-port', v['wss-port']), protocol: 'websockets', tls, purpose: 'Browsers and tools: MQTT over TLS WebSocket.' },
+      ],
+    }),
+  )
 }

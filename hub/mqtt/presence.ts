@@ -48,11 +48,17 @@ export class Presence {
     for (const r of await this.deps.robots.list()) {
       if (r.revokedAt) continue
       const tableOnline = r.status === 'online' || r.status === 'emergency_stopped'
-      if (this.online.has(r.robotId) && !tableOnline) await this.write(r.robotId, 'online', 'heard by the replica that took over', new Date(this.lastSeen.get(r.robotId) ?? now))
+      if (this.online.has(r.robotId) && !tableOnline)
+        await this.write(r.robotId, 'online', 'heard by the replica that took over', new Date(this.lastSeen.get(r.robotId) ?? now))
       // Known offline here (a retained offline status, a last will, silence) while the table still says online.
-      if (!this.online.has(r.robotId) && tableOnline) await this.write(r.robotId, 'offline', 'offline when this replica took over', r.lastSeenAt ?? new Date(now))
+      if (!this.online.has(r.robotId) && tableOnline)
+        await this.write(r.robotId, 'offline', 'offline when this replica took over', r.lastSeenAt ?? new Date(now))
     }
-    return { stop: () => { this.writing = false } }
+    return {
+      stop: () => {
+        this.writing = false
+      },
+    }
   }
 
   /** Any message from the robot (`legacy`: in the earlier layout). */
@@ -84,14 +90,24 @@ export class Presence {
    * One robot's writes go in the order they were decided: two in flight on different pooled
    * connections could commit the other way round, and an e-stop would read as online.
    */
-  private write(robotId: string, status: Status, source: string, at: Date, extra: { profile?: string; info?: Record<string, unknown>; legacy?: boolean } = {}): Promise<void> {
+  private write(
+    robotId: string,
+    status: Status,
+    source: string,
+    at: Date,
+    extra: { profile?: string; info?: Record<string, unknown>; legacy?: boolean } = {},
+  ): Promise<void> {
     if (!this.writing) return Promise.resolve()
-    const next = (this.writes.get(robotId) ?? Promise.resolve()).then(() => this.deps.robots.setStatus(robotId, status, source, at, extra)).then(
-      () => undefined,
-      (err: unknown) => this.deps.log.warn('robot status not written', { robot_id: robotId, status, error: err as Error }),
-    )
+    const next = (this.writes.get(robotId) ?? Promise.resolve())
+      .then(() => this.deps.robots.setStatus(robotId, status, source, at, extra))
+      .then(
+        () => undefined,
+        (err: unknown) => this.deps.log.warn('robot status not written', { robot_id: robotId, status, error: err as Error }),
+      )
     this.writes.set(robotId, next)
-    void next.then(() => { if (this.writes.get(robotId) === next) this.writes.delete(robotId) })
+    void next.then(() => {
+      if (this.writes.get(robotId) === next) this.writes.delete(robotId)
+    })
     return next
   }
 
@@ -103,7 +119,9 @@ export class Presence {
       if (!this.writing) continue
       const silent = Math.round((now - at) / 1000)
       await this.write(id, 'offline', `silent for ${silent} s`, new Date(at))
-      await this.deps.records.log({ robotId: id, level: 'warn', category: 'robot', message: `robot ${id} went offline (no message for ${silent} s)`, ts: now }).catch(() => undefined)
+      await this.deps.records
+        .log({ robotId: id, level: 'warn', category: 'robot', message: `robot ${id} went offline (no message for ${silent} s)`, ts: now })
+        .catch(() => undefined)
     }
   }
 }

@@ -55,7 +55,9 @@ export class SessionAdoption {
   }
 
   private check() {
-    this.checking ??= this.adoptOrphans().finally(() => { this.checking = null })
+    this.checking ??= this.adoptOrphans().finally(() => {
+      this.checking = null
+    })
   }
 
   private async adoptOrphans() {
@@ -70,13 +72,24 @@ export class SessionAdoption {
   private async adopt(clientId: string) {
     const started = Date.now()
     this.deps.log.warn('adopting the ingest session of a replica that is gone', { session: clientId })
-    const session = new IngestSession({ broker: this.deps.broker, clientId, handle: this.deps.handle, log: this.deps.log, presenceTopic: ingestPresenceTopic(clientId) })
+    const session = new IngestSession({
+      broker: this.deps.broker,
+      clientId,
+      handle: this.deps.handle,
+      log: this.deps.log,
+      presenceTopic: ingestPresenceTopic(clientId),
+    })
     try {
       const n = await session.adopt()
       this.sessions.delete(clientId)
       this.counters.adopted_sessions++
       this.counters.adopted_messages += n
-      this.deps.log.info('adopted ingest session stored and ended', { session: clientId, messages: n, resent: session.counters.resent, ms: Date.now() - started })
+      this.deps.log.info('adopted ingest session stored and ended', {
+        session: clientId,
+        messages: n,
+        resent: session.counters.resent,
+        ms: Date.now() - started,
+      })
     } catch (err) {
       this.deps.log.error('adopting an ingest session failed; trying again', { session: clientId, error: err as Error })
     } finally {

@@ -23,8 +23,10 @@ export interface FleetData {
 
 /** Registered robots, most recently seen first (never seen last), as the fleet report takes them. */
 export async function fleetRobots(src: Pick<HubReportSources, 'db'>) {
-  return src.db.select({ robotId: robots.robotId, name: robots.name, status: robots.status, lastSeenAt: robots.lastSeenAt })
-    .from(robots).orderBy(sql`${robots.lastSeenAt} desc nulls last`, robots.robotId)
+  return src.db
+    .select({ robotId: robots.robotId, name: robots.name, status: robots.status, lastSeenAt: robots.lastSeenAt })
+    .from(robots)
+    .orderBy(sql`${robots.lastSeenAt} desc nulls last`, robots.robotId)
 }
 
 export async function fleetData(src: HubReportSources, type: ReportType, w: ReportWindow, now: number, opts: { maxRobots?: number } = {}): Promise<FleetData> {
@@ -34,10 +36,19 @@ export async function fleetData(src: HubReportSources, type: ReportType, w: Repo
   const members: FleetMember[] = []
   for (let i = 0; i < chosen.length; i += ROBOTS_PER_QUERY) {
     const group = chosen.slice(i, i + ROBOTS_PER_QUERY)
-    const inputs = await hubReportInputs(src, group.map((r) => r.robotId), type, w, now)
+    const inputs = await hubReportInputs(
+      src,
+      group.map((r) => r.robotId),
+      type,
+      w,
+      now,
+    )
     for (const r of group) {
       members.push({
-        robot_id: r.robotId, name: r.name, status_now: r.status, last_seen_at: r.lastSeenAt?.getTime() ?? null,
+        robot_id: r.robotId,
+        name: r.name,
+        status_now: r.status,
+        last_seen_at: r.lastSeenAt?.getTime() ?? null,
         figures: computeReport(inputs.get(r.robotId)!, type).figures,
       })
     }

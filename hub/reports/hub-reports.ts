@@ -6,8 +6,16 @@ import { and, desc, eq, isNotNull, isNull, lt, type SQL } from 'drizzle-orm'
 import type { Logger } from '../../core/log.ts'
 import type { ReportType } from '../../core/reports/figures.ts'
 import {
-  DEFAULT_NARRATIVE_TIMEOUT_MS, narrativeModelFor, NothingToReport, ReportBusy, ReportGenerations,
-  type FleetContents, type NarrativeModelOptions, type ReportSummary, type RobotContents, type StoredContents,
+  DEFAULT_NARRATIVE_TIMEOUT_MS,
+  narrativeModelFor,
+  NothingToReport,
+  ReportBusy,
+  ReportGenerations,
+  type FleetContents,
+  type NarrativeModelOptions,
+  type ReportSummary,
+  type RobotContents,
+  type StoredContents,
 } from '../../server/reports/service.ts'
 import type { NarrativeModel } from '../../core/reports/model.ts'
 import { systemReportFonts } from '../../server/reports/pdf-fonts.ts'
@@ -61,7 +69,12 @@ export class HubReports {
   }
 
   private composeOptions(): ComposeOptions {
-    return { model: this.model, missingModelReason: 'GEMINI_API_KEY is not set on the hub', timeoutMs: this.narrativeTimeoutMs, signal: this.generations.signal }
+    return {
+      model: this.model,
+      missingModelReason: 'GEMINI_API_KEY is not set on the hub',
+      timeoutMs: this.narrativeTimeoutMs,
+      signal: this.generations.signal,
+    }
   }
 
   private async robot(type: ReportType, robotId: string, window: ReportWindow, now: number, user: string): Promise<AnyReport> {
@@ -69,7 +82,18 @@ export class HubReports {
     const input = await hubReportInput(this.opts, robotId, type, window, now)
     const figuresMs = performance.now() - started
     const composed = await composeReport(input, type, this.composeOptions())
-    return this.store({ robotId, type, window, now, user, contents: composed, started, figuresMs, narrative: composed.narrative, narrativeError: composed.narrative_error })
+    return this.store({
+      robotId,
+      type,
+      window,
+      now,
+      user,
+      contents: composed,
+      started,
+      figuresMs,
+      narrative: composed.narrative,
+      narrativeError: composed.narrative_error,
+    })
   }
 
   private async fleet(type: ReportType, window: ReportWindow, now: number, user: string): Promise<AnyReport> {
@@ -78,21 +102,60 @@ export class HubReports {
     if (members.length === 0) throw new NothingToReport('the hub has no robots registered: there is no fleet to report on')
     const figuresMs = performance.now() - started
     const composed = await composeFleetReport(members, coverage, type, this.composeOptions())
-    return this.store({ robotId: null, type, window, now, user, contents: composed, started, figuresMs, narrative: composed.narrative, narrativeError: composed.narrative_error, robots: members.length })
+    return this.store({
+      robotId: null,
+      type,
+      window,
+      now,
+      user,
+      contents: composed,
+      started,
+      figuresMs,
+      narrative: composed.narrative,
+      narrativeError: composed.narrative_error,
+      robots: members.length,
+    })
   }
 
   private async store(r: {
-    robotId: string | null; type: ReportType; window: ReportWindow; now: number; user: string; contents: StoredContents
-    started: number; figuresMs: number; narrative: string | null; narrativeError: string | null; robots?: number
+    robotId: string | null
+    type: ReportType
+    window: ReportWindow
+    now: number
+    user: string
+    contents: StoredContents
+    started: number
+    figuresMs: number
+    narrative: string | null
+    narrativeError: string | null
+    robots?: number
   }): Promise<AnyReport> {
     const contents = { figures: r.contents.figures, charts: r.contents.charts } as StoredContents
-    const [row] = await this.opts.db.insert(reports).values({
-      robotId: r.robotId, reportType: r.type, fromTs: new Date(r.window.from), toTs: new Date(r.window.to), createdAt: new Date(r.now), createdBy: r.user,
-      figures: contents, narrative: r.narrative, narrativeError: r.narrativeError,
-    }).returning()
+    const [row] = await this.opts.db
+      .insert(reports)
+      .values({
+        robotId: r.robotId,
+        reportType: r.type,
+        fromTs: new Date(r.window.from),
+        toTs: new Date(r.window.to),
+        createdAt: new Date(r.now),
+        createdBy: r.user,
+        figures: contents,
+        narrative: r.narrative,
+        narrativeError: r.narrativeError,
+      })
+      .returning()
     this.opts.log.info('report generated', {
-      id: row.id, scope: scopeOf(row), robot_id: r.robotId, ...(r.robots !== undefined ? { robots: r.robots } : {}), report_type: r.type, user: r.user,
-      figures_ms: Math.round(r.figuresMs), total_ms: Math.round(performance.now() - r.started), narrative: r.narrative !== null, narrative_error: r.narrativeError,
+      id: row.id,
+      scope: scopeOf(row),
+      robot_id: r.robotId,
+      ...(r.robots !== undefined ? { robots: r.robots } : {}),
+      report_type: r.type,
+      user: r.user,
+      figures_ms: Math.round(r.figuresMs),
+      total_ms: Math.round(performance.now() - r.started),
+      narrative: r.narrative !== null,
+      narrative_error: r.narrativeError,
     })
     return toReport(row)
   }
@@ -103,13 +166,32 @@ export class HubReports {
     if (q.scope === 'fleet') where.push(isNull(reports.robotId))
     if (q.scope === 'robot') where.push(isNotNull(reports.robotId))
     if (q.before !== undefined) where.push(lt(reports.id, q.before))
-    const rows = await this.opts.db.select({
-      id: reports.id, robotId: reports.robotId, reportType: reports.reportType, fromTs: reports.fromTs, toTs: reports.toTs, createdAt: reports.createdAt,
-      createdBy: reports.createdBy, narrative: reports.narrative, narrativeError: reports.narrativeError,
-    }).from(reports).where(and(...where)).orderBy(desc(reports.id)).limit(q.limit ?? 50)
+    const rows = await this.opts.db
+      .select({
+        id: reports.id,
+        robotId: reports.robotId,
+        reportType: reports.reportType,
+        fromTs: reports.fromTs,
+        toTs: reports.toTs,
+        createdAt: reports.createdAt,
+        createdBy: reports.createdBy,
+        narrative: reports.narrative,
+        narrativeError: reports.narrativeError,
+      })
+      .from(reports)
+      .where(and(...where))
+      .orderBy(desc(reports.id))
+      .limit(q.limit ?? 50)
     return rows.map((r) => ({
-      id: r.id, scope: scopeOf(r), robot_id: r.robotId, report_type: r.reportType, time_range: { from: r.fromTs.getTime(), to: r.toTs.getTime() },
-      created_at: r.createdAt.getTime(), created_by: r.createdBy, has_narrative: r.narrative !== null, narrative_error: r.narrativeError,
+      id: r.id,
+      scope: scopeOf(r),
+      robot_id: r.robotId,
+      report_type: r.reportType,
+      time_range: { from: r.fromTs.getTime(), to: r.toTs.getTime() },
+      created_at: r.createdAt.getTime(),
+      created_by: r.createdBy,
+      has_narrative: r.narrative !== null,
+      narrative_error: r.narrativeError,
     }))
   }
 
@@ -139,8 +221,13 @@ const scopeOf = (row: Pick<Row, 'robotId'>): ReportScope => (row.robotId === nul
 
 function toReport(row: Row): AnyReport {
   const header = {
-    id: row.id, report_type: row.reportType, time_range: { from: row.fromTs.getTime(), to: row.toTs.getTime() },
-    created_at: row.createdAt.getTime(), created_by: row.createdBy, narrative: row.narrative, narrative_error: row.narrativeError,
+    id: row.id,
+    report_type: row.reportType,
+    time_range: { from: row.fromTs.getTime(), to: row.toTs.getTime() },
+    created_at: row.createdAt.getTime(),
+    created_by: row.createdBy,
+    narrative: row.narrative,
+    narrative_error: row.narrativeError,
   }
   if (row.robotId === null) {
     const c = row.figures as FleetContents

@@ -5,7 +5,15 @@
 // escaping builders in hub/influx/influxql.ts.
 import { and, desc, eq, gte, inArray, isNull, lte, or } from 'drizzle-orm'
 import { defaultRules } from '../../core/alerts/defaults.ts'
-import { REPORT_SECTIONS, type AlertRecord, type JobRecord, type ReportInput, type ReportLimits, type ReportType, type SyncHealth } from '../../core/reports/figures.ts'
+import {
+  REPORT_SECTIONS,
+  type AlertRecord,
+  type JobRecord,
+  type ReportInput,
+  type ReportLimits,
+  type ReportType,
+  type SyncHealth,
+} from '../../core/reports/figures.ts'
 import type { Bucket } from '../../core/reports/series.ts'
 import type { ReportWindow } from '../../core/reports/time-range.ts'
 import type { HubDb } from '../db/database.ts'
@@ -67,16 +75,32 @@ export function bucketsOf(series: InfluxSeries[], fields: readonly string[], tag
       }
       if (list.length === 0) continue
       let bySource = out.get(robot)
-      if (!bySource) { bySource = new Map(); out.set(robot, bySource) }
+      if (!bySource) {
+        bySource = new Map()
+        out.set(robot, bySource)
+      }
       let byField = bySource.get(source)
-      if (!byField) { byField = new Map(); bySource.set(source, byField) }
-      byField.set(f, [...(byField.get(f) ?? []), ...list].sort((a, b) => a.ts - b.ts))
+      if (!byField) {
+        byField = new Map()
+        bySource.set(source, byField)
+      }
+      byField.set(
+        f,
+        [...(byField.get(f) ?? []), ...list].sort((a, b) => a.ts - b.ts),
+      )
     }
   }
   return out
 }
 
-async function buckets(src: HubReportSources, measurement: string, fields: readonly string[], robotIds: readonly string[], w: ReportWindow, tag?: string): Promise<BucketsByRobot> {
+async function buckets(
+  src: HubReportSources,
+  measurement: string,
+  fields: readonly string[],
+  robotIds: readonly string[],
+  w: ReportWindow,
+  tag?: string,
+): Promise<BucketsByRobot> {
   return bucketsOf(await src.influx.query(bucketStatement(measurement, fields, robotIds, w, tag)), fields, tag)
 }
 
@@ -89,7 +113,10 @@ async function activeMinutes(src: HubReportSources, robotIds: readonly string[],
   for (const s of series) {
     const robot = s.tags?.robot_id ?? ''
     let set = minutes.get(robot)
-    if (!set) { set = new Set(); minutes.set(robot, set) }
+    if (!set) {
+      set = new Set()
+      minutes.set(robot, set)
+    }
     const ti = s.columns.indexOf('time')
     for (const row of s.values) if (row.some((v, i) => i !== ti && typeof v === 'number' && v > 0)) set.add(Number(row[ti]))
   }
@@ -102,48 +129,91 @@ async function activeMinutes(src: HubReportSources, robotIds: readonly string[],
  * (which does not depend on the battery pack). One query for all the robots asked about.
  */
 export async function servoTemperatureLimits(db: HubDb, robotIds: readonly string[]): Promise<Map<string, ReportLimits>> {
-  const rules = await db.select({ robotId: alertRules.robotId, critical: alertRules.critical }).from(alertRules)
-    .where(and(eq(alertRules.metric, SERVO_TEMPERATURE_METRIC), eq(alertRules.enabled, true), or(inArray(alertRules.robotId, [...robotIds]), isNull(alertRules.robotId))))
+  const rules = await db
+    .select({ robotId: alertRules.robotId, critical: alertRules.critical })
+    .from(alertRules)
+    .where(
+      and(
+        eq(alertRules.metric, SERVO_TEMPERATURE_METRIC),
+        eq(alertRules.enabled, true),
+        or(inArray(alertRules.robotId, [...robotIds]), isNull(alertRules.robotId)),
+      ),
+    )
   const global = rules.find((r) => r.robotId === null && r.critical !== null)
   const def = defaultRules('2S').find((r) => r.metric === SERVO_TEMPERATURE_METRIC)?.critical
   if (def == null) throw new Error(`core/alerts has no default ${SERVO_TEMPERATURE_METRIC} rule with a critical level`)
-  return new Map(robotIds.map((robotId): [string, ReportLimits] => {
-    const own = rules.find((r) => r.robotId === robotId && r.critical !== null)
-    if (own) return [robotId, { servo_temperature_critical_c: own.critical!, source: `alert rule ${SERVO_TEMPERATURE_METRIC} for ${robotId}` }]
-    if (global) return [robotId, { servo_temperature_critical_c: global.critical!, source: `fleet alert rule ${SERVO_TEMPERATURE_METRIC}` }]
-    return [robotId, { servo_temperature_critical_c: def, source: `default ${SERVO_TEMPERATURE_METRIC} rule` }]
-  }))
+  return new Map(
+    robotIds.map((robotId): [string, ReportLimits] => {
+      const own = rules.find((r) => r.robotId === robotId && r.critical !== null)
+      if (own) return [robotId, { servo_temperature_critical_c: own.critical!, source: `alert rule ${SERVO_TEMPERATURE_METRIC} for ${robotId}` }]
+      if (global) return [robotId, { servo_temperature_critical_c: global.critical!, source: `fleet alert rule ${SERVO_TEMPERATURE_METRIC}` }]
+      return [robotId, { servo_temperature_critical_c: def, source: `default ${SERVO_TEMPERATURE_METRIC} rule` }]
+    }),
+  )
 }
 
 const ms = (d: Date | null) => (d === null ? null : d.getTime())
 
 async function alertsIn(db: HubDb, robotId: string, w: ReportWindow): Promise<AlertRecord[]> {
-  const rows = await db.select().from(alerts)
-    .where(and(eq(alerts.robotId, robotId), lte(alerts.createdAt, new Date(w.to)), or(eq(alerts.resolved, false), isNull(alerts.resolvedAt), gte(alerts.resolvedAt, new Date(w.from)))))
-    .orderBy(desc(alerts.createdAt)).limit(MAX_EVENTS)
+  const rows = await db
+    .select()
+    .from(alerts)
+    .where(
+      and(
+        eq(alerts.robotId, robotId),
+        lte(alerts.createdAt, new Date(w.to)),
+        or(eq(alerts.resolved, false), isNull(alerts.resolvedAt), gte(alerts.resolvedAt, new Date(w.from))),
+      ),
+    )
+    .orderBy(desc(alerts.createdAt))
+    .limit(MAX_EVENTS)
   return rows.map((a) => ({
-    id: a.id, type: a.type, severity: a.severity, source: a.source, title: a.title, value: a.value, threshold: a.threshold,
-    created_at: a.createdAt.getTime(), acknowledged: a.acknowledged, resolved: a.resolved, resolved_at: ms(a.resolvedAt),
+    id: a.id,
+    type: a.type,
+    severity: a.severity,
+    source: a.source,
+    title: a.title,
+    value: a.value,
+    threshold: a.threshold,
+    created_at: a.createdAt.getTime(),
+    acknowledged: a.acknowledged,
+    resolved: a.resolved,
+    resolved_at: ms(a.resolvedAt),
   }))
 }
 
 async function jobsIn(db: HubDb, robotId: string, w: ReportWindow): Promise<JobRecord[]> {
-  const rows = await db.select().from(jobs)
+  const rows = await db
+    .select()
+    .from(jobs)
     .where(and(eq(jobs.robotId, robotId), lte(jobs.startedAt, new Date(w.to)), or(isNull(jobs.finishedAt), gte(jobs.finishedAt, new Date(w.from)))))
-    .orderBy(desc(jobs.startedAt)).limit(MAX_EVENTS)
+    .orderBy(desc(jobs.startedAt))
+    .limit(MAX_EVENTS)
   return rows.map((j) => ({
-    id: j.id, task_name: j.taskName ?? '', status: j.status, items_done: j.itemsDone, items_total: j.itemsTotal, percent: j.percent,
-    reason: j.reason, started_at: j.startedAt.getTime(), finished_at: ms(j.finishedAt),
+    id: j.id,
+    task_name: j.taskName ?? '',
+    status: j.status,
+    items_done: j.itemsDone,
+    items_total: j.itemsTotal,
+    percent: j.percent,
+    reason: j.reason,
+    started_at: j.startedAt.getTime(),
+    finished_at: ms(j.finishedAt),
   }))
 }
 
 /** Per robot that has synced with this hub; a robot absent from the map never has. */
 async function syncHealth(db: HubDb, robotIds: readonly string[], now: number): Promise<Map<string, SyncHealth>> {
-  const rows = await db.select().from(syncState).where(inArray(syncState.robotId, [...robotIds]))
-  return new Map(rows.map((s) => {
-    const last = ms(s.lastBatchAt)
-    return [s.robotId, { backlog_records: s.backlog ?? 0, lag_s: last === null ? null : Math.max(0, Math.round((now - last) / 1000)), last_sync_at: last }]
-  }))
+  const rows = await db
+    .select()
+    .from(syncState)
+    .where(inArray(syncState.robotId, [...robotIds]))
+  return new Map(
+    rows.map((s) => {
+      const last = ms(s.lastBatchAt)
+      return [s.robotId, { backlog_records: s.backlog ?? 0, lag_s: last === null ? null : Math.max(0, Math.round((now - last) / 1000)), last_sync_at: last }]
+    }),
+  )
 }
 
 const NO_BUCKETS: BucketsByRobot = new Map()
@@ -153,7 +223,13 @@ const NO_BUCKETS: BucketsByRobot = new Map()
  * for all of them (alerts and jobs: one indexed query per robot, each capped), and only what
  * the report type shows: a job report reads no servo series. A robot report is the case of one.
  */
-export async function hubReportInputs(src: HubReportSources, robotIds: readonly string[], type: ReportType, w: ReportWindow, now: number): Promise<Map<string, ReportInput>> {
+export async function hubReportInputs(
+  src: HubReportSources,
+  robotIds: readonly string[],
+  type: ReportType,
+  w: ReportWindow,
+  now: number,
+): Promise<Map<string, ReportInput>> {
   const sec = REPORT_SECTIONS[type]
   const perfFields = sec.system ? ['cpu_percent', 'mem_percent', 'cpu_temp_c', 'uptime_s'] : ['uptime_s']
   const [servoData, battery, perf, active, limits, alertRows, jobRows, sync] = await Promise.all([
@@ -166,26 +242,38 @@ export async function hubReportInputs(src: HubReportSources, robotIds: readonly 
     sec.jobs !== 'none' ? Promise.all(robotIds.map((id) => jobsIn(src.db, id, w))) : robotIds.map((): JobRecord[] => []),
     sec.sync ? syncHealth(src.db, robotIds, now) : new Map<string, SyncHealth>(),
   ])
-  return new Map(robotIds.map((robotId, i): [string, ReportInput] => {
-    const field = (set: BucketsByRobot, source: string, f: string) => set.get(robotId)?.get(source)?.get(f) ?? []
-    const has = (set: BucketsByRobot) => set.get(robotId)?.has('') ?? false
-    return [robotId, {
-      robotId,
-      window: w,
-      limits: limits.get(robotId)!,
-      // The hub knows a robot's servos from what it sent: one that never spoke in the window is absent.
-      servos: [...(servoData.get(robotId)?.keys() ?? [])].map((id) => ({ id, temperature_c: field(servoData, id, 'temperature_c'), voltage_v: field(servoData, id, 'voltage_v') })),
-      battery: has(battery) ? { percent: field(battery, '', 'percent'), voltage_v: field(battery, '', 'voltage_v') } : null,
-      system: has(perf) && sec.system ? { cpu_percent: field(perf, '', 'cpu_percent'), mem_percent: field(perf, '', 'mem_percent'), cpu_temp_c: field(perf, '', 'cpu_temp_c') } : null,
-      systemUptimeS: field(perf, '', 'uptime_s'),
-      activeMinutes: active.get(robotId) ?? 0,
-      // When the robot's own monitoring service started is the edge's to know, not the hub's.
-      serviceStartedAt: null,
-      alerts: alertRows[i],
-      jobs: jobRows[i],
-      sync: sync.get(robotId) ?? null,
-    }]
-  }))
+  return new Map(
+    robotIds.map((robotId, i): [string, ReportInput] => {
+      const field = (set: BucketsByRobot, source: string, f: string) => set.get(robotId)?.get(source)?.get(f) ?? []
+      const has = (set: BucketsByRobot) => set.get(robotId)?.has('') ?? false
+      return [
+        robotId,
+        {
+          robotId,
+          window: w,
+          limits: limits.get(robotId)!,
+          // The hub knows a robot's servos from what it sent: one that never spoke in the window is absent.
+          servos: [...(servoData.get(robotId)?.keys() ?? [])].map((id) => ({
+            id,
+            temperature_c: field(servoData, id, 'temperature_c'),
+            voltage_v: field(servoData, id, 'voltage_v'),
+          })),
+          battery: has(battery) ? { percent: field(battery, '', 'percent'), voltage_v: field(battery, '', 'voltage_v') } : null,
+          system:
+            has(perf) && sec.system
+              ? { cpu_percent: field(perf, '', 'cpu_percent'), mem_percent: field(perf, '', 'mem_percent'), cpu_temp_c: field(perf, '', 'cpu_temp_c') }
+              : null,
+          systemUptimeS: field(perf, '', 'uptime_s'),
+          activeMinutes: active.get(robotId) ?? 0,
+          // When the robot's own monitoring service started is the edge's to know, not the hub's.
+          serviceStartedAt: null,
+          alerts: alertRows[i],
+          jobs: jobRows[i],
+          sync: sync.get(robotId) ?? null,
+        },
+      ]
+    }),
+  )
 }
 
 export async function hubReportInput(src: HubReportSources, robotId: string, type: ReportType, w: ReportWindow, now: number): Promise<ReportInput> {

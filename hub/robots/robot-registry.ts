@@ -37,11 +37,14 @@ export class RobotRegistry {
     // Not in the list: asked once per robot per KEEP_MS, so a flood of one unknown id is one query.
     const miss = this.misses.get(robotId)
     if (miss && now - miss.at < KEEP_MS) return miss.answer
-    const answer = this.robots.get(robotId).then((r) => {
-      const ok = r !== null && !r.revokedAt
-      if (ok) this.known.add(robotId)
-      return ok
-    }, () => false)
+    const answer = this.robots.get(robotId).then(
+      (r) => {
+        const ok = r !== null && !r.revokedAt
+        if (ok) this.known.add(robotId)
+        return ok
+      },
+      () => false,
+    )
     if (this.misses.size > 10_000) this.misses.clear()
     this.misses.set(robotId, { at: now, answer })
     return answer

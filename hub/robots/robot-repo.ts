@@ -9,9 +9,11 @@ import { mosquittoHash } from '../mqtt/mosquitto-hash.ts'
 import { ROBOT_ACCOUNT_PREFIX, robotAccount } from '../../core/robot-account.ts'
 import { applyDetails, type RobotDetails, type RobotDetailsPatch } from '../../core/robot-details.ts'
 
-
 export class RobotError extends Error {
-  constructor(readonly status: 404 | 409, message: string) {
+  constructor(
+    readonly status: 404 | 409,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -37,9 +39,21 @@ const NONE: ReadonlySet<string> = new Set()
 
 /** `unauthenticated`: the robots admitted on the listener for unchanged earlier clients (hub/mqtt/legacy-listener.ts). */
 export const robotView = (r: RobotRow, unauthenticated: ReadonlySet<string> = NONE): RobotView => ({
-  robot_id: r.robotId, name: r.name, description: r.description, location: r.location, notes: r.notes, profile: r.profile, status: r.status, status_source: r.statusSource,
-  last_seen: r.lastSeenAt?.getTime() ?? null, created_at: r.createdAt.getTime(), revoked: r.revokedAt !== null,
-  legacy: r.legacy, authenticated: !unauthenticated.has(r.robotId), credential_username: r.credentialUsername, info: r.info,
+  robot_id: r.robotId,
+  name: r.name,
+  description: r.description,
+  location: r.location,
+  notes: r.notes,
+  profile: r.profile,
+  status: r.status,
+  status_source: r.statusSource,
+  last_seen: r.lastSeenAt?.getTime() ?? null,
+  created_at: r.createdAt.getTime(),
+  revoked: r.revokedAt !== null,
+  legacy: r.legacy,
+  authenticated: !unauthenticated.has(r.robotId),
+  credential_username: r.credentialUsername,
+  info: r.info,
 })
 
 function newCredential() {
@@ -65,10 +79,18 @@ export class RobotRepo {
   async create(input: { robotId: string; name?: string | null }): Promise<{ robot: RobotRow; credential: { username: string; token: string } }> {
     const { token, mqttHash } = newCredential()
     const username = robotAccount(input.robotId)
-    const r = await this.db.insert(robots).values({
-      robotId: input.robotId, name: input.name ?? null, credentialUsername: username,
-      credentialHash: await Bun.password.hash(token), mqttHash, credentialRotatedAt: new Date(),
-    }).onConflictDoNothing().returning()
+    const r = await this.db
+      .insert(robots)
+      .values({
+        robotId: input.robotId,
+        name: input.name ?? null,
+        credentialUsername: username,
+        credentialHash: await Bun.password.hash(token),
+        mqttHash,
+        credentialRotatedAt: new Date(),
+      })
+      .onConflictDoNothing()
+      .returning()
     if (!r[0]) throw new RobotError(409, `robot ${input.robotId} already exists`)
     return { robot: r[0], credential: { username, token } }
   }
@@ -86,15 +108,17 @@ export class RobotRepo {
 
   async rotate(robotId: string): Promise<{ username: string; token: string }> {
     const { token, mqttHash } = newCredential()
-    const r = await this.db.update(robots).set({ credentialHash: await Bun.password.hash(token), mqttHash, credentialRotatedAt: new Date(), revokedAt: null })
-      .where(eq(robots.robotId, robotId)).returning()
+    const r = await this.db
+      .update(robots)
+      .set({ credentialHash: await Bun.password.hash(token), mqttHash, credentialRotatedAt: new Date(), revokedAt: null })
+      .where(eq(robots.robotId, robotId))
+      .returning()
     if (!r[0]) throw new RobotError(404, `no robot ${robotId}`)
     return { username: r[0].credentialUsername, token }
   }
 
   async revoke(robotId: string): Promise<void> {
-    const r = await this.db.update(robots).set({ credentialHash: null, mqttHash: null, revokedAt: new Date() })
-      .where(eq(robots.robotId, robotId)).returning()
+    const r = await this.db.update(robots).set({ credentialHash: null, mqttHash: null, revokedAt: new Date() }).where(eq(robots.robotId, robotId)).returning()
     if (!r[0]) throw new RobotError(404, `no robot ${robotId}`)
   }
 
@@ -111,7 +135,12 @@ export class RobotRepo {
 
   /** `gate`: the process's ceiling on hash work, for a credential not checked before. */
   async verifyCredential(robotId: string, token: string, gate?: HashGate): Promise<boolean> {
-    const r = (await this.db.select().from(robots).where(and(eq(robots.robotId, robotId), isNull(robots.revokedAt))))[0]
+    const r = (
+      await this.db
+        .select()
+        .from(robots)
+        .where(and(eq(robots.robotId, robotId), isNull(robots.revokedAt)))
+    )[0]
     if (!r?.credentialHash) return false
     // A robot sends its credential with every sync request: one argon2 check per credential
     // as stored, remembered by a digest of the token. The row is read every time, so a
@@ -134,14 +163,30 @@ export class RobotRepo {
     return (await this.verifyCredential(robotId, token, gate)) ? robotId : null
   }
 
-  async setStatus(robotId: string, status: RobotRow['status'], source: string, at: Date, extra: { profile?: string; info?: Record<string, unknown>; legacy?: boolean } = {}) {
-    await this.db.update(robots).set({
-      status, statusSource: source, lastSeenAt: at,
-      ...(extra.profile ? { profile: extra.profile } : {}), ...(extra.info ? { info: extra.info } : {}), ...(extra.legacy !== undefined ? { legacy: extra.legacy } : {}),
-    }).where(eq(robots.robotId, robotId))
+  async setStatus(
+    robotId: string,
+    status: RobotRow['status'],
+    source: string,
+    at: Date,
+    extra: { profile?: string; info?: Record<string, unknown>; legacy?: boolean } = {},
+  ) {
+    await this.db
+      .update(robots)
+      .set({
+        status,
+        statusSource: source,
+        lastSeenAt: at,
+        ...(extra.profile ? { profile: extra.profile } : {}),
+        ...(extra.info ? { info: extra.info } : {}),
+        ...(extra.legacy !== undefined ? { legacy: extra.legacy } : {}),
+      })
+      .where(eq(robots.robotId, robotId))
   }
 
   async touch(robotId: string, at: Date, legacy = false) {
-    await this.db.update(robots).set({ lastSeenAt: at, ...(legacy ? { legacy: true } : {}) }).where(eq(robots.robotId, robotId))
+    await this.db
+      .update(robots)
+      .set({ lastSeenAt: at, ...(legacy ? { legacy: true } : {}) })
+      .where(eq(robots.robotId, robotId))
   }
 }

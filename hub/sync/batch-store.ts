@@ -27,7 +27,10 @@ import { encodeSamples } from '../influx/line-protocol.ts'
 import { isObj } from '../../core/json-object.ts'
 
 export class SyncGap extends Error {
-  constructor(readonly ack: LaneMarks, message: string) {
+  constructor(
+    readonly ack: LaneMarks,
+    message: string,
+  ) {
     super(message)
     this.name = 'SyncGap'
   }
@@ -46,9 +49,18 @@ export function marksFor(row: SyncRow | undefined, dbId: string | null): LaneMar
 }
 
 /** What a batch changed in the robot's alerts, for the dashboards, the alerts topic and the webhook. */
-export interface SyncedAlertChange { id: number; change: AlertChangeKind; notify: boolean; staged?: StagedDelivery }
+export interface SyncedAlertChange {
+  id: number
+  change: AlertChangeKind
+  notify: boolean
+  staged?: StagedDelivery
+}
 
-export interface AppliedBatch { ack: BatchAck; alertChanges: SyncedAlertChange[]; state: SyncRow | undefined }
+export interface AppliedBatch {
+  ack: BatchAck
+  alertChanges: SyncedAlertChange[]
+  state: SyncRow | undefined
+}
 
 export class BatchStore {
   /**
@@ -67,13 +79,19 @@ export class BatchStore {
   }
 
   /** The anchors this robot's batches are corrected with (`boots`: the boots its spans name); the current boot's is measured once. */
-  async anchors(robotId: string, current: { bootId: string; monoMs: number; arrivalMs: number; rttMs?: number; anchorMs?: number }, boots: readonly string[]): Promise<ReadonlyMap<string, number>> {
+  async anchors(
+    robotId: string,
+    current: { bootId: string; monoMs: number; arrivalMs: number; rttMs?: number; anchorMs?: number },
+    boots: readonly string[],
+  ): Promise<ReadonlyMap<string, number>> {
     const have = this.known.get(robotId)
     const absent = this.unanchored.get(robotId)
     // A boot that ended before the robot ever reached the hub has no anchor, and never will.
     if (have && have.has(current.bootId) && boots.every((b) => have.has(b) || absent?.has(b))) return have
     const { db } = this.deps
-    await db.insert(syncClockAnchors).values({ robotId, bootId: current.bootId, anchorMs: measureAnchor(current.arrivalMs, current.monoMs, current.rttMs, current.anchorMs) })
+    await db
+      .insert(syncClockAnchors)
+      .values({ robotId, bootId: current.bootId, anchorMs: measureAnchor(current.arrivalMs, current.monoMs, current.rttMs, current.anchorMs) })
       .onConflictDoNothing()
     const rows = await db.select().from(syncClockAnchors).where(eq(syncClockAnchors.robotId, robotId)).orderBy(desc(syncClockAnchors.measuredAt)).limit(50)
     const map = new Map(rows.map((r) => [r.bootId, r.anchorMs]))
@@ -112,8 +130,13 @@ export class BatchStore {
     const b = plan.batch
     const dbId = b.db_id
     const key = (id: number | string) => `${dbId}:${id}`
-    const out: AppliedBatch = { ack: { v: SYNC_VERSION, ack: { events: 0, telemetry: 0 }, quarantined: [], hub_ms: 0, corrected: plan.correctedSamples }, alertChanges: [], state: undefined }
-    const records = plan.chunks.length + plan.events.length + plan.alerts.length + plan.jobs.length + plan.commands.length + plan.reports.length + plan.quarantined.length
+    const out: AppliedBatch = {
+      ack: { v: SYNC_VERSION, ack: { events: 0, telemetry: 0 }, quarantined: [], hub_ms: 0, corrected: plan.correctedSamples },
+      alertChanges: [],
+      state: undefined,
+    }
+    const records =
+      plan.chunks.length + plan.events.length + plan.alerts.length + plan.jobs.length + plan.commands.length + plan.reports.length + plan.quarantined.length
     const done = (row: SyncRow) => {
       out.ack.ack = { events: row.eventsHighWaterSeq, telemetry: row.highWaterSeq }
       out.ack.quarantined = plan.quarantined.map((q) => ({ seq: q.seq, kind: q.kind, reason: q.reason }))
@@ -139,46 +162,106 @@ export class BatchStore {
       const marks = marksFor(row, dbId)
 
       if (plan.events.length) {
-        await tx.insert(systemLogs).values(plan.events.map((e) => {
-          const data = isObj(e.data) ? e.data : { value: e.data }
-          return {
-            robotId, ts: new Date(e.ts), level: (LEVELS.has(e.level) ? e.level : 'info') as 'info', category: e.event,
-            message: messageOf(e.event, data).slice(0, 4000), details: e.correctionMs ? { ...data, clock_corrected_ms: e.correctionMs } : data, edgeKey: key(e.seq),
-          }
-        })).onConflictDoNothing({ target: [systemLogs.robotId, systemLogs.edgeKey], where: sql`${systemLogs.edgeKey} is not null` })
+        await tx
+          .insert(systemLogs)
+          .values(
+            plan.events.map((e) => {
+              const data = isObj(e.data) ? e.data : { value: e.data }
+              return {
+                robotId,
+                ts: new Date(e.ts),
+                level: (LEVELS.has(e.level) ? e.level : 'info') as 'info',
+                category: e.event,
+                message: messageOf(e.event, data).slice(0, 4000),
+                details: e.correctionMs ? { ...data, clock_corrected_ms: e.correctionMs } : data,
+                edgeKey: key(e.seq),
+              }
+            }),
+          )
+          .onConflictDoNothing({ target: [systemLogs.robotId, systemLogs.edgeKey], where: sql`${systemLogs.edgeKey} is not null` })
       }
       for (const a of plan.alerts) await this.alert(tx, robotId, key(a.id), a, out)
       for (const j of plan.jobs) {
         const v = {
-          robotId, taskName: j.task_name, status: j.status as 'started', itemsDone: j.items_done, itemsTotal: j.items_total, percent: j.percent,
-          reason: j.reason, action: j.action ?? null, source: j.source, startedAt: new Date(j.started_at), updatedAt: new Date(j.updated_at),
-          finishedAt: date(j.finished_at), edgeKey: key(j.id), edgeId: j.id, edgeSeq: j.seq,
+          robotId,
+          taskName: j.task_name,
+          status: j.status as 'started',
+          itemsDone: j.items_done,
+          itemsTotal: j.items_total,
+          percent: j.percent,
+          reason: j.reason,
+          action: j.action ?? null,
+          source: j.source,
+          startedAt: new Date(j.started_at),
+          updatedAt: new Date(j.updated_at),
+          finishedAt: date(j.finished_at),
+          edgeKey: key(j.id),
+          edgeId: j.id,
+          edgeSeq: j.seq,
         }
-        await tx.insert(jobs).values(v).onConflictDoUpdate({
-          target: [jobs.robotId, jobs.edgeKey], targetWhere: sql`${jobs.edgeKey} is not null`, set: v, setWhere: sql`${jobs.edgeSeq} < ${j.seq}`,
-        })
+        await tx
+          .insert(jobs)
+          .values(v)
+          .onConflictDoUpdate({
+            target: [jobs.robotId, jobs.edgeKey],
+            targetWhere: sql`${jobs.edgeKey} is not null`,
+            set: v,
+            setWhere: sql`${jobs.edgeSeq} < ${j.seq}`,
+          })
       }
       for (const c of plan.commands) {
-        await tx.insert(commands).values({
-          id: c.id, robotId, username: c.username, type: c.type, body: c.body ?? null, state: c.state as 'done', reason: c.reason,
-          createdAt: new Date(c.ts), updatedAt: new Date(c.updated_at), origin: c.origin, edgeSeq: c.seq,
-        }).onConflictDoUpdate({
-          target: [commands.robotId, commands.id],
-          // A command the hub sent keeps the hub's user and origin; the robot's outcome is the truth.
-          set: { state: c.state as 'done', reason: c.reason, updatedAt: new Date(c.updated_at), edgeSeq: c.seq },
-          setWhere: sql`${commands.edgeSeq} is null or ${commands.edgeSeq} < ${c.seq}`,
-        })
+        await tx
+          .insert(commands)
+          .values({
+            id: c.id,
+            robotId,
+            username: c.username,
+            type: c.type,
+            body: c.body ?? null,
+            state: c.state as 'done',
+            reason: c.reason,
+            createdAt: new Date(c.ts),
+            updatedAt: new Date(c.updated_at),
+            origin: c.origin,
+            edgeSeq: c.seq,
+          })
+          .onConflictDoUpdate({
+            target: [commands.robotId, commands.id],
+            // A command the hub sent keeps the hub's user and origin; the robot's outcome is the truth.
+            set: { state: c.state as 'done', reason: c.reason, updatedAt: new Date(c.updated_at), edgeSeq: c.seq },
+            setWhere: sql`${commands.edgeSeq} is null or ${commands.edgeSeq} < ${c.seq}`,
+          })
       }
       if (plan.reports.length) {
-        await tx.insert(reports).values(plan.reports.map((r) => ({
-          robotId, reportType: r.report_type as 'performance', fromTs: new Date(r.from_ts), toTs: new Date(r.to_ts), createdAt: new Date(r.created_at),
-          createdBy: r.created_by, figures: r.figures ?? {}, narrative: r.narrative, narrativeError: r.narrative_error, edgeKey: key(r.id), edgeId: r.id, edgeSeq: r.seq,
-        }))).onConflictDoNothing({ target: [reports.robotId, reports.edgeKey], where: sql`${reports.edgeKey} is not null` })
+        await tx
+          .insert(reports)
+          .values(
+            plan.reports.map((r) => ({
+              robotId,
+              reportType: r.report_type as 'performance',
+              fromTs: new Date(r.from_ts),
+              toTs: new Date(r.to_ts),
+              createdAt: new Date(r.created_at),
+              createdBy: r.created_by,
+              figures: r.figures ?? {},
+              narrative: r.narrative,
+              narrativeError: r.narrative_error,
+              edgeKey: key(r.id),
+              edgeId: r.id,
+              edgeSeq: r.seq,
+            })),
+          )
+          .onConflictDoNothing({ target: [reports.robotId, reports.edgeKey], where: sql`${reports.edgeKey} is not null` })
       }
       if (plan.quarantined.length) {
-        await tx.insert(syncQuarantine).values(plan.quarantined.map((q) => ({ robotId, dbId, seq: q.seq, kind: q.kind, reason: q.reason.slice(0, 1000), record: q.record ?? null })))
+        await tx
+          .insert(syncQuarantine)
+          .values(plan.quarantined.map((q) => ({ robotId, dbId, seq: q.seq, kind: q.kind, reason: q.reason.slice(0, 1000), record: q.record ?? null })))
           .onConflictDoNothing()
-        this.deps.log.warn('sync records quarantined', { robot_id: robotId, records: plan.quarantined.map((q) => ({ seq: q.seq, kind: q.kind, reason: q.reason })).slice(0, 10) })
+        this.deps.log.warn('sync records quarantined', {
+          robot_id: robotId,
+          records: plan.quarantined.map((q) => ({ seq: q.seq, kind: q.kind, reason: q.reason })).slice(0, 10),
+        })
       }
 
       const ack: LaneMarks = {
@@ -187,14 +270,24 @@ export class BatchStore {
       }
       const sinceLast = row.lastBatchAt ? Math.max(0.05, (arrivalMs - row.lastBatchAt.getTime()) / 1000) : null
       const rate = sinceLast === null ? null : records / sinceLast
-      const [updated] = await tx.update(syncState).set({
-        highWaterSeq: ack.telemetry, eventsHighWaterSeq: ack.events, dbId, lastBatchAt: new Date(arrivalMs), bootId: b.boot_id,
-        clockOffsetMs: Math.round(b.wall_ms - (arrivalMs - (b.rtt_ms ?? 0) / 2)),
-        backlog: b.backlog.events + b.backlog.telemetry, oldestPendingAt: date(b.oldest_pending_ts), dropped: b.dropped,
-        ratePerS: rate === null ? row.ratePerS : row.ratePerS === null ? rate : row.ratePerS * 0.7 + rate * 0.3,
-        quarantined: sql`${syncState.quarantined} + ${plan.quarantined.length}`,
-        correctedSamples: sql`${syncState.correctedSamples} + ${plan.correctedSamples}`,
-      }).where(eq(syncState.robotId, robotId)).returning()
+      const [updated] = await tx
+        .update(syncState)
+        .set({
+          highWaterSeq: ack.telemetry,
+          eventsHighWaterSeq: ack.events,
+          dbId,
+          lastBatchAt: new Date(arrivalMs),
+          bootId: b.boot_id,
+          clockOffsetMs: Math.round(b.wall_ms - (arrivalMs - (b.rtt_ms ?? 0) / 2)),
+          backlog: b.backlog.events + b.backlog.telemetry,
+          oldestPendingAt: date(b.oldest_pending_ts),
+          dropped: b.dropped,
+          ratePerS: rate === null ? row.ratePerS : row.ratePerS === null ? rate : row.ratePerS * 0.7 + rate * 0.3,
+          quarantined: sql`${syncState.quarantined} + ${plan.quarantined.length}`,
+          correctedSamples: sql`${syncState.correctedSamples} + ${plan.correctedSamples}`,
+        })
+        .where(eq(syncState.robotId, robotId))
+        .returning()
       out.state = updated
     })
     return done(out.state!)
@@ -210,13 +303,21 @@ export class BatchStore {
     const arrival = new Date(arrivalMs)
     const secs = sql`greatest(0.05, extract(epoch from (${arrival}::timestamptz - ${syncState.lastBatchAt})))`
     const rate = sql`${records}::float8 / ${secs}`
-    const [row] = await this.deps.db.update(syncState).set({
-      highWaterSeq: sql`greatest(${syncState.highWaterSeq}, ${t.to})`, lastBatchAt: arrival, bootId: b.boot_id,
-      clockOffsetMs: Math.round(b.wall_ms - (arrivalMs - (b.rtt_ms ?? 0) / 2)),
-      backlog: b.backlog.events + b.backlog.telemetry, oldestPendingAt: date(b.oldest_pending_ts), dropped: b.dropped,
-      ratePerS: sql`case when ${syncState.lastBatchAt} is null then null when ${syncState.ratePerS} is null then ${rate} else ${syncState.ratePerS} * 0.7 + ${rate} * 0.3 end`,
-      correctedSamples: sql`${syncState.correctedSamples} + ${plan.correctedSamples}`,
-    }).where(and(eq(syncState.robotId, robotId), eq(syncState.dbId, b.db_id), sql`${syncState.highWaterSeq} >= ${t.after}`)).returning()
+    const [row] = await this.deps.db
+      .update(syncState)
+      .set({
+        highWaterSeq: sql`greatest(${syncState.highWaterSeq}, ${t.to})`,
+        lastBatchAt: arrival,
+        bootId: b.boot_id,
+        clockOffsetMs: Math.round(b.wall_ms - (arrivalMs - (b.rtt_ms ?? 0) / 2)),
+        backlog: b.backlog.events + b.backlog.telemetry,
+        oldestPendingAt: date(b.oldest_pending_ts),
+        dropped: b.dropped,
+        ratePerS: sql`case when ${syncState.lastBatchAt} is null then null when ${syncState.ratePerS} is null then ${rate} else ${syncState.ratePerS} * 0.7 + ${rate} * 0.3 end`,
+        correctedSamples: sql`${syncState.correctedSamples} + ${plan.correctedSamples}`,
+      })
+      .where(and(eq(syncState.robotId, robotId), eq(syncState.dbId, b.db_id), sql`${syncState.highWaterSeq} >= ${t.after}`))
+      .returning()
     return row ?? null
   }
 
@@ -232,40 +333,76 @@ export class BatchStore {
       and (case p.severity when 'critical' then 2 when 'warning' then 1 else 0 end) >= ${rank})`
     const pendingResolve = sql`exists (select 1 from ${robotAlertActions} p where p.robot_id = ${robotId} and p.alert_edge_id = ${a.id} and p.action = 'resolve')`
     const v = {
-      robotId, type: a.type, severity: a.severity, source: a.source, value: a.value, threshold: a.threshold, title: a.title, message: a.message,
-      createdAt: new Date(a.created_at), updatedAt: new Date(a.updated_at), acknowledged: a.acknowledged, acknowledgedBy: a.acknowledged_by,
-      acknowledgedAt: date(a.acknowledged_at), resolved: a.resolved, resolvedAt: date(a.resolved_at),
-      edgeKey, edgeId: a.id, edgeSeq: a.seq, clockCorrectedMs: a.correctionMs || null,
+      robotId,
+      type: a.type,
+      severity: a.severity,
+      source: a.source,
+      value: a.value,
+      threshold: a.threshold,
+      title: a.title,
+      message: a.message,
+      createdAt: new Date(a.created_at),
+      updatedAt: new Date(a.updated_at),
+      acknowledged: a.acknowledged,
+      acknowledgedBy: a.acknowledged_by,
+      acknowledgedAt: date(a.acknowledged_at),
+      resolved: a.resolved,
+      resolvedAt: date(a.resolved_at),
+      edgeKey,
+      edgeId: a.id,
+      edgeSeq: a.seq,
+      clockCorrectedMs: a.correctionMs || null,
     }
-    const [prev] = await tx.select({ severity: alerts.severity, resolved: alerts.resolved, acknowledged: alerts.acknowledged, edgeSeq: alerts.edgeSeq })
-      .from(alerts).where(and(eq(alerts.robotId, robotId), eq(alerts.edgeKey, edgeKey)))
+    const [prev] = await tx
+      .select({ severity: alerts.severity, resolved: alerts.resolved, acknowledged: alerts.acknowledged, edgeSeq: alerts.edgeSeq })
+      .from(alerts)
+      .where(and(eq(alerts.robotId, robotId), eq(alerts.edgeKey, edgeKey)))
     if (prev && (prev.edgeSeq ?? 0) >= a.seq) return
     // The robot has one open alert per (type, source); an open one on the hub under another key
     // is a stale copy (the robot's database was replaced): it is closed, not left to collide.
     if (!a.resolved) {
-      await tx.update(alerts).set({ resolved: true, resolvedAt: new Date(a.updated_at), message: sql`${alerts.message} || ' (superseded by the robot)'` })
-        .where(and(eq(alerts.robotId, robotId), eq(alerts.type, a.type), eq(alerts.source, a.source), eq(alerts.resolved, false), sql`${alerts.edgeKey} is distinct from ${edgeKey}`, sql`${alerts.edgeKey} is not null`))
+      await tx
+        .update(alerts)
+        .set({ resolved: true, resolvedAt: new Date(a.updated_at), message: sql`${alerts.message} || ' (superseded by the robot)'` })
+        .where(
+          and(
+            eq(alerts.robotId, robotId),
+            eq(alerts.type, a.type),
+            eq(alerts.source, a.source),
+            eq(alerts.resolved, false),
+            sql`${alerts.edgeKey} is distinct from ${edgeKey}`,
+            sql`${alerts.edgeKey} is not null`,
+          ),
+        )
     }
-    const [row] = await tx.insert(alerts).values(v).onConflictDoUpdate({
-      target: [alerts.robotId, alerts.edgeKey], targetWhere: sql`${alerts.edgeKey} is not null`,
-      set: {
-        ...v,
-        acknowledged: sql`${a.acknowledged} or ${pendingAck}`,
-        acknowledgedBy: sql`case when ${a.acknowledged} then ${a.acknowledged_by} when ${pendingAck} then ${alerts.acknowledgedBy} else null end`,
-        acknowledgedAt: sql`case when ${a.acknowledged} then ${date(a.acknowledged_at)}::timestamptz when ${pendingAck} then ${alerts.acknowledgedAt} else null end`,
-        resolved: sql`${a.resolved} or ${pendingResolve}`,
-        resolvedAt: sql`case when ${a.resolved} then ${date(a.resolved_at)}::timestamptz when ${pendingResolve} then ${alerts.resolvedAt} else null end`,
-      },
-      setWhere: sql`${alerts.edgeSeq} < ${a.seq}`,
-    }).returning()
+    const [row] = await tx
+      .insert(alerts)
+      .values(v)
+      .onConflictDoUpdate({
+        target: [alerts.robotId, alerts.edgeKey],
+        targetWhere: sql`${alerts.edgeKey} is not null`,
+        set: {
+          ...v,
+          acknowledged: sql`${a.acknowledged} or ${pendingAck}`,
+          acknowledgedBy: sql`case when ${a.acknowledged} then ${a.acknowledged_by} when ${pendingAck} then ${alerts.acknowledgedBy} else null end`,
+          acknowledgedAt: sql`case when ${a.acknowledged} then ${date(a.acknowledged_at)}::timestamptz when ${pendingAck} then ${alerts.acknowledgedAt} else null end`,
+          resolved: sql`${a.resolved} or ${pendingResolve}`,
+          resolvedAt: sql`case when ${a.resolved} then ${date(a.resolved_at)}::timestamptz when ${pendingResolve} then ${alerts.resolvedAt} else null end`,
+        },
+        setWhere: sql`${alerts.edgeSeq} < ${a.seq}`,
+      })
+      .returning()
     if (!row) return
     // Told as the hub tells its own: an opening, an escalation or a resolve is news (webhook too).
     const change: SyncedAlertChange = !prev
       ? { id: row.id, change: row.resolved ? 'resolve' : 'open', notify: !row.resolved }
-      : row.resolved && !prev.resolved ? { id: row.id, change: 'resolve', notify: true }
-      : row.severity !== prev.severity ? { id: row.id, change: 'update', notify: true }
-      : row.acknowledged && !prev.acknowledged ? { id: row.id, change: 'acknowledge', notify: false }
-      : { id: row.id, change: 'update', notify: false }
+      : row.resolved && !prev.resolved
+        ? { id: row.id, change: 'resolve', notify: true }
+        : row.severity !== prev.severity
+          ? { id: row.id, change: 'update', notify: true }
+          : row.acknowledged && !prev.acknowledged
+            ? { id: row.id, change: 'acknowledge', notify: false }
+            : { id: row.id, change: 'update', notify: false }
     if (change.notify && this.deps.webhook) change.staged = await this.deps.webhook.stage(tx, { ...alertRecord(row), change: change.change })
     out.alertChanges.push(change)
   }
@@ -273,7 +410,9 @@ export class BatchStore {
   /** A robot came back with a new database (reflashed): its old open alerts can no longer change. */
   private async databaseReplaced(tx: Tx, robotId: string, oldDb: string, newDb: string) {
     this.deps.log.warn('robot sync database replaced: marks start again at zero', { robot_id: robotId, old_db: oldDb, new_db: newDb })
-    await tx.update(alerts).set({ resolved: true, resolvedAt: new Date(), message: sql`${alerts.message} || ' (the robot''s database was replaced)'` })
+    await tx
+      .update(alerts)
+      .set({ resolved: true, resolvedAt: new Date(), message: sql`${alerts.message} || ' (the robot''s database was replaced)'` })
       .where(and(eq(alerts.robotId, robotId), eq(alerts.resolved, false), sql`${alerts.edgeKey} like ${`${oldDb}:%`}`))
   }
 }

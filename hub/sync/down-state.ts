@@ -20,7 +20,14 @@ export async function downStateFor(db: HubDb, rules: RobotRuleRepo, robotId: str
   return {
     v: SYNC_VERSION,
     users: userRows.map((u) => ({
-      hub_id: u.id, username: u.username, role: u.role, password_hash: u.passwordHash, email: u.email, token_version: u.tokenVersion, updated_at: u.updatedAt.getTime(), is_active: u.isActive,
+      hub_id: u.id,
+      username: u.username,
+      role: u.role,
+      password_hash: u.passwordHash,
+      email: u.email,
+      token_version: u.tokenVersion,
+      updated_at: u.updatedAt.getTime(),
+      is_active: u.isActive,
     })),
     rules: ruleList,
     alert_actions: actions.map((a) => ({ id: a.id, alert_id: a.alertEdgeId, action: a.action, severity: a.severity, by: a.by, at: a.at.getTime() })),

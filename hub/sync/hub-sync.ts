@@ -14,7 +14,9 @@ import { downStateFor } from './down-state.ts'
 export class HubSync {
   private readonly store: BatchStore
 
-  constructor(private readonly deps: { db: HubDb; influx: InfluxAckedWrites; robotRules: RobotRuleRepo; log: Logger; webhook?: Pick<AlertWebhook, 'stage'> | null }) {
+  constructor(
+    private readonly deps: { db: HubDb; influx: InfluxAckedWrites; robotRules: RobotRuleRepo; log: Logger; webhook?: Pick<AlertWebhook, 'stage'> | null },
+  ) {
     this.store = new BatchStore({ db: deps.db, influx: deps.influx, log: deps.log, webhook: deps.webhook })
   }
 

@@ -7,8 +7,6 @@ import type { syncState } from '../db/schema.ts'
 
 type SyncRow = typeof syncState.$inferSelect
 
-
-
 export function robotSyncStatus(robotId: string, row: SyncRow | undefined, online: boolean, now: number): RobotSyncStatus {
   const dropped = (row?.dropped ?? {}) as Record<string, number>
   const total = Object.values(dropped).reduce((a, b) => a + b, 0)
@@ -27,7 +25,11 @@ export function robotSyncStatus(robotId: string, row: SyncRow | undefined, onlin
     rate_per_s: rate === null ? null : Math.round(rate * 10) / 10,
     catching_up: catchingUp,
     progress: catchingUp && backlog !== null ? { records_left: backlog, eta_s: rate ? Math.ceil(backlog / rate) : null } : null,
-    dropped: { total, by_stream: dropped, reason: total ? "the robot's disk quota was reached while it could not reach the hub: its oldest unsynced samples were dropped" : null },
+    dropped: {
+      total,
+      by_stream: dropped,
+      reason: total ? "the robot's disk quota was reached while it could not reach the hub: its oldest unsynced samples were dropped" : null,
+    },
     quarantined: row?.quarantined ?? 0,
     corrected_samples: row?.correctedSamples ?? 0,
     clock_offset_ms: row?.clockOffsetMs ?? null,

@@ -28,8 +28,14 @@ export interface GeminiOptions {
   maxOutputTokens?: number
 }
 
-interface Part { text?: string; thought?: boolean }
-interface Candidate { content?: { parts?: Part[] }; finishReason?: string }
+interface Part {
+  text?: string
+  thought?: boolean
+}
+interface Candidate {
+  content?: { parts?: Part[] }
+  finishReason?: string
+}
 
 export class GeminiNarrativeModel implements NarrativeModel {
   readonly name: string
@@ -70,7 +76,10 @@ export class GeminiNarrativeModel implements NarrativeModel {
     }
     const candidate = (res.candidates as Candidate[] | undefined)?.[0]
     // Text parts only, thoughts skipped (the SDK's `text` getter does the same, but warns on stdout).
-    const text = (candidate?.content?.parts ?? []).filter((p) => typeof p.text === 'string' && !p.thought).map((p) => p.text).join('')
+    const text = (candidate?.content?.parts ?? [])
+      .filter((p) => typeof p.text === 'string' && !p.thought)
+      .map((p) => p.text)
+      .join('')
     if (!text.trim()) {
       const why = candidate?.finishReason ?? (res.promptFeedback?.blockReason ? `prompt blocked: ${res.promptFeedback.blockReason}` : 'no candidates')
       throw new Error(`no text in the answer (${why})`)

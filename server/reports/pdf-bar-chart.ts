@@ -13,7 +13,10 @@ const show = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1))
 
 export function drawBarChart(w: Writer, c: BarChart) {
   w.heading(c.title)
-  if (c.bars.length === 0) { w.paragraph(c.empty, { color: MUTED }); return }
+  if (c.bars.length === 0) {
+    w.paragraph(c.empty, { color: MUTED })
+    return
+  }
   const doc = w.doc
   const x0 = w.left + LABEL_W
   const plotW = w.width - LABEL_W - VALUE_W
@@ -25,14 +28,29 @@ export function drawBarChart(w: Writer, c: BarChart) {
     const y = doc.y
     doc.font('body').fontSize(7).fillColor(INK)
     doc.text(w.text(b.label, 40), w.left, y + 2, { width: LABEL_W - 6, lineBreak: false, ellipsis: true, height: ROW_H })
-    doc.rect(x0, y + (ROW_H - BAR_H) / 2, plotW, BAR_H).lineWidth(0.3).strokeColor(RULE).stroke()
+    doc
+      .rect(x0, y + (ROW_H - BAR_H) / 2, plotW, BAR_H)
+      .lineWidth(0.3)
+      .strokeColor(RULE)
+      .stroke()
     const over = c.limit !== null && b.value >= c.limit.value
     if (b.value > 0) doc.rect(x0, y + (ROW_H - BAR_H) / 2, Math.max(0.5, px(b.value) - x0), BAR_H).fill(over ? LIMIT : LINE)
     if (c.limit) {
       const xl = px(c.limit.value)
-      doc.moveTo(xl, y).lineTo(xl, y + ROW_H).lineWidth(0.8).dash(1.5, { space: 1.5 }).strokeColor(LIMIT).stroke().undash()
+      doc
+        .moveTo(xl, y)
+        .lineTo(xl, y + ROW_H)
+        .lineWidth(0.8)
+        .dash(1.5, { space: 1.5 })
+        .strokeColor(LIMIT)
+        .stroke()
+        .undash()
     }
-    doc.font('body').fontSize(7).fillColor(INK).text(`${show(b.value)} ${c.unit}`, x0 + plotW + 4, y + 2, { width: VALUE_W - 4, lineBreak: false, height: ROW_H })
+    doc
+      .font('body')
+      .fontSize(7)
+      .fillColor(INK)
+      .text(`${show(b.value)} ${c.unit}`, x0 + plotW + 4, y + 2, { width: VALUE_W - 4, lineBreak: false, height: ROW_H })
     doc.y = y + ROW_H
   }
   doc.x = w.left

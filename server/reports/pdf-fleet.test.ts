@@ -17,22 +17,33 @@ const flat = (v: number): Bucket[] => Array.from({ length: 60 }, (_, k) => ({ ts
 
 function member(id: string, temp: number, over: Partial<ReportInput> = {}, name: string | null = null): FleetMember {
   const input: ReportInput = {
-    robotId: id, window: WINDOW, limits: { servo_temperature_critical_c: 75, source: 'default' },
-    servos: [{ id: '3', name: 'right_hip', temperature_c: flat(temp), voltage_v: flat(7.4) }], alerts: [], jobs: [], activeMinutes: 60, ...over,
+    robotId: id,
+    window: WINDOW,
+    limits: { servo_temperature_critical_c: 75, source: 'default' },
+    servos: [{ id: '3', name: 'right_hip', temperature_c: flat(temp), voltage_v: flat(7.4) }],
+    alerts: [],
+    jobs: [],
+    activeMinutes: 60,
+    ...over,
   }
   return { robot_id: id, name, status_now: 'online', last_seen_at: NOW, figures: computeReport(input, 'performance').figures }
 }
 
 function fleetReport(): FleetReport {
-  const members = [
-    member('tonypi-1', 80, {}, `name ${HOSTILE}`),
-    member('tonypi-2', 41),
-    member('tonypi-3', 39, { activeMinutes: 0, servos: [] }),
-  ]
+  const members = [member('tonypi-1', 80, {}, `name ${HOSTILE}`), member('tonypi-2', 41), member('tonypi-3', 39, { activeMinutes: 0, servos: [] })]
   const { figures, charts } = computeFleetReport(members, { window: WINDOW, registered: 3, omitted: 0 }, 'performance')
   return {
-    id: 7, scope: 'fleet', robot_id: null, report_type: 'performance', time_range: { from: FROM, to: NOW }, created_at: NOW, created_by: 'operator-user',
-    figures, charts, narrative: `Fleet narrative ${HOSTILE}`, narrative_error: null,
+    id: 7,
+    scope: 'fleet',
+    robot_id: null,
+    report_type: 'performance',
+    time_range: { from: FROM, to: NOW },
+    created_at: NOW,
+    created_by: 'operator-user',
+    figures,
+    charts,
+    narrative: `Fleet narrative ${HOSTILE}`,
+    narrative_error: null,
   }
 }
 

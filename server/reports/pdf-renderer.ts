@@ -13,10 +13,16 @@ let queue: Promise<unknown> = Promise.resolve()
 function renderOnce(report: AnyReport, opts: PdfOptions, timeoutMs: number): Promise<Buffer> {
   const worker = new Worker(WORKER_URL)
   return new Promise<Buffer>((resolve, reject) => {
-    const done = (f: () => void) => { clearTimeout(timer); worker.terminate(); f() }
+    const done = (f: () => void) => {
+      clearTimeout(timer)
+      worker.terminate()
+      f()
+    }
     const timer = setTimeout(() => done(() => reject(new Error(`rendering the PDF took more than ${timeoutMs / 1000} s`))), timeoutMs)
     worker.onmessage = (e: MessageEvent<{ pdf?: Uint8Array; error?: string }>) =>
-      done(() => (e.data.pdf ? resolve(Buffer.from(e.data.pdf.buffer, e.data.pdf.byteOffset, e.data.pdf.byteLength)) : reject(new Error(e.data.error ?? 'no PDF'))))
+      done(() =>
+        e.data.pdf ? resolve(Buffer.from(e.data.pdf.buffer, e.data.pdf.byteOffset, e.data.pdf.byteLength)) : reject(new Error(e.data.error ?? 'no PDF')),
+      )
     worker.onerror = (e) => done(() => reject(new Error(`PDF worker failed: ${e.message}`)))
     worker.postMessage({ report, opts })
   })

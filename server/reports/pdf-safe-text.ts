@@ -24,11 +24,18 @@ export interface SafeTextOptions {
 
 export function pdfSafeText(value: unknown, opts: SafeTextOptions): string {
   let s = value === null || value === undefined ? '' : typeof value === 'string' ? value : String(value)
-  s = s.normalize('NFC').replace(/\r\n?|[\u2028\u2029]/g, '\n').replace(/\t/g, '  ').replace(INVISIBLE, opts.replacement)
+  s = s
+    .normalize('NFC')
+    .replace(/\r\n?|[\u2028\u2029]/g, '\n')
+    .replace(/\t/g, '  ')
+    .replace(INVISIBLE, opts.replacement)
   let out = ''
   let chars = 0
   for (const ch of s) {
-    if (opts.maxChars !== undefined && chars >= opts.maxChars) { out += '…'; break }
+    if (opts.maxChars !== undefined && chars >= opts.maxChars) {
+      out += '…'
+      break
+    }
     const cp = ch.codePointAt(0)!
     out += ch === '\n' || opts.canDraw(cp) ? ch : opts.replacement
     chars++

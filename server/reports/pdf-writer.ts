@@ -25,7 +25,11 @@ export const RULE = '#d0d7de'
 export const LINE = '#0969da'
 export const LIMIT = '#cf222e'
 
-export interface Column { title: string; width: number; align?: 'left' | 'right' }
+export interface Column {
+  title: string
+  width: number
+  align?: 'left' | 'right'
+}
 
 /** A heading is kept with at least this much of what follows it (about three table rows). */
 const KEEP_WITH_HEADING = 56
@@ -59,7 +63,9 @@ export function fitColumns(declared: readonly number[], min: readonly number[], 
   return widths
 }
 
-interface Glyphs { hasGlyphForCodePoint?(cp: number): boolean }
+interface Glyphs {
+  hasGlyphForCodePoint?(cp: number): boolean
+}
 
 export class Writer {
   readonly left = MARGIN
@@ -68,13 +74,20 @@ export class Writer {
   private readonly canDraw: (cp: number) => boolean
   private readonly replacement: string
 
-  constructor(readonly doc: PDFKit.PDFDocument, embedded: boolean) {
+  constructor(
+    readonly doc: PDFKit.PDFDocument,
+    embedded: boolean,
+  ) {
     this.width = doc.page.width - 2 * MARGIN
     this.bottom = doc.page.height - MARGIN
     if (embedded) {
       // fontkit's glyph table, reached through pdfkit's font object (pdfkit is pinned).
-      const glyphs = (name: string) => { doc.font(name); return (doc as unknown as { _font?: { font?: Glyphs } })._font?.font }
-      const r = glyphs('body'), b = glyphs('bold')
+      const glyphs = (name: string) => {
+        doc.font(name)
+        return (doc as unknown as { _font?: { font?: Glyphs } })._font?.font
+      }
+      const r = glyphs('body'),
+        b = glyphs('bold')
       this.canDraw = (cp) => (r?.hasGlyphForCodePoint?.(cp) ?? true) && (b?.hasGlyphForCodePoint?.(cp) ?? true)
       this.replacement = this.canDraw(0xfffd) ? '\ufffd' : '?'
     } else {
@@ -98,7 +111,11 @@ export class Writer {
   }
 
   paragraph(s: unknown, opts: { size?: number; color?: string } = {}) {
-    this.doc.font('body').fontSize(opts.size ?? 10).fillColor(opts.color ?? INK).text(this.text(s), this.left, this.doc.y, { width: this.width })
+    this.doc
+      .font('body')
+      .fontSize(opts.size ?? 10)
+      .fillColor(opts.color ?? INK)
+      .text(this.text(s), this.left, this.doc.y, { width: this.width })
     this.doc.moveDown(0.4)
   }
 
@@ -111,13 +128,33 @@ export class Writer {
     // "Sample / s", nor a number column than its widest number; text cells wrap as they must.
     // A table with too many columns for that at 8 pt is set smaller, down to 6 pt.
     const mins = (size: number) => {
-      const widest = (font: string, words: string[]) => { doc.font(font).fontSize(size); return Math.max(0, ...words.map((w) => doc.widthOfString(w))) }
-      return columns.map((c, i) => Math.max(widest('bold', unbreakable(header[i])), c.align === 'right' ? widest('body', body.map((r) => r[i] ?? '')) : 0) + 2 * pad + 1)
+      const widest = (font: string, words: string[]) => {
+        doc.font(font).fontSize(size)
+        return Math.max(0, ...words.map((w) => doc.widthOfString(w)))
+      }
+      return columns.map(
+        (c, i) =>
+          Math.max(
+            widest('bold', unbreakable(header[i])),
+            c.align === 'right'
+              ? widest(
+                  'body',
+                  body.map((r) => r[i] ?? ''),
+                )
+              : 0,
+          ) +
+          2 * pad +
+          1,
+      )
     }
     let size = 8
     let min = mins(size)
     while (size > 6 && min.reduce((a, b) => a + b, 0) > this.width) min = mins((size -= 0.5))
-    const widths = fitColumns(columns.map((c) => c.width), min, this.width)
+    const widths = fitColumns(
+      columns.map((c) => c.width),
+      min,
+      this.width,
+    )
     const cols = columns.map((c, i) => ({ ...c, width: widths[i] }))
     const rowHeight = (cells: string[], font: string) => {
       doc.font(font).fontSize(size)
@@ -133,7 +170,12 @@ export class Writer {
         doc.text(t, x + pad, y + pad, { width: cols[i].width - 2 * pad, align: cols[i].align ?? 'left' })
         x += cols[i].width
       })
-      doc.moveTo(this.left, y + h).lineTo(this.left + this.width, y + h).lineWidth(0.5).strokeColor(RULE).stroke()
+      doc
+        .moveTo(this.left, y + h)
+        .lineTo(this.left + this.width, y + h)
+        .lineWidth(0.5)
+        .strokeColor(RULE)
+        .stroke()
       doc.y = y + h
     }
     // A short table stays on one page; a long one starts with its header and a row at least.
@@ -141,7 +183,10 @@ export class Writer {
     this.ensure(whole <= SHORT_TABLE ? whole : rowHeight(header, 'bold') + (body[0] ? rowHeight(body[0], 'body') : 0))
     drawRow(header, 'bold', true)
     for (const cells of body) {
-      if (doc.y + rowHeight(cells, 'body') > this.bottom) { doc.addPage(); drawRow(header, 'bold', true) }
+      if (doc.y + rowHeight(cells, 'body') > this.bottom) {
+        doc.addPage()
+        drawRow(header, 'bold', true)
+      }
       drawRow(cells, 'body', false)
     }
     doc.x = this.left
@@ -150,7 +195,13 @@ export class Writer {
 
   keyValues(title: string, rows: unknown[][]) {
     this.heading(title)
-    this.table([{ title: 'Figure', width: 220 }, { title: 'Value', width: 280 }], rows)
+    this.table(
+      [
+        { title: 'Figure', width: 220 },
+        { title: 'Value', width: 280 },
+      ],
+      rows,
+    )
   }
 }
 
@@ -162,7 +213,12 @@ export function titleBlock(w: Writer, r: ReportHeader, title: string, subject: s
   w.paragraph(`${subject}  ·  report #${r.id}`, { size: 11 })
   w.paragraph(`Window: ${utc(r.time_range.from)} to ${utc(r.time_range.to)} UTC (${hours} h)`, { size: 10, color: MUTED })
   w.paragraph(`Generated ${utc(r.created_at)} UTC by ${r.created_by}`, { size: 10, color: MUTED })
-  doc.moveTo(w.left, doc.y).lineTo(w.left + w.width, doc.y).lineWidth(1).strokeColor(RULE).stroke()
+  doc
+    .moveTo(w.left, doc.y)
+    .lineTo(w.left + w.width, doc.y)
+    .lineWidth(1)
+    .strokeColor(RULE)
+    .stroke()
 }
 
 export function narrativeSection(w: Writer, r: ReportHeader) {
@@ -183,7 +239,10 @@ function footers(w: Writer, label: string) {
     // Text in the bottom margin would otherwise make pdfkit start a new page.
     const bottom = doc.page.margins.bottom
     doc.page.margins.bottom = 0
-    doc.font('body').fontSize(7).fillColor(MUTED)
+    doc
+      .font('body')
+      .fontSize(7)
+      .fillColor(MUTED)
       .text(w.text(`${label} · page ${i + 1} of ${pages.count}`), w.left, doc.page.height - MARGIN + 16, { width: w.width, align: 'center', lineBreak: false })
     doc.page.margins.bottom = bottom
   }
@@ -200,7 +259,10 @@ export interface DocumentInfo {
 /** An A4 document, drawn by `draw`, footed on every page, as one buffer. */
 export function renderDocument(info: DocumentInfo, opts: PdfOptions, draw: (w: Writer) => void): Promise<Buffer> {
   const doc = new PDFDocument({
-    size: 'A4', margin: MARGIN, bufferPages: true, compress: opts.compress ?? true,
+    size: 'A4',
+    margin: MARGIN,
+    bufferPages: true,
+    compress: opts.compress ?? true,
     info: { Title: info.title, Author: 'TonyPi Monitor', Subject: info.subject, CreationDate: new Date(info.createdAt) },
   })
   const chunks: Buffer[] = []

@@ -17,18 +17,60 @@ const LONG_WORD = 'W'.repeat(700)
 
 function report(type: ReportType, over: Partial<Omit<Report, 'scope'>> = {}): Report {
   const servos = Array.from({ length: 6 }, (_, i) => ({
-    id: String(i + 1), name: `joint_${i + 1}`,
+    id: String(i + 1),
+    name: `joint_${i + 1}`,
     temperature_c: Array.from({ length: 60 }, (_, k) => ({ ts: FROM + k * 60_000, n: 60, min: 30, max: 31 + k * 0.2, sum: 60 * (30.5 + k * 0.1 * i) })),
     voltage_v: Array.from({ length: 60 }, (_, k) => ({ ts: FROM + k * 60_000, n: 60, min: 7.3, max: 7.5, sum: 60 * 7.4 })),
   }))
-  const { figures, charts } = computeReport({
-    robotId: 'tonypi-7', window: { from: FROM, to: NOW, preset: '1h' }, limits: { servo_temperature_critical_c: 70, source: 'default' }, servos,
-    alerts: [{ id: 1, type: 'servo_temperature', severity: 'warning', source: '3', title: `alert ${HOSTILE}`, value: 62, threshold: 60, created_at: NOW - 60_000, acknowledged: false, resolved: false, resolved_at: null }],
-    jobs: [{ id: 1, task_name: `job ${HOSTILE}`, status: 'failed', items_done: 1, items_total: 4, percent: 25, reason: `reason ${LONG_WORD}`, started_at: FROM + 60_000, finished_at: FROM + 120_000 }],
-  }, type)
+  const { figures, charts } = computeReport(
+    {
+      robotId: 'tonypi-7',
+      window: { from: FROM, to: NOW, preset: '1h' },
+      limits: { servo_temperature_critical_c: 70, source: 'default' },
+      servos,
+      alerts: [
+        {
+          id: 1,
+          type: 'servo_temperature',
+          severity: 'warning',
+          source: '3',
+          title: `alert ${HOSTILE}`,
+          value: 62,
+          threshold: 60,
+          created_at: NOW - 60_000,
+          acknowledged: false,
+          resolved: false,
+          resolved_at: null,
+        },
+      ],
+      jobs: [
+        {
+          id: 1,
+          task_name: `job ${HOSTILE}`,
+          status: 'failed',
+          items_done: 1,
+          items_total: 4,
+          percent: 25,
+          reason: `reason ${LONG_WORD}`,
+          started_at: FROM + 60_000,
+          finished_at: FROM + 120_000,
+        },
+      ],
+    },
+    type,
+  )
   return {
-    id: 42, scope: 'robot', robot_id: 'tonypi-7', report_type: type, time_range: { from: FROM, to: NOW }, created_at: NOW, created_by: 'operator-user',
-    figures, charts, narrative: `narrative ${HOSTILE}\nGreek Ωμέγα, CJK 日本, emoji 🤖, bidi \u202Egnp.exe\u202C, nul \u0000.\n${LONG_WORD}`, narrative_error: null,
+    id: 42,
+    scope: 'robot',
+    robot_id: 'tonypi-7',
+    report_type: type,
+    time_range: { from: FROM, to: NOW },
+    created_at: NOW,
+    created_by: 'operator-user',
+    figures,
+    charts,
+    narrative: `narrative ${HOSTILE}\nGreek Ωμέγα, CJK 日本, emoji 🤖, bidi \u202Egnp.exe\u202C, nul \u0000.\n${LONG_WORD}`,
+    narrative_error: null,
     ...over,
   }
 }
@@ -60,7 +102,10 @@ describe('report PDF', () => {
     expect(t).toContain('Robot tonypi-7  ·  report #42')
   })
 
-  for (const [name, fonts, replacement] of [['an embedded Unicode font', 'unicode', '\ufffd'], ['the standard Helvetica', null, '?']] as const) {
+  for (const [name, fonts, replacement] of [
+    ['an embedded Unicode font', 'unicode', '\ufffd'],
+    ['the standard Helvetica', null, '?'],
+  ] as const) {
     test(`hostile text is drawn as literal text, with ${name}`, async () => {
       const t = text(await rendered('job', fonts))
       expect(t).toContain(`narrative ${HOSTILE}`)
@@ -98,16 +143,26 @@ describe('report PDF', () => {
 
   test("a robot's sixteen servos: headers never broken inside a word, every chart titled in full, no near-empty last page", async () => {
     const servos = TONYPI_SERVOS.map((s) => ({
-      id: String(s.id), name: s.name,
+      id: String(s.id),
+      name: s.name,
       temperature_c: Array.from({ length: 60 }, (_, k) => ({ ts: FROM + k * 60_000, n: 60, min: 30, max: 31, sum: 60 * (30.5 + k * 0.01 * s.id) })),
       voltage_v: Array.from({ length: 60 }, (_, k) => ({ ts: FROM + k * 60_000, n: 60, min: 7.3, max: 7.5, sum: 60 * 7.4 })),
     }))
     const flat = (v: number) => Array.from({ length: 60 }, (_, k) => ({ ts: FROM + k * 60_000, n: 60, min: v, max: v, sum: 60 * v }))
-    const { figures, charts } = computeReport({
-      robotId: 'tonypi-7', window: { from: FROM, to: NOW, preset: '1h' }, limits: { servo_temperature_critical_c: 75, source: 'default' }, servos,
-      battery: { percent: flat(80), voltage_v: flat(7.9) }, system: { cpu_percent: flat(20), mem_percent: flat(30), cpu_temp_c: flat(50) },
-      alerts: [], jobs: [], sync: null,
-    }, 'performance')
+    const { figures, charts } = computeReport(
+      {
+        robotId: 'tonypi-7',
+        window: { from: FROM, to: NOW, preset: '1h' },
+        limits: { servo_temperature_critical_c: 75, source: 'default' },
+        servos,
+        battery: { percent: flat(80), voltage_v: flat(7.9) },
+        system: { cpu_percent: flat(20), mem_percent: flat(30), cpu_temp_c: flat(50) },
+        alerts: [],
+        jobs: [],
+        sync: null,
+      },
+      'performance',
+    )
     const pdf = await renderReportPdf({ ...report('performance'), narrative: 'Short.', figures, charts }, { fonts: unicodeFonts() })
     const lines = pdfTextLines(pdf).map((l) => l.trim())
     expect(lines).toContain('Samples')
@@ -115,14 +170,19 @@ describe('report PDF', () => {
     expect(lines.filter((l) => l.includes('\u2026'))).toEqual([])
     // Pages end at their footers: the last one holds more than a stray line.
     const pages: string[][] = [[]]
-    for (const l of lines) { pages[pages.length - 1].push(l); if (/· page \d+ of \d+$/.test(l)) pages.push([]) }
+    for (const l of lines) {
+      pages[pages.length - 1].push(l)
+      if (/· page \d+ of \d+$/.test(l)) pages.push([])
+    }
     pages.pop()
     expect(pages.length).toBe(2)
     expect(pages[1].length).toBeGreaterThan(20)
   })
 
   test('a report without a narrative says why', async () => {
-    const t = text(await renderReportPdf(report('performance', { narrative: null, narrative_error: 'GEMINI_API_KEY is not set on this robot' }), { fonts: null }))
+    const t = text(
+      await renderReportPdf(report('performance', { narrative: null, narrative_error: 'GEMINI_API_KEY is not set on this robot' }), { fonts: null }),
+    )
     expect(t).toContain('No narrative: GEMINI_API_KEY is not set on this robot.')
   })
 })

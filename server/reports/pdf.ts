@@ -26,7 +26,10 @@ function temperatureCharts(w: Writer, r: Report) {
   const series = r.charts.servo_temperature.filter((s) => s.points.length > 0)
   if (!r.figures.servos) return
   w.heading('Servo temperatures')
-  if (series.length === 0) { w.paragraph('No temperature readings in this window.'); return }
+  if (series.length === 0) {
+    w.paragraph('No temperature readings in this window.')
+    return
+  }
   const doc = w.doc
   const limit = r.figures.limits.servo_temperature_critical_c
   const values = series.flatMap((s) => s.points.map((p) => p[1]))
@@ -35,33 +38,55 @@ function temperatureCharts(w: Writer, r: Report) {
   // Show the limit when it is near enough to matter; far away it would flatten every line.
   if (limit - hi <= 15) hi = Math.max(hi, limit + 2)
   if (hi - lo < 5) hi = lo + 5
-  const t0 = r.time_range.from, t1 = Math.max(r.time_range.to, t0 + 1)
-  const cols = 4, gap = 10, boxW = (w.width - gap * (cols - 1)) / cols, boxH = 62, titleH = 11
+  const t0 = r.time_range.from,
+    t1 = Math.max(r.time_range.to, t0 + 1)
+  const cols = 4,
+    gap = 10,
+    boxW = (w.width - gap * (cols - 1)) / cols,
+    boxH = 62,
+    titleH = 11
   let rowY = doc.y
   series.forEach((s, i) => {
     const col = i % cols
     if (col === 0) {
       if (i > 0) rowY += titleH + boxH + gap
-      if (rowY + titleH + boxH > w.bottom) { doc.addPage(); rowY = doc.y }
+      if (rowY + titleH + boxH > w.bottom) {
+        doc.addPage()
+        rowY = doc.y
+      }
     }
     const x = w.left + col * (boxW + gap)
     // The servo's name has the title row to itself; its peak sits inside the box.
     fittedText(w, w.text(`${s.id}${s.name ? ` ${jointLabel(s.name)}` : ''}`, 40), x, rowY, boxW)
     const y = rowY + titleH
     doc.rect(x, y, boxW, boxH).lineWidth(0.5).strokeColor(RULE).stroke()
-    doc.font('body').fontSize(6).fillColor(MUTED)
+    doc
+      .font('body')
+      .fontSize(6)
+      .fillColor(MUTED)
       .text(`max ${num(Math.max(...s.points.map((p) => p[1])), 1)} °C`, x + 2, y + 2, { width: boxW - 4, align: 'right', lineBreak: false, height: 8 })
     const px = (t: number) => x + ((t - t0) / (t1 - t0)) * boxW
     const py = (v: number) => y + boxH - ((v - lo) / (hi - lo)) * boxH
     if (limit >= lo && limit <= hi) {
-      doc.moveTo(x, py(limit)).lineTo(x + boxW, py(limit)).lineWidth(0.6).dash(2, { space: 2 }).strokeColor(LIMIT).stroke().undash()
+      doc
+        .moveTo(x, py(limit))
+        .lineTo(x + boxW, py(limit))
+        .lineWidth(0.6)
+        .dash(2, { space: 2 })
+        .strokeColor(LIMIT)
+        .stroke()
+        .undash()
     }
     // A gap in the data stays a gap: no line across a time with no readings.
-    const steps = s.points.slice(1).map((p, k) => p[0] - s.points[k][0]).sort((a, b) => a - b)
+    const steps = s.points
+      .slice(1)
+      .map((p, k) => p[0] - s.points[k][0])
+      .sort((a, b) => a - b)
     const maxStep = (steps[Math.floor(steps.length / 2)] ?? 0) * 3
     doc.lineWidth(0.9).strokeColor(LINE)
     s.points.forEach(([t, v], k) => {
-      const X = Math.min(x + boxW, Math.max(x, px(t))), Y = py(v)
+      const X = Math.min(x + boxW, Math.max(x, px(t))),
+        Y = py(v)
       if (k === 0 || t - s.points[k - 1][0] > maxStep) doc.moveTo(X, Y)
       else doc.lineTo(X, Y)
     })
@@ -69,7 +94,10 @@ function temperatureCharts(w: Writer, r: Report) {
     else doc.stroke()
   })
   doc.y = rowY + titleH + boxH + 6
-  w.paragraph(`Each box: ${utc(t0)} to ${utc(t1)} UTC across, ${lo} to ${hi} °C up; dashed red line: the ${limit} °C critical limit.`, { size: 8, color: MUTED })
+  w.paragraph(`Each box: ${utc(t0)} to ${utc(t1)} UTC across, ${lo} to ${hi} °C up; dashed red line: the ${limit} °C critical limit.`, {
+    size: 8,
+    color: MUTED,
+  })
 }
 
 function drawBlock(w: Writer, b: ReportBlock, r: AnyReport) {
@@ -100,7 +128,9 @@ export function renderReportPdf(r: AnyReport, opts: PdfOptions = {}): Promise<Bu
   const subject = fleet ? `Fleet of ${r.figures.robots_in_report} robot${r.figures.robots_in_report === 1 ? '' : 's'}` : `Robot ${r.robot_id}`
   return renderDocument(
     {
-      title: `TonyPi ${fleet ? 'fleet ' : ''}${kind.toLowerCase()} report #${r.id}`, subject: fleet ? 'fleet' : `robot ${r.robot_id}`, createdAt: r.created_at,
+      title: `TonyPi ${fleet ? 'fleet ' : ''}${kind.toLowerCase()} report #${r.id}`,
+      subject: fleet ? 'fleet' : `robot ${r.robot_id}`,
+      createdAt: r.created_at,
       footer: `TonyPi report #${r.id} · ${fleet ? 'fleet' : `robot ${r.robot_id}`}`,
     },
     opts,

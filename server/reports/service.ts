@@ -33,8 +33,14 @@ export interface ReportSummary extends Omit<ReportHeader, 'narrative'> {
 }
 
 /** What the figures column holds: the figures, and the drawing data for the charts beside them. */
-export interface RobotContents { figures: ReportFigures; charts: ReportCharts }
-export interface FleetContents { figures: FleetFigures; charts: FleetCharts }
+export interface RobotContents {
+  figures: ReportFigures
+  charts: ReportCharts
+}
+export interface FleetContents {
+  figures: FleetFigures
+  charts: FleetCharts
+}
 export type StoredContents = RobotContents | FleetContents
 
 /** Refused because the service is stopping or enough generations are already running. */
@@ -64,7 +70,11 @@ export class ReportGenerations {
     if (this.inflight.size >= this.max) throw new ReportBusy(`${this.inflight.size} reports are being generated; try again in a moment`)
     const run = work()
     this.inflight.add(run)
-    try { return await run } finally { this.inflight.delete(run) }
+    try {
+      return await run
+    } finally {
+      this.inflight.delete(run)
+    }
   }
 
   async close(): Promise<void> {

@@ -31,11 +31,22 @@ describe('benchmark results', () => {
     try {
       const paths = { results: join(dir, 'results.json'), readme: join(dir, 'README.md') }
       writeFileSync(paths.readme, `# x\n\n${TABLE_START}\n${TABLE_END}\n\nafter\n`)
-      const fig = (section: string, name: string, value: number): Figure => ({ section, name, value, unit: 'MB/h', goal: '<= 15', pass: value <= 15, detail: '' })
+      const fig = (section: string, name: string, value: number): Figure => ({
+        section,
+        name,
+        value,
+        unit: 'MB/h',
+        goal: '<= 15',
+        pass: value <= 15,
+        detail: '',
+      })
       writeResults([fig('store', 'wear', 29.2), fig('soak', 'rss', 70)], ['store', 'soak'], new Date('2026-01-01T00:00:00Z'), paths)
       writeResults([fig('store', 'wear', 12.4)], ['store'], new Date('2026-02-01T00:00:00Z'), paths)
       const r = readResults(paths.results)
-      expect(r.figures.map((f) => [f.section, f.value, f.measured_at])).toEqual([['soak', 70, '2026-01-01'], ['store', 12.4, '2026-02-01']])
+      expect(r.figures.map((f) => [f.section, f.value, f.measured_at])).toEqual([
+        ['soak', 70, '2026-01-01'],
+        ['store', 12.4, '2026-02-01'],
+      ])
       const readme = readFileSync(paths.readme, 'utf8')
       expect(readme).toBe(withTable(`# x\n\n${TABLE_START}\n${TABLE_END}\n\nafter\n`, r))
       expect(readme).toContain('| store | wear | 12.4 MB/h | <= 15 | yes | 2026-02-01 |')
@@ -51,11 +62,20 @@ describe('benchmark results', () => {
     try {
       const paths = { results: join(dir, 'results.json'), readme: join(dir, 'README.md') }
       writeFileSync(paths.readme, `${TABLE_START}\n${TABLE_END}\n`)
-      const curve = { title: 'Day soak', columns: ['minute', 'edge RSS MB'], rows: [[0, 61.23], [15, 62.5]] }
+      const curve = {
+        title: 'Day soak',
+        columns: ['minute', 'edge RSS MB'],
+        rows: [
+          [0, 61.23],
+          [15, 62.5],
+        ],
+      }
       writeResults([], ['day'], new Date('2026-03-01T00:00:00Z'), paths, { day: curve })
       writeResults([], ['store'], new Date('2026-03-02T00:00:00Z'), paths)
       expect(readResults(paths.results).curves).toEqual({ day: { ...curve, measured_at: '2026-03-01' } })
-      expect(readFileSync(paths.readme, 'utf8')).toContain('Day soak (measured 2026-03-01):\n\n| minute | edge RSS MB |\n|---|---|\n| 0 | 61.2 |\n| 15 | 62.5 |')
+      expect(readFileSync(paths.readme, 'utf8')).toContain(
+        'Day soak (measured 2026-03-01):\n\n| minute | edge RSS MB |\n|---|---|\n| 0 | 61.2 |\n| 15 | 62.5 |',
+      )
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

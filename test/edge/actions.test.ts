@@ -51,7 +51,10 @@ describe('action groups', () => {
     expect(playing.playing.name).toBe('wave')
     await waitFor('waving', async () => (await (await h.api('/api/v1/actions', { token: op })).json()).playing?.progress?.frame >= 2)
     expect((await command({ type: 'action.stop' })).status).toBe(202)
-    const rec = await waitFor('wave ended', async () => { const x = await record('wave-1'); return x.state === 'done' ? x : null })
+    const rec = await waitFor('wave ended', async () => {
+      const x = await record('wave-1')
+      return x.state === 'done' ? x : null
+    })
     expect(rec.reason).toMatch(/stopped after \d+ of endless frames/)
   })
 
@@ -62,7 +65,14 @@ describe('action groups', () => {
     const e = await command({ type: 'estop', reason: 'test' })
     try {
       expect(e.status).toBe(202)
-      const rec = await waitFor('aborted', async () => { const x = await record('fwd-1'); return x.state === 'failed' ? x : null }, 2000)
+      const rec = await waitFor(
+        'aborted',
+        async () => {
+          const x = await record('fwd-1')
+          return x.state === 'failed' ? x : null
+        },
+        2000,
+      )
       expect(rec.reason).toContain('emergency stop')
       // No frame after the stop: the group's record was closed within one frame of it.
       expect(rec.updated_at - stoppedAt).toBeLessThan(1000)
@@ -105,7 +115,11 @@ describe('action groups', () => {
     c.publish('tonypi/commands/testbot', JSON.stringify({ type: 'battery_request', id: 'lg-bat' }))
     const bat = await waitFor('battery reply', () => replies.find((r) => r.command_id === 'lg-bat'))
     // Its client's reply shape (robot_client/tonypi_client.py handle_battery_request).
-    expect(bat).toMatchObject({ success: true, message: 'Battery status retrieved', data: { battery_level: expect.any(Number), voltage: expect.any(Number), charging: false } })
+    expect(bat).toMatchObject({
+      success: true,
+      message: 'Battery status retrieved',
+      data: { battery_level: expect.any(Number), voltage: expect.any(Number), charging: false },
+    })
     c.publish('tonypi/commands/testbot', JSON.stringify({ type: 'shutdown', id: 'lg-off' }))
     expect((await waitFor('shutdown reply', () => replies.find((r) => r.command_id === 'lg-off'))).message).toContain('not accepted')
     c.end(true)
@@ -144,7 +158,14 @@ describe('walking', () => {
     await wcommand({ id: 'walk-1', type: 'action.run', name: 'go_forward', repeat: 0 })
     await waitFor('striding', async () => (await (await w.api('/api/v1/actions', { token: wop })).json()).playing?.progress?.repetition >= 2, 5000)
     expect((await wcommand({ type: 'action.stop' })).state).toBe('accepted')
-    const rec = await waitFor('walk ended', async () => { const x = await wrecord('walk-1'); return x.state === 'done' ? x : null }, 5000)
+    const rec = await waitFor(
+      'walk ended',
+      async () => {
+        const x = await wrecord('walk-1')
+        return x.state === 'done' ? x : null
+      },
+      5000,
+    )
     expect(rec.reason).toMatch(/stopped after \d+ of endless frames/)
     await waitFor('standing', async () => (await wpositions()).every((p, i) => Math.abs(p - STAND[i]) <= 3), 3000)
   })
@@ -154,7 +175,14 @@ describe('walking', () => {
     await waitFor('striding', async () => (await (await w.api('/api/v1/actions', { token: wop })).json()).playing?.progress?.repetition >= 2, 5000)
     try {
       await wcommand({ type: 'estop', reason: 'test' })
-      const rec = await waitFor('aborted', async () => { const x = await wrecord('walk-2'); return x.state === 'failed' ? x : null }, 2000)
+      const rec = await waitFor(
+        'aborted',
+        async () => {
+          const x = await wrecord('walk-2')
+          return x.state === 'failed' ? x : null
+        },
+        2000,
+      )
       expect(rec.reason).toContain('emergency stop')
       const at = await positionSweeps(w.edge.bus, 4)
       const later = await positionSweeps(w.edge.bus, 18) // 900 ms of sweeps, longer than the end group's first two frames

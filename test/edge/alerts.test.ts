@@ -25,11 +25,18 @@ beforeAll(async () => {
     c.once('connect', () => resolve(c))
     c.once('error', reject)
   })
-  mq.on('message', (topic, payload) => { if (topic === 'tonypi/system/alerts') published.push(JSON.parse(payload.toString())) })
+  mq.on('message', (topic, payload) => {
+    if (topic === 'tonypi/system/alerts') published.push(JSON.parse(payload.toString()))
+  })
   await mq.subscribeAsync('tonypi/system/alerts')
   ws = new WebSocket(`ws://127.0.0.1:${h.edge.httpPort}/api/v1/live`, liveProtocols(viewer))
-  ws.onmessage = (e) => { const m = JSON.parse(String(e.data)); if (m.type === 'event') live.push(m) }
-  await new Promise((r) => { ws.onopen = r })
+  ws.onmessage = (e) => {
+    const m = JSON.parse(String(e.data))
+    if (m.type === 'event') live.push(m)
+  }
+  await new Promise((r) => {
+    ws.onopen = r
+  })
 })
 afterAll(async () => {
   ws?.close()
@@ -69,11 +76,15 @@ describe('an alert from end to end', () => {
     expect(resolved.resolved_at).toBeGreaterThanOrEqual(a.created_at)
     expect((await alerts(`type=pi_undervoltage&resolved=true`)).some((x) => x.id === a.id)).toBe(true)
 
-    const events = await waitFor('alert events in the event log', () => {
-      const rows = h.edge.ctx.db.$client.query("SELECT data FROM events WHERE kind = 'alert'").all() as { data: string }[]
-      const mine = rows.map((r) => JSON.parse(r.data) as AlertMessage).filter((m) => m.id === a.id)
-      return mine.length >= 2 ? mine : null
-    }, 4000)
+    const events = await waitFor(
+      'alert events in the event log',
+      () => {
+        const rows = h.edge.ctx.db.$client.query("SELECT data FROM events WHERE kind = 'alert'").all() as { data: string }[]
+        const mine = rows.map((r) => JSON.parse(r.data) as AlertMessage).filter((m) => m.id === a.id)
+        return mine.length >= 2 ? mine : null
+      },
+      4000,
+    )
     expect(events.map((e) => e.change)).toEqual(['open', 'resolve'])
   })
 
@@ -152,7 +163,16 @@ describe('rules', () => {
   test('viewers read the rules with their units; only admins edit them, and inconsistent edits are refused', async () => {
     const rules = await (await h.api('/api/v1/alerts/rules', { token: await h.tokenFor('viewer') })).json()
     const temp = rules.find((r: { metric: string }) => r.metric === 'servo_temperature')
-    expect(temp).toMatchObject({ direction: 'high', warning: 65, critical: 75, min_duration_s: 2, hysteresis: 3, auto_resolve: true, enabled: true, unit: '°C' })
+    expect(temp).toMatchObject({
+      direction: 'high',
+      warning: 65,
+      critical: 75,
+      min_duration_s: 2,
+      hysteresis: 3,
+      auto_resolve: true,
+      enabled: true,
+      unit: '°C',
+    })
     const volts = rules.find((r: { metric: string }) => r.metric === 'servo_voltage')
     expect(volts).toMatchObject({ direction: 'low', warning: 6.4, critical: 6.0 }) // the test edge has a 2S pack
 

@@ -5,7 +5,13 @@ import type { Role } from '../../core/schemas.ts'
 import { startTestEdge, type EdgeHarness } from '../support/edge-harness.ts'
 
 type Need = Role | 'public'
-interface Route { method: string; path: string; need: Need; body?: unknown; ok: number[] }
+interface Route {
+  method: string
+  path: string
+  need: Need
+  body?: unknown
+  ok: number[]
+}
 
 // `ok`: the statuses a caller with enough rights may get (the request may still be refused
 // for its content, e.g. a 404 for an unknown id), never 401/403.
@@ -77,8 +83,9 @@ afterAll(() => h.stop())
 describe('every route x role', () => {
   test('the table covers every route in the OpenAPI document', async () => {
     const spec = await (await h.api('/api/v1/openapi.json')).json()
-    const documented = Object.entries(spec.paths as Record<string, Record<string, unknown>>)
-      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{[^}]+\}/g, ':x')}`))
+    const documented = Object.entries(spec.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{[^}]+\}/g, ':x')}`),
+    )
     const inTable = new Set(ROUTES.map((r) => `${r.method} ${r.path.split('?')[0].replace(/\/(1|999|testbot|none)(?=\/|$)/g, '/:x')}`))
     // The metrics are not a role's: a metrics-scope token, an admin, or loopback (test/ops/metrics.test.ts).
     const elsewhere = new Set(['POST /api/v1/auth/me/tokens/revoke', 'GET /api/v1/metrics'])
@@ -120,10 +127,18 @@ describe('login', () => {
   })
 
   test('a password change invalidates older tokens', async () => {
-    const create = await h.api('/api/v1/users', { token: tokens.admin, method: 'POST', json: { username: 'changer', password: 'first-password', role: 'viewer' } })
+    const create = await h.api('/api/v1/users', {
+      token: tokens.admin,
+      method: 'POST',
+      json: { username: 'changer', password: 'first-password', role: 'viewer' },
+    })
     expect(create.status).toBe(201)
     const t1 = await h.login('changer', 'first-password')
-    const ch = await h.api('/api/v1/auth/me/password', { token: t1, method: 'POST', json: { current_password: 'first-password', new_password: 'second-password' } })
+    const ch = await h.api('/api/v1/auth/me/password', {
+      token: t1,
+      method: 'POST',
+      json: { current_password: 'first-password', new_password: 'second-password' },
+    })
     expect(ch.status).toBe(200)
     expect((await h.api('/api/v1/auth/me', { token: t1 })).status).toBe(401)
     const t2 = await h.login('changer', 'second-password')

@@ -67,7 +67,13 @@ describe('edge CLI', () => {
       const r = await run({ TONYPI_PROFILE: 'tonypi-hat', TONYPI_DATA_DIR: dir, TONYPI_HTTP_PORT: '0', TONYPI_MQTT_PORT: '0' })
       expect(r.code).toBe(2)
       expect(r.err).toContain('cannot reach the robot: no GPIO here')
-      const r2 = await run({ TONYPI_PROFILE: 'tonypi-board', TONYPI_SERIAL_PORT: '/dev/tonypi-missing', TONYPI_DATA_DIR: dir, TONYPI_HTTP_PORT: '0', TONYPI_MQTT_PORT: '0' })
+      const r2 = await run({
+        TONYPI_PROFILE: 'tonypi-board',
+        TONYPI_SERIAL_PORT: '/dev/tonypi-missing',
+        TONYPI_DATA_DIR: dir,
+        TONYPI_HTTP_PORT: '0',
+        TONYPI_MQTT_PORT: '0',
+      })
       expect(r2.code).toBe(2)
       expect(r2.err).toContain('/dev/tonypi-missing: no such device')
     } finally {

@@ -28,7 +28,16 @@ describe('commands', () => {
     expect(r.body.state).toBe('accepted')
     // Every reading on the way: a move that jumped to its target would show none partway.
     const seen: number[] = []
-    await waitFor('servo 7 at 650', async () => { const p = (await servo(7)).position; seen.push(p); return Math.abs(p - 650) <= 3 }, 1500, 10)
+    await waitFor(
+      'servo 7 at 650',
+      async () => {
+        const p = (await servo(7)).position
+        seen.push(p)
+        return Math.abs(p - 650) <= 3
+      },
+      1500,
+      10,
+    )
     expect(seen.some((p) => p > 660 && p < 790)).toBe(true) // from 800 toward 650, partway
   })
 
@@ -67,10 +76,14 @@ describe('commands', () => {
     expect(rec).toMatchObject({ user: 'operator-user', origin: 'api', type: 'servo.torque', body: { type: 'servo.torque', ids: [2], on: false } })
     const dup = await command({ id: 'audit-1', type: 'stop' })
     expect(dup.body.reason).toContain('duplicate command id')
-    await waitFor('torque off reported', async () => {
-      const st = await (await h.api('/api/v1/robot/status', { token: op })).json()
-      return st.servos.find((s: { id: number }) => s.id === 2).torque === false
-    }, 20_000)
+    await waitFor(
+      'torque off reported',
+      async () => {
+        const st = await (await h.api('/api/v1/robot/status', { token: op })).json()
+        return st.servos.find((s: { id: number }) => s.id === 2).torque === false
+      },
+      20_000,
+    )
   })
 
   test('a flood of commands is rate limited', async () => {

@@ -31,20 +31,32 @@ const call = async (path: string, init: { method?: string; token?: string; json?
   const r = await h.api(path, init)
   const text = await r.text()
   let body: any = text
-  try { body = JSON.parse(text) } catch { /* CSV or empty */ }
+  try {
+    body = JSON.parse(text)
+  } catch {
+    /* CSV or empty */
+  }
   return { status: r.status, body, headers: r.headers }
 }
-const logsOf = async (category: string) => (await call(`/api/v1/logs?category=${category}`, { token: viewer })).body.logs as { message: string; details: Record<string, unknown> }[]
+const logsOf = async (category: string) =>
+  (await call(`/api/v1/logs?category=${category}`, { token: viewer })).body.logs as { message: string; details: Record<string, unknown> }[]
 
 describe("PUT robots/{id}: the edge's own robot", () => {
   test('an admin edits name, description, location and notes; a blank clears; the edit is logged', async () => {
-    const r = await call('/api/v1/robots/testbot', { method: 'PUT', token: admin, json: { name: 'Tony', description: 'demo unit', location: 'Lab 2', notes: 'left knee squeaks' } })
+    const r = await call('/api/v1/robots/testbot', {
+      method: 'PUT',
+      token: admin,
+      json: { name: 'Tony', description: 'demo unit', location: 'Lab 2', notes: 'left knee squeaks' },
+    })
     expect(r.status).toBe(200)
     expect(r.body).toMatchObject({ robot_id: 'testbot', name: 'Tony', description: 'demo unit', location: 'Lab 2', notes: 'left knee squeaks' })
     const cleared = await call('/api/v1/robots/testbot', { method: 'PUT', token: admin, json: { notes: '  ', location: null } })
     expect(cleared.body).toMatchObject({ name: 'Tony', description: 'demo unit', location: null, notes: null })
     expect((await call('/api/v1/robots/testbot', { token: viewer })).body).toMatchObject({ name: 'Tony', location: null })
-    const edits = await waitFor('the edits in the log', async () => { const l = await logsOf('robot.edited'); return l.length >= 2 ? l : null })
+    const edits = await waitFor('the edits in the log', async () => {
+      const l = await logsOf('robot.edited')
+      return l.length >= 2 ? l : null
+    })
     expect(edits[0].message).toContain('admin')
     expect(edits[0].details.fields).toEqual(['location', 'notes'])
   })
@@ -63,7 +75,12 @@ describe("PUT robots/{id}: the edge's own robot", () => {
     expect((await call('/api/v1/robots/otherbot', { method: 'PUT', token: admin, json: { name: 'x' } })).status).toBe(404)
     expect((await call('/api/v1/robots/testbot', { method: 'PUT', token: operator, json: { name: 'op' } })).status).toBe(403)
     expect((await call('/api/v1/robots/testbot', { method: 'PUT', token: viewer, json: { name: 'viewer' } })).status).toBe(403)
-    expect((await call('/api/v1/robots/testbot', { token: viewer })).body).toMatchObject({ name: before.name, description: before.description, location: before.location, notes: before.notes })
+    expect((await call('/api/v1/robots/testbot', { token: viewer })).body).toMatchObject({
+      name: before.name,
+      description: before.description,
+      location: before.location,
+      notes: before.notes,
+    })
   })
 })
 
@@ -75,7 +92,15 @@ describe('alerts: manual, counted, acknowledged all at once', () => {
     const before = (await call('/api/v1/alerts/stats', { token: viewer })).body
     const r = await raise({ severity: 'warning', title: 'smoke near servo 3', message: 'seen by the window' })
     expect(r.status).toBe(201)
-    expect(r.body).toMatchObject({ type: 'manual', severity: 'warning', title: 'smoke near servo 3', message: 'seen by the window', resolved: false, acknowledged: false, robot_id: 'testbot' })
+    expect(r.body).toMatchObject({
+      type: 'manual',
+      severity: 'warning',
+      title: 'smoke near servo 3',
+      message: 'seen by the window',
+      resolved: false,
+      acknowledged: false,
+      robot_id: 'testbot',
+    })
     expect(r.body.source).toStartWith('operator-user@')
     // A second one with the same title is its own alert, not an update of the first.
     const again = await raise({ severity: 'critical', title: 'smoke near servo 3' })
@@ -93,7 +118,13 @@ describe('alerts: manual, counted, acknowledged all at once', () => {
 
   test('bad manual alerts and bad stats windows are 400 and store nothing; viewers may not raise', async () => {
     const n = await manualCount()
-    for (const json of [{ severity: 'dire', title: 'x' }, { severity: 'info', title: '' }, { severity: 'info' }, { severity: 'info', title: 't'.repeat(201) }, { severity: 'info', title: 'x', type: 'battery' }]) {
+    for (const json of [
+      { severity: 'dire', title: 'x' },
+      { severity: 'info', title: '' },
+      { severity: 'info' },
+      { severity: 'info', title: 't'.repeat(201) },
+      { severity: 'info', title: 'x', type: 'battery' },
+    ]) {
       const r = await raise(json)
       expect(`${JSON.stringify(json).slice(0, 50)} ${r.status}`).toBe(`${JSON.stringify(json).slice(0, 50)} 400`)
     }
@@ -113,11 +144,18 @@ describe('alerts: manual, counted, acknowledged all at once', () => {
     expect(r.body.ids).toEqual(expect.arrayContaining([a.id, b.id]))
     expect(r.body.ids).not.toContain(c.id)
     expect(r.body.acknowledged).toBe(r.body.ids.length)
-    const list = (await call('/api/v1/alerts?type=manual&limit=1000', { token: viewer })).body as { id: number; acknowledged: boolean; acknowledged_by: string | null }[]
+    const list = (await call('/api/v1/alerts?type=manual&limit=1000', { token: viewer })).body as {
+      id: number
+      acknowledged: boolean
+      acknowledged_by: string | null
+    }[]
     expect(list.find((x) => x.id === a.id)).toMatchObject({ acknowledged: true, acknowledged_by: 'operator-user' })
     expect(list.find((x) => x.id === c.id)).toMatchObject({ acknowledged: false })
     // Nothing left to do: a second call acknowledges none.
-    expect((await call('/api/v1/alerts/acknowledge-all', { method: 'POST', token: operator, json: { type: 'manual', severity: 'info' } })).body).toEqual({ acknowledged: 0, ids: [] })
+    expect((await call('/api/v1/alerts/acknowledge-all', { method: 'POST', token: operator, json: { type: 'manual', severity: 'info' } })).body).toEqual({
+      acknowledged: 0,
+      ids: [],
+    })
   })
 
   test('acknowledge-all: a bad filter is 400 and acknowledges nothing; viewers are refused', async () => {
@@ -129,7 +167,9 @@ describe('alerts: manual, counted, acknowledged all at once', () => {
       const r = await call('/api/v1/alerts/acknowledge-all', { method: 'POST', token: operator, json })
       expect(`${JSON.stringify(json).slice(0, 50)} ${r.status}`).toBe(`${JSON.stringify(json).slice(0, 50)} 400`)
     }
-    expect((await call('/api/v1/alerts/acknowledge-all', { method: 'POST', token: operator, json: { sevrity: 'info' } })).body.message).toMatch(/unknown field "sevrity": a filter has severity/)
+    expect((await call('/api/v1/alerts/acknowledge-all', { method: 'POST', token: operator, json: { sevrity: 'info' } })).body.message).toMatch(
+      /unknown field "sevrity": a filter has severity/,
+    )
     expect((await call('/api/v1/alerts/acknowledge-all', { method: 'POST', token: viewer, json: {} })).status).toBe(403)
     expect(await open()).toBe(before)
   })
@@ -137,7 +177,8 @@ describe('alerts: manual, counted, acknowledged all at once', () => {
 
 describe('GET logs/stats', () => {
   test('counts by level and category agree with the log itself, under the same filters', async () => {
-    for (const m of ['one', 'two', 'three']) expect((await call('/api/v1/logs', { method: 'POST', token: operator, json: { message: `stats ${m}` } })).status).toBe(201)
+    for (const m of ['one', 'two', 'three'])
+      expect((await call('/api/v1/logs', { method: 'POST', token: operator, json: { message: `stats ${m}` } })).status).toBe(201)
     const s = (await call('/api/v1/logs/stats?category=note', { token: viewer })).body
     const listed = (await call('/api/v1/logs?category=note&limit=1000', { token: viewer })).body
     expect(s.total).toBe(listed.total)
@@ -214,8 +255,14 @@ describe('users: deactivate and reactivate', () => {
     return r.body.id as number
   }
   const login = (username: string) => call('/api/v1/auth/login', { method: 'POST', json: { username, password: `${username}-password` } })
-  const mqttOutcome = (username: string, password: string) => connectMqtt(`mqtt://127.0.0.1:${h.edge.mqttPort}`, { username, password })
-    .then((c) => { c.end(true); return 'connected' }, (e: Error) => e.message)
+  const mqttOutcome = (username: string, password: string) =>
+    connectMqtt(`mqtt://127.0.0.1:${h.edge.mqttPort}`, { username, password }).then(
+      (c) => {
+        c.end(true)
+        return 'connected'
+      },
+      (e: Error) => e.message,
+    )
 
   test('a deactivated user cannot log in, their tokens and broker login stop; reactivated, they log in again but old tokens stay dead', async () => {
     const id = await create('dana')
@@ -235,7 +282,9 @@ describe('users: deactivate and reactivate', () => {
     expect(await mqttOutcome('dana', 'dana-password')).not.toBe('connected')
     expect(await mqttOutcome('dana', token)).not.toBe('connected')
     expect((await call('/api/v1/users', { token: admin })).body.find((u: { id: number }) => u.id === id)).toMatchObject({ is_active: false })
-    const failed = await waitFor('the refused login in the log', async () => (await logsOf('login')).find((l) => l.details.username === 'dana' && l.details.reason === 'account deactivated'))
+    const failed = await waitFor('the refused login in the log', async () =>
+      (await logsOf('login')).find((l) => l.details.username === 'dana' && l.details.reason === 'account deactivated'),
+    )
     expect(failed.details.ok).toBe(false)
 
     const on = await call(`/api/v1/users/${id}`, { method: 'PUT', token: admin, json: { is_active: true } })
@@ -267,7 +316,15 @@ describe('users: deactivate and reactivate', () => {
 describe('a hub user deactivated on the hub', () => {
   test('cannot log in on the robot either; a hub that does not send is_active leaves them active', async () => {
     const login = () => call('/api/v1/auth/login', { method: 'POST', json: { username: 'from-hub', password: 'from-hub-password' } })
-    const u = { hub_id: 77, username: 'from-hub', role: 'operator' as const, password_hash: await Bun.password.hash('from-hub-password'), email: null, token_version: 1, updated_at: Date.now() }
+    const u = {
+      hub_id: 77,
+      username: 'from-hub',
+      role: 'operator' as const,
+      password_hash: await Bun.password.hash('from-hub-password'),
+      email: null,
+      token_version: 1,
+      updated_at: Date.now(),
+    }
     applyHubUsers(h.edge.ctx.db, [u], Date.now())
     expect((await login()).status).toBe(200)
     const off = applyHubUsers(h.edge.ctx.db, [{ ...u, is_active: false }], Date.now())
@@ -292,9 +349,10 @@ describe("a robot's existing database", () => {
     writeFileSync(journalPath, JSON.stringify(journal))
     const sqlite = new Database(join(dir, 'edge.db'))
     migrate(drizzle(sqlite), { migrationsFolder: before })
-    expect((sqlite.query('SELECT name FROM pragma_table_info(\'users\')').all() as { name: string }[]).map((c) => c.name)).not.toContain('is_active')
+    expect((sqlite.query("SELECT name FROM pragma_table_info('users')").all() as { name: string }[]).map((c) => c.name)).not.toContain('is_active')
     const now = Date.now()
-    sqlite.query('INSERT INTO users (username, password_hash, role, token_version, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)')
+    sqlite
+      .query('INSERT INTO users (username, password_hash, role, token_version, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)')
       .run('old-timer', await Bun.password.hash('old-timer-password'), 'operator', now, now)
     sqlite.close()
 

@@ -35,12 +35,19 @@ describe('durability', () => {
       expect(servos.points.length).toBeGreaterThanOrEqual(10)
       // Readings taken after the restart, stored; stopping folds them into chunks (edge/store/tick-journal.ts).
       const after = Date.now()
-      await waitFor('readings stored after the restart', () => b.edge.ctx.store.querySamples('servos', after, Date.now(), { source: '1' }).samples.length >= 5, 10_000, 50)
+      await waitFor(
+        'readings stored after the restart',
+        () => b.edge.ctx.store.querySamples('servos', after, Date.now(), { source: '1' }).samples.length >= 5,
+        10_000,
+        50,
+      )
       await b.stop({ keepData: true })
       const db = new Database(join(dir, 'edge.db'))
       const seqs = db.query('SELECT seq FROM chunks WHERE seq > ? ORDER BY seq').all(seqBefore) as { seq: number }[]
       expect(seqs.length).toBeGreaterThan(0)
-      expect(seqs[0].seq).toBe(seqBefore + 1 + (db.query('SELECT count(*) c FROM events WHERE seq BETWEEN ? AND ?').get(seqBefore, seqs[0].seq) as { c: number }).c)
+      expect(seqs[0].seq).toBe(
+        seqBefore + 1 + (db.query('SELECT count(*) c FROM events WHERE seq BETWEEN ? AND ?').get(seqBefore, seqs[0].seq) as { c: number }).c,
+      )
       db.close()
     } finally {
       rmSync(dir, { recursive: true, force: true })
@@ -53,10 +60,18 @@ describe('durability', () => {
       const child = Bun.spawn([BUN, 'edge/main.ts'], {
         cwd: join(import.meta.dir, '..', '..'),
         env: {
-          ...process.env, TONYPI_DATA_DIR: dir, TONYPI_HTTP_PORT: '0', TONYPI_MQTT_PORT: '0', TONYPI_HTTP_HOST: '127.0.0.1',
-          TONYPI_MQTT_HOST: '127.0.0.1', TONYPI_ADMIN_PASSWORD: ADMIN_PASSWORD, TONYPI_ROBOT_ID: 'killbot', TONYPI_TICK_MS: '250',
+          ...process.env,
+          TONYPI_DATA_DIR: dir,
+          TONYPI_HTTP_PORT: '0',
+          TONYPI_MQTT_PORT: '0',
+          TONYPI_HTTP_HOST: '127.0.0.1',
+          TONYPI_MQTT_HOST: '127.0.0.1',
+          TONYPI_ADMIN_PASSWORD: ADMIN_PASSWORD,
+          TONYPI_ROBOT_ID: 'killbot',
+          TONYPI_TICK_MS: '250',
         },
-        stdout: 'pipe', stderr: 'pipe',
+        stdout: 'pipe',
+        stderr: 'pipe',
       })
       const dbPath = join(dir, 'edge.db')
       // Ticks are durable in the tick journal at once and reach the database once a minute

@@ -24,10 +24,14 @@ async function status(h: EdgeHarness, token: string) {
 
 /** robot/status once every servo has been read (fresh, with a temperature), and the IMU and battery. */
 function fullStatus(h: EdgeHarness, token: string) {
-  return waitFor('all servos read', async () => {
-    const s = await status(h, token)
-    return s.servos.every((x: { stale: boolean; temperature_c: number | null }) => !x.stale && x.temperature_c !== null) && s.imu && s.battery ? s : null
-  }, 10_000)
+  return waitFor(
+    'all servos read',
+    async () => {
+      const s = await status(h, token)
+      return s.servos.every((x: { stale: boolean; temperature_c: number | null }) => !x.stale && x.temperature_c !== null) && s.imu && s.battery ? s : null
+    },
+    10_000,
+  )
 }
 
 describe('tonypi-hat: LX bus on a pty behind direction pins 27,4, MPU6050 and battery on I2C', () => {
@@ -78,11 +82,18 @@ describe('tonypi-hat: LX bus on a pty behind direction pins 27,4, MPU6050 and ba
     const since = Date.now() - 50
     const targets = SERVOS.map((s) => ({ id: s.id, position: 480 + s.id }))
     expect((await h.api('/api/v1/command', { method: 'POST', token, json: { type: 'servo.move', targets, duration_ms: 600 } })).status).toBe(202)
-    const frames = await waitFor('16 move frames', () => { const f = sim.device.received.filter((x) => x.atMs >= since && x.cmd === 1); return f.length === 16 ? f : null })
+    const frames = await waitFor('16 move frames', () => {
+      const f = sim.device.received.filter((x) => x.atMs >= since && x.cmd === 1)
+      return f.length === 16 ? f : null
+    })
     expect(frames.map((f) => f.id)).toEqual(SERVOS.map((s) => s.id))
     // Back to back on the simulated wire: 16 frames of 10 bytes, each stamped at its last stop bit.
     expect(frames[15].atMs - frames[0].atMs).toBeCloseTo((15 * 10 * 10 * 1000) / 115_200, 1)
-    await waitFor('pose reached', async () => (await status(h, token)).servos.every((s: { id: number; position: number }) => Math.abs(s.position - (480 + s.id)) <= 4), 3000)
+    await waitFor(
+      'pose reached',
+      async () => (await status(h, token)).servos.every((s: { id: number; position: number }) => Math.abs(s.position - (480 + s.id)) <= 4),
+      3000,
+    )
   })
 
   test('a move arrives as the exact LX bytes, and e-stop as one broadcast MOVE_STOP', async () => {
@@ -110,7 +121,10 @@ describe('tonypi-hat: LX bus on a pty behind direction pins 27,4, MPU6050 and ba
     // position sweep that raises servo.recovered, so wait for the event itself.
     const servoEvents = () => {
       h.edge.ctx.store.flush(Date.now())
-      return h.edge.ctx.store.queryEvents({ limit: 1000 }).filter((e) => e.kind.startsWith('servo.')).map((e) => `${e.kind}:${(e.data as { servo_id: number }).servo_id}`)
+      return h.edge.ctx.store
+        .queryEvents({ limit: 1000 })
+        .filter((e) => e.kind.startsWith('servo.'))
+        .map((e) => `${e.kind}:${(e.data as { servo_id: number }).servo_id}`)
     }
     await waitFor('servo.recovered stored', () => servoEvents().includes('servo.recovered:7'), 5000)
     expect(servoEvents()).toEqual(['servo.recovered:7', 'servo.silent:7'])
@@ -161,7 +175,18 @@ describe('tonypi-board: STM32 controller board on a pty', () => {
 
   test('a two-servo move is one frame with the exact bytes; buzzer and LED reach the board', async () => {
     const since = Date.now() - 50
-    await h.api('/api/v1/command', { method: 'POST', token, json: { type: 'servo.move', targets: [{ id: 1, position: 500 }, { id: 2, position: 600 }], duration_ms: 500 } })
+    await h.api('/api/v1/command', {
+      method: 'POST',
+      token,
+      json: {
+        type: 'servo.move',
+        targets: [
+          { id: 1, position: 500 },
+          { id: 2, position: 600 },
+        ],
+        duration_ms: 500,
+      },
+    })
     const f = await waitFor('set positions', () => sim.device.received.filter((x) => x.atMs >= since).find((x) => x.func === 5 && x.data[0] === 1))
     expect(hex(f.bytes)).toBe('aa 55 05 0a 01 f4 01 02 01 f4 01 02 58 02 9a') // HARDWARE.md's vector
     await h.api('/api/v1/command', { method: 'POST', token, json: { type: 'buzzer', freq_hz: 2000, on_ms: 100, off_ms: 100, repeat: 2 } })
@@ -184,7 +209,10 @@ describe('tonypi-hat through the profile: an MPU6500 and no battery monitor', ()
     sim = startLxSimulator({ seed: 6, lx: { hat: { gpio, txEnable: 27, rxEnable: 4 } } })
     // Only the IMU on the bus, and it is an MPU6500: many hats have no battery monitor at 0x7A.
     i2c.attach(MPU6050_ADDR, new SimulatedMpu6050(sim.device.model, { whoAmI: 0x70 }))
-    const cfg = loadEdgeConfig({ defaults: { robotId: 'testbot' }, env: { TONYPI_PROFILE: 'tonypi-hat', TONYPI_SERIAL_PORT: sim.path, TONYPI_I2C_BUS: '/dev/i2c-1' } })
+    const cfg = loadEdgeConfig({
+      defaults: { robotId: 'testbot' },
+      env: { TONYPI_PROFILE: 'tonypi-hat', TONYPI_SERIAL_PORT: sim.path, TONYPI_I2C_BUS: '/dev/i2c-1' },
+    })
     const log = createLogger({ sink: (l) => lines.push(JSON.parse(l)) })
     const driver = await openRobotDriver(cfg, log, { gpio: gpio.open, i2c: () => i2c })
     h = await startTestEdge({}, { driver })
@@ -196,14 +224,20 @@ describe('tonypi-hat through the profile: an MPU6500 and no battery monitor', ()
   })
 
   test('battery null, said once in one clear line, and the missing device is never asked again', async () => {
-    const st = await waitFor('servos and IMU', async () => {
-      const s = await status(h, token)
-      return s.servos.every((x: { stale: boolean }) => !x.stale) && s.imu ? s : null
-    }, 10_000)
+    const st = await waitFor(
+      'servos and IMU',
+      async () => {
+        const s = await status(h, token)
+        return s.servos.every((x: { stale: boolean }) => !x.stale) && s.imu ? s : null
+      },
+      10_000,
+    )
     expect(st.battery).toBeNull()
     const battery = lines.filter((l) => l.msg.includes('0x7a'))
     expect(battery).toEqual([{ ...battery[0], level: 'info' }])
-    expect(battery[0].msg).toContain("battery: no battery monitor at I2C 0x7a (nothing answers there); it is on HiWonder's ArmPi hat and not on every TonyPi hat")
+    expect(battery[0].msg).toContain(
+      "battery: no battery monitor at I2C 0x7a (nothing answers there); it is on HiWonder's ArmPi hat and not on every TonyPi hat",
+    )
     // A second and more of IMU sampling (100 Hz), while the battery poller would have run at 1 Hz.
     const imuReads = () => i2c.log.filter((t) => t.addr === MPU6050_ADDR && t.readLen === 14).length
     const from = imuReads()

@@ -44,10 +44,14 @@ describe('jobs through the API', () => {
     const r = await h.api('/api/v1/jobs', { method: 'POST', token: operator, json: { task_name: 'stand up', action: { name: 'stand' } } })
     const job = await r.json()
     expect(job).toMatchObject({ status: 'started', action: { name: 'stand' } })
-    const done = await waitFor('action job done', async () => {
-      const j = await (await h.api(`/api/v1/jobs/${job.id}`, { token: viewer })).json()
-      return j.finished_at ? j : null
-    }, 15_000)
+    const done = await waitFor(
+      'action job done',
+      async () => {
+        const j = await (await h.api(`/api/v1/jobs/${job.id}`, { token: viewer })).json()
+        return j.finished_at ? j : null
+      },
+      15_000,
+    )
     expect(done).toMatchObject({ status: 'completed', percent: 100 })
   })
 
@@ -84,12 +88,24 @@ describe('jobs from the earlier system (legacy MQTT)', () => {
 })
 
 describe('jobs on our own topic tree (tonypi/{id}/job)', () => {
-  type Job = { id: number; task_name: string; status: string; percent: number | null; items_done: number | null; items_total: number | null; updated_at: number; finished_at: number | null; source: string }
+  type Job = {
+    id: number
+    task_name: string
+    status: string
+    percent: number | null
+    items_done: number | null
+    items_total: number | null
+    updated_at: number
+    finished_at: number | null
+    source: string
+  }
   const stats = async () => (await h.api('/api/v1/stats', { token: viewer })).json()
   const named = async (name: string): Promise<Job[]> => (await jobs('?limit=1000')).filter((j: Job) => j.task_name === name)
   /** QoS 0 has no acknowledgement: the edge's counters say when a message has been handled. */
-  const handled = async (what: string, check: (s: { mqtt: { accepted: { jobs: number }; dropped: Record<string, number>; refused_publishes: number } }) => boolean) =>
-    waitFor(what, async () => check(await stats()))
+  const handled = async (
+    what: string,
+    check: (s: { mqtt: { accepted: { jobs: number }; dropped: Record<string, number>; refused_publishes: number } }) => boolean,
+  ) => waitFor(what, async () => check(await stats()))
   const local = () => mqtt.connectAsync(`mqtt://127.0.0.1:${h.edge.mqttPort}`, { reconnectPeriod: 0 })
 
   test('started -> 0 % -> completed -> completed again: one job, the zero kept, the repeat a no-op', async () => {
@@ -147,10 +163,23 @@ describe('jobs on our own topic tree (tonypi/{id}/job)', () => {
       JSON.stringify({ job_id: 999_999, status: 'completed' }),
     ]
     for (const p of bad) await c.publishAsync('tonypi/testbot/job', p)
-    const after = await waitFor('drops counted', async () => { const s = await stats(); return total(s) - total(s0) >= bad.length ? s : null })
+    const after = await waitFor('drops counted', async () => {
+      const s = await stats()
+      return total(s) - total(s0) >= bad.length ? s : null
+    })
     c.end(true)
     const reasons = Object.keys(after.mqtt.dropped).join(' | ')
-    for (const r of ['payload is not valid JSON', 'payload is not a JSON object', 'status "dancing" is not one of', 'percent: Expected number to be less or equal to 100', 'percentage: Unexpected property', 'items_done: Expected integer to be greater or equal to 0', 'job_id or task_name is required', 'does not match topic testbot', 'no job 999999']) {
+    for (const r of [
+      'payload is not valid JSON',
+      'payload is not a JSON object',
+      'status "dancing" is not one of',
+      'percent: Expected number to be less or equal to 100',
+      'percentage: Unexpected property',
+      'items_done: Expected integer to be greater or equal to 0',
+      'job_id or task_name is required',
+      'does not match topic testbot',
+      'no job 999999',
+    ]) {
       expect(reasons).toContain(r)
     }
     expect(after.mqtt.accepted.jobs).toBe(s0.mqtt.accepted.jobs)

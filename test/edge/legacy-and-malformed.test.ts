@@ -17,7 +17,10 @@ function connect(opts: mqtt.IClientOptions = {}, port = h.edge.mqttPort): Promis
   return new Promise((resolve, reject) => {
     const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 3000, ...opts })
     c.once('connect', () => resolve(c))
-    c.once('error', (e) => { c.end(true); reject(e) })
+    c.once('error', (e) => {
+      c.end(true)
+      reject(e)
+    })
   })
 }
 
@@ -37,16 +40,38 @@ describe('legacy client (anonymous, on the robot itself)', () => {
     const c = await connect() // no credentials, from loopback: the earlier client's way
     const now = Date.now()
     const at = now - 3000
-    c.publish('tonypi/sensors/testbot', JSON.stringify({ robot_id: 'testbot', sensor_type: 'ultrasonic_distance', value: 42.5, unit: 'cm', timestamp: localIso(at) }))
+    c.publish(
+      'tonypi/sensors/testbot',
+      JSON.stringify({ robot_id: 'testbot', sensor_type: 'ultrasonic_distance', value: 42.5, unit: 'cm', timestamp: localIso(at) }),
+    )
     c.publish('tonypi/sensors/testbot', JSON.stringify({ robot_id: 'testbot', sensor_type: 'light_level', value: 0, unit: '%', timestamp: localIso(at) }))
-    c.publish('tonypi/servos/testbot', JSON.stringify({
-      robot_id: 'testbot', servo_count: 1, timestamp: localIso(at),
-      servos: { servo_1: { id: 1, name: 'left hip', position: 45, temperature: 41.5, voltage: 5.1, torque_enabled: true, alert_level: 'normal' } },
-    }))
+    c.publish(
+      'tonypi/servos/testbot',
+      JSON.stringify({
+        robot_id: 'testbot',
+        servo_count: 1,
+        timestamp: localIso(at),
+        servos: { servo_1: { id: 1, name: 'left hip', position: 45, temperature: 41.5, voltage: 5.1, torque_enabled: true, alert_level: 'normal' } },
+      }),
+    )
     c.publish('tonypi/battery', JSON.stringify({ robot_id: 'testbot', percentage: 80, voltage: 7.9, charging: false, timestamp: localIso(at) }))
-    c.publish('tonypi/status/testbot', JSON.stringify({ robot_id: 'testbot', status: 'online', timestamp: localIso(at), system_info: { cpu_percent: 12.5, memory_percent: 40, platform: 'Linux' } }))
-    c.publish('tonypi/logs/testbot', JSON.stringify({ robot_id: 'testbot', timestamp: localIso(at), level: 'WARNING', message: 'legacy says hi', source: 'main' }))
-    c.publish('tonypi/job/testbot', JSON.stringify({ robot_id: 'testbot', status: 'in_progress', task_name: 'scan', items_done: 0, items_total: 5, percent: 0 }))
+    c.publish(
+      'tonypi/status/testbot',
+      JSON.stringify({
+        robot_id: 'testbot',
+        status: 'online',
+        timestamp: localIso(at),
+        system_info: { cpu_percent: 12.5, memory_percent: 40, platform: 'Linux' },
+      }),
+    )
+    c.publish(
+      'tonypi/logs/testbot',
+      JSON.stringify({ robot_id: 'testbot', timestamp: localIso(at), level: 'WARNING', message: 'legacy says hi', source: 'main' }),
+    )
+    c.publish(
+      'tonypi/job/testbot',
+      JSON.stringify({ robot_id: 'testbot', status: 'in_progress', task_name: 'scan', items_done: 0, items_total: 5, percent: 0 }),
+    )
     await waitFor('legacy accepted', async () => (await stats()).mqtt.accepted.legacy >= 7)
     c.end(true)
 
@@ -135,7 +160,12 @@ describe('malformed HTTP input gets a clear 4xx and changes nothing', () => {
       ['/api/v1/robot/sensors?stream=imu&from=abc', { token: viewer }, 400, /from/],
       ['/api/v1/command', { method: 'POST', token: op, json: { type: 'servo.move', targets: [{ id: 5 }], duration_ms: 100 } }, 400, /position/],
       ['/api/v1/command', { method: 'POST', token: op, json: { type: 'self_destruct' } }, 400, /unknown type/],
-      ['/api/v1/command', { method: 'POST', token: op, json: { type: 'servo.move', targets: [{ id: 99, position: 500 }], duration_ms: 100 } }, 409, /unknown servo id 99/],
+      [
+        '/api/v1/command',
+        { method: 'POST', token: op, json: { type: 'servo.move', targets: [{ id: 99, position: 500 }], duration_ms: 100 } },
+        409,
+        /unknown servo id 99/,
+      ],
       ['/api/v1/nowhere', { token: viewer }, 404, /no such route/],
     ]
     const usersBefore = await (await h.api('/api/v1/users', { token: admin })).json()

@@ -15,7 +15,12 @@ let viewer: string
 let operator: string
 
 beforeAll(async () => {
-  h = await startTestEdge({ TONYPI_PROFILE: 'legacy-client', TONYPI_LEGACY_REPLY_TIMEOUT_MS: String(REPLY_TIMEOUT_MS), TONYPI_SERIAL_PORT: '/dev/tonypi-not-here', TONYPI_I2C_BUS: '/dev/tonypi-no-i2c' })
+  h = await startTestEdge({
+    TONYPI_PROFILE: 'legacy-client',
+    TONYPI_LEGACY_REPLY_TIMEOUT_MS: String(REPLY_TIMEOUT_MS),
+    TONYPI_SERIAL_PORT: '/dev/tonypi-not-here',
+    TONYPI_I2C_BUS: '/dev/tonypi-no-i2c',
+  })
   robot = new EarlierClient({ url: `mqtt://127.0.0.1:${h.edge.mqttPort}`, robotId: 'testbot', hardware: true })
   await robot.waitConnected()
   robot.sendAll()
@@ -32,10 +37,15 @@ const command = async (body: Record<string, unknown>) => {
   const r = await h.api('/api/v1/command', { method: 'POST', token: operator, json: body })
   return { status: r.status, body: await r.json() }
 }
-const outcome = (id: string) => waitFor(`command ${id} to end`, async () => {
-  const c = await get(`/api/v1/command/${id}`)
-  return c.state !== 'accepted' ? c : null
-}, 5000)
+const outcome = (id: string) =>
+  waitFor(
+    `command ${id} to end`,
+    async () => {
+      const c = await get(`/api/v1/command/${id}`)
+      return c.state !== 'accepted' ? c : null
+    },
+    5000,
+  )
 
 describe('the legacy-client profile', () => {
   test("robot/status, stored history and alerts come from the client's messages; no device is opened", async () => {
@@ -44,7 +54,14 @@ describe('the legacy-client profile', () => {
       return s.servos.every((x: { position: number | null }) => x.position !== null) && s.imu && s.battery ? s : null
     })
     expect(st.profile).toBe('legacy-client')
-    expect(st.servos.map((s: { id: number; name: string }) => `${s.id} ${s.name}`)).toEqual(['1 left_hip', '2 left_knee', '3 right_hip', '4 right_knee', '5 head_pan', '6 head_tilt'])
+    expect(st.servos.map((s: { id: number; name: string }) => `${s.id} ${s.name}`)).toEqual([
+      '1 left_hip',
+      '2 left_knee',
+      '3 right_hip',
+      '4 right_knee',
+      '5 head_pan',
+      '6 head_tilt',
+    ])
     expect(st.servos[1]).toMatchObject({ position: 556, temperature_c: 46, voltage_v: 5, torque: true, stale: false })
     expect(st.battery).toMatchObject({ voltage_v: 11.8, percent: 80 })
     expect(st.imu.accel[1]).toBeCloseTo(9.81, 1) // the board's 1 g along x, upright in the body frame
@@ -86,7 +103,10 @@ describe('the legacy-client profile', () => {
     expect(await outcome(nod.body.id)).toMatchObject({ state: 'done', reason: 'Head nod completed' })
     const walk = await command({ type: 'motion', motion: 'forward' })
     expect(await outcome(walk.body.id)).toMatchObject({ state: 'done', reason: 'Moved forward for 1.0 units' })
-    expect(robot.commands.slice(-2).map((c) => c.payload)).toEqual([{ type: 'head_nod', id: nod.body.id }, { type: 'move', id: walk.body.id, direction: 'forward' }])
+    expect(robot.commands.slice(-2).map((c) => c.payload)).toEqual([
+      { type: 'head_nod', id: nod.body.id },
+      { type: 'move', id: walk.body.id, direction: 'forward' },
+    ])
     const n = robot.commands.length
     const move = await command({ type: 'servo.move', targets: [{ id: 1, position: 600 }], duration_ms: 200 })
     expect(move.status).toBe(409)
@@ -121,7 +141,9 @@ describe('the legacy-client profile', () => {
     const c = await outcome('op-shake-1')
     await Bun.sleep(300)
     expect(replies.filter((r) => r.command_id === 'op-shake-1')).toEqual([expect.objectContaining({ success: true, message: 'Head shake completed' })])
-    expect(replies.filter((r) => r.command_id === 'op-move-1')).toEqual([expect.objectContaining({ success: false, message: expect.stringContaining('unknown direction') })])
+    expect(replies.filter((r) => r.command_id === 'op-move-1')).toEqual([
+      expect.objectContaining({ success: false, message: expect.stringContaining('unknown direction') }),
+    ])
     expect(robot.commands.filter((x) => x.payload.id === 'op-shake-1')).toHaveLength(1)
     expect(robot.commands.filter((x) => x.payload.id === 'op-move-1')).toHaveLength(0)
     expect(c).toMatchObject({ state: 'done', origin: 'legacy', user: 'operator-user' })
@@ -144,11 +166,17 @@ describe('the legacy-client profile', () => {
   })
 
   test('its status messages are logged on change only', async () => {
-    const count = async () => { h.edge.ctx.store.flush(Date.now()); return (await get('/api/v1/logs?category=legacy.status')).total as number }
+    const count = async () => {
+      h.edge.ctx.store.flush(Date.now())
+      return (await get('/api/v1/logs?category=legacy.status')).total as number
+    }
     const before = await count()
     for (let i = 0; i < 30; i++) robot.sendStatus()
     robot.sendLog('INFO', 'a marker after the statuses')
-    await waitFor('the marker', async () => { h.edge.ctx.store.flush(Date.now()); return (await get('/api/v1/logs?q=a%20marker')).total === 1 })
+    await waitFor('the marker', async () => {
+      h.edge.ctx.store.flush(Date.now())
+      return (await get('/api/v1/logs?q=a%20marker')).total === 1
+    })
     expect(await count()).toBe(before)
     robot.emergencyStopped = true
     robot.emergencyReason = 'pressed on the robot'
@@ -177,7 +205,10 @@ describe('the legacy-client profile', () => {
   test('its QR scans are logged; its vision results and log lines never cost it its connection', async () => {
     robot.client.publish('tonypi/vision/testbot', JSON.stringify({ robot_id: 'testbot', label: 'cup', confidence: 0.9 }))
     robot.client.publish('tonypi/scan/testbot', JSON.stringify({ robot_id: 'testbot', qr_data: 'ST-4', station_name: 'dock', action: 'scanned' }))
-    await waitFor('the scan logged', async () => { h.edge.ctx.store.flush(Date.now()); return (await get('/api/v1/logs?q=ST-4')).total === 1 })
+    await waitFor('the scan logged', async () => {
+      h.edge.ctx.store.flush(Date.now())
+      return (await get('/api/v1/logs?q=ST-4')).total === 1
+    })
     expect(robot.connected).toBe(true)
   })
 })
@@ -187,7 +218,13 @@ describe('auto', () => {
     const port = await freePort()
     // Started first, as on a robot where it runs already: it keeps trying until the edge's broker is up.
     const early = new EarlierClient({ url: `mqtt://127.0.0.1:${port}`, robotId: 'autobot', retry: true })
-    const edge = await startTestEdge({ TONYPI_PROFILE: 'auto', TONYPI_ROBOT_ID: 'autobot', TONYPI_MQTT_PORT: String(port), TONYPI_SERIAL_PORT: '/dev/tonypi-not-here', TONYPI_LEGACY_WAIT_S: '10' })
+    const edge = await startTestEdge({
+      TONYPI_PROFILE: 'auto',
+      TONYPI_ROBOT_ID: 'autobot',
+      TONYPI_MQTT_PORT: String(port),
+      TONYPI_SERIAL_PORT: '/dev/tonypi-not-here',
+      TONYPI_LEGACY_WAIT_S: '10',
+    })
     try {
       expect(edge.edge.driver.profile).toBe('legacy-client')
       const line = edge.logs.find((l) => l.includes('profile auto'))

@@ -16,7 +16,10 @@ function connect(opts: mqtt.IClientOptions = {}, url = `mqtt://127.0.0.1:${h.edg
   return new Promise((resolve, reject) => {
     const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 3000, ...opts })
     c.once('connect', () => resolve(c))
-    c.once('error', (e) => { c.end(true); reject(e) })
+    c.once('error', (e) => {
+      c.end(true)
+      reject(e)
+    })
   })
 }
 
@@ -67,14 +70,17 @@ describe('MQTT', () => {
   test('bad credentials are refused; viewers cannot command; operators can, with replies', async () => {
     await expect(connect({ username: 'admin', password: 'wrong' })).rejects.toThrow(/Bad username or password|Not authorized/i)
     const viewer = await connect({ username: 'viewer-user', password: 'viewer-password' })
-    const closed = new Promise<void>((r) => viewer.once("close", () => r()))
+    const closed = new Promise<void>((r) => viewer.once('close', () => r()))
     viewer.publish('tonypi/testbot/command/request', JSON.stringify({ type: 'stop' }))
     await closed // aedes disconnects a client whose publish is refused
     const op = await connect({ username: 'operator-user', password: 'operator-password' })
     const replies: { id: string; state: string }[] = []
     op.on('message', (_t, p) => replies.push(JSON.parse(p.toString())))
     await op.subscribeAsync('tonypi/testbot/command/response')
-    op.publish('tonypi/testbot/command/request', JSON.stringify({ id: 'mqtt-move-1', type: 'servo.move', targets: [{ id: 5, position: 300 }], duration_ms: 200 }))
+    op.publish(
+      'tonypi/testbot/command/request',
+      JSON.stringify({ id: 'mqtt-move-1', type: 'servo.move', targets: [{ id: 5, position: 300 }], duration_ms: 200 }),
+    )
     await waitFor('done reply', () => replies.some((r) => r.id === 'mqtt-move-1' && r.state === 'done'))
     op.publish('tonypi/testbot/command/request', JSON.stringify({ id: 'mqtt-bad-1', type: 'servo.move', targets: [] }))
     await waitFor('rejected reply', () => replies.find((r) => r.id === 'mqtt-bad-1' && r.state === 'rejected'))
@@ -91,7 +97,7 @@ describe('MQTT', () => {
 
   test('nobody but the edge publishes its telemetry', async () => {
     const admin = await connect({ username: 'admin', password: ADMIN_PASSWORD })
-    const closed = new Promise<void>((r) => admin.once("close", () => r()))
+    const closed = new Promise<void>((r) => admin.once('close', () => r()))
     admin.publish('tonypi/testbot/servos', JSON.stringify({ servos: [] }))
     await closed
     const stats = await (await h.api('/api/v1/stats', { token: await h.tokenFor('admin') })).json()
@@ -101,7 +107,14 @@ describe('MQTT', () => {
 
 describe('WebSocket live feed', () => {
   const url = () => `ws://127.0.0.1:${h.edge.httpPort}/api/v1/live`
-  type Msg = { type: string; samples?: { stream: string; source?: string; ts: number; values: Record<string, number> }[]; event?: string; data?: { state?: string }; hz?: Record<string, number>; message?: string }
+  type Msg = {
+    type: string
+    samples?: { stream: string; source?: string; ts: number; values: Record<string, number> }[]
+    event?: string
+    data?: { state?: string }
+    hz?: Record<string, number>
+    message?: string
+  }
 
   function listen(ws: WebSocket): Msg[] {
     const msgs: Msg[] = []
@@ -164,11 +177,15 @@ describe('WebSocket live feed', () => {
       if (msgs.at(-1)!.samples?.some((s) => s.stream === 'servos' && s.source === '3')) arrivals.push(performance.now())
     }
     // Ten of servo 3's messages at 5 Hz are two seconds: long enough for an IMU reading (100 Hz) to show.
-    await waitFor('ten messages with servo 3, a health read and a battery reading', () => {
-      const samples = msgs.slice(start).flatMap((m) => m.samples ?? [])
-      const servo3 = samples.filter((s) => s.stream === 'servos' && s.source === '3')
-      return servo3.length >= 10 && servo3.some((s) => s.values.temperature_c !== undefined) && samples.some((s) => s.stream === 'battery')
-    }, 8000)
+    await waitFor(
+      'ten messages with servo 3, a health read and a battery reading',
+      () => {
+        const samples = msgs.slice(start).flatMap((m) => m.samples ?? [])
+        const servo3 = samples.filter((s) => s.stream === 'servos' && s.source === '3')
+        return servo3.length >= 10 && servo3.some((s) => s.values.temperature_c !== undefined) && samples.some((s) => s.stream === 'battery')
+      },
+      8000,
+    )
     const samples = msgs.slice(start).flatMap((m) => m.samples ?? [])
     expect(samples.filter((s) => s.stream === 'imu')).toEqual([])
     // 20 sweeps a second measured, about 5 sent for each servo.

@@ -57,7 +57,10 @@ describe('log', () => {
     const csv = await r.text()
     const lines = csv.split('\r\n')
     expect(lines[0]).toBe('seq,time,level,category,message,details')
-    const messages = lines.slice(1).filter(Boolean).map((l) => l.split(',')[4])
+    const messages = lines
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => l.split(',')[4])
     for (const f of FORMULAS) expect(messages).toContain(`'${f}`)
     // The details column is JSON with quotes and commas: quoted, inner quotes doubled.
     expect(csv).toContain('"{""message"":""gripper re-seated"",""user"":""operator-user""}"')
@@ -105,7 +108,10 @@ describe('log retention is configuration (TONYPI_LOG_RETENTION_DAYS)', () => {
 
   test('a bad value stops the start with a message naming the key', async () => {
     const p = Bun.spawn([process.execPath, 'edge/main.ts'], {
-      cwd: join(import.meta.dir, '..', '..'), env: { ...process.env, TONYPI_LOG_RETENTION_DAYS: '0' }, stdout: 'pipe', stderr: 'pipe',
+      cwd: join(import.meta.dir, '..', '..'),
+      env: { ...process.env, TONYPI_LOG_RETENTION_DAYS: '0' },
+      stdout: 'pipe',
+      stderr: 'pipe',
     })
     const timer = setTimeout(() => p.kill(), 10_000)
     const [code, err] = await Promise.all([p.exited, new Response(p.stderr).text()])
@@ -113,6 +119,8 @@ describe('log retention is configuration (TONYPI_LOG_RETENTION_DAYS)', () => {
     expect(code).toBe(2)
     expect(err).toContain('configuration TONYPI_LOG_RETENTION_DAYS: 0 is outside 1..3650')
     // In the file, the key is named as written there.
-    expect(() => loadEdgeConfig({ defaults: { robotId: 'r' }, file: { logRetentionDays: 'a month' } })).toThrow(/configuration logRetentionDays: expected a number/)
+    expect(() => loadEdgeConfig({ defaults: { robotId: 'r' }, file: { logRetentionDays: 'a month' } })).toThrow(
+      /configuration logRetentionDays: expected a number/,
+    )
   })
 })

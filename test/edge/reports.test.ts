@@ -30,14 +30,50 @@ beforeAll(async () => {
   op = await h.tokenFor('operator')
   viewer = await h.tokenFor('viewer')
   // Something happened in the window: a move, a job and an alert with hostile names.
-  const move = await h.api('/api/v1/command', { method: 'POST', token: op, json: { type: 'servo.move', targets: [{ id: 1, position: 600 }], duration_ms: 200 } })
+  const move = await h.api('/api/v1/command', {
+    method: 'POST',
+    token: op,
+    json: { type: 'servo.move', targets: [{ id: 1, position: 600 }], duration_ms: 200 },
+  })
   expect(move.status).toBe(202)
   const now = Date.now()
   const { db, store } = h.edge.ctx
-  db.insert(jobs).values({ seq: store.takeSeq(), taskName: `scan ${HOSTILE}`, status: 'completed', itemsDone: 4, itemsTotal: 4, percent: 100, source: 'api', startedAt: now - 60_000, updatedAt: now, finishedAt: now - 1_000 }).run()
-  db.insert(alerts).values({ seq: store.takeSeq(), type: 'test_alert', severity: 'warning', source: '2', value: 1, threshold: 0, title: `alert ${HOSTILE}`, message: 'seeded', createdAt: now - 30_000, updatedAt: now - 30_000 }).run()
+  db.insert(jobs)
+    .values({
+      seq: store.takeSeq(),
+      taskName: `scan ${HOSTILE}`,
+      status: 'completed',
+      itemsDone: 4,
+      itemsTotal: 4,
+      percent: 100,
+      source: 'api',
+      startedAt: now - 60_000,
+      updatedAt: now,
+      finishedAt: now - 1_000,
+    })
+    .run()
+  db.insert(alerts)
+    .values({
+      seq: store.takeSeq(),
+      type: 'test_alert',
+      severity: 'warning',
+      source: '2',
+      value: 1,
+      threshold: 0,
+      title: `alert ${HOSTILE}`,
+      message: 'seeded',
+      createdAt: now - 30_000,
+      updatedAt: now - 30_000,
+    })
+    .run()
   // Two health readings per servo (1 Hz) so every servo has temperature and voltage.
-  await waitFor('servo health readings', () => h.edge.ctx.store.querySamples('servos', now - 5_000, Date.now()).samples.filter((s) => s.values.temperature_c !== undefined && s.source === '16').length >= 2, 5_000)
+  await waitFor(
+    'servo health readings',
+    () =>
+      h.edge.ctx.store.querySamples('servos', now - 5_000, Date.now()).samples.filter((s) => s.values.temperature_c !== undefined && s.source === '16')
+        .length >= 2,
+    5_000,
+  )
 })
 afterAll(async () => {
   await h?.stop()
@@ -56,7 +92,13 @@ describe('reports with the model', () => {
     const r = await generate({ report_type: 'performance', time_range: '1h' })
     expect(r.status).toBe(201)
     report = r.body
-    expect(report).toMatchObject({ robot_id: 'testbot', report_type: 'performance', created_by: 'operator-user', narrative: fake.answer, narrative_error: null })
+    expect(report).toMatchObject({
+      robot_id: 'testbot',
+      report_type: 'performance',
+      created_by: 'operator-user',
+      narrative: fake.answer,
+      narrative_error: null,
+    })
     expect(report.time_range.to - report.time_range.from).toBe(3_600_000)
     const servos = report.figures.servos!
     expect(servos).toHaveLength(16)
@@ -149,11 +191,22 @@ describe('report PDF', () => {
     const reports = h.edge.ctx.reports
     const render = reports.pdf
     let rendering = false
-    reports.pdf = (id) => { rendering = true; return render.call(reports, id) }
-    const download = h.api(`/api/v1/reports/${r.body.id}/pdf`, { token: viewer }).then((x) => { order.push('pdf'); return x })
-    await waitFor('the PDF render begun', () => rendering, 5000, 1).finally(() => { reports.pdf = render })
+    reports.pdf = (id) => {
+      rendering = true
+      return render.call(reports, id)
+    }
+    const download = h.api(`/api/v1/reports/${r.body.id}/pdf`, { token: viewer }).then((x) => {
+      order.push('pdf')
+      return x
+    })
+    await waitFor('the PDF render begun', () => rendering, 5000, 1).finally(() => {
+      reports.pdf = render
+    })
     // Rendering runs in a worker: a request sent after the download is answered before it.
-    const status = await h.api('/api/v1/robot/status', { token: viewer }).then((x) => { order.push('status'); return x })
+    const status = await h.api('/api/v1/robot/status', { token: viewer }).then((x) => {
+      order.push('status')
+      return x
+    })
     const res = await download
     expect(status.status).toBe(200)
     expect(order).toEqual(['status', 'pdf'])

@@ -27,7 +27,9 @@ beforeAll(async () => {
     c.once('connect', () => resolve(c))
     c.once('error', reject)
   })
-  mq.on('message', (topic, payload) => { if (topic === 'tonypi/system/alerts') published.push(JSON.parse(payload.toString())) })
+  mq.on('message', (topic, payload) => {
+    if (topic === 'tonypi/system/alerts') published.push(JSON.parse(payload.toString()))
+  })
   await mq.subscribeAsync('tonypi/system/alerts')
 })
 afterAll(async () => {
@@ -53,7 +55,14 @@ describe('faults and the alerts they raise', () => {
     expect(warning.severity).toBe('warning')
     expect(warning.threshold).toBe(65)
     expect(warning.title).toMatch(/^Servo 3 \(Left knee pitch\) temperature high: \d+ °C$/)
-    const critical = await waitFor('critical', async () => { const a = await openAlert('servo_temperature', '3'); return a?.severity === 'critical' ? a : null }, 6000)
+    const critical = await waitFor(
+      'critical',
+      async () => {
+        const a = await openAlert('servo_temperature', '3')
+        return a?.severity === 'critical' ? a : null
+      },
+      6000,
+    )
     expect(critical.id).toBe(warning.id)
     expect(critical.value!).toBeGreaterThanOrEqual(75)
     expect(changesOf('servo_temperature', '3').map((m) => `${m.change}:${m.severity}`)).toEqual(['open:warning', 'update:critical'])
@@ -94,7 +103,12 @@ describe('faults and the alerts they raise', () => {
     const r = await fault(undefined, 'DELETE')
     expect(r.status).toBe(200)
     expect((await r.json()).cleared.map((f: { kind: string }) => f.kind).sort()).toEqual(['fall', 'low_battery', 'overheat', 'silent'])
-    for (const [type, source] of [['servo_temperature', '3'], ['servo_silent', '7'], ['battery_percent', ''], ['fall', '']]) {
+    for (const [type, source] of [
+      ['servo_temperature', '3'],
+      ['servo_silent', '7'],
+      ['battery_percent', ''],
+      ['fall', ''],
+    ]) {
       await waitFor(`${type} resolved`, async () => !(await openAlert(type, source)), 6000)
     }
     // Cooling passes back through the warning band: critical -> warning -> resolved, and only
@@ -155,7 +169,13 @@ describe('on hardware', () => {
     const i2c = new MemoryI2cBus()
     attachHatI2cDevices(i2c, sim.device.model)
     const port = ReopeningSerialPort.open(sim.pathFn, { baud: 115_200, minDelayMs: 20, maxDelayMs: 200 })
-    const { driver } = await HatDriver.open({ port, direction: HalfDuplexDirection.none(), i2c, servos: servoSpecs({ servoIds: '1-16' }), bus: { replyTimeoutMs: 25 } })
+    const { driver } = await HatDriver.open({
+      port,
+      direction: HalfDuplexDirection.none(),
+      i2c,
+      servos: servoSpecs({ servoIds: '1-16' }),
+      bus: { replyTimeoutMs: 25 },
+    })
     const hw = await startTestEdge({}, { driver })
     try {
       const token = await hw.tokenFor('admin')

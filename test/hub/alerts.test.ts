@@ -27,7 +27,12 @@ const SECRET = 'webhook-secret-for-tests'
 /** Webhook URLs carry tokens: this one must never show up in a log. */
 const HOOK_PATH = '/hook/T0KEN-in-the-path'
 
-interface Received { body: string; msg: AlertMessage; headers: Headers; status: number }
+interface Received {
+  body: string
+  msg: AlertMessage
+  headers: Headers
+  status: number
+}
 
 /** A webhook receiver that fails the first N deliveries per robot with a chosen status. */
 const receiver = {
@@ -36,7 +41,8 @@ const receiver = {
   hangMs: 0,
 }
 const server = Bun.serve({
-  port: 0, hostname: '127.0.0.1',
+  port: 0,
+  hostname: '127.0.0.1',
   async fetch(req) {
     const body = await req.text()
     const msg = JSON.parse(body) as AlertMessage
@@ -58,14 +64,21 @@ let ws: WebSocket
 
 /** The manual clock the evaluator reads: starts at the real time and moves only when told. */
 const clock: AlertClock = { mono: performance.now(), now: Date.now() }
-const advance = (seconds: number) => { clock.mono += seconds * 1000; clock.now += seconds * 1000 }
+const advance = (seconds: number) => {
+  clock.mono += seconds * 1000
+  clock.now += seconds * 1000
+}
 const evaluate = () => h.hub.ctx.alerts.evaluate()
 
 beforeAll(async () => {
   h = await startTestHub({
-    TONYPI_HUB_ALERT_INTERVAL_S: '3600', TONYPI_HUB_OFFLINE_AFTER_S: '600',
-    TONYPI_HUB_ALERT_WEBHOOK_URL: `http://127.0.0.1:${server.port}${HOOK_PATH}`, TONYPI_HUB_ALERT_WEBHOOK_SECRET: SECRET,
-    TONYPI_HUB_ALERT_WEBHOOK_ATTEMPTS: '4', TONYPI_HUB_ALERT_WEBHOOK_BACKOFF_MS: '40', TONYPI_HUB_ALERT_WEBHOOK_TIMEOUT_MS: '3000',
+    TONYPI_HUB_ALERT_INTERVAL_S: '3600',
+    TONYPI_HUB_OFFLINE_AFTER_S: '600',
+    TONYPI_HUB_ALERT_WEBHOOK_URL: `http://127.0.0.1:${server.port}${HOOK_PATH}`,
+    TONYPI_HUB_ALERT_WEBHOOK_SECRET: SECRET,
+    TONYPI_HUB_ALERT_WEBHOOK_ATTEMPTS: '4',
+    TONYPI_HUB_ALERT_WEBHOOK_BACKOFF_MS: '40',
+    TONYPI_HUB_ALERT_WEBHOOK_TIMEOUT_MS: '3000',
   })
   h.hub.ctx.alerts.clock = () => ({ ...clock })
   for (const r of ['admin', 'operator', 'viewer'] as Role[]) tokens[r] = await h.tokenFor(r)
@@ -76,11 +89,18 @@ beforeAll(async () => {
   }
   // The hub's own broker account, as an operator's tool would use it.
   const sub = await connect({ username: h.services.mqtt_username, password: h.services.mqtt_password })
-  sub.on('message', (topic, payload) => { if (topic === 'tonypi/system/alerts') published.push(JSON.parse(payload.toString())) })
+  sub.on('message', (topic, payload) => {
+    if (topic === 'tonypi/system/alerts') published.push(JSON.parse(payload.toString()))
+  })
   await sub.subscribeAsync('tonypi/system/alerts', { qos: 1 })
   ws = new WebSocket(`${h.base.replace('http', 'ws')}/api/v1/live`, liveProtocols(tokens.viewer!))
-  ws.onmessage = (e) => { const m = JSON.parse(String(e.data)); if (m.type === 'event' && m.event === 'alert') live.push(m) }
-  await new Promise((r) => { ws.onopen = r })
+  ws.onmessage = (e) => {
+    const m = JSON.parse(String(e.data))
+    if (m.type === 'event' && m.event === 'alert') live.push(m)
+  }
+  await new Promise((r) => {
+    ws.onopen = r
+  })
 }, 120_000)
 
 afterAll(async () => {
@@ -93,8 +113,14 @@ afterAll(async () => {
 function connect(opts: mqtt.IClientOptions): Promise<mqtt.MqttClient> {
   return new Promise((resolve, reject) => {
     const c = mqtt.connect(h.services.mqtt_url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts })
-    c.once('connect', () => { clients.push(c); resolve(c) })
-    c.once('error', (e) => { c.end(true); reject(e) })
+    c.once('connect', () => {
+      clients.push(c)
+      resolve(c)
+    })
+    c.once('error', (e) => {
+      c.end(true)
+      reject(e)
+    })
   })
 }
 
@@ -108,8 +134,10 @@ async function presence(id: string, online: boolean) {
   const c = await robot(id)
   c.publish(`tonypi/${id}/status`, JSON.stringify({ status: online ? 'online' : 'offline', profile: 'sim' }))
   // The bridge's view changes at once, the robots table when its write lands: the rules read both.
-  await waitFor(`${id} ${online ? 'online' : 'offline'} at the bridge and in the table`, async () =>
-    h.hub.ctx.bridge.isOnline(id) === online && (await h.hub.ctx.robots.get(id))?.status === (online ? 'online' : 'offline'))
+  await waitFor(
+    `${id} ${online ? 'online' : 'offline'} at the bridge and in the table`,
+    async () => h.hub.ctx.bridge.isOnline(id) === online && (await h.hub.ctx.robots.get(id))?.status === (online ? 'online' : 'offline'),
+  )
 }
 
 async function setRule(metric: string, robotId: string | null, patch: Record<string, unknown>) {
@@ -120,7 +148,9 @@ async function setRule(metric: string, robotId: string | null, patch: Record<str
 
 /** What the sync work will write with each batch: when it came and how much is still waiting. */
 async function syncReport(robotId: string, lastBatchAt: number, backlog: number | null) {
-  await h.hub.ctx.db.insert(syncState).values({ robotId, lastBatchAt: new Date(lastBatchAt), backlog })
+  await h.hub.ctx.db
+    .insert(syncState)
+    .values({ robotId, lastBatchAt: new Date(lastBatchAt), backlog })
     .onConflictDoUpdate({ target: syncState.robotId, set: { lastBatchAt: new Date(lastBatchAt), backlog } })
 }
 
@@ -151,7 +181,10 @@ describe('robot offline', () => {
     expect(opened.created_at).toBe(clock.now)
 
     // Still offline, ten minutes on: nothing new, one open alert.
-    for (let i = 0; i < 5; i++) { advance(120); expect(changed(await evaluate(), 'off1', 'robot_offline')).toEqual([]) }
+    for (let i = 0; i < 5; i++) {
+      advance(120)
+      expect(changed(await evaluate(), 'off1', 'robot_offline')).toEqual([])
+    }
     expect(await alerts('robot_id=off1&type=robot_offline&resolved=false')).toHaveLength(1)
 
     await presence('off1', true)
@@ -171,7 +204,11 @@ describe('robot offline', () => {
 
 describe('sync lag: hysteresis and minimum duration', () => {
   const lag = (s: number) => syncReport('lag1', clock.now - s * 1000, 0)
-  const step = async (seconds: number, lagS: number) => { advance(seconds); await lag(lagS); return changed(await evaluate(), 'lag1', 'sync_lag') }
+  const step = async (seconds: number, lagS: number) => {
+    advance(seconds)
+    await lag(lagS)
+    return changed(await evaluate(), 'lag1', 'sync_lag')
+  }
 
   test('a value hovering at the line opens one alert after the minimum duration, then does not flap; it clears below the band', async () => {
     await setRule('sync_lag', 'lag1', { warning: 100, critical: 200, hysteresis: 20, min_duration_s: 10 })
@@ -209,7 +246,9 @@ describe('sync lag: hysteresis and minimum duration', () => {
     const rows = await h.hub.ctx.db.$client`select id from alerts where robot_id = 'lag1' and type = 'sync_lag' and not resolved`
     expect(rows.map((r: { id: number }) => r.id)).toEqual([open.id])
     // The database refuses a second open alert for the same (robot, type, source).
-    await expect(h.hub.ctx.db.$client`insert into alerts (robot_id, type, severity, source, title, message) values ('lag1', 'sync_lag', 'warning', '', 'x', 'x')`).rejects.toThrow(/alerts_one_open|duplicate/)
+    await expect(
+      h.hub.ctx.db.$client`insert into alerts (robot_id, type, severity, source, title, message) values ('lag1', 'sync_lag', 'warning', '', 'x', 'x')`,
+    ).rejects.toThrow(/alerts_one_open|duplicate/)
     const [resolved] = await step(5, 10)
     expect(resolved).toMatchObject({ id: open.id, resolved: true })
     await waitFor('on MQTT', () => changesOf(open.id).at(-1) === 'resolve')
@@ -235,7 +274,8 @@ describe('sync backlog', () => {
     await setRule('sync_backlog', 'bk1', { warning: 1000, critical: 5000, hysteresis: 100, min_duration_s: 0 })
     await setRule('sync_backlog_growth', 'bk1', { warning: 60, hysteresis: 30, min_duration_s: 0 })
     await presence('bk1', true)
-    const of = (list: AlertRecord[]) => list.filter((a) => a.robot_id === 'bk1').map((a) => `${a.type}:${a.severity}:${a.value}:${a.resolved ? 'resolved' : 'open'}`)
+    const of = (list: AlertRecord[]) =>
+      list.filter((a) => a.robot_id === 'bk1').map((a) => `${a.type}:${a.severity}:${a.value}:${a.resolved ? 'resolved' : 'open'}`)
     await syncReport('bk1', clock.now - 120_000, 0)
     expect(of(await evaluate())).toEqual([])
     await syncReport('bk1', clock.now - 60_000, 600)
@@ -266,7 +306,7 @@ describe('acknowledge and resolve', () => {
     const denied = await h.api(path, { method: 'POST', token: tokens.viewer })
     expect(denied.status).toBe(403)
     expect((await denied.json()).message).toBe('this needs the operator role')
-    expect((await alerts(`robot_id=ack1&acknowledged=true`))).toEqual([])
+    expect(await alerts(`robot_id=ack1&acknowledged=true`)).toEqual([])
 
     const acked = await (await h.api(path, { method: 'POST', token: tokens.operator })).json()
     expect(acked).toMatchObject({ id: a.id, acknowledged: true, acknowledged_by: 'operator-user', acknowledged_at: clock.now, resolved: false })
@@ -326,7 +366,7 @@ describe('acknowledge and resolve', () => {
     expect(all.length).toBe(2)
     expect(all[0].created_at).toBeGreaterThanOrEqual(all[1].created_at) // newest first
     expect((await alerts('robot_id=ack1&severity=critical')).every((x) => x.severity === 'critical')).toBe(true)
-    expect((await alerts('robot_id=ack1&type=robot_offline'))).toEqual([])
+    expect(await alerts('robot_id=ack1&type=robot_offline')).toEqual([])
     expect((await alerts(`robot_id=ack1&from=${all[0].created_at}`)).map((x) => x.id)).toEqual([all[0].id])
     expect((await alerts(`robot_id=ack1&to=${all[1].created_at}`)).map((x) => x.id)).toEqual([all[1].id])
     expect((await alerts('robot_id=ack1&limit=1&offset=1')).map((x) => x.id)).toEqual([all[1].id])
@@ -343,13 +383,27 @@ describe('rules', () => {
     const global = await (await h.api('/api/v1/alerts/rules', { token: tokens.viewer })).json()
     expect(global.map((r: { metric: string }) => r.metric)).toEqual(['robot_offline', 'sync_lag', 'sync_backlog', 'sync_backlog_growth'])
     expect(global.every((r: { robot_id: string | null }) => r.robot_id === null)).toBe(true)
-    expect(global.find((r: { metric: string }) => r.metric === 'sync_lag')).toMatchObject({ warning: 300, critical: 1800, unit: 's', auto_resolve: true, enabled: true })
+    expect(global.find((r: { metric: string }) => r.metric === 'sync_lag')).toMatchObject({
+      warning: 300,
+      critical: 1800,
+      unit: 's',
+      auto_resolve: true,
+      enabled: true,
+    })
     const own = await (await h.api('/api/v1/alerts/rules?robot_id=lag1', { token: tokens.viewer })).json()
     expect(own.find((r: { metric: string }) => r.metric === 'sync_lag')).toMatchObject({ robot_id: 'lag1', warning: 100, critical: 200 })
     expect(own.find((r: { metric: string }) => r.metric === 'robot_offline')).toMatchObject({ robot_id: null, min_duration_s: 120 })
     expect((await h.api('/api/v1/alerts/rules?robot_id=nobody', { token: tokens.viewer })).status).toBe(404)
     const doc = await (await h.api('/api/v1/openapi.json')).json()
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/alerts', '/api/v1/alerts/rules', '/api/v1/alerts/rules/{metric}', '/api/v1/alerts/{id}/acknowledge', '/api/v1/alerts/{id}/resolve']))
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/alerts',
+        '/api/v1/alerts/rules',
+        '/api/v1/alerts/rules/{metric}',
+        '/api/v1/alerts/{id}/acknowledge',
+        '/api/v1/alerts/{id}/resolve',
+      ]),
+    )
   })
 
   test('bad edits are a clear 4xx and write nothing', async () => {
@@ -409,9 +463,12 @@ describe('rules', () => {
     advance(1)
     expect(changed(await evaluate(), 'off1', 'robot_offline')).toMatchObject([{ resolved: false, severity: 'warning' }])
     const logs = await (await h.api(`/api/v1/logs?category=alerts&q=${encodeURIComponent('robot_offline for off1')}`, { token: tokens.viewer })).json()
-    expect(logs.logs.map((l: { message: string }) => l.message)).toEqual(expect.arrayContaining([
-      'alert rule robot_offline for off1 changed by admin', 'alert rule robot_offline for off1 removed by admin: the global rule applies',
-    ]))
+    expect(logs.logs.map((l: { message: string }) => l.message)).toEqual(
+      expect.arrayContaining([
+        'alert rule robot_offline for off1 changed by admin',
+        'alert rule robot_offline for off1 removed by admin: the global rule applies',
+      ]),
+    )
     await presence('off1', true)
     await evaluate()
   })
@@ -448,25 +505,39 @@ describe('webhook', () => {
   test('a 429 is retried; a 4xx is final; after the last attempt a system log says it was given up', async () => {
     receiver.plan.set('hook2', { fail: 1, status: 429 })
     const limited = await openOffline('hook2')
-    await waitFor('delivered after a 429', () => hooksOf(limited.id).map((t) => t.status).join() === '429,200')
+    await waitFor(
+      'delivered after a 429',
+      () =>
+        hooksOf(limited.id)
+          .map((t) => t.status)
+          .join() === '429,200',
+    )
 
     receiver.plan.set('hook2', { fail: 1, status: 400 })
     await presence('hook2', true)
     const [back] = changed(await evaluate(), 'hook2', 'robot_offline')
     await waitFor('one refused attempt', () => hooksOf(back.id).some((t) => t.msg.change === 'resolve'))
     await Bun.sleep(300)
-    expect(hooksOf(back.id).filter((t) => t.msg.change === 'resolve').map((t) => t.status)).toEqual([400])
+    expect(
+      hooksOf(back.id)
+        .filter((t) => t.msg.change === 'resolve')
+        .map((t) => t.status),
+    ).toEqual([400])
 
     receiver.plan.set('hook3', { fail: 100, status: 500 })
     const down = await openOffline('hook3')
     await waitFor('four attempts', () => hooksOf(down.id).length === 4)
     const gaveUp = await waitFor('the give-up in the system log', async () => {
-      const r = await (await h.api(`/api/v1/logs?category=alerts&q=${encodeURIComponent(`gave up delivering alert ${down.id} `)}`, { token: tokens.viewer })).json()
+      const r = await (
+        await h.api(`/api/v1/logs?category=alerts&q=${encodeURIComponent(`gave up delivering alert ${down.id} `)}`, { token: tokens.viewer })
+      ).json()
       return r.logs[0]
     })
     expect(gaveUp).toMatchObject({ level: 'error', robot_id: 'hook3' })
     expect(gaveUp.message).toBe(`alert webhook: gave up delivering alert ${down.id} (open, warning: Robot hook3 offline) after 4 attempts: HTTP 500`)
-    const refused = await (await h.api(`/api/v1/logs?category=alerts&q=${encodeURIComponent(`gave up delivering alert ${back.id} `)}`, { token: tokens.viewer })).json()
+    const refused = await (
+      await h.api(`/api/v1/logs?category=alerts&q=${encodeURIComponent(`gave up delivering alert ${back.id} `)}`, { token: tokens.viewer })
+    ).json()
     expect(refused.logs[0].message).toContain('after 1 attempt: HTTP 400')
     await Bun.sleep(300)
     expect(hooksOf(down.id)).toHaveLength(4)
@@ -493,10 +564,17 @@ describe('webhook', () => {
   test('a delivery still pending at shutdown is logged and kept in the outbox; the next start sends it, same delivery id', async () => {
     const outbox = new PgWebhookOutbox(h.hub.ctx.db)
     const quiet = createLogger({ level: 'error', sink: () => {} })
-    const make = () => new AlertWebhook({
-      url: `http://127.0.0.1:${server.port}${HOOK_PATH}`, secret: SECRET, attempts: 5, backoffMs: 60_000, timeoutMs: 3000,
-      log: quiet, records: h.hub.ctx.records, outbox,
-    })
+    const make = () =>
+      new AlertWebhook({
+        url: `http://127.0.0.1:${server.port}${HOOK_PATH}`,
+        secret: SECRET,
+        attempts: 5,
+        backoffMs: 60_000,
+        timeoutMs: 3000,
+        log: quiet,
+        records: h.hub.ctx.records,
+        outbox,
+      })
     const webhook = make()
     receiver.plan.set('hook3', { fail: 1, status: 502 })
     const [a] = await alerts('robot_id=hook3&type=robot_offline&limit=1')
@@ -531,8 +609,17 @@ describe('a restart', () => {
   test('alerts left open are picked up: not opened twice, and they clear when their condition does', async () => {
     const ctx = h.hub.ctx
     const restarted = new FleetAlerts({
-      db: ctx.db, robots: ctx.robots, bridge: ctx.bridge, live: ctx.live, records: ctx.records, webhook: null, log: ctx.log.child('restarted'),
-      intervalMs: 3_600_000, autoResolve: true, offlineAfterMs: 600_000, startedAt: ctx.startedAt,
+      db: ctx.db,
+      robots: ctx.robots,
+      bridge: ctx.bridge,
+      live: ctx.live,
+      records: ctx.records,
+      webhook: null,
+      log: ctx.log.child('restarted'),
+      intervalMs: 3_600_000,
+      autoResolve: true,
+      offlineAfterMs: 600_000,
+      startedAt: ctx.startedAt,
     })
     restarted.clock = () => ({ ...clock })
     // A replica taking over the evaluation from one that stopped.
@@ -558,11 +645,20 @@ describe('configuration', () => {
   const base = { DATABASE_URL: 'postgres://x@localhost/x' }
   test('the alert keys have defaults, and a bad value names its key', () => {
     const cfg = loadHubConfig({ env: base })
-    expect(cfg).toMatchObject({ alertIntervalS: 5, alertAutoResolve: true, alertWebhookAttempts: 6, alertWebhookBackoffMs: 2000, alertWebhookTimeoutMs: 10_000 })
+    expect(cfg).toMatchObject({
+      alertIntervalS: 5,
+      alertAutoResolve: true,
+      alertWebhookAttempts: 6,
+      alertWebhookBackoffMs: 2000,
+      alertWebhookTimeoutMs: 10_000,
+    })
     expect(cfg.alertWebhookUrl).toBeUndefined()
     for (const [key, value] of [
-      ['TONYPI_HUB_ALERT_WEBHOOK_URL', 'ftp://example.com/hook'], ['TONYPI_HUB_ALERT_WEBHOOK_SECRET', 'short'],
-      ['TONYPI_HUB_ALERT_WEBHOOK_ATTEMPTS', '0'], ['TONYPI_HUB_ALERT_INTERVAL_S', '0'], ['TONYPI_HUB_ALERT_AUTO_RESOLVE', 'maybe'],
+      ['TONYPI_HUB_ALERT_WEBHOOK_URL', 'ftp://example.com/hook'],
+      ['TONYPI_HUB_ALERT_WEBHOOK_SECRET', 'short'],
+      ['TONYPI_HUB_ALERT_WEBHOOK_ATTEMPTS', '0'],
+      ['TONYPI_HUB_ALERT_INTERVAL_S', '0'],
+      ['TONYPI_HUB_ALERT_AUTO_RESOLVE', 'maybe'],
     ]) {
       expect(() => loadHubConfig({ env: { ...base, [key]: value } })).toThrow(ConfigError)
       expect(() => loadHubConfig({ env: { ...base, [key]: value } })).toThrow(key)
@@ -578,10 +674,14 @@ describe('the beat', () => {
     h.hub.ctx.alerts.schedule(100)
     const t0 = Date.now()
     await presence('beat1', false)
-    const [a] = await waitFor('an alert raised by the beat', async () => {
-      const open = await alerts('robot_id=beat1&resolved=false')
-      return open.length ? open : null
-    }, 5000)
+    const [a] = await waitFor(
+      'an alert raised by the beat',
+      async () => {
+        const open = await alerts('robot_id=beat1&resolved=false')
+        return open.length ? open : null
+      },
+      5000,
+    )
     expect(a).toMatchObject({ type: 'robot_offline', severity: 'warning' })
     expect(a.created_at - t0).toBeGreaterThanOrEqual(300)
     await presence('beat1', true)

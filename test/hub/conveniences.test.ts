@@ -32,7 +32,11 @@ const call = async (path: string, init: { method?: string; token?: string; json?
   const r = await h.api(path, init)
   const text = await r.text()
   let body: any = text
-  try { body = JSON.parse(text) } catch { /* CSV or empty */ }
+  try {
+    body = JSON.parse(text)
+  } catch {
+    /* CSV or empty */
+  }
   return { status: r.status, body, headers: r.headers }
 }
 const expect400 = async (path: string, method: string, token: string, json: unknown) => {
@@ -41,11 +45,16 @@ const expect400 = async (path: string, method: string, token: string, json: unkn
   expect(typeof r.body.message).toBe('string')
   return r.body.message as string
 }
-const logsOf = async (q: string) => (await call(`/api/v1/logs?${q}`, { token: viewer })).body.logs as { message: string; robot_id: string | null; details: Record<string, unknown> }[]
+const logsOf = async (q: string) =>
+  (await call(`/api/v1/logs?${q}`, { token: viewer })).body.logs as { message: string; robot_id: string | null; details: Record<string, unknown> }[]
 
 describe('PUT robots/{id}', () => {
   test('an admin edits name, description, location and notes; the list shows them; the fleet log says who', async () => {
-    const r = await call('/api/v1/robots/c1', { method: 'PUT', token: admin, json: { name: 'Tony', description: 'demo unit', location: 'Lab 2', notes: 'left knee squeaks' } })
+    const r = await call('/api/v1/robots/c1', {
+      method: 'PUT',
+      token: admin,
+      json: { name: 'Tony', description: 'demo unit', location: 'Lab 2', notes: 'left knee squeaks' },
+    })
     expect(r.status).toBe(200)
     expect(r.body).toMatchObject({ robot_id: 'c1', name: 'Tony', description: 'demo unit', location: 'Lab 2', notes: 'left knee squeaks' })
     const cleared = await call('/api/v1/robots/c1', { method: 'PUT', token: admin, json: { notes: null, location: ' ' } })
@@ -91,7 +100,12 @@ describe('alerts: manual, counted, acknowledged all at once', () => {
 
   test('bad manual alerts and stats queries are refused clearly and store nothing; viewers may not raise', async () => {
     const before = (await stats()).total
-    for (const json of [{ robot_id: 'c1', severity: 'dire', title: 'x' }, { robot_id: 'c1', severity: 'info', title: '' }, { severity: 'info', title: 'no robot' }, { robot_id: 'c1', severity: 'info', title: 'x', source: 'me' }]) {
+    for (const json of [
+      { robot_id: 'c1', severity: 'dire', title: 'x' },
+      { robot_id: 'c1', severity: 'info', title: '' },
+      { severity: 'info', title: 'no robot' },
+      { robot_id: 'c1', severity: 'info', title: 'x', source: 'me' },
+    ]) {
       await expect400('/api/v1/alerts', 'POST', operator, json)
     }
     expect((await raise({ robot_id: 'nobot', severity: 'info', title: 'x' })).status).toBe(404)
@@ -127,7 +141,8 @@ describe('alerts: manual, counted, acknowledged all at once', () => {
 
 describe('GET logs/stats', () => {
   test("counts by level and category agree with the log, for one robot's and the fleet's", async () => {
-    for (const m of ['one', 'two']) expect((await call('/api/v1/logs', { method: 'POST', token: operator, json: { robot_id: 'c2', message: `stats ${m}` } })).status).toBe(201)
+    for (const m of ['one', 'two'])
+      expect((await call('/api/v1/logs', { method: 'POST', token: operator, json: { robot_id: 'c2', message: `stats ${m}` } })).status).toBe(201)
     const s = (await call('/api/v1/logs/stats?robot_id=c2&category=note', { token: viewer })).body
     const listed = (await call('/api/v1/logs?robot_id=c2&category=note', { token: viewer })).body
     expect(s.total).toBe(listed.total)
@@ -147,7 +162,18 @@ describe('GET logs/stats', () => {
 describe('reports: delete and list export', () => {
   const insert = async (robotId: string | null, createdBy: string) => {
     const now = new Date()
-    const [row] = await h.hub.ctx.db.insert(reports).values({ robotId, reportType: 'job', fromTs: new Date(now.getTime() - 3_600_000), toTs: now, createdBy, figures: {}, narrativeError: robotId ? null : '=1+1' }).returning({ id: reports.id })
+    const [row] = await h.hub.ctx.db
+      .insert(reports)
+      .values({
+        robotId,
+        reportType: 'job',
+        fromTs: new Date(now.getTime() - 3_600_000),
+        toTs: now,
+        createdBy,
+        figures: {},
+        narrativeError: robotId ? null : '=1+1',
+      })
+      .returning({ id: reports.id })
     return row.id
   }
 
@@ -184,7 +210,7 @@ describe('reports: delete and list export', () => {
 describe('users: deactivate and reactivate', () => {
   const login = (username: string) => call('/api/v1/auth/login', { method: 'POST', json: { username, password: `${username}-password` } })
 
-  test("a deactivated user cannot log in, their tokens and broker secret stop, robots are told; reactivated, old tokens stay dead", async () => {
+  test('a deactivated user cannot log in, their tokens and broker secret stop, robots are told; reactivated, old tokens stay dead', async () => {
     const u = (await call('/api/v1/users', { method: 'POST', token: admin, json: { username: 'dana', password: 'dana-password', role: 'operator' } })).body
     expect(u.is_active).toBe(true)
     const token = (await login('dana')).body.access_token as string
@@ -198,7 +224,15 @@ describe('users: deactivate and reactivate', () => {
     expect(refused.status).toBe(403)
     expect(refused.body.message).toMatch(/deactivated/)
     expect((await call('/api/v1/auth/login', { method: 'POST', json: { username: 'dana', password: 'not-her-password' } })).status).toBe(401)
-    await waitFor('the broker secret refused', () => connectMqtt(h.services.mqtt_url, cred).then((c) => { c.end(true); return false }, () => true))
+    await waitFor('the broker secret refused', () =>
+      connectMqtt(h.services.mqtt_url, cred).then(
+        (c) => {
+          c.end(true)
+          return false
+        },
+        () => true,
+      ),
+    )
     const down = await downStateFor(h.hub.ctx.db, h.hub.ctx.robotRules, 'c1', [])
     expect(down.users.find((x) => x.username === 'dana')).toMatchObject({ is_active: false })
 
@@ -208,7 +242,15 @@ describe('users: deactivate and reactivate', () => {
     expect((await call('/api/v1/auth/me', { token: again.body.access_token })).status).toBe(200)
     expect((await call('/api/v1/auth/me', { token })).status).toBe(401)
     // The broker secret ended with the deactivation: a new one must be taken.
-    expect(await connectMqtt(h.services.mqtt_url, cred).then((c) => { c.end(true); return 'connected' }, () => 'refused')).toBe('refused')
+    expect(
+      await connectMqtt(h.services.mqtt_url, cred).then(
+        (c) => {
+          c.end(true)
+          return 'connected'
+        },
+        () => 'refused',
+      ),
+    ).toBe('refused')
   })
 
   test('bad input is a 400 and changes nothing; yourself is 409; only admins may', async () => {
@@ -242,7 +284,12 @@ describe('GET jobs/stats', () => {
     const c2 = (await call('/api/v1/jobs/stats?robot_id=c2', { token: viewer })).body
     expect(c2).toMatchObject({ total: 2, by_status: { in_progress: 1, cancelled: 1 } })
     expect(c2.robots).toHaveLength(1)
-    expect((await call(`/api/v1/jobs/stats?from=${Date.now()}`, { token: viewer })).body).toMatchObject({ total: 0, success_rate: null, mean_duration_ms: null, robots: [] })
+    expect((await call(`/api/v1/jobs/stats?from=${Date.now()}`, { token: viewer })).body).toMatchObject({
+      total: 0,
+      success_rate: null,
+      mean_duration_ms: null,
+      robots: [],
+    })
   })
 
   test('an unknown robot is 404, a bad window 400, anonymous 401', async () => {

@@ -10,11 +10,16 @@ import { waitNoLeftovers } from '../../tools/services/test-helpers.ts'
 
 const ROOT = join(import.meta.dir, '..', '..')
 const cleanup: string[] = []
-afterAll(() => { for (const d of cleanup) rmSync(d, { recursive: true, force: true }) })
+afterAll(() => {
+  for (const d of cleanup) rmSync(d, { recursive: true, force: true })
+})
 
 function hubDev(env: Record<string, string>) {
   return Bun.spawn([process.execPath, 'tools/hub-dev.ts'], {
-    cwd: ROOT, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe',
+    cwd: ROOT,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
     env: { ...process.env, TONYPI_HUB_HTTP_HOST: '127.0.0.1', TONYPI_HUB_HTTP_PORT: '0', TONYPI_ADMIN_PASSWORD: 'dev-test-password', ...env },
   })
 }
@@ -39,7 +44,13 @@ test('from a checkout in a home the postgres account cannot enter, it starts, se
     text += decoder.decode(value)
     url = /A robot:\s+npm run edge:register -- --hub (\S+)/.exec(text)?.[1] ?? ''
   }
-  void (async () => { for (;;) { const r = await reader.read(); if (r.done) break; text += decoder.decode(r.value) } })()
+  void (async () => {
+    for (;;) {
+      const r = await reader.read()
+      if (r.done) break
+      text += decoder.decode(r.value)
+    }
+  })()
   try {
     expect(url).toStartWith('https://')
     const ca = readFileSync(join(dataDir, 'tls', 'ca.pem'), 'utf8')

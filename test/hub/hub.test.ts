@@ -35,7 +35,10 @@ function connect(opts: mqtt.IClientOptions): Promise<mqtt.MqttClient> {
   return new Promise((resolve, reject) => {
     const c = mqtt.connect(h.services.mqtt_url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts })
     c.once('connect', () => resolve(c))
-    c.once('error', (e) => { c.end(true); reject(e) })
+    c.once('error', (e) => {
+      c.end(true)
+      reject(e)
+    })
   })
 }
 const robotClient = (id: string) => connect({ username: creds.get(id)!.username, password: creds.get(id)!.token })
@@ -48,7 +51,9 @@ describe('robots and credentials', () => {
 
   test('migrations ran from empty: every table is there', async () => {
     const rows = await h.hub.ctx.db.$client`select table_name from information_schema.tables where table_schema = 'public' order by 1`
-    expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(expect.arrayContaining(['alert_rules', 'alerts', 'commands', 'jobs', 'reports', 'robots', 'sync_state', 'system_logs', 'users']))
+    expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(
+      expect.arrayContaining(['alert_rules', 'alerts', 'commands', 'jobs', 'reports', 'robots', 'sync_state', 'system_logs', 'users']),
+    )
   })
 
   test('the credential is shown once, stored hashed, and rotation and revocation take effect at the broker', async () => {
@@ -59,13 +64,35 @@ describe('robots and credentials', () => {
     const c = await robotClient('r2')
     c.end(true)
     const rot = await (await h.api('/api/v1/robots/r2/credential/rotate', { token: tokens.admin, method: 'POST' })).json()
-    await waitFor('old token refused', async () => { try { (await robotClient('r2')).end(true); return false } catch { return true } }, 5000)
+    await waitFor(
+      'old token refused',
+      async () => {
+        try {
+          ;(await robotClient('r2')).end(true)
+          return false
+        } catch {
+          return true
+        }
+      },
+      5000,
+    )
     const old = creds.get('r2')!
     creds.set('r2', rot.credential)
     expect(rot.credential.token).not.toBe(old.token)
     ;(await robotClient('r2')).end(true)
     expect((await h.api('/api/v1/robots/r2/credential/revoke', { token: tokens.admin, method: 'POST' })).status).toBe(200)
-    await waitFor('revoked refused', async () => { try { (await robotClient('r2')).end(true); return false } catch { return true } }, 5000)
+    await waitFor(
+      'revoked refused',
+      async () => {
+        try {
+          ;(await robotClient('r2')).end(true)
+          return false
+        } catch {
+          return true
+        }
+      },
+      5000,
+    )
   })
 
   test('anonymous clients are refused by the broker', async () => {
@@ -78,20 +105,38 @@ describe('telemetry into InfluxDB', () => {
     const c = await robotClient('r1')
     const t0 = Date.now() - 60_000 // a robot whose samples are a minute old (a backlog)
     for (let i = 0; i < 5; i++) {
-      c.publish('tonypi/r1/servos', JSON.stringify({ robot_id: 'r1', ts: t0 + i * 50, servos: [{ id: 1, position: 500 + i }, { id: 2, position: 390, temperature_c: 41 }] }))
+      c.publish(
+        'tonypi/r1/servos',
+        JSON.stringify({
+          robot_id: 'r1',
+          ts: t0 + i * 50,
+          servos: [
+            { id: 1, position: 500 + i },
+            { id: 2, position: 390, temperature_c: 41 },
+          ],
+        }),
+      )
     }
     c.publish('tonypi/r1/battery', JSON.stringify({ robot_id: 'r1', ts: t0, voltage_v: 7.9, percent: 80 }))
     c.publish('tonypi/r1/imu', JSON.stringify({ robot_id: 'r1', ts: t0, accel: [0, 9.8, 0], gyro: [0, 0, 0] }))
     c.publish('tonypi/r1/performance', JSON.stringify({ robot_id: 'r1', ts: t0, cpu_percent: 12.5, net_rx_bps: 1000 }))
     await h.hub.writer.flush()
-    const hist = await waitFor('servo points', async () => {
-      await h.hub.writer.flush()
-      const r = await (await h.api(`/api/v1/robot/sensors?robot_id=r1&stream=servos&servo_id=1&from=${t0 - 1}&to=${t0 + 1000}&resolution=raw`, { token: tokens.viewer })).json()
-      return r.points?.length === 5 ? r : null
-    }, 10_000)
+    const hist = await waitFor(
+      'servo points',
+      async () => {
+        await h.hub.writer.flush()
+        const r = await (
+          await h.api(`/api/v1/robot/sensors?robot_id=r1&stream=servos&servo_id=1&from=${t0 - 1}&to=${t0 + 1000}&resolution=raw`, { token: tokens.viewer })
+        ).json()
+        return r.points?.length === 5 ? r : null
+      },
+      10_000,
+    )
     expect(hist.points.map((p: { ts: number }) => p.ts)).toEqual([0, 1, 2, 3, 4].map((i) => t0 + i * 50))
     expect(hist.points.map((p: { position: number }) => p.position)).toEqual([500, 501, 502, 503, 504])
-    const bat = await (await h.api(`/api/v1/robot/sensors?robot_id=r1&stream=battery&from=${t0 - 1}&to=${t0 + 1}&resolution=raw`, { token: tokens.viewer })).json()
+    const bat = await (
+      await h.api(`/api/v1/robot/sensors?robot_id=r1&stream=battery&from=${t0 - 1}&to=${t0 + 1}&resolution=raw`, { token: tokens.viewer })
+    ).json()
     expect(bat.points[0]).toMatchObject({ ts: t0, voltage_v: 7.9, percent: 80 })
     c.end(true)
   })
@@ -100,16 +145,31 @@ describe('telemetry into InfluxDB', () => {
     const c = await robotClient('legacybot')
     const at = Date.now() - 2000
     const iso = new Date(at).toISOString().replace('Z', '') // local time without a zone, as it sent (the test runs in UTC)
-    c.publish('tonypi/sensors/legacybot', JSON.stringify({ robot_id: 'legacybot', sensor_type: 'ultrasonic_distance', value: 33.5, unit: 'cm', timestamp: iso }))
+    c.publish(
+      'tonypi/sensors/legacybot',
+      JSON.stringify({ robot_id: 'legacybot', sensor_type: 'ultrasonic_distance', value: 33.5, unit: 'cm', timestamp: iso }),
+    )
     c.publish('tonypi/battery', JSON.stringify({ robot_id: 'legacybot', percentage: 70, voltage: 11.4, timestamp: iso }))
     c.publish('tonypi/job/legacybot', JSON.stringify({ robot_id: 'legacybot', status: 'started', task_name: 'scan', items_total: 3, percent: 0 }))
-    c.publish('tonypi/job/legacybot', JSON.stringify({ robot_id: 'legacybot', status: 'completed', task_name: 'scan', items_done: 3, items_total: 3, percent: 100 }))
-    c.publish('tonypi/job/legacybot', JSON.stringify({ robot_id: 'legacybot', status: 'completed', task_name: 'scan', items_done: 3, items_total: 3, percent: 100 }))
-    const pts = await waitFor('legacy sensor point', async () => {
-      await h.hub.writer.flush()
-      const r = await (await h.api(`/api/v1/robot/sensors?robot_id=legacybot&stream=sensors&from=${at - 10}&to=${at + 10}&resolution=raw`, { token: tokens.viewer })).json()
-      return r.points?.length ? r.points : null
-    }, 10_000)
+    c.publish(
+      'tonypi/job/legacybot',
+      JSON.stringify({ robot_id: 'legacybot', status: 'completed', task_name: 'scan', items_done: 3, items_total: 3, percent: 100 }),
+    )
+    c.publish(
+      'tonypi/job/legacybot',
+      JSON.stringify({ robot_id: 'legacybot', status: 'completed', task_name: 'scan', items_done: 3, items_total: 3, percent: 100 }),
+    )
+    const pts = await waitFor(
+      'legacy sensor point',
+      async () => {
+        await h.hub.writer.flush()
+        const r = await (
+          await h.api(`/api/v1/robot/sensors?robot_id=legacybot&stream=sensors&from=${at - 10}&to=${at + 10}&resolution=raw`, { token: tokens.viewer })
+        ).json()
+        return r.points?.length ? r.points : null
+      },
+      10_000,
+    )
     expect(pts[0]).toMatchObject({ ts: at, sensor: 'ultrasonic_distance', value: 33.5 })
     const jobs = await waitFor('one job', async () => {
       const j = await (await h.api('/api/v1/jobs?robot_id=legacybot', { token: tokens.viewer })).json()
@@ -149,7 +209,9 @@ describe('telemetry into InfluxDB', () => {
     c.publish('tonypi/servos/legacybot', JSON.stringify({ robot_id: 'legacybot', servos: { servo_1: { id: 1, position: 0 } } }))
     await Bun.sleep(700)
     await h.hub.writer.flush()
-    const bat = await (await h.api(`/api/v1/robot/sensors?robot_id=legacybot&stream=battery&from=${at - 1}&to=${at + 1}&resolution=raw`, { token: tokens.viewer })).json()
+    const bat = await (
+      await h.api(`/api/v1/robot/sensors?robot_id=legacybot&stream=battery&from=${at - 1}&to=${at + 1}&resolution=raw`, { token: tokens.viewer })
+    ).json()
     expect(bat.points).toEqual([])
     c.end(true)
   })
@@ -166,7 +228,11 @@ describe('commands and presence', () => {
       c.publish('tonypi/r1/command/response', JSON.stringify({ id: cmd.id, type: cmd.type, state: 'accepted', ts: Date.now() }))
       c.publish('tonypi/r1/command/response', JSON.stringify({ id: cmd.id, type: cmd.type, state: 'done', ts: Date.now() }))
     })
-    const r = await h.api('/api/v1/command', { token: tokens.operator, method: 'POST', json: { robot_id: 'r1', id: 'hub-cmd-1', type: 'servo.move', targets: [{ id: 5, position: 300 }], duration_ms: 500 } })
+    const r = await h.api('/api/v1/command', {
+      token: tokens.operator,
+      method: 'POST',
+      json: { robot_id: 'r1', id: 'hub-cmd-1', type: 'servo.move', targets: [{ id: 5, position: 300 }], duration_ms: 500 },
+    })
     expect(r.status).toBe(200)
     expect(await r.json()).toMatchObject({ id: 'hub-cmd-1', state: 'done' })
     expect(got[0]).toMatchObject({ id: 'hub-cmd-1', type: 'servo.move', targets: [{ id: 5, position: 300 }] })
@@ -182,7 +248,14 @@ describe('commands and presence', () => {
     c.publish('tonypi/r1/battery', JSON.stringify({ robot_id: 'r1', ts: Date.now(), voltage_v: 7.9, percent: 80 }))
     await waitFor('online', async () => (await (await h.api('/api/v1/robots/r1', { token: tokens.viewer })).json()).status === 'online', 5000)
     c.end(true)
-    const r = await waitFor('offline', async () => { const x = await (await h.api('/api/v1/robots/r1', { token: tokens.viewer })).json(); return x.status === 'offline' ? x : null }, 8000)
+    const r = await waitFor(
+      'offline',
+      async () => {
+        const x = await (await h.api('/api/v1/robots/r1', { token: tokens.viewer })).json()
+        return x.status === 'offline' ? x : null
+      },
+      8000,
+    )
     expect(r.status_source).toContain('silent for')
   })
 })
@@ -193,12 +266,24 @@ describe('a hub that restarts', () => {
     expect(reg.status).toBe(201)
     await h.hub.ctx.robots.setStatus('r-restart', 'online', 'test: online when the hub stopped', new Date())
     // A second presence stands in for the restarted hub: same database, fresh memory, and the lease to write.
-    const presence = new Presence({ robots: h.hub.ctx.robots, records: h.hub.ctx.records, log: createLogger({ level: 'error', sink: () => {} }), offlineAfterMs: 1000 })
+    const presence = new Presence({
+      robots: h.hub.ctx.robots,
+      records: h.hub.ctx.records,
+      log: createLogger({ level: 'error', sink: () => {} }),
+      offlineAfterMs: 1000,
+    })
     await presence.start()
     const lead = await presence.lead()
     try {
       expect(presence.isOnline('r-restart')).toBe(true)
-      const r = await waitFor('offline', async () => { const x = await (await h.api('/api/v1/robots/r-restart', { token: tokens.viewer })).json(); return x.status === 'offline' ? x : null }, 8000)
+      const r = await waitFor(
+        'offline',
+        async () => {
+          const x = await (await h.api('/api/v1/robots/r-restart', { token: tokens.viewer })).json()
+          return x.status === 'offline' ? x : null
+        },
+        8000,
+      )
       expect(r.status_source).toContain('silent for')
     } finally {
       lead.stop()
@@ -292,7 +377,12 @@ describe('API roles and input', () => {
       ['/api/v1/robots', { method: 'POST', token: tokens.admin, json: { robot_id: 'servos' } }, 400, /reserved/],
       ['/api/v1/robots', { method: 'POST', token: tokens.admin, json: { robot_id: 'r1' } }, 409, /already exists/],
       ['/api/v1/robots', { method: 'POST', token: tokens.admin, body: '{nope', headers: { 'content-type': 'application/json' } }, 400, /JSON|body/],
-      ['/api/v1/users', { method: 'POST', token: tokens.admin, json: { username: 'robot-r1', password: 'long-enough', role: 'viewer' } }, 409, /robots' broker accounts/],
+      [
+        '/api/v1/users',
+        { method: 'POST', token: tokens.admin, json: { username: 'robot-r1', password: 'long-enough', role: 'viewer' } },
+        409,
+        /robots' broker accounts/,
+      ],
       ['/api/v1/command', { method: 'POST', token: tokens.operator, json: { robot_id: 'r1', type: 'fly' } }, 400, /invalid command/],
       ['/api/v1/robot/sensors?robot_id=r1&stream=teapot', { token: tokens.viewer }, 400, /stream/],
     ]
@@ -318,7 +408,9 @@ describe('API roles and input', () => {
     }
     // The data is still all there.
     await h.hub.writer.flush()
-    const still = await (await h.api(`/api/v1/robot/sensors?robot_id=r1&stream=servos&from=${Date.now() - 3_600_000}&resolution=raw`, { token: tokens.viewer })).json()
+    const still = await (
+      await h.api(`/api/v1/robot/sensors?robot_id=r1&stream=servos&from=${Date.now() - 3_600_000}&resolution=raw`, { token: tokens.viewer })
+    ).json()
     expect(still.points.length).toBeGreaterThan(0)
   })
 
@@ -336,7 +428,7 @@ describe('API roles and input', () => {
 })
 
 describe('jsonb columns', () => {
-  test('a log row\'s details are stored as an object and read back as one', async () => {
+  test("a log row's details are stored as an object and read back as one", async () => {
     await h.hub.ctx.records.log({ robotId: null, level: 'info', category: 'probe', message: 'jsonb', details: { a: 1, list: [1, 2] }, ts: Date.now() })
     const [row] = await h.hub.ctx.db.$client`select jsonb_typeof(details) t, details->>'a' a from system_logs where category = 'probe'`
     expect(row).toEqual({ t: 'object', a: '1' })
@@ -345,7 +437,10 @@ describe('jsonb columns', () => {
   })
 
   test("a report's figures keep the order they were written in (json, not jsonb)", async () => {
-    const [row] = await h.hub.ctx.db.insert(reports).values({ reportType: 'job', fromTs: new Date(), toTs: new Date(), createdBy: 't', figures: { zeta: 1, robot_id: 'x', alpha: { b: 1, a: 2 } } }).returning()
+    const [row] = await h.hub.ctx.db
+      .insert(reports)
+      .values({ reportType: 'job', fromTs: new Date(), toTs: new Date(), createdBy: 't', figures: { zeta: 1, robot_id: 'x', alpha: { b: 1, a: 2 } } })
+      .returning()
     const [back] = await h.hub.ctx.db.select().from(reports).where(eq(reports.id, row.id))
     expect(JSON.stringify(back.figures)).toBe('{"zeta":1,"robot_id":"x","alpha":{"b":1,"a":2}}')
   })

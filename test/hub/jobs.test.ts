@@ -22,9 +22,20 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(() => h?.stop(), 60_000)
 
-type HubJob = { id: number; robot_id: string; task_name: string | null; status: string; percent: number | null; items_done: number | null; items_total: number | null; updated_at: number; finished_at: number | null }
+type HubJob = {
+  id: number
+  robot_id: string
+  task_name: string | null
+  status: string
+  percent: number | null
+  items_done: number | null
+  items_total: number | null
+  updated_at: number
+  finished_at: number | null
+}
 const jobsOf = async (robotId: string): Promise<HubJob[]> => (await h.api(`/api/v1/jobs?robot_id=${robotId}`, { token: viewer })).json()
-const robotClient = (id: string) => mqtt.connectAsync(h.services.mqtt_url, { reconnectPeriod: 0, connectTimeout: 5000, username: creds.get(id)!.username, password: creds.get(id)!.token })
+const robotClient = (id: string) =>
+  mqtt.connectAsync(h.services.mqtt_url, { reconnectPeriod: 0, connectTimeout: 5000, username: creds.get(id)!.username, password: creds.get(id)!.token })
 const droppedTotal = () => [...h.hub.ctx.bridge.dropped.values()].reduce((a, b) => a + b, 0)
 
 describe('jobs on tonypi/{id}/job at the hub', () => {
@@ -69,7 +80,10 @@ describe('jobs on tonypi/{id}/job at the hub', () => {
     await waitFor('all handled', () => droppedTotal() > dropped, 10_000)
     c.end(true)
     const mine = (await jobsOf('jobbot')).filter((j) => j.task_name === 'walk' || j.task_name === 'look')
-    expect(mine.map((j) => [j.task_name, j.status, j.percent]).sort()).toEqual([['look', 'started', null], ['walk', 'in_progress', 50]])
+    expect(mine.map((j) => [j.task_name, j.status, j.percent]).sort()).toEqual([
+      ['look', 'started', null],
+      ['walk', 'in_progress', 50],
+    ])
   })
 
   test("a robot cannot report jobs under another robot's id", async () => {

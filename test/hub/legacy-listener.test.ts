@@ -22,7 +22,13 @@ const earlier = (robotId: string, o: { hardware?: boolean } = {}) => {
 }
 
 beforeAll(async () => {
-  h = await startTestHub({ TONYPI_HUB_LEGACY_MQTT_PORT: '0', TONYPI_HUB_LEGACY_MQTT_HOST: '127.0.0.1', TONYPI_HUB_LEGACY_ROBOTS: 'oldbot,oldbot2,jobbot', TONYPI_HUB_OFFLINE_AFTER_S: '300', TONYPI_HUB_COMMAND_TIMEOUT_MS: '1500' })
+  h = await startTestHub({
+    TONYPI_HUB_LEGACY_MQTT_PORT: '0',
+    TONYPI_HUB_LEGACY_MQTT_HOST: '127.0.0.1',
+    TONYPI_HUB_LEGACY_ROBOTS: 'oldbot,oldbot2,jobbot',
+    TONYPI_HUB_OFFLINE_AFTER_S: '300',
+    TONYPI_HUB_COMMAND_TIMEOUT_MS: '1500',
+  })
   url = `mqtt://127.0.0.1:${h.hub.legacyMqttPort}`
   for (const id of ['oldbot', 'oldbot2', 'jobbot', 'intruder']) await call(h, 'POST', '/api/v1/robots', { robot_id: id })
 }, 120_000)
@@ -46,17 +52,29 @@ describe('the opt-in listener for unchanged earlier clients', () => {
     await oldbot.waitConnected()
     oldbot.sendAll()
     for (let i = 0; i < 5; i++) oldbot.sendStatus()
-    const r = await waitFor('oldbot online', async () => {
-      const v = await get('/api/v1/robots/oldbot')
-      return v.status === 'online' ? v : null
-    }, 10_000)
+    const r = await waitFor(
+      'oldbot online',
+      async () => {
+        const v = await get('/api/v1/robots/oldbot')
+        return v.status === 'online' ? v : null
+      },
+      10_000,
+    )
     expect(r).toMatchObject({ legacy: true, authenticated: false })
     expect(h.logs.some((l) => l.includes('NOT authenticated') && l.includes('oldbot'))).toBe(true)
     const from = Date.now() - 60_000
     // The shared tonypi/battery, attributed by its connection.
-    const battery = await waitFor('its battery', async () => (await get(`/api/v1/robot/sensors?robot_id=oldbot&stream=battery&from=${from}&resolution=raw`)).points[0], 10_000)
+    const battery = await waitFor(
+      'its battery',
+      async () => (await get(`/api/v1/robot/sensors?robot_id=oldbot&stream=battery&from=${from}&resolution=raw`)).points[0],
+      10_000,
+    )
     expect(battery).toMatchObject({ voltage_v: 11.8, percent: 80 })
-    const imu = await waitFor('its IMU as one reading', async () => (await get(`/api/v1/robot/sensors?robot_id=oldbot&stream=imu&from=${from}&resolution=raw`)).points[0], 10_000)
+    const imu = await waitFor(
+      'its IMU as one reading',
+      async () => (await get(`/api/v1/robot/sensors?robot_id=oldbot&stream=imu&from=${from}&resolution=raw`)).points[0],
+      10_000,
+    )
     expect(imu.ay).toBeCloseTo(9.8, 1) // its simulation's z-up gravity, upright in the body frame
     const sensors = await get(`/api/v1/robot/sensors?robot_id=oldbot&stream=sensors&from=${from}&resolution=raw`)
     expect(sensors.points.some((p: { sensor: string }) => p.sensor === 'accelerometer_x')).toBe(false)
@@ -77,7 +95,11 @@ describe('the opt-in listener for unchanged earlier clients', () => {
   test('a listed robot speaks only for itself and hears only its own commands', async () => {
     const connect = () => mqtt.connectAsync(url, { clientId: 'oldbot2', protocolVersion: 4, reconnectPeriod: 0 })
     const c = await connect()
-    const suback = new Promise<number[]>((resolve) => c.on('packetreceive', (p) => { if (p.cmd === 'suback') resolve(p.granted as number[]) }))
+    const suback = new Promise<number[]>((resolve) =>
+      c.on('packetreceive', (p) => {
+        if (p.cmd === 'suback') resolve(p.granted as number[])
+      }),
+    )
     c.subscribe(['tonypi/#', 'tonypi/commands/oldbot', 'tonypi/oldbot/command/request', 'tonypi/commands/oldbot2', 'tonypi/emergency_stop/broadcast'], () => {})
     expect(await suback).toEqual([128, 128, 128, 0, 0])
     const closed = (client: mqtt.MqttClient) => new Promise<void>((resolve) => client.once('close', () => resolve()))
@@ -107,7 +129,10 @@ describe('the opt-in listener for unchanged earlier clients', () => {
     expect(stop).toMatchObject({ status: 200, body: { state: 'done', reason: 'Emergency stop activated: hub test' } })
     expect((await send({ type: 'motion', motion: 'wave' })).body).toMatchObject({ state: 'failed', reason: expect.stringContaining('emergency stopped') })
     expect((await send({ type: 'resume' })).body).toMatchObject({ state: 'done', reason: 'Robot resumed from emergency stop (was: hub test)' })
-    expect(await send({ type: 'servo.move', targets: [{ id: 1, position: 500 }], duration_ms: 100 })).toMatchObject({ status: 409, body: { state: 'rejected' } })
+    expect(await send({ type: 'servo.move', targets: [{ id: 1, position: 500 }], duration_ms: 100 })).toMatchObject({
+      status: 409,
+      body: { state: 'rejected' },
+    })
     robot.silentTo = ['stop']
     expect((await send({ type: 'stop' })).status).toBe(504)
     robot.silentTo = []
@@ -123,7 +148,9 @@ describe('the opt-in listener for unchanged earlier clients', () => {
 
 describe('one job mapping on both ends', () => {
   let edge: EdgeHarness
-  beforeAll(async () => { edge = await startTestEdge({ TONYPI_PROFILE: 'legacy-client', TONYPI_ROBOT_ID: 'jobbot' }) }, 30_000)
+  beforeAll(async () => {
+    edge = await startTestEdge({ TONYPI_PROFILE: 'legacy-client', TONYPI_ROBOT_ID: 'jobbot' })
+  }, 30_000)
   afterAll(() => edge?.stop())
 
   test('the same job messages make the same job records on the edge and on the hub', async () => {
@@ -153,17 +180,28 @@ describe('one job mapping on both ends', () => {
       await Bun.sleep(30)
     }
     const shape = (j: Record<string, unknown>) => ({
-      task_name: j.task_name, status: j.status, items_done: j.items_done, items_total: j.items_total, percent: j.percent, reason: j.reason,
-      started_at: j.started_at, updated_at: j.updated_at, finished_at: j.finished_at,
+      task_name: j.task_name,
+      status: j.status,
+      items_done: j.items_done,
+      items_total: j.items_total,
+      percent: j.percent,
+      reason: j.reason,
+      started_at: j.started_at,
+      updated_at: j.updated_at,
+      finished_at: j.finished_at,
     })
     const edgeJobs = await waitFor('both jobs on the edge', async () => {
       const list = await (await edge.api('/api/v1/jobs', { token: await edge.tokenFor('viewer') })).json()
       return list.length === 2 && list.every((j: { finished_at: number | null }) => j.finished_at !== null) ? list : null
     })
-    const hubJobs = await waitFor('both jobs on the hub', async () => {
-      const list = await get('/api/v1/jobs?robot_id=jobbot')
-      return list.length === 2 && list.every((j: { finished_at: number | null }) => j.finished_at !== null) ? list : null
-    }, 10_000)
+    const hubJobs = await waitFor(
+      'both jobs on the hub',
+      async () => {
+        const list = await get('/api/v1/jobs?robot_id=jobbot')
+        return list.length === 2 && list.every((j: { finished_at: number | null }) => j.finished_at !== null) ? list : null
+      },
+      10_000,
+    )
     expect(hubJobs.map(shape)).toEqual(edgeJobs.map(shape))
     expect(edgeJobs.map(shape)).toEqual([
       expect.objectContaining({ task_name: 'inventory_scan', status: 'cancelled', items_done: 1, items_total: 2, percent: 50, reason: 'battery low' }),

@@ -8,20 +8,37 @@ import { startTestHub, type HubHarness } from '../support/hub-harness.ts'
 import { waitFor } from '../support/edge-harness.ts'
 
 let h: HubHarness
-beforeAll(async () => { h = await startTestHub() }, 120_000)
+beforeAll(async () => {
+  h = await startTestHub()
+}, 120_000)
 afterAll(() => h?.stop(), 60_000)
 
 const DAY = 86_400_000
 const db = () => h.hub.ctx.db
 const put = (message: string, ageMs: number, now = Date.now()) =>
-  db().insert(systemLogs).values({ ts: new Date(now - ageMs), level: 'info', category: 'retention-test', robotId: null, message })
+  db()
+    .insert(systemLogs)
+    .values({ ts: new Date(now - ageMs), level: 'info', category: 'retention-test', robotId: null, message })
 const left = async (prefix: string) =>
-  (await db().select({ message: systemLogs.message }).from(systemLogs).where(like(systemLogs.message, `${prefix}%`))).map((r) => r.message).sort()
+  (
+    await db()
+      .select({ message: systemLogs.message })
+      .from(systemLogs)
+      .where(like(systemLogs.message, `${prefix}%`))
+  )
+    .map((r) => r.message)
+    .sort()
 
 describe('hub system log retention', () => {
   test('rows older than the window go, newer ones stay, in batches', async () => {
     const now = Date.now()
-    for (const [m, age] of [['a-100d', 100 * DAY], ['a-31d', 31 * DAY], ['a-29d', 29 * DAY], ['a-1h', 3_600_000]] as const) await put(m, age, now)
+    for (const [m, age] of [
+      ['a-100d', 100 * DAY],
+      ['a-31d', 31 * DAY],
+      ['a-29d', 29 * DAY],
+      ['a-1h', 3_600_000],
+    ] as const)
+      await put(m, age, now)
     // A batch of 2 makes the loop take several rounds over the three old rows (and the hub's own, if any).
     expect(await pruneSystemLogs(db(), now, 30 * DAY, 2)).toBeGreaterThanOrEqual(2)
     expect(await left('a-')).toEqual(['a-1h', 'a-29d'])
@@ -43,6 +60,8 @@ describe('hub system log retention', () => {
     await Bun.sleep(200)
     expect(await left('b-')).toEqual(['b-after-stop'])
     expect(logs.some((l) => l.includes('old system log rows deleted'))).toBe(true)
-    await db().delete(systemLogs).where(inArray(systemLogs.message, ['b-after-stop']))
+    await db()
+      .delete(systemLogs)
+      .where(inArray(systemLogs.message, ['b-after-stop']))
   })
 })

@@ -36,18 +36,34 @@ const edges: EdgeHarness[] = []
 
 async function hubEnv(replica: string) {
   return {
-    TONYPI_HUB_REPLICA_ID: replica, TONYPI_HUB_JWT_SECRET: JWT, TONYPI_LOG_LEVEL: 'info',
-    TONYPI_HUB_OFFLINE_AFTER_S: '3', TONYPI_HUB_ALERT_INTERVAL_S: '0.5',
-    TONYPI_HUB_ALERT_WEBHOOK_URL: `http://127.0.0.1:${hookServer.port}/hook`, TONYPI_HUB_ALERT_WEBHOOK_BACKOFF_MS: '50',
+    TONYPI_HUB_REPLICA_ID: replica,
+    TONYPI_HUB_JWT_SECRET: JWT,
+    TONYPI_LOG_LEVEL: 'info',
+    TONYPI_HUB_OFFLINE_AFTER_S: '3',
+    TONYPI_HUB_ALERT_INTERVAL_S: '0.5',
+    TONYPI_HUB_ALERT_WEBHOOK_URL: `http://127.0.0.1:${hookServer.port}/hook`,
+    TONYPI_HUB_ALERT_WEBHOOK_BACKOFF_MS: '50',
   }
 }
 
 async function api(base: string, method: string, path: string, json?: unknown, token = admin) {
-  const r = await fetch(`${base}/api/v1/${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) })
+  const r = await fetch(`${base}/api/v1/${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+  })
   return { status: r.status, body: await r.json().catch(() => null) }
 }
 
-const health = async (p: Proc) => (await (await fetch(`${p.base}/api/v1/health`)).json()) as { cluster: { replica: string; leases: Record<string, boolean>; ingest: { messages: number; resent: number }; adopted: { adopted_sessions: number; adopted_messages: number } } }
+const health = async (p: Proc) =>
+  (await (await fetch(`${p.base}/api/v1/health`)).json()) as {
+    cluster: {
+      replica: string
+      leases: Record<string, boolean>
+      ingest: { messages: number; resent: number }
+      adopted: { adopted_sessions: number; adopted_messages: number }
+    }
+  }
 const DUTIES = ['presence', 'ordered-ingest', 'fleet-alerts', 'log-retention', 'webhook-outbox']
 
 async function register(robotId: string, base = lbBase): Promise<string> {
@@ -57,28 +73,44 @@ async function register(robotId: string, base = lbBase): Promise<string> {
 }
 
 async function robotClient(robotId: string, token: string): Promise<mqtt.MqttClient> {
-  const c = mqtt.connect(s.services.mqtt_url, { username: `robot-${robotId}`, password: token, clientId: `test-${robotId}`, protocolVersion: 4, reconnectPeriod: 500 })
+  const c = mqtt.connect(s.services.mqtt_url, {
+    username: `robot-${robotId}`,
+    password: token,
+    clientId: `test-${robotId}`,
+    protocolVersion: 4,
+    reconnectPeriod: 500,
+  })
   clients.push(c)
-  await new Promise<void>((resolve, reject) => { c.once('connect', () => resolve()); c.once('error', reject) })
+  await new Promise<void>((resolve, reject) => {
+    c.once('connect', () => resolve())
+    c.once('error', reject)
+  })
   return c
 }
 
 async function influxCount(measurement: string, robotId: string): Promise<number> {
   const u = new URL(`${s.services.influx_url}/query`)
-  u.searchParams.set('db', s.services.influx_db); u.searchParams.set('u', s.services.influx_username); u.searchParams.set('p', s.services.influx_password)
+  u.searchParams.set('db', s.services.influx_db)
+  u.searchParams.set('u', s.services.influx_username)
+  u.searchParams.set('p', s.services.influx_password)
   u.searchParams.set('q', `SELECT count(*) FROM "${measurement}" WHERE "robot_id" = '${robotId}'`)
-  const j = await (await fetch(u)).json() as { results: { series?: { values: number[][] }[] }[] }
+  const j = (await (await fetch(u)).json()) as { results: { series?: { values: number[][] }[] }[] }
   return Math.max(0, ...(j.results[0].series?.[0].values[0].slice(1) ?? [0]))
 }
 
 async function pg<T>(fn: (sql: SQL) => Promise<T>): Promise<T> {
   const sql = new SQL(s.services.postgres_url, { max: 1 })
-  try { return await fn(sql) } finally { await sql.close() }
+  try {
+    return await fn(sql)
+  } finally {
+    await sql.close()
+  }
 }
 
 beforeAll(async () => {
   hookServer = Bun.serve({
-    hostname: '127.0.0.1', port: 0,
+    hostname: '127.0.0.1',
+    port: 0,
     async fetch(req) {
       hooks.push({ delivery: req.headers.get('x-tonypi-delivery') ?? '', body: await req.json() })
       return new Response(null, { status: 204 })
@@ -88,11 +120,22 @@ beforeAll(async () => {
   const [pa, pb] = [await freePort(), await freePort()]
   a = await startHubProcess(s, pa, ADMIN, await hubEnv('replica-a'))
   // A holds every duty before B starts: the one to kill is the one doing the work.
-  await waitFor('replica A holds every duty', async () => { const h = await health(a); return DUTIES.every((d) => h.cluster.leases[d]) }, 10_000)
+  await waitFor(
+    'replica A holds every duty',
+    async () => {
+      const h = await health(a)
+      return DUTIES.every((d) => h.cluster.leases[d])
+    },
+    10_000,
+  )
   b = await startHubProcess(s, pb, ADMIN, await hubEnv('replica-b'))
   lb = new LoadBalancer([pa, pb]).start()
   lbBase = `http://127.0.0.1:${lb.port}`
-  const login = await fetch(`${lbBase}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN }) })
+  const login = await fetch(`${lbBase}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: ADMIN }),
+  })
   admin = (await login.json()).access_token
   // Offline robots raise their alert a second after the heartbeat timeout, not two minutes.
   expect((await api(lbBase, 'PUT', 'alerts/rules/robot_offline', { min_duration_s: 1 })).status).toBe(200)
@@ -126,10 +169,15 @@ describe('two replicas', () => {
       c.publish('tonypi/logs/reg-a', JSON.stringify({ robot_id: 'reg-a', level: 'INFO', message: `reg-a line ${i}`, source: 'test' }))
     }
     await waitFor('60 points in InfluxDB', async () => (await influxCount('battery', 'reg-a')) === 60, 15_000)
-    const rows = await waitFor('60 log lines', () => pg(async (sql) => {
-      const r = await sql`select message, count(*)::int n from system_logs where robot_id = 'reg-a' and message like 'reg-a line %' group by message`
-      return r.length === 60 ? r : null
-    }), 15_000)
+    const rows = await waitFor(
+      '60 log lines',
+      () =>
+        pg(async (sql) => {
+          const r = await sql`select message, count(*)::int n from system_logs where robot_id = 'reg-a' and message like 'reg-a line %' group by message`
+          return r.length === 60 ? r : null
+        }),
+      15_000,
+    )
     expect(rows.every((r: { n: number }) => r.n === 1)).toBe(true)
     expect([...a.logs, ...b.logs].filter((l) => l.includes('is not registered'))).toEqual([])
     // Both took a share.
@@ -144,14 +192,42 @@ describe('two replicas', () => {
     const tick = nominalSeconds(Date.now() - 5000, 1).next().value as Sample[]
     const byStream = new Map<StreamName, Sample[]>()
     for (const x of tick) byStream.set(x.stream, [...(byStream.get(x.stream) ?? []), x])
-    const chunks = [...byStream].map(([stream, list], i) => { const enc = encodeChunk(stream, list); return { kind: 'chunk', seq: i + 1, stream, t0: enc.t0, t1: enc.t1, n: enc.n, data: Buffer.from(enc.data).toString('base64') } })
-    const events = Array.from({ length: 5 }, (_, i) => ({ kind: 'event', seq: chunks.length + i + 1, ts: Date.now() - 4000 + i, level: 'info', event: 'note', data: { message: `twice ${i}` } }))
-    const body = Bun.gzipSync(Buffer.from(JSON.stringify({
-      v: SYNC_VERSION, robot_id: 'twice', db_id: 'db-twice', boot_id: 'boot-twice', wall_ms: Date.now(), mono_ms: performance.now(),
-      lanes: { telemetry: { after: 0, to: chunks.length }, events: { after: 0, to: chunks.length + events.length } },
-      backlog: { events: 0, telemetry: 0 }, oldest_pending_ts: null, dropped: {}, clock: [], records: [...chunks, ...events],
-    })))
-    const post = (p: Proc) => fetch(`${p.base}/api/v1/sync/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body })
+    const chunks = [...byStream].map(([stream, list], i) => {
+      const enc = encodeChunk(stream, list)
+      return { kind: 'chunk', seq: i + 1, stream, t0: enc.t0, t1: enc.t1, n: enc.n, data: Buffer.from(enc.data).toString('base64') }
+    })
+    const events = Array.from({ length: 5 }, (_, i) => ({
+      kind: 'event',
+      seq: chunks.length + i + 1,
+      ts: Date.now() - 4000 + i,
+      level: 'info',
+      event: 'note',
+      data: { message: `twice ${i}` },
+    }))
+    const body = Bun.gzipSync(
+      Buffer.from(
+        JSON.stringify({
+          v: SYNC_VERSION,
+          robot_id: 'twice',
+          db_id: 'db-twice',
+          boot_id: 'boot-twice',
+          wall_ms: Date.now(),
+          mono_ms: performance.now(),
+          lanes: { telemetry: { after: 0, to: chunks.length }, events: { after: 0, to: chunks.length + events.length } },
+          backlog: { events: 0, telemetry: 0 },
+          oldest_pending_ts: null,
+          dropped: {},
+          clock: [],
+          records: [...chunks, ...events],
+        }),
+      ),
+    )
+    const post = (p: Proc) =>
+      fetch(`${p.base}/api/v1/sync/batch`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body,
+      })
     const answers = await Promise.all([post(a), post(b), post(a), post(b)])
     const acks = await Promise.all(answers.map(async (r) => ({ status: r.status, body: await r.json() })))
     expect(acks.map((x) => x.status)).toEqual([200, 200, 200, 200])
@@ -164,11 +240,20 @@ describe('two replicas', () => {
 
   test("a person's session ended through one replica closes their live socket on the other", async () => {
     expect((await api(lbBase, 'POST', 'users', { username: 'watcher', password: 'watcher-password', role: 'viewer' })).status).toBe(201)
-    const login = await fetch(`${b.base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'watcher', password: 'watcher-password' }) })
+    const login = await fetch(`${b.base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'watcher', password: 'watcher-password' }),
+    })
     const token = (await login.json()).access_token
     const ws = new WebSocket(`${b.base.replace('http', 'ws')}/api/v1/live`, liveProtocols(token))
-    const closed = new Promise<number>((r) => { ws.onclose = (e) => r(e.code) })
-    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = () => reject(new Error('the live socket was refused')) })
+    const closed = new Promise<number>((r) => {
+      ws.onclose = (e) => r(e.code)
+    })
+    await new Promise((resolve, reject) => {
+      ws.onopen = resolve
+      ws.onerror = () => reject(new Error('the live socket was refused'))
+    })
     const id = (await api(a.base, 'GET', 'users')).body.find((u: { username: string }) => u.username === 'watcher').id
     expect((await api(a.base, 'POST', `users/${id}/tokens/revoke`)).status).toBe(200)
     expect(await closed).toBe(4001)
@@ -189,8 +274,14 @@ describe('the replica doing the periodic work is killed mid-traffic', () => {
     // one just after (its alert is raised by the survivor).
     const quiet = ['quiet-before', 'quiet-after']
     const quietClients = await Promise.all(quiet.map(async (id) => robotClient(id, await register(id))))
-    for (const [i, c] of quietClients.entries()) c.publish(`tonypi/${quiet[i]}/battery`, JSON.stringify({ robot_id: quiet[i], ts: Date.now(), voltage_v: 7.5, percent: 60 }))
-    await waitFor('the synced robots online', async () => (await Promise.all(['sync-1', 'sync-2'].map(async (id) => (await api(lbBase, 'GET', `robots/${id}`)).body.status))).every((x) => x === 'online'), 20_000)
+    for (const [i, c] of quietClients.entries())
+      c.publish(`tonypi/${quiet[i]}/battery`, JSON.stringify({ robot_id: quiet[i], ts: Date.now(), voltage_v: 7.5, percent: 60 }))
+    await waitFor(
+      'the synced robots online',
+      async () =>
+        (await Promise.all(['sync-1', 'sync-2'].map(async (id) => (await api(lbBase, 'GET', `robots/${id}`)).body.status))).every((x) => x === 'online'),
+      20_000,
+    )
 
     const sent = { points: new Map<string, number>(), logs: [] as string[], jobs: [] as string[] }
     let running = true
@@ -209,21 +300,27 @@ describe('the replica doing the periodic work is killed mid-traffic', () => {
           }
           if (i % 20 === 0) {
             const task = `${id}-task-${i}`
-            for (const status of ['started', 'in_progress', 'completed']) c.publish(`tonypi/${id}/job`, JSON.stringify({ task_name: task, status, items_done: status === 'completed' ? 3 : 1, items_total: 3 }))
+            for (const status of ['started', 'in_progress', 'completed'])
+              c.publish(`tonypi/${id}/job`, JSON.stringify({ task_name: task, status, items_done: status === 'completed' ? 3 : 1, items_total: 3 }))
             sent.jobs.push(task)
           }
         }
-        if (i % 10 === 0) quietClients[1].publish('tonypi/quiet-after/battery', JSON.stringify({ robot_id: 'quiet-after', ts: Date.now(), voltage_v: 7.5, percent: 60 }))
+        if (i % 10 === 0)
+          quietClients[1].publish('tonypi/quiet-after/battery', JSON.stringify({ robot_id: 'quiet-after', ts: Date.now(), voltage_v: 7.5, percent: 60 }))
         await Bun.sleep(20)
       }
     })()
 
-    const alertOf = async (robotId: string) => (await api(lbBase, 'GET', `alerts?robot_id=${robotId}&type=robot_offline`)).body as { id: number; resolved: boolean }[]
+    const alertOf = async (robotId: string) =>
+      (await api(lbBase, 'GET', `alerts?robot_id=${robotId}&type=robot_offline`)).body as { id: number; resolved: boolean }[]
     await waitFor('quiet-before offline and alerted (by A)', async () => (await alertOf('quiet-before')).length === 1, 15_000)
     const live = new WebSocket(`${b.base.replace('http', 'ws')}/api/v1/live`, liveProtocols(admin))
     let liveAfterKill = 0
     let killed = false
-    live.onmessage = (e) => { const m = JSON.parse(String(e.data)); if (killed && m.type === 'samples' && m.robot_id.startsWith('sync-')) liveAfterKill++ }
+    live.onmessage = (e) => {
+      const m = JSON.parse(String(e.data))
+      if (killed && m.type === 'samples' && m.robot_id.startsWith('sync-')) liveAfterKill++
+    }
 
     const victim = (await health(a)).cluster.leases['fleet-alerts'] ? a : b
     const survivor = victim === a ? b : a
@@ -236,20 +333,28 @@ describe('the replica doing the periodic work is killed mid-traffic', () => {
     running = false
     await traffic
 
-    const took = await waitFor('the survivor holds every duty', async () => {
-      const h = await health(survivor)
-      return DUTIES.every((d) => h.cluster.leases[d]) ? h : null
-    }, 15_000)
+    const took = await waitFor(
+      'the survivor holds every duty',
+      async () => {
+        const h = await health(survivor)
+        return DUTIES.every((d) => h.cluster.leases[d]) ? h : null
+      },
+      15_000,
+    )
     expect(took.cluster.replica).toBe(survivor === a ? 'replica-a' : 'replica-b')
     await waitFor("the dead replica's ingest session adopted", async () => (await health(survivor)).cluster.adopted.adopted_sessions >= 1, 15_000)
-    if (process.env.REPLICAS_DEBUG) console.log(JSON.stringify((await health(survivor)).cluster), survivor.logs.filter((l) => /adopt|took over|ingest/.test(l)).join('\n'))
+    if (process.env.REPLICAS_DEBUG)
+      console.log(JSON.stringify((await health(survivor)).cluster), survivor.logs.filter((l) => /adopt|took over|ingest/.test(l)).join('\n'))
 
     // MQTT: every point and log line and job, once.
     for (const id of legacy) {
-      await waitFor(`every point of ${id}`, async () => (await influxCount('battery', id)) === sent.points.get(id), 20_000)
-        .catch(async (err) => { throw new Error(`${err.message}: ${await influxCount('battery', id)} of ${sent.points.get(id)}`) })
+      await waitFor(`every point of ${id}`, async () => (await influxCount('battery', id)) === sent.points.get(id), 20_000).catch(async (err) => {
+        throw new Error(`${err.message}: ${await influxCount('battery', id)} of ${sent.points.get(id)}`)
+      })
     }
-    const logs = await pg((sql) => sql`select message, count(*)::int n from system_logs where category = 'robot' and message like 'mq-% line %' group by message`)
+    const logs = await pg(
+      (sql) => sql`select message, count(*)::int n from system_logs where category = 'robot' and message like 'mq-% line %' group by message`,
+    )
     expect(logs.filter((r: { n: number }) => r.n > 1)).toEqual([])
     expect(logs.map((r: { message: string }) => r.message).sort()).toEqual([...sent.logs].sort())
     const jobs = await pg((sql) => sql`select task_name, status, count(*)::int n from jobs where robot_id like 'mq-%' group by task_name, status`)
@@ -260,7 +365,9 @@ describe('the replica doing the periodic work is killed mid-traffic', () => {
     for (const e of edges) {
       await waitCaughtUp(e, 30_000)
       const agreement = await checkAgreement({
-        robotId: e.edge.ctx.config.robotId!, edgeDbPath: join(e.dataDir, 'edge.db'), postgresUrl: s.services.postgres_url,
+        robotId: e.edge.ctx.config.robotId!,
+        edgeDbPath: join(e.dataDir, 'edge.db'),
+        postgresUrl: s.services.postgres_url,
         influx: { url: s.services.influx_url, db: s.services.influx_db, user: s.services.influx_username, password: s.services.influx_password },
       })
       expect(agreement.problems).toEqual([])

@@ -39,7 +39,7 @@ async function pgContents(url: string): Promise<Record<string, unknown[]>> {
     const out: Record<string, unknown[]> = {}
     for (const name of Object.keys(await postgresRows(url))) {
       const [schema, table] = name.split('.')
-      const rows = await sql.unsafe(`SELECT to_jsonb(t)::text AS row FROM "${schema}"."${table}" t`) as { row: string }[]
+      const rows = (await sql.unsafe(`SELECT to_jsonb(t)::text AS row FROM "${schema}"."${table}" t`)) as { row: string }[]
       out[name] = rows.map((r) => r.row).sort()
     }
     return out
@@ -102,12 +102,17 @@ describe('hub backup and restore', () => {
     const original = storesOf(hub.services)
     // Quiet: nothing more arrives once the robot is gone (its last batch may still be landing).
     let last = ''
-    await waitFor('the hub to be quiet', async () => {
-      const now = JSON.stringify([await postgresRows(original.databaseUrl), await influxPoints(original.influx)])
-      const same = now === last
-      last = now
-      return same
-    }, 30_000, 1500)
+    await waitFor(
+      'the hub to be quiet',
+      async () => {
+        const now = JSON.stringify([await postgresRows(original.databaseUrl), await influxPoints(original.influx)])
+        const same = now === last
+        last = now
+        return same
+      },
+      30_000,
+      1500,
+    )
     const pgBefore = await pgContents(hub.services.postgres_url)
     const influxBefore = await influxContents(hub.services)
 

@@ -32,7 +32,12 @@ beforeAll(async () => {
   bus.requests = 10
   bus.timeouts = 2
   edge.edge.ctx.driver.busStatus = () => [bus.snapshot()]
-  await waitFor('the robot synced', async () => (await call(edge, 'GET', '/api/v1/sync/status')).body?.connected && edge.edge.ctx.sync.client!.sent.batches > 0, 20_000, 100)
+  await waitFor(
+    'the robot synced',
+    async () => (await call(edge, 'GET', '/api/v1/sync/status')).body?.connected && edge.edge.ctx.sync.client!.sent.batches > 0,
+    20_000,
+    100,
+  )
 }, 120_000)
 
 afterAll(async () => {
@@ -49,14 +54,18 @@ async function scrape(base: string, path = '/metrics', token?: string): Promise<
 
 /** A request as it would come from another machine (the API reads the peer the front door saw). */
 function fromElsewhere(app: { handle(r: Request): Promise<Response> }, path: string, auth?: string, init: RequestInit = {}): Promise<Response> {
-  const req = new Request(`http://robot.example${path}`, { ...init, headers: { ...(auth ? { authorization: auth } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}) } })
+  const req = new Request(`http://robot.example${path}`, {
+    ...init,
+    headers: { ...(auth ? { authorization: auth } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}) },
+  })
   rememberPeer(req, { requestIP: () => ({ address: '192.0.2.7' }) })
   return app.handle(req)
 }
 
 const value = (f: Map<string, Family>, name: string, labels: Record<string, string> = {}) =>
-  (f.get(name) ?? f.get(name.replace(/_(bucket|sum|count)$/, '')))?.series
-    .find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value
+  (f.get(name) ?? f.get(name.replace(/_(bucket|sum|count)$/, '')))?.series.find(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  )?.value
 
 describe('the edge serves /metrics', () => {
   test('to a client on the robot itself, without a token, in Prometheus text format', async () => {
@@ -73,7 +82,12 @@ describe('the edge serves /metrics', () => {
     expect(value(f, 'tonypi_store_journal_written_bytes_total')).toBeGreaterThan(0)
     expect(value(f, 'tonypi_sync_connected')).toBe(1)
     expect(value(f, 'tonypi_sync_batches_total')).toBeGreaterThan(0)
-    expect(f.get('tonypi_sync_backlog_records')!.series.map((s) => s.labels.lane).sort()).toEqual(['events', 'telemetry'])
+    expect(
+      f
+        .get('tonypi_sync_backlog_records')!
+        .series.map((s) => s.labels.lane)
+        .sort(),
+    ).toEqual(['events', 'telemetry'])
     expect(value(f, 'tonypi_mqtt_clients')).toBeGreaterThanOrEqual(0)
     expect(value(f, 'tonypi_alerts_open', { severity: 'critical' })).toBe(0)
     expect(value(f, 'tonypi_http_request_duration_seconds_count', { method: 'GET', route: '/api/v1/robot/status', status: '401' })).toBeGreaterThanOrEqual(1)
@@ -99,11 +113,14 @@ describe('the edge serves /metrics', () => {
     const ok = await fromElsewhere(app, '/api/v1/metrics', bearer)
     expect(ok.status).toBe(200)
     expect(parseExposition(await ok.text()).has('tonypi_samples_total')).toBe(true)
-    for (const path of ['/api/v1/robot/status', '/api/v1/auth/me', '/api/v1/users']) expect(`${path} ${(await fromElsewhere(app, path, bearer)).status}`).toBe(`${path} 403`)
+    for (const path of ['/api/v1/robot/status', '/api/v1/auth/me', '/api/v1/users'])
+      expect(`${path} ${(await fromElsewhere(app, path, bearer)).status}`).toBe(`${path} 403`)
     expect((await fromElsewhere(app, '/api/v1/command', bearer, { method: 'POST', body: JSON.stringify({ type: 'stop' }) })).status).toBe(403)
     // Neither the live feed nor the broker take it as a person's token.
     const upgrade = { upgrade: 'websocket', connection: 'upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }
-    expect((await fetch(`${edge.base}/api/v1/live`, { headers: { ...upgrade, 'sec-websocket-protocol': liveProtocols(t.access_token).join(', ') } })).status).toBe(401)
+    expect(
+      (await fetch(`${edge.base}/api/v1/live`, { headers: { ...upgrade, 'sec-websocket-protocol': liveProtocols(t.access_token).join(', ') } })).status,
+    ).toBe(401)
     await expect(mqttConnect(`mqtt://127.0.0.1:${edge.edge.mqttPort}`, { username: 'admin', password: t.access_token, reconnectPeriod: 0 })).rejects.toThrow()
     // A bad term is refused; the issue is in the robot's log.
     expect((await edge.api('/api/v1/auth/metrics-token', { method: 'POST', token: await edge.tokenFor('admin'), json: { ttl_days: 0 } })).status).toBe(400)
@@ -149,7 +166,12 @@ describe('the hub serves /metrics', () => {
 /** Metric names a PromQL expression reads, with the labels it selects or groups by, and its job. */
 function promUses(expr: string, legend = '') {
   const uses: { metric: string; job: string | null; labels: Map<string, string | null> }[] = []
-  const grouped = [...expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) => m[1].split(',').map((s) => s.trim()).filter(Boolean))
+  const grouped = [...expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) =>
+    m[1]
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   const legendLabels = [...legend.matchAll(/\{\{\s*([a-zA-Z_]+)\s*\}\}/g)].map((m) => m[1]).filter((l) => l !== '__name__')
   for (const m of expr.matchAll(/\b((?:tonypi|process)_[a-z0-9_]+)(\{([^}]*)\})?/g)) {
     const labels = new Map<string, string | null>()
@@ -172,15 +194,24 @@ describe("Grafana's operations dashboard", () => {
     const problems: string[] = []
     const targets = OPERATIONS.panels.flatMap((p) => p.targets.map((t) => ({ panel: p.title, t })))
     for (const { panel, t } of targets) {
-      if (!('expr' in t)) { problems.push(`${panel}: not a Prometheus query`); continue }
+      if (!('expr' in t)) {
+        problems.push(`${panel}: not a Prometheus query`)
+        continue
+      }
       const uses = promUses(t.expr, t.legendFormat)
       if (!uses.length) problems.push(`${panel}: names no metric of ours: ${t.expr}`)
       for (const u of uses) {
         const jobs = u.job === null ? ['tonypi-edge', 'tonypi-hub'] : u.job.split('|')
         const fams = jobs.map((j) => served[j]?.get(u.metric.replace(/_(bucket|sum|count)$/, '')) ?? served[j]?.get(u.metric)).filter((f): f is Family => !!f)
-        if (!fams.length) { problems.push(`${panel}: ${u.metric} is not served by ${jobs.join(' or ')}`); continue }
+        if (!fams.length) {
+          problems.push(`${panel}: ${u.metric} is not served by ${jobs.join(' or ')}`)
+          continue
+        }
         const series = fams.flatMap((f) => f.series)
-        if (!series.length) { problems.push(`${panel}: ${u.metric} has no series to check its labels against`); continue }
+        if (!series.length) {
+          problems.push(`${panel}: ${u.metric} has no series to check its labels against`)
+          continue
+        }
         for (const [label, want] of u.labels) {
           if (label === 'instance' || label === 'job') continue // Prometheus adds them
           if (!series.some((s) => label in s.labels)) problems.push(`${panel}: ${u.metric} has no label ${label}`)

@@ -30,7 +30,10 @@ afterAll(async () => {
 async function hubMarks(): Promise<{ events: number; telemetry: number }> {
   const sql = new SQL(hub.services.postgres_url, { max: 1 })
   try {
-    const [row] = await sql`SELECT events_high_water_seq AS events, high_water_seq AS telemetry FROM sync_state WHERE robot_id = ${ROBOT}` as { events: number; telemetry: number }[]
+    const [row] = (await sql`SELECT events_high_water_seq AS events, high_water_seq AS telemetry FROM sync_state WHERE robot_id = ${ROBOT}`) as {
+      events: number
+      telemetry: number
+    }[]
     return { events: Number(row?.events ?? 0), telemetry: Number(row?.telemetry ?? 0) }
   } finally {
     await sql.close()
@@ -40,7 +43,7 @@ async function hubMarks(): Promise<{ events: number; telemetry: number }> {
 async function hubHasEvent(kind: string): Promise<boolean> {
   const sql = new SQL(hub.services.postgres_url, { max: 1 })
   try {
-    const [row] = await sql`SELECT count(*)::int AS n FROM system_logs WHERE robot_id = ${ROBOT} AND category = ${kind}` as { n: number }[]
+    const [row] = (await sql`SELECT count(*)::int AS n FROM system_logs WHERE robot_id = ${ROBOT} AND category = ${kind}`) as { n: number }[]
     return row!.n > 0
   } finally {
     await sql.close()

@@ -23,7 +23,9 @@ interface Expected {
   hub: { file: string; robots: string[]; users: string[] }
 }
 
-const releases = readdirSync(FIXTURES).filter((f) => /^expected-.*\.json$/.test(f)).sort()
+const releases = readdirSync(FIXTURES)
+  .filter((f) => /^expected-.*\.json$/.test(f))
+  .sort()
 const migrationCount = (dir: string) => (JSON.parse(readFileSync(join(dir, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length
 
 test('there is at least one release to upgrade from', () => {
@@ -33,9 +35,31 @@ test('there is at least one release to upgrade from', () => {
 async function loadDump(s: DevServices, file: string) {
   const u = new URL(s.postgres_url)
   const psql = join(dirname(requirePostgres().postgres), 'psql')
-  const p = Bun.spawn([psql, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-h', u.hostname, '-p', u.port, '-U', u.username, '-d', u.pathname.slice(1), '-f', file], {
-    env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) }, stdout: 'pipe', stderr: 'pipe',
-  })
+  const p = Bun.spawn(
+    [
+      psql,
+      '-X',
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '--single-transaction',
+      '-h',
+      u.hostname,
+      '-p',
+      u.port,
+      '-U',
+      u.username,
+      '-d',
+      u.pathname.slice(1),
+      '-f',
+      file,
+    ],
+    {
+      env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  )
   const [err, code] = await Promise.all([new Response(p.stderr).text(), p.exited])
   if (code !== 0) throw new Error(`loading ${file}: ${err}`)
 }
@@ -77,7 +101,7 @@ for (const name of releases) {
       try {
         const sql = new SQL(hub.services.postgres_url, { max: 1 })
         try {
-          const [{ n }] = await sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations` as { n: number }[]
+          const [{ n }] = (await sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`) as { n: number }[]
           expect(n).toBe(migrationCount(HUB_MIGRATIONS_DIR))
         } finally {
           await sql.close()

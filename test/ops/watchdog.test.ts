@@ -47,7 +47,9 @@ describe('the edge', () => {
     const l = listen()
     const data = mkdtempSync(join(dir, 'edge-'))
     const edge = await startEdgeProcess({
-      robotId: 'notifybot', dataDir: data, adminPassword: 'notify-admin-password',
+      robotId: 'notifybot',
+      dataDir: data,
+      adminPassword: 'notify-admin-password',
       env: { NOTIFY_SOCKET: l.path, WATCHDOG_USEC: '1000000' },
     })
     try {
@@ -91,7 +93,9 @@ describe('the edge', () => {
 
 describe('the hub', () => {
   let services: HubServices
-  beforeAll(async () => { services = await startHubServices() }, 120_000)
+  beforeAll(async () => {
+    services = await startHubServices()
+  }, 120_000)
   afterAll(async () => {
     await services?.services.stop()
     if (services) rmSync(services.dir, { recursive: true, force: true })

@@ -20,18 +20,30 @@ const json = (o: unknown) => JSON.stringify(o)
 
 describe('a request body is read only after its credentials are checked, and only within limits', () => {
   test('no token: refused while the body is still arriving (the body is never read)', async () => {
-    const status = await statusBeforeBodyEnds(h.edge.httpPort, { method: 'POST', path: '/api/v1/command', headers: { 'Content-Type': 'application/json' } }, '[' + '1,'.repeat(1000))
+    const status = await statusBeforeBodyEnds(
+      h.edge.httpPort,
+      { method: 'POST', path: '/api/v1/command', headers: { 'Content-Type': 'application/json' } },
+      '[' + '1,'.repeat(1000),
+    )
     expect(status).toBe(401)
   })
 
   test('a viewer: refused the same way (403), before the body', async () => {
     const viewer = await h.tokenFor('viewer')
-    const status = await statusBeforeBodyEnds(h.edge.httpPort, { method: 'POST', path: '/api/v1/command', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${viewer}` } }, '{"type":"stop"')
+    const status = await statusBeforeBodyEnds(
+      h.edge.httpPort,
+      { method: 'POST', path: '/api/v1/command', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${viewer}` } },
+      '{"type":"stop"',
+    )
     expect(status).toBe(403)
   })
 
   test('an operator whose body outgrows the route: 413 as soon as it passes the limit, the rest unread', async () => {
-    const status = await statusBeforeBodyEnds(h.edge.httpPort, { method: 'POST', path: '/api/v1/command', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${operator}` } }, '[' + '1,'.repeat(5000))
+    const status = await statusBeforeBodyEnds(
+      h.edge.httpPort,
+      { method: 'POST', path: '/api/v1/command', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${operator}` } },
+      '[' + '1,'.repeat(5000),
+    )
     expect(status).toBe(413)
   })
 
@@ -49,7 +61,12 @@ describe('a request body is read only after its credentials are checked, and onl
     expect(anonymous.status).toBe(401)
     const tooBig = await h.api('/api/v1/command', { method: 'POST', token: operator, body: deep, headers: { 'content-type': 'application/json' } })
     expect(tooBig.status).toBe(413)
-    const nested = await h.api('/api/v1/logs', { method: 'POST', token: operator, body: '{"message":' + '['.repeat(40) + ']'.repeat(40) + '}', headers: { 'content-type': 'application/json' } })
+    const nested = await h.api('/api/v1/logs', {
+      method: 'POST',
+      token: operator,
+      body: '{"message":' + '['.repeat(40) + ']'.repeat(40) + '}',
+      headers: { 'content-type': 'application/json' },
+    })
     expect(nested.status).toBe(400)
     expect((await nested.json()).message).toMatch(/nests deeper than 8/)
     expect((await h.api('/api/v1/health')).status).toBe(200)
@@ -83,17 +100,24 @@ describe('input the stores cannot hold is a 400, never a 500', () => {
 
 describe('API answers', () => {
   test('carry nosniff and no-store, refusals and errors included', async () => {
-    for (const [path, token] of [['/api/v1/robot/status', await h.tokenFor('viewer')], ['/api/v1/robot/status', undefined], ['/api/v1/nothing-here', undefined]] as const) {
+    for (const [path, token] of [
+      ['/api/v1/robot/status', await h.tokenFor('viewer')],
+      ['/api/v1/robot/status', undefined],
+      ['/api/v1/nothing-here', undefined],
+    ] as const) {
       const r = await h.api(path, { token })
       expect(r.headers.get('x-content-type-options')).toBe('nosniff')
       expect(r.headers.get('cache-control')).toBe('no-store')
     }
   })
 
-  test("the dashboard may open WebSockets to its own host only", async () => {
+  test('the dashboard may open WebSockets to its own host only', async () => {
     const page = await fetch(`${h.base}/`)
     const csp = page.headers.get('content-security-policy')!
-    const connect = csp.split(';').map((s) => s.trim()).find((s) => s.startsWith('connect-src'))!
+    const connect = csp
+      .split(';')
+      .map((s) => s.trim())
+      .find((s) => s.startsWith('connect-src'))!
     expect(connect.split(' ')).not.toContain('ws:')
     expect(connect.split(' ')).not.toContain('wss:')
     expect(connect).toContain(`ws://127.0.0.1:${h.edge.httpPort}`)
@@ -108,11 +132,17 @@ describe('accounts', () => {
 
   test('two demotions at once leave an admin', async () => {
     const admin = await h.tokenFor('admin')
-    const second = await h.api('/api/v1/users', { token: admin, method: 'POST', json: { username: 'admin-two', password: 'admin-two-password', role: 'admin' } })
+    const second = await h.api('/api/v1/users', {
+      token: admin,
+      method: 'POST',
+      json: { username: 'admin-two', password: 'admin-two-password', role: 'admin' },
+    })
     const id2 = (await second.json()).id
     const me = (await (await h.api('/api/v1/auth/me', { token: admin })).json()).id
     // A password in the same change makes each request wait on a hash between its check and its write.
-    const [a, b] = await Promise.all([me, id2].map((id) => h.api(`/api/v1/users/${id}`, { token: admin, method: 'PUT', json: { role: 'viewer', password: 'demoted-password' } })))
+    const [a, b] = await Promise.all(
+      [me, id2].map((id) => h.api(`/api/v1/users/${id}`, { token: admin, method: 'PUT', json: { role: 'viewer', password: 'demoted-password' } })),
+    )
     expect([a.status, b.status].sort()).toEqual([200, 409])
     expect(h.edge.ctx.users.list().filter((u) => u.role === 'admin').length).toBe(1)
   })
@@ -123,15 +153,24 @@ describe('accounts', () => {
     const adminToken = await h.login(left, left === 'admin' ? ADMIN_PASSWORD : 'admin-two-password')
     for (const change of ['revoke', 'password', 'delete'] as const) {
       const name = `live-${change}`
-      const u = await (await h.api('/api/v1/users', { token: adminToken, method: 'POST', json: { username: name, password: `${name}-password`, role: 'viewer' } })).json()
+      const u = await (
+        await h.api('/api/v1/users', { token: adminToken, method: 'POST', json: { username: name, password: `${name}-password`, role: 'viewer' } })
+      ).json()
       const token = await h.login(name, `${name}-password`)
       const ws = new WebSocket(`ws://127.0.0.1:${h.edge.httpPort}/api/v1/live`, liveProtocols(token))
       let closed: number | null = null
-      ws.onclose = (e) => { closed = e.code }
-      await new Promise((r) => { ws.onmessage = r })
-      const r = change === 'revoke' ? await h.api(`/api/v1/users/${u.id}/tokens/revoke`, { token: adminToken, method: 'POST' })
-        : change === 'password' ? await h.api(`/api/v1/users/${u.id}`, { token: adminToken, method: 'PUT', json: { password: 'a-new-password' } })
-        : await h.api(`/api/v1/users/${u.id}`, { token: adminToken, method: 'DELETE' })
+      ws.onclose = (e) => {
+        closed = e.code
+      }
+      await new Promise((r) => {
+        ws.onmessage = r
+      })
+      const r =
+        change === 'revoke'
+          ? await h.api(`/api/v1/users/${u.id}/tokens/revoke`, { token: adminToken, method: 'POST' })
+          : change === 'password'
+            ? await h.api(`/api/v1/users/${u.id}`, { token: adminToken, method: 'PUT', json: { password: 'a-new-password' } })
+            : await h.api(`/api/v1/users/${u.id}`, { token: adminToken, method: 'DELETE' })
       expect(r.status).toBe(200)
       await waitFor(`live socket closed after ${change}`, () => closed !== null)
       expect(closed!).toBe(4001)
@@ -141,12 +180,15 @@ describe('accounts', () => {
 
 describe('login throttling', () => {
   let e: EdgeHarness
-  beforeAll(async () => { e = await startTestEdge() })
+  beforeAll(async () => {
+    e = await startTestEdge()
+  })
   afterAll(() => e.stop())
 
   test('keyed on the real peer address: a guesser at one address does not lock out the account elsewhere', async () => {
     let last = 0
-    for (let i = 0; i < 30; i++) last = (await requestFrom('127.0.0.2', e.edge.httpPort, '/api/v1/auth/login', { username: 'admin', password: `guess-${i}` })).status
+    for (let i = 0; i < 30; i++)
+      last = (await requestFrom('127.0.0.2', e.edge.httpPort, '/api/v1/auth/login', { username: 'admin', password: `guess-${i}` })).status
     expect(last).toBe(429)
     const fromGuesser = await requestFrom('127.0.0.2', e.edge.httpPort, '/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD })
     expect(fromGuesser.status).toBe(429)
@@ -159,7 +201,11 @@ describe('login throttling', () => {
   })
 
   test('hash work has a ceiling: a burst of logins with random names is partly refused at once (503), not queued', async () => {
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => requestFrom(`127.0.1.${i + 1}`, e.edge.httpPort, '/api/v1/auth/login', { username: `nobody-${crypto.randomUUID()}`, password: 'x' })))
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        requestFrom(`127.0.1.${i + 1}`, e.edge.httpPort, '/api/v1/auth/login', { username: `nobody-${crypto.randomUUID()}`, password: 'x' }),
+      ),
+    )
     const statuses = results.map((r) => r.status)
     expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0)
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(20)

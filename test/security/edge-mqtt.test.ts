@@ -18,8 +18,20 @@ function mayPublish(who: Who, topic: string): boolean {
   if (topic === `tonypi/${SELF}/command/request`) return operator
   if (topic === `tonypi/${SELF}/job`) return robotItself
   if (topic.startsWith(`tonypi/${SELF}/`) || topic.startsWith(`tonypi/${OTHER}/`)) return false
-  if (/^tonypi\/(sensors|servos|status|logs|job)\/testbot$/.test(topic) || topic === 'tonypi/battery' || topic === 'tonypi/location' || topic === 'tonypi/commands/response') return robotItself
-  if (topic === `tonypi/commands/${SELF}` || topic === 'tonypi/commands/broadcast' || topic === `tonypi/emergency_stop/${SELF}` || topic === 'tonypi/emergency_stop/broadcast') return operator
+  if (
+    /^tonypi\/(sensors|servos|status|logs|job)\/testbot$/.test(topic) ||
+    topic === 'tonypi/battery' ||
+    topic === 'tonypi/location' ||
+    topic === 'tonypi/commands/response'
+  )
+    return robotItself
+  if (
+    topic === `tonypi/commands/${SELF}` ||
+    topic === 'tonypi/commands/broadcast' ||
+    topic === `tonypi/emergency_stop/${SELF}` ||
+    topic === 'tonypi/emergency_stop/broadcast'
+  )
+    return operator
   if (topic === 'tonypi/system/broadcast') return who === 'admin'
   return false
 }
@@ -28,9 +40,16 @@ const TOPICS = [
   ...ROBOT_CHANNELS.map((c) => `tonypi/${SELF}/${c}`),
   ...ROBOT_CHANNELS.map((c) => `tonypi/${OTHER}/${c}`),
   ...['sensors', 'servos', 'status', 'logs', 'job'].flatMap((r) => [`tonypi/${r}/${SELF}`, `tonypi/${r}/${OTHER}`]),
-  'tonypi/battery', 'tonypi/location', 'tonypi/commands/response',
-  `tonypi/commands/${SELF}`, `tonypi/commands/${OTHER}`, 'tonypi/commands/broadcast',
-  `tonypi/emergency_stop/${OTHER}`, 'tonypi/system/broadcast', 'tonypi/system/alerts', 'elsewhere/topic',
+  'tonypi/battery',
+  'tonypi/location',
+  'tonypi/commands/response',
+  `tonypi/commands/${SELF}`,
+  `tonypi/commands/${OTHER}`,
+  'tonypi/commands/broadcast',
+  `tonypi/emergency_stop/${OTHER}`,
+  'tonypi/system/broadcast',
+  'tonypi/system/alerts',
+  'elsewhere/topic',
 ]
 // Harmless payloads: a command that is no motion, malformed telemetry (dropped after the broker took it).
 const payload = (topic: string) => (topic.includes('command') ? '{"type":"buzzer_nope"}' : '{"nothing":true}')
@@ -62,7 +81,10 @@ describe('every topic x every client of the edge broker', () => {
       const c = await connectMqtt(url(), login(who))
       const ok: Record<string, boolean> = {}
       for (const f of ['tonypi/#', `tonypi/${SELF}/servos`, '$SYS/#', 'elsewhere/#', '#']) {
-        ok[f] = await c.subscribeAsync(f).then((g) => g[0].qos !== 128, () => false)
+        ok[f] = await c.subscribeAsync(f).then(
+          (g) => g[0].qos !== 128,
+          () => false,
+        )
       }
       c.end(true)
       expect(ok).toEqual({ 'tonypi/#': true, [`tonypi/${SELF}/servos`]: true, '$SYS/#': who === 'admin', 'elsewhere/#': false, '#': true })
@@ -71,9 +93,20 @@ describe('every topic x every client of the edge broker', () => {
 
   test('MQTT over WebSocket: no anonymous client, and none from another site', async () => {
     const ws = `ws://127.0.0.1:${h.edge.httpPort}/mqtt`
-    const anon = await connectMqtt(ws, {}).then(() => 'connected', (e: Error) => e.message)
+    const anon = await connectMqtt(ws, {}).then(
+      () => 'connected',
+      (e: Error) => e.message,
+    )
     expect(anon).toMatch(/Not authorized/i)
-    const foreign = await fetch(`http://127.0.0.1:${h.edge.httpPort}/mqtt`, { headers: { origin: 'http://evil.example', upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' } })
+    const foreign = await fetch(`http://127.0.0.1:${h.edge.httpPort}/mqtt`, {
+      headers: {
+        origin: 'http://evil.example',
+        upgrade: 'websocket',
+        connection: 'Upgrade',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'sec-websocket-version': '13',
+      },
+    })
     expect(foreign.status).toBe(403)
     const c = await connectMqtt(ws, { username: 'viewer', password: tokens.viewer, wsOptions: { headers: { origin: `http://127.0.0.1:${h.edge.httpPort}` } } })
     c.end(true)
@@ -85,15 +118,20 @@ describe("the edge broker's findings", () => {
     const admin = tokens.admin!
     for (const change of ['demote', 'delete'] as const) {
       const name = `mqtt-${change}`
-      const u = await (await h.api('/api/v1/users', { token: admin, method: 'POST', json: { username: name, password: `${name}-password`, role: 'operator' } })).json()
+      const u = await (
+        await h.api('/api/v1/users', { token: admin, method: 'POST', json: { username: name, password: `${name}-password`, role: 'operator' } })
+      ).json()
       const c = await connectMqtt(url(), { username: name, password: `${name}-password` })
       expect(await publishOutcome(c, `tonypi/${SELF}/command/request`, JSON.stringify({ id: `${name}-1`, type: 'stop' }))).toBe('accepted')
       await waitFor('first stop recorded', () => h.edge.ctx.commands.get(`${name}-1`))
       let closed = false
-      c.on('close', () => { closed = true })
-      const r = change === 'demote'
-        ? await h.api(`/api/v1/users/${u.id}`, { token: admin, method: 'PUT', json: { role: 'viewer' } })
-        : await h.api(`/api/v1/users/${u.id}`, { token: admin, method: 'DELETE' })
+      c.on('close', () => {
+        closed = true
+      })
+      const r =
+        change === 'demote'
+          ? await h.api(`/api/v1/users/${u.id}`, { token: admin, method: 'PUT', json: { role: 'viewer' } })
+          : await h.api(`/api/v1/users/${u.id}`, { token: admin, method: 'DELETE' })
       expect(r.status).toBe(200)
       await waitFor(`session ended after ${change}`, () => closed)
       // Had it stayed open, this is what it would send: refused, and nothing executed.
@@ -110,7 +148,13 @@ describe("the edge broker's findings", () => {
     await h.api('/api/v1/users', { token: tokens.admin, method: 'POST', json: { username: 'guessed', password: 'guessed-password', role: 'viewer' } })
     let refusedFast = 0
     for (let i = 0; i < 12; i++) {
-      const err = await connectMqtt(url(), { username: 'guessed', password: `wrong-${i}` }).then((c) => { c.end(true); return null }, (e: Error) => e)
+      const err = await connectMqtt(url(), { username: 'guessed', password: `wrong-${i}` }).then(
+        (c) => {
+          c.end(true)
+          return null
+        },
+        (e: Error) => e,
+      )
       if (err && /Not authorized/i.test(err.message)) refusedFast++
     }
     expect(refusedFast).toBeGreaterThan(0)

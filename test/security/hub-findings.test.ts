@@ -30,7 +30,11 @@ beforeAll(async () => {
     const c = await h.api('/api/v1/auth/me/mqtt-credential', { token: tokens[r], method: 'POST' })
     secrets.set(r, (await c.json()).credential)
   }
-  for (const [who, id] of [['robot-a', A], ['robot-b', B], [null, 'sec-c']] as const) {
+  for (const [who, id] of [
+    ['robot-a', A],
+    ['robot-b', B],
+    [null, 'sec-c'],
+  ] as const) {
     const r = await (await h.api('/api/v1/robots', { token: tokens.admin, method: 'POST', json: { robot_id: id } })).json()
     if (who) secrets.set(who, { username: r.credential.username, password: r.credential.token })
   }
@@ -61,17 +65,34 @@ function mayPublish(who: Who, topic: string): boolean {
 function mayRead(who: Who, topic: string): boolean {
   if (who === 'robot-a' || who === 'robot-b') {
     const id = who === 'robot-a' ? A : B
-    return [`tonypi/${id}/command/request`, `tonypi/${id}/sync`, 'tonypi/system/broadcast', `tonypi/commands/${id}`, 'tonypi/commands/broadcast', `tonypi/emergency_stop/${id}`, 'tonypi/emergency_stop/broadcast'].includes(topic)
+    return [
+      `tonypi/${id}/command/request`,
+      `tonypi/${id}/sync`,
+      'tonypi/system/broadcast',
+      `tonypi/commands/${id}`,
+      'tonypi/commands/broadcast',
+      `tonypi/emergency_stop/${id}`,
+      'tonypi/emergency_stop/broadcast',
+    ].includes(topic)
   }
   return topic.startsWith('tonypi/')
 }
 
 const TOPICS = [
-  ...ROBOT_CHANNELS.map((c) => `tonypi/${A}/${c}`), ...ROBOT_CHANNELS.map((c) => `tonypi/${B}/${c}`),
+  ...ROBOT_CHANNELS.map((c) => `tonypi/${A}/${c}`),
+  ...ROBOT_CHANNELS.map((c) => `tonypi/${B}/${c}`),
   ...['sensors', 'servos', 'status', 'logs', 'job'].flatMap((r) => [`tonypi/${r}/${A}`, `tonypi/${r}/${B}`]),
-  'tonypi/battery', 'tonypi/location', 'tonypi/commands/response',
-  `tonypi/commands/${A}`, `tonypi/commands/${B}`, 'tonypi/commands/broadcast', `tonypi/emergency_stop/${A}`, 'tonypi/emergency_stop/broadcast',
-  'tonypi/system/broadcast', 'tonypi/system/alerts', 'elsewhere/topic',
+  'tonypi/battery',
+  'tonypi/location',
+  'tonypi/commands/response',
+  `tonypi/commands/${A}`,
+  `tonypi/commands/${B}`,
+  'tonypi/commands/broadcast',
+  `tonypi/emergency_stop/${A}`,
+  'tonypi/emergency_stop/broadcast',
+  'tonypi/system/broadcast',
+  'tonypi/system/alerts',
+  'elsewhere/topic',
 ]
 
 describe('every topic x every client of the fleet broker', () => {
@@ -93,7 +114,10 @@ describe('every topic x every client of the fleet broker', () => {
       const got = new Set<string>()
       const sentinel = who.startsWith('robot') ? `tonypi/${who === 'robot-a' ? A : B}/command/request` : 'tonypi/system/broadcast'
       let done = false
-      c.on('message', (topic, payload) => { if (payload.toString() === 'sentinel') done = true; else got.add(topic) })
+      c.on('message', (topic, payload) => {
+        if (payload.toString() === 'sentinel') done = true
+        else got.add(topic)
+      })
       await c.subscribeAsync('#', { qos: 1 }).catch(() => {})
       await c.subscribeAsync('tonypi/#', { qos: 1 }).catch(() => {})
       await c.subscribeAsync(sentinel, { qos: 1 })
@@ -113,21 +137,36 @@ describe('every topic x every client of the fleet broker', () => {
     const cred = (await (await h.api('/api/v1/auth/me/mqtt-credential', { token: t, method: 'POST' })).json()).credential
     expect(cred.password).not.toBe(`${name}-password`)
     ;(await connectMqtt(h.services.mqtt_url, cred)).end(true)
-    expect((await h.api('/api/v1/auth/me/password', { token: t, method: 'POST', json: { current_password: `${name}-password`, new_password: 'another-password' } })).status).toBe(200)
-    await waitFor('the old secret refused', () => connectMqtt(h.services.mqtt_url, cred).then((c) => { c.end(true); return false }, () => true))
+    expect(
+      (await h.api('/api/v1/auth/me/password', { token: t, method: 'POST', json: { current_password: `${name}-password`, new_password: 'another-password' } }))
+        .status,
+    ).toBe(200)
+    await waitFor('the old secret refused', () =>
+      connectMqtt(h.services.mqtt_url, cred).then(
+        (c) => {
+          c.end(true)
+          return false
+        },
+        () => true,
+      ),
+    )
   })
 
   test("a demoted or deleted person's open broker session loses what the role gave it", async () => {
     for (const change of ['demote', 'delete'] as const) {
       const name = `broker-${change}`
-      const u = await (await h.api('/api/v1/users', { token: tokens.admin, method: 'POST', json: { username: name, password: `${name}-password`, role: 'operator' } })).json()
-      const cred = (await (await h.api('/api/v1/auth/me/mqtt-credential', { token: await h.login(name, `${name}-password`), method: 'POST' })).json()).credential
+      const u = await (
+        await h.api('/api/v1/users', { token: tokens.admin, method: 'POST', json: { username: name, password: `${name}-password`, role: 'operator' } })
+      ).json()
+      const cred = (await (await h.api('/api/v1/auth/me/mqtt-credential', { token: await h.login(name, `${name}-password`), method: 'POST' })).json())
+        .credential
       const c = await connectMqtt(h.services.mqtt_url, { ...cred, protocolVersion: 5 })
       clients.push(c)
       expect(await publishOutcome(c, `tonypi/${A}/command/request`, '{"type":"stop"}')).toBe('accepted')
-      const r = change === 'demote'
-        ? await h.api(`/api/v1/users/${u.id}`, { token: tokens.admin, method: 'PUT', json: { role: 'viewer' } })
-        : await h.api(`/api/v1/users/${u.id}`, { token: tokens.admin, method: 'DELETE' })
+      const r =
+        change === 'demote'
+          ? await h.api(`/api/v1/users/${u.id}`, { token: tokens.admin, method: 'PUT', json: { role: 'viewer' } })
+          : await h.api(`/api/v1/users/${u.id}`, { token: tokens.admin, method: 'DELETE' })
       expect(r.status).toBe(200)
       // Once the broker has reloaded the files the hub rewrote (SIGHUP), the same session is refused.
       await waitFor(`${change}: refused`, async () => !c.connected || (await publishOutcome(c, `tonypi/${A}/command/request`, '{"type":"stop"}')) === 'refused')
@@ -143,7 +182,9 @@ describe("the hub bridge's findings", () => {
   test("a robot cannot complete another robot's command with a forged reply, on its own topic or the shared one", async () => {
     const a = await connectAs('robot-a')
     let seen = false
-    a.on('message', () => { seen = true }) // robot A hears the command and says nothing
+    a.on('message', () => {
+      seen = true
+    }) // robot A hears the command and says nothing
     await a.subscribeAsync(`tonypi/${A}/command/request`, { qos: 1 })
     const pending = h.api('/api/v1/command', { token: tokens.operator, method: 'POST', json: { robot_id: A, id: 'forge-1', type: 'estop' } })
     await waitFor('robot A got the command', () => seen)
@@ -163,16 +204,21 @@ describe("the hub bridge's findings", () => {
     expect((await h.api('/api/v1/robots', { token: tokens.admin, method: 'POST', json: { robot_id: victim } })).status).toBe(201)
     const a = await connectAs('robot-a')
     const at = Date.now()
-    expect(await publishOutcome(a, 'tonypi/battery', JSON.stringify({ robot_id: victim, percentage: 1, voltage: 1, timestamp: new Date(at).toISOString() }))).toBe('refused')
+    expect(
+      await publishOutcome(a, 'tonypi/battery', JSON.stringify({ robot_id: victim, percentage: 1, voltage: 1, timestamp: new Date(at).toISOString() })),
+    ).toBe('refused')
     expect(await publishOutcome(await connectAs('robot-a'), `tonypi/servos/${victim}`, JSON.stringify({ robot_id: victim, servos: {} }))).toBe('refused')
     const service = await connectAs('service')
-    const drops = () => [...h.hub.ctx.bridge.dropped.entries()].filter(([k]) => k.includes('names its robot only in the payload')).reduce((n, [, v]) => n + v, 0)
+    const drops = () =>
+      [...h.hub.ctx.bridge.dropped.entries()].filter(([k]) => k.includes('names its robot only in the payload')).reduce((n, [, v]) => n + v, 0)
     const before = drops()
     await service.publishAsync('tonypi/battery', JSON.stringify({ robot_id: victim, percentage: 2, voltage: 2 }), { qos: 1 })
     await service.publishAsync('tonypi/location', JSON.stringify({ robot_id: victim, x: 1, y: 2, z: 3 }), { qos: 1 })
     await waitFor('dropped by the bridge', () => drops() >= before + 2)
     await h.hub.writer.flush()
-    const bat = await (await h.api(`/api/v1/robot/sensors?robot_id=${victim}&stream=battery&from=${at - 60_000}&resolution=raw`, { token: tokens.viewer })).json()
+    const bat = await (
+      await h.api(`/api/v1/robot/sensors?robot_id=${victim}&stream=battery&from=${at - 60_000}&resolution=raw`, { token: tokens.viewer })
+    ).json()
     expect(bat.points).toEqual([])
     const robot = await (await h.api(`/api/v1/robots/${victim}`, { token: tokens.viewer })).json()
     expect(robot.legacy).toBe(false)
@@ -228,7 +274,9 @@ describe("the hub's accounts", () => {
     const basic = `Basic ${btoa(`${h.services.grafana_influx_username}:${h.services.grafana_influx_password}`)}`
     const write = await fetch(`${h.services.influx_url}/write?db=${h.services.influx_db}`, { method: 'POST', headers: { authorization: basic }, body: 'x v=1' })
     expect(write.status).toBe(403)
-    const read = await fetch(`${h.services.influx_url}/query?db=${h.services.influx_db}&q=${encodeURIComponent('SHOW MEASUREMENTS')}`, { headers: { authorization: basic } })
+    const read = await fetch(`${h.services.influx_url}/query?db=${h.services.influx_db}&q=${encodeURIComponent('SHOW MEASUREMENTS')}`, {
+      headers: { authorization: basic },
+    })
     expect(read.status).toBe(200)
     const sql = new SQL(h.services.grafana_postgres_url)
     try {
@@ -241,7 +289,8 @@ describe("the hub's accounts", () => {
 
   test('logins are throttled per peer address and every failure is audited with it', async () => {
     let last = 0
-    for (let i = 0; i < 25; i++) last = (await requestFrom('127.0.0.3', h.hub.httpPort, '/api/v1/auth/login', { username: 'admin', password: `guess-${i}` })).status
+    for (let i = 0; i < 25; i++)
+      last = (await requestFrom('127.0.0.3', h.hub.httpPort, '/api/v1/auth/login', { username: 'admin', password: `guess-${i}` })).status
     expect(last).toBe(429)
     const elsewhere = await h.api('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: HUB_ADMIN_PASSWORD } })
     expect(`${elsewhere.status} ${elsewhere.status === 200 ? '' : await elsewhere.text()}`).toBe('200 ')
@@ -266,18 +315,28 @@ describe("the hub's accounts", () => {
 
   test("a user's live socket closes when their tokens are revoked", async () => {
     const name = 'live-revoked'
-    const u = await (await h.api('/api/v1/users', { token: tokens.admin, method: 'POST', json: { username: name, password: `${name}-password`, role: 'viewer' } })).json()
+    const u = await (
+      await h.api('/api/v1/users', { token: tokens.admin, method: 'POST', json: { username: name, password: `${name}-password`, role: 'viewer' } })
+    ).json()
     const ws = new WebSocket(`${h.base.replace('http', 'ws')}/api/v1/live`, liveProtocols(await h.login(name, `${name}-password`)))
     let closed: number | null = null
-    ws.onclose = (e) => { closed = e.code }
-    await new Promise((r) => { ws.onmessage = r })
+    ws.onclose = (e) => {
+      closed = e.code
+    }
+    await new Promise((r) => {
+      ws.onmessage = r
+    })
     expect((await h.api(`/api/v1/users/${u.id}/tokens/revoke`, { token: tokens.admin, method: 'POST' })).status).toBe(200)
     await waitFor('closed', () => closed !== null)
     expect(closed!).toBe(4001)
   })
   test('two demotions at once leave an admin', async () => {
     const ids: number[] = []
-    for (const n of ['adm-x', 'adm-y']) ids.push((await (await h.api('/api/v1/users', { token: tokens.admin, method: 'POST', json: { username: n, password: `${n}-password`, role: 'admin' } })).json()).id)
+    for (const n of ['adm-x', 'adm-y'])
+      ids.push(
+        (await (await h.api('/api/v1/users', { token: tokens.admin, method: 'POST', json: { username: n, password: `${n}-password`, role: 'admin' } })).json())
+          .id,
+      )
     const me = (await (await h.api('/api/v1/auth/me', { token: await h.login('adm-x', 'adm-x-password') })).json()).id
     expect(me).toBe(ids[0])
     // Demote everyone but adm-x and adm-y first, then both of them at once.

@@ -35,7 +35,12 @@ describe('the hub: every route x every caller, robots included', () => {
   test('the document lists the routes, each with what it admits', () => {
     expect(ops.length).toBeGreaterThan(30)
     expect(ops.filter((o) => !o.needs).map((o) => `${o.method} ${o.path}`)).toEqual([])
-    expect(ops.filter((o) => o.needs?.includes('public')).map((o) => `${o.method} ${o.path}`).sort()).toEqual(PUBLIC)
+    expect(
+      ops
+        .filter((o) => o.needs?.includes('public'))
+        .map((o) => `${o.method} ${o.path}`)
+        .sort(),
+    ).toEqual(PUBLIC)
     expect(ops.some((o) => o.needs?.includes('robot') && o.robotParam)).toBe(true)
   })
 

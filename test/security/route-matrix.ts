@@ -18,25 +18,36 @@ export interface Operation {
 }
 
 export function operations(doc: { paths: Record<string, Record<string, Record<string, unknown>>> }): Operation[] {
-  return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({
-    method: method.toUpperCase(), path,
-    needs: (op[AUTH_EXTENSION] as Need[] | undefined) ?? null,
-    robotParam: (op[ROBOT_PARAM_EXTENSION] as string | undefined) ?? null,
-    params: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
-  })))
+  return Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      path,
+      needs: (op[AUTH_EXTENSION] as Need[] | undefined) ?? null,
+      robotParam: (op[ROBOT_PARAM_EXTENSION] as string | undefined) ?? null,
+      params: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
+    })),
+  )
 }
 
 export type Caller =
-  | { kind: 'none' } | { kind: 'expired' } | { kind: 'tampered' } | { kind: 'wrong-secret' } | { kind: 'alg-none' }
-  | { kind: 'role'; role: Role } | { kind: 'robot' } | { kind: 'other-robot' }
+  | { kind: 'none' }
+  | { kind: 'expired' }
+  | { kind: 'tampered' }
+  | { kind: 'wrong-secret' }
+  | { kind: 'alg-none' }
+  | { kind: 'role'; role: Role }
+  | { kind: 'robot' }
+  | { kind: 'other-robot' }
 
 export const BROKEN_TOKENS = ['expired', 'tampered', 'wrong-secret', 'alg-none'] as const
 
 export function callers(opts: { robots: boolean }): Caller[] {
   return [
-    { kind: 'none' }, ...BROKEN_TOKENS.map((kind) => ({ kind })),
+    { kind: 'none' },
+    ...BROKEN_TOKENS.map((kind) => ({ kind })),
     ...ROLES.map((role) => ({ kind: 'role' as const, role })),
-    { kind: 'robot' }, ...(opts.robots ? [{ kind: 'other-robot' } as Caller] : []),
+    { kind: 'robot' },
+    ...(opts.robots ? [{ kind: 'other-robot' } as Caller] : []),
   ]
 }
 
@@ -52,9 +63,16 @@ export function expected(op: Operation, c: Caller, side: { acceptsRobots: boolea
   // The matrix calls from loopback, which the metrics need admits without a credential.
   if (needs.includes('metrics') && c.kind === 'none') return 'admitted'
   switch (c.kind) {
-    case 'none': case 'expired': case 'tampered': case 'wrong-secret': case 'alg-none': return 401
-    case 'role': return needs.some((n) => (ROLES as readonly string[]).includes(n) && roleAtLeast(c.role, n as Role)) ? 'admitted' : 403
-    case 'robot': case 'other-robot':
+    case 'none':
+    case 'expired':
+    case 'tampered':
+    case 'wrong-secret':
+    case 'alg-none':
+      return 401
+    case 'role':
+      return needs.some((n) => (ROLES as readonly string[]).includes(n) && roleAtLeast(c.role, n as Role)) ? 'admitted' : 403
+    case 'robot':
+    case 'other-robot':
       if (!side.acceptsRobots) return 401
       if (!needs.includes('robot')) return 403
       return c.kind === 'robot' || !op.robotParam ? 'admitted' : 403
@@ -79,10 +97,14 @@ export async function authorization(c: Caller, t: MatrixTarget): Promise<string 
     return signToken({ sub: u.username, uid: u.id, role, ver: u.tokenVersion }, secret, 3600, nowMs)
   }
   switch (c.kind) {
-    case 'none': return null
-    case 'role': return `Bearer ${await mint(c.role)}`
-    case 'expired': return `Bearer ${await mint('admin', t.secret, Date.now() - 2 * 3600_000)}`
-    case 'wrong-secret': return `Bearer ${await mint('admin', 'another-secret-of-forty-characters-xxxxxx')}`
+    case 'none':
+      return null
+    case 'role':
+      return `Bearer ${await mint(c.role)}`
+    case 'expired':
+      return `Bearer ${await mint('admin', t.secret, Date.now() - 2 * 3600_000)}`
+    case 'wrong-secret':
+      return `Bearer ${await mint('admin', 'another-secret-of-forty-characters-xxxxxx')}`
     case 'tampered': {
       const [h, body, sig] = (await mint('viewer')).split('.')
       const claims = JSON.parse(Buffer.from(body, 'base64url').toString())
@@ -92,7 +114,8 @@ export async function authorization(c: Caller, t: MatrixTarget): Promise<string 
       const [, body] = (await mint('admin')).split('.')
       return `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${body}.`
     }
-    case 'robot': case 'other-robot': {
+    case 'robot':
+    case 'other-robot': {
       const r = t.robot ?? { username: 'robot-nobody', token: 'not-a-credential' }
       return `Basic ${Buffer.from(`${r.username}:${r.token}`).toString('base64')}`
     }
@@ -102,7 +125,7 @@ export async function authorization(c: Caller, t: MatrixTarget): Promise<string 
 /** A concrete URL for an operation: ids that name nothing (so admitted calls change nothing), the robot's own id where it acts for itself. */
 export function concretePath(op: Operation, c: Caller, t: MatrixTarget, fill: (param: string, path: string) => string): string {
   return op.path.replace(/\{([^}]+)\}/g, (_, p: string) => {
-    if (p === op.robotParam && t.robot) return c.kind === 'other-robot' ? t.otherRobotId ?? 'someone-else' : t.robot.id
+    if (p === op.robotParam && t.robot) return c.kind === 'other-robot' ? (t.otherRobotId ?? 'someone-else') : t.robot.id
     return fill(p, op.path)
   })
 }
@@ -124,10 +147,17 @@ export async function checkOperation(op: Operation, t: MatrixTarget, fill: (para
     const res = await call(op, c, t, fill)
     const exp = expected(op, c, side)
     const body = await res.text()
-    const code = (() => { try { return JSON.parse(body).error } catch { return undefined } })()
-    const ok = exp === 'admitted'
-      ? res.status !== 401 && res.status !== 403 && res.status < 500
-      : res.status === exp && code === (exp === 401 ? 'unauthorized' : 'forbidden')
+    const code = (() => {
+      try {
+        return JSON.parse(body).error
+      } catch {
+        return undefined
+      }
+    })()
+    const ok =
+      exp === 'admitted'
+        ? res.status !== 401 && res.status !== 403 && res.status < 500
+        : res.status === exp && code === (exp === 401 ? 'unauthorized' : 'forbidden')
     got.push(`${callerName(c)}: ${ok ? 'as expected' : `${res.status} ${body.slice(0, 120)}`}`)
     want.push(`${callerName(c)}: as expected`)
   }

@@ -18,7 +18,11 @@ export function apiClient(base: string, adminPassword: string, ca?: string): Api
   const tokens = new Map<Role, string>()
   const c: ApiClient = {
     async login(username, password) {
-      const r = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
+      const r = await fetch(`${base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      })
       if (r.status !== 200) throw new Error(`login ${username} failed: ${r.status} ${await r.text()}`)
       return (await r.json()).access_token
     },
@@ -39,7 +43,10 @@ export function apiClient(base: string, adminPassword: string, ca?: string): Api
       const headers = new Headers(init.headers)
       if (init.token) headers.set('authorization', `Bearer ${init.token}`)
       let body = init.body
-      if (init.json !== undefined) { headers.set('content-type', 'application/json'); body = JSON.stringify(init.json) }
+      if (init.json !== undefined) {
+        headers.set('content-type', 'application/json')
+        body = JSON.stringify(init.json)
+      }
       return fetch(`${base}${path}`, { ...init, headers, body })
     },
   }

@@ -24,13 +24,23 @@ export interface EdgeHarness extends ApiClient {
   stop(opts?: { keepData?: boolean }): Promise<void>
 }
 
-export async function startTestEdge(env: Record<string, string> = {}, opts: { dataDir?: string; logLevel?: 'debug' | 'info'; driver?: RobotDriver } = {}): Promise<EdgeHarness> {
+export async function startTestEdge(
+  env: Record<string, string> = {},
+  opts: { dataDir?: string; logLevel?: 'debug' | 'info'; driver?: RobotDriver } = {},
+): Promise<EdgeHarness> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tonypi-edge-'))
   const cfg: EdgeConfig = loadEdgeConfig({
     defaults: { robotId: 'testbot' },
     env: {
-      TONYPI_HTTP_HOST: '127.0.0.1', TONYPI_MQTT_HOST: '127.0.0.1', TONYPI_HTTP_PORT: '0', TONYPI_MQTT_PORT: '0',
-      TONYPI_DATA_DIR: dataDir, TONYPI_ADMIN_PASSWORD: ADMIN_PASSWORD, TONYPI_PROFILE: 'sim', TONYPI_ACTION_DIR: SHARED_ACTION_DIR, ...env,
+      TONYPI_HTTP_HOST: '127.0.0.1',
+      TONYPI_MQTT_HOST: '127.0.0.1',
+      TONYPI_HTTP_PORT: '0',
+      TONYPI_MQTT_PORT: '0',
+      TONYPI_DATA_DIR: dataDir,
+      TONYPI_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      TONYPI_PROFILE: 'sim',
+      TONYPI_ACTION_DIR: SHARED_ACTION_DIR,
+      ...env,
     },
   })
   const logs: string[] = []
@@ -39,7 +49,10 @@ export async function startTestEdge(env: Record<string, string> = {}, opts: { da
   const base = `http://127.0.0.1:${edge.httpPort}`
 
   const h: EdgeHarness = {
-    edge, base, dataDir, logs,
+    edge,
+    base,
+    dataDir,
+    logs,
     ...apiClient(base, ADMIN_PASSWORD),
     async stop(o = {}) {
       await edge.stop()
@@ -72,7 +85,10 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
 export function positionSweeps(bus: SampleBus, n: number, timeoutMs = 5000): Promise<Map<number, number>> {
   return new Promise((resolve, reject) => {
     let seen = 0
-    const timer = setTimeout(() => { off(); reject(new Error(`timed out waiting for ${n} position sweeps (saw ${seen})`)) }, timeoutMs)
+    const timer = setTimeout(() => {
+      off()
+      reject(new Error(`timed out waiting for ${n} position sweeps (saw ${seen})`))
+    }, timeoutMs)
     const off = tapBus(bus, (m) => {
       if (m.kind !== 'samples' || m.samples[0]?.values.position === undefined) return
       if (++seen < n) return

@@ -32,7 +32,10 @@ const PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/:]+):generateContent$/
 
 export function startFakeGemini(): FakeGemini {
   const fake: FakeGemini = {
-    url: '', mode: 'ok', slowMs: 10_000, requests: [],
+    url: '',
+    mode: 'ok',
+    slowMs: 10_000,
+    requests: [],
     answer: 'NARRATIVE: Servo temperatures stayed flat.\n\nRECOMMENDATIONS:\n1. Keep monitoring.',
     stop: () => server.stop(true),
   }
@@ -44,7 +47,10 @@ export function startFakeGemini(): FakeGemini {
       const m = PATH.exec(path)
       if (req.method !== 'POST' || !m) return Response.json({ error: { code: 404, message: `no route ${path}`, status: 'NOT_FOUND' } }, { status: 404 })
       const body = (await req.json()) as FakeGeminiRequest['body']
-      const prompt = (body.contents ?? []).flatMap((c) => c.parts ?? []).map((p) => p.text ?? '').join('')
+      const prompt = (body.contents ?? [])
+        .flatMap((c) => c.parts ?? [])
+        .map((p) => p.text ?? '')
+        .join('')
       fake.requests.push({ path, version: m[1], model: decodeURIComponent(m[2]), apiKey: req.headers.get('x-goog-api-key'), body, prompt })
       if (fake.mode === 'error') {
         return Response.json({ error: { code: 500, message: 'An internal error has occurred.', status: 'INTERNAL' } }, { status: 500 })

@@ -26,7 +26,10 @@ export interface HubHarness extends ApiClient {
  * `tls`: the API over HTTPS and robots' broker URL over TLS, with the dev services' certificate.
  * `beforeHub` runs on the started services before the hub opens them (to load a database, say).
  */
-export async function startTestHub(env: Record<string, string> = {}, opts: { tls?: boolean; beforeHub?: (s: DevServices) => Promise<void> } = {}): Promise<HubHarness> {
+export async function startTestHub(
+  env: Record<string, string> = {},
+  opts: { tls?: boolean; beforeHub?: (s: DevServices) => Promise<void> } = {},
+): Promise<HubHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'tonypi-hub-'))
   // PostgreSQL runs as its own system user, which must be able to reach its data directory.
   chmodSync(dir, 0o755)
@@ -37,26 +40,46 @@ export async function startTestHub(env: Record<string, string> = {}, opts: { tls
   const logs: string[] = []
   const cfg = loadHubConfig({
     env: {
-      TONYPI_HUB_DATA_DIR: join(dir, 'hub'), TONYPI_HUB_HTTP_HOST: '127.0.0.1', TONYPI_HUB_HTTP_PORT: '0',
-      DATABASE_URL: services.postgres_url, TONYPI_HUB_INFLUX_URL: services.influx_url, TONYPI_HUB_INFLUX_DB: services.influx_db,
-      TONYPI_HUB_INFLUX_USER: services.influx_username, TONYPI_HUB_INFLUX_PASSWORD: services.influx_password,
+      TONYPI_HUB_DATA_DIR: join(dir, 'hub'),
+      TONYPI_HUB_HTTP_HOST: '127.0.0.1',
+      TONYPI_HUB_HTTP_PORT: '0',
+      DATABASE_URL: services.postgres_url,
+      TONYPI_HUB_INFLUX_URL: services.influx_url,
+      TONYPI_HUB_INFLUX_DB: services.influx_db,
+      TONYPI_HUB_INFLUX_USER: services.influx_username,
+      TONYPI_HUB_INFLUX_PASSWORD: services.influx_password,
       TONYPI_HUB_GRAFANA_DATABASE_URL: services.grafana_postgres_url,
-      TONYPI_HUB_GRAFANA_INFLUX_USER: services.grafana_influx_username, TONYPI_HUB_GRAFANA_INFLUX_PASSWORD: services.grafana_influx_password,
-      TONYPI_HUB_MQTT_URL: services.mqtt_url, TONYPI_HUB_MQTT_USER: services.mqtt_username, TONYPI_HUB_MQTT_PASSWORD: services.mqtt_password,
-      TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: services.mosquitto_password_file, TONYPI_HUB_MOSQUITTO_ACL_FILE: services.mosquitto_acl_file,
-      TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile, TONYPI_ADMIN_PASSWORD: HUB_ADMIN_PASSWORD,
-      ...(opts.tls ? {
-        TONYPI_HUB_TLS_CERT: services.tls_cert_file!, TONYPI_HUB_TLS_KEY: services.tls_key_file!, TONYPI_HUB_TLS_CA: services.tls_ca_file!,
-        TONYPI_HUB_PUBLIC_MQTT_URL: services.mqtts_url!,
-      } : {}),
+      TONYPI_HUB_GRAFANA_INFLUX_USER: services.grafana_influx_username,
+      TONYPI_HUB_GRAFANA_INFLUX_PASSWORD: services.grafana_influx_password,
+      TONYPI_HUB_MQTT_URL: services.mqtt_url,
+      TONYPI_HUB_MQTT_USER: services.mqtt_username,
+      TONYPI_HUB_MQTT_PASSWORD: services.mqtt_password,
+      TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: services.mosquitto_password_file,
+      TONYPI_HUB_MOSQUITTO_ACL_FILE: services.mosquitto_acl_file,
+      TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile,
+      TONYPI_ADMIN_PASSWORD: HUB_ADMIN_PASSWORD,
+      ...(opts.tls
+        ? {
+            TONYPI_HUB_TLS_CERT: services.tls_cert_file!,
+            TONYPI_HUB_TLS_KEY: services.tls_key_file!,
+            TONYPI_HUB_TLS_CA: services.tls_ca_file!,
+            TONYPI_HUB_PUBLIC_MQTT_URL: services.mqtts_url!,
+          }
+        : {}),
       ...env,
     },
   })
-  const hub = await startHub(cfg, createLogger({ level: 'info', sink: (l) => logs.push(l) }), { site: hubSite(cfg, createLogger({ level: 'warn', sink: (l) => logs.push(l) })) })
+  const hub = await startHub(cfg, createLogger({ level: 'info', sink: (l) => logs.push(l) }), {
+    site: hubSite(cfg, createLogger({ level: 'warn', sink: (l) => logs.push(l) })),
+  })
   const base = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${hub.httpPort}`
   const ca = opts.tls ? readFileSync(services.tls_ca_file!, 'utf8') : undefined
   const h: HubHarness = {
-    hub, services, base, ca, logs,
+    hub,
+    services,
+    base,
+    ca,
+    logs,
     ...apiClient(base, HUB_ADMIN_PASSWORD, ca),
     async stop() {
       await hub.stop()

@@ -26,7 +26,10 @@ export const localIso = (ms = Date.now()) => {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}000`
 }
 
-export interface LegacyCommandSeen { topic: string; payload: Record<string, unknown> }
+export interface LegacyCommandSeen {
+  topic: string
+  payload: Record<string, unknown>
+}
 export interface LegacyClientOptions {
   url: string
   robotId: string
@@ -61,28 +64,45 @@ export class EarlierClient {
     const hw = o.hardware ?? true
     this.imu = hw ? [1, 0.01, 0.02, 0.5, -0.3, 0.1] : [0.1, -0.2, 9.8, 1, 2, 3]
     this.client = mqtt.connect(o.url, {
-      clientId: o.robotId, protocolVersion: 4, clean: true, keepalive: 60,
-      reconnectPeriod: o.retry ? 250 : 0, connectTimeout: 5000,
+      clientId: o.robotId,
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 60,
+      reconnectPeriod: o.retry ? 250 : 0,
+      connectTimeout: 5000,
     })
     this.client.on('connect', () => {
       this.connected = true
-      for (const t of [`tonypi/commands/${o.robotId}`, 'tonypi/commands/broadcast', `tonypi/items/${o.robotId}`, `tonypi/emergency_stop/${o.robotId}`, 'tonypi/emergency_stop/broadcast']) {
+      for (const t of [
+        `tonypi/commands/${o.robotId}`,
+        'tonypi/commands/broadcast',
+        `tonypi/items/${o.robotId}`,
+        `tonypi/emergency_stop/${o.robotId}`,
+        'tonypi/emergency_stop/broadcast',
+      ]) {
         this.client.subscribe(t, { qos: 0 })
       }
       this.sendStatus()
     })
-    this.client.on('close', () => { this.connected = false })
+    this.client.on('close', () => {
+      this.connected = false
+    })
     this.client.on('error', () => {})
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload.toString()))
   }
 
-  get hardware() { return this.o.hardware ?? true }
+  get hardware() {
+    return this.o.hardware ?? true
+  }
 
   waitConnected(ms = 10_000): Promise<void> {
     if (this.connected) return Promise.resolve()
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`the earlier client ${this.o.robotId} did not connect within ${ms} ms`)), ms)
-      this.client.once('connect', () => { clearTimeout(t); resolve() })
+      this.client.once('connect', () => {
+        clearTimeout(t)
+        resolve()
+      })
     })
   }
 
@@ -111,8 +131,14 @@ export class EarlierClient {
       this.emergencyReason = reason
       this.sendLog('WARNING', `EMERGENCY STOP: ${reason}`, 'emergency')
       const r = {
-        robot_id: this.o.robotId, command_id: commandId, type: 'emergency_stop', timestamp: this.stamp(), success: true,
-        message: `Emergency stop activated: ${reason}`, reason, state: { emergency_stopped: true, motors_stopped: true },
+        robot_id: this.o.robotId,
+        command_id: commandId,
+        type: 'emergency_stop',
+        timestamp: this.stamp(),
+        success: true,
+        message: `Emergency stop activated: ${reason}`,
+        reason,
+        state: { emergency_stopped: true, motors_stopped: true },
       }
       this.pub('tonypi/emergency_stop/response', r)
       this.pub('tonypi/commands/response', r)
@@ -121,50 +147,102 @@ export class EarlierClient {
     if (this.emergencyStopped && !['resume', 'status_request', 'battery_request'].includes(String(type))) {
       return this.reply({ ...base, message: `Robot is emergency stopped. Send 'resume' command first. Reason: ${this.emergencyReason}` })
     }
-    const ok = (message: string, extra: Record<string, unknown> = {}) => this.reply({ robot_id: this.o.robotId, command_id: payload.id, timestamp: this.stamp(), success: true, message, ...extra })
+    const ok = (message: string, extra: Record<string, unknown> = {}) =>
+      this.reply({ robot_id: this.o.robotId, command_id: payload.id, timestamp: this.stamp(), success: true, message, ...extra })
     switch (type) {
       case 'move': {
         const direction = (payload.direction as string | undefined) ?? 'forward'
-        if (this.hardware && !DIRECTIONS.has(direction.toLowerCase()) && direction !== 'stop') this.ownLog.push(`Movement command failed: Unknown direction: ${direction}`)
+        if (this.hardware && !DIRECTIONS.has(direction.toLowerCase()) && direction !== 'stop')
+          this.ownLog.push(`Movement command failed: Unknown direction: ${direction}`)
         return ok(`Moved ${direction} for 1.0 units`, { new_location: { x: 0, y: 0, z: 0 }, battery_level: this.battery.percentage })
       }
       case 'resume': {
-        if (!this.emergencyStopped) return this.reply({ robot_id: this.o.robotId, command_id: commandId, type: 'resume', timestamp: this.stamp(), success: true, message: 'Robot was not in emergency stop state' })
+        if (!this.emergencyStopped)
+          return this.reply({
+            robot_id: this.o.robotId,
+            command_id: commandId,
+            type: 'resume',
+            timestamp: this.stamp(),
+            success: true,
+            message: 'Robot was not in emergency stop state',
+          })
         const previous = this.emergencyReason
         this.emergencyStopped = false
         this.emergencyReason = null
         return this.reply({
-          robot_id: this.o.robotId, command_id: commandId, type: 'resume', timestamp: this.stamp(), success: true,
-          message: `Robot resumed from emergency stop (was: ${previous})`, previous_reason: previous, state: { emergency_stopped: false, ready: true },
+          robot_id: this.o.robotId,
+          command_id: commandId,
+          type: 'resume',
+          timestamp: this.stamp(),
+          success: true,
+          message: `Robot resumed from emergency stop (was: ${previous})`,
+          previous_reason: previous,
+          state: { emergency_stopped: false, ready: true },
         })
       }
       case 'status_request':
-        return ok('Status retrieved', { data: { status: this.emergencyStopped ? 'emergency_stopped' : 'online', emergency_stopped: this.emergencyStopped, emergency_reason: this.emergencyReason, battery_level: this.battery.percentage } })
+        return ok('Status retrieved', {
+          data: {
+            status: this.emergencyStopped ? 'emergency_stopped' : 'online',
+            emergency_stopped: this.emergencyStopped,
+            emergency_reason: this.emergencyReason,
+            battery_level: this.battery.percentage,
+          },
+        })
       case 'battery_request':
-        return ok('Battery status retrieved', { data: { battery_level: this.battery.percentage, charging: false, estimated_time: this.battery.percentage * 2 } })
-      case 'stop': return ok('Robot stopped successfully')
-      case 'shutdown': return ok('Robot shutting down')
-      case 'head_nod': return ok('Head nod completed')
-      case 'head_shake': return ok('Head shake completed')
-      default: return this.reply(base)
+        return ok('Battery status retrieved', {
+          data: { battery_level: this.battery.percentage, charging: false, estimated_time: this.battery.percentage * 2 },
+        })
+      case 'stop':
+        return ok('Robot stopped successfully')
+      case 'shutdown':
+        return ok('Robot shutting down')
+      case 'head_nod':
+        return ok('Head nod completed')
+      case 'head_shake':
+        return ok('Head shake completed')
+      default:
+        return this.reply(base)
     }
   }
 
   sendStatus(status: 'online' | 'offline' = 'online') {
     this.pub(`tonypi/status/${this.o.robotId}`, {
-      robot_id: this.o.robotId, status: this.emergencyStopped && status === 'online' ? 'emergency_stopped' : status, timestamp: this.stamp(),
-      system_info: { platform: 'Linux-6.6.31+rpt-rpi-2712-aarch64', cpu_percent: 23.5, memory_percent: 41.2, disk_usage: 37.9, temperature: 52.1, cpu_temperature: 52.1, uptime: 3600, hardware_mode: this.hardware, hardware_sdk: this.hardware },
-      hardware_available: this.hardware, ip_address: '192.168.149.1', camera_url: 'http://192.168.149.1:8081/?action=stream',
-      emergency_stopped: this.emergencyStopped, emergency_reason: this.emergencyReason,
+      robot_id: this.o.robotId,
+      status: this.emergencyStopped && status === 'online' ? 'emergency_stopped' : status,
+      timestamp: this.stamp(),
+      system_info: {
+        platform: 'Linux-6.6.31+rpt-rpi-2712-aarch64',
+        cpu_percent: 23.5,
+        memory_percent: 41.2,
+        disk_usage: 37.9,
+        temperature: 52.1,
+        cpu_temperature: 52.1,
+        uptime: 3600,
+        hardware_mode: this.hardware,
+        hardware_sdk: this.hardware,
+      },
+      hardware_available: this.hardware,
+      ip_address: '192.168.149.1',
+      camera_url: 'http://192.168.149.1:8081/?action=stream',
+      emergency_stopped: this.emergencyStopped,
+      emergency_reason: this.emergencyReason,
     })
   }
 
   sendSensors() {
     const [ax, ay, az, gx, gy, gz] = this.imu
     const sensors: [string, number, string][] = [
-      ['accelerometer_x', ax, 'm/s^2'], ['accelerometer_y', ay, 'm/s^2'], ['accelerometer_z', az, 'm/s^2'],
-      ['gyroscope_x', gx, 'deg/s'], ['gyroscope_y', gy, 'deg/s'], ['gyroscope_z', gz, 'deg/s'],
-      ['ultrasonic_distance', 87.3, 'cm'], ['cpu_temperature', 52.1, 'C'], ['light_sensor_dark', 0, 'bool'], ['light_level', 74, '%'],
+      ['accelerometer_x', ax, 'm/s^2'],
+      ['accelerometer_y', ay, 'm/s^2'],
+      ['accelerometer_z', az, 'm/s^2'],
+      ['gyroscope_x', gx, 'deg/s'],
+      ['gyroscope_y', gy, 'deg/s'],
+      ['gyroscope_z', gz, 'deg/s'],
+      ['ultrasonic_distance', 87.3, 'cm'],
+      ['cpu_temperature', 52.1, 'C'],
+      ['light_sensor_dark', 0, 'bool'],
+      ['light_level', 74, '%'],
     ]
     for (const [sensor_type, value, unit] of sensors) {
       this.pub(`tonypi/sensors/${this.o.robotId}`, { robot_id: this.o.robotId, sensor_type, value, timestamp: this.stamp(), unit })
@@ -174,13 +252,27 @@ export class EarlierClient {
   sendServos() {
     const servos: Record<string, unknown> = {}
     this.servoDegrees.forEach((deg, i) => {
-      servos[`servo_${i + 1}`] = { id: i + 1, name: SERVO_NAMES[i], position: deg, temperature: 45 + i, voltage: 5.0, torque_enabled: true, alert_level: 'normal' }
+      servos[`servo_${i + 1}`] = {
+        id: i + 1,
+        name: SERVO_NAMES[i],
+        position: deg,
+        temperature: 45 + i,
+        voltage: 5.0,
+        torque_enabled: true,
+        alert_level: 'normal',
+      }
     })
     this.pub(`tonypi/servos/${this.o.robotId}`, { robot_id: this.o.robotId, servos, servo_count: 6, timestamp: this.stamp() })
   }
 
   sendBattery() {
-    this.pub('tonypi/battery', { robot_id: this.o.robotId, percentage: this.battery.percentage, voltage: this.battery.voltage, charging: false, timestamp: this.stamp() })
+    this.pub('tonypi/battery', {
+      robot_id: this.o.robotId,
+      percentage: this.battery.percentage,
+      voltage: this.battery.voltage,
+      charging: false,
+      timestamp: this.stamp(),
+    })
   }
 
   sendLocation() {
@@ -197,16 +289,36 @@ export class EarlierClient {
     if (o.reason !== undefined) data.reason = o.reason
     if (o.itemsDone !== undefined) data.items_done = o.itemsDone
     if (o.itemsTotal !== undefined) data.items_total = o.itemsTotal
-    if (o.itemsDone !== undefined && o.itemsTotal !== undefined && o.itemsTotal > 0) data.progress_percent = Math.round((o.itemsDone / o.itemsTotal) * 1000) / 10
+    if (o.itemsDone !== undefined && o.itemsTotal !== undefined && o.itemsTotal > 0)
+      data.progress_percent = Math.round((o.itemsDone / o.itemsTotal) * 1000) / 10
     this.pub(`tonypi/job/${this.o.robotId}`, data)
   }
 
   /** The simulator's own job messages (_start_job, send_job_update, _stop_job): only the start names its task. */
   sendSimulatorJob(kind: 'start' | 'working' | 'completed' | 'cancelled', itemsDone: number, itemsTotal: number) {
     const percent = Math.round((itemsDone / Math.max(1, itemsTotal)) * 10000) / 100
-    const data: Record<string, unknown> = kind === 'start'
-      ? { robot_id: this.o.robotId, status: 'started', task_name: 'inventory_scan', start_time: this.stamp(), items_total: itemsTotal, items_done: 0, percent: 0, phase: 'scanning', timestamp: this.stamp() }
-      : { robot_id: this.o.robotId, start_time: this.stamp(), items_total: itemsTotal, items_done: itemsDone, percent, status: kind === 'working' ? 'working' : kind, timestamp: this.stamp() }
+    const data: Record<string, unknown> =
+      kind === 'start'
+        ? {
+            robot_id: this.o.robotId,
+            status: 'started',
+            task_name: 'inventory_scan',
+            start_time: this.stamp(),
+            items_total: itemsTotal,
+            items_done: 0,
+            percent: 0,
+            phase: 'scanning',
+            timestamp: this.stamp(),
+          }
+        : {
+            robot_id: this.o.robotId,
+            start_time: this.stamp(),
+            items_total: itemsTotal,
+            items_done: itemsDone,
+            percent,
+            status: kind === 'working' ? 'working' : kind,
+            timestamp: this.stamp(),
+          }
     this.pub(`tonypi/job/${this.o.robotId}`, data)
   }
 

@@ -3,7 +3,11 @@
 // pass unchanged. It knows nothing of HTTP, sessions or the hub.
 import type { Socket, TCPSocketListener } from 'bun'
 
-interface Pipe { peer: Socket<Pipe> | null; queue: Uint8Array[]; out: Uint8Array[] }
+interface Pipe {
+  peer: Socket<Pipe> | null
+  queue: Uint8Array[]
+  out: Uint8Array[]
+}
 
 /** Writes in order, keeping what the socket did not take until it drains. */
 function send(to: Socket<Pipe>, d: Uint8Array) {
@@ -16,7 +20,10 @@ function drain(s: Socket<Pipe>) {
   while (s.data.out.length) {
     const head = s.data.out[0]
     const n = s.write(head)
-    if (n < head.length) { s.data.out[0] = head.subarray(Math.max(0, n)); return }
+    if (n < head.length) {
+      s.data.out[0] = head.subarray(Math.max(0, n))
+      return
+    }
     s.data.out.shift()
   }
 }
@@ -37,7 +44,8 @@ export class LoadBalancer {
   start(): this {
     const self = this
     this.listener = Bun.listen<Pipe>({
-      hostname: '127.0.0.1', port: 0,
+      hostname: '127.0.0.1',
+      port: 0,
       socket: {
         open(client) {
           client.data = { peer: null, queue: [], out: [] }
@@ -48,8 +56,12 @@ export class LoadBalancer {
           else client.data.queue.push(new Uint8Array(d))
         },
         drain,
-        close(client) { client.data.peer?.end() },
-        error(client) { client.end() },
+        close(client) {
+          client.data.peer?.end()
+        },
+        error(client) {
+          client.end()
+        },
       },
     })
     return this
@@ -59,7 +71,8 @@ export class LoadBalancer {
     if (tried >= this.backends.length) return void client.end()
     const i = this.next++ % this.backends.length
     void Bun.connect<Pipe>({
-      hostname: '127.0.0.1', port: this.backends[i],
+      hostname: '127.0.0.1',
+      port: this.backends[i],
       socket: {
         open: (up) => {
           this.connections[i]++
@@ -68,10 +81,16 @@ export class LoadBalancer {
           for (const q of client.data.queue) send(up, q)
           client.data.queue = []
         },
-        data: (up, d) => { if (up.data.peer) send(up.data.peer, new Uint8Array(d)) },
+        data: (up, d) => {
+          if (up.data.peer) send(up.data.peer, new Uint8Array(d))
+        },
         drain,
-        close: (up) => { up.data.peer?.end() },
-        error: (up) => { up.end() },
+        close: (up) => {
+          up.data.peer?.end()
+        },
+        error: (up) => {
+          up.end()
+        },
         connectError: () => this.connect(client, tried + 1),
       },
     }).catch(() => this.connect(client, tried + 1))

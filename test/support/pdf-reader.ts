@@ -4,7 +4,11 @@
 // and tools can check what a reader of the report would see.
 import { inflateSync } from 'node:zlib'
 
-interface PdfObject { num: number; dict: string; stream: Buffer | null }
+interface PdfObject {
+  num: number
+  dict: string
+  stream: Buffer | null
+}
 
 function objects(pdf: Buffer): PdfObject[] {
   const s = pdf.toString('latin1')
@@ -46,7 +50,8 @@ function toUnicodeMap(cmap: string): Map<number, string> {
   const map = new Map<number, string>()
   for (const block of cmap.matchAll(/beginbfrange([\s\S]*?)endbfrange/g)) {
     for (const m of block[1].matchAll(/<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(\[[^\]]*\]|<[0-9a-fA-F]+>)/g)) {
-      const lo = parseInt(m[1], 16), hi = parseInt(m[2], 16)
+      const lo = parseInt(m[1], 16),
+        hi = parseInt(m[2], 16)
       if (m[3].startsWith('[')) {
         // A ligature maps to several characters: <0066 0069> is "fi".
         const targets = [...m[3].matchAll(/<([0-9a-fA-F\s]+)>/g)].map((t) => utf16(t[1].replace(/\s/g, '')))
@@ -76,7 +81,11 @@ export function pdfTextLines(pdf: Buffer): string[] {
     const tu = /\/ToUnicode (\d+) 0 R/.exec(o.dict)
     if (tu) {
       const map = toUnicodeMap(byNum.get(Number(tu[1]))?.stream?.toString('latin1') ?? '')
-      fontDecoder.set(o.num, (hex) => hexUnits(hex, 2).map((c) => map.get(c) ?? '\ufffd').join(''))
+      fontDecoder.set(o.num, (hex) =>
+        hexUnits(hex, 2)
+          .map((c) => map.get(c) ?? '\ufffd')
+          .join(''),
+      )
     } else {
       fontDecoder.set(o.num, (hex) => cp1252.decode(new Uint8Array(hexUnits(hex, 1))))
     }

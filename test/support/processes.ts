@@ -39,7 +39,9 @@ async function ready(base: string, proc: ReturnType<typeof Bun.spawn>, logs: str
     try {
       const r = await fetch(`${base}/api/v1/health`, { signal: AbortSignal.timeout(1000) })
       if (r.status === 200 || r.status === 503) return
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > end) throw new Error(`not ready within ${timeoutMs} ms:\n${logs.slice(-20).join('\n')}`)
     await Bun.sleep(50)
   }
@@ -51,26 +53,57 @@ function spawn(args: string[], env: Record<string, string>, port: number, extraE
   void drain(proc.stdout as ReadableStream<Uint8Array>, logs)
   void drain(proc.stderr as ReadableStream<Uint8Array>, logs)
   return {
-    proc, base: `http://127.0.0.1:${port}`, logs,
-    async stop() { proc.kill('SIGTERM'); await proc.exited },
-    async kill9() { proc.kill('SIGKILL'); await proc.exited },
+    proc,
+    base: `http://127.0.0.1:${port}`,
+    logs,
+    async stop() {
+      proc.kill('SIGTERM')
+      await proc.exited
+    },
+    async kill9() {
+      proc.kill('SIGKILL')
+      await proc.exited
+    },
   }
 }
 
-export interface EdgeProcOptions { robotId: string; dataDir: string; adminPassword: string; env?: Record<string, string>; preload?: Record<string, string> }
+export interface EdgeProcOptions {
+  robotId: string
+  dataDir: string
+  adminPassword: string
+  env?: Record<string, string>
+  preload?: Record<string, string>
+}
 
 /** An edge process on the simulated robot, as `npm run edge` runs it. */
 export async function startEdgeProcess(o: EdgeProcOptions): Promise<Proc> {
   const [http, mqtt] = [await freePort(), await freePort()]
-  const p = spawn(['edge/main.ts'], {
-    ...EDGE_RUNTIME_ENV, TONYPI_ROBOT_ID: o.robotId, TONYPI_DATA_DIR: o.dataDir, TONYPI_ADMIN_PASSWORD: o.adminPassword, TONYPI_PROFILE: 'sim',
-    TONYPI_HTTP_HOST: '127.0.0.1', TONYPI_HTTP_PORT: String(http), TONYPI_MQTT_HOST: '127.0.0.1', TONYPI_MQTT_PORT: String(mqtt), ...o.env,
-  }, http, o.preload)
+  const p = spawn(
+    ['edge/main.ts'],
+    {
+      ...EDGE_RUNTIME_ENV,
+      TONYPI_ROBOT_ID: o.robotId,
+      TONYPI_DATA_DIR: o.dataDir,
+      TONYPI_ADMIN_PASSWORD: o.adminPassword,
+      TONYPI_PROFILE: 'sim',
+      TONYPI_HTTP_HOST: '127.0.0.1',
+      TONYPI_HTTP_PORT: String(http),
+      TONYPI_MQTT_HOST: '127.0.0.1',
+      TONYPI_MQTT_PORT: String(mqtt),
+      ...o.env,
+    },
+    http,
+    o.preload,
+  )
   await ready(p.base, p.proc, p.logs)
   return p
 }
 
-export interface HubServices { services: DevServices; dir: string; pidFile: string }
+export interface HubServices {
+  services: DevServices
+  dir: string
+  pidFile: string
+}
 
 export async function startHubServices(): Promise<HubServices> {
   const dir = mkdtempSync(join(tmpdir(), 'tonypi-faults-'))
@@ -84,14 +117,29 @@ export async function startHubServices(): Promise<HubServices> {
 /** A hub process on `port` against the services; the same data directory across restarts. */
 export async function startHubProcess(s: HubServices, port: number, adminPassword: string, env: Record<string, string> = {}): Promise<Proc> {
   const v = s.services
-  const p = spawn(['hub/main.ts'], {
-    TONYPI_HUB_DATA_DIR: join(s.dir, 'hub'), TONYPI_HUB_HTTP_HOST: '127.0.0.1', TONYPI_HUB_HTTP_PORT: String(port), TONYPI_LOG_LEVEL: 'warn',
-    DATABASE_URL: v.postgres_url, TONYPI_HUB_INFLUX_URL: v.influx_url, TONYPI_HUB_INFLUX_DB: v.influx_db,
-    TONYPI_HUB_INFLUX_USER: v.influx_username, TONYPI_HUB_INFLUX_PASSWORD: v.influx_password,
-    TONYPI_HUB_MQTT_URL: v.mqtt_url, TONYPI_HUB_MQTT_USER: v.mqtt_username, TONYPI_HUB_MQTT_PASSWORD: v.mqtt_password,
-    TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: v.mosquitto_password_file, TONYPI_HUB_MOSQUITTO_ACL_FILE: v.mosquitto_acl_file,
-    TONYPI_HUB_MOSQUITTO_PID_FILE: s.pidFile, TONYPI_ADMIN_PASSWORD: adminPassword, ...env,
-  }, port)
+  const p = spawn(
+    ['hub/main.ts'],
+    {
+      TONYPI_HUB_DATA_DIR: join(s.dir, 'hub'),
+      TONYPI_HUB_HTTP_HOST: '127.0.0.1',
+      TONYPI_HUB_HTTP_PORT: String(port),
+      TONYPI_LOG_LEVEL: 'warn',
+      DATABASE_URL: v.postgres_url,
+      TONYPI_HUB_INFLUX_URL: v.influx_url,
+      TONYPI_HUB_INFLUX_DB: v.influx_db,
+      TONYPI_HUB_INFLUX_USER: v.influx_username,
+      TONYPI_HUB_INFLUX_PASSWORD: v.influx_password,
+      TONYPI_HUB_MQTT_URL: v.mqtt_url,
+      TONYPI_HUB_MQTT_USER: v.mqtt_username,
+      TONYPI_HUB_MQTT_PASSWORD: v.mqtt_password,
+      TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: v.mosquitto_password_file,
+      TONYPI_HUB_MOSQUITTO_ACL_FILE: v.mosquitto_acl_file,
+      TONYPI_HUB_MOSQUITTO_PID_FILE: s.pidFile,
+      TONYPI_ADMIN_PASSWORD: adminPassword,
+      ...env,
+    },
+    port,
+  )
   await ready(p.base, p.proc, p.logs)
   return p
 }

@@ -3,8 +3,17 @@
 // values are well formed; counters end in _total; a histogram's buckets are cumulative and end
 // at +Inf with its _count. Throws with the line for anything else.
 
-export interface Series { name: string; labels: Record<string, string>; value: number }
-export interface Family { name: string; type: string; help: string; series: Series[] }
+export interface Series {
+  name: string
+  labels: Record<string, string>
+  value: number
+}
+export interface Family {
+  name: string
+  type: string
+  help: string
+  series: Series[]
+}
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? ([^ ]+)( -?\d+)?$/

@@ -22,7 +22,9 @@ export async function registerRobot(hub: HubHarness, robotId: string): Promise<s
 export function agreementTargets(hub: HubHarness, robotId: string, dataDir: string): AgreementTargets {
   const s = hub.services
   return {
-    robotId, edgeDbPath: join(dataDir, 'edge.db'), postgresUrl: s.postgres_url,
+    robotId,
+    edgeDbPath: join(dataDir, 'edge.db'),
+    postgresUrl: s.postgres_url,
     influx: { url: s.influx_url, db: s.influx_db, user: s.influx_username, password: s.influx_password },
   }
 }
@@ -32,12 +34,17 @@ export async function waitCaughtUp(edge: EdgeHarness, timeoutMs = 30_000) {
   const { store, db, sync } = edge.edge.ctx
   store.flush(Date.now())
   const upTo = store.peekSeq() - 1
-  const max = (sql: string) => ((db.$client.query(sql).get(upTo) as { m: number | null }).m ?? 0)
+  const max = (sql: string) => (db.$client.query(sql).get(upTo) as { m: number | null }).m ?? 0
   const telemetry = max('SELECT max(seq) m FROM chunks WHERE seq <= ?')
   const events = Math.max(...['events', 'alerts', 'jobs', 'commands', 'reports'].map((t) => max(`SELECT max(seq) m FROM ${t} WHERE seq <= ?`)))
   edge.edge.ctx.sync.afterFlush()
-  await waitFor(`the hub to acknowledge up to ${events}/${telemetry}`, () => {
-    const s = sync.status()
-    return s.cursor.events >= events && s.cursor.telemetry >= telemetry
-  }, timeoutMs, 50)
+  await waitFor(
+    `the hub to acknowledge up to ${events}/${telemetry}`,
+    () => {
+      const s = sync.status()
+      return s.cursor.events >= events && s.cursor.telemetry >= telemetry
+    },
+    timeoutMs,
+    50,
+  )
 }

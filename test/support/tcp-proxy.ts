@@ -11,7 +11,12 @@ export interface LinkFaults {
   dropPerChunk?: number
 }
 
-interface Side { peer: Socket<Side> | null; queue: Uint8Array[]; closed: boolean; sending: Promise<void> }
+interface Side {
+  peer: Socket<Side> | null
+  queue: Uint8Array[]
+  closed: boolean
+  sending: Promise<void>
+}
 
 export class TcpProxy {
   private listener: TCPSocketListener<Side> | null = null
@@ -29,15 +34,21 @@ export class TcpProxy {
   start(): this {
     const self = this
     this.listener = Bun.listen<Side>({
-      hostname: '127.0.0.1', port: 0,
+      hostname: '127.0.0.1',
+      port: 0,
       socket: {
         open(client) {
-          if (self.down) { self.counters.refused++; client.end(); return }
+          if (self.down) {
+            self.counters.refused++
+            client.end()
+            return
+          }
           self.counters.connections++
           client.data = { peer: null, queue: [], closed: false, sending: Promise.resolve() }
           self.sockets.add(client)
           void Bun.connect<Side>({
-            hostname: self.target.host, port: self.target.port,
+            hostname: self.target.host,
+            port: self.target.port,
             socket: {
               open(upstream) {
                 upstream.data = { peer: client, queue: [], closed: false, sending: Promise.resolve() }
@@ -46,10 +57,19 @@ export class TcpProxy {
                 for (const q of client.data.queue) self.pass(client, upstream, q)
                 client.data.queue = []
               },
-              data(upstream, d) { if (upstream.data.peer) self.pass(upstream, upstream.data.peer, new Uint8Array(d)) },
-              close(upstream) { self.sockets.delete(upstream); upstream.data.peer?.end() },
-              error(upstream) { upstream.end() },
-              connectError() { client.end() },
+              data(upstream, d) {
+                if (upstream.data.peer) self.pass(upstream, upstream.data.peer, new Uint8Array(d))
+              },
+              close(upstream) {
+                self.sockets.delete(upstream)
+                upstream.data.peer?.end()
+              },
+              error(upstream) {
+                upstream.end()
+              },
+              connectError() {
+                client.end()
+              },
             },
           }).catch(() => client.end())
         },
@@ -58,8 +78,13 @@ export class TcpProxy {
           if (up) self.pass(client, up, new Uint8Array(d))
           else client.data.queue.push(new Uint8Array(d))
         },
-        close(client) { self.sockets.delete(client); client.data?.peer?.end() },
-        error(client) { client.end() },
+        close(client) {
+          self.sockets.delete(client)
+          client.data?.peer?.end()
+        },
+        error(client) {
+          client.end()
+        },
       },
     })
     return this

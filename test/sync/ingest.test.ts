@@ -16,7 +16,9 @@ beforeAll(async () => {
   hub = await startTestHub()
   for (const id of ['replaybot', 'otherbot', 'clockbot', 'poisonbot']) creds[id] = await registerRobot(hub, id)
 }, 90_000)
-afterAll(async () => { await hub?.stop() })
+afterAll(async () => {
+  await hub?.stop()
+})
 
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0)
 const BOOT = 'boot-1'
@@ -33,19 +35,30 @@ function batch(robotId: string, dbId: string, records: SyncRecord[], over: Parti
   const ev = records.filter((r) => r.kind !== 'chunk').map((r) => r.seq)
   const te = records.filter((r) => r.kind === 'chunk').map((r) => r.seq)
   return {
-    v: SYNC_VERSION, robot_id: robotId, db_id: `database-${dbId}`, boot_id: BOOT, wall_ms: Date.now(), mono_ms: 1_000_000,
+    v: SYNC_VERSION,
+    robot_id: robotId,
+    db_id: `database-${dbId}`,
+    boot_id: BOOT,
+    wall_ms: Date.now(),
+    mono_ms: 1_000_000,
     lanes: {
       ...(ev.length ? { events: { after: after.events, to: Math.max(...ev) } } : {}),
       ...(te.length ? { telemetry: { after: after.telemetry, to: Math.max(...te) } } : {}),
     },
-    backlog: { events: 0, telemetry: 0 }, oldest_pending_ts: null, dropped: {},
-    clock: [{ boot_id: BOOT, first_seq: 0, offset_ms: Date.now() - 1_000_000 }], records, ...over,
+    backlog: { events: 0, telemetry: 0 },
+    oldest_pending_ts: null,
+    dropped: {},
+    clock: [{ boot_id: BOOT, first_seq: 0, offset_ms: Date.now() - 1_000_000 }],
+    records,
+    ...over,
   }
 }
 
 async function send(robotId: string, body: unknown, opts: { as?: string; raw?: Uint8Array; encoding?: string } = {}) {
   const headers: Record<string, string> = {
-    authorization: basicAuth(`robot-${opts.as ?? robotId}`, creds[opts.as ?? robotId]), 'content-type': 'application/json', 'content-encoding': opts.encoding ?? 'gzip',
+    authorization: basicAuth(`robot-${opts.as ?? robotId}`, creds[opts.as ?? robotId]),
+    'content-type': 'application/json',
+    'content-encoding': opts.encoding ?? 'gzip',
   }
   const payload = (opts.raw ?? Bun.gzipSync(Buffer.from(JSON.stringify(body)))) as Uint8Array<ArrayBuffer>
   const r = await fetch(`${hub.base}/api/v1/sync/batch`, { method: 'POST', headers, body: payload })
@@ -59,12 +72,13 @@ async function influxCount(robotId: string): Promise<number> {
   u.searchParams.set('u', s.influx_username)
   u.searchParams.set('p', s.influx_password)
   u.searchParams.set('q', `SELECT count("position") FROM "servos" WHERE "robot_id" = '${robotId}'`)
-  const j = await (await fetch(u)).json() as { results: { series?: { values: [string, number][] }[] }[] }
+  const j = (await (await fetch(u)).json()) as { results: { series?: { values: [string, number][] }[] }[] }
   return j.results[0].series?.[0].values[0][1] ?? 0
 }
 
 const event = (seq: number, message: string): SyncRecord => ({ kind: 'event', seq, ts: T0 + seq, event: 'note', level: 'info', data: { message } })
-const logCount = async (robotId: string) => (await hub.hub.ctx.db.$client`select count(*)::int n from system_logs where robot_id = ${robotId} and edge_key is not null`)[0].n as number
+const logCount = async (robotId: string) =>
+  (await hub.hub.ctx.db.$client`select count(*)::int n from system_logs where robot_id = ${robotId} and edge_key is not null`)[0].n as number
 
 describe('exactly once', () => {
   test('the same batch twice, and an older one after a newer, change nothing', async () => {
@@ -82,7 +96,7 @@ describe('exactly once', () => {
     expect(await logCount('replaybot')).toBe(3)
   })
 
-  test('a batch that starts past the hub\'s mark is refused with the mark to send from', async () => {
+  test("a batch that starts past the hub's mark is refused with the mark to send from", async () => {
     const gap = batch('replaybot', 'db-replay', [servoChunk(20, T0 + 9000)], {}, { events: 6, telemetry: 19 })
     const r = await send('replaybot', gap)
     expect(r.status).toBe(409)
@@ -92,8 +106,23 @@ describe('exactly once', () => {
 
   test("a robot's newer version of a record replaces the older; a stale one never does", async () => {
     const alert = (seq: number, severity: 'warning' | 'critical', updated: number): SyncRecord => ({
-      kind: 'alert', seq, id: 7, type: 'servo_temperature', severity, source: '3', value: 70, threshold: 65, title: `Servo 3 ${severity}`, message: 'm',
-      created_at: T0, updated_at: updated, acknowledged: false, acknowledged_by: null, acknowledged_at: null, resolved: false, resolved_at: null,
+      kind: 'alert',
+      seq,
+      id: 7,
+      type: 'servo_temperature',
+      severity,
+      source: '3',
+      value: 70,
+      threshold: 65,
+      title: `Servo 3 ${severity}`,
+      message: 'm',
+      created_at: T0,
+      updated_at: updated,
+      acknowledged: false,
+      acknowledged_by: null,
+      acknowledged_at: null,
+      resolved: false,
+      resolved_at: null,
     })
     expect((await send('replaybot', batch('replaybot', 'db-replay', [alert(10, 'warning', T0 + 10)], {}, { events: 6, telemetry: 5 }))).status).toBe(200)
     expect((await send('replaybot', batch('replaybot', 'db-replay', [alert(11, 'critical', T0 + 11)], {}, { events: 10, telemetry: 5 }))).status).toBe(200)
@@ -111,7 +140,9 @@ describe('a robot speaks only for itself', () => {
     expect(asOther.status).toBe(400)
     expect(asOther.body.message).toMatch(/a robot sends only its own data/)
     const r = await fetch(`${hub.base}/api/v1/sync/batch`, {
-      method: 'POST', headers: { authorization: basicAuth('robot-replaybot', creds.otherbot), 'content-encoding': 'gzip' }, body: Bun.gzipSync(Buffer.from(JSON.stringify(spoof))),
+      method: 'POST',
+      headers: { authorization: basicAuth('robot-replaybot', creds.otherbot), 'content-encoding': 'gzip' },
+      body: Bun.gzipSync(Buffer.from(JSON.stringify(spoof))),
     })
     expect(r.status).toBe(401)
     const none = await fetch(`${hub.base}/api/v1/sync/batch`, { method: 'POST', body: Bun.gzipSync(Buffer.from(JSON.stringify(spoof))) })
@@ -150,7 +181,13 @@ describe('bad batches', () => {
   })
 
   test('a poison record is set aside and reported; the rest of the batch is applied and the stream moves on', async () => {
-    const records: SyncRecord[] = [event(1, 'before'), { ...servoChunk(2, T0), data: 'AAAA' } as SyncRecord, { kind: 'event', seq: 3, ts: 'later' } as unknown as SyncRecord, event(4, 'after'), servoChunk(5, T0 + 500)]
+    const records: SyncRecord[] = [
+      event(1, 'before'),
+      { ...servoChunk(2, T0), data: 'AAAA' } as SyncRecord,
+      { kind: 'event', seq: 3, ts: 'later' } as unknown as SyncRecord,
+      event(4, 'after'),
+      servoChunk(5, T0 + 500),
+    ]
     const r = await send('poisonbot', batch('poisonbot', 'db-p', records))
     expect(r.status).toBe(200)
     expect(r.body.ack).toEqual({ events: 4, telemetry: 5 })
@@ -176,12 +213,18 @@ describe('clocks', () => {
     ]
     const before = servoChunk(1, now - 10_000 + wrong)
     const stepped = servoChunk(3, now - 500)
-    const r = await send('clockbot', batch('clockbot', 'db-c', [before, event(2, 'stamped wrong'), stepped], { boot_id: 'boot-ntp', mono_ms: 1_000_000, clock: spans, wall_ms: now }))
+    const r = await send(
+      'clockbot',
+      batch('clockbot', 'db-c', [before, event(2, 'stamped wrong'), stepped], { boot_id: 'boot-ntp', mono_ms: 1_000_000, clock: spans, wall_ms: now }),
+    )
     expect(r.status).toBe(200)
     expect(r.body.corrected).toBe(5)
     const s = hub.services
     const u = new URL(`${s.influx_url}/query`)
-    u.searchParams.set('db', s.influx_db); u.searchParams.set('u', s.influx_username); u.searchParams.set('p', s.influx_password); u.searchParams.set('epoch', 'ms')
+    u.searchParams.set('db', s.influx_db)
+    u.searchParams.set('u', s.influx_username)
+    u.searchParams.set('p', s.influx_password)
+    u.searchParams.set('epoch', 'ms')
     u.searchParams.set('q', `SELECT "position", "clock_correction_ms" FROM "servos" WHERE "robot_id" = 'clockbot' AND time > now() - 1d`)
     const rows = ((await (await fetch(u)).json()).results[0].series?.[0].values ?? []) as [number, number, number | null][]
     expect(rows).toHaveLength(10)

@@ -11,7 +11,9 @@ import { call } from '../support/sync-harness.ts'
 
 let hub: HubHarness
 const dirs: string[] = []
-beforeAll(async () => { hub = await startTestHub() }, 90_000)
+beforeAll(async () => {
+  hub = await startTestHub()
+}, 90_000)
 afterAll(async () => {
   await hub?.stop()
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
@@ -20,7 +22,10 @@ afterAll(async () => {
 /** Runs the command as a user would (a process of its own; the hub in this process keeps answering meanwhile). */
 async function register(dataDir: string, args: string[], password = HUB_ADMIN_PASSWORD, hubUrl = hub.base) {
   const p = Bun.spawn([process.execPath, 'edge/sync/register-cli.ts', '--hub', hubUrl, ...args], {
-    cwd: join(import.meta.dir, '..', '..'), env: { ...process.env, TONYPI_DATA_DIR: dataDir, TONYPI_HUB_ADMIN_PASSWORD: password }, stdout: 'pipe', stderr: 'pipe',
+    cwd: join(import.meta.dir, '..', '..'),
+    env: { ...process.env, TONYPI_DATA_DIR: dataDir, TONYPI_HUB_ADMIN_PASSWORD: password },
+    stdout: 'pipe',
+    stderr: 'pipe',
   })
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited])
   return { code, out, err }

@@ -27,7 +27,7 @@ const PAGES = [...EDGE_PAGES, { path: '/account', ready: 'input[name=current_pas
 const SIZES = { laptop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const
 
 async function audit(size: keyof typeof SIZES): Promise<Record<string, AxeViolation[]>> {
-  const login = await (await h.api('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: ADMIN_PASSWORD } })).json() as LoginAnswer
+  const login = (await (await h.api('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: ADMIN_PASSWORD } })).json()) as LoginAnswer
   const found: Record<string, AxeViolation[]> = {}
   for (const theme of ['light', 'dark'] as const) {
     const context = await browser().newContext({ viewport: SIZES[size], colorScheme: theme, isMobile: size === 'phone', hasTouch: size === 'phone' })
@@ -61,7 +61,7 @@ describe('accessibility (axe-core)', () => {
 
   test('the live states too: the e-stop banner and a toast', async () => {
     ready()
-    const login = await (await h.api('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: ADMIN_PASSWORD } })).json() as LoginAnswer
+    const login = (await (await h.api('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: ADMIN_PASSWORD } })).json()) as LoginAnswer
     const context = await browser().newContext({ viewport: SIZES.laptop })
     try {
       await context.addInitScript(sessionInit(login))

@@ -157,8 +157,14 @@ export function sessionInit(login: LoginAnswer): string {
 function trackRequests(page: Page) {
   let inflight = 0
   let lastChange = Date.now()
-  const up = () => { inflight++; lastChange = Date.now() }
-  const down = () => { inflight = Math.max(0, inflight - 1); lastChange = Date.now() }
+  const up = () => {
+    inflight++
+    lastChange = Date.now()
+  }
+  const down = () => {
+    inflight = Math.max(0, inflight - 1)
+    lastChange = Date.now()
+  }
   page.on('request', up)
   page.on('requestfinished', down)
   page.on('requestfailed', down)
@@ -180,8 +186,14 @@ function trackRequests(page: Page) {
  * A logged-in user opening `path` with an empty cache: the document, the assets and every API
  * call the page makes until it has drawn `ready` and the network is quiet, as transferred.
  */
-export async function measurePageLoad(browser: Browser, base: string, path: string, ready: string, login: LoginAnswer,
-  opts: BrowserContextOptions = {}): Promise<FirstLoad> {
+export async function measurePageLoad(
+  browser: Browser,
+  base: string,
+  path: string,
+  ready: string,
+  login: LoginAnswer,
+  opts: BrowserContextOptions = {},
+): Promise<FirstLoad> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...opts })
   try {
     await context.addInitScript(sessionInit(login))
@@ -204,10 +216,19 @@ export function servoTimes(page: Page): Promise<Record<string, string>> {
 
 /** Controls without an accessible name (label, aria-label, text or title). */
 export function unlabelledControls(page: Page): Promise<string[]> {
-  return page.$$eval('button, input, select, textarea, canvas, svg[role=img], [role=meter]', (els) => els.filter((el) => {
-    const e = el as HTMLInputElement
-    if (e.type === 'hidden') return false
-    const name = e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || (e.labels && e.labels.length > 0) || e.textContent?.trim() || e.getAttribute('title')
-    return !name
-  }).map((el) => el.outerHTML.slice(0, 120)))
+  return page.$$eval('button, input, select, textarea, canvas, svg[role=img], [role=meter]', (els) =>
+    els
+      .filter((el) => {
+        const e = el as HTMLInputElement
+        if (e.type === 'hidden') return false
+        const name =
+          e.getAttribute('aria-label') ||
+          e.getAttribute('aria-labelledby') ||
+          (e.labels && e.labels.length > 0) ||
+          e.textContent?.trim() ||
+          e.getAttribute('title')
+        return !name
+      })
+      .map((el) => el.outerHTML.slice(0, 120)),
+  )
 }

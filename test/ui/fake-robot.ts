@@ -27,7 +27,11 @@ export class FakeRobot {
   private timer: ReturnType<typeof setInterval> | null = null
   private ticks = 0
 
-  constructor(readonly robotId: string, private readonly url: string, private readonly credential: { username: string; token: string }) {}
+  constructor(
+    readonly robotId: string,
+    private readonly url: string,
+    private readonly credential: { username: string; token: string },
+  ) {}
 
   private topic(c: string) {
     return `tonypi/${this.robotId}/${c}`
@@ -39,11 +43,26 @@ export class FakeRobot {
 
   /** Connects (the broker reloads its password file a moment after the hub registers a robot). */
   async connect(): Promise<void> {
-    this.client = await waitFor(`${this.robotId} connected to the broker`, () => new Promise<mqtt.MqttClient | null>((resolve) => {
-      const c = mqtt.connect(this.url, { username: this.credential.username, password: this.credential.token, reconnectPeriod: 0, connectTimeout: 3000, clientId: `${this.robotId}-${Date.now()}` })
-      c.once('connect', () => resolve(c))
-      c.once('error', () => { c.end(true); resolve(null) })
-    }), 10_000, 200)
+    this.client = await waitFor(
+      `${this.robotId} connected to the broker`,
+      () =>
+        new Promise<mqtt.MqttClient | null>((resolve) => {
+          const c = mqtt.connect(this.url, {
+            username: this.credential.username,
+            password: this.credential.token,
+            reconnectPeriod: 0,
+            connectTimeout: 3000,
+            clientId: `${this.robotId}-${Date.now()}`,
+          })
+          c.once('connect', () => resolve(c))
+          c.once('error', () => {
+            c.end(true)
+            resolve(null)
+          })
+        }),
+      10_000,
+      200,
+    )
     await new Promise<void>((resolve, reject) => this.client!.subscribe(this.topic('command/request'), { qos: 1 }, (err) => (err ? reject(err) : resolve())))
     this.client.on('message', (_t, payload) => this.onCommand(JSON.parse(payload.toString()) as ReceivedCommand))
   }
@@ -65,7 +84,11 @@ export class FakeRobot {
   }
 
   private status() {
-    this.publish('status', { status: this.estopped ? 'emergency_stopped' : 'online', profile: 'tonypi', ...(this.estopped ? { estopped: true, estop_reason: 'by the dashboard test' } : {}) })
+    this.publish('status', {
+      status: this.estopped ? 'emergency_stopped' : 'online',
+      profile: 'tonypi',
+      ...(this.estopped ? { estopped: true, estop_reason: 'by the dashboard test' } : {}),
+    })
   }
 
   private tick() {
@@ -77,13 +100,29 @@ export class FakeRobot {
       }
     }
     this.publish('servos', {
-      servos: this.positions.map((p, i) => ({ id: i + 1, position: p, temperature_c: 38 + (i % 5), voltage_v: 7.6 - (i % 3) * 0.05, torque: this.torque[i] ? 1 : 0 })),
+      servos: this.positions.map((p, i) => ({
+        id: i + 1,
+        position: p,
+        temperature_c: 38 + (i % 5),
+        voltage_v: 7.6 - (i % 3) * 0.05,
+        torque: this.torque[i] ? 1 : 0,
+      })),
     })
     if (this.ticks % 10 === 1) {
       this.publish('battery', { voltage_v: 7.4 + this.battery / 1000, percent: this.battery })
       // Standing: gravity along the body's y axis (core/units.ts).
       this.publish('imu', { accel: [0.1, 9.79, 0.2], gyro: [0.01, -0.02, 0.0] })
-      this.publish('performance', { cpu_percent: 23.5, mem_percent: 41.2, cpu_temp_c: 52.3, net_rx_bps: 1200, net_tx_bps: 5400, load_1: 0.4, load_5: 0.3, load_15: 0.2, uptime_s: 3600 })
+      this.publish('performance', {
+        cpu_percent: 23.5,
+        mem_percent: 41.2,
+        cpu_temp_c: 52.3,
+        net_rx_bps: 1200,
+        net_tx_bps: 5400,
+        load_1: 0.4,
+        load_5: 0.3,
+        load_15: 0.2,
+        uptime_s: 3600,
+      })
     }
   }
 

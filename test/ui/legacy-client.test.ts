@@ -28,21 +28,25 @@ const { ready, as, shot } = browserSuite({
 })
 
 describe('the dashboard of a robot the earlier client drives', () => {
-  test("an e-stop pressed on the page stops the earlier client and shows its confirmation; resume too", async () => {
-    ready()
-    const { page, errors } = await as('operator')
-    await page.waitForSelector('[data-card=robot] :text("legacy-client")')
-    await page.click('[data-action=estop]')
-    await waitFor('the earlier client stopped', () => robot.emergencyStopped, 5000)
-    expect(robot.commands.filter((c) => c.topic === 'tonypi/emergency_stop/testbot')).toHaveLength(1)
-    await page.waitForSelector('[data-state=estopped]')
-    // The client's own confirmation is the command's outcome, and the log shows it.
-    await goTo(page, 'Logs')
-    await page.waitForSelector('[data-card=logs] td:has-text("Emergency stop activated")')
-    await shot(page, 'estop-confirmed')
-    await page.click('[data-action=resume]')
-    await waitFor('the earlier client resumed', () => !robot.emergencyStopped, 5000)
-    await page.waitForSelector('[data-state=estopped]', { state: 'detached' })
-    expect(errors).toEqual([])
-  }, TEST_MS)
+  test(
+    'an e-stop pressed on the page stops the earlier client and shows its confirmation; resume too',
+    async () => {
+      ready()
+      const { page, errors } = await as('operator')
+      await page.waitForSelector('[data-card=robot] :text("legacy-client")')
+      await page.click('[data-action=estop]')
+      await waitFor('the earlier client stopped', () => robot.emergencyStopped, 5000)
+      expect(robot.commands.filter((c) => c.topic === 'tonypi/emergency_stop/testbot')).toHaveLength(1)
+      await page.waitForSelector('[data-state=estopped]')
+      // The client's own confirmation is the command's outcome, and the log shows it.
+      await goTo(page, 'Logs')
+      await page.waitForSelector('[data-card=logs] td:has-text("Emergency stop activated")')
+      await shot(page, 'estop-confirmed')
+      await page.click('[data-action=resume]')
+      await waitFor('the earlier client resumed', () => !robot.emergencyStopped, 5000)
+      await page.waitForSelector('[data-state=estopped]', { state: 'detached' })
+      expect(errors).toEqual([])
+    },
+    TEST_MS,
+  )
 })

@@ -16,7 +16,9 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger({ component: 'hub-services', sink: (line) => process.stderr.write(line + '\n') })
   // A signal during start-up must still stop what has started, so the handlers come first.
   let stopRequested!: () => void
-  const stopSignal = new Promise<void>((r) => { stopRequested = r })
+  const stopSignal = new Promise<void>((r) => {
+    stopRequested = r
+  })
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stopRequested())
 
   const services = await startDevServices(dataDir, { log })

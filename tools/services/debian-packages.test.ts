@@ -11,5 +11,5 @@ test('postgresql, influxdb and mosquitto are installed', () => {
 
 test('a missing package is reported with the command that installs it', () => {
   const err = new MissingPackageError(['influxdb', 'mosquitto'])
-  expect(err.message).toContain("apt-get install -y --no-install-recommends influxdb mosquitto")
+  expect(err.message).toContain('apt-get install -y --no-install-recommends influxdb mosquitto')
 })

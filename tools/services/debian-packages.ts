@@ -17,10 +17,15 @@ export interface PostgresPrograms {
 
 /** A missing package, said so that a person knows the one command that fixes it. */
 export class MissingPackageError extends Error {
-  constructor(readonly packages: readonly ServicePackage[], detail = '') {
-    super(`${packages.join(', ')} not installed${detail ? ` (${detail})` : ''}: run ` +
-      `'apt-get install -y --no-install-recommends ${packages.join(' ')}' as root ` +
-      `(or run as root and it is installed for you)`)
+  constructor(
+    readonly packages: readonly ServicePackage[],
+    detail = '',
+  ) {
+    super(
+      `${packages.join(', ')} not installed${detail ? ` (${detail})` : ''}: run ` +
+        `'apt-get install -y --no-install-recommends ${packages.join(' ')}' as root ` +
+        `(or run as root and it is installed for you)`,
+    )
     this.name = 'MissingPackageError'
   }
 }
@@ -30,7 +35,10 @@ const PG_ROOT = '/usr/lib/postgresql'
 /** The newest installed PostgreSQL major version (Debian can hold several side by side). */
 export function findPostgres(): PostgresPrograms | null {
   if (!existsSync(PG_ROOT)) return null
-  const versions = readdirSync(PG_ROOT).map(Number).filter((v) => Number.isInteger(v)).sort((a, b) => b - a)
+  const versions = readdirSync(PG_ROOT)
+    .map(Number)
+    .filter((v) => Number.isInteger(v))
+    .sort((a, b) => b - a)
   for (const version of versions) {
     const bin = join(PG_ROOT, String(version), 'bin')
     const p = { version, initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') }
@@ -67,7 +75,9 @@ export function requireMosquitto(): string {
 
 export function missingPackages(wanted: readonly ServicePackage[] = SERVICE_PACKAGES): ServicePackage[] {
   const present: Record<ServicePackage, () => unknown> = {
-    postgresql: findPostgres, influxdb: findInfluxd, mosquitto: findMosquitto,
+    postgresql: findPostgres,
+    influxdb: findInfluxd,
+    mosquitto: findMosquitto,
   }
   return wanted.filter((p) => !present[p]())
 }
@@ -91,8 +101,10 @@ export async function ensureServicePackages(opts: { wanted?: readonly ServicePac
   }
   const still = missingPackages(missing)
   if (result.code !== 0 || still.length > 0) {
-    throw new MissingPackageError(still.length ? still : missing,
-      `apt-get install failed (exit ${result.code}): ${result.output.trim().split('\n').slice(-5).join(' | ')}`)
+    throw new MissingPackageError(
+      still.length ? still : missing,
+      `apt-get install failed (exit ${result.code}): ${result.output.trim().split('\n').slice(-5).join(' | ')}`,
+    )
   }
   opts.log?.info('installed Debian packages', { packages: missing, ms: Math.round(performance.now() - started) })
 }
@@ -102,7 +114,9 @@ async function aptGet(args: string[]): Promise<{ code: number; output: string }>
   // one failing on dpkg's lock.
   const proc = Bun.spawn(['apt-get', '-q', '-o', 'DPkg::Lock::Timeout=300', ...args], {
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    stdin: 'ignore', stdout: 'pipe', stderr: 'pipe',
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
   })
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
   return { code, output: out + err }

@@ -58,13 +58,25 @@ describe('first start', () => {
     expect(statSync(svc.servicesFile).mode & 0o777).toBe(0o600)
     const json = readServicesJson(scratch.dir)
     expect(json).toEqual({
-      postgres_url: svc.postgres_url, influx_url: svc.influx_url, influx_db: 'tonypi',
-      influx_username: svc.influx_username, influx_password: svc.influx_password,
-      grafana_postgres_url: svc.grafana_postgres_url, grafana_influx_username: svc.grafana_influx_username, grafana_influx_password: svc.grafana_influx_password,
-      mqtt_url: svc.mqtt_url, mqtt_ws_url: svc.mqtt_ws_url, mqtt_username: svc.mqtt_username, mqtt_password: svc.mqtt_password,
+      postgres_url: svc.postgres_url,
+      influx_url: svc.influx_url,
+      influx_db: 'tonypi',
+      influx_username: svc.influx_username,
+      influx_password: svc.influx_password,
+      grafana_postgres_url: svc.grafana_postgres_url,
+      grafana_influx_username: svc.grafana_influx_username,
+      grafana_influx_password: svc.grafana_influx_password,
+      mqtt_url: svc.mqtt_url,
+      mqtt_ws_url: svc.mqtt_ws_url,
+      mqtt_username: svc.mqtt_username,
+      mqtt_password: svc.mqtt_password,
       grafana_provisioning_dir: `${scratch.dir}/grafana/provisioning`,
-      mosquitto_password_file: `${scratch.dir}/mosquitto/passwd`, mosquitto_acl_file: `${scratch.dir}/mosquitto/acl`,
-      mqtts_url: svc.mqtts_url, tls_ca_file: `${scratch.dir}/tls/ca.pem`, tls_cert_file: `${scratch.dir}/tls/server.pem`, tls_key_file: `${scratch.dir}/tls/server.key`,
+      mosquitto_password_file: `${scratch.dir}/mosquitto/passwd`,
+      mosquitto_acl_file: `${scratch.dir}/mosquitto/acl`,
+      mqtts_url: svc.mqtts_url,
+      tls_ca_file: `${scratch.dir}/tls/ca.pem`,
+      tls_cert_file: `${scratch.dir}/tls/server.pem`,
+      tls_key_file: `${scratch.dir}/tls/server.key`,
       tls_ca_fingerprint: certificateFingerprint(readFileSync(`${scratch.dir}/tls/ca.pem`, 'utf8')),
     })
     expect(statSync(`${scratch.dir}/tls/server.key`).mode & 0o777).toBe(0o600)
@@ -99,9 +111,12 @@ describe('first start', () => {
 
   test('influxdb: a line-protocol point written with the admin credentials reads back; anonymous writes are refused', async () => {
     const line = `servos,robot_id=tonypi-01,servo_id=3 position=500i,temperature=41.5 ${POINT_MS}`
-    const write = (auth?: string) => fetch(`${svc.influx_url}/write?db=${svc.influx_db}&precision=ms`, {
-      method: 'POST', body: line, headers: auth ? { authorization: auth } : {},
-    })
+    const write = (auth?: string) =>
+      fetch(`${svc.influx_url}/write?db=${svc.influx_db}&precision=ms`, {
+        method: 'POST',
+        body: line,
+        headers: auth ? { authorization: auth } : {},
+      })
     expect((await write()).status).toBe(401)
     expect((await write(basic(svc.influx_username, svc.influx_password))).status).toBe(204)
     const answer = await influxQuery(svc, `SELECT position, temperature FROM servos WHERE robot_id = 'tonypi-01'`)
@@ -144,14 +159,16 @@ describe('first start', () => {
     }
   })
 
-  test('mosquitto: MQTT over TLS and over TLS WebSocket with the hub\'s CA; a client that trusts another CA is refused', async () => {
+  test("mosquitto: MQTT over TLS and over TLS WebSocket with the hub's CA; a client that trusts another CA is refused", async () => {
     const ca = readFileSync(svc.tls_ca_file!, 'utf8')
     const tls = await mqttConnect(svc.mqtts_url!, { username: svc.mqtt_username, password: svc.mqtt_password, ca, rejectUnauthorized: true })
     await tls.endAsync()
     const other = scratchDir('other-ca')
     try {
       const wrong = readFileSync(ensureHubTls(other.dir).caFile, 'utf8')
-      await expect(mqttConnect(svc.mqtts_url!, { username: svc.mqtt_username, password: svc.mqtt_password, ca: wrong, rejectUnauthorized: true })).rejects.toThrow(/unable to verify|self.signed|certificate/i)
+      await expect(
+        mqttConnect(svc.mqtts_url!, { username: svc.mqtt_username, password: svc.mqtt_password, ca: wrong, rejectUnauthorized: true }),
+      ).rejects.toThrow(/unable to verify|self.signed|certificate/i)
     } finally {
       other.remove()
     }

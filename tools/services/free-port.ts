@@ -4,14 +4,15 @@
 
 import { createServer, type Server } from 'node:net'
 
-const listen = (server: Server, host: string) => new Promise<number>((resolve, reject) => {
-  server.once('error', reject)
-  server.listen(0, host, () => {
-    const addr = server.address()
-    if (addr && typeof addr === 'object') resolve(addr.port)
-    else reject(new Error('no port from the kernel'))
+const listen = (server: Server, host: string) =>
+  new Promise<number>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, host, () => {
+      const addr = server.address()
+      if (addr && typeof addr === 'object') resolve(addr.port)
+      else reject(new Error('no port from the kernel'))
+    })
   })
-})
 
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()))
 

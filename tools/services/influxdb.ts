@@ -83,7 +83,10 @@ export async function startInfluxDB(opts: InfluxOptions): Promise<InfluxService>
       const listening = `msg="Listening on HTTP"`
       const addr = `addr=127.0.0.1:${port} `
       await proc.waitReady('answering /ping', async () => {
-        const line = proc.logSinceStart().split('\n').find((l) => l.includes(listening))
+        const line = proc
+          .logSinceStart()
+          .split('\n')
+          .find((l) => l.includes(listening))
         return line !== undefined && line.includes(addr) && (await pings(url))
       })
       return { proc, url, port, rpcPort }
@@ -99,7 +102,18 @@ export async function startInfluxDB(opts: InfluxOptions): Promise<InfluxService>
     throw err
   }
   log.info('ready', { port, ms: Math.round(performance.now() - started), first: !saved })
-  return { url, db, username: creds.username, password: creds.password, reader: creds.reader, port, rpcAddr: `127.0.0.1:${rpcPort}`, pid: proc.pid, dir, stop: () => proc.stop() }
+  return {
+    url,
+    db,
+    username: creds.username,
+    password: creds.password,
+    reader: creds.reader,
+    port,
+    rpcAddr: `127.0.0.1:${rpcPort}`,
+    pid: proc.pid,
+    dir,
+    stop: () => proc.stop(),
+  }
 }
 
 const q = JSON.stringify // TOML basic strings take JSON's escapes
@@ -168,7 +182,7 @@ async function influxql(url: string, query: string, creds?: Credentials): Promis
   const headers: Record<string, string> = {}
   if (creds) headers.authorization = `Basic ${btoa(`${creds.username}:${creds.password}`)}`
   const res = await fetch(`${url}/query`, { method: 'POST', headers, body: new URLSearchParams({ q: query }) })
-  const body = await res.json().catch(() => ({})) as { error?: string; results?: { error?: string }[] }
+  const body = (await res.json().catch(() => ({}))) as { error?: string; results?: { error?: string }[] }
   return { status: res.status, error: body.error ?? body.results?.find((r) => r.error)?.error }
 }
 
@@ -180,8 +194,9 @@ async function bootstrap(url: string, creds: Credentials, db: string, dir: strin
     const made = await influxql(url, `CREATE USER "${creds.username}" WITH PASSWORD '${creds.password}' WITH ALL PRIVILEGES`)
     if (made.error) throw new Error(`influxdb: creating the admin user failed: ${made.error}`)
   } else if (probe.status === 401) {
-    throw new Error(`influxdb: ${dir} has an admin whose password is not the one in ${join(dir, 'credentials.json')}; ` +
-      `delete ${dir} (it is throwaway) to start afresh`)
+    throw new Error(
+      `influxdb: ${dir} has an admin whose password is not the one in ${join(dir, 'credentials.json')}; ` + `delete ${dir} (it is throwaway) to start afresh`,
+    )
   } else if (probe.error) {
     throw new Error(`influxdb: SHOW USERS failed: ${probe.error}`)
   }

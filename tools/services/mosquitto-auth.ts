@@ -5,9 +5,7 @@
 import { mosquittoHash } from '../../hub/mqtt/mosquitto-hash.ts'
 
 /** One broker account: a plain password (hashed here) or a hash made earlier. */
-export type MqttAccount =
-  | { username: string; password: string }
-  | { username: string; passwordHash: string }
+export type MqttAccount = { username: string; password: string } | { username: string; passwordHash: string }
 
 export function checkUsername(username: string): void {
   // The password file is "name:hash" lines: a colon or a line break in a name would forge entries.
@@ -23,6 +21,8 @@ export function passwordLine(account: MqttAccount): string {
 
 /** The service account's ACL block, appended last so it cannot capture lines meant for others. */
 export function serviceAclBlock(username: string): string {
-  return `\n# The hub's own account (tools/services/mosquitto.ts): everything, and the broker's $SYS tree.\n` +
+  return (
+    `\n# The hub's own account (tools/services/mosquitto.ts): everything, and the broker's $SYS tree.\n` +
     `user ${username}\ntopic readwrite #\ntopic read $SYS/#\n`
+  )
 }

@@ -116,14 +116,16 @@ export async function startMosquitto(opts: MosquittoOptions): Promise<MosquittoS
   let reloads: Promise<void> = Promise.resolve()
   const reload = (): Promise<void> => {
     // One at a time: each waits for its own "Reloading config." line.
-    reloads = reloads.catch(() => {}).then(async () => {
-      const before = count(proc.logSinceStart(), RELOADED)
-      if (!proc.running) throw new Error('mosquitto is not running')
-      process.kill(proc.pid, 'SIGHUP')
-      // The broker logs the line and then re-reads the files in the same pass of its single-
-      // threaded loop, so any client packet handled after the line sees the new files.
-      await proc.waitReady('reloaded', () => count(proc.logSinceStart(), RELOADED) > before, 5_000)
-    })
+    reloads = reloads
+      .catch(() => {})
+      .then(async () => {
+        const before = count(proc.logSinceStart(), RELOADED)
+        if (!proc.running) throw new Error('mosquitto is not running')
+        process.kill(proc.pid, 'SIGHUP')
+        // The broker logs the line and then re-reads the files in the same pass of its single-
+        // threaded loop, so any client packet handled after the line sees the new files.
+        await proc.waitReady('reloaded', () => count(proc.logSinceStart(), RELOADED) > before, 5_000)
+      })
     return reloads
   }
 
@@ -132,9 +134,9 @@ export async function startMosquitto(opts: MosquittoOptions): Promise<MosquittoS
     const lines = [serviceLine]
     for (const a of accounts) {
       if (seen.has(a.username)) {
-        throw new Error(a.username === serviceUser.username
-          ? `MQTT account ${a.username} is the hub's own service account`
-          : `MQTT account ${a.username} listed twice`)
+        throw new Error(
+          a.username === serviceUser.username ? `MQTT account ${a.username} is the hub's own service account` : `MQTT account ${a.username} listed twice`,
+        )
       }
       seen.add(a.username)
       lines.push(passwordLine(a))
@@ -149,7 +151,15 @@ export async function startMosquitto(opts: MosquittoOptions): Promise<MosquittoS
     url: `mqtt://127.0.0.1:${port}`,
     tlsUrl: tlsPort ? `mqtts://127.0.0.1:${tlsPort}` : undefined,
     wsUrl: wsPort ? `${opts.tls ? 'wss' : 'ws'}://127.0.0.1:${wsPort}` : undefined,
-    port, tlsPort, wsPort, pid: proc.pid, passwordFile, aclFile, serviceUser, reload, writeAuth,
+    port,
+    tlsPort,
+    wsPort,
+    pid: proc.pid,
+    passwordFile,
+    aclFile,
+    serviceUser,
+    reload,
+    writeAuth,
     stop: () => proc.stop(),
   }
 }
@@ -164,7 +174,11 @@ function count(text: string, needle: string): number {
  * Returns the service account's password line.
  */
 function ensureServiceAccount(passwordFile: string, aclFile: string, svc: MqttCredentials): string {
-  const lines = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').split('\n').filter((l) => l.trim()) : []
+  const lines = existsSync(passwordFile)
+    ? readFileSync(passwordFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim())
+    : []
   const prefix = `${svc.username}:`
   const current = lines.find((l) => l.startsWith(prefix))
   let serviceLine = current
@@ -185,8 +199,17 @@ function ensureServiceAccount(passwordFile: string, aclFile: string, svc: MqttCr
 function hostSettings(dir: string): string[] {
   return [
     ...(isRoot() ? ['# Stay root rather than drop to the mosquitto account (see the top of tools/services/mosquitto.ts).', 'user root'] : []),
-    'persistence true', `persistence_location ${join(dir, 'persistence')}/`, 'autosave_interval 30',
-    'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information',
-    'connection_messages true', 'log_timestamp_format %Y-%m-%dT%H:%M:%S', 'set_tcp_nodelay true', '',
+    'persistence true',
+    `persistence_location ${join(dir, 'persistence')}/`,
+    'autosave_interval 30',
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+    'log_type notice',
+    'log_type information',
+    'connection_messages true',
+    'log_timestamp_format %Y-%m-%dT%H:%M:%S',
+    'set_tcp_nodelay true',
+    '',
   ]
 }

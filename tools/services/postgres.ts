@@ -100,19 +100,33 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
   if (initialized) {
     const made = readFileSync(join(pgdata, 'PG_VERSION'), 'utf8').trim()
     if (made !== String(pg.version)) {
-      throw new Error(`postgres: ${pgdata} was made by PostgreSQL ${made} but ${pg.version} is installed; ` +
-        `delete ${dir} (it is throwaway) or install postgresql-${made}`)
+      throw new Error(
+        `postgres: ${pgdata} was made by PostgreSQL ${made} but ${pg.version} is installed; ` + `delete ${dir} (it is throwaway) or install postgresql-${made}`,
+      )
     }
   } else {
     // No marker means no initdb ever finished here; whatever is left is a crashed attempt.
     rmSync(pgdata, { recursive: true, force: true })
     log.info('initdb (first start in this directory)', { pgdata })
     await runToCompletion({
-      name: 'initdb', dir, runAs,
-      cmd: [pg.initdb, '-D', pgdata, '-U', SUPERUSER, '-E', 'UTF8', '--locale=C.UTF-8',
-        '--auth-local=trust', '--auth-host=scram-sha-256', '--no-instructions',
+      name: 'initdb',
+      dir,
+      runAs,
+      cmd: [
+        pg.initdb,
+        '-D',
+        pgdata,
+        '-U',
+        SUPERUSER,
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '--no-instructions',
         // The cluster is throwaway; skipping the final fsync of every file makes initdb 3x faster.
-        '--no-sync'],
+        '--no-sync',
+      ],
     })
     writeFileSync(join(pgdata, 'pg_hba.conf'), HBA)
     appendFileSync(join(pgdata, 'postgresql.conf'), "\ninclude = 'tonypi.conf'\n")
@@ -123,7 +137,9 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
 
   const { proc, port } = await startWithFreePorts([opts.port], async ([port]) => {
     const proc = await ServiceProcess.start({
-      name: 'postgres', dir, runAs,
+      name: 'postgres',
+      dir,
+      runAs,
       cmd: [pg.postgres, '-D', pgdata, '-p', String(port), '-k', socketDir],
       // SIGINT is PostgreSQL's "fast" shutdown (SIGTERM would wait for every client to leave).
       stopSignal: 'SIGINT',
@@ -146,7 +162,14 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
   const readerUrl = `postgres://${readerOf(creds.user)}:${encodeURIComponent(creds.readerPassword!)}@127.0.0.1:${port}/${creds.database}`
   log.info('ready', { port, ms: Math.round(performance.now() - started), initdb: !initialized })
   return {
-    url, port, pid: proc.pid, dir, user: creds.user, password: creds.password, database: creds.database, readerUrl,
+    url,
+    port,
+    pid: proc.pid,
+    dir,
+    user: creds.user,
+    password: creds.password,
+    database: creds.database,
+    readerUrl,
     stop: async () => {
       await proc.stop()
       if (socketDir !== dir) rmSync(socketDir, { recursive: true, force: true })

@@ -92,8 +92,12 @@ describe('a service never outlives the process that started it', () => {
     // death signal), and a pid file that names it and an owner that no longer exists.
     const account = isRoot() ? lookupSystemUser('postgres') : null
     const as = account ? [`--reuid=${account.uid}`, `--regid=${account.gid}`, '--init-groups'] : []
-    const stale = Bun.spawn(['setpriv', ...as, '--', pgRoot?.postgres as string, '-D', join(dir, 'pgdata'), '-p', String(await freePort()), '-k', dir],
-      { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore', detached: true })
+    const stale = Bun.spawn(['setpriv', ...as, '--', pgRoot?.postgres as string, '-D', join(dir, 'pgdata'), '-p', String(await freePort()), '-k', dir], {
+      stdin: 'ignore',
+      stdout: 'ignore',
+      stderr: 'ignore',
+      detached: true,
+    })
     const until = Date.now() + 10_000
     while (!readFileSafe(join(dir, 'pgdata', 'postmaster.pid')).includes('ready')) {
       if (Date.now() > until) throw new Error('the stand-in leftover postmaster did not start')

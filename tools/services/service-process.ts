@@ -29,13 +29,22 @@ export interface ServiceSpec {
 
 /** The service died before it was ready; `log` is what it wrote since it was started. */
 export class ServiceExitedError extends Error {
-  constructor(readonly service: string, readonly code: number | null, readonly log: string) {
+  constructor(
+    readonly service: string,
+    readonly code: number | null,
+    readonly log: string,
+  ) {
     super(`${service} exited (code ${code}) before it was ready; its log says:\n${tail(log, 15)}`)
     this.name = 'ServiceExitedError'
   }
   /** One line: the service and the last thing it logged. */
   get summary(): string {
-    const last = this.log.trim().split('\n').map((l) => l.trim()).filter(Boolean).at(-1)
+    const last = this.log
+      .trim()
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .at(-1)
     return `${this.service} exited (code ${this.code}) before it was ready${last ? `: ${last}` : ''}`
   }
 
@@ -65,7 +74,7 @@ export function startTimeOf(pid: number): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return fields[0] === 'Z' ? null : fields[19] ?? null
+    return fields[0] === 'Z' ? null : (fields[19] ?? null)
   } catch {
     return null
   }
@@ -101,7 +110,9 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /** Whether `p` settles within `ms`; the timer is cleared so it never holds the process open. */
 async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined
-  const late = new Promise<false>((r) => { timer = setTimeout(() => r(false), ms) })
+  const late = new Promise<false>((r) => {
+    timer = setTimeout(() => r(false), ms)
+  })
   try {
     return await Promise.race([p.then(() => true as const), late])
   } finally {
@@ -133,8 +144,7 @@ function wrap(spec: ServiceSpec, deathSignal: NodeJS.Signals): string[] {
 
 // A clean environment: influxd and postgres read settings from the environment (INFLUXDB_*,
 // PG*), and a developer's shell must not reconfigure a test service.
-const cleanEnv = (spec: ServiceSpec): Record<string, string> =>
-  ({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: spec.dir, ...spec.env })
+const cleanEnv = (spec: ServiceSpec): Record<string, string> => ({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: spec.dir, ...spec.env })
 
 /** A one-shot step (initdb) under the same account and death signal, its output in the log. */
 export async function runToCompletion(spec: ServiceSpec): Promise<void> {
@@ -275,8 +285,7 @@ async function reclaim(spec: ServiceSpec): Promise<void> {
       throw new Error(`${spec.name} is already running from ${spec.dir} in this process (pid ${rec.pid}); stop it first`)
     }
     if (!ours && alive(rec.owner)) {
-      throw new Error(`${spec.name} in ${spec.dir} belongs to another running process (pid ${rec.owner.pid}); ` +
-        `stop that one or use another data directory`)
+      throw new Error(`${spec.name} in ${spec.dir} belongs to another running process (pid ${rec.owner.pid}); ` + `stop that one or use another data directory`)
     }
     // Left behind by a run that died without stopping it: stop it the same way stop() would.
     signal(rec.pid, spec.stopSignal ?? 'SIGTERM')

@@ -42,9 +42,7 @@ function blockedAncestors(user: SystemUser, dir: string, ownedParent: string): s
   const blocked: string[] = []
   for (let d = dirname(dir); ; d = dirname(d)) {
     const st = statSync(d)
-    const can = st.uid === user.uid ? (st.mode & 0o100) !== 0
-      : groups.has(st.gid) ? (st.mode & 0o010) !== 0
-      : (st.mode & 0o001) !== 0
+    const can = st.uid === user.uid ? (st.mode & 0o100) !== 0 : groups.has(st.gid) ? (st.mode & 0o010) !== 0 : (st.mode & 0o001) !== 0
     if (!can) {
       if (d === ownedParent) chmodSync(d, (st.mode & 0o7777) | 0o001)
       else blocked.push(d)
@@ -58,8 +56,10 @@ function blockedAncestors(user: SystemUser, dir: string, ownedParent: string): s
 export function ensureReachable(user: SystemUser, dir: string, ownedParent: string): void {
   const blocked = blockedAncestors(user, dir, ownedParent)
   if (blocked.length) {
-    throw new Error(`the ${user.name} account cannot reach ${dir}: no search permission on ${blocked.join(', ')}; ` +
-      `choose a data directory outside them (e.g. under /tmp or /var/lib) or 'chmod o+x' them`)
+    throw new Error(
+      `the ${user.name} account cannot reach ${dir}: no search permission on ${blocked.join(', ')}; ` +
+        `choose a data directory outside them (e.g. under /tmp or /var/lib) or 'chmod o+x' them`,
+    )
   }
 }
 
@@ -83,7 +83,11 @@ export function reachableDir(user: SystemUser, dir: string, ownedParent: string)
   const blocked = blockedAncestors(user, dir, ownedParent)
   if (!blocked.length) return dir
   if (existsSync(dir) && readdirSync(dir).length) ensureReachable(user, dir, ownedParent) // data made here before: say what blocks it
-  const real = join(RELOCATED_ROOT, createHash('sha256').update(dir).digest('hex').slice(0, 16), dirname(dir) === ownedParent ? dir.slice(ownedParent.length + 1) : 'data')
+  const real = join(
+    RELOCATED_ROOT,
+    createHash('sha256').update(dir).digest('hex').slice(0, 16),
+    dirname(dir) === ownedParent ? dir.slice(ownedParent.length + 1) : 'data',
+  )
   mkdirSync(real, { recursive: true })
   for (let d = dirname(real); d.startsWith(RELOCATED_ROOT); d = dirname(d)) chmodSync(d, 0o711)
   if (existsSync(dir)) rmdirSync(dir)

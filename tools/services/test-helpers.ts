@@ -39,8 +39,7 @@ export function processes(): ProcessInfo[] {
  * their command line. Zombies count as gone: they hold no port, file or memory.
  */
 export function leftovers(pgids: readonly number[], dir: string): ProcessInfo[] {
-  return processes().filter((p) => p.state !== 'Z' && p.pid !== process.pid &&
-    (pgids.includes(p.pgid) || p.cmdline.includes(dir)))
+  return processes().filter((p) => p.state !== 'Z' && p.pid !== process.pid && (pgids.includes(p.pgid) || p.cmdline.includes(dir)))
 }
 
 export async function waitNoLeftovers(pgids: readonly number[], dir: string, ms = 5000): Promise<ProcessInfo[]> {

@@ -81,7 +81,8 @@ function normalizeHost(h: string): string {
 }
 
 function checkHost(h: string): void {
-  if (!isIP(h) && !/^[A-Za-z0-9*]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(h)) throw new TlsSetupError(`TLS host name ${JSON.stringify(h)} is not a DNS name or an IP address`)
+  if (!isIP(h) && !/^[A-Za-z0-9*]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(h))
+    throw new TlsSetupError(`TLS host name ${JSON.stringify(h)} is not a DNS name or an IP address`)
 }
 
 /**
@@ -100,22 +101,84 @@ export function ensureHubTls(dir: string, hosts: readonly string[] = defaultTlsH
   if (!existsSync(caFile) || !existsSync(caKey)) {
     // A new CA: any server certificate left from an old one would not chain to it.
     rmSync(certFile, { force: true })
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem',
-      '-days', String(CA_DAYS), '-subj', `/O=TonyPi Monitor/CN=TonyPi hub CA ${hostname().slice(0, 40)}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir)
+    openssl(
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.pem',
+        '-days',
+        String(CA_DAYS),
+        '-subj',
+        `/O=TonyPi Monitor/CN=TonyPi hub CA ${hostname().slice(0, 40)}`,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE,pathlen:0',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ],
+      dir,
+    )
     issued = true
   }
   if (issued || !existsSync(keyFile) || !serverCertFits(dir, hosts, now)) {
     const san = hosts.map((h) => (isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(',')
-    writeFileSync(join(dir, 'server.ext'), [
-      'basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth', `subjectAltName=${san}`, '',
-    ].join('\n'))
+    writeFileSync(
+      join(dir, 'server.ext'),
+      [
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        'extendedKeyUsage=serverAuth',
+        `subjectAltName=${san}`,
+        '',
+      ].join('\n'),
+    )
     try {
-      openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr',
-        '-subj', `/O=TonyPi Monitor/CN=${hosts.find((h) => !isIP(h) && h !== 'localhost') ?? hosts[0]}`], dir)
-      openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem',
-        '-days', String(SERVER_DAYS), '-sha256', '-extfile', 'server.ext'], dir)
+      openssl(
+        [
+          'req',
+          '-new',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          'server.key',
+          '-out',
+          'server.csr',
+          '-subj',
+          `/O=TonyPi Monitor/CN=${hosts.find((h) => !isIP(h) && h !== 'localhost') ?? hosts[0]}`,
+        ],
+        dir,
+      )
+      openssl(
+        [
+          'x509',
+          '-req',
+          '-in',
+          'server.csr',
+          '-CA',
+          'ca.pem',
+          '-CAkey',
+          'ca.key',
+          '-CAcreateserial',
+          '-out',
+          'server.pem',
+          '-days',
+          String(SERVER_DAYS),
+          '-sha256',
+          '-extfile',
+          'server.ext',
+        ],
+        dir,
+      )
     } finally {
       rmSync(join(dir, 'server.csr'), { force: true })
       rmSync(join(dir, 'server.ext'), { force: true })

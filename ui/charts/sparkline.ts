@@ -36,9 +36,19 @@ export function drawSparkline(ctx: CanvasRenderingContext2D, ring: Ring, size: C
     if (v < lo) lo = v
     if (v > hi) hi = v
   }
-  if (o.target !== null && o.target !== undefined) { lo = Math.min(lo, o.target); hi = Math.max(hi, o.target) }
-  if (o.bounds) { lo = o.bounds[0]; hi = o.bounds[1] }
-  if (hi - lo < o.minRange) { const mid = (hi + lo) / 2; lo = mid - o.minRange / 2; hi = mid + o.minRange / 2 }
+  if (o.target !== null && o.target !== undefined) {
+    lo = Math.min(lo, o.target)
+    hi = Math.max(hi, o.target)
+  }
+  if (o.bounds) {
+    lo = o.bounds[0]
+    hi = o.bounds[1]
+  }
+  if (hi - lo < o.minRange) {
+    const mid = (hi + lo) / 2
+    lo = mid - o.minRange / 2
+    hi = mid + o.minRange / 2
+  }
   const pad = 2
   const x = (t: number) => ((t - start) / o.spanMs) * w
   const y = (v: number) => pad + (1 - (v - lo) / (hi - lo)) * (h - 2 * pad)
@@ -67,12 +77,26 @@ export function drawSparkline(ctx: CanvasRenderingContext2D, ring: Ring, size: C
 }
 
 /** `target`: a value, or a way to read it, for a parent that does not re-render as it changes. */
-export function Sparkline(props: { ring: Ring; label: string; spanMs?: number; minRange?: number; bounds?: [number, number]; target?: number | null | (() => number | null); class?: string }) {
+export function Sparkline(props: {
+  ring: Ring
+  label: string
+  spanMs?: number
+  minRange?: number
+  bounds?: [number, number]
+  target?: number | null | (() => number | null)
+  class?: string
+}) {
   const ref = useRef<HTMLCanvasElement>(null)
   // Props change on every parent render; the draw loop reads the newest through this ref.
   const opts = useRef({ spanMs: 10_000, minRange: 1 } as SparklineOptions & { targetOf?: () => number | null })
   const t = props.target
-  opts.current = { spanMs: props.spanMs ?? 10_000, minRange: props.minRange ?? 1, bounds: props.bounds, target: typeof t === 'function' ? undefined : t, targetOf: typeof t === 'function' ? t : undefined }
+  opts.current = {
+    spanMs: props.spanMs ?? 10_000,
+    minRange: props.minRange ?? 1,
+    bounds: props.bounds,
+    target: typeof t === 'function' ? undefined : t,
+    targetOf: typeof t === 'function' ? t : undefined,
+  }
 
   useEffect(() => {
     const canvas = ref.current
@@ -89,7 +113,10 @@ export function Sparkline(props: { ring: Ring; label: string; spanMs?: number; m
       drawSparkline(ctx, props.ring, tracked.size, o)
     })
     requestFrame()
-    return () => { off(); tracked.stop() }
+    return () => {
+      off()
+      tracked.stop()
+    }
   }, [props.ring])
 
   return html`<canvas ref=${ref} class=${`sparkline ${props.class ?? ''}`} role="img" aria-label=${props.label}></canvas>`

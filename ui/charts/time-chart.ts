@@ -39,7 +39,10 @@ function bounds(s: Series, minRange: number): [number, number] {
   }
   if (!Number.isFinite(lo)) return [0, 1]
   // A unit of jitter must not fill the chart as if it were a swing.
-  if (hi - lo < minRange) { const mid = (hi + lo) / 2; return [mid - minRange / 2, mid + minRange / 2] }
+  if (hi - lo < minRange) {
+    const mid = (hi + lo) / 2
+    return [mid - minRange / 2, mid + minRange / 2]
+  }
   const pad = (hi - lo) * 0.06
   return [lo - pad, hi + pad]
 }
@@ -86,7 +89,10 @@ function draw(ctx: CanvasRenderingContext2D, size: CanvasSize, s: Series, from: 
   const yDigits = tickDigits(niceStep(lo, hi, yCount))
   for (const v of niceTicks(lo, hi, yCount)) {
     const py = Math.round(y(v)) + 0.5
-    ctx.beginPath(); ctx.moveTo(f.left, py); ctx.lineTo(f.left + f.w, py); ctx.stroke()
+    ctx.beginPath()
+    ctx.moveTo(f.left, py)
+    ctx.lineTo(f.left + f.w, py)
+    ctx.stroke()
     ctx.fillText(v.toFixed(yDigits), f.left - 6, py)
   }
   ctx.textAlign = 'center'
@@ -94,7 +100,10 @@ function draw(ctx: CanvasRenderingContext2D, size: CanvasSize, s: Series, from: 
   const { ticks, step } = timeTicks(from, to, Math.max(2, Math.floor(f.w / 90)))
   for (const t of ticks) {
     const px = Math.round(x(t)) + 0.5
-    ctx.beginPath(); ctx.moveTo(px, f.top); ctx.lineTo(px, f.top + f.h); ctx.stroke()
+    ctx.beginPath()
+    ctx.moveTo(px, f.top)
+    ctx.lineTo(px, f.top + f.h)
+    ctx.stroke()
     ctx.fillText(timeLabel(t, step), px, f.top + f.h + 6)
   }
 
@@ -111,11 +120,17 @@ function draw(ctx: CanvasRenderingContext2D, size: CanvasSize, s: Series, from: 
   ctx.beginPath()
   let open = false
   for (let i = 0; i < col.cols; i++) {
-    if (!col.cnt[i]) { if (++gap > maxGap) open = false; continue }
+    if (!col.cnt[i]) {
+      if (++gap > maxGap) open = false
+      continue
+    }
     gap = 0
     const px = colX(i)
     const py = y(col.sum[i] / col.cnt[i])
-    if (!open) { ctx.moveTo(px, py); open = true } else ctx.lineTo(px, py)
+    if (!open) {
+      ctx.moveTo(px, py)
+      open = true
+    } else ctx.lineTo(px, py)
   }
   for (let i = 0; i < col.cols; i++) {
     if (!col.cnt[i] || col.mx[i] - col.mn[i] <= 0) continue
@@ -128,10 +143,15 @@ function draw(ctx: CanvasRenderingContext2D, size: CanvasSize, s: Series, from: 
     const px = x(s.t[cursor])
     ctx.strokeStyle = c.text
     ctx.setLineDash([2, 3])
-    ctx.beginPath(); ctx.moveTo(px, f.top); ctx.lineTo(px, f.top + f.h); ctx.stroke()
+    ctx.beginPath()
+    ctx.moveTo(px, f.top)
+    ctx.lineTo(px, f.top + f.h)
+    ctx.stroke()
     ctx.setLineDash([])
     ctx.fillStyle = c.line
-    ctx.beginPath(); ctx.arc(px, y(s.v[cursor]), 3.5, 0, Math.PI * 2); ctx.fill()
+    ctx.beginPath()
+    ctx.arc(px, y(s.v[cursor]), 3.5, 0, Math.PI * 2)
+    ctx.fill()
   }
 }
 
@@ -167,7 +187,10 @@ export function TimeChart(props: { series: Series; from: number; to: number; lab
     sizeRef.current = tracked.size
     redraw.current()
     const off = theme.subscribe(() => requestAnimationFrame(() => redraw.current()))
-    return () => { tracked.stop(); off() }
+    return () => {
+      tracked.stop()
+      off()
+    }
   }, [])
   useEffect(() => redraw.current(), [series, from, to, minRange, cursor])
   useEffect(() => setCursor(null), [series])
@@ -191,9 +214,10 @@ export function TimeChart(props: { series: Series; from: number; to: number; lab
     e.preventDefault()
   }
   const fmt = (v: number | undefined) => (v === undefined ? '' : `${v.toFixed(digits)} ${props.unit}`.trim())
-  const readout = cursor !== null && series.t[cursor] !== undefined
-    ? `${new Date(series.t[cursor]).toLocaleString()}: ${fmt(series.v[cursor])}${series.lo ? ` (min ${fmt(series.lo[cursor])}, max ${fmt(series.hi?.[cursor])})` : ''}`
-    : 'Point at the chart (or focus it and use the arrow keys) to read values.'
+  const readout =
+    cursor !== null && series.t[cursor] !== undefined
+      ? `${new Date(series.t[cursor]).toLocaleString()}: ${fmt(series.v[cursor])}${series.lo ? ` (min ${fmt(series.lo[cursor])}, max ${fmt(series.hi?.[cursor])})` : ''}`
+      : 'Point at the chart (or focus it and use the arrow keys) to read values.'
 
   return html`<figure class="time-chart">
     <canvas ref=${ref} tabindex="0" role="img" aria-label=${`${props.label} chart; use arrow keys to read values`}

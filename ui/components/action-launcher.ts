@@ -55,11 +55,15 @@ function LauncherBody() {
   const [sending, setSending] = useState<string | null>(null)
   const [stopping, setStopping] = useState(false)
   const [filter, setFilter] = useState('')
-  useEffect(() => { void rs.actions.load() }, [rs])
+  useEffect(() => {
+    void rs.actions.load()
+  }, [rs])
 
   const { list, playing, last } = view
   // A stop is over when the group is; then the button is for the next one.
-  useEffect(() => { if (!playing) setStopping(false) }, [playing?.name])
+  useEffect(() => {
+    if (!playing) setStopping(false)
+  }, [playing?.name])
 
   const run = async (name: string) => {
     setSending(name)
@@ -77,9 +81,11 @@ function LauncherBody() {
   }
 
   const estopped = robot.estopped
-  const why = estopped ? 'Emergency stop active: resume the robot to run action groups.'
-    : playing ? `${playing.name} is playing: stop it before starting another (one motion at a time).`
-    : null
+  const why = estopped
+    ? 'Emergency stop active: resume the robot to run action groups.'
+    : playing
+      ? `${playing.name} is playing: stop it before starting another (one motion at a time).`
+      : null
   const runDisabled = estopped || !!playing || sending !== null
 
   const repeatControl = html`<label class="inline-field"><span>Repeat</span>
@@ -99,32 +105,54 @@ function LauncherBody() {
     const q = filter.trim().toLowerCase()
     const shown = q ? list.names.filter((n) => n.toLowerCase().includes(q)) : list.names
     body = html`
-      ${list.error ? html`<p class="form-error">Could not read the action-group folder <code>${list.dir}</code>: ${list.error}</p>`
-        : !list.names.length ? html`<p class="muted">No action groups (<code>.d6a</code> files) in <code>${list.dir}</code>.</p>` : null}
-      ${list.names.length >= FILTER_FROM ? html`<input type="search" name="action-filter" placeholder="Filter" value=${filter}
-        aria-label="Filter action groups by name" onInput=${(e: Event) => setFilter((e.target as HTMLInputElement).value)} />` : null}
-      ${list.names.length ? html`<ul class="action-list" aria-label="Installed action groups">
-        ${shown.map((name) => html`<li key=${name} class=${`action-item ${playing?.name === name ? 'is-playing' : ''}`} data-action-group=${name}>
+      ${
+        list.error
+          ? html`<p class="form-error">Could not read the action-group folder <code>${list.dir}</code>: ${list.error}</p>`
+          : !list.names.length
+            ? html`<p class="muted">No action groups (<code>.d6a</code> files) in <code>${list.dir}</code>.</p>`
+            : null
+      }
+      ${
+        list.names.length >= FILTER_FROM
+          ? html`<input type="search" name="action-filter" placeholder="Filter" value=${filter}
+        aria-label="Filter action groups by name" onInput=${(e: Event) => setFilter((e.target as HTMLInputElement).value)} />`
+          : null
+      }
+      ${
+        list.names.length
+          ? html`<ul class="action-list" aria-label="Installed action groups">
+        ${shown.map(
+          (name) => html`<li key=${name} class=${`action-item ${playing?.name === name ? 'is-playing' : ''}`} data-action-group=${name}>
           <span class="action-name" title=${name}>${name}</span>
           <button type="button" class="btn btn-small" data-action="action-run" disabled=${runDisabled}
             aria-label=${`Run ${name}${repeat === 0 ? ' until stopped' : repeat === 1 ? ' once' : ` ${repeat} times`}`}
             aria-describedby=${why ? WHY_ID : undefined}
             onClick=${() => void run(name)}>${sending === name ? 'Starting\u2026' : 'Run'}</button>
-        </li>`)}
+        </li>`,
+        )}
         ${q && !shown.length ? html`<li class="muted">No group matches \u201c${filter}\u201d.</li>` : null}
-      </ul>` : null}
+      </ul>`
+          : null
+      }
       <p class="muted small action-dir">${list.names.length} group${list.names.length === 1 ? '' : 's'} in <code>${list.dir}</code></p>`
   }
 
   return html`<${Card} title="Action groups" class="action-launcher" data-card="actions" data-estopped=${String(estopped)} actions=${repeatControl}>
     <span class="sr-only" aria-live="polite">${playing ? `Playing ${playing.name}` : last ? `Last: ${describeFinished(last)}` : ''}</span>
     ${why ? html`<p id=${WHY_ID} class=${estopped ? 'form-error' : 'muted small'} data-why=${estopped ? 'estopped' : 'playing'}>${why}</p>` : null}
-    ${playing ? html`<${Playing} p=${playing} onStop=${stop} stopping=${stopping} disabled=${estopped} />`
-      : html`<div class="action-now" data-playing="">
+    ${
+      playing
+        ? html`<${Playing} p=${playing} onStop=${stop} stopping=${stopping} disabled=${estopped} />`
+        : html`<div class="action-now" data-playing="">
           <span class="muted">Nothing playing.</span>
-          ${last ? html` <span class=${`action-last tone-${last.state === 'done' ? 'ok' : last.state === 'stopped' ? 'muted' : 'bad'}`}
-            data-last=${last.name} data-last-state=${last.state}>Last: ${describeFinished(last)}.</span>` : null}
-        </div>`}
+          ${
+            last
+              ? html` <span class=${`action-last tone-${last.state === 'done' ? 'ok' : last.state === 'stopped' ? 'muted' : 'bad'}`}
+            data-last=${last.name} data-last-state=${last.state}>Last: ${describeFinished(last)}.</span>`
+              : null
+          }
+        </div>`
+    }
     ${body}
   <//>`
 }

@@ -12,7 +12,9 @@ export function AttitudeIndicator(props: { roll: number | null; pitch: number | 
   const known = props.roll !== null && props.pitch !== null
   const roll = props.roll ?? 0
   const pitch = Math.max(-90, Math.min(90, props.pitch ?? 0))
-  const label = known ? `Attitude: roll ${roll.toFixed(1)} degrees, pitch ${pitch.toFixed(1)} degrees${props.fallen ? ', fallen' : ''}` : 'Attitude: no IMU reading'
+  const label = known
+    ? `Attitude: roll ${roll.toFixed(1)} degrees, pitch ${pitch.toFixed(1)} degrees${props.fallen ? ', fallen' : ''}`
+    : 'Attitude: no IMU reading'
   return html`<svg class=${`attitude ${props.fallen ? 'is-fallen' : ''} ${known ? '' : 'is-unknown'}`} viewBox="-100 -100 200 200" role="img" aria-label=${label}>
     <defs><clipPath id=${clip}><circle r="90" /></clipPath></defs>
     <g clip-path=${`url(#${clip})`}>
@@ -20,10 +22,12 @@ export function AttitudeIndicator(props: { roll: number | null; pitch: number | 
         <rect class="att-sky" x="-400" y="-400" width="800" height="400" />
         <rect class="att-ground" x="-400" y="0" width="800" height="400" />
         <line class="att-horizon" x1="-400" x2="400" y1="0" y2="0" />
-        ${LADDER.map((d) => html`<g key=${d}>
+        ${LADDER.map(
+          (d) => html`<g key=${d}>
           <line class="att-ladder" x1=${Math.abs(d) % 30 === 0 ? -28 : -14} x2=${Math.abs(d) % 30 === 0 ? 28 : 14} y1=${-d * PX_PER_DEG} y2=${-d * PX_PER_DEG} />
           ${Math.abs(d) % 30 === 0 ? html`<text class="att-text" x="34" y=${-d * PX_PER_DEG + 4}>${Math.abs(d)}</text>` : null}
-        </g>`)}
+        </g>`,
+        )}
       </g>
     </g>
     <circle class="att-bezel" r="90" />

@@ -23,7 +23,15 @@ export function Reading(props: { label: string; value: ComponentChildren; tone?:
 /** A horizontal bar for a percentage, with its number for people and screen readers.
  * `stale`: the value is the last known, not live: greyed. An unknown value is no meter at all
  * (a meter without a value says nothing to a screen reader), just its dash. */
-export function Meter(props: { label: string; percent: number | null | undefined; warnAt?: number; badAt?: number; lowIsBad?: boolean; text?: string; stale?: boolean }) {
+export function Meter(props: {
+  label: string
+  percent: number | null | undefined
+  warnAt?: number
+  badAt?: number
+  lowIsBad?: boolean
+  text?: string
+  stale?: boolean
+}) {
   const p = props.percent
   const known = p !== null && p !== undefined && Number.isFinite(p)
   // For a battery, little is bad; for a CPU, much is.
@@ -32,8 +40,12 @@ export function Meter(props: { label: string; percent: number | null | undefined
   const text = props.text ?? (known ? `${p!.toFixed(0)}\u202f%` : '\u2014')
   return html`<div class=${`meter tone-${tone}`} data-stale=${props.stale ? 'true' : undefined}>
     <div class="meter-top"><span>${props.label}</span><span class="meter-num">${text}</span></div>
-    ${known ? html`<div class="meter-track" role="meter" aria-label=${props.label} aria-valuemin="0" aria-valuemax="100" aria-valuenow=${Math.round(p!)} aria-valuetext=${props.stale ? `${text}, last known` : text}>
+    ${
+      known
+        ? html`<div class="meter-track" role="meter" aria-label=${props.label} aria-valuemin="0" aria-valuemax="100" aria-valuenow=${Math.round(p!)} aria-valuetext=${props.stale ? `${text}, last known` : text}>
       <div class="meter-fill" style=${`width:${Math.max(0, Math.min(100, p!))}%`}></div>
-    </div>` : html`<div class="meter-track" aria-hidden="true"></div>`}
+    </div>`
+        : html`<div class="meter-track" aria-hidden="true"></div>`
+    }
   </div>`
 }

@@ -27,7 +27,12 @@ export function ConnectionBanner(props: { live: LiveConnection }) {
 }
 
 const LINK_LABEL: Record<RobotLinkState, string> = {
-  live: 'Live', connecting: 'Connecting', lost: 'Offline', offline: 'Robot offline', never: 'Never connected', revoked: 'Revoked',
+  live: 'Live',
+  connecting: 'Connecting',
+  lost: 'Offline',
+  offline: 'Robot offline',
+  never: 'Never connected',
+  revoked: 'Revoked',
 }
 
 function Dot(props: { state: string; link: RobotLink | null; label: string; tone: string }) {

@@ -25,7 +25,7 @@ export function EstopButton() {
     }
   }
   return html`<button type="button" class="estop" data-action="estop" onClick=${press} disabled=${unreachable}
-    aria-label="Emergency stop: halt all servos now" title=${unreachable ? link.reason ?? undefined : 'Emergency stop: halt all servos now'}
+    aria-label="Emergency stop: halt all servos now" title=${unreachable ? (link.reason ?? undefined) : 'Emergency stop: halt all servos now'}
     aria-describedby=${unreachable && link.reason ? LINK_REASON_ID : undefined}>
     <span class="estop-icon" aria-hidden="true"></span><span class="estop-text">${sending ? 'Stopping' : 'Stop'}</span>
   </button>`
@@ -40,7 +40,11 @@ export function EstopBanner() {
   return html`<div class="estop-banner" role="alert" data-state="estopped">
     <strong>Emergency stop active.</strong>
     <span>${robot.estopReason ? `Stopped ${robot.estopReason}.` : 'The robot is stopped.'} Only resume is accepted.</span>
-    ${canCommand(rs.role) ? html`<button type="button" class="btn" data-action="resume" onClick=${resume} disabled=${!link.canCommand}
-      aria-describedby=${!link.canCommand && link.reason ? LINK_REASON_ID : undefined}>Resume robot</button>` : null}
+    ${
+      canCommand(rs.role)
+        ? html`<button type="button" class="btn" data-action="resume" onClick=${resume} disabled=${!link.canCommand}
+      aria-describedby=${!link.canCommand && link.reason ? LINK_REASON_ID : undefined}>Resume robot</button>`
+        : null
+    }
   </div>`
 }

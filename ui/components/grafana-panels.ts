@@ -18,7 +18,13 @@ function query(params: Record<string, string | undefined>): string {
 
 export function grafanaPanelUrl(base: string, d: GrafanaDashboardRef, panelId: number, opts: { robotId?: string; theme: string; from: string }): string {
   return `${base}/d-solo/${encodeURIComponent(d.uid)}/${d.slug}?${query({
-    orgId: '1', panelId: String(panelId), from: opts.from, to: 'now', theme: opts.theme, refresh: '1m', 'var-robot': opts.robotId,
+    orgId: '1',
+    panelId: String(panelId),
+    from: opts.from,
+    to: 'now',
+    theme: opts.theme,
+    refresh: '1m',
+    'var-robot': opts.robotId,
   })}`
 }
 
@@ -36,8 +42,10 @@ export function GrafanaPanels(props: { dashboard: GrafanaDashboardKey; robotId?:
   return html`<${Card} title=${props.title ?? d.title} class="card-grafana" data-card=${`grafana-${props.dashboard}`}
       actions=${html`<a href=${grafanaDashboardUrl(g.url, d, props.robotId)} target="_blank" rel="noopener noreferrer">Open in Grafana</a>`}>
     <div class="grafana-grid">
-      ${d.panels.map((p) => html`<iframe key=${`${p.id}-${t}`} class="grafana-panel" title=${`Grafana: ${p.title}`} loading="lazy"
-        referrerpolicy="no-referrer" data-grafana-panel=${p.id} src=${grafanaPanelUrl(g.url, d, p.id, { robotId: props.robotId, theme: t, from })}></iframe>`)}
+      ${d.panels.map(
+        (p) => html`<iframe key=${`${p.id}-${t}`} class="grafana-panel" title=${`Grafana: ${p.title}`} loading="lazy"
+        referrerpolicy="no-referrer" data-grafana-panel=${p.id} src=${grafanaPanelUrl(g.url, d, p.id, { robotId: props.robotId, theme: t, from })}></iframe>`,
+      )}
     </div>
     <p class="muted small">From Grafana at ${new URL(g.url).host}; if the panels stay blank, Grafana needs <code>allow_embedding</code> and a login in this browser.</p>
   <//>`

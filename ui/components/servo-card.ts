@@ -50,27 +50,64 @@ class Readout {
     attr('data-stale', String(stale))
     attr('data-torque', s.torque === null ? '' : String(s.torque))
     this.put('stale', String(stale), (v) => p.card.classList.toggle('is-stale', v === 'true'))
-    this.put('health', health.label, (v) => { p.pill.textContent = v })
-    this.put('tone', health.tone ?? 'ok', (v) => { p.pill.className = `pill tone-${v}` })
-    this.put('pos', num(s.position), (v) => { p.pos.textContent = v })
-    this.put('angle', s.position === null ? '\u2014' : signed(positionToDegrees(s.position), 1, '\u00b0'), (v) => { p.angle.textContent = v })
-    this.put('target', s.target === null ? '' : `\u2192 ${s.target}`, (v) => { p.targetText.textContent = v; p.target.hidden = v === '' })
-    this.put('temp', num(s.temperature_c, 0, '\u00b0C'), (v) => { p.temp.textContent = v })
-    this.put('tempTone', `tone-${tempTone(s.temperature_c) ?? 'none'}`, (v) => { p.tempBox.className = v })
-    this.put('volt', num(s.voltage_v, 2, 'V'), (v) => { p.volt.textContent = v })
-    this.put('voltTone', `tone-${voltTone(s.voltage_v) ?? 'none'}`, (v) => { p.voltBox.className = v })
-    this.put('torque', s.torque === null ? '\u2014' : s.torque ? 'on' : 'off', (v) => { p.torque.textContent = v })
+    this.put('health', health.label, (v) => {
+      p.pill.textContent = v
+    })
+    this.put('tone', health.tone ?? 'ok', (v) => {
+      p.pill.className = `pill tone-${v}`
+    })
+    this.put('pos', num(s.position), (v) => {
+      p.pos.textContent = v
+    })
+    this.put('angle', s.position === null ? '\u2014' : signed(positionToDegrees(s.position), 1, '\u00b0'), (v) => {
+      p.angle.textContent = v
+    })
+    this.put('target', s.target === null ? '' : `\u2192 ${s.target}`, (v) => {
+      p.targetText.textContent = v
+      p.target.hidden = v === ''
+    })
+    this.put('temp', num(s.temperature_c, 0, '\u00b0C'), (v) => {
+      p.temp.textContent = v
+    })
+    this.put('tempTone', `tone-${tempTone(s.temperature_c) ?? 'none'}`, (v) => {
+      p.tempBox.className = v
+    })
+    this.put('volt', num(s.voltage_v, 2, 'V'), (v) => {
+      p.volt.textContent = v
+    })
+    this.put('voltTone', `tone-${voltTone(s.voltage_v) ?? 'none'}`, (v) => {
+      p.voltBox.className = v
+    })
+    this.put('torque', s.torque === null ? '\u2014' : s.torque ? 'on' : 'off', (v) => {
+      p.torque.textContent = v
+    })
   }
 }
 
-export function ServoCard(props: { servo: ServoLive; robot: RobotLive; offline: boolean; controls: boolean; durationMs: number; commands: CommandClient; estopped: boolean }) {
+export function ServoCard(props: {
+  servo: ServoLive
+  robot: RobotLive
+  offline: boolean
+  controls: boolean
+  durationMs: number
+  commands: CommandClient
+  estopped: boolean
+}) {
   const { servo: s, robot } = props
   const name = jointName(s.name)
   const label = `servo ${s.id} (${name})`
   const refs = {
-    card: useRef<HTMLElement>(null), pill: useRef<HTMLElement>(null), pos: useRef<HTMLElement>(null), angle: useRef<HTMLElement>(null),
-    target: useRef<HTMLElement>(null), targetText: useRef<HTMLElement>(null), temp: useRef<HTMLElement>(null), tempBox: useRef<HTMLElement>(null),
-    volt: useRef<HTMLElement>(null), voltBox: useRef<HTMLElement>(null), torque: useRef<HTMLElement>(null),
+    card: useRef<HTMLElement>(null),
+    pill: useRef<HTMLElement>(null),
+    pos: useRef<HTMLElement>(null),
+    angle: useRef<HTMLElement>(null),
+    target: useRef<HTMLElement>(null),
+    targetText: useRef<HTMLElement>(null),
+    temp: useRef<HTMLElement>(null),
+    tempBox: useRef<HTMLElement>(null),
+    volt: useRef<HTMLElement>(null),
+    voltBox: useRef<HTMLElement>(null),
+    torque: useRef<HTMLElement>(null),
   }
   const offline = useRef(props.offline)
   offline.current = props.offline

@@ -18,12 +18,17 @@ export function ServoControls(props: { servo: ServoLive; label: string; duration
   const { servo, label, commands } = props
   const [draft, setDraft] = useState<number | null>(null)
   const shown = useRef<{ position: number | null; torque: boolean | null; stamp: number }>({ position: null, torque: null, stamp: 0 })
-  useVersion(() => {
-    const cur = shown.current
-    const moved = servo.position !== null && (cur.position === null || Math.abs(servo.position - cur.position) >= FOLLOW_MIN)
-    if (draft === null && (moved || servo.torque !== cur.torque)) cur.stamp++
-    return cur.stamp
-  }, FOLLOW_HZ, false, [servo, draft])
+  useVersion(
+    () => {
+      const cur = shown.current
+      const moved = servo.position !== null && (cur.position === null || Math.abs(servo.position - cur.position) >= FOLLOW_MIN)
+      if (draft === null && (moved || servo.torque !== cur.torque)) cur.stamp++
+      return cur.stamp
+    },
+    FOLLOW_HZ,
+    false,
+    [servo, draft],
+  )
   shown.current.position = servo.position
   shown.current.torque = servo.torque
   const [confirmRelease, setConfirmRelease] = useState(false)
@@ -42,11 +47,17 @@ export function ServoControls(props: { servo: ServoLive; label: string; duration
   const move = async (e: Event) => {
     e.preventDefault()
     const position = value
-    const out = await commands.send({ type: 'servo.move', targets: [{ id: servo.id, position }], duration_ms: props.durationMs }, `Move servo ${servo.id} to ${position}`)
+    const out = await commands.send(
+      { type: 'servo.move', targets: [{ id: servo.id, position }], duration_ms: props.durationMs },
+      `Move servo ${servo.id} to ${position}`,
+    )
     if (out) setDraft(null)
   }
   const torque = () => {
-    if (servo.torque !== false && !confirmRelease) { setConfirmRelease(true); return }
+    if (servo.torque !== false && !confirmRelease) {
+      setConfirmRelease(true)
+      return
+    }
     setConfirmRelease(false)
     const on = servo.torque === false
     void commands.send({ type: 'servo.torque', ids: [servo.id], on }, `Torque ${on ? 'on' : 'off'}, servo ${servo.id}`)

@@ -20,10 +20,12 @@ export function FleetJobStats() {
     <${JobStatsReadings} stats=${s} />
     <${RecordTable} label="Jobs per robot">
       <thead><tr><th scope="col">Robot</th><th scope="col" class="num">Jobs</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Success rate</th><th scope="col" class="num">Mean duration</th></tr></thead>
-      <tbody>${s.robots.map((r) => html`<tr key=${r.robot_id} data-robot-jobs=${r.robot_id}>
+      <tbody>${s.robots.map(
+        (r) => html`<tr key=${r.robot_id} data-robot-jobs=${r.robot_id}>
         <td data-label="Robot">${r.robot_id}</td><td data-label="Jobs" class="num">${r.total}</td><td data-label="Failed" class="num">${r.by_status.failed ?? 0}</td>
         <td data-label="Success rate" class="num">${rate(r)}</td><td data-label="Mean duration" class="num">${mean(r)}</td>
-      </tr>`)}</tbody>
+      </tr>`,
+      )}</tbody>
     <//>
   <//>`
 }

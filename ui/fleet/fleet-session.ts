@@ -50,7 +50,10 @@ export class FleetSession {
       // Quiet when no robot reports: silence is not a dead link here.
       silenceMs: null,
       onMessage: (m) => this.onMessage(m),
-      onOpen: () => { void this.refresh(); void this.alerts.load() },
+      onOpen: () => {
+        void this.refresh()
+        void this.alerts.load()
+      },
       onRefused: () => void api('/auth/me').catch(() => {}),
     })
   }

@@ -10,7 +10,7 @@ export const FLEET_STATUS: Record<FleetRobot['status'], { label: string; tone: E
 }
 
 export function statusView(status: FleetRobot['status'], revoked: boolean) {
-  return revoked ? { label: 'Revoked', tone: 'muted' as const } : FLEET_STATUS[status] ?? FLEET_STATUS.unknown
+  return revoked ? { label: 'Revoked', tone: 'muted' as const } : (FLEET_STATUS[status] ?? FLEET_STATUS.unknown)
 }
 
 /** `robot-a` or `Lab robot (robot-a)`. */

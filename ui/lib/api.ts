@@ -3,7 +3,12 @@
 export const API_BASE = '/api/v1'
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly body: unknown = null) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: unknown = null,
+  ) {
     super(message)
     this.name = 'ApiError'
   }
@@ -30,7 +35,9 @@ export async function apiRequest<T>(path: string, opts: ApiOptions = {}): Promis
   let res: Response
   try {
     res = await fetch(API_BASE + path, {
-      method: opts.method ?? 'GET', headers, signal: opts.signal,
+      method: opts.method ?? 'GET',
+      headers,
+      signal: opts.signal,
       body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
     })
   } catch (err) {

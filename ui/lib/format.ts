@@ -21,7 +21,10 @@ export function bytes(v: number | null | undefined): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB']
   let x = v
   let i = 0
-  while (x >= 1024 && i < units.length - 1) { x /= 1024; i++ }
+  while (x >= 1024 && i < units.length - 1) {
+    x /= 1024
+    i++
+  }
   return `${x.toFixed(x >= 100 || i === 0 ? 0 : 1)}\u202f${units[i]}`
 }
 

@@ -112,9 +112,15 @@ export interface SensorHistory {
 
 export interface EdgeStats {
   store: {
-    seq: number; db_bytes: number; quota_bytes: number; pending_samples: number
-    dropped_chunks: number; dropped_samples: number; dropped_unwritten_samples: number
-    last_flush_ts: number | null; last_flush_error: string | null
+    seq: number
+    db_bytes: number
+    quota_bytes: number
+    pending_samples: number
+    dropped_chunks: number
+    dropped_samples: number
+    dropped_unwritten_samples: number
+    last_flush_ts: number | null
+    last_flush_error: string | null
   }
   mqtt: { clients: number; refused_connections: number; refused_publishes: number; refused_subscriptions: number }
   live: { clients: number; sent: number; skipped: number }

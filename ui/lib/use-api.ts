@@ -4,11 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError } from './api.ts'
 import { api } from './session.ts'
 
-export type Resource<T> =
-  | { state: 'loading'; data?: T }
-  | { state: 'ok'; data: T }
-  | { state: 'missing' }
-  | { state: 'error'; error: ApiError; data?: T }
+export type Resource<T> = { state: 'loading'; data?: T } | { state: 'ok'; data: T } | { state: 'missing' } | { state: 'error'; error: ApiError; data?: T }
 
 export function isMissingRoute(err: unknown): boolean {
   return err instanceof ApiError && err.status === 404 && err.code === 'not_found' && /no such route/i.test(err.message)
@@ -21,7 +17,9 @@ export function useApi<T>(path: string | null, opts: { refreshMs?: number } = {}
     if (!path) return
     const mine = ++gen.current
     api<T>(path).then(
-      (data) => { if (mine === gen.current) setRes({ state: 'ok', data }) },
+      (data) => {
+        if (mine === gen.current) setRes({ state: 'ok', data })
+      },
       (error) => {
         if (mine !== gen.current) return
         if (isMissingRoute(error)) setRes({ state: 'missing' })

@@ -51,7 +51,9 @@ export class LiveConnection {
   private lastMessageAt = 0
   private stopped = false
   private rates: LiveRates | null = null
-  private readonly wake = () => { if (this.status.value.state === 'reconnecting') this.retryNow() }
+  private readonly wake = () => {
+    if (this.status.value.state === 'reconnecting') this.retryNow()
+  }
 
   constructor(private readonly handlers: LiveHandlers) {}
 
@@ -135,6 +137,9 @@ export class LiveConnection {
     const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (attempt - 1))
     const delay = base * (0.8 + Math.random() * 0.4) // jitter: a fleet of tabs must not retry in lockstep
     this.status.set({ state: 'reconnecting', attempt, retryAt: Date.now() + delay, lostAt: prev.lostAt ?? Date.now() })
-    this.retryTimer = setTimeout(() => { this.retryTimer = null; this.connect() }, delay)
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      this.connect()
+    }, delay)
   }
 }

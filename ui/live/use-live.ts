@@ -26,7 +26,13 @@ export function useVersion(stamp: () => number, maxHz: number, ageing = false, d
       if (v === seen) return
       // Too soon: come back when the gap is up, rather than on every frame until then.
       if (now - last < minGap) {
-        later ??= setTimeout(() => { later = null; requestFrame() }, minGap - (now - last))
+        later ??= setTimeout(
+          () => {
+            later = null
+            requestFrame()
+          },
+          minGap - (now - last),
+        )
         return
       }
       seen = v
@@ -34,6 +40,10 @@ export function useVersion(stamp: () => number, maxHz: number, ageing = false, d
       setTick((n) => n + 1)
     })
     const timer = ageing ? setInterval(() => setTick((n) => n + 1), 1_000) : null
-    return () => { offFrame(); if (timer) clearInterval(timer); if (later) clearTimeout(later) }
+    return () => {
+      offFrame()
+      if (timer) clearInterval(timer)
+      if (later) clearTimeout(later)
+    }
   }, [maxHz, ageing, ...deps])
 }

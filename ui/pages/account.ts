@@ -15,7 +15,10 @@ export function AccountPage() {
     e.preventDefault()
     const form = e.currentTarget as HTMLFormElement
     const f = new FormData(form)
-    if (f.get('new_password') !== f.get('confirm_password')) { setError('The new passwords do not match.'); return }
+    if (f.get('new_password') !== f.get('confirm_password')) {
+      setError('The new passwords do not match.')
+      return
+    }
     setError(null)
     try {
       await api('/auth/me/password', { method: 'POST', json: { current_password: f.get('current_password'), new_password: f.get('new_password') } })

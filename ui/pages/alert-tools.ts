@@ -21,11 +21,20 @@ function RaiseAlert(props: { rs: RobotSession; onRaised: () => void }) {
     const form = e.currentTarget as HTMLFormElement
     const f = new FormData(form)
     const message = String(f.get('alert-message') ?? '').trim()
-    const json = { ...(props.rs.robotId ? { robot_id: props.rs.robotId } : {}), severity, title: String(f.get('alert-title')).trim(), ...(message ? { message } : {}) }
+    const json = {
+      ...(props.rs.robotId ? { robot_id: props.rs.robotId } : {}),
+      severity,
+      title: String(f.get('alert-title')).trim(),
+      ...(message ? { message } : {}),
+    }
     setBusy(true)
     const a = await act('raise the alert', () => api<AlertRow>('/alerts', { method: 'POST', json }))
     setBusy(false)
-    if (a) { toast('success', 'Alert raised', a.title); form.reset(); props.onRaised() }
+    if (a) {
+      toast('success', 'Alert raised', a.title)
+      form.reset()
+      props.onRaised()
+    }
   }
   return html`<form class="filters" onSubmit=${submit} aria-label="Raise an alert" data-form="raise-alert">
     <label class="field"><span>Severity</span><select name="alert-severity" value=${severity} onChange=${(e: Event) => setSeverity(value(e))}>
@@ -43,7 +52,10 @@ export function AlertTools(props: { rs: RobotSession; severity: string; reload: 
   useEffect(() => rs.alerts.onChange(() => reloadStats()), [rs])
   const [busy, setBusy] = useState(false)
   const stats = loaded(res)
-  const both = () => { reloadStats(); props.reload() }
+  const both = () => {
+    reloadStats()
+    props.reload()
+  }
   const ackAll = async () => {
     setBusy(true)
     const json = { ...(rs.robotId ? { robot_id: rs.robotId } : {}), ...(severity ? { severity } : {}) }
@@ -54,8 +66,12 @@ export function AlertTools(props: { rs: RobotSession; severity: string; reload: 
   }
   const open = stats?.unacknowledged ?? 0
   return html`<${Card} title="Counts" data-card="alert-stats"
-    actions=${operator ? html`<button type="button" class="btn btn-small" data-action="alert-ack-all" disabled=${busy || !open} onClick=${ackAll}
-      title="Every open alert not yet acknowledged${severity ? ` of severity ${severity}` : ''}, recorded with your name">Acknowledge all${severity ? ` ${severity}` : ''}</button>` : null}>
+    actions=${
+      operator
+        ? html`<button type="button" class="btn btn-small" data-action="alert-ack-all" disabled=${busy || !open} onClick=${ackAll}
+      title="Every open alert not yet acknowledged${severity ? ` of severity ${severity}` : ''}, recorded with your name">Acknowledge all${severity ? ` ${severity}` : ''}</button>`
+        : null
+    }>
     ${stats ? html`<${AlertCounts} stats=${stats} />` : html`<p class="muted" role="status">Loading\u2026</p>`}
     ${operator ? html`<details class="raise-alert"><summary>Raise an alert</summary><${RaiseAlert} rs=${rs} onRaised=${both} /></details>` : null}
   <//>`

@@ -44,17 +44,25 @@ export function AlertsTable(props: { rows: AlertRow[]; reload: () => void }) {
   const [busy, run] = useAlertActions(props.reload)
   return html`<${RecordTable} label="Alerts">
       <thead><tr><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col">Value</th><th scope="col">Raised</th><th scope="col">State</th>${operator ? html`<th scope="col">Actions</th>` : null}</tr></thead>
-      <tbody>${props.rows.map((a) => html`<tr key=${a.id} data-alert=${a.id} data-type=${a.type} data-severity-now=${a.severity} data-state=${a.resolved ? 'resolved' : a.acknowledged ? 'acknowledged' : 'open'}>
+      <tbody>${props.rows.map(
+        (
+          a,
+        ) => html`<tr key=${a.id} data-alert=${a.id} data-type=${a.type} data-severity-now=${a.severity} data-state=${a.resolved ? 'resolved' : a.acknowledged ? 'acknowledged' : 'open'}>
         <td data-label="Severity"><${SeverityBadge} severity=${a.severity} /></td>
         <td data-label="Alert"><strong>${a.title}</strong><div class="muted small">${a.message}</div></td>
         <td data-label="Value">${a.value !== null ? `${num(a.value, 1)}${a.threshold !== null ? ` / ${num(a.threshold, 1)}` : ''}` : '\u2014'}</td>
         <td data-label="Raised" class="nowrap">${when(a.created_at)}</td>
         <td data-label="State">${a.resolved ? `Resolved ${when(a.resolved_at)}` : a.acknowledged ? `Acknowledged${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ''}` : 'Open'}</td>
-        ${operator ? html`<td data-label="" class="cell-actions">
+        ${
+          operator
+            ? html`<td data-label="" class="cell-actions">
           ${!a.acknowledged && !a.resolved ? html`<button type="button" class="btn btn-small" data-action="alert-ack" disabled=${busy === a.id} onClick=${() => run(a, 'acknowledge')}>Acknowledge</button>` : null}
           ${!a.resolved ? html`<button type="button" class="btn btn-small" data-action="alert-resolve" disabled=${busy === a.id} onClick=${() => run(a, 'resolve')}>Resolve</button>` : null}
-        </td>` : null}
-      </tr>`)}</tbody>
+        </td>`
+            : null
+        }
+      </tr>`,
+      )}</tbody>
     <//>
     ${!operator ? html`<p class="muted small">Operators acknowledge and resolve alerts; your role (${role}) can read them.</p>` : null}`
 }
@@ -75,7 +83,10 @@ function useAlertRows(rs: RobotSession, params: Record<string, string>, matches:
   const [rows, setRows] = useState<AlertRow[] | undefined>(undefined)
   const match = useRef(matches)
   match.current = matches
-  useEffect(() => { if (res.state === 'ok') setRows(res.data); else if (res.state === 'loading') setRows(undefined) }, [res])
+  useEffect(() => {
+    if (res.state === 'ok') setRows(res.data)
+    else if (res.state === 'loading') setRows(undefined)
+  }, [res])
   useEffect(() => rs.alerts.onChange((m) => setRows((prev) => (prev ? folded(prev, m, match.current) : prev))), [rs])
   const link = useObservable(rs.live.status).state
   const wasOpen = useRef(link === 'open')
@@ -99,7 +110,10 @@ export function AlertsPage() {
   const title = state === 'open' ? `Open alerts${whose}` : state === 'resolved' ? `Resolved alerts${whose}` : `All alerts${whose}`
   return html`<div class="stack">
     <${AlertTools} rs=${rs} severity=${severity} reload=${reload} />
-    <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); reload() }}>
+    <form class="filters" onSubmit=${(e: Event) => {
+      e.preventDefault()
+      reload()
+    }}>
       <label class="field"><span>Show</span>
         <select name="state" value=${state} onChange=${(e: Event) => setState(value(e))}>
           <option value="open">Open</option><option value="resolved">Resolved</option><option value="all">All</option>
@@ -111,10 +125,17 @@ export function AlertsPage() {
       <div class="filter-actions"><button type="submit" class="btn">Refresh</button></div>
     </form>
     <${Status} res=${res} what="alerts" reload=${reload} />
-    ${rows ? html`<${Card} title=${title} data-card="alerts-list">
-      ${!rows.length ? html`<p class="muted" data-state="empty">${state === 'open' ? 'No open alerts: every rule is within its limits.' : 'No alerts match.'}</p>`
-        : html`<${AlertsTable} rows=${rows} reload=${reload} />`}
+    ${
+      rows
+        ? html`<${Card} title=${title} data-card="alerts-list">
+      ${
+        !rows.length
+          ? html`<p class="muted" data-state="empty">${state === 'open' ? 'No open alerts: every rule is within its limits.' : 'No alerts match.'}</p>`
+          : html`<${AlertsTable} rows=${rows} reload=${reload} />`
+      }
       ${rows.length >= LIMIT ? html`<p class="muted small">The newest ${LIMIT} are shown.</p>` : null}
-    <//>` : null}
+    <//>`
+        : null
+    }
   </div>`
 }

@@ -22,10 +22,17 @@ export function LoginPage() {
       await login(String(form.get('username') ?? '').trim(), String(form.get('password') ?? ''))
     } catch (err) {
       const a = err as ApiError
-      setError(a.status === 401 ? 'Wrong username or password.'
-        : a.status === 429 ? `Too many failed attempts. ${a.message}`
-        : a.offline ? (FLEET ? 'The hub did not answer. Is this device on its network?' : 'The robot did not answer. Is it on, and is this device on its network?')
-        : a.message)
+      setError(
+        a.status === 401
+          ? 'Wrong username or password.'
+          : a.status === 429
+            ? `Too many failed attempts. ${a.message}`
+            : a.offline
+              ? FLEET
+                ? 'The hub did not answer. Is this device on its network?'
+                : 'The robot did not answer. Is it on, and is this device on its network?'
+              : a.message,
+      )
       setBusy(false)
     }
   }

@@ -20,7 +20,11 @@ function BusCard() {
   const [status] = useApi<RobotStatus>(rs.statusPath, { refreshMs: 2_000 })
   const buses = status.state === 'ok' || status.state === 'error' ? status.data?.buses : undefined
   return html`<${Card} title="Servo bus" data-card="bus">
-    ${!buses?.length ? html`<p class="muted">This robot reports no bus diagnostics.</p>` : buses.map((b) => html`<div key=${b.name} class="readings">
+    ${
+      !buses?.length
+        ? html`<p class="muted">This robot reports no bus diagnostics.</p>`
+        : buses.map(
+            (b) => html`<div key=${b.name} class="readings">
       <${Reading} label="Bus" value=${b.name} />
       <${Reading} label="Sweeps" value=${`${num(b.sweeps_per_s, 1)}/s`} />
       <${Reading} label="Transactions" value=${`${num(b.transactions_per_s, 0)}/s`} />
@@ -29,7 +33,9 @@ function BusCard() {
       <${Reading} label="Checksum errors" value=${String(b.checksum_errors)} tone=${b.checksum_errors ? 'warn' : undefined} />
       <${Reading} label="Discarded bytes" value=${String(b.discarded_bytes)} />
       ${b.last_error ? html`<${Reading} label="Last error" value=${b.last_error} tone="bad" />` : null}
-    </div>`)}
+    </div>`,
+          )
+    }
   <//>`
 }
 
@@ -37,12 +43,18 @@ export function MonitoringPage() {
   const rs = useRobotSession()
   const robot = useLive(rs.robot, 4, ['performance'])
   // The one page that draws the Pi's last ten minutes fetches them.
-  useEffect(() => { void rs.seedChartHistory('performance', TEN_MIN) }, [rs])
+  useEffect(() => {
+    void rs.seedChartHistory('performance', TEN_MIN)
+  }, [rs])
   // The edge's own service counters; the hub has none per robot.
   const [stats] = useApi<EdgeStats>(rs.fleet ? null : '/stats', { refreshMs: 5_000 })
   const p = robot.performance?.values
   const h = robot.perfHistory
-  const cores = p ? Object.keys(p).filter((k) => /^cpu\d+_percent$/.test(k)).sort((a, b) => parseInt(a.slice(3)) - parseInt(b.slice(3))) : []
+  const cores = p
+    ? Object.keys(p)
+        .filter((k) => /^cpu\d+_percent$/.test(k))
+        .sort((a, b) => parseInt(a.slice(3)) - parseInt(b.slice(3)))
+    : []
   const flags = p?.throttled !== undefined ? decodeThrottled(p.throttled) : null
   const power = throttleSummary(flags)
   const st = stats.state === 'ok' || stats.state === 'error' ? stats.data : undefined
@@ -70,19 +82,34 @@ export function MonitoringPage() {
       <div class="readings"><${Reading} label="Disk free" value=${bytes(p?.disk_free_bytes)} /></div>
     <//>
     <${Card} title="Temperature" data-card="temperature">
-      ${p?.cpu_temp_c !== undefined ? html`
+      ${
+        p?.cpu_temp_c !== undefined
+          ? html`
         <div class="readings"><${Reading} label="CPU temperature" value=${num(p.cpu_temp_c, 1, '\u00b0C')} tone=${p.cpu_temp_c >= 80 ? 'bad' : p.cpu_temp_c >= 70 ? 'warn' : 'ok'}
           hint="The Pi throttles its CPU at 80 \u00b0C (soft limit from 60 \u00b0C on some models)." /></div>
         <${Sparkline} ring=${h.cpu_temp_c} label="CPU temperature, last 10 minutes" spanMs=${TEN_MIN} minRange=${5} class="spark-wide" />`
-        : html`<p class="muted">This machine does not report a CPU temperature.</p>`}
+          : html`<p class="muted">This machine does not report a CPU temperature.</p>`
+      }
     <//>
     <${Card} title="Power" data-card="power">
       <div class=${`status-line tone-${power.tone}`} data-throttling=${power.tone}><span class="dot" aria-hidden="true"></span>${power.text}</div>
-      ${flags ? html`<ul class="flag-list">
-        ${([['Under-voltage', flags.under_voltage_now, flags.under_voltage_occurred], ['Throttled', flags.throttled_now, flags.throttled_occurred],
-          ['Frequency capped', flags.freq_capped_now, flags.freq_capped_occurred], ['Soft temperature limit', flags.soft_temp_limit_now, flags.soft_temp_limit_occurred]] as const)
-          .map(([name, now, past]) => html`<li key=${name} class=${now ? 'tone-bad' : past ? 'tone-warn' : ''}>${name}: ${now ? 'now' : past ? 'since boot' : 'no'}</li>`)}
-      </ul>` : html`<p class="muted small">Throttling and under-voltage are read from the Pi firmware (vcgencmd); this machine does not provide them.</p>`}
+      ${
+        flags
+          ? html`<ul class="flag-list">
+        ${(
+          [
+            ['Under-voltage', flags.under_voltage_now, flags.under_voltage_occurred],
+            ['Throttled', flags.throttled_now, flags.throttled_occurred],
+            ['Frequency capped', flags.freq_capped_now, flags.freq_capped_occurred],
+            ['Soft temperature limit', flags.soft_temp_limit_now, flags.soft_temp_limit_occurred],
+          ] as const
+        ).map(
+          ([name, now, past]) =>
+            html`<li key=${name} class=${now ? 'tone-bad' : past ? 'tone-warn' : ''}>${name}: ${now ? 'now' : past ? 'since boot' : 'no'}</li>`,
+        )}
+      </ul>`
+          : html`<p class="muted small">Throttling and under-voltage are read from the Pi firmware (vcgencmd); this machine does not provide them.</p>`
+      }
     <//>
     <${Card} title="Network" data-card="network">
       <div class="readings">
@@ -97,15 +124,23 @@ export function MonitoringPage() {
       </div>
     <//>
     <${BusCard} />
-    ${rs.fleet ? null : html`<${Card} title="Edge service" data-card="edge">
-      ${st ? html`<div class="readings">
+    ${
+      rs.fleet
+        ? null
+        : html`<${Card} title="Edge service" data-card="edge">
+      ${
+        st
+          ? html`<div class="readings">
         <${Reading} label="Database" value=${`${bytes(st.store.db_bytes)} of ${bytes(st.store.quota_bytes)}`} />
         <${Reading} label="Records stored" value=${st.store.seq.toLocaleString()} />
         <${Reading} label="Dropped (quota)" value=${`${st.store.dropped_chunks} chunks, ${st.store.dropped_samples} samples`} tone=${st.store.dropped_chunks || st.store.dropped_samples ? 'warn' : undefined} />
         <${Reading} label="Last write" value=${st.store.last_flush_error ? `Failed: ${st.store.last_flush_error}` : dateTime(st.store.last_flush_ts)} tone=${st.store.last_flush_error ? 'bad' : undefined} />
         <${Reading} label="Live viewers" value=${String(st.live.clients)} />
         <${Reading} label="MQTT clients" value=${String(st.mqtt.clients)} />
-      </div>` : html`<p class="muted">Loading\u2026</p>`}
-    <//>`}
+      </div>`
+          : html`<p class="muted">Loading\u2026</p>`
+      }
+    <//>`
+    }
   </div>`
 }

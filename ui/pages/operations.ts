@@ -18,11 +18,27 @@ import { JobStatsReadings, LogCounts, type JobStats, type LogStats } from './rec
 // --- shapes (edge API) -------------------------------------------------------------------
 
 interface EdgeJob {
-  id: number; task_name: string; status: string; items_done: number | null; items_total: number | null; percent: number | null
-  reason: string | null; action: { name: string; repeat?: number } | null; source: string; started_at: number
-  finished_at: number | null; duration_ms: number | null
+  id: number
+  task_name: string
+  status: string
+  items_done: number | null
+  items_total: number | null
+  percent: number | null
+  reason: string | null
+  action: { name: string; repeat?: number } | null
+  source: string
+  started_at: number
+  finished_at: number | null
+  duration_ms: number | null
 }
-interface EdgeLog { seq: number; ts: number; level: string; category: string; message: string; details: Record<string, unknown> }
+interface EdgeLog {
+  seq: number
+  ts: number
+  level: string
+  category: string
+  message: string
+  details: Record<string, unknown>
+}
 
 // --- jobs ----------------------------------------------------------------------------------
 
@@ -32,7 +48,9 @@ const JOB_STATUSES = ['queued', 'started', 'in_progress', 'completed', 'cancelle
 function NewJobForm(props: { onCreated: () => void }) {
   const rs = useRobotSession()
   const view = useObservable(rs.actions.view)
-  useEffect(() => { void rs.actions.load() }, [rs])
+  useEffect(() => {
+    void rs.actions.load()
+  }, [rs])
   const names = view.list.state === 'ok' ? view.list.names : []
   const [task, setTask] = useState('')
   const [items, setItems] = useState('')
@@ -76,14 +94,20 @@ export function EdgeJobsPage() {
   const [status, setStatus] = useState('')
   const [res, reload] = useApi<EdgeJob[]>(rs.path('/jobs', { limit: '100', ...(status ? { status } : {}) }), { refreshMs: 15_000 })
   const [statsRes, reloadStats] = useApi<JobStats>('/jobs/stats', { refreshMs: 15_000 })
-  const both = () => { reload(); reloadStats() }
+  const both = () => {
+    reload()
+    reloadStats()
+  }
   useReloadOn(useObservable(rs.jobEvents), both)
   const rows = loaded(res)
   const stats = loaded(statsRes)
   return html`<div class="stack">
     ${stats ? html`<${Card} title="Statistics" data-card="job-stats"><${JobStatsReadings} stats=${stats} /><//>` : null}
     ${operator ? html`<${NewJobForm} onCreated=${both} />` : null}
-    <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); both() }}>
+    <form class="filters" onSubmit=${(e: Event) => {
+      e.preventDefault()
+      both()
+    }}>
       <label class="field"><span>Status</span>
         <select name="status" value=${status} onChange=${(e: Event) => setStatus(value(e))}>
           <option value="">Any</option>${JOB_STATUSES.map((s) => html`<option key=${s} value=${s}>${s.replace('_', ' ')}</option>`)}
@@ -91,20 +115,29 @@ export function EdgeJobsPage() {
       <div class="filter-actions"><button type="submit" class="btn">Refresh</button></div>
     </form>
     <${Status} res=${res} what="jobs" reload=${reload} />
-    ${rows ? html`<${Card} title="Jobs" data-card="jobs">
-      ${!rows.length ? html`<p class="muted" data-state="empty">No jobs recorded${status ? ` with status ${status.replace('_', ' ')}` : ''}.</p>`
-        : html`<${RecordTable} label="Jobs">
+    ${
+      rows
+        ? html`<${Card} title="Jobs" data-card="jobs">
+      ${
+        !rows.length
+          ? html`<p class="muted" data-state="empty">No jobs recorded${status ? ` with status ${status.replace('_', ' ')}` : ''}.</p>`
+          : html`<${RecordTable} label="Jobs">
           <thead><tr><th scope="col">Task</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Action</th><th scope="col">Started</th><th scope="col">Duration</th></tr></thead>
-          <tbody>${rows.map((j) => html`<tr key=${j.id} data-job=${j.id} data-status=${j.status}>
+          <tbody>${rows.map(
+            (j) => html`<tr key=${j.id} data-job=${j.id} data-status=${j.status}>
             <td data-label="Task">${j.task_name}${j.reason ? html`<div class="muted small">${j.reason}</div>` : null}</td>
             <td data-label="Status"><span class=${`pill tone-${JOB_TONE[j.status] ?? 'muted'}`}>${j.status.replace('_', ' ')}</span></td>
             <td data-label="Progress">${j.percent !== null ? num(j.percent, 0, '%') : j.items_total ? `${j.items_done ?? 0} / ${j.items_total}` : '\u2014'}</td>
             <td data-label="Action">${j.action ? `${j.action.name}${j.action.repeat && j.action.repeat > 1 ? ` \u00d7${j.action.repeat}` : ''}` : '\u2014'}</td>
             <td data-label="Started" class="nowrap">${when(j.started_at)}</td>
             <td data-label="Duration">${j.duration_ms !== null ? num(j.duration_ms / 1000, 1, 's') : '\u2014'}</td>
-          </tr>`)}</tbody>
-        <//>`}
-    <//>` : null}
+          </tr>`,
+          )}</tbody>
+        <//>`
+      }
+    <//>`
+        : null
+    }
   </div>`
 }
 
@@ -124,7 +157,11 @@ function NoteForm(props: { onAdded: () => void }) {
     setBusy(true)
     const ok = await act('add the note', () => api('/logs', { method: 'POST', json: { message: message.trim(), level } }))
     setBusy(false)
-    if (ok) { setMessage(''); toast('success', 'Note added to the log'); props.onAdded() }
+    if (ok) {
+      setMessage('')
+      toast('success', 'Note added to the log')
+      props.onAdded()
+    }
   }
   return html`<${Card} title="Add a note" data-card="log-note">
     <form class="filters" onSubmit=${submit}>
@@ -151,14 +188,30 @@ export function EdgeLogsPage() {
     const s = new URLSearchParams({ ...filters, ...extra }).toString()
     return s ? `?${s}` : ''
   }
-  const [res, reload] = useApi<{ total: number; logs: EdgeLog[] }>(`/logs${qs({ limit: String(PAGE), offset: String(offset) })}`, { refreshMs: offset ? undefined : 15_000 })
+  const [res, reload] = useApi<{ total: number; logs: EdgeLog[] }>(`/logs${qs({ limit: String(PAGE), offset: String(offset) })}`, {
+    refreshMs: offset ? undefined : 15_000,
+  })
   const [statsRes] = useApi<LogStats>(`/logs/stats${qs()}`, { refreshMs: 15_000 })
   const data = loaded(res)
   const stats = loaded(statsRes)
-  const refilter = (f: () => void) => { f(); setOffset(0) }
+  const refilter = (f: () => void) => {
+    f()
+    setOffset(0)
+  }
   return html`<div class="stack">
-    ${operator ? html`<${NoteForm} onAdded=${() => { setOffset(0); reload() }} />` : null}
-    <form class="filters" role="search" onSubmit=${(e: Event) => { e.preventDefault(); if (draft.trim() === q && !offset) reload(); else refilter(() => setQ(draft.trim())) }}>
+    ${
+      operator
+        ? html`<${NoteForm} onAdded=${() => {
+            setOffset(0)
+            reload()
+          }} />`
+        : null
+    }
+    <form class="filters" role="search" onSubmit=${(e: Event) => {
+      e.preventDefault()
+      if (draft.trim() === q && !offset) reload()
+      else refilter(() => setQ(draft.trim()))
+    }}>
       <label class="field"><span>Level</span>
         <select name="level" value=${level} onChange=${(e: Event) => refilter(() => setLevel(value(e)))}>
           <option value="">Any</option>${LEVELS.map((l) => html`<option key=${l} value=${l}>${l}</option>`)}
@@ -174,21 +227,30 @@ export function EdgeLogsPage() {
       </div>
     </form>
     <${Status} res=${res} what="logs" reload=${reload} />
-    ${data ? html`<${Card} title="Log" data-card="logs">
+    ${
+      data
+        ? html`<${Card} title="Log" data-card="logs">
       <p class="muted small" data-total=${data.total}>${data.total.toLocaleString()} matching ${data.total === 1 ? 'entry' : 'entries'}${data.total ? `; ${offset + 1}\u2013${offset + data.logs.length} shown, newest first` : ''}.</p>
       ${stats ? html`<${LogCounts} stats=${stats} />` : null}
-      ${!data.logs.length ? html`<p class="muted" data-state="empty">No log entries match.</p>`
-        : html`<${RecordTable} label="Logs" class="table-logs">
+      ${
+        !data.logs.length
+          ? html`<p class="muted" data-state="empty">No log entries match.</p>`
+          : html`<${RecordTable} label="Logs" class="table-logs">
           <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col">Category</th><th scope="col">Message</th></tr></thead>
-          <tbody>${data.logs.map((l) => html`<tr key=${l.seq} data-log=${l.seq} data-category=${l.category}>
+          <tbody>${data.logs.map(
+            (l) => html`<tr key=${l.seq} data-log=${l.seq} data-category=${l.category}>
             <td data-label="Time" class="nowrap">${dateTime(l.ts, { seconds: true })}</td><td data-label="Level"><span class=${`pill tone-${LEVEL_TONE[l.level] ?? 'muted'}`}>${l.level}</span></td>
             <td data-label="Category">${l.category}</td><td data-label="Message" class="log-message">${l.message}</td>
-          </tr>`)}</tbody>
-        <//>`}
+          </tr>`,
+          )}</tbody>
+        <//>`
+      }
       <div class="pager">
         <button type="button" class="btn btn-small" data-action="logs-newer" disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - PAGE))}>Newer</button>
         <button type="button" class="btn btn-small" data-action="logs-older" disabled=${offset + PAGE >= data.total} onClick=${() => setOffset(offset + PAGE)}>Older</button>
       </div>
-    <//>` : null}
+    <//>`
+        : null
+    }
   </div>`
 }

@@ -32,11 +32,15 @@ function AlertsCard(props: { rs: RobotSession }) {
   const capped = alerts.state === 'ok' && alerts.capped
   return html`<${Card} title="Alerts" data-card="alerts" actions=${html`<${Link} href=${rs.link('/alerts')}>All alerts<//>`}>
     ${alerts.state === 'error' ? html`<p class="form-error" role="alert">${alerts.message}</p>` : null}
-    ${!list ? html`<p class="muted" role="status">Loading\u2026</p>`
-      : !list.length ? html`<div class=${'status-line tone-ok'} data-open-alerts="0"><span class="dot" aria-hidden="true"></span>No open alerts</div>`
-      : html`<div class=${`status-line tone-${list.some((a) => a.severity === 'critical') ? 'bad' : 'warn'}`} data-open-alerts=${list.length}>
+    ${
+      !list
+        ? html`<p class="muted" role="status">Loading\u2026</p>`
+        : !list.length
+          ? html`<div class=${'status-line tone-ok'} data-open-alerts="0"><span class="dot" aria-hidden="true"></span>No open alerts</div>`
+          : html`<div class=${`status-line tone-${list.some((a) => a.severity === 'critical') ? 'bad' : 'warn'}`} data-open-alerts=${list.length}>
           <span class="dot" aria-hidden="true"></span>${list.length}${capped ? '+' : ''} open</div>
-        <ul class="issue-list">${list.slice(0, 4).map((a) => html`<li key=${a.id} class=${`tone-${SEVERITY_TONE[a.severity]}`} data-alert=${a.id} data-severity=${a.severity}>${a.title}</li>`)}</ul>`}
+        <ul class="issue-list">${list.slice(0, 4).map((a) => html`<li key=${a.id} class=${`tone-${SEVERITY_TONE[a.severity]}`} data-alert=${a.id} data-severity=${a.severity}>${a.title}</li>`)}</ul>`
+    }
   <//>`
 }
 
@@ -46,28 +50,35 @@ function JobCard(props: { rs: RobotSession }) {
   const [jobs] = useApi<JobRow[]>(rs.path('/jobs', { limit: '1' }), { refreshMs: 15_000 })
   const job = jobs.state === 'ok' || jobs.state === 'error' ? jobs.data?.[0] : undefined
   return html`<${Card} title="Current job" data-card="job" actions=${html`<${Link} href=${rs.link('/jobs')}>All jobs<//>`}>
-    ${jobs.state === 'loading' ? html`<p class="muted" role="status">Loading\u2026</p>`
-      : !job ? html`<p class="muted">No job recorded for this robot.</p>`
-      : html`<div class="readings">
+    ${
+      jobs.state === 'loading'
+        ? html`<p class="muted" role="status">Loading\u2026</p>`
+        : !job
+          ? html`<p class="muted">No job recorded for this robot.</p>`
+          : html`<div class="readings">
         <${Reading} label="Task" value=${job.task_name ?? '\u2014'} />
         <${Reading} label="Status" value=${job.status.replace('_', ' ')} tone=${job.status === 'failed' ? 'bad' : job.status === 'completed' ? 'ok' : undefined} />
         <${Reading} label="Progress" value=${job.percent !== null ? num(job.percent, 0, '%') : job.items_total ? `${job.items_done ?? 0} / ${job.items_total}` : '\u2014'} />
         <${Reading} label="Started" value=${dateTime(job.started_at)} />
-      </div>`}
+      </div>`
+    }
   <//>`
 }
 
 /** Under a card's readings when they are not live: how old they are, or that there are none. */
 function LastKnown(props: { live: boolean; never: boolean; ts: number | null | undefined }) {
   if (props.live) return null
-  return html`<p class="muted small" data-last-known=${props.ts ?? ''}>${props.never ? 'No readings: the robot has never connected.'
-    : props.ts ? `Last known values, from ${ago(props.ts)}; not live.` : 'No readings received.'}</p>`
+  return html`<p class="muted small" data-last-known=${props.ts ?? ''}>${
+    props.never ? 'No readings: the robot has never connected.' : props.ts ? `Last known values, from ${ago(props.ts)}; not live.` : 'No readings received.'
+  }</p>`
 }
 
 export function OverviewPage() {
   const rs = useRobotSession()
   const robot = useLive(rs.robot, 4, undefined, { ageing: true })
-  useEffect(() => { void rs.seedChartHistory('battery', BATTERY_SPAN_MS) }, [rs])
+  useEffect(() => {
+    void rs.seedChartHistory('battery', BATTERY_SPAN_MS)
+  }, [rs])
   const link = useRobotLink(rs)
   const infoValue = useObservable(rs.info)
   const info = infoValue && infoValue !== 'missing' ? infoValue : null
@@ -84,7 +95,10 @@ export function OverviewPage() {
   const servos = robot.servos
   const stale = servos.filter((s) => robot.isStale(s, now))
   const problems = servos.map((s) => ({ s, h: servoHealth(s, robot.isStale(s, now), !live) })).filter((x) => x.h.tone === 'bad' || x.h.tone === 'warn')
-  const hottest = servos.reduce<(typeof servos)[number] | null>((a, s) => (s.temperature_c !== null && (a === null || s.temperature_c > (a.temperature_c ?? -Infinity)) ? s : a), null)
+  const hottest = servos.reduce<(typeof servos)[number] | null>(
+    (a, s) => (s.temperature_c !== null && (a === null || s.temperature_c > (a.temperature_c ?? -Infinity)) ? s : a),
+    null,
+  )
   const lastServoTs = servos.reduce<number | null>((a, s) => (s.ts !== null && (a === null || s.ts > a) ? s.ts : a), null)
   const perf = robot.performance?.values
   const throttle = throttleSummary(perf?.throttled !== undefined ? decodeThrottled(perf.throttled) : null)
@@ -93,13 +107,19 @@ export function OverviewPage() {
 
   const hubStatus = info ? statusView(info.status, info.revoked) : null
   const lastSeen = link.lastSeen
-  const state = never ? { text: 'Never connected', tone: 'muted' as const }
-    : link.state === 'revoked' ? { text: 'Revoked', tone: 'muted' as const }
-    : link.state === 'offline' ? { text: 'Offline', tone: 'bad' as const }
-    : robot.estopped ? { text: 'Emergency-stopped', tone: 'bad' as const }
-    : !live ? { text: 'No live connection', tone: 'warn' as const }
-    : fallen ? { text: 'Fallen', tone: 'bad' as const }
-    : { text: 'Running', tone: 'ok' as const }
+  const state = never
+    ? { text: 'Never connected', tone: 'muted' as const }
+    : link.state === 'revoked'
+      ? { text: 'Revoked', tone: 'muted' as const }
+      : link.state === 'offline'
+        ? { text: 'Offline', tone: 'bad' as const }
+        : robot.estopped
+          ? { text: 'Emergency-stopped', tone: 'bad' as const }
+          : !live
+            ? { text: 'No live connection', tone: 'warn' as const }
+            : fallen
+              ? { text: 'Fallen', tone: 'bad' as const }
+              : { text: 'Running', tone: 'ok' as const }
   const known = (tone: Tone): Tone => (live ? tone : 'muted')
 
   return html`<div class="grid-cards">
@@ -108,13 +128,16 @@ export function OverviewPage() {
       <div class="readings">
         <${Reading} label="Robot" value=${rs.robotId ?? (robot.robotId || '\u2014')} />
         <${Reading} label="Profile" value=${(info?.profile ?? robot.profile) || '\u2014'} />
-        ${rs.fleet ? html`
+        ${
+          rs.fleet
+            ? html`
           <${Reading} label="Hub status" value=${hubStatus?.label ?? '\u2014'} tone=${hubStatus?.tone ?? 'muted'} hint=${info?.status_source ?? undefined} data-hub-status=${info?.status ?? ''} />
           <${Reading} label="Last seen" value=${ago(lastSeen)} data-last-seen=${lastSeen ?? ''} />
           ${info?.name ? html`<${Reading} label="Name" value=${info.name} />` : null}`
-        : html`
+            : html`
           <${Reading} label="Service health" value=${h ? (h.status === 'ok' ? 'OK' : `Failing: ${h.failing.join(', ')}`) : '\u2014'} tone=${h ? (h.status === 'ok' ? 'ok' : 'bad') : 'muted'} />
-          <${Reading} label="Edge uptime" value=${stats.state === 'ok' ? duration(stats.data.uptime_s) : '\u2014'} />`}
+          <${Reading} label="Edge uptime" value=${stats.state === 'ok' ? duration(stats.data.uptime_s) : '\u2014'} />`
+        }
       </div>
     <//>
     <${RobotDetailsCard} rs=${rs} />
@@ -141,9 +164,13 @@ export function OverviewPage() {
         <${Reading} label="Hottest" value=${hottest ? `${num(hottest.temperature_c, 0, '\u00b0C')} (#${hottest.id})` : '\u2014'} tone=${known(undefined)} />
         <${Reading} label="Torque off" value=${String(servos.filter((s) => s.torque === false).length)} tone=${known(undefined)} />
       </div>
-      ${!live ? html`<${LastKnown} live=${live} never=${never} ts=${lastServoTs} />`
-        : problems.length ? html`<ul class="issue-list">${problems.slice(0, 5).map(({ s, h: hv }) => html`<li key=${s.id} class=${`tone-${hv.tone}`}>#${s.id} ${jointName(s.name)}: ${hv.label}</li>`)}</ul>`
-        : html`<p class="muted small">All servos report normal readings.</p>`}
+      ${
+        !live
+          ? html`<${LastKnown} live=${live} never=${never} ts=${lastServoTs} />`
+          : problems.length
+            ? html`<ul class="issue-list">${problems.slice(0, 5).map(({ s, h: hv }) => html`<li key=${s.id} class=${`tone-${hv.tone}`}>#${s.id} ${jointName(s.name)}: ${hv.label}</li>`)}</ul>`
+            : html`<p class="muted small">All servos report normal readings.</p>`
+      }
     <//>
     <${Card} title="Raspberry Pi" data-card="pi" data-live=${String(live)} actions=${html`<${Link} href=${rs.link('/monitoring')}>Monitoring<//>`}>
       <${Meter} label="CPU" percent=${perf?.cpu_percent} stale=${!live} />

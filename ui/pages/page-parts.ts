@@ -25,7 +25,9 @@ export function Status(props: { res: Resource<unknown>; what: string; reload: ()
 /** Reloads when a counter (live events of a kind) moves. */
 export function useReloadOn(counter: number, reload: () => void) {
   const [first] = useState(counter)
-  useEffect(() => { if (counter !== first) reload() }, [counter])
+  useEffect(() => {
+    if (counter !== first) reload()
+  }, [counter])
 }
 
 /** A filter kept in the page's query string, so a filtered view can be shared and survives a reload. */
@@ -60,7 +62,10 @@ async function download(path: string) {
 export function DownloadLink(props: { path: string; children: ComponentChildren; [k: string]: unknown }) {
   const { path, children, ...rest } = props
   return html`<a ...${rest} class="btn btn-small" href=${API_BASE + path}
-    onClick=${(e: Event) => { e.preventDefault(); download(path).catch((err: Error) => toast('error', 'Download failed', err.message)) }}>${children}</a>`
+    onClick=${(e: Event) => {
+      e.preventDefault()
+      download(path).catch((err: Error) => toast('error', 'Download failed', err.message))
+    }}>${children}</a>`
 }
 
 /** Runs an API call; a failure becomes an error toast naming what was attempted. */

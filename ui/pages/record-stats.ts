@@ -31,7 +31,10 @@ export function AlertCounts(props: { stats: AlertStats }) {
     <${Reading} label="Critical" value=${String(s.by_severity.critical)} tone=${s.by_severity.critical ? 'bad' : undefined} />
     <${Reading} label="Warning" value=${String(s.by_severity.warning)} />
     <${Reading} label="Info" value=${String(s.by_severity.info)} />
-    <${Reading} label="All time" value=${String(s.total)} hint=${Object.entries(s.by_type).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t}: ${n}`).join(', ')} />
+    <${Reading} label="All time" value=${String(s.total)} hint=${Object.entries(s.by_type)
+      .sort((a, b) => b[1] - a[1])
+      .map(([t, n]) => `${t}: ${n}`)
+      .join(', ')} />
   </div>`
 }
 
@@ -39,6 +42,8 @@ export function AlertCounts(props: { stats: AlertStats }) {
 export function LogCounts(props: { stats: LogStats }) {
   const s = props.stats
   const order = ['critical', 'error', 'warn', 'info', 'debug']
-  const parts = Object.entries(s.by_level).sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0])).map(([l, n]) => `${n.toLocaleString()} ${l}`)
+  const parts = Object.entries(s.by_level)
+    .sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))
+    .map(([l, n]) => `${n.toLocaleString()} ${l}`)
   return html`<p class="muted small" data-log-stats=${s.total}>By level: ${parts.length ? parts.join(', ') : 'none'}.</p>`
 }

@@ -15,7 +15,14 @@ const LIMIT = 200
 const REFRESH_MS = 15_000
 
 const JOB_STATUSES = ['started', 'in_progress', 'completed', 'cancelled', 'failed'] as const
-const JOB_TONE: Record<JobRow['status'], string> = { queued: 'muted', started: 'muted', in_progress: 'warn', completed: 'ok', cancelled: 'muted', failed: 'bad' }
+const JOB_TONE: Record<JobRow['status'], string> = {
+  queued: 'muted',
+  started: 'muted',
+  in_progress: 'warn',
+  completed: 'ok',
+  cancelled: 'muted',
+  failed: 'bad',
+}
 
 export function JobsPage() {
   const rs = useRobotSession()
@@ -26,7 +33,10 @@ export function JobsPage() {
   const stats = loaded(statsRes)
   return html`<div class="stack">
     ${stats ? html`<${Card} title="Statistics" data-card="job-stats"><${JobStatsReadings} stats=${stats} /><//>` : null}
-    <form class="filters" onSubmit=${(e: Event) => { e.preventDefault(); reload() }}>
+    <form class="filters" onSubmit=${(e: Event) => {
+      e.preventDefault()
+      reload()
+    }}>
       <label class="field"><span>Status</span>
         <select name="status" value=${status} onChange=${(e: Event) => setStatus((e.target as HTMLSelectElement).value)}>
           <option value="">Any</option>
@@ -35,19 +45,28 @@ export function JobsPage() {
       <div class="filter-actions"><button type="submit" class="btn">Refresh</button></div>
     </form>
     <${Status} res=${res} what="jobs" reload=${reload} />
-    ${rows ? html`<${Card} title=${`Jobs of ${rs.robotId}`} data-card="jobs">
-      ${!rows.length ? html`<p class="muted" data-state="empty">No jobs${status ? ` with status ${status.replace('_', ' ')}` : ''} recorded for this robot.</p>`
-        : html`<${RecordTable} label="Jobs">
+    ${
+      rows
+        ? html`<${Card} title=${`Jobs of ${rs.robotId}`} data-card="jobs">
+      ${
+        !rows.length
+          ? html`<p class="muted" data-state="empty">No jobs${status ? ` with status ${status.replace('_', ' ')}` : ''} recorded for this robot.</p>`
+          : html`<${RecordTable} label="Jobs">
           <thead><tr><th scope="col">Task</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Started</th><th scope="col">Finished</th><th scope="col">Note</th></tr></thead>
-          <tbody>${rows.map((j) => html`<tr key=${j.id} data-job=${j.id}>
+          <tbody>${rows.map(
+            (j) => html`<tr key=${j.id} data-job=${j.id}>
             <td data-label="Task">${j.task_name ?? '\u2014'}</td>
             <td data-label="Status"><span class=${`pill tone-${JOB_TONE[j.status]}`}>${j.status.replace('_', ' ')}</span></td>
             <td data-label="Progress">${j.percent !== null ? num(j.percent, 0, '%') : j.items_total ? `${j.items_done ?? 0} / ${j.items_total}` : '\u2014'}</td>
             <td data-label="Started">${dateTime(j.started_at)}</td><td data-label="Finished">${j.finished_at !== null ? dateTime(j.finished_at) : '\u2014'}</td><td data-label="Note">${j.reason ?? ''}</td>
-          </tr>`)}</tbody>
-        <//>`}
+          </tr>`,
+          )}</tbody>
+        <//>`
+      }
       ${rows.length >= LIMIT ? html`<p class="muted small">The newest ${LIMIT} are shown.</p>` : null}
-    <//>` : null}
+    <//>`
+        : null
+    }
   </div>`
 }
 
@@ -69,7 +88,11 @@ export function LogsPage() {
   const data = loaded(res)
   const stats = loaded(statsRes)
   return html`<div class="stack">
-    <form class="filters" role="search" onSubmit=${(e: Event) => { e.preventDefault(); if (draft.trim() === q) reload(); else setQ(draft.trim()) }}>
+    <form class="filters" role="search" onSubmit=${(e: Event) => {
+      e.preventDefault()
+      if (draft.trim() === q) reload()
+      else setQ(draft.trim())
+    }}>
       <label class="field"><span>Level</span>
         <select name="level" value=${level} onChange=${(e: Event) => setLevel((e.target as HTMLSelectElement).value)}>
           <option value="">Any</option>
@@ -83,17 +106,26 @@ export function LogsPage() {
       </div>
     </form>
     <${Status} res=${res} what="logs" reload=${reload} />
-    ${data ? html`<${Card} title=${`Logs of ${rs.robotId}`} data-card="logs">
+    ${
+      data
+        ? html`<${Card} title=${`Logs of ${rs.robotId}`} data-card="logs">
       <p class="muted small" data-total=${data.total}>${data.total.toLocaleString()} matching ${data.total === 1 ? 'entry' : 'entries'}${data.total > data.logs.length ? `; the newest ${data.logs.length} are shown` : ''}.</p>
       ${stats ? html`<${LogCounts} stats=${stats} />` : null}
-      ${!data.logs.length ? html`<p class="muted" data-state="empty">No log entries match.</p>`
-        : html`<${RecordTable} label="Logs" class="table-logs">
+      ${
+        !data.logs.length
+          ? html`<p class="muted" data-state="empty">No log entries match.</p>`
+          : html`<${RecordTable} label="Logs" class="table-logs">
           <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col">Category</th><th scope="col">Message</th></tr></thead>
-          <tbody>${data.logs.map((l) => html`<tr key=${l.id}>
+          <tbody>${data.logs.map(
+            (l) => html`<tr key=${l.id}>
             <td data-label="Time" class="nowrap">${dateTime(l.ts, { seconds: true })}</td><td data-label="Level"><span class=${`pill tone-${LEVEL_TONE[l.level]}`}>${l.level}</span></td>
             <td data-label="Category">${l.category}</td><td data-label="Message" class="log-message">${l.message}</td>
-          </tr>`)}</tbody>
-        <//>`}
-    <//>` : null}
+          </tr>`,
+          )}</tbody>
+        <//>`
+      }
+    <//>`
+        : null
+    }
   </div>`
 }

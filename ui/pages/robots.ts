@@ -34,16 +34,27 @@ const robotPath = (id: string, page = '') => `/robots/${encodeURIComponent(id)}$
 /** A robot's sync in one line: up to date, catching up (and how long), behind, never synced. */
 function SyncReading(props: { sync: RobotSyncStatus | undefined }) {
   const s = props.sync
-  if (!s || !s.synced) return html`<${Reading} label="Sync" value="no history yet" tone="muted" hint="The robot has not sent a sync batch to this hub" data-sync="never" />`
-  if (s.dropped.total) return html`<${Reading} label="Sync" value=${`${s.dropped.total.toLocaleString()} samples lost`} tone="bad" hint=${s.dropped.reason ?? undefined} data-sync="dropped" />`
-  if (s.catching_up && s.progress) return html`<${Reading} label="Sync" value=${catchUpText(s.progress.records_left, s.rate_per_s)} tone="warn" data-sync="catching-up" />`
+  if (!s || !s.synced)
+    return html`<${Reading} label="Sync" value="no history yet" tone="muted" hint="The robot has not sent a sync batch to this hub" data-sync="never" />`
+  if (s.dropped.total)
+    return html`<${Reading} label="Sync" value=${`${s.dropped.total.toLocaleString()} samples lost`} tone="bad" hint=${s.dropped.reason ?? undefined} data-sync="dropped" />`
+  if (s.catching_up && s.progress)
+    return html`<${Reading} label="Sync" value=${catchUpText(s.progress.records_left, s.rate_per_s)} tone="warn" data-sync="catching-up" />`
   const lag = s.lag_ms ?? 0
   return html`<${Reading} label="Sync" value=${lag > 10_000 ? `${duration(Math.round(lag / 1000))} behind` : 'up to date'} tone=${lag > 60_000 ? 'warn' : 'ok'}
     hint=${`Last batch ${ago(s.last_batch_at)}`} data-sync=${lag > 10_000 ? 'behind' : 'synced'} data-sync-lag=${lag} />`
 }
 
 /** A button that asks once more before doing something hard to undo. */
-function ConfirmButton(props: { label: string; confirm: string; action: string; danger?: boolean; disabled?: boolean; onConfirm: () => Promise<void>; describe: string }) {
+function ConfirmButton(props: {
+  label: string
+  confirm: string
+  action: string
+  danger?: boolean
+  disabled?: boolean
+  onConfirm: () => Promise<void>
+  describe: string
+}) {
   const [asking, setAsking] = useState(false)
   const [busy, setBusy] = useState(false)
   useEffect(() => {
@@ -57,7 +68,12 @@ function ConfirmButton(props: { label: string; confirm: string; action: string; 
   }
   const go = async () => {
     setBusy(true)
-    try { await props.onConfirm() } finally { setBusy(false); setAsking(false) }
+    try {
+      await props.onConfirm()
+    } finally {
+      setBusy(false)
+      setAsking(false)
+    }
   }
   return html`<span class="inline-form confirm-row">
     <button type="button" class=${`btn btn-small ${props.danger ? 'btn-danger' : 'btn-primary'}`} data-action=${`${props.action}-confirm`} disabled=${busy} onClick=${go}>${props.confirm}</button>
@@ -81,7 +97,9 @@ function CredentialPanel(props: { cred: IssuedCredential; onDone: () => void }) 
     } catch {
       // No clipboard (plain http on another host): select it for the user to copy.
       const sel = getSelection()
-      if (sel && tokenRef.current) { sel.selectAllChildren(tokenRef.current) }
+      if (sel && tokenRef.current) {
+        sel.selectAllChildren(tokenRef.current)
+      }
       toast('info', 'Token selected', 'Copy it with Ctrl+C (or long-press on a phone).')
     }
   }
@@ -107,7 +125,7 @@ function RobotCard(props: { robot: FleetRobot; fleet: FleetSession; role: Role; 
   const seen = fleet.lastSeen(r)
   const battery = fleet.battery.get(r.robot_id)
   const alerts = fleet.alertCounts()
-  const open = alerts ? alerts.byRobot.get(r.robot_id) ?? 0 : undefined
+  const open = alerts ? (alerts.byRobot.get(r.robot_id) ?? 0) : undefined
   const capped = alerts?.capped
   const admin = props.role === 'admin'
   const id = r.robot_id
@@ -138,7 +156,8 @@ function RobotCard(props: { robot: FleetRobot; fleet: FleetSession; role: Role; 
   // A robot that is not online shows its last known battery, greyed: it may have changed since;
   // and takes no command, since none can reach it (the hub never queues one for later).
   const current = status === 'online' || status === 'emergency_stopped'
-  const unreachable = status === 'unknown' && seen === null ? `${id} has never connected: commands cannot reach it.` : `${id} is offline: commands cannot reach it.`
+  const unreachable =
+    status === 'unknown' && seen === null ? `${id} has never connected: commands cannot reach it.` : `${id} is offline: commands cannot reach it.`
   return html`<article class=${`robot-card tone-edge-${view.tone}`} data-robot-id=${id} data-status=${r.revoked ? 'revoked' : status} aria-label=${`Robot ${robotLabel(r)}: ${view.label}`}>
     <header class="robot-head">
       <${Link} href=${robotPath(id)} class="robot-link"><strong>${r.name || id}</strong>${r.name && r.name !== id ? html`<span class="robot-sub">${id}</span>` : null}<//>
@@ -157,24 +176,36 @@ function RobotCard(props: { robot: FleetRobot; fleet: FleetSession; role: Role; 
     <div class="robot-actions">
       <${Link} href=${robotPath(id)} class="btn btn-small" aria-label=${`Open ${id}`}>Open<//>
       <${Link} href=${robotPath(id, '/servos')} class="btn btn-small btn-ghost" aria-label=${`Servos of ${id}`}>Servos<//>
-      ${canCommand(props.role) && !r.revoked ? html`<button type="button" class="estop estop-small" data-action="estop" data-robot-id=${id}
+      ${
+        canCommand(props.role) && !r.revoked
+          ? html`<button type="button" class="estop estop-small" data-action="estop" data-robot-id=${id}
         aria-label=${`Emergency stop ${id}: halt all its servos now`} title=${current ? `Emergency stop ${id}` : unreachable} onClick=${estop}
         disabled=${!current} aria-describedby=${current ? undefined : `unreachable-${id}`}>
-        <span class="estop-icon" aria-hidden="true"></span><span class="estop-text">Stop</span></button>` : null}
+        <span class="estop-icon" aria-hidden="true"></span><span class="estop-text">Stop</span></button>`
+          : null
+      }
     </div>
     ${canCommand(props.role) && !r.revoked && !current ? html`<p class="muted small" id=${`unreachable-${id}`} data-unreachable>${unreachable}</p>` : null}
-    ${admin ? html`<details class="robot-manage">
+    ${
+      admin
+        ? html`<details class="robot-manage">
       <summary>Manage ${id}</summary>
       <p class="muted small">Broker account <code>${r.credential_username}</code>${r.revoked ? ', revoked: the robot cannot connect until a new credential is issued' : ''}.</p>
       <div class="inline-form">
         <${ConfirmButton} label=${r.revoked ? 'Issue a new credential' : 'Rotate credential'} confirm=${r.revoked ? 'Issue it' : 'Rotate: the old token stops working'} action="rotate"
           describe=${`Rotate the credential of ${id}`} onConfirm=${rotate} />
-        ${r.revoked ? null : html`<${ConfirmButton} label="Revoke" confirm=${`Revoke: ${id} is cut off`} action="revoke" danger
-          describe=${`Revoke the credential of ${id}`} onConfirm=${run(`Credential of ${id} revoked`, () => api(`${robotPath(id)}/credential/revoke`, { method: 'POST' }))} />`}
+        ${
+          r.revoked
+            ? null
+            : html`<${ConfirmButton} label="Revoke" confirm=${`Revoke: ${id} is cut off`} action="revoke" danger
+          describe=${`Revoke the credential of ${id}`} onConfirm=${run(`Credential of ${id} revoked`, () => api(`${robotPath(id)}/credential/revoke`, { method: 'POST' }))} />`
+        }
         <${ConfirmButton} label="Delete" confirm=${`Delete ${id} and its records`} action="delete" danger
           describe=${`Delete robot ${id}`} onConfirm=${run(`Robot ${id} deleted`, () => api(robotPath(id), { method: 'DELETE' }))} />
       </div>
-    </details>` : null}
+    </details>`
+        : null
+    }
   </article>`
 }
 
@@ -221,8 +252,11 @@ function Summary(props: { robots: FleetRobot[]; fleet: FleetSession }) {
     else counts[props.fleet.statusOf(r)]++
   }
   const parts = [
-    [counts.online, 'online', 'ok'], [counts.emergency_stopped, 'stopped', 'bad'], [counts.offline, 'offline', 'bad'],
-    [counts.unknown, 'not connected yet', 'muted'], [counts.revoked, 'revoked', 'muted'],
+    [counts.online, 'online', 'ok'],
+    [counts.emergency_stopped, 'stopped', 'bad'],
+    [counts.offline, 'offline', 'bad'],
+    [counts.unknown, 'not connected yet', 'muted'],
+    [counts.revoked, 'revoked', 'muted'],
   ] as const
   return html`<p class="fleet-summary" data-summary>
     <strong>${props.robots.length} robot${props.robots.length === 1 ? '' : 's'}</strong>
@@ -246,14 +280,22 @@ export function RobotsPage() {
   const robots = list.state === 'loading' ? undefined : list.data
   return html`<div class="stack page-robots">
     ${cred ? html`<${CredentialPanel} cred=${cred} onDone=${() => setCred(null)} />` : null}
-    ${list.state === 'error' ? html`<p class="form-error" role="alert">Could not load the robots: ${list.message}
-      <button type="button" class="btn btn-small" onClick=${() => void fleet.refresh()}>Try again</button></p>` : null}
-    ${!robots ? html`<p class="muted" role="status">Loading robots\u2026</p>`
-      : !robots.length ? html`<div class="not-available" data-state="empty"><strong>No robots are registered on this hub yet.</strong>
+    ${
+      list.state === 'error'
+        ? html`<p class="form-error" role="alert">Could not load the robots: ${list.message}
+      <button type="button" class="btn btn-small" onClick=${() => void fleet.refresh()}>Try again</button></p>`
+        : null
+    }
+    ${
+      !robots
+        ? html`<p class="muted" role="status">Loading robots\u2026</p>`
+        : !robots.length
+          ? html`<div class="not-available" data-state="empty"><strong>No robots are registered on this hub yet.</strong>
           <p class="muted">${role === 'admin' ? 'Register one below: the hub issues it a credential for the broker.' : 'An admin registers robots; they appear here with their state.'}</p></div>`
-      : html`<${Summary} robots=${robots} fleet=${fleet} />
+          : html`<${Summary} robots=${robots} fleet=${fleet} />
         <div class="robot-grid">${robots.map((r) => html`<${RobotCard} key=${r.robot_id} robot=${r} fleet=${fleet} role=${role} onCredential=${setCred} />`)}</div>
-        <${FleetJobStats} />`}
+        <${FleetJobStats} />`
+    }
     ${role === 'admin' ? html`<${RegisterRobot} onIssued=${setCred} />` : null}
     <${GrafanaPanels} dashboard="fleet" title="The fleet in Grafana" />
   </div>`

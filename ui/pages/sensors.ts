@@ -17,7 +17,9 @@ export function SensorsPage() {
   const rs = useRobotSession()
   const robot = useLive(rs.robot, 30, ['imu', 'battery', 'sensors', 'state'])
   const live = useRobotLink(rs).live
-  useEffect(() => { void rs.seedChartHistory('battery', BATTERY_SPAN_MS) }, [rs])
+  useEffect(() => {
+    void rs.seedChartHistory('battery', BATTERY_SPAN_MS)
+  }, [rs])
   const imu = robot.imu
   const posture = classifyPosture(imu?.smoothed ?? null)
   const fallen = isFallen(posture)
@@ -44,12 +46,16 @@ export function SensorsPage() {
       </div>
     <//>
     <${Card} title="IMU readings" data-card="imu">
-      ${imu ? html`<div class="readings">
+      ${
+        imu
+          ? html`<div class="readings">
         ${AXES.map((a, i) => html`<${Reading} key=${`a${a}`} label=${`Accel ${a}`} value=${signed(imu.accel[i], 2, 'm/s\u00b2')} />`)}
         ${AXES.map((a, i) => html`<${Reading} key=${`g${a}`} label=${`Gyro ${a}`} value=${signed(imu.gyro[i], 2, '\u00b0/s')} />`)}
         <${Reading} label="IMU temperature" value=${num(imu.temp_c, 1, '\u00b0C')} />
         <${Reading} label="Last reading" value=${time(imu.ts)} />
-      </div>` : html`<p class="muted">No IMU reading. This robot may have no IMU, or it has not answered yet.</p>`}
+      </div>`
+          : html`<p class="muted">No IMU reading. This robot may have no IMU, or it has not answered yet.</p>`
+      }
     <//>
     <${Card} title="Battery" data-card="battery">
       <div class="readings">
@@ -59,8 +65,11 @@ export function SensorsPage() {
       <${Sparkline} ring=${robot.batteryHistory} label="Battery voltage, last 10 minutes" spanMs=${BATTERY_SPAN_MS} minRange=${0.2} class="spark-wide" />
     <//>
     <${Card} title="Board sensors" data-card="board-sensors">
-      ${sensors.length ? html`<div class="readings">${sensors.map(([name, s]) => html`<${Reading} key=${name} label=${name} value=${num(s.value, 2)} />`)}</div>`
-        : html`<p class="muted">No ultrasonic, light or other board sensor has reported on this robot since this page opened.</p>`}
+      ${
+        sensors.length
+          ? html`<div class="readings">${sensors.map(([name, s]) => html`<${Reading} key=${name} label=${name} value=${num(s.value, 2)} />`)}</div>`
+          : html`<p class="muted">No ultrasonic, light or other board sensor has reported on this robot since this page opened.</p>`
+      }
     <//>
   </div>`
 }

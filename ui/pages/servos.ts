@@ -39,7 +39,9 @@ export function ServosPage() {
   return html`<div class="page-servos">
     <div class="toolbar">
       <${ServoSummary} robot=${robot} offline=${offline} />
-      ${controls ? html`<div class="toolbar-actions">
+      ${
+        controls
+          ? html`<div class="toolbar-actions">
         <label class="inline-field"><span>Move time</span>
           <select value=${durationMs} onChange=${(e: Event) => setDuration(Number((e.target as HTMLSelectElement).value))}>
             ${DURATIONS.map((d) => html`<option key=${d} value=${d}>${d / 1000} s</option>`)}
@@ -47,13 +49,17 @@ export function ServosPage() {
         <button type="button" class="btn btn-small" data-action="stop" disabled=${blocked}
           aria-describedby=${!link.canCommand && link.reason ? LINK_REASON_ID : undefined}
           onClick=${() => rs.commands.send({ type: 'stop' }, 'Stop motion')}>Stop motion</button>
-      </div>` : null}
+      </div>`
+          : null
+      }
     </div>
     ${controls && !rs.fleet ? html`<${ActionLauncher} />` : null}
     ${!robot.seeded ? html`<p class="muted" role="status">Loading servos\u2026</p>` : null}
     <div class="servo-grid">
-      ${robot.servos.map((s) => html`<${ServoCard} key=${s.id} servo=${s} robot=${robot} offline=${offline} controls=${controls}
-        durationMs=${durationMs} commands=${rs.commands} estopped=${blocked} />`)}
+      ${robot.servos.map(
+        (s) => html`<${ServoCard} key=${s.id} servo=${s} robot=${robot} offline=${offline} controls=${controls}
+        durationMs=${durationMs} commands=${rs.commands} estopped=${blocked} />`,
+      )}
     </div>
   </div>`
 }

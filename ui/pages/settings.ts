@@ -33,9 +33,12 @@ function FleetSettings() {
   return html`<div class="grid-cards">
     <${Appearance} />
     <${Card} title="Grafana" data-card="grafana-config">
-      ${g ? html`<div class="readings"><${Reading} label="Grafana" value=${html`<a href=${g.url} target="_blank" rel="noopener noreferrer">${g.url}</a>`} /></div>
+      ${
+        g
+          ? html`<div class="readings"><${Reading} label="Grafana" value=${html`<a href=${g.url} target="_blank" rel="noopener noreferrer">${g.url}</a>`} /></div>
         <p class="muted small">Its panels are embedded on the robots list, each robot's overview and history. Grafana must allow embedding (<code>allow_embedding = true</code>) and this browser must be able to log in to it.</p>`
-        : html`<p class="muted">No Grafana is configured. Set <code>TONYPI_HUB_GRAFANA_URL</code> on the hub to embed its panels here; the hub writes Grafana's provisioning (data sources and dashboards) either way.</p>`}
+          : html`<p class="muted">No Grafana is configured. Set <code>TONYPI_HUB_GRAFANA_URL</code> on the hub to embed its panels here; the hub writes Grafana's provisioning (data sources and dashboards) either way.</p>`
+      }
     <//>
     <${ThresholdsCard} />
     <${Card} title="Robot sync" data-card="sync"><${NotAvailable} what="Sync state">Robots do not sync their history to the hub in this version, so there is no sync lag to show, and the sync rules above have nothing to judge yet.<//><//>
@@ -52,13 +55,16 @@ function EdgeSettings() {
   return html`<div class="grid-cards">
     <${Appearance} />
     <${Card} title="Storage" data-card="storage">
-      ${st ? html`<div class="readings">
+      ${
+        st
+          ? html`<div class="readings">
         <${Reading} label="Database size" value=${bytes(st.store.db_bytes)} />
         <${Reading} label="Disk quota" value=${bytes(st.store.quota_bytes)} />
         <${Reading} label="Dropped for quota" value=${`${st.store.dropped_chunks} chunks`} tone=${st.store.dropped_chunks ? 'warn' : undefined} />
       </div>
       <p class="muted small">Retention and the quota are set in the robot's configuration (TONYPI_RETENTION_RAW_HOURS, TONYPI_DISK_QUOTA_MB) and take effect on restart.</p>`
-        : html`<p class="muted">Loading\u2026</p>`}
+          : html`<p class="muted">Loading\u2026</p>`
+      }
     <//>
     <${ThresholdsCard} />
     <${Card} title="Hub connection" data-card="hub"><${NotAvailable} what="Hub sync">This robot has no hub connection in this version; its data stays on the robot.<//><//>

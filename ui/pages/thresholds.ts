@@ -19,7 +19,10 @@ type Level = 'warning' | 'critical' | 'off'
 
 function draftOf(r: RuleRecord) {
   return {
-    warning: r.warning?.toString() ?? '', critical: r.critical?.toString() ?? '', min_duration_s: String(r.min_duration_s), enabled: r.enabled,
+    warning: r.warning?.toString() ?? '',
+    critical: r.critical?.toString() ?? '',
+    min_duration_s: String(r.min_duration_s),
+    enabled: r.enabled,
     level: (r.critical !== null ? 'critical' : r.warning !== null ? 'warning' : 'off') as Level,
   }
 }
@@ -54,7 +57,10 @@ function RuleRow(props: { rule: RuleRecord; admin: boolean; onSaved: (r: RuleRec
     setSaving(true)
     setError(null)
     try {
-      const saved = await api<RuleRecord>(`/alerts/rules/${encodeURIComponent(r.metric)}`, { method: 'PUT', json: { warning, critical, min_duration_s: min, enabled: draft.enabled } })
+      const saved = await api<RuleRecord>(`/alerts/rules/${encodeURIComponent(r.metric)}`, {
+        method: 'PUT',
+        json: { warning, critical, min_duration_s: min, enabled: draft.enabled },
+      })
       props.onSaved(saved)
       toast('success', `Rule saved: ${r.label}`)
     } catch (err) {
@@ -86,13 +92,19 @@ export function ThresholdsCard() {
   const admin = role === 'admin'
   const [res, reload] = useApi<RuleRecord[]>('/alerts/rules')
   const [rules, setRules] = useState<RuleRecord[] | null>(null)
-  useEffect(() => { if (res.state === 'ok') setRules(res.data) }, [res])
+  useEffect(() => {
+    if (res.state === 'ok') setRules(res.data)
+  }, [res])
   return html`<${Card} title="Alert thresholds" data-card="thresholds" class="card-wide">
     <${Status} res=${res} what="alert rules" reload=${reload} />
-    ${rules ? html`<${RecordTable} label="Alert thresholds" class="table-rules">
+    ${
+      rules
+        ? html`<${RecordTable} label="Alert thresholds" class="table-rules">
       <thead><tr><th scope="col">Rule</th><th scope="col">When</th><th scope="col">Warning</th><th scope="col">Critical</th><th scope="col">For at least (s)</th><th scope="col">Enabled</th>${admin ? html`<th scope="col"><span class="sr-only">Save</span></th>` : null}</tr></thead>
       <tbody>${rules.map((r) => html`<${RuleRow} key=${r.metric} rule=${r} admin=${admin} onSaved=${(s: RuleRecord) => setRules(rules.map((x) => (x.metric === s.metric ? s : x)))} />`)}</tbody>
     <//>
-    <p class="muted small">${FLEET ? "The hub's fleet rules, for every robot (a robot's own values are set through the API, PUT alerts/rules/{metric}?robot_id=). " : ''}${admin ? 'Leave a threshold empty to turn that level off. Changes apply at once and are kept across restarts.' : 'Admins change thresholds.'}</p>` : null}
+    <p class="muted small">${FLEET ? "The hub's fleet rules, for every robot (a robot's own values are set through the API, PUT alerts/rules/{metric}?robot_id=). " : ''}${admin ? 'Leave a threshold empty to turn that level off. Changes apply at once and are kept across restarts.' : 'Admins change thresholds.'}</p>`
+        : null
+    }
   <//>`
 }

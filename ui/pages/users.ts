@@ -27,7 +27,10 @@ function CreateUser(props: { onCreated: () => void }) {
     setBusy(true)
     setError(null)
     try {
-      const u = await api<PublicUser>('/users', { method: 'POST', json: { username: String(f.get('new-username')).trim(), password: String(f.get('new-password')), role: f.get('role'), email: email || null } })
+      const u = await api<PublicUser>('/users', {
+        method: 'POST',
+        json: { username: String(f.get('new-username')).trim(), password: String(f.get('new-password')), role: f.get('role'), email: email || null },
+      })
       toast('success', `User ${u.username} created`, `Role: ${u.role}`)
       form.reset()
       props.onCreated()
@@ -62,7 +65,8 @@ function UserRow(props: { user: PublicUser; self: boolean; onChanged: () => void
       setError((err as ApiError).message)
     }
   }
-  const setActive = (active: boolean) => run(`${user.username} ${active ? 'reactivated' : 'deactivated'}`, () => api(`/users/${user.id}`, { method: 'PUT', json: { is_active: active } }))
+  const setActive = (active: boolean) =>
+    run(`${user.username} ${active ? 'reactivated' : 'deactivated'}`, () => api(`/users/${user.id}`, { method: 'PUT', json: { is_active: active } }))
   const setRole = (role: Role) => run(`${user.username} is now ${role}`, () => api(`/users/${user.id}`, { method: 'PUT', json: { role } }))
   const setPassword = (e: SubmitEvent) => {
     e.preventDefault()
@@ -76,17 +80,21 @@ function UserRow(props: { user: PublicUser; self: boolean; onChanged: () => void
     <td data-label="Email">${user.email ?? '\u2014'}</td>
     <td data-label="Created">${dateTime(user.created_at)}</td>
     <td data-label="" class="row-actions">
-      ${mode === 'password' ? html`<form class="inline-form" onSubmit=${setPassword}>
+      ${
+        mode === 'password'
+          ? html`<form class="inline-form" onSubmit=${setPassword}>
           <input name="reset-password" type="password" minlength="8" required aria-label=${`New password for ${user.username}`} autocomplete="new-password" />
           <button type="submit" class="btn btn-small">Set</button><button type="button" class="btn btn-small btn-ghost" onClick=${() => setMode('view')}>Cancel</button></form>`
-        : mode === 'delete' ? html`<span class="inline-form">Delete ${user.username}?
+          : mode === 'delete'
+            ? html`<span class="inline-form">Delete ${user.username}?
           <button type="button" class="btn btn-small btn-danger" onClick=${() => run(`User ${user.username} deleted`, () => api(`/users/${user.id}`, { method: 'DELETE' }))}>Delete</button>
           <button type="button" class="btn btn-small btn-ghost" onClick=${() => setMode('view')}>Cancel</button></span>`
-        : html`<button type="button" class="btn btn-small btn-ghost" onClick=${() => setMode('password')}>Set password</button>
+            : html`<button type="button" class="btn btn-small btn-ghost" onClick=${() => setMode('password')}>Set password</button>
           <button type="button" class="btn btn-small btn-ghost" data-action=${user.is_active ? 'user-deactivate' : 'user-reactivate'} disabled=${self && user.is_active}
             title=${self ? 'You cannot deactivate yourself' : user.is_active ? 'Keep the account, but it cannot log in and its tokens stop working' : 'Let the account log in again'}
             onClick=${() => setActive(!user.is_active)}>${user.is_active ? 'Deactivate' : 'Reactivate'}</button>
-          <button type="button" class="btn btn-small btn-ghost" disabled=${self} title=${self ? 'You cannot delete yourself' : undefined} onClick=${() => setMode('delete')}>Delete</button>`}
+          <button type="button" class="btn btn-small btn-ghost" disabled=${self} title=${self ? 'You cannot delete yourself' : undefined} onClick=${() => setMode('delete')}>Delete</button>`
+      }
       ${error ? html`<div class="form-error small" role="alert">${error}</div>` : null}
     </td>
   </tr>`
@@ -100,10 +108,14 @@ export function UsersPage() {
     <${Card} title="Users" data-card="users">
       <p class="muted small">${ROLE_HELP}</p>
       ${users.state === 'error' ? html`<p class="form-error" role="alert">${users.error.message}</p>` : null}
-      ${list ? html`<${RecordTable} label="Users">
+      ${
+        list
+          ? html`<${RecordTable} label="Users">
         <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Email</th><th scope="col">Created</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>${list.map((u) => html`<${UserRow} key=${u.id} user=${u} self=${u.id === me?.id} onChanged=${reload} />`)}</tbody>
-      <//>` : html`<p class="muted" role="status">Loading\u2026</p>`}
+      <//>`
+          : html`<p class="muted" role="status">Loading\u2026</p>`
+      }
     <//>
     <${Card} title="Add a user" data-card="add-user"><${CreateUser} onCreated=${reload} /><//>
   </div>`

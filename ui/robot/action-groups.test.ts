@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import { ActionGroups, describeFinished, describeProgress, progressPercent } from './action-groups.ts'
 
-const listing = (playing: { name: string; progress: null | { name: string; frame: number; frames: number; repetition: number; repeat: number } } | null = null) =>
-  ({ dir: '/home/pi/TonyPi/ActionGroups', names: ['wave', 'stand', 'bow'], playing })
+const listing = (
+  playing: { name: string; progress: null | { name: string; frame: number; frames: number; repetition: number; repeat: number } } | null = null,
+) => ({ dir: '/home/pi/TonyPi/ActionGroups', names: ['wave', 'stand', 'bow'], playing })
 
 describe('ActionGroups', () => {
   test('seeds the list (sorted) and what is playing, with or without progress yet', () => {

@@ -61,7 +61,9 @@ export class ActionGroups {
 
   /** Fetches the list and what is playing; calls while one is in flight share it. */
   load(): Promise<void> {
-    this.loading ??= this.fetch().finally(() => { this.loading = null })
+    this.loading ??= this.fetch().finally(() => {
+      this.loading = null
+    })
     return this.loading
   }
 
@@ -86,9 +88,11 @@ export class ActionGroups {
     const list: ActionList = { state: 'ok', dir: r.dir, names, ...(r.error ? { error: r.error } : {}) }
     if (eventsAtRequest !== this.events) return this.update({ list })
     const p = r.playing
-    const playing: ActionPlaying | null = !p ? null : p.progress
-      ? { name: p.name, frame: p.progress.frame, frames: p.progress.frames, repetition: p.progress.repetition, repeat: p.progress.repeat }
-      : { name: p.name, frame: 0, frames: null, repetition: 1, repeat: null }
+    const playing: ActionPlaying | null = !p
+      ? null
+      : p.progress
+        ? { name: p.name, frame: p.progress.frame, frames: p.progress.frames, repetition: p.progress.repetition, repeat: p.progress.repeat }
+        : { name: p.name, frame: 0, frames: null, repetition: 1, repeat: null }
     this.update({ list, playing })
   }
 
@@ -109,8 +113,11 @@ export class ActionGroups {
     } else if (event === 'action.progress') {
       this.update({
         playing: {
-          name, frame: int(data.frame, 0), frames: int(data.frames, 0) || (prev?.frames ?? null),
-          repetition: int(data.repetition, 1), repeat: int(data.repeat, prev?.repeat ?? 1),
+          name,
+          frame: int(data.frame, 0),
+          frames: int(data.frames, 0) || (prev?.frames ?? null),
+          repetition: int(data.repetition, 1),
+          repeat: int(data.repeat, prev?.repeat ?? 1),
         },
       })
     } else if (event === 'action.finished') {
@@ -125,9 +132,7 @@ export class ActionGroups {
 /** "frame 4 / 11, repetition 2 of 3" for a person. */
 export function describeProgress(p: ActionPlaying): string {
   const frame = p.frame === 0 ? 'starting' : `frame ${p.frame}${p.frames ? ` / ${p.frames}` : ''}`
-  const rep = p.repeat === 0 ? `repetition ${p.repetition} (until stopped)`
-    : p.repeat && p.repeat > 1 ? `repetition ${p.repetition} of ${p.repeat}`
-    : ''
+  const rep = p.repeat === 0 ? `repetition ${p.repetition} (until stopped)` : p.repeat && p.repeat > 1 ? `repetition ${p.repetition} of ${p.repeat}` : ''
   return rep ? `${frame}, ${rep}` : frame
 }
 
@@ -142,9 +147,13 @@ export function progressPercent(p: ActionPlaying): number | null {
 export function describeFinished(f: ActionFinished): string {
   const frames = `${f.framesPlayed} frame${f.framesPlayed === 1 ? '' : 's'}`
   switch (f.state) {
-    case 'done': return `${f.name} finished (${frames})`
-    case 'stopped': return `${f.name} stopped after ${frames}`
-    case 'aborted': return `${f.name} aborted after ${frames}${f.reason ? `: ${f.reason}` : ''}`
-    case 'failed': return `${f.name} failed after ${frames}${f.reason ? `: ${f.reason}` : ''}`
+    case 'done':
+      return `${f.name} finished (${frames})`
+    case 'stopped':
+      return `${f.name} stopped after ${frames}`
+    case 'aborted':
+      return `${f.name} aborted after ${frames}${f.reason ? `: ${f.reason}` : ''}`
+    case 'failed':
+      return `${f.name} failed after ${frames}${f.reason ? `: ${f.reason}` : ''}`
   }
 }

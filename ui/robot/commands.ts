@@ -23,7 +23,10 @@ export class CommandClient {
   private finished = new Map<string, CommandOutcome>()
 
   /** `robotId`: on the hub, the robot every command goes to. */
-  constructor(private readonly robot: RobotLive, private readonly robotId: string | null = null) {}
+  constructor(
+    private readonly robot: RobotLive,
+    private readonly robotId: string | null = null,
+  ) {}
 
   /** `what` names the command for a person: "Move servo 3 to 700". */
   async send(cmd: Command, what: string): Promise<CommandOutcome | null> {

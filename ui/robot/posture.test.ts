@@ -5,8 +5,11 @@ import { classifyPosture, tiltFromVertical } from './posture.ts'
 const g = GRAVITY
 const deg = Math.PI / 180
 /** The simulator's IMU model: pitch tips forward (+z), roll sideways (+x). */
-const accel = (pitch: number, roll: number): [number, number, number] =>
-  [g * Math.sin(roll * deg), g * Math.cos(roll * deg) * Math.cos(pitch * deg), g * Math.cos(roll * deg) * Math.sin(pitch * deg)]
+const accel = (pitch: number, roll: number): [number, number, number] => [
+  g * Math.sin(roll * deg),
+  g * Math.cos(roll * deg) * Math.cos(pitch * deg),
+  g * Math.cos(roll * deg) * Math.sin(pitch * deg),
+]
 
 describe('posture', () => {
   test('standing, leaning, fallen in each direction', () => {
@@ -18,7 +21,7 @@ describe('posture', () => {
     expect(classifyPosture(accel(0, 80))).toBe('fallen-side')
   })
 
-  test('fallen before HiWonder\'s own detector fires (80 degrees forward, 70 back)', () => {
+  test("fallen before HiWonder's own detector fires (80 degrees forward, 70 back)", () => {
     expect(classifyPosture(accel(70, 0))).toBe('fallen-front')
     expect(classifyPosture(accel(-66, 0))).toBe('fallen-back')
     expect(tiltFromVertical(accel(45, 0))).toBeCloseTo(45, 5)

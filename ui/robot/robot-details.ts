@@ -41,9 +41,14 @@ function EditDetails(props: { robot: Described; onDone: (saved: boolean) => void
   }
   return html`<form class="form-grid" onSubmit=${submit} aria-label="Edit the robot's details" data-form="robot-details">
     ${error ? html`<p class="form-error" role="alert">${error}</p>` : null}
-    ${FIELDS.map((x) => html`<label class="field" key=${x.key}><span>${x.label}</span>${x.long
-      ? html`<textarea name=${`robot-${x.key}`} maxlength=${x.max} rows="3">${props.robot[x.key] ?? ''}</textarea>`
-      : html`<input name=${`robot-${x.key}`} maxlength=${x.max} value=${props.robot[x.key] ?? ''} autocomplete="off" />`}</label>`)}
+    ${FIELDS.map(
+      (x) =>
+        html`<label class="field" key=${x.key}><span>${x.label}</span>${
+          x.long
+            ? html`<textarea name=${`robot-${x.key}`} maxlength=${x.max} rows="3">${props.robot[x.key] ?? ''}</textarea>`
+            : html`<input name=${`robot-${x.key}`} maxlength=${x.max} value=${props.robot[x.key] ?? ''} autocomplete="off" />`
+        }</label>`,
+    )}
     <div class="form-actions"><button type="submit" class="btn btn-primary" data-action="robot-details-save" disabled=${busy}>Save</button>
       <button type="button" class="btn btn-ghost" onClick=${() => props.onDone(false)}>Cancel</button></div>
   </form>`
@@ -61,8 +66,15 @@ export function RobotDetailsCard(props: { rs: RobotSession }) {
   const any = FIELDS.some((x) => robot[x.key])
   return html`<${Card} title="About this robot" data-card="robot-details"
     actions=${admin && !editing ? html`<button type="button" class="btn btn-small btn-ghost" data-action="robot-details-edit" onClick=${() => setEditing(true)}>Edit</button>` : null}>
-    ${editing ? html`<${EditDetails} robot=${robot} onDone=${(saved: boolean) => { setEditing(false); if (saved) reload() }} />`
-      : any ? html`<div class="readings">${FIELDS.filter((x) => robot[x.key]).map((x) => html`<${Reading} key=${x.key} label=${x.label} value=${robot[x.key]} data-detail=${x.key} />`)}</div>`
-      : html`<p class="muted small" data-state="empty">No name, location or notes yet.${admin ? ' Edit to add them.' : ' An admin can add them.'}</p>`}
+    ${
+      editing
+        ? html`<${EditDetails} robot=${robot} onDone=${(saved: boolean) => {
+            setEditing(false)
+            if (saved) reload()
+          }} />`
+        : any
+          ? html`<div class="readings">${FIELDS.filter((x) => robot[x.key]).map((x) => html`<${Reading} key=${x.key} label=${x.label} value=${robot[x.key]} data-detail=${x.key} />`)}</div>`
+          : html`<p class="muted small" data-state="empty">No name, location or notes yet.${admin ? ' Edit to add them.' : ' An admin can add them.'}</p>`
+    }
   <//>`
 }

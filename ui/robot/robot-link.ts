@@ -26,19 +26,52 @@ export function robotLink(conn: LiveStatus, info: RobotInfo, robotId: string | n
   const lost = conn.state === 'reconnecting' || conn.state === 'closed'
   if (robotId && info && info !== 'missing') {
     const lastSeen = Math.max(info.last_seen ?? 0, heardAt ?? 0) || null
-    if (info.revoked) return { state: 'revoked', live: false, canCommand: false, lastSeen, reason: `${robotId}'s credential is revoked: it cannot connect until an admin issues a new one.` }
+    if (info.revoked)
+      return {
+        state: 'revoked',
+        live: false,
+        canCommand: false,
+        lastSeen,
+        reason: `${robotId}'s credential is revoked: it cannot connect until an admin issues a new one.`,
+      }
     if (info.status === 'unknown' && lastSeen === null) {
-      return { state: 'never', live: false, canCommand: false, lastSeen, reason: `${robotId} has never connected to this hub: there is nothing to show yet, and commands cannot reach it.` }
+      return {
+        state: 'never',
+        live: false,
+        canCommand: false,
+        lastSeen,
+        reason: `${robotId} has never connected to this hub: there is nothing to show yet, and commands cannot reach it.`,
+      }
     }
     if (info.status === 'offline' || info.status === 'unknown') {
-      return { state: 'offline', live: false, canCommand: false, lastSeen, reason: `${robotId} is offline (last seen ${ago(lastSeen, now)}): the values shown are the last it sent, and commands cannot reach it.` }
+      return {
+        state: 'offline',
+        live: false,
+        canCommand: false,
+        lastSeen,
+        reason: `${robotId} is offline (last seen ${ago(lastSeen, now)}): the values shown are the last it sent, and commands cannot reach it.`,
+      }
     }
-    if (lost) return { state: 'lost', live: false, canCommand: true, lastSeen, reason: `The connection to the ${server} is lost: values shown may be out of date.` }
+    if (lost)
+      return { state: 'lost', live: false, canCommand: true, lastSeen, reason: `The connection to the ${server} is lost: values shown may be out of date.` }
     return { state: conn.state === 'open' ? 'live' : 'connecting', live: conn.state === 'open', canCommand: true, lastSeen, reason: null }
   }
-  if (lost) return { state: 'lost', live: false, canCommand: !robotId, lastSeen: null, reason: `The connection to the ${server} is lost: values shown may be out of date.` }
+  if (lost)
+    return {
+      state: 'lost',
+      live: false,
+      canCommand: !robotId,
+      lastSeen: null,
+      reason: `The connection to the ${server} is lost: values shown may be out of date.`,
+    }
   // Hub: until it says the robot is there, a command is not offered.
-  return { state: conn.state === 'open' && !robotId ? 'live' : 'connecting', live: conn.state === 'open' && !robotId, canCommand: !robotId, lastSeen: null, reason: null }
+  return {
+    state: conn.state === 'open' && !robotId ? 'live' : 'connecting',
+    live: conn.state === 'open' && !robotId,
+    canCommand: !robotId,
+    lastSeen: null,
+    reason: null,
+  }
 }
 
 /** The link of this page's robot, redrawn when the connection or what the hub knows changes. */

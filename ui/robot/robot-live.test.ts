@@ -9,7 +9,13 @@ beforeAll(() => {
 
 function status(over: Partial<RobotStatus> = {}): RobotStatus {
   return {
-    robot_id: 'r1', profile: 'sim', ts: 1000, estopped: false, imu: null, battery: null, buses: [],
+    robot_id: 'r1',
+    profile: 'sim',
+    ts: 1000,
+    estopped: false,
+    imu: null,
+    battery: null,
+    buses: [],
     servos: [
       { id: 2, name: 'left_ankle_pitch', position: 390, angle_deg: -26.4, temperature_c: 30, voltage_v: 8.2, torque: true, stale: false, ts: 1000 },
       { id: 1, name: 'left_ankle_roll', position: null, angle_deg: null, temperature_c: null, voltage_v: null, torque: null, stale: true, ts: null },

@@ -89,8 +89,17 @@ export class RobotLive {
     for (const s of status.servos) {
       const cur = this.byId.get(s.id)
       const servo: ServoLive = cur ?? {
-        id: s.id, name: s.name, position: null, temperature_c: null, voltage_v: null, torque: null,
-        ts: null, seenAt: -Infinity, history: new Ring(SERVO_HISTORY), target: null, version: 0,
+        id: s.id,
+        name: s.name,
+        position: null,
+        temperature_c: null,
+        voltage_v: null,
+        torque: null,
+        ts: null,
+        seenAt: -Infinity,
+        history: new Ring(SERVO_HISTORY),
+        target: null,
+        version: 0,
       }
       servo.name = s.name
       servo.position = s.position
@@ -107,7 +116,15 @@ export class RobotLive {
     const rosterChanged = roster(this.servos) !== roster(next.sort((a, b) => a.id - b.id))
     this.servos = next
     this.byId = new Map(next.map((s) => [s.id, s]))
-    if (status.imu) this.applyImu(status.imu.ts, { ax: status.imu.accel[0], ay: status.imu.accel[1], az: status.imu.accel[2], gx: status.imu.gyro[0], gy: status.imu.gyro[1], gz: status.imu.gyro[2] })
+    if (status.imu)
+      this.applyImu(status.imu.ts, {
+        ax: status.imu.accel[0],
+        ay: status.imu.accel[1],
+        az: status.imu.accel[2],
+        gx: status.imu.gyro[0],
+        gy: status.imu.gyro[1],
+        gz: status.imu.gyro[2],
+      })
     if (status.battery) this.battery = status.battery
     this.seeded = true
     this.changed('servos', 'imu', 'battery', 'state', ...(rosterChanged ? ['roster' as const] : []))
@@ -157,15 +174,21 @@ export class RobotLive {
     for (const s of samples) {
       this.versions[s.stream]++
       switch (s.stream) {
-        case 'servos': this.applyServo(s, now); break
-        case 'imu': this.applyImu(s.ts, s.values); break
+        case 'servos':
+          this.applyServo(s, now)
+          break
+        case 'imu':
+          this.applyImu(s.ts, s.values)
+          break
         case 'battery':
           if (s.values.voltage_v !== undefined) {
             this.battery = { ts: s.ts, voltage_v: s.values.voltage_v, percent: s.values.percent ?? NaN }
             this.batteryHistory.push(s.ts, s.values.voltage_v)
           }
           break
-        case 'performance': this.applyPerformance(s); break
+        case 'performance':
+          this.applyPerformance(s)
+          break
         case 'sensors':
           if (s.source !== undefined && s.values.value !== undefined) this.sensors.set(s.source, { ts: s.ts, value: s.values.value })
           break
@@ -224,7 +247,10 @@ export class RobotLive {
     if (event === 'estop') {
       this.estopped = true
       this.estopReason = typeof data.reason === 'string' ? data.reason : null
-      for (const s of this.servos) { s.target = null; s.version++ }
+      for (const s of this.servos) {
+        s.target = null
+        s.version++
+      }
     } else if (event === 'resume') {
       this.estopped = false
       this.estopReason = null
@@ -234,7 +260,11 @@ export class RobotLive {
 
   setTarget(id: number, position: number) {
     const s = this.byId.get(id)
-    if (s) { s.target = position; s.version++; this.changed('servos') }
+    if (s) {
+      s.target = position
+      s.version++
+      this.changed('servos')
+    }
   }
 
   setEstopped(on: boolean, reason: string | null = null) {

@@ -52,7 +52,10 @@ export class RobotSession {
   private readonly baseStaleMs: number
 
   /** `robotId`: on the hub, the robot this session shows; null on the edge (its one robot). */
-  constructor(readonly session: Session, readonly robotId: string | null = null) {
+  constructor(
+    readonly session: Session,
+    readonly robotId: string | null = null,
+  ) {
     this.commands = new CommandClient(this.robot, robotId)
     this.alerts = new OpenAlerts(this.path('/alerts', { resolved: 'false' }))
     this.baseStaleMs = robotId ? FLEET_SERVO_STALE_MS : this.robot.staleMs
@@ -121,7 +124,9 @@ export class RobotSession {
   /** Reloads the robot's state after (re)connecting: an estop or a move may have happened
    * meanwhile. Calls while one is in flight share it (start and the first open coincide). */
   catchUp(): Promise<void> {
-    this.catching ??= this.loadState().finally(() => { this.catching = null })
+    this.catching ??= this.loadState().finally(() => {
+      this.catching = null
+    })
     return this.catching
   }
 
@@ -160,7 +165,9 @@ export class RobotSession {
       const q = { stream, from: String(to - spanMs), to: String(to), resolution: chartResolution(spanMs, widthPx), fields: fields.join(',') }
       p = api<SensorHistory>(this.path('/robot/sensors', q)).then(
         (h) => this.robot.seedHistory(stream, h.points),
-        () => { this.chartSeeds.delete(stream) }, // asked again by the next page that draws it
+        () => {
+          this.chartSeeds.delete(stream)
+        }, // asked again by the next page that draws it
       )
       this.chartSeeds.set(stream, p)
     }
@@ -249,7 +256,13 @@ export class RobotSession {
     if (!Number.isInteger(id)) return
     const q = this.servoEvents
     // A servo that drops out and comes back within the window is reported by its latest word.
-    if (event === 'servo.silent') { q.recovered.delete(id); q.silent.add(id) } else { q.silent.delete(id); q.recovered.add(id) }
+    if (event === 'servo.silent') {
+      q.recovered.delete(id)
+      q.silent.add(id)
+    } else {
+      q.silent.delete(id)
+      q.recovered.add(id)
+    }
     q.timer ??= setTimeout(() => this.flushServoEvents(), SERVO_EVENT_GATHER_MS)
   }
 
@@ -260,7 +273,11 @@ export class RobotSession {
       const s = this.robot.servo(id)
       return s ? `${id} (${jointName(s.name)})` : String(id)
     }
-    const list = (ids: Set<number>) => [...ids].sort((a, b) => a - b).map(name).join(', ')
+    const list = (ids: Set<number>) =>
+      [...ids]
+        .sort((a, b) => a - b)
+        .map(name)
+        .join(', ')
     if (q.silent.size === 1) toast('warn', `Servo ${name([...q.silent][0])} is not answering`, 'It stopped replying on the bus: check its cable.')
     else if (q.silent.size > 1) toast('warn', `${q.silent.size} servos are not answering`, `Servos ${list(q.silent)}. Check the cables and the servo power.`)
     if (q.recovered.size === 1) toast('success', `Servo ${name([...q.recovered][0])} is answering again`)

@@ -13,7 +13,11 @@ export interface ServoHealthView {
 }
 
 /** `offline`: the dashboard has no live link, so it cannot tell whether the servo answers. */
-export function servoHealth(s: { temperature_c: number | null; voltage_v: number | null; torque: boolean | null }, stale: boolean, offline = false): ServoHealthView {
+export function servoHealth(
+  s: { temperature_c: number | null; voltage_v: number | null; torque: boolean | null },
+  stale: boolean,
+  offline = false,
+): ServoHealthView {
   if (offline) return { label: 'No live data', tone: 'muted' }
   if (stale) return { label: 'Not answering', tone: 'bad' }
   if (s.temperature_c !== null && s.temperature_c >= TEMP_BAD_C) return { label: 'Overheating', tone: 'bad' }

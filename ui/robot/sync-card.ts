@@ -22,7 +22,9 @@ function Dropped(props: { dropped: { total: number; by_stream: Record<string, nu
   const d = props.dropped
   if (!d.total) return null
   return html`<p class="tone-bad small" data-sync-dropped=${d.total} role="note">
-    <strong>${count(d.total)} samples never reached the hub</strong> (${Object.entries(d.by_stream).map(([s, n]) => `${s} ${count(n)}`).join(', ')})${d.reason ? `: ${d.reason}` : ''}.</p>`
+    <strong>${count(d.total)} samples never reached the hub</strong> (${Object.entries(d.by_stream)
+      .map(([s, n]) => `${s} ${count(n)}`)
+      .join(', ')})${d.reason ? `: ${d.reason}` : ''}.</p>`
 }
 
 function StatusLine(props: { text: string; tone: Tone; state: string }) {
@@ -39,9 +41,11 @@ function RobotSide() {
       <div class="readings"><${Reading} label="Stored, not yet sent" value=${`${count(s.backlog)} records`} /></div>
       <${Dropped} dropped=${{ ...s.dropped, reason: null }} />`
   }
-  const state = !s.connected ? { text: 'Not connected to the hub', tone: 'bad' as const, key: 'disconnected' }
-    : s.catching_up ? { text: `Catching up: ${catchUpText(s.backlog, s.rate_per_s)}`, tone: 'warn' as const, key: 'catching-up' }
-    : { text: 'Connected and up to date', tone: 'ok' as const, key: 'synced' }
+  const state = !s.connected
+    ? { text: 'Not connected to the hub', tone: 'bad' as const, key: 'disconnected' }
+    : s.catching_up
+      ? { text: `Catching up: ${catchUpText(s.backlog, s.rate_per_s)}`, tone: 'warn' as const, key: 'catching-up' }
+      : { text: 'Connected and up to date', tone: 'ok' as const, key: 'synced' }
   return html`<${StatusLine} text=${state.text} tone=${state.tone} state=${state.key} />
     ${!s.connected && s.last_error ? html`<p class="muted small" data-sync-error>${s.last_error}${s.last_error_ts ? ` (${ago(s.last_error_ts)})` : ''}</p>` : null}
     <div class="readings">
@@ -64,9 +68,11 @@ function HubSide(props: { robotId: string }) {
     return html`<${StatusLine} text="No history from this robot yet" tone="muted" state="never" />
       <p class="muted small">It has not sent a sync batch: give it this hub's address and its credential (TONYPI_HUB_URL and TONYPI_HUB_TOKEN), or run <code>npm run edge:register</code> on it. What it sends live still shows here.</p>`
   }
-  const state = !s.connected ? { text: 'Not connected: history resumes when it is back', tone: 'muted' as const, key: 'disconnected' }
-    : s.catching_up && s.progress ? { text: `Catching up: ${catchUpText(s.progress.records_left, s.rate_per_s)}`, tone: 'warn' as const, key: 'catching-up' }
-    : { text: 'Up to date', tone: 'ok' as const, key: 'synced' }
+  const state = !s.connected
+    ? { text: 'Not connected: history resumes when it is back', tone: 'muted' as const, key: 'disconnected' }
+    : s.catching_up && s.progress
+      ? { text: `Catching up: ${catchUpText(s.progress.records_left, s.rate_per_s)}`, tone: 'warn' as const, key: 'catching-up' }
+      : { text: 'Up to date', tone: 'ok' as const, key: 'synced' }
   return html`<${StatusLine} text=${state.text} tone=${state.tone} state=${state.key} />
     <div class="readings">
       <${Reading} label="Waiting on the robot" value=${`${count(s.backlog)} records`} tone=${(s.backlog ?? 0) > 1000 ? 'warn' : undefined} data-sync-backlog=${s.backlog ?? ''} />

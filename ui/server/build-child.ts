@@ -22,9 +22,11 @@ if (!result.success) {
   process.exit(1)
 }
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64')
-const outputs = await Promise.all(result.outputs.map(async (o) => {
-  const body = new Uint8Array(await o.arrayBuffer())
-  const encoded = await compressStatic(body)
-  return { path: o.path, kind: o.kind, type: o.type, base64: b64(body), br: b64(encoded.br), gzip: b64(encoded.gzip) }
-}))
+const outputs = await Promise.all(
+  result.outputs.map(async (o) => {
+    const body = new Uint8Array(await o.arrayBuffer())
+    const encoded = await compressStatic(body)
+    return { path: o.path, kind: o.kind, type: o.type, base64: b64(body), br: b64(encoded.br), gzip: b64(encoded.gzip) }
+  }),
+)
 process.stdout.write(JSON.stringify(outputs))

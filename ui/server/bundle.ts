@@ -46,7 +46,14 @@ function themeScript(html: string): string {
   return m[1]
 }
 
-interface ChildOutput { path: string; kind: string; type: string; base64: string; br: string; gzip: string }
+interface ChildOutput {
+  path: string
+  kind: string
+  type: string
+  base64: string
+  br: string
+  gzip: string
+}
 
 /** Bundles in a child process (ui/server/build-child.ts): see there for why. */
 async function bundleInChild(): Promise<ChildOutput[]> {
@@ -65,7 +72,14 @@ export async function buildDashboard(): Promise<DashboardBundle> {
   for (const out of outputs) {
     const name = out.path.replace(/^\.\//, '')
     const path = ASSET_PREFIX + name
-    files.set(path, { path, type: out.type, body: null, encoded: { br: bytes(out.br), gzip: bytes(out.gzip) }, etag: etagOf(bytes(out.base64)), immutable: out.kind !== 'sourcemap' })
+    files.set(path, {
+      path,
+      type: out.type,
+      body: null,
+      encoded: { br: bytes(out.br), gzip: bytes(out.gzip) },
+      etag: etagOf(bytes(out.base64)),
+      immutable: out.kind !== 'sourcemap',
+    })
     if (out.kind === 'entry-point') script = path
     else if (name.endsWith('.css')) style = path
   }

@@ -2,7 +2,8 @@ import { describe, expect, test } from 'bun:test'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { acceptedCoding, compressResponse } from './compression.ts'
 
-const req = (accept?: string, method = 'GET') => new Request('http://robot/api/v1/x', { method, headers: accept === undefined ? {} : { 'accept-encoding': accept } })
+const req = (accept?: string, method = 'GET') =>
+  new Request('http://robot/api/v1/x', { method, headers: accept === undefined ? {} : { 'accept-encoding': accept } })
 const json = (body: unknown, init: ResponseInit = {}) => Response.json(body, init)
 const big = { points: Array.from({ length: 500 }, (_, i) => ({ ts: 1_700_000_000_000 + i * 1000, cpu_percent: 20 + (i % 7), mem_percent: 22.5 })) }
 
@@ -47,7 +48,9 @@ describe('compressResponse', () => {
     expect(await small.json()).toEqual({ ok: true })
     const head = json(big)
     expect(await compressResponse(req('br', 'HEAD'), head)).toBe(head)
-    const encoded = new Response(Bun.gzipSync(new TextEncoder().encode(JSON.stringify(big))), { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } })
+    const encoded = new Response(Bun.gzipSync(new TextEncoder().encode(JSON.stringify(big))), {
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    })
     expect(await compressResponse(req('br'), encoded)).toBe(encoded)
     const pdf = new Response(new Uint8Array(5000), { headers: { 'content-type': 'application/pdf' } })
     expect(await compressResponse(req('br'), pdf)).toBe(pdf)

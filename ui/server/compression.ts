@@ -75,13 +75,17 @@ export async function compressResponse(req: Request, res: Response): Promise<Res
   if (!coding) return new Response(res.body, { status: res.status, statusText: res.statusText, headers })
   const body = new Uint8Array(await res.arrayBuffer())
   if (body.byteLength < MIN_BYTES) return new Response(body, { status: res.status, statusText: res.statusText, headers })
-  const out = coding === 'br'
-    ? await brotliAsync(body, { params: {
-      [constants.BROTLI_PARAM_QUALITY]: BROTLI_DYNAMIC_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength,
-      // A window no larger than the answer: a 20 KB answer needs no 4 MB of encoder memory.
-      [constants.BROTLI_PARAM_LGWIN]: Math.min(constants.BROTLI_MAX_WINDOW_BITS, Math.max(16, Math.ceil(Math.log2(body.byteLength)))),
-    } })
-    : await gzipAsync(body, { level: GZIP_DYNAMIC_LEVEL })
+  const out =
+    coding === 'br'
+      ? await brotliAsync(body, {
+          params: {
+            [constants.BROTLI_PARAM_QUALITY]: BROTLI_DYNAMIC_QUALITY,
+            [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength,
+            // A window no larger than the answer: a 20 KB answer needs no 4 MB of encoder memory.
+            [constants.BROTLI_PARAM_LGWIN]: Math.min(constants.BROTLI_MAX_WINDOW_BITS, Math.max(16, Math.ceil(Math.log2(body.byteLength)))),
+          },
+        })
+      : await gzipAsync(body, { level: GZIP_DYNAMIC_LEVEL })
   headers.set('content-encoding', coding)
   headers.delete('content-length')
   // A validator of the plain body does not name these bytes.

@@ -27,13 +27,19 @@ test('brotli or gzip only when the client accepts it (q=0 refuses), each decodin
 
 test('the inline theme script is allowed by hash, nothing else inline', async () => {
   const csp = (await get('/')).headers.get('content-security-policy')!
-  const script = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'))!
+  const script = csp
+    .split(';')
+    .map((d) => d.trim())
+    .find((d) => d.startsWith('script-src'))!
   expect(script).toMatch(/^script-src 'self' 'sha256-[A-Za-z0-9+/=]+'$/)
 })
 
-test('the hub\'s config travels in index.html (escaped), Grafana may be framed; without a config nothing changes', async () => {
+test("the hub's config travels in index.html (escaped), Grafana may be framed; without a config nothing changes", async () => {
   const { parseUiConfig, uiConfigMeta } = await import('../lib/ui-config.ts')
-  const config = { mode: 'fleet' as const, grafana: { url: 'https://grafana.example/sub?x="<b>&y', robot: { uid: 'u', slug: 's', title: 'T', panels: [{ id: 1, title: 'a "b" <c>' }] } } }
+  const config = {
+    mode: 'fleet' as const,
+    grafana: { url: 'https://grafana.example/sub?x="<b>&y', robot: { uid: 'u', slug: 's', title: 'T', panels: [{ id: 1, title: 'a "b" <c>' }] } },
+  }
   const fleet = dashboardResponder(undefined, { config, frameOrigins: ['https://grafana.example'] })
   const res = (await fleet.serve(new Request('http://hub/robots/r1/servos')))!
   const html = await res.text()
@@ -41,11 +47,15 @@ test('the hub\'s config travels in index.html (escaped), Grafana may be framed; 
   expect(meta).not.toBeNull()
   expect(html).not.toContain('<b>')
   // What the browser's attribute parsing gives back is the config itself.
-  const attr = meta![1].replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+  const attr = meta![1]
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
   expect(parseUiConfig(attr)).toEqual(config)
   expect(res.headers.get('content-security-policy')).toContain("frame-src 'self' https://grafana.example")
   // The edge's page: no config (one robot), no frames beyond its own.
-  const edge = (await get('/'))
+  const edge = await get('/')
   expect(await edge.text()).not.toContain('tonypi-config')
   expect(edge.headers.get('content-security-policy')).not.toContain('frame-src')
   expect(parseUiConfig(null)).toEqual({ mode: 'robot' })

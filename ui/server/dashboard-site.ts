@@ -53,7 +53,7 @@ function respond(req: Request, file: BuiltFile, extra: Record<string, string>): 
   }
   if (req.headers.get('if-none-match') === file.etag) return new Response(null, { status: 304, headers })
   const coding = acceptedCoding(req)
-  const body = coding ? file.encoded[coding] : file.body ?? Bun.gunzipSync(file.encoded.gzip)
+  const body = coding ? file.encoded[coding] : (file.body ?? Bun.gunzipSync(file.encoded.gzip))
   if (coding) headers['content-encoding'] = coding
   headers['content-length'] = String(body.byteLength)
   return new Response(req.method === 'HEAD' ? null : body, { headers })
@@ -61,9 +61,11 @@ function respond(req: Request, file: BuiltFile, extra: Record<string, string>): 
 
 function failed(err: unknown): Response {
   const msg = String((err as Error)?.message ?? err).replace(/[<&]/g, (c) => (c === '<' ? '&lt;' : '&amp;'))
-  return new Response(`<!doctype html><meta charset="utf-8"><title>Dashboard unavailable</title>
+  return new Response(
+    `<!doctype html><meta charset="utf-8"><title>Dashboard unavailable</title>
 <h1>The dashboard could not be built</h1><pre>${msg}</pre><p>The API is still available at <a href="/api/v1/docs">/api/v1/docs</a>.</p>`,
-  { status: 503, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } })
+    { status: 503, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } },
+  )
 }
 
 /** index.html with the config meta tag, built (hashed, compressed) once per responder. */

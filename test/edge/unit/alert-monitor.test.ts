@@ -27,10 +27,23 @@ beforeEach(async () => {
   published = []
   const started = await broker(k)
   b = started.broker
-  const publisher = new BrokerPublisher({ broker: b, bus: k.bus, state: new RobotState(ROBOT_ID, 'sim', TONYPI_SERVOS.map((s) => ({ ...s, min: 0, max: 1000 })), 500), robotId: ROBOT_ID, log: k.log.child('mqtt') })
+  const publisher = new BrokerPublisher({
+    broker: b,
+    bus: k.bus,
+    state: new RobotState(
+      ROBOT_ID,
+      'sim',
+      TONYPI_SERVOS.map((s) => ({ ...s, min: 0, max: 1000 })),
+      500,
+    ),
+    robotId: ROBOT_ID,
+    log: k.log.child('mqtt'),
+  })
   await publisher.start()
   mq = await client(started.port)
-  mq.on('message', (topic, payload) => { if (topic === SYSTEM_ALERTS_TOPIC) published.push(JSON.parse(payload.toString())) })
+  mq.on('message', (topic, payload) => {
+    if (topic === SYSTEM_ALERTS_TOPIC) published.push(JSON.parse(payload.toString()))
+  })
   await mq.subscribeAsync(SYSTEM_ALERTS_TOPIC)
 })
 afterEach(async () => {
@@ -43,7 +56,11 @@ afterEach(async () => {
 function monitor(): AlertMonitor {
   const m = new AlertMonitor({
     store: new AlertStore(k.db, { takeSeq: () => k.store.takeSeq(), robotId: ROBOT_ID, log: k.log.child('alerts') }),
-    bus: k.bus, pack: '2S', servos: TONYPI_SERVOS.map((s) => ({ ...s, min: 0, max: 1000 })), log: k.log.child('alerts'), monotonic: () => mono,
+    bus: k.bus,
+    pack: '2S',
+    servos: TONYPI_SERVOS.map((s) => ({ ...s, min: 0, max: 1000 })),
+    log: k.log.child('alerts'),
+    monotonic: () => mono,
   })
   monitors.push(m)
   m.start()
@@ -68,8 +85,14 @@ describe('AlertMonitor', () => {
     throttled(0)
     // The resolve follows the repeats on the topic: anything they published would come first.
     await onMqtt(a.id, 'resolve')
-    expect(published.map((p) => [p.id, p.change])).toEqual([[a.id, 'open'], [a.id, 'resolve']])
-    expect(busAlerts().map((e) => [e.change, e.level])).toEqual([['open', 'error'], ['resolve', 'info']])
+    expect(published.map((p) => [p.id, p.change])).toEqual([
+      [a.id, 'open'],
+      [a.id, 'resolve'],
+    ])
+    expect(busAlerts().map((e) => [e.change, e.level])).toEqual([
+      ['open', 'error'],
+      ['resolve', 'info'],
+    ])
     expect(m.store.get(a.id)).toMatchObject({ resolved: true })
   })
 
@@ -93,7 +116,12 @@ describe('AlertMonitor', () => {
     expect(m.store.get(open.id)!.resolved).toBe(false)
     servoTemp(3, 60)
     await onMqtt(open.id, 'resolve')
-    expect(published.filter((p) => p.id === open.id).map((p) => `${p.change}:${p.severity}`)).toEqual(['open:warning', 'update:critical', 'update:warning', 'resolve:warning'])
+    expect(published.filter((p) => p.id === open.id).map((p) => `${p.change}:${p.severity}`)).toEqual([
+      'open:warning',
+      'update:critical',
+      'update:warning',
+      'resolve:warning',
+    ])
   })
 
   test('an event-held state (a silent servo) opens on the beat once its duration passes, with no further reading', async () => {
@@ -141,11 +169,17 @@ describe('AlertMonitor', () => {
     k.bus.event('servo.silent', 'warn', { servo_id: 4, message: 'servo 4 is silent' })
     mono = 1100
     await waitFor('servo 4 silent', () => openOf(first).length === 2)
-    const before = openOf(first).map((a) => a.id).sort()
+    const before = openOf(first)
+      .map((a) => a.id)
+      .sort()
     first.stop()
     const second = monitor()
     throttled(0x1)
-    expect(openOf(second).map((a) => a.id).sort()).toEqual(before)
+    expect(
+      openOf(second)
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(before)
     throttled(0)
     // The collector of the new run sends no servo.recovered: servo 4's first answer clears it.
     servoTemp(4, 40)
@@ -155,7 +189,7 @@ describe('AlertMonitor', () => {
 
   test('a failed write is counted and logged, and the next change of that alert starts a fresh row', async () => {
     const m = monitor()
-    k.db.$client.run('CREATE TRIGGER no_alerts BEFORE INSERT ON alerts BEGIN SELECT RAISE(ABORT, \'disk full\'); END')
+    k.db.$client.run("CREATE TRIGGER no_alerts BEFORE INSERT ON alerts BEGIN SELECT RAISE(ABORT, 'disk full'); END")
     throttled(0x1)
     expect(m.counters.failed_writes).toBe(1)
     expect(k.logs.some((l) => l.includes('alert not written') && l.includes('disk full'))).toBe(true)

@@ -51,13 +51,19 @@ const commandEvents = (id: string) => k.events('command').filter((e) => e.id ===
 const dropsOf = (reason: string) => inbound.dropped.get(reason) ?? 0
 
 describe('BrokerInbound', () => {
-  test('an operator\'s command request is submitted under their name; a refusal is answered on MQTT', async () => {
+  test("an operator's command request is submitted under their name; a refusal is answered on MQTT", async () => {
     await op.publishAsync(`tonypi/${ROBOT_ID}/command/request`, JSON.stringify({ id: 'mq-1', command: { type: 'stop' } }))
-    await op.publishAsync(`tonypi/${ROBOT_ID}/command/request`, JSON.stringify({ id: 'mq-2', type: 'servo.move', targets: [{ id: 99, position: 1 }], duration_ms: 0 }))
+    await op.publishAsync(
+      `tonypi/${ROBOT_ID}/command/request`,
+      JSON.stringify({ id: 'mq-2', type: 'servo.move', targets: [{ id: 99, position: 1 }], duration_ms: 0 }),
+    )
     const accepted = await waitFor('mq-1 accepted', () => commandEvents('mq-1')[0])
     expect(accepted).toMatchObject({ state: 'accepted', user: 'oper', origin: 'mqtt', type: 'stop' })
     const refused = await waitFor('the refusal', () => replies.find((x) => x.body.id === 'mq-2'))
-    expect(refused).toEqual({ topic: `tonypi/${ROBOT_ID}/command/response`, body: expect.objectContaining({ state: 'rejected', reason: 'unknown servo id 99' }) })
+    expect(refused).toEqual({
+      topic: `tonypi/${ROBOT_ID}/command/response`,
+      body: expect.objectContaining({ state: 'rejected', reason: 'unknown servo id 99' }),
+    })
     // Each outcome is answered once: the refusal is not sent a second time by anyone else.
     await waitFor('mq-1 answered', () => replies.find((x) => x.body.id === 'mq-1'))
     expect(replies.filter((x) => x.body.id === 'mq-2')).toHaveLength(1)
@@ -89,7 +95,7 @@ describe('BrokerInbound', () => {
     expect(jobs.list({})).toHaveLength(1)
   })
 
-  test('the earlier system\'s telemetry reaches the bus; another robot\'s id is dropped with a reason', async () => {
+  test("the earlier system's telemetry reaches the bus; another robot's id is dropped with a reason", async () => {
     await local.publishAsync(`tonypi/sensors/${ROBOT_ID}`, JSON.stringify({ robot_id: ROBOT_ID, sensor_type: 'light_level', value: 12, unit: '%' }))
     await local.publishAsync('tonypi/battery', JSON.stringify({ robot_id: 'impostor', percentage: 80, voltage: 7.9 }))
     await local.publishAsync(`tonypi/status/${ROBOT_ID}`, JSON.stringify({ robot_id: ROBOT_ID, status: 'online', system_info: { cpu_percent: 5 } }))
@@ -101,7 +107,7 @@ describe('BrokerInbound', () => {
     expect(k.seen.flatMap((m) => (m.kind === 'samples' ? m.samples : [])).filter((s) => s.stream === 'battery')).toEqual([])
   })
 
-  test('the earlier system\'s commands are answered on its response topic; unsupported ones say why', async () => {
+  test("the earlier system's commands are answered on its response topic; unsupported ones say why", async () => {
     await op.publishAsync(`tonypi/commands/${ROBOT_ID}`, JSON.stringify({ type: 'stop', id: 'lg-stop' }))
     await op.publishAsync(`tonypi/commands/${ROBOT_ID}`, JSON.stringify({ type: 'shutdown', id: 'lg-off' }))
     await op.publishAsync(`tonypi/commands/${ROBOT_ID}`, JSON.stringify({ type: 'status_request', id: 'lg-st' }))
@@ -115,7 +121,7 @@ describe('BrokerInbound', () => {
     expect(commandEvents('lg-stop')[0]).toMatchObject({ origin: 'legacy', user: 'oper' })
   })
 
-  test('the edge\'s own publishes are not taken as input', async () => {
+  test("the edge's own publishes are not taken as input", async () => {
     const before = inbound.droppedTotal()
     await b.publish(`tonypi/${ROBOT_ID}/job`, '{not json')
     // A marker from a client after it: once the marker's drop is counted, the edge's would have been.

@@ -15,13 +15,17 @@ import { waitFor } from '../../support/edge-harness.ts'
 const log = createLogger({ level: 'error', sink: () => {} })
 const FAST: CollectorRates = { servoPositionHz: 100, servoHealthHz: 5, imuHz: 100, batteryHz: 20, performanceHz: 1 }
 const running: Collector[] = []
-afterEach(() => { for (const c of running.splice(0)) c.stop() })
+afterEach(() => {
+  for (const c of running.splice(0)) c.stop()
+})
 
 function collect(rates: Partial<CollectorRates> = {}, now?: () => number) {
   const driver = new SimDriver({ seed: 3 })
   const bus = new SampleBus(log)
   const seen: BusMessage[] = []
-  tapBus(bus, (m) => { seen.push(m) })
+  tapBus(bus, (m) => {
+    seen.push(m)
+  })
   const c = new Collector(driver, bus, { ...FAST, ...rates }, { pack: '2S', performance: null, log, now })
   running.push(c)
   c.start()
@@ -72,7 +76,9 @@ describe('Collector', () => {
     await waitFor('servo.silent', () => events('servo.silent').length)
     // Raised during the third sweep without servo 5, before that sweep's samples go out.
     const raisedAt = seen.findIndex((m) => m.kind === 'event' && m.event === 'servo.silent')
-    const lastWith = seen.findLastIndex((m, i) => i < raisedAt && m.kind === 'samples' && m.samples.some((x) => x.source === '5' && x.values.position !== undefined))
+    const lastWith = seen.findLastIndex(
+      (m, i) => i < raisedAt && m.kind === 'samples' && m.samples.some((x) => x.source === '5' && x.values.position !== undefined),
+    )
     const without = seen.slice(lastWith + 1, raisedAt).filter((m) => m.kind === 'samples' && m.samples[0]?.values.position !== undefined)
     expect(without).toHaveLength(2)
     const at = sweeps().length

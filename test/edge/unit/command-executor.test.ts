@@ -8,7 +8,10 @@ import { commands } from '../../../edge/store/schema.ts'
 import { waitFor } from '../../support/edge-harness.ts'
 import { kit, robot, type Kit } from './kit.ts'
 
-const SERVOS = [{ id: 1, name: 'a', min: 100, max: 900 }, { id: 2, name: 'b', min: 0, max: 1000 }]
+const SERVOS = [
+  { id: 1, name: 'a', min: 100, max: 900 },
+  { id: 2, name: 'b', min: 0, max: 1000 },
+]
 let k: Kit
 let r: ReturnType<typeof robot>
 let t: number
@@ -25,7 +28,11 @@ afterEach(async () => {
 const submit = (body: unknown, more: Partial<CommandRequest> = {}) => r.commands.submit({ body, username: 'op', origin: 'api', ...more })
 const row = (id: string) => k.db.select().from(commands).where(eq(commands.id, id)).get()
 const position = (id: number) => r.driver.readPositions([id]).get(id)!
-const outcome = (id: string) => k.events('command').filter((e) => e.id === id).map((e) => e.state)
+const outcome = (id: string) =>
+  k
+    .events('command')
+    .filter((e) => e.id === id)
+    .map((e) => e.state)
 
 describe('CommandExecutor', () => {
   test('bad input is rejected with a reason naming the problem, audited, and reaches no servo', async () => {
@@ -45,11 +52,31 @@ describe('CommandExecutor', () => {
   })
 
   test('a move is clamped to the servo limits, runs on the robot, and is audited from accepted to done', async () => {
-    const out = submit({ type: 'servo.move', targets: [{ id: 1, position: 980 }, { id: 2, position: 980 }], duration_ms: 1000 }, { id: 'mv-1' })
+    const out = submit(
+      {
+        type: 'servo.move',
+        targets: [
+          { id: 1, position: 980 },
+          { id: 2, position: 980 },
+        ],
+        duration_ms: 1000,
+      },
+      { id: 'mv-1' },
+    )
     expect(out).toMatchObject({ id: 'mv-1', state: 'accepted', reason: 'clamped to servo limits: 1->900' })
     await r.commands.idle()
     expect(outcome('mv-1')).toEqual(['accepted', 'done'])
-    expect(row('mv-1')).toMatchObject({ state: 'done', reason: 'clamped to servo limits: 1->900', body: { type: 'servo.move', targets: [{ id: 1, position: 900 }, { id: 2, position: 980 }] } })
+    expect(row('mv-1')).toMatchObject({
+      state: 'done',
+      reason: 'clamped to servo limits: 1->900',
+      body: {
+        type: 'servo.move',
+        targets: [
+          { id: 1, position: 900 },
+          { id: 2, position: 980 },
+        ],
+      },
+    })
     t += 1500
     expect(Math.abs(position(1) - 900)).toBeLessThanOrEqual(5)
     expect(Math.abs(position(2) - 980)).toBeLessThanOrEqual(5)
@@ -93,7 +120,9 @@ describe('CommandExecutor', () => {
     expect(submit({ type: 'action.run', name: 'moonwalk' }).reason).toContain('moonwalk')
     const run = submit({ type: 'action.run', name: 'stand' }, { id: 'grp-1' })
     expect(run).toMatchObject({ state: 'accepted', reason: 'stand: 1 frames x 1' })
-    expect(submit({ type: 'servo.move', targets: [{ id: 1, position: 400 }], duration_ms: 0 }).reason).toBe('action group stand is playing; send action.stop or stop first')
+    expect(submit({ type: 'servo.move', targets: [{ id: 1, position: 400 }], duration_ms: 0 }).reason).toBe(
+      'action group stand is playing; send action.stop or stop first',
+    )
     await waitFor('the group done', () => outcome('grp-1').includes('done'), 5000)
     expect(row('grp-1')).toMatchObject({ state: 'done', reason: '1 frame played' })
     expect(k.events('action.started')).toEqual([{ type: 'started', name: 'stand', frames: 1, repeat: 1 }])

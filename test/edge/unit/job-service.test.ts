@@ -23,8 +23,16 @@ afterEach(async () => {
 
 const by = { user: 'op', source: 'api' }
 const rows = () => k.db.select().from(jobs).all()
-const report = (status: JobEventRecord['status'], more: Partial<JobEventRecord> = {}) =>
-  ({ status, taskName: 'pick', itemsDone: null, itemsTotal: null, percent: null, reason: null, ts: 0, ...more })
+const report = (status: JobEventRecord['status'], more: Partial<JobEventRecord> = {}) => ({
+  status,
+  taskName: 'pick',
+  itemsDone: null,
+  itemsTotal: null,
+  percent: null,
+  reason: null,
+  ts: 0,
+  ...more,
+})
 
 describe('JobService', () => {
   test('a job is one row updated in place; items give a percent; each change is announced with its user', () => {
@@ -36,7 +44,11 @@ describe('JobService', () => {
     const done = svc.update(job.id, { status: 'completed', items_done: 8 }, 'op', 5000).job
     expect(done).toMatchObject({ status: 'completed', percent: 100, finished_at: 5000, duration_ms: 4000 })
     expect(rows()).toHaveLength(1)
-    expect(k.events('job').map((e) => [e.status, e.user])).toEqual([['queued', 'op'], ['in_progress', 'op'], ['completed', 'op']])
+    expect(k.events('job').map((e) => [e.status, e.user])).toEqual([
+      ['queued', 'op'],
+      ['in_progress', 'op'],
+      ['completed', 'op'],
+    ])
   })
 
   test('status only moves forward, a finished job never changes, and the reason says why', () => {
@@ -52,16 +64,25 @@ describe('JobService', () => {
   })
 
   test('an unknown job is a 404 and writes nothing', () => {
-    const err = (() => { try { svc.update(99, { status: 'completed' }) } catch (e) { return e } })() as JobError
+    const err = (() => {
+      try {
+        svc.update(99, { status: 'completed' })
+      } catch (e) {
+        return e
+      }
+    })() as JobError
     expect(err).toBeInstanceOf(JobError)
     expect([err.status, err.message]).toEqual([404, 'no job 99'])
     expect(() => svc.reported(report('started'), { source: 'mqtt', jobId: 98 })).toThrow('no job 98')
     expect(rows()).toEqual([])
   })
 
-  test('reports without an id join their task\'s current run; a new run starts after the end', () => {
+  test("reports without an id join their task's current run; a new run starts after the end", () => {
     const a = svc.reported({ ...report('started'), ts: 1000 }, { source: 'mqtt' }).job
-    expect(svc.reported({ ...report('in_progress', { itemsDone: 1, itemsTotal: 4 }), ts: 2000 }, { source: 'mqtt' }).job).toMatchObject({ id: a.id, percent: 25 })
+    expect(svc.reported({ ...report('in_progress', { itemsDone: 1, itemsTotal: 4 }), ts: 2000 }, { source: 'mqtt' }).job).toMatchObject({
+      id: a.id,
+      percent: 25,
+    })
     expect(svc.reported({ ...report('completed'), ts: 3000 }, { source: 'mqtt' }).job).toMatchObject({ id: a.id, status: 'completed' })
     // A late repeat of the end joins the finished run and changes nothing.
     expect(svc.reported({ ...report('completed'), ts: 3500 }, { source: 'mqtt' })).toMatchObject({ changed: false, job: { id: a.id } })
@@ -80,12 +101,24 @@ describe('JobService', () => {
     expect(job.status).toBe('started')
     const commandId = job.action!.command_id!
     expect([job.action!.name, typeof commandId]).toEqual(['stand', 'string'])
-    const done = await waitFor('the job completed', () => { const j = svc.get(job.id)!; return j.status === 'completed' ? j : null }, 5000)
+    const done = await waitFor(
+      'the job completed',
+      () => {
+        const j = svc.get(job.id)!
+        return j.status === 'completed' ? j : null
+      },
+      5000,
+    )
     expect(done).toMatchObject({ percent: 100, reason: '1 frame played' })
-    expect(k.events('command').filter((e) => e.id === commandId).map((e) => e.state)).toEqual(['accepted', 'done'])
+    expect(
+      k
+        .events('command')
+        .filter((e) => e.id === commandId)
+        .map((e) => e.state),
+    ).toEqual(['accepted', 'done'])
   })
 
-  test('a job whose action cannot run fails at once with the command\'s reason', () => {
+  test("a job whose action cannot run fails at once with the command's reason", () => {
     const job = svc.create({ task_name: 'dance', action: { name: 'moonwalk' } }, by)
     expect(job.status).toBe('failed')
     expect(job.reason).toStartWith('action moonwalk: ')

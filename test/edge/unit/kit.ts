@@ -42,10 +42,18 @@ export function kit(): Kit {
   const log = createLogger({ level: 'debug', sink: (l) => logs.push(l) })
   const bus = new SampleBus(log.child('bus'))
   const seen: BusMessage[] = []
-  tapBus(bus, (m) => { seen.push(m) })
+  tapBus(bus, (m) => {
+    seen.push(m)
+  })
   const store = new SampleStore(db, { quotaBytes: 64 * 1024 * 1024, retentionRawMs: 86_400_000, retentionRollupMs: 86_400_000 * 30, log: log.child('store') })
   return {
-    dir, db, log, logs, bus, seen, store,
+    dir,
+    db,
+    log,
+    logs,
+    bus,
+    seen,
+    store,
     events: (name) => seen.flatMap((m) => (m.kind === 'event' && m.event === name ? [m.data] : [])),
     close() {
       db.$client.close()
@@ -57,7 +65,9 @@ export function kit(): Kit {
 export function robot(k: Kit, opts: { actionDir?: string; perSecond?: number; burst?: number; servos?: readonly ServoInfo[]; now?: () => number } = {}) {
   const driver = new SimDriver({ seed: 7, servos: opts.servos, now: opts.now })
   const state = new RobotState(ROBOT_ID, driver.profile, driver.servos, 500)
-  tapBus(k.bus, (m) => { if (m.kind === 'samples') state.apply(m.samples) })
+  tapBus(k.bus, (m) => {
+    if (m.kind === 'samples') state.apply(m.samples)
+  })
   const commands = new CommandExecutor(
     { driver, state, db: k.db, store: k.store, bus: k.bus, log: k.log.child('command'), actionDir: opts.actionDir ?? SHARED_ACTION_DIR },
     { perSecond: opts.perSecond, burst: opts.burst },
@@ -67,9 +77,14 @@ export function robot(k: Kit, opts: { actionDir?: string; perSecond?: number; bu
 
 export async function broker(k: Kit): Promise<{ broker: EmbeddedBroker; port: number }> {
   const b = await EmbeddedBroker.create({
-    robotId: ROBOT_ID, host: '127.0.0.1', port: 0, anonymousLoopback: true, users: new UserStore(k.db),
+    robotId: ROBOT_ID,
+    host: '127.0.0.1',
+    port: 0,
+    anonymousLoopback: true,
+    users: new UserStore(k.db),
     authSources: { secret: 'unit-test-secret-unit-test-secret', user: () => null, hashGate: new HashGate() },
-    throttle: new AuthThrottle(), log: k.log.child('mqtt'),
+    throttle: new AuthThrottle(),
+    log: k.log.child('mqtt'),
   })
   return { broker: b, port: await b.listen() }
 }

@@ -21,7 +21,10 @@ function metronome(periodMs: number) {
   const waiting: { at: number; resolve: () => void }[] = []
   poller('metronome', periodMs, () => {
     beats++
-    for (const w of waiting.filter((x) => x.at <= beats)) { waiting.splice(waiting.indexOf(w), 1); w.resolve() }
+    for (const w of waiting.filter((x) => x.at <= beats)) {
+      waiting.splice(waiting.indexOf(w), 1)
+      w.resolve()
+    }
   })
   return { after: (n: number) => new Promise<void>((resolve) => waiting.push({ at: beats + n, resolve })) }
 }
@@ -33,18 +36,25 @@ afterEach(() => {
 describe('Poller', () => {
   test('runs its task again and again, once per period', async () => {
     let runs = 0
-    poller('count', 5, () => { runs++ })
+    poller('count', 5, () => {
+      runs++
+    })
     await waitFor('five runs', () => runs >= 5)
   })
 
   test('a read that outlasts its period is not overlapped, and missed slots are skipped, not bunched up', async () => {
-    let active = 0, most = 0, runs = 0
+    let active = 0,
+      most = 0,
+      runs = 0
     let release!: () => void
     poller('slow', 20, async () => {
       runs++
       active++
       most = Math.max(most, active)
-      if (runs === 1) await new Promise<void>((r) => { release = r })
+      if (runs === 1)
+        await new Promise<void>((r) => {
+          release = r
+        })
       active--
     })
     const clock = metronome(20)
@@ -61,7 +71,10 @@ describe('Poller', () => {
 
   test('a failing task is counted, logged for its first failures only, and keeps its schedule', async () => {
     let runs = 0
-    const p = poller('failing', 2, () => { runs++; throw new Error('bus timeout') })
+    const p = poller('failing', 2, () => {
+      runs++
+      throw new Error('bus timeout')
+    })
     await waitFor('eight failures', () => p.errors >= 8)
     expect(runs).toBe(p.errors)
     const warned = logs.filter((l) => l.includes('poll failed'))
@@ -71,7 +84,9 @@ describe('Poller', () => {
 
   test('stop ends it: no run after, however many slots pass; start again resumes', async () => {
     let runs = 0
-    const p = poller('stopped', 5, () => { runs++ })
+    const p = poller('stopped', 5, () => {
+      runs++
+    })
     const clock = metronome(5)
     await waitFor('two runs', () => runs >= 2)
     p.stop()
