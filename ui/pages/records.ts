@@ -1,6 +1,6 @@
 // The hub's records of one robot: jobs and logs from its Postgres, with filters in the URL (so
 // a filtered view can be shared) and logs exported as CSV by the hub. The edge's own record
-// pages are in operations.ts; alerts, the same page on both, in alerts.ts.
+// pages are edge-jobs.ts and edge-logs.ts; alerts, the same page on both, in alerts.ts.
 import { useState } from 'preact/hooks'
 import { Card } from '../components/card.ts'
 import { dateTime, num } from '../lib/format.ts'
