@@ -137,9 +137,10 @@ describe('the legacy-client profile', () => {
     op.publish('tonypi/commands/testbot', JSON.stringify({ type: 'move', id: 'op-move-1', direction: 'moonwalk' }))
     await waitFor('the client answer', () => replies.find((r) => r.command_id === 'op-shake-1'))
     await waitFor('the refusal', () => replies.find((r) => r.command_id === 'op-move-1'))
-    // Time for a second answer to show up, were there one.
     const c = await outcome('op-shake-1')
-    await Bun.sleep(300)
+    // A later command's answer: a second answer to the first, were there one, would have come before it.
+    op.publish('tonypi/commands/testbot', JSON.stringify({ type: 'move', id: 'op-marker', direction: 'moonwalk' }))
+    await waitFor('the later answer', () => replies.find((r) => r.command_id === 'op-marker'))
     expect(replies.filter((r) => r.command_id === 'op-shake-1')).toEqual([expect.objectContaining({ success: true, message: 'Head shake completed' })])
     expect(replies.filter((r) => r.command_id === 'op-move-1')).toEqual([
       expect.objectContaining({ success: false, message: expect.stringContaining('unknown direction') }),
@@ -154,9 +155,16 @@ describe('the legacy-client profile', () => {
     robot.imu = [0, 0, -1, 0, 0, 0] // the board's z down: lying on its back
     // HiWonder's rule wants 5 readings in a row, the alert rule 0.3 s of them (its client sends one every 2 s).
     for (let i = 0; i < 6; i++) robot.sendSensors()
-    await Bun.sleep(400)
-    robot.sendSensors()
-    const fall = await waitFor('a fall alert', async () => (await get('/api/v1/alerts?type=fall&resolved=false'))[0])
+    // It keeps reporting while it lies there, until the rule's duration has passed.
+    const fall = await waitFor(
+      'a fall alert',
+      async () => {
+        robot.sendSensors()
+        return (await get('/api/v1/alerts?type=fall&resolved=false'))[0]
+      },
+      5000,
+      100,
+    )
     expect(fall).toMatchObject({ severity: 'critical', message: expect.stringContaining('back') })
     const st = await get('/api/v1/robot/status')
     expect(Math.abs(st.imu.pitch_deg)).toBeGreaterThan(80)
@@ -190,6 +198,7 @@ describe('the legacy-client profile', () => {
   })
 
   test("its simulator's job: unnamed progress belongs to the job its start named, repeats of the end change nothing", async () => {
+    const heard = h.edge.ctx.inbound.accepted.legacy
     robot.sendSimulatorJob('start', 0, 3)
     for (const done of [1, 2]) robot.sendSimulatorJob('working', done, 3)
     for (let i = 0; i < 3; i++) robot.sendSimulatorJob('completed', 3, 3)
@@ -197,7 +206,8 @@ describe('the legacy-client profile', () => {
       const list = await get('/api/v1/jobs')
       return list.length && list[0].status === 'completed' ? list : null
     })
-    await Bun.sleep(200)
+    // Every repeat of the end handled, not only the first.
+    await waitFor('all six job messages handled', () => h.edge.ctx.inbound.accepted.legacy >= heard + 6)
     expect(await get('/api/v1/jobs')).toHaveLength(1)
     expect(jobs[0]).toMatchObject({ task_name: 'inventory_scan', status: 'completed', items_done: 3, items_total: 3, percent: 100, source: 'legacy' })
   })
