@@ -9,7 +9,7 @@ import mqtt from 'mqtt'
 import type { Sample } from '../core/streams.ts'
 import { encodeTelemetry } from '../core/telemetry-payload.ts'
 import { encodeSamples } from '../hub/influx/line-protocol.ts'
-import { startDevServices, type DevServices } from '../tools/services/dev-services.ts'
+import { hubEnvFor, startDevServices, type DevServices } from '../tools/services/dev-services.ts'
 import { nominalSeconds } from './nominal-load.ts'
 
 const ROOT = join(import.meta.dir, '..')
@@ -44,17 +44,7 @@ export async function spawnHubChild(services: DevServices, dir: string, env: Rec
       TONYPI_HUB_HTTP_HOST: '127.0.0.1',
       TONYPI_HUB_HTTP_PORT: '0',
       TONYPI_LOG_LEVEL: 'warn',
-      DATABASE_URL: services.postgres_url,
-      TONYPI_HUB_INFLUX_URL: services.influx_url,
-      TONYPI_HUB_INFLUX_DB: services.influx_db,
-      TONYPI_HUB_INFLUX_USER: services.influx_username,
-      TONYPI_HUB_INFLUX_PASSWORD: services.influx_password,
-      TONYPI_HUB_MQTT_URL: services.mqtt_url,
-      TONYPI_HUB_MQTT_USER: services.mqtt_username,
-      TONYPI_HUB_MQTT_PASSWORD: services.mqtt_password,
-      TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: services.mosquitto_password_file,
-      TONYPI_HUB_MOSQUITTO_ACL_FILE: services.mosquitto_acl_file,
-      TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile,
+      ...hubEnvFor(services, pidFile),
       TONYPI_ADMIN_PASSWORD: 'bench-admin-password',
       ...env,
     },

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createLogger } from '../core/log.ts'
 import { runHub } from '../hub/main.ts'
-import { DevServicesError, startDevServices, type DevServices } from './services/dev-services.ts'
+import { DevServicesError, hubEnvFor, startDevServices, type DevServices } from './services/dev-services.ts'
 import { writeFileAtomic } from '../server/atomic-file.ts'
 
 function fail(err: unknown): never {
@@ -33,20 +33,7 @@ async function main() {
     {
       ...process.env,
       TONYPI_HUB_DATA_DIR: dataDir,
-      DATABASE_URL: services.postgres_url,
-      TONYPI_HUB_INFLUX_URL: services.influx_url,
-      TONYPI_HUB_INFLUX_DB: services.influx_db,
-      TONYPI_HUB_INFLUX_USER: services.influx_username,
-      TONYPI_HUB_INFLUX_PASSWORD: services.influx_password,
-      TONYPI_HUB_GRAFANA_DATABASE_URL: services.grafana_postgres_url,
-      TONYPI_HUB_GRAFANA_INFLUX_USER: services.grafana_influx_username,
-      TONYPI_HUB_GRAFANA_INFLUX_PASSWORD: services.grafana_influx_password,
-      TONYPI_HUB_MQTT_URL: services.mqtt_url,
-      TONYPI_HUB_MQTT_USER: services.mqtt_username,
-      TONYPI_HUB_MQTT_PASSWORD: services.mqtt_password,
-      TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: services.mosquitto_password_file,
-      TONYPI_HUB_MOSQUITTO_ACL_FILE: services.mosquitto_acl_file,
-      TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile,
+      ...hubEnvFor(services, pidFile),
       TONYPI_HUB_GRAFANA_PROVISIONING_DIR: services.grafana_provisioning_dir,
       ...(services.tls_cert_file
         ? {

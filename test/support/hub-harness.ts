@@ -7,7 +7,7 @@ import { createLogger } from '../../core/log.ts'
 import { apiClient, type ApiClient } from './api-client.ts'
 import { loadHubConfig } from '../../hub/config.ts'
 import { startHub, type RunningHub } from '../../hub/hub.ts'
-import { startDevServices, type DevServices } from '../../tools/services/dev-services.ts'
+import { hubEnvFor, startDevServices, type DevServices } from '../../tools/services/dev-services.ts'
 import { hubSite } from '../../hub/site.ts'
 
 export const HUB_ADMIN_PASSWORD = 'hub-admin-password'
@@ -43,20 +43,7 @@ export async function startTestHub(
       TONYPI_HUB_DATA_DIR: join(dir, 'hub'),
       TONYPI_HUB_HTTP_HOST: '127.0.0.1',
       TONYPI_HUB_HTTP_PORT: '0',
-      DATABASE_URL: services.postgres_url,
-      TONYPI_HUB_INFLUX_URL: services.influx_url,
-      TONYPI_HUB_INFLUX_DB: services.influx_db,
-      TONYPI_HUB_INFLUX_USER: services.influx_username,
-      TONYPI_HUB_INFLUX_PASSWORD: services.influx_password,
-      TONYPI_HUB_GRAFANA_DATABASE_URL: services.grafana_postgres_url,
-      TONYPI_HUB_GRAFANA_INFLUX_USER: services.grafana_influx_username,
-      TONYPI_HUB_GRAFANA_INFLUX_PASSWORD: services.grafana_influx_password,
-      TONYPI_HUB_MQTT_URL: services.mqtt_url,
-      TONYPI_HUB_MQTT_USER: services.mqtt_username,
-      TONYPI_HUB_MQTT_PASSWORD: services.mqtt_password,
-      TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: services.mosquitto_password_file,
-      TONYPI_HUB_MOSQUITTO_ACL_FILE: services.mosquitto_acl_file,
-      TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile,
+      ...hubEnvFor(services, pidFile),
       TONYPI_ADMIN_PASSWORD: HUB_ADMIN_PASSWORD,
       ...(opts.tls
         ? {

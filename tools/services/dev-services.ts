@@ -45,6 +45,29 @@ export interface ServicesJson {
   tls_ca_fingerprint?: string
 }
 
+/**
+ * The hub's settings for these services (`pidFile`: where the broker's pid is, for reloads):
+ * the one mapping `hub:dev`, the test harness and the benchmarks start a hub with.
+ */
+export function hubEnvFor(services: ServicesJson, pidFile: string): Record<string, string> {
+  return {
+    DATABASE_URL: services.postgres_url,
+    TONYPI_HUB_INFLUX_URL: services.influx_url,
+    TONYPI_HUB_INFLUX_DB: services.influx_db,
+    TONYPI_HUB_INFLUX_USER: services.influx_username,
+    TONYPI_HUB_INFLUX_PASSWORD: services.influx_password,
+    TONYPI_HUB_GRAFANA_DATABASE_URL: services.grafana_postgres_url,
+    TONYPI_HUB_GRAFANA_INFLUX_USER: services.grafana_influx_username,
+    TONYPI_HUB_GRAFANA_INFLUX_PASSWORD: services.grafana_influx_password,
+    TONYPI_HUB_MQTT_URL: services.mqtt_url,
+    TONYPI_HUB_MQTT_USER: services.mqtt_username,
+    TONYPI_HUB_MQTT_PASSWORD: services.mqtt_password,
+    TONYPI_HUB_MOSQUITTO_PASSWORD_FILE: services.mosquitto_password_file,
+    TONYPI_HUB_MOSQUITTO_ACL_FILE: services.mosquitto_acl_file,
+    TONYPI_HUB_MOSQUITTO_PID_FILE: pidFile,
+  }
+}
+
 export interface DevServicesOptions {
   log?: Logger
   /** Install missing Debian packages when root (default true); otherwise missing ones are an error. */
