@@ -376,7 +376,10 @@ describe('the replica doing the periodic work is killed mid-traffic', () => {
     // Alerts: each raised once, by whichever replica held the evaluation; each change sent once.
     await waitFor('quiet-after alerted (by the survivor)', async () => (await alertOf('quiet-after')).length === 1, 15_000)
     expect(await alertOf('quiet-before')).toHaveLength(1)
-    await Bun.sleep(2000) // two more beats: a second raise would show now
+    // Two more passes of the survivor's rules: a second raise would show now.
+    const evaluations = async () => Number(/^tonypi_hub_alert_evaluations_total (\d+)/m.exec(await (await fetch(`${survivor.base}/metrics`)).text())?.[1] ?? 0)
+    const passes = await evaluations()
+    await waitFor('two more passes of the alert rules', async () => (await evaluations()) >= passes + 2, 10_000)
     const rows = await pg((sql) => sql`select robot_id, count(*)::int n from alerts where type = 'robot_offline' group by robot_id`)
     expect(rows.filter((r: { n: number }) => r.n !== 1)).toEqual([])
     await waitFor('both alerts sent', () => quiet.every((id) => hooks.some((h) => h.body.robot_id === id && h.body.change === 'open')), 15_000)
