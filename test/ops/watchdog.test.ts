@@ -58,8 +58,9 @@ describe('the edge', () => {
       await waitFor('three pings', () => pings(l) >= 3, 5000, 50)
       // A process that no longer runs (SIGSTOP stands in for a hang) pings no more.
       edge.proc.kill('SIGSTOP')
-      await Bun.sleep(100)
+      await Bun.sleep(100) // a datagram already on its way lands
       const before = pings(l)
+      // The hang is the thing under test: one and a half watchdog intervals with no ping.
       await Bun.sleep(1500)
       expect(pings(l)).toBe(before)
       edge.proc.kill('SIGCONT')
@@ -81,6 +82,7 @@ describe('the edge', () => {
       h.edge.quiesce() // the collector stops: no more samples
       await waitFor('a failing status', () => l.drain().some((d) => d.includes('STATUS=robot testbot: failing: samples')), 15_000, 50)
       const before = pings(l)
+      // Two and a half ping intervals of silence are what systemd would act on: the time is the subject.
       await Bun.sleep(1000)
       expect(pings(l)).toBe(before)
     } finally {
