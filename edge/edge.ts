@@ -125,8 +125,6 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
     beforeStep: (before) => store.flush(clock.wall(), before),
   })
   clockWatch.check()
-  // Often enough that a step is found within a fraction of a tick (two clock reads each time).
-  const clockCheck = setInterval(() => clockWatch.check(), 250)
   outbox = new SyncOutbox(db, clockWatch, cfg.robotId!, store)
   const firstAdmin = await ensureFirstAdmin(users, dataDir, cfg.adminPassword, log.child('auth'))
 
@@ -289,7 +287,6 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
       await sync.stop()
       clearInterval(maintain)
       clearTimeout(firstMaintain)
-      clearInterval(clockCheck)
       clearInterval(gcHint)
       await commands.idle()
       await reports.close()
