@@ -362,6 +362,19 @@ describe("the earlier system's conveniences", () => {
       await page.click('[data-action=robot-details-edit]')
       await page.fill('input[name=robot-name]', 'Tony of bench 2')
       await page.fill('input[name=robot-location]', 'Lab 2, bench 2')
+      // Live frames keep re-rendering the overview while the admin types: what was typed must survive them.
+      await page.evaluate(() => {
+        const w = window as unknown as { liveChanges: number }
+        w.liveChanges = 0
+        new MutationObserver(() => w.liveChanges++).observe(document.querySelector('[data-card=pi]')!, {
+          subtree: true,
+          childList: true,
+          attributes: true,
+          characterData: true,
+        })
+      })
+      await page.waitForFunction(() => (window as unknown as { liveChanges: number }).liveChanges >= 3)
+      expect(await page.inputValue('input[name=robot-name]')).toBe('Tony of bench 2')
       await page.click('[data-action=robot-details-save]')
       await page.waitForSelector('[data-card=robot-details] [data-detail=name]:has-text("Tony of bench 2")')
       expect(await adminApi('/api/v1/robots/testbot')).toMatchObject({ name: 'Tony of bench 2', location: 'Lab 2, bench 2', notes: null })

@@ -46,6 +46,8 @@ export function EdgeLogsPage() {
   const operator = canCommand(useObservable(session)?.user.role)
   const [level, setLevel] = useState('')
   const [category, setCategory] = useState('')
+  // What is being typed stays apart from the applied filter, so a refresh mid-word does not undo it.
+  const [categoryDraft, setCategoryDraft] = useState('')
   const [q, setQ] = useState('')
   const [draft, setDraft] = useState('')
   const [offset, setOffset] = useState(0)
@@ -86,7 +88,8 @@ export function EdgeLogsPage() {
           <option value="">Any</option>${LEVELS.map((l) => html`<option key=${l} value=${l}>${l}</option>`)}
         </select></label>
       <label class="field"><span>Category</span>
-        <input name="category" placeholder="e.g. alert, note, command" maxlength="256" value=${category} onChange=${(e: Event) => refilter(() => setCategory(value(e)))} /></label>
+        <input name="category" placeholder="e.g. alert, note, command" maxlength="256" value=${categoryDraft}
+          onInput=${(e: Event) => setCategoryDraft(value(e))} onChange=${(e: Event) => refilter(() => setCategory(value(e)))} /></label>
       <label class="field"><span>Contains</span>
         <input type="search" name="q" value=${draft} maxlength="200" onInput=${(e: Event) => setDraft(value(e))} /></label>
       <div class="filter-actions">

@@ -20,6 +20,8 @@ const FIELDS: { key: keyof RobotDetails; label: string; max: number; long?: bool
   { key: 'notes', label: 'Notes', max: 4000, long: true },
 ]
 
+// Uncontrolled fields (defaultValue): the overview re-renders with every live frame, and a bound
+// value would put back the stored text under the admin's typing.
 function EditDetails(props: { robot: Described; onDone: (saved: boolean) => void }) {
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
@@ -45,8 +47,8 @@ function EditDetails(props: { robot: Described; onDone: (saved: boolean) => void
       (x) =>
         html`<label class="field" key=${x.key}><span>${x.label}</span>${
           x.long
-            ? html`<textarea name=${`robot-${x.key}`} maxlength=${x.max} rows="3">${props.robot[x.key] ?? ''}</textarea>`
-            : html`<input name=${`robot-${x.key}`} maxlength=${x.max} value=${props.robot[x.key] ?? ''} autocomplete="off" />`
+            ? html`<textarea name=${`robot-${x.key}`} maxlength=${x.max} rows="3" defaultValue=${props.robot[x.key] ?? ''}></textarea>`
+            : html`<input name=${`robot-${x.key}`} maxlength=${x.max} defaultValue=${props.robot[x.key] ?? ''} autocomplete="off" />`
         }</label>`,
     )}
     <div class="form-actions"><button type="submit" class="btn btn-primary" data-action="robot-details-save" disabled=${busy}>Save</button>
