@@ -1,59 +1,38 @@
 // One HTTP port for everything a browser needs: the API, the live WebSocket, MQTT over
 // WebSocket, and the dashboard's files.
 import type { Server, ServerWebSocket } from 'bun'
-import type { Elysia } from 'elysia'
+import { LIVE_PATH } from '../core/live/protocol.ts'
+import { type ApiHandler, apiError, frontDoorFetch, liveEndpoint, MAX_REQUEST_BODY_BYTES, type StaticSite, upgradeOrRefuse } from '../server/front-door.ts'
+import { sameOriginOrNone } from '../server/same-origin.ts'
 import { closeMqttWebSocket, mqttWebSocketMessage, openMqttWebSocket, type MqttWsData } from './broker/ws-transport.ts'
 import type { EdgeContext } from './context.ts'
 import type { LiveWsData } from './live-feed.ts'
-import { authorizeLiveUpgrade } from '../server/live-upgrade.ts'
-import { MAX_REQUEST_BODY_BYTES, METRICS_PATH, metricsRequest, sameOriginOrNone, withApiHeaders } from '../server/front-door.ts'
-import { rememberPeer } from '../server/peer.ts'
-import { compressResponse } from '../ui/server/compression.ts'
-import { LIVE_PATH } from '../core/live/protocol.ts'
+
+export type { StaticSite }
 
 type WsData = MqttWsData | LiveWsData
 
-export interface StaticSite {
-  /** Returns a response for a path outside /api, or null for 404. */
-  serve(req: Request): Response | Promise<Response> | null
+/** MQTT over WebSocket, for this site's pages and for clients that are not browsers. */
+function mqttEndpoint(req: Request, server: Server<WsData>) {
+  if (!sameOriginOrNone(req)) return apiError(403, 'forbidden', 'MQTT over WebSocket from another site is refused')
+  const offered = (req.headers.get('sec-websocket-protocol') ?? '').split(',').map((s) => s.trim())
+  const headers = offered.includes('mqtt') ? { 'Sec-WebSocket-Protocol': 'mqtt' } : undefined
+  return upgradeOrRefuse<WsData>(req, server, { kind: 'mqtt', remoteAddress: server.requestIP(req)?.address ?? '' }, headers)
 }
 
-export function startHttpServer(ctx: EdgeContext, api: { handle(req: Request): Promise<Response> } | Elysia<any>, site: StaticSite | null): Server<WsData> {
-  const json = (status: number, body: unknown) => withApiHeaders(Response.json(body, { status }))
+export function startHttpServer(ctx: EdgeContext, api: ApiHandler, site: StaticSite | null): Server<WsData> {
   return Bun.serve<WsData>({
     hostname: ctx.config.httpHost,
     port: ctx.config.httpPort,
     maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
-    async fetch(req, server) {
-      const url = new URL(req.url)
-      if (url.pathname === '/mqtt') {
-        if (!sameOriginOrNone(req)) return json(403, { error: 'forbidden', message: 'MQTT over WebSocket from another site is refused' })
-        const addr = server.requestIP(req)?.address ?? ''
-        const proto = req.headers.get('sec-websocket-protocol') ?? ''
-        const headers = proto
-          .split(',')
-          .map((s) => s.trim())
-          .includes('mqtt')
-          ? { 'Sec-WebSocket-Protocol': 'mqtt' }
-          : undefined
-        if (server.upgrade(req, { data: { kind: 'mqtt', remoteAddress: addr }, headers })) return undefined
-        return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
-      }
-      if (url.pathname === LIVE_PATH) {
-        const live = await authorizeLiveUpgrade(req, ctx.authSources)
-        if (!live.ok) return json(live.status, { error: live.error, message: live.message })
-        const { user } = live
-        if (server.upgrade(req, { data: { kind: 'live', uid: user.uid, username: user.username, role: user.role }, headers: live.headers })) return undefined
-        return json(400, { error: 'invalid_request', message: 'expected a WebSocket upgrade' })
-      }
-      if (url.pathname.startsWith('/api/') || url.pathname === METRICS_PATH) {
-        const r = url.pathname === METRICS_PATH ? metricsRequest(req) : req
-        rememberPeer(r, { requestIP: () => server.requestIP(req) })
-        return compressResponse(r, withApiHeaders(await api.handle(r)))
-      }
-      const r = site ? await site.serve(req) : null
-      return r ?? json(404, { error: 'not_found', message: 'no such page' })
-    },
+    fetch: frontDoorFetch<WsData>({
+      api,
+      site,
+      sockets: {
+        '/mqtt': mqttEndpoint,
+        [LIVE_PATH]: liveEndpoint<WsData>(ctx.authSources, (user) => ({ kind: 'live', uid: user.uid, username: user.username, role: user.role })),
+      },
+    }),
     websocket: {
       idleTimeout: 120,
       maxPayloadLength: 1 << 20,

@@ -1,6 +1,25 @@
-// What the edge's and the hub's front doors (edge/server.ts, hub/server.ts) do the same way
-// around their API: the largest body any request may have (Bun refuses more with 413 before
-// the API sees it), headers every API answer carries, and the Origin check for WebSockets.
+// The edge's and the hub's one HTTP port (edge/server.ts, hub/server.ts) route the same way:
+// WebSocket endpoints by path, then the API and /metrics, then the dashboard's files. Here is
+// that routing, the largest body any request may have (Bun refuses more with 413 before the
+// API sees it), the headers every API answer carries, and the endpoints for WebSockets.
+import type { Server } from 'bun'
+import { compressResponse } from '../ui/server/compression.ts'
+import type { AuthSources } from './auth-plugin.ts'
+import { authorizeLiveUpgrade } from './live-upgrade.ts'
+import { rememberPeer } from './peer.ts'
+import type { UserPrincipal } from './principal.ts'
+
+/** The dashboard's files: a response for a path outside the API, or null for 404. */
+export interface StaticSite {
+  serve(req: Request): Response | Promise<Response> | null
+}
+
+export interface ApiHandler {
+  handle(req: Request): Promise<Response>
+}
+
+/** A WebSocket endpoint: upgrades the request (undefined) or answers why not. */
+export type SocketEndpoint<W> = (req: Request, server: Server<W>) => Response | undefined | Promise<Response | undefined>
 
 /** The largest body of any request, whatever its route allows (server/body.ts caps each route lower). */
 export const MAX_REQUEST_BODY_BYTES = 1 << 20
@@ -16,21 +35,6 @@ export function withApiHeaders(res: Response): Response {
   return res
 }
 
-/**
- * A browser sends the page's Origin with every WebSocket handshake and lets any page open
- * one to any host: a socket from another site's page is refused. Clients that are not
- * browsers send no Origin and are judged by their credentials alone.
- */
-export function sameOriginOrNone(req: Request): boolean {
-  const origin = req.headers.get('origin')
-  if (origin === null) return true
-  try {
-    return new URL(origin).host === req.headers.get('host')
-  } catch {
-    return false
-  }
-}
-
 /** Where Prometheus looks by default; the API serves the same at /api/v1/metrics. */
 export const METRICS_PATH = '/metrics'
 
@@ -39,4 +43,39 @@ export function metricsRequest(req: Request): Request {
   const url = new URL(req.url)
   url.pathname = '/api/v1/metrics'
   return new Request(url, { method: req.method, headers: req.headers })
+}
+
+/** An API error answer outside the API itself (a refused upgrade, a page that is not there). */
+export const apiError = (status: number, error: string, message: string) => withApiHeaders(Response.json({ error, message }, { status }))
+
+/** Upgrades to a WebSocket carrying `data`, or says the request was not a WebSocket handshake. */
+export function upgradeOrRefuse<W>(req: Request, server: Server<W>, data: W, headers?: Record<string, string>): Response | undefined {
+  // Server<W>'s upgrade takes a conditional tuple a generic W cannot satisfy; the data is W either way.
+  if ((server as Server<unknown>).upgrade(req, { data, headers })) return undefined
+  return apiError(400, 'invalid_request', 'expected a WebSocket upgrade')
+}
+
+/** The live feed's endpoint: the user is checked before the upgrade; `data` is what the socket keeps of them. */
+export function liveEndpoint<W>(sources: AuthSources, data: (user: UserPrincipal, url: URL) => W): SocketEndpoint<W> {
+  return async (req, server) => {
+    const live = await authorizeLiveUpgrade(req, sources)
+    if (!live.ok) return apiError(live.status, live.error, live.message)
+    return upgradeOrRefuse(req, server, data(live.user, new URL(req.url)), live.headers)
+  }
+}
+
+/** Bun.serve's fetch for a front door: `sockets` by path (the live feed at LIVE_PATH among them), the API, the site. */
+export function frontDoorFetch<W>(door: { api: ApiHandler; site: StaticSite | null; sockets: Record<string, SocketEndpoint<W>> }) {
+  return async (req: Request, server: Server<W>): Promise<Response | undefined> => {
+    const url = new URL(req.url)
+    const socket = Object.hasOwn(door.sockets, url.pathname) ? door.sockets[url.pathname] : undefined
+    if (socket) return socket(req, server)
+    if (url.pathname.startsWith('/api/') || url.pathname === METRICS_PATH) {
+      const r = url.pathname === METRICS_PATH ? metricsRequest(req) : req
+      rememberPeer(r, { requestIP: () => server.requestIP(req) })
+      return compressResponse(r, withApiHeaders(await door.api.handle(r)))
+    }
+    const r = door.site ? await door.site.serve(req) : null
+    return r ?? apiError(404, 'not_found', 'no such page')
+  }
 }

@@ -2,7 +2,7 @@
 // token offered as a subprotocol (core/live/protocol.ts) or in Authorization, never in the URL.
 import { liveAuthorization } from '../core/live/protocol.ts'
 import { userFromToken, type AuthSources } from './auth-plugin.ts'
-import { sameOriginOrNone } from './front-door.ts'
+import { sameOriginOrNone } from './same-origin.ts'
 import type { UserPrincipal } from './principal.ts'
 
 export type LiveUpgrade =
