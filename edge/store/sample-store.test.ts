@@ -129,4 +129,26 @@ describe('SampleStore', () => {
     // The newest data is still there.
     expect(big.querySamples('imu', T0 + 399_000, T0 + 399_999).samples.length).toBe(100)
   })
+
+  test('when raw chunks are gone and the quota is still exceeded, the oldest minutes of rollups go next, whole', () => {
+    const db = openEdgeDatabase(tempDb())
+    const store = new SampleStore(db, { ...opts, quotaBytes: 1e12 })
+    const c = db.$client
+    const insert = c.query('INSERT INTO rollups (stream, minute, source, field, n, min, max, sum) VALUES (?, ?, ?, ?, 1, 1, 1, 1)')
+    c.transaction(() => {
+      for (let m = 0; m < 200; m++) for (let f = 0; f < 60; f++) insert.run('servos', T0 + m * 60_000, String(f % 16), `f${f}`)
+    })()
+    const minutes = () => c.query('SELECT min(minute) lo, count(DISTINCT minute) n FROM rollups').get() as { lo: number; n: number }
+    expect(minutes().n).toBe(200)
+    // A quota a little under what is there: some minutes go, the oldest, and never half of one.
+    const used = store.usedBytes()
+    const small = new SampleStore(db, { ...opts, quotaBytes: used * 0.9 })
+    small.maintain(T0 + 200 * 60_000)
+    const left = minutes()
+    expect(left.n).toBeLessThan(200)
+    expect(left.n).toBeGreaterThan(0)
+    expect(left.lo).toBe(T0 + (200 - left.n) * 60_000)
+    expect((c.query('SELECT count(*) c FROM rollups').get() as { c: number }).c).toBe(left.n * 60)
+    expect(small.usedBytes()).toBeLessThanOrEqual(used * 0.9)
+  })
 })

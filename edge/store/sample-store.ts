@@ -742,7 +742,12 @@ export class SampleStore {
         droppedForQuota += batch.length
         continue
       }
-      const r = c.query('DELETE FROM rollups WHERE rowid IN (SELECT rowid FROM rollups ORDER BY minute LIMIT 5000)').run()
+      // Whole minutes, oldest first, about 5000 rows at a time (rollups have no rowid to count by).
+      const r = c
+        .query(
+          'DELETE FROM rollups WHERE minute <= coalesce((SELECT minute FROM rollups ORDER BY minute LIMIT 1 OFFSET 4999), (SELECT max(minute) FROM rollups))',
+        )
+        .run()
       if (r.changes > 0) continue
       const e = c.query('DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT 1000)').run()
       if (e.changes === 0) break

@@ -30,7 +30,10 @@ export const chunkMinutes = sqliteTable(
   (t) => [primaryKey({ columns: [t.stream, t.minute] })],
 )
 
-/** min/max/mean per minute per stream, source and field: long history stays cheap. */
+/**
+ * min/max/mean per minute per stream, source and field: long history stays cheap. WITHOUT ROWID
+ * (migration 0004, by hand: drizzle cannot say it): one b-tree on the key, no second index.
+ */
 export const rollups = sqliteTable(
   'rollups',
   {
