@@ -20,5 +20,7 @@ if [ ! -f /etc/tonypi/edge.env ]; then
 fi
 install -m 0644 "$src/systemd/tonypi-edge.service" /etc/systemd/system/tonypi-edge.service
 systemctl daemon-reload
-systemctl enable --now tonypi-edge.service
+# restart, not enable --now: on an upgrade the running service must pick up the new code.
+systemctl enable tonypi-edge.service
+systemctl restart tonypi-edge.service
 echo "started; the first admin's password: sudo cat /var/lib/tonypi/admin-password"

@@ -89,7 +89,8 @@ grep -q '^TONYPI_HUB_PUBLIC_MQTT_URL=' /etc/tonypi/hub.env || echo "TONYPI_HUB_P
 systemctl restart mosquitto
 install -m 0644 "$src/systemd/tonypi-hub.service" /etc/systemd/system/tonypi-hub.service
 systemctl daemon-reload
-systemctl enable --now tonypi-hub.service
+# restart, not enable --now: on an upgrade the running service must pick up the new code.
+systemctl enable tonypi-hub.service
 systemctl restart tonypi-hub.service
 echo "started on https://$host:8000/; the first admin's password: sudo cat /var/lib/tonypi-hub/admin-password"
 if [ -n "$fingerprint" ]; then

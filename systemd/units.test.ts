@@ -70,6 +70,18 @@ describe('systemd units', () => {
     })
   }
 
+  test('the installers restart their service, so an upgrade runs the new code (enable --now leaves a running one as it was)', () => {
+    for (const [f, unit] of [
+      ['install-edge.sh', 'tonypi-edge.service'],
+      ['install-hub.sh', 'tonypi-hub.service'],
+    ]) {
+      const text = readFileSync(join(import.meta.dir, f), 'utf8')
+      expect(text).not.toContain(`enable --now ${unit}`)
+      expect(text.indexOf(`systemctl restart ${unit}`)).toBeGreaterThan(text.indexOf(`systemctl enable ${unit}`))
+      expect(text.indexOf(`systemctl enable ${unit}`)).toBeGreaterThan(text.indexOf('systemctl daemon-reload'))
+    }
+  })
+
   test('the installers are valid shell', () => {
     for (const f of ['install-edge.sh', 'install-hub.sh']) {
       const r = Bun.spawnSync(['bash', '-n', join(import.meta.dir, f)])
