@@ -7,7 +7,7 @@
 import type { PlayerEvent, PlayProgress } from './action-play.ts'
 import type { AlertMessage } from './alerts/record.ts'
 import type { JobRecord } from './job-record.ts'
-import type { LegacyRecord } from './legacy.ts'
+import type { LegacyRecord } from './legacy/record.ts'
 import type { LogLevel } from './log.ts'
 import type { CommandOutcome } from './schemas.ts'
 
@@ -34,7 +34,7 @@ export interface RobotEvents {
   login: { ok: boolean; username: string; addr: string; reason?: string }
   /** A person's note in the log (POST /logs). */
   note: { message: string; user: string }
-  /** The earlier system's messages (core/legacy.ts), kept in the log as they came. */
+  /** The earlier system's messages (core/legacy/adapt.ts), kept in the log as they came. */
   'legacy.status': { status: Extract<LegacyRecord, { kind: 'status' }>['status']; message?: string; ts_trusted: boolean; [info: string]: unknown }
   'legacy.log': { message: string; source: string; ts_trusted: boolean }
   /** The earlier client's reply to a command the edge did not give it (a query's answer). */

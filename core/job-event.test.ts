@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { decodeJobEvent, JobEventError } from './job-event.ts'
-import { adaptLegacyMessage } from './legacy.ts'
+import { adaptLegacyMessage } from './legacy/adapt.ts'
 
 const now = Date.UTC(2026, 5, 1, 12, 0, 0)
 

@@ -4,7 +4,8 @@
 // records apply one lifecycle whichever layout the robot speaks.
 import { Type as T, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { legacyTimestamp, type LegacyJobStatus, type LegacyRecord } from './legacy.ts'
+import { legacyTimestamp } from './legacy/fields.ts'
+import type { LegacyJobStatus, LegacyRecord } from './legacy/record.ts'
 import { RobotId } from './schemas.ts'
 import { isObj } from './json-object.ts'
 

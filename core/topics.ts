@@ -33,7 +33,10 @@ export const ROBOT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
  * `vision` and `scan` are what its client publishes when a robot program calls its
  * send_vision_data / send_qr_scan (robot_client/tonypi_client.py).
  */
-export const LEGACY_ROOTS = new Set(['sensors', 'servos', 'status', 'battery', 'location', 'logs', 'job', 'commands', 'emergency_stop', 'vision', 'scan'])
+export const LEGACY_ROOT_NAMES = ['sensors', 'servos', 'status', 'battery', 'location', 'logs', 'job', 'commands', 'emergency_stop', 'vision', 'scan'] as const
+export type LegacyRoot = (typeof LEGACY_ROOT_NAMES)[number]
+export const LEGACY_ROOTS: ReadonlySet<string> = new Set(LEGACY_ROOT_NAMES)
+const isLegacyRoot = (s: string): s is LegacyRoot => LEGACY_ROOTS.has(s)
 
 export function isValidRobotId(id: string): boolean {
   return ROBOT_ID_PATTERN.test(id) && id !== 'system' && !LEGACY_ROOTS.has(id)
@@ -42,7 +45,7 @@ export function isValidRobotId(id: string): boolean {
 export type ParsedTopic =
   | { kind: 'robot'; robotId: string; channel: RobotChannel }
   | { kind: 'system'; channel: 'alerts' | 'broadcast' }
-  | { kind: 'legacy'; root: string; robotId?: string }
+  | { kind: 'legacy'; root: LegacyRoot; robotId?: string }
   | { kind: 'unknown' }
 
 export function parseTopic(topic: string): ParsedTopic {
@@ -51,8 +54,9 @@ export function parseTopic(topic: string): ParsedTopic {
   if (parts[1] === 'system' && parts.length === 3 && (parts[2] === 'alerts' || parts[2] === 'broadcast')) {
     return { kind: 'system', channel: parts[2] }
   }
-  if (LEGACY_ROOTS.has(parts[1]) && parts.length <= 3) {
-    return parts.length === 3 ? { kind: 'legacy', root: parts[1], robotId: parts[2] } : { kind: 'legacy', root: parts[1] }
+  const root = parts[1]
+  if (isLegacyRoot(root) && parts.length <= 3) {
+    return parts.length === 3 ? { kind: 'legacy', root, robotId: parts[2] } : { kind: 'legacy', root }
   }
   const channel = parts.slice(2).join('/')
   if ((ROBOT_CHANNELS as readonly string[]).includes(channel) && isValidRobotId(parts[1])) {

@@ -1,9 +1,9 @@
 // Logs and jobs that arrive from robots, written to Postgres. Job events (ours on
 // `tonypi/{id}/job` and the earlier client's) are applied as the edge applies them
-// (core/legacy-mapping.ts), so a repeated "completed" or a straggler after the end changes nothing.
+// (core/legacy/mapping.ts), so a repeated "completed" or a straggler after the end changes nothing.
 import { and, desc, eq, isNotNull, isNull, type SQL } from 'drizzle-orm'
-import type { LegacyRecord } from '../core/legacy.ts'
-import { planJobReport, type KnownJob } from '../core/legacy-mapping.ts'
+import type { LegacyRecord } from '../core/legacy/record.ts'
+import { planJobReport, type KnownJob } from '../core/legacy/mapping.ts'
 import type { IngestRecords } from './mqtt/ingest.ts'
 import type { HubDb } from './db/database.ts'
 import { jobs, systemLogs } from './db/schema.ts'
@@ -30,7 +30,7 @@ export class HubRecords implements IngestRecords {
 
   /**
    * One job message (our layout or the earlier one, decoded to one record), applied as the edge
-   * applies it (core/legacy-mapping.ts planJobReport): matched among the jobs the hub made from
+   * applies it (core/legacy/mapping.ts planJobReport): matched among the jobs the hub made from
    * this robot's reports (a synced robot's own jobs arrive by sync and are the robot's to match).
    * One robot's job messages are applied one at a time, also across the hub's replicas; one the
    * broker sends again (`resent`: it may have been applied before the replica holding it died)

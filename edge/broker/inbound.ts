@@ -1,14 +1,15 @@
 // Messages arriving at the embedded broker from clients: command requests and job reports
 // on our topic tree, and the earlier system's layout through the one legacy adapter and its
-// mapping (core/legacy-mapping.ts). In the legacy-client profile the earlier client on this
+// mapping (core/legacy/mapping.ts). In the legacy-client profile the earlier client on this
 // robot is the robot: its readings feed the bus as a native robot's collector would, its
 // replies complete the commands the edge gave it, and it alone answers the commands it hears.
 // Anything malformed is dropped with its reason counted and logged, never a crash.
 import type { AedesPublishPacket, Client } from 'aedes'
 import { decodeJobEvent, JobEventError } from '../../core/job-event.ts'
-import { adaptLegacyMessage, LegacyMessageError, type LegacyRecord } from '../../core/legacy.ts'
-import { LegacyImuAssembler } from '../../core/legacy-imu.ts'
-import { fromLegacyCommand, legacyReply, LegacyStatusTransitions, type LegacyStatus } from '../../core/legacy-mapping.ts'
+import { adaptLegacyMessage } from '../../core/legacy/adapt.ts'
+import { LegacyMessageError, type LegacyRecord } from '../../core/legacy/record.ts'
+import { LegacyImuAssembler } from '../../core/legacy/imu.ts'
+import { fromLegacyCommand, legacyReply, LegacyStatusTransitions, type LegacyStatus } from '../../core/legacy/mapping.ts'
 import type { Logger } from '../../core/log.ts'
 import { parseTopic } from '../../core/topics.ts'
 import type { CommandExecutor } from '../commands/command-executor.ts'

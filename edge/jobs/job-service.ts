@@ -8,7 +8,7 @@ import type { RobotEvents } from '../../core/events.ts'
 import { JOB_STATUSES, jobChanges, type JobEventRecord, type JobProgress as LifecycleProgress, type JobState, type JobStatus } from '../../core/job-event.ts'
 import { jobStats, type JobStats } from '../../core/job-stats.ts'
 import type { JobRecord } from '../../core/job-record.ts'
-import { planJobReport, type KnownJob } from '../../core/legacy-mapping.ts'
+import { planJobReport, type KnownJob } from '../../core/legacy/mapping.ts'
 import type { Logger } from '../../core/log.ts'
 import type { CommandExecutor } from '../commands/command-executor.ts'
 import type { SampleBus } from '../sample-bus.ts'
@@ -148,7 +148,7 @@ export class JobService {
   /**
    * A job message from the robot. With a job id it reports on that job (one created through
    * the API, say; an unknown id is a JobError 404). Without one, it goes where the one mapping
-   * of the edge and the hub says (core/legacy-mapping.ts planJobReport), among that source's
+   * of the edge and the hub says (core/legacy/mapping.ts planJobReport), among that source's
    * jobs, at the report's own time.
    */
   reported(rec: JobReport, by: { source: JobReportSource; jobId?: number | null }): JobUpdate {

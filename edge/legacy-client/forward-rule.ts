@@ -3,7 +3,7 @@
 // answer; the same command sent by an operator's tool on its topics must not reach it a second
 // time directly (it would run twice and be answered twice). Its queries (status_request,
 // battery_request) move nothing and reach it as they were sent.
-import { LEGACY_QUERIES } from '../../core/legacy-mapping.ts'
+import { LEGACY_QUERIES } from '../../core/legacy/mapping.ts'
 import { parseTopic } from '../../core/topics.ts'
 import type { ForwardFilter } from '../broker/broker.ts'
 

@@ -1,11 +1,11 @@
 // The legacy-client profile's driver: on a Pi where the earlier Python client still drives the
 // hardware, the edge opens no device at all. The robot's state arrives in the client's messages
 // (edge/broker/inbound.ts puts them on the bus, as a native robot's collector would), and each
-// command goes to it whole, in its topics and words (core/legacy-mapping.ts); its reply is the
+// command goes to it whole, in its topics and words (core/legacy/mapping.ts); its reply is the
 // command's outcome, silence past the timeout a failure. It lives in edge/, not drivers/: its
 // wire is the edge's own MQTT broker, which drivers must not depend on.
 import type { Logger } from '../../core/log.ts'
-import { outcomeOfLegacyReply, toLegacyCommand } from '../../core/legacy-mapping.ts'
+import { outcomeOfLegacyReply, toLegacyCommand } from '../../core/legacy/mapping.ts'
 import type { Command } from '../../core/schemas.ts'
 import type { RemoteRobot, RobotDriver, ServoHealth, ServoInfo } from '../../drivers/robot-driver.ts'
 import type { EmbeddedBroker } from '../broker/broker.ts'

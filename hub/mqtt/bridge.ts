@@ -12,9 +12,10 @@
 // ACL to robots and ignored here: a payload never decides which robot a message is about.
 import mqtt from 'mqtt'
 import type { FeedEvents } from '../../core/events.ts'
-import { adaptLegacyMessage, LegacyMessageError } from '../../core/legacy.ts'
-import { LegacyImuAssembler } from '../../core/legacy-imu.ts'
-import { toLegacyCommand } from '../../core/legacy-mapping.ts'
+import { adaptLegacyMessage } from '../../core/legacy/adapt.ts'
+import { LegacyMessageError } from '../../core/legacy/record.ts'
+import { LegacyImuAssembler } from '../../core/legacy/imu.ts'
+import { toLegacyCommand } from '../../core/legacy/mapping.ts'
 import type { Command } from '../../core/schemas.ts'
 import type { Logger } from '../../core/log.ts'
 import type { Sample } from '../../core/streams.ts'
@@ -230,7 +231,7 @@ export class MqttBridge {
   /**
    * Publishes a command and waits for the robot's reply on its own topic: the final one (done,
    * rejected, failed) when it comes in time, else the last seen (accepted), else a timeout. A
-   * robot seen speaking the earlier layout gets it in that layout's words (core/legacy-mapping.ts;
+   * robot seen speaking the earlier layout gets it in that layout's words (core/legacy/mapping.ts;
    * what it has no words for is rejected at once). An e-stop goes out in both layouts, whatever
    * the robot was last seen speaking. An earlier client on the hub's listener of unchanged
    * clients has its replies relayed as outcomes and is waited for like any robot; one elsewhere

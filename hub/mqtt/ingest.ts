@@ -12,9 +12,10 @@
 // payload, are ignored (hub/mqtt/bridge.ts says more).
 import { and, eq, gte } from 'drizzle-orm'
 import { decodeJobEvent, JobEventError } from '../../core/job-event.ts'
-import { adaptLegacyMessage, LegacyMessageError, type LegacyRecord } from '../../core/legacy.ts'
-import { LegacyImuAssembler } from '../../core/legacy-imu.ts'
-import { LegacyStatusTransitions } from '../../core/legacy-mapping.ts'
+import { adaptLegacyMessage } from '../../core/legacy/adapt.ts'
+import { LegacyMessageError, type LegacyRecord } from '../../core/legacy/record.ts'
+import { LegacyImuAssembler } from '../../core/legacy/imu.ts'
+import { LegacyStatusTransitions } from '../../core/legacy/mapping.ts'
 import type { Sample } from '../../core/streams.ts'
 import { decodeTelemetry, TelemetryPayloadError } from '../../core/telemetry-payload.ts'
 import { parseTopic } from '../../core/topics.ts'

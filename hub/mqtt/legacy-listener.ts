@@ -9,7 +9,7 @@
 // - lets each subscribe to its own command topics (and the broadcast ones) and nothing else;
 // - relays what they send to the fleet broker under their own id, so the bridge takes it
 //   through the one legacy adapter as it takes every robot's messages, and their replies as
-//   command outcomes on `tonypi/<id>/command/response` (core/legacy-mapping.ts);
+//   command outcomes on `tonypi/<id>/command/response` (core/legacy/mapping.ts);
 // - hands them the commands published for them on the fleet broker;
 // - says offline for a robot whose connection drops (its client has no last will).
 // It is in the hub process and not in Mosquitto: Mosquitto's ACL cannot tie an anonymous
@@ -20,8 +20,9 @@
 // of them. The hub says so in its log and on the fleet dashboard.
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes'
 import net from 'node:net'
-import { adaptLegacyMessage, LegacyMessageError } from '../../core/legacy.ts'
-import { outcomeOfLegacyReply } from '../../core/legacy-mapping.ts'
+import { adaptLegacyMessage } from '../../core/legacy/adapt.ts'
+import { LegacyMessageError } from '../../core/legacy/record.ts'
+import { outcomeOfLegacyReply } from '../../core/legacy/mapping.ts'
 import type { Logger } from '../../core/log.ts'
 import { parseTopic, robotTopic } from '../../core/topics.ts'
 import { guardedSocket } from '../../server/mqtt-packet-guard.ts'

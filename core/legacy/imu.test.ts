@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
-import { LegacyImuAssembler } from './legacy-imu.ts'
-import { LEGACY_IMU_AXES } from './legacy.ts'
-import { attitudeFromAccel, GRAVITY, hiwonderFallAngle } from './units.ts'
+import { LegacyImuAssembler } from './imu.ts'
+import { LEGACY_IMU_AXES } from './record.ts'
+import { attitudeFromAccel, GRAVITY, hiwonderFallAngle } from '../units.ts'
 
 const feed = (a: LegacyImuAssembler, robot: string, values: number[], ts = 1000) => {
   const out = LEGACY_IMU_AXES.map((axis, i) => a.add(robot, axis, values[i], ts))

@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'bun:test'
-import { adaptLegacyMessage, LegacyMessageError, legacyTimestamp } from './legacy.ts'
+import { adaptLegacyMessage } from './adapt.ts'
+import { legacyTimestamp } from './fields.ts'
+import { LegacyMessageError } from './record.ts'
 
 const now = Date.UTC(2026, 5, 1, 12, 0, 0)
 
@@ -18,7 +20,7 @@ describe('legacy adapter', () => {
     expect(b).toMatchObject({ samples: [{ stream: 'sensors', source: 'ultrasonic_distance', values: { value: 42 } }] })
   })
 
-  test('IMU axes are not generic sensors: each is one axis of a reading (core/legacy-imu.ts joins them)', () => {
+  test('IMU axes are not generic sensors: each is one axis of a reading (core/legacy/imu.ts joins them)', () => {
     expect(adaptLegacyMessage('tonypi/sensors/r1', { robot_id: 'r1', sensor_type: 'accelerometer_x', value: -0.2, unit: 'm/s^2' }, now)).toEqual({
       kind: 'imu_axis',
       robotId: 'r1',

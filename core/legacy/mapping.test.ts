@@ -1,15 +1,7 @@
 import { describe, expect, test } from 'bun:test'
-import { JOB_RUN_GAP_MS, UNNAMED_TASK } from './job-event.ts'
-import { adaptLegacyMessage } from './legacy.ts'
-import {
-  fromLegacyCommand,
-  LegacyStatusTransitions,
-  outcomeOfLegacyReply,
-  planJobReport,
-  toLegacyCommand,
-  type JobReport,
-  type KnownJob,
-} from './legacy-mapping.ts'
+import { JOB_RUN_GAP_MS, UNNAMED_TASK } from '../job-event.ts'
+import { adaptLegacyMessage } from './adapt.ts'
+import { fromLegacyCommand, LegacyStatusTransitions, outcomeOfLegacyReply, planJobReport, toLegacyCommand, type JobReport, type KnownJob } from './mapping.ts'
 
 const now = Date.UTC(2026, 5, 1, 12, 0, 0)
 

@@ -11,9 +11,9 @@
 //   m/s^2, but it unpacks the board's floats as they come);
 // - in its simulation (and in simulator.py) they are made up in m/s^2 with gravity on z.
 // Either way they are turned into the body frame in m/s^2 here.
-import type { LegacyImuAxis } from './legacy.ts'
-import type { Sample } from './streams.ts'
-import { boardImuToBody, GRAVITY } from './units.ts'
+import type { LegacyImuAxis } from './record.ts'
+import type { Sample } from '../streams.ts'
+import { boardImuToBody, GRAVITY } from '../units.ts'
 
 /** Six messages of one reading arrive within milliseconds; a part older than this is a lost reading. */
 const READING_SPAN_MS = 1_000

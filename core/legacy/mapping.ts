@@ -1,7 +1,7 @@
 // How the earlier system's messages map onto this system's records, decided once for the edge
 // and the hub, so the two can never disagree: its command vocabulary both ways and what its
 // replies mean, the transitions its status messages make (logged on change only), and which job
-// a job message belongs to. core/legacy.ts decodes the messages; this says what they mean.
+// a job message belongs to. core/legacy/adapt.ts decodes the messages; this says what they mean.
 //
 // The vocabulary is its client's (robot_client/tonypi_client.py on_message in
 // AimanZX06/Monitoring_System_TonyPi): `{type, id, ...}` on `tonypi/commands/<id>` with type
@@ -9,9 +9,9 @@
 // head_shake; an emergency stop is `{id, reason}` on `tonypi/emergency_stop/<id>`. Every reply
 // is `{robot_id, command_id, timestamp, success, message, ...}` on `tonypi/commands/response`
 // (an emergency stop's also on `tonypi/emergency_stop/response`).
-import { isFinishedJobStatus, JOB_RUN_GAP_MS, jobChanges, UNNAMED_TASK, type JobProgress, type JobState, type JobStatus } from './job-event.ts'
-import type { LegacyRecord } from './legacy.ts'
-import type { Command } from './schemas.ts'
+import { isFinishedJobStatus, JOB_RUN_GAP_MS, jobChanges, UNNAMED_TASK, type JobProgress, type JobState, type JobStatus } from '../job-event.ts'
+import type { LegacyRecord } from './record.ts'
+import type { Command } from '../schemas.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Commands
@@ -159,7 +159,7 @@ export class LegacyStatusTransitions {
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-/** A job report of either layout (core/legacy.ts, core/job-event.ts), as far as matching goes. */
+/** A job report of either layout (core/legacy/record.ts, core/job-event.ts), as far as matching goes. */
 export interface JobReport {
   status: Exclude<JobStatus, 'queued'>
   taskName: string | null
