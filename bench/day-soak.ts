@@ -12,11 +12,15 @@
 // day at the default retention turns over 1/7 of the store, the soak the whole of it many
 // times). Every other per-day quantity is counted per hour here and scales linearly: ticks,
 // folds, maintenance passes, sync batches and scrapes. The verdict is on the second half of the
-// run, after the first turnover: memory and file descriptors flat, the database at its plateau
-// (it may grow by what is kept longer than raw data: per-minute rollups and events), the hub's
-// PostgreSQL flat.
-import { readdirSync, statSync } from 'node:fs'
+// run, after the first turnover: memory and file descriptors flat, the raw store at its plateau,
+// the hub's PostgreSQL flat. What is kept longer than raw data (per-minute rollups, events) grows,
+// as it should: measured by table (SQLite's dbstat), it says what the default retentions come to
+// on a robot, and that must fit the default disk quota. Memory trends are taken from the floor of
+// each five minutes (the least RSS after the garbage collector's passes): a single reading moves
+// by ten megabytes with the collector's timing, which would hide or invent a leak of a few.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { Database } from 'bun:sqlite'
 import { SQL } from 'bun'
 import { parseExpositionValues } from './exposition.ts'
 import { rssBytes } from './proc-io.ts'
@@ -28,8 +32,14 @@ import { registerRobot, startHubChild, stopHubChild } from './hub.ts'
 export interface DaySample {
   t_min: number
   edge_rss_mb: number
+  /** The part of the edge's RSS that is its own (heap, stacks); the rest is Bun's executable and libraries, clean and shared. */
+  edge_anon_mb: number
   edge_fds: number
   edge_db_mb: number
+  /** Raw chunks and their minute index: what raw retention turns over. */
+  edge_raw_mb: number
+  /** Rollups, events and the rest: kept longer than raw data. */
+  edge_kept_mb: number
   edge_files_mb: number
   hub_rss_mb: number
   hub_fds: number
@@ -42,16 +52,46 @@ export interface DaySoak {
   hours: number
   retention_raw_h: number
   samples: DaySample[]
-  /** Least-squares slopes over the second half, per hour. */
-  slope: { edge_rss_mb: number; edge_fds: number; edge_db_mb: number; hub_rss_mb: number; pg_mb: number }
-  /** What the edge's database may grow by per hour once raw data turns over: the rollups and events it keeps longer. */
-  kept_longer_mb_per_h: number
+  /** Slopes over the second half, per hour (memory: of the five-minute floors). */
+  slope: { edge_rss_mb: number; edge_fds: number; edge_db_mb: number; edge_raw_mb: number; edge_kept_mb: number; hub_rss_mb: number; pg_mb: number }
+  /** The raw store's mean size over the second half, and what it holds per hour of data. */
+  raw_plateau_mb: number
+  raw_mb_per_h: number
   ticks: number
   batches: number
   scrapes: number
 }
 
 const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length
+const anonBytes = (pid: number) => Number(/^RssAnon:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024
+const RAW_TABLES = new Set(['chunks', 'chunk_minutes', 'sqlite_autoindex_chunk_minutes_1'])
+
+/** Bytes in use by the raw store and by everything else, from SQLite's page map (read-only, beside the running edge). */
+function storeSplit(dbPath: string): { raw: number; kept: number } {
+  const db = new Database(dbPath, { readonly: true })
+  try {
+    let raw = 0
+    let kept = 0
+    for (const r of db
+      .query("SELECT name, sum(pgsize - unused) b FROM dbstat WHERE name NOT LIKE 'sqlite_%' OR name LIKE 'sqlite_autoindex%' GROUP BY name")
+      .all() as { name: string; b: number }[])
+      if (RAW_TABLES.has(r.name)) raw += r.b
+      else kept += r.b
+    return { raw, kept }
+  } finally {
+    db.close()
+  }
+}
+
+/** The least value of each `windowMin` minutes, at the window's middle. */
+function floors(samples: DaySample[], key: keyof DaySample, windowMin = 5): { x: number; y: number }[] {
+  const by = new Map<number, number>()
+  for (const s of samples) {
+    const w = Math.floor(s.t_min / windowMin)
+    by.set(w, Math.min(by.get(w) ?? Infinity, s[key]))
+  }
+  return [...by].map(([w, y]) => ({ x: (w + 0.5) * windowMin, y }))
+}
 const mb = (b: number) => b / 1e6
 const size = (p: string) => {
   try {
@@ -77,7 +117,7 @@ function slopePerHour(xsMin: number[], ys: number[]): number {
 
 export async function benchDaySoak(hours: number, onProgress: (s: string) => void, opts: { retentionRawH?: number; everyS?: number } = {}): Promise<DaySoak> {
   const retention = opts.retentionRawH ?? 0.25
-  const every = (opts.everyS ?? 60) * 1000
+  const every = (opts.everyS ?? 15) * 1000
   const hub = await startHubChild()
   const pg = new SQL(hub.services.postgres_url, { max: 1 })
   let edge: Awaited<ReturnType<typeof startEdgeProcess>> | null = null
@@ -119,11 +159,15 @@ export async function benchDaySoak(hours: number, onProgress: (s: string) => voi
       await Bun.sleep(Math.min(every, hours * 3_600_000 - (Date.now() - start)))
       const m = parseExpositionValues(edgeMetrics || (await (await fetch(`http://127.0.0.1:${e.port}/metrics`)).text()))
       const [pgSize] = await pg`select pg_database_size(current_database())::bigint as b`
+      const split = storeSplit(dbPath)
       const s: DaySample = {
-        t_min: Math.round(((Date.now() - start) / 60_000) * 10) / 10,
+        t_min: Math.round(((Date.now() - start) / 60_000) * 100) / 100,
         edge_rss_mb: mb(rssBytes(e.pid)),
+        edge_anon_mb: mb(anonBytes(e.pid)),
         edge_fds: fds(e.pid),
         edge_db_mb: mb(m.get('tonypi_store_db_bytes') ?? 0),
+        edge_raw_mb: mb(split.raw),
+        edge_kept_mb: mb(split.kept),
         edge_files_mb: mb(size(dbPath) + size(`${dbPath}-wal`) + size(`${dbPath}-ticks`)),
         hub_rss_mb: mb(rssBytes(hub.child.pid)),
         hub_fds: fds(hub.child.pid),
@@ -132,28 +176,44 @@ export async function benchDaySoak(hours: number, onProgress: (s: string) => voi
         sync_lag_s: m.get('tonypi_sync_lag_seconds') ?? 0,
       }
       samples.push(s)
-      onProgress(
-        `day soak ${s.t_min} min: edge ${s.edge_rss_mb.toFixed(1)} MB, ${s.edge_fds} fds, db ${s.edge_db_mb.toFixed(2)} MB; hub ${s.hub_rss_mb.toFixed(1)} MB, ${s.hub_fds} fds, PostgreSQL ${s.pg_mb.toFixed(1)} MB; backlog ${s.sync_backlog}, ${live} live messages`,
-      )
+      if (samples.length % Math.max(1, Math.round(60_000 / every)) === 0)
+        onProgress(
+          `day soak ${s.t_min} min: edge ${s.edge_rss_mb.toFixed(1)} MB, ${s.edge_fds} fds, db ${s.edge_db_mb.toFixed(2)} MB; hub ${s.hub_rss_mb.toFixed(1)} MB, ${s.hub_fds} fds, PostgreSQL ${s.pg_mb.toFixed(1)} MB; backlog ${s.sync_backlog}, ${live} live messages`,
+        )
     }
     clearInterval(scrape)
     ws.close()
     const last = parseExpositionValues(await (await fetch(`http://127.0.0.1:${e.port}/metrics`)).text())
     const half = samples.filter((s) => s.t_min >= (hours * 60) / 2)
-    const xs = half.map((s) => s.t_min)
     const sl = (k: keyof DaySample) =>
       slopePerHour(
-        xs,
+        half.map((s) => s.t_min),
         half.map((s) => s[k]),
       )
+    const floorSlope = (k: keyof DaySample) => {
+      const f = floors(half, k)
+      return slopePerHour(
+        f.map((p) => p.x),
+        f.map((p) => p.y),
+      )
+    }
+    const rawPlateau = half.reduce((a, s) => a + s.edge_raw_mb, 0) / Math.max(1, half.length)
     return {
       hours,
       retention_raw_h: retention,
       samples,
-      slope: { edge_rss_mb: sl('edge_rss_mb'), edge_fds: sl('edge_fds'), edge_db_mb: sl('edge_db_mb'), hub_rss_mb: sl('hub_rss_mb'), pg_mb: sl('pg_mb') },
-      // Rollups: a row per stream, minute, source and field (about 93 a minute at nominal load,
-      // some 50 bytes each with their index entry); events are few.
-      kept_longer_mb_per_h: (93 * 60 * 50) / 1e6,
+      slope: {
+        edge_rss_mb: floorSlope('edge_rss_mb'),
+        edge_fds: sl('edge_fds'),
+        edge_db_mb: sl('edge_db_mb'),
+        edge_raw_mb: sl('edge_raw_mb'),
+        edge_kept_mb: sl('edge_kept_mb'),
+        hub_rss_mb: floorSlope('hub_rss_mb'),
+        pg_mb: sl('pg_mb'),
+      },
+      raw_plateau_mb: rawPlateau,
+      // Raw retention keeps its hours plus the minute being written and the one before it.
+      raw_mb_per_h: rawPlateau / (retention + 2 / 60),
       ticks: Math.round((Date.now() - start) / 1000),
       batches: last.get('tonypi_sync_batches_total') ?? 0,
       scrapes,
@@ -165,26 +225,47 @@ export async function benchDaySoak(hours: number, onProgress: (s: string) => voi
   }
 }
 
+/** The first sample of each `stepMin` minutes, and the last. */
+function everyStep(samples: DaySample[], stepMin: number): DaySample[] {
+  const seen = new Set<number>()
+  return samples.filter((s, i) => {
+    const step = Math.floor(s.t_min / stepMin)
+    const first = !seen.has(step)
+    seen.add(step)
+    return first || i === samples.length - 1
+  })
+}
+
+/** The table's columns, each with its digits: the curve in results.json and the Markdown table alike. */
+const COLUMNS: [string, (s: DaySample) => number, number][] = [
+  ['minute', (s) => Math.round(s.t_min), 0],
+  ['edge RSS MB', (s) => s.edge_rss_mb, 1],
+  ['edge own MB', (s) => s.edge_anon_mb, 1],
+  ['edge fds', (s) => s.edge_fds, 0],
+  ['edge db MB', (s) => s.edge_db_mb, 2],
+  ['raw store MB', (s) => s.edge_raw_mb, 2],
+  ['kept longer MB', (s) => s.edge_kept_mb, 2],
+  ['edge files MB', (s) => s.edge_files_mb, 2],
+  ['hub RSS MB', (s) => s.hub_rss_mb, 1],
+  ['hub fds', (s) => s.hub_fds, 0],
+  ['PostgreSQL MB', (s) => s.pg_mb, 1],
+  ['sync backlog', (s) => s.sync_backlog, 0],
+]
+
 /** The curves for bench/results.json and the README: about a dozen rows, one every `stepMin` minutes. */
 export function dayCurve(d: DaySoak, stepMin = Math.max(1, Math.round((d.hours * 60) / 12))): Curve {
-  const rows = d.samples.filter((s, i) => i === 0 || i === d.samples.length - 1 || Math.round(s.t_min) % stepMin === 0)
   return {
     title: `Day soak: ${d.hours} h at nominal load syncing to a hub, raw retention ${d.retention_raw_h} h`,
-    columns: ['minute', 'edge RSS MB', 'edge fds', 'edge db MB', 'edge files MB', 'hub RSS MB', 'hub fds', 'PostgreSQL MB', 'sync backlog'],
-    rows: rows.map((s) => [Math.round(s.t_min), s.edge_rss_mb, s.edge_fds, s.edge_db_mb, s.edge_files_mb, s.hub_rss_mb, s.hub_fds, s.pg_mb, s.sync_backlog]),
+    columns: COLUMNS.map(([name]) => name),
+    rows: everyStep(d.samples, stepMin).map((s) => COLUMNS.map(([, get, digits]) => Number(get(s).toFixed(digits)))),
   }
 }
 
-/** The curves as a table: one row every `stepMin` minutes. */
+/** The curves as a Markdown table: one row every `stepMin` minutes. */
 export function dayTable(d: DaySoak, stepMin = 15): string {
-  const head = '| minute | edge RSS MB | edge fds | edge db MB | edge files MB | hub RSS MB | hub fds | PostgreSQL MB | sync backlog |'
-  const rows = d.samples.filter((s, i) => i === 0 || i === d.samples.length - 1 || Math.round(s.t_min) % stepMin === 0)
   return [
-    head,
-    '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map(
-      (s) =>
-        `| ${s.t_min.toFixed(0)} | ${s.edge_rss_mb.toFixed(1)} | ${s.edge_fds} | ${s.edge_db_mb.toFixed(2)} | ${s.edge_files_mb.toFixed(2)} | ${s.hub_rss_mb.toFixed(1)} | ${s.hub_fds} | ${s.pg_mb.toFixed(1)} | ${s.sync_backlog} |`,
-    ),
+    `| ${COLUMNS.map(([name]) => name).join(' | ')} |`,
+    `|${COLUMNS.map(() => '---').join('|')}|`,
+    ...everyStep(d.samples, stepMin).map((s) => `| ${COLUMNS.map(([, get, digits]) => get(s).toFixed(digits)).join(' | ')} |`),
   ].join('\n')
 }

@@ -105,7 +105,9 @@ export const EDGE_CONFIG_SPEC = T.Object({
     default: 168,
     description: 'raw sample chunks older than this are deleted',
   }),
-  retentionRollupDays: s.number(1, 3650, { env: 'TONYPI_RETENTION_ROLLUP_DAYS', default: 365, description: 'per-minute rollups older than this are deleted' }),
+  // About 10 MB a day at the default rates (`npm run bench -- --only=day`): with a week of raw data
+  // a month of rollups fits the default quota; the hub keeps the long history.
+  retentionRollupDays: s.number(1, 3650, { env: 'TONYPI_RETENTION_ROLLUP_DAYS', default: 30, description: 'per-minute rollups older than this are deleted' }),
   logRetentionDays: s.number(1, 3650, {
     env: 'TONYPI_LOG_RETENTION_DAYS',
     default: 30,
