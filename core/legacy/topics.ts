@@ -2,11 +2,12 @@
 // client answers commands, whose third level is `response` and not a robot id.
 import { parseTopic, type LegacyRoot } from '../topics.ts'
 
-const REPLY_ROOTS = ['commands', 'emergency_stop'] as const satisfies readonly LegacyRoot[]
-type ReplyRoot = (typeof REPLY_ROOTS)[number]
-const isReplyRoot = (root: LegacyRoot): root is ReplyRoot => (REPLY_ROOTS as readonly string[]).includes(root)
+/** The roots that carry commands to a robot, and under `<root>/response` its client's answers. */
+const COMMAND_ROOTS = ['commands', 'emergency_stop'] as const satisfies readonly LegacyRoot[]
+type CommandRoot = (typeof COMMAND_ROOTS)[number]
+const isCommandRoot = (root: string): root is CommandRoot => (COMMAND_ROOTS as readonly string[]).includes(root)
 
-export type LegacyTopicKind = LegacyRoot | `${ReplyRoot}/response`
+export type LegacyTopicKind = LegacyRoot | `${CommandRoot}/response`
 
 export interface LegacyTopic {
   kind: LegacyTopicKind
@@ -18,6 +19,16 @@ export interface LegacyTopic {
 export function legacyTopicOf(topic: string): LegacyTopic | null {
   const t = parseTopic(topic)
   if (t.kind !== 'legacy') return null
-  if (t.robotId === 'response' && isReplyRoot(t.root)) return { kind: `${t.root}/response`, robotId: undefined }
+  if (t.robotId === 'response' && isCommandRoot(t.root)) return { kind: `${t.root}/response`, robotId: undefined }
   return { kind: t.root, robotId: t.robotId }
+}
+
+/** A command (or the e-stop) to one robot, or to all under `broadcast`. */
+export function isLegacyCommand(t: LegacyTopic | null): t is LegacyTopic & { kind: CommandRoot } {
+  return t !== null && isCommandRoot(t.kind)
+}
+
+/** The earlier client's answer to a command or the e-stop. */
+export function isLegacyReply(t: LegacyTopic | null): boolean {
+  return t !== null && t.kind.endsWith('/response')
 }

@@ -3,12 +3,12 @@
 // robot itself (anonymous, loopback only) may report jobs on `job`, and the earlier
 // system's client may publish its own layout.
 import { parseTopic } from '../../core/topics.ts'
+import { isLegacyCommand, isLegacyReply, legacyTopicOf } from '../../core/legacy/topics.ts'
 import { roleAtLeast } from '../../core/roles.ts'
 import type { BrokerPrincipal as Principal } from './principal.ts'
 
 const LEGACY_TELEMETRY = new Set(['sensors', 'servos', 'status', 'battery', 'location', 'logs', 'job', 'vision', 'scan'])
 /** Where its client answers: commands on `commands/response`, an emergency stop on both. */
-const isLegacyReply = (root: string, id: string | undefined) => id === 'response' && (root === 'commands' || root === 'emergency_stop')
 
 export function canPublish(p: Principal, topic: string, robotId: string): string | null {
   const t = parseTopic(topic)
@@ -24,15 +24,14 @@ export function canPublish(p: Principal, topic: string, robotId: string): string
   }
   if (t.kind === 'legacy') {
     // Per-robot topics of the earlier layout: this robot's only (or everyone's, for commands).
-    const forUs =
-      t.robotId === undefined ||
-      t.robotId === robotId ||
-      (t.robotId === 'broadcast' && (t.root === 'commands' || t.root === 'emergency_stop')) ||
-      isLegacyReply(t.root, t.robotId)
+    const lt = legacyTopicOf(topic)
+    const reply = isLegacyReply(lt)
+    const command = isLegacyCommand(lt)
+    const forUs = t.robotId === undefined || t.robotId === robotId || (t.robotId === 'broadcast' && command) || reply
     if (!forUs) return `topic is for robot ${t.robotId}, this is ${robotId}`
     if (LEGACY_TELEMETRY.has(t.root)) return p.kind === 'local' || admin ? null : 'legacy telemetry is accepted from the robot itself only'
-    if (isLegacyReply(t.root, t.robotId)) return p.kind === 'local' || admin ? null : 'legacy command responses come from the robot itself only'
-    if (t.root === 'commands' || t.root === 'emergency_stop') return operator ? null : 'commands need the operator role'
+    if (reply) return p.kind === 'local' || admin ? null : 'legacy command responses come from the robot itself only'
+    if (command) return operator ? null : 'commands need the operator role'
   }
   if (t.kind === 'system' && t.channel === 'broadcast') return admin ? null : 'broadcasts need the admin role'
   return `publishing to ${topic.slice(0, 120)} is not allowed`

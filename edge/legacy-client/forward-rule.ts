@@ -4,14 +4,14 @@
 // time directly (it would run twice and be answered twice). Its queries (status_request,
 // battery_request) move nothing and reach it as they were sent.
 import { LEGACY_QUERIES } from '../../core/legacy/mapping.ts'
-import { parseTopic } from '../../core/topics.ts'
+import { isLegacyCommand, legacyTopicOf } from '../../core/legacy/topics.ts'
 import type { ForwardFilter } from '../broker/broker.ts'
 
 export const earlierClientHears: ForwardFilter = (subscriber, packet) => {
   if (subscriber?.kind !== 'local' || packet.publishedBy === undefined) return true
-  const t = parseTopic(packet.topic)
-  if (t.kind !== 'legacy' || (t.root !== 'commands' && t.root !== 'emergency_stop') || t.robotId === 'response') return true
-  if (t.root === 'emergency_stop') return false
+  const t = legacyTopicOf(packet.topic)
+  if (!isLegacyCommand(t)) return true
+  if (t.kind === 'emergency_stop') return false
   try {
     const type = (JSON.parse(Buffer.from(packet.payload).toString('utf8')) as { type?: unknown }).type
     return (LEGACY_QUERIES as readonly unknown[]).includes(type)

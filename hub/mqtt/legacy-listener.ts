@@ -21,6 +21,7 @@
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes'
 import net from 'node:net'
 import { adaptLegacyMessage } from '../../core/legacy/adapt.ts'
+import { isLegacyCommand, isLegacyReply, legacyTopicOf } from '../../core/legacy/topics.ts'
 import { LegacyMessageError } from '../../core/legacy/record.ts'
 import { outcomeOfLegacyReply } from '../../core/legacy/mapping.ts'
 import type { Logger } from '../../core/log.ts'
@@ -153,8 +154,7 @@ export class LegacyListener {
   private async relay(robotId: string, packet: AedesPublishPacket) {
     const text = Buffer.from(packet.payload).toString('utf8')
     try {
-      if (packet.topic === 'tonypi/commands/response' || packet.topic === 'tonypi/emergency_stop/response')
-        return await this.relayReply(robotId, packet.topic, text)
+      if (isLegacyReply(legacyTopicOf(packet.topic))) return await this.relayReply(robotId, packet.topic, text)
       const shared = SHARED[packet.topic]
       const topic = shared ? shared(robotId) : packet.topic
       if (!topic) return
@@ -188,8 +188,8 @@ export class LegacyListener {
   /** A message the fleet broker carries on a command topic: handed to the robots it is for that are here. */
   deliver(topic: string, payload: Buffer) {
     const aedes = this.aedes
-    const t = parseTopic(topic)
-    if (!aedes || t.kind !== 'legacy' || (t.root !== 'commands' && t.root !== 'emergency_stop') || t.robotId === undefined || t.robotId === 'response') return
+    const t = legacyTopicOf(topic)
+    if (!aedes || !isLegacyCommand(t) || t.robotId === undefined) return
     if (t.robotId !== 'broadcast' && !this.connected.has(t.robotId)) return
     this.counters.commands_delivered++
     aedes.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false } as Parameters<Aedes['publish']>[0], () => {})
