@@ -42,45 +42,45 @@ export function hubJobRoutes(ctx: HubContext, auth: HubAuth) {
       },
     )
     .get(
-    '/jobs/stats',
-    async ({ query }) => {
-      const where: SQL[] = []
-      if (query.robot_id !== undefined) {
-        if (!(await ctx.robots.get(query.robot_id))) throw new HttpError(404, 'not_found', `no robot ${query.robot_id}`)
-        where.push(eq(jobs.robotId, query.robot_id))
-      }
-      if (query.from !== undefined) where.push(gte(jobs.startedAt, new Date(query.from)))
-      if (query.to !== undefined) where.push(lte(jobs.startedAt, new Date(query.to)))
-      const rows = await ctx.db
-        .select({
-          robotId: jobs.robotId,
-          status: jobs.status,
-          n: sql<number>`count(*)::int`,
-          finished: sql<number>`count(${jobs.finishedAt})::int`,
-          durationMs: sql<number>`coalesce(sum(extract(epoch from ${jobs.finishedAt} - ${jobs.startedAt}) * 1000), 0)::float8`,
-        })
-        .from(jobs)
-        .where(and(...where))
-        .groupBy(jobs.robotId, jobs.status)
-      const byRobot = new Map<string, JobGroup[]>()
-      for (const r of rows) byRobot.set(r.robotId, [...(byRobot.get(r.robotId) ?? []), r])
-      return {
-        ...jobStats(rows),
-        robots: [...byRobot].sort(([a], [b]) => a.localeCompare(b)).map(([robot_id, groups]) => ({ robot_id, ...jobStats(groups) })),
-      }
-    },
-    {
-      auth: 'viewer',
-      query: t.Object({
-        robot_id: t.Optional(t.String({ maxLength: 64 })),
-        from: t.Optional(EpochMs('started at or after, epoch ms')),
-        to: t.Optional(EpochMs('started at or before, epoch ms')),
-      }),
-      response: { 200: t.Object({ ...JobStats.properties, robots: t.Array(t.Object({ robot_id: t.String(), ...JobStats.properties })) }) },
-      detail: {
-        summary:
-          "Counts by status, success rate over finished jobs and mean duration: fleet-wide (or one robot's), and per robot (`robots`); an unknown robot is 404",
+      '/jobs/stats',
+      async ({ query }) => {
+        const where: SQL[] = []
+        if (query.robot_id !== undefined) {
+          if (!(await ctx.robots.get(query.robot_id))) throw new HttpError(404, 'not_found', `no robot ${query.robot_id}`)
+          where.push(eq(jobs.robotId, query.robot_id))
+        }
+        if (query.from !== undefined) where.push(gte(jobs.startedAt, new Date(query.from)))
+        if (query.to !== undefined) where.push(lte(jobs.startedAt, new Date(query.to)))
+        const rows = await ctx.db
+          .select({
+            robotId: jobs.robotId,
+            status: jobs.status,
+            n: sql<number>`count(*)::int`,
+            finished: sql<number>`count(${jobs.finishedAt})::int`,
+            durationMs: sql<number>`coalesce(sum(extract(epoch from ${jobs.finishedAt} - ${jobs.startedAt}) * 1000), 0)::float8`,
+          })
+          .from(jobs)
+          .where(and(...where))
+          .groupBy(jobs.robotId, jobs.status)
+        const byRobot = new Map<string, JobGroup[]>()
+        for (const r of rows) byRobot.set(r.robotId, [...(byRobot.get(r.robotId) ?? []), r])
+        return {
+          ...jobStats(rows),
+          robots: [...byRobot].sort(([a], [b]) => a.localeCompare(b)).map(([robot_id, groups]) => ({ robot_id, ...jobStats(groups) })),
+        }
       },
-    },
-  )
+      {
+        auth: 'viewer',
+        query: t.Object({
+          robot_id: t.Optional(t.String({ maxLength: 64 })),
+          from: t.Optional(EpochMs('started at or after, epoch ms')),
+          to: t.Optional(EpochMs('started at or before, epoch ms')),
+        }),
+        response: { 200: t.Object({ ...JobStats.properties, robots: t.Array(t.Object({ robot_id: t.String(), ...JobStats.properties })) }) },
+        detail: {
+          summary:
+            "Counts by status, success rate over finished jobs and mean duration: fleet-wide (or one robot's), and per robot (`robots`); an unknown robot is 404",
+        },
+      },
+    )
 }
