@@ -3,9 +3,10 @@
 import { Elysia, t } from 'elysia'
 import { parseFieldsParam } from '../../core/history-query.ts'
 import { RobotStatus } from '../../core/schemas.ts'
-import { STREAM_NAMES, type StreamName } from '../../core/streams.ts'
+import type { StreamName } from '../../core/streams.ts'
 import { decodeThrottled } from '../../drivers/pi/parse.ts'
 import { EpochMs } from '../../server/params.ts'
+import { sensorQueryFields } from '../../server/sensor-query.ts'
 import type { EdgeContext } from '../context.ts'
 import type { EdgeAuth } from './routes.ts'
 import { sensorHistory } from './sensor-history.ts'
@@ -23,18 +24,9 @@ export function telemetryRoutes(ctx: EdgeContext, auth: EdgeAuth) {
       },
       {
         auth: 'viewer',
-        query: t.Object({
-          stream: t.Union(STREAM_NAMES.map((s) => t.Literal(s))),
-          from: t.Optional(EpochMs()),
-          to: t.Optional(EpochMs()),
-          resolution: t.Optional(
-            t.String({ maxLength: 8, description: 'auto (default), raw, 1s, 2s, 5s, 10s, 15s, 30s (windows up to 1 h), 1m, 5m, 15m, 1h, 1d' }),
-          ),
-          servo_id: t.Optional(t.Numeric({ minimum: 0, maximum: 253 })),
-          source: t.Optional(t.String({ maxLength: 64 })),
-          fields: t.Optional(t.String({ maxLength: 512, description: 'comma-separated: only these fields (default all)' })),
-          limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100000 })),
-        }),
+        query: t.Object(
+          sensorQueryFields(t.String({ maxLength: 8, description: 'auto (default), raw, 1s, 2s, 5s, 10s, 15s, 30s (windows up to 1 h), 1m, 5m, 15m, 1h, 1d' })),
+        ),
       },
     )
     .get(

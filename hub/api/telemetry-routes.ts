@@ -2,8 +2,8 @@
 // Pi's own performance from InfluxDB, in the edge's shapes with a robot_id to choose.
 import { Elysia, t } from 'elysia'
 import { parseFieldsParam } from '../../core/history-query.ts'
-import { STREAM_NAMES } from '../../core/streams.ts'
 import { EpochMs } from '../../server/params.ts'
+import { sensorQueryFields } from '../../server/sensor-query.ts'
 import type { HubContext } from '../context.ts'
 import { robotOr404, robotViewer } from './robot-lookup.ts'
 import type { HubAuth } from './routes.ts'
@@ -41,17 +41,7 @@ export function hubTelemetryRoutes(ctx: HubContext, auth: HubAuth) {
       },
       {
         auth: 'viewer',
-        query: t.Object({
-          robot_id: t.String({ maxLength: 64 }),
-          stream: t.Union(STREAM_NAMES.map((s) => t.Literal(s))),
-          from: t.Optional(EpochMs()),
-          to: t.Optional(EpochMs()),
-          resolution: t.Optional(t.String({ maxLength: 8 })),
-          servo_id: t.Optional(t.Numeric({ minimum: 0, maximum: 253 })),
-          source: t.Optional(t.String({ maxLength: 64 })),
-          fields: t.Optional(t.String({ maxLength: 512, description: 'comma-separated: only these fields (default all)' })),
-          limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100000 })),
-        }),
+        query: t.Object({ robot_id: t.String({ maxLength: 64 }), ...sensorQueryFields() }),
       },
     )
     .get(
