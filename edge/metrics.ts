@@ -7,6 +7,9 @@ import type { EdgeContext } from './context.ts'
 import { Exposition, processMetrics, type Labels } from '../server/prometheus.ts'
 import { RequestMetrics } from '../server/http-metrics.ts'
 
+/** What the metrics are read from. */
+export type MetricsSource = Pick<EdgeContext, 'broker' | 'db' | 'driver' | 'inbound' | 'live' | 'robotId' | 'startedAt' | 'state' | 'store' | 'sync'>
+
 export class EdgeMetrics {
   readonly http = new RequestMetrics()
   private readonly samples = new Map<string, number>()
@@ -22,7 +25,7 @@ export class EdgeMetrics {
     bus.on('command', this, (c) => inc(this.commands, c.data.state))
   }
 
-  render(ctx: EdgeContext): string {
+  render(ctx: MetricsSource): string {
     const x = new Exposition()
     const st = ctx.state.status(Date.now())
     x.gauge('tonypi_build_info', 'The robot this edge is, and its profile (always 1).', [[{ robot_id: ctx.robotId, profile: ctx.driver.profile }, 1]])

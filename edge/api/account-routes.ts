@@ -4,7 +4,10 @@ import { accountRoutes } from '../../server/account-routes.ts'
 import type { EdgeContext } from '../context.ts'
 import type { EdgeAuth } from './routes.ts'
 
-export function edgeAccountRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+/** What these routes use of the edge. */
+type Needs = Pick<EdgeContext, 'broker' | 'bus' | 'hashGate' | 'jwtSecret' | 'live' | 'log' | 'throttle' | 'users'>
+
+export function edgeAccountRoutes(ctx: Needs, auth: EdgeAuth) {
   return accountRoutes({
     auth,
     users: ctx.users,

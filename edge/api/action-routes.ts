@@ -4,7 +4,10 @@ import { listActionGroups } from '../../drivers/action-groups/d6a.ts'
 import type { EdgeContext } from '../context.ts'
 import type { EdgeAuth } from './routes.ts'
 
-export function actionRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+/** What these routes use of the edge. */
+type Needs = Pick<EdgeContext, 'commands' | 'config'>
+
+export function actionRoutes(ctx: Needs, auth: EdgeAuth) {
   return new Elysia().use(auth).get(
     '/actions',
     () => {

@@ -9,10 +9,13 @@ import type { EdgeContext } from '../context.ts'
 import type { EdgeAuth } from './routes.ts'
 import { HttpError } from './errors.ts'
 
+/** What these routes use of the edge. */
+type Needs = Pick<EdgeContext, 'alerts'>
+
 const ErrorBody = t.Object({ error: t.String(), message: t.String() })
 const AlertId = t.Object({ id: t.Integer({ minimum: 1 }) })
 
-export function alertRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+export function alertRoutes(ctx: Needs, auth: EdgeAuth) {
   const notFound = (id: number) => new HttpError(404, 'not_found', `no alert ${id}`)
 
   return new Elysia()

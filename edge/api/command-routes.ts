@@ -6,7 +6,10 @@ import { Command, CommandOutcome } from '../../core/schemas.ts'
 import type { EdgeContext } from '../context.ts'
 import type { EdgeAuth } from './routes.ts'
 
-export function commandRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+/** What these routes use of the edge. */
+type Needs = Pick<EdgeContext, 'commands'>
+
+export function commandRoutes(ctx: Needs, auth: EdgeAuth) {
   return new Elysia()
     .use(auth)
     .post(

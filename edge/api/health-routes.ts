@@ -1,10 +1,9 @@
 // GET health on the edge: public, for systemd's watchdog and people alike (edge/api/health.ts).
 import { Elysia } from 'elysia'
-import type { EdgeContext } from '../context.ts'
-import { health } from './health.ts'
+import { type HealthSource, health } from './health.ts'
 import type { EdgeAuth } from './routes.ts'
 
-export function healthRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+export function healthRoutes(ctx: HealthSource, auth: EdgeAuth) {
   return new Elysia().use(auth).get(
     '/health',
     ({ set }) => {

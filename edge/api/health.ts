@@ -2,6 +2,9 @@
 // committed, the broker is listening, and samples are fresh. 503 names what failed.
 import type { EdgeContext } from '../context.ts'
 
+/** What health is judged from. */
+export type HealthSource = Pick<EdgeContext, 'broker' | 'maxSampleAgeMs' | 'robotId' | 'startedAt' | 'state' | 'store'>
+
 export interface HealthReport {
   status: 'ok' | 'failing'
   robot_id: string
@@ -10,7 +13,7 @@ export interface HealthReport {
   checks: Record<string, { ok: boolean; detail?: string }>
 }
 
-export function health(ctx: EdgeContext, now: number): HealthReport {
+export function health(ctx: HealthSource, now: number): HealthReport {
   const checks: HealthReport['checks'] = {}
   const store = ctx.store.writable()
   checks.store = store.ok ? { ok: true } : { ok: false, detail: store.reason }

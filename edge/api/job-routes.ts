@@ -7,6 +7,9 @@ import type { EdgeAuth } from './routes.ts'
 import { JOB_STATUSES, JobError } from '../jobs/job-service.ts'
 import { HttpError } from './errors.ts'
 
+/** What these routes use of the edge. */
+type Needs = Pick<EdgeContext, 'jobs'>
+
 const Status = t.Union(JOB_STATUSES.map((s) => t.Literal(s)))
 const Count = t.Integer({ minimum: 0, maximum: 10_000_000 })
 const Window = {
@@ -14,7 +17,7 @@ const Window = {
   to: t.Optional(EpochMs('started at or before, epoch ms')),
 }
 
-export function jobRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+export function jobRoutes(ctx: Needs, auth: EdgeAuth) {
   return new Elysia()
     .use(auth)
     .post(

@@ -8,6 +8,9 @@ import { logsToCsv } from '../logs/log-export.ts'
 import { LOG_LEVELS, logCounts, queryLogs, type LogQuery } from '../logs/log-query.ts'
 import { LogStats, toEntry } from '../../core/log-entry.ts'
 
+/** What these routes use of the edge. */
+type Needs = Pick<EdgeContext, 'bus' | 'db' | 'log' | 'robotId' | 'store'>
+
 const EXPORT_MAX = 10_000
 const Filters = {
   level: t.Optional(t.String({ maxLength: 64, description: 'debug, info, warn, error; comma-separated for several' })),
@@ -21,7 +24,7 @@ const Paging = {
   offset: t.Optional(t.Numeric({ minimum: 0, maximum: 1_000_000 })),
 }
 
-export function logRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+export function logRoutes(ctx: Needs, auth: EdgeAuth) {
   // Events wait for the store's next tick; writing them now makes a read see its own writes.
   const flush = () => {
     try {

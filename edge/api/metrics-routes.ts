@@ -5,9 +5,13 @@ import { Elysia } from 'elysia'
 import { EXPOSITION_CONTENT_TYPE } from '../../server/prometheus.ts'
 import { metricsTokenRoutes } from '../../server/metrics-token.ts'
 import type { EdgeContext } from '../context.ts'
+import type { MetricsSource } from '../metrics.ts'
 import type { EdgeAuth } from './routes.ts'
 
-export function metricsRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+/** What these routes use of the edge. */
+type Needs = Pick<EdgeContext, 'bus' | 'jwtSecret' | 'log' | 'metrics'> & MetricsSource
+
+export function metricsRoutes(ctx: Needs, auth: EdgeAuth) {
   return new Elysia()
     .use(auth)
     .use(

@@ -4,7 +4,10 @@ import type { EdgeContext } from '../context.ts'
 import type { EdgeAuth } from './routes.ts'
 import { HttpError } from './errors.ts'
 
-export function reportRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+/** What these routes use of the edge. */
+type Needs = Pick<EdgeContext, 'bus' | 'reports' | 'robotId'>
+
+export function reportRoutes(ctx: Needs, auth: EdgeAuth) {
   return sharedReportRoutes<void>({
     auth,
     subject(robotId) {

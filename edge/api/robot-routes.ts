@@ -8,9 +8,12 @@ import type { EdgeAuth } from './routes.ts'
 import { HttpError } from './errors.ts'
 import { knownFields, OpenBody } from '../../server/params.ts'
 
+/** What these routes use of the edge. */
+type Needs = Pick<EdgeContext, 'bus' | 'db' | 'robotId' | 'state'>
+
 const IdParam = t.Object({ id: t.String({ maxLength: 64 }) })
 
-export function robotRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+export function robotRoutes(ctx: Needs, auth: EdgeAuth) {
   const own = (id: string) => {
     if (id !== ctx.robotId) throw new HttpError(404, 'not_found', `this edge is robot ${ctx.robotId}`)
   }
@@ -48,7 +51,7 @@ export function robotRoutes(ctx: EdgeContext, auth: EdgeAuth) {
     )
 }
 
-function robotSummary(ctx: EdgeContext) {
+function robotSummary(ctx: Needs) {
   const st = ctx.state.status(Date.now())
   return {
     robot_id: ctx.robotId,

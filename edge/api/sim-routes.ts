@@ -6,7 +6,10 @@ import type { EdgeAuth } from './routes.ts'
 import { SIM_FAULT_KINDS, SimFaultError, type SimFaults } from '../sim-faults/sim-faults.ts'
 import { HttpError } from './errors.ts'
 
-export function simRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+/** What these routes use of the edge. */
+type Needs = Pick<EdgeContext, 'driver' | 'log' | 'simFaults'>
+
+export function simRoutes(ctx: Needs, auth: EdgeAuth) {
   const faults = (): SimFaults => {
     if (ctx.simFaults) return ctx.simFaults
     throw new HttpError(

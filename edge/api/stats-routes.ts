@@ -3,7 +3,10 @@ import { Elysia } from 'elysia'
 import type { EdgeContext } from '../context.ts'
 import type { EdgeAuth } from './routes.ts'
 
-export function statsRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+/** What these routes use of the edge. */
+type Needs = Pick<EdgeContext, 'broker' | 'hashGate' | 'inbound' | 'live' | 'startedAt' | 'store'>
+
+export function statsRoutes(ctx: Needs, auth: EdgeAuth) {
   return new Elysia().use(auth).get(
     '/stats',
     () => ({

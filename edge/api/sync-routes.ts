@@ -4,7 +4,10 @@ import { Elysia } from 'elysia'
 import type { EdgeContext } from '../context.ts'
 import type { EdgeAuth } from './routes.ts'
 
-export function syncRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+/** What these routes use of the edge. */
+type Needs = Pick<EdgeContext, 'sync'>
+
+export function syncRoutes(ctx: Needs, auth: EdgeAuth) {
   return new Elysia().use(auth).get('/sync/status', () => ctx.sync.status(), {
     auth: 'viewer',
     detail: { summary: '{connected, backlog, cursor, last_ack_ts, lag_ms, rate_per_s, dropped, catching_up}, and the live uplink' },

@@ -11,7 +11,10 @@ import type { EdgeContext } from '../context.ts'
 import type { EdgeAuth } from './routes.ts'
 import { sensorHistory } from './sensor-history.ts'
 
-export function telemetryRoutes(ctx: EdgeContext, auth: EdgeAuth) {
+/** What these routes use of the edge. */
+type Needs = Pick<EdgeContext, 'robotId' | 'state' | 'store'>
+
+export function telemetryRoutes(ctx: Needs, auth: EdgeAuth) {
   return new Elysia()
     .use(auth)
     .get('/robot/status', () => ctx.state.status(Date.now()), { auth: 'viewer', response: RobotStatus })
