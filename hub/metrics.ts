@@ -7,10 +7,13 @@ import { alerts, syncState, webhookOutbox } from './db/schema.ts'
 import { Exposition, processMetrics } from '../server/prometheus.ts'
 import { RequestMetrics } from '../server/http-metrics.ts'
 
+/** What the metrics are read from. */
+export type MetricsSource = Pick<HubContext, 'alerts' | 'bridge' | 'db' | 'influxWriter' | 'robots' | 'startedAt' | 'sync' | 'webhook'>
+
 export class HubMetrics {
   readonly http = new RequestMetrics()
 
-  async render(ctx: HubContext): Promise<string> {
+  async render(ctx: MetricsSource): Promise<string> {
     const x = new Exposition()
     const now = Date.now()
     const [robots, syncRows, openAlerts, [outbox]] = await Promise.all([

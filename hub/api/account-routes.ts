@@ -5,7 +5,10 @@ import { accountRoutes } from '../../server/account-routes.ts'
 import type { HubContext } from '../context.ts'
 import type { HubAuth } from './routes.ts'
 
-export function hubAccountRoutes(ctx: HubContext, auth: HubAuth) {
+/** What these routes use of the hub. */
+type Needs = Pick<HubContext, 'authSources' | 'jwtSecret' | 'live' | 'log' | 'records' | 'syncBrokerAuth' | 'throttle' | 'users'>
+
+export function hubAccountRoutes(ctx: Needs, auth: HubAuth) {
   return new Elysia()
     .use(auth)
     .use(

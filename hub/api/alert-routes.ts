@@ -11,6 +11,9 @@ import { robotTopic } from '../../core/topics.ts'
 import type { HubContext } from '../context.ts'
 import type { HubAuth } from './routes.ts'
 
+/** What these routes use of the hub. */
+type Needs = Pick<HubContext, 'alerts' | 'bridge' | 'records' | 'robotRules' | 'robots'>
+
 const ErrorBody = t.Object({ error: t.String(), message: t.String() })
 // A new object, not an intersection with the edge's RuleRecord: Elysia normalises a response
 // schema in place (closing it to extra properties), so once an edge app in the same process had
@@ -43,7 +46,7 @@ function ruleError(err: unknown): never {
   throw err
 }
 
-export function hubAlertRoutes(ctx: HubContext, auth: HubAuth) {
+export function hubAlertRoutes(ctx: Needs, auth: HubAuth) {
   const notFound = (id: number) => new HttpError(404, 'not_found', `no alert ${id}`)
   const robotOr404 = async (id: string) => {
     if (!(await ctx.robots.get(id))) throw new HttpError(404, 'not_found', `no robot ${id}`)

@@ -7,11 +7,14 @@ import { HttpError } from '../../core/http-error.ts'
 import { Command } from '../../core/schemas.ts'
 import type { HubContext } from '../context.ts'
 import { commands } from '../db/schema.ts'
-import { robotOr404 } from './robot-lookup.ts'
+import { robotOr404, type RobotLookupSource } from './robot-lookup.ts'
 import type { HubAuth } from './routes.ts'
 import { Window } from './window-query.ts'
 
-export function hubCommandAuditRoutes(ctx: HubContext, auth: HubAuth) {
+/** What these routes use of the hub. */
+type Needs = Pick<HubContext, 'bridge' | 'config' | 'db'> & RobotLookupSource
+
+export function hubCommandAuditRoutes(ctx: Needs, auth: HubAuth) {
   return new Elysia().use(auth).get(
     '/commands',
     async ({ query }) => {
@@ -51,7 +54,7 @@ export function hubCommandAuditRoutes(ctx: HubContext, auth: HubAuth) {
   )
 }
 
-export function hubCommandRoutes(ctx: HubContext, auth: HubAuth) {
+export function hubCommandRoutes(ctx: Needs, auth: HubAuth) {
   return new Elysia().use(auth).post(
     '/command',
     async ({ principal, body, set }) => {

@@ -6,6 +6,9 @@ import type { HubContext } from '../context.ts'
 import type { HubAuth } from './routes.ts'
 import { commands } from '../db/schema.ts'
 
+/** What these routes use of the hub. */
+type Needs = Pick<HubContext, 'bridge' | 'db' | 'records' | 'robots'>
+
 /** A robot answers an e-stop in milliseconds; past this it is reported as not confirmed. */
 const ESTOP_WAIT_MS = 3000
 
@@ -24,7 +27,7 @@ export const FleetEstopResult = t.Object({
   ),
 })
 
-export function fleetRoutes(ctx: HubContext, auth: HubAuth) {
+export function fleetRoutes(ctx: Needs, auth: HubAuth) {
   return new Elysia().use(auth).post(
     '/fleet/estop',
     async ({ principal: me, body }) => {

@@ -1,10 +1,9 @@
 // GET health on the hub: public, for load balancers and people alike (hub/api/health.ts).
 import { Elysia } from 'elysia'
-import type { HubContext } from '../context.ts'
-import { hubHealth } from './health.ts'
+import { type HubHealthSource, hubHealth } from './health.ts'
 import type { HubAuth } from './routes.ts'
 
-export function hubHealthRoutes(ctx: HubContext, auth: HubAuth) {
+export function hubHealthRoutes(ctx: HubHealthSource, auth: HubAuth) {
   return new Elysia().use(auth).get(
     '/health',
     async ({ set }) => {

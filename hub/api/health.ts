@@ -1,7 +1,10 @@
 // The hub's health check checks each dependency for real and names the one that fails.
 import type { HubContext } from '../context.ts'
 
-export async function hubHealth(ctx: HubContext) {
+/** What health is judged from. */
+export type HubHealthSource = Pick<HubContext, 'bridge' | 'cluster' | 'db' | 'telemetry'>
+
+export async function hubHealth(ctx: HubHealthSource) {
   const checks: Record<string, { ok: boolean; detail?: string }> = {}
   const timed = async (name: string, f: () => Promise<boolean | void>, failDetail: string) => {
     try {

@@ -12,7 +12,10 @@ import { jobRecord } from '../records.ts'
 import type { HubAuth } from './routes.ts'
 import { Window } from './window-query.ts'
 
-export function hubJobRoutes(ctx: HubContext, auth: HubAuth) {
+/** What these routes use of the hub. */
+type Needs = Pick<HubContext, 'db' | 'robots'>
+
+export function hubJobRoutes(ctx: Needs, auth: HubAuth) {
   return new Elysia()
     .use(auth)
     .get(

@@ -11,6 +11,9 @@ import type { HubAuth } from './routes.ts'
 import { systemLogs } from '../db/schema.ts'
 import { HttpError } from '../../core/http-error.ts'
 
+/** What these routes use of the hub. */
+type Needs = Pick<HubContext, 'db' | 'robots'>
+
 const EXPORT_MAX = 10_000
 const LEVELS = ['debug', 'info', 'warn', 'error', 'critical'] as const
 const Filters = {
@@ -45,7 +48,7 @@ function where(f: Filter): SQL | undefined {
   return and(...w)
 }
 
-export function hubLogRoutes(ctx: HubContext, auth: HubAuth) {
+export function hubLogRoutes(ctx: Needs, auth: HubAuth) {
   const rows = (f: Filter, limit: number, offset = 0) =>
     ctx.db.select().from(systemLogs).where(where(f)).orderBy(desc(systemLogs.ts), desc(systemLogs.id)).limit(limit).offset(offset)
   const stamp = () => new Date().toISOString().replace(/[:.]/g, '-')

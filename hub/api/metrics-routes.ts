@@ -5,10 +5,14 @@ import { Elysia } from 'elysia'
 import { EXPOSITION_CONTENT_TYPE } from '../../server/prometheus.ts'
 import { metricsTokenRoutes } from '../../server/metrics-token.ts'
 import type { HubContext } from '../context.ts'
+import type { MetricsSource } from '../metrics.ts'
 import type { HubMetrics } from '../metrics.ts'
 import type { HubAuth } from './routes.ts'
 
-export function hubMetricsRoutes(ctx: HubContext, auth: HubAuth, metrics: HubMetrics) {
+/** What these routes use of the hub. */
+type Needs = Pick<HubContext, 'jwtSecret' | 'log' | 'records'> & MetricsSource
+
+export function hubMetricsRoutes(ctx: Needs, auth: HubAuth, metrics: HubMetrics) {
   return new Elysia()
     .use(auth)
     .use(

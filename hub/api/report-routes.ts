@@ -5,10 +5,13 @@ import { reportRoutes } from '../../server/report-routes.ts'
 import type { HubContext } from '../context.ts'
 import type { HubAuth } from './routes.ts'
 
+/** What these routes use of the hub. */
+type Needs = Pick<HubContext, 'records' | 'reports' | 'robots'>
+
 /** Reports live in a PostgreSQL `serial` column. */
 const MAX_PG_INTEGER = 2_147_483_647
 
-export function hubReportRoutes(ctx: HubContext, auth: HubAuth) {
+export function hubReportRoutes(ctx: Needs, auth: HubAuth) {
   return reportRoutes<string | null>({
     auth,
     async subject(robotId) {

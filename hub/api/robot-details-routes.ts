@@ -8,7 +8,10 @@ import { RobotError, robotView } from '../robots/robot-repo.ts'
 import type { HubAuth } from './routes.ts'
 import { knownFields, OpenBody } from '../../server/params.ts'
 
-export function hubRobotDetailsRoutes(ctx: HubContext, auth: HubAuth) {
+/** What these routes use of the hub. */
+type Needs = Pick<HubContext, 'legacyListener' | 'records' | 'robots'>
+
+export function hubRobotDetailsRoutes(ctx: Needs, auth: HubAuth) {
   return new Elysia().use(auth).put(
     '/robots/:id',
     async ({ principal, params, body }) => {

@@ -4,14 +4,17 @@ import { HttpError } from '../../core/http-error.ts'
 import type { HubContext } from '../context.ts'
 import { RobotError, robotView } from '../robots/robot-repo.ts'
 
-export async function robotOr404(ctx: HubContext, id: string) {
+/** What a robot is looked up in. */
+export type RobotLookupSource = Pick<HubContext, 'legacyListener' | 'robots'>
+
+export async function robotOr404(ctx: RobotLookupSource, id: string) {
   const r = await ctx.robots.get(id)
   if (!r) throw new HttpError(404, 'not_found', `no robot ${id}`)
   return r
 }
 
 /** A robot as the API shows it; robots the legacy listener admitted show as unauthenticated. */
-export function robotViewer(ctx: HubContext) {
+export function robotViewer(ctx: RobotLookupSource) {
   const unauthenticated = ctx.legacyListener?.admitted
   return (r: Parameters<typeof robotView>[0]) => robotView(r, unauthenticated)
 }

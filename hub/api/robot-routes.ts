@@ -5,13 +5,16 @@ import { HttpError } from '../../core/http-error.ts'
 import { RobotId } from '../../core/schemas.ts'
 import { isValidRobotId } from '../../core/topics.ts'
 import type { HubContext } from '../context.ts'
-import { repoError, robotOr404, robotViewer } from './robot-lookup.ts'
+import { repoError, robotOr404, robotViewer, type RobotLookupSource } from './robot-lookup.ts'
 import { hubRobotDetailsRoutes } from './robot-details-routes.ts'
 import type { HubAuth } from './routes.ts'
 
+/** What these routes use of the hub. */
+type Needs = Pick<HubContext, 'bridge' | 'live' | 'records' | 'robots' | 'syncBrokerAuth'> & RobotLookupSource
+
 const RobotParam = t.Object({ id: t.String({ maxLength: 64 }) })
 
-export function hubRobotRoutes(ctx: HubContext, auth: HubAuth) {
+export function hubRobotRoutes(ctx: Needs, auth: HubAuth) {
   const view = robotViewer(ctx)
   /** After robots or their credentials change: the broker's files, and the bridge's list. */
   const robotsChanged = async () => {

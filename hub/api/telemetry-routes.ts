@@ -5,10 +5,13 @@ import { parseFieldsParam } from '../../core/history-query.ts'
 import { EpochMs } from '../../server/params.ts'
 import { sensorQueryFields } from '../../server/sensor-query.ts'
 import type { HubContext } from '../context.ts'
-import { robotOr404, robotViewer } from './robot-lookup.ts'
+import { robotOr404, robotViewer, type RobotLookupSource } from './robot-lookup.ts'
 import type { HubAuth } from './routes.ts'
 
-export function hubTelemetryRoutes(ctx: HubContext, auth: HubAuth) {
+/** What these routes use of the hub. */
+type Needs = Pick<HubContext, 'bridge' | 'robots' | 'telemetry'> & RobotLookupSource
+
+export function hubTelemetryRoutes(ctx: Needs, auth: HubAuth) {
   const view = robotViewer(ctx)
   return new Elysia()
     .use(auth)

@@ -5,7 +5,10 @@ import { certificateFingerprint } from '../../sync/ca-fingerprint.ts'
 import type { HubContext } from '../context.ts'
 import type { HubAuth } from './routes.ts'
 
-export function hubTlsRoutes(ctx: HubContext, auth: HubAuth) {
+/** What these routes use of the hub. */
+type Needs = Pick<HubContext, 'tlsCa'>
+
+export function hubTlsRoutes(ctx: Needs, auth: HubAuth) {
   return new Elysia().use(auth).get(
     '/tls/ca',
     () => {

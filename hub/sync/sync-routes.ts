@@ -12,13 +12,16 @@ import { InfluxWriteError } from '../influx/acked-writes.ts'
 import { marksFor, SyncGap } from './batch-store.ts'
 import { robotSyncStatus } from './sync-status.ts'
 
+/** What these routes use of the hub. */
+type Needs = Pick<HubContext, 'alerts' | 'bridge' | 'config' | 'live' | 'records' | 'robots' | 'sync'>
+
 /** The robot a robot's credential names (the auth layer admitted only robots here). */
 function robotOf(p: Principal): string {
   if (p.kind !== 'robot') throw new HttpError(403, 'forbidden', "this is a robot's route")
   return p.robotId
 }
 
-export function hubSyncRoutes(ctx: HubContext, auth: HubAuth) {
+export function hubSyncRoutes(ctx: Needs, auth: HubAuth) {
   const robotRow = async (p: Principal) => {
     const r = await ctx.robots.get(robotOf(p))
     if (!r) throw new HttpError(404, 'not_found', `no robot ${robotOf(p)}`)
