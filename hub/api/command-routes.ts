@@ -9,7 +9,7 @@ import type { HubContext } from '../context.ts'
 import { commands } from '../db/schema.ts'
 import { robotOr404, type RobotLookupSource } from './robot-lookup.ts'
 import type { HubAuth } from './routes.ts'
-import { Window } from './window-query.ts'
+import { inWindow, Window } from './window-query.ts'
 
 /** What these routes use of the hub. */
 type Needs = Pick<HubContext, 'bridge' | 'config' | 'db'> & RobotLookupSource
@@ -20,8 +20,7 @@ export function hubCommandAuditRoutes(ctx: Needs, auth: HubAuth) {
     async ({ query }) => {
       const where: SQL[] = []
       if (query.robot_id) where.push(eq(commands.robotId, query.robot_id))
-      if (query.from !== undefined) where.push(gte(commands.createdAt, new Date(query.from)))
-      if (query.to !== undefined) where.push(lte(commands.createdAt, new Date(query.to)))
+      where.push(...inWindow(commands.createdAt, query))
       const rows = await ctx.db
         .select()
         .from(commands)

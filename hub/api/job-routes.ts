@@ -10,7 +10,7 @@ import type { HubContext } from '../context.ts'
 import { jobs } from '../db/schema.ts'
 import { jobRecord } from '../records.ts'
 import type { HubAuth } from './routes.ts'
-import { Window } from './window-query.ts'
+import { inWindow, Window } from './window-query.ts'
 
 /** What these routes use of the hub. */
 type Needs = Pick<HubContext, 'db' | 'robots'>
@@ -24,8 +24,7 @@ export function hubJobRoutes(ctx: Needs, auth: HubAuth) {
         const where: SQL[] = []
         if (query.robot_id) where.push(eq(jobs.robotId, query.robot_id))
         if (query.status) where.push(eq(jobs.status, query.status))
-        if (query.from !== undefined) where.push(gte(jobs.startedAt, new Date(query.from)))
-        if (query.to !== undefined) where.push(lte(jobs.startedAt, new Date(query.to)))
+        where.push(...inWindow(jobs.startedAt, query))
         const rows = await ctx.db
           .select()
           .from(jobs)
@@ -52,8 +51,7 @@ export function hubJobRoutes(ctx: Needs, auth: HubAuth) {
           if (!(await ctx.robots.get(query.robot_id))) throw new HttpError(404, 'not_found', `no robot ${query.robot_id}`)
           where.push(eq(jobs.robotId, query.robot_id))
         }
-        if (query.from !== undefined) where.push(gte(jobs.startedAt, new Date(query.from)))
-        if (query.to !== undefined) where.push(lte(jobs.startedAt, new Date(query.to)))
+        where.push(...inWindow(jobs.startedAt, query))
         const rows = await ctx.db
           .select({
             robotId: jobs.robotId,
