@@ -284,11 +284,12 @@ describe('SimulatedLxBus over a real pty', () => {
 
     await host.write(fromHex('55 55 05 07 01 2c 01 e8 03 da'))
     // A busy machine may be slow to pump, never wrong.
+    const { device } = server
     await waitFor(
       'the move received',
       () => {
         model.step(wallClockMs())
-        return server.device.received.length >= 3
+        return device.received.length >= 3
       },
       2000,
       20,

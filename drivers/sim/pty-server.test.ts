@@ -85,16 +85,28 @@ describe('wire timing over the pty', () => {
     await host.write(encodePosRead(2))
     let received = 0
     const frames: ReturnType<LxFrameDecoder['push']> = []
-    const take = () => {
+    /** Reads what has come, then asks `done`. */
+    const took = (done: () => boolean) => () => {
       const b = host.read()
       received += b.length
       frames.push(...decoder.push(b))
+      return done()
     }
-    await waitFor('the first reply, talked over', () => (take(), received >= 8), 2000, 5)
+    await waitFor(
+      'the first reply, talked over',
+      took(() => received >= 8),
+      2000,
+      5,
+    )
     expect(server.device.stats.collisions).toBeGreaterThan(0)
     // The servos answer in order: a reply to 2, had the collision spared its request, would come before this one.
     await host.write(encodePosRead(3))
-    await waitFor('the reply to a later request', () => (take(), frames.some((f) => f.id === 3)), 2000, 5)
+    await waitFor(
+      'the reply to a later request',
+      took(() => frames.some((f) => f.id === 3)),
+      2000,
+      5,
+    )
     expect(frames.filter((f) => f.id === 2)).toHaveLength(0)
   })
 })

@@ -211,8 +211,11 @@ describe('telemetry into InfluxDB', () => {
     // marker is stored, the forged reading would have been stored before it, had the ACL let it by.
     c.publish('tonypi/r1/battery', JSON.stringify({ robot_id: 'r1', ts: at, voltage_v: 7.1, percent: 11 }))
     const battery = async (robotId: string) =>
-      (await (await h.api(`/api/v1/robot/sensors?robot_id=${robotId}&stream=battery&from=${at - 1}&to=${at + 1}&resolution=raw`, { token: tokens.viewer })).json())
-        .points
+      (
+        await (
+          await h.api(`/api/v1/robot/sensors?robot_id=${robotId}&stream=battery&from=${at - 1}&to=${at + 1}&resolution=raw`, { token: tokens.viewer })
+        ).json()
+      ).points
     await waitFor('the marker stored', async () => {
       await h.hub.writer.flush()
       return (await battery('r1')).length > 0
