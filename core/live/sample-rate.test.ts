@@ -1,17 +1,10 @@
 import { describe, expect, test } from 'bun:test'
 import type { Sample } from '../streams.ts'
 import { SampleRate } from './sample-rate.ts'
+import { waitFor } from '../../test/support/wait-for.ts'
 
 const servo = (id: number, ts: number, values: Record<string, number>): Sample => ({ stream: 'servos', ts, source: String(id), values })
 const imu = (ts: number): Sample => ({ stream: 'imu', ts, values: { ax: 0, ay: 9.8, az: 0 } })
-
-function until(check: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms
-  return new Promise((resolve, reject) => {
-    const poll = () => (check() ? resolve() : Date.now() > end ? reject(new Error('timed out')) : setTimeout(poll, 2))
-    poll()
-  })
-}
 
 describe('SampleRate', () => {
   test('without rates everything passes as it came', () => {
@@ -40,7 +33,7 @@ describe('SampleRate', () => {
     clock = 60
     expect(r.offer([servo(1, 60, { position: 530 })])).toEqual([])
     // The period (100 ms) comes up on the timer: the latest of each field, per source.
-    await until(() => later.length === 1)
+    await waitFor('one held sample let out', () => later.length === 1, 2000, 2)
     expect(later[0].samples).toEqual([servo(1, 60, { position: 530, temperature_c: 41 }), servo(2, 20, { position: 300 })])
     r.stop()
   })
@@ -58,7 +51,7 @@ describe('SampleRate', () => {
     expect(r.offer([servo(1, 10, { position: 2 })], 'b')).toEqual([])
     clock = 20
     expect(r.offer([servo(1, 20, { position: 3 })], 'a')).toEqual([])
-    await until(() => later.length === 2)
+    await waitFor('two held samples let out', () => later.length === 2, 2000, 2)
     expect(later.map((l) => [l.group, l.samples[0].values.position]).sort()).toEqual([
       ['a', 3],
       ['b', 2],

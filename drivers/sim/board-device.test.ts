@@ -29,6 +29,7 @@ import { SimulatedTonyPi } from './model.ts'
 import { SimulatedBoard } from './board-device.ts'
 import { startBoardSimulator, type SimPtyServer } from './pty-server.ts'
 import { byteTimeMs, wallClockMs } from './wire.ts'
+import { waitFor } from '../../test/support/wait-for.ts'
 
 const T0 = 1_700_000_000_000
 const LINK = byteTimeMs(1_000_000)
@@ -285,11 +286,15 @@ describe('SimulatedBoard over a real pty', () => {
       ]),
     )
     // 100 ms requested, but 150 units take at least 120 ms at full speed; allow for a busy machine.
-    const until = performance.now() + 2000
-    do {
-      await Bun.sleep(50)
-      model.step(wallClockMs())
-    } while (model.positionOf(11) !== 650 && performance.now() < until)
+    await waitFor(
+      'servo 11 at its target',
+      () => {
+        model.step(wallClockMs())
+        return model.positionOf(11) === 650
+      },
+      2000,
+      50,
+    )
     expect(model.positionOf(3)).toBeCloseTo(350, 3)
     expect(model.positionOf(11)).toBeCloseTo(650, 3)
 

@@ -27,6 +27,7 @@ import { SimulatedTonyPi } from './model.ts'
 import { SimulatedLxBus } from './lx-bus-device.ts'
 import { startLxSimulator, type SimPtyServer } from './pty-server.ts'
 import { byteTimeMs, wallClockMs } from './wire.ts'
+import { waitFor } from '../../test/support/wait-for.ts'
 
 const T0 = 1_700_000_000_000
 const BT = byteTimeMs(115200)
@@ -282,11 +283,17 @@ describe('SimulatedLxBus over a real pty', () => {
     expect(hex(await readExact(host, 7, 1000))).toBe(hex(encodeLxReply({ kind: 'TEMP_READ', id: 2, tempC: 25 })))
 
     await host.write(fromHex('55 55 05 07 01 2c 01 e8 03 da'))
-    const until = performance.now() + 2000 // a busy machine may be slow to pump, never wrong
-    do {
-      await Bun.sleep(20)
-      model.step(wallClockMs())
-    } while (server.device.received.length < 3 && performance.now() < until)
+    // A busy machine may be slow to pump, never wrong.
+    const { device } = server
+    await waitFor(
+      'the move received',
+      () => {
+        model.step(wallClockMs())
+        return device.received.length >= 3
+      },
+      2000,
+      20,
+    )
     expect(model.positionOf(5)).toBeLessThan(500)
     expect(server.device.received.map((f) => f.cmd)).toEqual([LxCmd.POS_READ, LxCmd.TEMP_READ, LxCmd.MOVE_TIME_WRITE])
     expect(host.read().length).toBe(0) // writes get no reply

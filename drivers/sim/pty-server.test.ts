@@ -4,6 +4,7 @@ import { ReopeningSerialPort, TransportError, openSerialPort, readExact, type Fd
 import type { SimulatedLxBus } from './lx-bus-device.ts'
 import { startLxSimulator, type SimPtyServer } from './pty-server.ts'
 import { wireTimeMs } from './wire.ts'
+import { waitFor } from '../../test/support/wait-for.ts'
 
 /** How long "no reply" is waited for: a real reply comes within 2 ms. */
 const SILENCE_MS = 30
@@ -82,9 +83,30 @@ describe('wire timing over the pty', () => {
     // Back to back: the second request is still on the wire when the first reply starts.
     await host.write(encodePosRead(1))
     await host.write(encodePosRead(2))
-    await Bun.sleep(30)
-    const frames = decoder.push(host.read())
+    let received = 0
+    const frames: ReturnType<LxFrameDecoder['push']> = []
+    /** Reads what has come, then asks `done`. */
+    const took = (done: () => boolean) => () => {
+      const b = host.read()
+      received += b.length
+      frames.push(...decoder.push(b))
+      return done()
+    }
+    await waitFor(
+      'the first reply, talked over',
+      took(() => received >= 8),
+      2000,
+      5,
+    )
     expect(server.device.stats.collisions).toBeGreaterThan(0)
+    // The servos answer in order: a reply to 2, had the collision spared its request, would come before this one.
+    await host.write(encodePosRead(3))
+    await waitFor(
+      'the reply to a later request',
+      took(() => frames.some((f) => f.id === 3)),
+      2000,
+      5,
+    )
     expect(frames.filter((f) => f.id === 2)).toHaveLength(0)
   })
 })

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { FdWorker } from './fd-worker.ts'
 import { libc, O_CLOEXEC, O_NONBLOCK, POLLIN } from './libc.ts'
 import { I2C_MODE_RDWR } from './i2c.ts'
-import { bytes, rejected } from './test-support.ts'
+import { bytes, rejected, threadInPoll } from './test-support.ts'
+import { waitFor } from '../../test/support/wait-for.ts'
 
 const stops: Array<() => void> = []
 afterEach(() => {
@@ -43,7 +44,8 @@ describe('FdWorker', () => {
   test('poll returns POLLIN as soon as data arrives', async () => {
     const w = await started()
     const [r, wr] = pipe()
-    setTimeout(() => libc().write(wr, bytes(1), 1), 10)
+    // Written once the thread is blocked in poll, so it is the arrival that ends the poll.
+    void waitFor('the poll on the thread', threadInPoll, 2000, 1).then(() => libc().write(wr, bytes(1), 1))
     const t0 = performance.now()
     expect(await w.poll(r, POLLIN, 5000)).toBe(POLLIN)
     expect(performance.now() - t0).toBeLessThan(1000)
@@ -64,7 +66,7 @@ describe('FdWorker', () => {
     const [r] = pipe()
     const t0 = performance.now()
     const p = w.poll(r, POLLIN, 5000)
-    setTimeout(() => w.wake(), 10)
+    void waitFor('the poll on the thread', threadInPoll, 2000, 1).then(() => w.wake())
     expect(await p).toBe(0)
     expect(performance.now() - t0).toBeLessThan(1000)
     const pending = rejected(w.poll(r, POLLIN, 5000))

@@ -9,7 +9,8 @@ import { isRaw8N1, readTermios } from './termios.ts'
 import type { FdSerialPort } from './fd-port.ts'
 import { createMemorySerialPair } from './memory.ts'
 import { TransportError } from './errors.ts'
-import { bytes, median, rejected, thrown } from './test-support.ts'
+import { bytes, median, rejected, threadInPoll, thrown } from './test-support.ts'
+import { waitFor } from '../../test/support/wait-for.ts'
 
 const cleanup: Array<() => void> = []
 afterEach(() => {
@@ -133,7 +134,7 @@ describe('waiting', () => {
     const port = open(p.slavePath, 115200)
     await port.whenWorkerReady()
     const pending = rejected(port.waitReadable(5000))
-    await Bun.sleep(10)
+    await waitFor('the wait pending on the thread', threadInPoll, 2000, 1)
     const t0 = performance.now()
     port.close()
     const err = await pending
@@ -147,7 +148,7 @@ describe('waiting', () => {
     await port.whenWorkerReady()
     let done = false
     const pending = port.waitReadable(5000).then((r) => ((done = true), r))
-    await Bun.sleep(10)
+    await waitFor('the wait pending on the thread', threadInPoll, 2000, 1)
     expect(done).toBe(false)
     port.interrupt()
     expect(await pending).toBe(false)
@@ -230,7 +231,7 @@ describe('errors', () => {
     const port = open(p.slavePath, 115200)
     await port.whenWorkerReady()
     const pending = rejected(port.waitReadable(5000))
-    await Bun.sleep(10)
+    await waitFor('the wait pending on the thread', threadInPoll, 2000, 1)
     p.close()
     const err = await pending
     expect(err.code).toBe('EIO')
@@ -297,7 +298,7 @@ describe('ReopeningSerialPort', () => {
     expect(port.state).toBe('reopening')
     expect(thrown(() => port.read()).code).toBe('EDISCONNECTED') // then: known to be down
     expect((await rejected(port.write(bytes(2)))).code).toBe('EDISCONNECTED')
-    await Bun.sleep(40) // a few attempts fail: the old path is gone
+    await waitFor('a few failed attempts: the old path is gone', () => events.filter((e) => e.state === 'retry').length >= 3, 2000, 5)
     expect(port.isOpen).toBe(false)
 
     current = next // the new simulator is announced at its own path

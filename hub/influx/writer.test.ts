@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../../core/log.ts'
 import type { Sample } from '../../core/streams.ts'
 import { InfluxWriter, type InfluxWriterOptions } from './writer.ts'
 import { startTestInflux, type TestInflux } from '../../test/support/test-influx.ts'
+import { waitFor } from '../../test/support/wait-for.ts'
 
 let influx: TestInflux
 
@@ -48,14 +49,6 @@ async function rows(q: string): Promise<unknown[][]> {
 async function countBattery(robotId: string): Promise<number> {
   const r = await rows(`SELECT count("percent") FROM "battery" WHERE "robot_id" = '${robotId}'`)
   return r.length ? Number(r[0][1]) : 0
-}
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(10)
-  }
 }
 
 /**
@@ -172,7 +165,7 @@ describe('InfluxWriter', () => {
       await w.flush()
       await influx.down()
       w.write('w-down', battery(5000, T0 + 3000 * 10))
-      await until('retries while InfluxDB is down', () => w.stats().retries >= 3)
+      await waitFor('retries while InfluxDB is down', () => w.stats().retries >= 3, 10_000)
       expect(w.stats()).toMatchObject({ written: 3000, buffered: 5000, dropped: 0 })
       expect(w.stats().last_error).toStartWith('network:')
       const back = await influx.up()
@@ -230,7 +223,7 @@ describe('InfluxWriter', () => {
       for (let i = 0; i < 50; i++) w.write('w-cap', battery(100, T0 + i * 1000))
       expect(w.stats()).toMatchObject({ buffered: 2000, dropped_overflow: 3000, written: 0 })
       expect(lines().filter((l) => l.msg === 'InfluxDB write buffer full: dropping the oldest lines')).toHaveLength(1)
-      await until('a few failed attempts', () => w.stats().retries >= 2)
+      await waitFor('a few failed attempts', () => w.stats().retries >= 2, 10_000)
       relay.target = influx.service.port
       await w.flush()
       // The newest 2,000 survive: samples 3000..4999.
@@ -245,13 +238,18 @@ describe('InfluxWriter', () => {
   })
 
   test('lines dropped for room while their batch was in flight count as written when it lands', async () => {
-    // A slow InfluxDB: the first batch is still in flight when the buffer overflows.
+    // A slow InfluxDB: the first batch is still in flight when the buffer overflows. It answers
+    // nothing until the test lets it.
+    let arrived = 0
+    let answer = () => {}
+    const held = new Promise<void>((r) => (answer = r))
     const front = Bun.serve({
       hostname: '127.0.0.1',
       port: 0,
       async fetch(req) {
         const body = new Uint8Array(await req.arrayBuffer())
-        await Bun.sleep(150)
+        arrived++
+        await held
         const u = new URL(req.url)
         const res = await fetch(`${influx.service.url}${u.pathname}${u.search}`, { method: 'POST', headers: { 'content-encoding': 'gzip' }, body })
         return new Response(await res.text(), { status: res.status })
@@ -260,9 +258,10 @@ describe('InfluxWriter', () => {
     try {
       const w = writerTo(`http://127.0.0.1:${front.port}`, { batchLines: 500, maxBufferedLines: 1000 })
       w.write('w-inflight', battery(500))
-      await Bun.sleep(50)
+      await waitFor('the first batch in flight', () => arrived > 0)
       w.write('w-inflight', battery(1000, T0 + 500 * 10))
       expect(w.stats()).toMatchObject({ dropped_overflow: 500, buffered: 1000 })
+      answer()
       await w.flush()
       expect(await countBattery('w-inflight')).toBe(1500)
       expect(w.stats()).toMatchObject({ written: 1500, dropped: 0, buffered: 0 })

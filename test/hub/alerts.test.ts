@@ -46,7 +46,7 @@ const server = Bun.serve({
   async fetch(req) {
     const body = await req.text()
     const msg = JSON.parse(body) as AlertMessage
-    if (receiver.hangMs) await Bun.sleep(receiver.hangMs)
+    if (receiver.hangMs) await Bun.sleep(receiver.hangMs) // a slow receiver is the thing under test: it answers this late
     const p = receiver.plan.get(msg.robot_id)
     const status = p && p.fail > 0 ? (p.fail--, p.status) : 200
     receiver.got.push({ body, msg, headers: req.headers, status })
@@ -69,6 +69,12 @@ const advance = (seconds: number) => {
   clock.now += seconds * 1000
 }
 const evaluate = () => h.hub.ctx.alerts.evaluate()
+/**
+ * Resolves once every webhook delivery queued so far has ended (delivered or given up). A change
+ * queues its delivery before evaluate() or the route returns, so "nothing more was sent" holds
+ * from here on, however slow the machine.
+ */
+const deliveriesEnded = () => h.hub.ctx.webhook!.idle()
 
 beforeAll(async () => {
   h = await startTestHub({
@@ -353,7 +359,7 @@ describe('acknowledge and resolve', () => {
     const [u] = changed(await evaluate(), 'ack1', 'sync_lag')
     expect(u).toMatchObject({ resolved: false, value: 1 })
     expect(u.message).toContain('stays open until an operator resolves it')
-    await Bun.sleep(200)
+    await deliveriesEnded()
     expect(hooksOf(u.id).map((x) => x.msg.change)).toEqual(['open']) // the value-only update is not sent
     expect(changed(await evaluate(), 'ack1', 'sync_lag')).toEqual([])
     const r = await (await h.api(`/api/v1/alerts/${u.id}/resolve`, { method: 'POST', token: tokens.operator })).json()
@@ -498,7 +504,7 @@ describe('webhook', () => {
       expect(t.headers.get('content-type')).toBe('application/json')
     }
     expect(tries[2].msg).toMatchObject({ ...a, change: 'open' })
-    await Bun.sleep(300)
+    await deliveriesEnded()
     expect(hooksOf(a.id)).toHaveLength(3)
   })
 
@@ -517,7 +523,7 @@ describe('webhook', () => {
     await presence('hook2', true)
     const [back] = changed(await evaluate(), 'hook2', 'robot_offline')
     await waitFor('one refused attempt', () => hooksOf(back.id).some((t) => t.msg.change === 'resolve'))
-    await Bun.sleep(300)
+    await deliveriesEnded()
     expect(
       hooksOf(back.id)
         .filter((t) => t.msg.change === 'resolve')
@@ -539,7 +545,7 @@ describe('webhook', () => {
       await h.api(`/api/v1/logs?category=alerts&q=${encodeURIComponent(`gave up delivering alert ${back.id} `)}`, { token: tokens.viewer })
     ).json()
     expect(refused.logs[0].message).toContain('after 1 attempt: HTTP 400')
-    await Bun.sleep(300)
+    await deliveriesEnded()
     expect(hooksOf(down.id)).toHaveLength(4)
     // The URL's token is in no log line and no system log.
     const logged = JSON.stringify(await h.hub.ctx.db.$client`select message, details from system_logs where category = 'alerts'`)

@@ -177,7 +177,6 @@ describe('one job mapping on both ends', () => {
         c.now = () => t
         step(c)
       }
-      await Bun.sleep(30)
     }
     const shape = (j: Record<string, unknown>) => ({
       task_name: j.task_name,

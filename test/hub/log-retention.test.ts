@@ -57,7 +57,15 @@ describe('hub system log retention', () => {
     await waitFor('a later pass', async () => (await left('b-')).length === 0)
     await r.stop()
     await put('b-after-stop', 40 * DAY)
-    await Bun.sleep(200)
+    // A schedule started after the stop, on the same period, with a window that spares the row
+    // above: each mark is written after the one before is gone, so the last two take two beats
+    // of this schedule after the row was written, and the stopped one would have beaten between them.
+    const later = scheduleSystemLogRetention({ db: db(), retentionMs: 50 * DAY, everyMs: 50, log: createLogger({ level: 'error', sink: () => {} }) })
+    for (const mark of ['c-mark-1', 'c-mark-2', 'c-mark-3']) {
+      await put(mark, 60 * DAY)
+      await waitFor(`a pass that takes ${mark}`, async () => (await left(mark)).length === 0)
+    }
+    await later.stop()
     expect(await left('b-')).toEqual(['b-after-stop'])
     expect(logs.some((l) => l.includes('old system log rows deleted'))).toBe(true)
     await db()

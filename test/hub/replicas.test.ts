@@ -307,7 +307,7 @@ describe('the replica doing the periodic work is killed mid-traffic', () => {
         }
         if (i % 10 === 0)
           quietClients[1].publish('tonypi/quiet-after/battery', JSON.stringify({ robot_id: 'quiet-after', ts: Date.now(), voltage_v: 7.5, percent: 60 }))
-        await Bun.sleep(20)
+        await Bun.sleep(20) // the robots' publishing pace, not a wait for anything
       }
     })()
 
@@ -324,15 +324,15 @@ describe('the replica doing the periodic work is killed mid-traffic', () => {
 
     const victim = (await health(a)).cluster.leases['fleet-alerts'] ? a : b
     const survivor = victim === a ? b : a
-    await Bun.sleep(1500)
+    const stored = () => Promise.all(legacy.map((id) => influxCount('battery', id)))
+    // The kill lands in the middle of the traffic: every robot's points are being stored.
+    await waitFor('traffic stored before the kill', async () => (await stored()).every((n) => n >= 20), 15_000)
     await victim.kill9()
     killed = true
     // quiet-after falls silent now: only the survivor can raise its alert.
     quietClients[1].end(true)
-    await Bun.sleep(6000)
-    running = false
-    await traffic
 
+    // The traffic goes on through the takeover, until the survivor has stored points sent after it.
     const took = await waitFor(
       'the survivor holds every duty',
       async () => {
@@ -343,6 +343,11 @@ describe('the replica doing the periodic work is killed mid-traffic', () => {
     )
     expect(took.cluster.replica).toBe(survivor === a ? 'replica-a' : 'replica-b')
     await waitFor("the dead replica's ingest session adopted", async () => (await health(survivor)).cluster.adopted.adopted_sessions >= 1, 15_000)
+    const sentAtTakeover = legacy.map((id) => sent.points.get(id) ?? 0)
+    await waitFor('points sent after the takeover stored', async () => (await stored()).every((n, k) => n > sentAtTakeover[k]), 20_000)
+    await waitFor('the live feed after the kill', () => liveAfterKill > 10, 15_000)
+    running = false
+    await traffic
     if (process.env.REPLICAS_DEBUG)
       console.log(JSON.stringify((await health(survivor)).cluster), survivor.logs.filter((l) => /adopt|took over|ingest/.test(l)).join('\n'))
 
@@ -352,12 +357,28 @@ describe('the replica doing the periodic work is killed mid-traffic', () => {
         throw new Error(`${err.message}: ${await influxCount('battery', id)} of ${sent.points.get(id)}`)
       })
     }
-    const logs = await pg(
-      (sql) => sql`select message, count(*)::int n from system_logs where category = 'robot' and message like 'mq-% line %' group by message`,
+    const logsStored = () =>
+      pg((sql) => sql`select message, count(*)::int n from system_logs where category = 'robot' and message like 'mq-% line %' group by message`)
+    const logs = await waitFor(
+      'every log line stored',
+      async () => {
+        const l = await logsStored()
+        return l.length >= sent.logs.length ? l : null
+      },
+      20_000,
     )
     expect(logs.filter((r: { n: number }) => r.n > 1)).toEqual([])
     expect(logs.map((r: { message: string }) => r.message).sort()).toEqual([...sent.logs].sort())
-    const jobs = await pg((sql) => sql`select task_name, status, count(*)::int n from jobs where robot_id like 'mq-%' group by task_name, status`)
+    // Jobs come through their own ordered session: the last ones may land after the last point.
+    const jobsStored = () => pg((sql) => sql`select task_name, status, count(*)::int n from jobs where robot_id like 'mq-%' group by task_name, status`)
+    const jobs = await waitFor(
+      'every job stored and completed',
+      async () => {
+        const j = await jobsStored()
+        return j.filter((x: { status: string }) => x.status === 'completed').length >= sent.jobs.length ? j : null
+      },
+      20_000,
+    )
     expect(jobs.map((j: { task_name: string }) => j.task_name).sort()).toEqual([...sent.jobs].sort())
     expect(jobs.filter((j: { n: number; status: string }) => j.n !== 1 || j.status !== 'completed')).toEqual([])
 

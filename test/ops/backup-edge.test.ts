@@ -85,7 +85,7 @@ describe('backup of a running edge', () => {
       while (!stop) {
         store.add({ stream: 'battery', ts: Date.now(), values: { voltage_v: 7.4, percent: 80 } })
         store.flush(Date.now())
-        await Bun.sleep(5)
+        await Bun.sleep(5) // the write path's pace while the backup runs, not a wait for anything
         if (store.stats().folds - foldsBefore > 20) stop = true
       }
     })

@@ -3,7 +3,7 @@
 // stop pinging when the edge's health fails or the process stops turning its loop, and say
 // STOPPING=1 on SIGTERM.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../../tools/services/free-port.ts'
@@ -17,6 +17,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 const listen = () => new NotifyListener(join(dir, `notify-${++n}.sock`))
 const pings = (l: NotifyListener) => l.drain().filter((d) => d.split('\n').includes('WATCHDOG=1')).length
+/** Whether every thread of a process is stopped (state T in /proc): it sends nothing more until SIGCONT. */
+function allThreadsStopped(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).every((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      return stat[stat.lastIndexOf(')') + 2] === 'T'
+    })
+  } catch {
+    return false // a thread ended while we looked: ask again
+  }
+}
 
 describe('the notify protocol', () => {
   test('datagrams of KEY=value lines reach a socket path and an abstract name', () => {
@@ -58,7 +69,8 @@ describe('the edge', () => {
       await waitFor('three pings', () => pings(l) >= 3, 5000, 50)
       // A process that no longer runs (SIGSTOP stands in for a hang) pings no more.
       edge.proc.kill('SIGSTOP')
-      await Bun.sleep(100) // a datagram already on its way lands
+      // Once every thread of it has stopped, whatever it sent is in our socket's buffer.
+      await waitFor('the edge stopped', () => allThreadsStopped(edge.proc.pid), 5000, 10)
       const before = pings(l)
       // The hang is the thing under test: one and a half watchdog intervals with no ping.
       await Bun.sleep(1500)

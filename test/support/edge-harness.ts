@@ -11,6 +11,7 @@ import { startEdge, type RunningEdge } from '../../edge/edge.ts'
 import { dashboardSite } from '../../edge/site.ts'
 import type { RobotDriver } from '../../drivers/robot-driver.ts'
 import type { SampleBus } from '../../edge/sample-bus.ts'
+export { waitFor } from './wait-for.ts'
 
 export const ADMIN_PASSWORD = 'admin-test-password'
 /** HiWonder's real action groups, from the shared folder beside the repository. */
@@ -60,22 +61,6 @@ export async function startTestEdge(
     },
   }
   return h
-}
-
-/** Polls until `check` returns a truthy value or the time runs out (then throws with `what`). */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 5000, everyMs = 25): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await check()
-      if (v) return v as NonNullable<T>
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
-    await Bun.sleep(everyMs)
-  }
 }
 
 /**

@@ -56,7 +56,7 @@ export function startFakeGemini(): FakeGemini {
         return Response.json({ error: { code: 500, message: 'An internal error has occurred.', status: 'INTERNAL' } }, { status: 500 })
       }
       if (fake.mode === 'slow') {
-        // Ends early when the client hangs up, so a timed-out test leaves nothing behind.
+        // The slowness is the fault this mode fakes; it ends early when the client hangs up, so a timed-out test leaves nothing behind.
         await Promise.race([Bun.sleep(fake.slowMs), new Promise((r) => req.signal.addEventListener('abort', r, { once: true }))])
       }
       return Response.json({

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { EDGE_RUNTIME_ENV } from '../../edge/runtime-env.ts'
 import { startDevServices, type DevServices } from '../../tools/services/dev-services.ts'
 import { freePort } from '../../tools/services/free-port.ts'
+import { waitFor } from './wait-for.ts'
 
 const ROOT = join(import.meta.dir, '..', '..')
 
@@ -33,18 +34,19 @@ async function drain(stream: ReadableStream<Uint8Array>, into: string[]) {
 }
 
 async function ready(base: string, proc: ReturnType<typeof Bun.spawn>, logs: string[], timeoutMs = 30_000) {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`exited with ${proc.exitCode}:\n${logs.slice(-20).join('\n')}`)
-    try {
-      const r = await fetch(`${base}/api/v1/health`, { signal: AbortSignal.timeout(1000) })
-      if (r.status === 200 || r.status === 503) return
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > end) throw new Error(`not ready within ${timeoutMs} ms:\n${logs.slice(-20).join('\n')}`)
-    await Bun.sleep(50)
-  }
+  const state = await waitFor(
+    `${base} ready`,
+    async () => {
+      if (proc.exitCode !== null) return 'exited'
+      const r = await fetch(`${base}/api/v1/health`, { signal: AbortSignal.timeout(1000) }).catch(() => null) // not listening yet
+      return r && (r.status === 200 || r.status === 503) ? 'ready' : null
+    },
+    timeoutMs,
+    50,
+  ).catch(() => {
+    throw new Error(`not ready within ${timeoutMs} ms:\n${logs.slice(-20).join('\n')}`)
+  })
+  if (state === 'exited') throw new Error(`exited with ${proc.exitCode}:\n${logs.slice(-20).join('\n')}`)
 }
 
 function spawn(args: string[], env: Record<string, string>, port: number, extraEnv: Record<string, string> = {}): Proc {

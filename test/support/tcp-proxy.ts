@@ -102,7 +102,7 @@ export class TcpProxy {
     const [lo, hi] = f.delayMs ?? [0, 0]
     const wait = lo + Math.random() * (hi - lo)
     from.data.sending = from.data.sending.then(async () => {
-      if (wait > 0) await Bun.sleep(wait)
+      if (wait > 0) await Bun.sleep(wait) // the link's injected latency: the fault itself
       to.write(data)
     })
   }

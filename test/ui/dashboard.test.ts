@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'bun:test'
 import type { SimDriver } from '../../drivers/sim/sim-driver.ts'
 import { ADMIN_PASSWORD, startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harness.ts'
+import { answerAfter } from './answer-after.ts'
 import { browserSuite, TEST_MS, writeBudgets } from './browser-suite.ts'
 import {
   EDGE_PAGES,
@@ -65,7 +66,7 @@ async function measureLiveWindow(ms: number) {
     if (running) requestAnimationFrame(loop)
   }
   requestAnimationFrame(loop)
-  await new Promise((r) => setTimeout(r, ms))
+  await new Promise((r) => setTimeout(r, ms)) // the window being measured
   running = false
   mo.disconnect()
   return {
@@ -616,13 +617,10 @@ describe('dashboard', () => {
       ready()
       const { page, errors } = await as('viewer')
       // The robot's state answering after the chart's data (a busy robot): what left the list empty.
-      // A request the reload abandoned cannot be continued: that is expected, not a failure.
-      await page.route('**/api/v1/robot/status', async (route) => {
-        await new Promise((r) => setTimeout(r, 800))
-        await route.continue().catch(() => {})
-      })
+      const order = await answerAfter(page, '**/api/v1/robot/status', '/api/v1/robot/sensors')
       const link = `${h.base}/history?stream=servos&servo=3&field=temperature_c&window=900000`
       for (const open of [() => page.goto(link), () => page.reload()]) {
+        order.reset()
         await open()
         await page.waitForSelector('[data-card=history-chart] canvas')
         await page.waitForFunction(() => document.querySelectorAll('select[name=servo] option').length === 16)
@@ -634,6 +632,7 @@ describe('dashboard', () => {
       await page.selectOption('select[name=servo]', '5')
       await page.waitForSelector('[data-card=history-chart] h2:text("Servo 5 temperature")')
       expect(new URL(page.url()).searchParams.get('servo')).toBe('5')
+      expect(order.outOfOrder).toBe(0)
       expect(errors).toEqual([])
     },
     TEST_MS,

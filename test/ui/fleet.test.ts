@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core'
 import { eq } from 'drizzle-orm'
 import { alerts, jobs, syncState } from '../../hub/db/schema.ts'
 import { waitFor } from '../support/edge-harness.ts'
+import { answerAfter } from './answer-after.ts'
 import { HUB_ADMIN_PASSWORD, startTestHub, type HubHarness } from '../support/hub-harness.ts'
 import { browserSuite, TEST_MS, writeBudgets } from './browser-suite.ts'
 import { axeViolations, type AxeViolation } from './axe.ts'
@@ -361,18 +362,16 @@ describe('fleet dashboard', () => {
     async () => {
       ready()
       const { page, errors } = await as('viewer')
-      // A request the reload abandoned cannot be continued: that is expected, not a failure.
-      // The delay is the thing under test: a robot's state answering after the chart's data.
-      await page.route('**/api/v1/robots/robot-a/status', async (route) => {
-        await new Promise((r) => setTimeout(r, 800))
-        await route.continue().catch(() => {})
-      })
+      // A robot's state answering after the chart's data: the order under test.
+      const order = await answerAfter(page, '**/api/v1/robots/robot-a/status', '/api/v1/robot/sensors')
       for (const open of [() => page.goto(h.base + '/robots/robot-a/history?stream=servos&servo=7&field=position&window=300000'), () => page.reload()]) {
+        order.reset()
         await open()
         await page.waitForSelector('[data-card=history-chart]')
         await page.waitForFunction(() => document.querySelectorAll('select[name=servo] option').length === 16)
         expect(await page.inputValue('select[name=servo]')).toBe('7')
       }
+      expect(order.outOfOrder).toBe(0)
       expect(errors).toEqual([])
     },
     TEST_MS,

@@ -138,9 +138,11 @@ describe('reports', () => {
     const { page, errors } = await as('operator')
     await goTo(page, 'Reports')
     await page.waitForSelector('[data-card=reports]')
-    // Held back a moment, so the progress state is seen rather than raced.
+    // Held back until the progress state has been seen, so it is not raced.
+    let release = () => {}
+    const seen = new Promise<void>((r) => (release = r))
     await page.route('**/api/v1/reports/generate', async (route) => {
-      await new Promise((r) => setTimeout(r, 600))
+      await seen
       await route.continue()
     })
     await page.selectOption('select[name=report_type]', 'performance')
@@ -148,6 +150,7 @@ describe('reports', () => {
     await page.click('[data-action=report-generate]')
     await page.waitForSelector('[data-state=generating]')
     expect(await page.textContent('[data-action=report-generate]')).toContain('Generating')
+    release()
     await page.waitForSelector('[data-card=report] [data-figures] table', { timeout: 25_000 })
     await page.waitForSelector('[data-state=generating]', { state: 'detached' })
     const id = Number(await page.getAttribute('[data-card=report]', 'data-report'))
