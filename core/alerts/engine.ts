@@ -98,7 +98,7 @@ export class AlertEngine {
 
   evaluate(reading: AlertReading, at: number): AlertChange[] {
     const rule = this.rules.get(reading.metric)
-    if (!rule || !rule.enabled) return []
+    if (!rule?.enabled) return []
     const key = keyOf(reading.metric, reading.source)
     let track = this.tracks.get(key)
     if (!track) {
@@ -114,9 +114,9 @@ export class AlertEngine {
     const out: AlertChange[] = []
     for (const [key, track] of this.tracks) {
       const last = track.last
-      if (!last || !last.reading.holds || !track.since.some((s, i) => s !== null && i > track.level)) continue
+      if (!last?.reading.holds || !track.since.some((s, i) => s !== null && i > track.level)) continue
       const rule = this.rules.get(last.reading.metric)
-      if (!rule || !rule.enabled) continue
+      if (!rule?.enabled) continue
       const reading = { ...last.reading, ts: last.reading.ts + (at - last.at) }
       out.push(...this.step(rule, key, track, reading, at))
     }

@@ -30,5 +30,5 @@ export function isLegacyCommand(t: LegacyTopic | null): t is LegacyTopic & { kin
 
 /** The earlier client's answer to a command or the e-stop. */
 export function isLegacyReply(t: LegacyTopic | null): boolean {
-  return t !== null && t.kind.endsWith('/response')
+  return t?.kind.endsWith('/response') === true
 }

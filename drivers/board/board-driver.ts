@@ -29,7 +29,7 @@ export class BoardDriver implements RobotDriver {
     const out = new Map<number, number | null>()
     for (const id of ids) {
       const r = await this.link.request(encodeBusServoRead('READ_POSITION', id), 'READ_POSITION', id)
-      out.set(id, r && r.ok && r.kind === 'READ_POSITION' ? r.position : null)
+      out.set(id, r?.ok && r.kind === 'READ_POSITION' ? r.position : null)
     }
     this.link.stats.sweep()
     return out

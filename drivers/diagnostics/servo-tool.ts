@@ -137,7 +137,7 @@ export class BoardServoTool implements ServoTool {
 
   private async get<K extends BusServoReadName>(kind: K, id: number): Promise<Extract<BusServoReply, { kind: K }> | null> {
     const r = await this.link.request(encodeBusServoRead(kind, id), kind, id, 'command')
-    return r && r.ok && r.kind === kind ? (r as Extract<BusServoReply, { kind: K }>) : null
+    return r?.ok && r.kind === kind ? (r as Extract<BusServoReply, { kind: K }>) : null
   }
 
   async scan(ids: readonly number[], onProgress?: (id: number, found: boolean) => void) {

@@ -202,7 +202,7 @@ export class CommandExecutor {
   }
 
   private async execute(cmd: Command) {
-    const { driver, state } = this.deps
+    const { driver } = this.deps
     switch (cmd.type) {
       case 'stop':
         await this.player.stop()

@@ -1,7 +1,7 @@
 // Commands on the hub: sending one to a connected robot over MQTT (never queued for one that is
 // away), and the audit of every command, sent from the hub or, synced, given on a robot.
 import { Value } from '@sinclair/typebox/value'
-import { and, desc, eq, gte, isNull, lte, type SQL } from 'drizzle-orm'
+import { and, desc, eq, isNull, type SQL } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
 import { HttpError } from '../../core/http-error.ts'
 import { Command } from '../../core/schemas.ts'

@@ -1,6 +1,6 @@
 // The hub's jobs (synced from robots, or made from their job messages): the list, newest first,
 // and the edge's job statistics (core/job-stats.ts), fleet-wide and per robot.
-import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
 import { HttpError } from '../../core/http-error.ts'
 import { JOB_STATUSES } from '../../core/job-event.ts'

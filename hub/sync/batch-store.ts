@@ -87,7 +87,7 @@ export class BatchStore {
     const have = this.known.get(robotId)
     const absent = this.unanchored.get(robotId)
     // A boot that ended before the robot ever reached the hub has no anchor, and never will.
-    if (have && have.has(current.bootId) && boots.every((b) => have.has(b) || absent?.has(b))) return have
+    if (have?.has(current.bootId) && boots.every((b) => have.has(b) || absent?.has(b))) return have
     const { db } = this.deps
     await db
       .insert(syncClockAnchors)

@@ -16,8 +16,6 @@ beforeAll(async () => {
 })
 afterAll(() => h.stop())
 
-const json = (o: unknown) => JSON.stringify(o)
-
 describe('a request body is read only after its credentials are checked, and only within limits', () => {
   test('no token: refused while the body is still arriving (the body is never read)', async () => {
     const status = await statusBeforeBodyEnds(

@@ -1,6 +1,6 @@
 // Starts a real edge in-process on free ports with a temporary data directory, and gives
 // tests logged-in HTTP helpers. Shared by the edge, broker and dashboard tests.
-import { tapBus, type BusMessage } from './bus-tap.ts'
+import { tapBus } from './bus-tap.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

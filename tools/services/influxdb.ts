@@ -87,7 +87,7 @@ export async function startInfluxDB(opts: InfluxOptions): Promise<InfluxService>
           .logSinceStart()
           .split('\n')
           .find((l) => l.includes(listening))
-        return line !== undefined && line.includes(addr) && (await pings(url))
+        return line?.includes(addr) === true && (await pings(url))
       })
       return { proc, url, port, rpcPort }
     } catch (err) {

@@ -37,7 +37,7 @@ export function GrafanaPanels(props: { dashboard: GrafanaDashboardKey; robotId?:
   const t = useObservable(theme)
   const g = uiConfig.grafana
   const d = g?.[props.dashboard]
-  if (!g || !d || !d.panels.length) return null
+  if (!g || !d?.panels.length) return null
   const from = props.from ?? 'now-6h'
   return html`<${Card} title=${props.title ?? d.title} class="card-grafana" data-card=${`grafana-${props.dashboard}`}
       actions=${html`<a href=${grafanaDashboardUrl(g.url, d, props.robotId)} target="_blank" rel="noopener noreferrer">Open in Grafana</a>`}>

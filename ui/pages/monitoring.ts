@@ -53,7 +53,7 @@ export function MonitoringPage() {
   const cores = p
     ? Object.keys(p)
         .filter((k) => /^cpu\d+_percent$/.test(k))
-        .sort((a, b) => parseInt(a.slice(3)) - parseInt(b.slice(3)))
+        .sort((a, b) => parseInt(a.slice(3), 10) - parseInt(b.slice(3), 10))
     : []
   const flags = p?.throttled !== undefined ? decodeThrottled(p.throttled) : null
   const power = throttleSummary(flags)

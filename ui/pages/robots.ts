@@ -34,7 +34,7 @@ const robotPath = (id: string, page = '') => `/robots/${encodeURIComponent(id)}$
 /** A robot's sync in one line: up to date, catching up (and how long), behind, never synced. */
 function SyncReading(props: { sync: RobotSyncStatus | undefined }) {
   const s = props.sync
-  if (!s || !s.synced)
+  if (!s?.synced)
     return html`<${Reading} label="Sync" value="no history yet" tone="muted" hint="The robot has not sent a sync batch to this hub" data-sync="never" />`
   if (s.dropped.total)
     return html`<${Reading} label="Sync" value=${`${s.dropped.total.toLocaleString()} samples lost`} tone="bad" hint=${s.dropped.reason ?? undefined} data-sync="dropped" />`
