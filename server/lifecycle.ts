@@ -23,7 +23,10 @@ export class ServiceStartError extends Error {
 
 /** Parts that did not stop cleanly; every other part was still stopped. */
 export class ServiceStopError extends AggregateError {
-  constructor(readonly services: string[], errors: unknown[]) {
+  constructor(
+    readonly services: string[],
+    errors: unknown[],
+  ) {
     super(errors, `did not stop cleanly: ${services.join(', ')}`)
     this.name = 'ServiceStopError'
   }
