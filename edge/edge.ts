@@ -36,7 +36,7 @@ import type { SampleStore } from './store/sample-store.ts'
 import { EdgeSync } from './sync/edge-sync.ts'
 import { resolveHubLink, type HubLink } from './sync/hub-link.ts'
 import { openRecording, type Recording } from './recording.ts'
-import { startInOrder, stopInReverse, timerService, type Service } from '../server/lifecycle.ts'
+import { ServiceStartError, startInOrder, stopInReverse, timerService, type Service } from '../server/lifecycle.ts'
 
 export interface RunningEdge {
   ctx: EdgeContext
@@ -59,44 +59,64 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
   log.info('starting edge', { config: describeConfig(cfg), data_dir: dataDir })
   const db = openEdgeDatabase(resolve(dataDir, 'edge.db'))
   const auth = edgeAuth(cfg, db, dataDir)
-  const broker = await EmbeddedBroker.create({
-    ...mqttOptions(cfg),
-    users: auth.users,
-    authSources: auth.authSources,
-    throttle: auth.throttle,
-    log: log.child('mqtt'),
-  })
-  let recording: Recording | null = null
-  let robot: RobotDriver | null = null
-  let mqttPort = 0
+  const broker = await EmbeddedBroker.create(brokerOptions(cfg, auth, log))
+  const opened: Opened = { store: null, robot: null, mqttPort: 0 }
   // The broker before the robot: the earlier Python client, if it drives this robot, is heard there.
   const started = await startInOrder(
     [
       // The store goes with its file: its final flush comes after the broker, whose goodbyes it records.
-      { name: 'database', stop: () => closeStorage(db, recording?.store ?? null, log.child('store')) },
-      { name: 'mqtt broker', start: async () => void (mqttPort = await broker.listen()), stop: () => broker.close() },
-      { name: 'robot', start: async () => void (robot = opts.driver ?? (await openRobot(cfg, broker, log))), stop: () => robot?.close() },
+      { name: 'database', stop: () => closeStorage(db, opened.store, log.child('store')) },
+      { name: 'mqtt broker', start: async () => void (opened.mqttPort = await broker.listen()), stop: () => broker.close() },
+      { name: 'robot', start: async () => void (opened.robot = opts.driver ?? (await openRobot(cfg, broker, log))), stop: () => opened.robot?.close() },
     ],
     log,
   )
-  const { driver, simFaults, earlier } = wrapRobot(robot!, broker, cfg)
-  const hubLink = resolveHubLink(cfg, dataDir)
-  const rec = (recording = openRecording(cfg, db, driver, hubLink, log, simFaults ? simFaults.now : Date.now))
-  const firstAdmin = await ensureFirstAdmin(auth.users, dataDir, cfg.adminPassword, log.child('auth'))
-  const { ctx, publisher } = assembleParts(cfg, log, { db, auth, broker, driver, simFaults, earlier, rec, hubLink })
-  const running = runningParts(cfg, log, { ctx, publisher, rec, hubLink, dataDir, site: opts.site ?? null })
-  await startInOrder(running.services, log, started)
+  try {
+    const { driver, simFaults, earlier } = wrapRobot(opened.robot!, broker, cfg)
+    const hubLink = resolveHubLink(cfg, dataDir)
+    const rec = openRecording(cfg, db, driver, hubLink, log, simFaults ? simFaults.now : Date.now)
+    opened.store = rec.store
+    const firstAdmin = await ensureFirstAdmin(auth.users, dataDir, cfg.adminPassword, log.child('auth'))
+    const { ctx, publisher } = assembleParts(cfg, log, { db, auth, broker, driver, simFaults, earlier, rec, hubLink })
+    const running = runningParts(cfg, log, { ctx, publisher, rec, hubLink, dataDir, site: opts.site ?? null })
+    await startInOrder(running.services, log, started)
+    return runningEdge(cfg, log, { ctx, rec, running, started, firstAdmin, mqttPort: opened.mqttPort })
+  } catch (err) {
+    // A part that fails to start has stopped the others already; anything else fails before them.
+    if (!(err instanceof ServiceStartError)) await stopInReverse(started, log).catch(() => undefined)
+    throw err
+  }
+}
 
+interface Opened {
+  store: SampleStore | null
+  robot: RobotDriver | null
+  mqttPort: number
+}
+
+function runningEdge(
+  cfg: EdgeConfig,
+  log: Logger,
+  r: {
+    ctx: EdgeContext
+    rec: Recording
+    running: ReturnType<typeof runningParts>
+    started: Service[]
+    firstAdmin: RunningEdge['firstAdmin']
+    mqttPort: number
+  },
+): RunningEdge {
+  const { ctx, rec, running } = r
   const httpPort = running.httpPort()
-  log.info('edge ready', { http_port: httpPort, mqtt_port: mqttPort, robot_id: cfg.robotId, profile: driver.profile })
+  log.info('edge ready', { http_port: httpPort, mqtt_port: r.mqttPort, robot_id: cfg.robotId, profile: ctx.driver.profile })
   let stopped = false
   return {
     ctx,
     httpPort,
-    mqttPort,
+    mqttPort: r.mqttPort,
     url: `http://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`,
-    firstAdmin,
-    driver,
+    firstAdmin: r.firstAdmin,
+    driver: ctx.driver,
     bus: rec.bus,
     maintain: running.maintain,
     quiesce() {
@@ -108,7 +128,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
       if (stopped) return
       stopped = true
       log.info('stopping edge')
-      await stopInReverse(started, log)
+      await stopInReverse(r.started, log)
       log.info('edge stopped')
     },
   }
@@ -124,8 +144,18 @@ function edgeAuth(cfg: EdgeConfig, db: EdgeDb, dataDir: string) {
   return { users, jwtSecret, throttle: new AuthThrottle(), hashGate, authSources }
 }
 
-function mqttOptions(cfg: EdgeConfig) {
-  return { robotId: cfg.robotId!, host: cfg.mqttHost, port: cfg.mqttPort, anonymousLoopback: cfg.mqttAnonymousLoopback }
+function brokerOptions(cfg: EdgeConfig, auth: EdgeAuth, log: Logger) {
+  const { users, authSources, throttle } = auth
+  return {
+    robotId: cfg.robotId!,
+    host: cfg.mqttHost,
+    port: cfg.mqttPort,
+    anonymousLoopback: cfg.mqttAnonymousLoopback,
+    users,
+    authSources,
+    throttle,
+    log: log.child('mqtt'),
+  }
 }
 
 /** The robot's hardware, or the earlier Python client when it drives this robot (heard on the broker). */

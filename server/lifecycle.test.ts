@@ -69,18 +69,25 @@ describe('service lifecycle', () => {
 
   test('a timer part clears its interval when stopped', async () => {
     const { log } = recorder()
-    let beats = 0
-    const started = await startInOrder([timerService('beat', () => setInterval(() => beats++, 1))], log)
-    await new Promise<void>((resolve) => {
-      const wait = setInterval(() => beats >= 2 && (clearInterval(wait), resolve()), 1)
-    })
+    const beats = { n: 0 }
+    const started = await startInOrder([timerService('beat', () => setInterval(() => beats.n++, 1))], log)
+    await ticks(() => beats.n >= 2)
     await stopInReverse(started, log)
-    const after = beats
+    const after = beats.n
     // Proof it would have beaten: a later interval of the same period fires several times.
     let later = 0
-    await new Promise<void>((resolve) => {
-      const wait = setInterval(() => ++later >= 5 && (clearInterval(wait), resolve()), 1)
-    })
-    expect(beats).toBe(after)
+    await ticks(() => ++later >= 5)
+    expect(beats.n).toBe(after)
   })
 })
+
+/** Resolves once `done` holds, checked every millisecond. */
+function ticks(done: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const wait = setInterval(() => {
+      if (!done()) return
+      clearInterval(wait)
+      resolve()
+    }, 1)
+  })
+}
