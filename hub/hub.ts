@@ -290,19 +290,14 @@ interface Foundation {
 
 type Hub = ReturnType<typeof assembleHub>
 
-/** Builds every part; nothing runs until `hubParts` are started. */
-function assembleHub(cfg: HubConfig, log: Logger, f: Foundation) {
-  const { urls, replica, db, users, robots } = f
-  const records = new HubRecords(db)
-  const leases = new Leases(urls.databaseUrl, { replica, log: log.child('cluster') })
-  const influxAuth = { user: cfg.influxUser, password: cfg.influxPassword, token: cfg.influxToken }
-  const influx = { url: urls.influxUrl, db: cfg.influxDb, ...influxAuth }
-  const writer = new InfluxWriter({ ...influx, log: log.child('influx') })
+/** The hub's view of the broker: robots' presence, the live feed, the earlier client's listener, and what replicas tell each other. */
+function hubMqtt(cfg: HubConfig, log: Logger, f: Foundation, records: HubRecords) {
+  const { replica, robots } = f
   const broker = {
-    url: urls.mqttUrl,
+    url: f.urls.mqttUrl,
     username: cfg.mqttUser,
-    password: urls.mqttPassword,
-    ...(f.tls.ca && urls.mqttUrl.startsWith('mqtts:') ? { ca: f.tls.ca } : {}),
+    password: f.urls.mqttPassword,
+    ...(f.tls.ca && f.urls.mqttUrl.startsWith('mqtts:') ? { ca: f.tls.ca } : {}),
   }
   const registry = new RobotRegistry(robots)
   const drops = new DropCounter(log.child('mqtt'))
@@ -336,26 +331,55 @@ function assembleHub(cfg: HubConfig, log: Logger, f: Foundation) {
     await bus.emit({ type: 'accounts-changed' })
     for (const r of await robots.list()) if (!r.revokedAt) await bridge.publish(robotTopic(r.robotId, 'sync'), '{"pull":true}').catch(() => {})
   }
+  const hearBus = () => {
+    bus.on('accounts-changed', async () => {
+      await registry.refresh()
+      await f.writeBrokerAuth()
+    })
+    bus.on('sessions-ended', (e) => live.endLocalSessionsOf(e.uid))
+    live.sessionsEnded = (uid) => void bus.emit({ type: 'sessions-ended', uid })
+    heard.bus = bus
+  }
+  return { broker, registry, drops, live, presence, heard, legacyListener, bridge, accountsChanged, hearBus }
+}
+
+/** This replica's ingest session, the adoption of dead replicas' sessions, and the ordered session one replica holds. */
+function hubIngest(log: Logger, f: Foundation, d: { records: HubRecords; leases: Leases; writer: InfluxWriter; mqtt: ReturnType<typeof hubMqtt> }) {
+  const { broker, registry, drops } = d.mqtt
+  const { leases, writer } = d
   const ingest = new FleetIngest({
-    db,
+    db: f.db,
     registry,
-    records,
+    records: d.records,
     drops,
     sink: { write: (id, samples) => void writer.write(id, samples), flush: () => writer.flush() },
   })
-  const ownIngest = `tonypi-hub-ingest-${replica}`
-  const ingestSession = new IngestSession({
+  const own = `tonypi-hub-ingest-${f.replica}`
+  const session = new IngestSession({
     broker,
-    clientId: ownIngest,
+    clientId: own,
     handle: ingest.handle,
     log: log.child('ingest'),
-    presenceTopic: ingestPresenceTopic(ownIngest),
+    presenceTopic: ingestPresenceTopic(own),
     // While another replica finishes this session's messages (this replica died and came back), it waits.
-    mayConnect: () => leases.claim(ingestClaim(ownIngest)),
+    mayConnect: () => leases.claim(ingestClaim(own)),
   })
-  const adoption = new SessionAdoption({ own: ownIngest, leases, broker, handle: ingest.handle, log: log.child('ingest') })
-  const orderedIngest = () =>
+  const adoption = new SessionAdoption({ own, leases, broker, handle: ingest.handle, log: log.child('ingest') })
+  const ordered = () =>
     new IngestSession({ broker, clientId: ORDERED_INGEST_CLIENT, filters: ORDERED_INGEST_FILTERS, handle: ingest.handle, log: log.child('ingest') })
+  return { session, adoption, ordered }
+}
+
+/** Builds every part; nothing runs until `hubParts` are started. */
+function assembleHub(cfg: HubConfig, log: Logger, f: Foundation) {
+  const { urls, replica, db, users, robots } = f
+  const records = new HubRecords(db)
+  const leases = new Leases(urls.databaseUrl, { replica, log: log.child('cluster') })
+  const influx = { url: urls.influxUrl, db: cfg.influxDb, user: cfg.influxUser, password: cfg.influxPassword, token: cfg.influxToken }
+  const writer = new InfluxWriter({ ...influx, log: log.child('influx') })
+  const mqtt = hubMqtt(cfg, log, f, records)
+  const { bridge, live, presence } = mqtt
+  const ingest = hubIngest(log, f, { records, leases, writer, mqtt })
   const reports = new HubReports({
     db,
     influx: new InfluxQuery(influx),
@@ -394,14 +418,14 @@ function assembleHub(cfg: HubConfig, log: Logger, f: Foundation) {
     robots,
     records,
     bridge,
-    legacyListener,
+    legacyListener: mqtt.legacyListener,
     telemetry: influxTelemetry(influx),
     live,
     reports,
     alerts,
     robotRules,
     sync,
-    syncBrokerAuth: accountsChanged,
+    syncBrokerAuth: mqtt.accountsChanged,
     jwtSecret: f.jwtSecret,
     authSources,
     throttle: new AuthThrottle(),
@@ -409,21 +433,12 @@ function assembleHub(cfg: HubConfig, log: Logger, f: Foundation) {
     startedAt,
     influxWriter: writer,
     webhook,
-    cluster: { replica, leases, ingest: ingestSession, adoption },
+    cluster: { replica, leases, ingest: ingest.session, adoption: ingest.adoption },
     tlsCa: f.tls.ca,
   }
-  const hearBus = () => {
-    bus.on('accounts-changed', async () => {
-      await registry.refresh()
-      await f.writeBrokerAuth()
-    })
-    bus.on('sessions-ended', (e) => live.endLocalSessionsOf(e.uid))
-    live.sessionsEnded = (uid) => void bus.emit({ type: 'sessions-ended', uid })
-    heard.bus = bus
-  }
-  const duties = () => holdDuties(cfg, log, { db, leases, presence, alerts, webhook, orderedIngest })
+  const duties = () => holdDuties(cfg, log, { db, leases, presence, alerts, webhook, orderedIngest: ingest.ordered })
   const running = { server: null as ReturnType<typeof startHubServer> | null, legacyMqttPort: null as number | null }
-  return { ctx, tls: f.tls, writer, presence, heard, hearBus, duties, running, log }
+  return { ctx, tls: f.tls, writer, presence, heard: mqtt.heard, hearBus: mqtt.hearBus, duties, running, log }
 }
 
 /**
