@@ -8,6 +8,7 @@ import { isObj } from '../core/json-object.ts'
 import { startEdge } from './edge.ts'
 import { superviseEdge } from './watchdog.ts'
 import { SystemdNotifier, watchdogIntervalMs } from '../server/sd-notify.ts'
+import { ServiceStartError } from '../server/lifecycle.ts'
 import { dashboardSite } from './site.ts'
 
 function fail(message: string): never {
@@ -49,11 +50,13 @@ for (const k of unknownEnvKeys(process.env)) log.warn('unknown TONYPI_ variable 
 let edge
 try {
   edge = await startEdge(cfg, log, { site: dashboardSite() })
-} catch (err) {
+} catch (thrown) {
+  // What the part that did not start threw says best what to do.
+  const err = thrown instanceof ServiceStartError ? thrown.cause : thrown
   if (err instanceof ConfigError) fail(err.message)
   if ((err as { name?: string }).name === 'TransportError') fail(`cannot reach the robot: ${(err as Error).message}`)
   if ((err as { code?: string }).code === 'EADDRINUSE') fail(`a port is already in use (${(err as Error).message}); set TONYPI_HTTP_PORT / TONYPI_MQTT_PORT`)
-  throw err
+  throw thrown
 }
 
 const lines = [

@@ -20,7 +20,7 @@ import { loadJwtSecret } from '../server/secrets.ts'
 import { HubUserRepo } from './auth/user-repo.ts'
 import { HUB_CONFIG_SPEC, type HubConfig } from './config.ts'
 import type { HubContext } from './context.ts'
-import { openHubDatabase } from './db/database.ts'
+import { openHubDatabase, type HubDb } from './db/database.ts'
 import { InfluxQuery } from './influx/query.ts'
 import { InfluxWriter } from './influx/writer.ts'
 import { MqttBridge } from './mqtt/bridge.ts'
@@ -48,6 +48,7 @@ import { InfluxAckedWrites } from './influx/acked-writes.ts'
 import { RobotRuleRepo } from './alerts/robot-rules.ts'
 import { HubSync } from './sync/hub-sync.ts'
 import { robotTopic } from '../core/topics.ts'
+import { startInOrder, stopInReverse, type Service } from '../server/lifecycle.ts'
 
 export interface RunningHub {
   ctx: HubContext
@@ -117,31 +118,21 @@ function openLegacyListener(cfg: HubConfig, relay: (topic: string, payload: stri
   return new LegacyListener({ host: cfg.legacyMqttHost, port: cfg.legacyMqttPort, robots: ids, relay, log: log.child('legacy-mqtt') })
 }
 
-export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: StaticSite | null } = {}): Promise<RunningHub> {
-  const dataDir = resolve(cfg.dataDir)
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-  log.info('starting hub', { config: describeConfig(cfg, HUB_CONFIG_SPEC), data_dir: dataDir })
-  const databaseUrl = required(cfg.databaseUrl, 'DATABASE_URL')
-  const influxUrl = required(cfg.influxUrl, 'TONYPI_HUB_INFLUX_URL')
-  const mqttUrl = required(cfg.mqttUrl, 'TONYPI_HUB_MQTT_URL')
-  const mqttPassword = required(cfg.mqttPassword, 'TONYPI_HUB_MQTT_PASSWORD')
+/** The services the hub cannot run without; a missing one stops the start with its key named. */
+function requiredServices(cfg: HubConfig) {
+  return {
+    databaseUrl: required(cfg.databaseUrl, 'DATABASE_URL'),
+    influxUrl: required(cfg.influxUrl, 'TONYPI_HUB_INFLUX_URL'),
+    mqttUrl: required(cfg.mqttUrl, 'TONYPI_HUB_MQTT_URL'),
+    mqttPassword: required(cfg.mqttPassword, 'TONYPI_HUB_MQTT_PASSWORD'),
+  }
+}
 
-  const tls = hubTls(cfg)
-  const replica = cfg.replicaId ?? `${hostname()}-${cfg.httpPort || process.pid}`
-  const db = await openHubDatabase(databaseUrl)
-  // The hub's own broker account is a name no person may take (its password line is the broker's).
-  const users = new HubUserRepo(db, [cfg.mqttUser])
-  const robots = new RobotRepo(db)
-  const records = new HubRecords(db)
-  const leases = new Leases(databaseUrl, { replica, log: log.child('cluster') })
-  const jwtSecret = loadJwtSecret(dataDir, cfg.jwtSecret)
-  // Two replicas starting on an empty database at once create one admin between them.
-  const firstAdmin = await exclusively(db, 'first-admin', () => ensureHubAdmin(users, dataDir, cfg.adminPassword, log.child('auth')))
-  const influxAuth = { user: cfg.influxUser, password: cfg.influxPassword, token: cfg.influxToken }
-  const writer = new InfluxWriter({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('influx') })
-  const telemetry = influxTelemetry({ url: influxUrl, db: cfg.influxDb, ...influxAuth })
+type Services = ReturnType<typeof requiredServices>
+
+/** Grafana gets read-only accounts of its own, or none: never the hub's, which may write. */
+function provisionGrafana(cfg: HubConfig, dataDir: string, urls: Services, log: Logger) {
   const grafanaDir = resolve(cfg.grafanaProvisioningDir ?? resolve(dataDir, 'grafana', 'provisioning'))
-  // Grafana gets read-only accounts of its own, or none: never the hub's, which may write.
   const grafanaInfluxAuth = cfg.grafanaInfluxToken
     ? { token: cfg.grafanaInfluxToken }
     : cfg.grafanaInfluxUser
@@ -152,16 +143,23 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   if (!cfg.grafanaDatabaseUrl)
     log.warn("Grafana's PostgreSQL data source has no credentials: set TONYPI_HUB_GRAFANA_DATABASE_URL (a role that may only SELECT)")
   const grafana = writeGrafanaProvisioning(grafanaDir, {
-    influxUrl,
+    influxUrl: urls.influxUrl,
     influxDb: cfg.influxDb,
     influxAuth: grafanaInfluxAuth,
-    postgresUrl: cfg.grafanaDatabaseUrl ?? withoutCredentials(databaseUrl),
+    postgresUrl: cfg.grafanaDatabaseUrl ?? withoutCredentials(urls.databaseUrl),
     prometheusUrl: cfg.grafanaPrometheusUrl,
   })
   log.info('Grafana provisioning written', { dir: grafanaDir, dashboards: grafana.dashboards.length })
+}
 
-  // Replicas that write the broker's files take turns, each reading the accounts once it has its turn.
-  const writeBrokerAuth = async () => {
+/** Writes the broker's accounts; replicas that write its files take turns, each reading the accounts once it has its turn. */
+function brokerAuthWriter(cfg: HubConfig, db: HubDb, robots: RobotRepo, users: HubUserRepo, log: Logger) {
+  if (cfg.mosquittoPasswordFile && !cfg.mosquittoPidFile) {
+    log.warn(
+      'TONYPI_HUB_MOSQUITTO_PID_FILE is not set: the hub writes the broker accounts but cannot make Mosquitto reload them (new robots cannot connect until it does)',
+    )
+  }
+  return async () => {
     if (!cfg.mosquittoPasswordFile || !cfg.mosquittoAclFile) return
     const passwordFile = cfg.mosquittoPasswordFile
     const aclFile = cfg.mosquittoAclFile
@@ -176,94 +174,9 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
       log.info('broker accounts written', { reloaded: r.reloaded })
     })
   }
-  await writeBrokerAuth()
-  if (cfg.mosquittoPasswordFile && !cfg.mosquittoPidFile) {
-    log.warn(
-      'TONYPI_HUB_MOSQUITTO_PID_FILE is not set: the hub writes the broker accounts but cannot make Mosquitto reload them (new robots cannot connect until it does)',
-    )
-  }
+}
 
-  const broker = { url: mqttUrl, username: cfg.mqttUser, password: mqttPassword, ...(tls.ca && mqttUrl.startsWith('mqtts:') ? { ca: tls.ca } : {}) }
-  const registry = new RobotRegistry(robots)
-  const drops = new DropCounter(log.child('mqtt'))
-  const live = new FleetLive()
-  const presence = new Presence({ robots, records, offlineAfterMs: cfg.offlineAfterS * 1000, log: log.child('presence') })
-  await presence.start()
-  let bus: ClusterBus | null = null
-  let adoption: SessionAdoption | null = null
-  const legacyListener = openLegacyListener(cfg, (topic, payload) => bridge.publish(topic, payload), log)
-  const bridge = new MqttBridge({
-    ...broker,
-    registry,
-    presence,
-    live,
-    drops,
-    log: log.child('mqtt'),
-    clientId: `tonypi-hub-view-${replica}`,
-    ...(legacyListener
-      ? {
-          onLegacyCommand: (topic: string, payload: Buffer) => legacyListener.deliver(topic, payload),
-          answersInOurLayout: (id: string) => legacyListener.admitted.has(id),
-        }
-      : {}),
-    onCluster: (topic, payload) => {
-      if (topic === CLUSTER_EVENTS_TOPIC) bus?.receive(payload)
-      else if (topic.startsWith(INGEST_PRESENCE_PREFIX)) adoption?.onPresence(topic, payload)
-    },
-  })
-  await bridge.start()
-  const legacyMqttPort = legacyListener ? await legacyListener.start() : null
-  if (legacyListener) {
-    const registered = new Set((await robots.list()).map((r) => r.robotId))
-    for (const id of legacyListener.admitted) {
-      if (!registered.has(id))
-        log.warn(
-          `robot ${id} is admitted on the earlier client's listener but not registered: its messages are dropped until an admin registers it (POST /api/v1/robots)`,
-        )
-    }
-  }
-  bus = new ClusterBus({ replica, publish: (t, p, o) => bridge.publish(t, p, o), log: log.child('cluster') })
-  // Users changed: robots hold copies (for logins on the robot): tell them to pull now.
-  const accountsChanged = async () => {
-    await bus!.emit({ type: 'accounts-changed' })
-    for (const r of await robots.list()) if (!r.revokedAt) await bridge.publish(robotTopic(r.robotId, 'sync'), '{"pull":true}').catch(() => {})
-  }
-  bus.on('accounts-changed', async () => {
-    await registry.refresh()
-    await writeBrokerAuth()
-  })
-  bus.on('sessions-ended', (e) => live.endLocalSessionsOf(e.uid))
-  live.sessionsEnded = (uid) => void bus!.emit({ type: 'sessions-ended', uid })
-
-  await leases.start()
-  const ingest = new FleetIngest({
-    db,
-    registry,
-    records,
-    drops,
-    sink: { write: (id, samples) => void writer.write(id, samples), flush: () => writer.flush() },
-  })
-  const ingestSession = new IngestSession({
-    broker,
-    clientId: `tonypi-hub-ingest-${replica}`,
-    handle: ingest.handle,
-    log: log.child('ingest'),
-    presenceTopic: ingestPresenceTopic(`tonypi-hub-ingest-${replica}`),
-    // While another replica finishes this session's messages (this replica died and came back), it waits.
-    mayConnect: () => leases.claim(ingestClaim(`tonypi-hub-ingest-${replica}`)),
-  })
-  await ingestSession.start()
-  adoption = new SessionAdoption({ own: `tonypi-hub-ingest-${replica}`, leases, broker, handle: ingest.handle, log: log.child('ingest') })
-  adoption.start()
-  const reports = new HubReports({
-    db,
-    influx: new InfluxQuery({ url: influxUrl, db: cfg.influxDb, ...influxAuth }),
-    log: log.child('reports'),
-    geminiApiKey: cfg.geminiApiKey,
-    geminiBaseUrl: cfg.geminiBaseUrl,
-  })
-  const startedAt = Date.now()
-  const outbox = new ClaimedOutbox(new PgWebhookOutbox(db), leases)
+function alertWebhook(cfg: HubConfig, records: HubRecords, outbox: ClaimedOutbox, log: Logger): AlertWebhook | null {
   const webhook = cfg.alertWebhookUrl
     ? new AlertWebhook({
         url: cfg.alertWebhookUrl,
@@ -278,34 +191,34 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     : null
   if (webhook && !cfg.alertWebhookSecret) log.warn('TONYPI_HUB_ALERT_WEBHOOK_SECRET is not set: webhook deliveries are not signed')
   if (!webhook && cfg.alertWebhookSecret) log.warn('TONYPI_HUB_ALERT_WEBHOOK_SECRET is set without TONYPI_HUB_ALERT_WEBHOOK_URL: no webhook is sent')
-  const alerts = new FleetAlerts({
-    db,
-    robots,
-    bridge,
-    live,
-    records,
-    webhook,
-    log: log.child('alerts'),
-    intervalMs: cfg.alertIntervalS * 1000,
-    autoResolve: cfg.alertAutoResolve,
-    offlineAfterMs: cfg.offlineAfterS * 1000,
-    startedAt,
-  })
-  await alerts.start()
-  // One replica at a time does each of these; when it dies, another's next attempt takes it over.
-  leases.hold('presence', () => presence.lead())
+  return webhook
+}
+
+/** Robots admitted on the earlier client's listener but not registered: their messages are dropped until an admin registers them. */
+async function warnUnregisteredLegacy(listener: LegacyListener, robots: RobotRepo, log: Logger) {
+  const registered = new Set((await robots.list()).map((r) => r.robotId))
+  for (const id of listener.admitted) {
+    if (!registered.has(id))
+      log.warn(
+        `robot ${id} is admitted on the earlier client's listener but not registered: its messages are dropped until an admin registers it (POST /api/v1/robots)`,
+      )
+  }
+}
+
+/** What exactly one replica does at a time; when it dies, another's next attempt takes it over. */
+async function holdDuties(
+  cfg: HubConfig,
+  log: Logger,
+  d: { db: HubDb; leases: Leases; presence: Presence; alerts: FleetAlerts; webhook: AlertWebhook | null; orderedIngest: () => IngestSession },
+) {
+  const { db, leases, webhook } = d
+  leases.hold('presence', () => d.presence.lead())
   leases.hold('ordered-ingest', async () => {
-    const session = new IngestSession({
-      broker,
-      clientId: ORDERED_INGEST_CLIENT,
-      filters: ORDERED_INGEST_FILTERS,
-      handle: ingest.handle,
-      log: log.child('ingest'),
-    })
+    const session = d.orderedIngest()
     await session.start()
     return { stop: () => session.stop({ end: false }) }
   })
-  leases.hold('fleet-alerts', () => alerts.lead())
+  leases.hold('fleet-alerts', () => d.alerts.lead())
   leases.hold('log-retention', () => scheduleSystemLogRetention({ db, retentionMs: cfg.logRetentionDays * 86_400_000, log: log.child('logs') }))
   leases.hold('webhook-outbox', async () => {
     // What a stopped or dead replica could not deliver goes out, oldest first, under its delivery id.
@@ -323,21 +236,181 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     }
   })
   await leases.settle()
+}
+
+export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: StaticSite | null } = {}): Promise<RunningHub> {
+  const dataDir = resolve(cfg.dataDir)
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  log.info('starting hub', { config: describeConfig(cfg, HUB_CONFIG_SPEC), data_dir: dataDir })
+  const urls = requiredServices(cfg)
+  const tls = hubTls(cfg)
+  const replica = cfg.replicaId ?? `${hostname()}-${cfg.httpPort || process.pid}`
+  const db = await openHubDatabase(urls.databaseUrl)
+  // The hub's own broker account is a name no person may take (its password line is the broker's).
+  const users = new HubUserRepo(db, [cfg.mqttUser])
+  const robots = new RobotRepo(db)
+  const jwtSecret = loadJwtSecret(dataDir, cfg.jwtSecret)
+  // Two replicas starting on an empty database at once create one admin between them.
+  const firstAdmin = await exclusively(db, 'first-admin', () => ensureHubAdmin(users, dataDir, cfg.adminPassword, log.child('auth')))
+  provisionGrafana(cfg, dataDir, urls, log)
+  const writeBrokerAuth = brokerAuthWriter(cfg, db, robots, users, log)
+  await writeBrokerAuth()
+  const hub = assembleHub(cfg, log, { urls, tls, replica, db, users, robots, jwtSecret, writeBrokerAuth })
+  const started = await startInOrder(hubParts(hub, opts.site ?? null), log)
+  const httpPort = hub.running.server!.port!
+  log.info('hub ready', { http_port: httpPort, https: Boolean(tls.serve), replica, leases: hub.ctx.cluster.leases.view().leases })
+  let stopped = false
+  return {
+    ctx: hub.ctx,
+    httpPort,
+    replica,
+    url: `${tls.serve ? 'https' : 'http'}://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`,
+    firstAdmin,
+    writer: hub.writer,
+    legacyMqttPort: hub.running.legacyMqttPort,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      await stopInReverse(started, log)
+      log.info('hub stopped')
+    },
+  }
+}
+
+interface Foundation {
+  urls: Services
+  tls: ReturnType<typeof hubTls>
+  replica: string
+  db: HubDb
+  users: HubUserRepo
+  robots: RobotRepo
+  jwtSecret: string
+  writeBrokerAuth: () => Promise<void>
+}
+
+type Hub = ReturnType<typeof assembleHub>
+
+/** The hub's view of the broker: robots' presence, the live feed, the earlier client's listener, and what replicas tell each other. */
+function hubMqtt(cfg: HubConfig, log: Logger, f: Foundation, records: HubRecords) {
+  const { replica, robots } = f
+  const broker = {
+    url: f.urls.mqttUrl,
+    username: cfg.mqttUser,
+    password: f.urls.mqttPassword,
+    ...(f.tls.ca && f.urls.mqttUrl.startsWith('mqtts:') ? { ca: f.tls.ca } : {}),
+  }
+  const registry = new RobotRegistry(robots)
+  const drops = new DropCounter(log.child('mqtt'))
+  const live = new FleetLive()
+  const presence = new Presence({ robots, records, offlineAfterMs: cfg.offlineAfterS * 1000, log: log.child('presence') })
+  // What the broker brings for the cluster is heard once its part has started.
+  const heard: { bus: ClusterBus | null; adoption: SessionAdoption | null } = { bus: null, adoption: null }
+  const legacyListener = openLegacyListener(cfg, (topic, payload) => bridge.publish(topic, payload), log)
+  const bridge = new MqttBridge({
+    ...broker,
+    registry,
+    presence,
+    live,
+    drops,
+    log: log.child('mqtt'),
+    clientId: `tonypi-hub-view-${replica}`,
+    ...(legacyListener
+      ? {
+          onLegacyCommand: (topic: string, payload: Buffer) => legacyListener.deliver(topic, payload),
+          answersInOurLayout: (id: string) => legacyListener.admitted.has(id),
+        }
+      : {}),
+    onCluster: (topic, payload) => {
+      if (topic === CLUSTER_EVENTS_TOPIC) heard.bus?.receive(payload)
+      else if (topic.startsWith(INGEST_PRESENCE_PREFIX)) heard.adoption?.onPresence(topic, payload)
+    },
+  })
+  const bus = new ClusterBus({ replica, publish: (t, p, o) => bridge.publish(t, p, o), log: log.child('cluster') })
+  // Users changed: robots hold copies (for logins on the robot): tell them to pull now.
+  const accountsChanged = async () => {
+    await bus.emit({ type: 'accounts-changed' })
+    for (const r of await robots.list()) if (!r.revokedAt) await bridge.publish(robotTopic(r.robotId, 'sync'), '{"pull":true}').catch(() => {})
+  }
+  const hearBus = () => {
+    bus.on('accounts-changed', async () => {
+      await registry.refresh()
+      await f.writeBrokerAuth()
+    })
+    bus.on('sessions-ended', (e) => live.endLocalSessionsOf(e.uid))
+    live.sessionsEnded = (uid) => void bus.emit({ type: 'sessions-ended', uid })
+    heard.bus = bus
+  }
+  return { broker, registry, drops, live, presence, heard, legacyListener, bridge, accountsChanged, hearBus }
+}
+
+/** This replica's ingest session, the adoption of dead replicas' sessions, and the ordered session one replica holds. */
+function hubIngest(log: Logger, f: Foundation, d: { records: HubRecords; leases: Leases; writer: InfluxWriter; mqtt: ReturnType<typeof hubMqtt> }) {
+  const { broker, registry, drops } = d.mqtt
+  const { leases, writer } = d
+  const ingest = new FleetIngest({
+    db: f.db,
+    registry,
+    records: d.records,
+    drops,
+    sink: { write: (id, samples) => void writer.write(id, samples), flush: () => writer.flush() },
+  })
+  const own = `tonypi-hub-ingest-${f.replica}`
+  const session = new IngestSession({
+    broker,
+    clientId: own,
+    handle: ingest.handle,
+    log: log.child('ingest'),
+    presenceTopic: ingestPresenceTopic(own),
+    // While another replica finishes this session's messages (this replica died and came back), it waits.
+    mayConnect: () => leases.claim(ingestClaim(own)),
+  })
+  const adoption = new SessionAdoption({ own, leases, broker, handle: ingest.handle, log: log.child('ingest') })
+  const ordered = () =>
+    new IngestSession({ broker, clientId: ORDERED_INGEST_CLIENT, filters: ORDERED_INGEST_FILTERS, handle: ingest.handle, log: log.child('ingest') })
+  return { session, adoption, ordered }
+}
+
+/** Builds every part; nothing runs until `hubParts` are started. */
+function assembleHub(cfg: HubConfig, log: Logger, f: Foundation) {
+  const { urls, replica, db, users, robots } = f
+  const records = new HubRecords(db)
+  const leases = new Leases(urls.databaseUrl, { replica, log: log.child('cluster') })
+  const influx = { url: urls.influxUrl, db: cfg.influxDb, user: cfg.influxUser, password: cfg.influxPassword, token: cfg.influxToken }
+  const writer = new InfluxWriter({ ...influx, log: log.child('influx') })
+  const mqtt = hubMqtt(cfg, log, f, records)
+  const { bridge, live, presence } = mqtt
+  const ingest = hubIngest(log, f, { records, leases, writer, mqtt })
+  const reports = new HubReports({
+    db,
+    influx: new InfluxQuery(influx),
+    log: log.child('reports'),
+    geminiApiKey: cfg.geminiApiKey,
+    geminiBaseUrl: cfg.geminiBaseUrl,
+  })
+  const startedAt = Date.now()
+  const webhook = alertWebhook(cfg, records, new ClaimedOutbox(new PgWebhookOutbox(db), leases), log)
+  const alerts = new FleetAlerts({
+    db,
+    robots,
+    bridge,
+    live,
+    records,
+    webhook,
+    log: log.child('alerts'),
+    intervalMs: cfg.alertIntervalS * 1000,
+    autoResolve: cfg.alertAutoResolve,
+    offlineAfterMs: cfg.offlineAfterS * 1000,
+    startedAt,
+  })
   const hashGate = new HashGate()
   const authSources: AuthSources = {
-    secret: jwtSecret,
+    secret: f.jwtSecret,
     user: (id) => users.current(id),
     robot: (username, token) => robots.robotForCredential(username, token, hashGate),
     hashGate,
   }
   const robotRules = new RobotRuleRepo(db)
-  const sync = new HubSync({
-    db,
-    influx: new InfluxAckedWrites({ url: influxUrl, db: cfg.influxDb, ...influxAuth, log: log.child('sync') }),
-    robotRules,
-    log: log.child('sync'),
-    webhook,
-  })
+  const sync = new HubSync({ db, influx: new InfluxAckedWrites({ ...influx, log: log.child('sync') }), robotRules, log: log.child('sync'), webhook })
   const ctx: HubContext = {
     config: cfg,
     db,
@@ -345,56 +418,77 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     robots,
     records,
     bridge,
-    legacyListener,
-    telemetry,
+    legacyListener: mqtt.legacyListener,
+    telemetry: influxTelemetry(influx),
     live,
     reports,
     alerts,
     robotRules,
     sync,
-    syncBrokerAuth: accountsChanged,
-    jwtSecret,
+    syncBrokerAuth: mqtt.accountsChanged,
+    jwtSecret: f.jwtSecret,
     authSources,
     throttle: new AuthThrottle(),
     log,
     startedAt,
     influxWriter: writer,
     webhook,
-    cluster: { replica, leases, ingest: ingestSession, adoption },
-    tlsCa: tls.ca,
+    cluster: { replica, leases, ingest: ingest.session, adoption: ingest.adoption },
+    tlsCa: f.tls.ca,
   }
-  const api = createHubApi(ctx)
-  const server = startHubServer(ctx, api, opts.site ?? null, tls.serve)
-  const httpPort = server.port!
-  log.info('hub ready', { http_port: httpPort, https: Boolean(tls.serve), replica, leases: leases.view().leases })
-  let stopped = false
-  return {
-    ctx,
-    httpPort,
-    replica,
-    url: `${tls.serve ? 'https' : 'http'}://${cfg.httpHost === '0.0.0.0' ? 'localhost' : cfg.httpHost}:${httpPort}/`,
-    firstAdmin,
-    writer,
-    legacyMqttPort,
-    async stop() {
-      if (stopped) return
-      stopped = true
-      server.stop(true)
-      // Before the broker and the database go: the last evaluation's changes are written and
-      // published, this replica's share of the ingest is stored and handed back to the others,
-      // and webhook deliveries still pending are logged in system_logs.
-      await leases.stop()
-      adoption?.stop()
-      await adoption?.settle()
-      await ingestSession.stop()
-      await webhook?.stop()
-      await reports.close()
-      await legacyListener?.stop()
-      await bridge.stop()
-      presence.stop()
-      await writer.close()
-      await db.$client.close()
-      log.info('hub stopped')
+  const duties = () => holdDuties(cfg, log, { db, leases, presence, alerts, webhook, orderedIngest: ingest.ordered })
+  const running = { server: null as ReturnType<typeof startHubServer> | null, legacyMqttPort: null as number | null }
+  return { ctx, tls: f.tls, writer, presence, heard: mqtt.heard, hearBus: mqtt.hearBus, duties, running, log }
+}
+
+/**
+ * The hub's parts in the order they start; they stop in the reverse. Before the broker and the
+ * database go: the last evaluation's changes are written and published, this replica's share of
+ * the ingest is stored and handed back to the others, and webhook deliveries still pending are
+ * logged in system_logs.
+ */
+function hubParts(hub: Hub, site: StaticSite | null): Service[] {
+  const { ctx, running } = hub
+  const { leases, ingest, adoption } = ctx.cluster
+  const legacy = ctx.legacyListener
+  return [
+    { name: 'database', stop: () => ctx.db.$client.close() },
+    { name: 'influx writer', stop: () => hub.writer.close() },
+    { name: 'presence', start: () => hub.presence.start(), stop: () => hub.presence.stop() },
+    { name: 'mqtt bridge', start: () => ctx.bridge.start(), stop: () => ctx.bridge.stop() },
+    {
+      name: 'legacy listener',
+      start: async () => {
+        if (!legacy) return
+        running.legacyMqttPort = await legacy.start()
+        await warnUnregisteredLegacy(legacy, ctx.robots, hub.log)
+      },
+      stop: () => legacy?.stop(),
     },
-  }
+    { name: 'reports', stop: () => ctx.reports.close() },
+    { name: 'alert webhook', stop: () => ctx.webhook?.stop() },
+    { name: 'cluster bus', start: hub.hearBus },
+    // The duties below end its session when the hub stops (after the server, before the ingest hands
+    // back); stopping it again is a no-op, and covers a start that fails before the duties.
+    { name: 'leases', start: () => leases.start(), stop: () => leases.stop() },
+    { name: 'ingest session', start: () => ingest.start(), stop: () => ingest.stop() },
+    {
+      name: 'session adoption',
+      start: () => {
+        adoption.start()
+        hub.heard.adoption = adoption
+      },
+      stop: async () => {
+        adoption.stop()
+        await adoption.settle()
+      },
+    },
+    { name: 'fleet alerts', start: () => ctx.alerts.start() },
+    { name: 'lease duties', start: hub.duties, stop: () => leases.stop() },
+    {
+      name: 'http server',
+      start: () => void (running.server = startHubServer(ctx, createHubApi(ctx), site, hub.tls.serve)),
+      stop: () => running.server?.stop(true),
+    },
+  ]
 }
