@@ -8,6 +8,7 @@ import { AccountError, lastAdminRefusal, type AccountStore, type UserPatch } fro
 import type { StoredUser } from '../../server/auth-plugin.ts'
 import type { EdgeDb } from '../store/database.ts'
 import { users } from '../store/schema.ts'
+import { hashPassword } from '../../server/password-check.ts'
 
 export { AccountError as UserError }
 
@@ -54,7 +55,7 @@ export class UserStore implements AccountStore {
   }
 
   async create(input: { username: string; password: string; role: Role; email?: string | null }): Promise<PublicUser> {
-    const hash = await Bun.password.hash(input.password)
+    const hash = await hashPassword(input.password)
     const now = Date.now()
     const r = this.db
       .insert(users)
@@ -76,7 +77,7 @@ export class UserStore implements AccountStore {
   async update(id: number, patch: UserPatch): Promise<PublicUser> {
     // The slow hash first; then the check and the write in one synchronous transaction, so two
     // demotions at once cannot both see a second admin.
-    const hash = patch.password !== undefined ? await Bun.password.hash(patch.password) : undefined
+    const hash = patch.password !== undefined ? await hashPassword(patch.password) : undefined
     return this.db.transaction(
       (tx) => {
         const cur = tx.select().from(users).where(eq(users.id, id)).get()

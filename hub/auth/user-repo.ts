@@ -11,6 +11,7 @@ import { ROBOT_ACCOUNT_PREFIX } from '../../core/robot-account.ts'
 import type { HubDb } from '../db/database.ts'
 import { users } from '../db/schema.ts'
 import { mosquittoHash } from '../mqtt/mosquitto-hash.ts'
+import { hashPassword } from '../../server/password-check.ts'
 
 export { AccountError as HubUserError }
 
@@ -66,7 +67,7 @@ export class HubUserRepo implements AccountStore {
   async create(input: { username: string; password: string; role: Role; email?: string | null }): Promise<PublicUser> {
     const refused = this.refusedName(input.username)
     if (refused) throw new AccountError(409, refused)
-    const hash = await Bun.password.hash(input.password)
+    const hash = await hashPassword(input.password)
     const r = await this.db
       .insert(users)
       .values({ username: input.username, passwordHash: hash, role: input.role, email: input.email ?? null })
@@ -77,7 +78,7 @@ export class HubUserRepo implements AccountStore {
   }
 
   async update(id: number, patch: UserPatch): Promise<PublicUser> {
-    const hash = patch.password !== undefined ? await Bun.password.hash(patch.password) : undefined
+    const hash = patch.password !== undefined ? await hashPassword(patch.password) : undefined
     return this.db.transaction(async (tx) => {
       // The active admins' rows are locked first: a second demotion at the same time waits here
       // and then counts the admins as the first one left them, so the last admin always stays.
