@@ -13,6 +13,11 @@ export function hashPassword(password: string): Promise<string> {
   return Bun.password.hash(password, PASSWORD_HASH)
 }
 
+/** False for a hash made with other parameters (an earlier release's): worth making again at the next login. */
+export function isCurrentHash(hash: string): boolean {
+  return hash.startsWith(`$argon2id$v=19$m=${PASSWORD_HASH.memoryCost},t=${PASSWORD_HASH.timeCost},p=1$`)
+}
+
 let dummyHash: Promise<string> | null = null
 
 /** True when `password` matches `hash`; with no hash (no such user), a full check that fails. */

@@ -3,7 +3,7 @@
 // token version so tokens issued before it stop working.
 import { and, eq, sql } from 'drizzle-orm'
 import type { PublicUser, Role } from '../../core/schemas.ts'
-import { passwordMatches } from '../../server/password-check.ts'
+import { isCurrentHash, passwordMatches } from '../../server/password-check.ts'
 import { AccountError, lastAdminRefusal, type AccountStore, type UserPatch } from '../../server/account-routes.ts'
 import type { StoredUser } from '../../server/auth-plugin.ts'
 import type { EdgeDb } from '../store/database.ts'
@@ -141,6 +141,14 @@ export class UserStore implements AccountStore {
   async verify(username: string, password: string): Promise<(PublicUser & { tokenVersion: number }) | null> {
     const r = this.db.select().from(users).where(eq(users.username, username)).get()
     if (!(await passwordMatches(password, r?.passwordHash)) || !r) return null
+    // The hub's users come with the hub's hash, replaced at each sync: the hub makes theirs again.
+    if (r.origin === 'local' && !isCurrentHash(r.passwordHash)) {
+      this.db
+        .update(users)
+        .set({ passwordHash: await hashPassword(password) })
+        .where(eq(users.id, r.id))
+        .run()
+    }
     return { ...toPublic(r), tokenVersion: r.tokenVersion }
   }
 }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { and, count, eq, sql } from 'drizzle-orm'
 import type { PublicUser, Role } from '../../core/schemas.ts'
-import { passwordMatches } from '../../server/password-check.ts'
+import { isCurrentHash, passwordMatches } from '../../server/password-check.ts'
 import { AccountError, lastAdminRefusal, type AccountStore, type UserPatch } from '../../server/account-routes.ts'
 import type { StoredUser } from '../../server/auth-plugin.ts'
 import { ROBOT_ACCOUNT_PREFIX } from '../../core/robot-account.ts'
@@ -162,6 +162,13 @@ export class HubUserRepo implements AccountStore {
   async verify(username: string, password: string): Promise<(PublicUser & { tokenVersion: number }) | null> {
     const r = (await this.db.select().from(users).where(eq(users.username, username)))[0]
     if (!(await passwordMatches(password, r?.passwordHash)) || !r) return null
+    // Made again at today's parameters; updatedAt moves so the new hash flows down to the robots.
+    if (!isCurrentHash(r.passwordHash)) {
+      await this.db
+        .update(users)
+        .set({ passwordHash: await hashPassword(password), updatedAt: new Date() })
+        .where(eq(users.id, r.id))
+    }
     return { ...toPublic(r), tokenVersion: r.tokenVersion }
   }
 }

@@ -362,6 +362,11 @@ describe("a robot's existing database", () => {
       expect(r.status).toBe(200)
       expect((await r.json()).user).toMatchObject({ username: 'old-timer', role: 'operator', is_active: true })
       expect(e.edge.ctx.db.$client.query('SELECT is_active FROM users WHERE username = ?').get('old-timer')).toEqual({ is_active: 1 })
+      // Its hash, made at Bun's 64 MiB default, is made again at today's parameters on that login.
+      const { password_hash } = e.edge.ctx.db.$client.query('SELECT password_hash FROM users WHERE username = ?').get('old-timer') as { password_hash: string }
+      expect(password_hash).toStartWith('$argon2id$v=19$m=19456,t=2,p=1$')
+      const again = await e.api('/api/v1/auth/login', { method: 'POST', json: { username: 'old-timer', password: 'old-timer-password' } })
+      expect(again.status).toBe(200)
     } finally {
       await e.stop()
       rmSync(dir, { recursive: true, force: true })

@@ -4,13 +4,14 @@
 // per robot and fleet-wide; and an existing database upgraded by the new migration.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { SQL } from 'bun'
+import { eq } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/bun-sql'
 import { migrate } from 'drizzle-orm/bun-sql/migrator'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { HUB_MIGRATIONS_DIR, openHubDatabase } from '../../hub/db/database.ts'
-import { jobs, reports } from '../../hub/db/schema.ts'
+import { jobs, reports, users } from '../../hub/db/schema.ts'
 import { downStateFor } from '../../hub/sync/down-state.ts'
 import { connectMqtt } from '../security/probes.ts'
 import { waitFor } from '../support/edge-harness.ts'
@@ -209,6 +210,20 @@ describe('reports: delete and list export', () => {
 
 describe('users: deactivate and reactivate', () => {
   const login = (username: string) => call('/api/v1/auth/login', { method: 'POST', json: { username, password: `${username}-password` } })
+
+  test("a hash made at Bun's 64 MiB default (an earlier release) is made again at today's parameters on the next login", async () => {
+    await call('/api/v1/users', { method: 'POST', token: admin, json: { username: 'old-hash', password: 'old-hash-password', role: 'viewer' } })
+    const hashOf = async () => (await h.hub.ctx.db.select().from(users).where(eq(users.username, 'old-hash')))[0].passwordHash
+    expect(await hashOf()).toStartWith('$argon2id$v=19$m=19456,t=2,p=1$')
+    await h.hub.ctx.db
+      .update(users)
+      .set({ passwordHash: await Bun.password.hash('old-hash-password') })
+      .where(eq(users.username, 'old-hash'))
+    expect(await hashOf()).toStartWith('$argon2id$v=19$m=65536,')
+    expect((await login('old-hash')).status).toBe(200)
+    expect(await hashOf()).toStartWith('$argon2id$v=19$m=19456,t=2,p=1$')
+    expect((await login('old-hash')).status).toBe(200)
+  })
 
   test('a deactivated user cannot log in, their tokens and broker secret stop, robots are told; reactivated, old tokens stay dead', async () => {
     const u = (await call('/api/v1/users', { method: 'POST', token: admin, json: { username: 'dana', password: 'dana-password', role: 'operator' } })).body
