@@ -83,14 +83,19 @@ function storeSplit(dbPath: string): { raw: number; kept: number } {
   }
 }
 
-/** The least value of each `windowMin` minutes, at the window's middle. */
-function floors(samples: DaySample[], key: keyof DaySample, windowMin = 5): { x: number; y: number }[] {
-  const by = new Map<number, number>()
+/**
+ * The least value of each whole `windowMin` minutes, at the window's middle. A window cut short
+ * (the run's last, or the half's first) has fewer passes of the collector in it and is left out.
+ */
+function floors(samples: DaySample[], key: keyof DaySample, everyS: number, windowMin = 5): { x: number; y: number }[] {
+  const by = new Map<number, { y: number; n: number }>()
   for (const s of samples) {
     const w = Math.floor(s.t_min / windowMin)
-    by.set(w, Math.min(by.get(w) ?? Infinity, s[key]))
+    const cur = by.get(w) ?? { y: Infinity, n: 0 }
+    by.set(w, { y: Math.min(cur.y, s[key]), n: cur.n + 1 })
   }
-  return [...by].map(([w, y]) => ({ x: (w + 0.5) * windowMin, y }))
+  const whole = Math.floor(((windowMin * 60) / everyS) * 0.8)
+  return [...by].filter(([, v]) => v.n >= whole).map(([w, v]) => ({ x: (w + 0.5) * windowMin, y: v.y }))
 }
 const mb = (b: number) => b / 1e6
 const size = (p: string) => {
@@ -191,7 +196,7 @@ export async function benchDaySoak(hours: number, onProgress: (s: string) => voi
         half.map((s) => s[k]),
       )
     const floorSlope = (k: keyof DaySample) => {
-      const f = floors(half, k)
+      const f = floors(half, k, every / 1000)
       return slopePerHour(
         f.map((p) => p.x),
         f.map((p) => p.y),

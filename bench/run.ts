@@ -310,11 +310,14 @@ if (only === 'day') {
   const table = dayTable(d)
   console.error(`\n${table}\n`)
   curves.day = dayCurve(d)
-  if (!quick)
+  if (!quick) {
     writeFileSync(
       new URL('./day-soak.md', import.meta.url),
-      `# Day soak, ${new Date().toISOString().slice(0, 10)}\n\n${hours} h at nominal load, raw retention ${d.retention_raw_h} h; ${d.ticks.toLocaleString()} ticks, ${d.batches.toLocaleString()} sync batches, ${d.scrapes} scrapes of each /metrics.\n\n${table}\n`,
+      `# Day soak, ${new Date().toISOString().slice(0, 10)}\n\n${hours} h at nominal load, raw retention ${d.retention_raw_h} h; ${d.ticks.toLocaleString()} ticks, ${d.batches.toLocaleString()} sync batches, ${d.scrapes} scrapes of each /metrics.\n\n${table}\n\nEvery sample: bench/day-soak.json.\n`,
     )
+    // Every sample, so a verdict can be judged again without another run of hours.
+    writeFileSync(new URL('./day-soak.json', import.meta.url), `${JSON.stringify({ hours, retention_raw_h: d.retention_raw_h, samples: d.samples })}\n`)
+  }
   const peak = Math.max(...d.samples.map((x) => x.edge_rss_mb))
   const peakOwn = Math.max(...d.samples.map((x) => x.edge_anon_mb))
   const turnovers = Math.floor(hours / d.retention_raw_h)
