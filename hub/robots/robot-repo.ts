@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { and, eq, isNull } from 'drizzle-orm'
 import type { HashGate } from '../../server/hash-gate.ts'
+import { hashPassword } from '../../server/password-check.ts'
 import type { HubDb } from '../db/database.ts'
 import { robots } from '../db/schema.ts'
 import { mosquittoHash } from '../mqtt/mosquitto-hash.ts'
@@ -85,7 +86,7 @@ export class RobotRepo {
         robotId: input.robotId,
         name: input.name ?? null,
         credentialUsername: username,
-        credentialHash: await Bun.password.hash(token),
+        credentialHash: await hashPassword(token),
         mqttHash,
         credentialRotatedAt: new Date(),
       })
@@ -110,7 +111,7 @@ export class RobotRepo {
     const { token, mqttHash } = newCredential()
     const r = await this.db
       .update(robots)
-      .set({ credentialHash: await Bun.password.hash(token), mqttHash, credentialRotatedAt: new Date(), revokedAt: null })
+      .set({ credentialHash: await hashPassword(token), mqttHash, credentialRotatedAt: new Date(), revokedAt: null })
       .where(eq(robots.robotId, robotId))
       .returning()
     if (!r[0]) throw new RobotError(404, `no robot ${robotId}`)
