@@ -11,7 +11,7 @@ import { SQL } from 'bun'
 import mqtt from 'mqtt'
 import { encodeChunk } from '../../core/chunk-codec.ts'
 import type { Sample, StreamName } from '../../core/streams.ts'
-import { freePort } from '../../tools/services/free-port.ts'
+import { freePorts } from '../../tools/services/free-port.ts'
 import { SYNC_VERSION } from '../../sync/protocol.ts'
 import { liveProtocols } from '../../core/live/protocol.ts'
 import { nominalSeconds } from '../../bench/nominal-load.ts'
@@ -117,7 +117,7 @@ beforeAll(async () => {
     },
   })
   s = await startHubServices()
-  const [pa, pb] = [await freePort(), await freePort()]
+  const [pa, pb] = await freePorts(2)
   a = await startHubProcess(s, pa, ADMIN, await hubEnv('replica-a'))
   // A holds every duty before B starts: the one to kill is the one doing the work.
   await waitFor(

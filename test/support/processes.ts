@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EDGE_RUNTIME_ENV } from '../../edge/runtime-env.ts'
 import { startDevServices, type DevServices } from '../../tools/services/dev-services.ts'
-import { freePort } from '../../tools/services/free-port.ts'
+import { freePorts } from '../../tools/services/free-port.ts'
 import { waitFor } from './wait-for.ts'
 
 const ROOT = join(import.meta.dir, '..', '..')
@@ -77,28 +77,38 @@ export interface EdgeProcOptions {
   preload?: Record<string, string>
 }
 
-/** An edge process on the simulated robot, as `npm run edge` runs it. */
+/**
+ * An edge process on the simulated robot, as `npm run edge` runs it. Its two ports are found
+ * together (two separate picks may get the same port once the first is released), and a start
+ * that loses a port to another process in the meantime is tried again on new ones.
+ */
 export async function startEdgeProcess(o: EdgeProcOptions): Promise<Proc> {
-  const [http, mqtt] = [await freePort(), await freePort()]
-  const p = spawn(
-    ['edge/main.ts'],
-    {
-      ...EDGE_RUNTIME_ENV,
-      TONYPI_ROBOT_ID: o.robotId,
-      TONYPI_DATA_DIR: o.dataDir,
-      TONYPI_ADMIN_PASSWORD: o.adminPassword,
-      TONYPI_PROFILE: 'sim',
-      TONYPI_HTTP_HOST: '127.0.0.1',
-      TONYPI_HTTP_PORT: String(http),
-      TONYPI_MQTT_HOST: '127.0.0.1',
-      TONYPI_MQTT_PORT: String(mqtt),
-      ...o.env,
-    },
-    http,
-    o.preload,
-  )
-  await ready(p.base, p.proc, p.logs)
-  return p
+  for (let attempt = 1; ; attempt++) {
+    const [http, mqtt] = await freePorts(2)
+    const p = spawn(
+      ['edge/main.ts'],
+      {
+        ...EDGE_RUNTIME_ENV,
+        TONYPI_ROBOT_ID: o.robotId,
+        TONYPI_DATA_DIR: o.dataDir,
+        TONYPI_ADMIN_PASSWORD: o.adminPassword,
+        TONYPI_PROFILE: 'sim',
+        TONYPI_HTTP_HOST: '127.0.0.1',
+        TONYPI_HTTP_PORT: String(http),
+        TONYPI_MQTT_HOST: '127.0.0.1',
+        TONYPI_MQTT_PORT: String(mqtt),
+        ...o.env,
+      },
+      http,
+      o.preload,
+    )
+    try {
+      await ready(p.base, p.proc, p.logs)
+      return p
+    } catch (err) {
+      if (attempt >= 3 || !/a port is already in use/.test(String(err))) throw err
+    }
+  }
 }
 
 export interface HubServices {
