@@ -631,7 +631,8 @@ describe('dashboard', () => {
       // The chart fetched the one field it draws, at about a point per pixel.
       await page.selectOption('select[name=servo]', '5')
       await page.waitForSelector('[data-card=history-chart] h2:text("Servo 5 temperature")')
-      expect(new URL(page.url()).searchParams.get('servo')).toBe('5')
+      // The address follows the choice once the page has drawn it: wait for it, not for the heading alone.
+      await page.waitForFunction(() => new URL(location.href).searchParams.get('servo') === '5')
       expect(order.outOfOrder).toBe(0)
       expect(errors).toEqual([])
     },
