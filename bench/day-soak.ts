@@ -34,6 +34,8 @@ export interface DaySample {
   edge_rss_mb: number
   /** The part of the edge's RSS that is its own (heap, stacks); the rest is Bun's executable and libraries, clean and shared. */
   edge_anon_mb: number
+  /** The JavaScript heap in use, from /metrics: garbage counts until the next collection. */
+  edge_heap_mb: number
   edge_fds: number
   edge_db_mb: number
   /** Raw chunks and their minute index: what raw retention turns over. */
@@ -42,6 +44,7 @@ export interface DaySample {
   edge_kept_mb: number
   edge_files_mb: number
   hub_rss_mb: number
+  hub_heap_mb: number
   hub_fds: number
   pg_mb: number
   sync_backlog: number
@@ -53,7 +56,17 @@ export interface DaySoak {
   retention_raw_h: number
   samples: DaySample[]
   /** Slopes over the second half, per hour (memory: of the five-minute floors). */
-  slope: { edge_rss_mb: number; edge_fds: number; edge_db_mb: number; edge_raw_mb: number; edge_kept_mb: number; hub_rss_mb: number; pg_mb: number }
+  slope: {
+    edge_rss_mb: number
+    edge_heap_mb: number
+    edge_fds: number
+    edge_db_mb: number
+    edge_raw_mb: number
+    edge_kept_mb: number
+    hub_rss_mb: number
+    hub_heap_mb: number
+    pg_mb: number
+  }
   /** The raw store's mean size over the second half, and what it holds per hour of data. */
   raw_plateau_mb: number
   raw_mb_per_h: number
@@ -148,10 +161,11 @@ export async function benchDaySoak(hours: number, onProgress: (s: string) => voi
     }
     let scrapes = 0
     let edgeMetrics = ''
+    let hubMetrics = ''
     const scrape = setInterval(async () => {
       try {
         edgeMetrics = await (await fetch(`http://127.0.0.1:${e.port}/metrics`)).text()
-        await (await fetch(`${hub.base}/metrics`)).text()
+        hubMetrics = await (await fetch(`${hub.base}/metrics`)).text()
         scrapes++
       } catch {
         /* counted by what is missing */
@@ -163,18 +177,21 @@ export async function benchDaySoak(hours: number, onProgress: (s: string) => voi
     while (Date.now() - start < hours * 3_600_000) {
       await Bun.sleep(Math.min(every, hours * 3_600_000 - (Date.now() - start)))
       const m = parseExpositionValues(edgeMetrics || (await (await fetch(`http://127.0.0.1:${e.port}/metrics`)).text()))
+      const h = parseExpositionValues(hubMetrics || (await (await fetch(`${hub.base}/metrics`)).text()))
       const [pgSize] = await pg`select pg_database_size(current_database())::bigint as b`
       const split = storeSplit(dbPath)
       const s: DaySample = {
         t_min: Math.round(((Date.now() - start) / 60_000) * 100) / 100,
         edge_rss_mb: mb(rssBytes(e.pid)),
         edge_anon_mb: mb(anonBytes(e.pid)),
+        edge_heap_mb: mb(m.get('tonypi_process_heap_bytes') ?? 0),
         edge_fds: fds(e.pid),
         edge_db_mb: mb(m.get('tonypi_store_db_bytes') ?? 0),
         edge_raw_mb: mb(split.raw),
         edge_kept_mb: mb(split.kept),
         edge_files_mb: mb(size(dbPath) + size(`${dbPath}-wal`) + size(`${dbPath}-ticks`)),
         hub_rss_mb: mb(rssBytes(hub.child.pid)),
+        hub_heap_mb: mb(h.get('tonypi_process_heap_bytes') ?? 0),
         hub_fds: fds(hub.child.pid),
         pg_mb: mb(Number(pgSize.b)),
         sync_backlog: (m.get('tonypi_sync_backlog_records{lane="events"}') ?? 0) + (m.get('tonypi_sync_backlog_records{lane="telemetry"}') ?? 0),
@@ -183,7 +200,7 @@ export async function benchDaySoak(hours: number, onProgress: (s: string) => voi
       samples.push(s)
       if (samples.length % Math.max(1, Math.round(60_000 / every)) === 0)
         onProgress(
-          `day soak ${s.t_min} min: edge ${s.edge_rss_mb.toFixed(1)} MB, ${s.edge_fds} fds, db ${s.edge_db_mb.toFixed(2)} MB; hub ${s.hub_rss_mb.toFixed(1)} MB, ${s.hub_fds} fds, PostgreSQL ${s.pg_mb.toFixed(1)} MB; backlog ${s.sync_backlog}, ${live} live messages`,
+          `day soak ${s.t_min} min: edge ${s.edge_rss_mb.toFixed(1)} MB (heap ${s.edge_heap_mb.toFixed(1)}), ${s.edge_fds} fds, db ${s.edge_db_mb.toFixed(2)} MB; hub ${s.hub_rss_mb.toFixed(1)} MB (heap ${s.hub_heap_mb.toFixed(1)}), ${s.hub_fds} fds, PostgreSQL ${s.pg_mb.toFixed(1)} MB; backlog ${s.sync_backlog}, ${live} live messages`,
         )
     }
     clearInterval(scrape)
@@ -209,11 +226,13 @@ export async function benchDaySoak(hours: number, onProgress: (s: string) => voi
       samples,
       slope: {
         edge_rss_mb: floorSlope('edge_rss_mb'),
+        edge_heap_mb: floorSlope('edge_heap_mb'),
         edge_fds: sl('edge_fds'),
         edge_db_mb: sl('edge_db_mb'),
         edge_raw_mb: sl('edge_raw_mb'),
         edge_kept_mb: sl('edge_kept_mb'),
         hub_rss_mb: floorSlope('hub_rss_mb'),
+        hub_heap_mb: floorSlope('hub_heap_mb'),
         pg_mb: sl('pg_mb'),
       },
       raw_plateau_mb: rawPlateau,
@@ -246,12 +265,14 @@ const COLUMNS: [string, (s: DaySample) => number, number][] = [
   ['minute', (s) => Math.round(s.t_min), 0],
   ['edge RSS MB', (s) => s.edge_rss_mb, 1],
   ['edge own MB', (s) => s.edge_anon_mb, 1],
+  ['edge heap MB', (s) => s.edge_heap_mb, 1],
   ['edge fds', (s) => s.edge_fds, 0],
   ['edge db MB', (s) => s.edge_db_mb, 2],
   ['raw store MB', (s) => s.edge_raw_mb, 2],
   ['kept longer MB', (s) => s.edge_kept_mb, 2],
   ['edge files MB', (s) => s.edge_files_mb, 2],
   ['hub RSS MB', (s) => s.hub_rss_mb, 1],
+  ['hub heap MB', (s) => s.hub_heap_mb, 1],
   ['hub fds', (s) => s.hub_fds, 0],
   ['PostgreSQL MB', (s) => s.pg_mb, 1],
   ['sync backlog', (s) => s.sync_backlog, 0],

@@ -330,6 +330,14 @@ if (only === 'day') {
     `peak ${peak.toFixed(1)} MB over ${hours} h (${turnovers} turnovers of the raw store)`,
   )
   add(
+    'day soak: edge JavaScript heap growth, second half (five-minute floors)',
+    d.slope.edge_heap_mb,
+    'MB/h',
+    '<= 0.5',
+    d.slope.edge_heap_mb <= 0.5,
+    `${d.samples.at(-1)!.edge_heap_mb.toFixed(1)} MB at the end`,
+  )
+  add(
     'day soak: edge peak memory, a dashboard on the live feed and Prometheus scraping all along',
     peak,
     'MB',
@@ -372,6 +380,14 @@ if (only === 'day') {
     '<= 2',
     d.slope.hub_rss_mb <= 2,
     `${d.samples.at(-1)!.hub_rss_mb.toFixed(1)} MB at the end`,
+  )
+  add(
+    'day soak: hub JavaScript heap growth, second half (five-minute floors)',
+    d.slope.hub_heap_mb,
+    'MB/h',
+    '<= 0.5',
+    d.slope.hub_heap_mb <= 0.5,
+    `${d.samples.at(-1)!.hub_heap_mb.toFixed(1)} MB at the end`,
   )
   add(
     "day soak: hub's PostgreSQL growth, second half",

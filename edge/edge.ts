@@ -36,6 +36,7 @@ import type { SampleStore } from './store/sample-store.ts'
 import { EdgeSync } from './sync/edge-sync.ts'
 import { resolveHubLink, type HubLink } from './sync/hub-link.ts'
 import { openRecording, type Recording } from './recording.ts'
+import { memoryHint } from '../server/memory-hint.ts'
 import { ServiceStartError, startInOrder, stopInReverse, timerService, type Service } from '../server/lifecycle.ts'
 
 export interface RunningEdge {
@@ -318,10 +319,7 @@ function runningParts(
     { name: 'alert monitor', start: () => ctx.alerts.start(), stop: () => ctx.alerts.stop() },
     { name: 'reports', stop: () => ctx.reports.close() },
     { name: 'commands', stop: () => ctx.commands.idle() },
-    // JavaScriptCore collects lazily while the heap is small, so the RSS of a busy edge creeps
-    // up with garbage (heap ~6 MB, RSS +0.1 MB/s until a collection). A periodic hint keeps a
-    // robot's memory flat; the measurement is in bench/edge-soak.ts.
-    timerService('memory hint', () => setInterval(() => Bun.gc(true), 5_000)),
+    memoryHint(5_000),
     // A robot restarted after a long outage may be over its quota already: the first pass comes at once.
     timerService('first maintenance', () => setTimeout(() => maintain(), 1000)),
     timerService('store maintenance', () => setInterval(() => maintain(), 60_000)),

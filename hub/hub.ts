@@ -49,6 +49,7 @@ import { RobotRuleRepo } from './alerts/robot-rules.ts'
 import { HubSync } from './sync/hub-sync.ts'
 import { robotTopic } from '../core/topics.ts'
 import { startInOrder, stopInReverse, type Service } from '../server/lifecycle.ts'
+import { memoryHint } from '../server/memory-hint.ts'
 
 export interface RunningHub {
   ctx: HubContext
@@ -453,6 +454,8 @@ function hubParts(hub: Hub, site: StaticSite | null): Service[] {
   const legacy = ctx.legacyListener
   return [
     { name: 'database', stop: () => ctx.db.$client.close() },
+    // Less often than a robot's: the hub's heap is larger, so each collection takes longer, and it has no 80 MB ceiling.
+    memoryHint(15_000),
     { name: 'influx writer', stop: () => hub.writer.close() },
     { name: 'presence', start: () => hub.presence.start(), stop: () => hub.presence.stop() },
     { name: 'mqtt bridge', start: () => ctx.bridge.start(), stop: () => ctx.bridge.stop() },

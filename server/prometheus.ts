@@ -112,8 +112,11 @@ export function processMetrics(x: Exposition, startedAtMs: number) {
   } catch {
     /* not Linux */
   }
+  const memory = process.memoryUsage()
   x.counter('process_cpu_seconds_total', 'User and system CPU time spent, seconds.', [[undefined, (cpu.user + cpu.system) / 1e6]])
-    .gauge('process_resident_memory_bytes', 'Resident memory size, bytes.', [[undefined, process.memoryUsage().rss]])
+    .gauge('process_resident_memory_bytes', 'Resident memory size, bytes.', [[undefined, memory.rss]])
+    // Beside the RSS it tells a leak (the heap grows) from the allocator keeping freed pages (it does not).
+    .gauge('tonypi_process_heap_bytes', 'JavaScript heap in use, bytes; garbage counts until the next collection.', [[undefined, memory.heapUsed]])
     .gauge('process_open_fds', 'Open file descriptors.', [[undefined, fds]])
     .gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch, seconds.', [[undefined, Math.floor(startedAtMs / 1000)]])
     .counter('tonypi_process_storage_written_bytes_total', 'Bytes the process caused to be written to storage (/proc/self/io write_bytes).', [

@@ -94,7 +94,14 @@ export const OPERATIONS: Dashboard = dashboard({
     timeseries('API requests', prom([`sum by (job, status) (rate(tonypi_http_request_duration_seconds_count[5m]))`], { legend: '{{job}} {{status}}' }), {
       unit: 'reqps',
     }),
-    timeseries('Memory', prom([`process_resident_memory_bytes{job=~"tonypi-edge|tonypi-hub"}`], { legend: '{{job}} {{instance}}' }), { unit: 'bytes' }),
+    timeseries(
+      'Memory',
+      prom([
+        [`process_resident_memory_bytes{job=~"tonypi-edge|tonypi-hub"}`, 'resident {{job}} {{instance}}'],
+        [`tonypi_process_heap_bytes{job=~"tonypi-edge|tonypi-hub"}`, 'heap {{job}} {{instance}}'],
+      ]),
+      { unit: 'bytes', description: 'A heap that keeps rising is a leak; a resident size that rises over a flat heap is freed memory the allocator has kept.' },
+    ),
     timeseries('Open files', prom([`process_open_fds{job=~"tonypi-edge|tonypi-hub"}`], { legend: '{{job}} {{instance}}' }), { unit: 'none', decimals: 0 }),
   ],
 })

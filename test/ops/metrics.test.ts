@@ -92,6 +92,8 @@ describe('the edge serves /metrics', () => {
     expect(value(f, 'tonypi_alerts_open', { severity: 'critical' })).toBe(0)
     expect(value(f, 'tonypi_http_request_duration_seconds_count', { method: 'GET', route: '/api/v1/robot/status', status: '401' })).toBeGreaterThanOrEqual(1)
     expect(value(f, 'process_resident_memory_bytes')).toBeGreaterThan(10e6)
+    expect(value(f, 'tonypi_process_heap_bytes')).toBeGreaterThan(1e6)
+    expect(value(f, 'tonypi_process_heap_bytes')).toBeLessThan(value(f, 'process_resident_memory_bytes')!)
     expect(value(f, 'process_open_fds')).toBeGreaterThan(5)
     // The API's own path serves the same.
     expect((await scrape(edge.base, '/api/v1/metrics')).families!.has('tonypi_store_db_bytes')).toBe(true)
