@@ -2,19 +2,18 @@
 // snake_case and epoch milliseconds; the hub's record pages are records.ts.
 import { useState } from 'preact/hooks'
 import { Card } from '../components/card.ts'
-import { dateTime } from '../lib/format.ts'
 import { html } from '../lib/html.ts'
 import { useObservable } from '../lib/observable.ts'
 import { api, canCommand, session } from '../lib/session.ts'
 import { toast } from '../lib/toasts.ts'
 import { useApi } from '../lib/use-api.ts'
-import { act, DownloadLink, loaded, RecordTable, Status, value } from './page-parts.ts'
+import { act, DownloadLink, loaded, Status, value } from './page-parts.ts'
+import { LogTable } from './log-table.ts'
 import { LogCounts, type LogStats } from './record-stats.ts'
 import type { LogEntry as EdgeLog } from '../../core/log-entry.ts'
 
 const PAGE = 50
 const LEVELS = ['debug', 'info', 'warn', 'error']
-const LEVEL_TONE: Record<string, string> = { debug: 'muted', info: 'muted', warn: 'warn', error: 'bad', critical: 'bad' }
 
 function NoteForm(props: { onAdded: () => void }) {
   const [message, setMessage] = useState('')
@@ -104,19 +103,7 @@ export function EdgeLogsPage() {
         ? html`<${Card} title="Log" data-card="logs">
       <p class="muted small" data-total=${data.total}>${data.total.toLocaleString()} matching ${data.total === 1 ? 'entry' : 'entries'}${data.total ? `; ${offset + 1}\u2013${offset + data.logs.length} shown, newest first` : ''}.</p>
       ${stats ? html`<${LogCounts} stats=${stats} />` : null}
-      ${
-        !data.logs.length
-          ? html`<p class="muted" data-state="empty">No log entries match.</p>`
-          : html`<${RecordTable} label="Logs" class="table-logs">
-          <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col">Category</th><th scope="col">Message</th></tr></thead>
-          <tbody>${data.logs.map(
-            (l) => html`<tr key=${l.seq} data-log=${l.seq} data-category=${l.category}>
-            <td data-label="Time" class="nowrap">${dateTime(l.ts, { seconds: true })}</td><td data-label="Level"><span class=${`pill tone-${LEVEL_TONE[l.level] ?? 'muted'}`}>${l.level}</span></td>
-            <td data-label="Category">${l.category}</td><td data-label="Message" class="log-message">${l.message}</td>
-          </tr>`,
-          )}</tbody>
-        <//>`
-      }
+      <${LogTable} lines=${data.logs.map((l) => ({ ...l, key: l.seq, data: { 'data-log': l.seq, 'data-category': l.category } }))} />
       <div class="pager">
         <button type="button" class="btn btn-small" data-action="logs-newer" disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - PAGE))}>Newer</button>
         <button type="button" class="btn btn-small" data-action="logs-older" disabled=${offset + PAGE >= data.total} onClick=${() => setOffset(offset + PAGE)}>Older</button>

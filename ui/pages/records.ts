@@ -9,6 +9,7 @@ import type { JobRow, LogRow } from '../lib/types.ts'
 import { useApi } from '../lib/use-api.ts'
 import { useRobotSession } from '../robot/robot-session.ts'
 import { DownloadLink, loaded, RecordTable, Status, useQueryParam } from './page-parts.ts'
+import { LogTable } from './log-table.ts'
 import { JobStatsReadings, LogCounts, type JobStats, type LogStats } from './record-stats.ts'
 
 const LIMIT = 200
@@ -71,7 +72,6 @@ export function JobsPage() {
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error', 'critical'] as const
-const LEVEL_TONE: Record<LogRow['level'], string> = { debug: 'muted', info: 'muted', warn: 'warn', error: 'bad', critical: 'bad' }
 
 export function LogsPage() {
   const rs = useRobotSession()
@@ -111,19 +111,7 @@ export function LogsPage() {
         ? html`<${Card} title=${`Logs of ${rs.robotId}`} data-card="logs">
       <p class="muted small" data-total=${data.total}>${data.total.toLocaleString()} matching ${data.total === 1 ? 'entry' : 'entries'}${data.total > data.logs.length ? `; the newest ${data.logs.length} are shown` : ''}.</p>
       ${stats ? html`<${LogCounts} stats=${stats} />` : null}
-      ${
-        !data.logs.length
-          ? html`<p class="muted" data-state="empty">No log entries match.</p>`
-          : html`<${RecordTable} label="Logs" class="table-logs">
-          <thead><tr><th scope="col">Time</th><th scope="col">Level</th><th scope="col">Category</th><th scope="col">Message</th></tr></thead>
-          <tbody>${data.logs.map(
-            (l) => html`<tr key=${l.id}>
-            <td data-label="Time" class="nowrap">${dateTime(l.ts, { seconds: true })}</td><td data-label="Level"><span class=${`pill tone-${LEVEL_TONE[l.level]}`}>${l.level}</span></td>
-            <td data-label="Category">${l.category}</td><td data-label="Message" class="log-message">${l.message}</td>
-          </tr>`,
-          )}</tbody>
-        <//>`
-      }
+      <${LogTable} lines=${data.logs.map((l) => ({ ...l, key: l.id }))} />
     <//>`
         : null
     }
