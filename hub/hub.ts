@@ -247,16 +247,12 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
   const tls = hubTls(cfg)
   const replica = cfg.replicaId ?? `${hostname()}-${cfg.httpPort || process.pid}`
   const db = await openHubDatabase(urls.databaseUrl)
-  // The hub's own broker account is a name no person may take (its password line is the broker's).
-  const users = new HubUserRepo(db, [cfg.mqttUser])
-  const robots = new RobotRepo(db)
-  const jwtSecret = loadJwtSecret(dataDir, cfg.jwtSecret)
-  // Two replicas starting on an empty database at once create one admin between them.
-  const firstAdmin = await exclusively(db, 'first-admin', () => ensureHubAdmin(users, dataDir, cfg.adminPassword, log.child('auth')))
-  provisionGrafana(cfg, dataDir, urls, log)
-  const writeBrokerAuth = brokerAuthWriter(cfg, db, robots, users, log)
-  await writeBrokerAuth()
-  const hub = assembleHub(cfg, log, { urls, tls, replica, db, users, robots, jwtSecret, writeBrokerAuth })
+  // Until the parts start (the first of them closes the database when they stop), a step that
+  // fails closes it here: a hub started in a test or by a supervisor's retries leaks no pool.
+  const { firstAdmin, hub } = await prepareHub(cfg, log, { dataDir, urls, tls, replica, db }).catch(async (err) => {
+    await db.$client.close()
+    throw err
+  })
   const started = await startInOrder(hubParts(hub, opts.site ?? null), log)
   const httpPort = hub.running.server!.port!
   log.info('hub ready', { http_port: httpPort, https: Boolean(tls.serve), replica, leases: hub.ctx.cluster.leases.view().leases })
@@ -276,6 +272,25 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
       log.info('hub stopped')
     },
   }
+}
+
+/** What the hub's parts need before they start: the users and robots, the first admin, Grafana's files and the broker's accounts. */
+async function prepareHub(
+  cfg: HubConfig,
+  log: Logger,
+  f: { dataDir: string; urls: Services; tls: ReturnType<typeof hubTls>; replica: string; db: HubDb },
+): Promise<{ firstAdmin: Awaited<ReturnType<typeof ensureHubAdmin>>; hub: Hub }> {
+  const { dataDir, urls, tls, replica, db } = f
+  // The hub's own broker account is a name no person may take (its password line is the broker's).
+  const users = new HubUserRepo(db, [cfg.mqttUser])
+  const robots = new RobotRepo(db)
+  const jwtSecret = loadJwtSecret(dataDir, cfg.jwtSecret)
+  // Two replicas starting on an empty database at once create one admin between them.
+  const firstAdmin = await exclusively(db, 'first-admin', () => ensureHubAdmin(users, dataDir, cfg.adminPassword, log.child('auth')))
+  provisionGrafana(cfg, dataDir, urls, log)
+  const writeBrokerAuth = brokerAuthWriter(cfg, db, robots, users, log)
+  await writeBrokerAuth()
+  return { firstAdmin, hub: assembleHub(cfg, log, { urls, tls, replica, db, users, robots, jwtSecret, writeBrokerAuth }) }
 }
 
 interface Foundation {

@@ -4,13 +4,16 @@
 // roles on every route, and malformed or hostile input.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import mqtt from 'mqtt'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { SQL } from 'bun'
 import { eq } from 'drizzle-orm'
 import { reports, systemLogs } from '../../hub/db/schema.ts'
 import { HUB_MIGRATIONS_DIR } from '../../hub/db/database.ts'
 import type { Role } from '../../core/schemas.ts'
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts'
+import { startHub } from '../../hub/hub.ts'
 import { Presence } from '../../hub/mqtt/presence.ts'
 import { createLogger } from '../../core/log.ts'
 import { waitFor } from '../support/edge-harness.ts'
@@ -461,5 +464,26 @@ describe('jsonb columns', () => {
     expect(old.details).toEqual({ b: 2 })
     for (const stmt of readFileSync(join(HUB_MIGRATIONS_DIR, '0005_jsonb_objects.sql'), 'utf8').split('--> statement-breakpoint')) await sql.unsafe(stmt)
     expect((await sql`select jsonb_typeof(details) t, details->>'b' b from system_logs where category = 'old'`)[0]).toEqual({ t: 'object', b: '2' })
+  })
+})
+
+describe('a start that fails', () => {
+  test('a start that fails after the database opened closes it again', async () => {
+    const pg = new SQL(h.services.postgres_url, { max: 1 })
+    const dir = mkdtempSync(join(tmpdir(), 'tonypi-hub-fail-'))
+    try {
+      await pg`create database failstart`
+      // The JWT secret's path taken by a directory: the start fails after the migrations ran.
+      mkdirSync(join(dir, 'jwt-secret'))
+      const url = new URL(h.services.postgres_url)
+      url.pathname = '/failstart'
+      const cfg = { ...h.hub.ctx.config, dataDir: dir, databaseUrl: url.toString(), jwtSecret: undefined }
+      await expect(startHub(cfg, createLogger({ level: 'error', sink: () => undefined }))).rejects.toThrow(/EISDIR|directory/)
+      await waitFor('the pool closed', async () => (await pg`select count(*)::int n from pg_stat_activity where datname = 'failstart'`)[0].n === 0)
+    } finally {
+      await pg`drop database if exists failstart with (force)`
+      await pg.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
