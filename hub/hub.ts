@@ -47,7 +47,6 @@ import { startHubServer, type StaticSite } from './server.ts'
 import { InfluxAckedWrites } from './influx/acked-writes.ts'
 import { RobotRuleRepo } from './alerts/robot-rules.ts'
 import { HubSync } from './sync/hub-sync.ts'
-import { robotTopic } from '../core/topics.ts'
 import { startInOrder, stopInReverse, type Service } from '../server/lifecycle.ts'
 import { memoryHint } from '../server/memory-hint.ts'
 
@@ -345,7 +344,7 @@ function hubMqtt(cfg: HubConfig, log: Logger, f: Foundation, records: HubRecords
   // Users changed: robots hold copies (for logins on the robot): tell them to pull now.
   const accountsChanged = async () => {
     await bus.emit({ type: 'accounts-changed' })
-    for (const r of await robots.list()) if (!r.revokedAt) await bridge.publish(robotTopic(r.robotId, 'sync'), '{"pull":true}').catch(() => {})
+    for (const r of await robots.list()) if (!r.revokedAt) await bridge.askToPull(r.robotId)
   }
   const hearBus = () => {
     bus.on('accounts-changed', async () => {

@@ -23,7 +23,7 @@ import type { Logger } from '../../core/log.ts'
 import { SYSTEM_ALERTS_TOPIC } from '../../core/topics.ts'
 import type { HubDb } from '../db/database.ts'
 import { robotAlertActions, syncState } from '../db/schema.ts'
-import { robotTopic } from '../../core/topics.ts'
+import type { MqttBridge } from '../mqtt/bridge.ts'
 import type { RobotRow } from '../robots/robot-repo.ts'
 import { HubAlertRepo } from './alert-repo.ts'
 import { FLEET_METRIC_NAMES, fleetMetric } from './fleet-rules.ts'
@@ -42,11 +42,8 @@ export const systemClock = (): AlertClock => ({ mono: performance.now(), now: Da
 export interface FleetAlertsDeps {
   db: HubDb
   robots: { list(): Promise<RobotRow[]> }
-  /** The MQTT bridge: who is online, and the fleet broker to publish on. */
-  bridge: {
-    isOnline(robotId: string): boolean
-    publish(topic: string, payload: string, opts: { qos?: 0 | 1; retain?: boolean }): Promise<void>
-  }
+  /** The MQTT bridge: who is online, the fleet broker to publish on, and asking a robot to pull what flows down. */
+  bridge: Pick<MqttBridge, 'isOnline' | 'askToPull' | 'publish'>
   live: { event(robotId: string, event: string, data: Record<string, unknown>): void }
   records: WebhookRecords
   webhook: AlertWebhook | null
@@ -320,7 +317,7 @@ export class FleetAlerts {
     await this.deps.db
       .insert(robotAlertActions)
       .values({ robotId: alert.robot_id, alertEdgeId: alert.edge_id, action, severity: alert.severity, by: `hub:${username}` })
-    await this.deps.bridge.publish(robotTopic(alert.robot_id, 'sync'), '{"pull":true}', { qos: 0 }).catch(() => {})
+    await this.deps.bridge.askToPull(alert.robot_id)
   }
 
   /** A robot's own alerts as a sync batch changed them: announced like the hub's (dashboards, MQTT, webhook). */

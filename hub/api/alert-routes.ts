@@ -7,7 +7,6 @@ import { AcknowledgeFilter, ACKNOWLEDGE_ALL_MAX, AlertRecord, AlertStats, Manual
 import { HttpError } from '../../core/http-error.ts'
 import { RuleError } from '../alerts/rule-repo.ts'
 import { isRobotMetric } from '../alerts/robot-rules.ts'
-import { robotTopic } from '../../core/topics.ts'
 import type { HubContext } from '../context.ts'
 import type { HubAuth } from './routes.ts'
 
@@ -54,7 +53,7 @@ export function hubAlertRoutes(ctx: Needs, auth: HubAuth) {
   /** Robots pull rules for their own alerts with their sync; this tells them to look now. */
   const nudge = async (robotId: string | null) => {
     const ids = robotId ? [robotId] : (await ctx.robots.list()).filter((r) => !r.revokedAt).map((r) => r.robotId)
-    await Promise.all(ids.map((id) => ctx.bridge.publish(robotTopic(id, 'sync'), '{"pull":true}').catch(() => {})))
+    await Promise.all(ids.map((id) => ctx.bridge.askToPull(id)))
   }
 
   return new Elysia()

@@ -20,7 +20,7 @@ import type { Command } from '../../core/schemas.ts'
 import type { Logger } from '../../core/log.ts'
 import type { Sample } from '../../core/streams.ts'
 import { decodeTelemetry, TelemetryPayloadError } from '../../core/telemetry-payload.ts'
-import { parseTopic } from '../../core/topics.ts'
+import { parseTopic, robotTopic } from '../../core/topics.ts'
 import { decodeLive, LivePayloadError } from '../../sync/live-payload.ts'
 import type { RobotRegistry } from '../robots/robot-registry.ts'
 import { DropCounter } from './drops.ts'
@@ -276,6 +276,11 @@ export class MqttBridge {
     await new Promise<void>((resolve, reject) =>
       client.publish(topic, payload, { qos: opts.qos ?? 0, retain: opts.retain ?? false }, (err) => (err ? reject(err) : resolve())),
     )
+  }
+
+  /** Asks a robot to pull what flows down now rather than at its next poll; a robot offline pulls when it connects. */
+  askToPull(robotId: string): Promise<void> {
+    return this.publish(robotTopic(robotId, 'sync'), '{"pull":true}').catch(() => {})
   }
 
   async stop() {
