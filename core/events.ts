@@ -9,6 +9,7 @@ import type { AlertMessage } from './alerts/record.ts'
 import type { JobRecord } from './job-record.ts'
 import type { LegacyRecord } from './legacy/record.ts'
 import type { LogLevel } from './log.ts'
+import type { RobotDetails } from './robot-details.ts'
 import type { CommandOutcome } from './schemas.ts'
 
 /** An event's level is a log level: the store keeps events in the log (debug ones are not kept). */
@@ -49,8 +50,8 @@ export interface RobotEvents {
   /** An admin made a token for Prometheus (the metrics scope). */
   'metrics.token': { username: string; days: number }
   'report.deleted': { id: string | number; by: string; message: string }
-  /** The robot's name, description, location or notes changed. */
-  'robot.edited': { by: string; fields: string[]; message: string }
+  /** The robot's name, description, location or notes changed: all four as they now are (the hub keeps them). */
+  'robot.edited': { by: string; fields: string[]; message: string; details: RobotDetails }
 }
 
 export type RobotEventName = keyof RobotEvents

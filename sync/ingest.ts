@@ -6,6 +6,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Type as T } from '@sinclair/typebox'
 import { decodeChunk } from '../core/chunk-codec.ts'
+import { detailsOf, ROBOT_EDITED_EVENT, RobotDetailsShape, type EditedDetails } from '../core/robot-details.ts'
 import type { Sample } from '../core/streams.ts'
 import { correctionFor, spanOf } from './clock.ts'
 import {
@@ -34,6 +35,7 @@ export class BatchRefused extends Error {
 
 const BatchHeader = T.Omit(Batch, ['records'])
 const headerCheck = TypeCompiler.Compile(T.Intersect([BatchHeader, T.Object({ records: T.Array(T.Unknown(), { maxItems: BATCH_LIMITS.maxRecords }) })]))
+const detailsCheck = TypeCompiler.Compile(RobotDetailsShape)
 const recordCheck = TypeCompiler.Compile(SyncRecord)
 
 /** Inflates and parses a request body: gzip (or plain JSON), within the wire and batch limits. */
@@ -77,6 +79,8 @@ export interface IngestPlan {
   reports: (ReportSyncRecord & { correctionMs: number })[]
   quarantined: Quarantine[]
   correctedSamples: number
+  /** The batch's last edit of the robot's details, at its corrected time; null when it has none. */
+  details: EditedDetails | null
 }
 
 /** Checks the header; throws BatchRefused with the first problem, naming its path. */
@@ -103,7 +107,18 @@ const inLane = (r: { after: number; to: number } | undefined, seq: number) => !!
 /** Sorts the records, decodes chunks, applies clock corrections; anything that fails is quarantined. */
 export function planBatch(b: Omit<Batch, 'records'> & { records: unknown[] }, anchors: ReadonlyMap<string, number>): IngestPlan {
   const { records, ...header } = b
-  const plan: IngestPlan = { batch: header, chunks: [], events: [], alerts: [], jobs: [], commands: [], reports: [], quarantined: [], correctedSamples: 0 }
+  const plan: IngestPlan = {
+    batch: header,
+    chunks: [],
+    events: [],
+    alerts: [],
+    jobs: [],
+    commands: [],
+    reports: [],
+    quarantined: [],
+    correctedSamples: 0,
+    details: null,
+  }
   const spans: ClockSpan[] = b.clock
   for (const raw of records) {
     const seq = typeof (raw as { seq?: unknown } | null)?.seq === 'number' ? (raw as { seq: number }).seq : 0
@@ -150,9 +165,15 @@ export function planBatch(b: Omit<Batch, 'records'> & { records: unknown[] }, an
         plan.chunks.push({ seq: rec.seq, samples, correctionMs })
         break
       }
-      case 'event':
-        plan.events.push({ ...rec, ts: rec.ts + correctionMs, correctionMs })
+      case 'event': {
+        const ts = rec.ts + correctionMs
+        plan.events.push({ ...rec, ts, correctionMs })
+        // The edit's record in the log stands whatever its details hold; only well-formed ones are kept on the robot's row.
+        const details = rec.event === ROBOT_EDITED_EVENT ? (rec.data as { details?: unknown } | null)?.details : undefined
+        if (details !== undefined && detailsCheck.Check(details) && ts > (plan.details?.edited_at ?? -Infinity))
+          plan.details = { ...detailsOf(details), edited_at: ts }
         break
+      }
       case 'alert':
         plan.alerts.push({ ...rec, ...shift(rec, correctionMs, ['created_at', 'updated_at', 'acknowledged_at', 'resolved_at']), correctionMs })
         break

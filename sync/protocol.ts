@@ -4,6 +4,7 @@
 // each other with a reason instead of misreading a field.
 import { Type as T, type Static } from '@sinclair/typebox'
 import { STREAM_NAMES } from '../core/streams.ts'
+import { EditedDetails } from '../core/robot-details.ts'
 
 export const SYNC_VERSION = 1
 
@@ -252,6 +253,8 @@ export const DownState = T.Object({
   users: T.Array(DownUser),
   rules: T.Array(DownRule),
   alert_actions: T.Array(DownAlertAction),
+  /** What people wrote about the robot on the hub, once someone has; absent from a hub before it. */
+  details: T.Optional(EditedDetails),
   hub_ms: Ms,
 })
 export type DownState = Static<typeof DownState>

@@ -1,7 +1,7 @@
 // The edge's own robot under /api/v1: its summary (viewers) and what people write about it,
 // name, description, location and notes (admins, as the hub's robots are admins' to edit).
 import { Elysia, t } from 'elysia'
-import { changedDetails, RobotDetailsPatch } from '../../core/robot-details.ts'
+import { changedDetails, ROBOT_EDITED_EVENT, RobotDetailsPatch } from '../../core/robot-details.ts'
 import type { EdgeContext } from '../context.ts'
 import { editRobotDetails, robotDetails } from '../robot-details.ts'
 import type { EdgeAuth } from './routes.ts'
@@ -35,9 +35,11 @@ export function robotRoutes(ctx: Needs, auth: EdgeAuth) {
         const { before, after } = editRobotDetails(ctx.db, knownFields(body, RobotDetailsPatch.properties, 'a robot'))
         const fields = changedDetails(before, after)
         if (fields.length)
-          ctx.bus.event('robot.edited', 'info', {
+          ctx.bus.event(ROBOT_EDITED_EVENT, 'info', {
             by: principal.username,
             fields,
+            // Whole, so the hub keeps the same details (the event's time is the edit's).
+            details: after,
             message: `robot details (${fields.join(', ')}) edited by ${principal.username}`,
           })
         return robotSummary(ctx)

@@ -9,7 +9,7 @@ import type { HubAuth } from './routes.ts'
 import { knownFields, OpenBody } from '../../server/params.ts'
 
 /** What these routes use of the hub. */
-type Needs = Pick<HubContext, 'legacyListener' | 'records' | 'robots'>
+type Needs = Pick<HubContext, 'bridge' | 'legacyListener' | 'records' | 'robots'>
 
 export function hubRobotDetailsRoutes(ctx: Needs, auth: HubAuth) {
   return new Elysia().use(auth).put(
@@ -32,6 +32,8 @@ export function hubRobotDetailsRoutes(ctx: Needs, auth: HubAuth) {
           message: `robot ${params.id} details (${fields.join(', ')}) edited by ${principal.username}`,
           details: { fields, by: principal.username },
         })
+        // The robot keeps them too (its own dashboard shows them).
+        await ctx.bridge.askToPull(params.id)
       }
       return robotView(r.after, ctx.legacyListener?.admitted)
     },

@@ -71,6 +71,8 @@ export const robots = pgTable('robots', {
   description: text('description'),
   location: text('location'),
   notes: text('notes'),
+  /** When they were last edited, here or on the robot (its time as corrected by sync): the later edit wins. */
+  detailsEditedAt: ts('details_edited_at'),
   profile: text('profile'),
   credentialUsername: text('credential_username').notNull().unique(),
   credentialHash: text('credential_hash'),

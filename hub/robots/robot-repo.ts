@@ -102,7 +102,11 @@ export class RobotRepo {
       const [cur] = await tx.select().from(robots).where(eq(robots.robotId, robotId)).for('update')
       if (!cur) throw new RobotError(404, `no robot ${robotId}`)
       const before: RobotDetails = { name: cur.name, description: cur.description, location: cur.location, notes: cur.notes }
-      const [after] = await tx.update(robots).set(applyDetails(before, patch)).where(eq(robots.robotId, robotId)).returning()
+      const [after] = await tx
+        .update(robots)
+        .set({ ...applyDetails(before, patch), detailsEditedAt: new Date() })
+        .where(eq(robots.robotId, robotId))
+        .returning()
       return { before, after }
     })
   }

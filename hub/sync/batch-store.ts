@@ -10,7 +10,7 @@
 //      per robot database and versioned by its sequence number (a stale copy never overwrites a
 //      newer one), the quarantined ones, the webhook's deliveries of the alert changes that are
 //      news, and the new marks. Only then is the batch answered.
-import { and, desc, eq, sql } from 'drizzle-orm'
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm'
 import type { AlertChangeKind } from '../../core/alerts/record.ts'
 import type { Logger } from '../../core/log.ts'
 import { messageOf } from '../../core/log-entry.ts'
@@ -19,12 +19,13 @@ import type { IngestPlan } from '../../sync/ingest.ts'
 import type { BatchAck, LaneMarks } from '../../sync/protocol.ts'
 import { SYNC_VERSION } from '../../sync/protocol.ts'
 import type { HubDb } from '../db/database.ts'
-import { alerts, commands, jobs, reports, robotAlertActions, syncClockAnchors, syncQuarantine, syncState, systemLogs } from '../db/schema.ts'
+import { alerts, commands, jobs, reports, robotAlertActions, robots, syncClockAnchors, syncQuarantine, syncState, systemLogs } from '../db/schema.ts'
 import type { InfluxAckedWrites } from '../influx/acked-writes.ts'
 import { alertRecord } from '../alerts/alert-repo.ts'
 import type { AlertWebhook, StagedDelivery } from '../alerts/webhook.ts'
 import { encodeSamples } from '../influx/line-protocol.ts'
 import { isObj } from '../../core/json-object.ts'
+import { detailsOf } from '../../core/robot-details.ts'
 
 export class SyncGap extends Error {
   constructor(
@@ -179,6 +180,14 @@ export class BatchStore {
             }),
           )
           .onConflictDoNothing({ target: [systemLogs.robotId, systemLogs.edgeKey], where: sql`${systemLogs.edgeKey} is not null` })
+      }
+      if (plan.details) {
+        // The later edit wins: one made on the hub since stays.
+        const at = new Date(plan.details.edited_at)
+        await tx
+          .update(robots)
+          .set({ ...detailsOf(plan.details), detailsEditedAt: at })
+          .where(and(eq(robots.robotId, robotId), or(isNull(robots.detailsEditedAt), lt(robots.detailsEditedAt, at))))
       }
       for (const a of plan.alerts) await this.alert(tx, robotId, key(a.id), a, out)
       for (const j of plan.jobs) {

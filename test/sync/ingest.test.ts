@@ -14,7 +14,7 @@ let hub: HubHarness
 const creds: Record<string, string> = {}
 beforeAll(async () => {
   hub = await startTestHub()
-  for (const id of ['replaybot', 'otherbot', 'clockbot', 'poisonbot']) creds[id] = await registerRobot(hub, id)
+  for (const id of ['replaybot', 'otherbot', 'clockbot', 'poisonbot', 'detailsbot']) creds[id] = await registerRobot(hub, id)
 }, 90_000)
 afterAll(async () => {
   await hub?.stop()
@@ -237,5 +237,38 @@ describe('clocks', () => {
     const log = await hub.hub.ctx.db.$client`select ts, details from system_logs where robot_id = 'clockbot' and edge_key is not null`
     expect(Math.abs(new Date(log[0].ts).getTime() - (T0 + 2 - wrong))).toBeLessThan(2000)
     expect(log[0].details.clock_corrected_ms).toBeGreaterThan(0)
+  })
+})
+
+describe('what people write about a robot', () => {
+  const edited = (seq: number, ts: number, details: unknown): SyncRecord => ({
+    kind: 'event',
+    seq,
+    ts,
+    event: 'robot.edited',
+    level: 'info',
+    data: { by: 'admin', fields: ['name'], message: 'robot details edited by admin', details },
+  })
+  const d = (name: string) => ({ name, description: null, location: 'lab', notes: null })
+  const robot = async () => (await call(hub, 'GET', '/api/v1/robots/detailsbot')).body
+
+  test('the latest well-formed edit is kept; a malformed one is logged and changes nothing; an older one never undoes a later edit on the hub', async () => {
+    const now = Date.now()
+    // Two edits in one batch, the later first in the list, and a malformed one after both.
+    const first = batch('detailsbot', 'd1', [edited(1, now - 3000, d('second')), edited(2, now - 5000, d('first')), edited(3, now - 1000, { name: 7 })])
+    expect((await send('detailsbot', first)).status).toBe(200)
+    expect(await robot()).toMatchObject({ name: 'second', location: 'lab' })
+    expect(await logCount('detailsbot')).toBe(3)
+
+    // An edit on the hub, then a batch with an edit the robot made before it: the hub's stays.
+    expect((await call(hub, 'PUT', '/api/v1/robots/detailsbot', { name: 'from the hub' })).status).toBe(200)
+    const stale = batch('detailsbot', 'd1', [edited(4, now - 500, d('stale'))], {}, { events: 3, telemetry: 0 })
+    expect((await send('detailsbot', stale)).status).toBe(200)
+    expect((await robot()).name).toBe('from the hub')
+
+    // One made after it wins.
+    const later = batch('detailsbot', 'd1', [edited(5, Date.now() + 1000, d('later'))], {}, { events: 4, telemetry: 0 })
+    expect((await send('detailsbot', later)).status).toBe(200)
+    expect((await robot()).name).toBe('later')
   })
 })

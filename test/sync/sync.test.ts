@@ -282,6 +282,28 @@ describe('what flows down', () => {
   }, 90_000)
 })
 
+describe('what people write about the robot', () => {
+  test('an edit on either end shows on the other; each edit keeps the fields the other end wrote', async () => {
+    const onHub = async () => (await call(hub, 'GET', `/api/v1/robots/${ROBOT}`)).body
+    const onEdge = async () => (await call(edge, 'GET', `/api/v1/robots/${ROBOT}`)).body
+    expect((await call(edge, 'PUT', `/api/v1/robots/${ROBOT}`, { name: 'Tony on the bench', location: 'Lab 1' })).status).toBe(200)
+    await waitFor("the robot's edit on the hub", async () => {
+      const r = await onHub()
+      return r.name === 'Tony on the bench' && r.location === 'Lab 1'
+    })
+    expect((await call(hub, 'PUT', `/api/v1/robots/${ROBOT}`, { location: 'Lab 2', notes: 'moved for the demo' })).status).toBe(200)
+    // The hub asks the robot to pull at once; its poll alone would take up to 30 s.
+    const edited = await waitFor("the hub's edit on the robot", async () => {
+      const r = await onEdge()
+      return r.location === 'Lab 2' ? r : null
+    })
+    expect(edited).toMatchObject({ name: 'Tony on the bench', notes: 'moved for the demo' })
+    expect((await call(edge, 'PUT', `/api/v1/robots/${ROBOT}`, { description: 'demo unit' })).status).toBe(200)
+    await waitFor('the second edit on the hub', async () => (await onHub()).description === 'demo unit')
+    expect(await onHub()).toMatchObject({ name: 'Tony on the bench', location: 'Lab 2', notes: 'moved for the demo', description: 'demo unit' })
+  }, 30_000)
+})
+
 describe('in the end', () => {
   test('the hub and the robot agree record for record', async () => {
     edge.edge.quiesce()

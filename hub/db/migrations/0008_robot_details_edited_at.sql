@@ -1,0 +1,1 @@
+ALTER TABLE "robots" ADD COLUMN "details_edited_at" timestamp with time zone;
