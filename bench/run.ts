@@ -321,20 +321,20 @@ if (only === 'day') {
   const peak = Math.max(...d.samples.map((x) => x.edge_rss_mb))
   const peakOwn = Math.max(...d.samples.map((x) => x.edge_anon_mb))
   const turnovers = Math.floor(hours / d.retention_raw_h)
-  add(
+  /** A growth over the second half: at most `limit` per hour. */
+  const growth = (name: string, slope: number, unit: string, limit: number, detail: string) => add(name, slope, unit, `<= ${limit}`, slope <= limit, detail)
+  growth(
     'day soak: edge memory growth, second half (five-minute floors)',
     d.slope.edge_rss_mb,
     'MB/h',
-    '<= 1',
-    d.slope.edge_rss_mb <= 1,
+    1,
     `peak ${peak.toFixed(1)} MB over ${hours} h (${turnovers} turnovers of the raw store)`,
   )
-  add(
+  growth(
     'day soak: edge JavaScript heap growth, second half (five-minute floors)',
     d.slope.edge_heap_mb,
     'MB/h',
-    '<= 0.5',
-    d.slope.edge_heap_mb <= 0.5,
+    0.5,
     `${d.samples.at(-1)!.edge_heap_mb.toFixed(1)} MB at the end`,
   )
   add(
@@ -373,30 +373,21 @@ if (only === 'day') {
     projected <= 0.8 * defaults.diskQuotaMb,
     `raw ${(d.raw_mb_per_h * defaults.retentionRawHours).toFixed(0)} MB for ${defaults.retentionRawHours} h + kept longer ${d.slope.edge_kept_mb.toFixed(3)} MB/h for ${defaults.retentionRollupDays} days`,
   )
-  add(
+  growth(
     'day soak: hub memory growth, second half (five-minute floors)',
     d.slope.hub_rss_mb,
     'MB/h',
-    '<= 2',
-    d.slope.hub_rss_mb <= 2,
+    2,
     `${d.samples.at(-1)!.hub_rss_mb.toFixed(1)} MB at the end`,
   )
-  add(
+  growth(
     'day soak: hub JavaScript heap growth, second half (five-minute floors)',
     d.slope.hub_heap_mb,
     'MB/h',
-    '<= 0.5',
-    d.slope.hub_heap_mb <= 0.5,
+    0.5,
     `${d.samples.at(-1)!.hub_heap_mb.toFixed(1)} MB at the end`,
   )
-  add(
-    "day soak: hub's PostgreSQL growth, second half",
-    d.slope.pg_mb,
-    'MB/h',
-    '<= 1',
-    d.slope.pg_mb <= 1,
-    `${d.samples.at(-1)!.pg_mb.toFixed(1)} MB at the end`,
-  )
+  growth("day soak: hub's PostgreSQL growth, second half", d.slope.pg_mb, 'MB/h', 1, `${d.samples.at(-1)!.pg_mb.toFixed(1)} MB at the end`)
 }
 
 if (only === 'dashboard') {
