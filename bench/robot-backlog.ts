@@ -23,6 +23,7 @@ export function writeRobotBacklog(dataDir: string, seconds: number): { samples: 
     samples += tick.length
     chunks += store.flush(start + i++ * 1000 + 999).chunks
   }
+  store.close()
   db.$client.close()
   return { samples, chunks }
 }

@@ -17,13 +17,15 @@ export function openEdgeDatabase(path: string): EdgeDb {
   closeSync(openSync(path, 'a', 0o600))
   chmodSync(path, 0o600)
   const sqlite = new Database(path, { create: true, strict: true })
+  // First, so every statement after it waits out a lock another process holds for a moment (a
+  // backup, the servo CLI, a previous edge's last checkpoint) instead of failing the start.
+  sqlite.exec('PRAGMA busy_timeout = 5000')
   // Only takes effect on a new file. Each tick rewrites the partly filled last page of the
   // chunk table in the WAL: smaller pages make that rewrite cheaper (measured in
   // bench/store.ts: 2 KiB pages write ~25% less than 4 KiB at nominal load).
   sqlite.exec('PRAGMA page_size = 2048')
   sqlite.exec('PRAGMA journal_mode = WAL')
   sqlite.exec('PRAGMA synchronous = NORMAL')
-  sqlite.exec('PRAGMA busy_timeout = 5000')
   // The tick writes append at the end and queries read recent chunks: a small page cache
   // serves both, and a robot's memory budget is tight (80 MB RSS, bench/edge-soak.ts).
   sqlite.exec('PRAGMA cache_size = -512')
