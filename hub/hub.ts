@@ -238,7 +238,12 @@ async function holdDuties(
   await leases.settle()
 }
 
-export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: StaticSite | null } = {}): Promise<RunningHub> {
+/**
+ * `collectEveryMs`: a full garbage collection that often (server/memory-hint.ts). The hub's own
+ * process asks for it (hub/main.ts); a hub started inside another program, such as a test
+ * runner, leaves that program's heap alone.
+ */
+export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: StaticSite | null; collectEveryMs?: number } = {}): Promise<RunningHub> {
   const dataDir = resolve(cfg.dataDir)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   log.info('starting hub', { config: describeConfig(cfg, HUB_CONFIG_SPEC), data_dir: dataDir })
@@ -252,7 +257,8 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     await db.$client.close()
     throw err
   })
-  const started = await startInOrder(hubParts(hub, opts.site ?? null), log)
+  const parts = hubParts(hub, opts.site ?? null)
+  const started = await startInOrder(opts.collectEveryMs ? [memoryHint(opts.collectEveryMs), ...parts] : parts, log)
   const httpPort = hub.running.server!.port!
   log.info('hub ready', { http_port: httpPort, https: Boolean(tls.serve), replica, leases: hub.ctx.cluster.leases.view().leases })
   let stopped = false
@@ -468,8 +474,6 @@ function hubParts(hub: Hub, site: StaticSite | null): Service[] {
   const legacy = ctx.legacyListener
   return [
     { name: 'database', stop: () => ctx.db.$client.close() },
-    // Less often than a robot's: the hub's heap is larger, so each collection takes longer, and it has no 80 MB ceiling.
-    memoryHint(15_000),
     { name: 'influx writer', stop: () => hub.writer.close() },
     { name: 'presence', start: () => hub.presence.start(), stop: () => hub.presence.stop() },
     { name: 'mqtt bridge', start: () => ctx.bridge.start(), stop: () => ctx.bridge.stop() },

@@ -40,7 +40,8 @@ export async function runHub(env: Record<string, string | undefined>, opts: { si
   const log = createLogger({ level: cfg.logLevel, component: 'hub' })
   let hub: RunningHub
   try {
-    hub = await startHub(cfg, log, { site: hubSite(cfg, log.child('dashboard')) })
+    // Less often than a robot's: the hub's heap is larger, so each collection takes longer, and it has no 80 MB ceiling.
+    hub = await startHub(cfg, log, { site: hubSite(cfg, log.child('dashboard')), collectEveryMs: 15_000 })
   } catch (err) {
     if (err instanceof HubConfigError) fail(err.message)
     fail(`cannot start: ${(err as Error).message}`)
