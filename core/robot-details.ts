@@ -3,6 +3,7 @@
 // keep each other's edits: an edit on the robot goes up with sync as its `robot.edited` event,
 // one on the hub comes down with the down state, and the later edit wins on both.
 import { Type as T, type Static } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { RobotEventName } from './events.ts'
 
 const Text = (maxLength: number, description: string) => T.Union([T.String({ maxLength }), T.Null()], { description: `${description}; null clears it` })
@@ -21,20 +22,17 @@ export type RobotDetailsPatch = Static<typeof RobotDetailsPatch>
 
 /** All four fields, as a robot's `robot.edited` event carries them. */
 export const RobotDetailsShape = T.Object(FIELDS)
+export type RobotDetails = Static<typeof RobotDetailsShape>
+/** Checks details that came over the wire (a robot's event, the hub's down state) before they are kept. */
+export const robotDetailsCheck = TypeCompiler.Compile(RobotDetailsShape)
 
 /** The details as they travel between robot and hub: every field, and when they were last edited (epoch ms). */
 export const EditedDetails = T.Object({ ...FIELDS, edited_at: T.Number() })
 export type EditedDetails = Static<typeof EditedDetails>
+export const editedDetailsCheck = TypeCompiler.Compile(EditedDetails)
 
 /** The robot's event for an edit of its details: its data carries them whole, as `details`. */
 export const ROBOT_EDITED_EVENT = 'robot.edited' satisfies RobotEventName
-
-export interface RobotDetails {
-  name: string | null
-  description: string | null
-  location: string | null
-  notes: string | null
-}
 
 export const NO_DETAILS: RobotDetails = { name: null, description: null, location: null, notes: null }
 

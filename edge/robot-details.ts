@@ -2,20 +2,22 @@
 // the `meta` table, as JSON, with the time of the last edit. The hub keeps its own for each robot
 // (hub/robots/robot-repo.ts); the later edit of the two wins on both (core/robot-details.ts).
 import { eq } from 'drizzle-orm'
-import { applyDetails, detailsOf, NO_DETAILS, type EditedDetails, type RobotDetails, type RobotDetailsPatch } from '../core/robot-details.ts'
+import { applyDetails, changedDetails, detailsOf, NO_DETAILS, type EditedDetails, type RobotDetails, type RobotDetailsPatch } from '../core/robot-details.ts'
 import type { EdgeDb } from './store/database.ts'
 import { meta } from './store/schema.ts'
 
 const KEY = 'robot.details'
 
+const UNEDITED: EditedDetails = { ...NO_DETAILS, edited_at: 0 }
+
 /** The stored details; `edited_at` 0 when nobody has edited them. */
 export function editedDetails(db: EdgeDb): EditedDetails {
   const row = db.select().from(meta).where(eq(meta.key, KEY)).get()
-  if (!row) return { ...NO_DETAILS, edited_at: 0 }
+  if (!row) return { ...UNEDITED }
   try {
-    return { ...NO_DETAILS, edited_at: 0, ...(JSON.parse(row.value) as Partial<EditedDetails>) }
+    return { ...UNEDITED, ...(JSON.parse(row.value) as Partial<EditedDetails>) }
   } catch {
-    return { ...NO_DETAILS, edited_at: 0 }
+    return { ...UNEDITED }
   }
 }
 
@@ -41,6 +43,6 @@ export function adoptHubDetails(db: EdgeDb, hub: EditedDetails): (keyof RobotDet
     const cur = editedDetails(tx as unknown as EdgeDb)
     if (hub.edited_at <= cur.edited_at) return []
     store(tx as unknown as EdgeDb, { ...detailsOf(hub), edited_at: hub.edited_at })
-    return (Object.keys(NO_DETAILS) as (keyof RobotDetails)[]).filter((k) => cur[k] !== hub[k])
+    return changedDetails(cur, hub)
   })
 }

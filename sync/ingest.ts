@@ -6,7 +6,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Type as T } from '@sinclair/typebox'
 import { decodeChunk } from '../core/chunk-codec.ts'
-import { detailsOf, ROBOT_EDITED_EVENT, RobotDetailsShape, type EditedDetails } from '../core/robot-details.ts'
+import { detailsOf, ROBOT_EDITED_EVENT, robotDetailsCheck, type EditedDetails } from '../core/robot-details.ts'
 import type { Sample } from '../core/streams.ts'
 import { correctionFor, spanOf } from './clock.ts'
 import {
@@ -35,7 +35,6 @@ export class BatchRefused extends Error {
 
 const BatchHeader = T.Omit(Batch, ['records'])
 const headerCheck = TypeCompiler.Compile(T.Intersect([BatchHeader, T.Object({ records: T.Array(T.Unknown(), { maxItems: BATCH_LIMITS.maxRecords }) })]))
-const detailsCheck = TypeCompiler.Compile(RobotDetailsShape)
 const recordCheck = TypeCompiler.Compile(SyncRecord)
 
 /** Inflates and parses a request body: gzip (or plain JSON), within the wire and batch limits. */
@@ -170,7 +169,7 @@ export function planBatch(b: Omit<Batch, 'records'> & { records: unknown[] }, an
         plan.events.push({ ...rec, ts, correctionMs })
         // The edit's record in the log stands whatever its details hold; only well-formed ones are kept on the robot's row.
         const details = rec.event === ROBOT_EDITED_EVENT ? (rec.data as { details?: unknown } | null)?.details : undefined
-        if (details !== undefined && detailsCheck.Check(details) && ts > (plan.details?.edited_at ?? -Infinity))
+        if (details !== undefined && robotDetailsCheck.Check(details) && ts > (plan.details?.edited_at ?? -Infinity))
           plan.details = { ...detailsOf(details), edited_at: ts }
         break
       }

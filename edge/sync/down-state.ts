@@ -1,7 +1,8 @@
 // What the hub sends down to a robot, applied to the robot's own tables: the hub's users (with
 // their password hashes, so they can log in on the robot offline too, and whether they are
 // active: one deactivated on the hub cannot log in on the robot either), the alert rules the hub
-// set for this robot, and acknowledgements or resolves given on the hub to the robot's alerts.
+// set for this robot, acknowledgements or resolves given on the hub to the robot's alerts, and what
+// people wrote about the robot there.
 // A robot's local users stay local and win over a hub user of the same name.
 import { and, eq, notInArray } from 'drizzle-orm'
 import { ALERT_METRICS } from '../../core/alerts/defaults.ts'
@@ -10,6 +11,8 @@ import type { DownAlertAction, DownRule, DownUser } from '../../sync/protocol.ts
 import type { AlertMonitor } from '../alerts/alert-monitor.ts'
 import type { EdgeDb } from '../store/database.ts'
 import { alertRules, users } from '../store/schema.ts'
+import { editedDetailsCheck, type EditedDetails, type RobotDetails } from '../../core/robot-details.ts'
+import { adoptHubDetails } from '../robot-details.ts'
 
 export interface DownResult {
   /** `changed`: the robot's ids of hub users whose password, role, token version or active state changed, or who were removed. */
@@ -110,4 +113,14 @@ export function applyAlertActions(alerts: AlertMonitor, actions: readonly DownAl
     if (cur && rank(cur.severity) <= rank(a.severity)) alerts.acknowledge(a.alert_id, a.by)
   }
   return actions.map((a) => a.id)
+}
+
+/**
+ * What people wrote about the robot on the hub, kept if edited there after the robot's own last
+ * edit; the fields that changed. The hub dates an edit by its clock (`hubOffsetMs` ahead of the
+ * robot's), the robot its own by the robot's. Malformed details change nothing.
+ */
+export function applyHubDetails(db: EdgeDb, details: EditedDetails | undefined, hubOffsetMs: number): (keyof RobotDetails)[] {
+  if (!details || !editedDetailsCheck.Check(details)) return []
+  return adoptHubDetails(db, { ...details, edited_at: details.edited_at - hubOffsetMs })
 }

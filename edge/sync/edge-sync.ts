@@ -14,17 +14,12 @@ import type { CommandExecutor } from '../commands/command-executor.ts'
 import type { SampleBus } from '../sample-bus.ts'
 import type { EdgeDb } from '../store/database.ts'
 import type { ClockWatch } from './clock-watch.ts'
-import { applyAlertActions, applyHubRules, applyHubUsers } from './down-state.ts'
-import { adoptHubDetails } from '../robot-details.ts'
-import { EditedDetails } from '../../core/robot-details.ts'
-import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { applyAlertActions, applyHubDetails, applyHubRules, applyHubUsers } from './down-state.ts'
 import type { SyncOutbox } from './outbox.ts'
 import type { RobotClock } from './robot-clock.ts'
 
 /** How often the robot asks for the hub's users, rules and alert actions without a nudge. */
 const DOWN_EVERY_MS = 30_000
-
-const detailsCheck = TypeCompiler.Compile(EditedDetails)
 export interface EdgeSyncDeps {
   robotId: string
   hub: { url: string; token: string; ca?: string } | null
@@ -157,12 +152,8 @@ export class EdgeSync {
       const rules = applyHubRules(db, alerts, down.rules, log)
       if (rules.length) log.info('alert rules from the hub applied', { metrics: rules })
       this.doneActions = applyAlertActions(alerts, down.alert_actions)
-      if (down.details && detailsCheck.Check(down.details)) {
-        // The hub dates an edit by its clock; the robot's own edits are dated by the robot's.
-        const edited_at = down.details.edited_at - (this.client?.hubClockOffsetMs ?? 0)
-        const fields = adoptHubDetails(db, { ...down.details, edited_at })
-        if (fields.length) log.info("the robot's details from the hub applied (edited there later than here)", { fields })
-      }
+      const fields = applyHubDetails(db, down.details, this.client?.hubClockOffsetMs ?? 0)
+      if (fields.length) log.info("the robot's details from the hub applied (edited there later than here)", { fields })
       // Tell the hub at once which actions are done, so it stops offering them.
       if (this.doneActions.length) this.pullAgain = true
       this.down = { last_ts: Date.now(), last_error: null }
