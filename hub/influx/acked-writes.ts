@@ -18,8 +18,12 @@ export class InfluxWriteError extends Error {
   }
 }
 
+/** `ns`: InfluxDB's default, the same on 1.x and 2.x (`precision` left out). */
+export type WritePrecision = 'ms' | 'ns'
+
 interface Entry {
   lines: string[]
+  precision: WritePrecision
   next: number
   pending: number
   settled: boolean
@@ -28,23 +32,25 @@ interface Entry {
 }
 
 export class InfluxAckedWrites {
-  private readonly url: URL
+  private readonly urls: Record<WritePrecision, URL>
   private readonly headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'content-encoding': 'gzip' }
   private queue: Entry[] = []
   private inFlight = 0
   readonly stats = { lines: 0, requests: 0, failures: 0 }
 
   constructor(private readonly opts: { url: string; db: string; log: Logger; batchLines?: number; maxInFlight?: number; timeoutMs?: number } & InfluxAuth) {
-    this.url = endpoint(opts.url, 'write')
-    this.url.searchParams.set('db', opts.db)
-    this.url.searchParams.set('precision', 'ms')
-    authorize(this.url, this.headers, opts)
+    const url = endpoint(opts.url, 'write')
+    url.searchParams.set('db', opts.db)
+    authorize(url, this.headers, opts)
+    const ms = new URL(url)
+    ms.searchParams.set('precision', 'ms')
+    this.urls = { ms, ns: url }
   }
 
-  write(lines: string[]): Promise<void> {
+  write(lines: string[], precision: WritePrecision = 'ms'): Promise<void> {
     if (lines.length === 0) return Promise.resolve()
     return new Promise((resolve, reject) => {
-      this.queue.push({ lines, next: 0, pending: 0, settled: false, resolve, reject })
+      this.queue.push({ lines, precision, next: 0, pending: 0, settled: false, resolve, reject })
       this.pump()
     })
   }
@@ -55,7 +61,8 @@ export class InfluxAckedWrites {
     while (this.inFlight < max && this.queue.length) {
       const parts: { e: Entry; from: number; to: number }[] = []
       let n = 0
-      while (n < per && this.queue.length) {
+      const precision = this.queue[0].precision
+      while (n < per && this.queue.length && this.queue[0].precision === precision) {
         const e = this.queue[0]
         const take = Math.min(per - n, e.lines.length - e.next)
         parts.push({ e, from: e.next, to: e.next + take })
@@ -65,18 +72,18 @@ export class InfluxAckedWrites {
         if (e.next >= e.lines.length) this.queue.shift()
       }
       this.inFlight++
-      void this.send(parts).finally(() => {
+      void this.send(this.urls[precision], parts).finally(() => {
         this.inFlight--
         this.pump()
       })
     }
   }
 
-  private async send(parts: { e: Entry; from: number; to: number }[]) {
+  private async send(url: URL, parts: { e: Entry; from: number; to: number }[]) {
     const text = parts.map((p) => p.e.lines.slice(p.from, p.to).join('\n')).join('\n') + '\n'
     let error: InfluxWriteError | null = null
     try {
-      const res = await fetch(this.url, {
+      const res = await fetch(url, {
         method: 'POST',
         headers: this.headers,
         body: Bun.gzipSync(Buffer.from(text), { level: 1 }),

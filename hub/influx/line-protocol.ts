@@ -158,7 +158,9 @@ export interface EncodedSamples {
  * intermediate points. A sync batch turns thousands of samples into lines a second, and nearly
  * all of a batch's lines share a handful of heads (measurement and tags), each escaped once here.
  */
-export function encodeSamples(robotId: string, samples: readonly Sample[]): EncodedSamples {
+export function encodeSamples(robotId: string, samples: readonly Sample[], opts: { halfMsLater?: boolean } = {}): EncodedSamples {
+  // Written in nanoseconds (precision left to InfluxDB's default) when half a millisecond is added.
+  const timeSuffix = opts.halfMsLater ? '500000' : ''
   const lines: string[] = []
   const skipped: Record<SkipReason, number> = { no_fields: 0, bad_name: 0, bad_timestamp: 0 }
   let skippedTotal = 0
@@ -186,7 +188,7 @@ export function encodeSamples(robotId: string, samples: readonly Sample[]): Enco
       skip(bad)
       return
     }
-    lines.push(`${head} ${fields} ${Math.round(s.ts)}`)
+    lines.push(`${head} ${fields} ${Math.round(s.ts)}${timeSuffix}`)
   }
   for (const s of samples) {
     const sourceTag = SOURCE_TAG[s.stream]

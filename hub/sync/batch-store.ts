@@ -125,8 +125,13 @@ export class BatchStore {
     // gap by them is checked against the table); the locked row below has the last word.
     const seen = this.marks.get(robotId)
     if (!seen || seen.dbId !== plan.batch.db_id || this.gap(plan, seen)) this.checkGap(plan, await this.syncRow(robotId))
-    const samples = plan.chunks.flatMap((c) => c.samples)
-    if (samples.length) await influx.write(encodeSamples(robotId, samples).lines)
+    // A corrected time is known to a few milliseconds (the boot's anchor), so where a stepped
+    // clock's two timelines meet, a corrected point can land on the very millisecond of one the
+    // robot stamped right, in the same series: InfluxDB would keep one of the two. Corrected
+    // points go half a millisecond off the robots' whole-millisecond grid, so they never do.
+    const right = plan.chunks.filter((c) => !c.correctionMs).flatMap((c) => c.samples)
+    const corrected = plan.chunks.filter((c) => c.correctionMs).flatMap((c) => c.samples)
+    await Promise.all([influx.write(encodeSamples(robotId, right).lines), influx.write(encodeSamples(robotId, corrected, { halfMsLater: true }).lines, 'ns')])
 
     const b = plan.batch
     const dbId = b.db_id

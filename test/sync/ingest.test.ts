@@ -14,7 +14,7 @@ let hub: HubHarness
 const creds: Record<string, string> = {}
 beforeAll(async () => {
   hub = await startTestHub()
-  for (const id of ['replaybot', 'otherbot', 'clockbot', 'poisonbot', 'detailsbot']) creds[id] = await registerRobot(hub, id)
+  for (const id of ['replaybot', 'otherbot', 'clockbot', 'poisonbot', 'detailsbot', 'seambot']) creds[id] = await registerRobot(hub, id)
 }, 90_000)
 afterAll(async () => {
   await hub?.stop()
@@ -202,6 +202,18 @@ describe('bad batches', () => {
   })
 })
 
+/** [ms, position, clock_correction_ms] of a robot's servo points, in time order. */
+async function servoRows(robotId: string, where: string): Promise<[number, number, number | null][]> {
+  const s = hub.services
+  const u = new URL(`${s.influx_url}/query`)
+  u.searchParams.set('db', s.influx_db)
+  u.searchParams.set('u', s.influx_username)
+  u.searchParams.set('p', s.influx_password)
+  u.searchParams.set('epoch', 'ms')
+  u.searchParams.set('q', `SELECT "position", "clock_correction_ms" FROM "servos" WHERE "robot_id" = '${robotId}' AND ${where}`)
+  return (await (await fetch(u)).json()).results[0].series?.[0].values ?? []
+}
+
 describe('clocks', () => {
   test("samples stamped before the robot's clock was set are moved to the true time, marked, and stay in order", async () => {
     // The robot booted 5 h behind; 2 s after its monotonic 1,000,000 ms NTP stepped it right.
@@ -219,14 +231,7 @@ describe('clocks', () => {
     )
     expect(r.status).toBe(200)
     expect(r.body.corrected).toBe(5)
-    const s = hub.services
-    const u = new URL(`${s.influx_url}/query`)
-    u.searchParams.set('db', s.influx_db)
-    u.searchParams.set('u', s.influx_username)
-    u.searchParams.set('p', s.influx_password)
-    u.searchParams.set('epoch', 'ms')
-    u.searchParams.set('q', `SELECT "position", "clock_correction_ms" FROM "servos" WHERE "robot_id" = 'clockbot' AND time > now() - 1d`)
-    const rows = ((await (await fetch(u)).json()).results[0].series?.[0].values ?? []) as [number, number, number | null][]
+    const rows = await servoRows('clockbot', 'time > now() - 1d')
     expect(rows).toHaveLength(10)
     const corrected = rows.filter((x) => x[2] !== null)
     expect(corrected).toHaveLength(5)
@@ -237,6 +242,32 @@ describe('clocks', () => {
     const log = await hub.hub.ctx.db.$client`select ts, details from system_logs where robot_id = 'clockbot' and edge_key is not null`
     expect(Math.abs(new Date(log[0].ts).getTime() - (T0 + 2 - wrong))).toBeLessThan(2000)
     expect(log[0].details.clock_corrected_ms).toBeGreaterThan(0)
+  })
+
+  test('where the two clocks meet, a corrected point on the same millisecond as one stamped right is kept beside it', async () => {
+    // The boot's anchor is 7 ms off the clock NTP set (as good as a busy network allows): the
+    // last sample before the step, corrected, lands on the millisecond of the first one after it.
+    const now = Date.now()
+    const wrong = -5 * 3_600_000
+    const spans: ClockSpan[] = [
+      { boot_id: 'boot-seam', first_seq: 1, offset_ms: now - 1_000_000 + wrong },
+      { boot_id: 'boot-seam', first_seq: 2, offset_ms: now - 1_000_000 },
+    ]
+    const before = servoChunk(1, now - 10_000 + wrong)
+    const stepped = servoChunk(2, now - 10_000 + 4 * 50 + 7)
+    const r = await send(
+      'seambot',
+      batch('seambot', 'db-seam', [before, stepped], { boot_id: 'boot-seam', mono_ms: 1_000_000, anchor_ms: now - 1_000_000 + 7, clock: spans, wall_ms: now }),
+    )
+    expect(r.status).toBe(200)
+    expect(r.body.corrected).toBe(5)
+    const rows = await servoRows('seambot', `time >= ${now - 10_000}ms AND time < ${now - 9_000}ms`)
+    expect(rows).toHaveLength(10)
+    const seam = rows.filter((x) => x[0] === now - 10_000 + 4 * 50 + 7)
+    expect(seam.map((x) => [x[1], x[2] === null])).toEqual([
+      [500, true],
+      [504, false],
+    ])
   })
 })
 
