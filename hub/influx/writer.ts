@@ -66,9 +66,15 @@ export interface InfluxWriterStats {
 
 type Outcome = { kind: 'ok' } | { kind: 'rejected'; status: number; message: string; dropped: number } | { kind: 'retry'; error: string }
 
-/** Lines in arrival order, held as the arrays they came in (no per-line copying). */
+/**
+ * Lines in arrival order, held as the arrays they came in (no per-line copying). A message of a
+ * few lines is one array, so a batch can span thousands: the head moves by index, and the arrays
+ * behind it are let go in one splice once they are most of the list.
+ */
 class LineQueue {
   private chunks: string[][] = []
+  /** The first array still holding lines, and the first of its lines still queued. */
+  private first = 0
   private head = 0
   length = 0
 
@@ -81,11 +87,11 @@ class LineQueue {
   peek(n: number): string[] {
     const out: string[] = []
     let skip = this.head
-    for (const c of this.chunks) {
+    for (let i = this.first; i < this.chunks.length && out.length < n; i++) {
+      const c = this.chunks[i]
       const take = Math.min(c.length - skip, n - out.length)
-      for (let i = 0; i < take; i++) out.push(c[skip + i])
+      for (let j = 0; j < take; j++) out.push(c[skip + j])
       skip = 0
-      if (out.length >= n) break
     }
     return out
   }
@@ -95,10 +101,9 @@ class LineQueue {
     let left = Math.min(n, this.length)
     const removed = left
     while (left > 0) {
-      const c = this.chunks[0]
-      const avail = c.length - this.head
+      const avail = this.chunks[this.first].length - this.head
       if (avail <= left) {
-        this.chunks.shift()
+        this.first++
         this.head = 0
         left -= avail
       } else {
@@ -107,6 +112,10 @@ class LineQueue {
       }
     }
     this.length -= removed
+    if (this.first > 64 && this.first * 2 > this.chunks.length) {
+      this.chunks.splice(0, this.first)
+      this.first = 0
+    }
     return removed
   }
 }

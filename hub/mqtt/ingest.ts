@@ -36,6 +36,11 @@ export interface IngestRecords {
   job(rec: Extract<LegacyRecord, { kind: 'job' }>, resent?: boolean): Promise<void>
 }
 
+/** Queued for InfluxDB; `stored` settles once it is written. */
+interface Queued {
+  stored: Promise<void>
+}
+
 const TELEMETRY = new Set(['servos', 'imu', 'battery', 'performance', 'sensors'])
 /** A resent log line of the earlier client whose time was not trusted was stamped on arrival: this close counts as the same. */
 const RESENT_WINDOW_MS = 60_000
@@ -54,15 +59,24 @@ export class FleetIngest {
   readonly handle = (topic: string, payload: Buffer, dup: boolean): Promise<void> => {
     const key = topic.split('/').slice(0, 3).join('/')
     const next = (this.chains.get(key) ?? Promise.resolve()).then(() => this.store(topic, payload, dup))
-    const tail = next.catch(() => undefined)
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    )
     this.chains.set(key, tail)
     void tail.then(() => {
       if (this.chains.get(key) === tail) this.chains.delete(key)
     })
-    return next
+    return next.then((queued) => queued?.stored)
   }
 
-  private async store(topic: string, payload: Buffer, dup: boolean): Promise<void> {
+  /**
+   * Applies a message in its robot's order. Samples are only queued for InfluxDB in that order
+   * (their timestamps order them there): the message's acknowledgement waits on `stored`, the
+   * robot's next message does not, so a robot's messages share the writer's requests instead of
+   * each waiting out a request of its own.
+   */
+  private async store(topic: string, payload: Buffer, dup: boolean): Promise<Queued | undefined> {
     this.counters.messages++
     const t = parseTopic(topic)
     if (t.kind === 'unknown' || t.kind === 'system') return
@@ -70,26 +84,29 @@ export class FleetIngest {
     try {
       body = JSON.parse(payload.toString('utf8'))
     } catch {
-      return this.deps.drops.drop('payload is not valid JSON', topic)
+      return this.drop('payload is not valid JSON', topic)
     }
     try {
-      if (t.kind === 'robot') await this.robotTopic(t.robotId, t.channel, body, topic, dup)
-      else await this.legacy(topic, body, dup)
+      return t.kind === 'robot' ? await this.robotTopic(t.robotId, t.channel, body, topic, dup) : await this.legacy(topic, body, dup)
     } catch (err) {
-      if (err instanceof TelemetryPayloadError || err instanceof LegacyMessageError || err instanceof JobEventError)
-        return this.deps.drops.drop(err.message, topic)
-      throw err
+      if (!(err instanceof TelemetryPayloadError || err instanceof LegacyMessageError || err instanceof JobEventError)) throw err
+      return this.drop(err.message, topic)
     }
   }
 
-  private async samples(robotId: string, samples: Sample[]) {
-    this.deps.sink.write(robotId, samples)
-    this.counters.samples += samples.length
-    await this.deps.sink.flush()
+  private drop(why: string, topic: string): undefined {
+    this.deps.drops.drop(why, topic)
+    return undefined
   }
 
-  private async robotTopic(robotId: string, channel: string, body: unknown, topic: string, dup: boolean) {
-    if (!(await this.deps.registry.isKnown(robotId))) return this.deps.drops.drop(`robot ${robotId} is not registered`, topic)
+  private samples(robotId: string, samples: Sample[]): Queued {
+    this.deps.sink.write(robotId, samples)
+    this.counters.samples += samples.length
+    return { stored: this.deps.sink.flush() }
+  }
+
+  private async robotTopic(robotId: string, channel: string, body: unknown, topic: string, dup: boolean): Promise<Queued | undefined> {
+    if (!(await this.deps.registry.isKnown(robotId))) return this.drop(`robot ${robotId} is not registered`, topic)
     if (TELEMETRY.has(channel)) return this.samples(robotId, decodeTelemetry(channel as 'servos', body))
     if (channel === 'job') {
       // The payload's job_id is the edge's own and means nothing in the hub's table: reports are
@@ -98,11 +115,11 @@ export class FleetIngest {
     }
   }
 
-  private async legacy(topic: string, body: unknown, dup: boolean) {
+  private async legacy(topic: string, body: unknown, dup: boolean): Promise<Queued | undefined> {
     if ((LEGACY_SHARED_TOPICS as readonly string[]).includes(topic)) return
     const rec = adaptLegacyMessage(topic, body, Date.now())
     if (!rec || rec.kind === 'command' || rec.kind === 'command_response' || rec.kind === 'unused') return
-    if (!(await this.deps.registry.isKnown(rec.robotId))) return this.deps.drops.drop(`robot ${rec.robotId} is not registered`, topic)
+    if (!(await this.deps.registry.isKnown(rec.robotId))) return this.drop(`robot ${rec.robotId} is not registered`, topic)
     this.counters.legacy++
     switch (rec.kind) {
       case 'samples':
@@ -129,7 +146,7 @@ export class FleetIngest {
       }
       case 'log':
         if (dup && (await this.logStored(rec))) return
-        return this.deps.records.log({
+        await this.deps.records.log({
           robotId: rec.robotId,
           level: rec.level,
           category: 'robot',
@@ -137,8 +154,10 @@ export class FleetIngest {
           details: { source: rec.source, ts_trusted: rec.tsTrusted },
           ts: rec.ts,
         })
+        return
       case 'job':
-        return this.deps.records.job(rec, dup)
+        await this.deps.records.job(rec, dup)
+        return
     }
   }
 
