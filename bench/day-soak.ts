@@ -18,12 +18,12 @@
 // on a robot, and that must fit the default disk quota. Memory trends are taken from the floor of
 // each five minutes (the least RSS after the garbage collector's passes): a single reading moves
 // by ten megabytes with the collector's timing, which would hide or invent a leak of a few.
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { Database } from 'bun:sqlite'
 import { SQL } from 'bun'
 import { parseExpositionValues } from './exposition.ts'
-import { rssBytes } from './proc-io.ts'
+import { residentBytes, rssBytes } from './proc-io.ts'
 import { startEdgeProcess } from './edge-process.ts'
 import { liveProtocols } from '../core/live/protocol.ts'
 import type { Curve } from './results.ts'
@@ -76,7 +76,6 @@ export interface DaySoak {
 }
 
 const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length
-const anonBytes = (pid: number) => Number(/^RssAnon:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024
 const RAW_TABLES = new Set(['chunks', 'chunk_minutes', 'sqlite_autoindex_chunk_minutes_1'])
 
 /** Bytes in use by the raw store and by everything else, from SQLite's page map (read-only, beside the running edge). */
@@ -183,7 +182,7 @@ export async function benchDaySoak(hours: number, onProgress: (s: string) => voi
       const s: DaySample = {
         t_min: Math.round(((Date.now() - start) / 60_000) * 100) / 100,
         edge_rss_mb: mb(rssBytes(e.pid)),
-        edge_anon_mb: mb(anonBytes(e.pid)),
+        edge_anon_mb: mb(residentBytes(e.pid, 'RssAnon')),
         edge_heap_mb: mb(m.get('tonypi_process_heap_bytes') ?? 0),
         edge_fds: fds(e.pid),
         edge_db_mb: mb(m.get('tonypi_store_db_bytes') ?? 0),

@@ -9,12 +9,19 @@ export function writtenBytes(pid: number | 'self' = 'self'): number {
   return Number(m[1])
 }
 
-export function rssBytes(pid: number | 'self' = 'self'): number {
+/**
+ * A resident size from /proc/<pid>/status: all of it (VmRSS), or the process's own memory
+ * (RssAnon: heaps and stacks) apart from the mapped files (RssFile: mostly Bun's executable, clean
+ * and shared with every other Bun process).
+ */
+export function residentBytes(pid: number | 'self', kind: 'VmRSS' | 'RssAnon' | 'RssFile'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(status)
-  if (!m) throw new Error(`/proc/${pid}/status has no VmRSS`)
+  const m = new RegExp(`^${kind}:\\s+(\\d+) kB`, 'm').exec(status)
+  if (!m) throw new Error(`/proc/${pid}/status has no ${kind}`)
   return Number(m[1]) * 1024
 }
+
+export const rssBytes = (pid: number | 'self' = 'self'): number => residentBytes(pid, 'VmRSS')
 
 /** CPU time (user + system) the process has used, in ms (clock ticks of 10 ms on Linux). */
 export function cpuMs(pid: number | 'self' = 'self'): number {

@@ -270,7 +270,7 @@ if (only === 'sync') {
     `${(c.wire_bytes_per_hour / 1e6).toFixed(2)} / ${(c.json_bytes_per_hour / 1e6).toFixed(0)} MB/h`,
   )
   log('robots in steady sync on one hub, rising until the lag grows...')
-  const levels = quick ? [25, 50] : [50, 100, 150, 200, 250, 300, 350, 400, 500, 600]
+  const levels = quick ? [25, 50] : [50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 550, 600]
   const rb = await benchSyncRobots(levels, quick ? 8 : 15, c.raw_points_per_s, log)
   add(
     'robots syncing at nominal load one hub sustains vs raw InfluxDB writes of the same points',
@@ -291,7 +291,7 @@ if (only === 'sync') {
     `p50 ${live.p50_ms} ms, max ${live.max_ms} ms (${live.samples} samples)`,
   )
   const rssS = quick ? 30 : 300
-  log(`edge RSS after ${rssS} s, without and with sync...`)
+  log(`edge RSS after ${rssS} s, without and with sync, side by side...`)
   const rss = await benchSyncRss(rssS, log)
   add(
     `edge RSS after ${rssS} s at nominal load, syncing to a hub`,
@@ -299,7 +299,7 @@ if (only === 'sync') {
     'MB',
     '<= 80, sync adds <= 5',
     rss.rss_mb_with <= 80 && rss.added_mb <= 5,
-    `${rss.added_mb >= 0 ? '+' : ''}${rss.added_mb.toFixed(1)} MB over the same edge without a hub (${rss.rss_mb_without.toFixed(1)} MB)`,
+    `${rss.added_mb >= 0 ? '+' : ''}${rss.added_mb.toFixed(1)} MB over the same edge without a hub beside it (${rss.rss_mb_without.toFixed(1)} MB); own memory ${rss.own_mb_with.toFixed(1)} vs ${rss.own_mb_without.toFixed(1)} MB; floors of the last 40 %`,
   )
 }
 
@@ -417,7 +417,7 @@ if (only === 'dashboard') {
 
 if (only === 'replicas') {
   log('robots in steady sync that one hub replica sustains, then two on the same services...')
-  const r = await benchReplicas(quick ? [50, 100, 150] : [50, 100, 150, 200, 250, 300, 350, 400, 500, 600], quick ? 8 : 15, log)
+  const r = await benchReplicas(quick ? [50, 100, 150] : [50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 550, 600], quick ? 8 : 15, log)
   const levels = (x: typeof r.one) => x.levels.map((l) => `${l.robots}: p95 ${l.lag_p95_ms} ms${l.sustained ? '' : ' growing'}`).join('; ')
   const cpu = (x: typeof r.one) =>
     x.top_cpu

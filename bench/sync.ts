@@ -30,7 +30,7 @@ import { percentile, startEdgeProcess } from './edge-process.ts'
 import { liveProtocols } from '../core/live/protocol.ts'
 import { registerRobot, startHubChild, stopHubChild, type Running } from './hub.ts'
 import { nominalSeconds } from './nominal-load.ts'
-import { rssBytes } from './proc-io.ts'
+import { residentBytes } from './proc-io.ts'
 import { writeRobotBacklog } from './robot-backlog.ts'
 
 /** Raw line protocol, 5,000 lines a gzip request, one request at a time: the baseline. */
@@ -343,23 +343,45 @@ export function benchSyncLive(seconds: number, onProgress: (s: string) => void =
   })
 }
 
-/** The edge's RSS at nominal load, with sync to a hub and without, each after `seconds`. */
+/**
+ * The edge's RSS at nominal load, with sync to a hub and without: two edges side by side, so
+ * both see the same machine, sampled every 5 s; each figure is the floor of the last 40 % of the
+ * run (a single reading moves by megabytes with the collector's timing). `own` is RssAnon: the
+ * process's heaps, without Bun's executable.
+ */
 export function benchSyncRss(seconds: number, onProgress: (s: string) => void = () => {}) {
   return withHubRobot(async (r, token) => {
-    const rss = async (env: Record<string, string>, what: string) => {
-      const edge = await startEdgeProcess({ env })
-      try {
-        const t = Date.now()
-        while (Date.now() - t < seconds * 1000) await Bun.sleep(Math.min(10_000, seconds * 1000 - (Date.now() - t)))
-        const mb = rssBytes(edge.pid) / 1e6
-        onProgress(`edge RSS ${what}: ${mb.toFixed(1)} MB after ${seconds} s`)
-        return mb
-      } finally {
-        await edge.stop()
+    const plain = await startEdgeProcess({})
+    const synced = await startEdgeProcess({ env: { TONYPI_HUB_URL: r.base, TONYPI_HUB_TOKEN: token } })
+    try {
+      const samples: { t: number; plain: number; plainOwn: number; synced: number; syncedOwn: number }[] = []
+      const t0 = Date.now()
+      while (Date.now() - t0 < seconds * 1000) {
+        await Bun.sleep(Math.min(5_000, seconds * 1000 - (Date.now() - t0)))
+        samples.push({
+          t: (Date.now() - t0) / 1000,
+          plain: residentBytes(plain.pid, 'VmRSS') / 1e6,
+          plainOwn: residentBytes(plain.pid, 'RssAnon') / 1e6,
+          synced: residentBytes(synced.pid, 'VmRSS') / 1e6,
+          syncedOwn: residentBytes(synced.pid, 'RssAnon') / 1e6,
+        })
       }
+      const tail = samples.filter((x) => x.t >= seconds * 0.6)
+      const floor = (k: 'plain' | 'plainOwn' | 'synced' | 'syncedOwn') => Math.min(...tail.map((x) => x[k]))
+      const out = {
+        seconds,
+        rss_mb_without: floor('plain'),
+        rss_mb_with: floor('synced'),
+        added_mb: floor('synced') - floor('plain'),
+        own_mb_without: floor('plainOwn'),
+        own_mb_with: floor('syncedOwn'),
+      }
+      onProgress(
+        `edge RSS floors after ${seconds} s: ${out.rss_mb_without.toFixed(1)} MB without sync (own ${out.own_mb_without.toFixed(1)}), ${out.rss_mb_with.toFixed(1)} MB with (own ${out.own_mb_with.toFixed(1)})`,
+      )
+      return out
+    } finally {
+      await Promise.all([plain.stop(), synced.stop()])
     }
-    const without = await rss({}, 'without sync')
-    const withSync = await rss({ TONYPI_HUB_URL: r.base, TONYPI_HUB_TOKEN: token }, 'with sync')
-    return { seconds, rss_mb_without: without, rss_mb_with: withSync, added_mb: withSync - without }
   })
 }
