@@ -54,7 +54,16 @@ export interface RunningEdge {
   stop(): Promise<void>
 }
 
-export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: StaticSite | null; driver?: RobotDriver } = {}): Promise<RunningEdge> {
+/**
+ * `collectEveryMs`: a full garbage collection that often (server/memory-hint.ts). The edge's own
+ * process asks for it (edge/main.ts); an edge started inside another program, such as a test
+ * runner, leaves that program's heap alone.
+ */
+export async function startEdge(
+  cfg: EdgeConfig,
+  log: Logger,
+  opts: { site?: StaticSite | null; driver?: RobotDriver; collectEveryMs?: number } = {},
+): Promise<RunningEdge> {
   const dataDir = resolve(cfg.dataDir)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   log.info('starting edge', { config: describeConfig(cfg), data_dir: dataDir })
@@ -80,7 +89,7 @@ export async function startEdge(cfg: EdgeConfig, log: Logger, opts: { site?: Sta
     const firstAdmin = await ensureFirstAdmin(auth.users, dataDir, cfg.adminPassword, log.child('auth'))
     const { ctx, publisher } = assembleParts(cfg, log, { db, auth, broker, driver, simFaults, earlier, rec, hubLink })
     const running = runningParts(cfg, log, { ctx, publisher, rec, hubLink, dataDir, site: opts.site ?? null })
-    await startInOrder(running.services, log, started)
+    await startInOrder(opts.collectEveryMs ? [memoryHint(opts.collectEveryMs), ...running.services] : running.services, log, started)
     return runningEdge(cfg, log, { ctx, rec, running, started, firstAdmin, mqttPort: opened.mqttPort })
   } catch (err) {
     // A part that fails to start has stopped the others already; anything else fails before them.
@@ -319,7 +328,6 @@ function runningParts(
     { name: 'alert monitor', start: () => ctx.alerts.start(), stop: () => ctx.alerts.stop() },
     { name: 'reports', stop: () => ctx.reports.close() },
     { name: 'commands', stop: () => ctx.commands.idle() },
-    memoryHint(5_000),
     // A robot restarted after a long outage may be over its quota already: the first pass comes at once.
     timerService('first maintenance', () => setTimeout(() => maintain(), 1000)),
     timerService('store maintenance', () => setInterval(() => maintain(), 60_000)),

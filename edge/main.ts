@@ -49,7 +49,7 @@ for (const k of unknownEnvKeys(process.env)) log.warn('unknown TONYPI_ variable 
 
 let edge
 try {
-  edge = await startEdge(cfg, log, { site: dashboardSite() })
+  edge = await startEdge(cfg, log, { site: dashboardSite(), collectEveryMs: 5_000 })
 } catch (thrown) {
   // What the part that did not start threw says best what to do.
   const err = thrown instanceof ServiceStartError ? thrown.cause : thrown
