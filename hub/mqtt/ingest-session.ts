@@ -6,9 +6,11 @@
 //   - each replica's share: a shared subscription ($share/<group>/...), the broker handing each
 //     message to one replica of the group; a dead replica's session is resumed by the replica
 //     itself after a restart, or adopted by another (hub/mqtt/session-adoption.ts);
-//   - messages whose order matters (a job's "started" before its "completed"; the broker shares
-//     messages round robin, so two replicas would apply them side by side): one session, one
-//     client id, which the replica holding the `ordered-ingest` lease connects.
+//   - messages whose order matters, or that are read against the robot's earlier ones (a job's
+//     "started" before its "completed"; the earlier client's IMU reading, sent as six messages,
+//     and its status, logged when it changes): the broker shares messages round robin, so two
+//     replicas would each see part of them. One session, one client id, which the replica
+//     holding the `ordered-ingest` lease connects.
 import type { Logger } from '../../core/log.ts'
 import { MqttLink, MqttLinkError } from '../../sync/mqtt-link.ts'
 
@@ -21,9 +23,7 @@ export const SHARED_INGEST_FILTERS = [
   'tonypi/+/battery',
   'tonypi/+/performance',
   'tonypi/+/sensors',
-  'tonypi/sensors/+',
   'tonypi/servos/+',
-  'tonypi/status/+',
   'tonypi/logs/+',
   // The earlier layout's shared topics as the hub's listener of its unchanged clients relays them, under their robot's id.
   'tonypi/battery/+',
@@ -32,7 +32,7 @@ export const SHARED_INGEST_FILTERS = [
 ].map((f) => `$share/${INGEST_GROUP}/${f}`)
 
 /** In order, by one replica at a time. */
-export const ORDERED_INGEST_FILTERS = ['tonypi/+/job', 'tonypi/job/+']
+export const ORDERED_INGEST_FILTERS = ['tonypi/+/job', 'tonypi/job/+', 'tonypi/sensors/+', 'tonypi/status/+']
 export const ORDERED_INGEST_CLIENT = 'tonypi-hub-ordered'
 
 export interface BrokerAccess {

@@ -19,6 +19,7 @@ import { startTestEdge, waitFor, type EdgeHarness } from '../support/edge-harnes
 import { LoadBalancer } from '../support/load-balancer.ts'
 import { startHubProcess, startHubServices, type HubServices, type Proc } from '../support/processes.ts'
 import { checkAgreement } from '../support/sync-agreement.ts'
+import { localIso } from '../support/legacy-client.ts'
 import { waitCaughtUp } from '../support/sync-harness.ts'
 
 const ADMIN = 'replicas-admin-password'
@@ -184,6 +185,34 @@ describe('two replicas', () => {
     const [ha, hb] = [await health(a), await health(b)]
     expect(ha.cluster.ingest.messages).toBeGreaterThan(0)
     expect(hb.cluster.ingest.messages).toBeGreaterThan(0)
+  }, 30_000)
+
+  test("an earlier client's six-message IMU readings are assembled whole, and its status logged once", async () => {
+    // The earlier layout (as the opt-in listener relays it) sends one reading as six messages and
+    // repeats its status every 10 s: what is assembled or compared per robot is taken by one replica.
+    const token = await register('split-imu')
+    const c = await robotClient('split-imu', token)
+    const t0 = Date.now() - 60_000
+    const axes = ['accelerometer_x', 'accelerometer_y', 'accelerometer_z', 'gyroscope_x', 'gyroscope_y', 'gyroscope_z']
+    for (let i = 0; i < 30; i++) {
+      if (i % 10 === 0) c.publish('tonypi/status/split-imu', JSON.stringify({ robot_id: 'split-imu', status: 'online', hardware_available: false }))
+      for (const [k, sensor_type] of axes.entries())
+        c.publish(
+          'tonypi/sensors/split-imu',
+          JSON.stringify({ robot_id: 'split-imu', sensor_type, value: k === 2 ? 9.8 : 0.1, timestamp: localIso(t0 + i * 100), unit: 'm/s^2' }),
+        )
+    }
+    await waitFor('30 IMU readings in InfluxDB', async () => (await influxCount('imu', 'split-imu')) === 30, 15_000)
+    const logs = await waitFor(
+      'its status logged',
+      () =>
+        pg(async (sql) => {
+          const r = await sql`select message from system_logs where robot_id = 'split-imu' and message like 'earlier client%'`
+          return r.length ? r : null
+        }),
+      10_000,
+    )
+    expect(logs.map((r: { message: string }) => r.message)).toEqual(['earlier client split-imu: online'])
   }, 30_000)
 
   test('the same sync batch sent to both replicas at once is applied once', async () => {
