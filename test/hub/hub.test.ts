@@ -98,6 +98,25 @@ describe('robots and credentials', () => {
     )
   })
 
+  test('a credential is usable the moment it is answered: registered or rotated, it connects at once and the old one is refused', async () => {
+    // The answering replica writes the broker's files and signals it before it answers (the
+    // cluster bus dispatches locally first), so there is no moment a robot is refused.
+    for (let i = 0; i < 5; i++) {
+      const id = `at-once-${i}`
+      const res = await h.api('/api/v1/robots', { token: tokens.admin, method: 'POST', json: { robot_id: id } })
+      expect(res.status).toBe(201)
+      creds.set(id, (await res.json()).credential)
+      ;(await robotClient(id)).end(true)
+    }
+    const res = await h.api('/api/v1/robots', { token: tokens.admin, method: 'POST', json: { robot_id: 'at-once' } })
+    creds.set('at-once', (await res.json()).credential)
+    const old = creds.get('at-once')!
+    const rot = await (await h.api('/api/v1/robots/at-once/credential/rotate', { token: tokens.admin, method: 'POST' })).json()
+    creds.set('at-once', rot.credential)
+    ;(await robotClient('at-once')).end(true)
+    await expect(connect({ username: old.username, password: old.token })).rejects.toThrow(/Not authorized|Bad username/i)
+  })
+
   test('anonymous clients are refused by the broker', async () => {
     await expect(connect({})).rejects.toThrow(/Not authorized|Bad username/i)
   })
