@@ -53,8 +53,13 @@ function watch<T>(p: Promise<T>): { settled: () => boolean; value: () => T | und
   let done = false
   let value: T | undefined
   p.then(
-    (v) => ((done = true), (value = v)),
-    () => (done = true),
+    (v) => {
+      done = true
+      value = v
+    },
+    () => {
+      done = true
+    },
   )
   return { settled: () => done, value: () => value }
 }

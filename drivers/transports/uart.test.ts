@@ -147,7 +147,10 @@ describe('waiting', () => {
     const port = open(p.slavePath, 115200)
     await port.whenWorkerReady()
     let done = false
-    const pending = port.waitReadable(5000).then((r) => ((done = true), r))
+    const pending = port.waitReadable(5000).then((r) => {
+      done = true
+      return r
+    })
     await waitFor('the wait pending on the thread', threadInPoll, 2000, 1)
     expect(done).toBe(false)
     port.interrupt()
@@ -250,7 +253,10 @@ describe('errors', () => {
 describe('DTR and RTS', () => {
   test('clearModemLines asks the kernel to clear both (TIOCMBIC with TIOCM_DTR | TIOCM_RTS)', () => {
     const calls: [number, number, number][] = []
-    const r = clearModemLines(7, '/dev/ttyUSB0', (fd, req, arg) => (calls.push([fd, req, arg[0]!]), 0))
+    const r = clearModemLines(7, '/dev/ttyUSB0', (fd, req, arg) => {
+      calls.push([fd, req, arg[0]!])
+      return 0
+    })
     expect(r).toBe('cleared')
     expect(calls).toEqual([[7, 0x5417, 0x002 | 0x004]])
   })

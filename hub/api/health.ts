@@ -6,7 +6,8 @@ export type HubHealthSource = Pick<HubContext, 'bridge' | 'cluster' | 'db' | 'te
 
 export async function hubHealth(ctx: HubHealthSource) {
   const checks: Record<string, { ok: boolean; detail?: string }> = {}
-  const timed = async (name: string, f: () => Promise<boolean | void>, failDetail: string) => {
+  // `f` fails by throwing, or by answering false.
+  const timed = async (name: string, f: () => Promise<unknown>, failDetail: string) => {
     try {
       const r = await Promise.race([
         f(),

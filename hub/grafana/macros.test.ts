@@ -8,6 +8,7 @@ describe("Grafana's expansion", () => {
     expect(expandInfluxQL(`SELECT mean("v") FROM "m" WHERE "robot_id" = '$robot' AND $timeFilter GROUP BY time($__interval)`, ctx)).toBe(
       `SELECT mean("v") FROM "m" WHERE "robot_id" = 'tonypi-01' AND time >= 1622548800000ms and time <= 1622570400000ms GROUP BY time(1m)`,
     )
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own ${var} syntax, expanded by the code under test
     expect(expandInfluxQL('${robot} [[robot]] $__interval_ms', ctx)).toBe('tonypi-01 tonypi-01 60000')
   })
 

@@ -115,7 +115,9 @@ afterAll(async () => {
   for (const d of [dir, pgDir]) if (d) rmSync(d, { recursive: true, force: true })
 })
 
-const readYaml = (path: string) => Bun.YAML.parse(readFileSync(path, 'utf8')) as Record<string, any>
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML, read by path in the assertions
+type Yaml = Record<string, any>
+const readYaml = (path: string) => Bun.YAML.parse(readFileSync(path, 'utf8')) as Yaml
 const readDashboards = (): Dashboard[] => files.dashboards.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Dashboard)
 
 describe('provisioning files', () => {
@@ -155,7 +157,7 @@ describe('provisioning files', () => {
         influxAuth: { token: 'tok$EN' },
         postgresUrl: 'postgresql://grafana%40ro:pa%24%24:word@db.example:6543/fleet?sslmode=verify-full',
       }),
-    ) as Record<string, any>
+    ) as Yaml
     const [ifx, sql] = y.datasources
     expect(ifx.jsonData.httpHeaderName1).toBe('Authorization')
     expect(ifx.secureJsonData).toEqual({ httpHeaderValue1: 'Token tok$$EN' })
@@ -167,10 +169,7 @@ describe('provisioning files', () => {
       secureJsonData: { password: 'pa$$$$:word' },
     })
     // Not loopback and no usable sslmode: encrypted.
-    const remote = Bun.YAML.parse(datasourcesYaml({ influxUrl: 'http://i', influxDb: 'd', postgresUrl: 'postgres://u:p@db.example/fleet' })) as Record<
-      string,
-      any
-    >
+    const remote = Bun.YAML.parse(datasourcesYaml({ influxUrl: 'http://i', influxDb: 'd', postgresUrl: 'postgres://u:p@db.example/fleet' })) as Yaml
     expect(remote.datasources[1].jsonData.sslmode).toBe('require')
   })
 

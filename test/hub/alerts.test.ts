@@ -48,7 +48,9 @@ const server = Bun.serve({
     const msg = JSON.parse(body) as AlertMessage
     if (receiver.hangMs) await Bun.sleep(receiver.hangMs) // a slow receiver is the thing under test: it answers this late
     const p = receiver.plan.get(msg.robot_id)
-    const status = p && p.fail > 0 ? (p.fail--, p.status) : 200
+    const failing = p !== undefined && p.fail > 0
+    if (failing) p.fail--
+    const status = failing ? p.status : 200
     receiver.got.push({ body, msg, headers: req.headers, status })
     return new Response(status === 200 ? 'ok' : 'no', { status, headers: status === 429 ? { 'retry-after': '0' } : {} })
   },

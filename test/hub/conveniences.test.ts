@@ -32,6 +32,7 @@ afterAll(() => h?.stop(), 60_000)
 const call = async (path: string, init: { method?: string; token?: string; json?: unknown } = {}) => {
   const r = await h.api(path, init)
   const text = await r.text()
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON answer of any route, read by path in the assertions
   let body: any = text
   try {
     body = JSON.parse(text)

@@ -10,6 +10,7 @@ import { writeRobotBacklog } from '../../bench/robot-backlog.ts'
 import { freePort } from '../../tools/services/free-port.ts'
 import { waitFor } from '../support/edge-harness.ts'
 import { randomMoment, startEdgeProcess, startHubProcess, startHubServices, type HubServices, type Proc } from '../support/processes.ts'
+import { influxRows } from '../support/influx-query.ts'
 import { checkAgreement, type AgreementTargets } from '../support/sync-agreement.ts'
 import { TcpProxy } from '../support/tcp-proxy.ts'
 
@@ -307,14 +308,10 @@ const LIBFAKETIME =
   '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 (missing: apt-get install libfaketime)'
 
 async function influxTimes(robotId: string): Promise<{ ts: number; corrected: number | null }[]> {
-  const s = services.services
-  const u = new URL(`${s.influx_url}/query`)
-  u.searchParams.set('db', s.influx_db)
-  u.searchParams.set('u', s.influx_username)
-  u.searchParams.set('p', s.influx_password)
-  u.searchParams.set('epoch', 'ms')
-  u.searchParams.set('q', `SELECT "ax", "clock_correction_ms" FROM "imu" WHERE "robot_id" = '${robotId}'`)
-  const rows = ((await (await fetch(u)).json()).results[0].series?.[0].values ?? []) as [number, number, number | null][]
+  const rows = await influxRows<[number, number, number | null]>(
+    services.services,
+    `SELECT "ax", "clock_correction_ms" FROM "imu" WHERE "robot_id" = '${robotId}'`,
+  )
   return rows.map((r) => ({ ts: r[0], corrected: r[2] }))
 }
 

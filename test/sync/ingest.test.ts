@@ -9,6 +9,7 @@ import { basicAuth } from '../../sync/hub-request.ts'
 import { SYNC_VERSION, type Batch, type ClockSpan, type SyncRecord } from '../../sync/protocol.ts'
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts'
 import { call, registerRobot } from '../support/sync-harness.ts'
+import { influxRows } from '../support/influx-query.ts'
 
 let hub: HubHarness
 const creds: Record<string, string> = {}
@@ -66,14 +67,8 @@ async function send(robotId: string, body: unknown, opts: { as?: string; raw?: U
 }
 
 async function influxCount(robotId: string): Promise<number> {
-  const s = hub.services
-  const u = new URL(`${s.influx_url}/query`)
-  u.searchParams.set('db', s.influx_db)
-  u.searchParams.set('u', s.influx_username)
-  u.searchParams.set('p', s.influx_password)
-  u.searchParams.set('q', `SELECT count("position") FROM "servos" WHERE "robot_id" = '${robotId}'`)
-  const j = (await (await fetch(u)).json()) as { results: { series?: { values: [string, number][] }[] }[] }
-  return j.results[0].series?.[0].values[0][1] ?? 0
+  const rows = await influxRows<[number, number]>(hub.services, `SELECT count("position") FROM "servos" WHERE "robot_id" = '${robotId}'`)
+  return rows[0]?.[1] ?? 0
 }
 
 const event = (seq: number, message: string): SyncRecord => ({ kind: 'event', seq, ts: T0 + seq, event: 'note', level: 'info', data: { message } })
@@ -203,16 +198,11 @@ describe('bad batches', () => {
 })
 
 /** [ms, position, clock_correction_ms] of a robot's servo points, in time order. */
-async function servoRows(robotId: string, where: string): Promise<[number, number, number | null][]> {
-  const s = hub.services
-  const u = new URL(`${s.influx_url}/query`)
-  u.searchParams.set('db', s.influx_db)
-  u.searchParams.set('u', s.influx_username)
-  u.searchParams.set('p', s.influx_password)
-  u.searchParams.set('epoch', 'ms')
-  u.searchParams.set('q', `SELECT "position", "clock_correction_ms" FROM "servos" WHERE "robot_id" = '${robotId}' AND ${where}`)
-  return (await (await fetch(u)).json()).results[0].series?.[0].values ?? []
-}
+const servoRows = (robotId: string, where: string) =>
+  influxRows<[number, number, number | null]>(
+    hub.services,
+    `SELECT "position", "clock_correction_ms" FROM "servos" WHERE "robot_id" = '${robotId}' AND ${where}`,
+  )
 
 describe('clocks', () => {
   test("samples stamped before the robot's clock was set are moved to the true time, marked, and stay in order", async () => {
