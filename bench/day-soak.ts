@@ -36,8 +36,8 @@ export interface DaySample {
   edge_anon_mb: number
   /** The JavaScript heap in use, from /metrics: garbage counts until the next collection. */
   edge_heap_mb: number
-  /** What the native allocator has committed, from /metrics: an own size rising with it flat is memory mapped another way. */
-  edge_alloc_mb: number
+  /** Of the heap, what JavaScript objects own outside it (buffers), from /metrics. */
+  edge_external_mb: number
   edge_fds: number
   edge_db_mb: number
   /** Raw chunks and their minute index: what raw retention turns over. */
@@ -186,7 +186,7 @@ export async function benchDaySoak(hours: number, onProgress: (s: string) => voi
         edge_rss_mb: mb(rssBytes(e.pid)),
         edge_anon_mb: mb(residentBytes(e.pid, 'RssAnon')),
         edge_heap_mb: mb(m.get('tonypi_process_heap_bytes') ?? 0),
-        edge_alloc_mb: mb(m.get('tonypi_process_allocator_committed_bytes') ?? 0),
+        edge_external_mb: mb(m.get('tonypi_process_heap_external_bytes') ?? 0),
         edge_fds: fds(e.pid),
         edge_db_mb: mb(m.get('tonypi_store_db_bytes') ?? 0),
         edge_raw_mb: mb(split.raw),
@@ -268,7 +268,7 @@ const COLUMNS: [string, (s: DaySample) => number, number][] = [
   ['edge RSS MB', (s) => s.edge_rss_mb, 1],
   ['edge own MB', (s) => s.edge_anon_mb, 1],
   ['edge heap MB', (s) => s.edge_heap_mb, 1],
-  ['edge allocator MB', (s) => s.edge_alloc_mb, 1],
+  ['edge heap outside MB', (s) => s.edge_external_mb, 1],
   ['edge fds', (s) => s.edge_fds, 0],
   ['edge db MB', (s) => s.edge_db_mb, 2],
   ['raw store MB', (s) => s.edge_raw_mb, 2],

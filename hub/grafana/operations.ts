@@ -99,12 +99,12 @@ export const OPERATIONS: Dashboard = dashboard({
       prom([
         [`process_resident_memory_bytes{job=~"tonypi-edge|tonypi-hub"}`, 'resident {{job}} {{instance}}'],
         [`tonypi_process_heap_bytes{job=~"tonypi-edge|tonypi-hub"}`, 'heap {{job}} {{instance}}'],
-        [`tonypi_process_allocator_committed_bytes{job=~"tonypi-edge|tonypi-hub"}`, 'allocator {{job}} {{instance}}'],
+        [`tonypi_process_heap_external_bytes{job=~"tonypi-edge|tonypi-hub"}`, 'heap outside (buffers) {{job}} {{instance}}'],
       ]),
       {
         unit: 'bytes',
         description:
-          'A heap that keeps rising is a leak. A resident size that rises over a flat heap is native: with the allocator it is memory the allocator keeps or native code holds; without it, memory mapped another way.',
+          'A heap that keeps rising is a leak (its part outside, buffers, is shown apart). A resident size that rises over a flat heap is native: memory the allocator keeps, or native code holds.',
       },
     ),
     timeseries('Open files', prom([`process_open_fds{job=~"tonypi-edge|tonypi-hub"}`], { legend: '{{job}} {{instance}}' }), { unit: 'none', decimals: 0 }),
