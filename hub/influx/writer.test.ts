@@ -157,6 +157,49 @@ describe('InfluxWriter', () => {
     }
   })
 
+  test("thousands of messages' few lines each: sent in full batches, in order, each line once, retries included", async () => {
+    const batches: number[][] = []
+    let failures = 2
+    const front = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      async fetch(req) {
+        const body = new Uint8Array(await req.arrayBuffer())
+        const ts = new TextDecoder()
+          .decode(Bun.gunzipSync(body))
+          .trimEnd()
+          .split('\n')
+          .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)))
+        if (failures-- > 0) return new Response('{"error":"timeout"}', { status: 503 })
+        batches.push(ts)
+        const u = new URL(req.url)
+        const res = await fetch(`${influx.service.url}${u.pathname}${u.search}`, { method: 'POST', headers: { 'content-encoding': 'gzip' }, body })
+        return new Response(await res.text(), { status: res.status })
+      },
+    })
+    try {
+      const w = writerTo(`http://127.0.0.1:${front.port}`)
+      let t = T0
+      let total = 0
+      for (let i = 0; i < 3000; i++) {
+        const n = (i % 5) + 1
+        w.write('w-small', battery(n, t))
+        t += n * 10
+        total += n
+      }
+      await w.flush()
+      const sent = batches.flat()
+      expect(sent).toHaveLength(total)
+      expect(sent.every((x, i) => i === 0 || x > sent[i - 1])).toBe(true)
+      expect(batches.slice(0, -1).every((b) => b.length === 5000)).toBe(true)
+      expect(await countBattery('w-small')).toBe(total)
+      expect(w.stats()).toMatchObject({ written: total, retries: 2, dropped: 0, buffered: 0 })
+      await w.close()
+    } finally {
+      front.stop(true)
+    }
+  })
+
   test('InfluxDB stopped and started again: retried until it is back, nothing lost', async () => {
     const relay = await tcpRelay(influx.service.port)
     try {
