@@ -51,6 +51,33 @@ async function countBattery(robotId: string): Promise<number> {
   return r.length ? Number(r[0][1]) : 0
 }
 
+/** An HTTP server in front of influxd that answers its first `failFirst` requests 503 and relays the rest, noting each request. */
+function influxFront(failFirst: number) {
+  const seen: { encoding: string | null; gzip: boolean; lines: string[]; status: number }[] = []
+  let failures = failFirst
+  const front = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    async fetch(req) {
+      const body = new Uint8Array(await req.arrayBuffer())
+      const gzip = body[0] === 0x1f && body[1] === 0x8b
+      const lines = gzip ? new TextDecoder().decode(Bun.gunzipSync(body)).trimEnd().split('\n') : []
+      const rec = { encoding: req.headers.get('content-encoding'), gzip, lines, status: 503 }
+      seen.push(rec)
+      if (failures-- > 0) return new Response('{"error":"timeout"}', { status: 503 })
+      const u = new URL(req.url)
+      const res = await fetch(`${influx.service.url}${u.pathname}${u.search}`, {
+        method: 'POST',
+        headers: { 'content-encoding': rec.encoding ?? '' },
+        body,
+      })
+      rec.status = res.status
+      return new Response(await res.text(), { status: res.status })
+    },
+  })
+  return { url: `http://127.0.0.1:${front.port}`, seen, stop: () => front.stop(true) }
+}
+
 /**
  * A TCP relay in front of influxd, so the writer keeps one address while influxd stops, starts
  * again on another port, or is not there at all (`target` null: every connection is cut, which
@@ -115,70 +142,31 @@ describe('InfluxWriter', () => {
   })
 
   test('gzip, at most 5,000 lines a request, and 5xx answers retried', async () => {
-    const seen: { encoding: string | null; gzip: boolean; lines: number; status: number }[] = []
-    let failures = 2
-    const front = Bun.serve({
-      hostname: '127.0.0.1',
-      port: 0,
-      async fetch(req) {
-        const body = new Uint8Array(await req.arrayBuffer())
-        const gzip = body[0] === 0x1f && body[1] === 0x8b
-        const lines = gzip ? new TextDecoder().decode(Bun.gunzipSync(body)).trimEnd().split('\n').length : -1
-        const rec = { encoding: req.headers.get('content-encoding'), gzip, lines, status: 503 }
-        seen.push(rec)
-        if (failures-- > 0) return new Response('{"error":"timeout"}', { status: 503 })
-        const u = new URL(req.url)
-        const res = await fetch(`${influx.service.url}${u.pathname}${u.search}`, {
-          method: 'POST',
-          headers: { 'content-encoding': rec.encoding ?? '' },
-          body,
-        })
-        rec.status = res.status
-        return new Response(await res.text(), { status: res.status })
-      },
-    })
+    const front = influxFront(2)
     try {
-      const w = writerTo(`http://127.0.0.1:${front.port}`)
+      const w = writerTo(front.url)
       w.write('w-gzip', battery(12_001))
       await w.flush()
-      expect(seen.map((r) => [r.status, r.lines])).toEqual([
+      expect(front.seen.map((r) => [r.status, r.lines.length])).toEqual([
         [503, 5000],
         [503, 5000],
         [204, 5000],
         [204, 5000],
         [204, 2001],
       ])
-      expect(seen.every((r) => r.encoding === 'gzip' && r.gzip)).toBe(true)
+      expect(front.seen.every((r) => r.encoding === 'gzip' && r.gzip)).toBe(true)
       expect(await countBattery('w-gzip')).toBe(12_001)
       expect(w.stats()).toMatchObject({ written: 12_001, batches: 3, retries: 2, dropped: 0, last_error: '503: timeout' })
       await w.close()
     } finally {
-      front.stop(true)
+      front.stop()
     }
   })
 
   test("thousands of messages' few lines each: sent in full batches, in order, each line once, retries included", async () => {
-    const batches: number[][] = []
-    let failures = 2
-    const front = Bun.serve({
-      hostname: '127.0.0.1',
-      port: 0,
-      async fetch(req) {
-        const body = new Uint8Array(await req.arrayBuffer())
-        const ts = new TextDecoder()
-          .decode(Bun.gunzipSync(body))
-          .trimEnd()
-          .split('\n')
-          .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)))
-        if (failures-- > 0) return new Response('{"error":"timeout"}', { status: 503 })
-        batches.push(ts)
-        const u = new URL(req.url)
-        const res = await fetch(`${influx.service.url}${u.pathname}${u.search}`, { method: 'POST', headers: { 'content-encoding': 'gzip' }, body })
-        return new Response(await res.text(), { status: res.status })
-      },
-    })
+    const front = influxFront(2)
     try {
-      const w = writerTo(`http://127.0.0.1:${front.port}`)
+      const w = writerTo(front.url)
       let t = T0
       let total = 0
       for (let i = 0; i < 3000; i++) {
@@ -188,6 +176,7 @@ describe('InfluxWriter', () => {
         total += n
       }
       await w.flush()
+      const batches = front.seen.filter((r) => r.status === 204).map((r) => r.lines.map((l) => Number(l.slice(l.lastIndexOf(' ') + 1))))
       const sent = batches.flat()
       expect(sent).toHaveLength(total)
       expect(sent.every((x, i) => i === 0 || x > sent[i - 1])).toBe(true)
@@ -196,7 +185,7 @@ describe('InfluxWriter', () => {
       expect(w.stats()).toMatchObject({ written: total, retries: 2, dropped: 0, buffered: 0 })
       await w.close()
     } finally {
-      front.stop(true)
+      front.stop()
     }
   })
 

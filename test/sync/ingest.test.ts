@@ -204,15 +204,19 @@ const servoRows = (robotId: string, where: string) =>
     `SELECT "position", "clock_correction_ms" FROM "servos" WHERE "robot_id" = '${robotId}' AND ${where}`,
   )
 
+const wrong = -5 * 3_600_000
+
+/** A boot 5 h slow at monotonic 1,000,000 ms (`now` in true time), set right from record `stepAt` on. */
+const stepped5hSlow = (boot: string, now: number, stepAt: number): ClockSpan[] => [
+  { boot_id: boot, first_seq: 1, offset_ms: now - 1_000_000 + wrong },
+  { boot_id: boot, first_seq: stepAt, offset_ms: now - 1_000_000 },
+]
+
 describe('clocks', () => {
   test("samples stamped before the robot's clock was set are moved to the true time, marked, and stay in order", async () => {
     // The robot booted 5 h behind; 2 s after its monotonic 1,000,000 ms NTP stepped it right.
     const now = Date.now()
-    const wrong = -5 * 3_600_000
-    const spans: ClockSpan[] = [
-      { boot_id: 'boot-ntp', first_seq: 1, offset_ms: now - 1_000_000 + wrong },
-      { boot_id: 'boot-ntp', first_seq: 3, offset_ms: now - 1_000_000 },
-    ]
+    const spans = stepped5hSlow('boot-ntp', now, 3)
     const before = servoChunk(1, now - 10_000 + wrong)
     const stepped = servoChunk(3, now - 500)
     const r = await send(
@@ -238,11 +242,7 @@ describe('clocks', () => {
     // The boot's anchor is 7 ms off the clock NTP set (as good as a busy network allows): the
     // last sample before the step, corrected, lands on the millisecond of the first one after it.
     const now = Date.now()
-    const wrong = -5 * 3_600_000
-    const spans: ClockSpan[] = [
-      { boot_id: 'boot-seam', first_seq: 1, offset_ms: now - 1_000_000 + wrong },
-      { boot_id: 'boot-seam', first_seq: 2, offset_ms: now - 1_000_000 },
-    ]
+    const spans = stepped5hSlow('boot-seam', now, 2)
     const before = servoChunk(1, now - 10_000 + wrong)
     const stepped = servoChunk(2, now - 10_000 + 4 * 50 + 7)
     const r = await send(
