@@ -36,7 +36,7 @@ import type { SampleStore } from './store/sample-store.ts'
 import { EdgeSync } from './sync/edge-sync.ts'
 import { resolveHubLink, type HubLink } from './sync/hub-link.ts'
 import { openRecording, type Recording } from './recording.ts'
-import { memoryHint } from '../server/memory-hint.ts'
+import { withMemoryHint } from '../server/memory-hint.ts'
 import { ServiceStartError, startInOrder, stopInReverse, timerService, type Service } from '../server/lifecycle.ts'
 
 export interface RunningEdge {
@@ -89,7 +89,7 @@ export async function startEdge(
     const firstAdmin = await ensureFirstAdmin(auth.users, dataDir, cfg.adminPassword, log.child('auth'))
     const { ctx, publisher } = assembleParts(cfg, log, { db, auth, broker, driver, simFaults, earlier, rec, hubLink })
     const running = runningParts(cfg, log, { ctx, publisher, rec, hubLink, dataDir, site: opts.site ?? null })
-    await startInOrder(opts.collectEveryMs ? [memoryHint(opts.collectEveryMs), ...running.services] : running.services, log, started)
+    await startInOrder(withMemoryHint(opts.collectEveryMs, running.services), log, started)
     return runningEdge(cfg, log, { ctx, rec, running, started, firstAdmin, mqttPort: opened.mqttPort })
   } catch (err) {
     // A part that fails to start has stopped the others already; anything else fails before them.

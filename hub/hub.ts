@@ -48,7 +48,7 @@ import { InfluxAckedWrites } from './influx/acked-writes.ts'
 import { RobotRuleRepo } from './alerts/robot-rules.ts'
 import { HubSync } from './sync/hub-sync.ts'
 import { startInOrder, stopInReverse, type Service } from '../server/lifecycle.ts'
-import { memoryHint } from '../server/memory-hint.ts'
+import { withMemoryHint } from '../server/memory-hint.ts'
 
 export interface RunningHub {
   ctx: HubContext
@@ -257,8 +257,7 @@ export async function startHub(cfg: HubConfig, log: Logger, opts: { site?: Stati
     await db.$client.close()
     throw err
   })
-  const parts = hubParts(hub, opts.site ?? null)
-  const started = await startInOrder(opts.collectEveryMs ? [memoryHint(opts.collectEveryMs), ...parts] : parts, log)
+  const started = await startInOrder(withMemoryHint(opts.collectEveryMs, hubParts(hub, opts.site ?? null)), log)
   const httpPort = hub.running.server!.port!
   log.info('hub ready', { http_port: httpPort, https: Boolean(tls.serve), replica, leases: hub.ctx.cluster.leases.view().leases })
   let stopped = false

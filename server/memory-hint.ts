@@ -7,3 +7,6 @@ import { timerService, type Service } from './lifecycle.ts'
  * that from a leak. The measurement is in bench/edge-soak.ts and bench/day-soak.ts.
  */
 export const memoryHint = (everyMs: number): Service => timerService('memory hint', () => setInterval(() => Bun.gc(true), everyMs))
+
+/** `parts`, with the collection first when a process asks for it (a server started inside a test runner does not). */
+export const withMemoryHint = (everyMs: number | undefined, parts: Service[]): Service[] => (everyMs ? [memoryHint(everyMs), ...parts] : parts)

@@ -117,9 +117,8 @@ export function processMetrics(x: Exposition, startedAtMs: number) {
     .gauge('process_resident_memory_bytes', 'Resident memory size, bytes.', [[undefined, memory.rss]])
     // Beside the RSS it tells a leak (the heap grows) from the allocator keeping freed pages (it does not).
     .gauge('tonypi_process_heap_bytes', 'JavaScript heap in use, bytes; garbage counts until the next collection.', [[undefined, memory.heapUsed]])
-    // The part of it that JavaScript objects own outside the heap (buffers). Bun's allocator's
-    // own "committed" figure (bun:jsc memoryUsage) only ever rises, 60 MB a minute on an edge
-    // whose mapped memory is flat, so it is not offered as a gauge.
+    // The part of it that JavaScript objects own outside the heap (buffers). Bun's allocator has no
+    // usable figure of its own: bun:jsc's memoryUsage().currentCommit only ever rises.
     .gauge('tonypi_process_heap_external_bytes', 'Of the heap in use, memory JavaScript objects own outside it (buffers), bytes.', [
       [undefined, memory.external],
     ])
